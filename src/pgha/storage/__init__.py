@@ -1,0 +1,1 @@
+"""pgha.storage package."""

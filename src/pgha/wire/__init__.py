@@ -1,0 +1,1 @@
+"""pgha.wire package."""
