@@ -1,0 +1,3 @@
+from pgha.cli import main
+import sys
+sys.exit(main())

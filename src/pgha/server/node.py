@@ -1,0 +1,128 @@
+"""A storage node process: the embedded engine behind a PostgreSQL-wire listener.
+
+``Node`` composes the pieces (engine, authenticator, listener, sessions) and owns what they
+share: the thread pool that runs SQLite calls, and the table of live sessions that
+CancelRequests are matched against.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import secrets
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pgha.proxy.listener import Listener
+from pgha.storage.engine import Engine, StorageSession
+from pgha.wire.auth import AuthMethod, Credential, StaticAuthenticator
+
+log = logging.getLogger("pgha.node")
+
+
+@dataclass(slots=True)
+class NodeConfig:
+    data_dir: Path
+    host: str = "127.0.0.1"
+    port: int = 5432
+    auth: str = "trust"  # trust | password | md5 | scram
+    users: dict[str, str] = field(default_factory=dict)  # user -> password
+    databases: tuple[str, ...] = ("postgres",)
+    durable: bool = True
+    max_message_size: int = 64 * 1024 * 1024
+    startup_timeout: float = 10.0
+    max_connections: int = 200
+    ready_file: Path | None = None
+
+
+def build_authenticator(config: NodeConfig) -> StaticAuthenticator:
+    method = {"trust": AuthMethod.TRUST, "password": AuthMethod.PASSWORD,
+              "md5": AuthMethod.MD5, "scram": AuthMethod.SCRAM_SHA_256}[config.auth]
+    users = dict(config.users) or {"postgres": ""}
+    creds = {}
+    for user, password in users.items():
+        if method is AuthMethod.TRUST:
+            creds[user] = Credential(AuthMethod.TRUST)
+        else:
+            creds[user] = Credential(method, password)
+    return StaticAuthenticator(creds)
+
+
+class TrustAnyUser(StaticAuthenticator):
+    """Trust authentication for every user name (the default on loopback)."""
+
+    def begin(self, user: str, parameters: object) -> object:  # type: ignore[override]
+        from pgha.wire.auth import TrustExchange
+
+        return TrustExchange()
+
+
+class Node:
+    def __init__(self, config: NodeConfig) -> None:
+        self.config = config
+        self.engine = Engine(config.data_dir, durable=config.durable)
+        self.authenticator = (TrustAnyUser({}) if config.auth == "trust" and not config.users
+                              else build_authenticator(config))
+        self.executor = ThreadPoolExecutor(max_workers=min(64, config.max_connections),
+                                           thread_name_prefix="pgha-sql")
+        self.sessions: dict[int, tuple[int, object]] = {}
+        self.listener: Listener | None = None
+
+    def register(self, session: object) -> tuple[int, int]:
+        while True:
+            pid = secrets.randbelow(2**31 - 2) + 1
+            if pid not in self.sessions:
+                break
+        secret = secrets.randbits(31)
+        self.sessions[pid] = (secret, session)
+        return pid, secret
+
+    def cancel(self, pid: int, secret: int) -> None:
+        entry = self.sessions.get(pid)
+        if entry is None or entry[0] != secret:
+            return  # PostgreSQL ignores a bad cancel key silently
+        storage = getattr(entry[1], "storage", None)
+        if storage is not None:
+            storage.interrupt()
+
+    def configure_session(self, storage: StorageSession) -> None:
+        """Hook for roles: a standalone node is writable and not in recovery."""
+
+    async def start(self) -> None:
+        from pgha.server.session import ClientSession
+
+        async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            if len(self.sessions) >= self.config.max_connections:
+                from pgha.wire import codec
+                from pgha.wire.messages import ErrorResponse
+
+                writer.write(codec.encode(ErrorResponse({
+                    "S": "FATAL", "V": "FATAL", "C": "53300",
+                    "M": "sorry, too many clients already"})))
+                writer.close()
+                return
+            await ClientSession(self, reader, writer).run()
+
+        self.listener = Listener(serve, self.config.host, self.config.port)
+        await self.listener.start()
+        host, port = self.listener.address
+        log.info("pgha server listening on %s:%d (data %s)", host, port, self.config.data_dir)
+        if self.config.ready_file is not None:
+            tmp = self.config.ready_file.with_suffix(".tmp")
+            tmp.write_text(json.dumps({"pid": os.getpid(), "host": host, "port": port}))
+            tmp.replace(self.config.ready_file)
+
+    async def serve_forever(self) -> None:
+        await self.start()
+        assert self.listener is not None
+        try:
+            await self.listener.wait_closed()
+        finally:
+            self.executor.shutdown(wait=False, cancel_futures=True)
+
+    async def stop(self) -> None:
+        if self.listener is not None:
+            await self.listener.close()

@@ -1,0 +1,491 @@
+"""One client connection to a storage node: bytes <-> wire events <-> the SQL engine.
+
+The session coordinates; it does not contain the protocol (``pgha.wire``) or the engine
+(``pgha.storage``). Engine calls block, so they run on the node's thread pool, one at a time
+per session; the event loop only moves bytes. Replies are buffered and written when the client
+must see them: at ReadyForQuery, at Flush, when COPY starts, or when the buffer grows large.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from pgha.storage import types as pgtypes
+from pgha.storage.engine import Result, Statement, StorageSession, encode_params
+from pgha.storage.translate import ResultColumn
+from pgha.wire import codec
+from pgha.wire import messages as m
+from pgha.wire.connection import NEED_DATA, Authenticated, ServerConnection
+from pgha.wire.errors import Notice, PgError
+
+if TYPE_CHECKING:
+    from pgha.server.node import Node
+
+log = logging.getLogger("pgha.session")
+R = TypeVar("R")
+FLUSH_THRESHOLD = 256 * 1024
+
+
+@dataclass(slots=True)
+class Portal:
+    statement: Statement
+    params: list[Any]
+    result_formats: tuple[int, ...]
+    result: Result | None = None
+    position: int = 0
+
+
+@dataclass(slots=True)
+class PendingQuery:
+    """The rest of a simple Query's statements while a COPY FROM runs."""
+
+    statements: list[Statement] = field(default_factory=list)
+    implicit: bool = False
+
+
+def _encoders(columns: tuple[ResultColumn, ...], formats: tuple[int, ...],
+              tz: str) -> list[Callable[[Any], bytes]]:
+    out: list[Callable[[Any], bytes]] = []
+    for i, col in enumerate(columns):
+        fmt = formats[i] if len(formats) > 1 else (formats[0] if formats else 0)
+        pgtype = pgtypes.TYPES_BY_OID.get(col.type_oid) or pgtypes.TYPES_BY_OID[25]
+        typmod = col.typmod
+        if fmt == 1:
+            out.append(lambda v, t=pgtype, tm=typmod: pgtypes.encode_binary(t, v, tm))
+        else:
+            out.append(lambda v, t=pgtype, tm=typmod: pgtypes.format_text(t, v, tm, tz).encode())
+    return out
+
+
+def _row_description(columns: tuple[ResultColumn, ...], formats: tuple[int, ...]) -> bytes:
+    fields = []
+    for i, col in enumerate(columns):
+        fmt = formats[i] if len(formats) > 1 else (formats[0] if formats else 0)
+        pgtype = pgtypes.TYPES_BY_OID.get(col.type_oid)
+        fields.append(m.FieldDescription(col.name, col.table_oid, col.attnum, col.type_oid,
+                                         pgtype.typlen if pgtype else -1, col.typmod, fmt))
+    return codec.encode(m.RowDescription(tuple(fields)))
+
+
+class ClientSession:
+    """Serve one client until it disconnects."""
+
+    def __init__(self, node: Node, reader: asyncio.StreamReader,
+                 writer: asyncio.StreamWriter) -> None:
+        self.node = node
+        self.reader = reader
+        self.writer = writer
+        self.conn = ServerConnection(node.authenticator,
+                                     max_message_size=node.config.max_message_size)
+        self.storage: StorageSession | None = None
+        self.out = bytearray()
+        self.statements: dict[str, Statement] = {}
+        self.portals: dict[str, Portal] = {}
+        self.pid = 0
+        self.secret = 0
+        self.copy_in: Any = None
+        self.pending: PendingQuery | None = None
+        self.in_extended_batch = False
+
+    # -- plumbing ----------------------------------------------------------------------------
+
+    async def call(self, fn: Callable[..., R], *args: Any) -> R:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self.node.executor, fn, *args)
+
+    def send(self, message: m.BackendMessage) -> None:
+        self.out += self.conn.send(message)
+
+    def send_raw(self, data: bytes) -> None:
+        self.out += data
+
+    async def flush(self) -> None:
+        pending = self.conn.data_to_send()
+        if pending:
+            self.out[:0] = pending
+        if self.out:
+            self.writer.write(bytes(self.out))
+            self.out.clear()
+            await self.writer.drain()
+
+    def error(self, exc: PgError) -> None:
+        self.send(m.ErrorResponse.from_error(exc))
+
+    def notice(self, n: Notice) -> None:
+        self.send(m.NoticeResponse(n.fields()))
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    async def run(self) -> None:
+        try:
+            started = await asyncio.wait_for(self.startup(), self.node.config.startup_timeout)
+            if started:
+                await self.serve()
+        except (TimeoutError, asyncio.TimeoutError):
+            log.info("start-up timed out")
+        except PgError as exc:
+            try:
+                self.out.clear()
+                self.send_raw(codec.encode(m.ErrorResponse.from_error(exc)))
+                await self.flush()
+            except (ConnectionError, OSError):
+                pass
+        except (ConnectionError, OSError, asyncio.IncompleteReadError):
+            pass
+        finally:
+            await self.close()
+
+    async def close(self) -> None:
+        self.node.sessions.pop(self.pid, None)
+        if self.storage is not None:
+            storage, self.storage = self.storage, None
+            try:
+                await self.call(storage.close)
+            except Exception:  # noqa: BLE001 - closing must not fail the server
+                log.exception("closing storage session")
+        try:
+            self.writer.close()
+            await self.writer.wait_closed()
+        except (ConnectionError, OSError):
+            pass
+
+    async def next_event(self) -> Any:
+        while True:
+            event = self.conn.next_event()
+            if event is not NEED_DATA:
+                return event
+            pending = self.conn.data_to_send()
+            if pending:
+                self.writer.write(pending)
+                await self.writer.drain()
+            data = await self.reader.read(65536)
+            if not data:
+                return None
+            self.conn.receive_data(data)
+
+    async def startup(self) -> bool:
+        event = await self.next_event()
+        if event is None:
+            return False
+        if isinstance(event, m.CancelRequest):
+            self.node.cancel(event.pid, event.secret)
+            return False
+        if not isinstance(event, Authenticated):
+            raise PgError("08P01", "unexpected message during start-up")
+        if event.database not in self.node.config.databases:
+            raise PgError("3D000", f'database "{event.database}" does not exist',
+                          severity="FATAL")
+        self.pid, self.secret = self.node.register(self)
+        self.storage = await self.call(self.node.engine.open_session, event.user,
+                                       event.database, self.pid)
+        storage = self.storage
+        storage.settings["application_name"] = ""
+        for name, value in event.settings:
+            try:
+                await self.call(storage.set_setting, name, value, False)
+            except PgError as exc:
+                if exc.sqlstate == "42704":
+                    continue  # unknown startup settings are ignored, as for extensions' GUCs
+                raise PgError(exc.sqlstate, exc.message, severity="FATAL") from exc
+        self.node.configure_session(storage)
+        from pgha.storage.engine import REPORTED
+
+        for key, name in sorted(REPORTED.items(), key=lambda kv: kv[1].lower()):
+            self.send(m.ParameterStatus(name, storage.settings.get(key, "")))
+        self.send(m.BackendKeyData(self.pid, self.secret))
+        self.send(m.ReadyForQuery("I"))
+        await self.flush()
+        return True
+
+    async def serve(self) -> None:
+        while True:
+            event = await self.next_event()
+            if event is None or isinstance(event, m.Terminate):
+                return
+            try:
+                await self.handle(event)
+            except PgError as exc:
+                if exc.severity == "FATAL":
+                    raise
+                await self.fail(exc)
+            if len(self.out) > FLUSH_THRESHOLD:
+                await self.flush()
+
+    async def fail(self, exc: PgError) -> None:
+        storage = self.storage
+        assert storage is not None
+        self.error(exc)
+        await self.call(storage.abort)
+        if self.copy_in is not None and not self.in_extended_batch:
+            self.copy_in = None
+            self.pending = None
+            await self.call(storage.end_implicit)
+            self.send(m.ReadyForQuery(storage.status))
+            await self.flush()
+        elif not self.in_extended_batch:
+            self.pending = None
+            await self.call(storage.end_implicit)
+            self.send(m.ReadyForQuery(storage.status))
+            await self.flush()
+
+    async def handle(self, event: Any) -> None:
+        kind = type(event)
+        if kind is m.Query:
+            await self.simple_query(event.query)
+        elif kind is m.Parse:
+            self.in_extended_batch = True
+            await self.parse(event)
+        elif kind is m.Bind:
+            self.in_extended_batch = True
+            await self.bind(event)
+        elif kind is m.Describe:
+            self.in_extended_batch = True
+            self.describe(event)
+        elif kind is m.Execute:
+            self.in_extended_batch = True
+            await self.execute(event)
+        elif kind is m.Close:
+            self.in_extended_batch = True
+            self.close_object(event)
+        elif kind is m.Sync:
+            await self.sync()
+        elif kind is m.Flush:
+            await self.flush()
+        elif kind is m.CopyData:
+            await self.copy_data(event.data)
+        elif kind is m.CopyDone:
+            await self.copy_done()
+        elif kind is m.CopyFail:
+            self.copy_in = None
+            raise PgError("57014", f"COPY from stdin failed: {event.message}")
+        elif kind is m.FunctionCall:
+            raise PgError("0A000", "the function call sub-protocol is not supported")
+        else:
+            raise PgError("08P01", f"unexpected message {kind.__name__}")
+
+    # -- simple query ------------------------------------------------------------------------
+
+    async def simple_query(self, sql: str) -> None:
+        storage = self.storage
+        assert storage is not None
+        statements = await self.call(storage.parse, sql)
+        implicit = len(statements) > 1
+        if implicit:
+            storage.begin_implicit()
+        await self.run_statements(PendingQuery(statements, implicit))
+
+    async def run_statements(self, pending: PendingQuery) -> None:
+        storage = self.storage
+        assert storage is not None
+        while pending.statements:
+            stmt = pending.statements.pop(0)
+            if stmt.kind == "empty":
+                self.send_raw(codec.EMPTY_QUERY_RESPONSE)
+                continue
+            if stmt.kind == "utility" and self.portal_utility(stmt):
+                continue
+            result = await self.call(storage.execute, stmt, None)
+            if result.copy_in is not None:
+                self.copy_in = result.copy_in
+                self.pending = pending
+                self.send(m.CopyInResponse(result.copy_format,
+                                           tuple([result.copy_format] * result.copy_columns)))
+                await self.flush()
+                return
+            self.send_result(result, (), stmt)
+        await self.call(storage.end_implicit)
+        self.send(m.ReadyForQuery(storage.status))
+        await self.flush()
+
+    def portal_utility(self, stmt: Statement) -> bool:
+        """DEALLOCATE / CLOSE ALL act on this session's protocol-level objects."""
+        from pglast import ast
+
+        node = stmt.node
+        if isinstance(node, ast.DeallocateStmt):
+            if node.name is None:
+                self.statements.clear()
+                self.send_raw(codec.encode_command_complete("DEALLOCATE ALL"))
+            else:
+                if node.name not in self.statements:
+                    raise PgError("26000", f'prepared statement "{node.name}" does not exist')
+                del self.statements[node.name]
+                self.send_raw(codec.encode_command_complete("DEALLOCATE"))
+            return True
+        if isinstance(node, ast.ClosePortalStmt):
+            if node.portalname is None:
+                self.portals = {k: v for k, v in self.portals.items() if k == ""}
+            elif self.portals.pop(node.portalname, None) is None:
+                raise PgError("34000", f'cursor "{node.portalname}" does not exist')
+            self.send_raw(codec.encode_command_complete("CLOSE CURSOR"))
+            return True
+        return False
+
+    def send_result(self, result: Result, formats: tuple[int, ...], stmt: Statement,
+                    max_rows: int = 0, portal: Portal | None = None,
+                    describe: bool = True) -> None:
+        for n in result.notices:
+            self.notice(n)
+        for name, value in result.changed_settings.items():
+            self.send(m.ParameterStatus(name, value))
+        if result.copy_out is not None:
+            self.send(m.CopyOutResponse(0, tuple([0] * result.copy_columns)))
+            for chunk in result.copy_out:
+                self.send_raw(codec.encode(m.CopyData(chunk)))
+            self.send_raw(codec.COPY_DONE)
+            self.send_raw(codec.encode_command_complete(result.tag))
+            return
+        if result.columns is not None:
+            if describe:
+                self.send_raw(_row_description(result.columns, formats))
+            assert self.storage is not None
+            encoders = _encoders(result.columns, formats, self.storage.settings["timezone"])
+            start = portal.position if portal else 0
+            rows = result.rows
+            end = len(rows) if not max_rows else min(len(rows), start + max_rows)
+            out = self.out
+            for row in rows[start:end]:
+                out += codec.encode_data_row(
+                    [None if v is None else enc(v) for v, enc in zip(row, encoders,
+                                                                     strict=True)])
+            if portal is not None:
+                portal.position = end
+                if max_rows and end < len(rows) or (max_rows and end == len(rows) and
+                                                     max_rows == end - start and
+                                                     result.tag.startswith("SELECT")):
+                    if end < len(rows) or max_rows:
+                        if end < len(rows):
+                            self.send_raw(codec.PORTAL_SUSPENDED)
+                            return
+            if portal is not None and result.tag.startswith("SELECT") and start > 0:
+                self.send_raw(codec.encode_command_complete(f"SELECT {end - start}"))
+                return
+        self.send_raw(codec.encode_command_complete(result.tag))
+
+    # -- extended protocol -------------------------------------------------------------------
+
+    async def parse(self, msg: m.Parse) -> None:
+        storage = self.storage
+        assert storage is not None
+        if msg.name and msg.name in self.statements:
+            raise PgError("42P05", f'prepared statement "{msg.name}" already exists')
+        statements = await self.call(storage.parse, msg.query, list(msg.param_oids))
+        if len(statements) > 1:
+            raise PgError("42601", "cannot insert multiple commands into a prepared statement")
+        stmt = statements[0]
+        if stmt.translation is None:
+            stmt.param_oids = list(msg.param_oids)
+        self.statements[msg.name] = stmt
+        self.send_raw(codec.PARSE_COMPLETE)
+
+    async def bind(self, msg: m.Bind) -> None:
+        stmt = self.statements.get(msg.statement)
+        if stmt is None:
+            raise PgError("26000", f'prepared statement "{msg.statement}" does not exist')
+        storage = self.storage
+        assert storage is not None
+        if stmt.kind == "dml" and stmt.generation != storage.catalog.generation:
+            await self.call(storage.prepare_translation, stmt)
+        params = encode_params(stmt, list(msg.params), list(msg.param_formats),
+                               storage.settings["timezone"])
+        if msg.portal and msg.portal in self.portals and msg.portal != "":
+            raise PgError("42P03", f'cursor "{msg.portal}" already exists')
+        self.portals[msg.portal] = Portal(stmt, params, msg.result_formats)
+        self.send_raw(codec.BIND_COMPLETE)
+
+    def describe(self, msg: m.Describe) -> None:
+        if msg.kind == "S":
+            stmt = self.statements.get(msg.name)
+            if stmt is None:
+                raise PgError("26000", f'prepared statement "{msg.name}" does not exist')
+            oids = stmt.translation.param_oids if stmt.translation else stmt.param_oids
+            self.send(m.ParameterDescription(tuple(oids)))
+            columns = stmt.columns
+            if columns is None:
+                self.send_raw(codec.NO_DATA)
+            else:
+                self.send_raw(_row_description(columns, ()))
+            return
+        portal = self.portals.get(msg.name)
+        if portal is None:
+            raise PgError("34000", f'portal "{msg.name}" does not exist')
+        columns = portal.statement.columns
+        if columns is None:
+            self.send_raw(codec.NO_DATA)
+        else:
+            self.send_raw(_row_description(columns, portal.result_formats))
+
+    async def execute(self, msg: m.Execute) -> None:
+        portal = self.portals.get(msg.portal)
+        if portal is None:
+            raise PgError("34000", f'portal "{msg.portal}" does not exist')
+        storage = self.storage
+        assert storage is not None
+        stmt = portal.statement
+        if stmt.kind == "empty":
+            self.send_raw(codec.EMPTY_QUERY_RESPONSE)
+            return
+        if stmt.kind == "utility" and self.portal_utility(stmt):
+            return
+        if portal.result is None:
+            storage.begin_implicit()
+            portal.result = await self.call(storage.execute, stmt, portal.params)
+            if portal.result.copy_in is not None:
+                self.copy_in = portal.result.copy_in
+                self.send(m.CopyInResponse(0, tuple([0] * portal.result.copy_columns)))
+                await self.flush()
+                return
+            self.send_result(portal.result, portal.result_formats, stmt, msg.max_rows, portal,
+                             describe=False)
+            return
+        result = portal.result
+        if result.columns is not None and portal.position >= len(result.rows):
+            self.send_raw(codec.encode_command_complete("SELECT 0"))
+            return
+        self.send_result(result, portal.result_formats, stmt, msg.max_rows, portal,
+                         describe=False)
+
+    def close_object(self, msg: m.Close) -> None:
+        if msg.kind == "S":
+            self.statements.pop(msg.name, None)
+        else:
+            self.portals.pop(msg.name, None)
+        self.send_raw(codec.CLOSE_COMPLETE)
+
+    async def sync(self) -> None:
+        storage = self.storage
+        assert storage is not None
+        self.in_extended_batch = False
+        await self.call(storage.end_implicit)
+        if not storage.explicit:
+            self.portals = {k: v for k, v in self.portals.items() if False}
+        else:
+            self.portals.pop("", None)
+        self.send(m.ReadyForQuery(storage.status))
+        await self.flush()
+
+    # -- COPY FROM STDIN ---------------------------------------------------------------------
+
+    async def copy_data(self, data: bytes) -> None:
+        if self.copy_in is None:
+            return
+        await self.call(self.copy_in.feed, bytes(data))
+
+    async def copy_done(self) -> None:
+        copy_in, self.copy_in = self.copy_in, None
+        if copy_in is None:
+            return
+        tag = await self.call(copy_in.finish)
+        self.send_raw(codec.encode_command_complete(tag))
+        pending, self.pending = self.pending, None
+        if pending is not None:
+            await self.run_statements(pending)
+
+
+def new_backend_key() -> int:
+    return secrets.randbits(31)

@@ -1,0 +1,210 @@
+"""PostgreSQL-level schema metadata kept beside the data in the same SQLite file.
+
+SQLite forgets what PostgreSQL types, typmods, defaults, sequences and constraint names a user
+declared; pgha keeps them in ``__pgha_relations`` (one JSON document per relation) and
+``__pgha_sequence_values`` (sequence state, updated on every nextval). Because the metadata lives
+in the same database as the rows, DDL is transactional exactly like the data it describes.
+
+Invariants:
+- every user relation has a stable OID allocated from 16384 upward (PostgreSQL's
+  FirstNormalObjectId) and never reused;
+- a ``Catalog`` object is an immutable snapshot: DDL builds a new one (``Catalog.load``) from the
+  connection that changed it;
+- names are stored as PostgreSQL folds them (unquoted identifiers lower-cased by the parser).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import apsw
+
+FIRST_NORMAL_OID = 16384
+PUBLIC_NAMESPACE_OID = 2200
+PG_CATALOG_NAMESPACE_OID = 11
+
+METADATA_DDL = (
+    "CREATE TABLE IF NOT EXISTS __pgha_relations ("
+    " oid INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, kind TEXT NOT NULL, doc TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS __pgha_sequence_values ("
+    " oid INTEGER PRIMARY KEY, last_value INTEGER NOT NULL, is_called INTEGER NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS __pgha_settings (name TEXT PRIMARY KEY, value)",
+)
+
+
+@dataclass(slots=True)
+class Column:
+    name: str
+    type_oid: int
+    typmod: int = -1
+    not_null: bool = False
+    default: str | None = None  # PostgreSQL expression text, evaluated by pgha on INSERT
+    identity: str = ""  # '' | 'a' (ALWAYS) | 'd' (BY DEFAULT)
+    attnum: int = 0
+
+
+@dataclass(slots=True)
+class Constraint:
+    name: str
+    kind: str  # 'p' primary key, 'u' unique, 'c' check, 'f' foreign key
+    columns: list[str] = field(default_factory=list)
+    expr: str | None = None  # CHECK expression, PostgreSQL text
+    ref_table: str | None = None
+    ref_columns: list[str] = field(default_factory=list)
+    on_delete: str = "a"  # PostgreSQL confdeltype letters: a no action, r restrict, c cascade,
+    on_update: str = "a"  # n set null, d set default
+    oid: int = 0
+
+
+@dataclass(slots=True)
+class Index:
+    name: str
+    columns: list[str]
+    unique: bool = False
+    constraint: str | None = None  # the PK/UNIQUE constraint this index backs
+    oid: int = 0
+
+
+@dataclass(slots=True)
+class Table:
+    oid: int
+    name: str
+    columns: list[Column]
+    constraints: list[Constraint] = field(default_factory=list)
+    indexes: list[Index] = field(default_factory=list)
+    kind: str = "r"
+
+    def column(self, name: str) -> Column | None:
+        for col in self.columns:
+            if col.name == name:
+                return col
+        return None
+
+    def primary_key(self) -> Constraint | None:
+        for con in self.constraints:
+            if con.kind == "p":
+                return con
+        return None
+
+
+@dataclass(slots=True)
+class View:
+    oid: int
+    name: str
+    query: str  # PostgreSQL text of the defining SELECT
+    columns: list[Column]
+    kind: str = "v"
+
+
+@dataclass(slots=True)
+class Sequence:
+    oid: int
+    name: str
+    type_oid: int = 20
+    start: int = 1
+    increment: int = 1
+    min_value: int = 1
+    max_value: int = 2**63 - 1
+    cache: int = 1
+    cycle: bool = False
+    owned_by: tuple[str, str] | None = None  # (table, column) for serial/identity columns
+    kind: str = "S"
+
+
+Relation = Table | View | Sequence
+
+
+def _table_from_doc(oid: int, name: str, doc: dict[str, Any]) -> Table:
+    return Table(
+        oid=oid,
+        name=name,
+        columns=[Column(**c) for c in doc["columns"]],
+        constraints=[Constraint(**c) for c in doc.get("constraints", [])],
+        indexes=[Index(**i) for i in doc.get("indexes", [])],
+    )
+
+
+def _decode(oid: int, name: str, kind: str, text: str) -> Relation:
+    doc = json.loads(text)
+    if kind == "r":
+        return _table_from_doc(oid, name, doc)
+    if kind == "v":
+        return View(oid, name, doc["query"], [Column(**c) for c in doc["columns"]])
+    if kind == "S":
+        owned = doc.pop("owned_by", None)
+        return Sequence(oid=oid, name=name, owned_by=tuple(owned) if owned else None, **doc)
+    raise ValueError(f"unknown relation kind {kind!r}")
+
+
+def encode(rel: Relation) -> str:
+    doc = asdict(rel)
+    for key in ("oid", "name", "kind"):
+        doc.pop(key)
+    return json.dumps(doc, separators=(",", ":"))
+
+
+class Catalog:
+    """An immutable snapshot of the user schema, with lookups by name and by OID."""
+
+    def __init__(self, relations: list[Relation], generation: int) -> None:
+        self.generation = generation
+        self.by_name: dict[str, Relation] = {r.name: r for r in relations}
+        self.by_oid: dict[int, Relation] = {r.oid: r for r in relations}
+        self.index_owner: dict[str, Table] = {}
+        self.constraint_oids: dict[int, tuple[Table, Constraint]] = {}
+        for rel in relations:
+            if isinstance(rel, Table):
+                for idx in rel.indexes:
+                    self.index_owner[idx.name] = rel
+                for con in rel.constraints:
+                    self.constraint_oids[con.oid] = (rel, con)
+
+    @classmethod
+    def load(cls, conn: apsw.Connection, generation: int) -> Catalog:
+        rows = conn.execute("SELECT oid, name, kind, doc FROM __pgha_relations ORDER BY oid")
+        return cls([_decode(*row) for row in rows], generation)
+
+    def table(self, name: str) -> Table | None:
+        rel = self.by_name.get(name)
+        return rel if isinstance(rel, Table) else None
+
+    def tables(self) -> list[Table]:
+        return [r for r in self.by_name.values() if isinstance(r, Table)]
+
+    def relation_names(self) -> set[str]:
+        names = set(self.by_name)
+        names.update(self.index_owner)
+        return names
+
+
+def install(conn: apsw.Connection) -> None:
+    for ddl in METADATA_DDL:
+        conn.execute(ddl)
+
+
+def next_oid(conn: apsw.Connection) -> int:
+    """Allocate a fresh OID (kept in __pgha_settings so OIDs are never reused)."""
+    row = conn.execute("SELECT value FROM __pgha_settings WHERE name = 'next_oid'").fetchone()
+    oid = int(row[0]) if row else FIRST_NORMAL_OID
+    conn.execute(
+        "INSERT INTO __pgha_settings (name, value) VALUES ('next_oid', ?)"
+        " ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+        (oid + 1,),
+    )
+    return oid
+
+
+def save(conn: apsw.Connection, rel: Relation) -> None:
+    conn.execute(
+        "INSERT INTO __pgha_relations (oid, name, kind, doc) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT (oid) DO UPDATE SET name = excluded.name, doc = excluded.doc",
+        (rel.oid, rel.name, rel.kind, encode(rel)),
+    )
+
+
+def delete(conn: apsw.Connection, rel: Relation) -> None:
+    conn.execute("DELETE FROM __pgha_relations WHERE oid = ?", (rel.oid,))
+    if isinstance(rel, Sequence):
+        conn.execute("DELETE FROM __pgha_sequence_values WHERE oid = ?", (rel.oid,))

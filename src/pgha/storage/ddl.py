@@ -1,0 +1,625 @@
+"""PostgreSQL DDL executed by pgha: metadata first, then the SQLite schema generated from it.
+
+SQLite's own DDL is never given PostgreSQL text. A table's SQLite definition is always derived
+from its ``Table`` metadata (``sqlite_table_ddl``), so any ALTER that SQLite cannot express is
+done by rebuilding the table from the changed metadata (the procedure SQLite documents for
+schema changes). PRIMARY KEY and UNIQUE constraints are realised as unique indexes named like
+PostgreSQL's constraint indexes, which keeps ALTER TABLE ... ADD PRIMARY KEY cheap.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import apsw
+from pglast import ast, enums
+from pglast.stream import RawStream
+
+from pgha.storage import catalog as cat
+from pgha.storage import oids as T
+from pgha.storage import types as pgtypes
+from pgha.storage.catalog import Catalog, Column, Constraint, Index, Sequence, Table, View
+from pgha.storage.translate import Analyzer, Scope, SystemRelations, translate, translate_expression
+from pgha.wire.errors import Notice, PgError
+
+C = enums.ConstrType
+SERIALS = {"serial": T.INT4, "serial4": T.INT4, "bigserial": T.INT8, "serial8": T.INT8,
+           "smallserial": T.INT2, "serial2": T.INT2}
+SEQ_MAX = {T.INT2: 2**15 - 1, T.INT4: 2**31 - 1, T.INT8: 2**63 - 1}
+
+
+def q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def deparse(node: Any) -> str:
+    return str(RawStream()(node))
+
+
+class DDL:
+    """Runs one DDL statement on ``conn`` inside the caller's transaction."""
+
+    def __init__(self, conn: apsw.Connection, catalog: Catalog, system: SystemRelations,
+                 notices: list[Notice]) -> None:
+        self.conn = conn
+        self.catalog = catalog
+        self.system = system
+        self.notices = notices
+
+    # -- helpers ----------------------------------------------------------------------------
+
+    def exists(self, name: str) -> bool:
+        return name in self.catalog.relation_names()
+
+    def column_type(self, tn: ast.TypeName) -> tuple[int, int, bool]:
+        names = [n.sval for n in tn.names]
+        base = names[-1].lower()
+        if base in SERIALS and not tn.arrayBounds:
+            return SERIALS[base], -1, True
+        an = Analyzer(self.catalog, self.system, ())
+        oid, typmod = an.type_name(tn)
+        return oid, typmod, False
+
+    def sqlite_table_ddl(self, table: Table, name: str | None = None) -> str:
+        parts = []
+        for col in table.columns:
+            t = pgtypes.TYPES_BY_OID.get(col.type_oid)
+            decl = "INT" if col.type_oid in T.INTEGER_TYPES or col.type_oid == T.BOOL else (
+                t.sqlite_decl if t else "TEXT")
+            if decl.upper() == "INTEGER":
+                decl = "INT"  # never a rowid alias: PostgreSQL rejects NULL keys
+            text = f"{q(col.name)} {decl}"
+            if col.not_null:
+                text += " NOT NULL"
+            parts.append(text)
+        for con in table.constraints:
+            if con.kind == "c":
+                expr = translate_expression(self.catalog, self.system, con.expr or "true",
+                                            table=table)
+                parts.append(f"CONSTRAINT {q(con.name)} CHECK ({expr})")
+            elif con.kind == "f":
+                actions = {"c": "CASCADE", "n": "SET NULL", "d": "SET DEFAULT", "r": "RESTRICT",
+                           "a": "NO ACTION"}
+                parts.append(
+                    f"CONSTRAINT {q(con.name)} FOREIGN KEY ({', '.join(q(c) for c in con.columns)})"
+                    f" REFERENCES {q(con.ref_table or '')} "
+                    f"({', '.join(q(c) for c in con.ref_columns)})"
+                    f" ON DELETE {actions[con.on_delete]} ON UPDATE {actions[con.on_update]}")
+        return f"CREATE TABLE {q(name or table.name)} ({', '.join(parts)})"
+
+    def create_index_sql(self, table: Table, idx: Index) -> str:
+        unique = "UNIQUE " if idx.unique else ""
+        cols = ", ".join(q(c) for c in idx.columns)
+        return f"CREATE {unique}INDEX {q(idx.name)} ON {q(table.name)} ({cols})"
+
+    def unique_name(self, base: str, taken: set[str]) -> str:
+        base = base[:63]
+        name, n = base, 0
+        while name in taken or self.exists(name):
+            n += 1
+            name = f"{base[: 63 - len(str(n))]}{n}"
+        return name
+
+    def save(self, rel: cat.Relation) -> None:
+        cat.save(self.conn, rel)
+
+    # -- CREATE TABLE ---------------------------------------------------------------------
+
+    def create_table(self, node: ast.CreateStmt) -> str:
+        rv = node.relation
+        if rv.schemaname not in (None, "public"):
+            raise PgError("3F000", f'schema "{rv.schemaname}" does not exist')
+        if rv.relpersistence == "t":
+            raise PgError("0A000", "temporary tables are not supported")
+        if node.inhRelations or node.partspec is not None or node.ofTypename is not None:
+            raise PgError("0A000", "table inheritance and partitioning are not supported")
+        name = rv.relname
+        if self.exists(name):
+            if node.if_not_exists:
+                self.notices.append(Notice("42P07", f'relation "{name}" already exists, skipping'))
+                return "CREATE TABLE"
+            raise PgError("42P07", f'relation "{name}" already exists')
+        table = Table(oid=cat.next_oid(self.conn), name=name, columns=[])
+        pending: list[tuple[Constraint, Any]] = []
+        for elt in node.tableElts or ():
+            if isinstance(elt, ast.ColumnDef):
+                self.add_column_def(table, elt, pending)
+            elif isinstance(elt, ast.Constraint):
+                pending.append((self.constraint_from(table, elt, None), elt))
+            else:
+                raise PgError("0A000", f"{type(elt).__name__} in CREATE TABLE is not supported")
+        for con, _ in pending:
+            self.attach_constraint(table, con)
+        self.conn.execute(self.sqlite_table_ddl(table))
+        for idx in table.indexes:
+            self.conn.execute(self.create_index_sql(table, idx))
+        self.save(table)
+        return "CREATE TABLE"
+
+    def add_column_def(self, table: Table, elt: ast.ColumnDef,
+                       pending: list[tuple[Constraint, Any]]) -> Column:
+        if table.column(elt.colname) is not None:
+            raise PgError("42701", f'column "{elt.colname}" specified more than once')
+        oid, typmod, serial = self.column_type(elt.typeName)
+        col = Column(elt.colname, oid, typmod, attnum=max((c.attnum for c in table.columns),
+                                                          default=0) + 1)
+        if elt.is_not_null:
+            col.not_null = True
+        if serial:
+            col.not_null = True
+            seq = self.create_owned_sequence(table, col)
+            col.default = f"nextval('{seq.name}'::regclass)"
+        for con in elt.constraints or ():
+            kind = con.contype
+            if kind == C.CONSTR_NOTNULL:
+                col.not_null = True
+            elif kind == C.CONSTR_NULL:
+                col.not_null = False
+            elif kind == C.CONSTR_DEFAULT:
+                col.default = deparse(con.raw_expr)
+                # Validate now: a bad default fails CREATE TABLE, as in PostgreSQL.
+                translate_expression(self.catalog, self.system, col.default,
+                                     expected=(oid, typmod))
+            elif kind == C.CONSTR_IDENTITY:
+                col.identity = con.generated_when or "a"
+                col.not_null = True
+                seq = self.create_owned_sequence(table, col)
+                col.default = f"nextval('{seq.name}'::regclass)"
+            elif kind in (C.CONSTR_PRIMARY, C.CONSTR_UNIQUE, C.CONSTR_CHECK, C.CONSTR_FOREIGN):
+                pending.append((self.constraint_from(table, con, col.name), con))
+            elif kind == C.CONSTR_GENERATED:
+                raise PgError("0A000", "generated columns are not supported")
+            else:
+                raise PgError("0A000", f"column constraint {kind.name} is not supported")
+        table.columns.append(col)
+        return col
+
+    def create_owned_sequence(self, table: Table, col: Column) -> Sequence:
+        name = self.unique_name(f"{table.name}_{col.name}_seq", set())
+        seq = Sequence(oid=cat.next_oid(self.conn), name=name, type_oid=col.type_oid,
+                       max_value=SEQ_MAX.get(col.type_oid, 2**63 - 1),
+                       owned_by=(table.name, col.name))
+        self.save(seq)
+        self.catalog.by_name[name] = seq  # visible to the rest of this statement
+        return seq
+
+    def constraint_from(self, table: Table, con: ast.Constraint, column: str | None) -> Constraint:
+        kind = con.contype
+        cols = [k.sval for k in con.keys or ()] or ([column] if column else [])
+        if kind in (C.CONSTR_PRIMARY, C.CONSTR_UNIQUE):
+            letter = "p" if kind == C.CONSTR_PRIMARY else "u"
+            default = f"{table.name}_pkey" if letter == "p" else (
+                f"{table.name}_{'_'.join(cols)}_key")
+            return Constraint(con.conname or default, letter, cols)
+        if kind == C.CONSTR_CHECK:
+            expr = deparse(con.raw_expr)
+            if column:
+                default = f"{table.name}_{column}_check"
+            else:
+                default = f"{table.name}_check"
+            return Constraint(con.conname or default, "c", cols, expr=expr)
+        if kind == C.CONSTR_FOREIGN:
+            fk_cols = [k.sval for k in con.fk_attrs or ()] or cols
+            ref = con.pktable.relname
+            ref_cols = [k.sval for k in con.pk_attrs or ()]
+            ref_table = table if ref == table.name else self.catalog.table(ref)
+            if ref_table is None:
+                raise PgError("42P01", f'relation "{ref}" does not exist')
+            if not ref_cols:
+                pk = ref_table.primary_key()
+                if pk is None:
+                    raise PgError("42830", f'there is no primary key for referenced table "{ref}"')
+                ref_cols = pk.columns
+            default = f"{table.name}_{'_'.join(fk_cols)}_fkey"
+            return Constraint(con.conname or default, "f", fk_cols, ref_table=ref,
+                              ref_columns=ref_cols, on_delete=con.fk_del_action or "a",
+                              on_update=con.fk_upd_action or "a")
+        raise PgError("0A000", f"constraint {kind.name} is not supported")
+
+    def attach_constraint(self, table: Table, con: Constraint) -> None:
+        for c in con.columns:
+            if table.column(c) is None:
+                raise PgError("42703", f'column "{c}" named in key does not exist')
+        taken = {c.name for c in table.constraints} | {i.name for i in table.indexes}
+        con.name = self.unique_name(con.name, taken) if con.name in taken or self.exists(
+            con.name) else con.name
+        con.oid = cat.next_oid(self.conn)
+        if con.kind == "p":
+            if table.primary_key() is not None:
+                raise PgError("42P16", f'multiple primary keys for table "{table.name}" are '
+                              "not allowed")
+            for c in con.columns:
+                col = table.column(c)
+                assert col is not None
+                col.not_null = True
+        if con.kind in ("p", "u"):
+            table.indexes.append(Index(con.name, list(con.columns), True, con.name,
+                                       cat.next_oid(self.conn)))
+        table.constraints.append(con)
+
+    # -- DROP -------------------------------------------------------------------------------
+
+    def drop(self, node: ast.DropStmt) -> str:
+        O = enums.ObjectType
+        kinds = {O.OBJECT_TABLE: ("r", "DROP TABLE", "table"),
+                 O.OBJECT_VIEW: ("v", "DROP VIEW", "view"),
+                 O.OBJECT_SEQUENCE: ("S", "DROP SEQUENCE", "sequence"),
+                 O.OBJECT_INDEX: ("i", "DROP INDEX", "index")}
+        if node.removeType not in kinds:
+            raise PgError("0A000", f"DROP {node.removeType.name[7:]} is not supported")
+        kind, tag, word = kinds[node.removeType]
+        cascade = node.behavior == enums.DropBehavior.DROP_CASCADE
+        for obj in node.objects:
+            names = [n.sval for n in obj]
+            if len(names) > 1 and names[0] != "public":
+                raise PgError("3F000", f'schema "{names[0]}" does not exist')
+            name = names[-1]
+            if kind == "i":
+                self.drop_index(name, node.missing_ok)
+                continue
+            rel = self.catalog.by_name.get(name)
+            if rel is None or rel.kind != kind:
+                if node.missing_ok:
+                    self.notices.append(Notice("00000", f'{word} "{name}" does not exist, '
+                                               "skipping"))
+                    continue
+                if rel is not None:
+                    raise PgError("42809", f'"{name}" is not a {word}')
+                raise PgError("42P01", f'{word} "{name}" does not exist')
+            self.drop_relation(rel, cascade)
+        return tag
+
+    def drop_relation(self, rel: cat.Relation, cascade: bool) -> None:
+        if isinstance(rel, Table):
+            for other in self.catalog.tables():
+                if other.name == rel.name:
+                    continue
+                for con in other.constraints:
+                    if con.kind == "f" and con.ref_table == rel.name:
+                        if not cascade:
+                            raise PgError(
+                                "2BP01", f"cannot drop table {rel.name} because other objects "
+                                "depend on it",
+                                detail=f"constraint {con.name} on table {other.name} depends on "
+                                f"table {rel.name}",
+                                hint="Use DROP ... CASCADE to drop the dependent objects too.")
+                        other.constraints.remove(con)
+                        self.rebuild(other)
+            self.conn.execute(f"DROP TABLE {q(rel.name)}")
+            for seq in [s for s in self.catalog.by_name.values() if isinstance(s, Sequence)
+                        and s.owned_by and s.owned_by[0] == rel.name]:
+                cat.delete(self.conn, seq)
+        elif isinstance(rel, View):
+            self.conn.execute(f"DROP VIEW {q(rel.name)}")
+        cat.delete(self.conn, rel)
+        self.catalog.by_name.pop(rel.name, None)
+
+    def drop_index(self, name: str, missing_ok: bool) -> None:
+        table = self.catalog.index_owner.get(name)
+        if table is None:
+            if missing_ok:
+                self.notices.append(Notice("00000", f'index "{name}" does not exist, skipping'))
+                return
+            raise PgError("42704", f'index "{name}" does not exist')
+        idx = next(i for i in table.indexes if i.name == name)
+        if idx.constraint:
+            raise PgError("2BP01", f"cannot drop index {name} because constraint {idx.constraint} "
+                          f"on table {table.name} requires it",
+                          hint=f"You can drop constraint {idx.constraint} on table {table.name} "
+                          "instead.")
+        table.indexes.remove(idx)
+        self.conn.execute(f"DROP INDEX {q(name)}")
+        self.save(table)
+
+    # -- indexes ----------------------------------------------------------------------------
+
+    def create_index(self, node: ast.IndexStmt) -> str:
+        table = self.catalog.table(node.relation.relname)
+        if table is None:
+            raise PgError("42P01", f'relation "{node.relation.relname}" does not exist')
+        cols = []
+        for elem in node.indexParams:
+            if elem.name is None:
+                raise PgError("0A000", "expression indexes are not supported")
+            if table.column(elem.name) is None:
+                raise PgError("42703", f'column "{elem.name}" does not exist')
+            cols.append(elem.name)
+        if node.whereClause is not None:
+            raise PgError("0A000", "partial indexes are not supported")
+        taken = {i.name for i in table.indexes}
+        name = node.idxname or self.unique_name(f"{table.name}_{'_'.join(cols)}_idx", taken)
+        if self.exists(name):
+            if node.if_not_exists:
+                self.notices.append(Notice("42P07", f'relation "{name}" already exists, skipping'))
+                return "CREATE INDEX"
+            raise PgError("42P07", f'relation "{name}" already exists')
+        idx = Index(name, cols, bool(node.unique), None, cat.next_oid(self.conn))
+        self.conn.execute(self.create_index_sql(table, idx))
+        table.indexes.append(idx)
+        self.save(table)
+        return "CREATE INDEX"
+
+    # -- ALTER TABLE ------------------------------------------------------------------------
+
+    def alter_table(self, node: ast.AlterTableStmt) -> str:
+        A = enums.AlterTableType
+        name = node.relation.relname
+        table = self.catalog.table(name)
+        if table is None:
+            if node.missing_ok:
+                self.notices.append(Notice("00000", f'relation "{name}" does not exist, skipping'))
+                return "ALTER TABLE"
+            raise PgError("42P01", f'relation "{name}" does not exist')
+        rebuild = False
+        for cmd in node.cmds:
+            sub = cmd.subtype
+            if sub == A.AT_AddColumn:
+                pending: list[tuple[Constraint, Any]] = []
+                col = self.add_column_def(table, cmd.def_, pending)
+                for con, _ in pending:
+                    self.attach_constraint(table, con)
+                if pending or col.not_null or col.default is not None:
+                    rebuild = True
+                    self._fill_default_later = (col,)
+                else:
+                    t = pgtypes.TYPES_BY_OID.get(col.type_oid)
+                    decl = "INT" if col.type_oid in T.INTEGER_TYPES or col.type_oid == T.BOOL \
+                        else (t.sqlite_decl if t else "TEXT")
+                    self.conn.execute(f"ALTER TABLE {q(name)} ADD COLUMN {q(col.name)} {decl}")
+            elif sub == A.AT_DropColumn:
+                col = table.column(cmd.name)
+                if col is None:
+                    if cmd.missing_ok:
+                        continue
+                    raise PgError("42703", f'column "{cmd.name}" of relation "{name}" does not '
+                                  "exist")
+                table.columns.remove(col)
+                table.constraints = [c for c in table.constraints if col.name not in c.columns]
+                table.indexes = [i for i in table.indexes if col.name not in i.columns]
+                rebuild = True
+            elif sub == A.AT_AddConstraint:
+                con = self.constraint_from(table, cmd.def_, None)
+                self.attach_constraint(table, con)
+                if con.kind in ("p", "u") and not rebuild:
+                    idx = table.indexes[-1]
+                    self.check_not_null(table, con.columns)
+                    self.create_unique(table, idx)
+                else:
+                    rebuild = True
+            elif sub == A.AT_DropConstraint:
+                con = next((c for c in table.constraints if c.name == cmd.name), None)
+                if con is None:
+                    if cmd.missing_ok:
+                        continue
+                    raise PgError("42704", f'constraint "{cmd.name}" of relation "{name}" does '
+                                  "not exist")
+                table.constraints.remove(con)
+                table.indexes = [i for i in table.indexes if i.constraint != con.name]
+                rebuild = True
+            elif sub in (A.AT_SetNotNull, A.AT_DropNotNull):
+                col = self.require_column(table, cmd.name)
+                col.not_null = sub == A.AT_SetNotNull
+                rebuild = True
+            elif sub == A.AT_ColumnDefault:
+                col = self.require_column(table, cmd.name)
+                col.default = deparse(cmd.def_) if cmd.def_ is not None else None
+            elif sub == A.AT_AlterColumnType:
+                col = self.require_column(table, cmd.name)
+                oid, typmod, _ = self.column_type(cmd.def_.typeName)
+                col.type_oid, col.typmod = oid, typmod
+                rebuild = True
+            else:
+                raise PgError("0A000", f"ALTER TABLE {sub.name[3:]} is not supported")
+        if rebuild:
+            self.rebuild(table)
+        else:
+            self.save(table)
+        return "ALTER TABLE"
+
+    def require_column(self, table: Table, name: str) -> Column:
+        col = table.column(name)
+        if col is None:
+            raise PgError("42703", f'column "{name}" of relation "{table.name}" does not exist')
+        return col
+
+    def check_not_null(self, table: Table, columns: list[str]) -> None:
+        for c in columns:
+            row = self.conn.execute(
+                f"SELECT 1 FROM {q(table.name)} WHERE {q(c)} IS NULL LIMIT 1").fetchone()
+            if row is not None:
+                raise PgError("23502", f'column "{c}" of relation "{table.name}" contains null '
+                              "values", table=table.name, column=c)
+        needs_rebuild = any(not (table.column(c) and table.column(c).not_null)  # type: ignore[union-attr]
+                            for c in columns)
+        del needs_rebuild
+
+    def create_unique(self, table: Table, idx: Index) -> None:
+        try:
+            self.conn.execute(self.create_index_sql(table, idx))
+        except apsw.ConstraintError as exc:
+            raise PgError("23505", f'could not create unique index "{idx.name}"',
+                          detail="Key contains duplicated values.") from exc
+        # A new PRIMARY KEY makes its columns NOT NULL: SQLite needs a rebuild for that.
+        self.rebuild(table)
+
+    def rebuild(self, table: Table) -> None:
+        """Recreate the SQLite table from metadata and copy its rows (SQLite's documented
+        procedure for schema changes it cannot ALTER in place)."""
+        tmp = f"__pgha_rebuild_{table.oid}"
+        old_cols = [r[1] for r in self.conn.execute(f"PRAGMA table_info({q(table.name)})")]
+        self.conn.execute(self.sqlite_table_ddl(table, tmp))
+        keep = [c for c in table.columns if c.name in old_cols]
+        names = ", ".join(q(c.name) for c in keep)
+        new_cols = [c for c in table.columns if c.name not in old_cols]
+        extra_names = "".join(f", {q(c.name)}" for c in new_cols)
+        extra_vals = "".join(
+            ", " + (translate_expression(self.catalog, self.system, c.default,
+                                         expected=(c.type_oid, c.typmod))
+                    if c.default else "NULL") for c in new_cols)
+        try:
+            self.conn.execute(f"INSERT INTO {q(tmp)} ({names}{extra_names}) "
+                              f"SELECT {names}{extra_vals} FROM {q(table.name)}")
+        except apsw.ConstraintError as exc:
+            raise PgError("23514" if "CHECK" in str(exc) else "23502",
+                          f'existing rows of relation "{table.name}" violate the new '
+                          f"definition: {exc}") from exc
+        self.conn.execute(f"DROP TABLE {q(table.name)}")
+        self.conn.execute(f"ALTER TABLE {q(tmp)} RENAME TO {q(table.name)}")
+        for idx in table.indexes:
+            try:
+                self.conn.execute(self.create_index_sql(table, idx))
+            except apsw.ConstraintError as exc:
+                raise PgError("23505", f'could not create unique index "{idx.name}"',
+                              detail="Key contains duplicated values.") from exc
+        self.save(table)
+
+    # -- sequences, views, truncate ---------------------------------------------------------
+
+    def create_sequence(self, node: ast.CreateSeqStmt) -> str:
+        name = node.sequence.relname
+        if self.exists(name):
+            if node.if_not_exists:
+                self.notices.append(Notice("42P07", f'relation "{name}" already exists, skipping'))
+                return "CREATE SEQUENCE"
+            raise PgError("42P07", f'relation "{name}" already exists')
+        seq = Sequence(oid=cat.next_oid(self.conn), name=name)
+        self.apply_sequence_options(seq, node.options or (), creating=True)
+        self.save(seq)
+        return "CREATE SEQUENCE"
+
+    def apply_sequence_options(self, seq: Sequence, options: Any, creating: bool) -> None:
+        explicit: dict[str, Any] = {}
+        for opt in options:
+            arg = opt.arg
+            value: Any = None
+            if isinstance(arg, ast.Integer):
+                value = arg.ival
+            elif isinstance(arg, ast.Float):
+                value = int(arg.fval)
+            elif isinstance(arg, ast.Boolean):
+                value = arg.boolval
+            elif isinstance(arg, ast.TypeName):
+                value = arg
+            elif isinstance(arg, tuple | list):
+                value = [a.sval for a in arg]
+            explicit[opt.defname] = value
+        if "as" in explicit:
+            seq.type_oid = Analyzer(self.catalog, self.system, ()).type_name(explicit["as"])[0]
+            seq.max_value = SEQ_MAX.get(seq.type_oid, 2**63 - 1)
+        if "increment" in explicit:
+            seq.increment = explicit["increment"]
+            if seq.increment == 0:
+                raise PgError("22023", "INCREMENT must not be zero")
+            if seq.increment < 0 and creating:
+                seq.max_value, seq.min_value = -1, -SEQ_MAX.get(seq.type_oid, 2**63 - 1) - 1
+        if explicit.get("minvalue") is not None:
+            seq.min_value = explicit["minvalue"]
+        if explicit.get("maxvalue") is not None:
+            seq.max_value = explicit["maxvalue"]
+        if "start" in explicit:
+            seq.start = explicit["start"]
+        elif creating:
+            seq.start = seq.min_value if seq.increment > 0 else seq.max_value
+        if "cache" in explicit:
+            seq.cache = explicit["cache"]
+        if "cycle" in explicit:
+            seq.cycle = bool(explicit["cycle"])
+        if seq.start < seq.min_value or seq.start > seq.max_value:
+            raise PgError("22023", f"START value ({seq.start}) cannot be less than MINVALUE "
+                          f"({seq.min_value})" if seq.start < seq.min_value else
+                          f"START value ({seq.start}) cannot be greater than MAXVALUE "
+                          f"({seq.max_value})")
+        if "restart" in explicit:
+            value = explicit["restart"] if explicit["restart"] is not None else seq.start
+            self.conn.execute("INSERT OR REPLACE INTO __pgha_sequence_values VALUES (?, ?, 0)",
+                              (seq.oid, value))
+
+    def alter_sequence(self, node: ast.AlterSeqStmt) -> str:
+        seq = self.catalog.by_name.get(node.sequence.relname)
+        if not isinstance(seq, Sequence):
+            if node.missing_ok:
+                return "ALTER SEQUENCE"
+            raise PgError("42P01", f'relation "{node.sequence.relname}" does not exist')
+        self.apply_sequence_options(seq, node.options or (), creating=False)
+        self.save(seq)
+        return "ALTER SEQUENCE"
+
+    def create_view(self, node: ast.ViewStmt, query_text: str) -> str:
+        name = node.view.relname
+        existing = self.catalog.by_name.get(name)
+        if existing is not None:
+            if node.replace and isinstance(existing, View):
+                self.conn.execute(f"DROP VIEW {q(name)}")
+            else:
+                raise PgError("42P07", f'relation "{name}" already exists')
+        tr = translate(self.catalog, self.system, node.query)
+        assert tr.columns is not None
+        names = [n.sval for n in node.aliases or ()]
+        cols = [Column(names[i] if i < len(names) else c.name, c.type_oid, c.typmod,
+                       attnum=i + 1) for i, c in enumerate(tr.columns)]
+        col_list = ", ".join(q(c.name) for c in cols)
+        self.conn.execute(f"CREATE VIEW {q(name)} ({col_list}) AS {tr.sql}")
+        view = View(existing.oid if existing else cat.next_oid(self.conn), name, query_text, cols)
+        self.save(view)
+        return "CREATE VIEW"
+
+    def truncate(self, node: ast.TruncateStmt) -> str:
+        for rv in node.relations:
+            table = self.catalog.table(rv.relname)
+            if table is None:
+                raise PgError("42P01", f'relation "{rv.relname}" does not exist')
+            self.conn.execute(f"DELETE FROM {q(table.name)}")
+            if node.restart_seqs:
+                for seq in self.catalog.by_name.values():
+                    if isinstance(seq, Sequence) and seq.owned_by and seq.owned_by[0] == table.name:
+                        self.conn.execute("DELETE FROM __pgha_sequence_values WHERE oid = ?",
+                                          (seq.oid,))
+        return "TRUNCATE TABLE"
+
+    def rename(self, node: ast.RenameStmt) -> str:
+        O = enums.ObjectType
+        if node.renameType == O.OBJECT_COLUMN:
+            table = self.catalog.table(node.relation.relname)
+            if table is None:
+                raise PgError("42P01", f'relation "{node.relation.relname}" does not exist')
+            col = self.require_column(table, node.subname)
+            if table.column(node.newname) is not None:
+                raise PgError("42701", f'column "{node.newname}" of relation "{table.name}" '
+                              "already exists")
+            self.conn.execute(f"ALTER TABLE {q(table.name)} RENAME COLUMN {q(col.name)} TO "
+                              f"{q(node.newname)}")
+            for con in table.constraints:
+                con.columns = [node.newname if c == col.name else c for c in con.columns]
+            for idx in table.indexes:
+                idx.columns = [node.newname if c == col.name else c for c in idx.columns]
+            for other in self.catalog.tables():
+                for con in other.constraints:
+                    if con.ref_table == table.name:
+                        con.ref_columns = [node.newname if c == col.name else c
+                                           for c in con.ref_columns]
+                        if other is not table:
+                            self.save(other)
+            col.name = node.newname
+            self.save(table)
+            return "ALTER TABLE"
+        if node.renameType in (O.OBJECT_TABLE, O.OBJECT_SEQUENCE, O.OBJECT_VIEW):
+            rel = self.catalog.by_name.get(node.relation.relname)
+            if rel is None:
+                raise PgError("42P01", f'relation "{node.relation.relname}" does not exist')
+            if self.exists(node.newname):
+                raise PgError("42P07", f'relation "{node.newname}" already exists')
+            if isinstance(rel, Table | View):
+                word = "TABLE" if isinstance(rel, Table) else "VIEW"
+                if isinstance(rel, View):
+                    raise PgError("0A000", "renaming views is not supported")
+                self.conn.execute(f"ALTER {word} {q(rel.name)} RENAME TO {q(node.newname)}")
+            cat.delete(self.conn, rel) if False else None
+            rel.name = node.newname
+            self.save(rel)
+            return "ALTER TABLE" if node.renameType != O.OBJECT_SEQUENCE else "ALTER SEQUENCE"
+        raise PgError("0A000", "this RENAME is not supported")
+
+
+_unused: Callable[..., Any] | None = None
+_ = Scope

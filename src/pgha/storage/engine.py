@@ -1,0 +1,887 @@
+"""The embedded engine: PostgreSQL statements executed on SQLite through apsw.
+
+``Engine`` owns one database file and what all sessions share (the catalog snapshot, the
+translation cache, advisory locks). ``StorageSession`` is one client's connection: its own apsw
+connection (SQLite WAL mode: concurrent readers, one writer), transaction state, settings and
+sequence state. Every method of a session is blocking; the caller runs them off the event loop,
+one call at a time per session.
+
+Transactions follow PostgreSQL's rules on top of SQLite's:
+- BEGIN is lazy: the SQLite transaction starts with the first statement, ``BEGIN IMMEDIATE``
+  when that statement writes (so concurrent writers queue on the write lock, as PostgreSQL row
+  locks make them wait) and ``BEGIN DEFERRED`` otherwise;
+- a failed statement inside a transaction block aborts the block (state 'E', 25P02 for what
+  follows) until ROLLBACK; COMMIT of a failed block rolls back and reports ROLLBACK;
+- a commit is durable when COMMIT returns (SQLite ``synchronous=FULL`` in WAL mode), unless the
+  engine was opened with ``durable=False``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import apsw
+from pglast import ast, enums, parse_sql
+from pglast.parser import ParseError
+
+from pgha import PG_VERSION
+from pgha.storage import catalog as cat
+from pgha.storage import functions, pgcatalog
+from pgha.storage import oids as T
+from pgha.storage import types as pgtypes
+from pgha.storage.catalog import Catalog, Table
+from pgha.storage.copy import CopyIn, CopyOptions, copy_options, format_copy_rows
+from pgha.storage.ddl import DDL, q
+from pgha.storage.translate import ResultColumn, Translation, translate
+from pgha.wire.errors import Notice, PgError
+
+# Settings every session starts with (names as PostgreSQL reports them, lower-cased keys).
+DEFAULT_SETTINGS: dict[str, str] = {
+    "application_name": "",
+    "client_encoding": "UTF8",
+    "datestyle": "ISO, MDY",
+    "default_transaction_isolation": "read committed",
+    "default_transaction_read_only": "off",
+    "extra_float_digits": "1",
+    "in_hot_standby": "off",
+    "integer_datetimes": "on",
+    "intervalstyle": "postgres",
+    "is_superuser": "on",
+    "jit": "off",
+    "lc_messages": "C",
+    "lock_timeout": "0",
+    "max_identifier_length": "63",
+    "search_path": '"$user", public',
+    "server_encoding": "UTF8",
+    "server_version": PG_VERSION,
+    "server_version_num": str(150000 + int(PG_VERSION.split(".")[1])),
+    "session_authorization": "postgres",
+    "standard_conforming_strings": "on",
+    "statement_timeout": "0",
+    "timezone": "UTC",
+    "transaction_isolation": "read committed",
+    "transaction_read_only": "off",
+    "idle_in_transaction_session_timeout": "0",
+    "bytea_output": "hex",
+    "synchronous_commit": "on",
+    "work_mem": "4MB",
+    "row_security": "on",
+    "pgha.sync_mode": "async",
+}
+# Settings whose change the client must be told about with ParameterStatus.
+REPORTED = {
+    "application_name": "application_name", "client_encoding": "client_encoding",
+    "datestyle": "DateStyle", "default_transaction_read_only": "default_transaction_read_only",
+    "in_hot_standby": "in_hot_standby", "integer_datetimes": "integer_datetimes",
+    "intervalstyle": "IntervalStyle", "is_superuser": "is_superuser",
+    "server_encoding": "server_encoding", "server_version": "server_version",
+    "session_authorization": "session_authorization",
+    "standard_conforming_strings": "standard_conforming_strings", "timezone": "TimeZone",
+}
+READ_ONLY_SETTINGS = {"server_version", "server_version_num", "server_encoding",
+                      "integer_datetimes", "max_identifier_length", "in_hot_standby",
+                      "is_superuser", "lc_messages"}
+
+
+@dataclass(slots=True)
+class Result:
+    """What one statement produced."""
+
+    tag: str
+    columns: tuple[ResultColumn, ...] | None = None
+    rows: list[tuple[Any, ...]] = field(default_factory=list)
+    notices: list[Notice] = field(default_factory=list)
+    changed_settings: dict[str, str] = field(default_factory=dict)
+    copy_in: CopyIn | None = None
+    copy_out: list[bytes] | None = None
+    copy_format: int = 0
+    copy_columns: int = 0
+
+
+@dataclass(slots=True)
+class Statement:
+    """A parsed statement, ready to execute (and, for queries, translated)."""
+
+    text: str
+    node: Any
+    kind: str  # 'dml', 'ddl', 'txn', 'set', 'show', 'copy', 'utility', 'empty'
+    translation: Translation | None = None
+    param_oids: list[int] = field(default_factory=list)
+    generation: int = -1
+
+    @property
+    def columns(self) -> tuple[ResultColumn, ...] | None:
+        if self.translation is not None:
+            return self.translation.columns
+        if self.kind == "show":
+            name = _show_name(self.node)
+            if name == "all":
+                return (ResultColumn("name", T.TEXT), ResultColumn("setting", T.TEXT),
+                        ResultColumn("description", T.TEXT))
+            return (ResultColumn(name, T.TEXT),)
+        return None
+
+
+def _show_name(node: ast.VariableShowStmt) -> str:
+    return {"timezone": "TimeZone", "datestyle": "DateStyle"}.get(node.name, node.name)
+
+
+class AdvisoryLocks:
+    """Process-wide advisory locks (pg_advisory_lock and friends): session-level, re-entrant."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._held: dict[tuple[Any, ...], tuple[int, int]] = {}
+        self._owner = threading.local()
+
+    def _me(self) -> int:
+        return threading.get_ident()
+
+    def try_lock(self, key: tuple[Any, ...]) -> bool:
+        with self._lock:
+            owner, count = self._held.get(key, (0, 0))
+            if count and owner != self._me():
+                return False
+            self._held[key] = (self._me(), count + 1)
+            return True
+
+    def lock(self, key: tuple[Any, ...]) -> None:
+        import time
+
+        deadline = time.monotonic() + 30
+        while not self.try_lock(key):
+            if time.monotonic() > deadline:
+                raise PgError("55P03", "could not obtain advisory lock")
+            time.sleep(0.005)
+
+    def unlock(self, key: tuple[Any, ...]) -> bool:
+        with self._lock:
+            owner, count = self._held.get(key, (0, 0))
+            if not count or owner != self._me():
+                return False
+            if count == 1:
+                del self._held[key]
+            else:
+                self._held[key] = (owner, count - 1)
+            return True
+
+    def unlock_all(self) -> None:
+        with self._lock:
+            for key in [k for k, (o, _) in self._held.items() if o == self._me()]:
+                del self._held[key]
+
+
+class Engine:
+    """One SQLite database file and the state its sessions share."""
+
+    def __init__(self, data_dir: Path | str, *, durable: bool = True,
+                 busy_timeout_ms: int = 30_000) -> None:
+        self.data_dir = Path(data_dir)
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.path = self.data_dir / "pgha.db"
+        self.durable = durable
+        self.busy_timeout_ms = busy_timeout_ms
+        self.generation = 0
+        self._lock = threading.Lock()
+        self.advisory_locks = AdvisoryLocks()
+        self.started_at = dt.datetime.now(dt.UTC)
+        conn = self.connect()
+        with conn:
+            cat.install(conn)
+        self.catalog = Catalog.load(conn, self.generation)
+        self.cache: dict[tuple[str, tuple[int, ...]], Translation] = {}
+        conn.close()
+
+    def connect(self) -> apsw.Connection:
+        conn = apsw.Connection(str(self.path))
+        conn.set_busy_timeout(self.busy_timeout_ms)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute(f"PRAGMA synchronous={'FULL' if self.durable else 'NORMAL'}")
+        conn.execute("PRAGMA foreign_keys=ON")
+        conn.execute("PRAGMA recursive_triggers=ON")
+        return conn
+
+    def schema_changed(self, conn: apsw.Connection) -> Catalog:
+        """Called after a transaction that changed the schema committed."""
+        with self._lock:
+            self.generation += 1
+            self.catalog = Catalog.load(conn, self.generation)
+            self.cache = {}
+            return self.catalog
+
+    def open_session(self, user: str = "postgres", database: str = "postgres",
+                     backend_pid: int = 0) -> StorageSession:
+        return StorageSession(self, user, database, backend_pid)
+
+
+class StorageSession:
+    """One client's view of the engine. Blocking; not thread-safe (one call at a time)."""
+
+    def __init__(self, engine: Engine, user: str, database: str, backend_pid: int) -> None:
+        self.engine = engine
+        self.conn = engine.connect()
+        self.settings = dict(DEFAULT_SETTINGS)
+        self.settings["session_authorization"] = user
+        self.local_overrides: dict[str, str] = {}
+        self.ctx = functions.FunctionContext(
+            user=user, database=database, backend_pid=backend_pid, settings=self.settings,
+            set_setting=self._set_from_function, advisory_locks=engine.advisory_locks)
+        functions.register(self.conn, self.ctx)
+        pgcatalog.install(self.conn)
+        self.catalog_generation_filled = -1
+        self.status = "I"  # PostgreSQL transaction status: I idle, T in block, E failed
+        self.sqlite_txn = False  # a SQLite transaction is open
+        self.explicit = False  # inside BEGIN ... COMMIT
+        self.implicit = False  # inside an implicit multi-statement transaction
+        self.private_catalog: Catalog | None = None  # schema changed in this transaction
+        self.savepoints: list[str] = []
+
+    # -- catalog ---------------------------------------------------------------------------
+
+    @property
+    def catalog(self) -> Catalog:
+        return self.private_catalog or self.engine.catalog
+
+    def _system(self, schema: str | None, name: str) -> Any:
+        cols = pgcatalog.system_relation(schema, name)
+        if cols is not None:
+            self._ensure_pg_catalog()
+        return cols
+
+    def _ensure_pg_catalog(self) -> None:
+        catalog = self.catalog
+        gen = -2 if self.private_catalog is not None else catalog.generation
+        if gen != self.catalog_generation_filled or gen == -2:
+            pgcatalog.refresh(self.conn, catalog, self.ctx.user, self.ctx.database,
+                              self.settings)
+            self.catalog_generation_filled = gen
+
+    # -- parsing ---------------------------------------------------------------------------
+
+    def parse(self, sql: str, param_oids: list[int] | None = None) -> list[Statement]:
+        try:
+            raw = parse_sql(sql)
+        except ParseError as exc:
+            position = exc.location + 1 if getattr(exc, "location", None) is not None else None
+            raise PgError("42601", str(exc.args[0]) if exc.args else "syntax error",
+                          position=position) from exc
+        if not raw:
+            return [Statement(sql, None, "empty")]
+        out = []
+        for item in raw:
+            start = item.stmt_location or 0
+            text = sql[start: start + item.stmt_len] if item.stmt_len else sql[start:]
+            out.append(self.classify(text.strip(), item.stmt, list(param_oids or [])))
+        return out
+
+    def classify(self, text: str, node: Any, param_oids: list[int]) -> Statement:
+        if isinstance(node, ast.SelectStmt | ast.InsertStmt | ast.UpdateStmt | ast.DeleteStmt):
+            stmt = Statement(text, node, "dml", param_oids=param_oids)
+            self.prepare_translation(stmt)
+            return stmt
+        if isinstance(node, ast.TransactionStmt):
+            return Statement(text, node, "txn")
+        if isinstance(node, ast.VariableSetStmt):
+            return Statement(text, node, "set")
+        if isinstance(node, ast.VariableShowStmt):
+            return Statement(text, node, "show")
+        if isinstance(node, ast.CopyStmt):
+            return Statement(text, node, "copy")
+        if isinstance(node, ast.CreateStmt | ast.DropStmt | ast.IndexStmt | ast.AlterTableStmt
+                      | ast.CreateSeqStmt | ast.AlterSeqStmt | ast.ViewStmt | ast.TruncateStmt
+                      | ast.RenameStmt | ast.CreateTableAsStmt):
+            return Statement(text, node, "ddl")
+        return Statement(text, node, "utility")
+
+    def prepare_translation(self, stmt: Statement) -> None:
+        catalog = self.catalog
+        key = (stmt.text, tuple(stmt.param_oids))
+        if self.private_catalog is None:
+            cached = self.engine.cache.get(key)
+            if cached is not None:
+                stmt.translation = cached
+                stmt.generation = catalog.generation
+                return
+        tr = translate(catalog, self._system, stmt.node, stmt.param_oids,
+                       self.settings["timezone"])
+        stmt.translation = tr
+        stmt.generation = catalog.generation
+        if self.private_catalog is None and len(self.engine.cache) < 20_000:
+            self.engine.cache[key] = tr
+
+    # -- transactions ----------------------------------------------------------------------
+
+    def _sqlite_begin(self, write: bool) -> None:
+        if self.sqlite_txn:
+            return
+        now = dt.datetime.now(dt.UTC)
+        self.ctx.transaction_start = now
+        self.conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+        self.sqlite_txn = True
+
+    def _sqlite_end(self, commit: bool) -> None:
+        if not self.sqlite_txn:
+            return
+        self.sqlite_txn = False
+        try:
+            self.conn.execute("COMMIT" if commit else "ROLLBACK")
+        except apsw.Error as exc:
+            if commit:
+                try:
+                    self.conn.execute("ROLLBACK")
+                except apsw.Error:
+                    pass
+                raise map_error(exc, self.catalog) from exc
+        finally:
+            self.savepoints.clear()
+            changed = self.private_catalog is not None
+            self.private_catalog = None
+            if changed:
+                self.engine.schema_changed(self.conn) if commit else None
+            for name, value in self.local_overrides.items():
+                self.settings[name] = value
+            self.local_overrides.clear()
+
+    def begin_implicit(self) -> None:
+        """Start the implicit transaction of a multi-statement Query or of a pipeline up to
+        Sync (PostgreSQL runs each as one transaction)."""
+        if not self.explicit:
+            self.implicit = True
+
+    def end_implicit(self) -> None:
+        """At the end of a Query message or at Sync."""
+        if self.explicit:
+            return
+        self.implicit = False
+        if self.status == "E":
+            self._sqlite_end(False)
+            self.status = "I"
+            return
+        self._sqlite_end(True)
+        self.status = "I"
+
+    def abort(self) -> None:
+        """An error happened in the current statement."""
+        if self.explicit:
+            self.status = "E"
+        elif self.implicit:
+            self.status = "E"
+        else:
+            self._sqlite_end(False)
+            self.status = "I"
+
+    def close(self) -> None:
+        try:
+            if self.sqlite_txn:
+                self._sqlite_end(False)
+            self.ctx.advisory_locks.unlock_all()
+        finally:
+            self.conn.close()
+
+    def interrupt(self) -> None:
+        """Cancel the running statement (CancelRequest): safe from another thread."""
+        self.conn.interrupt()
+
+    # -- execution -------------------------------------------------------------------------
+
+    def execute(self, stmt: Statement, params: list[Any] | None = None) -> Result:
+        if stmt.kind == "empty":
+            return Result("")
+        if self.status == "E" and not self._allowed_in_failed(stmt):
+            raise PgError("25P02", "current transaction is aborted, commands ignored until end "
+                          "of transaction block")
+        self.ctx.statement_start = dt.datetime.now(dt.UTC)
+        if self.ctx.catalog is not self.catalog:
+            self.ctx.catalog = self.catalog
+        try:
+            if stmt.kind == "dml":
+                return self._execute_dml(stmt, params or [])
+            if stmt.kind == "txn":
+                return self._transaction(stmt.node)
+            if stmt.kind == "set":
+                return self._set(stmt.node)
+            if stmt.kind == "show":
+                return self._show(stmt.node)
+            if stmt.kind == "ddl":
+                return self._ddl(stmt)
+            if stmt.kind == "copy":
+                return self._copy(stmt)
+            return self._utility(stmt)
+        except apsw.Error as exc:
+            raise map_error(exc, self.catalog) from exc
+
+    def _allowed_in_failed(self, stmt: Statement) -> bool:
+        if stmt.kind != "txn":
+            return False
+        K = enums.TransactionStmtKind
+        return stmt.node.kind in (K.TRANS_STMT_ROLLBACK, K.TRANS_STMT_COMMIT,
+                                  K.TRANS_STMT_ROLLBACK_TO, K.TRANS_STMT_PREPARE)
+
+    def _execute_dml(self, stmt: Statement, params: list[Any]) -> Result:
+        if stmt.generation != self.catalog.generation or (
+                self.private_catalog is not None and stmt.generation != -3):
+            self.prepare_translation(stmt)
+        tr = stmt.translation
+        assert tr is not None
+        if tr.is_write and self.settings.get("transaction_read_only") == "on":
+            raise PgError("25006", f"cannot execute {tr.command} in a read-only transaction")
+        autocommit = not (self.explicit or self.implicit)
+        if not autocommit:
+            self._sqlite_begin(tr.is_write)
+        if not autocommit and not self.sqlite_txn:
+            self._sqlite_begin(tr.is_write)
+        if autocommit:
+            self.ctx.transaction_start = self.ctx.statement_start
+        cursor = self.conn.cursor()
+        if params:
+            rows = list(cursor.execute(tr.sql, params))
+        else:
+            rows = list(cursor.execute(tr.sql))
+        count = len(rows) if tr.command == "SELECT" or tr.columns is not None else (
+            self.conn.changes())
+        if tr.command == "SELECT":
+            tag = f"SELECT {count}"
+        elif tr.command == "INSERT":
+            tag = f"INSERT 0 {self.conn.changes() if tr.columns is None else len(rows)}"
+        else:
+            tag = f"{tr.command} {self.conn.changes() if tr.columns is None else len(rows)}"
+        return Result(tag, tr.columns, rows)
+
+    def _transaction(self, node: ast.TransactionStmt) -> Result:
+        K = enums.TransactionStmtKind
+        kind = node.kind
+        if kind in (K.TRANS_STMT_BEGIN, K.TRANS_STMT_START):
+            if self.explicit:
+                return Result("BEGIN", notices=[Notice(
+                    "25001", "there is already a transaction in progress", "WARNING")])
+            self.explicit = True
+            self.status = "T"
+            self.ctx.transaction_start = dt.datetime.now(dt.UTC)
+            for opt in node.options or ():
+                if opt.defname == "transaction_read_only":
+                    ro = getattr(opt.arg, "ival", 0)
+                    self.local_overrides.setdefault("transaction_read_only",
+                                                    self.settings["transaction_read_only"])
+                    self.settings["transaction_read_only"] = "on" if ro else "off"
+            return Result("BEGIN")
+        if kind in (K.TRANS_STMT_COMMIT, K.TRANS_STMT_ROLLBACK):
+            if not self.explicit:
+                notices = [Notice("25P01", "there is no transaction in progress", "WARNING")]
+                if self.implicit:
+                    self._sqlite_end(kind == K.TRANS_STMT_COMMIT and self.status != "E")
+                    self.status = "I"
+                return Result("COMMIT" if kind == K.TRANS_STMT_COMMIT else "ROLLBACK",
+                              notices=notices)
+            failed = self.status == "E"
+            self.explicit = False
+            self.implicit = False
+            self.status = "I"
+            commit = kind == K.TRANS_STMT_COMMIT and not failed
+            self._sqlite_end(commit)
+            return Result("COMMIT" if commit else "ROLLBACK")
+        if kind == K.TRANS_STMT_SAVEPOINT:
+            self._require_block("SAVEPOINT")
+            self._sqlite_begin(False)
+            self.conn.execute(f"SAVEPOINT {q(node.savepoint_name)}")
+            self.savepoints.append(node.savepoint_name)
+            return Result("SAVEPOINT")
+        if kind == K.TRANS_STMT_RELEASE:
+            self._require_block("RELEASE SAVEPOINT")
+            self._require_savepoint(node.savepoint_name)
+            self.conn.execute(f"RELEASE SAVEPOINT {q(node.savepoint_name)}")
+            idx = len(self.savepoints) - 1 - self.savepoints[::-1].index(node.savepoint_name)
+            del self.savepoints[idx:]
+            return Result("RELEASE")
+        if kind == K.TRANS_STMT_ROLLBACK_TO:
+            self._require_block("ROLLBACK TO SAVEPOINT")
+            self._require_savepoint(node.savepoint_name)
+            self.conn.execute(f"ROLLBACK TO SAVEPOINT {q(node.savepoint_name)}")
+            idx = len(self.savepoints) - 1 - self.savepoints[::-1].index(node.savepoint_name)
+            del self.savepoints[idx + 1:]
+            self.status = "T"
+            return Result("ROLLBACK")
+        raise PgError("0A000", "two-phase commit is not supported")
+
+    def _require_block(self, what: str) -> None:
+        if not self.explicit:
+            raise PgError("25P01", f"{what} can only be used in transaction blocks")
+
+    def _require_savepoint(self, name: str) -> None:
+        if name not in self.savepoints:
+            raise PgError("3B001", f'savepoint "{name}" does not exist')
+
+    # -- settings --------------------------------------------------------------------------
+
+    def _set_from_function(self, name: str, value: str, local: bool) -> None:
+        self.set_setting(name, value, local)
+
+    def set_setting(self, name: str, value: str, local: bool = False) -> dict[str, str]:
+        name = name.lower()
+        if name in READ_ONLY_SETTINGS:
+            raise PgError("55P02", f'parameter "{name}" cannot be changed')
+        if name not in self.settings and not name.startswith(("pgha.", "application.")) and (
+                "." not in name):
+            raise PgError("42704", f'unrecognized configuration parameter "{name}"')
+        if name == "timezone":
+            value = _normalize_tz(value)
+        elif name == "client_encoding":
+            norm = value.upper().replace("-", "").replace("'", "")
+            if norm not in ("UTF8", "UNICODE", "SQL_ASCII"):
+                raise PgError("0A000", f"client encoding {value} is not supported")
+            value = "UTF8"
+        elif name == "datestyle":
+            value = _normalize_datestyle(value)
+        if local and self.explicit:
+            self.local_overrides.setdefault(name, self.settings.get(name, ""))
+        self.settings[name] = value
+        if name == "timezone":
+            self.ctx.tz = value
+        return {REPORTED[name]: value} if name in REPORTED else {}
+
+    def _set(self, node: ast.VariableSetStmt) -> Result:
+        K = enums.VariableSetKind
+        name = (node.name or "").lower()
+        if node.kind == K.VAR_RESET_ALL:
+            changed = {}
+            for key, value in DEFAULT_SETTINGS.items():
+                if key not in READ_ONLY_SETTINGS and self.settings.get(key) != value and (
+                        key != "session_authorization"):
+                    self.settings[key] = value
+                    if key in REPORTED:
+                        changed[REPORTED[key]] = value
+            self.ctx.tz = self.settings["timezone"]
+            return Result("RESET", changed_settings=changed)
+        if node.kind in (K.VAR_SET_MULTI,):
+            # SET TRANSACTION ... / SET SESSION CHARACTERISTICS: accepted, read committed.
+            for opt in node.args or ():
+                if getattr(opt, "defname", "") == "transaction_read_only":
+                    ro = getattr(opt.arg, "ival", 0)
+                    self.settings["transaction_read_only"] = "on" if ro else "off"
+            return Result("SET")
+        if node.kind in (K.VAR_RESET, K.VAR_SET_DEFAULT):
+            default = DEFAULT_SETTINGS.get(name)
+            if default is None:
+                if name not in self.settings:
+                    raise PgError("42704", f'unrecognized configuration parameter "{name}"')
+                default = ""
+            changed = self.set_setting(name, default, node.is_local)
+            return Result("RESET" if node.kind == K.VAR_RESET else "SET", changed_settings=changed)
+        if node.kind == K.VAR_SET_CURRENT:
+            return Result("SET")
+        values = []
+        for arg in node.args or ():
+            if isinstance(arg, ast.A_Const):
+                v = arg.val
+                values.append(str(getattr(v, "sval", None) or getattr(v, "ival", None)
+                                  if not isinstance(v, ast.Float) else v.fval)
+                              if not isinstance(v, ast.Integer) else str(v.ival))
+            elif isinstance(arg, ast.TypeCast) and isinstance(arg.arg, ast.A_Const):
+                values.append(str(arg.arg.val.sval))
+            else:
+                raise PgError("0A000", "this SET value is not supported")
+        value = ", ".join(values)
+        if name == "timezone" and not values:
+            value = "UTC"
+        changed = self.set_setting(name, value, node.is_local)
+        return Result("SET", changed_settings=changed)
+
+    def _show(self, node: ast.VariableShowStmt) -> Result:
+        name = node.name.lower()
+        columns = Statement("", node, "show").columns
+        if name == "all":
+            rows = [(k, v, "") for k, v in sorted(self.settings.items())]
+            return Result(f"SHOW", columns, rows)
+        if name == "transaction isolation level":
+            name = "transaction_isolation"
+        if name not in self.settings:
+            raise PgError("42704", f'unrecognized configuration parameter "{node.name}"')
+        return Result("SHOW", columns, [(self.settings[name],)])
+
+    # -- DDL, COPY, utility ----------------------------------------------------------------
+
+    def _ddl(self, stmt: Statement) -> Result:
+        if self.settings.get("transaction_read_only") == "on":
+            raise PgError("25006", "cannot execute DDL in a read-only transaction")
+        autocommit = not (self.explicit or self.implicit)
+        if autocommit:
+            self._sqlite_begin(True)
+        else:
+            self._sqlite_begin(True)
+        notices: list[Notice] = []
+        catalog = Catalog.load(self.conn, self.catalog.generation)
+        self.ctx.catalog = catalog
+        ddl = DDL(self.conn, catalog, self._system, notices)
+        node = stmt.node
+        try:
+            if isinstance(node, ast.CreateStmt):
+                tag = ddl.create_table(node)
+            elif isinstance(node, ast.DropStmt):
+                tag = ddl.drop(node)
+            elif isinstance(node, ast.IndexStmt):
+                tag = ddl.create_index(node)
+            elif isinstance(node, ast.AlterTableStmt):
+                tag = ddl.alter_table(node) if node.objtype == enums.ObjectType.OBJECT_TABLE \
+                    else self._unsupported("ALTER of this object")
+            elif isinstance(node, ast.CreateSeqStmt):
+                tag = ddl.create_sequence(node)
+            elif isinstance(node, ast.AlterSeqStmt):
+                tag = ddl.alter_sequence(node)
+            elif isinstance(node, ast.ViewStmt):
+                query_text = stmt.text[stmt.text.lower().find(" as ") + 4:].strip() if (
+                    " as " in stmt.text.lower()) else ""
+                tag = ddl.create_view(node, query_text)
+            elif isinstance(node, ast.TruncateStmt):
+                tag = ddl.truncate(node)
+            elif isinstance(node, ast.RenameStmt):
+                tag = ddl.rename(node)
+            else:
+                tag = self._unsupported(type(node).__name__)
+        except BaseException:
+            if autocommit:
+                self._sqlite_end(False)
+            else:
+                self.private_catalog = Catalog.load(self.conn, -3)
+            raise
+        self.private_catalog = Catalog.load(self.conn, -3)
+        self.ctx.catalog = self.private_catalog
+        if autocommit:
+            self._sqlite_end(True)
+        return Result(tag, notices=notices)
+
+    @staticmethod
+    def _unsupported(what: str) -> str:
+        raise PgError("0A000", f"{what} is not supported")
+
+    def _copy(self, stmt: Statement) -> Result:
+        node: ast.CopyStmt = stmt.node
+        opts = copy_options(node.options or ())
+        if node.filename is not None:
+            raise PgError("42501", "COPY to or from a file is not supported; use COPY ... STDIN "
+                          "or STDOUT (psql's \\copy)")
+        if node.is_from:
+            if node.query is not None or node.relation is None:
+                raise PgError("42601", "COPY FROM needs a table")
+            table = self.catalog.table(node.relation.relname)
+            if table is None:
+                raise PgError("42P01", f'relation "{node.relation.relname}" does not exist')
+            cols = [c.sval for c in node.attlist or ()] or [c.name for c in table.columns]
+            for c in cols:
+                if table.column(c) is None:
+                    raise PgError("42703", f'column "{c}" of relation "{table.name}" does not '
+                                  "exist")
+            if self.settings.get("transaction_read_only") == "on":
+                raise PgError("25006", "cannot execute COPY FROM in a read-only transaction")
+            copy_in = CopyIn(self, table, cols, opts)
+            return Result("COPY", copy_in=copy_in, copy_format=1 if opts.binary else 0,
+                          copy_columns=len(cols))
+        return self._copy_out(node, opts)
+
+    def _copy_out(self, node: ast.CopyStmt, opts: CopyOptions) -> Result:
+        if node.query is not None:
+            select = node.query
+        else:
+            rv = node.relation
+            table = self.catalog.table(rv.relname)
+            if table is None:
+                raise PgError("42P01", f'relation "{rv.relname}" does not exist')
+            cols = [c.sval for c in node.attlist or ()] or [c.name for c in table.columns]
+            select = parse_sql(f"SELECT {', '.join(q(c) for c in cols)} FROM {q(table.name)}"
+                               )[0].stmt
+        tr = translate(self.catalog, self._system, select, (), self.settings["timezone"])
+        assert tr.columns is not None
+        rows = list(self.conn.execute(tr.sql))
+        data = format_copy_rows(rows, tr.columns, opts, self.settings["timezone"])
+        return Result(f"COPY {len(rows)}", copy_out=data, copy_format=0,
+                      copy_columns=len(tr.columns))
+
+    def insert_rows(self, table: Table, cols: list[str], rows: Iterable[list[Any]]) -> int:
+        """Insert already-converted storage values (COPY FROM)."""
+        extra = [c for c in table.columns if c.name not in cols and c.default is not None]
+        from pgha.storage.translate import translate_expression
+
+        extra_sql = [translate_expression(self.catalog, self._system, c.default or "NULL",
+                                          self.settings["timezone"], (c.type_oid, c.typmod))
+                     for c in extra]
+        names = ", ".join(q(c) for c in cols + [c.name for c in extra])
+        marks = ", ".join(["?"] * len(cols) + extra_sql)
+        sql = f"INSERT INTO {q(table.name)} ({names}) VALUES ({marks})"
+        autocommit = not (self.explicit or self.implicit)
+        self._sqlite_begin(True)
+        count = 0
+        try:
+            cursor = self.conn.cursor()
+
+            def counted() -> Iterator[list[Any]]:
+                nonlocal count
+                for row in rows:
+                    count += 1
+                    yield row
+
+            cursor.executemany(sql, counted())
+        except apsw.Error as exc:
+            if autocommit:
+                self._sqlite_end(False)
+            raise map_error(exc, self.catalog) from exc
+        except BaseException:
+            if autocommit:
+                self._sqlite_end(False)
+            raise
+        if autocommit:
+            self._sqlite_end(True)
+        return count
+
+    def _utility(self, stmt: Statement) -> Result:
+        node = stmt.node
+        if isinstance(node, ast.VacuumStmt):
+            return Result("VACUUM" if node.is_vacuumcmd else "ANALYZE")
+        if isinstance(node, ast.DiscardStmt):
+            return Result("DISCARD ALL")
+        if isinstance(node, ast.ClosePortalStmt):
+            return Result("CLOSE CURSOR")
+        if isinstance(node, ast.ListenStmt | ast.UnlistenStmt | ast.NotifyStmt):
+            if isinstance(node, ast.UnlistenStmt):
+                return Result("UNLISTEN")
+            raise PgError("0A000", "LISTEN/NOTIFY is not supported")
+        if isinstance(node, ast.CheckPointStmt):
+            self.conn.wal_checkpoint(mode=apsw.SQLITE_CHECKPOINT_PASSIVE)
+            return Result("CHECKPOINT")
+        if isinstance(node, ast.CreateSchemaStmt):
+            if node.schemaname == "public" and node.if_not_exists:
+                return Result("CREATE SCHEMA", notices=[Notice(
+                    "42P06", 'schema "public" already exists, skipping')])
+            raise PgError("0A000", "CREATE SCHEMA is not supported: pgha has one schema, public")
+        if isinstance(node, ast.CreateExtensionStmt):
+            raise PgError("0A000", f'extension "{node.extname}" is not available')
+        if isinstance(node, ast.CommentStmt):
+            return Result("COMMENT")
+        if isinstance(node, ast.ExplainStmt):
+            raise PgError("0A000", "EXPLAIN is not supported")
+        raise PgError("0A000", f"{type(node).__name__.removesuffix('Stmt')} is not supported")
+
+
+def _normalize_tz(value: str) -> str:
+    v = value.strip().strip("'")
+    if v.upper() in ("UTC", "GMT", "ETC/UTC", "Z", "DEFAULT", "LOCAL"):
+        return "UTC" if v.upper() in ("DEFAULT", "LOCAL", "Z") else (
+            "Etc/UTC" if v.upper() == "ETC/UTC" else v.upper())
+    functions._zone(v)
+    return v
+
+
+def _normalize_datestyle(value: str) -> str:
+    parts = [p.strip().upper() for p in value.split(",")]
+    style, order = "ISO", "MDY"
+    for p in parts:
+        if p in ("ISO", "SQL", "POSTGRES", "GERMAN"):
+            style = p
+        elif p in ("MDY", "DMY", "YMD", "US", "EUROPEAN", "NONEURO", "NONEUROPEAN"):
+            order = {"US": "MDY", "NONEURO": "MDY", "NONEUROPEAN": "MDY",
+                     "EUROPEAN": "DMY"}.get(p, p)
+        else:
+            raise PgError("22023", f'invalid value for parameter "DateStyle": "{value}"')
+    if style != "ISO":
+        raise PgError("0A000", "only DateStyle ISO is supported")
+    return f"{style}, {order}"
+
+
+CONSTRAINT_CODES = {
+    2067: "23505", 1555: "23505", 1299: "23502", 275: "23514", 787: "23503", 531: "23505",
+}
+
+
+def map_error(exc: apsw.Error, catalog: Catalog) -> PgError:
+    """Turn an SQLite error into the PostgreSQL error a client expects."""
+    if isinstance(exc, PgError):
+        return exc
+    message = str(exc.args[0]) if exc.args else str(exc)
+    message = message.split(": ", 1)[1] if message.startswith(("ConstraintError", "SQLError")
+                                                               ) and ": " in message else message
+    code = getattr(exc, "extendedresult", 0)
+    if isinstance(exc, apsw.ConstraintError):
+        return _constraint_error(code, message, catalog)
+    if isinstance(exc, apsw.InterruptError):
+        return PgError("57014", "canceling statement due to user request")
+    if isinstance(exc, apsw.BusyError):
+        if code == 517:  # SQLITE_BUSY_SNAPSHOT
+            return PgError("40001", "could not serialize access due to concurrent update")
+        return PgError("55P03", "could not obtain lock: the database is busy (lock timeout)")
+    if isinstance(exc, apsw.TooBigError):
+        return PgError("54000", "value too large")
+    if isinstance(exc, apsw.SQLError):
+        if "no such table" in message:
+            name = message.rsplit(":", 1)[-1].strip()
+            return PgError("42P01", f'relation "{name}" does not exist')
+        if "no such column" in message:
+            name = message.rsplit(":", 1)[-1].strip()
+            return PgError("42703", f"column {name} does not exist")
+        if "no such function" in message:
+            return PgError("42883", f"function {message.rsplit(':', 1)[-1].strip()} does not "
+                           "exist")
+        return PgError("0A000", f"statement not supported by pgha's engine: {message}")
+    return PgError("XX000", f"internal error: {message}")
+
+
+def _constraint_error(code: int, message: str, catalog: Catalog) -> PgError:
+    detail = message.split("failed: ", 1)[-1] if "failed: " in message else ""
+    sqlstate = CONSTRAINT_CODES.get(code, "23000")
+    if sqlstate == "23502":
+        table, _, column = detail.partition(".")
+        return PgError("23502", f'null value in column "{column}" of relation "{table}" violates '
+                       "not-null constraint", table=table, column=column)
+    if sqlstate == "23505":
+        cols = [c.strip() for c in detail.split(",")]
+        table = cols[0].split(".")[0] if cols and "." in cols[0] else ""
+        names = [c.split(".", 1)[-1] for c in cols]
+        rel = catalog.table(table)
+        con_name = ""
+        if rel is not None:
+            for idx in rel.indexes:
+                if idx.unique and idx.columns == names:
+                    con_name = idx.constraint or idx.name
+        if not con_name and detail and "." not in detail:
+            con_name = detail
+        return PgError("23505", f'duplicate key value violates unique constraint "{con_name}"',
+                       table=table or None, constraint=con_name or None)
+    if sqlstate == "23514":
+        name = detail
+        table = ""
+        for rel in catalog.tables():
+            if any(c.name == name for c in rel.constraints):
+                table = rel.name
+        return PgError("23514", f'new row for relation "{table}" violates check constraint '
+                       f'"{name}"', table=table or None, constraint=name or None)
+    if sqlstate == "23503":
+        return PgError("23503", "insert or update on table violates foreign key constraint")
+    return PgError("23000", message)
+
+
+def encode_params(stmt: Statement, values: list[bytes | None], formats: list[int],
+                  tz: str) -> list[Any]:
+    """Decode Bind parameter values (text or binary) to storage values by their types."""
+    tr = stmt.translation
+    oids = tr.param_oids if tr is not None else stmt.param_oids
+    if len(values) != len(oids) and tr is not None:
+        raise PgError("08P01", f"bind message supplies {len(values)} parameters, but prepared "
+                      f'statement "" requires {len(oids)}')
+    out: list[Any] = []
+    for i, raw in enumerate(values):
+        if raw is None:
+            out.append(None)
+            continue
+        oid = oids[i] if i < len(oids) else T.TEXT
+        fmt = formats[i] if len(formats) > 1 else (formats[0] if formats else 0)
+        pgtype = pgtypes.TYPES_BY_OID.get(oid) or pgtypes.TYPES_BY_OID[T.TEXT]
+        if fmt == 1:
+            out.append(pgtypes.decode_binary(pgtype, bytes(raw)))
+        else:
+            text = bytes(raw).decode("utf-8")
+            if oid in (T.REGCLASS,):
+                out.append(text)
+            else:
+                out.append(pgtypes.parse_text(pgtype, text, -1, tz))
+    return out

@@ -1,0 +1,1315 @@
+"""PostgreSQL functions and operators that SQLite lacks, registered as SQLite user functions.
+
+The translator emits calls to these (``pg_cast``, ``pg_regex_match``, ``nextval``, ...). Each
+connection gets its own set, bound to that connection's ``FunctionContext`` (session time
+zone, user, statement timestamp, catalog snapshot), so no module-level mutable state is needed.
+Errors raised here are ``PgError``s; the engine recovers them with their SQLSTATE intact
+(apsw re-raises the Python exception a user function raised).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import math
+import os
+import random
+import re
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import lru_cache
+from typing import Any
+
+import apsw
+
+from pgha import PG_VERSION
+from pgha.storage import oids as T
+from pgha.storage import types as pgtypes
+from pgha.storage.catalog import Catalog, Sequence, Table
+from pgha.wire.errors import PgError
+
+
+@dataclass(slots=True)
+class FunctionContext:
+    """What the functions of one connection may read: set by the session before a statement."""
+
+    user: str = "postgres"
+    database: str = "postgres"
+    tz: str = "UTC"
+    backend_pid: int = 0
+    transaction_start: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+    statement_start: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+    catalog: Catalog | None = None
+    settings: dict[str, str] = field(default_factory=dict)
+    set_setting: Callable[[str, str, bool], None] | None = None
+    last_sequence_values: dict[int, int] = field(default_factory=dict)
+    last_sequence: int | None = None
+    advisory_locks: Any = None  # the engine's AdvisoryLocks; advisory locks are process-wide
+    on_promote: Callable[[], bool] | None = None
+
+
+def _ts_text(moment: dt.datetime) -> str:
+    """UTC storage text of an aware datetime (the timestamptz representation)."""
+    moment = moment.astimezone(dt.UTC)
+    text = moment.strftime("%Y-%m-%d %H:%M:%S")
+    if moment.microsecond:
+        text += f".{moment.microsecond:06d}".rstrip("0")
+    return text
+
+
+@lru_cache(maxsize=256)
+def _regex(pattern: str, flags: int) -> re.Pattern[str]:
+    try:
+        return re.compile(pattern, flags)
+    except re.error as exc:
+        raise PgError("2201B", f"invalid regular expression: {exc}") from exc
+
+
+@lru_cache(maxsize=256)
+def _like_regex(pattern: str, insensitive: bool) -> re.Pattern[str]:
+    out = []
+    i = 0
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\" and i + 1 < len(pattern):
+            out.append(re.escape(pattern[i + 1]))
+            i += 2
+            continue
+        out.append(".*" if ch == "%" else "." if ch == "_" else re.escape(ch))
+        i += 1
+    return re.compile("".join(out) + r"\Z", re.S | (re.I if insensitive else 0))
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bytes):
+        return value.decode()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value)) if abs(value) < 1e15 else repr(value)
+    return str(value)
+
+
+def _cast(value: Any, src: int, dst: int, typmod: int) -> Any:
+    if value is None:
+        return None
+    if dst in (T.TEXT, T.VARCHAR, T.BPCHAR, T.NAME, T.CHAR):
+        if src == T.BOOL:
+            text = "true" if value else "false"
+        elif src in (T.UNKNOWN, T.TEXT, T.VARCHAR, T.BPCHAR, T.NAME, T.CHAR):
+            text = _text(value)
+        else:
+            src_type = pgtypes.TYPES_BY_OID.get(src)
+            text = pgtypes.format_text(src_type, value, -1) if src_type else _text(value)
+        if dst == T.BPCHAR and src == T.BPCHAR and typmod == -1:
+            return text
+        return pgtypes.parse_text(pgtypes.TYPES_BY_OID[dst], text, typmod)
+    target = pgtypes.TYPES_BY_OID.get(dst)
+    if target is None:
+        raise PgError("0A000", f"cast to type {dst} is not supported")
+    if isinstance(value, str) and (
+        src in T.TEXT_LIKE or src == T.UNKNOWN or not isinstance(value, int | float)
+    ):
+        if src in (T.JSON, T.JSONB) and dst in (T.JSON, T.JSONB):
+            return pgtypes.parse_text(target, value, typmod)
+        if src in (T.TIMESTAMP, T.TIMESTAMPTZ, T.DATE) and dst in (
+            T.TIMESTAMP,
+            T.TIMESTAMPTZ,
+            T.DATE,
+            T.TIME,
+        ):
+            return _datetime_cast(value, src, dst)
+        if src not in T.TEXT_LIKE and src != T.UNKNOWN:
+            src_type = pgtypes.TYPES_BY_OID.get(src)
+            value = pgtypes.format_text(src_type, value, -1) if src_type else value
+        return pgtypes.parse_text(target, value, typmod)
+    if dst == T.BOOL and src in T.INTEGER_TYPES:
+        return 1 if value else 0
+    if dst in T.INTEGER_TYPES and isinstance(value, float):
+        value = _round_half_away(value)
+    return pgtypes.coerce(target, value, typmod)
+
+
+def _round_half_away(value: float) -> int:
+    if math.isnan(value) or math.isinf(value):
+        raise PgError("22003", "integer out of range")
+    return int(Decimal(repr(value)).to_integral_value(rounding="ROUND_HALF_EVEN"))
+
+
+def _parse_storage_ts(text: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(text)
+
+
+def _datetime_cast(value: str, src: int, dst: int, tz: str = "UTC") -> Any:
+    if value in ("infinity", "-infinity"):
+        return value
+    moment = _parse_storage_ts(value)
+    if src == T.DATE:
+        moment = dt.datetime.combine(moment.date(), dt.time())
+    if src == T.TIMESTAMPTZ and dst in (T.TIMESTAMP, T.DATE, T.TIME):
+        moment = moment.replace(tzinfo=dt.UTC).astimezone(_zone(tz)).replace(tzinfo=None)
+    elif src in (T.TIMESTAMP, T.DATE) and dst == T.TIMESTAMPTZ:
+        moment = moment.replace(tzinfo=_zone(tz)).astimezone(dt.UTC).replace(tzinfo=None)
+    if dst == T.DATE:
+        return moment.date().isoformat()
+    if dst == T.TIME:
+        return _ts_text(moment.replace(tzinfo=dt.UTC))[11:]
+    return _ts_text(moment.replace(tzinfo=dt.UTC))
+
+
+@lru_cache(maxsize=64)
+def _zone(name: str) -> dt.tzinfo:
+    import zoneinfo
+
+    if name.upper() in ("UTC", "GMT", "Z", "ETC/UTC"):
+        return dt.UTC
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+        raise PgError("22023", f'time zone "{name}" not recognized') from exc
+
+
+# -- interval arithmetic (storage: PostgreSQL's interval output text) ---------------------
+
+_IV_PART = re.compile(r"(-?\d+) (year|mon|day)s?")
+_IV_TIME = re.compile(r"(-)?(\d+):(\d+):(\d+(?:\.\d+)?)")
+
+
+def interval_parts(text: str) -> tuple[int, int, int]:
+    """(months, days, microseconds) of an interval in its storage text."""
+    months = days = 0
+    for num, unit in _IV_PART.findall(text):
+        n = int(num)
+        if unit == "year":
+            months += 12 * n
+        elif unit == "mon":
+            months += n
+        else:
+            days += n
+    micros = 0
+    m = _IV_TIME.search(text)
+    if m:
+        sign = -1 if m.group(1) else 1
+        secs = Decimal(m.group(4))
+        micros = sign * int((int(m.group(2)) * 3600 + int(m.group(3)) * 60 + secs) * 1_000_000)
+    return months, days, micros
+
+
+def interval_text(months: int, days: int, micros: int) -> str:
+    iv = pgtypes.TYPES_BY_OID[T.INTERVAL]
+    parts = []
+    years, mons = divmod(abs(months), 12)
+    sign = "-" if months < 0 else ""
+    if years:
+        parts.append(f"{sign}{years} year{'s' if years != 1 else ''}")
+    if mons:
+        parts.append(f"{sign}{mons} mon{'s' if mons != 1 else ''}")
+    if days:
+        parts.append(f"{days} day{'s' if abs(days) != 1 else ''}")
+    if micros or not parts:
+        neg = micros < 0
+        secs, us = divmod(abs(micros), 1_000_000)
+        h, rem = divmod(secs, 3600)
+        mi, s = divmod(rem, 60)
+        t = f"{'-' if neg else ''}{h:02d}:{mi:02d}:{s:02d}"
+        if us:
+            t += f".{us:06d}".rstrip("0")
+        parts.append(t)
+    return str(pgtypes.parse_text(iv, " ".join(parts), -1))
+
+
+def _add_months(moment: dt.datetime, months: int) -> dt.datetime:
+    if not months:
+        return moment
+    y, m = divmod(moment.month - 1 + months, 12)
+    year, month = moment.year + y, m + 1
+    import calendar
+
+    day = min(moment.day, calendar.monthrange(year, month)[1])
+    return moment.replace(year=year, month=month, day=day)
+
+
+def _datetime_op(op: str, left: Any, lt: int, right: Any, rt: int, result: int, tz: str) -> Any:
+    if left is None or right is None:
+        return None
+    if lt == T.INTERVAL and rt == T.INTERVAL:
+        a, b = interval_parts(left), interval_parts(right)
+        sign = 1 if op == "+" else -1
+        return interval_text(*(x + sign * y for x, y in zip(a, b, strict=True)))
+    if lt == T.DATE and rt in T.INTEGER_TYPES:
+        d = dt.date.fromisoformat(left) + dt.timedelta(days=right if op == "+" else -right)
+        return d.isoformat()
+    if lt in T.INTEGER_TYPES and rt == T.DATE and op == "+":
+        return (dt.date.fromisoformat(right) + dt.timedelta(days=left)).isoformat()
+    if lt == T.DATE and rt == T.DATE and op == "-":
+        return (dt.date.fromisoformat(left) - dt.date.fromisoformat(right)).days
+    if lt in (T.TIMESTAMP, T.TIMESTAMPTZ, T.DATE) and rt in (T.TIMESTAMP, T.TIMESTAMPTZ, T.DATE):
+        a = _parse_storage_ts(left if lt != T.DATE else left + " 00:00:00")
+        b = _parse_storage_ts(right if rt != T.DATE else right + " 00:00:00")
+        delta = a - b
+        days = delta.days
+        micros = delta.seconds * 1_000_000 + delta.microseconds
+        if days < 0 and micros:
+            days += 1
+            micros -= 86_400_000_000
+        return interval_text(0, days, micros)
+    if lt == T.INTERVAL and rt in (T.TIMESTAMP, T.TIMESTAMPTZ, T.DATE, T.TIME) and op == "+":
+        return _datetime_op(op, right, rt, left, lt, result, tz)
+    if rt == T.INTERVAL and lt in (T.TIMESTAMP, T.TIMESTAMPTZ, T.DATE):
+        months, days, micros = interval_parts(right)
+        if op == "-":
+            months, days, micros = -months, -days, -micros
+        base = _parse_storage_ts(left if lt != T.DATE else left + " 00:00:00")
+        if lt == T.TIMESTAMPTZ and (months or days):
+            local = base.replace(tzinfo=dt.UTC).astimezone(_zone(tz))
+            local = _add_months(local.replace(tzinfo=None), months) + dt.timedelta(days=days)
+            base = local.replace(tzinfo=_zone(tz)).astimezone(dt.UTC).replace(tzinfo=None)
+        else:
+            base = _add_months(base, months) + dt.timedelta(days=days)
+        base += dt.timedelta(microseconds=micros)
+        return _ts_text(base.replace(tzinfo=dt.UTC))
+    if lt == T.TIME and rt == T.INTERVAL:
+        _, _, micros = interval_parts(right)
+        base = dt.datetime.combine(dt.date(2000, 1, 1), dt.time.fromisoformat(left))
+        base += dt.timedelta(microseconds=micros if op == "+" else -micros)
+        return _ts_text(base.replace(tzinfo=dt.UTC))[11:]
+    if lt == T.INTERVAL and rt in T.NUMERIC_RANK:
+        raise PgError("42883", f"operator does not exist: interval {op} numeric")
+    raise PgError("42883", f"operator does not exist for types {lt} {op} {rt}")
+
+
+def _interval_mul(a: Any, b: Any) -> Any:
+    if a is None or b is None:
+        return None
+    iv, factor = (a, b) if isinstance(a, str) else (b, a)
+    months, days, micros = interval_parts(iv)
+    f = float(factor)
+    total_months = months * f
+    whole_months = int(total_months)
+    day_total = days * f + (total_months - whole_months) * 30
+    whole_days = int(day_total)
+    micro_total = micros * f + (day_total - whole_days) * 86_400_000_000
+    return interval_text(whole_months, whole_days, round(micro_total))
+
+
+_EXTRACT_FIELDS = {
+    "century",
+    "day",
+    "decade",
+    "dow",
+    "doy",
+    "epoch",
+    "hour",
+    "isodow",
+    "isoyear",
+    "microseconds",
+    "millennium",
+    "milliseconds",
+    "minute",
+    "month",
+    "quarter",
+    "second",
+    "week",
+    "year",
+    "timezone",
+}
+
+
+def _extract(field_name: Any, value: Any, tz: str) -> Any:
+    if value is None:
+        return None
+    name = str(field_name).lower()
+    if name not in _EXTRACT_FIELDS:
+        raise PgError("22023", f'unit "{name}" not recognized for type timestamp')
+    if isinstance(value, str) and (
+        " day" in value
+        or " mon" in value
+        or " year" in value
+        or (
+            ":" in value
+            and "-" not in value[:5]
+            and len(value) < 20
+            and value.count(":") == 2
+            and not re.match(r"\d{4}-", value)
+        )
+    ):
+        months, days, micros = interval_parts(value)
+        if name == "epoch":
+            return _num(Decimal(months * 30 * 86400 + days * 86400) + Decimal(micros) / 1000000)
+        if name == "day":
+            return days
+        if name == "hour":
+            return micros // 3_600_000_000
+        if name == "minute":
+            return micros // 60_000_000 % 60
+        if name == "second":
+            return _num(Decimal(micros % 60_000_000) / 1000000)
+        if name == "month":
+            return months % 12
+        if name == "year":
+            return months // 12
+        raise PgError("0A000", f'interval unit "{name}" is not supported')
+    text = str(value)
+    if len(text) == 10:
+        text += " 00:00:00"
+    moment = _parse_storage_ts(text)
+    if name == "epoch":
+        epoch = moment.replace(tzinfo=dt.UTC).timestamp()
+        return _num(Decimal(repr(epoch)))
+    local = moment
+    if name == "year":
+        return local.year
+    if name == "month":
+        return local.month
+    if name == "day":
+        return local.day
+    if name == "hour":
+        return local.hour
+    if name == "minute":
+        return local.minute
+    if name == "second":
+        return _num(Decimal(local.second) + Decimal(local.microsecond) / 1000000)
+    if name == "milliseconds":
+        return _num(Decimal(local.second * 1000) + Decimal(local.microsecond) / 1000)
+    if name == "microseconds":
+        return local.second * 1_000_000 + local.microsecond
+    if name == "dow":
+        return (local.weekday() + 1) % 7
+    if name == "isodow":
+        return local.isoweekday()
+    if name == "doy":
+        return local.timetuple().tm_yday
+    if name == "quarter":
+        return (local.month - 1) // 3 + 1
+    if name == "week":
+        return local.isocalendar()[1]
+    if name == "isoyear":
+        return local.isocalendar()[0]
+    if name == "decade":
+        return local.year // 10
+    if name == "century":
+        return (local.year + 99) // 100
+    if name == "millennium":
+        return (local.year + 999) // 1000
+    return 0
+
+
+def _num(d: Decimal) -> int | float:
+    return int(d) if d == d.to_integral_value() else float(d)
+
+
+def _date_trunc(field_name: Any, value: Any) -> Any:
+    if value is None:
+        return None
+    name = str(field_name).lower()
+    text = str(value)
+    date_only = len(text) == 10
+    moment = _parse_storage_ts(text if not date_only else text + " 00:00:00")
+    if name == "microseconds":
+        pass
+    elif name == "milliseconds":
+        moment = moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+    elif name == "second":
+        moment = moment.replace(microsecond=0)
+    elif name == "minute":
+        moment = moment.replace(second=0, microsecond=0)
+    elif name == "hour":
+        moment = moment.replace(minute=0, second=0, microsecond=0)
+    elif name == "day":
+        moment = moment.replace(hour=0, minute=0, second=0, microsecond=0)
+    elif name == "week":
+        moment = (moment - dt.timedelta(days=moment.weekday())).replace(
+            hour=0, minute=0, second=0, microsecond=0
+        )
+    elif name == "month":
+        moment = moment.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    elif name == "quarter":
+        moment = moment.replace(
+            month=(moment.month - 1) // 3 * 3 + 1, day=1, hour=0, minute=0, second=0, microsecond=0
+        )
+    elif name == "year":
+        moment = moment.replace(month=1, day=1, hour=0, minute=0, second=0, microsecond=0)
+    else:
+        raise PgError("22023", f'unit "{name}" not recognized for type timestamp')
+    return _ts_text(moment.replace(tzinfo=dt.UTC))
+
+
+# -- JSON -----------------------------------------------------------------------------
+
+
+def _json_load(value: Any) -> Any:
+    if value is None:
+        return None
+    try:
+        return json.loads(value)
+    except (TypeError, ValueError) as exc:
+        raise PgError("22P02", "invalid input syntax for type json") from exc
+
+
+def _json_dump(value: Any) -> str:
+    return json.dumps(value, separators=(", ", ": "), ensure_ascii=False)
+
+
+def _json_get(doc: Any, key: Any, as_text: bool) -> Any:
+    data = _json_load(doc)
+    if data is None or key is None:
+        return None
+    if isinstance(data, list):
+        try:
+            idx = int(key)
+        except (TypeError, ValueError):
+            return None
+        if idx < 0:
+            idx += len(data)
+        if not 0 <= idx < len(data):
+            return None
+        item = data[idx]
+    elif isinstance(data, dict):
+        if str(key) not in data:
+            return None
+        item = data[str(key)]
+    else:
+        return None
+    if as_text:
+        if item is None:
+            return None
+        return (
+            item
+            if isinstance(item, str)
+            else _json_dump(item)
+            if isinstance(item, dict | list)
+            else ("true" if item is True else "false" if item is False else json.dumps(item))
+        )
+    return _json_dump(item)
+
+
+def _json_path(doc: Any, path: Any, as_text: bool) -> Any:
+    if doc is None or path is None:
+        return None
+    keys = (
+        json.loads(path)
+        if isinstance(path, str) and path.startswith("[")
+        else [p.strip().strip('"') for p in str(path).strip("{}").split(",") if p.strip()]
+    )
+    current: Any = doc
+    for i, key in enumerate(keys):
+        current = _json_get(current, key, as_text and i == len(keys) - 1)
+        if current is None:
+            return None
+    return current
+
+
+def _contains(a: Any, b: Any) -> bool:
+    if isinstance(a, dict) and isinstance(b, dict):
+        return all(k in a and _contains(a[k], v) for k, v in b.items())
+    if isinstance(a, list) and isinstance(b, list):
+        return all(any(_contains(x, y) for x in a) for y in b)
+    if isinstance(a, list) and not isinstance(b, dict | list):
+        return b in a
+    return bool(a == b)
+
+
+# -- arrays (storage: JSON text of the elements) --------------------------------------
+
+
+def _array_get(arr: Any, idx: Any) -> Any:
+    if arr is None or idx is None:
+        return None
+    items = json.loads(arr)
+    i = int(idx) - 1
+    if 0 <= i < len(items):
+        item = items[i]
+        return json.dumps(item) if isinstance(item, dict | list) else item
+    return None
+
+
+def _compare(op: str, a: Any, b: Any) -> bool | None:
+    if a is None or b is None:
+        return None
+    if isinstance(a, int | float) and isinstance(b, str):
+        try:
+            b = float(b) if "." in b else int(b)
+        except ValueError:
+            pass
+    if op == "=":
+        return bool(a == b)
+    if op in ("<>", "!="):
+        return bool(a != b)
+    if op == "<":
+        return bool(a < b)
+    if op == ">":
+        return bool(a > b)
+    if op == "<=":
+        return bool(a <= b)
+    return bool(a >= b)
+
+
+def _any(op: str, value: Any, arr: Any) -> Any:
+    if arr is None:
+        return None
+    items = json.loads(arr) if isinstance(arr, str) else arr
+    saw_null = value is None
+    for item in items:
+        r = _compare(op, value, item)
+        if r:
+            return 1
+        if r is None:
+            saw_null = True
+    return None if saw_null else 0
+
+
+def _all(op: str, value: Any, arr: Any) -> Any:
+    if arr is None:
+        return None
+    items = json.loads(arr)
+    saw_null = False
+    for item in items:
+        r = _compare(op, value, item)
+        if r is False:
+            return 0
+        if r is None:
+            saw_null = True
+    return None if saw_null else 1
+
+
+class _BoolAgg:
+    def __init__(self, is_and: bool) -> None:
+        self.is_and = is_and
+        self.value: int | None = None
+
+    def step(self, v: Any) -> None:
+        if v is None:
+            return
+        b = 1 if v else 0
+        if self.value is None:
+            self.value = b
+        elif self.is_and:
+            self.value &= b
+        else:
+            self.value |= b
+
+    def final(self) -> int | None:
+        return self.value
+
+
+class GenerateSeries:
+    """``pg_generate_series(start, stop, step)`` as an eponymous SQLite virtual table."""
+
+    schema = "CREATE TABLE x(value, start HIDDEN, stop HIDDEN, step HIDDEN)"
+
+    def Create(
+        self, db: Any, modulename: str, dbname: str, tablename: str, *args: Any
+    ) -> tuple[str, GenerateSeriesTable]:
+        return self.schema, GenerateSeriesTable()
+
+    Connect = Create
+
+
+class GenerateSeriesTable:
+    def BestIndexObject(self, o: Any) -> bool:  # noqa: N802 - apsw's protocol names
+        used = 0
+        for i in range(o.nConstraint):
+            col = o.get_aConstraint_iColumn(i)
+            if (
+                col >= 1
+                and o.get_aConstraint_op(i) == apsw.SQLITE_INDEX_CONSTRAINT_EQ
+                and (o.get_aConstraint_usable(i))
+            ):
+                o.set_aConstraintUsage_argvIndex(i, col)
+                o.set_aConstraintUsage_omit(i, True)
+                used |= 1 << col
+        o.idxNum = used
+        o.estimatedCost = 10.0
+        return True
+
+    def Open(self) -> GenerateSeriesCursor:  # noqa: N802
+        return GenerateSeriesCursor()
+
+    def Disconnect(self) -> None:  # noqa: N802
+        pass
+
+    Destroy = Disconnect
+
+
+class GenerateSeriesCursor:
+    def __init__(self) -> None:
+        self.values: list[Any] = []
+        self.pos = 0
+
+    def Filter(self, indexnum: int, indexname: Any, constraintargs: tuple[Any, ...]) -> None:  # noqa: N802
+        args = list(constraintargs) + [None] * (3 - len(constraintargs))
+        start, stop, step = args[0], args[1], args[2]
+        self.pos = 0
+        self.values = []
+        if start is None or stop is None:
+            return
+        if isinstance(start, str):
+            self.values = _timestamp_series(start, stop, step)
+            return
+        if step is None:
+            step = 1
+        if step == 0:
+            raise PgError("22023", "step size cannot equal zero")
+        out = []
+        value = start
+        limit = 50_000_000
+        while (value <= stop) if step > 0 else (value >= stop):
+            out.append(value)
+            value += step
+            if len(out) > limit:
+                raise PgError("54000", "generate_series result is too large")
+        self.values = out
+
+    def Eof(self) -> bool:  # noqa: N802
+        return self.pos >= len(self.values)
+
+    def Rowid(self) -> int:  # noqa: N802
+        return self.pos
+
+    def Column(self, col: int) -> Any:  # noqa: N802
+        return self.values[self.pos] if col in (0, -1) else None
+
+    def Next(self) -> None:  # noqa: N802
+        self.pos += 1
+
+    def Close(self) -> None:  # noqa: N802
+        pass
+
+
+def _timestamp_series(start: str, stop: Any, step: Any) -> list[Any]:
+    if step is None:
+        raise PgError("42883", "function generate_series(timestamp, timestamp) does not exist")
+    out = []
+    cur = start
+    months, days, micros = interval_parts(step)
+    if not (months or days or micros):
+        raise PgError("22023", "step size cannot equal zero")
+    forward = (months * 30 + days) * 86_400_000_000 + micros > 0
+    while (cur <= stop) if forward else (cur >= stop):
+        out.append(cur)
+        cur = _datetime_op("+", cur, T.TIMESTAMP, step, T.INTERVAL, T.TIMESTAMP, "UTC")
+        if len(out) > 10_000_000:
+            raise PgError("54000", "generate_series result is too large")
+    return out
+
+
+class SequenceOps:
+    """nextval/currval/setval over __pgha_sequence_values, on the calling connection."""
+
+    def __init__(self, conn: apsw.Connection, ctx: FunctionContext) -> None:
+        self.conn = conn
+        self.ctx = ctx
+
+    def resolve(self, ref: Any) -> Sequence:
+        catalog = self.ctx.catalog
+        assert catalog is not None
+        if isinstance(ref, int):
+            rel = catalog.by_oid.get(ref)
+        else:
+            name = str(ref)
+            if name.startswith("public."):
+                name = name[len("public.") :]
+            name = name.strip('"') if name.startswith('"') else name.lower()
+            rel = catalog.by_name.get(name)
+        if not isinstance(rel, Sequence):
+            raise PgError("42P01", f'relation "{ref}" does not exist')
+        return rel
+
+    def nextval(self, ref: Any) -> int:
+        seq = self.resolve(ref)
+        row = self.conn.execute(
+            "SELECT last_value, is_called FROM __pgha_sequence_values WHERE oid = ?", (seq.oid,)
+        ).fetchone()
+        last, called = row if row else (seq.start, 0)
+        value = last + seq.increment if called else last
+        if value > seq.max_value or value < seq.min_value:
+            if not seq.cycle:
+                bound = "maximum" if value > seq.max_value else "minimum"
+                limit = seq.max_value if value > seq.max_value else seq.min_value
+                raise PgError(
+                    "2200H", f'nextval: reached {bound} value of sequence "{seq.name}" ({limit})'
+                )
+            value = seq.min_value if seq.increment > 0 else seq.max_value
+        self.conn.execute(
+            "INSERT INTO __pgha_sequence_values (oid, last_value, is_called) VALUES (?, ?, 1)"
+            " ON CONFLICT (oid) DO UPDATE SET last_value = excluded.last_value, is_called = 1",
+            (seq.oid, value),
+        )
+        self.ctx.last_sequence_values[seq.oid] = value
+        self.ctx.last_sequence = seq.oid
+        return int(value)
+
+    def currval(self, ref: Any) -> int:
+        seq = self.resolve(ref)
+        if seq.oid not in self.ctx.last_sequence_values:
+            raise PgError(
+                "55000", f'currval of sequence "{seq.name}" is not yet defined in this session'
+            )
+        return self.ctx.last_sequence_values[seq.oid]
+
+    def lastval(self) -> int:
+        if self.ctx.last_sequence is None:
+            raise PgError("55000", "lastval is not yet defined in this session")
+        return self.ctx.last_sequence_values[self.ctx.last_sequence]
+
+    def setval(self, ref: Any, value: int, is_called: Any = 1) -> int:
+        seq = self.resolve(ref)
+        if value < seq.min_value or value > seq.max_value:
+            raise PgError(
+                "22003",
+                f"setval: value {value} is out of bounds for sequence "
+                f'"{seq.name}" ({seq.min_value}..{seq.max_value})',
+            )
+        self.conn.execute(
+            "INSERT INTO __pgha_sequence_values (oid, last_value, is_called) VALUES (?, ?, ?)"
+            " ON CONFLICT (oid) DO UPDATE SET last_value = excluded.last_value,"
+            " is_called = excluded.is_called",
+            (seq.oid, value, 1 if is_called else 0),
+        )
+        if is_called:
+            self.ctx.last_sequence_values[seq.oid] = value
+            self.ctx.last_sequence = seq.oid
+        return value
+
+
+def _size_pretty(n: Any) -> Any:
+    if n is None:
+        return None
+    size = int(n)
+    for unit in ("bytes", "kB", "MB", "GB", "TB"):
+        if abs(size) < 10 * 1024 or unit == "TB":
+            return f"{size} {unit}"
+        size = (size + 512) // 1024 if size >= 0 else (size - 512) // 1024
+    return f"{size} PB"
+
+
+def _div(a: Any, b: Any) -> Any:
+    if a is None or b is None:
+        return None
+    if b == 0:
+        raise PgError("22012", "division by zero")
+    if isinstance(a, int) and isinstance(b, int):
+        q = abs(a) // abs(b)
+        return q if (a >= 0) == (b >= 0) else -q
+    return a / b
+
+
+def _mod(a: Any, b: Any) -> Any:
+    if a is None or b is None:
+        return None
+    if b == 0:
+        raise PgError("22012", "division by zero")
+    if isinstance(a, int) and isinstance(b, int):
+        r = abs(a) % abs(b)
+        return r if a >= 0 else -r
+    return math.fmod(a, b)
+
+
+def _round(value: Any, places: Any) -> Any:
+    if value is None or places is None:
+        return None
+    if isinstance(value, int):
+        return value
+    d = Decimal(repr(value)).quantize(Decimal(1).scaleb(-int(places)), rounding="ROUND_HALF_UP")
+    return _num(d)
+
+
+def _trunc(value: Any, places: Any) -> Any:
+    if value is None or places is None:
+        return None
+    if isinstance(value, int):
+        return value
+    d = Decimal(repr(value)).quantize(Decimal(1).scaleb(-int(places)), rounding="ROUND_DOWN")
+    return _num(d)
+
+
+def _greatest(*args: Any) -> Any:
+    vals = [a for a in args if a is not None]
+    return max(vals) if vals else None
+
+
+def _least(*args: Any) -> Any:
+    vals = [a for a in args if a is not None]
+    return min(vals) if vals else None
+
+
+def _concat(*args: Any) -> str:
+    return "".join(_text(a) for a in args if a is not None)
+
+
+def _concat_ws(sep: Any, *args: Any) -> Any:
+    if sep is None:
+        return None
+    return str(sep).join(_text(a) for a in args if a is not None)
+
+
+def _pad(left: bool) -> Callable[..., Any]:
+    def pad(s: Any, n: Any, fill: Any = " ") -> Any:
+        if s is None or n is None or fill is None:
+            return None
+        s, n, fill = str(s), int(n), str(fill)
+        if n <= len(s):
+            return s[:n]
+        if not fill:
+            return s
+        need = n - len(s)
+        padding = (fill * (need // len(fill) + 1))[:need]
+        return padding + s if left else s + padding
+
+    return pad
+
+
+def _split_part(s: Any, sep: Any, n: Any) -> Any:
+    if s is None or sep is None or n is None:
+        return None
+    if n == 0:
+        raise PgError("22023", "field position must not be zero")
+    parts = str(s).split(str(sep)) if sep else [str(s)]
+    idx = n - 1 if n > 0 else len(parts) + n
+    return parts[idx] if 0 <= idx < len(parts) else ""
+
+
+def _array_to_string(arr: Any, sep: Any, null: Any = None) -> Any:
+    if arr is None or sep is None:
+        return None
+    items = json.loads(arr)
+    out = []
+    for item in items:
+        if item is None:
+            if null is not None:
+                out.append(str(null))
+            continue
+        out.append("t" if item is True else "f" if item is False else _text(item))
+    return str(sep).join(out)
+
+
+def _array_length(arr: Any, dim: Any = 1) -> Any:
+    if arr is None:
+        return None
+    n = len(json.loads(arr))
+    return n if n and dim == 1 else None
+
+
+def _array_append(arr: Any, item: Any) -> Any:
+    items = json.loads(arr) if arr is not None else []
+    items.append(item)
+    return json.dumps(items)
+
+
+def _array_position(arr: Any, item: Any) -> Any:
+    if arr is None:
+        return None
+    for i, v in enumerate(json.loads(arr)):
+        if v == item:
+            return i + 1
+    return None
+
+
+def _quote_ident(s: Any) -> Any:
+    if s is None:
+        return None
+    s = str(s)
+    if re.fullmatch(r"[a-z_][a-z0-9_$]*", s):
+        return s
+    return '"' + s.replace('"', '""') + '"'
+
+
+def _quote_literal(s: Any) -> Any:
+    if s is None:
+        return None
+    return "'" + _text(s).replace("'", "''") + "'"
+
+
+def _to_char(value: Any, fmt: Any) -> Any:
+    if value is None or fmt is None:
+        return None
+    text = str(value)
+    moment = _parse_storage_ts(text if len(text) > 10 else text + " 00:00:00")
+    mapping = [
+        ("YYYY", "%Y"),
+        ("MM", "%m"),
+        ("DD", "%d"),
+        ("HH24", "%H"),
+        ("HH12", "%I"),
+        ("MI", "%M"),
+        ("SS", "%S"),
+        ("Mon", "%b"),
+        ("Month", "%B"),
+        ("Dy", "%a"),
+        ("Day", "%A"),
+        ("YY", "%y"),
+    ]
+    out = str(fmt)
+    for pg, py in mapping:
+        out = out.replace(pg, py)
+    return moment.strftime(out)
+
+
+def _encode(data: Any, fmt: Any) -> Any:
+    if data is None:
+        return None
+    raw = data if isinstance(data, bytes) else str(data).encode()
+    if fmt == "hex":
+        return raw.hex()
+    if fmt == "base64":
+        import base64
+
+        return base64.b64encode(raw).decode()
+    if fmt == "escape":
+        return raw.decode("latin-1")
+    raise PgError("22023", f'unrecognized encoding: "{fmt}"')
+
+
+def _decode(text: Any, fmt: Any) -> Any:
+    if text is None:
+        return None
+    if fmt == "hex":
+        return bytes.fromhex(str(text))
+    if fmt == "base64":
+        import base64
+
+        return base64.b64decode(str(text))
+    if fmt == "escape":
+        return str(text).encode("latin-1")
+    raise PgError("22023", f'unrecognized encoding: "{fmt}"')
+
+
+def _regexp_replace(s: Any, pattern: Any, repl: Any, flags: Any = "") -> Any:
+    if s is None or pattern is None or repl is None:
+        return None
+    fl = str(flags or "")
+    rx = _regex(str(pattern), re.I if "i" in fl else 0)
+    py_repl = re.sub(r"\\(\d)", r"\\\1", str(repl))
+    return rx.sub(py_repl, str(s), count=0 if "g" in fl else 1)
+
+
+def _translate(s: Any, frm: Any, to: Any) -> Any:
+    if s is None or frm is None or to is None:
+        return None
+    frm, to = str(frm), str(to)
+    table = {ord(c): (to[i] if i < len(to) else None) for i, c in enumerate(frm)}
+    return str(s).translate(table)
+
+
+def register(conn: apsw.Connection, ctx: FunctionContext) -> None:  # noqa: C901
+    """Register every pgha function on ``conn``, bound to ``ctx``."""
+    seq = SequenceOps(conn, ctx)
+
+    def f(name: str, fn: Callable[..., Any], nargs: int = -1, deterministic: bool = False) -> None:
+        flags = apsw.SQLITE_DETERMINISTIC if deterministic else 0
+        conn.create_scalar_function(name, fn, nargs, flags=flags)
+
+    def null_safe(fn: Callable[..., Any]) -> Callable[..., Any]:
+        def wrapped(*args: Any) -> Any:
+            if any(a is None for a in args):
+                return None
+            return fn(*args)
+
+        return wrapped
+
+    f("pg_cast", _cast, 4, True)
+    f("pg_regclass", lambda v: None if v is None else seq_regclass(ctx, v), 1)
+    f("pg_regex_match", null_safe(lambda s, p: 1 if _regex(str(p), 0).search(_text(s)) else 0), 2)
+    f(
+        "pg_regex_imatch",
+        null_safe(lambda s, p: 1 if _regex(str(p), re.I).search(_text(s)) else 0),
+        2,
+    )
+    f("regexp", null_safe(lambda p, s: 1 if _regex(str(p), 0).search(_text(s)) else 0), 2)
+    f(
+        "pg_like",
+        null_safe(lambda s, p: 1 if _like_regex(str(p), False).match(_text(s)) else 0),
+        2,
+        True,
+    )
+    f(
+        "pg_ilike",
+        null_safe(lambda s, p: 1 if _like_regex(str(p), True).match(_text(s)) else 0),
+        2,
+        True,
+    )
+    f("pg_json_get", lambda d, k: _json_get(d, k, False), 2, True)
+    f("pg_json_get_text", lambda d, k: _json_get(d, k, True), 2, True)
+    f("pg_json_path", lambda d, p: _json_path(d, p, False), 2, True)
+    f("pg_json_path_text", lambda d, p: _json_path(d, p, True), 2, True)
+    f(
+        "pg_json_contains",
+        null_safe(lambda a, b: 1 if _contains(_json_load(a), _json_load(b)) else 0),
+        2,
+        True,
+    )
+    f(
+        "pg_json_contained",
+        null_safe(lambda a, b: 1 if _contains(_json_load(b), _json_load(a)) else 0),
+        2,
+        True,
+    )
+    f("pg_json_has_key", null_safe(lambda d, k: 1 if _has_key(_json_load(d), k) else 0), 2, True)
+    f(
+        "pg_json_has_any",
+        null_safe(
+            lambda d, ks: 1 if any(_has_key(_json_load(d), k) for k in json.loads(ks)) else 0
+        ),
+        2,
+    )
+    f(
+        "pg_json_has_all",
+        null_safe(
+            lambda d, ks: 1 if all(_has_key(_json_load(d), k) for k in json.loads(ks)) else 0
+        ),
+        2,
+    )
+    f("pg_concat_op", _concat_op, 2, True)
+    f("pg_div", _div, 2, True)
+    f("pg_idiv", _div, 2, True)
+    f("pg_mod", _mod, 2, True)
+    f("pg_round", _round, 2, True)
+    f("pg_trunc", _trunc, 2, True)
+    f("round", lambda v, p=0: _round(v, p), -1, True)
+    f("trunc", lambda v, p=0: _trunc(v, p), -1, True)
+    f("pg_greatest", _greatest, -1, True)
+    f("pg_least", _least, -1, True)
+    f("pg_any", _any, 3, True)
+    f("pg_all", _all, 3, True)
+    f("pg_array_get", _array_get, 2, True)
+    f(
+        "pg_datetime_op",
+        lambda op, a, lt, b, rt, res: _datetime_op(op, a, lt, b, rt, res, ctx.tz),
+        6,
+    )
+    f("pg_interval_mul", _interval_mul, 2, True)
+    f("pg_extract", lambda fld, v: _extract(fld, v, ctx.tz), 2)
+    f("date_part", lambda fld, v: _extract(fld, v, ctx.tz), 2)
+    f("date_trunc", lambda fld, v, *_: _date_trunc(fld, v), -1)
+    f("pg_now", lambda: _ts_text(ctx.transaction_start), 0)
+    f("now", lambda: _ts_text(ctx.transaction_start), 0)
+    f("transaction_timestamp", lambda: _ts_text(ctx.transaction_start), 0)
+    f("statement_timestamp", lambda: _ts_text(ctx.statement_start), 0)
+    f("clock_timestamp", lambda: _ts_text(dt.datetime.now(dt.UTC)), 0)
+    f(
+        "pg_localtimestamp",
+        lambda: _ts_text(ctx.transaction_start.astimezone(_zone(ctx.tz)).replace(tzinfo=dt.UTC)),
+        0,
+    )
+    f(
+        "pg_current_date",
+        lambda: ctx.transaction_start.astimezone(_zone(ctx.tz)).date().isoformat(),
+        0,
+    )
+    f(
+        "pg_current_time",
+        lambda: _ts_text(ctx.transaction_start.astimezone(_zone(ctx.tz)).replace(tzinfo=dt.UTC))[
+            11:
+        ],
+        0,
+    )
+    f(
+        "age",
+        lambda a, b=None: (
+            _datetime_op(
+                "-",
+                b
+                if a is not None and b is not None
+                else _ts_text(ctx.transaction_start)[:10] + " 00:00:00",
+                T.TIMESTAMP,
+                b if b is not None else a,
+                T.TIMESTAMP,
+                T.INTERVAL,
+                "UTC",
+            )
+            if b is None
+            else _datetime_op("-", a, T.TIMESTAMP, b, T.TIMESTAMP, T.INTERVAL, "UTC")
+        ),
+        -1,
+    )
+    f("current_user", lambda: ctx.user, 0)
+    f("session_user", lambda: ctx.user, 0)
+    f("current_database", lambda: ctx.database, 0)
+    f("current_schema", lambda: "public", 0)
+    f(
+        "current_schemas",
+        lambda implicit: json.dumps(["pg_catalog", "public"] if implicit else ["public"]),
+        1,
+    )
+    f(
+        "version",
+        lambda: f"PostgreSQL {PG_VERSION} (pgha) on x86_64-pc-linux-gnu, compiled by pgha, 64-bit",
+        0,
+    )
+    f("pg_backend_pid", lambda: ctx.backend_pid, 0)
+    f("inet_server_port", lambda: None, 0)
+    f("nextval", seq.nextval, 1)
+    f("currval", seq.currval, 1)
+    f("lastval", seq.lastval, 0)
+    f("setval", seq.setval, -1)
+    f("current_setting", lambda name, missing_ok=0: _current_setting(ctx, name, missing_ok), -1)
+    f("set_config", lambda name, value, local: _set_config(ctx, name, value, local), 3)
+    f("random_float", random.random, 0)
+    f("gen_random_uuid", lambda: str(uuid.uuid4()), 0)
+    f("uuid_generate_v4", lambda: str(uuid.uuid4()), 0)
+    f("left", null_safe(lambda s, n: str(s)[:n] if n >= 0 else str(s)[:n]), 2, True)
+    f(
+        "right",
+        null_safe(lambda s, n: (str(s)[-n:] if n > 0 else "") if n >= 0 else str(s)[-n:]),
+        2,
+        True,
+    )
+    f("lpad", _pad(True), -1, True)
+    f("rpad", _pad(False), -1, True)
+    f("repeat", null_safe(lambda s, n: str(s) * max(int(n), 0)), 2, True)
+    f("reverse", null_safe(lambda s: str(s)[::-1]), 1, True)
+    f(
+        "initcap",
+        null_safe(lambda s: re.sub(r"[A-Za-z0-9]+", lambda m: m.group(0).capitalize(), str(s))),
+        1,
+        True,
+    )
+    f("split_part", _split_part, 3, True)
+    f(
+        "md5",
+        null_safe(
+            lambda s: hashlib.md5(s if isinstance(s, bytes) else _text(s).encode()).hexdigest()
+        ),
+        1,
+        True,
+    )
+    f("concat", _concat, -1, True)
+    f("concat_ws", _concat_ws, -1, True)
+    f("chr", null_safe(lambda n: chr(int(n))), 1, True)
+    f("ascii", null_safe(lambda s: ord(str(s)[0]) if s else 0), 1, True)
+    f("octet_length", null_safe(lambda s: len(s if isinstance(s, bytes) else str(s).encode())), 1)
+    f("translate", _translate, 3, True)
+    f("regexp_replace", _regexp_replace, -1, True)
+    f("quote_ident", _quote_ident, 1, True)
+    f("quote_literal", _quote_literal, 1, True)
+    f("to_char", _to_char, 2)
+    f("encode", _encode, 2, True)
+    f("decode", _decode, 2, True)
+    f("sign", null_safe(lambda x: (x > 0) - (x < 0)), 1, True)
+    f("pg_size_pretty", _size_pretty, 1, True)
+    f("array_to_string", _array_to_string, -1, True)
+    f("array_length", _array_length, -1, True)
+    f("array_upper", _array_length, -1, True)
+    f("array_lower", null_safe(lambda a, d=1: 1 if json.loads(a) else None), -1, True)
+    f("cardinality", null_safe(lambda a: len(json.loads(a))), 1, True)
+    f("array_append", _array_append, 2, True)
+    f("array_position", _array_position, 2, True)
+    f("pg_sleep", lambda secs: _sleep(secs), 1)
+    f(
+        "pg_advisory_lock",
+        lambda *key: ctx.advisory_locks.lock(key) if ctx.advisory_locks else None,
+        -1,
+    )
+    f(
+        "pg_try_advisory_lock",
+        lambda *key: 1 if not ctx.advisory_locks or ctx.advisory_locks.try_lock(key) else 0,
+        -1,
+    )
+    f(
+        "pg_advisory_unlock",
+        lambda *key: 1 if not ctx.advisory_locks or ctx.advisory_locks.unlock(key) else 0,
+        -1,
+    )
+    f(
+        "pg_advisory_unlock_all",
+        lambda: ctx.advisory_locks.unlock_all() if ctx.advisory_locks else None,
+        0,
+    )
+    f("pg_is_in_recovery", lambda: 0, 0)
+    f("pg_promote", lambda *a: 1 if ctx.on_promote and ctx.on_promote() else 0, -1)
+    f("txid_current", lambda: 1, 0)
+    conn.create_aggregate_function(
+        "pg_bool_and", lambda: (_BoolAgg(True), _BoolAgg.step, _BoolAgg.final)
+    )
+    conn.create_aggregate_function(
+        "pg_bool_or", lambda: (_BoolAgg(False), _BoolAgg.step, _BoolAgg.final)
+    )
+    conn.create_module(
+        "pg_generate_series", GenerateSeries(), eponymous=True, use_bestindex_object=True
+    )
+
+
+def _has_key(doc: Any, key: Any) -> bool:
+    if isinstance(doc, dict):
+        return str(key) in doc
+    if isinstance(doc, list):
+        return key in doc
+    return False
+
+
+def _concat_op(a: Any, b: Any) -> Any:
+    if a is None or b is None:
+        return None
+    left, right = json.loads(a), json.loads(b)
+    if isinstance(left, dict) and isinstance(right, dict):
+        merged = dict(left)
+        merged.update(right)
+        return json.dumps(merged)
+    la = left if isinstance(left, list) else [left]
+    ra = right if isinstance(right, list) else [right]
+    return json.dumps(la + ra)
+
+
+def _sleep(secs: Any) -> None:
+    import time
+
+    if secs is not None and secs > 0:
+        time.sleep(min(float(secs), 3600.0))
+
+
+def seq_regclass(ctx: FunctionContext, value: Any) -> int:
+    if isinstance(value, int):
+        return value
+    name = str(value)
+    schema = None
+    if "." in name and not name.startswith('"'):
+        schema, name = name.split(".", 1)
+    name = name[1:-1].replace('""', '"') if name.startswith('"') else name.lower()
+    catalog = ctx.catalog
+    if schema in (None, "public") and catalog is not None:
+        rel = catalog.by_name.get(name)
+        if rel is not None:
+            return rel.oid
+        owner = catalog.index_owner.get(name)
+        if owner is not None:
+            for idx in owner.indexes:
+                if idx.name == name:
+                    return idx.oid
+    from pgha.storage.pgcatalog import SYSTEM_OIDS
+
+    oid = SYSTEM_OIDS.get(name)
+    if oid is not None and schema in (None, "pg_catalog"):
+        return oid
+    shown = f"{schema}.{name}" if schema else name
+    raise PgError("42P01", f'relation "{shown}" does not exist')
+
+
+def _current_setting(ctx: FunctionContext, name: Any, missing_ok: Any) -> Any:
+    key = str(name).lower()
+    if key in ctx.settings:
+        return ctx.settings[key]
+    if missing_ok:
+        return None
+    raise PgError("42704", f'unrecognized configuration parameter "{name}"')
+
+
+def _set_config(ctx: FunctionContext, name: Any, value: Any, local: Any) -> Any:
+    if ctx.set_setting is None:
+        raise PgError("0A000", "set_config is not available here")
+    ctx.set_setting(str(name).lower(), "" if value is None else str(value), bool(local))
+    return ctx.settings.get(str(name).lower(), value)
+
+
+def table_size(catalog: Catalog, conn: apsw.Connection, oid: int) -> int:
+    rel = catalog.by_oid.get(oid)
+    if not isinstance(rel, Table):
+        return 0
+    try:
+        row = conn.execute("SELECT sum(pgsize) FROM dbstat WHERE name = ?", (rel.name,)).fetchone()
+    except apsw.Error:
+        return 0
+    return int(row[0] or 0) if row else 0
+
+
+_ = os  # kept for future per-process settings

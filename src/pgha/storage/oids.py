@@ -1,0 +1,80 @@
+"""Type OIDs the SQL engine reasons about (PostgreSQL 15's fixed pg_type OIDs)."""
+
+from __future__ import annotations
+
+BOOL = 16
+BYTEA = 17
+CHAR = 18
+NAME = 19
+INT8 = 20
+INT2 = 21
+INT2VECTOR = 22
+INT4 = 23
+REGPROC = 24
+TEXT = 25
+OID = 26
+XID = 28
+OIDVECTOR = 30
+JSON = 114
+PG_NODE_TREE = 194
+FLOAT4 = 700
+FLOAT8 = 701
+UNKNOWN = 705
+BPCHAR = 1042
+VARCHAR = 1043
+DATE = 1082
+TIME = 1083
+TIMESTAMP = 1114
+TIMESTAMPTZ = 1184
+INTERVAL = 1186
+NUMERIC = 1700
+REGCLASS = 2205
+REGTYPE = 2206
+RECORD = 2249
+VOID = 2278
+UUID = 2950
+JSONB = 3802
+REGNAMESPACE = 4089
+
+INT2_ARRAY = 1005
+INT4_ARRAY = 1007
+TEXT_ARRAY = 1009
+INT8_ARRAY = 1016
+FLOAT8_ARRAY = 1022
+OID_ARRAY = 1028
+NAME_ARRAY = 1003
+CHAR_ARRAY = 1002
+BOOL_ARRAY = 1000
+
+ARRAY_OF: dict[int, int] = {
+    BOOL: 1000,
+    BYTEA: 1001,
+    CHAR: 1002,
+    NAME: 1003,
+    INT2: 1005,
+    INT4: 1007,
+    TEXT: 1009,
+    INT8: 1016,
+    FLOAT4: 1021,
+    FLOAT8: 1022,
+    OID: 1028,
+    BPCHAR: 1014,
+    VARCHAR: 1015,
+    TIMESTAMP: 1115,
+    DATE: 1182,
+    TIME: 1183,
+    TIMESTAMPTZ: 1185,
+    INTERVAL: 1187,
+    NUMERIC: 1231,
+    UUID: 2951,
+    JSON: 199,
+    JSONB: 3807,
+    REGTYPE: 2211,
+}
+ELEMENT_OF: dict[int, int] = {arr: elem for elem, arr in ARRAY_OF.items()}
+
+# Numeric promotion order for arithmetic (PostgreSQL's implicit cast preferences).
+NUMERIC_RANK: dict[int, int] = {INT2: 1, INT4: 2, INT8: 3, OID: 3, NUMERIC: 4, FLOAT4: 5, FLOAT8: 6}
+TEXT_LIKE = frozenset({TEXT, VARCHAR, BPCHAR, NAME, CHAR, UNKNOWN})
+INTEGER_TYPES = frozenset({INT2, INT4, INT8, OID})
+DATETIME_TYPES = frozenset({DATE, TIME, TIMESTAMP, TIMESTAMPTZ})

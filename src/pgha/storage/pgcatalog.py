@@ -1,0 +1,954 @@
+"""``pg_catalog`` and ``information_schema`` derived from pgha's own schema metadata.
+
+Each connection ATTACHes two in-memory schemas named ``pg_catalog`` and
+``information_schema`` and fills their tables from the current ``Catalog`` snapshot when a query
+first references them after the schema changed. Column types are declared here once and serve
+both the analyzer (RowDescription types) and the SQLite DDL. OIDs of built-in objects are
+PostgreSQL's fixed ones; user objects keep the OIDs the catalog allocated.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+import apsw
+
+from pgha.storage import oids as T
+from pgha.storage import types as pgtypes
+from pgha.storage.catalog import (
+    PG_CATALOG_NAMESPACE_OID,
+    PUBLIC_NAMESPACE_OID,
+    Catalog,
+    Sequence,
+    Table,
+    View,
+)
+from pgha.storage.translate import ColInfo
+
+N, I2, I4, I8, B, TX, C, O = T.NAME, T.INT2, T.INT4, T.INT8, T.BOOL, T.TEXT, T.CHAR, T.OID
+F4 = T.FLOAT4
+OIDS = T.OID_ARRAY
+NODE = T.PG_NODE_TREE
+TXA = T.TEXT_ARRAY
+I2V = T.INT2VECTOR
+
+PG_CATALOG: dict[str, list[tuple[str, int]]] = {
+    "pg_namespace": [("oid", O), ("nspname", N), ("nspowner", O), ("nspacl", TXA)],
+    "pg_class": [
+        ("oid", O),
+        ("relname", N),
+        ("relnamespace", O),
+        ("reltype", O),
+        ("reloftype", O),
+        ("relowner", O),
+        ("relam", O),
+        ("relfilenode", O),
+        ("reltablespace", O),
+        ("relpages", I4),
+        ("reltuples", F4),
+        ("relallvisible", I4),
+        ("reltoastrelid", O),
+        ("relhasindex", B),
+        ("relisshared", B),
+        ("relpersistence", C),
+        ("relkind", C),
+        ("relnatts", I2),
+        ("relchecks", I2),
+        ("relhasrules", B),
+        ("relhastriggers", B),
+        ("relhassubclass", B),
+        ("relrowsecurity", B),
+        ("relforcerowsecurity", B),
+        ("relispopulated", B),
+        ("relreplident", C),
+        ("relispartition", B),
+        ("relrewrite", O),
+        ("relfrozenxid", T.XID),
+        ("relminmxid", T.XID),
+        ("relacl", TXA),
+        ("reloptions", TXA),
+        ("relpartbound", NODE),
+    ],
+    "pg_attribute": [
+        ("attrelid", O),
+        ("attname", N),
+        ("atttypid", O),
+        ("attstattarget", I4),
+        ("attlen", I2),
+        ("attnum", I2),
+        ("attndims", I4),
+        ("attcacheoff", I4),
+        ("atttypmod", I4),
+        ("attbyval", B),
+        ("attalign", C),
+        ("attstorage", C),
+        ("attcompression", C),
+        ("attnotnull", B),
+        ("atthasdef", B),
+        ("atthasmissing", B),
+        ("attidentity", C),
+        ("attgenerated", C),
+        ("attisdropped", B),
+        ("attislocal", B),
+        ("attinhcount", I4),
+        ("attcollation", O),
+        ("attacl", TXA),
+        ("attoptions", TXA),
+    ],
+    "pg_type": [
+        ("oid", O),
+        ("typname", N),
+        ("typnamespace", O),
+        ("typowner", O),
+        ("typlen", I2),
+        ("typbyval", B),
+        ("typtype", C),
+        ("typcategory", C),
+        ("typispreferred", B),
+        ("typisdefined", B),
+        ("typdelim", C),
+        ("typrelid", O),
+        ("typsubscript", O),
+        ("typelem", O),
+        ("typarray", O),
+        ("typinput", T.REGPROC),
+        ("typoutput", T.REGPROC),
+        ("typreceive", T.REGPROC),
+        ("typsend", T.REGPROC),
+        ("typalign", C),
+        ("typstorage", C),
+        ("typnotnull", B),
+        ("typbasetype", O),
+        ("typtypmod", I4),
+        ("typndims", I4),
+        ("typcollation", O),
+        ("typdefault", TX),
+    ],
+    "pg_index": [
+        ("indexrelid", O),
+        ("indrelid", O),
+        ("indnatts", I2),
+        ("indnkeyatts", I2),
+        ("indisunique", B),
+        ("indnullsnotdistinct", B),
+        ("indisprimary", B),
+        ("indisexclusion", B),
+        ("indimmediate", B),
+        ("indisclustered", B),
+        ("indisvalid", B),
+        ("indcheckxmin", B),
+        ("indisready", B),
+        ("indislive", B),
+        ("indisreplident", B),
+        ("indkey", I2V),
+        ("indcollation", T.OIDVECTOR),
+        ("indclass", T.OIDVECTOR),
+        ("indoption", I2V),
+        ("indexprs", NODE),
+        ("indpred", NODE),
+    ],
+    "pg_constraint": [
+        ("oid", O),
+        ("conname", N),
+        ("connamespace", O),
+        ("contype", C),
+        ("condeferrable", B),
+        ("condeferred", B),
+        ("convalidated", B),
+        ("conrelid", O),
+        ("contypid", O),
+        ("conindid", O),
+        ("conparentid", O),
+        ("confrelid", O),
+        ("confupdtype", C),
+        ("confdeltype", C),
+        ("confmatchtype", C),
+        ("conislocal", B),
+        ("coninhcount", I4),
+        ("connoinherit", B),
+        ("conkey", T.INT2_ARRAY),
+        ("confkey", T.INT2_ARRAY),
+        ("conbin", NODE),
+    ],
+    "pg_attrdef": [("oid", O), ("adrelid", O), ("adnum", I2), ("adbin", NODE)],
+    "pg_sequence": [
+        ("seqrelid", O),
+        ("seqtypid", O),
+        ("seqstart", I8),
+        ("seqincrement", I8),
+        ("seqmax", I8),
+        ("seqmin", I8),
+        ("seqcache", I8),
+        ("seqcycle", B),
+    ],
+    "pg_database": [
+        ("oid", O),
+        ("datname", N),
+        ("datdba", O),
+        ("encoding", I4),
+        ("datlocprovider", C),
+        ("datistemplate", B),
+        ("datallowconn", B),
+        ("datconnlimit", I4),
+        ("datcollate", TX),
+        ("datctype", TX),
+        ("daticulocale", TX),
+        ("datcollversion", TX),
+        ("datacl", TXA),
+        ("dattablespace", O),
+    ],
+    "pg_roles": [
+        ("rolname", N),
+        ("rolsuper", B),
+        ("rolinherit", B),
+        ("rolcreaterole", B),
+        ("rolcreatedb", B),
+        ("rolcanlogin", B),
+        ("rolreplication", B),
+        ("rolconnlimit", I4),
+        ("rolpassword", TX),
+        ("rolvaliduntil", T.TIMESTAMPTZ),
+        ("rolbypassrls", B),
+        ("rolconfig", TXA),
+        ("oid", O),
+    ],
+    "pg_user": [
+        ("usename", N),
+        ("usesysid", O),
+        ("usecreatedb", B),
+        ("usesuper", B),
+        ("userepl", B),
+        ("usebypassrls", B),
+        ("passwd", TX),
+        ("valuntil", T.TIMESTAMPTZ),
+        ("useconfig", TXA),
+    ],
+    "pg_auth_members": [
+        ("oid", O),
+        ("roleid", O),
+        ("member", O),
+        ("grantor", O),
+        ("admin_option", B),
+    ],
+    "pg_am": [("oid", O), ("amname", N), ("amhandler", T.REGPROC), ("amtype", C)],
+    "pg_proc": [
+        ("oid", O),
+        ("proname", N),
+        ("pronamespace", O),
+        ("proowner", O),
+        ("prolang", O),
+        ("prokind", C),
+        ("proretset", B),
+        ("provolatile", C),
+        ("pronargs", I2),
+        ("prorettype", O),
+        ("proargtypes", T.OIDVECTOR),
+        ("prosrc", TX),
+    ],
+    "pg_description": [("objoid", O), ("classoid", O), ("objsubid", I4), ("description", TX)],
+    "pg_shdescription": [("objoid", O), ("classoid", O), ("description", TX)],
+    "pg_settings": [
+        ("name", TX),
+        ("setting", TX),
+        ("unit", TX),
+        ("category", TX),
+        ("short_desc", TX),
+        ("context", TX),
+        ("vartype", TX),
+        ("source", TX),
+        ("boot_val", TX),
+        ("reset_val", TX),
+    ],
+    "pg_inherits": [("inhrelid", O), ("inhparent", O), ("inhseqno", I4), ("inhdetachpending", B)],
+    "pg_partitioned_table": [("partrelid", O), ("partstrat", C), ("partnatts", I2)],
+    "pg_range": [("rngtypid", O), ("rngsubtype", O), ("rngmultitypid", O), ("rngcollation", O)],
+    "pg_enum": [("oid", O), ("enumtypid", O), ("enumsortorder", F4), ("enumlabel", N)],
+    "pg_collation": [
+        ("oid", O),
+        ("collname", N),
+        ("collnamespace", O),
+        ("collprovider", C),
+        ("collisdeterministic", B),
+        ("collencoding", I4),
+        ("collcollate", TX),
+        ("collctype", TX),
+    ],
+    "pg_policy": [
+        ("oid", O),
+        ("polname", N),
+        ("polrelid", O),
+        ("polcmd", C),
+        ("polpermissive", B),
+        ("polroles", OIDS),
+        ("polqual", NODE),
+        ("polwithcheck", NODE),
+    ],
+    "pg_statistic_ext": [
+        ("oid", O),
+        ("stxrelid", O),
+        ("stxname", N),
+        ("stxnamespace", O),
+        ("stxowner", O),
+        ("stxstattarget", I4),
+        ("stxkeys", I2V),
+        ("stxkind", T.CHAR_ARRAY),
+    ],
+    "pg_publication": [
+        ("oid", O),
+        ("pubname", N),
+        ("pubowner", O),
+        ("puballtables", B),
+        ("pubinsert", B),
+        ("pubupdate", B),
+        ("pubdelete", B),
+        ("pubtruncate", B),
+        ("pubviaroot", B),
+    ],
+    "pg_publication_rel": [
+        ("oid", O),
+        ("prpubid", O),
+        ("prrelid", O),
+        ("prqual", NODE),
+        ("prattrs", I2V),
+    ],
+    "pg_publication_namespace": [("oid", O), ("pnpubid", O), ("pnnspid", O)],
+    "pg_trigger": [
+        ("oid", O),
+        ("tgrelid", O),
+        ("tgparentid", O),
+        ("tgname", N),
+        ("tgfoid", O),
+        ("tgtype", I2),
+        ("tgenabled", C),
+        ("tgisinternal", B),
+    ],
+    "pg_depend": [
+        ("classid", O),
+        ("objid", O),
+        ("objsubid", I4),
+        ("refclassid", O),
+        ("refobjid", O),
+        ("refobjsubid", I4),
+        ("deptype", C),
+    ],
+    "pg_extension": [
+        ("oid", O),
+        ("extname", N),
+        ("extowner", O),
+        ("extnamespace", O),
+        ("extrelocatable", B),
+        ("extversion", TX),
+    ],
+    "pg_tablespace": [("oid", O), ("spcname", N), ("spcowner", O)],
+    "pg_opclass": [
+        ("oid", O),
+        ("opcmethod", O),
+        ("opcname", N),
+        ("opcnamespace", O),
+        ("opcdefault", B),
+    ],
+    "pg_foreign_table": [("ftrelid", O), ("ftserver", O)],
+    "pg_rewrite": [("oid", O), ("rulename", N), ("ev_class", O)],
+    "pg_matviews": [("schemaname", N), ("matviewname", N), ("definition", TX)],
+    "pg_tables": [
+        ("schemaname", N),
+        ("tablename", N),
+        ("tableowner", N),
+        ("tablespace", N),
+        ("hasindexes", B),
+        ("hasrules", B),
+        ("hastriggers", B),
+        ("rowsecurity", B),
+    ],
+    "pg_views": [("schemaname", N), ("viewname", N), ("viewowner", N), ("definition", TX)],
+    "pg_indexes": [
+        ("schemaname", N),
+        ("tablename", N),
+        ("indexname", N),
+        ("tablespace", N),
+        ("indexdef", TX),
+    ],
+    "pg_sequences": [
+        ("schemaname", N),
+        ("sequencename", N),
+        ("sequenceowner", N),
+        ("data_type", T.REGTYPE),
+        ("start_value", I8),
+        ("min_value", I8),
+        ("max_value", I8),
+        ("increment_by", I8),
+        ("cycle", B),
+        ("cache_size", I8),
+        ("last_value", I8),
+    ],
+    "pg_stat_activity": [
+        ("datid", O),
+        ("datname", N),
+        ("pid", I4),
+        ("usename", N),
+        ("application_name", TX),
+        ("client_addr", TX),
+        ("state", TX),
+        ("query", TX),
+    ],
+    "pg_locks": [("locktype", TX), ("pid", I4), ("mode", TX), ("granted", B)],
+    "pg_prepared_statements": [("name", TX), ("statement", TX), ("parameter_types", TXA)],
+}
+
+INFORMATION_SCHEMA: dict[str, list[tuple[str, int]]] = {
+    "tables": [
+        ("table_catalog", N),
+        ("table_schema", N),
+        ("table_name", N),
+        ("table_type", T.VARCHAR),
+        ("is_insertable_into", T.VARCHAR),
+    ],
+    "columns": [
+        ("table_catalog", N),
+        ("table_schema", N),
+        ("table_name", N),
+        ("column_name", N),
+        ("ordinal_position", I4),
+        ("column_default", TX),
+        ("is_nullable", T.VARCHAR),
+        ("data_type", TX),
+        ("character_maximum_length", I4),
+        ("numeric_precision", I4),
+        ("numeric_scale", I4),
+        ("udt_name", N),
+        ("is_identity", T.VARCHAR),
+    ],
+    "schemata": [("catalog_name", N), ("schema_name", N), ("schema_owner", N)],
+    "table_constraints": [
+        ("constraint_catalog", N),
+        ("constraint_schema", N),
+        ("constraint_name", N),
+        ("table_schema", N),
+        ("table_name", N),
+        ("constraint_type", T.VARCHAR),
+    ],
+    "key_column_usage": [
+        ("constraint_schema", N),
+        ("constraint_name", N),
+        ("table_schema", N),
+        ("table_name", N),
+        ("column_name", N),
+        ("ordinal_position", I4),
+    ],
+    "sequences": [
+        ("sequence_schema", N),
+        ("sequence_name", N),
+        ("data_type", TX),
+        ("start_value", TX),
+        ("increment", TX),
+    ],
+    "views": [("table_schema", N), ("table_name", N), ("view_definition", TX)],
+}
+
+# Fixed OIDs of built-in relations (PostgreSQL's).
+SYSTEM_OIDS: dict[str, int] = {
+    "pg_type": 1247,
+    "pg_attribute": 1249,
+    "pg_proc": 1255,
+    "pg_class": 1259,
+    "pg_namespace": 2615,
+    "pg_constraint": 2606,
+    "pg_index": 2610,
+    "pg_description": 2609,
+    "pg_attrdef": 2604,
+    "pg_database": 1262,
+    "pg_authid": 1260,
+    "pg_am": 2601,
+    "pg_sequence": 2224,
+    "pg_trigger": 2620,
+    "pg_depend": 2608,
+    "pg_collation": 3456,
+}
+
+POSTGRES_ROLE_OID = 10
+DATABASE_OID = 5
+HEAP_AM = 2
+BTREE_AM = 403
+
+
+def system_relation(schema: str | None, name: str) -> list[ColInfo] | None:
+    """Columns of a pg_catalog/information_schema relation, or None if there is none."""
+    if schema in (None, "pg_catalog") and name in PG_CATALOG:
+        return [ColInfo(c, (t, -1)) for c, t in PG_CATALOG[name]]
+    if schema == "information_schema" and name in INFORMATION_SCHEMA:
+        return [ColInfo(c, (t, -1)) for c, t in INFORMATION_SCHEMA[name]]
+    return None
+
+
+def references_system(sql_lower: str) -> bool:
+    return "pg_" in sql_lower or "information_schema" in sql_lower
+
+
+def install(conn: apsw.Connection) -> None:
+    """Attach the two schemas and create their (empty) tables on a new connection."""
+    conn.execute("ATTACH DATABASE ':memory:' AS pg_catalog")
+    conn.execute("ATTACH DATABASE ':memory:' AS information_schema")
+    for schema, tables in (("pg_catalog", PG_CATALOG), ("information_schema", INFORMATION_SCHEMA)):
+        for name, cols in tables.items():
+            decls = ", ".join(f'"{c}" {_decl(t)}' for c, t in cols)
+            conn.execute(f'CREATE TABLE {schema}."{name}" ({decls})')
+
+
+def _decl(oid: int) -> str:
+    if oid in (T.INT2, T.INT4, T.INT8, T.OID, T.BOOL, T.XID):
+        return "INT"
+    if oid in (T.FLOAT4, T.FLOAT8):
+        return "REAL"
+    return "TEXT"
+
+
+def _b(v: bool) -> int:
+    return 1 if v else 0
+
+
+def refresh(
+    conn: apsw.Connection, catalog: Catalog, user: str, database: str, settings: dict[str, str]
+) -> None:
+    """Refill every catalog table from ``catalog`` (cheap: the schema is small)."""
+    rows = _rows(catalog, conn, user, database, settings)
+    with conn:
+        for schema, tables in (
+            ("pg_catalog", PG_CATALOG),
+            ("information_schema", INFORMATION_SCHEMA),
+        ):
+            for name, cols in tables.items():
+                conn.execute(f'DELETE FROM {schema}."{name}"')
+                data = rows.get(name if schema == "pg_catalog" else f"is.{name}")
+                if data:
+                    marks = ", ".join("?" for _ in cols)
+                    conn.executemany(f'INSERT INTO {schema}."{name}" VALUES ({marks})', data)
+
+
+def _rows(
+    catalog: Catalog,
+    conn: apsw.Connection,
+    user: str,
+    database: str,  # noqa: C901
+    settings: dict[str, str],
+) -> dict[str, list[tuple[Any, ...]]]:
+    out: dict[str, list[tuple[Any, ...]]] = {k: [] for k in PG_CATALOG}
+    out["pg_namespace"] = [
+        (PG_CATALOG_NAMESPACE_OID, "pg_catalog", POSTGRES_ROLE_OID, None),
+        (PUBLIC_NAMESPACE_OID, "public", POSTGRES_ROLE_OID, None),
+        (13000, "information_schema", POSTGRES_ROLE_OID, None),
+        (99, "pg_toast", POSTGRES_ROLE_OID, None),
+    ]
+    out["pg_am"] = [
+        (HEAP_AM, "heap", "heap_tableam_handler", "t"),
+        (BTREE_AM, "btree", "bthandler", "i"),
+    ]
+    out["pg_database"] = [
+        (
+            DATABASE_OID,
+            database,
+            POSTGRES_ROLE_OID,
+            6,
+            "c",
+            0,
+            1,
+            -1,
+            "C.UTF-8",
+            "C.UTF-8",
+            None,
+            None,
+            None,
+            1663,
+        )
+    ]
+    out["pg_roles"] = [(user, 1, 1, 1, 1, 1, 1, -1, "********", None, 1, None, POSTGRES_ROLE_OID)]
+    out["pg_user"] = [(user, POSTGRES_ROLE_OID, 1, 1, 1, 1, "********", None, None)]
+    out["pg_tablespace"] = [
+        (1663, "pg_default", POSTGRES_ROLE_OID),
+        (1664, "pg_global", POSTGRES_ROLE_OID),
+    ]
+    out["pg_collation"] = [
+        (100, "default", PG_CATALOG_NAMESPACE_OID, "d", 1, -1, None, None),
+        (950, "C", PG_CATALOG_NAMESPACE_OID, "c", 1, -1, "C", "C"),
+    ]
+    out["pg_settings"] = [
+        (k, v, None, "pgha", "", "user", "string", "default", v, v)
+        for k, v in sorted(settings.items())
+    ]
+    out["pg_type"] = [_type_row(t) for t in _all_types()]
+    isrows: dict[str, list[tuple[Any, ...]]] = {f"is.{k}": [] for k in INFORMATION_SCHEMA}
+    isrows["is.schemata"] = [
+        (database, s, user) for s in ("pg_catalog", "public", "information_schema")
+    ]
+    for rel in catalog.by_oid.values():
+        if isinstance(rel, Table):
+            _table_rows(rel, catalog, out, isrows, database, user)
+        elif isinstance(rel, View):
+            out["pg_class"].append(_class_row(rel.oid, rel.name, "v", len(rel.columns)))
+            out["pg_views"].append(("public", rel.name, user, rel.query))
+            isrows["is.tables"].append((database, "public", rel.name, "VIEW", "NO"))
+            isrows["is.views"].append(("public", rel.name, rel.query))
+            for i, col in enumerate(rel.columns, 1):
+                out["pg_attribute"].append(
+                    _attr_row(rel.oid, col.name, col.type_oid, col.typmod, i, False, False, "")
+                )
+        elif isinstance(rel, Sequence):
+            out["pg_class"].append(_class_row(rel.oid, rel.name, "S", 3))
+            out["pg_sequence"].append(
+                (
+                    rel.oid,
+                    rel.type_oid,
+                    rel.start,
+                    rel.increment,
+                    rel.max_value,
+                    rel.min_value,
+                    rel.cache,
+                    _b(rel.cycle),
+                )
+            )
+            row = conn.execute(
+                "SELECT last_value, is_called FROM __pgha_sequence_values WHERE oid = ?", (rel.oid,)
+            ).fetchone()
+            out["pg_sequences"].append(
+                (
+                    "public",
+                    rel.name,
+                    user,
+                    rel.type_oid,
+                    rel.start,
+                    rel.min_value,
+                    rel.max_value,
+                    rel.increment,
+                    _b(rel.cycle),
+                    rel.cache,
+                    row[0] if row and row[1] else None,
+                )
+            )
+            isrows["is.sequences"].append(
+                (
+                    "public",
+                    rel.name,
+                    pgtypes.format_type(rel.type_oid, -1),
+                    str(rel.start),
+                    str(rel.increment),
+                )
+            )
+            if rel.owned_by is not None:
+                owner = catalog.table(rel.owned_by[0])
+                col = owner.column(rel.owned_by[1]) if owner else None
+                if owner is not None and col is not None:
+                    out["pg_depend"].append(
+                        (
+                            1259,
+                            rel.oid,
+                            0,
+                            1259,
+                            owner.oid,
+                            col.attnum,
+                            "i" if col.identity else "a",
+                        )
+                    )
+    out.update(isrows)
+    return out
+
+
+def _all_types() -> Iterable[Any]:
+    return sorted(pgtypes.TYPES_BY_OID.values(), key=lambda t: t.oid)
+
+
+def _type_row(t: Any) -> tuple[Any, ...]:
+    is_array = bool(getattr(t, "elem_oid", 0))
+    return (
+        t.oid,
+        t.name,
+        PG_CATALOG_NAMESPACE_OID,
+        POSTGRES_ROLE_OID,
+        t.typlen,
+        _b(t.typlen in (1, 2, 4, 8)),
+        "b",
+        getattr(t, "category", "U"),
+        0,
+        1,
+        ",",
+        0,
+        0,
+        getattr(t, "elem_oid", 0),
+        getattr(t, "array_oid", 0),
+        "array_in" if is_array else f"{t.name}in",
+        "array_out" if is_array else f"{t.name}out",
+        "array_recv" if is_array else f"{t.name}recv",
+        "array_send" if is_array else f"{t.name}send",
+        "i",
+        "x",
+        0,
+        0,
+        -1,
+        0,
+        100 if t.oid in (T.TEXT, T.VARCHAR, T.BPCHAR, T.NAME) else 0,
+        None,
+    )
+
+
+def _class_row(
+    oid: int,
+    name: str,
+    kind: str,
+    natts: int,
+    has_index: bool = False,
+    checks: int = 0,
+    triggers: bool = False,
+) -> tuple[Any, ...]:
+    return (
+        oid,
+        name,
+        PUBLIC_NAMESPACE_OID,
+        0,
+        0,
+        POSTGRES_ROLE_OID,
+        HEAP_AM if kind == "r" else (BTREE_AM if kind == "i" else 0),
+        oid,
+        0,
+        0,
+        -1.0,
+        0,
+        0,
+        _b(has_index),
+        0,
+        "p",
+        kind,
+        natts,
+        checks,
+        0,
+        _b(triggers),
+        0,
+        0,
+        0,
+        1,
+        "d",
+        0,
+        0,
+        0,
+        0,
+        None,
+        None,
+        None,
+    )
+
+
+def _attr_row(
+    rel_oid: int,
+    name: str,
+    type_oid: int,
+    typmod: int,
+    attnum: int,
+    not_null: bool,
+    has_default: bool,
+    identity: str,
+) -> tuple[Any, ...]:
+    t = pgtypes.TYPES_BY_OID.get(type_oid)
+    typlen = t.typlen if t else -1
+    collation = 100 if type_oid in (T.TEXT, T.VARCHAR, T.BPCHAR) else 0
+    return (
+        rel_oid,
+        name,
+        type_oid,
+        -1,
+        typlen,
+        attnum,
+        0,
+        -1,
+        typmod,
+        _b(typlen in (1, 2, 4, 8)),
+        "i",
+        "p" if typlen == -1 else "p",
+        "",
+        _b(not_null),
+        _b(has_default),
+        0,
+        identity,
+        "",
+        0,
+        1,
+        0,
+        collation,
+        None,
+        None,
+    )
+
+
+def _table_rows(
+    rel: Table,
+    catalog: Catalog,
+    out: dict[str, list[tuple[Any, ...]]],  # noqa: C901
+    isrows: dict[str, list[tuple[Any, ...]]],
+    database: str,
+    user: str,
+) -> None:
+    checks = sum(1 for c in rel.constraints if c.kind == "c")
+    has_fk = any(c.kind == "f" for c in rel.constraints) or any(
+        c.kind == "f" and c.ref_table == rel.name for t in catalog.tables() for c in t.constraints
+    )
+    out["pg_class"].append(
+        _class_row(rel.oid, rel.name, "r", len(rel.columns), bool(rel.indexes), checks, has_fk)
+    )
+    out["pg_tables"].append(
+        ("public", rel.name, user, None, _b(bool(rel.indexes)), 0, _b(has_fk), 0)
+    )
+    isrows["is.tables"].append((database, "public", rel.name, "BASE TABLE", "YES"))
+    attnums = {c.name: c.attnum for c in rel.columns}
+    for col in rel.columns:
+        out["pg_attribute"].append(
+            _attr_row(
+                rel.oid,
+                col.name,
+                col.type_oid,
+                col.typmod,
+                col.attnum,
+                col.not_null,
+                col.default is not None,
+                col.identity,
+            )
+        )
+        if col.default is not None and not col.identity:
+            out["pg_attrdef"].append(
+                (rel.oid * 1000 + col.attnum, rel.oid, col.attnum, col.default)
+            )
+        precision, scale, charlen = _numeric_info(col.type_oid, col.typmod)
+        isrows["is.columns"].append(
+            (
+                database,
+                "public",
+                rel.name,
+                col.name,
+                col.attnum,
+                None if col.identity else col.default,
+                "NO" if col.not_null else "YES",
+                pgtypes.format_type(col.type_oid, -1).split("(")[0]
+                if col.type_oid not in (T.TIMESTAMPTZ, T.TIMESTAMP, T.TIME)
+                else pgtypes.format_type(col.type_oid, -1),
+                charlen,
+                precision,
+                scale,
+                pgtypes.TYPES_BY_OID[col.type_oid].name
+                if col.type_oid in pgtypes.TYPES_BY_OID
+                else None,
+                "YES" if col.identity else "NO",
+            )
+        )
+    for idx in rel.indexes:
+        con = next((c for c in rel.constraints if c.name == idx.constraint), None)
+        keys = " ".join(str(attnums.get(c, 0)) for c in idx.columns)
+        out["pg_class"].append(_class_row(idx.oid, idx.name, "i", len(idx.columns)))
+        out["pg_index"].append(
+            (
+                idx.oid,
+                rel.oid,
+                len(idx.columns),
+                len(idx.columns),
+                _b(idx.unique),
+                0,
+                _b(con is not None and con.kind == "p"),
+                0,
+                1,
+                0,
+                1,
+                0,
+                1,
+                1,
+                0,
+                keys,
+                " ".join("0" for _ in idx.columns),
+                " ".join("1978" for _ in idx.columns),
+                " ".join("0" for _ in idx.columns),
+                None,
+                None,
+            )
+        )
+        out["pg_indexes"].append(("public", rel.name, idx.name, None, index_def(rel, idx)))
+    for pos, con in enumerate(rel.constraints):
+        conkey = json.dumps([attnums.get(c, 0) for c in con.columns]) if con.columns else None
+        ref = catalog.table(con.ref_table) if con.ref_table else None
+        confkey = (
+            json.dumps(
+                [
+                    ref.column(c).attnum if ref and ref.column(c) else 0  # type: ignore[union-attr]
+                    for c in con.ref_columns
+                ]
+            )
+            if ref
+            else None
+        )
+        index_oid = next((i.oid for i in rel.indexes if i.constraint == con.name), 0)
+        out["pg_constraint"].append(
+            (
+                con.oid or rel.oid * 1000 + 500 + pos,
+                con.name,
+                PUBLIC_NAMESPACE_OID,
+                con.kind,
+                0,
+                0,
+                1,
+                rel.oid,
+                0,
+                index_oid,
+                0,
+                ref.oid if ref else 0,
+                con.on_update,
+                con.on_delete,
+                "s",
+                1,
+                0,
+                0,
+                conkey,
+                confkey,
+                con.expr,
+            )
+        )
+        kind = {"p": "PRIMARY KEY", "u": "UNIQUE", "c": "CHECK", "f": "FOREIGN KEY"}[con.kind]
+        isrows["is.table_constraints"].append(
+            (database, "public", con.name, "public", rel.name, kind)
+        )
+        for i, c in enumerate(con.columns, 1):
+            isrows["is.key_column_usage"].append(("public", con.name, "public", rel.name, c, i))
+
+
+def _numeric_info(oid: int, typmod: int) -> tuple[int | None, int | None, int | None]:
+    if oid == T.INT2:
+        return 16, 0, None
+    if oid == T.INT4:
+        return 32, 0, None
+    if oid == T.INT8:
+        return 64, 0, None
+    if oid == T.NUMERIC and typmod >= 4:
+        return (typmod - 4) >> 16, (typmod - 4) & 0xFFFF, None
+    if oid in (T.VARCHAR, T.BPCHAR) and typmod >= 4:
+        return None, None, typmod - 4
+    return None, None, None
+
+
+def index_def(rel: Table, idx: Any) -> str:
+    cols = ", ".join(idx.columns)
+    unique = "UNIQUE " if idx.unique else ""
+    return f"CREATE {unique}INDEX {idx.name} ON public.{rel.name} USING btree ({cols})"
+
+
+def constraint_def(catalog: Catalog, con_oid: int) -> str | None:
+    found = catalog.constraint_oids.get(con_oid)
+    if found is None:
+        return None
+    rel, con = found
+    cols = ", ".join(con.columns)
+    if con.kind == "p":
+        return f"PRIMARY KEY ({cols})"
+    if con.kind == "u":
+        return f"UNIQUE ({cols})"
+    if con.kind == "c":
+        return f"CHECK ({con.expr})"
+    actions = {"c": "CASCADE", "n": "SET NULL", "d": "SET DEFAULT", "r": "RESTRICT"}
+    text = f"FOREIGN KEY ({cols}) REFERENCES {con.ref_table}({', '.join(con.ref_columns)})"
+    if con.on_update in actions:
+        text += f" ON UPDATE {actions[con.on_update]}"
+    if con.on_delete in actions:
+        text += f" ON DELETE {actions[con.on_delete]}"
+    return text

@@ -1,0 +1,2104 @@
+"""PostgreSQL DML and queries -> SQLite SQL, with PostgreSQL's result and parameter types.
+
+A statement goes through two passes over pglast's AST:
+
+1. ``Analyzer`` resolves names against the catalog (raising 42P01/42703 as PostgreSQL does),
+   infers the PostgreSQL type of every expression, names result columns as PostgreSQL's
+   FigureColname does, infers parameter types from context (asyncpg relies on this), expands
+   column defaults for INSERT, and decides how each node must be rewritten.
+2. ``SqliteStream`` (a pglast ``RawStream``) prints SQLite SQL; it overrides only the nodes
+   whose SQLite spelling or semantics differ (casts, parameters, operators, functions, ...).
+
+The result is a ``Translation``: cached by the engine per statement text, so neither pass runs
+on the hot path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from pglast import ast, enums, parse_sql
+from pglast.stream import RawStream
+
+from pgha.storage import oids as T
+from pgha.storage import types as pgtypes
+from pgha.storage.catalog import Catalog, Column, Table, View
+from pgha.wire.errors import PgError
+
+TypeRef = tuple[int, int]  # (type oid, typmod)
+UNKNOWN: TypeRef = (T.UNKNOWN, -1)
+
+
+@dataclass(frozen=True, slots=True)
+class ResultColumn:
+    name: str
+    type_oid: int
+    typmod: int = -1
+    table_oid: int = 0
+    attnum: int = 0
+
+
+@dataclass(slots=True)
+class Translation:
+    sql: str
+    columns: tuple[ResultColumn, ...] | None
+    param_oids: list[int]
+    command: str  # SELECT, INSERT, UPDATE, DELETE
+    is_write: bool = False
+
+
+@dataclass(slots=True)
+class ColInfo:
+    name: str
+    type: TypeRef
+    table_oid: int = 0
+    attnum: int = 0
+
+
+@dataclass(slots=True)
+class RangeEntry:
+    alias: str
+    cols: list[ColInfo]
+    table: Table | None = None
+
+
+@dataclass(slots=True)
+class Scope:
+    entries: list[RangeEntry] = field(default_factory=list)
+    parent: Scope | None = None
+    ctes: dict[str, list[ColInfo]] = field(default_factory=dict)
+    # output column names of the current SELECT, for ORDER BY/GROUP BY by alias
+    outputs: list[ColInfo] = field(default_factory=list)
+
+    def find_cte(self, name: str) -> list[ColInfo] | None:
+        scope: Scope | None = self
+        while scope is not None:
+            if name in scope.ctes:
+                return scope.ctes[name]
+            scope = scope.parent
+        return None
+
+
+# A resolver for relations that are not user tables: (schema, name) -> columns, or None.
+SystemRelations = Callable[[str | None, str], list[ColInfo] | None]
+
+
+def _names(nodes: Sequence[Any] | None) -> list[str]:
+    return [n.sval for n in nodes or () if isinstance(n, ast.String)]
+
+
+def _func_name(node: ast.FuncCall) -> str:
+    names = _names(node.funcname)
+    return names[-1].lower()
+
+
+def undefined_table(name: str, position: int | None = None) -> PgError:
+    return PgError("42P01", f'relation "{name}" does not exist', position=position)
+
+
+def _pos(node: Any) -> int | None:
+    loc = getattr(node, "location", None)
+    return loc + 1 if isinstance(loc, int) and loc >= 0 else None
+
+
+# Result types of functions whose type does not depend on their arguments.
+FIXED_RESULT: dict[str, TypeRef] = {
+    "count": (T.INT8, -1),
+    "row_number": (T.INT8, -1),
+    "rank": (T.INT8, -1),
+    "dense_rank": (T.INT8, -1),
+    "ntile": (T.INT4, -1),
+    "percent_rank": (T.FLOAT8, -1),
+    "cume_dist": (T.FLOAT8, -1),
+    "length": (T.INT4, -1),
+    "char_length": (T.INT4, -1),
+    "character_length": (T.INT4, -1),
+    "octet_length": (T.INT4, -1),
+    "strpos": (T.INT4, -1),
+    "position": (T.INT4, -1),
+    "lower": (T.TEXT, -1),
+    "upper": (T.TEXT, -1),
+    "initcap": (T.TEXT, -1),
+    "btrim": (T.TEXT, -1),
+    "ltrim": (T.TEXT, -1),
+    "rtrim": (T.TEXT, -1),
+    "substring": (T.TEXT, -1),
+    "substr": (T.TEXT, -1),
+    "replace": (T.TEXT, -1),
+    "concat": (T.TEXT, -1),
+    "concat_ws": (T.TEXT, -1),
+    "left": (T.TEXT, -1),
+    "right": (T.TEXT, -1),
+    "lpad": (T.TEXT, -1),
+    "rpad": (T.TEXT, -1),
+    "repeat": (T.TEXT, -1),
+    "reverse": (T.TEXT, -1),
+    "split_part": (T.TEXT, -1),
+    "md5": (T.TEXT, -1),
+    "string_agg": (T.TEXT, -1),
+    "to_char": (T.TEXT, -1),
+    "quote_ident": (T.TEXT, -1),
+    "quote_literal": (T.TEXT, -1),
+    "format": (T.TEXT, -1),
+    "chr": (T.TEXT, -1),
+    "ascii": (T.INT4, -1),
+    "now": (T.TIMESTAMPTZ, -1),
+    "statement_timestamp": (T.TIMESTAMPTZ, -1),
+    "transaction_timestamp": (T.TIMESTAMPTZ, -1),
+    "clock_timestamp": (T.TIMESTAMPTZ, -1),
+    "timeofday": (T.TEXT, -1),
+    "age": (T.INTERVAL, -1),
+    "date_part": (T.FLOAT8, -1),
+    "extract": (T.NUMERIC, -1),
+    "to_timestamp": (T.TIMESTAMPTZ, -1),
+    "to_date": (T.DATE, -1),
+    "make_date": (T.DATE, -1),
+    "random": (T.FLOAT8, -1),
+    "pi": (T.FLOAT8, -1),
+    "sqrt": (T.FLOAT8, -1),
+    "power": (T.FLOAT8, -1),
+    "pow": (T.FLOAT8, -1),
+    "exp": (T.FLOAT8, -1),
+    "ln": (T.FLOAT8, -1),
+    "log": (T.FLOAT8, -1),
+    "gen_random_uuid": (T.UUID, -1),
+    "nextval": (T.INT8, -1),
+    "currval": (T.INT8, -1),
+    "setval": (T.INT8, -1),
+    "lastval": (T.INT8, -1),
+    "version": (T.TEXT, -1),
+    "current_database": (T.NAME, -1),
+    "current_schema": (T.NAME, -1),
+    "current_user": (T.NAME, -1),
+    "session_user": (T.NAME, -1),
+    "current_setting": (T.TEXT, -1),
+    "set_config": (T.TEXT, -1),
+    "pg_backend_pid": (T.INT4, -1),
+    "pg_postmaster_start_time": (T.TIMESTAMPTZ, -1),
+    "inet_server_port": (T.INT4, -1),
+    "bool_and": (T.BOOL, -1),
+    "bool_or": (T.BOOL, -1),
+    "every": (T.BOOL, -1),
+    "pg_advisory_lock": (T.VOID, -1),
+    "pg_advisory_unlock": (T.BOOL, -1),
+    "pg_advisory_unlock_all": (T.VOID, -1),
+    "pg_try_advisory_lock": (T.BOOL, -1),
+    "pg_sleep": (T.VOID, -1),
+    "pg_promote": (T.BOOL, -1),
+    "pg_is_in_recovery": (T.BOOL, -1),
+    "to_regtype": (T.REGTYPE, -1),
+    "to_regclass": (T.REGCLASS, -1),
+    "format_type": (T.TEXT, -1),
+    "pg_get_userbyid": (T.NAME, -1),
+    "pg_table_is_visible": (T.BOOL, -1),
+    "pg_type_is_visible": (T.BOOL, -1),
+    "pg_function_is_visible": (T.BOOL, -1),
+    "pg_get_expr": (T.TEXT, -1),
+    "pg_get_indexdef": (T.TEXT, -1),
+    "pg_get_constraintdef": (T.TEXT, -1),
+    "pg_get_serial_sequence": (T.TEXT, -1),
+    "pg_encoding_to_char": (T.NAME, -1),
+    "obj_description": (T.TEXT, -1),
+    "col_description": (T.TEXT, -1),
+    "shobj_description": (T.TEXT, -1),
+    "pg_size_pretty": (T.TEXT, -1),
+    "pg_table_size": (T.INT8, -1),
+    "pg_total_relation_size": (T.INT8, -1),
+    "pg_relation_size": (T.INT8, -1),
+    "pg_database_size": (T.INT8, -1),
+    "has_table_privilege": (T.BOOL, -1),
+    "has_schema_privilege": (T.BOOL, -1),
+    "has_database_privilege": (T.BOOL, -1),
+    "pg_has_role": (T.BOOL, -1),
+    "array_to_string": (T.TEXT, -1),
+    "array_length": (T.INT4, -1),
+    "array_upper": (T.INT4, -1),
+    "array_lower": (T.INT4, -1),
+    "cardinality": (T.INT4, -1),
+    "array_position": (T.INT4, -1),
+    "current_schemas": (T.NAME_ARRAY, -1),
+    "json_build_object": (T.JSON, -1),
+    "json_build_array": (T.JSON, -1),
+    "jsonb_build_object": (T.JSONB, -1),
+    "jsonb_build_array": (T.JSONB, -1),
+    "json_agg": (T.JSON, -1),
+    "jsonb_agg": (T.JSONB, -1),
+    "json_object_agg": (T.JSON, -1),
+    "jsonb_object_agg": (T.JSONB, -1),
+    "to_json": (T.JSON, -1),
+    "to_jsonb": (T.JSONB, -1),
+    "json_typeof": (T.TEXT, -1),
+    "jsonb_typeof": (T.TEXT, -1),
+    "jsonb_pretty": (T.TEXT, -1),
+    "json_array_length": (T.INT4, -1),
+    "jsonb_array_length": (T.INT4, -1),
+    "regexp_replace": (T.TEXT, -1),
+    "translate": (T.TEXT, -1),
+    "encode": (T.TEXT, -1),
+    "decode": (T.BYTEA, -1),
+    "sign": (T.NUMERIC, -1),
+    "pg_current_wal_lsn": (T.TEXT, -1),
+    "pg_last_wal_replay_lsn": (T.TEXT, -1),
+    "txid_current": (T.INT8, -1),
+    "pg_typeof": (T.REGTYPE, -1),
+}
+
+# Functions returning the (common) type of their arguments.
+SAME_AS_ARG = frozenset(
+    {
+        "min",
+        "max",
+        "abs",
+        "coalesce",
+        "greatest",
+        "least",
+        "nullif",
+        "first_value",
+        "last_value",
+        "lag",
+        "lead",
+        "nth_value",
+        "ceil",
+        "ceiling",
+        "floor",
+        "trunc",
+        "round",
+        "mod",
+        "date_trunc",
+        "any_value",
+    }
+)
+
+# PostgreSQL name -> SQLite function name, for functions whose semantics match.
+SQLITE_SAME: dict[str, str] = {
+    "lower": "lower",
+    "upper": "upper",
+    "length": "length",
+    "char_length": "length",
+    "character_length": "length",
+    "abs": "abs",
+    "coalesce": "coalesce",
+    "nullif": "nullif",
+    "min": "min",
+    "max": "max",
+    "count": "count",
+    "sum": "sum",
+    "replace": "replace",
+    "substr": "substr",
+    "substring": "substr",
+    "btrim": "trim",
+    "ltrim": "ltrim",
+    "rtrim": "rtrim",
+    "strpos": "instr",
+    "random": "random_float",
+    "ceil": "ceil",
+    "ceiling": "ceil",
+    "floor": "floor",
+    "sqrt": "sqrt",
+    "power": "pow",
+    "pow": "pow",
+    "exp": "exp",
+    "ln": "ln",
+    "mod": "pg_mod",
+    "row_number": "row_number",
+    "rank": "rank",
+    "dense_rank": "dense_rank",
+    "ntile": "ntile",
+    "percent_rank": "percent_rank",
+    "cume_dist": "cume_dist",
+    "lag": "lag",
+    "lead": "lead",
+    "first_value": "first_value",
+    "last_value": "last_value",
+    "nth_value": "nth_value",
+    "string_agg": "group_concat",
+    "json_agg": "json_group_array",
+    "jsonb_agg": "json_group_array",
+    "array_agg": "json_group_array",
+    "json_object_agg": "json_group_object",
+    "jsonb_object_agg": "json_group_object",
+    "json_build_object": "json_object",
+    "jsonb_build_object": "json_object",
+    "json_build_array": "json_array",
+    "jsonb_build_array": "json_array",
+    "json_array_length": "json_array_length",
+    "jsonb_array_length": "json_array_length",
+    "bool_and": "pg_bool_and",
+    "bool_or": "pg_bool_or",
+    "every": "pg_bool_and",
+    "any_value": "min",
+}
+
+AGGREGATES = frozenset(
+    {
+        "count",
+        "sum",
+        "avg",
+        "min",
+        "max",
+        "string_agg",
+        "array_agg",
+        "json_agg",
+        "jsonb_agg",
+        "bool_and",
+        "bool_or",
+        "every",
+        "json_object_agg",
+        "jsonb_object_agg",
+        "stddev",
+        "variance",
+        "any_value",
+    }
+)
+
+COMPARISON_OPS = frozenset({"=", "<>", "!=", "<", ">", "<=", ">="})
+
+
+def _common_type(types: Sequence[TypeRef]) -> TypeRef:
+    """PostgreSQL's UNION/CASE/COALESCE type resolution, simplified to the types pgha knows."""
+    known = [t for t in types if t[0] != T.UNKNOWN]
+    if not known:
+        return (T.TEXT, -1)
+    first = known[0]
+    if all(t[0] == first[0] for t in known):
+        return first if all(t == first for t in known) else (first[0], -1)
+    if all(t[0] in T.NUMERIC_RANK for t in known):
+        return (max((t[0] for t in known), key=T.NUMERIC_RANK.__getitem__), -1)
+    if all(t[0] in T.TEXT_LIKE for t in known):
+        return (T.TEXT, -1)
+    if {t[0] for t in known} <= {T.TIMESTAMP, T.TIMESTAMPTZ, T.DATE}:
+        return (
+            (T.TIMESTAMPTZ, -1) if any(t[0] == T.TIMESTAMPTZ for t in known) else (T.TIMESTAMP, -1)
+        )
+    return first
+
+
+def _arith_type(op: str, left: TypeRef, right: TypeRef) -> TypeRef:
+    lo, ro = left[0], right[0]
+    if lo == T.UNKNOWN:
+        lo = ro
+    if ro == T.UNKNOWN:
+        ro = lo
+    if lo in T.NUMERIC_RANK and ro in T.NUMERIC_RANK:
+        # int2 + int2 is int4 in PostgreSQL only through promotion of smallint operators
+        # (int2 + int2 -> int2); keep the wider of the two.
+        return (max((lo, ro), key=T.NUMERIC_RANK.__getitem__), -1)
+    temporal = {lo, ro}
+    if op == "-" and lo == ro == T.DATE:
+        return (T.INT4, -1)
+    if op == "-" and lo in (T.TIMESTAMP, T.TIMESTAMPTZ) and ro in (T.TIMESTAMP, T.TIMESTAMPTZ):
+        return (T.INTERVAL, -1)
+    if T.INTERVAL in temporal:
+        if lo == ro == T.INTERVAL:
+            return (T.INTERVAL, -1)
+        other = lo if ro == T.INTERVAL else ro
+        if other in T.NUMERIC_RANK:
+            return (T.INTERVAL, -1)
+        return (T.TIMESTAMP, -1) if other == T.DATE else (other, -1)
+    if T.DATE in temporal and (lo in T.INTEGER_TYPES or ro in T.INTEGER_TYPES):
+        return (T.DATE, -1)
+    if lo in T.TEXT_LIKE and ro in T.TEXT_LIKE:
+        raise PgError("42883", f"operator does not exist: text {op} text")
+    return (lo, -1)
+
+
+def figure_colname(node: Any) -> str:
+    """PostgreSQL's FigureColname: the name a result column gets without an alias."""
+    if isinstance(node, ast.ColumnRef):
+        last = node.fields[-1]
+        return last.sval if isinstance(last, ast.String) else "?column?"
+    if isinstance(node, ast.FuncCall):
+        name = _func_name(node)
+        return {"btrim": "btrim", "substr": "substr"}.get(name, name)
+    if isinstance(node, ast.TypeCast):
+        inner = figure_colname(node.arg)
+        if inner != "?column?":
+            return inner
+        names = _names(node.typeName.names)
+        try:
+            t, _ = pgtypes.resolve_type(names, [], [])
+            name = t.name
+        except PgError:
+            name = names[-1]
+        if node.typeName.arrayBounds:
+            return name if name.startswith("_") else name
+        return name
+    if isinstance(node, ast.A_Indirection):
+        for ind in reversed(node.indirection):
+            if isinstance(ind, ast.String):
+                return ind.sval
+        return figure_colname(node.arg)
+    if isinstance(node, ast.CaseExpr):
+        return "case"
+    if isinstance(node, ast.CoalesceExpr):
+        return "coalesce"
+    if isinstance(node, ast.MinMaxExpr):
+        return "greatest" if node.op == enums.MinMaxOp.IS_GREATEST else "least"
+    if isinstance(node, ast.A_ArrayExpr):
+        return "array"
+    if isinstance(node, ast.RowExpr):
+        return "row"
+    if isinstance(node, ast.SubLink):
+        kind = node.subLinkType
+        if kind == enums.SubLinkType.EXISTS_SUBLINK:
+            return "exists"
+        if kind == enums.SubLinkType.ARRAY_SUBLINK:
+            return "array"
+        if kind == enums.SubLinkType.EXPR_SUBLINK:
+            targets = getattr(node.subselect, "targetList", None)
+            if targets:
+                target = targets[0]
+                return target.name or figure_colname(target.val)
+        return "?column?"
+    if isinstance(node, ast.SQLValueFunction):
+        return SQL_VALUE_FUNCTIONS.get(node.op, ("?column?", "", UNKNOWN))[0]
+    if isinstance(node, ast.CollateClause):
+        return figure_colname(node.arg)
+    return "?column?"
+
+
+SVF = enums.SQLValueFunctionOp
+# SQLValueFunction op -> (column name, SQLite expression, type)
+SQL_VALUE_FUNCTIONS: dict[Any, tuple[str, str, TypeRef]] = {
+    SVF.SVFOP_CURRENT_DATE: ("current_date", "pg_current_date()", (T.DATE, -1)),
+    SVF.SVFOP_CURRENT_TIME: ("current_time", "pg_current_time()", (T.TIME, -1)),
+    SVF.SVFOP_CURRENT_TIME_N: ("current_time", "pg_current_time()", (T.TIME, -1)),
+    SVF.SVFOP_CURRENT_TIMESTAMP: ("current_timestamp", "pg_now()", (T.TIMESTAMPTZ, -1)),
+    SVF.SVFOP_CURRENT_TIMESTAMP_N: ("current_timestamp", "pg_now()", (T.TIMESTAMPTZ, -1)),
+    SVF.SVFOP_LOCALTIME: ("localtime", "pg_current_time()", (T.TIME, -1)),
+    SVF.SVFOP_LOCALTIME_N: ("localtime", "pg_current_time()", (T.TIME, -1)),
+    SVF.SVFOP_LOCALTIMESTAMP: ("localtimestamp", "pg_localtimestamp()", (T.TIMESTAMP, -1)),
+    SVF.SVFOP_LOCALTIMESTAMP_N: ("localtimestamp", "pg_localtimestamp()", (T.TIMESTAMP, -1)),
+    SVF.SVFOP_CURRENT_ROLE: ("current_role", "current_user()", (T.NAME, -1)),
+    SVF.SVFOP_CURRENT_USER: ("current_user", "current_user()", (T.NAME, -1)),
+    SVF.SVFOP_USER: ("current_user", "current_user()", (T.NAME, -1)),
+    SVF.SVFOP_SESSION_USER: ("session_user", "current_user()", (T.NAME, -1)),
+    SVF.SVFOP_CURRENT_CATALOG: ("current_catalog", "current_database()", (T.NAME, -1)),
+    SVF.SVFOP_CURRENT_SCHEMA: ("current_schema", "current_schema()", (T.NAME, -1)),
+}
+
+
+class Analyzer:
+    """Pass 1: names, types and rewrite decisions for one statement."""
+
+    def __init__(
+        self,
+        catalog: Catalog,
+        system: SystemRelations,
+        param_oids: Sequence[int],
+        tz: str = "UTC",
+    ) -> None:
+        self.catalog = catalog
+        self.system = system
+        self.tz = tz
+        self.params: dict[int, int] = {i + 1: oid for i, oid in enumerate(param_oids) if oid}
+        self.max_param = len(param_oids)
+        self.types: dict[int, TypeRef] = {}
+        self.literals: dict[int, Any] = {}  # id(A_Const) -> storage value to print
+        self.default_exprs: dict[int, str] = {}  # id(SetToDefault) -> SQLite SQL
+        self.insert_extra: dict[int, tuple[list[str], list[str]]] = {}  # id(InsertStmt)
+        self.assign_wrap: dict[int, TypeRef] = {}  # id(expr) -> target type (assignment cast)
+        self.sort_positions: dict[int, int] = {}  # id(SortBy) -> implicit nulls handling
+        self.range_columns: dict[int, list[str]] = {}  # id(RangeSubselect/RangeFunction)
+        self.star_expansions: dict[int, list[str]] = {}
+        self.is_write = False
+
+    # -- parameters ---------------------------------------------------------------------
+
+    def param_type(self, number: int, expected: TypeRef | None) -> TypeRef:
+        self.max_param = max(self.max_param, number)
+        if number in self.params:
+            return (self.params[number], -1)
+        if expected is not None and expected[0] != T.UNKNOWN:
+            self.params[number] = expected[0]
+            return (expected[0], -1)
+        return UNKNOWN
+
+    def final_param_oids(self) -> list[int]:
+        return [self.params.get(i, T.TEXT) for i in range(1, self.max_param + 1)]
+
+    # -- relations ----------------------------------------------------------------------
+
+    def relation_cols(self, rv: ast.RangeVar, scope: Scope) -> RangeEntry:
+        name = rv.relname
+        schema = rv.schemaname
+        alias = rv.alias.aliasname if rv.alias else name
+        if schema in (None, "public"):
+            cte = scope.find_cte(name) if schema is None else None
+            if cte is not None:
+                cols = [ColInfo(c.name, c.type) for c in cte]
+                return self._aliased(RangeEntry(alias, cols), rv.alias)
+            rel = self.catalog.by_name.get(name)
+            if isinstance(rel, Table):
+                cols = [
+                    ColInfo(c.name, (c.type_oid, c.typmod), rel.oid, c.attnum) for c in rel.columns
+                ]
+                return self._aliased(RangeEntry(alias, cols, rel), rv.alias)
+            if isinstance(rel, View):
+                cols = [ColInfo(c.name, (c.type_oid, c.typmod)) for c in rel.columns]
+                return self._aliased(RangeEntry(alias, cols), rv.alias)
+            if rel is not None:
+                raise PgError("0A000", f'selecting from "{name}" is not supported')
+        system = self.system(schema, name)
+        if system is not None:
+            return self._aliased(RangeEntry(alias, list(system)), rv.alias)
+        shown = f"{schema}.{name}" if schema else name
+        raise undefined_table(shown, _pos(rv))
+
+    @staticmethod
+    def _aliased(entry: RangeEntry, alias: ast.Alias | None) -> RangeEntry:
+        if alias is not None and alias.colnames:
+            for col, new in zip(entry.cols, _names(alias.colnames), strict=False):
+                col.name = new
+        return entry
+
+    def from_item(self, node: Any, scope: Scope) -> list[RangeEntry]:
+        if isinstance(node, ast.RangeVar):
+            return [self.relation_cols(node, scope)]
+        if isinstance(node, ast.JoinExpr):
+            left = self.from_item(node.larg, scope)
+            right = self.from_item(node.rarg, scope)
+            entries = left + right
+            if node.quals is not None:
+                self.expr(node.quals, Scope(entries, scope, outputs=[]), (T.BOOL, -1))
+            if node.alias is not None:
+                cols = [c for e in entries for c in e.cols]
+                return [RangeEntry(node.alias.aliasname, cols)]
+            return entries
+        if isinstance(node, ast.RangeSubselect):
+            sub_scope = Scope(parent=scope if node.lateral else scope.parent or scope)
+            cols = self.select(node.subquery, Scope(parent=scope))
+            del sub_scope
+            alias = node.alias.aliasname if node.alias else "subquery"
+            infos = [ColInfo(c.name, c.type) for c in cols]
+            if node.alias is not None and node.alias.colnames:
+                self.range_columns[id(node)] = [c.name for c in infos]
+            return [self._aliased(RangeEntry(alias, infos), node.alias)]
+        if isinstance(node, ast.RangeFunction):
+            return [self.range_function(node, scope)]
+        raise PgError("0A000", f"FROM item {type(node).__name__} is not supported")
+
+    def range_function(self, node: ast.RangeFunction, scope: Scope) -> RangeEntry:
+        if node.is_rowsfrom or len(node.functions) != 1:
+            raise PgError("0A000", "ROWS FROM is not supported")
+        func = node.functions[0][0]
+        if not isinstance(func, ast.FuncCall):
+            raise PgError("0A000", "this function in FROM is not supported")
+        name = _func_name(func)
+        arg_types = [self.expr(a, scope) for a in func.args or ()]
+        if name == "generate_series":
+            t = _common_type(arg_types[:2]) if arg_types else (T.INT4, -1)
+            if t[0] == T.UNKNOWN or t[0] in T.TEXT_LIKE:
+                t = (T.INT4, -1)
+            if t[0] in (T.TIMESTAMP, T.TIMESTAMPTZ, T.DATE):
+                t = (T.TIMESTAMPTZ if t[0] == T.TIMESTAMPTZ else T.TIMESTAMP, -1)
+            cols = [ColInfo(name, t)]
+        elif name in (
+            "unnest",
+            "json_array_elements",
+            "jsonb_array_elements",
+            "json_array_elements_text",
+            "jsonb_array_elements_text",
+        ):
+            if name == "unnest":
+                elem = T.ELEMENT_OF.get(arg_types[0][0], T.TEXT) if arg_types else T.TEXT
+                cols = [ColInfo(name, (elem, -1))]
+            else:
+                out = (
+                    T.TEXT
+                    if name.endswith("_text")
+                    else (T.JSONB if name.startswith("jsonb") else T.JSON)
+                )
+                cols = [ColInfo("value", (out, -1))]
+        elif name in ("json_each", "jsonb_each", "json_each_text", "jsonb_each_text"):
+            out = (
+                T.TEXT
+                if name.endswith("_text")
+                else (T.JSONB if name.startswith("jsonb") else T.JSON)
+            )
+            cols = [ColInfo("key", (T.TEXT, -1)), ColInfo("value", (out, -1))]
+        else:
+            raise PgError("42883", f"function {name} in FROM is not supported")
+        if node.ordinality:
+            cols.append(ColInfo("ordinality", (T.INT8, -1)))
+        alias = node.alias.aliasname if node.alias else name
+        if node.alias is not None and not node.alias.colnames and len(cols) == 1:
+            cols[0].name = alias
+        entry = self._aliased(RangeEntry(alias, cols), node.alias)
+        self.range_columns[id(node)] = [c.name for c in entry.cols]
+        return entry
+
+    # -- SELECT -------------------------------------------------------------------------
+
+    def with_clause(self, node: ast.WithClause | None, scope: Scope) -> None:
+        if node is None:
+            return
+        for cte in node.ctes:
+            query = cte.ctequery
+            if not isinstance(query, ast.SelectStmt):
+                raise PgError("0A000", "data-modifying statements in WITH are not supported")
+            names = _names(cte.aliascolnames)
+            if node.recursive and query.op != enums.SetOperation.SETOP_NONE:
+                # Type the non-recursive term first so the recursive term can see the CTE.
+                seed = self.select(query.larg, Scope(parent=scope))
+                seed_cols = [
+                    ColInfo(n, c.type)
+                    for n, c in zip(names or [c.name for c in seed], seed, strict=False)
+                ]
+                scope.ctes[cte.ctename] = seed_cols
+                rec = self.select(query.rarg, Scope(parent=scope))
+                cols = [
+                    ColInfo(c.name, _common_type([c.type, r.type]))
+                    for c, r in zip(seed_cols, rec, strict=False)
+                ]
+                self.sort_clause(query, Scope(parent=scope, outputs=cols))
+            else:
+                sub = self.select(query, Scope(parent=scope))
+                cols = [
+                    ColInfo(n, c.type)
+                    for n, c in zip(names or [c.name for c in sub], sub, strict=False)
+                ]
+            scope.ctes[cte.ctename] = cols
+
+    def select(self, node: ast.SelectStmt, scope: Scope) -> list[ColInfo]:
+        self.with_clause(node.withClause, scope)
+        if node.op != enums.SetOperation.SETOP_NONE:
+            left = self.select(node.larg, Scope(parent=scope))
+            right = self.select(node.rarg, Scope(parent=scope))
+            if len(left) != len(right):
+                raise PgError("42601", "each UNION query must have the same number of columns")
+            cols = [
+                ColInfo(lc.name, _common_type([lc.type, rc.type]))
+                for lc, rc in zip(left, right, strict=True)
+            ]
+            self.sort_clause(node, Scope(parent=scope, outputs=cols))
+            self.limit(node, scope)
+            return cols
+        if node.valuesLists:
+            rows = [[self.expr(v, scope) for v in row] for row in node.valuesLists]
+            width = len(rows[0])
+            cols = [
+                ColInfo(f"column{i + 1}", _common_type([r[i] for r in rows])) for i in range(width)
+            ]
+            self.sort_clause(node, Scope(parent=scope, outputs=cols))
+            return cols
+        if node.intoClause is not None:
+            raise PgError("0A000", "SELECT INTO is not supported; use CREATE TABLE AS")
+        if node.distinctClause and node.distinctClause != (None,):
+            raise PgError("0A000", "SELECT DISTINCT ON is not supported")
+        local = Scope(parent=scope)
+        for item in node.fromClause or ():
+            local.entries.extend(self.from_item(item, local))
+        if node.whereClause is not None:
+            self.expr(node.whereClause, local, (T.BOOL, -1))
+        outputs = self.target_list(node.targetList or (), local)
+        local.outputs = outputs
+        for g in node.groupClause or ():
+            self.group_item(g, local)
+        if node.havingClause is not None:
+            self.expr(node.havingClause, local, (T.BOOL, -1))
+        for wdef in node.windowClause or ():
+            self.window_def(wdef, local)
+        self.sort_clause(node, local)
+        self.limit(node, local)
+        return outputs
+
+    def group_item(self, node: Any, scope: Scope) -> None:
+        if isinstance(node, ast.A_Const) and isinstance(node.val, ast.Integer):
+            return
+        if isinstance(node, ast.ColumnRef) and len(node.fields) == 1:
+            name = node.fields[0].sval if isinstance(node.fields[0], ast.String) else None
+            if name and not self._lookup(scope, [name], quiet=True):
+                if any(o.name == name for o in scope.outputs):
+                    return
+        self.expr(node, scope)
+
+    def sort_clause(self, node: ast.SelectStmt, scope: Scope) -> None:
+        for sort in node.sortClause or ():
+            target = sort.node
+            if isinstance(target, ast.A_Const) and isinstance(target.val, ast.Integer):
+                continue
+            if (
+                isinstance(target, ast.ColumnRef)
+                and len(target.fields) == 1
+                and isinstance(target.fields[0], ast.String)
+            ):
+                name = target.fields[0].sval
+                if any(o.name == name for o in scope.outputs):
+                    continue
+            self.expr(target, scope)
+
+    def limit(self, node: ast.SelectStmt, scope: Scope) -> None:
+        for part in (node.limitCount, node.limitOffset):
+            if part is not None:
+                self.expr(part, scope, (T.INT8, -1))
+
+    def window_def(self, wdef: ast.WindowDef, scope: Scope) -> None:
+        for p in wdef.partitionClause or ():
+            self.expr(p, scope)
+        for s in wdef.orderClause or ():
+            self.expr(s.node, scope)
+
+    def target_list(self, targets: Sequence[ast.ResTarget], scope: Scope) -> list[ColInfo]:
+        out: list[ColInfo] = []
+        for target in targets:
+            val = target.val
+            if isinstance(val, ast.ColumnRef) and isinstance(val.fields[-1], ast.A_Star):
+                out.extend(self.star(val, scope))
+                continue
+            t = self.expr(val, scope)
+            if t[0] == T.UNKNOWN:
+                t = (T.TEXT, -1)
+            name = target.name or figure_colname(val)
+            table_oid, attnum = 0, 0
+            if isinstance(val, ast.ColumnRef):
+                col = self._lookup(scope, _names(val.fields), quiet=True)
+                if col is not None:
+                    table_oid, attnum = col.table_oid, col.attnum
+            out.append(ColInfo(name, t, table_oid, attnum))
+        return out
+
+    def star(self, ref: ast.ColumnRef, scope: Scope) -> list[ColInfo]:
+        qual = _names(ref.fields[:-1])
+        entries = scope.entries
+        if qual:
+            entries = [e for e in scope.entries if e.alias == qual[-1]]
+            if not entries:
+                raise PgError(
+                    "42P01", f'missing FROM-clause entry for table "{qual[-1]}"', position=_pos(ref)
+                )
+        elif not entries:
+            raise PgError(
+                "42601", "SELECT * with no tables specified is not valid", position=_pos(ref)
+            )
+        return [ColInfo(c.name, c.type, c.table_oid, c.attnum) for e in entries for c in e.cols]
+
+    # -- expressions --------------------------------------------------------------------
+
+    def _lookup(self, scope: Scope, names: list[str], quiet: bool = False) -> ColInfo | None:
+        cur: Scope | None = scope
+        while cur is not None:
+            found = self._lookup_in(cur, names)
+            if found is not None:
+                return found
+            cur = cur.parent
+        return None
+
+    @staticmethod
+    def _lookup_in(scope: Scope, names: list[str]) -> ColInfo | None:
+        col = names[-1]
+        qual = names[-2] if len(names) >= 2 else None
+        matches = [
+            c
+            for e in scope.entries
+            if qual is None or e.alias == qual
+            for c in e.cols
+            if c.name == col
+        ]
+        if len(matches) > 1 and qual is None:
+            # A USING/NATURAL join column appears on both sides with one meaning; anything
+            # else is ambiguous, as in PostgreSQL.
+            if len({id(m) for m in matches}) > 1 and len({m.type for m in matches}) > 1:
+                raise PgError("42702", f'column reference "{col}" is ambiguous')
+        return matches[0] if matches else None
+
+    def column_ref(self, node: ast.ColumnRef, scope: Scope) -> TypeRef:
+        names = _names(node.fields)
+        if len(names) != len(node.fields):
+            raise PgError("0A000", "this column reference is not supported", position=_pos(node))
+        col = self._lookup(scope, names)
+        if col is None:
+            if len(names) == 1 and scope.outputs:
+                for out in scope.outputs:
+                    if out.name == names[0]:
+                        return out.type
+            if len(names) >= 2 and not any(
+                e.alias == names[-2] for s in _chain(scope) for e in s.entries
+            ):
+                raise PgError(
+                    "42P01",
+                    f'missing FROM-clause entry for table "{names[-2]}"',
+                    position=_pos(node),
+                )
+            shown = ".".join(names)
+            raise PgError("42703", f"column {shown} does not exist", position=_pos(node))
+        return col.type
+
+    def expr(self, node: Any, scope: Scope, expected: TypeRef | None = None) -> TypeRef:
+        t = self._expr(node, scope, expected)
+        if isinstance(node, ast.Node):
+            self.types[id(node)] = t
+        return t
+
+    def _expr(self, node: Any, scope: Scope, expected: TypeRef | None) -> TypeRef:  # noqa: C901
+        if node is None:
+            return UNKNOWN
+        if isinstance(node, ast.A_Const):
+            return self.const(node, expected)
+        if isinstance(node, ast.ColumnRef):
+            return self.column_ref(node, scope)
+        if isinstance(node, ast.ParamRef):
+            return self.param_type(node.number, expected)
+        if isinstance(node, ast.TypeCast):
+            target = self.type_name(node.typeName)
+            src = self.expr(node.arg, scope, target)
+            if isinstance(node.arg, ast.A_Const) and not node.arg.isnull:
+                self.fold_literal(node.arg, target)
+            self.types[id(node.arg)] = src
+            return target
+        if isinstance(node, ast.A_Expr):
+            return self.a_expr(node, scope, expected)
+        if isinstance(node, ast.BoolExpr):
+            for arg in node.args:
+                self.expr(arg, scope, (T.BOOL, -1))
+            return (T.BOOL, -1)
+        if isinstance(node, ast.NullTest | ast.BooleanTest):
+            self.expr(node.arg, scope)
+            return (T.BOOL, -1)
+        if isinstance(node, ast.FuncCall):
+            return self.func_call(node, scope, expected)
+        if isinstance(node, ast.SQLValueFunction):
+            return SQL_VALUE_FUNCTIONS.get(node.op, ("", "", (T.TEXT, -1)))[2]
+        if isinstance(node, ast.CaseExpr):
+            base = self.expr(node.arg, scope) if node.arg is not None else None
+            results = []
+            for when in node.args:
+                self.expr(when.expr, scope, base or (T.BOOL, -1))
+                results.append(self.expr(when.result, scope, expected))
+            if node.defresult is not None:
+                results.append(self.expr(node.defresult, scope, expected))
+            common = _common_type(results)
+            self._coerce_unknowns([w.result for w in node.args] + [node.defresult], common)
+            return common
+        if isinstance(node, ast.CoalesceExpr | ast.MinMaxExpr):
+            types = [self.expr(a, scope, expected) for a in node.args]
+            common = _common_type(types)
+            self._coerce_unknowns(node.args, common)
+            return common
+        if isinstance(node, ast.SubLink):
+            return self.sublink(node, scope, expected)
+        if isinstance(node, ast.A_ArrayExpr):
+            elem_expected = (
+                (T.ELEMENT_OF[expected[0]], -1)
+                if expected and expected[0] in T.ELEMENT_OF
+                else None
+            )
+            types = [self.expr(e, scope, elem_expected) for e in node.elements or ()]
+            elem = _common_type(types) if types else (T.TEXT, -1)
+            self._coerce_unknowns(node.elements or (), elem)
+            return (T.ARRAY_OF.get(elem[0], T.TEXT_ARRAY), -1)
+        if isinstance(node, ast.A_Indirection):
+            base = self.expr(node.arg, scope)
+            for ind in node.indirection:
+                if isinstance(ind, ast.A_Indices):
+                    for part in (ind.lidx, ind.uidx):
+                        if part is not None:
+                            self.expr(part, scope, (T.INT4, -1))
+                    if not ind.is_slice:
+                        base = (T.ELEMENT_OF.get(base[0], T.TEXT), -1)
+                else:
+                    raise PgError("0A000", "field selection is not supported")
+            return base
+        if isinstance(node, ast.CollateClause):
+            return self.expr(node.arg, scope, expected)
+        if isinstance(node, ast.RowExpr):
+            for a in node.args or ():
+                self.expr(a, scope)
+            return (T.RECORD, -1)
+        if isinstance(node, ast.SetToDefault):
+            return expected or UNKNOWN
+        if isinstance(node, ast.GroupingFunc):
+            raise PgError("0A000", "GROUPING is not supported")
+        raise PgError(
+            "0A000", f"expression {type(node).__name__} is not supported", position=_pos(node)
+        )
+
+    def _coerce_unknowns(self, nodes: Sequence[Any], target: TypeRef) -> None:
+        for n in nodes:
+            if isinstance(n, ast.A_Const) and not n.isnull and self.types.get(id(n)) == UNKNOWN:
+                self.fold_literal(n, target)
+                self.types[id(n)] = target
+
+    def const(self, node: ast.A_Const, expected: TypeRef | None) -> TypeRef:
+        if node.isnull:
+            return expected if expected is not None else UNKNOWN
+        val = node.val
+        if isinstance(val, ast.Integer):
+            return (T.INT4, -1)
+        if isinstance(val, ast.Float):
+            text = val.fval
+            if text.isdigit():
+                return (T.INT8, -1) if int(text) < 2**63 else (T.NUMERIC, -1)
+            return (T.NUMERIC, -1)
+        if isinstance(val, ast.Boolean):
+            return (T.BOOL, -1)
+        if isinstance(val, ast.BitString):
+            raise PgError("0A000", "bit string literals are not supported")
+        # A string literal has type unknown: it takes the type its context expects.
+        if expected is not None and expected[0] not in (T.UNKNOWN, T.TEXT, T.VARCHAR):
+            self.fold_literal(node, expected)
+            return expected
+        return UNKNOWN
+
+    def fold_literal(self, node: ast.A_Const, target: TypeRef) -> None:
+        """Convert a literal to the storage value of its type now (as PostgreSQL's parse
+        analysis does), so bad input fails at parse time with PostgreSQL's SQLSTATE."""
+        oid, typmod = target
+        if oid in (T.UNKNOWN, T.RECORD, T.REGCLASS, T.REGTYPE, T.REGNAMESPACE, T.REGPROC):
+            return
+        val = node.val
+        if isinstance(val, ast.String):
+            text = val.sval
+        elif isinstance(val, ast.Integer):
+            text = str(val.ival)
+        elif isinstance(val, ast.Float):
+            text = val.fval
+        elif isinstance(val, ast.Boolean):
+            text = "true" if val.boolval else "false"
+        else:
+            return
+        pgtype = pgtypes.TYPES_BY_OID.get(oid)
+        if pgtype is None:
+            return
+        try:
+            self.literals[id(node)] = pgtypes.parse_text(pgtype, text, typmod, self.tz)
+        except PgError as exc:
+            if exc.position is None:
+                exc.position = _pos(node)
+            raise
+
+    def type_name(self, tn: ast.TypeName) -> TypeRef:
+        names = _names(tn.names)
+        mods: list[int] = []
+        for m in tn.typmods or ():
+            if isinstance(m, ast.A_Const) and isinstance(m.val, ast.Integer):
+                mods.append(m.val.ival)
+            else:
+                raise PgError("0A000", "this type modifier is not supported")
+        bounds = [b.ival for b in tn.arrayBounds or ()]
+        if names and names[-1] in ("regclass", "regtype", "regnamespace", "regproc", "oid"):
+            oid = {
+                "regclass": T.REGCLASS,
+                "regtype": T.REGTYPE,
+                "regnamespace": T.REGNAMESPACE,
+                "regproc": T.REGPROC,
+                "oid": T.OID,
+            }[names[-1]]
+            return (T.ARRAY_OF.get(oid, oid) if bounds else oid, -1)
+        t, typmod = pgtypes.resolve_type(names, mods, bounds)
+        return (t.oid, typmod)
+
+    def a_expr(self, node: ast.A_Expr, scope: Scope, expected: TypeRef | None) -> TypeRef:
+        kind = node.kind
+        K = enums.A_Expr_Kind
+        op = _names(node.name)[-1] if node.name else ""
+        if kind in (K.AEXPR_IN,):
+            left = self.expr(node.lexpr, scope)
+            types = [self.expr(e, scope, left) for e in node.rexpr]
+            self._coerce_unknowns(node.rexpr, left if left != UNKNOWN else _common_type(types))
+            return (T.BOOL, -1)
+        if kind in (
+            K.AEXPR_BETWEEN,
+            K.AEXPR_NOT_BETWEEN,
+            K.AEXPR_BETWEEN_SYM,
+            K.AEXPR_NOT_BETWEEN_SYM,
+        ):
+            left = self.expr(node.lexpr, scope)
+            for e in node.rexpr:
+                self.expr(e, scope, left)
+            return (T.BOOL, -1)
+        if kind in (K.AEXPR_OP_ANY, K.AEXPR_OP_ALL):
+            left = self.expr(node.lexpr, scope)
+            arr_expected = (T.ARRAY_OF.get(left[0], T.TEXT_ARRAY), -1)
+            right = self.expr(node.rexpr, scope, arr_expected)
+            if left == UNKNOWN and right[0] in T.ELEMENT_OF and isinstance(node.lexpr, ast.A_Const):
+                self.fold_literal(node.lexpr, (T.ELEMENT_OF[right[0]], -1))
+            return (T.BOOL, -1)
+        if kind == K.AEXPR_NULLIF:
+            left = self.expr(node.lexpr, scope, expected)
+            self.expr(node.rexpr, scope, left)
+            return left
+        if kind in (K.AEXPR_LIKE, K.AEXPR_ILIKE, K.AEXPR_SIMILAR):
+            self.expr(node.lexpr, scope, (T.TEXT, -1))
+            self.expr(node.rexpr, scope, (T.TEXT, -1))
+            return (T.BOOL, -1)
+        if kind in (K.AEXPR_DISTINCT, K.AEXPR_NOT_DISTINCT):
+            left = self.expr(node.lexpr, scope)
+            right = self.expr(node.rexpr, scope, left)
+            if left == UNKNOWN and isinstance(node.lexpr, ast.A_Const | ast.ParamRef):
+                self.expr(node.lexpr, scope, right)
+            return (T.BOOL, -1)
+        if kind != K.AEXPR_OP:
+            raise PgError("0A000", f"operator kind {kind.name} is not supported")
+        if node.lexpr is None:  # prefix operator
+            t = self.expr(node.rexpr, scope, expected)
+            if op == "-" and isinstance(node.rexpr, ast.A_Const) and t == UNKNOWN:
+                return (T.NUMERIC, -1)
+            return (T.BOOL, -1) if op in ("!", "NOT") else t
+        # Type the side that is not a parameter/literal first so the other takes its type.
+        l_is_free = isinstance(node.lexpr, ast.ParamRef | ast.A_Const)
+        if l_is_free and not isinstance(node.rexpr, ast.ParamRef | ast.A_Const):
+            right = self.expr(node.rexpr, scope)
+            left = self.expr(node.lexpr, scope, self._operand_expectation(op, right))
+        else:
+            left = self.expr(node.lexpr, scope)
+            right = self.expr(node.rexpr, scope, self._operand_expectation(op, left))
+            if left == UNKNOWN and right != UNKNOWN:
+                left = self.expr(node.lexpr, scope, self._operand_expectation(op, right))
+        if op in COMPARISON_OPS:
+            return (T.BOOL, -1)
+        if op in (
+            "~",
+            "!~",
+            "~*",
+            "!~*",
+            "~~",
+            "!~~",
+            "~~*",
+            "!~~*",
+            "@>",
+            "<@",
+            "?",
+            "?|",
+            "?&",
+            "&&",
+        ):
+            return (T.BOOL, -1)
+        if op == "||":
+            if left[0] in (T.JSONB,) or right[0] in (T.JSONB,):
+                return (T.JSONB, -1)
+            if left[0] in T.ELEMENT_OF:
+                return left
+            return (T.TEXT, -1)
+        if op in ("->", "#>"):
+            return (T.JSONB if left[0] == T.JSONB else T.JSON, -1)
+        if op in ("->>", "#>>"):
+            return (T.TEXT, -1)
+        if op in ("+", "-", "*", "/", "%"):
+            return _arith_type(op, left, right)
+        if op == "^":
+            return (T.FLOAT8, -1) if left[0] != T.NUMERIC else (T.NUMERIC, -1)
+        if op in ("&", "|", "#", "<<", ">>"):
+            return left
+        raise PgError("42883", f"operator does not exist: {op}", position=_pos(node))
+
+    @staticmethod
+    def _operand_expectation(op: str, other: TypeRef) -> TypeRef | None:
+        if op in ("->", "->>", "#>", "#>>", "?"):
+            return (T.TEXT, -1)
+        if op in ("~", "!~", "~*", "!~*", "~~", "!~~", "~~*", "!~~*", "||"):
+            return (T.TEXT, -1) if other[0] not in T.ELEMENT_OF else other
+        if op in ("+", "-") and other[0] in (T.TIMESTAMP, T.TIMESTAMPTZ, T.TIME):
+            return (T.INTERVAL, -1)
+        if op in ("+", "-") and other[0] == T.DATE:
+            return (T.INT4, -1)
+        return other
+
+    def sublink(self, node: ast.SubLink, scope: Scope, expected: TypeRef | None) -> TypeRef:
+        kind = node.subLinkType
+        S = enums.SubLinkType
+        cols = self.select(node.subselect, Scope(parent=scope))
+        if kind == S.EXISTS_SUBLINK:
+            return (T.BOOL, -1)
+        if kind == S.EXPR_SUBLINK:
+            if len(cols) != 1:
+                raise PgError("42601", "subquery must return only one column")
+            return cols[0].type
+        if kind == S.ARRAY_SUBLINK:
+            return (T.ARRAY_OF.get(cols[0].type[0], T.TEXT_ARRAY), -1)
+        if kind in (S.ANY_SUBLINK, S.ALL_SUBLINK):
+            self.expr(node.testexpr, scope, cols[0].type if cols else None)
+            return (T.BOOL, -1)
+        raise PgError("0A000", f"subquery kind {kind.name} is not supported")
+
+    def func_call(self, node: ast.FuncCall, scope: Scope, expected: TypeRef | None) -> TypeRef:
+        name = _func_name(node)
+        args = list(node.args or ())
+        if node.agg_filter is not None:
+            self.expr(node.agg_filter, scope, (T.BOOL, -1))
+        if node.over is not None:
+            self.window_def(node.over, scope)
+        for s in node.agg_order or ():
+            self.expr(s.node, scope)
+        if (
+            name in ("nextval", "currval", "setval", "pg_get_serial_sequence")
+            or name.startswith("pg_advisory")
+            or name
+            in (
+                "set_config",
+                "pg_promote",
+                "pg_sleep",
+                "gen_random_uuid",
+                "random",
+                "pg_try_advisory_lock",
+            )
+        ):
+            self.is_write = self.is_write or name in ("nextval", "setval", "pg_promote")
+        expected_args = self.function_arg_types(name, len(args))
+        types = [
+            self.expr(a, scope, expected_args[i] if expected_args else None)
+            for i, a in enumerate(args)
+        ]
+        if name in FIXED_RESULT:
+            if name == "sign" and types and types[0][0] != T.NUMERIC:
+                return (T.FLOAT8, -1)
+            if name in ("date_part", "extract") and types and types[-1][0] == T.UNKNOWN:
+                return FIXED_RESULT[name]
+            return FIXED_RESULT[name]
+        if name == "sum":
+            t = types[0] if types else UNKNOWN
+            return {
+                T.INT2: (T.INT8, -1),
+                T.INT4: (T.INT8, -1),
+                T.INT8: (T.NUMERIC, -1),
+                T.FLOAT4: (T.FLOAT4, -1),
+                T.FLOAT8: (T.FLOAT8, -1),
+                T.INTERVAL: (T.INTERVAL, -1),
+            }.get(t[0], (T.NUMERIC, -1))
+        if name == "avg":
+            t = types[0] if types else UNKNOWN
+            return (
+                (T.FLOAT8, -1)
+                if t[0] in (T.FLOAT4, T.FLOAT8)
+                else ((T.INTERVAL, -1) if t[0] == T.INTERVAL else (T.NUMERIC, -1))
+            )
+        if name in ("stddev", "variance", "stddev_samp", "var_samp"):
+            return (T.NUMERIC, -1)
+        if name == "array_agg":
+            t = types[0] if types else (T.TEXT, -1)
+            return (T.ARRAY_OF.get(t[0], T.TEXT_ARRAY), -1)
+        if name in SAME_AS_ARG:
+            common = _common_type(
+                types[:1]
+                if name in ("round", "trunc", "date_trunc", "lag", "lead", "nth_value")
+                else types
+            )
+            if name == "date_trunc" and len(types) >= 2:
+                return types[1] if types[1] != UNKNOWN else (T.TIMESTAMPTZ, -1)
+            if name in ("round", "trunc") and common[0] in T.INTEGER_TYPES:
+                return (T.NUMERIC, -1)
+            if name in ("coalesce", "greatest", "least", "min", "max"):
+                self._coerce_unknowns(args, common)
+            return common if common != UNKNOWN else (T.TEXT, -1)
+        if name in ("array_append", "array_prepend", "array_cat", "array_remove"):
+            return types[0] if types else (T.TEXT_ARRAY, -1)
+        if name in ("generate_series", "unnest"):
+            raise PgError("0A000", f"set-returning function {name}() is only supported in FROM")
+        raise PgError(
+            "42883",
+            f"function {name}({', '.join(_type_display(t) for t in types)}) does not exist",
+            hint="No function matches the given name and argument types. You might need to "
+            "add explicit type casts.",
+            position=_pos(node),
+        )
+
+    @staticmethod
+    def function_arg_types(name: str, nargs: int) -> list[TypeRef | None] | None:
+        text = (T.TEXT, -1)
+        int4 = (T.INT4, -1)
+        table: dict[str, list[TypeRef | None]] = {
+            "nextval": [(T.REGCLASS, -1)],
+            "currval": [(T.REGCLASS, -1)],
+            "setval": [(T.REGCLASS, -1), (T.INT8, -1), (T.BOOL, -1)],
+            "set_config": [text, text, (T.BOOL, -1)],
+            "current_setting": [text, (T.BOOL, -1)],
+            "left": [text, int4],
+            "right": [text, int4],
+            "repeat": [text, int4],
+            "lpad": [text, int4, text],
+            "rpad": [text, int4, text],
+            "substr": [text, int4, int4],
+            "substring": [text, int4, int4],
+            "split_part": [text, text, int4],
+            "pg_sleep": [(T.FLOAT8, -1)],
+            "to_regtype": [text],
+            "to_regclass": [text],
+            "date_trunc": [text, None],
+            "date_part": [text, None],
+            "extract": [text, None],
+            "pg_advisory_lock": [(T.INT8, -1), int4],
+            "pg_advisory_unlock": [(T.INT8, -1), int4],
+            "pg_try_advisory_lock": [(T.INT8, -1), int4],
+        }
+        return table.get(name)
+
+    # -- INSERT / UPDATE / DELETE ---------------------------------------------------------
+
+    def target_table(self, rv: ast.RangeVar) -> Table:
+        if rv.schemaname not in (None, "public"):
+            raise PgError(
+                "42501" if rv.schemaname == "pg_catalog" else "42P01",
+                f"permission denied for table {rv.relname}"
+                if rv.schemaname == "pg_catalog"
+                else f'relation "{rv.schemaname}.{rv.relname}" does not exist',
+            )
+        rel = self.catalog.by_name.get(rv.relname)
+        if isinstance(rel, View):
+            raise PgError("0A000", f'cannot change view "{rv.relname}"')
+        if not isinstance(rel, Table):
+            raise undefined_table(rv.relname, _pos(rv))
+        return rel
+
+    def table_entry(self, table: Table, alias: ast.Alias | None) -> RangeEntry:
+        cols = [ColInfo(c.name, (c.type_oid, c.typmod), table.oid, c.attnum) for c in table.columns]
+        return RangeEntry(alias.aliasname if alias else table.name, cols, table)
+
+    def returning(self, clause: Any, scope: Scope) -> list[ColInfo] | None:
+        exprs = getattr(clause, "exprs", clause)
+        if not exprs:
+            return None
+        return self.target_list(exprs, scope)
+
+    def insert(self, node: ast.InsertStmt, scope: Scope) -> list[ColInfo] | None:
+        self.is_write = True
+        self.with_clause(node.withClause, scope)
+        table = self.target_table(node.relation)
+        names = [rt.name for rt in node.cols or ()] or [c.name for c in table.columns]
+        targets: list[Column] = []
+        for name in names:
+            col = table.column(name)
+            if col is None:
+                raise PgError("42703", f'column "{name}" of relation "{table.name}" does not exist')
+            targets.append(col)
+        select = node.selectStmt
+        width = len(targets)
+        if select is not None and isinstance(select, ast.SelectStmt) and select.valuesLists:
+            for row in select.valuesLists:
+                if len(row) > width:
+                    raise PgError("42601", "INSERT has more expressions than target columns")
+                for value, col in zip(row, targets, strict=False):
+                    self.assign(value, col, scope)
+        elif select is not None:
+            cols = self.select(select, Scope(parent=scope))
+            if len(cols) > width:
+                raise PgError("42601", "INSERT has more expressions than target columns")
+        omitted = [c for c in table.columns if c.name not in names]
+        if select is not None and isinstance(select, ast.SelectStmt) and select.valuesLists:
+            short = min(len(r) for r in select.valuesLists)
+            omitted = [c for c in targets[short:]] + omitted if short < width else omitted
+        extra_cols = [c.name for c in omitted if c.default is not None]
+        self.insert_extra[id(node)] = (
+            extra_cols,
+            [self.default_sql(table, c) for c in omitted if c.default is not None],
+        )
+        entry = self.table_entry(table, node.relation.alias)
+        local = Scope([entry], scope)
+        if node.onConflictClause is not None:
+            occ = node.onConflictClause
+            excluded = RangeEntry("excluded", [ColInfo(c.name, c.type) for c in entry.cols])
+            conflict_scope = Scope([entry, excluded], scope)
+            for rt in occ.targetList or ():
+                col = table.column(rt.name)
+                if col is None:
+                    raise PgError(
+                        "42703", f'column "{rt.name}" of relation "{table.name}" does not exist'
+                    )
+                self.assign(rt.val, col, conflict_scope)
+            if occ.whereClause is not None:
+                self.expr(occ.whereClause, conflict_scope, (T.BOOL, -1))
+        return self.returning(node.returningClause, local)
+
+    def assign(self, value: Any, col: Column, scope: Scope) -> None:
+        target = (col.type_oid, col.typmod)
+        if isinstance(value, ast.SetToDefault):
+            self.types[id(value)] = target
+            return
+        t = self.expr(value, scope, target)
+        if isinstance(value, ast.A_Const) and not value.isnull and id(value) not in self.literals:
+            self.fold_literal(value, target)
+        elif t != target and not (t[0] == target[0] and target[1] == -1) and t != UNKNOWN:
+            self.assign_wrap[id(value)] = target
+        elif col.typmod != -1 or col.type_oid in (T.INT2, T.BPCHAR):
+            if not isinstance(value, ast.A_Const):
+                self.assign_wrap[id(value)] = target
+
+    def default_sql(self, table: Table, col: Column) -> str:
+        assert col.default is not None
+        return translate_expression(
+            self.catalog, self.system, col.default, self.tz, (col.type_oid, col.typmod)
+        )
+
+    def update(self, node: ast.UpdateStmt, scope: Scope) -> list[ColInfo] | None:
+        self.is_write = True
+        self.with_clause(node.withClause, scope)
+        table = self.target_table(node.relation)
+        local = Scope([self.table_entry(table, node.relation.alias)], scope)
+        for item in node.fromClause or ():
+            local.entries.extend(self.from_item(item, local))
+        for rt in node.targetList:
+            col = table.column(rt.name)
+            if col is None:
+                raise PgError(
+                    "42703",
+                    f'column "{rt.name}" of relation "{table.name}" does not exist',
+                    position=_pos(rt),
+                )
+            if isinstance(rt.val, ast.SetToDefault):
+                self.default_exprs[id(rt.val)] = (
+                    self.default_sql(table, col) if col.default is not None else "NULL"
+                )
+            self.assign(rt.val, col, local)
+        if node.whereClause is not None:
+            self.expr(node.whereClause, local, (T.BOOL, -1))
+        return self.returning(node.returningClause, local)
+
+    def delete(self, node: ast.DeleteStmt, scope: Scope) -> list[ColInfo] | None:
+        self.is_write = True
+        self.with_clause(node.withClause, scope)
+        table = self.target_table(node.relation)
+        local = Scope([self.table_entry(table, node.relation.alias)], scope)
+        if node.usingClause:
+            raise PgError(
+                "0A000", "DELETE ... USING is not supported; use WHERE ... IN (SELECT ...)"
+            )
+        if node.whereClause is not None:
+            self.expr(node.whereClause, local, (T.BOOL, -1))
+        return self.returning(node.returningClause, local)
+
+
+def _chain(scope: Scope) -> list[Scope]:
+    out = []
+    cur: Scope | None = scope
+    while cur is not None:
+        out.append(cur)
+        cur = cur.parent
+    return out
+
+
+def _type_display(t: TypeRef) -> str:
+    if t[0] == T.UNKNOWN:
+        return "unknown"
+    pgtype = pgtypes.TYPES_BY_OID.get(t[0])
+    return pgtypes.format_type(t[0], -1) if pgtype else str(t[0])
+
+
+def sql_literal(value: Any) -> str:
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if value != value:
+            return "(0.0/0.0)"  # NaN is not storable in SQLite; NULL results
+        if value in (float("inf"), float("-inf")):
+            return "9e999" if value > 0 else "-9e999"
+        return repr(value)
+    if isinstance(value, bytes):
+        return "X'" + value.hex() + "'"
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+REGEX_OPS = {"~": "pg_regex_match", "~*": "pg_regex_imatch"}
+JSON_OPS = {
+    "@>": "pg_json_contains",
+    "<@": "pg_json_contained",
+    "?": "pg_json_has_key",
+    "#>": "pg_json_path",
+    "#>>": "pg_json_path_text",
+    "?|": "pg_json_has_any",
+    "?&": "pg_json_has_all",
+}
+
+
+class SqliteStream(RawStream):
+    """Pass 2: print SQLite SQL for an analysed statement."""
+
+    def __init__(self, analyzer: Analyzer) -> None:
+        super().__init__()
+        self.an = analyzer
+
+    def print_node(self, node: Any, is_name: bool = False, is_symbol: bool = False) -> None:
+        handler = OVERRIDES.get(type(node))
+        if handler is not None and not is_name and handler(self, node):
+            self.separator()
+            return
+        super().print_node(node, is_name, is_symbol)
+
+    def type_of(self, node: Any) -> TypeRef:
+        return self.an.types.get(id(node), UNKNOWN)
+
+    def call(self, fn: str, *args: Any) -> None:
+        self.write(fn + "(")
+        for i, a in enumerate(args):
+            if i:
+                self.write(", ")
+            if isinstance(a, str):
+                self.write(a)
+            else:
+                self.print_node(a)
+        self.write(")")
+
+
+def _p_param(s: SqliteStream, node: ast.ParamRef) -> bool:
+    s.write(f"?{node.number}")
+    return True
+
+
+def _p_const(s: SqliteStream, node: ast.A_Const) -> bool:
+    if id(node) in s.an.literals:
+        s.write(sql_literal(s.an.literals[id(node)]))
+        return True
+    if node.isnull:
+        s.write("NULL")
+        return True
+    val = node.val
+    if isinstance(val, ast.Boolean):
+        s.write("1" if val.boolval else "0")
+        return True
+    if isinstance(val, ast.String):
+        s.write(sql_literal(val.sval))
+        return True
+    if isinstance(val, ast.Float):
+        s.write(val.fval)
+        return True
+    return False
+
+
+def _p_cast(s: SqliteStream, node: ast.TypeCast) -> bool:
+    arg = node.arg
+    target = s.type_of(node)
+    if isinstance(arg, ast.A_Const) and id(arg) in s.an.literals:
+        s.print_node(arg)
+        return True
+    src = s.type_of(arg)
+    if src == target or (src[0] == target[0] and target[1] == -1):
+        s.print_node(arg)
+        return True
+    if target[0] in (T.INT8, T.INT4) and src[0] in T.INTEGER_TYPES:
+        s.print_node(arg)
+        return True
+    if target[0] == T.REGCLASS and src[0] in T.TEXT_LIKE:
+        s.call("pg_regclass", arg)
+        return True
+    if target[0] in (T.TEXT, T.VARCHAR, T.NAME) and src[0] in T.TEXT_LIKE and target[1] == -1:
+        s.print_node(arg)
+        return True
+    s.call("pg_cast", arg, str(src[0]), str(target[0]), str(target[1]))
+    return True
+
+
+def _p_func(s: SqliteStream, node: ast.FuncCall) -> bool:
+    name = _func_name(node)
+    args = list(node.args or ())
+    if name in ("extract", "date_part"):
+        s.call("pg_extract", *args)
+        return True
+    if name == "avg":
+        return False if s.type_of(node)[0] == T.FLOAT8 else _agg(s, node, "avg")
+    if name in (
+        "count",
+        "sum",
+        "min",
+        "max",
+        "string_agg",
+        "array_agg",
+        "json_agg",
+        "jsonb_agg",
+        "bool_and",
+        "bool_or",
+        "every",
+        "json_object_agg",
+        "jsonb_object_agg",
+        "any_value",
+    ):
+        return _agg(s, node, SQLITE_SAME[name])
+    if name in ("greatest", "least"):
+        s.call("pg_" + name, *args)
+        return True
+    if name in ("round", "trunc") and len(args) == 1:
+        s.call("pg_" + name, args[0], "0")
+        return True
+    if node.over is not None or name not in SQLITE_SAME:
+        if node.over is not None and name in SQLITE_SAME:
+            return _agg(s, node, SQLITE_SAME[name])
+        if node.over is not None:
+            return _agg(s, node, name)
+        s.call(name, *args)
+        return True
+    s.call(SQLITE_SAME[name], *args)
+    return True
+
+
+def _agg(s: SqliteStream, node: ast.FuncCall, fn: str) -> bool:
+    s.write(fn + "(")
+    if node.agg_star:
+        s.write("*")
+    else:
+        if node.agg_distinct:
+            s.write("DISTINCT ")
+        for i, a in enumerate(node.args or ()):
+            if i:
+                s.write(", ")
+            s.print_node(a)
+        if node.agg_order:
+            s.write(" ORDER BY ")
+            for i, so in enumerate(node.agg_order):
+                if i:
+                    s.write(", ")
+                s.print_node(so)
+    s.write(")")
+    if node.agg_filter is not None:
+        s.write(" FILTER (WHERE ")
+        s.print_node(node.agg_filter)
+        s.write(")")
+    if node.over is not None:
+        s.write(" OVER ")
+        s.print_node(node.over)
+    return True
+
+
+def _p_aexpr(s: SqliteStream, node: ast.A_Expr) -> bool:  # noqa: C901
+    K = enums.A_Expr_Kind
+    op = _names(node.name)[-1] if node.name else ""
+    kind = node.kind
+    if kind == K.AEXPR_OP:
+        if node.lexpr is None:
+            return False
+        lt, rt = s.type_of(node.lexpr), s.type_of(node.rexpr)
+        if op in REGEX_OPS or op in ("!~", "!~*"):
+            fn = REGEX_OPS.get(op.lstrip("!"), "pg_regex_match")
+            if op.startswith("!"):
+                s.write("NOT ")
+            s.call(fn, node.lexpr, node.rexpr)
+            return True
+        if op in ("~~", "!~~", "~~*", "!~~*"):
+            if op.startswith("!"):
+                s.write("NOT ")
+            s.call("pg_like" if "*" not in op else "pg_ilike", node.lexpr, node.rexpr)
+            return True
+        if op in JSON_OPS:
+            s.call(JSON_OPS[op], node.lexpr, node.rexpr)
+            return True
+        if op in ("->", "->>"):
+            s.call("pg_json_get" if op == "->" else "pg_json_get_text", node.lexpr, node.rexpr)
+            return True
+        if op in ("/", "%") and (lt[0] in T.NUMERIC_RANK or rt[0] in T.NUMERIC_RANK):
+            integer = lt[0] in T.INTEGER_TYPES and rt[0] in T.INTEGER_TYPES
+            fn = ("pg_idiv" if integer else "pg_div") if op == "/" else "pg_mod"
+            s.call(fn, node.lexpr, node.rexpr)
+            return True
+        if op == "^":
+            s.call("pow", node.lexpr, node.rexpr)
+            return True
+        if op in ("+", "-") and (
+            lt[0] in T.DATETIME_TYPES
+            or rt[0] in T.DATETIME_TYPES
+            or lt[0] == T.INTERVAL
+            or rt[0] == T.INTERVAL
+        ):
+            s.call(
+                "pg_datetime_op",
+                sql_literal(op),
+                node.lexpr,
+                str(lt[0]),
+                node.rexpr,
+                str(rt[0]),
+                str(s.type_of(node)[0]),
+            )
+            return True
+        if op == "*" and (lt[0] == T.INTERVAL or rt[0] == T.INTERVAL):
+            s.call("pg_interval_mul", node.lexpr, node.rexpr)
+            return True
+        if op == "||" and (lt[0] in (T.JSONB, T.JSON) or lt[0] in T.ELEMENT_OF):
+            s.call("pg_concat_op", node.lexpr, node.rexpr)
+            return True
+        if op == "<>" or op == "!=":
+            s.write("(")
+            s.print_node(node.lexpr)
+            s.write(" <> ")
+            s.print_node(node.rexpr)
+            s.write(")")
+            return True
+        return False
+    if kind in (K.AEXPR_DISTINCT, K.AEXPR_NOT_DISTINCT):
+        s.write("(")
+        s.print_node(node.lexpr)
+        s.write(" IS NOT " if kind == K.AEXPR_DISTINCT else " IS ")
+        s.print_node(node.rexpr)
+        s.write(")")
+        return True
+    if kind in (K.AEXPR_LIKE, K.AEXPR_ILIKE):
+        if op.startswith("!"):
+            s.write("NOT ")
+        s.call("pg_like" if kind == K.AEXPR_LIKE else "pg_ilike", node.lexpr, node.rexpr)
+        return True
+    if kind in (K.AEXPR_OP_ANY, K.AEXPR_OP_ALL):
+        if op not in COMPARISON_OPS:
+            raise PgError("0A000", f"operator {op} with ANY/ALL is not supported")
+        fn = "pg_any" if kind == K.AEXPR_OP_ANY else "pg_all"
+        s.call(fn, sql_literal(op), node.lexpr, node.rexpr)
+        return True
+    if kind == K.AEXPR_SIMILAR:
+        raise PgError("0A000", "SIMILAR TO is not supported")
+    return False
+
+
+def _p_svf(s: SqliteStream, node: ast.SQLValueFunction) -> bool:
+    entry = SQL_VALUE_FUNCTIONS.get(node.op)
+    if entry is None:
+        raise PgError("0A000", "this SQL value function is not supported")
+    s.write(entry[1])
+    return True
+
+
+def _p_rangevar(s: SqliteStream, node: ast.RangeVar) -> bool:
+    if node.schemaname == "public":
+        s.print_name(node.relname)
+        if node.alias is not None:
+            s.write(" AS ")
+            s.print_name(node.alias.aliasname)
+        else:
+            pass
+        return True
+    return False
+
+
+def _p_collate(s: SqliteStream, node: ast.CollateClause) -> bool:
+    s.print_node(node.arg)
+    return True
+
+
+def _p_sortby(s: SqliteStream, node: ast.SortBy) -> bool:
+    D = enums.SortByDir
+    N = enums.SortByNulls
+    s.print_node(node.node)
+    desc = node.sortby_dir == D.SORTBY_DESC
+    if node.sortby_dir == D.SORTBY_USING:
+        raise PgError("0A000", "ORDER BY ... USING is not supported")
+    s.write(" DESC" if desc else " ASC")
+    nulls_first = (
+        desc
+        if node.sortby_nulls == N.SORTBY_NULLS_DEFAULT
+        else (node.sortby_nulls == N.SORTBY_NULLS_FIRST)
+    )
+    s.write(" NULLS FIRST" if nulls_first else " NULLS LAST")
+    return True
+
+
+def _p_select(s: SqliteStream, node: ast.SelectStmt) -> bool:
+    if node.lockingClause:
+        node.lockingClause = None  # row locks are implied: SQLite has one writer
+    if node.limitOffset is not None and node.limitCount is None:
+        node.limitCount = ast.A_Const(isnull=False, val=ast.Integer(ival=-1))
+        node.limitOption = enums.LimitOption.LIMIT_OPTION_COUNT
+    if (
+        node.limitCount is not None
+        and isinstance(node.limitCount, ast.A_Const)
+        and (node.limitCount.isnull)
+    ):
+        node.limitCount = ast.A_Const(isnull=False, val=ast.Integer(ival=-1))
+    if node.valuesLists and len(node.valuesLists) and node.op == enums.SetOperation.SETOP_NONE:
+        return False
+    return False
+
+
+def _p_range_subselect(s: SqliteStream, node: ast.RangeSubselect) -> bool:
+    cols = s.an.range_columns.get(id(node))
+    if cols is None:
+        return False
+    # SQLite has no column aliases on a subquery: rename through an inner SELECT.
+    sub_cols = s.an.range_subquery_cols(node) if hasattr(s.an, "range_subquery_cols") else None
+    del sub_cols
+    s.write("(SELECT ")
+    inner_names = _subquery_output_names(node.subquery)
+    s.write(
+        ", ".join(f"{_q(old)} AS {_q(new)}" for old, new in zip(inner_names, cols, strict=False))
+    )
+    s.write(" FROM (")
+    s.print_node(node.subquery)
+    s.write("))")
+    if node.alias is not None:
+        s.write(" AS ")
+        s.print_name(node.alias.aliasname)
+    return True
+
+
+def _subquery_output_names(select: ast.SelectStmt) -> list[str]:
+    """The column names SQLite gives the subquery's output (VALUES gives column1, ...)."""
+    if select.valuesLists:
+        return [f"column{i + 1}" for i in range(len(select.valuesLists[0]))]
+    if select.op != enums.SetOperation.SETOP_NONE:
+        return _subquery_output_names(select.larg)
+    out = []
+    for i, rt in enumerate(select.targetList or ()):
+        if rt.name is None:
+            # Give every unnamed output a stable name SQLite will use.
+            rt.name = figure_colname(rt.val) if isinstance(rt.val, ast.ColumnRef) else f"_c{i}"
+        out.append(rt.name)
+    return out
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _p_range_function(s: SqliteStream, node: ast.RangeFunction) -> bool:
+    func = node.functions[0][0]
+    name = _func_name(func)
+    cols = s.an.range_columns[id(node)]
+    args = list(func.args or ())
+    s.write("(SELECT ")
+    if name == "generate_series":
+        source_cols = ["value"]
+        fn = "pg_generate_series"
+    elif name == "unnest":
+        source_cols = ["value"]
+        fn = "json_each"
+    elif name.endswith("array_elements") or name.endswith("array_elements_text"):
+        source_cols = ["value"]
+        fn = "json_each"
+    else:
+        source_cols = ["key", "value"]
+        fn = "json_each"
+    if node.ordinality:
+        source_cols.append("row_number() OVER ()")
+    s.write(", ".join(f"{c} AS {_q(n)}" for c, n in zip(source_cols, cols, strict=False)))
+    s.write(f" FROM {fn}(")
+    for i, a in enumerate(args):
+        if i:
+            s.write(", ")
+        s.print_node(a)
+    if name == "generate_series" and len(args) == 2:
+        s.write(", NULL")
+    s.write("))")
+    s.write(" AS ")
+    s.print_name(node.alias.aliasname if node.alias else name)
+    return True
+
+
+def _p_array(s: SqliteStream, node: ast.A_ArrayExpr) -> bool:
+    s.call("json_array", *(node.elements or ()))
+    return True
+
+
+def _p_indirection(s: SqliteStream, node: ast.A_Indirection) -> bool:
+    ind = node.indirection
+    if len(ind) == 1 and isinstance(ind[0], ast.A_Indices) and not ind[0].is_slice:
+        s.call("pg_array_get", node.arg, ind[0].uidx)
+        return True
+    raise PgError("0A000", "array slices are not supported")
+
+
+def _p_sublink(s: SqliteStream, node: ast.SubLink) -> bool:
+    S = enums.SubLinkType
+    if node.subLinkType == S.ARRAY_SUBLINK:
+        s.write("(SELECT json_group_array(_v) FROM (SELECT ")
+        names = _subquery_output_names(node.subselect)
+        s.write(f"{_q(names[0])} AS _v FROM (")
+        s.print_node(node.subselect)
+        s.write(")))")
+        return True
+    if node.subLinkType == S.ANY_SUBLINK:
+        op = _names(node.operName)[-1] if node.operName else "="
+        if op != "=":
+            raise PgError("0A000", f"{op} ANY (subquery) is not supported")
+        s.print_node(node.testexpr)
+        s.write(" IN (")
+        s.print_node(node.subselect)
+        s.write(")")
+        return True
+    if node.subLinkType == S.ALL_SUBLINK:
+        op = _names(node.operName)[-1] if node.operName else "="
+        if op not in ("<>", "!="):
+            raise PgError("0A000", f"{op} ALL (subquery) is not supported")
+        s.print_node(node.testexpr)
+        s.write(" NOT IN (")
+        s.print_node(node.subselect)
+        s.write(")")
+        return True
+    return False
+
+
+def _p_minmax(s: SqliteStream, node: ast.MinMaxExpr) -> bool:
+    fn = "pg_greatest" if node.op == enums.MinMaxOp.IS_GREATEST else "pg_least"
+    s.call(fn, *node.args)
+    return True
+
+
+def _p_set_default(s: SqliteStream, node: ast.SetToDefault) -> bool:
+    s.write(s.an.default_exprs.get(id(node), "NULL"))
+    return True
+
+
+def _p_boolean_test(s: SqliteStream, node: ast.BooleanTest) -> bool:
+    B = enums.BoolTestType
+    s.write("(")
+    s.print_node(node.arg)
+    s.write(
+        {
+            B.IS_TRUE: " IS 1",
+            B.IS_NOT_TRUE: " IS NOT 1",
+            B.IS_FALSE: " IS 0",
+            B.IS_NOT_FALSE: " IS NOT 0",
+            B.IS_UNKNOWN: " IS NULL",
+            B.IS_NOT_UNKNOWN: " IS NOT NULL",
+        }[node.booltesttype]
+    )
+    s.write(")")
+    return True
+
+
+OVERRIDES: dict[type, Callable[[SqliteStream, Any], bool]] = {
+    ast.ParamRef: _p_param,
+    ast.A_Const: _p_const,
+    ast.TypeCast: _p_cast,
+    ast.FuncCall: _p_func,
+    ast.A_Expr: _p_aexpr,
+    ast.SQLValueFunction: _p_svf,
+    ast.RangeVar: _p_rangevar,
+    ast.CollateClause: _p_collate,
+    ast.SortBy: _p_sortby,
+    ast.SelectStmt: _p_select,
+    ast.RangeSubselect: _p_range_subselect,
+    ast.RangeFunction: _p_range_function,
+    ast.A_ArrayExpr: _p_array,
+    ast.A_Indirection: _p_indirection,
+    ast.SubLink: _p_sublink,
+    ast.MinMaxExpr: _p_minmax,
+    ast.SetToDefault: _p_set_default,
+    ast.BooleanTest: _p_boolean_test,
+}
+
+
+def _wrap_assignments(an: Analyzer, node: Any) -> None:
+    """Replace expressions assigned to columns of another type by assignment casts."""
+    for target_id, target in list(an.assign_wrap.items()):
+        del target_id, target
+    # Assignment casts are printed by the InsertStmt/UpdateStmt printers below.
+
+
+def _print_value(s: SqliteStream, value: Any) -> None:
+    target = s.an.assign_wrap.get(id(value))
+    if target is None:
+        s.print_node(value)
+        return
+    src = s.type_of(value)
+    s.call("pg_cast", value, str(src[0]), str(target[0]), str(target[1]))
+
+
+def _p_insert(s: SqliteStream, node: ast.InsertStmt) -> bool:
+    extra_cols, extra_vals = s.an.insert_extra.get(id(node), ([], []))
+    if node.withClause is not None:
+        s.print_node(node.withClause)
+        s.write(" ")
+    s.write("INSERT INTO ")
+    s.print_name(node.relation.relname)
+    if node.relation.alias is not None:
+        s.write(" AS ")
+        s.print_name(node.relation.alias.aliasname)
+    table = s.an.catalog.table(node.relation.relname)
+    assert table is not None
+    given = [rt.name for rt in node.cols or ()] or [c.name for c in table.columns]
+    select = node.selectStmt
+    values = select.valuesLists if isinstance(select, ast.SelectStmt) else None
+    if values:
+        width = min(len(r) for r in values)
+        given = given[:width] if len(given) > width else given
+    cols = given + extra_cols
+    if cols:
+        s.write(" (" + ", ".join(_q(c) for c in cols) + ")")
+    if select is None:
+        if cols:
+            s.write(" VALUES (" + ", ".join(extra_vals) + ")" if extra_vals else " DEFAULT VALUES")
+        else:
+            s.write(" DEFAULT VALUES")
+    elif values:
+        s.write(" VALUES ")
+        for i, row in enumerate(values):
+            if i:
+                s.write(", ")
+            s.write("(")
+            for j, v in enumerate(row[: len(given)]):
+                if j:
+                    s.write(", ")
+                if isinstance(v, ast.SetToDefault):
+                    col = table.column(given[j])
+                    s.write(s.an.default_sql(table, col) if col and col.default else "NULL")
+                else:
+                    _print_value(s, v)
+            for v in extra_vals:
+                s.write(", " + v)
+            s.write(")")
+    else:
+        if extra_vals:
+            s.write(" SELECT *, " + ", ".join(extra_vals) + " FROM (")
+            s.print_node(select)
+            s.write(")")
+        else:
+            s.write(" ")
+            s.print_node(select)
+            # SQLite needs a WHERE before ON CONFLICT when inserting from a SELECT.
+            if node.onConflictClause is not None:
+                s.write(" WHERE true")
+    if node.onConflictClause is not None:
+        _print_on_conflict(s, node.onConflictClause, table)
+    _print_returning(s, node.returningClause)
+    return True
+
+
+def _print_on_conflict(s: SqliteStream, occ: ast.OnConflictClause, table: Table) -> None:
+    s.write(" ON CONFLICT")
+    infer = occ.infer
+    if infer is not None:
+        if infer.conname:
+            con = next((c for c in table.constraints if c.name == infer.conname), None)
+            if con is None:
+                raise PgError(
+                    "42704", f'constraint "{infer.conname}" for table "{table.name}" does not exist'
+                )
+            s.write(" (" + ", ".join(_q(c) for c in con.columns) + ")")
+        elif infer.indexElems:
+            s.write(" (" + ", ".join(_q(e.name) for e in infer.indexElems) + ")")
+            if infer.whereClause is not None:
+                s.write(" WHERE ")
+                s.print_node(infer.whereClause)
+    if occ.action == enums.OnConflictAction.ONCONFLICT_NOTHING:
+        s.write(" DO NOTHING")
+        return
+    s.write(" DO UPDATE SET ")
+    for i, rt in enumerate(occ.targetList):
+        if i:
+            s.write(", ")
+        s.print_name(rt.name)
+        s.write(" = ")
+        _print_value(s, rt.val)
+    if occ.whereClause is not None:
+        s.write(" WHERE ")
+        s.print_node(occ.whereClause)
+
+
+def _print_returning(s: SqliteStream, clause: Any) -> None:
+    exprs = getattr(clause, "exprs", clause)
+    if not exprs:
+        return
+    s.write(" RETURNING ")
+    for i, rt in enumerate(exprs):
+        if i:
+            s.write(", ")
+        s.print_node(rt.val)
+        if rt.name:
+            s.write(" AS ")
+            s.print_name(rt.name)
+
+
+def _p_update(s: SqliteStream, node: ast.UpdateStmt) -> bool:
+    if node.withClause is not None:
+        s.print_node(node.withClause)
+        s.write(" ")
+    s.write("UPDATE ")
+    s.print_name(node.relation.relname)
+    if node.relation.alias is not None:
+        s.write(" AS ")
+        s.print_name(node.relation.alias.aliasname)
+    s.write(" SET ")
+    for i, rt in enumerate(node.targetList):
+        if i:
+            s.write(", ")
+        s.print_name(rt.name)
+        s.write(" = ")
+        _print_value(s, rt.val)
+    if node.fromClause:
+        s.write(" FROM ")
+        for i, item in enumerate(node.fromClause):
+            if i:
+                s.write(", ")
+            s.print_node(item)
+    if node.whereClause is not None:
+        s.write(" WHERE ")
+        s.print_node(node.whereClause)
+    _print_returning(s, node.returningClause)
+    return True
+
+
+def _p_delete(s: SqliteStream, node: ast.DeleteStmt) -> bool:
+    if node.withClause is not None:
+        s.print_node(node.withClause)
+        s.write(" ")
+    s.write("DELETE FROM ")
+    s.print_name(node.relation.relname)
+    if node.relation.alias is not None:
+        s.write(" AS ")
+        s.print_name(node.relation.alias.aliasname)
+    if node.whereClause is not None:
+        s.write(" WHERE ")
+        s.print_node(node.whereClause)
+    _print_returning(s, node.returningClause)
+    return True
+
+
+OVERRIDES[ast.InsertStmt] = _p_insert
+OVERRIDES[ast.UpdateStmt] = _p_update
+OVERRIDES[ast.DeleteStmt] = _p_delete
+
+
+def _result(cols: list[ColInfo] | None) -> tuple[ResultColumn, ...] | None:
+    if cols is None:
+        return None
+    return tuple(
+        ResultColumn(
+            c.name,
+            c.type[0] if c.type[0] != T.UNKNOWN else T.TEXT,
+            c.type[1],
+            c.table_oid,
+            c.attnum,
+        )
+        for c in cols
+    )
+
+
+def translate(
+    catalog: Catalog,
+    system: SystemRelations,
+    stmt: Any,
+    param_oids: Sequence[int] = (),
+    tz: str = "UTC",
+) -> Translation:
+    """Translate one parsed DML/query statement (a pglast node)."""
+    an = Analyzer(catalog, system, param_oids, tz)
+    scope = Scope()
+    if isinstance(stmt, ast.SelectStmt):
+        cols: list[ColInfo] | None = an.select(stmt, scope)
+        command = "SELECT"
+    elif isinstance(stmt, ast.InsertStmt):
+        cols, command = an.insert(stmt, scope), "INSERT"
+    elif isinstance(stmt, ast.UpdateStmt):
+        cols, command = an.update(stmt, scope), "UPDATE"
+    elif isinstance(stmt, ast.DeleteStmt):
+        cols, command = an.delete(stmt, scope), "DELETE"
+    else:
+        raise PgError("0A000", f"{type(stmt).__name__} is not supported")
+    sql = SqliteStream(an)(stmt)
+    return Translation(sql, _result(cols), an.final_param_oids(), command, an.is_write)
+
+
+def translate_expression(
+    catalog: Catalog,
+    system: SystemRelations,
+    expr_text: str,
+    tz: str = "UTC",
+    expected: TypeRef | None = None,
+    table: Table | None = None,
+) -> str:
+    """SQLite SQL for one PostgreSQL expression (a column default or CHECK constraint)."""
+    stmt = parse_sql(f"SELECT {expr_text}")[0].stmt
+    an = Analyzer(catalog, system, (), tz)
+    scope = Scope()
+    if table is not None:
+        scope.entries.append(an.table_entry(table, None))
+    value = stmt.targetList[0].val
+    t = an.expr(value, scope, expected)
+    if expected is not None and isinstance(value, ast.A_Const) and not value.isnull:
+        an.fold_literal(value, expected)
+    elif expected is not None and t != expected and t != UNKNOWN and t[0] != expected[0]:
+        an.assign_wrap[id(value)] = expected
+    sql = SqliteStream(an)(stmt)
+    assert sql.startswith("SELECT ")
+    body = sql[len("SELECT ") :]
+    if id(value) in an.assign_wrap:
+        target = an.assign_wrap[id(value)]
+        body = f"pg_cast({body}, {t[0]}, {target[0]}, {target[1]})"
+    return f"({body})"
