@@ -1,0 +1,1 @@
+"""Differential tests: the same SQL on pgha and on a real PostgreSQL 15, compared."""
