@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("pgha.session")
 R = TypeVar("R")
 FLUSH_THRESHOLD = 256 * 1024
+COPY_CHUNK = 256 * 1024
 
 
 @dataclass(slots=True)
@@ -89,6 +90,7 @@ class ClientSession:
         self.pid = 0
         self.secret = 0
         self.copy_in: Any = None
+        self.copy_buffer = bytearray()
         self.pending: PendingQuery | None = None
         self.in_extended_batch = False
 
@@ -262,6 +264,7 @@ class ClientSession:
             await self.copy_done()
         elif kind is m.CopyFail:
             self.copy_in = None
+            self.copy_buffer.clear()
             raise PgError("57014", f"COPY from stdin failed: {event.message}")
         elif kind is m.FunctionCall:
             raise PgError("0A000", "the function call sub-protocol is not supported")
@@ -461,7 +464,10 @@ class ClientSession:
         storage = self.storage
         assert storage is not None
         self.in_extended_batch = False
-        await self.call(storage.end_implicit)
+        if storage.idle:
+            storage.implicit = False
+        else:
+            await self.call(storage.end_implicit)
         if not storage.explicit:
             self.portals = {k: v for k, v in self.portals.items() if False}
         else:
@@ -474,12 +480,19 @@ class ClientSession:
     async def copy_data(self, data: bytes) -> None:
         if self.copy_in is None:
             return
-        await self.call(self.copy_in.feed, bytes(data))
+        # Clients may send one row per CopyData (pgbench does): batch before the thread hop.
+        self.copy_buffer += data
+        if len(self.copy_buffer) >= COPY_CHUNK:
+            chunk, self.copy_buffer = bytes(self.copy_buffer), bytearray()
+            await self.call(self.copy_in.feed, chunk)
 
     async def copy_done(self) -> None:
         copy_in, self.copy_in = self.copy_in, None
         if copy_in is None:
             return
+        if self.copy_buffer:
+            chunk, self.copy_buffer = bytes(self.copy_buffer), bytearray()
+            await self.call(copy_in.feed, chunk)
         tag = await self.call(copy_in.finish)
         self.send_raw(codec.encode_command_complete(tag))
         pending, self.pending = self.pending, None

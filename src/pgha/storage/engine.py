@@ -353,6 +353,11 @@ class StorageSession:
         if not self.explicit:
             self.implicit = True
 
+    @property
+    def idle(self) -> bool:
+        """Nothing to finish at Sync: no block, no open SQLite transaction."""
+        return not self.explicit and not self.sqlite_txn and self.status == "I"
+
     def end_implicit(self) -> None:
         """At the end of a Query message or at Sync."""
         if self.explicit:
@@ -430,12 +435,12 @@ class StorageSession:
         assert tr is not None
         if tr.is_write and self.settings.get("transaction_read_only") == "on":
             raise PgError("25006", f"cannot execute {tr.command} in a read-only transaction")
-        autocommit = not (self.explicit or self.implicit)
+        # Inside an implicit block (a multi-statement Query, or a pipeline up to Sync) a read
+        # needs no SQLite transaction of its own: only writes must commit or roll back together.
+        autocommit = not self.explicit and not (self.implicit and (tr.is_write or self.sqlite_txn))
         if not autocommit:
             self._sqlite_begin(tr.is_write)
-        if not autocommit and not self.sqlite_txn:
-            self._sqlite_begin(tr.is_write)
-        if autocommit:
+        else:
             self.ctx.transaction_start = self.ctx.statement_start
         cursor = self.conn.cursor()
         if params:
