@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from pgha.storage import functions, oids
 from pgha.storage import types as pgtypes
 from pgha.storage.engine import Result, Statement, StorageSession, encode_params
 from pgha.storage.translate import ResultColumn
@@ -49,14 +50,48 @@ class PendingQuery:
     implicit: bool = False
 
 
-def _encoders(columns: tuple[ResultColumn, ...], formats: tuple[int, ...],
-              tz: str) -> list[Callable[[Any], bytes]]:
+INT_RANGES = {
+    oids.INT2: (-(2**15), 2**15 - 1, "smallint"),
+    oids.INT4: (-(2**31), 2**31 - 1, "integer"),
+    oids.INT8: (-(2**63), 2**63 - 1, "bigint"),
+}
+
+
+def _checked_int(value: Any, lo: int, hi: int, name: str) -> int:
+    """SQLite computes with 64-bit integers (and overflows into floats): PostgreSQL's integer
+    types raise 22003 instead, so results are range-checked on their way out."""
+    if type(value) is not int:
+        if isinstance(value, float) and value.is_integer() and lo <= value <= hi:
+            return int(value)
+        if isinstance(value, float):
+            raise PgError("22003", f"{name} out of range")
+        return value  # text etc.: the type's output function reports it
+    if value < lo or value > hi:
+        raise PgError("22003", f"{name} out of range")
+    return value
+
+
+def _encoders(columns: tuple[ResultColumn, ...], formats: tuple[int, ...], tz: str,
+              catalog: Any = None) -> list[Callable[[Any], bytes]]:
     out: list[Callable[[Any], bytes]] = []
     for i, col in enumerate(columns):
         fmt = formats[i] if len(formats) > 1 else (formats[0] if formats else 0)
         pgtype = pgtypes.TYPES_BY_OID.get(col.type_oid) or pgtypes.TYPES_BY_OID[25]
         typmod = col.typmod
-        if fmt == 1:
+        ranged = INT_RANGES.get(col.type_oid)
+        if fmt == 0 and col.type_oid == oids.REGCLASS:
+            out.append(lambda v, c=catalog: str(functions.regclass_name(c, v)).encode())
+        elif fmt == 0 and col.type_oid == oids.REGTYPE:
+            out.append(lambda v: str(functions.regtype_name(v)).encode())
+        elif ranged is not None:
+            lo, hi, name = ranged
+            if fmt == 1:
+                out.append(lambda v, t=pgtype, lo=lo, hi=hi, n=name: pgtypes.encode_binary(
+                    t, _checked_int(v, lo, hi, n)))
+            else:
+                out.append(lambda v, lo=lo, hi=hi, n=name: str(_checked_int(v, lo, hi, n)
+                                                                 ).encode())
+        elif fmt == 1:
             out.append(lambda v, t=pgtype, tm=typmod: pgtypes.encode_binary(t, v, tm))
         else:
             out.append(lambda v, t=pgtype, tm=typmod: pgtypes.format_text(t, v, tm, tz).encode())
@@ -215,6 +250,12 @@ class ClientSession:
                 if exc.severity == "FATAL":
                     raise
                 await self.fail(exc)
+            except (ConnectionError, asyncio.CancelledError):
+                raise
+            except Exception as exc:  # noqa: BLE001 - a bug must cost one statement, not the
+                # session: report it like PostgreSQL reports an internal error, and log it.
+                log.exception("internal error while handling %s", type(event).__name__)
+                await self.fail(PgError("XX000", f"internal error: {type(exc).__name__}: {exc}"))
             if len(self.out) > FLUSH_THRESHOLD:
                 await self.flush()
 
@@ -347,7 +388,8 @@ class ClientSession:
             if describe:
                 self.send_raw(_row_description(result.columns, formats))
             assert self.storage is not None
-            encoders = _encoders(result.columns, formats, self.storage.settings["timezone"])
+            encoders = _encoders(result.columns, formats, self.storage.settings["timezone"],
+                                 self.storage.catalog)
             start = portal.position if portal else 0
             rows = result.rows
             end = len(rows) if not max_rows else min(len(rows), start + max_rows)

@@ -9,7 +9,6 @@ PostgreSQL's constraint indexes, which keeps ALTER TABLE ... ADD PRIMARY KEY che
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import apsw
@@ -20,7 +19,7 @@ from pgha.storage import catalog as cat
 from pgha.storage import oids as T
 from pgha.storage import types as pgtypes
 from pgha.storage.catalog import Catalog, Column, Constraint, Index, Sequence, Table, View
-from pgha.storage.translate import Analyzer, Scope, SystemRelations, translate, translate_expression
+from pgha.storage.translate import Analyzer, SystemRelations, translate, translate_expression
 from pgha.wire.errors import Notice, PgError
 
 C = enums.ConstrType
@@ -166,6 +165,10 @@ class DDL:
                 col.not_null = True
                 seq = self.create_owned_sequence(table, col)
                 col.default = f"nextval('{seq.name}'::regclass)"
+            elif kind in (C.CONSTR_ATTR_NOT_DEFERRABLE, C.CONSTR_ATTR_IMMEDIATE):
+                pass  # the defaults: checked at once
+            elif kind in (C.CONSTR_ATTR_DEFERRABLE, C.CONSTR_ATTR_DEFERRED):
+                raise PgError("0A000", "deferrable constraints are not supported")
             elif kind in (C.CONSTR_PRIMARY, C.CONSTR_UNIQUE, C.CONSTR_CHECK, C.CONSTR_FOREIGN):
                 pending.append((self.constraint_from(table, con, col.name), con))
             elif kind == C.CONSTR_GENERATED:
@@ -355,13 +358,16 @@ class DDL:
         for cmd in node.cmds:
             sub = cmd.subtype
             if sub == A.AT_AddColumn:
+                if cmd.missing_ok and table.column(cmd.def_.colname) is not None:
+                    self.notices.append(Notice("42701", f'column "{cmd.def_.colname}" of relation '
+                                               f'"{name}" already exists, skipping'))
+                    continue
                 pending: list[tuple[Constraint, Any]] = []
                 col = self.add_column_def(table, cmd.def_, pending)
                 for con, _ in pending:
                     self.attach_constraint(table, con)
                 if pending or col.not_null or col.default is not None:
-                    rebuild = True
-                    self._fill_default_later = (col,)
+                    rebuild = True  # the rebuild fills the new column with its default
                 else:
                     t = pgtypes.TYPES_BY_OID.get(col.type_oid)
                     decl = "INT" if col.type_oid in T.INTEGER_TYPES or col.type_oid == T.BOOL \
@@ -383,8 +389,9 @@ class DDL:
                 self.attach_constraint(table, con)
                 if con.kind in ("p", "u") and not rebuild:
                     idx = table.indexes[-1]
-                    self.check_not_null(table, con.columns)
-                    self.create_unique(table, idx)
+                    if con.kind == "p":
+                        self.check_not_null(table, con.columns)
+                    self.create_unique(table, idx, rebuild=con.kind == "p")
                 else:
                     rebuild = True
             elif sub == A.AT_DropConstraint:
@@ -430,18 +437,18 @@ class DDL:
             if row is not None:
                 raise PgError("23502", f'column "{c}" of relation "{table.name}" contains null '
                               "values", table=table.name, column=c)
-        needs_rebuild = any(not (table.column(c) and table.column(c).not_null)  # type: ignore[union-attr]
-                            for c in columns)
-        del needs_rebuild
 
-    def create_unique(self, table: Table, idx: Index) -> None:
+    def create_unique(self, table: Table, idx: Index, rebuild: bool) -> None:
         try:
             self.conn.execute(self.create_index_sql(table, idx))
         except apsw.ConstraintError as exc:
             raise PgError("23505", f'could not create unique index "{idx.name}"',
                           detail="Key contains duplicated values.") from exc
         # A new PRIMARY KEY makes its columns NOT NULL: SQLite needs a rebuild for that.
-        self.rebuild(table)
+        if rebuild:
+            self.rebuild(table)
+        else:
+            self.save(table)
 
     def rebuild(self, table: Table) -> None:
         """Recreate the SQLite table from metadata and copy its rows (SQLite's documented
@@ -614,12 +621,8 @@ class DDL:
                 if isinstance(rel, View):
                     raise PgError("0A000", "renaming views is not supported")
                 self.conn.execute(f"ALTER {word} {q(rel.name)} RENAME TO {q(node.newname)}")
-            cat.delete(self.conn, rel) if False else None
             rel.name = node.newname
             self.save(rel)
             return "ALTER TABLE" if node.renameType != O.OBJECT_SEQUENCE else "ALTER SEQUENCE"
         raise PgError("0A000", "this RENAME is not supported")
 
-
-_unused: Callable[..., Any] | None = None
-_ = Scope

@@ -72,6 +72,40 @@ DEFAULT_SETTINGS: dict[str, str] = {
     "work_mem": "4MB",
     "row_security": "on",
     "pgha.sync_mode": "async",
+    "client_min_messages": "notice",
+    "log_min_messages": "warning",
+    "enable_seqscan": "on",
+    "enable_indexscan": "on",
+    "enable_bitmapscan": "on",
+    "enable_hashjoin": "on",
+    "enable_mergejoin": "on",
+    "enable_nestloop": "on",
+    "random_page_cost": "4",
+    "effective_cache_size": "4GB",
+    "maintenance_work_mem": "64MB",
+    "cursor_tuple_fraction": "0.1",
+    "default_text_search_config": "pg_catalog.simple",
+    "xmloption": "content",
+    "check_function_bodies": "on",
+    "geqo": "on",
+}
+# Settings that take an integer, with PostgreSQL's bounds (validated on SET).
+INTEGER_SETTINGS: dict[str, tuple[int, int]] = {
+    "extra_float_digits": (-15, 3),
+    "statement_timeout": (0, 2**31 - 1),
+    "lock_timeout": (0, 2**31 - 1),
+    "idle_in_transaction_session_timeout": (0, 2**31 - 1),
+}
+BOOLEAN_SETTINGS = {"enable_seqscan", "enable_indexscan", "enable_bitmapscan", "enable_hashjoin",
+                    "enable_mergejoin", "enable_nestloop", "check_function_bodies", "geqo",
+                    "standard_conforming_strings", "transaction_read_only", "jit",
+                    "default_transaction_read_only", "row_security"}
+ENUM_SETTINGS: dict[str, tuple[str, ...]] = {
+    "client_min_messages": ("debug5", "debug4", "debug3", "debug2", "debug1", "debug", "log",
+                            "notice", "warning", "error"),
+    "bytea_output": ("hex", "escape"),
+    "intervalstyle": ("postgres",),
+    "synchronous_commit": ("on", "off", "local", "remote_write", "remote_apply"),
 }
 # Settings whose change the client must be told about with ParameterStatus.
 REPORTED = {
@@ -128,7 +162,11 @@ class Statement:
 
 
 def _show_name(node: ast.VariableShowStmt) -> str:
-    return {"timezone": "TimeZone", "datestyle": "DateStyle"}.get(node.name, node.name)
+    """SHOW's column is named as PostgreSQL spells the setting (TimeZone, IntervalStyle)."""
+    name = node.name.lower()
+    if name == "transaction isolation level":
+        return "transaction_isolation"
+    return REPORTED.get(name, name)
 
 
 class AdvisoryLocks:
@@ -467,13 +505,14 @@ class StorageSession:
             self.explicit = True
             self.status = "T"
             self.ctx.transaction_start = dt.datetime.now(dt.UTC)
+            tag = "START TRANSACTION" if kind == K.TRANS_STMT_START else "BEGIN"
             for opt in node.options or ():
                 if opt.defname == "transaction_read_only":
                     ro = getattr(opt.arg, "ival", 0)
                     self.local_overrides.setdefault("transaction_read_only",
                                                     self.settings["transaction_read_only"])
                     self.settings["transaction_read_only"] = "on" if ro else "off"
-            return Result("BEGIN")
+            return Result(tag)
         if kind in (K.TRANS_STMT_COMMIT, K.TRANS_STMT_ROLLBACK):
             if not self.explicit:
                 notices = [Notice("25P01", "there is no transaction in progress", "WARNING")]
@@ -541,6 +580,15 @@ class StorageSession:
             value = "UTF8"
         elif name == "datestyle":
             value = _normalize_datestyle(value)
+        elif name in INTEGER_SETTINGS:
+            value = _integer_setting(name, value)
+        elif name in BOOLEAN_SETTINGS:
+            value = _boolean_setting(name, value)
+        elif name in ENUM_SETTINGS:
+            if value.lower() not in ENUM_SETTINGS[name]:
+                raise PgError("22023", f'invalid value for parameter "{name}": "{value}"',
+                              hint="Available values: " + ", ".join(ENUM_SETTINGS[name]) + ".")
+            value = value.lower()
         if local and self.explicit:
             self.local_overrides.setdefault(name, self.settings.get(name, ""))
         self.settings[name] = value
@@ -743,6 +791,12 @@ class StorageSession:
     def _utility(self, stmt: Statement) -> Result:
         node = stmt.node
         if isinstance(node, ast.VacuumStmt):
+            for rel in node.rels or ():
+                name = rel.relation.relname
+                if self.catalog.table(name) is None:
+                    raise PgError("42P01", f'relation "{name}" does not exist')
+            if node.is_vacuumcmd and (self.explicit or self.implicit):
+                raise PgError("25001", "VACUUM cannot run inside a transaction block")
             return Result("VACUUM" if node.is_vacuumcmd else "ANALYZE")
         if isinstance(node, ast.DiscardStmt):
             return Result("DISCARD ALL")
@@ -767,6 +821,34 @@ class StorageSession:
         if isinstance(node, ast.ExplainStmt):
             raise PgError("0A000", "EXPLAIN is not supported")
         raise PgError("0A000", f"{type(node).__name__.removesuffix('Stmt')} is not supported")
+
+
+def _integer_setting(name: str, value: str) -> str:
+    lo, hi = INTEGER_SETTINGS[name]
+    text = value.strip()
+    units = {"ms": 1, "s": 1000, "min": 60_000, "h": 3_600_000, "d": 86_400_000}
+    number, unit = text, ""
+    for suffix in sorted(units, key=len, reverse=True):
+        if text.endswith(suffix) and name != "extra_float_digits":
+            number, unit = text[: -len(suffix)].strip(), suffix
+            break
+    try:
+        n = int(number) * units.get(unit, 1)
+    except ValueError as exc:
+        raise PgError("22023", f'invalid value for parameter "{name}": "{value}"') from exc
+    if not lo <= n <= hi:
+        raise PgError("22023", f"{n} is outside the valid range for parameter \"{name}\" "
+                      f"({lo} .. {hi})")
+    return str(n)
+
+
+def _boolean_setting(name: str, value: str) -> str:
+    v = value.strip().lower()
+    if v in ("on", "true", "yes", "1", "t", "y"):
+        return "on"
+    if v in ("off", "false", "no", "0", "f", "n"):
+        return "off"
+    raise PgError("22023", f'parameter "{name}" requires a Boolean value')
 
 
 def _normalize_tz(value: str) -> str:
@@ -794,6 +876,15 @@ def _normalize_datestyle(value: str) -> str:
     return f"{style}, {order}"
 
 
+# SQLite error texts that correspond to a PostgreSQL error (fragment, SQLSTATE, message).
+SQLITE_MESSAGES = (
+    ("ambiguous column name", "42702", None),
+    ("ON CONFLICT clause does not match", "42P10",
+     "there is no unique or exclusion constraint matching the ON CONFLICT specification"),
+    ("misuse of window function", "42P20", "window functions are not allowed here"),
+    ("misuse of aggregate", "42803", "aggregate functions are not allowed here"),
+)
+
 CONSTRAINT_CODES = {
     2067: "23505", 1555: "23505", 1299: "23502", 275: "23514", 787: "23503", 531: "23505",
 }
@@ -818,6 +909,9 @@ def map_error(exc: apsw.Error, catalog: Catalog) -> PgError:
     if isinstance(exc, apsw.TooBigError):
         return PgError("54000", "value too large")
     if isinstance(exc, apsw.SQLError):
+        for fragment, sqlstate, text in SQLITE_MESSAGES:
+            if fragment in message:
+                return PgError(sqlstate, text or message)
         if "no such table" in message:
             name = message.rsplit(":", 1)[-1].strip()
             return PgError("42P01", f'relation "{name}" does not exist')
@@ -860,8 +954,10 @@ def _constraint_error(code: int, message: str, catalog: Catalog) -> PgError:
                 table = rel.name
         return PgError("23514", f'new row for relation "{table}" violates check constraint '
                        f'"{name}"', table=table or None, constraint=name or None)
-    if sqlstate == "23503":
-        return PgError("23503", "insert or update on table violates foreign key constraint")
+    if sqlstate == "23503" or "FOREIGN KEY" in message:
+        return PgError("23503", "insert, update or delete violates a foreign key constraint",
+                       detail="A referenced row is missing, or a row being deleted or updated "
+                       "is still referenced.")
     return PgError("23000", message)
 
 

@@ -91,9 +91,23 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def _cast(value: Any, src: int, dst: int, typmod: int) -> Any:
+def cast_value(value: Any, src: int, dst: int, typmod: int, tz: str = "UTC") -> Any:
+    """Convert a storage value of type ``src`` to type ``dst`` with PostgreSQL's cast rules."""
+    return _cast(value, src, dst, typmod)
+
+
+def _cast(value: Any, src: int, dst: int, typmod: int) -> Any:  # noqa: C901
     if value is None:
         return None
+    if src == T.BOOL and dst in T.INTEGER_TYPES:
+        return 1 if value else 0
+    if dst == T.REGTYPE and isinstance(value, str):
+        name = value.strip()
+        return pgtypes.resolve_type(name.split(".")[-1:], [], []) [0].oid if " " not in name else (
+            pgtypes.type_by_name(name) or _unknown_type(name)).oid
+    if src in (T.REGTYPE, T.REGCLASS, T.OID) and dst in (T.OID, T.INT8, T.INT4, T.REGTYPE,
+                                                         T.REGCLASS):
+        return value
     if dst in (T.TEXT, T.VARCHAR, T.BPCHAR, T.NAME, T.CHAR):
         if src == T.BOOL:
             text = "true" if value else "false"
@@ -127,14 +141,32 @@ def _cast(value: Any, src: int, dst: int, typmod: int) -> Any:
     if dst == T.BOOL and src in T.INTEGER_TYPES:
         return 1 if value else 0
     if dst in T.INTEGER_TYPES and isinstance(value, float):
-        value = _round_half_away(value)
+        # numeric -> integer rounds half away from zero; float -> integer rounds half even.
+        value = _round_half(value, away=src == T.NUMERIC)
     return pgtypes.coerce(target, value, typmod)
 
 
-def _round_half_away(value: float) -> int:
+def _cast_explicit(value: Any, src: int, dst: int, typmod: int) -> Any:
+    if (
+        value is not None
+        and dst in (T.VARCHAR, T.BPCHAR)
+        and typmod >= 4
+        and isinstance(value, str)
+        and src in T.TEXT_LIKE
+    ):
+        value = value[: typmod - 4]
+    return _cast(value, src, dst, typmod)
+
+
+def _round_half(value: float, away: bool) -> int:
     if math.isnan(value) or math.isinf(value):
         raise PgError("22003", "integer out of range")
-    return int(Decimal(repr(value)).to_integral_value(rounding="ROUND_HALF_EVEN"))
+    mode = "ROUND_HALF_UP" if away else "ROUND_HALF_EVEN"
+    return int(Decimal(repr(value)).to_integral_value(rounding=mode))
+
+
+def _unknown_type(name: str) -> Any:
+    raise PgError("42704", f'type "{name}" does not exist')
 
 
 def _parse_storage_ts(text: str) -> dt.datetime:
@@ -1009,6 +1041,9 @@ def register(conn: apsw.Connection, ctx: FunctionContext) -> None:  # noqa: C901
         return wrapped
 
     f("pg_cast", _cast, 4, True)
+    f("pg_cast_explicit", _cast_explicit, 4, True)
+    f("pg_regclass_name", lambda oid: regclass_name(ctx.catalog, oid), 1)
+    f("pg_regtype_name", regtype_name, 1, True)
     f("pg_regclass", lambda v: None if v is None else seq_regclass(ctx, v), 1)
     f("pg_regex_match", null_safe(lambda s, p: 1 if _regex(str(p), 0).search(_text(s)) else 0), 2)
     f(
@@ -1219,6 +1254,7 @@ def register(conn: apsw.Connection, ctx: FunctionContext) -> None:  # noqa: C901
     f("pg_is_in_recovery", lambda: 0, 0)
     f("pg_promote", lambda *a: 1 if ctx.on_promote and ctx.on_promote() else 0, -1)
     f("txid_current", lambda: 1, 0)
+    register_more(conn, ctx)
     conn.create_aggregate_function(
         "pg_bool_and", lambda: (_BoolAgg(True), _BoolAgg.step, _BoolAgg.final)
     )
@@ -1259,14 +1295,20 @@ def _sleep(secs: Any) -> None:
 
 
 def seq_regclass(ctx: FunctionContext, value: Any) -> int:
+    return regclass_lookup(ctx.catalog, value)
+
+
+def regclass_lookup(catalog: Catalog | None, value: Any) -> int:
+    """The OID a relation name (as regclass input accepts it) denotes, or 42P01."""
     if isinstance(value, int):
         return value
-    name = str(value)
+    name = str(value).strip()
+    if name.isdigit():
+        return int(name)
     schema = None
     if "." in name and not name.startswith('"'):
         schema, name = name.split(".", 1)
     name = name[1:-1].replace('""', '"') if name.startswith('"') else name.lower()
-    catalog = ctx.catalog
     if schema in (None, "public") and catalog is not None:
         rel = catalog.by_name.get(name)
         if rel is not None:
@@ -1283,6 +1325,31 @@ def seq_regclass(ctx: FunctionContext, value: Any) -> int:
         return oid
     shown = f"{schema}.{name}" if schema else name
     raise PgError("42P01", f'relation "{shown}" does not exist')
+
+
+def regclass_name(catalog: Catalog | None, oid: Any) -> Any:
+    if oid is None:
+        return None
+    rel = catalog.by_oid.get(int(oid)) if catalog is not None else None
+    if rel is not None:
+        return rel.name
+    if catalog is not None:
+        for table in catalog.tables():
+            for idx in table.indexes:
+                if idx.oid == oid:
+                    return idx.name
+    from pgha.storage.pgcatalog import SYSTEM_OIDS
+
+    for name, sys_oid in SYSTEM_OIDS.items():
+        if sys_oid == oid:
+            return name
+    return str(oid)
+
+
+def regtype_name(oid: Any) -> Any:
+    if oid is None:
+        return None
+    return pgtypes.format_type(int(oid), -1) if int(oid) in pgtypes.TYPES_BY_OID else str(oid)
 
 
 def _current_setting(ctx: FunctionContext, name: Any, missing_ok: Any) -> Any:
@@ -1313,3 +1380,102 @@ def table_size(catalog: Catalog, conn: apsw.Connection, oid: int) -> int:
 
 
 _ = os  # kept for future per-process settings
+
+
+def _bytes(v: Any) -> bytes:
+    return v if isinstance(v, bytes) else str(v).encode()
+
+
+def _width_bucket(x: Any, lo: Any, hi: Any, n: Any) -> Any:
+    if None in (x, lo, hi, n):
+        return None
+    if n <= 0:
+        raise PgError("2201G", "count must be greater than zero")
+    if x < lo:
+        return 0
+    if x >= hi:
+        return n + 1
+    return int((x - lo) * n / (hi - lo)) + 1
+
+
+def _string_to_array(text: Any, sep: Any, null: Any = None) -> Any:
+    if text is None:
+        return None
+    if text == "":
+        return "[]"
+    parts = list(str(text)) if sep is None else str(text).split(str(sep)) if sep else [str(text)]
+    return json.dumps([None if null is not None and p == null else p for p in parts])
+
+
+def _array_prepend(item: Any, arr: Any) -> str:
+    return json.dumps([item] + (json.loads(arr) if arr is not None else []))
+
+
+def _stat(kind: str) -> Callable[[], tuple[Any, Any, Any]]:
+    """stddev/variance aggregates (sample or population)."""
+
+    def factory() -> tuple[Any, Any, Any]:
+        values: list[float] = []
+
+        def step(_: Any, v: Any) -> None:
+            if v is not None:
+                values.append(float(v))
+
+        def final(_: Any) -> Any:
+            n = len(values)
+            if n == 0 or (n == 1 and kind.endswith("samp")):
+                return None
+            mean = sum(values) / n
+            ss = sum((v - mean) ** 2 for v in values)
+            var = ss / (n - 1 if kind.endswith("samp") else n)
+            return math.sqrt(var) if kind.startswith("stddev") else var
+
+        return None, step, final
+
+    return factory
+
+
+def _single_row() -> tuple[Any, Any, Any]:
+    """Aggregate behind a scalar subquery: its one value, or 21000 for more than one row."""
+    state: dict[str, Any] = {"n": 0, "v": None}
+
+    def step(_: Any, v: Any) -> None:
+        state["n"] += 1
+        if state["n"] > 1:
+            raise PgError("21000", "more than one row returned by a subquery used as an "
+                          "expression")
+        state["v"] = v
+
+    def final(_: Any) -> Any:
+        return state["v"]
+
+    return None, step, final
+
+
+def register_more(conn: apsw.Connection, ctx: FunctionContext) -> None:
+    """Math, statistics, array and bytea functions beyond ``register``'s core set."""
+    from pgha.storage import catalog_functions
+
+    catalog_functions.register(conn, ctx)
+
+    def f(name: str, fn: Callable[..., Any], nargs: int = -1) -> None:
+        conn.create_scalar_function(name, fn, nargs, flags=apsw.SQLITE_DETERMINISTIC)
+
+    def null_safe(fn: Callable[..., Any]) -> Callable[..., Any]:
+        return lambda *a: None if any(x is None for x in a) else fn(*a)
+
+    f("cbrt", null_safe(lambda x: math.copysign(abs(x) ** (1 / 3), x)), 1)
+    f("width_bucket", _width_bucket, 4)
+    f("pg_bytea_concat", null_safe(lambda a, b: _bytes(a) + _bytes(b)), 2)
+    f("string_to_array", _string_to_array, -1)
+    f("array_prepend", _array_prepend, 2)
+    f("array_cat", null_safe(lambda a, b: json.dumps(json.loads(a) + json.loads(b))), 2)
+    f("array_remove", null_safe(lambda a, x: json.dumps([v for v in json.loads(a) if v != x])),
+      2)
+    f("pg_array_overlap", null_safe(lambda a, b: 1 if set(map(json.dumps, json.loads(a)))
+                                    & set(map(json.dumps, json.loads(b))) else 0), 2)
+    for name, kind in (("stddev", "stddev_samp"), ("stddev_samp", "stddev_samp"),
+                       ("stddev_pop", "stddev_pop"), ("variance", "var_samp"),
+                       ("var_samp", "var_samp"), ("var_pop", "var_pop")):
+        conn.create_aggregate_function(name, _stat(kind))
+    conn.create_aggregate_function("pg_single_row", _single_row)

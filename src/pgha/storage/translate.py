@@ -23,6 +23,7 @@ from pglast import ast, enums, parse_sql
 from pglast.stream import RawStream
 
 from pgha.storage import oids as T
+from pgha.storage import functions
 from pgha.storage import types as pgtypes
 from pgha.storage.catalog import Catalog, Column, Table, View
 from pgha.wire.errors import PgError
@@ -243,6 +244,27 @@ FIXED_RESULT: dict[str, TypeRef] = {
     "pg_last_wal_replay_lsn": (T.TEXT, -1),
     "txid_current": (T.INT8, -1),
     "pg_typeof": (T.REGTYPE, -1),
+    "degrees": (T.FLOAT8, -1),
+    "radians": (T.FLOAT8, -1),
+    "sin": (T.FLOAT8, -1),
+    "cos": (T.FLOAT8, -1),
+    "tan": (T.FLOAT8, -1),
+    "asin": (T.FLOAT8, -1),
+    "acos": (T.FLOAT8, -1),
+    "atan": (T.FLOAT8, -1),
+    "atan2": (T.FLOAT8, -1),
+    "log10": (T.FLOAT8, -1),
+    "cbrt": (T.FLOAT8, -1),
+    "width_bucket": (T.INT4, -1),
+    "string_to_array": (T.TEXT_ARRAY, -1),
+    "pg_get_viewdef": (T.TEXT, -1),
+    "pg_collation_is_visible": (T.BOOL, -1),
+    "has_column_privilege": (T.BOOL, -1),
+    "has_sequence_privilege": (T.BOOL, -1),
+    "has_function_privilege": (T.BOOL, -1),
+    "has_any_column_privilege": (T.BOOL, -1),
+    "pg_relation_is_publishable": (T.BOOL, -1),
+    "uuid_generate_v4": (T.UUID, -1),
 }
 
 # Functions returning the (common) type of their arguments.
@@ -349,6 +371,10 @@ AGGREGATES = frozenset(
         "jsonb_object_agg",
         "stddev",
         "variance",
+        "stddev_pop",
+        "stddev_samp",
+        "var_pop",
+        "var_samp",
         "any_value",
     }
 )
@@ -406,57 +432,68 @@ def _arith_type(op: str, left: TypeRef, right: TypeRef) -> TypeRef:
 
 def figure_colname(node: Any) -> str:
     """PostgreSQL's FigureColname: the name a result column gets without an alias."""
+    name, _ = _figure(node)
+    return name or "?column?"
+
+
+def _figure(node: Any) -> tuple[str | None, int]:  # noqa: C901 - one case per node kind
+    """(name, strength) as in PostgreSQL's FigureColnameInternal: 2 is a real name, 1 a type
+    name that an outer cast may replace, 0 nothing."""
     if isinstance(node, ast.ColumnRef):
         last = node.fields[-1]
-        return last.sval if isinstance(last, ast.String) else "?column?"
+        return (last.sval, 2) if isinstance(last, ast.String) else (None, 0)
     if isinstance(node, ast.FuncCall):
-        name = _func_name(node)
-        return {"btrim": "btrim", "substr": "substr"}.get(name, name)
+        return _func_name(node), 2
     if isinstance(node, ast.TypeCast):
-        inner = figure_colname(node.arg)
-        if inner != "?column?":
-            return inner
-        names = _names(node.typeName.names)
-        try:
-            t, _ = pgtypes.resolve_type(names, [], [])
-            name = t.name
-        except PgError:
-            name = names[-1]
-        if node.typeName.arrayBounds:
-            return name if name.startswith("_") else name
-        return name
+        name, strength = _figure(node.arg)
+        if strength <= 1:
+            names = _names(node.typeName.names)
+            try:
+                t, _ = pgtypes.resolve_type(names, [], [])
+                name = t.name
+            except PgError:
+                name = names[-1]
+            if node.typeName.arrayBounds and not name.startswith("_"):
+                name = "_" + name
+            return name, 1
+        return name, strength
     if isinstance(node, ast.A_Indirection):
         for ind in reversed(node.indirection):
             if isinstance(ind, ast.String):
-                return ind.sval
-        return figure_colname(node.arg)
+                return ind.sval, 2
+        return _figure(node.arg)
+    if isinstance(node, ast.A_Expr) and node.kind == enums.A_Expr_Kind.AEXPR_NULLIF:
+        return "nullif", 2
     if isinstance(node, ast.CaseExpr):
-        return "case"
+        name, strength = _figure(node.defresult) if node.defresult is not None else (None, 0)
+        return (name, strength) if strength > 1 else ("case", 1)
     if isinstance(node, ast.CoalesceExpr):
-        return "coalesce"
+        return "coalesce", 2
     if isinstance(node, ast.MinMaxExpr):
-        return "greatest" if node.op == enums.MinMaxOp.IS_GREATEST else "least"
+        return ("greatest" if node.op == enums.MinMaxOp.IS_GREATEST else "least"), 2
     if isinstance(node, ast.A_ArrayExpr):
-        return "array"
+        return "array", 2
     if isinstance(node, ast.RowExpr):
-        return "row"
+        return "row", 2
     if isinstance(node, ast.SubLink):
         kind = node.subLinkType
         if kind == enums.SubLinkType.EXISTS_SUBLINK:
-            return "exists"
+            return "exists", 2
         if kind == enums.SubLinkType.ARRAY_SUBLINK:
-            return "array"
+            return "array", 2
         if kind == enums.SubLinkType.EXPR_SUBLINK:
             targets = getattr(node.subselect, "targetList", None)
             if targets:
                 target = targets[0]
-                return target.name or figure_colname(target.val)
-        return "?column?"
+                if target.name:
+                    return target.name, 2
+                return _figure(target.val)
+        return None, 0
     if isinstance(node, ast.SQLValueFunction):
-        return SQL_VALUE_FUNCTIONS.get(node.op, ("?column?", "", UNKNOWN))[0]
+        return SQL_VALUE_FUNCTIONS.get(node.op, ("?column?", "", UNKNOWN))[0], 2
     if isinstance(node, ast.CollateClause):
-        return figure_colname(node.arg)
-    return "?column?"
+        return _figure(node.arg)
+    return None, 0
 
 
 SVF = enums.SQLValueFunctionOp
@@ -568,14 +605,14 @@ class Analyzer:
                 return [RangeEntry(node.alias.aliasname, cols)]
             return entries
         if isinstance(node, ast.RangeSubselect):
-            sub_scope = Scope(parent=scope if node.lateral else scope.parent or scope)
             cols = self.select(node.subquery, Scope(parent=scope))
-            del sub_scope
             alias = node.alias.aliasname if node.alias else "subquery"
-            infos = [ColInfo(c.name, c.type) for c in cols]
+            entry = self._aliased(
+                RangeEntry(alias, [ColInfo(c.name, c.type) for c in cols]), node.alias
+            )
             if node.alias is not None and node.alias.colnames:
-                self.range_columns[id(node)] = [c.name for c in infos]
-            return [self._aliased(RangeEntry(alias, infos), node.alias)]
+                self.range_columns[id(node)] = [c.name for c in entry.cols]
+            return [entry]
         if isinstance(node, ast.RangeFunction):
             return [self.range_function(node, scope)]
         raise PgError("0A000", f"FROM item {type(node).__name__} is not supported")
@@ -731,6 +768,13 @@ class Analyzer:
             self.expr(target, scope)
 
     def limit(self, node: ast.SelectStmt, scope: Scope) -> None:
+        # SQLite needs LIMIT before OFFSET and spells LIMIT ALL as LIMIT -1. Rewritten here,
+        # before printing, so the new node gets its place in the tree like any other.
+        if node.limitOffset is not None and node.limitCount is None:
+            node.limitCount = ast.A_Const(isnull=False, val=ast.Integer(ival=-1))
+            node.limitOption = enums.LimitOption.LIMIT_OPTION_COUNT
+        if isinstance(node.limitCount, ast.A_Const) and node.limitCount.isnull:
+            node.limitCount = ast.A_Const(isnull=False, val=ast.Integer(ival=-1))
         for part in (node.limitCount, node.limitOffset):
             if part is not None:
                 self.expr(part, scope, (T.INT8, -1))
@@ -946,28 +990,34 @@ class Analyzer:
         """Convert a literal to the storage value of its type now (as PostgreSQL's parse
         analysis does), so bad input fails at parse time with PostgreSQL's SQLSTATE."""
         oid, typmod = target
+        if oid in (T.REGCLASS, T.REGTYPE) and isinstance(node.val, ast.String):
+            text = node.val.sval
+            if oid == T.REGCLASS:
+                self.literals[id(node)] = functions.regclass_lookup(self.catalog, text)
+            else:
+                self.literals[id(node)] = functions.cast_value(text, T.TEXT, T.REGTYPE, -1)
+            return
         if oid in (T.UNKNOWN, T.RECORD, T.REGCLASS, T.REGTYPE, T.REGNAMESPACE, T.REGPROC):
             return
         val = node.val
-        if isinstance(val, ast.String):
-            text = val.sval
-        elif isinstance(val, ast.Integer):
-            text = str(val.ival)
-        elif isinstance(val, ast.Float):
-            text = val.fval
-        elif isinstance(val, ast.Boolean):
-            text = "true" if val.boolval else "false"
-        else:
-            return
         pgtype = pgtypes.TYPES_BY_OID.get(oid)
         if pgtype is None:
             return
         try:
-            self.literals[id(node)] = pgtypes.parse_text(pgtype, text, typmod, self.tz)
+            if isinstance(val, ast.String):
+                value = pgtypes.parse_text(pgtype, val.sval, typmod, self.tz)
+            elif isinstance(val, ast.Integer | ast.Float | ast.Boolean):
+                # A typed literal converts like a value of its own type (2.5 -> int rounds,
+                # true -> int is 1), not like its text.
+                src, natural = _natural_literal(val)
+                value = functions.cast_value(natural, src, oid, typmod, self.tz)
+            else:
+                return
         except PgError as exc:
             if exc.position is None:
                 exc.position = _pos(node)
             raise
+        self.literals[id(node)] = value
 
     def type_name(self, tn: ast.TypeName) -> TypeRef:
         names = _names(tn.names)
@@ -1164,8 +1214,9 @@ class Analyzer:
                 if t[0] in (T.FLOAT4, T.FLOAT8)
                 else ((T.INTERVAL, -1) if t[0] == T.INTERVAL else (T.NUMERIC, -1))
             )
-        if name in ("stddev", "variance", "stddev_samp", "var_samp"):
-            return (T.NUMERIC, -1)
+        if name in ("stddev", "variance", "stddev_samp", "var_samp", "stddev_pop", "var_pop"):
+            t = types[0] if types else UNKNOWN
+            return (T.FLOAT8, -1) if t[0] in (T.FLOAT4, T.FLOAT8) else (T.NUMERIC, -1)
         if name == "array_agg":
             t = types[0] if types else (T.TEXT, -1)
             return (T.ARRAY_OF.get(t[0], T.TEXT_ARRAY), -1)
@@ -1358,6 +1409,17 @@ class Analyzer:
         return self.returning(node.returningClause, local)
 
 
+def _natural_literal(val: Any) -> tuple[int, Any]:
+    if isinstance(val, ast.Boolean):
+        return T.BOOL, 1 if val.boolval else 0
+    if isinstance(val, ast.Integer):
+        return T.INT4, val.ival
+    text = val.fval
+    if text.isdigit():
+        return T.INT8, int(text)
+    return T.NUMERIC, pgtypes.parse_text(pgtypes.TYPES_BY_OID[T.NUMERIC], text)
+
+
 def _chain(scope: Scope) -> list[Scope]:
     out = []
     cur: Scope | None = scope
@@ -1474,10 +1536,14 @@ def _p_cast(s: SqliteStream, node: ast.TypeCast) -> bool:
     if target[0] == T.REGCLASS and src[0] in T.TEXT_LIKE:
         s.call("pg_regclass", arg)
         return True
+    if target[0] in T.TEXT_LIKE and src[0] in (T.REGCLASS, T.REGTYPE):
+        s.call("pg_regclass_name" if src[0] == T.REGCLASS else "pg_regtype_name", arg)
+        return True
     if target[0] in (T.TEXT, T.VARCHAR, T.NAME) and src[0] in T.TEXT_LIKE and target[1] == -1:
         s.print_node(arg)
         return True
-    s.call("pg_cast", arg, str(src[0]), str(target[0]), str(target[1]))
+    # An explicit cast truncates to varchar(n)/char(n) where an assignment would fail.
+    s.call("pg_cast_explicit", arg, str(src[0]), str(target[0]), str(target[1]))
     return True
 
 
@@ -1486,6 +1552,10 @@ def _p_func(s: SqliteStream, node: ast.FuncCall) -> bool:
     args = list(node.args or ())
     if name in ("extract", "date_part"):
         s.call("pg_extract", *args)
+        return True
+    if name == "pg_typeof":
+        # The argument's type is known now; PostgreSQL evaluates it per call to the same.
+        s.write(str(s.type_of(args[0])[0] if args else T.UNKNOWN))
         return True
     if name == "avg":
         return False if s.type_of(node)[0] == T.FLOAT8 else _agg(s, node, "avg")
@@ -1682,18 +1752,65 @@ def _p_sortby(s: SqliteStream, node: ast.SortBy) -> bool:
 def _p_select(s: SqliteStream, node: ast.SelectStmt) -> bool:
     if node.lockingClause:
         node.lockingClause = None  # row locks are implied: SQLite has one writer
-    if node.limitOffset is not None and node.limitCount is None:
-        node.limitCount = ast.A_Const(isnull=False, val=ast.Integer(ival=-1))
-        node.limitOption = enums.LimitOption.LIMIT_OPTION_COUNT
-    if (
-        node.limitCount is not None
-        and isinstance(node.limitCount, ast.A_Const)
-        and (node.limitCount.isnull)
-    ):
-        node.limitCount = ast.A_Const(isnull=False, val=ast.Integer(ival=-1))
-    if node.valuesLists and len(node.valuesLists) and node.op == enums.SetOperation.SETOP_NONE:
+    if node.op == enums.SetOperation.SETOP_NONE:
         return False
-    return False
+    _print_set_operation(s, node)
+    return True
+
+
+SETOP_WORDS = {
+    enums.SetOperation.SETOP_UNION: "UNION",
+    enums.SetOperation.SETOP_INTERSECT: "INTERSECT",
+    enums.SetOperation.SETOP_EXCEPT: "EXCEPT",
+}
+
+
+def _print_set_operation(s: SqliteStream, node: ast.SelectStmt) -> None:
+    """SQLite compound SELECTs are flat and left-associative, with no parenthesised members:
+    print a left-deep chain as is and wrap any other member in a sub-select."""
+    if node.all and node.op != enums.SetOperation.SETOP_UNION:
+        raise PgError("0A000", f"{SETOP_WORDS[node.op]} ALL is not supported")
+    if node.withClause is not None:
+        s.print_node(node.withClause)
+        s.write(" ")
+    _print_member(s, node.larg, left=True)
+    s.write(f" {SETOP_WORDS[node.op]}{' ALL' if node.all else ''} ")
+    _print_member(s, node.rarg, left=False)
+    if node.sortClause:
+        s.write(" ORDER BY ")
+        for i, sort in enumerate(node.sortClause):
+            if i:
+                s.write(", ")
+            s.print_node(sort)
+    if node.limitCount is not None:
+        s.write(" LIMIT ")
+        s.print_node(node.limitCount)
+    if node.limitOffset is not None:
+        s.write(" OFFSET ")
+        s.print_node(node.limitOffset)
+
+
+def _print_member(s: SqliteStream, member: ast.SelectStmt, left: bool) -> None:
+    decorated = bool(member.sortClause or member.limitCount is not None or member.withClause
+                     or member.limitOffset is not None)
+    if not decorated and (member.op == enums.SetOperation.SETOP_NONE or left):
+        if member.op == enums.SetOperation.SETOP_NONE:
+            s.print_node(member)
+        else:
+            _print_set_operation(s, member)
+        return
+    s.write("SELECT * FROM (")
+    s.print_node(member)
+    s.write(")")
+
+
+def _p_res_target(s: SqliteStream, node: ast.ResTarget) -> bool:
+    if node.val is None:
+        return False
+    s.print_node(node.val)
+    if node.name:
+        s.write(" AS " + _q(node.name))  # always quoted: SQLite keywords differ from PG's
+    return True
 
 
 def _p_range_subselect(s: SqliteStream, node: ast.RangeSubselect) -> bool:
@@ -1701,8 +1818,6 @@ def _p_range_subselect(s: SqliteStream, node: ast.RangeSubselect) -> bool:
     if cols is None:
         return False
     # SQLite has no column aliases on a subquery: rename through an inner SELECT.
-    sub_cols = s.an.range_subquery_cols(node) if hasattr(s.an, "range_subquery_cols") else None
-    del sub_cols
     s.write("(SELECT ")
     inner_names = _subquery_output_names(node.subquery)
     s.write(
@@ -1792,23 +1907,32 @@ def _p_sublink(s: SqliteStream, node: ast.SubLink) -> bool:
         s.print_node(node.subselect)
         s.write(")))")
         return True
-    if node.subLinkType == S.ANY_SUBLINK:
+    if node.subLinkType in (S.ANY_SUBLINK, S.ALL_SUBLINK):
+        is_any = node.subLinkType == S.ANY_SUBLINK
         op = _names(node.operName)[-1] if node.operName else "="
-        if op != "=":
-            raise PgError("0A000", f"{op} ANY (subquery) is not supported")
+        if op == "!=":
+            op = "<>"
+        if op not in COMPARISON_OPS:
+            raise PgError("0A000", f"{op} {'ANY' if is_any else 'ALL'} (subquery) is not supported")
+        if (is_any and op == "=") or (not is_any and op == "<>"):
+            s.print_node(node.testexpr)
+            s.write(" IN (" if is_any else " NOT IN (")
+            s.print_node(node.subselect)
+            s.write(")")
+            return True
+        # Three-valued ANY/ALL over the subquery's rows, evaluated with aggregates.
+        column = _q(_subquery_output_names(node.subselect)[0])
+        s.write("(SELECT CASE WHEN sum(")
+        if not is_any:
+            s.write("NOT ")
+        s.write("(")
         s.print_node(node.testexpr)
-        s.write(" IN (")
-        s.print_node(node.subselect)
-        s.write(")")
-        return True
-    if node.subLinkType == S.ALL_SUBLINK:
-        op = _names(node.operName)[-1] if node.operName else "="
-        if op not in ("<>", "!="):
-            raise PgError("0A000", f"{op} ALL (subquery) is not supported")
+        s.write(f" {op} _pgha_v)) > 0 THEN {1 if is_any else 0} WHEN sum((")
         s.print_node(node.testexpr)
-        s.write(" NOT IN (")
+        s.write(f" {op} _pgha_v) IS NULL) > 0 THEN NULL ELSE {0 if is_any else 1} END")
+        s.write(f" FROM (SELECT {column} AS _pgha_v FROM (")
         s.print_node(node.subselect)
-        s.write(")")
+        s.write(")))")
         return True
     return False
 
@@ -1853,6 +1977,7 @@ OVERRIDES: dict[type, Callable[[SqliteStream, Any], bool]] = {
     ast.CollateClause: _p_collate,
     ast.SortBy: _p_sortby,
     ast.SelectStmt: _p_select,
+    ast.ResTarget: _p_res_target,
     ast.RangeSubselect: _p_range_subselect,
     ast.RangeFunction: _p_range_function,
     ast.A_ArrayExpr: _p_array,

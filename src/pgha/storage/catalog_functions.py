@@ -1,0 +1,108 @@
+"""Functions that psql, drivers and ORMs call on the catalog (pg_get_*def, format_type, ...).
+
+Registered on each connection beside ``functions.register``; they read the session's catalog
+snapshot through the same ``FunctionContext``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import apsw
+
+from pgha.storage import pgcatalog
+from pgha.storage import types as pgtypes
+from pgha.storage.catalog import Catalog, Sequence
+from pgha.storage.functions import FunctionContext, _ts_text, regclass_lookup, table_size
+from pgha.wire.errors import PgError
+
+PRIVILEGE_FUNCTIONS = (
+    "has_table_privilege", "has_schema_privilege", "has_database_privilege",
+    "has_column_privilege", "has_sequence_privilege", "has_function_privilege", "pg_has_role",
+    "has_any_column_privilege",
+)
+
+
+def register(conn: apsw.Connection, ctx: FunctionContext) -> None:
+    def f(name: str, fn: Callable[..., Any], nargs: int = -1) -> None:
+        conn.create_scalar_function(name, fn, nargs)
+
+    def cat() -> Catalog:
+        assert ctx.catalog is not None
+        return ctx.catalog
+
+    f("format_type", lambda oid, typmod=None: None if oid is None else pgtypes.format_type(
+        int(oid), -1 if typmod is None else int(typmod)))
+    f("pg_get_userbyid", lambda oid: ctx.user if oid is not None else None, 1)
+    for name in ("pg_table_is_visible", "pg_type_is_visible", "pg_function_is_visible",
+                 "pg_collation_is_visible"):
+        f(name, lambda oid: None if oid is None else 1, 1)
+    f("pg_get_expr", lambda expr, rel=None, pretty=None: expr)
+    f("pg_get_indexdef", lambda oid, col=0, pretty=None: _indexdef(cat(), oid, col))
+    f("pg_get_constraintdef", lambda oid, pretty=None: pgcatalog.constraint_def(cat(), oid))
+    f("pg_get_serial_sequence", lambda t, c: _serial_sequence(cat(), t, c), 2)
+    f("pg_get_viewdef", lambda oid, pretty=None: _viewdef(cat(), oid))
+    f("pg_encoding_to_char", lambda n: "UTF8" if n is not None else None, 1)
+    # pgha keeps no comments: COMMENT ON is accepted and these return NULL, as for objects
+    # without a comment.
+    for name in ("obj_description", "col_description", "shobj_description"):
+        f(name, lambda *a: None)
+    # One superuser role owns everything: every privilege check is true.
+    for name in PRIVILEGE_FUNCTIONS:
+        f(name, lambda *a: 1)
+    f("to_regtype", _to_regtype, 1)
+    f("to_regclass", lambda name: _to_regclass(cat(), name), 1)
+    f("pg_table_size", lambda oid: table_size(cat(), conn, oid), 1)
+    f("pg_relation_size", lambda oid, fork=None: table_size(cat(), conn, oid))
+    f("pg_total_relation_size", lambda oid: table_size(cat(), conn, oid), 1)
+    f("pg_database_size", lambda db: _database_size(conn), 1)
+    f("pg_postmaster_start_time", lambda: _ts_text(ctx.transaction_start), 0)
+    f("pg_relation_is_publishable", lambda oid: 0, 1)
+
+
+def _indexdef(catalog: Catalog, oid: Any, col: Any) -> Any:
+    for table in catalog.tables():
+        for idx in table.indexes:
+            if idx.oid == oid:
+                if col:
+                    return idx.columns[int(col) - 1] if int(col) <= len(idx.columns) else ""
+                return pgcatalog.index_def(table, idx)
+    return None
+
+
+def _viewdef(catalog: Catalog, oid: Any) -> Any:
+    rel = catalog.by_oid.get(int(oid)) if oid is not None else None
+    return getattr(rel, "query", None)
+
+
+def _serial_sequence(catalog: Catalog, table: Any, column: Any) -> Any:
+    if table is None or column is None:
+        return None
+    name = str(table).split(".")[-1].strip('"')
+    if catalog.table(name) is None:
+        raise PgError("42P01", f'relation "{table}" does not exist')
+    for rel in catalog.by_name.values():
+        if isinstance(rel, Sequence) and rel.owned_by == (name, str(column)):
+            return f"public.{rel.name}"
+    return None
+
+
+def _to_regtype(name: Any) -> Any:
+    if name is None:
+        return None
+    t = pgtypes.type_by_name(str(name).split(".")[-1])
+    return t.oid if t else None
+
+
+def _to_regclass(catalog: Catalog, name: Any) -> Any:
+    try:
+        return regclass_lookup(catalog, name) if name is not None else None
+    except PgError:
+        return None
+
+
+def _database_size(conn: apsw.Connection) -> int:
+    page_count = conn.execute("PRAGMA page_count").fetchone()[0]
+    page_size = conn.execute("PRAGMA page_size").fetchone()[0]
+    return int(page_count) * int(page_size)
