@@ -71,8 +71,18 @@ def _checked_int(value: Any, lo: int, hi: int, name: str) -> int:
     return value
 
 
+def _float_text(value: Any, digits: int) -> bytes:
+    """float4/float8 text with extra_float_digits < 1: PostgreSQL prints %.{digits}g."""
+    v = float(value)
+    if v != v:
+        return b"NaN"
+    if v in (float("inf"), float("-inf")):
+        return b"Infinity" if v > 0 else b"-Infinity"
+    return (f"%.{max(digits, 1)}g" % v).encode()
+
+
 def _encoders(columns: tuple[ResultColumn, ...], formats: tuple[int, ...], tz: str,
-              catalog: Any = None) -> list[Callable[[Any], bytes]]:
+              catalog: Any = None, extra_float_digits: int = 1) -> list[Callable[[Any], bytes]]:
     out: list[Callable[[Any], bytes]] = []
     for i, col in enumerate(columns):
         fmt = formats[i] if len(formats) > 1 else (formats[0] if formats else 0)
@@ -83,6 +93,9 @@ def _encoders(columns: tuple[ResultColumn, ...], formats: tuple[int, ...], tz: s
             out.append(lambda v, c=catalog: str(functions.regclass_name(c, v)).encode())
         elif fmt == 0 and col.type_oid == oids.REGTYPE:
             out.append(lambda v: str(functions.regtype_name(v)).encode())
+        elif fmt == 0 and extra_float_digits < 1 and col.type_oid in (oids.FLOAT4, oids.FLOAT8):
+            digits = (15 if col.type_oid == oids.FLOAT8 else 6) + extra_float_digits
+            out.append(lambda v, d=digits: _float_text(v, d))
         elif ranged is not None:
             lo, hi, name = ranged
             if fmt == 1:
@@ -388,8 +401,9 @@ class ClientSession:
             if describe:
                 self.send_raw(_row_description(result.columns, formats))
             assert self.storage is not None
-            encoders = _encoders(result.columns, formats, self.storage.settings["timezone"],
-                                 self.storage.catalog)
+            settings = self.storage.settings
+            encoders = _encoders(result.columns, formats, settings["timezone"],
+                                 self.storage.catalog, int(settings["extra_float_digits"]))
             start = portal.position if portal else 0
             rows = result.rows
             end = len(rows) if not max_rows else min(len(rows), start + max_rows)

@@ -164,6 +164,8 @@ class DDL:
                 col.identity = con.generated_when or "a"
                 col.not_null = True
                 seq = self.create_owned_sequence(table, col)
+                self.apply_sequence_options(seq, con.options or (), creating=True)
+                self.save(seq)
                 col.default = f"nextval('{seq.name}'::regclass)"
             elif kind in (C.CONSTR_ATTR_NOT_DEFERRABLE, C.CONSTR_ATTR_IMMEDIATE):
                 pass  # the defaults: checked at once

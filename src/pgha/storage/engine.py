@@ -265,7 +265,8 @@ class StorageSession:
         self.conn = engine.connect()
         self.settings = dict(DEFAULT_SETTINGS)
         self.settings["session_authorization"] = user
-        self.local_overrides: dict[str, str] = {}
+        self.local_overrides: dict[str, str] = {}  # SET LOCAL: restored when the block ends
+        self.block_backup: dict[str, str | None] = {}  # any SET in a block: undone by ROLLBACK
         self.ctx = functions.FunctionContext(
             user=user, database=database, backend_pid=backend_pid, settings=self.settings,
             set_setting=self._set_from_function, advisory_locks=engine.advisory_locks)
@@ -381,9 +382,25 @@ class StorageSession:
             self.private_catalog = None
             if changed:
                 self.engine.schema_changed(self.conn) if commit else None
-            for name, value in self.local_overrides.items():
+
+    def finish_settings(self, commit: bool) -> dict[str, str]:
+        """End of a transaction block: SET LOCAL values end; ROLLBACK also undoes SET.
+        Returns the reported settings whose value changed (for ParameterStatus)."""
+        restore: dict[str, str | None] = dict(self.local_overrides)
+        if not commit:
+            restore.update(self.block_backup)
+        self.local_overrides.clear()
+        self.block_backup.clear()
+        changed = {}
+        for name, value in restore.items():
+            if value is None:
+                self.settings.pop(name, None)
+            elif self.settings.get(name) != value:
                 self.settings[name] = value
-            self.local_overrides.clear()
+                if name in REPORTED:
+                    changed[REPORTED[name]] = value
+        self.ctx.tz = self.settings["timezone"]
+        return changed
 
     def begin_implicit(self) -> None:
         """Start the implicit transaction of a multi-statement Query or of a pipeline up to
@@ -509,9 +526,10 @@ class StorageSession:
             for opt in node.options or ():
                 if opt.defname == "transaction_read_only":
                     ro = getattr(opt.arg, "ival", 0)
-                    self.local_overrides.setdefault("transaction_read_only",
-                                                    self.settings["transaction_read_only"])
-                    self.settings["transaction_read_only"] = "on" if ro else "off"
+                    self.set_setting("transaction_read_only", "on" if ro else "off", True)
+                elif opt.defname == "transaction_isolation":
+                    level = getattr(opt.arg, "sval", "read committed")
+                    self.set_setting("transaction_isolation", level, True)
             return Result(tag)
         if kind in (K.TRANS_STMT_COMMIT, K.TRANS_STMT_ROLLBACK):
             if not self.explicit:
@@ -526,8 +544,11 @@ class StorageSession:
             self.implicit = False
             self.status = "I"
             commit = kind == K.TRANS_STMT_COMMIT and not failed
-            self._sqlite_end(commit)
-            return Result("COMMIT" if commit else "ROLLBACK")
+            try:
+                self._sqlite_end(commit)
+            finally:
+                changed = self.finish_settings(commit)
+            return Result("COMMIT" if commit else "ROLLBACK", changed_settings=changed)
         if kind == K.TRANS_STMT_SAVEPOINT:
             self._require_block("SAVEPOINT")
             self._sqlite_begin(False)
@@ -589,8 +610,11 @@ class StorageSession:
                 raise PgError("22023", f'invalid value for parameter "{name}": "{value}"',
                               hint="Available values: " + ", ".join(ENUM_SETTINGS[name]) + ".")
             value = value.lower()
-        if local and self.explicit:
-            self.local_overrides.setdefault(name, self.settings.get(name, ""))
+        if self.explicit:
+            previous = self.settings.get(name)
+            self.block_backup.setdefault(name, previous)
+            if local:
+                self.local_overrides.setdefault(name, previous or "")
         self.settings[name] = value
         if name == "timezone":
             self.ctx.tz = value
@@ -652,8 +676,13 @@ class StorageSession:
         if name == "transaction isolation level":
             name = "transaction_isolation"
         if name not in self.settings:
+            if "." in name:
+                return Result("SHOW", columns, [("",)])  # a placeholder setting, never set
             raise PgError("42704", f'unrecognized configuration parameter "{node.name}"')
-        return Result("SHOW", columns, [(self.settings[name],)])
+        value = self.settings[name]
+        if name in TIME_SETTINGS:
+            value = _show_milliseconds(int(value))
+        return Result("SHOW", columns, [(value,)])
 
     # -- DDL, COPY, utility ----------------------------------------------------------------
 
@@ -821,6 +850,19 @@ class StorageSession:
         if isinstance(node, ast.ExplainStmt):
             raise PgError("0A000", "EXPLAIN is not supported")
         raise PgError("0A000", f"{type(node).__name__.removesuffix('Stmt')} is not supported")
+
+
+TIME_SETTINGS = {"statement_timeout", "lock_timeout", "idle_in_transaction_session_timeout"}
+
+
+def _show_milliseconds(ms: int) -> str:
+    """How PostgreSQL shows a time setting: in the largest unit that divides it exactly."""
+    if ms == 0:
+        return "0"
+    for unit, size in (("d", 86_400_000), ("h", 3_600_000), ("min", 60_000), ("s", 1000)):
+        if ms % size == 0:
+            return f"{ms // size}{unit}"
+    return f"{ms}ms"
 
 
 def _integer_setting(name: str, value: str) -> str:

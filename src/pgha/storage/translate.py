@@ -25,7 +25,7 @@ from pglast.stream import RawStream
 from pgha.storage import oids as T
 from pgha.storage import functions
 from pgha.storage import types as pgtypes
-from pgha.storage.catalog import Catalog, Column, Table, View
+from pgha.storage.catalog import Catalog, Column, Sequence, Table, View
 from pgha.wire.errors import PgError
 
 TypeRef = tuple[int, int]  # (type oid, typmod)
@@ -382,7 +382,7 @@ AGGREGATES = frozenset(
 COMPARISON_OPS = frozenset({"=", "<>", "!=", "<", ">", "<=", ">="})
 
 
-def _common_type(types: Sequence[TypeRef]) -> TypeRef:
+def _common_type(types: Sequence[TypeRef], context: str = "CASE") -> TypeRef:
     """PostgreSQL's UNION/CASE/COALESCE type resolution, simplified to the types pgha knows."""
     known = [t for t in types if t[0] != T.UNKNOWN]
     if not known:
@@ -394,6 +394,13 @@ def _common_type(types: Sequence[TypeRef]) -> TypeRef:
         return (max((t[0] for t in known), key=T.NUMERIC_RANK.__getitem__), -1)
     if all(t[0] in T.TEXT_LIKE for t in known):
         return (T.TEXT, -1)
+    categories = {"n" if t[0] in T.NUMERIC_RANK else "s" if t[0] in T.TEXT_LIKE else "o"
+                  for t in known}
+    if {"n", "s"} <= categories:
+        a = next(t for t in known if t[0] in T.TEXT_LIKE)
+        b = next(t for t in known if t[0] in T.NUMERIC_RANK)
+        raise PgError("42804", f"{context} types {_type_display(a)} and {_type_display(b)} "
+                      "cannot be matched")
     if {t[0] for t in known} <= {T.TIMESTAMP, T.TIMESTAMPTZ, T.DATE}:
         return (
             (T.TIMESTAMPTZ, -1) if any(t[0] == T.TIMESTAMPTZ for t in known) else (T.TIMESTAMP, -1)
@@ -425,8 +432,11 @@ def _arith_type(op: str, left: TypeRef, right: TypeRef) -> TypeRef:
         return (T.TIMESTAMP, -1) if other == T.DATE else (other, -1)
     if T.DATE in temporal and (lo in T.INTEGER_TYPES or ro in T.INTEGER_TYPES):
         return (T.DATE, -1)
-    if lo in T.TEXT_LIKE and ro in T.TEXT_LIKE:
-        raise PgError("42883", f"operator does not exist: text {op} text")
+    if lo in T.TEXT_LIKE or ro in T.TEXT_LIKE:
+        raise PgError("42883", f"operator does not exist: {_type_display(left)} {op} "
+                      f"{_type_display(right)}",
+                      hint="No operator matches the given name and argument types. You might "
+                      "need to add explicit type casts.")
     return (lo, -1)
 
 
@@ -541,6 +551,7 @@ class Analyzer:
         self.range_columns: dict[int, list[str]] = {}  # id(RangeSubselect/RangeFunction)
         self.star_expansions: dict[int, list[str]] = {}
         self.is_write = False
+        self.sequence_refs: dict[int, Sequence] = {}  # id(RangeVar) -> sequence read as a table
 
     # -- parameters ---------------------------------------------------------------------
 
@@ -576,8 +587,11 @@ class Analyzer:
             if isinstance(rel, View):
                 cols = [ColInfo(c.name, (c.type_oid, c.typmod)) for c in rel.columns]
                 return self._aliased(RangeEntry(alias, cols), rv.alias)
-            if rel is not None:
-                raise PgError("0A000", f'selecting from "{name}" is not supported')
+            if isinstance(rel, Sequence):
+                cols = [ColInfo("last_value", (T.INT8, -1)), ColInfo("log_cnt", (T.INT8, -1)),
+                        ColInfo("is_called", (T.BOOL, -1))]
+                self.sequence_refs[id(rv)] = rel
+                return self._aliased(RangeEntry(alias, cols), rv.alias)
         system = self.system(schema, name)
         if system is not None:
             return self._aliased(RangeEntry(alias, list(system)), rv.alias)
@@ -1313,6 +1327,13 @@ class Analyzer:
             if col is None:
                 raise PgError("42703", f'column "{name}" of relation "{table.name}" does not exist')
             targets.append(col)
+        if node.override != enums.OverridingKind.OVERRIDING_SYSTEM_VALUE:
+            for col in targets:
+                if col.identity == "a" and not self._all_default(node.selectStmt, targets, col):
+                    raise PgError(
+                        "428C9", f'cannot insert a non-DEFAULT value into column "{col.name}"',
+                        detail=f'Column "{col.name}" is an identity column defined as GENERATED '
+                        "ALWAYS.", hint="Use OVERRIDING SYSTEM VALUE to override.")
         select = node.selectStmt
         width = len(targets)
         if select is not None and isinstance(select, ast.SelectStmt) and select.valuesLists:
@@ -1351,6 +1372,15 @@ class Analyzer:
                 self.expr(occ.whereClause, conflict_scope, (T.BOOL, -1))
         return self.returning(node.returningClause, local)
 
+    @staticmethod
+    def _all_default(select: Any, targets: list[Column], col: Column) -> bool:
+        """Every value given for ``col`` is DEFAULT (allowed for GENERATED ALWAYS)."""
+        if not isinstance(select, ast.SelectStmt) or not select.valuesLists:
+            return select is None
+        idx = targets.index(col)
+        return all(isinstance(row[idx], ast.SetToDefault) for row in select.valuesLists
+                   if idx < len(row))
+
     def assign(self, value: Any, col: Column, scope: Scope) -> None:
         target = (col.type_oid, col.typmod)
         if isinstance(value, ast.SetToDefault):
@@ -1386,6 +1416,10 @@ class Analyzer:
                     f'column "{rt.name}" of relation "{table.name}" does not exist',
                     position=_pos(rt),
                 )
+            if col.identity == "a" and not isinstance(rt.val, ast.SetToDefault):
+                raise PgError("428C9", f'column "{col.name}" can only be updated to DEFAULT',
+                              detail=f'Column "{col.name}" is an identity column defined as '
+                              "GENERATED ALWAYS.")
             if isinstance(rt.val, ast.SetToDefault):
                 self.default_exprs[id(rt.val)] = (
                     self.default_sql(table, col) if col.default is not None else "NULL"
@@ -1716,6 +1750,13 @@ def _p_svf(s: SqliteStream, node: ast.SQLValueFunction) -> bool:
 
 
 def _p_rangevar(s: SqliteStream, node: ast.RangeVar) -> bool:
+    seq = s.an.sequence_refs.get(id(node))
+    if seq is not None:
+        state = f"(SELECT {{}} FROM __pgha_sequence_values WHERE oid = {seq.oid})"
+        s.write(f"(SELECT coalesce({state.format('last_value')}, {seq.start}) AS last_value, "
+                f"0 AS log_cnt, coalesce({state.format('is_called')}, 0) AS is_called) AS ")
+        s.print_name(node.alias.aliasname if node.alias else node.relname)
+        return True
     if node.schemaname == "public":
         s.print_name(node.relname)
         if node.alias is not None:
@@ -1904,6 +1945,13 @@ def _p_sublink(s: SqliteStream, node: ast.SubLink) -> bool:
         s.write("(SELECT json_group_array(_v) FROM (SELECT ")
         names = _subquery_output_names(node.subselect)
         s.write(f"{_q(names[0])} AS _v FROM (")
+        s.print_node(node.subselect)
+        s.write(")))")
+        return True
+    if node.subLinkType == S.EXPR_SUBLINK:
+        # SQLite takes the first row of a scalar subquery; PostgreSQL raises 21000 for more.
+        column = _q(_subquery_output_names(node.subselect)[0])
+        s.write(f"(SELECT pg_single_row(_pgha_v) FROM (SELECT {column} AS _pgha_v FROM (")
         s.print_node(node.subselect)
         s.write(")))")
         return True
