@@ -1,3 +1,5 @@
-from pgha.cli import main
 import sys
+
+from pgha.cli import main
+
 sys.exit(main())

@@ -44,7 +44,7 @@ class Listener:
             await self.handler(reader, writer)
         except asyncio.CancelledError:
             raise
-        except Exception:  # noqa: BLE001 - one broken session must not stop the listener
+        except Exception:
             log.exception("connection handler failed")
         finally:
             self.tasks.discard(task)

@@ -148,6 +148,25 @@ class ClientSession:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self.node.executor, fn, *args)
 
+    async def execute_statement(self, stmt: Statement, params: list[Any] | None) -> Result:
+        """Execute on the event loop when it is a short read, else on the thread pool."""
+        storage = self.storage
+        assert storage is not None
+        if storage.can_run_inline(stmt):
+            result = storage.execute_inline(stmt, params)
+            if result is not None:
+                return result
+        return await self.call(storage.execute, stmt, params)
+
+    async def parse_statements(self, sql: str, param_oids: list[int] | None = None
+                               ) -> list[Statement]:
+        storage = self.storage
+        assert storage is not None
+        cached = storage.parse_cached(sql, param_oids)
+        if cached is not None:
+            return cached
+        return await self.call(storage.parse, sql, param_oids)
+
     def send(self, message: m.BackendMessage) -> None:
         self.out += self.conn.send(message)
 
@@ -176,7 +195,7 @@ class ClientSession:
             started = await asyncio.wait_for(self.startup(), self.node.config.startup_timeout)
             if started:
                 await self.serve()
-        except (TimeoutError, asyncio.TimeoutError):
+        except TimeoutError:
             log.info("start-up timed out")
         except PgError as exc:
             try:
@@ -196,7 +215,7 @@ class ClientSession:
             storage, self.storage = self.storage, None
             try:
                 await self.call(storage.close)
-            except Exception:  # noqa: BLE001 - closing must not fail the server
+            except Exception:
                 log.exception("closing storage session")
         try:
             self.writer.close()
@@ -265,7 +284,7 @@ class ClientSession:
                 await self.fail(exc)
             except (ConnectionError, asyncio.CancelledError):
                 raise
-            except Exception as exc:  # noqa: BLE001 - a bug must cost one statement, not the
+            except Exception as exc:
                 # session: report it like PostgreSQL reports an internal error, and log it.
                 log.exception("internal error while handling %s", type(event).__name__)
                 await self.fail(PgError("XX000", f"internal error: {type(exc).__name__}: {exc}"))
@@ -276,22 +295,22 @@ class ClientSession:
         storage = self.storage
         assert storage is not None
         self.error(exc)
+        self.copy_in = None
+        self.copy_buffer.clear()
         await self.call(storage.abort)
-        if self.copy_in is not None and not self.in_extended_batch:
-            self.copy_in = None
+        if not self.in_extended_batch:
+            # A simple Query ends here: finish its implicit transaction and say so.
             self.pending = None
             await self.call(storage.end_implicit)
             self.send(m.ReadyForQuery(storage.status))
-            await self.flush()
-        elif not self.in_extended_batch:
-            self.pending = None
-            await self.call(storage.end_implicit)
-            self.send(m.ReadyForQuery(storage.status))
-            await self.flush()
+        # In the extended protocol the wire connection now skips to Sync; send the error at
+        # once: a client may wait for it before it sends Sync (asyncpg's Parse/Describe/Flush).
+        await self.flush()
 
     async def handle(self, event: Any) -> None:
         kind = type(event)
         if kind is m.Query:
+            self.in_extended_batch = False  # a Query is answered on its own, Sync or not
             await self.simple_query(event.query)
         elif kind is m.Parse:
             self.in_extended_batch = True
@@ -330,7 +349,10 @@ class ClientSession:
     async def simple_query(self, sql: str) -> None:
         storage = self.storage
         assert storage is not None
-        statements = await self.call(storage.parse, sql)
+        statements = storage.parse_simple(sql, parse_on_miss=False)
+        if statements is None:
+            statements = await self.call(storage.parse_simple, sql)
+        assert statements is not None
         implicit = len(statements) > 1
         if implicit:
             storage.begin_implicit()
@@ -346,7 +368,7 @@ class ClientSession:
                 continue
             if stmt.kind == "utility" and self.portal_utility(stmt):
                 continue
-            result = await self.call(storage.execute, stmt, None)
+            result = await self.execute_statement(stmt, None)
             if result.copy_in is not None:
                 self.copy_in = result.copy_in
                 self.pending = pending
@@ -414,16 +436,13 @@ class ClientSession:
                                                                      strict=True)])
             if portal is not None:
                 portal.position = end
-                if max_rows and end < len(rows) or (max_rows and end == len(rows) and
-                                                     max_rows == end - start and
-                                                     result.tag.startswith("SELECT")):
-                    if end < len(rows) or max_rows:
-                        if end < len(rows):
-                            self.send_raw(codec.PORTAL_SUSPENDED)
-                            return
-            if portal is not None and result.tag.startswith("SELECT") and start > 0:
-                self.send_raw(codec.encode_command_complete(f"SELECT {end - start}"))
-                return
+                if end < len(rows):  # Execute's row limit stopped short of the end
+                    self.send_raw(codec.PORTAL_SUSPENDED)
+                    return
+                if start > 0 and result.tag.startswith("SELECT"):
+                    # The last part of a portal read in pieces reports what it returned.
+                    self.send_raw(codec.encode_command_complete(f"SELECT {end - start}"))
+                    return
         self.send_raw(codec.encode_command_complete(result.tag))
 
     # -- extended protocol -------------------------------------------------------------------
@@ -433,7 +452,7 @@ class ClientSession:
         assert storage is not None
         if msg.name and msg.name in self.statements:
             raise PgError("42P05", f'prepared statement "{msg.name}" already exists')
-        statements = await self.call(storage.parse, msg.query, list(msg.param_oids))
+        statements = await self.parse_statements(msg.query, list(msg.param_oids))
         if len(statements) > 1:
             raise PgError("42601", "cannot insert multiple commands into a prepared statement")
         stmt = statements[0]
@@ -493,10 +512,11 @@ class ClientSession:
             return
         if portal.result is None:
             storage.begin_implicit()
-            portal.result = await self.call(storage.execute, stmt, portal.params)
+            portal.result = await self.execute_statement(stmt, portal.params)
             if portal.result.copy_in is not None:
                 self.copy_in = portal.result.copy_in
-                self.send(m.CopyInResponse(0, tuple([0] * portal.result.copy_columns)))
+                fmt = portal.result.copy_format
+                self.send(m.CopyInResponse(fmt, tuple([fmt] * portal.result.copy_columns)))
                 await self.flush()
                 return
             self.send_result(portal.result, portal.result_formats, stmt, msg.max_rows, portal,

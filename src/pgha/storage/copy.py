@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import struct
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     from pgha.storage.engine import StorageSession
 
 BATCH_ROWS = 5000
+BINARY_SIGNATURE = b"PGCOPY\n\xff\r\n\x00"
 _TEXT_ESCAPES = {"b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v", "\\": "\\"}
 
 
@@ -55,7 +57,7 @@ def copy_options(options: Any) -> CopyOptions:
     if fmt == "csv":
         opts.csv, opts.delimiter, opts.null = True, ",", ""
     elif fmt == "binary":
-        raise PgError("0A000", "COPY in binary format is not supported yet")
+        opts.binary = True
     elif fmt != "text":
         raise PgError("22023", f'COPY format "{fmt}" not recognized')
     if "delimiter" in explicit:
@@ -97,6 +99,12 @@ def _escape_text(value: str, delimiter: str) -> str:
             "\r", "\\r").replace("\t", "\\t")
 
 
+def _csv_field(text: str, opts: CopyOptions) -> str:
+    needs = (opts.delimiter in text or opts.quote in text or "\n" in text or "\r" in text
+             or text == opts.null)
+    return opts.quote + text.replace(opts.quote, opts.quote * 2) + opts.quote if needs else text
+
+
 class CopyIn:
     """State of one COPY FROM STDIN."""
 
@@ -110,7 +118,8 @@ class CopyIn:
         self.pending: list[list[Any]] = []
         self.count = 0
         self.line_no = 0
-        self.header_skipped = not opts.header
+        # The binary format always starts with a header; text and CSV only with HEADER.
+        self.header_skipped = not (opts.header or opts.binary)
         self.done = False
         tz = session.settings["timezone"]
         types = []
@@ -123,7 +132,9 @@ class CopyIn:
 
     def feed(self, data: bytes) -> None:
         self.buffer += data
-        if self.opts.csv:
+        if self.opts.binary:
+            self._binary_rows()
+        elif self.opts.csv:
             return  # CSV fields may contain newlines: parsed at finish
         while True:
             nl = self.buffer.find(b"\n")
@@ -149,6 +160,53 @@ class CopyIn:
         fields = line.split(self.opts.delimiter)
         self._row([None if f == self.opts.null else _unescape_text(f) for f in fields])
 
+    def _binary_rows(self) -> None:
+        """PostgreSQL's binary COPY format: signature, flags, header extension, then tuples of
+        (int16 field count, per field int32 length or -1 and the type's binary value), ended by
+        a field count of -1."""
+        buf = self.buffer
+        pos = 0
+        if not self.header_skipped:
+            if len(buf) < 19:
+                return
+            if bytes(buf[:11]) != BINARY_SIGNATURE:
+                raise PgError("22P04", "COPY file signature not recognized")
+            ext = struct.unpack_from("!i", buf, 15)[0]
+            if len(buf) < 19 + ext:
+                return
+            pos = 19 + ext
+            self.header_skipped = True
+        while not self.done and len(buf) - pos >= 2:
+            count = struct.unpack_from("!h", buf, pos)[0]
+            if count == -1:
+                self.done = True
+                pos += 2
+                break
+            if count != len(self.types):
+                raise PgError("22P04", f"row field count is {count}, expected {len(self.types)}")
+            cursor = pos + 2
+            row: list[Any] = []
+            for pgtype, typmod, _ in self.types:
+                if len(buf) - cursor < 4:
+                    row = []
+                    break
+                size = struct.unpack_from("!i", buf, cursor)[0]
+                cursor += 4
+                if size == -1:
+                    row.append(None)
+                    continue
+                if len(buf) - cursor < size:
+                    row = []
+                    break
+                raw = bytes(buf[cursor: cursor + size])
+                cursor += size
+                row.append(pgtypes.decode_binary(pgtype, raw, typmod) if pgtype else raw)
+            if len(row) != len(self.types):
+                break  # the tuple continues in the next CopyData
+            self.pending.append(row)
+            pos = cursor
+        del buf[:pos]
+
     def _row(self, fields: list[str | None]) -> None:
         if len(fields) != len(self.types):
             code = "22P04"
@@ -170,7 +228,11 @@ class CopyIn:
             self.count += self.session.insert_rows(self.table, self.columns, rows)
 
     def finish(self) -> str:
-        if self.opts.csv:
+        if self.opts.binary:
+            self._binary_rows()
+            if self.buffer and not self.done:
+                raise PgError("22P04", "unexpected EOF in COPY data")
+        elif self.opts.csv:
             text = self.buffer.decode("utf-8")
             self.buffer.clear()
             reader = csv.reader(io.StringIO(text), delimiter=self.opts.delimiter,
@@ -197,6 +259,11 @@ def format_copy_rows(rows: list[tuple[Any, ...]], columns: tuple[ResultColumn, .
                      opts: CopyOptions, tz: str) -> list[bytes]:
     types = [pgtypes.TYPES_BY_OID.get(c.type_oid) for c in columns]
     out = []
+    if opts.header:
+        names = [c.name for c in columns]
+        if opts.csv:
+            names = [_csv_field(n, opts) for n in names]
+        out.append((opts.delimiter.join(names) + "\n").encode("utf-8"))
     for row in rows:
         fields = []
         for value, pgtype, col in zip(row, types, columns, strict=True):
@@ -205,10 +272,7 @@ def format_copy_rows(rows: list[tuple[Any, ...]], columns: tuple[ResultColumn, .
                 continue
             text = pgtypes.format_text(pgtype, value, col.typmod, tz) if pgtype else str(value)
             if opts.csv:
-                needs = (opts.delimiter in text or opts.quote in text or "\n" in text
-                         or "\r" in text or text == opts.null)
-                fields.append(opts.quote + text.replace(opts.quote, opts.quote * 2) + opts.quote
-                              if needs else text)
+                fields.append(_csv_field(text, opts))
             else:
                 fields.append(_escape_text(text, opts.delimiter))
         out.append((opts.delimiter.join(fields) + "\n").encode("utf-8"))

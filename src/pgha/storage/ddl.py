@@ -199,10 +199,7 @@ class DDL:
             return Constraint(con.conname or default, letter, cols)
         if kind == C.CONSTR_CHECK:
             expr = deparse(con.raw_expr)
-            if column:
-                default = f"{table.name}_{column}_check"
-            else:
-                default = f"{table.name}_check"
+            default = f"{table.name}_{column}_check" if column else f"{table.name}_check"
             return Constraint(con.conname or default, "c", cols, expr=expr)
         if kind == C.CONSTR_FOREIGN:
             fk_cols = [k.sval for k in con.fk_attrs or ()] or cols
@@ -246,11 +243,11 @@ class DDL:
     # -- DROP -------------------------------------------------------------------------------
 
     def drop(self, node: ast.DropStmt) -> str:
-        O = enums.ObjectType
-        kinds = {O.OBJECT_TABLE: ("r", "DROP TABLE", "table"),
-                 O.OBJECT_VIEW: ("v", "DROP VIEW", "view"),
-                 O.OBJECT_SEQUENCE: ("S", "DROP SEQUENCE", "sequence"),
-                 O.OBJECT_INDEX: ("i", "DROP INDEX", "index")}
+        OBJ = enums.ObjectType
+        kinds = {OBJ.OBJECT_TABLE: ("r", "DROP TABLE", "table"),
+                 OBJ.OBJECT_VIEW: ("v", "DROP VIEW", "view"),
+                 OBJ.OBJECT_SEQUENCE: ("S", "DROP SEQUENCE", "sequence"),
+                 OBJ.OBJECT_INDEX: ("i", "DROP INDEX", "index")}
         if node.removeType not in kinds:
             raise PgError("0A000", f"DROP {node.removeType.name[7:]} is not supported")
         kind, tag, word = kinds[node.removeType]
@@ -587,8 +584,8 @@ class DDL:
         return "TRUNCATE TABLE"
 
     def rename(self, node: ast.RenameStmt) -> str:
-        O = enums.ObjectType
-        if node.renameType == O.OBJECT_COLUMN:
+        OBJ = enums.ObjectType
+        if node.renameType == OBJ.OBJECT_COLUMN:
             table = self.catalog.table(node.relation.relname)
             if table is None:
                 raise PgError("42P01", f'relation "{node.relation.relname}" does not exist')
@@ -612,7 +609,7 @@ class DDL:
             col.name = node.newname
             self.save(table)
             return "ALTER TABLE"
-        if node.renameType in (O.OBJECT_TABLE, O.OBJECT_SEQUENCE, O.OBJECT_VIEW):
+        if node.renameType in (OBJ.OBJECT_TABLE, OBJ.OBJECT_SEQUENCE, OBJ.OBJECT_VIEW):
             rel = self.catalog.by_name.get(node.relation.relname)
             if rel is None:
                 raise PgError("42P01", f'relation "{node.relation.relname}" does not exist')
@@ -625,6 +622,6 @@ class DDL:
                 self.conn.execute(f"ALTER {word} {q(rel.name)} RENAME TO {q(node.newname)}")
             rel.name = node.newname
             self.save(rel)
-            return "ALTER TABLE" if node.renameType != O.OBJECT_SEQUENCE else "ALTER SEQUENCE"
+            return "ALTER TABLE" if node.renameType != OBJ.OBJECT_SEQUENCE else "ALTER SEQUENCE"
         raise PgError("0A000", "this RENAME is not supported")
 

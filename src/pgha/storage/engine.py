@@ -18,10 +18,11 @@ Transactions follow PostgreSQL's rules on top of SQLite's:
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import threading
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +32,7 @@ from pglast.parser import ParseError
 
 from pgha import PG_VERSION
 from pgha.storage import catalog as cat
-from pgha.storage import functions, pgcatalog
+from pgha.storage import functions, literals, pgcatalog
 from pgha.storage import oids as T
 from pgha.storage import types as pgtypes
 from pgha.storage.catalog import Catalog, Table
@@ -147,6 +148,7 @@ class Statement:
     translation: Translation | None = None
     param_oids: list[int] = field(default_factory=list)
     generation: int = -1
+    bound: list[Any] | None = None  # values of literals lifted out of a simple-protocol text
 
     @property
     def columns(self) -> tuple[ResultColumn, ...] | None:
@@ -167,6 +169,9 @@ def _show_name(node: ast.VariableShowStmt) -> str:
     if name == "transaction isolation level":
         return "transaction_isolation"
     return REPORTED.get(name, name)
+
+
+NOT_APPLICABLE = object()  # a template cache entry: this shape is not worth normalising
 
 
 class AdvisoryLocks:
@@ -232,7 +237,9 @@ class Engine:
         with conn:
             cat.install(conn)
         self.catalog = Catalog.load(conn, self.generation)
-        self.cache: dict[tuple[str, tuple[int, ...]], Translation] = {}
+        self.cache: dict[tuple[str, tuple[int, ...], str], Translation] = {}
+        self.statements: dict[tuple[str, tuple[int, ...], str], tuple[Statement, ...]] = {}
+        self.templates: dict[tuple[str, tuple[int, ...], str], Statement | object] = {}
         conn.close()
 
     def connect(self) -> apsw.Connection:
@@ -250,6 +257,8 @@ class Engine:
             self.generation += 1
             self.catalog = Catalog.load(conn, self.generation)
             self.cache = {}
+            self.statements = {}
+            self.templates = {}
             return self.catalog
 
     def open_session(self, user: str = "postgres", database: str = "postgres",
@@ -302,26 +311,107 @@ class StorageSession:
 
     # -- parsing ---------------------------------------------------------------------------
 
+    def parse_cached(self, sql: str, param_oids: list[int] | None = None) -> list[Statement] | None:
+        """The statements of ``sql`` if this text was parsed before under the current schema
+        (no pglast work at all), else None. Cheap enough to call on the event loop."""
+        if self.private_catalog is not None:
+            return None
+        key = (sql, tuple(param_oids or ()), self.settings["timezone"])
+        templates = self.engine.statements.get(key)
+        if templates is None:
+            return None
+        return [replace(t) for t in templates]
+
+    def parse_simple(self, sql: str, *, parse_on_miss: bool = True) -> list[Statement] | None:
+        """Parse a simple-protocol Query, reusing the translation of its literal-free template
+        (see ``literals``). With ``parse_on_miss=False`` it does only cheap work (no pglast
+        parse) and returns None when that is not enough."""
+        cached = self.parse_cached(sql)
+        if cached is not None:
+            return cached
+        norm = literals.normalize(sql) if self.private_catalog is None else None
+        if norm is not None:
+            key = (norm.template, norm.kinds, self.settings["timezone"])
+            template = self.engine.templates.get(key)
+            if template is None:
+                if not parse_on_miss:
+                    return None
+                template = self._template(norm)
+                if len(self.engine.templates) < 20_000:
+                    self.engine.templates[key] = template
+            if template is not NOT_APPLICABLE:
+                assert isinstance(template, Statement)
+                stmt = replace(template)
+                stmt.bound = self._bind_literals(stmt, norm)
+                return [stmt]
+        return self.parse(sql) if parse_on_miss else None
+
+    def _template(self, norm: literals.Normalized) -> Statement | object:
+        oids = [0 if k == T.UNKNOWN else k for k in norm.kinds]
+        try:
+            statements = self._parse(norm.template, oids)
+        except PgError:
+            return NOT_APPLICABLE  # report errors against the text the client sent
+        if len(statements) != 1 or statements[0].kind != "dml":
+            return NOT_APPLICABLE
+        return statements[0]
+
+    def _bind_literals(self, stmt: Statement, norm: literals.Normalized) -> list[Any]:
+        tr = stmt.translation
+        assert tr is not None
+        tz = self.settings["timezone"]
+        out: list[Any] = []
+        for value, kind, oid in zip(norm.values, norm.kinds, tr.param_oids, strict=False):
+            if value is None:
+                out.append(None)
+            elif kind == T.BOOL:
+                out.append(1 if value else 0)
+            elif kind in (T.INT4, T.INT8):
+                out.append(value)
+            elif kind == T.NUMERIC:
+                out.append(int(value) if value == value.to_integral_value() else float(value))
+            else:
+                pgtype = pgtypes.TYPES_BY_OID.get(oid) or pgtypes.TYPES_BY_OID[T.TEXT]
+                out.append(pgtypes.parse_text(pgtype, value, -1, tz))
+        return out
+
     def parse(self, sql: str, param_oids: list[int] | None = None) -> list[Statement]:
+        cached = self.parse_cached(sql, param_oids)
+        if cached is not None:
+            return cached
+        statements = self._parse(sql, param_oids)
+        if self.private_catalog is None and len(self.engine.statements) < 20_000:
+            key = (sql, tuple(param_oids or ()), self.settings["timezone"])
+            self.engine.statements[key] = tuple(replace(st) for st in statements)
+        return statements
+
+    def _parse(self, sql: str, param_oids: list[int] | None = None) -> list[Statement]:
         try:
             raw = parse_sql(sql)
         except ParseError as exc:
-            position = exc.location + 1 if getattr(exc, "location", None) is not None else None
+            # pglast gives (message, 0-based offset); PostgreSQL reports a 1-based position.
+            location = exc.args[1] if len(exc.args) > 1 and isinstance(exc.args[1], int) else None
             raise PgError("42601", str(exc.args[0]) if exc.args else "syntax error",
-                          position=position) from exc
+                          position=None if location is None else location + 1) from exc
         if not raw:
             return [Statement(sql, None, "empty")]
         out = []
+        # In a multi-statement Query a statement may use what an earlier one creates: translate
+        # each when it runs, not now.
+        translate_now = len(raw) == 1
         for item in raw:
             start = item.stmt_location or 0
             text = sql[start: start + item.stmt_len] if item.stmt_len else sql[start:]
-            out.append(self.classify(text.strip(), item.stmt, list(param_oids or [])))
+            out.append(self.classify(text.strip(), item.stmt, list(param_oids or []),
+                                     translate_now))
         return out
 
-    def classify(self, text: str, node: Any, param_oids: list[int]) -> Statement:
+    def classify(self, text: str, node: Any, param_oids: list[int],
+                 translate_now: bool = True) -> Statement:
         if isinstance(node, ast.SelectStmt | ast.InsertStmt | ast.UpdateStmt | ast.DeleteStmt):
             stmt = Statement(text, node, "dml", param_oids=param_oids)
-            self.prepare_translation(stmt)
+            if translate_now:
+                self.prepare_translation(stmt)
             return stmt
         if isinstance(node, ast.TransactionStmt):
             return Statement(text, node, "txn")
@@ -339,13 +429,16 @@ class StorageSession:
 
     def prepare_translation(self, stmt: Statement) -> None:
         catalog = self.catalog
-        key = (stmt.text, tuple(stmt.param_oids))
+        key = (stmt.text, tuple(stmt.param_oids), self.settings["timezone"])
         if self.private_catalog is None:
             cached = self.engine.cache.get(key)
             if cached is not None:
                 stmt.translation = cached
                 stmt.generation = catalog.generation
                 return
+        if stmt.translation is not None:
+            # Translating rewrites parts of the tree: translate a fresh parse, not the old one.
+            stmt.node = parse_sql(stmt.text)[0].stmt
         tr = translate(catalog, self._system, stmt.node, stmt.param_oids,
                        self.settings["timezone"])
         stmt.translation = tr
@@ -371,10 +464,8 @@ class StorageSession:
             self.conn.execute("COMMIT" if commit else "ROLLBACK")
         except apsw.Error as exc:
             if commit:
-                try:
+                with contextlib.suppress(apsw.Error):
                     self.conn.execute("ROLLBACK")
-                except apsw.Error:
-                    pass
                 raise map_error(exc, self.catalog) from exc
         finally:
             self.savepoints.clear()
@@ -427,9 +518,7 @@ class StorageSession:
 
     def abort(self) -> None:
         """An error happened in the current statement."""
-        if self.explicit:
-            self.status = "E"
-        elif self.implicit:
+        if self.explicit or self.implicit:
             self.status = "E"
         else:
             self._sqlite_end(False)
@@ -445,6 +534,7 @@ class StorageSession:
 
     def interrupt(self) -> None:
         """Cancel the running statement (CancelRequest): safe from another thread."""
+        self.ctx.cancel.set()
         self.conn.interrupt()
 
     # -- execution -------------------------------------------------------------------------
@@ -456,8 +546,11 @@ class StorageSession:
             raise PgError("25P02", "current transaction is aborted, commands ignored until end "
                           "of transaction block")
         self.ctx.statement_start = dt.datetime.now(dt.UTC)
+        self.ctx.cancel.clear()
         if self.ctx.catalog is not self.catalog:
             self.ctx.catalog = self.catalog
+        if params is None and stmt.bound is not None:
+            params = stmt.bound
         try:
             if stmt.kind == "dml":
                 return self._execute_dml(stmt, params or [])
@@ -475,6 +568,31 @@ class StorageSession:
         except apsw.Error as exc:
             raise map_error(exc, self.catalog) from exc
 
+    def can_run_inline(self, stmt: Statement) -> bool:
+        """A read that may run on the caller's thread (see ``execute_inline``)."""
+        tr = stmt.translation
+        return (
+            tr is not None
+            and tr.inline_ok
+            and self.status != "E"
+            and stmt.generation == self.catalog.generation
+            and self.private_catalog is None
+        )
+
+    def execute_inline(self, stmt: Statement, params: list[Any] | None) -> Result | None:
+        """Run a read under a budget of SQLite VM steps; None when the budget ran out (the
+        read left no trace: run it again with ``execute`` on a worker thread). This keeps
+        point reads off the thread pool without letting a long scan stall the event loop."""
+        self.conn.set_progress_handler(_over_budget, INLINE_BUDGET_STEPS)
+        try:
+            return self.execute(stmt, params)
+        except PgError as exc:
+            if exc.sqlstate == "57014" and exc.detail == INLINE_BUDGET_DETAIL:
+                return None
+            raise
+        finally:
+            self.conn.set_progress_handler(None)
+
     def _allowed_in_failed(self, stmt: Statement) -> bool:
         if stmt.kind != "txn":
             return False
@@ -483,7 +601,7 @@ class StorageSession:
                                   K.TRANS_STMT_ROLLBACK_TO, K.TRANS_STMT_PREPARE)
 
     def _execute_dml(self, stmt: Statement, params: list[Any]) -> Result:
-        if stmt.generation != self.catalog.generation or (
+        if stmt.translation is None or stmt.generation != self.catalog.generation or (
                 self.private_catalog is not None and stmt.generation != -3):
             self.prepare_translation(stmt)
         tr = stmt.translation
@@ -498,10 +616,7 @@ class StorageSession:
         else:
             self.ctx.transaction_start = self.ctx.statement_start
         cursor = self.conn.cursor()
-        if params:
-            rows = list(cursor.execute(tr.sql, params))
-        else:
-            rows = list(cursor.execute(tr.sql))
+        rows = list(cursor.execute(tr.sql, params)) if params else list(cursor.execute(tr.sql))
         count = len(rows) if tr.command == "SELECT" or tr.columns is not None else (
             self.conn.changes())
         if tr.command == "SELECT":
@@ -672,7 +787,7 @@ class StorageSession:
         columns = Statement("", node, "show").columns
         if name == "all":
             rows = [(k, v, "") for k, v in sorted(self.settings.items())]
-            return Result(f"SHOW", columns, rows)
+            return Result("SHOW", columns, rows)
         if name == "transaction isolation level":
             name = "transaction_isolation"
         if name not in self.settings:
@@ -927,6 +1042,22 @@ SQLITE_MESSAGES = (
     ("misuse of aggregate", "42803", "aggregate functions are not allowed here"),
 )
 
+INLINE_BUDGET_STEPS = 20_000  # SQLite VM instructions a read may use on the event loop
+INLINE_BUDGET_DETAIL = "pgha: inline read budget exceeded"
+
+
+class _BudgetFlag(threading.local):
+    active = False
+
+
+_budget_exceeded = _BudgetFlag()
+
+
+def _over_budget() -> bool:
+    _budget_exceeded.active = True
+    return True  # interrupt the statement
+
+
 CONSTRAINT_CODES = {
     2067: "23505", 1555: "23505", 1299: "23502", 275: "23514", 787: "23503", 531: "23505",
 }
@@ -943,6 +1074,9 @@ def map_error(exc: apsw.Error, catalog: Catalog) -> PgError:
     if isinstance(exc, apsw.ConstraintError):
         return _constraint_error(code, message, catalog)
     if isinstance(exc, apsw.InterruptError):
+        if _budget_exceeded.active:
+            _budget_exceeded.active = False
+            return PgError("57014", "inline budget exceeded", detail=INLINE_BUDGET_DETAIL)
         return PgError("57014", "canceling statement due to user request")
     if isinstance(exc, apsw.BusyError):
         if code == 517:  # SQLITE_BUSY_SNAPSHOT

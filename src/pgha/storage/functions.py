@@ -9,6 +9,7 @@ Errors raised here are ``PgError``s; the engine recovers them with their SQLSTAT
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -16,6 +17,7 @@ import math
 import os
 import random
 import re
+import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -49,6 +51,7 @@ class FunctionContext:
     last_sequence: int | None = None
     advisory_locks: Any = None  # the engine's AdvisoryLocks; advisory locks are process-wide
     on_promote: Callable[[], bool] | None = None
+    cancel: threading.Event = field(default_factory=threading.Event)  # set by CancelRequest
 
 
 def _ts_text(moment: dt.datetime) -> str:
@@ -93,10 +96,10 @@ def _text(value: Any) -> str:
 
 def cast_value(value: Any, src: int, dst: int, typmod: int, tz: str = "UTC") -> Any:
     """Convert a storage value of type ``src`` to type ``dst`` with PostgreSQL's cast rules."""
-    return _cast(value, src, dst, typmod)
+    return _cast(value, src, dst, typmod, tz)
 
 
-def _cast(value: Any, src: int, dst: int, typmod: int) -> Any:  # noqa: C901
+def _cast(value: Any, src: int, dst: int, typmod: int, tz: str = "UTC") -> Any:
     if value is None:
         return None
     if src == T.BOOL and dst in T.INTEGER_TYPES:
@@ -115,10 +118,10 @@ def _cast(value: Any, src: int, dst: int, typmod: int) -> Any:  # noqa: C901
             text = _text(value)
         else:
             src_type = pgtypes.TYPES_BY_OID.get(src)
-            text = pgtypes.format_text(src_type, value, -1) if src_type else _text(value)
+            text = pgtypes.format_text(src_type, value, -1, tz) if src_type else _text(value)
         if dst == T.BPCHAR and src == T.BPCHAR and typmod == -1:
             return text
-        return pgtypes.parse_text(pgtypes.TYPES_BY_OID[dst], text, typmod)
+        return pgtypes.parse_text(pgtypes.TYPES_BY_OID[dst], text, typmod, tz)
     target = pgtypes.TYPES_BY_OID.get(dst)
     if target is None:
         raise PgError("0A000", f"cast to type {dst} is not supported")
@@ -126,18 +129,18 @@ def _cast(value: Any, src: int, dst: int, typmod: int) -> Any:  # noqa: C901
         src in T.TEXT_LIKE or src == T.UNKNOWN or not isinstance(value, int | float)
     ):
         if src in (T.JSON, T.JSONB) and dst in (T.JSON, T.JSONB):
-            return pgtypes.parse_text(target, value, typmod)
+            return pgtypes.parse_text(target, value, typmod, tz)
         if src in (T.TIMESTAMP, T.TIMESTAMPTZ, T.DATE) and dst in (
             T.TIMESTAMP,
             T.TIMESTAMPTZ,
             T.DATE,
             T.TIME,
         ):
-            return _datetime_cast(value, src, dst)
+            return _datetime_cast(value, src, dst, tz)
         if src not in T.TEXT_LIKE and src != T.UNKNOWN:
             src_type = pgtypes.TYPES_BY_OID.get(src)
-            value = pgtypes.format_text(src_type, value, -1) if src_type else value
-        return pgtypes.parse_text(target, value, typmod)
+            value = pgtypes.format_text(src_type, value, -1, tz) if src_type else value
+        return pgtypes.parse_text(target, value, typmod, tz)
     if dst == T.BOOL and src in T.INTEGER_TYPES:
         return 1 if value else 0
     if dst in T.INTEGER_TYPES and isinstance(value, float):
@@ -146,7 +149,7 @@ def _cast(value: Any, src: int, dst: int, typmod: int) -> Any:  # noqa: C901
     return pgtypes.coerce(target, value, typmod)
 
 
-def _cast_explicit(value: Any, src: int, dst: int, typmod: int) -> Any:
+def _cast_explicit(value: Any, src: int, dst: int, typmod: int, tz: str = "UTC") -> Any:
     if (
         value is not None
         and dst in (T.VARCHAR, T.BPCHAR)
@@ -155,7 +158,7 @@ def _cast_explicit(value: Any, src: int, dst: int, typmod: int) -> Any:
         and src in T.TEXT_LIKE
     ):
         value = value[: typmod - 4]
-    return _cast(value, src, dst, typmod)
+    return _cast(value, src, dst, typmod, tz)
 
 
 def _round_half(value: float, away: bool) -> int:
@@ -560,10 +563,8 @@ def _compare(op: str, a: Any, b: Any) -> bool | None:
     if a is None or b is None:
         return None
     if isinstance(a, int | float) and isinstance(b, str):
-        try:
+        with contextlib.suppress(ValueError):
             b = float(b) if "." in b else int(b)
-        except ValueError:
-            pass
     if op == "=":
         return bool(a == b)
     if op in ("<>", "!="):
@@ -639,7 +640,7 @@ class GenerateSeries:
 
 
 class GenerateSeriesTable:
-    def BestIndexObject(self, o: Any) -> bool:  # noqa: N802 - apsw's protocol names
+    def BestIndexObject(self, o: Any) -> bool:
         used = 0
         for i in range(o.nConstraint):
             col = o.get_aConstraint_iColumn(i)
@@ -655,10 +656,10 @@ class GenerateSeriesTable:
         o.estimatedCost = 10.0
         return True
 
-    def Open(self) -> GenerateSeriesCursor:  # noqa: N802
+    def Open(self) -> GenerateSeriesCursor:
         return GenerateSeriesCursor()
 
-    def Disconnect(self) -> None:  # noqa: N802
+    def Disconnect(self) -> None:
         pass
 
     Destroy = Disconnect
@@ -669,7 +670,7 @@ class GenerateSeriesCursor:
         self.values: list[Any] = []
         self.pos = 0
 
-    def Filter(self, indexnum: int, indexname: Any, constraintargs: tuple[Any, ...]) -> None:  # noqa: N802
+    def Filter(self, indexnum: int, indexname: Any, constraintargs: tuple[Any, ...]) -> None:
         args = list(constraintargs) + [None] * (3 - len(constraintargs))
         start, stop, step = args[0], args[1], args[2]
         self.pos = 0
@@ -693,19 +694,19 @@ class GenerateSeriesCursor:
                 raise PgError("54000", "generate_series result is too large")
         self.values = out
 
-    def Eof(self) -> bool:  # noqa: N802
+    def Eof(self) -> bool:
         return self.pos >= len(self.values)
 
-    def Rowid(self) -> int:  # noqa: N802
+    def Rowid(self) -> int:
         return self.pos
 
-    def Column(self, col: int) -> Any:  # noqa: N802
+    def Column(self, col: int) -> Any:
         return self.values[self.pos] if col in (0, -1) else None
 
-    def Next(self) -> None:  # noqa: N802
+    def Next(self) -> None:
         self.pos += 1
 
-    def Close(self) -> None:  # noqa: N802
+    def Close(self) -> None:
         pass
 
 
@@ -1024,7 +1025,7 @@ def _translate(s: Any, frm: Any, to: Any) -> Any:
     return str(s).translate(table)
 
 
-def register(conn: apsw.Connection, ctx: FunctionContext) -> None:  # noqa: C901
+def register(conn: apsw.Connection, ctx: FunctionContext) -> None:
     """Register every pgha function on ``conn``, bound to ``ctx``."""
     seq = SequenceOps(conn, ctx)
 
@@ -1040,8 +1041,8 @@ def register(conn: apsw.Connection, ctx: FunctionContext) -> None:  # noqa: C901
 
         return wrapped
 
-    f("pg_cast", _cast, 4, True)
-    f("pg_cast_explicit", _cast_explicit, 4, True)
+    f("pg_cast", lambda v, src, dst, tm: _cast(v, src, dst, tm, ctx.tz), 4)
+    f("pg_cast_explicit", lambda v, src, dst, tm: _cast_explicit(v, src, dst, tm, ctx.tz), 4)
     f("pg_regclass_name", lambda oid: regclass_name(ctx.catalog, oid), 1)
     f("pg_regtype_name", regtype_name, 1, True)
     f("pg_regclass", lambda v: None if v is None else seq_regclass(ctx, v), 1)
@@ -1183,7 +1184,7 @@ def register(conn: apsw.Connection, ctx: FunctionContext) -> None:  # noqa: C901
     f("random_float", random.random, 0)
     f("gen_random_uuid", lambda: str(uuid.uuid4()), 0)
     f("uuid_generate_v4", lambda: str(uuid.uuid4()), 0)
-    f("left", null_safe(lambda s, n: str(s)[:n] if n >= 0 else str(s)[:n]), 2, True)
+    f("left", null_safe(lambda s, n: str(s)[:n]), 2, True)  # n < 0: all but the last |n|
     f(
         "right",
         null_safe(lambda s, n: (str(s)[-n:] if n > 0 else "") if n >= 0 else str(s)[-n:]),
@@ -1230,7 +1231,7 @@ def register(conn: apsw.Connection, ctx: FunctionContext) -> None:  # noqa: C901
     f("cardinality", null_safe(lambda a: len(json.loads(a))), 1, True)
     f("array_append", _array_append, 2, True)
     f("array_position", _array_position, 2, True)
-    f("pg_sleep", lambda secs: _sleep(secs), 1)
+    f("pg_sleep", lambda secs: _sleep(ctx, secs), 1)
     f(
         "pg_advisory_lock",
         lambda *key: ctx.advisory_locks.lock(key) if ctx.advisory_locks else None,
@@ -1287,11 +1288,10 @@ def _concat_op(a: Any, b: Any) -> Any:
     return json.dumps(la + ra)
 
 
-def _sleep(secs: Any) -> None:
-    import time
-
-    if secs is not None and secs > 0:
-        time.sleep(min(float(secs), 3600.0))
+def _sleep(ctx: FunctionContext, secs: Any) -> None:
+    """pg_sleep that a CancelRequest interrupts (the session sets ``ctx.cancel``)."""
+    if secs is not None and secs > 0 and ctx.cancel.wait(min(float(secs), 86_400.0)):
+        raise PgError("57014", "canceling statement due to user request")
 
 
 def seq_regclass(ctx: FunctionContext, value: Any) -> int:

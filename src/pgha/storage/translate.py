@@ -22,10 +22,11 @@ from typing import Any
 from pglast import ast, enums, parse_sql
 from pglast.stream import RawStream
 
-from pgha.storage import oids as T
 from pgha.storage import functions
+from pgha.storage import oids as T
 from pgha.storage import types as pgtypes
-from pgha.storage.catalog import Catalog, Column, Sequence, Table, View
+from pgha.storage.catalog import Catalog, Column, Table, View
+from pgha.storage.catalog import Sequence as SequenceRel
 from pgha.wire.errors import PgError
 
 TypeRef = tuple[int, int]  # (type oid, typmod)
@@ -48,6 +49,7 @@ class Translation:
     param_oids: list[int]
     command: str  # SELECT, INSERT, UPDATE, DELETE
     is_write: bool = False
+    inline_ok: bool = False  # a read with no blocking function: may run on the event loop
 
 
 @dataclass(slots=True)
@@ -446,7 +448,7 @@ def figure_colname(node: Any) -> str:
     return name or "?column?"
 
 
-def _figure(node: Any) -> tuple[str | None, int]:  # noqa: C901 - one case per node kind
+def _figure(node: Any) -> tuple[str | None, int]:
     """(name, strength) as in PostgreSQL's FigureColnameInternal: 2 is a real name, 1 a type
     name that an outer cast may replace, 0 nothing."""
     if isinstance(node, ast.ColumnRef):
@@ -551,7 +553,8 @@ class Analyzer:
         self.range_columns: dict[int, list[str]] = {}  # id(RangeSubselect/RangeFunction)
         self.star_expansions: dict[int, list[str]] = {}
         self.is_write = False
-        self.sequence_refs: dict[int, Sequence] = {}  # id(RangeVar) -> sequence read as a table
+        self.blocking = False  # calls something that may wait (pg_sleep, advisory locks)
+        self.sequence_refs: dict[int, SequenceRel] = {}  # id(RangeVar) -> sequence read as a table
 
     # -- parameters ---------------------------------------------------------------------
 
@@ -587,7 +590,7 @@ class Analyzer:
             if isinstance(rel, View):
                 cols = [ColInfo(c.name, (c.type_oid, c.typmod)) for c in rel.columns]
                 return self._aliased(RangeEntry(alias, cols), rv.alias)
-            if isinstance(rel, Sequence):
+            if isinstance(rel, SequenceRel):
                 cols = [ColInfo("last_value", (T.INT8, -1)), ColInfo("log_cnt", (T.INT8, -1)),
                         ColInfo("is_called", (T.BOOL, -1))]
                 self.sequence_refs[id(rv)] = rel
@@ -761,9 +764,9 @@ class Analyzer:
             return
         if isinstance(node, ast.ColumnRef) and len(node.fields) == 1:
             name = node.fields[0].sval if isinstance(node.fields[0], ast.String) else None
-            if name and not self._lookup(scope, [name], quiet=True):
-                if any(o.name == name for o in scope.outputs):
-                    return
+            if (name and not self._lookup(scope, [name], quiet=True)
+                    and any(o.name == name for o in scope.outputs)):
+                return
         self.expr(node, scope)
 
     def sort_clause(self, node: ast.SelectStmt, scope: Scope) -> None:
@@ -855,10 +858,10 @@ class Analyzer:
             for c in e.cols
             if c.name == col
         ]
-        if len(matches) > 1 and qual is None:
-            # A USING/NATURAL join column appears on both sides with one meaning; anything
-            # else is ambiguous, as in PostgreSQL.
-            if len({id(m) for m in matches}) > 1 and len({m.type for m in matches}) > 1:
+        # A USING/NATURAL join column appears on both sides with one meaning; anything else is
+        # ambiguous, as in PostgreSQL.
+        if (len(matches) > 1 and qual is None and len({id(m) for m in matches}) > 1
+                and len({m.type for m in matches}) > 1):
                 raise PgError("42702", f'column reference "{col}" is ambiguous')
         return matches[0] if matches else None
 
@@ -881,6 +884,7 @@ class Analyzer:
                     position=_pos(node),
                 )
             shown = ".".join(names)
+            shown = f'"{names[0]}"' if len(names) == 1 else shown
             raise PgError("42703", f"column {shown} does not exist", position=_pos(node))
         return col.type
 
@@ -890,7 +894,7 @@ class Analyzer:
             self.types[id(node)] = t
         return t
 
-    def _expr(self, node: Any, scope: Scope, expected: TypeRef | None) -> TypeRef:  # noqa: C901
+    def _expr(self, node: Any, scope: Scope, expected: TypeRef | None) -> TypeRef:
         if node is None:
             return UNKNOWN
         if isinstance(node, ast.A_Const):
@@ -1200,6 +1204,8 @@ class Analyzer:
             )
         ):
             self.is_write = self.is_write or name in ("nextval", "setval", "pg_promote")
+        if name in ("pg_sleep", "pg_advisory_lock", "pg_advisory_xact_lock"):
+            self.blocking = True
         expected_args = self.function_arg_types(name, len(args))
         types = [
             self.expr(a, scope, expected_args[i] if expected_args else None)
@@ -1389,11 +1395,13 @@ class Analyzer:
         t = self.expr(value, scope, target)
         if isinstance(value, ast.A_Const) and not value.isnull and id(value) not in self.literals:
             self.fold_literal(value, target)
-        elif t != target and not (t[0] == target[0] and target[1] == -1) and t != UNKNOWN:
+            return
+        # An assignment cast where the types differ, or where the column's typmod or range
+        # must be checked (varchar(n), numeric(p,s), smallint, char(n)).
+        differs = t != target and t != UNKNOWN and not (t[0] == target[0] and target[1] == -1)
+        checked = col.typmod != -1 or col.type_oid in (T.INT2, T.BPCHAR)
+        if differs or (checked and not isinstance(value, ast.A_Const)):
             self.assign_wrap[id(value)] = target
-        elif col.typmod != -1 or col.type_oid in (T.INT2, T.BPCHAR):
-            if not isinstance(value, ast.A_Const):
-                self.assign_wrap[id(value)] = target
 
     def default_sql(self, table: Table, col: Column) -> str:
         assert col.default is not None
@@ -1655,7 +1663,7 @@ def _agg(s: SqliteStream, node: ast.FuncCall, fn: str) -> bool:
     return True
 
 
-def _p_aexpr(s: SqliteStream, node: ast.A_Expr) -> bool:  # noqa: C901
+def _p_aexpr(s: SqliteStream, node: ast.A_Expr) -> bool:
     K = enums.A_Expr_Kind
     op = _names(node.name)[-1] if node.name else ""
     kind = node.kind
@@ -1901,10 +1909,7 @@ def _p_range_function(s: SqliteStream, node: ast.RangeFunction) -> bool:
     if name == "generate_series":
         source_cols = ["value"]
         fn = "pg_generate_series"
-    elif name == "unnest":
-        source_cols = ["value"]
-        fn = "json_each"
-    elif name.endswith("array_elements") or name.endswith("array_elements_text"):
+    elif name == "unnest" or name.endswith(("array_elements", "array_elements_text")):
         source_cols = ["value"]
         fn = "json_each"
     else:
@@ -2245,7 +2250,8 @@ def translate(
     else:
         raise PgError("0A000", f"{type(stmt).__name__} is not supported")
     sql = SqliteStream(an)(stmt)
-    return Translation(sql, _result(cols), an.final_param_oids(), command, an.is_write)
+    inline_ok = command == "SELECT" and not an.is_write and not an.blocking
+    return Translation(sql, _result(cols), an.final_param_oids(), command, an.is_write, inline_ok)
 
 
 def translate_expression(

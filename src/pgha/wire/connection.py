@@ -211,6 +211,9 @@ RECEIVE_TABLE: dict[tuple[ConnectionState, type], Rule] = {
     (S.STARTUP, CancelRequest): Rule(_EMIT, S.CLOSED),
     (S.AUTHENTICATING, PasswordMessage): Rule(_HANDLE),
     **{(S.READY, t): rule for t, rule in _READY_RULES.items()},
+    # Copy messages outside COPY are ignored, as postgres.c does: they are what a client
+    # still sends after a COPY that failed before it started.
+    **{(S.READY, t): Rule(_DISCARD) for t in (CopyData, CopyDone, CopyFail)},
     # Skip until Sync; Terminate still ends the connection (SocketBackend in postgres.c).
     **{(S.SKIPPING, t): Rule(_DISCARD) for t in _READY_RULES},
     **{(S.SKIPPING, t): Rule(_DISCARD) for t in (CopyData, CopyDone, CopyFail)},
@@ -485,9 +488,11 @@ class ServerConnection:
 
     def _on_startup(self, message: StartupMessage) -> Event | None:
         if message.major != 3:
-            raise ProtocolViolation(
+            raise PgError(
+                "0A000",
                 f"unsupported frontend protocol {message.major}.{message.minor}:"
-                f" server supports 3.0 to 3.{SUPPORTED_MINOR}"
+                f" server supports 3.0 to 3.{SUPPORTED_MINOR}",
+                severity="FATAL",
             )
         parameters: dict[str, str] = {}
         unrecognized: list[str] = []
@@ -497,7 +502,10 @@ class ServerConnection:
             else:
                 parameters[name] = value
         if message.minor > SUPPORTED_MINOR or unrecognized:
-            self._queue([NegotiateProtocolVersion(SUPPORTED_MINOR, tuple(unrecognized))])
+            # PostgreSQL 15 sends its whole latest version code (PG_PROTOCOL_LATEST, 3.0 =
+            # 196608) in this field, and libpq reads it that way.
+            latest = (3 << 16) | SUPPORTED_MINOR
+            self._queue([NegotiateProtocolVersion(latest, tuple(unrecognized))])
         user = parameters.get("user", "")
         if not user:
             raise PgError(

@@ -1,0 +1,336 @@
+"""psql (the real binary) against a `pgha server`: output formats, scripts, \\copy, errors.
+
+Expected outputs were taken from psql 15 against a real PostgreSQL 15.
+"""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+import pytest
+
+from fixtures.pgha_server import PghaServer
+
+PRODUCTS_ALIGNED = """\
+ id |     name     | price | ok 
+----+--------------+-------+----
+  1 | apple        |  1.50 | t
+  2 | banana split |       | f
+  3 |              | 10.00 | 
+(3 rows)
+
+"""  # noqa: W291 - psql pads the last column with a trailing space
+
+
+def _table(prefix: str) -> str:
+    return f"{prefix}_{uuid.uuid4().hex[:8]}"
+
+
+@pytest.fixture
+def products(pgha_server_module: PghaServer, psql) -> str:
+    """A fresh table with three rows, created through psql itself."""
+    name = _table("psql_products")
+    result = psql(
+        pgha_server_module,
+        "-q",
+        "-v",
+        "ON_ERROR_STOP=1",
+        "-c",
+        f"create table {name} (id int primary key, name text, price numeric(10,2), ok boolean)",
+        "-c",
+        f"insert into {name} values (1, 'apple', 1.5, true), (2, 'banana split', NULL, false), "
+        "(3, NULL, 10, NULL)",
+    )
+    assert result.returncode == 0, result.stderr
+    return name
+
+
+def test_create_insert_reports_command_tags(pgha_server_module: PghaServer, psql) -> None:
+    name = _table("psql_tags")
+    result = psql(
+        pgha_server_module,
+        "-v",
+        "ON_ERROR_STOP=1",
+        "-c",
+        f"create table {name} (id int, v text)",
+        "-c",
+        f"insert into {name} values (1, 'a'), (2, 'b')",
+        "-c",
+        f"update {name} set v = 'c' where id = 2",
+        "-c",
+        f"delete from {name} where id = 1",
+        "-c",
+        f"drop table {name}",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "CREATE TABLE",
+        "INSERT 0 2",
+        "UPDATE 1",
+        "DELETE 1",
+        "DROP TABLE",
+    ]
+
+
+def test_aligned_output_matches_psql_on_postgres(
+    pgha_server_module: PghaServer, psql, products: str
+) -> None:
+    result = psql(pgha_server_module, "-c", f"select * from {products} order by id")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == PRODUCTS_ALIGNED
+
+
+def test_unaligned_tuples_only_output(pgha_server_module: PghaServer, psql, products: str) -> None:
+    result = psql(pgha_server_module, "-At", "-c", f"select * from {products} order by id")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "1|apple|1.50|t\n2|banana split||f\n3||10.00|\n"
+    result = psql(
+        pgha_server_module, "-At", "-F", ",", "-c", f"select id, name from {products} order by id"
+    )
+    assert result.stdout == "1,apple\n2,banana split\n3,\n"
+
+
+def test_expressions_and_column_names(pgha_server_module: PghaServer, psql) -> None:
+    result = psql(
+        pgha_server_module,
+        "-A",
+        "-c",
+        "select 1 + 2, 'x' || 'y' as xy, count(*) from (values (1), (2)) v(a)",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "?column?|xy|count\n3|xy|2\n(1 row)\n"
+
+
+def test_version_says_postgresql_15(pgha_server_module: PghaServer, psql) -> None:
+    result = psql(pgha_server_module, "-At", "-c", "select version()")
+    assert result.returncode == 0, result.stderr
+    assert "PostgreSQL 15" in result.stdout
+    result = psql(pgha_server_module, "-At", "-c", "show server_version_num")
+    assert result.stdout.strip().startswith("15")
+
+
+def test_error_with_c_exits_1_and_prints_error(pgha_server_module: PghaServer, psql) -> None:
+    result = psql(
+        pgha_server_module, "-v", "ON_ERROR_STOP=1", "-c", "select * from psql_no_such_table"
+    )
+    assert result.returncode == 1
+    assert 'ERROR:  relation "psql_no_such_table" does not exist' in result.stderr
+    assert result.stdout == ""
+
+
+def test_script_error_stops_with_exit_code_3(
+    pgha_server_module: PghaServer, psql, tmp_path: Path
+) -> None:
+    script = tmp_path / "s.sql"
+    script.write_text("select 1 as one;\nselect * from psql_missing;\nselect 2 as two;\n")
+    result = psql(pgha_server_module, "-At", "-v", "ON_ERROR_STOP=1", "-f", str(script))
+    assert result.returncode == 3
+    assert result.stdout == "1\n"
+    assert f'psql:{script}:2: ERROR:  relation "psql_missing" does not exist' in result.stderr
+
+    # Without ON_ERROR_STOP the script goes on after the error and exits 0.
+    result = psql(pgha_server_module, "-At", "-f", str(script))
+    assert result.returncode == 0
+    assert result.stdout == "1\n2\n"
+
+
+def test_script_with_ddl_dml_and_transactions(
+    pgha_server_module: PghaServer, psql, tmp_path: Path
+) -> None:
+    name = _table("psql_script")
+    script = tmp_path / "script.sql"
+    script.write_text(
+        f"""
+create table {name} (id serial primary key, label varchar(20) not null);
+insert into {name} (label) values ('one');
+insert into {name} (label) values ('two');
+begin;
+insert into {name} (label) values ('rolled back');
+rollback;
+begin;
+update {name} set label = upper(label) where id = 2;
+commit;
+select id, label from {name} order by id;
+"""
+    )
+    result = psql(pgha_server_module, "-q", "-At", "-v", "ON_ERROR_STOP=1", "-f", str(script))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "1|one\n2|TWO\n"
+
+
+def test_multi_statement_c_string_sees_earlier_ddl(pgha_server_module: PghaServer, psql) -> None:
+    """One -c string is one simple Query message with three statements (psql 15 prints the
+    result of each)."""
+    name = _table("psql_multi")
+    result = psql(
+        pgha_server_module,
+        "-At",
+        "-v",
+        "ON_ERROR_STOP=1",
+        "-c",
+        f"create table {name} (id int); insert into {name} values (7); select id from {name}",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "CREATE TABLE\nINSERT 0 1\n7\n"
+
+
+def test_stdin_session_with_transactions(pgha_server_module: PghaServer, psql) -> None:
+    name = _table("psql_stdin")
+    session = f"""\
+create table {name} (id int, name text);
+BEGIN;
+insert into {name} values (10, 't');
+select count(*) from {name};
+ROLLBACK;
+select count(*) from {name};
+begin;
+insert into {name} values (11, 'u');
+commit;
+select name from {name} where id = 11;
+"""
+    result = psql(pgha_server_module, "-At", "-v", "ON_ERROR_STOP=1", stdin=session)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "CREATE TABLE",
+        "BEGIN",
+        "INSERT 0 1",
+        "1",
+        "ROLLBACK",
+        "0",
+        "BEGIN",
+        "INSERT 0 1",
+        "COMMIT",
+        "u",
+    ]
+
+
+def test_failed_transaction_in_stdin_session(pgha_server_module: PghaServer, psql) -> None:
+    """An error inside BEGIN aborts the transaction: later statements fail with 25P02 and
+    COMMIT answers ROLLBACK (psql keeps going without ON_ERROR_STOP)."""
+    name = _table("psql_abort")
+    session = f"""\
+create table {name} (id int);
+begin;
+insert into {name} values (1);
+select 1/0;
+insert into {name} values (2);
+commit;
+select count(*) from {name};
+"""
+    result = psql(pgha_server_module, "-At", stdin=session)
+    assert result.returncode == 0
+    assert result.stdout.splitlines() == [
+        "CREATE TABLE",
+        "BEGIN",
+        "INSERT 0 1",
+        "ROLLBACK",
+        "0",
+    ]
+    assert "ERROR:  division by zero" in result.stderr
+    assert "ERROR:  current transaction is aborted" in result.stderr
+
+
+def test_copy_in_csv_and_text(pgha_server_module: PghaServer, psql, tmp_path: Path) -> None:
+    name = _table("psql_copyin")
+    (tmp_path / "in.csv").write_text('id,name\n1,"a,b"\n2,\n3,"say ""hi"""\n')
+    (tmp_path / "in.txt").write_text("4\tx\\ty\n5\t\\N\n6\t\n")
+    result = psql(
+        pgha_server_module,
+        "-At",
+        "-v",
+        "ON_ERROR_STOP=1",
+        "-c",
+        f"create table {name} (id int, name text)",
+        "-c",
+        f"\\copy {name} from in.csv csv header",
+        "-c",
+        f"\\copy {name} from in.txt",
+        "-c",
+        f"select id, coalesce(name, '<null>') from {name} order by id",
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "CREATE TABLE",
+        "COPY 3",
+        "COPY 3",
+        "1|a,b",
+        "2|<null>",  # an unquoted empty CSV field is NULL
+        '3|say "hi"',
+        "4|x\ty",
+        "5|<null>",
+        "6|",  # an empty text-format field is the empty string
+    ]
+
+
+def test_copy_out_text(pgha_server_module: PghaServer, psql, products: str) -> None:
+    result = psql(
+        pgha_server_module, "-c", f"\\copy (select * from {products} order by id) to stdout"
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "1\tapple\t1.50\tt\n2\tbanana split\t\\N\tf\n3\t\\N\t10.00\t\\N\n"
+
+
+def test_copy_out_csv(pgha_server_module: PghaServer, psql, products: str, tmp_path: Path) -> None:
+    out = tmp_path / "out.csv"
+    result = psql(
+        pgha_server_module,
+        "-c",
+        f"\\copy (select id, name, price, ok from {products} order by id) to '{out}' csv",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "COPY 3\n"
+    assert out.read_text() == "1,apple,1.50,t\n2,banana split,,f\n3,,10.00,\n"
+
+
+def test_copy_out_csv_header(pgha_server_module: PghaServer, psql, products: str) -> None:
+    result = psql(pgha_server_module, "-c", f"\\copy {products} to stdout csv header")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[0] == "id,name,price,ok"
+
+
+def test_copy_roundtrip_through_file(
+    pgha_server_module: PghaServer, psql, products: str, tmp_path: Path
+) -> None:
+    copy = _table("psql_copyback")
+    dump = tmp_path / "dump.txt"
+    result = psql(
+        pgha_server_module,
+        "-At",
+        "-v",
+        "ON_ERROR_STOP=1",
+        "-c",
+        f"\\copy {products} to '{dump}'",
+        "-c",
+        f"create table {copy} (id int, name text, price numeric(10,2), ok boolean)",
+        "-c",
+        f"\\copy {copy} from '{dump}'",
+        "-c",
+        f"select count(*) from ((table {products} except table {copy}) "
+        f"union all (table {copy} except table {products})) d",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == "0"
+
+
+def test_copy_in_bad_data_reports_error(
+    pgha_server_module: PghaServer, psql, tmp_path: Path
+) -> None:
+    name = _table("psql_copybad")
+    (tmp_path / "bad.txt").write_text("1\n2\nnot-a-number\n")
+    result = psql(
+        pgha_server_module,
+        "-v",
+        "ON_ERROR_STOP=1",
+        "-c",
+        f"create table {name} (id int)",
+        "-c",
+        f"\\copy {name} from bad.txt",
+        cwd=tmp_path,
+    )
+    assert result.returncode == 1
+    assert 'invalid input syntax for type integer: "not-a-number"' in result.stderr
+    # The failed COPY inserted nothing, and the server is still fine.
+    result = psql(pgha_server_module, "-At", "-c", f"select count(*) from {name}")
+    assert result.stdout == "0\n"

@@ -1,0 +1,693 @@
+"""psycopg 3 against a `pgha server`: parameters and types, prepared statements, binary results,
+transactions and savepoints, error fields, pipelines, COPY, settings and row counts.
+
+Each test works on its own uniquely named tables, so they share one server per module.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from decimal import Decimal
+from typing import Any
+
+import psycopg
+import pytest
+from psycopg import errors, sql
+from psycopg.types.json import Jsonb
+
+from fixtures.pgha_server import PghaServer
+
+Conn = psycopg.Connection[Any]
+
+
+def _name(prefix: str) -> str:
+    return f"{prefix}_{uuid.uuid4().hex[:8]}"
+
+
+@pytest.fixture
+def conn(pgha_server_module: PghaServer) -> Any:
+    with pgha_server_module.connect() as c:
+        yield c
+
+
+@pytest.fixture
+def tx_conn(pgha_server_module: PghaServer) -> Any:
+    """A connection with autocommit off (psycopg's default): statements open a transaction."""
+    with pgha_server_module.connect(autocommit=False) as c:
+        yield c
+
+
+@pytest.fixture
+def people(conn: Conn) -> str:
+    """A table with a primary key, a NOT NULL column and a named unique constraint."""
+    name = _name("pg3_people")
+    conn.execute(
+        f"create table {name} (id int primary key, name text not null, "
+        f"email text, constraint {name}_email_key unique (email))"
+    )
+    conn.execute(f"insert into {name} values (1, 'ann', 'ann@example.com')")
+    return name
+
+
+# -- parameters and types -------------------------------------------------------------------
+
+AWARE = dt.datetime(2024, 1, 2, 3, 4, 5, 250000, tzinfo=dt.timezone(dt.timedelta(hours=2)))
+
+TYPED_VALUES: list[tuple[str, str, Any]] = [
+    ("int_small", "int", 5),
+    ("int_big", "int", 70000),
+    ("int_negative", "int", -2147483648),
+    ("bigint", "bigint", 2**40),
+    ("bigint_max", "bigint", 2**63 - 1),
+    ("float", "float8", 1.5),
+    ("float_tiny", "float8", 1e-300),
+    pytest.param(
+        "numeric",
+        "numeric",
+        Decimal("12345678901234567890.123456789"),
+        marks=pytest.mark.xfail(
+            strict=True, reason="numeric column keeps only ~15 significant digits (REAL)"
+        ),
+    ),
+    ("numeric_scale", "numeric", Decimal("1234.5678")),
+    ("numeric_negative", "numeric", Decimal("-0.001")),
+    ("bool_true", "boolean", True),
+    ("bool_false", "boolean", False),
+    ("text", "text", "héllo wörld ☃"),
+    ("text_quotes", "text", 'it\'s a "test"\\n'),
+    ("text_empty", "text", ""),
+    ("bytes", "bytea", b"\x00\x01\xfe\xff'\\"),
+    ("bytes_empty", "bytea", b""),
+    ("date", "date", dt.date(2024, 2, 29)),
+    ("datetime_naive", "timestamp", dt.datetime(2024, 1, 2, 3, 4, 5, 123456)),
+    ("datetime_aware", "timestamptz", AWARE),
+    ("uuid", "uuid", uuid.UUID("12345678-1234-5678-1234-567812345678")),
+    ("jsonb", "jsonb", Jsonb({"a": [1, 2, {"b": None}], "c": "d"})),
+    ("null_int", "int", None),
+    ("null_text", "text", None),
+]
+
+
+@pytest.mark.parametrize(("label", "sqltype", "value"), TYPED_VALUES)
+def test_parameter_roundtrip_through_table(
+    conn: Conn, label: str, sqltype: str, value: Any
+) -> None:
+    name = _name("pg3_type")
+    conn.execute(f"create table {name} (id int, v {sqltype})")
+    conn.execute(f"insert into {name} values (%s, %s)", (1, value))
+    expected = value.obj if isinstance(value, Jsonb) else value
+    text_row = conn.execute(f"select v from {name} where id = %s", (1,)).fetchone()
+    assert text_row == (expected,)
+    binary_row = conn.cursor(binary=True).execute(f"select v from {name}").fetchone()
+    assert binary_row == (expected,)
+    # Filtering on the value finds the row (the stored value compares equal to the parameter).
+    if value is not None and sqltype not in ("jsonb", "float8"):
+        count = conn.execute(f"select count(*) from {name} where v = %s", (value,)).fetchone()
+        assert count == (1,)
+
+
+def test_all_types_in_one_row(conn: Conn) -> None:
+    name = _name("pg3_row")
+    conn.execute(
+        f"create table {name} (i int, b bigint, f float8, n numeric, bo bool, s text, "
+        "by bytea, d date, ts timestamp, tz timestamptz, u uuid, j jsonb, nu int)"
+    )
+    values = (
+        5,
+        2**40,
+        1.5,
+        Decimal("12.345"),
+        True,
+        "héllo",
+        b"\x00\x01\xff",
+        dt.date(2024, 1, 2),
+        dt.datetime(2024, 1, 2, 3, 4, 5, 123456),
+        AWARE,
+        uuid.UUID(int=12345),
+        Jsonb({"a": [1, 2], "b": None}),
+        None,
+    )
+    conn.execute(f"insert into {name} values ({', '.join(['%s'] * len(values))})", values)
+    row = conn.execute(f"select * from {name}").fetchone()
+    assert row == (*values[:11], {"a": [1, 2], "b": None}, None)
+    text = conn.execute(
+        f"select i::text, b::text, f::text, n::text, bo::text, by::text, d::text, ts::text, "
+        f"u::text, j::text from {name}"
+    ).fetchone()
+    assert text == (
+        "5",
+        "1099511627776",
+        "1.5",
+        "12.345",
+        "true",
+        "\\x0001ff",
+        "2024-01-02",
+        "2024-01-02 03:04:05.123456",
+        "00000000-0000-0000-0000-000000003039",
+        '{"a": [1, 2], "b": null}',
+    )
+
+
+def test_result_types_of_expressions(conn: Conn) -> None:
+    row = conn.execute(
+        "select 1, 2::bigint, 1.5::float8, 1.50::numeric(10,2), true, 'x'::text, "
+        "'2024-01-02'::date, null::int"
+    ).fetchone()
+    assert row == (1, 2, 1.5, Decimal("1.50"), True, "x", dt.date(2024, 1, 2), None)
+    assert [type(v) for v in row[:6]] == [int, int, float, Decimal, bool, str]
+
+
+def test_int_parameter_arithmetic(conn: Conn) -> None:
+    """psycopg sends 1 as int2 and 70000 as int4; the server must widen them."""
+    assert conn.execute("select %s::int + %s", (1, 70000)).fetchone() == (70001,)
+    assert conn.execute("select %s + %s", (2**40, 1)).fetchone() == (2**40 + 1,)
+
+
+def test_binary_cursor(conn: Conn) -> None:
+    cur = conn.cursor(binary=True)
+    cur.execute(
+        "select 42::int4, 'txt'::text, 2.5::float8, '2024-01-02 03:04:05+00'::timestamptz, "
+        "true, '\\x0102'::bytea, 7::bigint, 3::smallint"
+    )
+    row = cur.fetchone()
+    assert row == (
+        42,
+        "txt",
+        2.5,
+        dt.datetime(2024, 1, 2, 3, 4, 5, tzinfo=dt.UTC),
+        True,
+        b"\x01\x02",
+        7,
+        3,
+    )
+    assert cur.pgresult is not None
+    assert [cur.pgresult.fformat(i) for i in range(8)] == [1] * 8
+
+
+# -- prepared statements --------------------------------------------------------------------
+
+
+def test_explicit_prepare(conn: Conn, people: str) -> None:
+    for i in range(3):
+        row = conn.execute(
+            f"select name from {people} where id = %s", (1,), prepare=True
+        ).fetchone()
+        assert row == ("ann",), i
+    # Re-preparing under the same name would fail (42P05): psycopg reuses the statement.
+    assert conn.execute(f"select count(*) from {people}", prepare=True).fetchone() == (1,)
+    assert conn.execute(f"select count(*) from {people}", prepare=True).fetchone() == (1,)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="pg_prepared_statements omits protocol-level statements and from_sql/... columns",
+)
+def test_pg_prepared_statements_lists_protocol_statements(conn: Conn) -> None:
+    conn.execute("select 1 + %s", (1,), prepare=True)
+    names = conn.execute("select name from pg_prepared_statements").fetchall()
+    assert any(name.startswith("_pg3_") for (name,) in names), names
+    cur = conn.execute("select * from pg_prepared_statements")
+    assert cur.description is not None
+    assert [c.name for c in cur.description] == [
+        "name",
+        "statement",
+        "prepare_time",
+        "parameter_types",
+        "from_sql",
+        "generic_plans",
+        "custom_plans",
+    ]
+
+
+def test_automatic_prepare_threshold(conn: Conn) -> None:
+    name = _name("pg3_auto")
+    conn.execute(f"create table {name} (id int, v text)")
+    assert conn.prepare_threshold == 5
+    for i in range(12):
+        conn.execute(f"insert into {name} values (%s, %s)", (i, f"v{i}"))
+    results = [
+        conn.execute(f"select v from {name} where id = %s", (i,)).fetchone() for i in range(12)
+    ]
+    assert results == [(f"v{i}",) for i in range(12)]
+    assert conn.execute(f"select count(*), sum(id) from {name}").fetchone() == (12, 66)
+
+
+def test_prepared_statement_survives_rollback(tx_conn: Conn) -> None:
+    """psycopg sends DEALLOCATE ALL after a ROLLBACK tag when it has prepared statements."""
+    for _ in range(7):
+        assert tx_conn.execute("select %s::int * 2", (21,)).fetchone() == (42,)
+    tx_conn.rollback()
+    for _ in range(7):
+        assert tx_conn.execute("select %s::int * 3", (2,)).fetchone() == (6,)
+    tx_conn.rollback()
+
+
+@pytest.mark.xfail(strict=True, reason="SQL PREPARE/EXECUTE/DEALLOCATE name: 0A000 not supported")
+def test_sql_level_prepare_execute(conn: Conn) -> None:
+    conn.execute("prepare pg3_plus(int, int) as select $1 + $2")
+    assert conn.execute("execute pg3_plus(2, 3)").fetchone() == (5,)
+    conn.execute("deallocate pg3_plus")
+    with pytest.raises(errors.InvalidSqlStatementName):
+        conn.execute("execute pg3_plus(2, 3)")
+
+
+# -- transactions ---------------------------------------------------------------------------
+
+
+def test_commit_and_rollback(pgha_server_module: PghaServer, tx_conn: Conn) -> None:
+    name = _name("pg3_tx")
+    tx_conn.execute(f"create table {name} (id int)")
+    tx_conn.commit()
+    tx_conn.execute(f"insert into {name} values (1)")
+    assert tx_conn.info.transaction_status == psycopg.pq.TransactionStatus.INTRANS
+    tx_conn.commit()
+    tx_conn.execute(f"insert into {name} values (2)")
+    tx_conn.rollback()
+    with pgha_server_module.connect() as other:
+        assert other.execute(f"select id from {name}").fetchall() == [(1,)]
+
+
+def test_uncommitted_rows_invisible_to_other_connection(
+    pgha_server_module: PghaServer, tx_conn: Conn
+) -> None:
+    name = _name("pg3_iso")
+    tx_conn.execute(f"create table {name} (id int)")
+    tx_conn.commit()
+    tx_conn.execute(f"insert into {name} values (1)")
+    with pgha_server_module.connect() as other:
+        assert other.execute(f"select count(*) from {name}").fetchone() == (0,)
+    tx_conn.commit()
+    with pgha_server_module.connect() as other:
+        assert other.execute(f"select count(*) from {name}").fetchone() == (1,)
+
+
+def test_nested_transaction_blocks_use_savepoints(conn: Conn) -> None:
+    name = _name("pg3_sp")
+    conn.execute(f"create table {name} (id int)")
+    with conn.transaction():
+        conn.execute(f"insert into {name} values (1)")
+        with pytest.raises(errors.DivisionByZero), conn.transaction():
+            conn.execute(f"insert into {name} values (2)")
+            conn.execute("select 1/0")
+        with conn.transaction():
+            conn.execute(f"insert into {name} values (3)")
+            with conn.transaction():
+                conn.execute(f"insert into {name} values (4)")
+        try:
+            with conn.transaction():
+                conn.execute(f"insert into {name} values (5)")
+                raise psycopg.Rollback()
+        finally:
+            pass
+    assert conn.execute(f"select id from {name} order by id").fetchall() == [(1,), (3,), (4,)]
+
+
+def test_outer_transaction_rollback_discards_released_savepoints(conn: Conn) -> None:
+    name = _name("pg3_sp2")
+    conn.execute(f"create table {name} (id int)")
+    with conn.transaction():
+        conn.execute(f"insert into {name} values (1)")
+        with conn.transaction(force_rollback=True):
+            conn.execute(f"insert into {name} values (2)")
+            with conn.transaction():
+                conn.execute(f"insert into {name} values (3)")
+    assert conn.execute(f"select id from {name}").fetchall() == [(1,)]
+
+
+def test_sql_savepoints(tx_conn: Conn) -> None:
+    name = _name("pg3_sqlsp")
+    tx_conn.execute(f"create table {name} (id int)")
+    tx_conn.execute(f"insert into {name} values (1)")
+    tx_conn.execute("savepoint a")
+    tx_conn.execute(f"insert into {name} values (2)")
+    tx_conn.execute("savepoint b")
+    tx_conn.execute(f"insert into {name} values (3)")
+    tx_conn.execute("rollback to savepoint a")
+    tx_conn.execute(f"insert into {name} values (4)")
+    tx_conn.execute("release savepoint a")
+    tx_conn.commit()
+    assert tx_conn.execute(f"select id from {name} order by id").fetchall() == [(1,), (4,)]
+    tx_conn.commit()
+
+
+def test_failed_transaction_rejects_statements_until_rollback(tx_conn: Conn) -> None:
+    with pytest.raises(errors.DivisionByZero):
+        tx_conn.execute("select 1/0")
+    assert tx_conn.info.transaction_status == psycopg.pq.TransactionStatus.INERROR
+    with pytest.raises(errors.InFailedSqlTransaction):
+        tx_conn.execute("select 1")
+    tx_conn.rollback()
+    assert tx_conn.execute("select 1").fetchone() == (1,)
+    tx_conn.rollback()
+
+
+# -- errors ---------------------------------------------------------------------------------
+
+
+def test_unique_violation_names_the_constraint(conn: Conn, people: str) -> None:
+    with pytest.raises(errors.UniqueViolation) as exc_info:
+        conn.execute(f"insert into {people} values (1, 'bob', 'bob@example.com')")
+    diag = exc_info.value.diag
+    assert diag.sqlstate == "23505"
+    assert diag.constraint_name == f"{people}_pkey"
+    assert diag.table_name == people
+    assert diag.severity_nonlocalized == "ERROR"
+    with pytest.raises(errors.UniqueViolation) as exc_info:
+        conn.execute(f"insert into {people} values (2, 'bob', 'ann@example.com')")
+    assert exc_info.value.diag.constraint_name == f"{people}_email_key"
+    assert conn.execute(f"select count(*) from {people}").fetchone() == (1,)
+
+
+@pytest.mark.xfail(strict=True, reason="23505 ErrorResponse has no DETAIL 'Key (id)=(1) ...'")
+def test_unique_violation_detail(conn: Conn, people: str) -> None:
+    with pytest.raises(errors.UniqueViolation) as exc_info:
+        conn.execute(f"insert into {people} values (1, 'bob', 'bob@example.com')")
+    assert exc_info.value.diag.message_detail == "Key (id)=(1) already exists."
+
+
+def test_not_null_violation(conn: Conn, people: str) -> None:
+    with pytest.raises(errors.NotNullViolation) as exc_info:
+        conn.execute(f"insert into {people} (id, name) values (%s, %s)", (2, None))
+    diag = exc_info.value.diag
+    assert diag.sqlstate == "23502"
+    assert diag.column_name == "name"
+    assert diag.table_name == people
+    assert diag.message_primary == (
+        f'null value in column "name" of relation "{people}" violates not-null constraint'
+    )
+
+
+@pytest.mark.xfail(
+    strict=True, reason="23503 ErrorResponse has no table/constraint name (fields t, n)"
+)
+def test_foreign_key_violation_names_the_constraint(conn: Conn, people: str) -> None:
+    child = _name("pg3_child")
+    conn.execute(f"create table {child} (person int references {people}(id))")
+    with pytest.raises(errors.ForeignKeyViolation) as exc_info:
+        conn.execute(f"insert into {child} values (99)")
+    assert exc_info.value.diag.constraint_name == f"{child}_person_fkey"
+    assert exc_info.value.diag.table_name == child
+
+
+def test_foreign_key_violation_sqlstate(conn: Conn, people: str) -> None:
+    child = _name("pg3_child")
+    conn.execute(f"create table {child} (person int references {people}(id))")
+    conn.execute(f"insert into {child} values (1)")
+    with pytest.raises(errors.ForeignKeyViolation):
+        conn.execute(f"insert into {child} values (99)")
+    assert conn.execute(f"select person from {child}").fetchall() == [(1,)]
+
+
+def test_invalid_text_representation(conn: Conn, people: str) -> None:
+    with pytest.raises(errors.InvalidTextRepresentation) as exc_info:
+        conn.execute(f"select * from {people} where id = %s::int", ("abc",))
+    assert exc_info.value.diag.message_primary == 'invalid input syntax for type integer: "abc"'
+    with pytest.raises(errors.InvalidTextRepresentation):
+        conn.execute("select 'abc'::int")
+
+
+def test_undefined_table_with_position(conn: Conn) -> None:
+    with pytest.raises(errors.UndefinedTable) as exc_info:
+        conn.execute("select * from pg3_no_such_table")
+    diag = exc_info.value.diag
+    assert diag.sqlstate == "42P01"
+    assert diag.message_primary == 'relation "pg3_no_such_table" does not exist'
+    assert diag.statement_position == "15"
+
+
+def test_undefined_column(conn: Conn, people: str) -> None:
+    with pytest.raises(errors.UndefinedColumn) as exc_info:
+        conn.execute(f"select nocol from {people}")
+    assert exc_info.value.diag.sqlstate == "42703"
+    assert exc_info.value.diag.statement_position == "8"
+
+
+def test_undefined_column_message(conn: Conn, people: str) -> None:
+    with pytest.raises(errors.UndefinedColumn) as exc_info:
+        conn.execute(f"select nocol from {people}")
+    assert exc_info.value.diag.message_primary == 'column "nocol" does not exist'
+
+
+def test_syntax_error_sqlstate(conn: Conn) -> None:
+    with pytest.raises(errors.SyntaxError) as exc_info:
+        conn.execute("selec 1")
+    assert exc_info.value.diag.message_primary == 'syntax error at or near "selec"'
+    with pytest.raises(errors.SyntaxError) as exc_info:
+        conn.execute("select * from pg_class where")
+    assert exc_info.value.diag.message_primary == "syntax error at end of input"
+
+
+@pytest.mark.xfail(strict=True, reason="42601 syntax errors carry no statement position (P)")
+def test_syntax_error_position(conn: Conn) -> None:
+    with pytest.raises(errors.SyntaxError) as exc_info:
+        conn.execute("select * fromm pg_class")
+    assert exc_info.value.diag.statement_position == "10"
+    with pytest.raises(errors.SyntaxError) as exc_info:
+        conn.execute("select * from pg_class where")
+    assert exc_info.value.diag.statement_position == "29"
+
+
+def test_connection_usable_after_errors(conn: Conn, people: str) -> None:
+    failing = [
+        "selec 1",
+        "select 1/0",
+        f"insert into {people} values (1, 'x', null)",
+        "select * from pg3_nothing_here",
+    ]
+    for statement in failing:
+        with pytest.raises(psycopg.Error):
+            conn.execute(statement)
+        assert conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+        assert conn.execute("select %s::int", (7,)).fetchone() == (7,)
+    assert conn.execute(f"select count(*) from {people}").fetchone() == (1,)
+
+
+# -- executemany, pipelines, rowcount -------------------------------------------------------
+
+
+def test_executemany_and_rowcount(conn: Conn) -> None:
+    name = _name("pg3_many")
+    conn.execute(f"create table {name} (id int primary key, v text)")
+    cur = conn.cursor()
+    cur.executemany(f"insert into {name} values (%s, %s)", [(i, f"v{i}") for i in range(50)])
+    assert cur.rowcount == 50
+    assert conn.execute(f"select count(*), min(v), max(id) from {name}").fetchone() == (
+        50,
+        "v0",
+        49,
+    )
+    cur.execute(f"update {name} set v = 'even' where id % 2 = 0")
+    assert cur.rowcount == 25
+    cur.execute(f"update {name} set v = 'none' where id > 1000")
+    assert cur.rowcount == 0
+    cur.execute(f"delete from {name} where id < 10")
+    assert cur.rowcount == 10
+    cur.execute(f"select * from {name} where id >= 40")
+    assert cur.rowcount == 10
+
+
+def test_executemany_returning(conn: Conn) -> None:
+    name = _name("pg3_ret")
+    conn.execute(f"create table {name} (id serial primary key, v text)")
+    cur = conn.cursor()
+    cur.executemany(
+        f"insert into {name} (v) values (%s) returning id, v",
+        [("a",), ("b",), ("c",)],
+        returning=True,
+    )
+    rows = []
+    while True:
+        rows.extend(cur.fetchall())
+        if not cur.nextset():
+            break
+    assert rows == [(1, "a"), (2, "b"), (3, "c")]
+
+
+def test_executemany_error_rolls_back_batch(tx_conn: Conn) -> None:
+    name = _name("pg3_manyerr")
+    tx_conn.execute(f"create table {name} (id int primary key)")
+    tx_conn.commit()
+    with pytest.raises(errors.UniqueViolation):
+        tx_conn.cursor().executemany(f"insert into {name} values (%s)", [(1,), (2,), (1,)])
+    tx_conn.rollback()
+    assert tx_conn.execute(f"select count(*) from {name}").fetchone() == (0,)
+    tx_conn.rollback()
+
+
+def test_pipeline_results(conn: Conn) -> None:
+    name = _name("pg3_pipe")
+    conn.execute(f"create table {name} (id int, v text)")
+    with conn.pipeline():
+        cur1 = conn.execute(f"insert into {name} values (%s, %s)", (1, "a"))
+        cur2 = conn.execute(f"insert into {name} values (%s, %s) returning id", (2, "b"))
+        cur3 = conn.execute(f"select v from {name} order by id")
+    assert cur1.rowcount == 1
+    assert cur2.fetchone() == (2,)
+    assert cur3.fetchall() == [("a",), ("b",)]
+
+
+def test_pipeline_error_rolls_back_implicit_transaction(conn: Conn) -> None:
+    """Everything up to the Sync is one implicit transaction: the error undoes the first
+    insert and the statements after the error are skipped."""
+    name = _name("pg3_pipeerr")
+    conn.execute(f"create table {name} (id int primary key)")
+    with pytest.raises(errors.UniqueViolation), conn.pipeline():
+        conn.execute(f"insert into {name} values (%s)", (1,))
+        conn.execute(f"insert into {name} values (%s)", (1,))
+        conn.execute(f"insert into {name} values (%s)", (3,))
+    assert conn.execute(f"select count(*) from {name}").fetchone() == (0,)
+    # Separate syncs: the first insert survives.
+    with conn.pipeline() as pipeline:
+        conn.execute(f"insert into {name} values (%s)", (1,))
+        pipeline.sync()
+        with pytest.raises(errors.UniqueViolation):
+            conn.execute(f"insert into {name} values (%s)", (1,))
+            pipeline.sync()
+    assert conn.execute(f"select id from {name}").fetchall() == [(1,)]
+
+
+# -- COPY -----------------------------------------------------------------------------------
+
+
+def test_copy_from_stdin_write_row(conn: Conn) -> None:
+    name = _name("pg3_copyin")
+    conn.execute(f"create table {name} (id int, name text, amount numeric, at date)")
+    rows = [
+        (1, "plain", Decimal("1.5"), dt.date(2024, 1, 1)),
+        (2, "tab\there", None, dt.date(2024, 1, 2)),
+        (3, "new\nline \\ back", Decimal("-3"), None),
+        (4, None, Decimal("0"), dt.date(1999, 12, 31)),
+    ]
+    with conn.cursor() as cur:
+        with cur.copy(f"copy {name} (id, name, amount, at) from stdin") as copy:
+            for row in rows:
+                copy.write_row(row)
+        assert cur.rowcount == 4
+    assert conn.execute(f"select * from {name} order by id").fetchall() == rows
+
+
+def test_copy_from_stdin_large_and_split(conn: Conn) -> None:
+    name = _name("pg3_copybig")
+    conn.execute(f"create table {name} (id int, v text)")
+    data = "".join(f"{i}\tvalue {i}\n" for i in range(5000)).encode()
+    with conn.cursor().copy(f"copy {name} from stdin") as copy:
+        # Chunks not aligned with rows.
+        for start in range(0, len(data), 777):
+            copy.write(data[start : start + 777])
+    assert conn.execute(f"select count(*), sum(id), max(v) from {name}").fetchone() == (
+        5000,
+        sum(range(5000)),
+        "value 999",
+    )
+
+
+def test_copy_from_stdin_error(conn: Conn) -> None:
+    name = _name("pg3_copyerr")
+    conn.execute(f"create table {name} (id int)")
+    with (
+        pytest.raises(errors.InvalidTextRepresentation),
+        conn.cursor().copy(f"copy {name} from stdin") as copy,
+    ):
+        copy.write(b"1\n2\nx\n4\n")
+    assert conn.execute(f"select count(*) from {name}").fetchone() == (0,)
+
+
+def test_copy_to_stdout(conn: Conn) -> None:
+    name = _name("pg3_copyout")
+    conn.execute(f"create table {name} (id int, name text, at timestamptz)")
+    conn.execute(f"insert into {name} values (1, 'a', '2024-01-02 03:04:05+00'), (2, null, null)")
+    with conn.cursor().copy(f"copy (select * from {name} order by id) to stdout") as copy:
+        data = b"".join(bytes(chunk) for chunk in copy)
+    assert data == b"1\ta\t2024-01-02 03:04:05+00\n2\t\\N\t\\N\n"
+    with conn.cursor().copy(f"copy {name} (id, name) to stdout (format csv)") as copy:
+        data = b"".join(bytes(chunk) for chunk in copy)
+    assert sorted(data.splitlines()) == [b"1,a", b"2,"]
+    with conn.cursor().copy(f"copy {name} (id, name) to stdout") as copy:
+        rows = sorted(copy.rows())
+    assert rows == [("1", "a"), ("2", None)]
+
+
+def test_copy_to_stdout_typed_rows(conn: Conn) -> None:
+    name = _name("pg3_copytyped")
+    conn.execute(f"create table {name} (id int, v numeric)")
+    conn.execute(f"insert into {name} values (1, 2.50)")
+    with conn.cursor().copy(f"copy {name} to stdout") as copy:
+        copy.set_types(["int4", "numeric"])
+        assert list(copy.rows()) == [(1, Decimal("2.50"))]
+
+
+# -- settings and session -------------------------------------------------------------------
+
+
+def test_server_version_parameter_status(conn: Conn) -> None:
+    assert conn.info.parameter_status("server_version").startswith("15")
+    assert conn.info.server_version // 10000 == 15
+    assert conn.info.parameter_status("client_encoding") == "UTF8"
+    assert conn.info.parameter_status("integer_datetimes") == "on"
+    assert conn.info.parameter_status("standard_conforming_strings") == "on"
+    assert conn.info.parameter_status("DateStyle").startswith("ISO")
+
+
+def test_set_timezone_changes_output_and_reports_it(conn: Conn) -> None:
+    conn.execute("set timezone to 'America/New_York'")
+    assert conn.execute("show timezone").fetchone() == ("America/New_York",)
+    assert conn.info.parameter_status("TimeZone") == "America/New_York"
+    value = conn.execute("select '2024-07-01 12:00:00+00'::timestamptz").fetchone()[0]
+    assert value == dt.datetime(2024, 7, 1, 12, tzinfo=dt.UTC)
+    assert value.utcoffset() == dt.timedelta(hours=-4)
+    conn.execute("reset timezone")
+
+
+@pytest.mark.xfail(
+    strict=True, reason="timestamptz::text and to_char() ignore the session TimeZone (use UTC)"
+)
+def test_timestamptz_to_text_uses_session_timezone(conn: Conn) -> None:
+    conn.execute("set timezone to 'America/New_York'")
+    try:
+        text = conn.execute("select '2024-07-01 12:00:00+00'::timestamptz::text").fetchone()
+        assert text == ("2024-07-01 08:00:00-04",)
+        hour = conn.execute("select to_char('2024-07-01 12:00:00+00'::timestamptz, 'HH24')")
+        assert hour.fetchone() == ("08",)
+    finally:
+        conn.execute("reset timezone")
+
+
+def test_set_and_show_settings(conn: Conn) -> None:
+    conn.execute("set application_name = 'pg3-test'")
+    assert conn.execute("show application_name").fetchone() == ("pg3-test",)
+    assert conn.execute("select current_setting('application_name')").fetchone() == ("pg3-test",)
+    assert conn.execute("show standard_conforming_strings").fetchone() == ("on",)
+    assert conn.execute("show transaction isolation level").fetchone() == ("read committed",)
+    with pytest.raises(errors.UndefinedObject):
+        conn.execute("show pg3_no_such_setting")
+
+
+def test_set_local_is_undone_at_transaction_end(tx_conn: Conn) -> None:
+    tx_conn.execute("set local timezone = 'Asia/Tokyo'")
+    assert tx_conn.execute("show timezone").fetchone() == ("Asia/Tokyo",)
+    tx_conn.commit()
+    assert tx_conn.execute("show timezone").fetchone() != ("Asia/Tokyo",)
+    tx_conn.rollback()
+
+
+def test_sql_composition_identifiers(conn: Conn) -> None:
+    name = _name("Pg3 Mixed")
+    conn.execute(sql.SQL('create table {} ("Id" int)').format(sql.Identifier(name)))
+    conn.execute(sql.SQL("insert into {} values (%s)").format(sql.Identifier(name)), (3,))
+    cur = conn.execute(sql.SQL("select * from {}").format(sql.Identifier(name)))
+    assert cur.description is not None
+    assert cur.description[0].name == "Id"
+    assert cur.fetchall() == [(3,)]
+
+
+@pytest.mark.xfail(
+    strict=True, reason="DECLARE CURSOR: 0A000 not supported (psycopg named cursors)"
+)
+def test_server_side_cursor(tx_conn: Conn) -> None:
+    with tx_conn.cursor(name="pg3_srv") as cur:
+        cur.execute("select g from generate_series(1, 10) g")
+        assert cur.fetchmany(3) == [(1,), (2,), (3,)]
+        assert cur.fetchone() == (4,)
+        assert cur.fetchall() == [(i,) for i in range(5, 11)]
+    tx_conn.rollback()
