@@ -369,7 +369,11 @@ class StorageSession:
             elif kind in (T.INT4, T.INT8):
                 out.append(value)
             elif kind == T.NUMERIC:
-                out.append(int(value) if value == value.to_integral_value() else float(value))
+                # numeric is stored as SQLite INTEGER when it fits 64 bits, else as REAL.
+                integral = value == value.to_integral_value() and abs(value) < 2**63
+                out.append(int(value) if integral else float(value))
+            elif oid in (T.REGCLASS, T.REGTYPE):
+                out.append(value)  # a name: the functions that take regclass resolve it
             else:
                 pgtype = pgtypes.TYPES_BY_OID.get(oid) or pgtypes.TYPES_BY_OID[T.TEXT]
                 out.append(pgtypes.parse_text(pgtype, value, -1, tz))

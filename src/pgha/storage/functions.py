@@ -1441,12 +1441,14 @@ def _single_row() -> tuple[Any, Any, Any]:
 
     def step(_: Any, v: Any) -> None:
         state["n"] += 1
-        if state["n"] > 1:
-            raise PgError("21000", "more than one row returned by a subquery used as an "
-                          "expression")
         state["v"] = v
 
     def final(_: Any) -> Any:
+        # Raised here, after the scan: an exception in step() would surface inside whatever
+        # produces the rows (a virtual table) instead.
+        if state["n"] > 1:
+            raise PgError("21000", "more than one row returned by a subquery used as an "
+                          "expression")
         return state["v"]
 
     return None, step, final

@@ -51,8 +51,9 @@ def normalize(sql: str) -> Normalized | None:
         normalized = parser.scan(template)
     except parser.ParseError:
         return None
-    kinds: list[int] = []
-    values: list[Any] = []
+    count = template.count("$")
+    kinds: list[int | None] = [None] * count
+    values: list[Any] = [None] * count
     j = 0
     for tok in normalized:
         if j >= len(original):
@@ -71,14 +72,16 @@ def normalize(sql: str) -> Normalized | None:
         const = original[j]
         text = sql[const.start : const.end + 1]
         literal = _literal(const.name, text, negative)
-        if literal is None:
+        # normalize numbers the constants in parse-tree order, not text order ("LIMIT 3
+        # OFFSET 2" becomes "LIMIT $2 OFFSET $1"): place each value by its $n.
+        number = template[tok.start + 1 : tok.end + 1]
+        if literal is None or not number.isdigit() or not 1 <= int(number) <= count:
             return None
-        kinds.append(literal[0])
-        values.append(literal[1])
+        kinds[int(number) - 1], values[int(number) - 1] = literal
         j += 1
-    if j != len(original) or len(values) != template.count("$"):
+    if j != len(original) or any(k is None for k in kinds):
         return None
-    return Normalized(template, tuple(kinds), tuple(values))
+    return Normalized(template, tuple(k for k in kinds if k is not None), tuple(values))
 
 
 def _literal(name: str, text: str, negative: bool) -> tuple[int, Any] | None:

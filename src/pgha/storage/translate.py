@@ -1211,6 +1211,9 @@ class Analyzer:
             self.expr(a, scope, expected_args[i] if expected_args else None)
             for i, a in enumerate(args)
         ]
+        if name in ("sqrt", "power", "pow", "exp", "ln", "log", "log10") and any(
+                t[0] == T.NUMERIC for t in types):
+            return (T.NUMERIC, -1)
         if name in FIXED_RESULT:
             if name == "sign" and types and types[0][0] != T.NUMERIC:
                 return (T.FLOAT8, -1)
@@ -1596,8 +1599,11 @@ def _p_func(s: SqliteStream, node: ast.FuncCall) -> bool:
         s.call("pg_extract", *args)
         return True
     if name == "pg_typeof":
-        # The argument's type is known now; PostgreSQL evaluates it per call to the same.
-        s.write(str(s.type_of(args[0])[0] if args else T.UNKNOWN))
+        # The argument's type is known now. coalesce() keeps the argument in the SQL so its
+        # parameters stay bound, without evaluating it.
+        s.write(f"coalesce({s.type_of(args[0])[0] if args else T.UNKNOWN}, ")
+        s.print_node(args[0])
+        s.write(")")
         return True
     if name == "avg":
         return False if s.type_of(node)[0] == T.FLOAT8 else _agg(s, node, "avg")
