@@ -681,9 +681,6 @@ def test_sql_composition_identifiers(conn: Conn) -> None:
     assert cur.fetchall() == [(3,)]
 
 
-@pytest.mark.xfail(
-    strict=True, reason="DECLARE CURSOR: 0A000 not supported (psycopg named cursors)"
-)
 def test_server_side_cursor(tx_conn: Conn) -> None:
     with tx_conn.cursor(name="pg3_srv") as cur:
         cur.execute("select g from generate_series(1, 10) g")

@@ -30,6 +30,8 @@ if TYPE_CHECKING:
 log = logging.getLogger("pgha.session")
 R = TypeVar("R")
 FLUSH_THRESHOLD = 256 * 1024
+CURSOR_OPT_HOLD = 0x0020  # PostgreSQL's parsenodes.h: DECLARE ... WITH HOLD
+FETCH_ALL = 2**63 - 1  # FETCH ALL arrives as LONG_MAX
 COPY_CHUNK = 256 * 1024
 
 
@@ -40,6 +42,7 @@ class Portal:
     result_formats: tuple[int, ...]
     result: Result | None = None
     position: int = 0
+    hold: bool = False  # a cursor declared WITH HOLD outlives its transaction
 
 
 @dataclass(slots=True)
@@ -366,7 +369,7 @@ class ClientSession:
             if stmt.kind == "empty":
                 self.send_raw(codec.EMPTY_QUERY_RESPONSE)
                 continue
-            if stmt.kind == "utility" and self.portal_utility(stmt):
+            if stmt.kind == "utility" and await self.portal_utility(stmt, None, describe=True):
                 continue
             result = await self.execute_statement(stmt, None)
             if result.copy_in is not None:
@@ -381,11 +384,19 @@ class ClientSession:
         self.send(m.ReadyForQuery(storage.status))
         await self.flush()
 
-    def portal_utility(self, stmt: Statement) -> bool:
-        """DEALLOCATE / CLOSE ALL act on this session's protocol-level objects."""
+    async def portal_utility(self, stmt: Statement, params: list[Any] | None,
+                             describe: bool) -> bool:
+        """Statements that act on this session's protocol-level objects: DEALLOCATE, and the
+        SQL cursors DECLARE / FETCH / MOVE / CLOSE (a cursor is a named portal)."""
         from pglast import ast
 
         node = stmt.node
+        if isinstance(node, ast.DeclareCursorStmt):
+            await self.declare_cursor(stmt, params)
+            return True
+        if isinstance(node, ast.FetchStmt):
+            self.fetch_cursor(node, stmt, describe)
+            return True
         if isinstance(node, ast.DeallocateStmt):
             if node.name is None:
                 self.statements.clear()
@@ -404,6 +415,45 @@ class ClientSession:
             self.send_raw(codec.encode_command_complete("CLOSE CURSOR"))
             return True
         return False
+
+    async def declare_cursor(self, stmt: Statement, params: list[Any] | None) -> None:
+        from pglast import ast
+
+        node: ast.DeclareCursorStmt = stmt.node
+        storage = self.storage
+        assert storage is not None
+        name = node.portalname
+        if name in self.portals:
+            raise PgError("42P03", f'cursor "{name}" already exists')
+        with_hold = bool(node.options & CURSOR_OPT_HOLD)
+        if not storage.explicit and not with_hold:
+            raise PgError("25P01", "DECLARE CURSOR can only be used in transaction blocks")
+        if not isinstance(node.query, ast.SelectStmt):
+            raise PgError("0A000", "only SELECT cursors are supported")
+        query = storage.classify(stmt.text, node.query, list(stmt.param_oids))
+        result = await self.execute_statement(query, params)
+        # The rows are read now: a cursor is a materialised portal (WITH HOLD or not).
+        self.portals[name] = Portal(query, list(params or []), (), result=result, hold=with_hold)
+        self.send_raw(codec.encode_command_complete("DECLARE CURSOR"))
+
+    def fetch_cursor(self, node: Any, stmt: Statement, describe: bool) -> None:
+        from pglast import enums
+
+        portal = self.portals.get(node.portalname)
+        if portal is None or portal.result is None:
+            raise PgError("34000", f'cursor "{node.portalname}" does not exist')
+        if node.direction != enums.FetchDirection.FETCH_FORWARD or node.howMany < 0:
+            raise PgError("0A000", "only FETCH/MOVE FORWARD (NEXT, n, ALL) is supported")
+        rows = portal.result.rows
+        start = portal.position
+        end = len(rows) if node.howMany >= FETCH_ALL else min(len(rows), start + node.howMany)
+        portal.position = end
+        word = "MOVE" if node.ismove else "FETCH"
+        if node.ismove or portal.result.columns is None:
+            self.send_raw(codec.encode_command_complete(f"{word} {end - start}"))
+            return
+        result = Result(f"FETCH {end - start}", portal.result.columns, rows[start:end])
+        self.send_result(result, (), stmt, describe=describe)
 
     def send_result(self, result: Result, formats: tuple[int, ...], stmt: Statement,
                     max_rows: int = 0, portal: Portal | None = None,
@@ -508,7 +558,8 @@ class ClientSession:
         if stmt.kind == "empty":
             self.send_raw(codec.EMPTY_QUERY_RESPONSE)
             return
-        if stmt.kind == "utility" and self.portal_utility(stmt):
+        if stmt.kind == "utility" and await self.portal_utility(stmt, portal.params,
+                                                                 describe=False):
             return
         if portal.result is None:
             storage.begin_implicit()
@@ -544,8 +595,8 @@ class ClientSession:
             storage.implicit = False
         else:
             await self.call(storage.end_implicit)
-        if not storage.explicit:
-            self.portals = {k: v for k, v in self.portals.items() if False}
+        if not storage.explicit:  # the transaction ended: only WITH HOLD cursors remain
+            self.portals = {k: v for k, v in self.portals.items() if v.hold}
         else:
             self.portals.pop("", None)
         self.send(m.ReadyForQuery(storage.status))

@@ -1445,10 +1445,8 @@ class Analyzer:
         self.with_clause(node.withClause, scope)
         table = self.target_table(node.relation)
         local = Scope([self.table_entry(table, node.relation.alias)], scope)
-        if node.usingClause:
-            raise PgError(
-                "0A000", "DELETE ... USING is not supported; use WHERE ... IN (SELECT ...)"
-            )
+        for item in node.usingClause or ():
+            local.entries.extend(self.from_item(item, local))
         if node.whereClause is not None:
             self.expr(node.whereClause, local, (T.BOOL, -1))
         return self.returning(node.returningClause, local)
@@ -1517,6 +1515,7 @@ class SqliteStream(RawStream):
     def __init__(self, analyzer: Analyzer) -> None:
         super().__init__()
         self.an = analyzer
+        self.returning_target: set[str] = set()
 
     def print_node(self, node: Any, is_name: bool = False, is_symbol: bool = False) -> None:
         handler = OVERRIDES.get(type(node))
@@ -2120,7 +2119,7 @@ def _p_insert(s: SqliteStream, node: ast.InsertStmt) -> bool:
                 s.write(" WHERE true")
     if node.onConflictClause is not None:
         _print_on_conflict(s, node.onConflictClause, table)
-    _print_returning(s, node.returningClause)
+    _print_returning(s, node.returningClause, node.relation)
     return True
 
 
@@ -2155,18 +2154,37 @@ def _print_on_conflict(s: SqliteStream, occ: ast.OnConflictClause, table: Table)
         s.print_node(occ.whereClause)
 
 
-def _print_returning(s: SqliteStream, clause: Any) -> None:
+def _print_returning(s: SqliteStream, clause: Any, relation: ast.RangeVar) -> None:
     exprs = getattr(clause, "exprs", clause)
     if not exprs:
         return
-    s.write(" RETURNING ")
-    for i, rt in enumerate(exprs):
-        if i:
-            s.write(", ")
-        s.print_node(rt.val)
-        if rt.name:
-            s.write(" AS ")
-            s.print_name(rt.name)
+    # SQLite's RETURNING only knows the target's bare column names: print t.col as col.
+    s.returning_target = {relation.relname} | (
+        {relation.alias.aliasname} if relation.alias is not None else set())
+    try:
+        s.write(" RETURNING ")
+        for i, rt in enumerate(exprs):
+            if i:
+                s.write(", ")
+            s.print_node(rt.val)
+            if rt.name:
+                s.write(" AS ")
+                s.print_name(rt.name)
+    finally:
+        s.returning_target = set()
+
+
+def _p_column_ref(s: SqliteStream, node: ast.ColumnRef) -> bool:
+    fields = node.fields
+    if (s.returning_target and len(fields) == 2 and isinstance(fields[0], ast.String)
+            and fields[0].sval in s.returning_target):
+        last = fields[1]
+        if isinstance(last, ast.A_Star):
+            s.write("*")
+        else:
+            s.print_name(last.sval)
+        return True
+    return False
 
 
 def _p_update(s: SqliteStream, node: ast.UpdateStmt) -> bool:
@@ -2194,7 +2212,7 @@ def _p_update(s: SqliteStream, node: ast.UpdateStmt) -> bool:
     if node.whereClause is not None:
         s.write(" WHERE ")
         s.print_node(node.whereClause)
-    _print_returning(s, node.returningClause)
+    _print_returning(s, node.returningClause, node.relation)
     return True
 
 
@@ -2207,14 +2225,28 @@ def _p_delete(s: SqliteStream, node: ast.DeleteStmt) -> bool:
     if node.relation.alias is not None:
         s.write(" AS ")
         s.print_name(node.relation.alias.aliasname)
-    if node.whereClause is not None:
+    if node.usingClause:
+        # SQLite has no DELETE ... USING: delete the target rows the join selects, by rowid.
+        target = node.relation.alias.aliasname if node.relation.alias else node.relation.relname
+        s.write(f" WHERE rowid IN (SELECT {_q(target)}.rowid FROM ")
+        s.print_name(node.relation.relname)
+        s.write(" AS " + _q(target))
+        for item in node.usingClause:
+            s.write(", ")
+            s.print_node(item)
+        if node.whereClause is not None:
+            s.write(" WHERE ")
+            s.print_node(node.whereClause)
+        s.write(")")
+    elif node.whereClause is not None:
         s.write(" WHERE ")
         s.print_node(node.whereClause)
-    _print_returning(s, node.returningClause)
+    _print_returning(s, node.returningClause, node.relation)
     return True
 
 
 OVERRIDES[ast.InsertStmt] = _p_insert
+OVERRIDES[ast.ColumnRef] = _p_column_ref
 OVERRIDES[ast.UpdateStmt] = _p_update
 OVERRIDES[ast.DeleteStmt] = _p_delete
 
