@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -626,6 +625,3 @@ class ClientSession:
         if pending is not None:
             await self.run_statements(pending)
 
-
-def new_backend_key() -> int:
-    return secrets.randbits(31)

@@ -809,10 +809,7 @@ class StorageSession:
         if self.settings.get("transaction_read_only") == "on":
             raise PgError("25006", "cannot execute DDL in a read-only transaction")
         autocommit = not (self.explicit or self.implicit)
-        if autocommit:
-            self._sqlite_begin(True)
-        else:
-            self._sqlite_begin(True)
+        self._sqlite_begin(True)
         notices: list[Notice] = []
         catalog = Catalog.load(self.conn, self.catalog.generation)
         self.ctx.catalog = catalog

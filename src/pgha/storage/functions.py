@@ -14,7 +14,6 @@ import datetime as dt
 import hashlib
 import json
 import math
-import os
 import random
 import re
 import threading
@@ -1379,7 +1378,6 @@ def table_size(catalog: Catalog, conn: apsw.Connection, oid: int) -> int:
     return int(row[0] or 0) if row else 0
 
 
-_ = os  # kept for future per-process settings
 
 
 def _bytes(v: Any) -> bytes:

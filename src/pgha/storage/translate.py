@@ -549,9 +549,7 @@ class Analyzer:
         self.default_exprs: dict[int, str] = {}  # id(SetToDefault) -> SQLite SQL
         self.insert_extra: dict[int, tuple[list[str], list[str]]] = {}  # id(InsertStmt)
         self.assign_wrap: dict[int, TypeRef] = {}  # id(expr) -> target type (assignment cast)
-        self.sort_positions: dict[int, int] = {}  # id(SortBy) -> implicit nulls handling
         self.range_columns: dict[int, list[str]] = {}  # id(RangeSubselect/RangeFunction)
-        self.star_expansions: dict[int, list[str]] = {}
         self.is_write = False
         self.blocking = False  # calls something that may wait (pg_sleep, advisory locks)
         self.sequence_refs: dict[int, SequenceRel] = {}  # id(RangeVar) -> sequence read as a table
@@ -2047,11 +2045,6 @@ OVERRIDES: dict[type, Callable[[SqliteStream, Any], bool]] = {
 }
 
 
-def _wrap_assignments(an: Analyzer, node: Any) -> None:
-    """Replace expressions assigned to columns of another type by assignment casts."""
-    for target_id, target in list(an.assign_wrap.items()):
-        del target_id, target
-    # Assignment casts are printed by the InsertStmt/UpdateStmt printers below.
 
 
 def _print_value(s: SqliteStream, value: Any) -> None:
@@ -2063,16 +2056,21 @@ def _print_value(s: SqliteStream, value: Any) -> None:
     s.call("pg_cast", value, str(src[0]), str(target[0]), str(target[1]))
 
 
-def _p_insert(s: SqliteStream, node: ast.InsertStmt) -> bool:
-    extra_cols, extra_vals = s.an.insert_extra.get(id(node), ([], []))
+def _print_target(s: SqliteStream, node: Any, verb: str) -> None:
+    """``[WITH ...] INSERT INTO|UPDATE|DELETE FROM table [AS alias]``."""
     if node.withClause is not None:
         s.print_node(node.withClause)
         s.write(" ")
-    s.write("INSERT INTO ")
+    s.write(verb + " ")
     s.print_name(node.relation.relname)
     if node.relation.alias is not None:
         s.write(" AS ")
         s.print_name(node.relation.alias.aliasname)
+
+
+def _p_insert(s: SqliteStream, node: ast.InsertStmt) -> bool:
+    extra_cols, extra_vals = s.an.insert_extra.get(id(node), ([], []))
+    _print_target(s, node, "INSERT INTO")
     table = s.an.catalog.table(node.relation.relname)
     assert table is not None
     given = [rt.name for rt in node.cols or ()] or [c.name for c in table.columns]
@@ -2188,14 +2186,7 @@ def _p_column_ref(s: SqliteStream, node: ast.ColumnRef) -> bool:
 
 
 def _p_update(s: SqliteStream, node: ast.UpdateStmt) -> bool:
-    if node.withClause is not None:
-        s.print_node(node.withClause)
-        s.write(" ")
-    s.write("UPDATE ")
-    s.print_name(node.relation.relname)
-    if node.relation.alias is not None:
-        s.write(" AS ")
-        s.print_name(node.relation.alias.aliasname)
+    _print_target(s, node, "UPDATE")
     s.write(" SET ")
     for i, rt in enumerate(node.targetList):
         if i:
@@ -2217,14 +2208,7 @@ def _p_update(s: SqliteStream, node: ast.UpdateStmt) -> bool:
 
 
 def _p_delete(s: SqliteStream, node: ast.DeleteStmt) -> bool:
-    if node.withClause is not None:
-        s.print_node(node.withClause)
-        s.write(" ")
-    s.write("DELETE FROM ")
-    s.print_name(node.relation.relname)
-    if node.relation.alias is not None:
-        s.write(" AS ")
-        s.print_name(node.relation.alias.aliasname)
+    _print_target(s, node, "DELETE FROM")
     if node.usingClause:
         # SQLite has no DELETE ... USING: delete the target rows the join selects, by rowid.
         target = node.relation.alias.aliasname if node.relation.alias else node.relation.relname
