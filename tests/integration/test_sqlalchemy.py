@@ -266,7 +266,6 @@ def test_reflection_columns(
 UNNEST_IN_SELECT = "unnest()/generate_subscripts() in a select list: 0A000 (get_pk_constraint)"
 
 
-@pytest.mark.xfail(strict=True, reason=UNNEST_IN_SELECT)
 def test_reflection_primary_key(
     engine: sa.Engine, models: tuple[type[Any], type[Any], type[Any]]
 ) -> None:
@@ -275,7 +274,6 @@ def test_reflection_primary_key(
     assert pk["constrained_columns"] == ["id"]
 
 
-@pytest.mark.xfail(strict=True, reason=UNNEST_IN_SELECT)
 def test_set_returning_function_in_select_list(engine: sa.Engine) -> None:
     """The shape get_pk_constraint needs, on a plain array."""
     with engine.connect() as conn:
@@ -294,7 +292,6 @@ def test_reflection_foreign_keys(
     ] == [(["customer_id"], customer.__tablename__, ["id"])]
 
 
-@pytest.mark.xfail(strict=True, reason=UNNEST_IN_SELECT)
 def test_reflect_whole_table(
     engine: sa.Engine, models: tuple[type[Any], type[Any], type[Any]]
 ) -> None:

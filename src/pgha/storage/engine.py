@@ -89,6 +89,9 @@ DEFAULT_SETTINGS: dict[str, str] = {
     "xmloption": "content",
     "check_function_bodies": "on",
     "geqo": "on",
+    "default_table_access_method": "heap",
+    "default_tablespace": "",
+    "temp_tablespaces": "",
 }
 # Settings that take an integer, with PostgreSQL's bounds (validated on SET).
 INTEGER_SETTINGS: dict[str, tuple[int, int]] = {

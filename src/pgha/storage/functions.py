@@ -1329,6 +1329,8 @@ def regclass_lookup(catalog: Catalog | None, value: Any) -> int:
 def regclass_name(catalog: Catalog | None, oid: Any) -> Any:
     if oid is None:
         return None
+    if isinstance(oid, str) and not oid.isdigit():
+        oid = regclass_lookup(catalog, oid)  # a name bound as a regclass parameter
     rel = catalog.by_oid.get(int(oid)) if catalog is not None else None
     if rel is not None:
         return rel.name
@@ -1348,6 +1350,8 @@ def regclass_name(catalog: Catalog | None, oid: Any) -> Any:
 def regtype_name(oid: Any) -> Any:
     if oid is None:
         return None
+    if isinstance(oid, str) and not oid.isdigit():
+        oid = _cast(oid, T.TEXT, T.REGTYPE, -1)
     return pgtypes.format_type(int(oid), -1) if int(oid) in pgtypes.TYPES_BY_OID else str(oid)
 
 
@@ -1479,3 +1483,52 @@ def register_more(conn: apsw.Connection, ctx: FunctionContext) -> None:
                        ("var_samp", "var_samp"), ("var_pop", "var_pop")):
         conn.create_aggregate_function(name, _stat(kind))
     conn.create_aggregate_function("pg_single_row", _single_row)
+    conn.create_module("pg_srf_elements", ArrayElements(), eponymous=True,
+                       use_bestindex_object=True)
+
+
+class ArrayElements(GenerateSeries):
+    """``pg_srf_elements(array)``: one row per element (value, 1-based ord). Accepts pgha's
+    array storage (a JSON array) and int2vector/oidvector text ("1 2 3")."""
+
+    schema = "CREATE TABLE x(value, ord, arr HIDDEN)"
+
+    def Create(self, db: Any, modulename: str, dbname: str, tablename: str,
+               *args: Any) -> tuple[str, Any]:
+        return self.schema, ArrayElementsTable()
+
+    Connect = Create
+
+
+class ArrayElementsTable(GenerateSeriesTable):
+    def BestIndexObject(self, o: Any) -> bool:
+        has_array = False
+        for i in range(o.nConstraint):
+            if (o.get_aConstraint_iColumn(i) == 2 and o.get_aConstraint_usable(i)
+                    and o.get_aConstraint_op(i) == apsw.SQLITE_INDEX_CONSTRAINT_EQ):
+                o.set_aConstraintUsage_argvIndex(i, 1)
+                o.set_aConstraintUsage_omit(i, True)
+                has_array = True
+        # Without its argument the function cannot run: make that plan the last resort, so
+        # SQLite scans what provides the argument first (the lateral order).
+        o.estimatedCost = 10.0 if has_array else 1e30
+        return True
+
+    def Open(self) -> ArrayElementsCursor:
+        return ArrayElementsCursor()
+
+
+class ArrayElementsCursor(GenerateSeriesCursor):
+    def Filter(self, indexnum: int, indexname: Any, constraintargs: tuple[Any, ...]) -> None:
+        self.pos = 0
+        arr = constraintargs[0] if constraintargs else None
+        if arr is None:
+            self.values = []
+            return
+        text = str(arr).strip()
+        items = json.loads(text) if text.startswith("[") else [int(v) for v in text.split()]
+        self.values = [(item, i + 1) for i, item in enumerate(items)]
+
+    def Column(self, col: int) -> Any:
+        value, ordinal = self.values[self.pos]
+        return value if col == 0 else ordinal if col == 1 else None

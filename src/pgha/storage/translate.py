@@ -508,6 +508,9 @@ def _figure(node: Any) -> tuple[str | None, int]:
     return None, 0
 
 
+SRF_IN_SELECT = frozenset({"unnest", "generate_subscripts"})
+SRF_ALIAS = "_pgha_srf"
+
 SVF = enums.SQLValueFunctionOp
 # SQLValueFunction op -> (column name, SQLite expression, type)
 SQL_VALUE_FUNCTIONS: dict[Any, tuple[str, str, TypeRef]] = {
@@ -664,6 +667,10 @@ class Analyzer:
                     else (T.JSONB if name.startswith("jsonb") else T.JSON)
                 )
                 cols = [ColInfo("value", (out, -1))]
+        elif name == "pg_srf_elements":
+            elem = T.ELEMENT_OF.get(arg_types[0][0], T.INT2 if arg_types[0][0] == T.INT2VECTOR
+                                    else T.TEXT)
+            cols = [ColInfo("value", (elem, -1)), ColInfo("ord", (T.INT4, -1))]
         elif name in ("json_each", "jsonb_each", "json_each_text", "jsonb_each_text"):
             out = (
                 T.TEXT
@@ -743,6 +750,9 @@ class Analyzer:
         local = Scope(parent=scope)
         for item in node.fromClause or ():
             local.entries.extend(self.from_item(item, local))
+        added = self._lift_set_returning_functions(node)
+        for item in node.fromClause[len(node.fromClause) - added:] if added else ():
+            local.entries.extend(self.from_item(item, local))
         if node.whereClause is not None:
             self.expr(node.whereClause, local, (T.BOOL, -1))
         outputs = self.target_list(node.targetList or (), local)
@@ -756,6 +766,50 @@ class Analyzer:
         self.sort_clause(node, local)
         self.limit(node, local)
         return outputs
+
+    def _lift_set_returning_functions(self, node: ast.SelectStmt) -> int:
+        """``SELECT unnest(a), unnest(b), generate_subscripts(a, 1) FROM ...`` (the shape of
+        SQLAlchemy's reflection queries) -> one table-valued ``pg_srf_elements`` per distinct
+        array, joined after the FROM items on the element position (PostgreSQL zips the
+        results of set-returning functions in a select list); their value and position
+        replace the calls. SQLite's table-valued functions are lateral, so the arrays may name
+        columns of the FROM items. Returns how many sources were added to the FROM clause.
+        Arrays of different lengths are cut to the shortest (PostgreSQL pads with NULLs)."""
+        calls = [rt for rt in node.targetList or ()
+                 if isinstance(rt.val, ast.FuncCall) and _func_name(rt.val) in SRF_IN_SELECT]
+        if not calls:
+            return 0
+        sources: dict[str, str] = {}  # deparsed array -> alias
+        added = []
+        for rt in calls:
+            func = rt.val
+            name = _func_name(func)
+            if not func.args or (name == "generate_subscripts" and len(func.args) != 2) or (
+                    name == "unnest" and len(func.args) != 1):
+                raise PgError("0A000", "set-returning functions in the select list are "
+                              "supported as unnest(a) and generate_subscripts(a, 1)")
+            key = RawStream()(func.args[0])
+            if key not in sources:
+                alias = f"{SRF_ALIAS}{len(sources)}"
+                sources[key] = alias
+                source = ast.FuncCall(funcname=(ast.String(sval="pg_srf_elements"),),
+                                      args=(func.args[0],))
+                added.append(ast.RangeFunction(
+                    lateral=True, ordinality=False, is_rowsfrom=False,
+                    functions=((source, None),), alias=ast.Alias(aliasname=alias)))
+            rt.name = rt.name or name
+            rt.val = ast.ColumnRef(fields=(ast.String(sval=sources[key]), ast.String(
+                sval="value" if name == "unnest" else "ord")))
+        node.fromClause = (*(node.fromClause or ()), *added)
+        first = f"{SRF_ALIAS}0"
+        for alias in list(sources.values())[1:]:
+            same_position = ast.A_Expr(
+                kind=enums.A_Expr_Kind.AEXPR_OP, name=(ast.String(sval="="),),
+                lexpr=ast.ColumnRef(fields=(ast.String(sval=alias), ast.String(sval="ord"))),
+                rexpr=ast.ColumnRef(fields=(ast.String(sval=first), ast.String(sval="ord"))))
+            node.whereClause = same_position if node.whereClause is None else ast.BoolExpr(
+                boolop=enums.BoolExprType.AND_EXPR, args=(node.whereClause, same_position))
+        return len(added)
 
     def group_item(self, node: Any, scope: Scope) -> None:
         if isinstance(node, ast.A_Const) and isinstance(node.val, ast.Integer):
@@ -1906,6 +1960,13 @@ def _q(name: str) -> str:
 def _p_range_function(s: SqliteStream, node: ast.RangeFunction) -> bool:
     func = node.functions[0][0]
     name = _func_name(func)
+    if name == "pg_srf_elements":
+        # Printed bare (not as a sub-select) so that it stays lateral in SQLite.
+        s.write("pg_srf_elements(")
+        s.print_node(func.args[0])
+        s.write(") AS ")
+        s.print_name(node.alias.aliasname)
+        return True
     cols = s.an.range_columns[id(node)]
     args = list(func.args or ())
     s.write("(SELECT ")
