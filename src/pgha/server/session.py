@@ -31,6 +31,7 @@ R = TypeVar("R")
 FLUSH_THRESHOLD = 256 * 1024
 CURSOR_OPT_HOLD = 0x0020  # PostgreSQL's parsenodes.h: DECLARE ... WITH HOLD
 FETCH_ALL = 2**63 - 1  # FETCH ALL arrives as LONG_MAX
+EXTENDED_MESSAGES = (m.Parse, m.Bind, m.Describe, m.Execute, m.Close)
 COPY_CHUNK = 256 * 1024
 
 
@@ -311,23 +312,20 @@ class ClientSession:
 
     async def handle(self, event: Any) -> None:
         kind = type(event)
+        if kind in EXTENDED_MESSAGES:
+            self.in_extended_batch = True  # errors now skip to Sync; Sync ends the batch
         if kind is m.Query:
             self.in_extended_batch = False  # a Query is answered on its own, Sync or not
             await self.simple_query(event.query)
         elif kind is m.Parse:
-            self.in_extended_batch = True
             await self.parse(event)
         elif kind is m.Bind:
-            self.in_extended_batch = True
             await self.bind(event)
         elif kind is m.Describe:
-            self.in_extended_batch = True
             self.describe(event)
         elif kind is m.Execute:
-            self.in_extended_batch = True
             await self.execute(event)
         elif kind is m.Close:
-            self.in_extended_batch = True
             self.close_object(event)
         elif kind is m.Sync:
             await self.sync()

@@ -624,14 +624,9 @@ class StorageSession:
             self.ctx.transaction_start = self.ctx.statement_start
         cursor = self.conn.cursor()
         rows = list(cursor.execute(tr.sql, params)) if params else list(cursor.execute(tr.sql))
-        count = len(rows) if tr.command == "SELECT" or tr.columns is not None else (
-            self.conn.changes())
-        if tr.command == "SELECT":
-            tag = f"SELECT {count}"
-        elif tr.command == "INSERT":
-            tag = f"INSERT 0 {self.conn.changes() if tr.columns is None else len(rows)}"
-        else:
-            tag = f"{tr.command} {self.conn.changes() if tr.columns is None else len(rows)}"
+        # With RETURNING (or for SELECT) the rows are the count; otherwise SQLite's changes().
+        count = len(rows) if tr.columns is not None else self.conn.changes()
+        tag = f"INSERT 0 {count}" if tr.command == "INSERT" else f"{tr.command} {count}"
         return Result(tag, tr.columns, rows)
 
     def _transaction(self, node: ast.TransactionStmt) -> Result:

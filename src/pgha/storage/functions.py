@@ -1173,7 +1173,6 @@ def register(conn: apsw.Connection, ctx: FunctionContext) -> None:
         0,
     )
     f("pg_backend_pid", lambda: ctx.backend_pid, 0)
-    f("inet_server_port", lambda: None, 0)
     f("nextval", seq.nextval, 1)
     f("currval", seq.currval, 1)
     f("lastval", seq.lastval, 0)
@@ -1252,8 +1251,7 @@ def register(conn: apsw.Connection, ctx: FunctionContext) -> None:
         0,
     )
     f("pg_is_in_recovery", lambda: 0, 0)
-    f("pg_promote", lambda *a: 1 if ctx.on_promote and ctx.on_promote() else 0, -1)
-    f("txid_current", lambda: 1, 0)
+    f("pg_promote", lambda *a: _promote(ctx), -1)
     register_more(conn, ctx)
     conn.create_aggregate_function(
         "pg_bool_and", lambda: (_BoolAgg(True), _BoolAgg.step, _BoolAgg.final)
@@ -1382,6 +1380,14 @@ def table_size(catalog: Catalog, conn: apsw.Connection, oid: int) -> int:
     return int(row[0] or 0) if row else 0
 
 
+
+
+def _promote(ctx: FunctionContext) -> int:
+    """pg_promote(): only a standby can be promoted (replication supplies ``on_promote``)."""
+    if ctx.on_promote is None:
+        raise PgError("55000", "recovery is not in progress",
+                      hint="Recovery control functions can only be executed during recovery.")
+    return 1 if ctx.on_promote() else 0
 
 
 def _bytes(v: Any) -> bytes:

@@ -180,7 +180,6 @@ FIXED_RESULT: dict[str, TypeRef] = {
     "set_config": (T.TEXT, -1),
     "pg_backend_pid": (T.INT4, -1),
     "pg_postmaster_start_time": (T.TIMESTAMPTZ, -1),
-    "inet_server_port": (T.INT4, -1),
     "bool_and": (T.BOOL, -1),
     "bool_or": (T.BOOL, -1),
     "every": (T.BOOL, -1),
@@ -244,7 +243,6 @@ FIXED_RESULT: dict[str, TypeRef] = {
     "sign": (T.NUMERIC, -1),
     "pg_current_wal_lsn": (T.TEXT, -1),
     "pg_last_wal_replay_lsn": (T.TEXT, -1),
-    "txid_current": (T.INT8, -1),
     "pg_typeof": (T.REGTYPE, -1),
     "degrees": (T.FLOAT8, -1),
     "radians": (T.FLOAT8, -1),
@@ -1658,23 +1656,8 @@ def _p_func(s: SqliteStream, node: ast.FuncCall) -> bool:
         return True
     if name == "avg":
         return False if s.type_of(node)[0] == T.FLOAT8 else _agg(s, node, "avg")
-    if name in (
-        "count",
-        "sum",
-        "min",
-        "max",
-        "string_agg",
-        "array_agg",
-        "json_agg",
-        "jsonb_agg",
-        "bool_and",
-        "bool_or",
-        "every",
-        "json_object_agg",
-        "jsonb_object_agg",
-        "any_value",
-    ):
-        return _agg(s, node, SQLITE_SAME[name])
+    if name in AGGREGATES:
+        return _agg(s, node, SQLITE_SAME.get(name, name))
     if name in ("greatest", "least"):
         s.call("pg_" + name, *args)
         return True
