@@ -62,14 +62,9 @@ TYPED_VALUES: list[tuple[str, str, Any]] = [
     ("bigint_max", "bigint", 2**63 - 1),
     ("float", "float8", 1.5),
     ("float_tiny", "float8", 1e-300),
-    pytest.param(
-        "numeric",
-        "numeric",
-        Decimal("12345678901234567890.123456789"),
-        marks=pytest.mark.xfail(
-            strict=True, reason="numeric column keeps only ~15 significant digits (REAL)"
-        ),
-    ),
+    ("numeric", "numeric", Decimal("12345678901234567890.123456789")),
+    ("numeric_trailing_zeros", "numeric", Decimal("1.500")),
+    ("numeric_huge", "numeric", Decimal("-98765432109876543210987654321098765432.1")),
     ("numeric_scale", "numeric", Decimal("1234.5678")),
     ("numeric_negative", "numeric", Decimal("-0.001")),
     ("bool_true", "boolean", True),

@@ -36,6 +36,15 @@ def deparse(node: Any) -> str:
     return str(RawStream()(node))
 
 
+def column_decl(type_oid: int) -> str:
+    """The SQLite column type of a PostgreSQL type: chosen for its affinity (and collation)."""
+    t = pgtypes.TYPES_BY_OID.get(type_oid)
+    decl = t.sqlite_decl if t else "TEXT"
+    if type_oid in T.INTEGER_TYPES or type_oid == T.BOOL or decl == "INTEGER":
+        return "INT"  # never INTEGER, a rowid alias: PostgreSQL rejects NULL keys
+    return decl
+
+
 class DDL:
     """Runs one DDL statement on ``conn`` inside the caller's transaction."""
 
@@ -63,12 +72,7 @@ class DDL:
     def sqlite_table_ddl(self, table: Table, name: str | None = None) -> str:
         parts = []
         for col in table.columns:
-            t = pgtypes.TYPES_BY_OID.get(col.type_oid)
-            decl = "INT" if col.type_oid in T.INTEGER_TYPES or col.type_oid == T.BOOL else (
-                t.sqlite_decl if t else "TEXT")
-            if decl.upper() == "INTEGER":
-                decl = "INT"  # never a rowid alias: PostgreSQL rejects NULL keys
-            text = f"{q(col.name)} {decl}"
+            text = f"{q(col.name)} {column_decl(col.type_oid)}"
             if col.not_null:
                 text += " NOT NULL"
             parts.append(text)
@@ -368,10 +372,8 @@ class DDL:
                 if pending or col.not_null or col.default is not None:
                     rebuild = True  # the rebuild fills the new column with its default
                 else:
-                    t = pgtypes.TYPES_BY_OID.get(col.type_oid)
-                    decl = "INT" if col.type_oid in T.INTEGER_TYPES or col.type_oid == T.BOOL \
-                        else (t.sqlite_decl if t else "TEXT")
-                    self.conn.execute(f"ALTER TABLE {q(name)} ADD COLUMN {q(col.name)} {decl}")
+                    self.conn.execute(f"ALTER TABLE {q(name)} ADD COLUMN {q(col.name)} "
+                                      f"{column_decl(col.type_oid)}")
             elif sub == A.AT_DropColumn:
                 col = table.column(cmd.name)
                 if col is None:

@@ -32,13 +32,14 @@ from pglast.parser import ParseError
 
 from pgha import PG_VERSION
 from pgha.storage import catalog as cat
-from pgha.storage import functions, literals, pgcatalog
+from pgha.storage import functions, literals, numeric, pgcatalog
 from pgha.storage import oids as T
 from pgha.storage import types as pgtypes
 from pgha.storage.catalog import Catalog, Table
 from pgha.storage.copy import CopyIn, CopyOptions, copy_options, format_copy_rows
 from pgha.storage.ddl import DDL, q
 from pgha.storage.translate import ResultColumn, Translation, translate
+from pgha.storage.types_number import numeric_text
 from pgha.wire.errors import Notice, PgError
 
 # Settings every session starts with (names as PostgreSQL reports them, lower-cased keys).
@@ -247,6 +248,7 @@ class Engine:
 
     def connect(self) -> apsw.Connection:
         conn = apsw.Connection(str(self.path))
+        numeric.register(conn)  # the schema names its collation: before any statement
         conn.set_busy_timeout(self.busy_timeout_ms)
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute(f"PRAGMA synchronous={'FULL' if self.durable else 'NORMAL'}")
@@ -372,9 +374,7 @@ class StorageSession:
             elif kind in (T.INT4, T.INT8):
                 out.append(value)
             elif kind == T.NUMERIC:
-                # numeric is stored as SQLite INTEGER when it fits 64 bits, else as REAL.
-                integral = value == value.to_integral_value() and abs(value) < 2**63
-                out.append(int(value) if integral else float(value))
+                out.append(numeric_text(value))
             elif oid in (T.REGCLASS, T.REGTYPE):
                 out.append(value)  # a name: the functions that take regclass resolve it
             else:

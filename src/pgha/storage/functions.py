@@ -27,6 +27,7 @@ from typing import Any
 import apsw
 
 from pgha import PG_VERSION
+from pgha.storage import numeric
 from pgha.storage import oids as T
 from pgha.storage import types as pgtypes
 from pgha.storage.catalog import Catalog, Sequence, Table
@@ -103,6 +104,8 @@ def _cast(value: Any, src: int, dst: int, typmod: int, tz: str = "UTC") -> Any:
         return None
     if src == T.BOOL and dst in T.INTEGER_TYPES:
         return 1 if value else 0
+    if src == T.NUMERIC and dst in T.INTEGER_TYPES:
+        return pgtypes.coerce(pgtypes.TYPES_BY_OID[dst], numeric.to_integer(value), typmod)
     if dst == T.REGTYPE and isinstance(value, str):
         name = value.strip()
         return pgtypes.resolve_type(name.split(".")[-1:], [], []) [0].oid if " " not in name else (
@@ -143,8 +146,7 @@ def _cast(value: Any, src: int, dst: int, typmod: int, tz: str = "UTC") -> Any:
     if dst == T.BOOL and src in T.INTEGER_TYPES:
         return 1 if value else 0
     if dst in T.INTEGER_TYPES and isinstance(value, float):
-        # numeric -> integer rounds half away from zero; float -> integer rounds half even.
-        value = _round_half(value, away=src == T.NUMERIC)
+        value = _round_half_even(value)
     return pgtypes.coerce(target, value, typmod)
 
 
@@ -160,11 +162,11 @@ def _cast_explicit(value: Any, src: int, dst: int, typmod: int, tz: str = "UTC")
     return _cast(value, src, dst, typmod, tz)
 
 
-def _round_half(value: float, away: bool) -> int:
+def _round_half_even(value: float) -> int:
+    """float -> integer rounds half to even (rint())."""
     if math.isnan(value) or math.isinf(value):
         raise PgError("22003", "integer out of range")
-    mode = "ROUND_HALF_UP" if away else "ROUND_HALF_EVEN"
-    return int(Decimal(repr(value)).to_integral_value(rounding=mode))
+    return int(Decimal(repr(value)).to_integral_value(rounding="ROUND_HALF_EVEN"))
 
 
 def _unknown_type(name: str) -> Any:

@@ -99,8 +99,10 @@ def _literal(name: str, text: str, negative: bool) -> tuple[int, Any] | None:
             return None
         if text.isdigit():  # an integer too large for int4 arrives as FCONST
             value = -int(text) if negative else int(text)
-            return (T.INT8, value) if -INT8_MAX - 1 <= value <= INT8_MAX else (T.NUMERIC, dec)
-        return T.NUMERIC, -dec if negative else dec
+            if -INT8_MAX - 1 <= value <= INT8_MAX:
+                return T.INT8, value
+        # copy_negate(): exact, where unary minus would round to the context's 28 digits
+        return T.NUMERIC, dec.copy_negate() if negative else dec
     if negative:
         return None
     if name == "SCONST":

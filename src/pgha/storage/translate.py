@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from pglast import ast, enums, parse_sql
@@ -27,6 +28,7 @@ from pgha.storage import oids as T
 from pgha.storage import types as pgtypes
 from pgha.storage.catalog import Catalog, Column, Table, View
 from pgha.storage.catalog import Sequence as SequenceRel
+from pgha.storage.types_number import numeric_text
 from pgha.wire.errors import PgError
 
 TypeRef = tuple[int, int]  # (type oid, typmod)
@@ -154,6 +156,9 @@ FIXED_RESULT: dict[str, TypeRef] = {
     "timeofday": (T.TEXT, -1),
     "age": (T.INTERVAL, -1),
     "date_part": (T.FLOAT8, -1),
+    "div": (T.NUMERIC, -1),
+    "scale": (T.INT4, -1),
+    "trim_scale": (T.NUMERIC, -1),
     "extract": (T.NUMERIC, -1),
     "to_timestamp": (T.TIMESTAMPTZ, -1),
     "to_date": (T.DATE, -1),
@@ -314,6 +319,7 @@ SQLITE_SAME: dict[str, str] = {
     "ltrim": "ltrim",
     "rtrim": "rtrim",
     "strpos": "instr",
+    "scale": "pg_num_scale",
     "random": "random_float",
     "ceil": "ceil",
     "ceiling": "ceil",
@@ -414,6 +420,8 @@ def _arith_type(op: str, left: TypeRef, right: TypeRef) -> TypeRef:
         lo = ro
     if ro == T.UNKNOWN:
         ro = lo
+    if {lo, ro} == {T.NUMERIC, T.FLOAT4}:
+        return (T.FLOAT8, -1)  # numeric's implicit casts prefer float8, the category's default
     if lo in T.NUMERIC_RANK and ro in T.NUMERIC_RANK:
         # int2 + int2 is int4 in PostgreSQL only through promotion of smallint operators
         # (int2 + int2 -> int2); keep the wider of the two.
@@ -547,6 +555,7 @@ class Analyzer:
         self.max_param = len(param_oids)
         self.types: dict[int, TypeRef] = {}
         self.literals: dict[int, Any] = {}  # id(A_Const) -> storage value to print
+        self.to_numeric: set[int] = set()  # integer expressions printed as numeric text
         self.default_exprs: dict[int, str] = {}  # id(SetToDefault) -> SQLite SQL
         self.insert_extra: dict[int, tuple[list[str], list[str]]] = {}  # id(InsertStmt)
         self.assign_wrap: dict[int, TypeRef] = {}  # id(expr) -> target type (assignment cast)
@@ -730,6 +739,11 @@ class Analyzer:
                 ColInfo(lc.name, _common_type([lc.type, rc.type]))
                 for lc, rc in zip(left, right, strict=True)
             ]
+            for member in (node.larg, node.rarg):
+                if member.targetList:
+                    targets = [t.val for t in member.targetList]
+                    for target, col in zip(targets, cols, strict=False):
+                        self._coerce_unknowns([target], col.type)
             self.sort_clause(node, Scope(parent=scope, outputs=cols))
             self.limit(node, scope)
             return cols
@@ -739,6 +753,8 @@ class Analyzer:
             cols = [
                 ColInfo(f"column{i + 1}", _common_type([r[i] for r in rows])) for i in range(width)
             ]
+            for i, col in enumerate(cols):
+                self._coerce_unknowns([row[i] for row in node.valuesLists], col.type)
             self.sort_clause(node, Scope(parent=scope, outputs=cols))
             return cols
         if node.intoClause is not None:
@@ -830,7 +846,9 @@ class Analyzer:
                 and isinstance(target.fields[0], ast.String)
             ):
                 name = target.fields[0].sval
-                if any(o.name == name for o in scope.outputs):
+                output = next((o for o in scope.outputs if o.name == name), None)
+                if output is not None:
+                    self.types[id(target)] = output.type
                     continue
             self.expr(target, scope)
 
@@ -1028,10 +1046,16 @@ class Analyzer:
         )
 
     def _coerce_unknowns(self, nodes: Sequence[Any], target: TypeRef) -> None:
+        """Give untyped literals the common type of their siblings; integers among numerics
+        become numeric text, as PostgreSQL casts them (numeric text and SQLite integers
+        would not order together)."""
         for n in nodes:
-            if isinstance(n, ast.A_Const) and not n.isnull and self.types.get(id(n)) == UNKNOWN:
+            t = self.types.get(id(n))
+            if isinstance(n, ast.A_Const) and not n.isnull and t == UNKNOWN:
                 self.fold_literal(n, target)
                 self.types[id(n)] = target
+            elif target[0] == T.NUMERIC and t is not None and t[0] in T.INTEGER_TYPES:
+                self.to_numeric.add(id(n))
 
     def const(self, node: ast.A_Const, expected: TypeRef | None) -> TypeRef:
         if node.isnull:
@@ -1568,6 +1592,14 @@ class SqliteStream(RawStream):
         self.returning_target: set[str] = set()
 
     def print_node(self, node: Any, is_name: bool = False, is_symbol: bool = False) -> None:
+        if not is_name and id(node) in self.an.to_numeric:
+            self.write("pg_num(")
+            self._print_node(node, is_name, is_symbol)
+            self.write(")")
+            return
+        self._print_node(node, is_name, is_symbol)
+
+    def _print_node(self, node: Any, is_name: bool, is_symbol: bool) -> None:
         handler = OVERRIDES.get(type(node))
         if handler is not None and not is_name and handler(self, node):
             self.separator()
@@ -1609,7 +1641,10 @@ def _p_const(s: SqliteStream, node: ast.A_Const) -> bool:
         s.write(sql_literal(val.sval))
         return True
     if isinstance(val, ast.Float):
-        s.write(val.fval)
+        if _is_numeric(s.type_of(node)):
+            s.write(sql_literal(numeric_text(Decimal(val.fval))))  # exact, scale kept
+        else:
+            s.write(val.fval)
         return True
     return False
 
@@ -1654,10 +1689,27 @@ def _p_func(s: SqliteStream, node: ast.FuncCall) -> bool:
         s.print_node(args[0])
         s.write(")")
         return True
+    numeric_result = _is_numeric(s.type_of(node))
+    if name in ("sum", "avg") and numeric_result:
+        return _agg(s, node, "pg_num_" + name)
     if name == "avg":
         return False if s.type_of(node)[0] == T.FLOAT8 else _agg(s, node, "avg")
     if name in AGGREGATES:
         return _agg(s, node, SQLITE_SAME.get(name, name))
+    if name in JSON_BUILDERS:
+        # Numeric text would become a JSON string; json() makes it the JSON number it is.
+        s.write(SQLITE_SAME[name] + "(")
+        for i, a in enumerate(args):
+            s.write(", " if i else "")
+            if _is_numeric(s.type_of(a)):
+                s.call("json", a)
+            else:
+                s.print_node(a)
+        s.write(")")
+        return True
+    if numeric_result and name in NUMERIC_FUNCTIONS:
+        s.call(NUMERIC_FUNCTIONS[name], *args)
+        return True
     if name in ("greatest", "least"):
         s.call("pg_" + name, *args)
         return True
@@ -1686,6 +1738,8 @@ def _agg(s: SqliteStream, node: ast.FuncCall, fn: str) -> bool:
             if i:
                 s.write(", ")
             s.print_node(a)
+            if fn in ("min", "max") and _is_numeric(s.type_of(a)):
+                s.write(" COLLATE pg_numeric")  # min()/max() compare with the collation
         if node.agg_order:
             s.write(" ORDER BY ")
             for i, so in enumerate(node.agg_order):
@@ -1709,8 +1763,16 @@ def _p_aexpr(s: SqliteStream, node: ast.A_Expr) -> bool:
     kind = node.kind
     if kind == K.AEXPR_OP:
         if node.lexpr is None:
+            if op == "-" and s.type_of(node)[0] == T.NUMERIC:
+                s.call("pg_num_neg", node.rexpr)
+                return True
             return False
         lt, rt = s.type_of(node.lexpr), s.type_of(node.rexpr)
+        if op in NUMERIC_OPS and s.type_of(node)[0] == T.NUMERIC:
+            s.call(NUMERIC_OPS[op], node.lexpr, node.rexpr)
+            return True
+        if op in COMPARISON_OPS and _numeric_comparison(s, node.lexpr, lt, op, node.rexpr, rt):
+            return True
         if op in REGEX_OPS or op in ("!~", "!~*"):
             fn = REGEX_OPS.get(op.lstrip("!"), "pg_regex_match")
             if op.startswith("!"):
@@ -1766,6 +1828,21 @@ def _p_aexpr(s: SqliteStream, node: ast.A_Expr) -> bool:
             s.write(")")
             return True
         return False
+    if kind == K.AEXPR_IN and _is_numeric(s.type_of(node.lexpr)):
+        _print_numeric_operand(s, node.lexpr, collate=True)
+        s.write(" NOT IN (" if op == "<>" else " IN (")
+        for i, item in enumerate(node.rexpr):
+            s.write(", " if i else "")
+            _print_numeric_operand(s, item)
+        s.write(")")
+        return True
+    if kind in (K.AEXPR_BETWEEN, K.AEXPR_NOT_BETWEEN) and _is_numeric(s.type_of(node.lexpr)):
+        _print_numeric_operand(s, node.lexpr, collate=True)
+        s.write(" NOT BETWEEN " if kind == K.AEXPR_NOT_BETWEEN else " BETWEEN ")
+        _print_numeric_operand(s, node.rexpr[0])
+        s.write(" AND ")
+        _print_numeric_operand(s, node.rexpr[1])
+        return True
     if kind in (K.AEXPR_DISTINCT, K.AEXPR_NOT_DISTINCT):
         s.write("(")
         s.print_node(node.lexpr)
@@ -1787,6 +1864,73 @@ def _p_aexpr(s: SqliteStream, node: ast.A_Expr) -> bool:
     if kind == K.AEXPR_SIMILAR:
         raise PgError("0A000", "SIMILAR TO is not supported")
     return False
+
+
+JSON_BUILDERS = frozenset(
+    {"json_build_object", "jsonb_build_object", "json_build_array", "jsonb_build_array"})
+# Functions whose PostgreSQL result type is numeric, by their exact implementations.
+NUMERIC_FUNCTIONS = {
+    "abs": "pg_num_abs",
+    "round": "pg_num_round",
+    "trunc": "pg_num_trunc",
+    "ceil": "pg_num_ceil",
+    "ceiling": "pg_num_ceil",
+    "floor": "pg_num_floor",
+    "sign": "pg_num_sign",
+    "mod": "pg_num_mod",
+    "div": "pg_num_div_trunc",
+    "trim_scale": "pg_num_trim_scale",
+    "sqrt": "pg_num_sqrt",
+    "greatest": "pg_num_greatest",
+    "least": "pg_num_least",
+}
+# Arithmetic whose PostgreSQL result type is numeric: exact, through pgha.storage.numeric.
+NUMERIC_OPS = {"+": "pg_num_add", "-": "pg_num_sub", "*": "pg_num_mul", "/": "pg_num_div",
+               "%": "pg_num_mod"}
+_INTEGER_OR_UNKNOWN = T.INTEGER_TYPES | {T.UNKNOWN}
+
+
+def _is_numeric(t: TypeRef) -> bool:
+    return t[0] == T.NUMERIC
+
+
+def _print_numeric_operand(s: SqliteStream, node: Any, collate: bool = False) -> None:
+    """An operand of a numeric comparison as numeric text: stored numerics print as they are,
+    integers go through pg_num(); the left operand carries the pg_numeric collation, which
+    SQLite then uses for the comparison (and an index on a numeric column still applies)."""
+    if _is_numeric(s.type_of(node)):
+        s.write("(")
+        s.print_node(node)
+        s.write(")")
+    else:
+        s.call("pg_num", node)
+    if collate:
+        s.write(" COLLATE pg_numeric")
+
+
+def _numeric_comparison(s: SqliteStream, left: Any, lt: TypeRef, op: str, right: Any,
+                        rt: TypeRef) -> bool:
+    """Print a comparison that involves numeric; False when neither side is numeric."""
+    if not (_is_numeric(lt) or _is_numeric(rt)):
+        return False
+    sql_op = "<>" if op == "!=" else op
+    if lt[0] in (T.FLOAT4, T.FLOAT8) or rt[0] in (T.FLOAT4, T.FLOAT8):
+        # numeric meets float: PostgreSQL compares as float8.
+        s.write("(CAST(")
+        s.print_node(left)
+        s.write(f" AS REAL) {sql_op} CAST(")
+        s.print_node(right)
+        s.write(" AS REAL))")
+        return True
+    if lt[0] not in _INTEGER_OR_UNKNOWN | {T.NUMERIC} or rt[0] not in _INTEGER_OR_UNKNOWN | {
+            T.NUMERIC}:
+        return False
+    s.write("(")
+    _print_numeric_operand(s, left, collate=True)
+    s.write(f" {sql_op} ")
+    _print_numeric_operand(s, right)
+    s.write(")")
+    return True
 
 
 def _p_svf(s: SqliteStream, node: ast.SQLValueFunction) -> bool:
@@ -1825,6 +1969,8 @@ def _p_sortby(s: SqliteStream, node: ast.SortBy) -> bool:
     D = enums.SortByDir
     N = enums.SortByNulls
     s.print_node(node.node)
+    if _is_numeric(s.type_of(node.node)):
+        s.write(" COLLATE pg_numeric")  # numeric text sorts by value, not by character
     desc = node.sortby_dir == D.SORTBY_DESC
     if node.sortby_dir == D.SORTBY_USING:
         raise PgError("0A000", "ORDER BY ... USING is not supported")
@@ -1897,6 +2043,10 @@ def _p_res_target(s: SqliteStream, node: ast.ResTarget) -> bool:
     if node.val is None:
         return False
     s.print_node(node.val)
+    if _is_numeric(s.type_of(node.val)) and not isinstance(node.val, ast.ColumnRef):
+        # An expression's numeric text keeps its value order outside this SELECT too
+        # (ORDER BY 1, an enclosing query, a view); a column has it from its declaration.
+        s.write(" COLLATE pg_numeric")
     if node.name:
         s.write(" AS " + _q(node.name))  # always quoted: SQLite keywords differ from PG's
     return True
@@ -2039,6 +2189,8 @@ def _p_sublink(s: SqliteStream, node: ast.SubLink) -> bool:
 
 def _p_minmax(s: SqliteStream, node: ast.MinMaxExpr) -> bool:
     fn = "pg_greatest" if node.op == enums.MinMaxOp.IS_GREATEST else "pg_least"
+    if _is_numeric(s.type_of(node)):
+        fn = fn.replace("pg_", "pg_num_")
     s.call(fn, *node.args)
     return True
 

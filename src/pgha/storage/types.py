@@ -3,9 +3,10 @@ between storage values (what apsw stores in SQLite) and PostgreSQL's text and bi
 
 Invariants:
 - Every type has one storage representation (see docs/types.md): bool/integers/oids -> int,
-  floats -> float, numeric -> int or float, character types/date/time/timestamp(tz)/interval/
-  uuid/json/jsonb -> str, bytea -> bytes, arrays -> str holding a JSON array of element
-  storage values. ``coerce`` brings any value SQLite produced to that representation.
+  floats -> float, numeric -> its canonical decimal str, character types/date/time/
+  timestamp(tz)/interval/uuid/json/jsonb -> str, bytea -> bytes, arrays -> str holding a JSON
+  array of element storage values. ``coerce`` brings any value SQLite produced to that
+  representation.
 - Conversions are pure functions; none sees SQL NULL (``None``), the caller handles it.
 - Errors are ``PgError`` with PostgreSQL 15's SQLSTATE and message.
 
@@ -115,7 +116,7 @@ _SCALARS: tuple[tuple[int, str, int, int, str, str, str, bool, Codec], ...] = (
     (1114, "timestamp", 8, 1115, "D", "TEXT", "timestamp without time zone", True, TIMESTAMP),
     (1184, "timestamptz", 8, 1185, "D", "TEXT", "timestamp with time zone", True, TIMESTAMPTZ),
     (1186, "interval", 16, 1187, "T", "TEXT", "interval", True, INTERVAL),
-    (1700, "numeric", -1, 1231, "N", "NUMERIC", "numeric", True, num.NUMERIC),
+    (1700, "numeric", -1, 1231, "N", "TEXT COLLATE pg_numeric", "numeric", True, num.NUMERIC),
     (2205, "regclass", 4, 2210, "N", "INTEGER", "regclass", False, num.OID),
     (2206, "regtype", 4, 2211, "N", "INTEGER", "regtype", False, num.OID),
     (2950, "uuid", 16, 2951, "U", "TEXT", "uuid", False, txt.UUID),
@@ -128,7 +129,6 @@ _JSON_ADAPTERS = {
     17: (bytes_to_json, bytes_from_json),
     700: (float_to_json, float_from_json),
     701: (float_to_json, float_from_json),
-    1700: (float_to_json, float_from_json),
 }
 
 

@@ -1,9 +1,9 @@
 """Codecs of bool, the integer and oid family, float4/float8 and numeric.
 
 Storage: bool is int 0/1; integers and oids are int; floats are float (float4 values are held
-as the double nearest the single-precision value, i.e. exactly); numeric is int when integral
-and within int64, else float (SQLite NUMERIC affinity) -- numeric is therefore exact only up
-to int64 integers and 15 significant digits. Text forms follow PostgreSQL 15's input/output
+as the double nearest the single-precision value, i.e. exactly); numeric is its canonical
+decimal text (numeric_out's form, display scale kept: '12.50'), exact at any size -- arithmetic
+and ordering on it live in pgha.storage.numeric. Text forms follow PostgreSQL 15's input/output
 functions (src/backend/utils/adt/{bool,int,int8,oid,float,numeric}.c).
 """
 
@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import re
 import struct
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
 from typing import Any
 
 from pgha.storage.types_codec import (
@@ -346,7 +346,9 @@ _NUMERIC_SPECIAL = {
     "-infinity": Decimal("-Infinity"),
     "-inf": Decimal("-Infinity"),
 }
-_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
+# Wide enough that quantizing a legal numeric (131072 + 16383 digits) never rounds or raises.
+_WIDE = Context(prec=300_000, Emax=999_999, Emin=-999_999)
+NUMERIC_PLAIN = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?\Z|NaN\Z|-?Infinity\Z")
 
 
 def numeric_typmod_parts(typmod: int) -> tuple[int, int]:
@@ -371,7 +373,7 @@ def numeric_apply_typmod(d: Decimal, typmod: int) -> Decimal:
             detail=f"A field with precision {precision}, scale {scale} "
             "cannot hold an infinite value.",
         )
-    d = d.quantize(Decimal(1).scaleb(-scale), rounding=ROUND_HALF_UP)
+    d = d.quantize(Decimal(1).scaleb(-scale), rounding=ROUND_HALF_UP, context=_WIDE)
     if d and d.adjusted() >= precision - scale:
         raise PgError(
             NUMERIC_VALUE_OUT_OF_RANGE,
@@ -398,22 +400,19 @@ def numeric_text(d: Decimal) -> str:
     if not d.is_finite():
         return "NaN" if d.is_nan() else ("Infinity" if d > 0 else "-Infinity")
     if d.as_tuple().exponent > 0:  # type: ignore[operator]
-        d = d.quantize(Decimal(1))
+        d = d.quantize(Decimal(1), context=_WIDE)
     s = format(d, "f")
     if not d and s[0] == "-":
         s = s[1:]
     return s
 
 
-def _decimal_to_storage(d: Decimal) -> int | float:
-    if d.is_finite() and d == d.to_integral_value():
-        i = int(d)
-        if _INT64_MIN <= i <= _INT64_MAX:
-            return i
-    return float(d)
-
-
-def _storage_to_decimal(value: int | float) -> Decimal:
+def _storage_to_decimal(value: Any) -> Decimal:
+    if value.__class__ is str:
+        try:
+            return Decimal(value)
+        except InvalidOperation:
+            return numeric_parse(value)  # 22P02, worded as numeric_in words it
     if value.__class__ is int:
         return Decimal(value)
     if value != value or value in (math.inf, -math.inf):
@@ -422,34 +421,28 @@ def _storage_to_decimal(value: int | float) -> Decimal:
     return Decimal(f"{value:.15g}")
 
 
-def _numeric_in(text: str, typmod: int, tz: str) -> int | float:
-    return _decimal_to_storage(numeric_apply_typmod(numeric_parse(text), typmod))
+def _numeric_in(text: str, typmod: int, tz: str) -> str:
+    return numeric_text(numeric_apply_typmod(numeric_parse(text), typmod))
 
 
 def numeric_out(value: Any, typmod: int = -1, tz: str = "UTC") -> str:
-    """numeric_out for a storage value; with a typmod, exactly its scale's decimals."""
-    if value.__class__ is int and typmod < 4:
+    """numeric_out for a storage value (canonical text; an integer or real where a value was
+    computed outside pgha's numeric functions); with a typmod, exactly its scale's decimals."""
+    plain = value.__class__ is int or (value.__class__ is str and NUMERIC_PLAIN.match(value))
+    if typmod < 4 and plain:
         return str(value)
-    if not isinstance(value, int | float):
-        value = _numeric_coerce(value, -1)
     d = _storage_to_decimal(value)
     if typmod >= 4 and d.is_finite():
         _, scale = numeric_typmod_parts(typmod)
-        d = d.quantize(Decimal(1).scaleb(-scale), rounding=ROUND_HALF_UP)
+        d = d.quantize(Decimal(1).scaleb(-scale), rounding=ROUND_HALF_UP, context=_WIDE)
     return numeric_text(d)
 
 
-def _numeric_coerce(value: Any, typmod: int) -> int | float:
-    if isinstance(value, int):
-        if typmod < 4:
-            return int(value)
-        return _decimal_to_storage(numeric_apply_typmod(Decimal(int(value)), typmod))
-    if isinstance(value, float):
-        if typmod < 4:
-            return value
-        return _decimal_to_storage(numeric_apply_typmod(_storage_to_decimal(value), typmod))
+def _numeric_coerce(value: Any, typmod: int) -> str:
     if isinstance(value, str):
         return _numeric_in(value, typmod, "UTC")
+    if isinstance(value, int | float):
+        return numeric_text(numeric_apply_typmod(_storage_to_decimal(value), typmod))
     raise cannot_coerce(value, "numeric")
 
 
@@ -512,14 +505,14 @@ def numeric_recv_decimal(data: bytes) -> Decimal:
     for g in digits:
         n = n * 10000 + g
     try:
-        d = Decimal(-n if sign == _NUMERIC_NEG else n).scaleb(4 * (weight - ndigits + 1))
-        return d.quantize(Decimal(1).scaleb(-dscale), rounding=ROUND_HALF_UP)
+        d = Decimal(-n if sign == _NUMERIC_NEG else n).scaleb(4 * (weight - ndigits + 1), _WIDE)
+        return d.quantize(Decimal(1).scaleb(-dscale), rounding=ROUND_HALF_UP, context=_WIDE)
     except InvalidOperation as exc:
         raise bad_binary() from exc
 
 
-def _numeric_recv(data: bytes, typmod: int) -> int | float:
-    return _decimal_to_storage(numeric_apply_typmod(numeric_recv_decimal(data), typmod))
+def _numeric_recv(data: bytes, typmod: int) -> str:
+    return numeric_text(numeric_apply_typmod(numeric_recv_decimal(data), typmod))
 
 
 def _numeric_send(value: Any, typmod: int) -> bytes:

@@ -55,11 +55,11 @@ COERCIONS: list[tuple[str, Any, int, Any]] = [
     ("float8", 1, -1, 1.0),
     ("float8", "1e10", -1, 1e10),
     ("float4", 0.1, -1, struct.unpack("f", struct.pack("f", 0.1))[0]),
-    ("numeric", 7, -1, 7),
-    ("numeric", 1.25, -1, 1.25),
-    ("numeric", "2.00", -1, 2),
-    ("numeric", 1.005, NUMERIC_10_2, 1.01),
-    ("numeric", 3, NUMERIC_10_2, 3),
+    ("numeric", 7, -1, "7"),
+    ("numeric", 1.25, -1, "1.25"),
+    ("numeric", "2.00", -1, "2.00"),
+    ("numeric", 1.005, NUMERIC_10_2, "1.01"),
+    ("numeric", 3, NUMERIC_10_2, "3.00"),
     ("text", "abc", -1, "abc"),
     ("text", 12, -1, "12"),
     ("text", 1.5, -1, "1.5"),
@@ -139,8 +139,9 @@ STORAGE: list[tuple[str, str, int, Any]] = [
     ("bool", "true", -1, 1),
     ("int8", "42", -1, 42),
     ("float8", "-Infinity", -1, -math.inf),
-    ("numeric", "1.50", -1, 1.5),
-    ("numeric", "10.00", -1, 10),
+    ("numeric", "1.50", -1, "1.50"),
+    ("numeric", "10.00", -1, "10.00"),
+    ("numeric", "12345678901234567890.5", -1, "12345678901234567890.5"),
     ("bpchar", "ab", BPCHAR_3, "ab "),
     ("bytea", "abc", -1, b"abc"),
     ("date", "20240102", -1, "2024-01-02"),
@@ -215,8 +216,8 @@ def test_hot_path_tables_cover_every_type() -> None:
 
 # Binary forms quoted in the reference notes and special values: (type, storage, hex).
 BINARY: list[tuple[str, Any, int, str]] = [
-    ("numeric", 1.5, -1, "000200000000000100011388"),  # as asyncpg received it from PG
-    ("numeric", math.nan, -1, "00000000c0000000"),
+    ("numeric", "1.5", -1, "000200000000000100011388"),  # as asyncpg received it from PG
+    ("numeric", "NaN", -1, "00000000c0000000"),
     ("timestamp", "infinity", -1, "7fffffffffffffff"),
     ("timestamptz", "-infinity", -1, "8000000000000000"),
     ("date", "infinity", -1, "7fffffff"),
@@ -300,7 +301,7 @@ def test_catalog_rows() -> None:
         "bool": "INTEGER",
         "int8": "INTEGER",
         "float8": "REAL",
-        "numeric": "NUMERIC",
+        "numeric": "TEXT COLLATE pg_numeric",
         "text": "TEXT",
         "bytea": "BLOB",
     }
@@ -328,16 +329,11 @@ def test_format_type_unknown_oid() -> None:
 # Each row: what PostgreSQL 15 does vs what pgha does, kept as a test so a change is seen.
 
 
-def test_numeric_scale_without_typmod_is_not_kept() -> None:
-    # PostgreSQL prints '1.50'; SQLite's NUMERIC affinity keeps 1.5.
+def test_numeric_keeps_scale_and_digits() -> None:
     t = T("numeric")
-    assert format_text(t, parse_text(t, "1.50")) == "1.5"
-
-
-def test_numeric_beyond_int64_loses_digits() -> None:
-    # PostgreSQL prints 12345678901234567890 exactly; a REAL keeps 15 significant digits.
-    t = T("numeric")
-    assert format_text(t, parse_text(t, "12345678901234567890")) == "12345678901234600000"
+    assert format_text(t, parse_text(t, "1.50")) == "1.50"
+    assert format_text(t, parse_text(t, "12345678901234567890")) == "12345678901234567890"
+    assert format_text(t, parse_text(t, "1e-30")) == "0." + "0" * 29 + "1"
 
 
 def test_multidimensional_arrays_are_rejected() -> None:
