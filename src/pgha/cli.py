@@ -8,11 +8,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import signal
 import sys
 from pathlib import Path
 
 from pgha import __version__
+from pgha.storage.engine import SYNC_MODES
 
 
 def _address(text: str) -> tuple[str, int]:
@@ -51,6 +53,27 @@ def build_parser() -> argparse.ArgumentParser:
     server.add_argument("--ready-file", type=Path, default=None,
                         help="write {pid, host, port} as JSON here once listening")
     server.add_argument("--log-level", default="INFO")
+    ha = server.add_argument_group("replication")
+    ha.add_argument("--node-id", default=None, help="this node's name (default: host:port)")
+    ha.add_argument("--ha-mode", choices=("standalone", "primary", "standby"),
+                    default="standalone")
+    ha.add_argument("--ha-bind", type=_address, default=None,
+                    help="replication port HOST:PORT (a primary listens on it)")
+    ha.add_argument("--ha-primary", action="append", default=[],
+                    help="primary's replication address HOST:PORT (repeat or comma-separate "
+                    "to list several; a standby follows the first that answers)")
+    ha.add_argument("--sync-mode", choices=SYNC_MODES, default="async",
+                    help="when a COMMIT returns (see docs/replication.md)")
+    ha.add_argument("--sync-standbys", default="",
+                    help="comma-separated node ids that sync mode waits for (default: every "
+                    "connected standby)")
+    ha.add_argument("--semi-sync-timeout", type=float, default=2.0,
+                    help="seconds a semi-sync commit waits before degrading to async")
+    ha.add_argument("--cluster-secret", default=os.environ.get("PGHA_CLUSTER_SECRET", ""),
+                    help="shared secret of the replication channel (or PGHA_CLUSTER_SECRET)")
+    ha.add_argument("--wal-batch-bytes", type=int, default=1 << 20)
+    ha.add_argument("--wal-batch-delay-ms", type=float, default=0.0)
+    ha.add_argument("--no-wal-compression", action="store_true")
     return parser
 
 
@@ -64,6 +87,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run_server(args: argparse.Namespace) -> int:
+    from pgha.server.ha import HaConfig
     from pgha.server.node import Node, NodeConfig
 
     host, port = args.listen
@@ -72,10 +96,20 @@ def run_server(args: argparse.Namespace) -> int:
         logging.getLogger("pgha").warning(
             "trust authentication on a non-loopback address: anyone who can reach %s may "
             "connect; pass --user NAME:PASSWORD to require SCRAM", host)
+    primaries = tuple(_address(a) for item in args.ha_primary for a in item.split(",") if a)
+    if args.ha_mode == "standby" and not primaries:
+        raise SystemExit("pgha: --ha-mode standby needs --ha-primary HOST:PORT")
+    ha = HaConfig(
+        node_id=args.node_id or f"{host}:{port}", mode=args.ha_mode, bind=args.ha_bind,
+        primaries=primaries, sync_mode=args.sync_mode,
+        sync_standbys=tuple(n for n in args.sync_standbys.split(",") if n),
+        semi_sync_timeout=args.semi_sync_timeout, secret=args.cluster_secret,
+        batch_bytes=args.wal_batch_bytes, batch_delay=args.wal_batch_delay_ms / 1000,
+        compress=not args.no_wal_compression)
     config = NodeConfig(
         data_dir=args.data, host=host, port=port, auth=auth, users=dict(args.user),
         databases=tuple(args.database or ["postgres"]), durable=not args.no_fsync,
-        max_connections=args.max_connections, ready_file=args.ready_file)
+        max_connections=args.max_connections, ready_file=args.ready_file, ha=ha)
     node = Node(config)
     _install_loop()
 
@@ -85,12 +119,15 @@ def run_server(args: argparse.Namespace) -> int:
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
         await node.start()
-        await stop.wait()
+        waits = [asyncio.create_task(stop.wait()), asyncio.create_task(node.finished.wait())]
+        await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+        for task in waits:
+            task.cancel()
         await node.stop()
         node.executor.shutdown(wait=False, cancel_futures=True)
 
     asyncio.run(run())
-    return 0
+    return node.exit_code
 
 
 def _install_loop() -> None:

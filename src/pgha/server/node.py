@@ -17,6 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pgha.proxy.listener import Listener
+from pgha.replication.hub import ReplicationHub
+from pgha.replication.receiver import SnapshotNeeded
+from pgha.server.ha import HaConfig, HaRole
 from pgha.storage.engine import Engine, StorageSession
 from pgha.wire.auth import AuthMethod, Credential, StaticAuthenticator
 
@@ -36,6 +39,7 @@ class NodeConfig:
     startup_timeout: float = 10.0
     max_connections: int = 200
     ready_file: Path | None = None
+    ha: HaConfig = field(default_factory=HaConfig)
 
 
 def build_authenticator(config: NodeConfig) -> StaticAuthenticator:
@@ -63,13 +67,25 @@ class TrustAnyUser(StaticAuthenticator):
 class Node:
     def __init__(self, config: NodeConfig) -> None:
         self.config = config
-        self.engine = Engine(config.data_dir, durable=config.durable)
+        self.ha = HaRole(config.ha, config.data_dir, config.durable)
         self.authenticator = (TrustAnyUser({}) if config.auth == "trust" and not config.users
                               else build_authenticator(config))
         self.executor = ThreadPoolExecutor(max_workers=min(64, config.max_connections),
                                            thread_name_prefix="pgha-sql")
         self.sessions: dict[int, tuple[int, object]] = {}
         self.listener: Listener | None = None
+        self.receiver_task: asyncio.Task[None] | None = None
+        self.finished = asyncio.Event()  # the node stopped on its own (a standby set aside)
+        self.exit_code = 0
+
+    @property
+    def engine(self) -> Engine:
+        return self.ha.engine  # replaced when a standby installs a snapshot
+
+    @property
+    def replication_hub(self) -> ReplicationHub | None:
+        """The hub commits wait on (a primary); None where commits never wait."""
+        return self.ha.hub if self.ha.role == "primary" else None
 
     def register(self, session: object) -> tuple[int, int]:
         while True:
@@ -84,6 +100,10 @@ class Node:
         entry = self.sessions.get(pid)
         if entry is None or entry[0] != secret:
             return  # PostgreSQL ignores a bad cancel key silently
+        wait = getattr(entry[1], "replication_wait", None)
+        if wait is not None:
+            wait.cancel()  # a commit waiting for standbys stops waiting (and is told so)
+            return
         storage = getattr(entry[1], "storage", None)
         if storage is not None:
             storage.interrupt()
@@ -106,14 +126,37 @@ class Node:
                 return
             await ClientSession(self, reader, writer).run()
 
+        await self.ha.start(f"{self.config.host}:{self.config.port}")
+        if self.ha.receiver is not None:
+            self.receiver_task = asyncio.create_task(self._follow())
+            if not self.engine.applied_lsn():
+                log.info("standby has no data yet: waiting for the primary's snapshot")
+                await self.ha.receiver.synced.wait()
         self.listener = Listener(serve, self.config.host, self.config.port)
         await self.listener.start()
         host, port = self.listener.address
+        self.ha.listen_address = f"{host}:{port}"
+        if self.ha.receiver is not None:
+            self.ha.receiver.config.listen_address = self.ha.listen_address
         log.info("pgha server listening on %s:%d (data %s)", host, port, self.config.data_dir)
         if self.config.ready_file is not None:
             tmp = self.config.ready_file.with_suffix(".tmp")
-            tmp.write_text(json.dumps({"pid": os.getpid(), "host": host, "port": port}))
+            tmp.write_text(json.dumps({"pid": os.getpid(), "host": host, "port": port,
+                                       "replication_port": self.ha.replication_port}))
             tmp.replace(self.config.ready_file)
+
+    async def _follow(self) -> None:
+        try:
+            await self.ha.run_receiver()
+        except SnapshotNeeded as exc:
+            # This standby's data can no longer be continued from the primary's WAL. Set it
+            # aside; the next start bootstraps from a fresh snapshot.
+            log.error("standby must be rebuilt (%s): moving its data aside and stopping; "
+                      "restart it to bootstrap from the primary", exc)
+            self.ha.set_aside()
+            self.exit_code = 3
+            await self.stop()
+            self.finished.set()
 
     async def serve_forever(self) -> None:
         await self.start()
@@ -124,5 +167,6 @@ class Node:
             self.executor.shutdown(wait=False, cancel_futures=True)
 
     async def stop(self) -> None:
+        await self.ha.stop()
         if self.listener is not None:
             await self.listener.close()

@@ -144,12 +144,42 @@ class ClientSession:
         self.copy_buffer = bytearray()
         self.pending: PendingQuery | None = None
         self.in_extended_batch = False
+        self.replication_wait: asyncio.Future[str | None] | None = None
 
     # -- plumbing ----------------------------------------------------------------------------
 
     async def call(self, fn: Callable[..., R], *args: Any) -> R:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self.node.executor, fn, *args)
+
+    async def wait_replicated(self) -> None:
+        """Before ReadyForQuery acknowledges a commit: wait for the session's sync mode
+        (pgha.sync_mode, else the node's --sync-mode). A cancelled wait leaves the commit in
+        place on the primary and says so, as PostgreSQL does for synchronous replication."""
+        storage = self.storage
+        if storage is None or storage.commit_lsn is None:
+            return
+        lsn, storage.commit_lsn = storage.commit_lsn, None
+        hub = self.node.replication_hub
+        if hub is None:
+            return
+        mode = storage.settings.get("pgha.sync_mode") or None
+        self.replication_wait = asyncio.ensure_future(hub.wait_replicated(lsn, mode))
+        try:
+            notice = await self.replication_wait
+        except asyncio.CancelledError:
+            task = asyncio.current_task()
+            if task is None or not task.cancelling():  # a CancelRequest, not our own end
+                self.send(m.NoticeResponse(Notice(
+                    "01000", "canceling wait for synchronous replication due to user request",
+                    "WARNING", {"D": "The transaction has already committed locally, but might "
+                                     "not have been replicated to the standby."}).fields()))
+                return
+            raise
+        finally:
+            self.replication_wait = None
+        if notice:
+            self.send(m.NoticeResponse(Notice("01000", notice, "WARNING").fields()))
 
     async def execute_statement(self, stmt: Statement, params: list[Any] | None) -> Result:
         """Execute on the event loop when it is a short read, else on the thread pool."""
@@ -305,6 +335,7 @@ class ClientSession:
             # A simple Query ends here: finish its implicit transaction and say so.
             self.pending = None
             await self.call(storage.end_implicit)
+            await self.wait_replicated()
             self.send(m.ReadyForQuery(storage.status))
         # In the extended protocol the wire connection now skips to Sync; send the error at
         # once: a client may wait for it before it sends Sync (asyncpg's Parse/Describe/Flush).
@@ -378,6 +409,7 @@ class ClientSession:
                 return
             self.send_result(result, (), stmt)
         await self.call(storage.end_implicit)
+        await self.wait_replicated()
         self.send(m.ReadyForQuery(storage.status))
         await self.flush()
 
@@ -596,6 +628,7 @@ class ClientSession:
             self.portals = {k: v for k, v in self.portals.items() if v.hold}
         else:
             self.portals.pop("", None)
+        await self.wait_replicated()
         self.send(m.ReadyForQuery(storage.status))
         await self.flush()
 

@@ -12,8 +12,12 @@ Transactions follow PostgreSQL's rules on top of SQLite's:
   locks make them wait) and ``BEGIN DEFERRED`` otherwise;
 - a failed statement inside a transaction block aborts the block (state 'E', 25P02 for what
   follows) until ROLLBACK; COMMIT of a failed block rolls back and reports ROLLBACK;
-- a commit is durable when COMMIT returns (SQLite ``synchronous=FULL`` in WAL mode), unless the
-  engine was opened with ``durable=False``.
+- a commit is durable when COMMIT returns. With a commit log (pgha's WAL, given by the node)
+  a write transaction's changes become one log record (``changes.ChangeCapture``), appended
+  under ``commit_lock`` before SQLite's COMMIT and flushed (group commit) before COMMIT
+  returns; SQLite records the end LSN it has applied in ``__pgha_wal_state`` in the same
+  transaction, and ``recover()`` redoes the log from there. Without a log, SQLite's own
+  ``synchronous=FULL`` makes the commit durable (unless opened with ``durable=False``).
 """
 
 from __future__ import annotations
@@ -21,10 +25,10 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import apsw
 from pglast import ast, enums, parse_sql
@@ -32,13 +36,13 @@ from pglast.parser import ParseError
 
 from pgha import PG_VERSION
 from pgha.storage import catalog as cat
-from pgha.storage import functions, literals, numeric, pgcatalog
+from pgha.storage import changes, functions, literals, numeric, pgcatalog, status_views
 from pgha.storage import oids as T
 from pgha.storage import types as pgtypes
 from pgha.storage.catalog import Catalog, Table
 from pgha.storage.copy import CopyIn, CopyOptions, copy_options, format_copy_rows
 from pgha.storage.ddl import DDL, q
-from pgha.storage.translate import ResultColumn, Translation, translate
+from pgha.storage.translate import ColInfo, ResultColumn, Translation, translate
 from pgha.storage.types_number import numeric_text
 from pgha.wire.errors import Notice, PgError
 
@@ -73,7 +77,7 @@ DEFAULT_SETTINGS: dict[str, str] = {
     "synchronous_commit": "on",
     "work_mem": "4MB",
     "row_security": "on",
-    "pgha.sync_mode": "async",
+    "pgha.sync_mode": "async",  # replaced by the node's --sync-mode
     "client_min_messages": "notice",
     "log_min_messages": "warning",
     "enable_seqscan": "on",
@@ -223,11 +227,39 @@ class AdvisoryLocks:
                 del self._held[key]
 
 
+SYNC_MODES = ("async", "semi-sync", "sync", "quorum")
+
+
+class CommitLog(Protocol):
+    """Where committed transactions go (pgha's WAL; implemented by the replication layer)."""
+
+    def predict_end(self, body: bytes) -> int:
+        """The end LSN the next record with this body will have."""
+
+    def append(self, body: bytes) -> int:
+        """Write a record (not yet durable); returns its start LSN."""
+
+    def undo(self, start_lsn: int) -> None:
+        """Remove the last record again: its SQLite COMMIT failed."""
+
+    def flush_to(self, lsn: int) -> None:
+        """Block until the log is durable up to ``lsn`` (shared among concurrent commits)."""
+
+    def records_from(self, lsn: int) -> Iterator[tuple[int, bytes]]:
+        """(end LSN, body) of every record from ``lsn`` on (crash recovery)."""
+
+
 class Engine:
     """One SQLite database file and the state its sessions share."""
 
     def __init__(self, data_dir: Path | str, *, durable: bool = True,
-                 busy_timeout_ms: int = 30_000) -> None:
+                 busy_timeout_ms: int = 30_000, log: CommitLog | None = None) -> None:
+        self.log = log
+        self.commit_lock = threading.Lock()  # log order == SQLite commit order
+        self.read_only = False  # a standby: only the replication stream writes
+        self.sync_mode = "async"  # the node's default for pgha.sync_mode
+        # Rows of the replication views (pg_replication_*), supplied by the node.
+        self.status_provider: Callable[[str], list[tuple[Any, ...]]] | None = None
         self.data_dir = Path(data_dir)
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.path = self.data_dir / "pgha.db"
@@ -240,6 +272,9 @@ class Engine:
         conn = self.connect()
         with conn:
             cat.install(conn)
+            conn.execute(f"CREATE TABLE IF NOT EXISTS {changes.WAL_STATE_TABLE} "
+                         "(id INTEGER PRIMARY KEY CHECK (id = 1), applied_lsn INT NOT NULL)")
+            conn.execute(f"INSERT OR IGNORE INTO {changes.WAL_STATE_TABLE} VALUES (1, 0)")
         self.catalog = Catalog.load(conn, self.generation)
         self.cache: dict[tuple[str, tuple[int, ...], str], Translation] = {}
         self.statements: dict[tuple[str, tuple[int, ...], str], tuple[Statement, ...]] = {}
@@ -251,10 +286,76 @@ class Engine:
         numeric.register(conn)  # the schema names its collation: before any statement
         conn.set_busy_timeout(self.busy_timeout_ms)
         conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute(f"PRAGMA synchronous={'FULL' if self.durable else 'NORMAL'}")
+        # With a commit log, pgha's WAL makes commits durable and recovery redoes it.
+        full = self.durable and self.log is None
+        conn.execute(f"PRAGMA synchronous={'FULL' if full else 'NORMAL'}")
         conn.execute("PRAGMA foreign_keys=ON")
         conn.execute("PRAGMA recursive_triggers=ON")
         return conn
+
+    def applied_lsn(self, conn: apsw.Connection | None = None) -> int:
+        """The end LSN of the last log record this database contains."""
+        target = conn or self.connect()
+        try:
+            row = target.execute(
+                f"SELECT applied_lsn FROM {changes.WAL_STATE_TABLE} WHERE id = 1").fetchone()
+            return int(row[0]) if row else 0
+        finally:
+            if conn is None:
+                target.close()
+
+    def set_applied_lsn(self, lsn: int) -> None:
+        """After a snapshot is installed: the log continues from ``lsn``."""
+        conn = self.connect()
+        try:
+            conn.execute(f"UPDATE {changes.WAL_STATE_TABLE} SET applied_lsn = ? WHERE id = 1",
+                         (lsn,))
+        finally:
+            conn.close()
+
+    def apply_record(self, conn: apsw.Connection, end_lsn: int, body: bytes) -> None:
+        """Replay one log record (a standby, or crash recovery) in one SQLite transaction."""
+        with self.commit_lock:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                schema = changes.apply(conn, body)
+                conn.execute(f"UPDATE {changes.WAL_STATE_TABLE} SET applied_lsn = ? WHERE id = 1",
+                             (end_lsn,))
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+        if schema:
+            self.schema_changed(conn)
+
+    def snapshot_to(self, path: Path) -> int:
+        """Copy the database page for page (rowids unchanged, which the log's changesets rely
+        on) as of one read transaction; returns the LSN the copy has applied. Writers go on:
+        in WAL mode the copy's read transaction does not block them."""
+        source = self.connect()
+        copy = apsw.Connection(str(path))
+        try:
+            numeric.register(copy)
+            with copy.backup("main", source, "main") as backup:
+                backup.step(-1)
+            return self.applied_lsn(copy)
+        finally:
+            copy.close()
+            source.close()
+
+    def recover(self) -> int:
+        """Redo the log records SQLite does not have yet (after a crash); returns how many."""
+        if self.log is None:
+            return 0
+        conn = self.connect()
+        try:
+            count = 0
+            for end_lsn, body in self.log.records_from(self.applied_lsn(conn)):
+                self.apply_record(conn, end_lsn, body)
+                count += 1
+            return count
+        finally:
+            conn.close()
 
     def schema_changed(self, conn: apsw.Connection) -> Catalog:
         """Called after a transaction that changed the schema committed."""
@@ -271,6 +372,18 @@ class Engine:
         return StorageSession(self, user, database, backend_pid)
 
 
+def _command_name(node: Any) -> str:
+    """The command as PostgreSQL names it in 25006 errors (CREATE TABLE, DROP INDEX...)."""
+    name = type(node).__name__.removesuffix("Stmt")
+    words = {"Create": "CREATE TABLE", "Index": "CREATE INDEX", "View": "CREATE VIEW",
+             "CreateSeq": "CREATE SEQUENCE", "AlterSeq": "ALTER SEQUENCE",
+             "AlterTable": "ALTER TABLE", "Truncate": "TRUNCATE TABLE", "Rename": "ALTER TABLE"}
+    if name == "Drop":
+        kind = getattr(node.removeType, "name", "OBJECT_TABLE").removeprefix("OBJECT_")
+        return f"DROP {kind}"
+    return words.get(name, name.upper())
+
+
 class StorageSession:
     """One client's view of the engine. Blocking; not thread-safe (one call at a time)."""
 
@@ -278,6 +391,7 @@ class StorageSession:
         self.engine = engine
         self.conn = engine.connect()
         self.settings = dict(DEFAULT_SETTINGS)
+        self.settings["pgha.sync_mode"] = engine.sync_mode
         self.settings["session_authorization"] = user
         self.local_overrides: dict[str, str] = {}  # SET LOCAL: restored when the block ends
         self.block_backup: dict[str, str | None] = {}  # any SET in a block: undone by ROLLBACK
@@ -286,6 +400,7 @@ class StorageSession:
             set_setting=self._set_from_function, advisory_locks=engine.advisory_locks)
         functions.register(self.conn, self.ctx)
         pgcatalog.install(self.conn)
+        status_views.register(self.conn, self._status_rows)
         self.catalog_generation_filled = -1
         self.status = "I"  # PostgreSQL transaction status: I idle, T in block, E failed
         self.sqlite_txn = False  # a SQLite transaction is open
@@ -293,6 +408,9 @@ class StorageSession:
         self.implicit = False  # inside an implicit multi-statement transaction
         self.private_catalog: Catalog | None = None  # schema changed in this transaction
         self.savepoints: list[str] = []
+        self.savepoint_steps: list[int] = []  # logged steps when each savepoint was set
+        self.capture: changes.ChangeCapture | None = None  # this write transaction's changes
+        self.commit_lsn: int | None = None  # end LSN of the last commit this session made
 
     # -- catalog ---------------------------------------------------------------------------
 
@@ -300,7 +418,13 @@ class StorageSession:
     def catalog(self) -> Catalog:
         return self.private_catalog or self.engine.catalog
 
+    def _status_rows(self, view: str) -> list[tuple[Any, ...]]:
+        provider = self.engine.status_provider
+        return provider(view) if provider is not None else []
+
     def _system(self, schema: str | None, name: str) -> Any:
+        if schema in (None, "pg_catalog") and name in status_views.VIEWS:
+            return [ColInfo(c, (t, -1)) for c, t in status_views.VIEWS[name]]
         cols = pgcatalog.system_relation(schema, name)
         if cols is not None:
             self._ensure_pg_catalog()
@@ -456,19 +580,32 @@ class StorageSession:
     # -- transactions ----------------------------------------------------------------------
 
     def _sqlite_begin(self, write: bool) -> None:
-        if self.sqlite_txn:
-            return
-        now = dt.datetime.now(dt.UTC)
-        self.ctx.transaction_start = now
-        self.conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
-        self.sqlite_txn = True
+        if not self.sqlite_txn:
+            now = dt.datetime.now(dt.UTC)
+            self.ctx.transaction_start = now
+            self.conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+            self.sqlite_txn = True
+        if write and self.capture is None and self.engine.log is not None:
+            self.capture = changes.ChangeCapture(self.conn)
+
+    def check_writable(self, command: str) -> None:
+        """25006 for a write in a read-only transaction, and for any write on a standby."""
+        if self.engine.read_only or self.settings.get("transaction_read_only") == "on":
+            raise PgError("25006", f"cannot execute {command} in a read-only transaction")
 
     def _sqlite_end(self, commit: bool) -> None:
         if not self.sqlite_txn:
             return
         self.sqlite_txn = False
+        capture, self.capture = self.capture, None
         try:
-            self.conn.execute("COMMIT" if commit else "ROLLBACK")
+            body = capture.finish() if capture is not None and commit else b""
+            if capture is not None and not commit:
+                capture.discard()
+            if body:
+                self._commit_logged(body)
+            else:
+                self.conn.execute("COMMIT" if commit else "ROLLBACK")
         except apsw.Error as exc:
             if commit:
                 with contextlib.suppress(apsw.Error):
@@ -476,10 +613,32 @@ class StorageSession:
                 raise map_error(exc, self.catalog) from exc
         finally:
             self.savepoints.clear()
+            self.savepoint_steps.clear()
             changed = self.private_catalog is not None
             self.private_catalog = None
             if changed:
                 self.engine.schema_changed(self.conn) if commit else None
+
+    def _commit_logged(self, body: bytes) -> None:
+        """Log the transaction, commit it, and return once the log record is durable."""
+        log = self.engine.log
+        assert log is not None
+        with self.engine.commit_lock:
+            end = log.predict_end(body)
+            self.conn.execute(f"UPDATE {changes.WAL_STATE_TABLE} SET applied_lsn = ? WHERE id = 1",
+                              (end,))
+            start = log.append(body)
+            try:
+                self.conn.execute("COMMIT")
+            except BaseException:
+                log.undo(start)
+                raise
+        try:
+            log.flush_to(end)
+        except Exception as exc:
+            raise PgError("58030", "could not flush the WAL: the transaction is committed on "
+                          "this node but may not survive a crash") from exc
+        self.commit_lsn = end
 
     def finish_settings(self, commit: bool) -> dict[str, str]:
         """End of a transaction block: SET LOCAL values end; ROLLBACK also undoes SET.
@@ -613,19 +772,28 @@ class StorageSession:
             self.prepare_translation(stmt)
         tr = stmt.translation
         assert tr is not None
-        if tr.is_write and self.settings.get("transaction_read_only") == "on":
-            raise PgError("25006", f"cannot execute {tr.command} in a read-only transaction")
+        if tr.is_write:
+            self.check_writable(tr.command if tr.command != "SELECT" else "SELECT with writes")
         # Inside an implicit block (a multi-statement Query, or a pipeline up to Sync) a read
         # needs no SQLite transaction of its own: only writes must commit or roll back together.
         autocommit = not self.explicit and not (self.implicit and (tr.is_write or self.sqlite_txn))
-        if not autocommit:
+        # A logged write needs its own transaction even alone: the log record is its commit.
+        own_txn = autocommit and tr.is_write and self.engine.log is not None
+        if not autocommit or own_txn:
             self._sqlite_begin(tr.is_write)
         else:
             self.ctx.transaction_start = self.ctx.statement_start
         cursor = self.conn.cursor()
-        rows = list(cursor.execute(tr.sql, params)) if params else list(cursor.execute(tr.sql))
-        # With RETURNING (or for SELECT) the rows are the count; otherwise SQLite's changes().
-        count = len(rows) if tr.columns is not None else self.conn.changes()
+        try:
+            rows = list(cursor.execute(tr.sql, params)) if params else list(cursor.execute(tr.sql))
+            # With RETURNING (or for SELECT) the rows are the count; otherwise SQLite's changes().
+            count = len(rows) if tr.columns is not None else self.conn.changes()
+        except BaseException:
+            if own_txn:
+                self._sqlite_end(False)
+            raise
+        if own_txn:
+            self._sqlite_end(True)
         tag = f"INSERT 0 {count}" if tr.command == "INSERT" else f"{tr.command} {count}"
         return Result(tag, tr.columns, rows)
 
@@ -671,6 +839,7 @@ class StorageSession:
             self._sqlite_begin(False)
             self.conn.execute(f"SAVEPOINT {q(node.savepoint_name)}")
             self.savepoints.append(node.savepoint_name)
+            self.savepoint_steps.append(len(self.capture.steps) if self.capture else 0)
             return Result("SAVEPOINT")
         if kind == K.TRANS_STMT_RELEASE:
             self._require_block("RELEASE SAVEPOINT")
@@ -678,13 +847,19 @@ class StorageSession:
             self.conn.execute(f"RELEASE SAVEPOINT {q(node.savepoint_name)}")
             idx = len(self.savepoints) - 1 - self.savepoints[::-1].index(node.savepoint_name)
             del self.savepoints[idx:]
+            del self.savepoint_steps[idx:]
             return Result("RELEASE")
         if kind == K.TRANS_STMT_ROLLBACK_TO:
             self._require_block("ROLLBACK TO SAVEPOINT")
             self._require_savepoint(node.savepoint_name)
-            self.conn.execute(f"ROLLBACK TO SAVEPOINT {q(node.savepoint_name)}")
             idx = len(self.savepoints) - 1 - self.savepoints[::-1].index(node.savepoint_name)
+            if self.capture is not None and len(self.capture.steps) > self.savepoint_steps[idx]:
+                # The log already holds steps (DDL) made after the savepoint.
+                raise PgError("0A000", "ROLLBACK TO SAVEPOINT across a schema change is not "
+                              "supported; roll back the whole transaction")
+            self.conn.execute(f"ROLLBACK TO SAVEPOINT {q(node.savepoint_name)}")
             del self.savepoints[idx + 1:]
+            del self.savepoint_steps[idx + 1:]
             self.status = "T"
             return Result("ROLLBACK")
         raise PgError("0A000", "two-phase commit is not supported")
@@ -706,6 +881,9 @@ class StorageSession:
         name = name.lower()
         if name in READ_ONLY_SETTINGS:
             raise PgError("55P02", f'parameter "{name}" cannot be changed')
+        if name == "pgha.sync_mode" and value not in SYNC_MODES:
+            raise PgError("22023", f'invalid value for parameter "pgha.sync_mode": "{value}"',
+                          hint=f"Available values: {', '.join(SYNC_MODES)}.")
         if name not in self.settings and not name.startswith(("pgha.", "application.")) and (
                 "." not in name):
             raise PgError("42704", f'unrecognized configuration parameter "{name}"')
@@ -804,14 +982,16 @@ class StorageSession:
     # -- DDL, COPY, utility ----------------------------------------------------------------
 
     def _ddl(self, stmt: Statement) -> Result:
-        if self.settings.get("transaction_read_only") == "on":
-            raise PgError("25006", "cannot execute DDL in a read-only transaction")
+        self.check_writable(_command_name(stmt.node))
         autocommit = not (self.explicit or self.implicit)
         self._sqlite_begin(True)
         notices: list[Notice] = []
         catalog = Catalog.load(self.conn, self.catalog.generation)
         self.ctx.catalog = catalog
-        ddl = DDL(self.conn, catalog, self._system, notices)
+        # DDL is logged statement by statement (its effects replay by re-running it).
+        conn: Any = self.conn if self.capture is None else changes.RecordingConnection(
+            self.conn, self.capture)
+        ddl = DDL(conn, catalog, self._system, notices)
         node = stmt.node
         try:
             if isinstance(node, ast.CreateStmt):
@@ -843,6 +1023,8 @@ class StorageSession:
             else:
                 self.private_catalog = Catalog.load(self.conn, -3)
             raise
+        if self.capture is not None:
+            self.capture.resume()
         self.private_catalog = Catalog.load(self.conn, -3)
         self.ctx.catalog = self.private_catalog
         if autocommit:
@@ -870,8 +1052,7 @@ class StorageSession:
                 if table.column(c) is None:
                     raise PgError("42703", f'column "{c}" of relation "{table.name}" does not '
                                   "exist")
-            if self.settings.get("transaction_read_only") == "on":
-                raise PgError("25006", "cannot execute COPY FROM in a read-only transaction")
+            self.check_writable("COPY FROM")
             copy_in = CopyIn(self, table, cols, opts)
             return Result("COPY", copy_in=copy_in, copy_format=1 if opts.binary else 0,
                           copy_columns=len(cols))

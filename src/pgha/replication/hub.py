@@ -1,0 +1,162 @@
+"""The primary's view of its standbys: their feedback, lag, and the commits waiting on them.
+
+A commit waits in ``wait_replicated`` until its sync mode's condition holds:
+
+| mode      | the commit returns when its record is ...                                      |
+|-----------|---------------------------------------------------------------------------------|
+| async     | durable on the primary (it already is when the wait starts)                     |
+| semi-sync | also flushed on at least one standby; after ``semi_sync_timeout`` the primary   |
+|           | degrades to async (a NOTICE, the views), and recovers once a standby catches up |
+| sync      | also flushed on every synchronous standby: those named in ``sync_standbys``, or |
+|           | every standby that has connected since the primary started (at least one)       |
+| quorum    | also flushed on a majority of the cluster (this primary plus known standbys)    |
+
+Invariants: waiters are woken only by standby feedback (no polling); a wait that is cancelled
+leaves the transaction committed on the primary, which the caller must report.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+
+@dataclass(slots=True)
+class StandbyInfo:
+    """One standby as its feedback describes it."""
+
+    node_id: str
+    peer: str
+    listen_address: str
+    state: str = "catchup"  # catchup | snapshot | streaming | disconnected
+    write_lsn: int = 0
+    flush_lsn: int = 0
+    apply_lsn: int = 0
+    reply_time: float = 0.0
+    connected_at: float = field(default_factory=time.time)
+    lag_samples: deque[float] = field(default_factory=lambda: deque(maxlen=1000))
+    last_lag_ms: float = 0.0
+
+
+class ReplicationHub:
+    def __init__(self, sync_mode: str, sync_standbys: tuple[str, ...] = (),
+                 semi_sync_timeout: float = 2.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.sync_mode = sync_mode
+        self.sync_standbys = sync_standbys
+        self.semi_sync_timeout = semi_sync_timeout
+        self.clock = clock
+        self.standbys: dict[str, StandbyInfo] = {}
+        self.known: set[str] = set(sync_standbys)
+        self.degraded = False
+        self.degradations = 0
+        self._waiters: list[tuple[int, str, asyncio.Future[None]]] = []
+        self._commits: deque[tuple[int, float]] = deque(maxlen=100_000)  # (end LSN, time)
+        self.waits = 0
+        self.wait_seconds = 0.0
+
+    # -- membership and feedback -------------------------------------------------------------
+
+    def connected(self, info: StandbyInfo) -> None:
+        self.standbys[info.node_id] = info
+        self.known.add(info.node_id)
+
+    def disconnected(self, node_id: str) -> None:
+        info = self.standbys.get(node_id)
+        if info is not None:
+            info.state = "disconnected"
+
+    def committed(self, end_lsn: int) -> None:
+        """A record became durable on the primary (for lag in milliseconds)."""
+        self._commits.append((end_lsn, self.clock()))
+
+    def feedback(self, node_id: str, write: int, flush: int, apply: int) -> None:
+        info = self.standbys[node_id]
+        previous = info.apply_lsn
+        info.write_lsn, info.flush_lsn, info.apply_lsn = write, flush, apply
+        info.reply_time = time.time()
+        now = self.clock()
+        newest = None  # the latest commit this feedback newly confirms applied
+        for end_lsn, at in reversed(self._commits):
+            if end_lsn <= previous:
+                break
+            if end_lsn <= apply:
+                newest = at
+                break
+        if newest is not None and previous:
+            info.last_lag_ms = (now - newest) * 1000
+            info.lag_samples.append(info.last_lag_ms)
+        if self.degraded and flush >= self._latest_commit():
+            self.degraded = False  # semi-sync: a standby caught up again
+        self._wake()
+
+    def _latest_commit(self) -> int:
+        return self._commits[-1][0] if self._commits else 0
+
+    # -- sync waits ----------------------------------------------------------------------------
+
+    def _satisfied(self, lsn: int, mode: str) -> bool:
+        live = [s for s in self.standbys.values() if s.state != "disconnected"]
+        flushed = {s.node_id for s in self.standbys.values() if s.flush_lsn >= lsn}
+        if mode == "async":
+            return True
+        if mode == "semi-sync":
+            return self.degraded or bool(flushed)
+        if mode == "sync":
+            required = set(self.sync_standbys) or {s.node_id for s in live} or self.known
+            return bool(required) and required <= flushed
+        cluster = 1 + len(self.known)  # quorum: the primary counts as one vote
+        return 1 + len(flushed & self.known) > cluster // 2
+
+    def _wake(self) -> None:
+        still: list[tuple[int, str, asyncio.Future[None]]] = []
+        for lsn, mode, fut in self._waiters:
+            if fut.done():
+                continue
+            if self._satisfied(lsn, mode):
+                fut.set_result(None)
+            else:
+                still.append((lsn, mode, fut))
+        self._waiters = still
+
+    async def wait_replicated(self, lsn: int, mode: str | None = None) -> str | None:
+        """Wait until the commit ending at ``lsn`` satisfies its sync mode; returns a notice
+        text when semi-sync degraded to async while waiting."""
+        mode = mode or self.sync_mode
+        if self._satisfied(lsn, mode):
+            return None
+        fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiters.append((lsn, mode, fut))
+        started = self.clock()
+        self.waits += 1
+        try:
+            if mode != "semi-sync":
+                await fut
+                return None
+            try:
+                await asyncio.wait_for(asyncio.shield(fut), self.semi_sync_timeout)
+                return None
+            except TimeoutError:
+                self.degraded = True
+                self.degradations += 1
+                self._wake()
+                return ("semi-sync replication timed out: no standby confirmed this commit; "
+                        "continuing asynchronously until a standby catches up")
+        finally:
+            self.wait_seconds += self.clock() - started
+            if not fut.done():
+                fut.cancel()
+
+    # -- views -------------------------------------------------------------------------------------
+
+    def lag_percentiles(self, info: StandbyInfo) -> tuple[float, float, float]:
+        samples = sorted(info.lag_samples)
+        if len(samples) < 2:
+            value = samples[0] if samples else 0.0
+            return value, value, value
+        q = statistics.quantiles(samples, n=100, method="inclusive")
+        return q[49], q[94], q[98]

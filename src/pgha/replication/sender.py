@@ -1,0 +1,222 @@
+"""The primary's replication port: standbys connect, prove the cluster secret, and receive WAL.
+
+Per standby: handshake (``Challenge`` -> ``Hello`` -> ``Welcome``, or ``NeedSnapshot`` and a
+snapshot first), then two loops: one ships durable WAL from the standby's position in
+LZ4-compressed batches (waking on every flush, heartbeating when idle), the other reads the
+standby's status updates into the hub, which releases the commits waiting on them.
+
+Invariants: only durable records are shipped (a record the primary could still undo never
+leaves it); a standby whose log is not a prefix of ours (other term at its end LSN, or ahead)
+is re-bootstrapped from a snapshot, never streamed onto.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import logging
+import os
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from pgha.replication import protocol as p
+from pgha.replication.channel import Channel, ChannelClosed
+from pgha.replication.hub import ReplicationHub, StandbyInfo
+from pgha.replication.journal import Journal
+from pgha.replication.wal import WalGone
+
+log = logging.getLogger("pgha.replication")
+
+
+@dataclass(slots=True)
+class SenderConfig:
+    node_id: str
+    secret: bytes = b""
+    batch_bytes: int = 1 << 20
+    batch_delay: float = 0.0  # seconds to wait for more WAL before sending a small batch
+    heartbeat_interval: float = 1.0
+    compress: bool = True
+    handshake_timeout: float = 10.0
+
+
+class WalSender:
+    def __init__(self, journal: Journal, hub: ReplicationHub, config: SenderConfig,
+                 snapshot: Callable[[Path], int]) -> None:
+        self.journal = journal
+        self.hub = hub
+        self.config = config
+        self.snapshot = snapshot  # writes a copy of the database, returns its LSN
+        self._wakeups: set[asyncio.Event] = set()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self.server: asyncio.Server | None = None
+        journal.on_durable(self._durable)
+
+    def _durable(self, end_lsn: int) -> None:
+        """Called on a committing thread once a record is durable."""
+        loop = self._loop
+        if loop is not None:
+            loop.call_soon_threadsafe(self._wake_all, end_lsn)
+
+    def _wake_all(self, end_lsn: int) -> None:
+        self.hub.committed(end_lsn)
+        for event in self._wakeups:
+            event.set()
+
+    async def start(self, host: str, port: int) -> tuple[str, int]:
+        self._loop = asyncio.get_running_loop()
+        self.server = await asyncio.start_server(self._serve, host, port)
+        sock = self.server.sockets[0].getsockname()
+        log.info("replication port listening on %s:%d", sock[0], sock[1])
+        return sock[0], sock[1]
+
+    async def close(self) -> None:
+        if self.server is not None:
+            self.server.close()
+            with contextlib.suppress(Exception):
+                await self.server.wait_closed()
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        channel = Channel(reader, writer, self.config.compress)
+        info: StandbyInfo | None = None
+        try:
+            hello = await self._handshake(channel)
+            if hello is None:
+                return
+            info = StandbyInfo(hello.node_id, channel.peer, hello.listen_address)
+            self.hub.connected(info)
+            start = await self._start_position(channel, hello, info)
+            log.info("standby %s (%s) streaming from %X", info.node_id, channel.peer, start)
+            info.state = "streaming" if start >= self.journal.wal.end_lsn else "catchup"
+            await self._stream(channel, info, start)
+        except (ChannelClosed, ConnectionError, TimeoutError, p.ReplicationProtocolError) as exc:
+            log.info("replication connection from %s ended: %s", channel.peer, exc)
+        finally:
+            if info is not None:
+                self.hub.disconnected(info.node_id)
+            await channel.close()
+
+    async def _handshake(self, channel: Channel) -> p.Hello | None:
+        nonce = p.new_nonce()
+        state = self.journal.state
+        await channel.send(p.Challenge(nonce, state.cluster_id, state.term, self.config.node_id))
+        hello = await channel.receive(self.config.handshake_timeout)
+        if not isinstance(hello, p.Hello):
+            await channel.send(p.Refuse(p.REFUSE_PROTOCOL_VIOLATION, "expected Hello"))
+            return None
+        if not p.check_proof(self.config.secret, nonce, hello.node_id, hello.proof):
+            log.warning("standby %s at %s failed the cluster secret", hello.node_id, channel.peer)
+            await channel.send(p.Refuse(p.REFUSE_BAD_PROOF, "wrong cluster secret"))
+            return None
+        if hello.cluster_id and hello.cluster_id != state.cluster_id:
+            await channel.send(p.Refuse(p.REFUSE_WRONG_CLUSTER,
+                                        f"this primary is in cluster {state.cluster_id}"))
+            return None
+        if hello.term > state.term:
+            # A newer primary exists: this node must not stream (it will be fenced).
+            self.journal.observe_term(hello.term)
+            await channel.send(p.Refuse(p.REFUSE_STALE_TERM, f"term {hello.term} is newer"))
+            return None
+        return hello
+
+    async def _start_position(self, channel: Channel, hello: p.Hello, info: StandbyInfo) -> int:
+        wal = self.journal.wal
+        end = hello.end_lsn
+        reason = ""
+        if end == 0:
+            reason = "the standby has no data yet"
+        elif end < wal.start_lsn:
+            reason = "the WAL the standby needs was recycled"
+        elif end > wal.flushed_lsn:
+            reason = "the standby's log is ahead of the primary's (an old primary's tail)"
+        elif end > wal.start_lsn and wal.term_at(end) not in (hello.last_term, None):
+            reason = "the standby's log diverged from the primary's"
+        if not reason:
+            await channel.send(p.Welcome(self.journal.term, self.config.node_id, end,
+                                         wal.end_lsn))
+            return end
+        log.info("standby %s needs a snapshot: %s", hello.node_id, reason)
+        await channel.send(p.NeedSnapshot(reason))
+        info.state = "snapshot"
+        return await self._send_snapshot(channel)
+
+    async def _send_snapshot(self, channel: Channel) -> int:
+        fd, name = tempfile.mkstemp(prefix="pgha-snapshot-", suffix=".db")
+        os.close(fd)
+        path = Path(name)
+        try:
+            started = time.monotonic()
+            # A database with no commits in the log yet is at the log's start.
+            lsn = await asyncio.to_thread(self.snapshot, path) or self.journal.wal.start_lsn
+            size = path.stat().st_size
+            await channel.send(p.SnapshotBegin(lsn, self.journal.term, size))
+            digest = hashlib.sha256()
+            with open(path, "rb") as f:
+                while chunk := f.read(1 << 20):
+                    digest.update(chunk)
+                    await channel.send(p.SnapshotChunk(chunk))
+            await channel.send(p.SnapshotEnd(digest.digest()))
+            log.info("snapshot at %X sent (%d bytes in %.2fs)", lsn, size,
+                     time.monotonic() - started)
+            return lsn
+        finally:
+            path.unlink(missing_ok=True)
+
+    async def _stream(self, channel: Channel, info: StandbyInfo, position: int) -> None:
+        wake = asyncio.Event()
+        self._wakeups.add(wake)
+        feedback = asyncio.create_task(self._read_feedback(channel, info))
+        try:
+            while not feedback.done():
+                position = await self._ship(channel, position)
+                if position >= self.journal.wal.flushed_lsn:
+                    info.state = "streaming"
+                    wake.clear()
+                    if position >= self.journal.wal.flushed_lsn:
+                        await self._idle(channel, wake, feedback, position)
+        finally:
+            self._wakeups.discard(wake)
+            feedback.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await feedback
+
+    async def _ship(self, channel: Channel, position: int) -> int:
+        wal = self.journal.wal
+        while position < wal.flushed_lsn:
+            try:
+                data = await asyncio.to_thread(wal.read_raw, position, self.config.batch_bytes,
+                                               True)
+            except WalGone:
+                raise ChannelClosed("the standby fell behind the retained WAL") from None
+            if not data:
+                break
+            end = position + len(data)
+            await channel.send(p.WalBatch(position, end, self.journal.term, data))
+            position = end
+        return position
+
+    async def _idle(self, channel: Channel, wake: asyncio.Event, feedback: asyncio.Task[None],
+                    position: int) -> None:
+        waiter = asyncio.create_task(wake.wait())
+        done, _ = await asyncio.wait({waiter, feedback}, timeout=self.config.heartbeat_interval,
+                                     return_when=asyncio.FIRST_COMPLETED)
+        waiter.cancel()
+        if not done:
+            wal = self.journal.wal
+            await channel.send(p.PrimaryHeartbeat(self.journal.term, wal.end_lsn,
+                                                  wal.flushed_lsn, time.time_ns() // 1000, True))
+        elif self.config.batch_delay:
+            await asyncio.sleep(self.config.batch_delay)
+
+    async def _read_feedback(self, channel: Channel, info: StandbyInfo) -> None:
+        timeout = self.config.heartbeat_interval * 5 + 5
+        while True:
+            message = await channel.receive(timeout)
+            if isinstance(message, p.StandbyStatus):
+                self.hub.feedback(info.node_id, message.write_lsn, message.flush_lsn,
+                                  message.apply_lsn)
+            elif isinstance(message, p.Goodbye):
+                return
