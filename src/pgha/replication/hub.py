@@ -65,9 +65,9 @@ class ReplicationHub:
         self.standbys[info.node_id] = info
         self.known.add(info.node_id)
 
-    def disconnected(self, node_id: str) -> None:
-        info = self.standbys.get(node_id)
-        if info is not None:
+    def disconnected(self, info: StandbyInfo) -> None:
+        """A connection ended; a newer connection of the same standby stays registered."""
+        if self.standbys.get(info.node_id) is info:
             info.state = "disconnected"
 
     def committed(self, end_lsn: int) -> None:

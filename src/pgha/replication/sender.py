@@ -96,7 +96,7 @@ class WalSender:
             log.info("replication connection from %s ended: %s", channel.peer, exc)
         finally:
             if info is not None:
-                self.hub.disconnected(info.node_id)
+                self.hub.disconnected(info)
             await channel.close()
 
     async def _handshake(self, channel: Channel) -> p.Hello | None:

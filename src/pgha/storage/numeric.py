@@ -34,7 +34,7 @@ from typing import Any
 
 import apsw
 
-from pgha.storage.types_number import NUMERIC_PLAIN, numeric_parse, numeric_text
+from pgha.storage.types_number import numeric_out, numeric_text, storage_to_decimal
 from pgha.wire.errors import PgError
 
 # Exact + - * need as many digits as the operands have; PostgreSQL allows 131072 digits before
@@ -55,32 +55,17 @@ def to_decimal(value: Any) -> Decimal:
     """The exact Decimal of a stored numeric (text) or of an SQLite integer or real."""
     if value.__class__ is str:
         return _parse_text(value)
-    if value.__class__ is int:
-        return Decimal(value)
-    if isinstance(value, float):
-        return Decimal(f"{value:.15g}") if value == value else _NAN
-    if isinstance(value, bytes):
-        return _parse_text(value.decode())
-    return Decimal(value)
+    return storage_to_decimal(value)
 
 
 @functools.lru_cache(maxsize=4096)
 def _parse_text(text: str) -> Decimal:
-    try:
-        return Decimal(text)
-    except InvalidOperation:
-        return numeric_parse(text)  # raises 22P02 as numeric_in does
+    return storage_to_decimal(text)  # cached: the collation parses the same keys repeatedly
 
 
 def canonical(value: Any) -> str | None:
     """A value as stored numeric text (pg_num(), the cast of an integer to numeric)."""
-    if value is None:
-        return None
-    if value.__class__ is str and NUMERIC_PLAIN.match(value):
-        return value
-    if value.__class__ is int:
-        return str(value)
-    return numeric_text(to_decimal(value))
+    return None if value is None else numeric_out(value)
 
 
 def _scale(d: Decimal) -> int:

@@ -407,7 +407,8 @@ def numeric_text(d: Decimal) -> str:
     return s
 
 
-def _storage_to_decimal(value: Any) -> Decimal:
+def storage_to_decimal(value: Any) -> Decimal:
+    """The exact Decimal of a stored numeric (text), or of an SQLite integer or real."""
     if value.__class__ is str:
         try:
             return Decimal(value)
@@ -431,7 +432,7 @@ def numeric_out(value: Any, typmod: int = -1, tz: str = "UTC") -> str:
     plain = value.__class__ is int or (value.__class__ is str and NUMERIC_PLAIN.match(value))
     if typmod < 4 and plain:
         return str(value)
-    d = _storage_to_decimal(value)
+    d = storage_to_decimal(value)
     if typmod >= 4 and d.is_finite():
         _, scale = numeric_typmod_parts(typmod)
         d = d.quantize(Decimal(1).scaleb(-scale), rounding=ROUND_HALF_UP, context=_WIDE)
@@ -442,7 +443,7 @@ def _numeric_coerce(value: Any, typmod: int) -> str:
     if isinstance(value, str):
         return _numeric_in(value, typmod, "UTC")
     if isinstance(value, int | float):
-        return numeric_text(numeric_apply_typmod(_storage_to_decimal(value), typmod))
+        return numeric_text(numeric_apply_typmod(storage_to_decimal(value), typmod))
     raise cannot_coerce(value, "numeric")
 
 
