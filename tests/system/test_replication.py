@@ -133,8 +133,6 @@ def test_standby_refuses_writes_and_reports_views(pgha_factory: PghaFactory) -> 
         assert rows == [("n2", "synced", 0), ("n3", "synced", 0)]
 
 
-@pytest.mark.xfail(strict=True, reason="known bug: after kill -9 and restart the standby "
-                   "re-applies a record (changeset conflict on INSERT); under investigation")
 def test_killed_standby_catches_up_and_standby_refuses_writes(pgha_factory: PghaFactory) -> None:
     primary, standbys = _cluster(pgha_factory)
     with primary.connect(autocommit=True) as conn:

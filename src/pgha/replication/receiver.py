@@ -23,6 +23,8 @@ from pathlib import Path
 from pgha.replication import protocol as p
 from pgha.replication.channel import Channel, ChannelClosed
 from pgha.replication.journal import Journal
+from pgha.replication.lsn import format_lsn
+from pgha.wire.errors import PgError
 
 log = logging.getLogger("pgha.replication")
 
@@ -186,7 +188,11 @@ class WalReceiver:
         self.primary.received_lsn = wal.end_lsn
         wal.flush_to(wal.end_lsn)
         for record in records:
-            self.apply(record.end_lsn, record.body)
+            try:
+                self.apply(record.end_lsn, record.body)
+            except PgError as exc:  # the record does not fit this node's data: diverged
+                raise SnapshotNeeded(f"applying {format_lsn(record.lsn)}: {exc.message}") \
+                    from exc
             self.primary.applied_lsn = record.end_lsn
 
     async def _report(self, channel: Channel, reply: bool) -> None:

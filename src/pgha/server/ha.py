@@ -24,6 +24,7 @@ from pgha.replication.sender import SenderConfig, WalSender
 from pgha.replication.wal import WalLog
 from pgha.storage import oids as T
 from pgha.storage import types as pgtypes
+from pgha.storage.changes import Replayer
 from pgha.storage.engine import Engine
 
 log = logging.getLogger("pgha.ha")
@@ -67,7 +68,7 @@ class HaRole:
         self.replication_port = 0
         self.listen_address = ""
         self.engine = self.open_engine()
-        self._apply_conn: Any = None
+        self._replayer: Replayer | None = None
 
     def open_engine(self) -> Engine:
         engine = Engine(self.data_dir, durable=self.durable, log=self.journal)
@@ -135,15 +136,15 @@ class HaRole:
     # -- standby ---------------------------------------------------------------------------
 
     def _apply(self, end_lsn: int, body: bytes) -> None:
-        if self._apply_conn is None:
-            self._apply_conn = self.engine.connect()
-        self.engine.apply_record(self._apply_conn, end_lsn, body)
+        if self._replayer is None:
+            self._replayer = self.engine.replayer()
+        self.engine.apply_record(self._replayer, end_lsn, body)
 
     async def _install_snapshot(self, path: Path, lsn: int) -> None:
         def swap() -> None:
-            if self._apply_conn is not None:
-                self._apply_conn.close()
-                self._apply_conn = None
+            if self._replayer is not None:
+                self._replayer.conn.close()
+                self._replayer = None
             db = self.data_dir / "pgha.db"
             for suffix in ("-wal", "-shm"):
                 Path(str(db) + suffix).unlink(missing_ok=True)

@@ -1,22 +1,33 @@
 """What one write transaction changed, as a WAL record body that reproduces it on any node.
 
 A body is a sequence of steps, replayed in order:
-- a *changeset* (``C``): the row changes of the statements since the previous step, captured by
-  SQLite's session extension (rowid tables included, keyed by rowid, so every node keeps
-  identical rowids); values are the ones the primary computed, so random(), now() and
-  nextval() are evaluated once;
-- a *statement* (``S``): one SQL statement that pgha's DDL code ran (schema changes, the
+- a *row* step (``R``): the row operations of the statements since the previous step, in the
+  order SQLite made them, as SQLite's pre-update hook reports them: INSERT (rowid and values),
+  UPDATE (rowid, new rowid, the changed columns and their values), DELETE (rowid). Rows are
+  addressed by rowid, so every node keeps identical rowids; values are the ones the primary
+  computed, so random(), now() and nextval() are evaluated once. Changes made by foreign-key
+  actions (ON DELETE CASCADE...) are reported and replayed like any other, so replay runs
+  with foreign-key enforcement off;
+- a *statement* step (``S``): one SQL statement that pgha's DDL code ran (schema changes, the
   catalog rows describing them, table rebuilds), with its parameters. DDL is deterministic
   given the same database, so replaying the statements rebuilds the same schema.
 
-Invariants: steps keep the order in which the transaction made them; ``__pgha_wal_state`` (the
-applied LSN, written by the commit itself) is never captured; an empty body means the
-transaction changed nothing and needs no WAL record.
+Why not SQLite's session extension: in its rowid mode (tables without a declared PRIMARY
+KEY, which is every pgha table) it hashes a row one way when it records it and another way
+when its hash table grows, so a transaction touching more than 127 rows of a table can record
+one row twice (an UPDATE also as an INSERT); replaying such a changeset fails or diverges.
+
+Invariants: steps keep the order in which the transaction made them; replaying an operation
+must touch exactly one row, anything else means the node diverged (XX001);
+``__pgha_wal_state`` (the applied LSN, written by the commit itself) is never captured; the
+hook's operations after a savepoint are dropped when the transaction rolls back to it (SQLite
+undoes them, the hook does not say so); an empty body means the transaction changed nothing.
 """
 
 from __future__ import annotations
 
 import json
+import marshal
 import struct
 from collections.abc import Iterator
 from typing import Any
@@ -27,62 +38,89 @@ from pgha.wire.errors import PgError
 
 WAL_STATE_TABLE = "__pgha_wal_state"
 _STEP = struct.Struct("!cI")
-_CHANGESET, _STATEMENT = b"C", b"S"
+_ROWS, _STATEMENT = b"R", b"S"
+_INSERT, _UPDATE, _DELETE = 0, 1, 2
+_HOOK_ID = "pgha-capture"
+# marshal's format 4 (Python 3.4 and later) for tuples of None/int/float/str/bytes.
+_MARSHAL_VERSION = 4
 
 
 class ChangeCapture:
-    """Records the steps of one transaction on one connection."""
+    """Records the steps of one transaction on one connection (until finish or discard)."""
 
     def __init__(self, conn: apsw.Connection) -> None:
         self.conn = conn
         self.steps: list[tuple[bytes, bytes]] = []
-        self.session: apsw.Session | None = None
-        self._open_session()
+        self.rows: list[tuple[Any, ...]] = []  # operations since the last step
+        self.tables: dict[str, int] = {}  # table name -> index in this row step
+        self.paused = False
+        conn.preupdate_hook(self._hook, id=_HOOK_ID)
 
-    def _open_session(self) -> None:
-        session = apsw.Session(self.conn, "main")
-        session.config(apsw.SQLITE_SESSION_OBJCONFIG_ROWID, 1)
-        session.table_filter(lambda name: name != WAL_STATE_TABLE)
-        session.attach()
-        self.session = session
-
-    def _close_session(self) -> None:
-        if self.session is None:
+    def _hook(self, u: apsw.PreUpdate) -> None:
+        if self.paused or u.database_name != "main":
             return
-        if not self.session.is_empty:
-            self.steps.append((_CHANGESET, self.session.changeset()))
-        self.session.close()
-        self.session = None
+        name = u.table_name
+        if name == WAL_STATE_TABLE:
+            return
+        table = self.tables.setdefault(name, len(self.tables))
+        op = u.opcode
+        if op == apsw.SQLITE_INSERT:
+            self.rows.append((table, _INSERT, u.rowid, u.new))
+        elif op == apsw.SQLITE_UPDATE:
+            changed = u.update or ()
+            cols = tuple(i for i, v in enumerate(changed) if v is not apsw.no_change)
+            self.rows.append((table, _UPDATE, u.rowid, u.rowid_new, cols,
+                              tuple(changed[i] for i in cols)))
+        else:
+            self.rows.append((table, _DELETE, u.rowid))
+
+    def _close_rows(self) -> None:
+        if self.rows:
+            names = sorted(self.tables, key=self.tables.__getitem__)
+            data = marshal.dumps((names, self.rows), _MARSHAL_VERSION)
+            self.steps.append((_ROWS, data))
+        self.rows = []
+        self.tables = {}
+
+    def mark(self) -> tuple[int, int]:
+        """The position a savepoint returns to."""
+        return len(self.steps), len(self.rows)
+
+    def rollback_to(self, mark: tuple[int, int]) -> None:
+        """ROLLBACK TO SAVEPOINT: SQLite undid the rows after ``mark``; forget them too.
+        The caller refuses the rollback when a step (DDL) was taken since the mark."""
+        assert len(self.steps) == mark[0]
+        del self.rows[mark[1]:]
 
     def statement(self, sql: str, params: Any = None) -> None:
-        """A DDL statement is about to run: close the row changes before it, log it."""
-        self._close_session()
+        """A DDL statement is about to run: close the row operations before it, log it, and
+        ignore its own row effects (replaying the statement reproduces them)."""
+        self._close_rows()
         doc = json.dumps([sql, list(params) if params is not None else None])
         self.steps.append((_STATEMENT, doc.encode()))
+        self.paused = True
 
     def resume(self) -> None:
-        """After DDL: capture row changes again."""
-        if self.session is None:
-            self._open_session()
+        """After DDL: capture row operations again."""
+        self.paused = False
 
     def finish(self) -> bytes:
         """The record body of everything captured (b"" when nothing changed)."""
-        self._close_session()
+        self._close_rows()
+        self._detach()
         return b"".join(_STEP.pack(kind, len(data)) + data for kind, data in self.steps)
 
     def discard(self) -> None:
-        if self.session is not None:
-            self.session.close()
-            self.session = None
+        self._detach()
+        self.rows.clear()
         self.steps.clear()
+
+    def _detach(self) -> None:
+        self.conn.preupdate_hook(None, id=_HOOK_ID)
 
 
 class RecordingConnection:
-    """The connection pgha's DDL code writes through: each statement is logged, then run.
-
-    Statements are logged with the session paused, so their row effects (catalog rows, the
-    rows a table rebuild copies) are replayed by re-running the statement, not twice.
-    """
+    """The connection pgha's DDL code writes through: each statement is logged, then run."""
 
     def __init__(self, conn: apsw.Connection, capture: ChangeCapture) -> None:
         self.conn = conn
@@ -104,25 +142,98 @@ def steps(body: bytes) -> Iterator[tuple[bytes, bytes]]:
         pos += size
 
 
-def apply(conn: apsw.Connection, body: bytes) -> bool:
-    """Replay a record body inside the caller's transaction; True if it changed the schema."""
-    schema_changed = False
-    for kind, data in steps(body):
-        if kind == _CHANGESET:
-            apsw.Changeset.apply(data, conn, conflict=_conflict)
-        elif kind == _STATEMENT:
-            sql, params = json.loads(data)
-            conn.execute(sql, params) if params is not None else conn.execute(sql)
-            schema_changed = True
-        else:
-            raise PgError("XX001", f"unknown WAL step {kind!r}")
-    return schema_changed
+def row_operations(data: bytes) -> Iterator[tuple[str, str, int, tuple[Any, ...] | None]]:
+    """(table, INSERT|UPDATE|DELETE, rowid, values) of a row step, for tools and tests."""
+    names, rows = marshal.loads(data)
+    for row in rows:
+        kind = ("INSERT", "UPDATE", "DELETE")[row[1]]
+        values = row[3] if row[1] == _INSERT else row[5] if row[1] == _UPDATE else None
+        yield names[row[0]], kind, row[2], values
 
 
-def _conflict(reason: int, change: Any) -> int:
-    """Every node applies the same changes to the same rows: a conflict means divergence."""
-    raise PgError(
+class Replayer:
+    """Applies record bodies on one connection (foreign keys off: actions are in the log)."""
+
+    def __init__(self, conn: apsw.Connection) -> None:
+        self.conn = conn
+        self._columns: dict[str, list[str]] = {}
+        self._sql: dict[tuple[Any, ...], str] = {}
+
+    def apply(self, body: bytes) -> bool:
+        """Replay a record body inside the caller's transaction; True if it changed the
+        schema."""
+        schema_changed = False
+        for kind, data in steps(body):
+            if kind == _ROWS:
+                self._apply_rows(data)
+            elif kind == _STATEMENT:
+                sql, params = json.loads(data)
+                self.conn.execute(sql, params) if params is not None else self.conn.execute(sql)
+                self._columns.clear()
+                self._sql.clear()
+                schema_changed = True
+            else:
+                raise PgError("XX001", f"unknown WAL step {kind!r}")
+        return schema_changed
+
+    def _apply_rows(self, data: bytes) -> None:
+        names, rows = marshal.loads(data)
+        conn = self.conn
+        for row in rows:
+            table = names[row[0]]
+            op = row[1]
+            try:
+                if op == _INSERT:
+                    conn.execute(self._insert_sql(table), (row[2], *row[3]))
+                    continue
+                if op == _UPDATE:
+                    if not row[4] and row[3] == row[2]:
+                        continue  # the statement set every column to its old value
+                    conn.execute(self._update_sql(table, row[4]), (*row[5], row[3], row[2]))
+                else:
+                    conn.execute(self._sql_for(("D", table), lambda t=table:
+                                               f"DELETE FROM {_q(t)} WHERE rowid = ?"), (row[2],))
+            except apsw.ConstraintError as exc:
+                raise _diverged(table, f"{exc}") from exc
+            if conn.changes() != 1:
+                raise _diverged(table, f"row {row[2]} is missing")
+
+    def _sql_for(self, key: tuple[Any, ...], build: Any) -> str:
+        sql = self._sql.get(key)
+        if sql is None:
+            sql = self._sql[key] = build()
+        return sql
+
+    def _column_names(self, table: str) -> list[str]:
+        cols = self._columns.get(table)
+        if cols is None:
+            cols = [r[1] for r in self.conn.execute(f"PRAGMA table_info({_q(table)})")]
+            self._columns[table] = cols
+        return cols
+
+    def _insert_sql(self, table: str) -> str:
+        def build() -> str:
+            cols = self._column_names(table)
+            names = ", ".join(["rowid", *map(_q, cols)])
+            marks = ", ".join("?" * (len(cols) + 1))
+            return f"INSERT INTO {_q(table)} ({names}) VALUES ({marks})"
+        return self._sql_for(("I", table), build)
+
+    def _update_sql(self, table: str, cols: tuple[int, ...]) -> str:
+        def build() -> str:
+            names = self._column_names(table)
+            sets = ", ".join([*(f"{_q(names[i])} = ?" for i in cols), "rowid = ?"])
+            return f"UPDATE {_q(table)} SET {sets} WHERE rowid = ?"
+        return self._sql_for(("U", table, cols), build)
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _diverged(table: str, detail: str) -> PgError:
+    return PgError(
         "XX001",
-        f"replicated change does not apply cleanly (conflict {reason} on {change.name}): "
-        "this node's data has diverged and it needs a new snapshot",
+        f"replicated change does not apply cleanly on table {table} ({detail}): this node's "
+        "data has diverged and it needs a new snapshot",
     )

@@ -313,12 +313,20 @@ class Engine:
         finally:
             conn.close()
 
-    def apply_record(self, conn: apsw.Connection, end_lsn: int, body: bytes) -> None:
+    def replayer(self) -> changes.Replayer:
+        """A connection that replays log records (foreign keys off: the record holds what the
+        primary's foreign-key actions did). Close it with ``replayer.conn.close()``."""
+        conn = self.connect()
+        conn.execute("PRAGMA foreign_keys=OFF")
+        return changes.Replayer(conn)
+
+    def apply_record(self, replayer: changes.Replayer, end_lsn: int, body: bytes) -> None:
         """Replay one log record (a standby, or crash recovery) in one SQLite transaction."""
+        conn = replayer.conn
         with self.commit_lock:
             conn.execute("BEGIN IMMEDIATE")
             try:
-                schema = changes.apply(conn, body)
+                schema = replayer.apply(body)
                 conn.execute(f"UPDATE {changes.WAL_STATE_TABLE} SET applied_lsn = ? WHERE id = 1",
                              (end_lsn,))
                 conn.execute("COMMIT")
@@ -347,15 +355,15 @@ class Engine:
         """Redo the log records SQLite does not have yet (after a crash); returns how many."""
         if self.log is None:
             return 0
-        conn = self.connect()
+        replayer = self.replayer()
         try:
             count = 0
-            for end_lsn, body in self.log.records_from(self.applied_lsn(conn)):
-                self.apply_record(conn, end_lsn, body)
+            for end_lsn, body in self.log.records_from(self.applied_lsn(replayer.conn)):
+                self.apply_record(replayer, end_lsn, body)
                 count += 1
             return count
         finally:
-            conn.close()
+            replayer.conn.close()
 
     def schema_changed(self, conn: apsw.Connection) -> Catalog:
         """Called after a transaction that changed the schema committed."""
@@ -408,7 +416,7 @@ class StorageSession:
         self.implicit = False  # inside an implicit multi-statement transaction
         self.private_catalog: Catalog | None = None  # schema changed in this transaction
         self.savepoints: list[str] = []
-        self.savepoint_steps: list[int] = []  # logged steps when each savepoint was set
+        self.savepoint_marks: list[tuple[int, int]] = []  # capture position per savepoint
         self.capture: changes.ChangeCapture | None = None  # this write transaction's changes
         self.commit_lsn: int | None = None  # end LSN of the last commit this session made
 
@@ -613,7 +621,7 @@ class StorageSession:
                 raise map_error(exc, self.catalog) from exc
         finally:
             self.savepoints.clear()
-            self.savepoint_steps.clear()
+            self.savepoint_marks.clear()
             changed = self.private_catalog is not None
             self.private_catalog = None
             if changed:
@@ -839,7 +847,7 @@ class StorageSession:
             self._sqlite_begin(False)
             self.conn.execute(f"SAVEPOINT {q(node.savepoint_name)}")
             self.savepoints.append(node.savepoint_name)
-            self.savepoint_steps.append(len(self.capture.steps) if self.capture else 0)
+            self.savepoint_marks.append(self.capture.mark() if self.capture else (0, 0))
             return Result("SAVEPOINT")
         if kind == K.TRANS_STMT_RELEASE:
             self._require_block("RELEASE SAVEPOINT")
@@ -847,19 +855,22 @@ class StorageSession:
             self.conn.execute(f"RELEASE SAVEPOINT {q(node.savepoint_name)}")
             idx = len(self.savepoints) - 1 - self.savepoints[::-1].index(node.savepoint_name)
             del self.savepoints[idx:]
-            del self.savepoint_steps[idx:]
+            del self.savepoint_marks[idx:]
             return Result("RELEASE")
         if kind == K.TRANS_STMT_ROLLBACK_TO:
             self._require_block("ROLLBACK TO SAVEPOINT")
             self._require_savepoint(node.savepoint_name)
             idx = len(self.savepoints) - 1 - self.savepoints[::-1].index(node.savepoint_name)
-            if self.capture is not None and len(self.capture.steps) > self.savepoint_steps[idx]:
+            mark = self.savepoint_marks[idx]
+            if self.capture is not None and len(self.capture.steps) > mark[0]:
                 # The log already holds steps (DDL) made after the savepoint.
                 raise PgError("0A000", "ROLLBACK TO SAVEPOINT across a schema change is not "
                               "supported; roll back the whole transaction")
             self.conn.execute(f"ROLLBACK TO SAVEPOINT {q(node.savepoint_name)}")
+            if self.capture is not None:
+                self.capture.rollback_to(mark)
             del self.savepoints[idx + 1:]
-            del self.savepoint_steps[idx + 1:]
+            del self.savepoint_marks[idx + 1:]
             self.status = "T"
             return Result("ROLLBACK")
         raise PgError("0A000", "two-phase commit is not supported")
