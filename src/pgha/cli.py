@@ -58,10 +58,12 @@ def build_parser() -> argparse.ArgumentParser:
     ha.add_argument("--ha-mode", choices=("standalone", "primary", "standby"),
                     default="standalone")
     ha.add_argument("--ha-bind", type=_address, default=None,
-                    help="replication port HOST:PORT (a primary listens on it)")
+                    help="replication port HOST:PORT (a primary streams on it; give a standby "
+                    "one too, so it can stream once promoted)")
     ha.add_argument("--ha-primary", action="append", default=[],
-                    help="primary's replication address HOST:PORT (repeat or comma-separate "
-                    "to list several; a standby follows the first that answers)")
+                    help="the cluster's replication addresses HOST:PORT (repeat or "
+                    "comma-separate; this node's own may be listed): a standby follows the one "
+                    "that is primary, a starting primary checks them for a newer term")
     ha.add_argument("--sync-mode", choices=SYNC_MODES, default="async",
                     help="when a COMMIT returns (see docs/replication.md)")
     ha.add_argument("--sync-standbys", default="",
@@ -74,6 +76,11 @@ def build_parser() -> argparse.ArgumentParser:
     ha.add_argument("--wal-batch-bytes", type=int, default=1 << 20)
     ha.add_argument("--wal-batch-delay-ms", type=float, default=0.0)
     ha.add_argument("--no-wal-compression", action="store_true")
+    ha.add_argument("--wal-keep-mb", type=int, default=64,
+                    help="WAL kept for standbys that fall behind or follow after a promotion")
+    ha.add_argument("--wal-max-mb", type=int, default=1024,
+                    help="WAL never grows past this for a lagging or absent standby (it then "
+                    "bootstraps from a snapshot)")
     return parser
 
 
@@ -105,7 +112,8 @@ def run_server(args: argparse.Namespace) -> int:
         sync_standbys=tuple(n for n in args.sync_standbys.split(",") if n),
         semi_sync_timeout=args.semi_sync_timeout, secret=args.cluster_secret,
         batch_bytes=args.wal_batch_bytes, batch_delay=args.wal_batch_delay_ms / 1000,
-        compress=not args.no_wal_compression)
+        compress=not args.no_wal_compression, keep_bytes=args.wal_keep_mb << 20,
+        max_bytes=args.wal_max_mb << 20)
     config = NodeConfig(
         data_dir=args.data, host=host, port=port, auth=auth, users=dict(args.user),
         databases=tuple(args.database or ["postgres"]), durable=not args.no_fsync,
@@ -119,15 +127,12 @@ def run_server(args: argparse.Namespace) -> int:
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
         await node.start()
-        waits = [asyncio.create_task(stop.wait()), asyncio.create_task(node.finished.wait())]
-        await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
-        for task in waits:
-            task.cancel()
+        await stop.wait()
         await node.stop()
         node.executor.shutdown(wait=False, cancel_futures=True)
 
     asyncio.run(run())
-    return node.exit_code
+    return 0
 
 
 def _install_loop() -> None:

@@ -25,10 +25,13 @@ class Channel:
         info = self.writer.get_extra_info("peername")
         return f"{info[0]}:{info[1]}" if info else "?"
 
-    async def send(self, message: Message) -> None:
-        """Write one frame; waits while the peer's receive window is full (backpressure)."""
-        self.writer.write(encode(message, compress=self.compress))
+    async def send(self, message: Message) -> int:
+        """Write one frame; waits while the peer's receive window is full (backpressure).
+        Returns the frame's size on the wire."""
+        frame = encode(message, compress=self.compress)
+        self.writer.write(frame)
         await self.writer.drain()
+        return len(frame)
 
     async def receive(self, timeout: float | None = None) -> Message:
         while True:

@@ -9,7 +9,8 @@ A commit waits in ``wait_replicated`` until its sync mode's condition holds:
 |           | degrades to async (a NOTICE, the views), and recovers once a standby catches up |
 | sync      | also flushed on every synchronous standby: those named in ``sync_standbys``, or |
 |           | every standby that has connected since the primary started (at least one)       |
-| quorum    | also flushed on a majority of the cluster (this primary plus known standbys)    |
+| quorum    | also flushed on a majority of the cluster (this primary plus the standbys seen, |
+|           | or every address configured with --ha-primary, whichever is more)               |
 
 Invariants: waiters are woken only by standby feedback (no polling); a wait that is cancelled
 leaves the transaction committed on the primary, which the caller must report.
@@ -42,11 +43,25 @@ class StandbyInfo:
     last_lag_ms: float = 0.0
 
 
+@dataclass(slots=True)
+class ReplicationStats:
+    """Counters of one node's replication traffic (pg_replication_metrics): records and raw
+    WAL bytes shipped (primary) or applied (standby), bytes on the wire, heartbeats."""
+
+    records: int = 0
+    raw_bytes: int = 0
+    wire_bytes: int = 0
+    heartbeats_sent: int = 0
+    heartbeats_received: int = 0
+    last_replication: float = 0.0
+
+
 class ReplicationHub:
     def __init__(self, sync_mode: str, sync_standbys: tuple[str, ...] = (),
                  semi_sync_timeout: float = 2.0,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic, cluster_size: int = 0) -> None:
         self.sync_mode = sync_mode
+        self.cluster_size = cluster_size  # nodes configured (--ha-primary), for quorum
         self.sync_standbys = sync_standbys
         self.semi_sync_timeout = semi_sync_timeout
         self.clock = clock
@@ -109,7 +124,8 @@ class ReplicationHub:
         if mode == "sync":
             required = set(self.sync_standbys) or {s.node_id for s in live} or self.known
             return bool(required) and required <= flushed
-        cluster = 1 + len(self.known)  # quorum: the primary counts as one vote
+        # quorum: the primary counts as one vote; the cluster is every node configured or seen
+        cluster = max(1 + len(self.known), self.cluster_size)
         return 1 + len(flushed & self.known) > cluster // 2
 
     def _wake(self) -> None:

@@ -21,7 +21,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from pgha.replication.wal import HEADER_SIZE, WalLog
+from pgha.replication.wal import HEADER_SIZE, WalLog, WalRecord
+from pgha.wire.errors import PgError
 
 
 @dataclass(slots=True)
@@ -31,6 +32,8 @@ class HaState:
     cluster_id: str
     term: int = 1
     voted_for: str = ""
+    role: str = ""  # "primary" once promoted (a restart comes back as primary), or ""
+    base_term: int = 0  # term of the record the last snapshot ended at (an empty log's term)
 
     @classmethod
     def load(cls, data_dir: Path, new_cluster: bool = True) -> HaState:
@@ -39,7 +42,8 @@ class HaState:
         path = data_dir / "ha_state.json"
         if path.exists():
             doc = json.loads(path.read_text())
-            return cls(doc["cluster_id"], int(doc["term"]), doc.get("voted_for", ""))
+            return cls(doc["cluster_id"], int(doc["term"]), doc.get("voted_for", ""),
+                       doc.get("role", ""), int(doc.get("base_term", 0)))
         state = cls(str(uuid.uuid4()) if new_cluster else "")
         state.save(data_dir)
         return state
@@ -62,21 +66,56 @@ class Journal:
         self.state = state
         self.data_dir = data_dir
         self._listeners: list[Callable[[int], None]] = []
+        self._term_listeners: list[Callable[[int], None]] = []
         self._lock = threading.Lock()
+        # The term this node may write records in: its term while it is the primary (or
+        # standalone), 0 on a standby. A primary that has seen a higher term writes nothing.
+        self.primary_term = 0
+        self.last_write = 0.0  # epoch seconds of the last append
 
     @property
     def term(self) -> int:
         return self.state.term
 
+    @property
+    def last_term(self) -> int:
+        """Term of the log's last record (of the snapshot's, when none followed it)."""
+        return self.wal.last_term or self.state.base_term
+
     def observe_term(self, term: int) -> bool:
-        """Persist a higher term seen from a peer; True if it was higher."""
+        """Persist a higher term seen from a peer, then tell the term listeners (a primary
+        steps down); True if it was higher."""
         with self._lock:
             if term <= self.state.term:
                 return False
             self.state.term = term
             self.state.voted_for = ""
             self.state.save(self.data_dir)
-            return True
+        for listener in self._term_listeners:
+            listener(term)
+        return True
+
+    def begin_term(self, node_id: str) -> int:
+        """This node becomes primary of a new term (pg_promote): persisted before any write
+        of that term. Returns the term."""
+        with self._lock:
+            self.state.term += 1
+            self.state.voted_for = node_id
+            self.state.role = "primary"
+            self.state.save(self.data_dir)
+            self.primary_term = self.state.term
+            return self.state.term
+
+    def set_role(self, role: str, base_term: int | None = None) -> None:
+        with self._lock:
+            self.state.role = role
+            if base_term is not None:
+                self.state.base_term = base_term
+            self.state.save(self.data_dir)
+
+    def on_new_term(self, listener: Callable[[int], None]) -> None:
+        """``listener(term)`` when a higher term is observed (on the observing thread)."""
+        self._term_listeners.append(listener)
 
     def on_durable(self, listener: Callable[[int], None]) -> None:
         """``listener(end_lsn)`` after every flush (called on the committing thread)."""
@@ -93,14 +132,20 @@ class Journal:
         return self.wal.end_lsn + HEADER_SIZE + len(body)
 
     def append(self, body: bytes) -> int:
-        record = self.wal.append(self.state.term, self.wal.last_xid + 1, time.time_ns() // 1000,
-                                 body)
+        term = self.primary_term
+        if term != self.state.term:
+            raise PgError("25006", "cannot commit: this node is not the primary of the "
+                          f"current term {self.state.term}; the transaction was rolled back")
+        now = time.time_ns()
+        record = self.wal.append(term, self.wal.last_xid + 1, now // 1000, body)
+        self.last_write = now / 1e9
         return record.lsn
 
-    def append_raw(self, data: bytes) -> int:
-        """A standby stores the primary's records byte for byte; returns the new end LSN."""
-        self.wal.append_raw(data)
-        return self.wal.end_lsn
+    def append_raw(self, data: bytes) -> list[WalRecord]:
+        """A standby stores the primary's records byte for byte."""
+        records = self.wal.append_raw(data)
+        self.last_write = time.time()
+        return records
 
     def undo(self, start_lsn: int) -> None:
         self.wal.truncate_after(start_lsn)

@@ -71,6 +71,8 @@ REFUSE_STANDBY_AHEAD: Final = "55000"  # object_not_in_prerequisite_state: the s
 REFUSE_STALE_TERM: Final = "57P03"  # cannot_connect_now: the standby has seen a higher term, so
 # this node is no longer the primary; the standby should look for the current one
 REFUSE_PROTOCOL_VIOLATION: Final = "08P01"  # protocol_violation: unexpected or malformed frame
+REFUSE_NOT_PRIMARY: Final = "25006"  # read_only_sql_transaction: this node is a standby; the
+# standby should try the next address it was given
 
 _HEADER = struct.Struct("!BI")  # type code, u32 payload length
 _U8 = struct.Struct("!B")
@@ -589,6 +591,7 @@ __all__ = [
     "MAX_PAYLOAD_SIZE",
     "NONCE_SIZE",
     "REFUSE_BAD_PROOF",
+    "REFUSE_NOT_PRIMARY",
     "REFUSE_PROTOCOL_VIOLATION",
     "REFUSE_STALE_TERM",
     "REFUSE_STANDBY_AHEAD",

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from pgha.replication import protocol as p
 from pgha.replication.channel import Channel, ChannelClosed
+from pgha.replication.hub import ReplicationStats
 from pgha.replication.journal import Journal
 from pgha.replication.lsn import format_lsn
 from pgha.wire.errors import PgError
@@ -30,7 +31,8 @@ log = logging.getLogger("pgha.replication")
 
 
 class SnapshotNeeded(Exception):
-    """The primary asked for a snapshot while this node already serves data."""
+    """This node's data cannot be continued from the primary's WAL (it diverged, or the WAL
+    it needs is gone): it must be rebuilt from a snapshot."""
 
 
 @dataclass(slots=True)
@@ -57,29 +59,42 @@ class PrimaryInfo:
     received_lsn: int = 0
     applied_lsn: int = 0
     reconnects: int = 0
+    connected_at: float = 0.0
+    last_lag_ms: float = 0.0  # commit on the primary -> applied here, for the last record
 
 
 class WalReceiver:
     def __init__(self, journal: Journal, config: ReceiverConfig,
                  apply: Callable[[int, bytes], None],
-                 install_snapshot: Callable[[Path, int], Awaitable[None]],
-                 applied_lsn: int) -> None:
+                 install_snapshot: Callable[[Path, int, int], Awaitable[None]],
+                 discard: Callable[[str], Awaitable[None]],
+                 applied_lsn: int, stats: ReplicationStats | None = None) -> None:
         self.journal = journal
         self.config = config
         self.apply = apply  # (end LSN, body) -> applied in one SQLite transaction
-        self.install_snapshot = install_snapshot
+        self.install_snapshot = install_snapshot  # (file, LSN, term)
+        self.discard = discard  # (reason): set this node's data aside before a new snapshot
         self.primary = PrimaryInfo(applied_lsn=applied_lsn)
         self.synced = asyncio.Event()  # set once the standby has a database to serve
+        self.stats = stats or ReplicationStats()
+        self.rebuilds = 0
+        self.last_rebuild = ""  # why this node last discarded its data
+        self._channel: Channel | None = None
+
+    def reconnect(self) -> None:
+        """Drop the current connection (a higher term appeared: find the new primary)."""
+        if self._channel is not None:
+            self._channel.writer.close()
 
     async def run(self) -> None:
         backoff = 0.1
         while True:
             for host, port in self.config.primaries:
                 try:
-                    await self._session(host, port)
-                    backoff = 0.1
-                except SnapshotNeeded:
-                    raise
+                    if await self._session(host, port):
+                        backoff = 0.1
+                except SnapshotNeeded as exc:
+                    await self._rebuild(str(exc))
                 except (OSError, ChannelClosed, TimeoutError, p.ReplicationProtocolError) as exc:
                     log.info("replication from %s:%d: %s", host, port, exc)
                 finally:
@@ -88,21 +103,38 @@ class WalReceiver:
             await asyncio.sleep(backoff * (0.5 + random.random()))
             backoff = min(backoff * 2, self.config.max_backoff)
 
-    async def _session(self, host: str, port: int) -> None:
+    async def _rebuild(self, reason: str) -> None:
+        wal = self.journal.wal
+        log.error("this node's data must be rebuilt from the primary (%s); its WAL ended at "
+                  "%s (term %d): setting its data aside", reason, format_lsn(wal.end_lsn),
+                  self.journal.last_term)
+        await self.discard(reason)
+        self.primary.applied_lsn = 0
+        self.rebuilds += 1
+        self.last_rebuild = reason
+
+    async def _session(self, host: str, port: int) -> bool:
+        """Follow the primary at host:port until the connection ends; False if it is not
+        the primary (or is this node)."""
         reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port),
                                                 self.config.connect_timeout)
         channel = Channel(reader, writer)
+        self._channel = channel
         try:
             if not await self._handshake(channel, f"{host}:{port}"):
-                return
+                return False
             await self._receive(channel)
+            return True
         finally:
+            self._channel = None
             await channel.close()
 
     async def _handshake(self, channel: Channel, address: str) -> bool:
         challenge = await channel.receive(self.config.connect_timeout)
         if not isinstance(challenge, p.Challenge):
             raise p.ReplicationProtocolError("expected Challenge")
+        if challenge.node_id == self.config.node_id:
+            return False  # this node's own address, in a list shared by every node
         state = self.journal.state
         if challenge.term < state.term:
             log.warning("%s is primary of term %d, this node has seen term %d: not following",
@@ -113,17 +145,19 @@ class WalReceiver:
         end = self.primary.applied_lsn and wal.end_lsn
         proof = p.make_proof(self.config.secret, challenge.nonce, self.config.node_id)
         await channel.send(p.Hello(self.config.node_id, state.cluster_id, proof, state.term,
-                                   end, wal.last_term, self.config.listen_address))
+                                   end, self.journal.last_term, self.config.listen_address))
         answer = await channel.receive(self.config.connect_timeout)
         if isinstance(answer, p.Refuse):
-            log.error("primary %s refused this standby: %s (%s)", address, answer.message,
-                      answer.code)
+            level = logging.DEBUG if answer.code == p.REFUSE_NOT_PRIMARY else logging.ERROR
+            log.log(level, "%s refused this standby: %s (%s)", address, answer.message,
+                    answer.code)
             return False
         self.primary.node_id, self.primary.address = challenge.node_id, address
         self.primary.term, self.primary.connected = challenge.term, True
+        self.primary.connected_at = time.time()
         if isinstance(answer, p.NeedSnapshot):
             if self.primary.applied_lsn:
-                raise SnapshotNeeded(answer.reason)
+                await self._rebuild(answer.reason)
             await self._bootstrap(channel, challenge.cluster_id)
         elif not isinstance(answer, p.Welcome):
             raise p.ReplicationProtocolError(f"unexpected {type(answer).__name__}")
@@ -156,7 +190,7 @@ class WalReceiver:
         if digest.digest() != message.sha256 or received != begin.size:
             path.unlink(missing_ok=True)
             raise p.ReplicationProtocolError("snapshot checksum mismatch")
-        await self.install_snapshot(path, begin.lsn)
+        await self.install_snapshot(path, begin.lsn, begin.term)
         self.primary.applied_lsn = begin.lsn
         log.info("snapshot at %X installed (%d bytes in %.2fs)", begin.lsn, received,
                  time.monotonic() - started)
@@ -169,6 +203,9 @@ class WalReceiver:
                 await self._store_and_apply(message)
                 await self._report(channel, False)
             elif isinstance(message, p.PrimaryHeartbeat):
+                self.stats.heartbeats_received += 1
+                if message.term < self.journal.term:
+                    raise p.ReplicationProtocolError(f"primary of old term {message.term}")
                 self.primary.end_lsn = message.end_lsn
                 self.primary.flushed_lsn = message.flushed_lsn
                 if message.reply_requested:
@@ -184,8 +221,10 @@ class WalReceiver:
 
     def _write_and_apply(self, data: bytes) -> None:
         wal = self.journal.wal
-        records = wal.append_raw(data)
+        records = self.journal.append_raw(data)
         self.primary.received_lsn = wal.end_lsn
+        stats = self.stats
+        stats.raw_bytes += len(data)
         wal.flush_to(wal.end_lsn)
         for record in records:
             try:
@@ -194,8 +233,13 @@ class WalReceiver:
                 raise SnapshotNeeded(f"applying {format_lsn(record.lsn)}: {exc.message}") \
                     from exc
             self.primary.applied_lsn = record.end_lsn
+            now = time.time()
+            self.primary.last_lag_ms = max(0.0, now * 1000 - record.commit_time_us / 1000)
+            stats.records += 1
+            stats.last_replication = now
 
     async def _report(self, channel: Channel, reply: bool) -> None:
+        self.stats.heartbeats_sent += 1
         wal = self.journal.wal
         await channel.send(p.StandbyStatus(wal.end_lsn, wal.flushed_lsn,
                                            self.primary.applied_lsn or wal.end_lsn,

@@ -25,9 +25,10 @@ from pathlib import Path
 
 from pgha.replication import protocol as p
 from pgha.replication.channel import Channel, ChannelClosed
-from pgha.replication.hub import ReplicationHub, StandbyInfo
+from pgha.replication.hub import ReplicationHub, ReplicationStats, StandbyInfo
 from pgha.replication.journal import Journal
-from pgha.replication.wal import WalGone
+from pgha.replication.lsn import format_lsn
+from pgha.replication.wal import WalGone, count_records
 
 log = logging.getLogger("pgha.replication")
 
@@ -45,12 +46,16 @@ class SenderConfig:
 
 class WalSender:
     def __init__(self, journal: Journal, hub: ReplicationHub, config: SenderConfig,
-                 snapshot: Callable[[Path], int]) -> None:
+                 snapshot: Callable[[Path], int], is_primary: Callable[[], bool],
+                 stats: ReplicationStats | None = None) -> None:
         self.journal = journal
         self.hub = hub
         self.config = config
         self.snapshot = snapshot  # writes a copy of the database, returns its LSN
+        self.is_primary = is_primary  # a standby's port answers, but streams nothing
+        self.stats = stats or ReplicationStats()
         self._wakeups: set[asyncio.Event] = set()
+        self._streams: set[asyncio.Task[None]] = set()
         self._loop: asyncio.AbstractEventLoop | None = None
         self.server: asyncio.Server | None = None
         journal.on_durable(self._durable)
@@ -73,7 +78,15 @@ class WalSender:
         log.info("replication port listening on %s:%d", sock[0], sock[1])
         return sock[0], sock[1]
 
+    async def close_streams(self) -> None:
+        """Drop every standby connection (this node stepped down)."""
+        tasks = list(self._streams)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
     async def close(self) -> None:
+        await self.close_streams()
         if self.server is not None:
             self.server.close()
             with contextlib.suppress(Exception):
@@ -82,6 +95,9 @@ class WalSender:
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         channel = Channel(reader, writer, self.config.compress)
         info: StandbyInfo | None = None
+        task = asyncio.current_task()
+        if task is not None:
+            self._streams.add(task)
         try:
             hello = await self._handshake(channel)
             if hello is None:
@@ -95,6 +111,8 @@ class WalSender:
         except (ChannelClosed, ConnectionError, TimeoutError, p.ReplicationProtocolError) as exc:
             log.info("replication connection from %s ended: %s", channel.peer, exc)
         finally:
+            if task is not None:
+                self._streams.discard(task)
             if info is not None:
                 self.hub.disconnected(info)
             await channel.close()
@@ -116,9 +134,14 @@ class WalSender:
                                         f"this primary is in cluster {state.cluster_id}"))
             return None
         if hello.term > state.term:
-            # A newer primary exists: this node must not stream (it will be fenced).
+            # A newer primary exists: this node learns the term (a primary steps down) and
+            # must not stream.
             self.journal.observe_term(hello.term)
             await channel.send(p.Refuse(p.REFUSE_STALE_TERM, f"term {hello.term} is newer"))
+            return None
+        if not self.is_primary():
+            await channel.send(p.Refuse(p.REFUSE_NOT_PRIMARY,
+                                        f"node {self.config.node_id} is not the primary"))
             return None
         return hello
 
@@ -131,9 +154,11 @@ class WalSender:
         elif end < wal.start_lsn:
             reason = "the WAL the standby needs was recycled"
         elif end > wal.flushed_lsn:
-            reason = "the standby's log is ahead of the primary's (an old primary's tail)"
-        elif end > wal.start_lsn and wal.term_at(end) not in (hello.last_term, None):
-            reason = "the standby's log diverged from the primary's"
+            reason = (f"the standby's log (to {format_lsn(end)}) is ahead of the primary's "
+                      f"(to {format_lsn(wal.flushed_lsn)}): an old primary's unreplicated tail")
+        elif end > wal.start_lsn and wal.term_at(end) != hello.last_term:
+            reason = (f"the standby's log (to {format_lsn(end)}, term {hello.last_term}) "
+                      "diverged from the primary's")
         if not reason:
             await channel.send(p.Welcome(self.journal.term, self.config.node_id, end,
                                          wal.end_lsn))
@@ -152,7 +177,9 @@ class WalSender:
             # A database with no commits in the log yet is at the log's start.
             lsn = await asyncio.to_thread(self.snapshot, path) or self.journal.wal.start_lsn
             size = path.stat().st_size
-            await channel.send(p.SnapshotBegin(lsn, self.journal.term, size))
+            # The term of the record the copy ends at: the standby's log starts there.
+            term = self.journal.wal.term_at(lsn) or 0
+            await channel.send(p.SnapshotBegin(lsn, term, size))
             digest = hashlib.sha256()
             with open(path, "rb") as f:
                 while chunk := f.read(1 << 20):
@@ -194,7 +221,12 @@ class WalSender:
             if not data:
                 break
             end = position + len(data)
-            await channel.send(p.WalBatch(position, end, self.journal.term, data))
+            sent = await channel.send(p.WalBatch(position, end, self.journal.term, data))
+            stats = self.stats
+            stats.records += count_records(data)
+            stats.raw_bytes += len(data)
+            stats.wire_bytes += sent
+            stats.last_replication = time.time()
             position = end
         return position
 
@@ -208,6 +240,7 @@ class WalSender:
             wal = self.journal.wal
             await channel.send(p.PrimaryHeartbeat(self.journal.term, wal.end_lsn,
                                                   wal.flushed_lsn, time.time_ns() // 1000, True))
+            self.stats.heartbeats_sent += 1
         elif self.config.batch_delay:
             await asyncio.sleep(self.config.batch_delay)
 
@@ -216,6 +249,7 @@ class WalSender:
         while True:
             message = await channel.receive(timeout)
             if isinstance(message, p.StandbyStatus):
+                self.stats.heartbeats_received += 1
                 self.hub.feedback(info.node_id, message.write_lsn, message.flush_lsn,
                                   message.apply_lsn)
             elif isinstance(message, p.Goodbye):

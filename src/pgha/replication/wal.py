@@ -117,6 +117,16 @@ def encode_record(rec: WalRecord) -> bytes:
     return b"".join((_LENGTH.pack(total), _LENGTH.pack(crc), tail, rec.body))
 
 
+def count_records(buf: bytes) -> int:
+    """How many whole records ``buf`` (already checked records, e.g. from ``read_raw``) holds,
+    by their lengths alone."""
+    count = offset = 0
+    while offset + _LENGTH.size <= len(buf):
+        offset += _LENGTH.unpack_from(buf, offset)[0]
+        count += 1
+    return count
+
+
 def decode_records(
     buf: bytes | memoryview, expect_lsn: int | None = None
 ) -> tuple[list[WalRecord], int]:

@@ -1,31 +1,51 @@
-"""A node's replication role: its WAL and term, and either the sender (primary) or the
-receiver (standby), plus the rows of the pg_replication_* views.
+"""A node's replication role: its WAL and term, the sender (primary) or the receiver
+(standby), the changes of role (promotion, stepping down, rebuilding), and the rows of the
+pg_replication_* views.
 
 Roles: ``standalone`` (no --ha-mode: pgha's WAL still makes commits durable, nothing is
-streamed), ``primary`` (accepts standbys on --ha-bind, waits on them per sync mode) and
-``standby`` (read-only; follows the first reachable address of --ha-primary).
+streamed), ``primary`` (streams to standbys on --ha-bind, waits on them per sync mode) and
+``standby`` (read-only; follows whichever address of --ha-primary is the primary).
+
+Role changes, all within the running process:
+- ``promote()`` (pg_promote on a standby): stop following, begin a new term (persisted before
+  any write of it), accept writes, stream to standbys, and tell every peer the new term;
+- ``step_down()`` (a primary learns a higher term, from a peer's handshake or at start): stop
+  accepting writes at once, end its client connections (a commit waiting for standbys is not
+  acknowledged), and follow the new primary;
+- rebuilding (a standby whose log diverged, e.g. an old primary's unreplicated tail): end client
+  connections, set the database aside (kept as ``pgha.db.diverged-*``), bootstrap from a
+  snapshot of the primary.
+
+Invariants: a node never writes in a term lower than the highest it has seen; the role a
+node was promoted to survives a restart (``ha_state.json``), and a node that starts as primary
+first asks its peers for a higher term.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pgha.replication.hub import ReplicationHub
+from pgha.replication import protocol as p
+from pgha.replication.channel import Channel
+from pgha.replication.hub import ReplicationHub, ReplicationStats
 from pgha.replication.journal import HaState, Journal
 from pgha.replication.lsn import format_lsn
 from pgha.replication.receiver import ReceiverConfig, WalReceiver
 from pgha.replication.sender import SenderConfig, WalSender
-from pgha.replication.wal import WalLog
+from pgha.replication.wal import DEFAULT_SEGMENT_SIZE, WalLog
 from pgha.storage import oids as T
 from pgha.storage import types as pgtypes
 from pgha.storage.changes import Replayer
 from pgha.storage.engine import Engine
+from pgha.wire.errors import PgError
 
 log = logging.getLogger("pgha.ha")
 
@@ -35,7 +55,7 @@ class HaConfig:
     node_id: str = ""
     mode: str = "standalone"  # standalone | primary | standby
     bind: tuple[str, int] | None = None
-    primaries: tuple[tuple[str, int], ...] = ()
+    primaries: tuple[tuple[str, int], ...] = ()  # the cluster's replication addresses
     sync_mode: str = "async"
     sync_standbys: tuple[str, ...] = ()
     semi_sync_timeout: float = 2.0
@@ -44,6 +64,11 @@ class HaConfig:
     batch_delay: float = 0.0
     compress: bool = True
     heartbeat_interval: float = 1.0
+    probe_timeout: float = 1.0
+    keep_bytes: int = 64 << 20  # WAL retained behind the end regardless of standbys
+    max_bytes: int = 1 << 30  # WAL retained at most, even for a standby that needs more
+    recycle_interval: float = 10.0
+    segment_bytes: int = DEFAULT_SEGMENT_SIZE
 
 
 def _timestamptz(epoch: float) -> Any:
@@ -59,16 +84,31 @@ class HaRole:
         self.data_dir = data_dir
         self.durable = durable
         self.started = time.time()
-        wal = WalLog.open(data_dir / "wal", fsync=durable)
+        wal = WalLog.open(data_dir / "wal", fsync=durable, segment_size=config.segment_bytes)
         self.journal = Journal(wal, HaState.load(data_dir, config.mode != "standby"), data_dir)
+        # A node promoted earlier comes back as primary (after asking its peers, in start()).
+        self.role = "primary" if (config.mode != "standalone"
+                                  and self.journal.state.role == "primary") else config.mode
+        # --ha-primary lists the cluster's replication addresses, this node's own or not.
+        peers = set(config.primaries)
+        size = len(peers) + (0 if config.bind in peers else 1)
         self.hub = ReplicationHub(config.sync_mode, config.sync_standbys,
-                                  config.semi_sync_timeout)
+                                  config.semi_sync_timeout, cluster_size=size)
+        self._tasks: set[asyncio.Task[None]] = set()
+        self.stats = ReplicationStats()
         self.sender: WalSender | None = None
         self.receiver: WalReceiver | None = None
+        self.receiver_task: asyncio.Task[None] | None = None
         self.replication_port = 0
         self.listen_address = ""
-        self.engine = self.open_engine()
+        self.rebuilding = False  # client connections are refused meanwhile
+        # Set by the node: end every client connection with this FATAL error.
+        self.terminate_clients: Callable[[PgError], Awaitable[None]] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._replayer: Replayer | None = None
+        self.journal.primary_term = 0 if self.role == "standby" else self.journal.term
+        self.engine = self.open_engine()
+        self.journal.on_new_term(self._new_term)
 
     def open_engine(self) -> Engine:
         engine = Engine(self.data_dir, durable=self.durable, log=self.journal)
@@ -81,57 +121,227 @@ class HaRole:
         redone = engine.recover()
         if redone:
             log.info("crash recovery: redid %d WAL records", redone)
-        engine.read_only = self.config.mode == "standby"
+        engine.read_only = self.role == "standby"
         engine.sync_mode = self.config.sync_mode
         engine.status_provider = self.status_rows
+        engine.promote_hook = self._promote_from_sql
         return engine
-
-    @property
-    def role(self) -> str:
-        return self.config.mode
 
     # -- lifecycle -------------------------------------------------------------------------
 
     async def start(self, listen_address: str) -> None:
-        """Start replication; a standby with no data first waits for its snapshot."""
+        """Open the replication port, settle the role, and start following if a standby."""
+        self._loop = asyncio.get_running_loop()
         self.listen_address = listen_address
-        secret = self.config.secret.encode()
-        if self.config.mode == "primary":
-            self.sender = WalSender(
-                self.journal, self.hub,
-                SenderConfig(self.config.node_id, secret, self.config.batch_bytes,
-                             self.config.batch_delay, self.config.heartbeat_interval,
-                             self.config.compress),
-                lambda path: self.engine.snapshot_to(path))
+        self._spawn(self._recycle_loop())
+        if self.config.mode == "standalone":
+            return
+        self.sender = WalSender(
+            self.journal, self.hub,
+            SenderConfig(self.config.node_id, self.config.secret.encode(),
+                         self.config.batch_bytes, self.config.batch_delay,
+                         self.config.heartbeat_interval, self.config.compress),
+            lambda path: self.engine.snapshot_to(path), lambda: self.role == "primary",
+            self.stats)
+        if self.config.bind is not None or self.role == "primary":
             host, port = self.config.bind or ("127.0.0.1", 0)
             _, self.replication_port = await self.sender.start(host, port)
-        elif self.config.mode == "standby":
-            applied = self.engine.applied_lsn()
-            self.receiver = WalReceiver(
-                self.journal,
-                ReceiverConfig(self.config.node_id, self.config.primaries, listen_address,
-                               secret),
-                self._apply, self._install_snapshot, applied)
-            if self.config.bind is not None:
-                self.replication_port = self.config.bind[1]
+        if self.role == "primary" and self.config.primaries:
+            newer = await self._probe_peers()
+            if newer:
+                log.warning("a peer is in term %d, newer than this node's: starting as a "
+                            "standby", newer)
+                self.journal.observe_term(newer)
+                self._become_standby()
+        if self.role == "standby":
+            self._start_receiver()
 
-    async def run_receiver(self) -> None:
+    def _start_receiver(self) -> None:
+        self.receiver = WalReceiver(
+            self.journal,
+            ReceiverConfig(self.config.node_id, self.config.primaries, self.listen_address,
+                           self.config.secret.encode()),
+            self._apply, self._install_snapshot, self._discard, self.engine.applied_lsn(),
+            self.stats)
+        self.receiver_task = asyncio.create_task(self._follow())
+
+    async def _follow(self) -> None:
         assert self.receiver is not None
-        await self.receiver.run()
+        try:
+            await self.receiver.run()
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("replication stopped")
+            raise
 
-    def set_aside(self) -> None:
-        """Move a diverged standby's database away and empty its WAL."""
+    async def _recycle_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.config.recycle_interval)
+            try:
+                await asyncio.to_thread(self.recycle_wal)
+            except Exception:
+                log.exception("WAL recycling failed")
+
+    def recycle_wal(self) -> int:
+        """Delete WAL segments no one needs: the database has them durably (checkpointed),
+        every standby has flushed them, and they are more than keep_bytes behind the end;
+        past max_bytes, a lagging standby's needs are ignored (it will need a snapshot).
+        Returns the number of segments deleted."""
+        wal = self.journal.wal
+        need = min(self.engine.checkpoint(), wal.end_lsn - self.config.keep_bytes)
+        if self.role == "primary":
+            for standby in self.hub.standbys.values():
+                need = min(need, max(standby.flush_lsn, wal.end_lsn - self.config.max_bytes))
+        count = wal.recycle(need) if need > wal.start_lsn else 0
+        if count:
+            log.info("recycled %d WAL segment(s); WAL now starts at %s", count,
+                     format_lsn(wal.start_lsn))
+        return count
+
+    async def stop(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        await self._stop_receiver()
+        if self.sender is not None:
+            await self.sender.close()
+
+    async def _stop_receiver(self) -> None:
+        task, self.receiver_task = self.receiver_task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    # -- role changes ----------------------------------------------------------------------
+
+    def _promote_from_sql(self) -> bool:
+        """pg_promote(), called on a session's worker thread."""
+        loop = self._loop
+        if loop is None or self.role != "standby":
+            raise PgError("55000", "recovery is not in progress",
+                          hint="Recovery control functions can only be executed during "
+                               "recovery.")
+        return asyncio.run_coroutine_threadsafe(self.promote(), loop).result(60)
+
+    async def promote(self) -> bool:
+        if self.role != "standby":
+            raise PgError("55000", "recovery is not in progress")
+        await self._stop_receiver()
+        term = self.journal.begin_term(self.config.node_id)
+        self.role = "primary"
+        self.engine.read_only = False
+        if self.sender is not None and self.sender.server is None:
+            host, port = self.config.bind or ("127.0.0.1", 0)
+            _, self.replication_port = await self.sender.start(host, port)
+        log.warning("promoted: primary of term %d from WAL position %s", term,
+                    format_lsn(self.journal.wal.end_lsn))
+        self._spawn(self._announce(term))
+        return True
+
+    def _new_term(self, term: int) -> None:
+        """A higher term was observed (any thread): a primary steps down, a standby looks
+        for the primary of that term."""
+        loop = self._loop
+        if loop is None:
+            return
+        if self.role == "primary":
+            # At once (the journal already refuses appends of the old term).
+            self.engine.read_only = True
+            loop.call_soon_threadsafe(self._spawn, self.step_down(term))
+        elif self.receiver is not None:
+            loop.call_soon_threadsafe(self.receiver.reconnect)
+
+    def _spawn(self, coro: Any) -> None:
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def step_down(self, term: int) -> None:
+        if self.role != "primary":
+            return
+        log.warning("term %d has a newer primary: this node stops accepting writes and "
+                    "follows it", term)
+        self._become_standby()
+        if self.terminate_clients is not None:
+            await self.terminate_clients(PgError(
+                "57P01", "terminating connection because this node is no longer the primary",
+                severity="FATAL", detail=f"A primary of term {term} was elected; a commit "
+                "that was waiting for standbys was not acknowledged."))
+        if self.sender is not None:
+            await self.sender.close_streams()
+        self._start_receiver()
+
+    def _become_standby(self) -> None:
+        self.role = "standby"
+        self.engine.read_only = True
+        self.journal.primary_term = 0
+        self.journal.set_role("")
+
+    async def _discard(self, reason: str) -> None:
+        """Before a new snapshot replaces this node's data: end client connections, then
+        move the database aside."""
+        self.rebuilding = True
+        if self.terminate_clients is not None:
+            await self.terminate_clients(PgError(
+                "57P01", "terminating connection because this node is being rebuilt from the "
+                "primary", severity="FATAL", detail=reason))
+        await asyncio.to_thread(self._set_aside)
+
+    def _set_aside(self) -> None:
+        if self._replayer is not None:
+            self._replayer.conn.close()
+            self._replayer = None
         db = self.data_dir / "pgha.db"
         stamp = time.strftime("%Y%m%d%H%M%S")
         for suffix in ("", "-wal", "-shm"):
             src = Path(str(db) + suffix)
             if src.exists():
                 src.replace(Path(f"{db}.diverged-{stamp}{suffix}"))
+        log.warning("data set aside as %s.diverged-%s", db.name, stamp)
         self.journal.wal.reset(self.journal.wal.end_lsn)
 
-    async def stop(self) -> None:
-        if self.sender is not None:
-            await self.sender.close()
+    async def _probe_peers(self) -> int:
+        """The highest term a peer reports above this node's (0 if none)."""
+        newest = 0
+        for host, port in self.config.primaries:
+            with contextlib.suppress(OSError, TimeoutError, p.ReplicationProtocolError,
+                                     ConnectionError):
+                reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port),
+                                                        self.config.probe_timeout)
+                channel = Channel(reader, writer)
+                try:
+                    challenge = await channel.receive(self.config.probe_timeout)
+                finally:
+                    await channel.close()
+                if isinstance(challenge, p.Challenge) and \
+                        challenge.node_id != self.config.node_id and \
+                        challenge.cluster_id == self.journal.state.cluster_id and \
+                        challenge.term > self.journal.term:
+                    newest = max(newest, challenge.term)
+        return newest
+
+    async def _announce(self, term: int) -> None:
+        """Tell every peer the new term (an old primary that is still running steps down)."""
+        secret = self.config.secret.encode()
+        state = self.journal.state
+        for host, port in self.config.primaries:
+            with contextlib.suppress(OSError, TimeoutError, p.ReplicationProtocolError,
+                                     ConnectionError):
+                reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port),
+                                                        self.config.probe_timeout)
+                channel = Channel(reader, writer)
+                try:
+                    challenge = await channel.receive(self.config.probe_timeout)
+                    if not isinstance(challenge, p.Challenge) or \
+                            challenge.node_id == self.config.node_id:
+                        continue
+                    proof = p.make_proof(secret, challenge.nonce, self.config.node_id)
+                    await channel.send(p.Hello(self.config.node_id, state.cluster_id, proof,
+                                               term, 0, 0, self.listen_address))
+                    await channel.receive(self.config.probe_timeout)  # its Refuse
+                finally:
+                    await channel.close()
 
     # -- standby ---------------------------------------------------------------------------
 
@@ -140,7 +350,7 @@ class HaRole:
             self._replayer = self.engine.replayer()
         self.engine.apply_record(self._replayer, end_lsn, body)
 
-    async def _install_snapshot(self, path: Path, lsn: int) -> None:
+    async def _install_snapshot(self, path: Path, lsn: int, term: int) -> None:
         def swap() -> None:
             if self._replayer is not None:
                 self._replayer.conn.close()
@@ -150,10 +360,12 @@ class HaRole:
                 Path(str(db) + suffix).unlink(missing_ok=True)
             path.replace(db)
             self.journal.wal.reset(lsn)
+            self.journal.set_role("", base_term=term)
             self.engine = self.open_engine()
             self.engine.set_applied_lsn(lsn)
 
         await asyncio.to_thread(swap)
+        self.rebuilding = False
 
     # -- views -----------------------------------------------------------------------------
 
@@ -163,9 +375,11 @@ class HaRole:
             live = [s for s in self.hub.standbys.values() if s.state != "disconnected"]
             return [(self.config.node_id, self.role, self.config.sync_mode, self.listen_address,
                      self.replication_port or None, format_lsn(wal.end_lsn),
-                     1 if self.role == "standby" else 0, len(live),
+                     self.engine.read_only, len(live) if self.role == "primary" else 0,
                      int(time.time() - self.started), self.journal.term)]
         if view == "pg_replication_standbys":
+            if self.role != "primary":
+                return []
             return [self._standby_row(s) for s in self.hub.standbys.values()]
         if view == "pg_replication_primary":
             return self._primary_rows()
@@ -195,25 +409,35 @@ class HaRole:
                 _timestamptz(s.reply_time))
 
     def _primary_rows(self) -> list[tuple[Any, ...]]:
-        if self.receiver is None:
+        if self.receiver is None or self.role != "standby":
             return []
         pr = self.receiver.primary
         local = pr.applied_lsn
         lag = max(0, pr.end_lsn - local)
-        state = "streaming" if pr.connected and pr.last_message else (
-            "connected" if pr.connected else "disconnected")
-        return [(pr.node_id, pr.address, state, format_lsn(pr.end_lsn), format_lsn(local), lag,
-                 None, self.journal.term, None, _timestamptz(pr.last_message))]
+        if self.rebuilding:
+            state = "connecting"
+        elif pr.connected:
+            state = "streaming" if pr.last_message else "connected"
+        else:
+            state = "connecting" if pr.reconnects == 0 and not pr.node_id else "disconnected"
+        return [(pr.node_id or None, pr.address or None, state, format_lsn(pr.end_lsn),
+                 format_lsn(local), lag, pr.last_lag_ms if lag else 0.0, self.journal.term,
+                 _timestamptz(pr.connected_at), _timestamptz(pr.last_message),
+                 self.receiver.rebuilds, self.receiver.last_rebuild or None)]
 
     def _metrics_row(self) -> tuple[Any, ...]:
         wal = self.journal.wal
+        st = self.stats
         standbys = list(self.hub.standbys.values())
         samples = sorted(x for s in standbys for x in s.lag_samples)
 
         def pct(q: float) -> float | None:
             return samples[min(len(samples) - 1, int(q * len(samples)))] if samples else None
 
-        return (wal.last_xid, wal.end_lsn - wal.start_lsn, None, None, None, None,
-                self.receiver.primary.reconnects if self.receiver else 0, None, None, None,
+        ratio = st.raw_bytes / st.wire_bytes if st.wire_bytes else None
+        return (wal.last_xid, wal.end_lsn - wal.start_lsn, st.records, st.raw_bytes,
+                st.heartbeats_sent, st.heartbeats_received,
+                self.receiver.primary.reconnects if self.receiver else 0,
+                _timestamptz(self.journal.last_write), _timestamptz(st.last_replication), ratio,
                 pct(0.5), pct(0.95), pct(0.99), self.hub.waits, self.hub.wait_seconds,
                 self.hub.degradations)

@@ -18,10 +18,10 @@ from pathlib import Path
 
 from pgha.proxy.listener import Listener
 from pgha.replication.hub import ReplicationHub
-from pgha.replication.receiver import SnapshotNeeded
 from pgha.server.ha import HaConfig, HaRole
 from pgha.storage.engine import Engine, StorageSession
 from pgha.wire.auth import AuthMethod, Credential, StaticAuthenticator
+from pgha.wire.errors import PgError
 
 log = logging.getLogger("pgha.node")
 
@@ -74,9 +74,7 @@ class Node:
                                            thread_name_prefix="pgha-sql")
         self.sessions: dict[int, tuple[int, object]] = {}
         self.listener: Listener | None = None
-        self.receiver_task: asyncio.Task[None] | None = None
-        self.finished = asyncio.Event()  # the node stopped on its own (a standby set aside)
-        self.exit_code = 0
+        self.ha.terminate_clients = self.terminate_clients
 
     @property
     def engine(self) -> Engine:
@@ -108,6 +106,16 @@ class Node:
         if storage is not None:
             storage.interrupt()
 
+    async def terminate_clients(self, error: PgError) -> None:
+        """End every client connection with ``error`` (FATAL): the node changed role."""
+        sessions = [entry[1] for entry in list(self.sessions.values())]
+        for session in sessions:
+            terminate = getattr(session, "terminate", None)
+            if terminate is not None:
+                terminate(error)
+        if sessions:
+            log.warning("ended %d client connection(s): %s", len(sessions), error.message)
+
     def configure_session(self, storage: StorageSession) -> None:
         """Hook for roles: a standalone node is writable and not in recovery."""
 
@@ -124,14 +132,22 @@ class Node:
                     "M": "sorry, too many clients already"})))
                 writer.close()
                 return
+            if self.ha.rebuilding:
+                from pgha.wire import codec
+                from pgha.wire.messages import ErrorResponse
+
+                writer.write(codec.encode(ErrorResponse({
+                    "S": "FATAL", "V": "FATAL", "C": "57P03",
+                    "M": "the database system is starting up",
+                    "D": "This standby is being rebuilt from a snapshot of the primary."})))
+                writer.close()
+                return
             await ClientSession(self, reader, writer).run()
 
         await self.ha.start(f"{self.config.host}:{self.config.port}")
-        if self.ha.receiver is not None:
-            self.receiver_task = asyncio.create_task(self._follow())
-            if not self.engine.applied_lsn():
-                log.info("standby has no data yet: waiting for the primary's snapshot")
-                await self.ha.receiver.synced.wait()
+        if self.ha.receiver is not None and not self.engine.applied_lsn():
+            log.info("standby has no data yet: waiting for the primary's snapshot")
+            await self.ha.receiver.synced.wait()
         self.listener = Listener(serve, self.config.host, self.config.port)
         await self.listener.start()
         host, port = self.listener.address
@@ -144,19 +160,6 @@ class Node:
             tmp.write_text(json.dumps({"pid": os.getpid(), "host": host, "port": port,
                                        "replication_port": self.ha.replication_port}))
             tmp.replace(self.config.ready_file)
-
-    async def _follow(self) -> None:
-        try:
-            await self.ha.run_receiver()
-        except SnapshotNeeded as exc:
-            # This standby's data can no longer be continued from the primary's WAL. Set it
-            # aside; the next start bootstraps from a fresh snapshot.
-            log.error("standby must be rebuilt (%s): moving its data aside and stopping; "
-                      "restart it to bootstrap from the primary", exc)
-            self.ha.set_aside()
-            self.exit_code = 3
-            await self.stop()
-            self.finished.set()
 
     async def serve_forever(self) -> None:
         await self.start()

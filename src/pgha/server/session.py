@@ -9,6 +9,7 @@ must see them: at ReadyForQuery, at Flush, when COPY starts, or when the buffer 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -214,6 +215,19 @@ class ClientSession:
             self.writer.write(bytes(self.out))
             self.out.clear()
             await self.writer.drain()
+
+    def terminate(self, error: PgError) -> None:
+        """End this connection now with a FATAL ``error`` (the node changed role): the
+        client gets the error, a running statement is interrupted, and ``serve`` ends at the
+        closed connection. A commit waiting for standbys is not acknowledged."""
+        with contextlib.suppress(ConnectionError, OSError, RuntimeError):
+            self.writer.write(codec.encode(m.ErrorResponse.from_error(error)))
+        if self.replication_wait is not None:
+            self.replication_wait.cancel()
+        if self.storage is not None:
+            self.storage.interrupt()
+        self.writer.close()
+        self.reader.feed_eof()
 
     def error(self, exc: PgError) -> None:
         self.send(m.ErrorResponse.from_error(exc))

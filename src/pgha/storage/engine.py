@@ -260,6 +260,8 @@ class Engine:
         self.sync_mode = "async"  # the node's default for pgha.sync_mode
         # Rows of the replication views (pg_replication_*), supplied by the node.
         self.status_provider: Callable[[str], list[tuple[Any, ...]]] | None = None
+        # pg_promote(): supplied by the node's replication role (blocks until promoted).
+        self.promote_hook: Callable[[], bool] | None = None
         self.data_dir = Path(data_dir)
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.path = self.data_dir / "pgha.db"
@@ -336,6 +338,18 @@ class Engine:
         if schema:
             self.schema_changed(conn)
 
+    def checkpoint(self) -> int:
+        """Copy SQLite's WAL into the database file (synced); returns the log LSN the file
+        now holds durably: the log before it is no longer needed for crash recovery. 0 when
+        the checkpoint could not complete (readers still use old frames)."""
+        conn = self.connect()
+        try:
+            applied = self.applied_lsn(conn)
+            busy, frames, done = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+            return applied if not busy and frames == done else 0
+        finally:
+            conn.close()
+
     def snapshot_to(self, path: Path) -> int:
         """Copy the database page for page (rowids unchanged, which the log's changesets rely
         on) as of one read transaction; returns the LSN the copy has applied. Writers go on:
@@ -405,7 +419,8 @@ class StorageSession:
         self.block_backup: dict[str, str | None] = {}  # any SET in a block: undone by ROLLBACK
         self.ctx = functions.FunctionContext(
             user=user, database=database, backend_pid=backend_pid, settings=self.settings,
-            set_setting=self._set_from_function, advisory_locks=engine.advisory_locks)
+            set_setting=self._set_from_function, advisory_locks=engine.advisory_locks,
+            on_promote=engine.promote_hook, in_recovery=lambda: engine.read_only)
         functions.register(self.conn, self.ctx)
         pgcatalog.install(self.conn)
         status_views.register(self.conn, self._status_rows)
@@ -635,7 +650,11 @@ class StorageSession:
             end = log.predict_end(body)
             self.conn.execute(f"UPDATE {changes.WAL_STATE_TABLE} SET applied_lsn = ? WHERE id = 1",
                               (end,))
-            start = log.append(body)
+            try:
+                start = log.append(body)
+            except BaseException:  # e.g. this node is no longer the primary: nothing happened
+                self.conn.execute("ROLLBACK")
+                raise
             try:
                 self.conn.execute("COMMIT")
             except BaseException:

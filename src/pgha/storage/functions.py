@@ -50,7 +50,8 @@ class FunctionContext:
     last_sequence_values: dict[int, int] = field(default_factory=dict)
     last_sequence: int | None = None
     advisory_locks: Any = None  # the engine's AdvisoryLocks; advisory locks are process-wide
-    on_promote: Callable[[], bool] | None = None
+    on_promote: Callable[[], bool] | None = None  # set on a standby by its replication role
+    in_recovery: Callable[[], bool] = lambda: False  # a standby (read-only, applying WAL)
     cancel: threading.Event = field(default_factory=threading.Event)  # set by CancelRequest
 
 
@@ -1252,7 +1253,7 @@ def register(conn: apsw.Connection, ctx: FunctionContext) -> None:
         lambda: ctx.advisory_locks.unlock_all() if ctx.advisory_locks else None,
         0,
     )
-    f("pg_is_in_recovery", lambda: 0, 0)
+    f("pg_is_in_recovery", lambda: 1 if ctx.in_recovery() else 0, 0)
     f("pg_promote", lambda *a: _promote(ctx), -1)
     register_more(conn, ctx)
     conn.create_aggregate_function(
@@ -1386,7 +1387,7 @@ def table_size(catalog: Catalog, conn: apsw.Connection, oid: int) -> int:
 
 def _promote(ctx: FunctionContext) -> int:
     """pg_promote(): only a standby can be promoted (replication supplies ``on_promote``)."""
-    if ctx.on_promote is None:
+    if ctx.on_promote is None or not ctx.in_recovery():
         raise PgError("55000", "recovery is not in progress",
                       hint="Recovery control functions can only be executed during recovery.")
     return 1 if ctx.on_promote() else 0

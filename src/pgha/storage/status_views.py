@@ -32,7 +32,7 @@ VIEWS: dict[str, list[tuple[str, int]]] = {
     "pg_replication_primary": [
         ("node_id", TX), ("address", TX), ("state", TX), ("primary_lsn", TX),
         ("local_lsn", TX), ("lag_bytes", I8), ("lag_ms", F8), ("fencing_token", I8),
-        ("connected_at", TS), ("last_heartbeat", TS),
+        ("connected_at", TS), ("last_heartbeat", TS), ("rebuilds", I8), ("last_rebuild", TX),
     ],
     "pg_replication_metrics": [
         ("wal_writes", I8), ("wal_bytes_written", I8), ("records_replicated", I8),

@@ -1277,8 +1277,8 @@ class Analyzer:
                 "pg_try_advisory_lock",
             )
         ):
-            self.is_write = self.is_write or name in ("nextval", "setval", "pg_promote")
-        if name in ("pg_sleep", "pg_advisory_lock", "pg_advisory_xact_lock"):
+            self.is_write = self.is_write or name in ("nextval", "setval")
+        if name in ("pg_sleep", "pg_advisory_lock", "pg_advisory_xact_lock", "pg_promote"):
             self.blocking = True
         expected_args = self.function_arg_types(name, len(args))
         types = [
