@@ -1,0 +1,395 @@
+"""Where a statement may run: classification of SQL text with pglast (pure, no I/O).
+
+``classify(sql)`` parses the text with PostgreSQL's own grammar and returns a ``Decision``:
+the statement's kind, whether a standby may serve it, what it does to the session (begins or
+ends a transaction, must be replayed on every backend, pins the session to the primary), and
+the reason, for ``EXPLAIN ROUTE``. Decisions are cached by statement text (the cached path is
+one dictionary lookup).
+
+The rule is PostgreSQL's hot-standby rule made conservative: only a statement that provably
+neither writes, locks, nor leaves session state behind may use a standby. In particular:
+- SELECT with FOR UPDATE/SHARE, with INTO, with a data-modifying WITH, or calling a function
+  not known to be read-only (``nextval``, advisory locks, user functions...) -> primary;
+- several statements in one Query -> primary if any of them must;
+- text that does not parse -> primary (the primary reports the syntax error);
+- temporary tables, LISTEN, session advisory locks, cursors WITH HOLD and SQL-level PREPARE pin
+  the session to the primary for the rest of its life;
+- SET/RESET/DISCARD run where the session runs and are replayed on every backend it uses.
+
+Hints: a leading comment ``/* pgha:primary */`` sends a statement to the primary;
+``/* pgha:standby */`` lets a read use a standby even inside a read-only transaction (it never
+sends a write to a standby: the hint is then ignored, and the reason says so).
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from pglast import ast, parse_sql
+from pglast.parser import ParseError
+
+
+class Kind(enum.Enum):
+    READ = "read"
+    WRITE = "write"
+    DDL = "ddl"
+    TRANSACTION = "transaction"
+    SESSION = "session"
+    UTILITY = "utility"
+
+
+class Txn(enum.Enum):
+    """What the statement does to the transaction block."""
+
+    NONE = "none"
+    BEGIN = "begin"
+    BEGIN_READ_ONLY = "begin read only"
+    END = "end"  # COMMIT, ROLLBACK, PREPARE TRANSACTION...
+    INSIDE = "inside"  # SAVEPOINT, RELEASE, ROLLBACK TO: only meaningful in a block
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    kind: Kind
+    standby_ok: bool  # a standby may run it (outside a transaction pinned to the primary)
+    reason: str
+    txn: Txn = Txn.NONE
+    replay: bool = False  # session state: run it on every backend the session uses
+    pins: bool = False  # from now on the session stays on the primary
+    hint: str = ""  # "primary" or "standby" from a leading comment
+
+    @property
+    def target(self) -> str:
+        return "standby" if self.standby_ok else "primary"
+
+
+# Functions a standby may run: they read, compute, or format, and change nothing. Anything
+# else (nextval, setval, advisory locks, set_config, pg_notify, user functions) is primary.
+_READ_ONLY_NAMES = """
+abs acos age array_agg array_append array_cat array_length array_lower array_position
+array_positions array_prepend array_remove array_replace array_to_json array_to_string
+array_upper ascii asin atan atan2 avg bit_and bit_length bit_or bool_and bool_or btrim
+cardinality cbrt ceil ceiling char_length character_length chr clock_timestamp coalesce
+col_description concat concat_ws convert_from convert_to corr cos cot count covar_pop
+covar_samp cume_dist current_database current_date current_query current_role current_schema
+current_schemas current_setting current_time current_timestamp current_user date_bin
+date_part date_trunc decode degrees dense_rank div encode every exp extract first_value
+floor format format_type gen_random_uuid generate_series generate_subscripts get_bit
+get_byte greatest has_column_privilege has_database_privilege has_schema_privilege
+has_table_privilege initcap isfinite json_agg json_array_elements json_array_elements_text
+json_array_length json_build_array json_build_object json_each json_each_text
+json_extract_path json_extract_path_text json_object json_object_agg json_object_keys
+json_populate_record json_strip_nulls json_typeof jsonb_agg jsonb_array_elements
+jsonb_array_elements_text jsonb_array_length jsonb_build_array jsonb_build_object jsonb_each
+jsonb_each_text jsonb_extract_path jsonb_extract_path_text jsonb_insert jsonb_object
+jsonb_object_agg jsonb_object_keys jsonb_path_exists jsonb_path_query jsonb_pretty jsonb_set
+jsonb_strip_nulls jsonb_typeof justify_days justify_hours justify_interval lag last_value
+lead least left length ln localtime localtimestamp log log10 lower lpad ltrim make_date
+make_interval make_time make_timestamp make_timestamptz max md5 min mod now nth_value
+ntile nullif num_nonnulls num_nulls obj_description octet_length overlay percent_rank
+percentile_cont percentile_disc pg_backend_pid pg_column_size pg_database_size
+pg_encoding_to_char pg_get_constraintdef pg_get_expr pg_get_indexdef pg_get_keywords
+pg_get_serial_sequence pg_get_userbyid pg_get_viewdef pg_has_role pg_is_in_recovery
+pg_last_wal_replay_lsn pg_postmaster_start_time pg_relation_size pg_size_pretty pg_sleep
+pg_table_is_visible pg_table_size pg_total_relation_size pg_type_is_visible pg_typeof
+pi position power quote_ident quote_literal quote_nullable radians random rank
+regexp_match regexp_matches regexp_replace regexp_split_to_array regexp_split_to_table
+repeat replace reverse right round row_number row_to_json rpad rtrim scale session_user
+set_bit set_byte setseed sha224 sha256 sha384 sha512 sign sin split_part sqrt starts_with
+statement_timestamp stddev stddev_pop stddev_samp string_agg string_to_array strpos
+substr substring sum tan timeofday to_ascii to_char to_date to_hex to_json to_jsonb
+to_number to_timestamp transaction_timestamp translate trim trim_scale trunc unnest upper
+user var_pop var_samp variance version width_bucket xmlagg
+timezone overlaps similar_to_escape like_escape to_regclass to_regtype to_regproc
+to_regprocedure to_regnamespace to_regrole to_regoper to_regoperator ts_rank ts_rank_cd
+to_tsvector to_tsquery plainto_tsquery phraseto_tsquery websearch_to_tsquery ts_headline
+setweight strip numnode querytree pg_get_triggerdef pg_get_function_result
+pg_get_function_arguments pg_get_function_identity_arguments pg_function_is_visible
+pg_get_partkeydef pg_get_ruledef pg_get_statisticsobjdef pg_get_constraintdef
+pg_get_functiondef pg_get_indexdef array_dims array_ndims string_to_table unistr
+pg_index_column_has_property pg_indexam_has_property pg_opclass_is_visible
+pg_collation_is_visible pg_conversion_is_visible pg_operator_is_visible
+pg_ts_config_is_visible pg_get_partition_constraintdef pg_tablespace_location
+pg_relation_filenode pg_relation_filepath pg_indexes_size pg_column_is_updatable
+pg_relation_is_updatable shobj_description pg_describe_object pg_identify_object
+quote_ident row_number has_sequence_privilege has_function_privilege has_any_column_privilege
+"""
+READ_ONLY_FUNCTIONS = frozenset(_READ_ONLY_NAMES.split())
+
+# Functions that leave state in the backend that ran them (a lock held until the session ends,
+# a session setting): the session must stay on the primary where they ran.
+SESSION_STATE_FUNCTIONS = frozenset({
+    "pg_advisory_lock", "pg_advisory_lock_shared", "pg_try_advisory_lock",
+    "pg_try_advisory_lock_shared", "set_config", "setseed",
+})
+
+# Functions that act on the node the client sent them to: never forwarded.
+NODE_LOCAL_FUNCTIONS = frozenset({"pg_promote"})
+
+_HINT = re.compile(r"\A\s*/\*\s*pgha:(primary|standby)\s*\*/", re.IGNORECASE)
+_CACHE: dict[str, Decision] = {}
+_CACHE_LIMIT = 50_000
+
+WRITE_NODES = (ast.InsertStmt, ast.UpdateStmt, ast.DeleteStmt, ast.MergeStmt)
+# Statements that are neither reads nor session state: everything they do is on the primary.
+DDL_PREFIXES = ("Create", "Alter", "Drop", "Rename", "Grant", "Comment", "Truncate", "Index",
+                "View", "Reindex", "Cluster", "Refresh", "Sec", "Import", "Rule", "Define",
+                "Composite", "Reassign", "Policy")
+
+
+def classify(sql: str) -> Decision:
+    """The routing decision for ``sql`` (one Query's text, or one Parse's)."""
+    decision = _CACHE.get(sql)
+    if decision is None:
+        decision = _classify(sql)
+        if len(_CACHE) >= _CACHE_LIMIT:
+            _CACHE.clear()
+        _CACHE[sql] = decision
+    return decision
+
+
+def _classify(sql: str) -> Decision:
+    match = _HINT.match(sql)
+    hint = match.group(1).lower() if match else ""
+    try:
+        stmts = [raw.stmt for raw in parse_sql(sql)]
+    except ParseError:
+        return Decision(Kind.UTILITY, False, "does not parse: the primary reports the error",
+                        hint=hint)
+    if not stmts:
+        return Decision(Kind.READ, True, "empty query", hint=hint)
+    decisions = [_statement(s) for s in stmts]
+    decision = decisions[0] if len(decisions) == 1 else _combine(decisions)
+    if hint == "primary":
+        return _with(decision, standby_ok=False, hint=hint,
+                     reason=f"hint /* pgha:primary */ ({decision.reason})")
+    if hint == "standby":
+        if decision.kind is Kind.READ:
+            return _with(decision, standby_ok=True, hint=hint,
+                         reason=f"hint /* pgha:standby */ ({decision.reason})")
+        return _with(decision, hint=hint,
+                     reason=f"{decision.reason}; hint /* pgha:standby */ ignored: it may write")
+    return decision
+
+
+def _with(decision: Decision, **changes: Any) -> Decision:
+    fields = {f: getattr(decision, f) for f in Decision.__slots__}
+    fields.update(changes)
+    return Decision(**fields)
+
+
+def _combine(decisions: list[Decision]) -> Decision:
+    """Several statements in one Query run as one implicit transaction, on one backend."""
+    bad = next((d for d in decisions if not d.standby_ok), None)
+    kinds = {d.kind for d in decisions}
+    if Kind.WRITE in kinds or Kind.DDL in kinds:
+        kind = Kind.WRITE
+    elif Kind.UTILITY in kinds:
+        kind = Kind.UTILITY
+    else:  # reads mixed with transaction control or session settings: the "widest" kind
+        kind = next(k for k in (Kind.SESSION, Kind.TRANSACTION, Kind.READ) if k in kinds)
+    txn = next((d.txn for d in reversed(decisions) if d.txn is not Txn.NONE), Txn.NONE)
+    reason = (f"multi-statement query: {bad.reason}" if bad
+              else "multi-statement query of reads")
+    # Replaying the text on another backend is right only when nothing in it writes.
+    replay = bad is None and any(d.replay for d in decisions)
+    return Decision(kind, bad is None, reason, txn, replay, any(d.pins for d in decisions))
+
+
+def _statement(node: Any) -> Decision:
+    if isinstance(node, ast.SelectStmt):
+        return _select(node)
+    if isinstance(node, WRITE_NODES):
+        return Decision(Kind.WRITE, False, f"{_name(node)} writes")
+    if isinstance(node, ast.TransactionStmt):
+        return _transaction(node)
+    if isinstance(node, ast.VariableSetStmt):
+        if node.is_local or node.name == "TRANSACTION":
+            return Decision(Kind.SESSION, True, "applies to the current transaction only")
+        return Decision(Kind.SESSION, True, "session setting: replayed on every backend",
+                        replay=True)
+    if isinstance(node, ast.VariableShowStmt):
+        return Decision(Kind.READ, True, "SHOW reads a setting")
+    if isinstance(node, ast.DiscardStmt):
+        return Decision(Kind.SESSION, True, "DISCARD resets session state on every backend",
+                        replay=True)
+    if isinstance(node, ast.CopyStmt):
+        if node.is_from:
+            return Decision(Kind.WRITE, False, "COPY FROM writes")
+        if node.query is not None:
+            inner = _statement(node.query)
+            return _with(inner, reason=f"COPY (query) TO: {inner.reason}")
+        return Decision(Kind.READ, True, "COPY TO reads")
+    if isinstance(node, ast.ExplainStmt):
+        analyze = any(opt.defname == "analyze" and _truthy(opt.arg)
+                      for opt in node.options or ())
+        inner = _statement(node.query)
+        if analyze or inner.standby_ok:
+            return _with(inner, reason=f"EXPLAIN{' ANALYZE' if analyze else ''}: "
+                                       f"{inner.reason}", txn=Txn.NONE, replay=False)
+        return Decision(Kind.READ, True, "EXPLAIN without ANALYZE does not run the statement")
+    if isinstance(node, ast.CreateStmt | ast.CreateTableAsStmt | ast.ViewStmt |
+                  ast.CreateSeqStmt):
+        relation = (node.into.rel if isinstance(node, ast.CreateTableAsStmt)
+                    else node.view if isinstance(node, ast.ViewStmt)
+                    else node.sequence if isinstance(node, ast.CreateSeqStmt)
+                    else node.relation)
+        if relation.relpersistence == "t" or relation.schemaname == "pg_temp":
+            return Decision(Kind.DDL, False, "temporary object: pins the session to the "
+                            "primary", pins=True)
+        return Decision(Kind.DDL, False, f"{_name(node)} changes the schema")
+    if isinstance(node, ast.ListenStmt):
+        return Decision(Kind.SESSION, False, "LISTEN pins the session to the primary",
+                        pins=True)
+    if isinstance(node, ast.UnlistenStmt | ast.NotifyStmt):
+        return Decision(Kind.UTILITY, False, f"{_name(node)} runs on the primary")
+    if isinstance(node, ast.PrepareStmt):
+        return Decision(Kind.SESSION, False, "PREPARE pins the session to the primary",
+                        pins=True)
+    if isinstance(node, ast.ExecuteStmt):
+        return Decision(Kind.SESSION, False, "EXECUTE runs where PREPARE did (the primary)")
+    if isinstance(node, ast.DeallocateStmt):
+        return Decision(Kind.SESSION, True, "DEALLOCATE runs where the session runs")
+    if isinstance(node, ast.DeclareCursorStmt):
+        inner = _statement(node.query)
+        if node.options & 0x0020:  # CURSOR_OPT_HOLD
+            return Decision(Kind.SESSION, False, "cursor WITH HOLD pins the session to the "
+                            "primary", pins=True)
+        return _with(inner, reason=f"DECLARE CURSOR: {inner.reason}")
+    if isinstance(node, ast.FetchStmt | ast.ClosePortalStmt):
+        return Decision(Kind.SESSION, True, f"{_name(node)} runs where its cursor is")
+    if isinstance(node, ast.LockStmt):
+        return Decision(Kind.WRITE, False, "LOCK TABLE runs on the primary")
+    if isinstance(node, ast.CallStmt | ast.DoStmt):
+        return Decision(Kind.WRITE, False, f"{_name(node)} may write")
+    if isinstance(node, ast.VacuumStmt | ast.CheckPointStmt | ast.LoadStmt):
+        return Decision(Kind.UTILITY, False, f"{_name(node)} runs on the primary")
+    name = type(node).__name__
+    if name.startswith(DDL_PREFIXES):
+        return Decision(Kind.DDL, False, f"{_name(node)} changes the schema")
+    return Decision(Kind.UTILITY, False, f"{_name(node)}: not known to be read-only")
+
+
+def _transaction(node: ast.TransactionStmt) -> Decision:
+    kind = node.kind
+    K = type(kind)
+    if kind in (K.TRANS_STMT_BEGIN, K.TRANS_STMT_START):
+        options = {opt.defname: opt.arg for opt in node.options or ()}
+        read_only = "transaction_read_only" in options and _truthy(
+            options["transaction_read_only"])
+        level = getattr(getattr(options.get("transaction_isolation"), "val", None), "sval", "")
+        if read_only and level == "serializable":
+            return Decision(Kind.TRANSACTION, False, "a serializable transaction runs on the "
+                            "primary (a hot standby refuses serializable mode)", Txn.BEGIN)
+        if read_only:
+            return Decision(Kind.TRANSACTION, True, "BEGIN READ ONLY may use a standby",
+                            Txn.BEGIN_READ_ONLY)
+        return Decision(Kind.TRANSACTION, False, "a transaction that may write runs on the "
+                        "primary", Txn.BEGIN)
+    if kind in (K.TRANS_STMT_SAVEPOINT, K.TRANS_STMT_RELEASE, K.TRANS_STMT_ROLLBACK_TO):
+        return Decision(Kind.TRANSACTION, True, "savepoint: runs in the current transaction",
+                        Txn.INSIDE)
+    if kind in (K.TRANS_STMT_PREPARE, K.TRANS_STMT_COMMIT_PREPARED,
+                K.TRANS_STMT_ROLLBACK_PREPARED):
+        return Decision(Kind.TRANSACTION, False, "two-phase commit runs on the primary",
+                        Txn.END)
+    if getattr(node, "chain", False):
+        return Decision(Kind.TRANSACTION, True, "AND CHAIN: the next transaction continues "
+                        "where this one ran", Txn.INSIDE)
+    return Decision(Kind.TRANSACTION, True, "ends the current transaction where it runs",
+                    Txn.END)
+
+
+def _select(node: ast.SelectStmt) -> Decision:
+    if node.intoClause is not None:
+        if node.intoClause.rel.relpersistence == "t":
+            return Decision(Kind.DDL, False, "SELECT INTO a temporary table pins the session",
+                            pins=True)
+        return Decision(Kind.DDL, False, "SELECT INTO creates a table")
+    found = _Scan()
+    found.visit(node)
+    if found.writes:
+        return Decision(Kind.WRITE, False, f"WITH clause contains {found.writes}")
+    if found.locks:
+        return Decision(Kind.WRITE, False, f"SELECT ... {found.locks} locks rows")
+    if found.session_state:
+        return Decision(Kind.WRITE, False, f"{found.session_state}() leaves session state "
+                        "(a lock, a setting): pins the session to the primary", pins=True)
+    if found.unknown:
+        return Decision(Kind.WRITE, False, f"{found.unknown}() is not known to be read-only")
+    if found.node_local:
+        return Decision(Kind.UTILITY, True, f"{found.node_local}() acts on the node it is "
+                        "sent to")
+    return Decision(Kind.READ, True, "read-only SELECT")
+
+
+class _Scan:
+    """Walks a statement tree for what makes a SELECT unfit for a standby."""
+
+    def __init__(self) -> None:
+        self.writes = ""
+        self.locks = ""
+        self.unknown = ""
+        self.session_state = ""
+        self.node_local = ""
+
+    def visit(self, node: Any) -> None:
+        if isinstance(node, tuple | list):
+            for item in node:
+                self.visit(item)
+            return
+        if not isinstance(node, ast.Node):
+            return
+        if isinstance(node, WRITE_NODES):
+            self.writes = self.writes or _name(node)
+        elif isinstance(node, ast.LockingClause):
+            self.locks = self.locks or _LOCKS.get(node.strength.name, "FOR UPDATE")
+        elif isinstance(node, ast.FuncCall):
+            name = node.funcname[-1].sval.lower()
+            schema = node.funcname[0].sval.lower() if len(node.funcname) > 1 else "pg_catalog"
+            if name in SESSION_STATE_FUNCTIONS:
+                self.session_state = self.session_state or name
+            elif name in NODE_LOCAL_FUNCTIONS:
+                self.node_local = self.node_local or name
+            elif schema == "information_schema":
+                pass  # its helper functions (_pg_expandarray...) only read the catalog
+            elif schema != "pg_catalog" or name not in READ_ONLY_FUNCTIONS:
+                self.unknown = self.unknown or name
+        for slot in node.__slots__:
+            value = getattr(node, slot)
+            if isinstance(value, ast.Node | tuple | list):
+                self.visit(value)
+
+
+_LOCKS = {"LCS_FORUPDATE": "FOR UPDATE", "LCS_FORNOKEYUPDATE": "FOR NO KEY UPDATE",
+          "LCS_FORSHARE": "FOR SHARE", "LCS_FORKEYSHARE": "FOR KEY SHARE"}
+
+
+def _truthy(arg: Any) -> bool:
+    val = getattr(arg, "val", arg)
+    if isinstance(val, ast.Integer):
+        return bool(val.ival)
+    if isinstance(val, ast.String):
+        return val.sval.lower() in ("on", "true", "1", "yes")
+    return arg is None or bool(getattr(val, "boolval", True))
+
+
+_TAGS = {"CreateStmt": "CREATE TABLE", "IndexStmt": "CREATE INDEX", "ViewStmt": "CREATE VIEW",
+         "CreateSeqStmt": "CREATE SEQUENCE", "CreateTableAsStmt": "CREATE TABLE AS",
+         "RenameStmt": "ALTER ... RENAME", "CreateFunctionStmt": "CREATE FUNCTION",
+         "CreateSchemaStmt": "CREATE SCHEMA", "CreatedbStmt": "CREATE DATABASE",
+         "DropdbStmt": "DROP DATABASE", "CreateRoleStmt": "CREATE ROLE",
+         "DeclareCursorStmt": "DECLARE CURSOR", "ClosePortalStmt": "CLOSE",
+         "CheckPointStmt": "CHECKPOINT", "DoStmt": "DO"}
+
+
+def _name(node: Any) -> str:
+    """The statement as PostgreSQL's command tags name it (INSERT, CREATE INDEX...)."""
+    cls = type(node).__name__
+    if cls in _TAGS:
+        return _TAGS[cls]
+    words = re.findall(r"[A-Z][a-z]*", cls.removesuffix("Stmt"))
+    return " ".join(words).upper()
