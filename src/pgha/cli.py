@@ -1,4 +1,5 @@
-"""Command line: ``pgha server`` (and, in later waves, ``pgha proxy`` and ``pgha up``).
+"""Command line: ``pgha server`` (a storage node), ``pgha proxy`` (one endpoint in front of
+the nodes) and ``pgha up`` (a local cluster: three nodes and a proxy).
 
 The only module that picks the event loop (uvloop when installed) and builds the application.
 """
@@ -11,6 +12,7 @@ import logging
 import os
 import signal
 import sys
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from pgha import __version__
@@ -76,12 +78,48 @@ def build_parser() -> argparse.ArgumentParser:
     ha.add_argument("--wal-batch-bytes", type=int, default=1 << 20)
     ha.add_argument("--wal-batch-delay-ms", type=float, default=0.0)
     ha.add_argument("--no-wal-compression", action="store_true")
+    ha.add_argument("--standby-writes", choices=("forward", "reject"), default="forward",
+                    help="on a standby, run writes on the primary (forward) or refuse them "
+                    "with 25006 (reject)")
     ha.add_argument("--wal-keep-mb", type=int, default=64,
                     help="WAL kept for standbys that fall behind or follow after a promotion")
     ha.add_argument("--wal-max-mb", type=int, default=1024,
                     help="WAL never grows past this for a lagging or absent standby (it then "
                     "bootstraps from a snapshot)")
+    proxy = sub.add_parser("proxy", help="one PostgreSQL endpoint in front of the nodes: "
+                           "writes to the primary, reads to standbys")
+    proxy.add_argument("--listen", type=_address, default=("127.0.0.1", 6543))
+    proxy.add_argument("--node", action="append", type=_node, default=[], required=True,
+                       metavar="HOST:PORT[@WEIGHT]", help="a node's client address (repeat)")
+    proxy.add_argument("--user", action="append", type=_user, default=[],
+                       metavar="NAME:PASSWORD", help="clients log in with SCRAM as these users, "
+                       "and the proxy logs in to the nodes with the same password")
+    proxy.add_argument("--lb", choices=("round-robin", "least-connections", "latency",
+                                        "random"), default="round-robin",
+                       help="how reads are spread over the standbys")
+    proxy.add_argument("--max-lag-ms", type=float, default=10_000.0,
+                       help="a standby lagging more than this serves no reads")
+    proxy.add_argument("--check-interval", type=float, default=0.5,
+                       help="seconds between health checks of each node")
+    proxy.add_argument("--ready-file", type=Path, default=None)
+    proxy.add_argument("--log-level", default="INFO")
+    up = sub.add_parser("up", help="a local cluster: 3 nodes (primary + 2 standbys) and a "
+                        "proxy; Ctrl-C stops it")
+    up.add_argument("--data", type=Path, default=Path("pgha-cluster"),
+                    help="directory for the nodes' data (kept between runs)")
+    up.add_argument("--port", type=int, default=6543, help="the proxy's port; the nodes use "
+                    "the next ones")
+    up.add_argument("--sync-mode", choices=SYNC_MODES, default="sync")
+    up.add_argument("--log-level", default="INFO")
     return parser
+
+
+def _node(text: str) -> tuple[str, int, int]:
+    address, _, weight = text.partition("@")
+    host, port = _address(address)
+    if weight and not weight.isdigit():
+        raise argparse.ArgumentTypeError(f"expected HOST:PORT[@WEIGHT], got {text!r}")
+    return host, port, int(weight or 1)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -90,7 +128,23 @@ def main(argv: list[str] | None = None) -> int:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if args.command == "server":
         return run_server(args)
+    if args.command == "proxy":
+        return run_proxy(args)
+    if args.command == "up":
+        from pgha.up import run_up
+
+        return run_up(args.data, args.port, args.sync_mode, args.log_level)
     return 2
+
+
+def run_proxy(args: argparse.Namespace) -> int:
+    from pgha.proxy.app import Proxy, ProxyConfig
+
+    host, port = args.listen
+    proxy = Proxy(ProxyConfig(host, port, list(args.node), dict(args.user),
+                              args.check_interval, args.max_lag_ms, args.lb, args.ready_file))
+    _run_until_signal(proxy.start, proxy.stop)
+    return 0
 
 
 def run_server(args: argparse.Namespace) -> int:
@@ -117,22 +171,33 @@ def run_server(args: argparse.Namespace) -> int:
     config = NodeConfig(
         data_dir=args.data, host=host, port=port, auth=auth, users=dict(args.user),
         databases=tuple(args.database or ["postgres"]), durable=not args.no_fsync,
-        max_connections=args.max_connections, ready_file=args.ready_file, ha=ha)
+        max_connections=args.max_connections, ready_file=args.ready_file, ha=ha,
+        standby_writes=args.standby_writes)
     node = Node(config)
+
+    async def stop() -> None:
+        await node.stop()
+        node.executor.shutdown(wait=False, cancel_futures=True)
+
+    _run_until_signal(node.start, stop)
+    return 0
+
+
+def _run_until_signal(start: Callable[[], Awaitable[None]],
+                      stop: Callable[[], Awaitable[None]]) -> None:
+    """Run ``start()``, then serve until SIGTERM or SIGINT, then ``stop()``."""
     _install_loop()
 
     async def run() -> None:
         loop = asyncio.get_running_loop()
-        stop = asyncio.Event()
+        signalled = asyncio.Event()
         for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(sig, stop.set)
-        await node.start()
-        await stop.wait()
-        await node.stop()
-        node.executor.shutdown(wait=False, cancel_futures=True)
+            loop.add_signal_handler(sig, signalled.set)
+        await start()
+        await signalled.wait()
+        await stop()
 
     asyncio.run(run())
-    return 0
 
 
 def _install_loop() -> None:

@@ -127,8 +127,9 @@ def test_promotion_after_primary_kill_keeps_acknowledged_commits_and_old_primary
         assert conn.execute("SELECT count(*) FROM acct WHERE note = 'tail'").fetchone() == (0,)
         assert conn.execute("SELECT node_id, fencing_token, rebuilds FROM pg_replication_primary"
                             ).fetchone() == ("n2", 2, 1)
-        with pytest.raises(psycopg.errors.ReadOnlySqlTransaction):
-            conn.execute("INSERT INTO acct VALUES (6000, 1, 'x')")
+        # A write sent to the old primary, now a standby, runs on the new primary.
+        conn.execute("INSERT INTO acct VALUES (6000, 1, 'via n1')")
+    assert _scalar(n2, "SELECT note FROM acct WHERE id = 6000") == "via n1"
     assert list(n1.data_dir.glob("pgha.db.diverged-*"))  # the tail is kept aside, not erased
 
 

@@ -28,12 +28,14 @@ def _replication_port(server: PghaServer) -> int:
 
 
 def _cluster(factory: PghaFactory, sync_mode: str = "async") -> tuple[PghaServer, list[PghaServer]]:
+    """A primary and two standbys; the standbys refuse writes (25006) instead of forwarding
+    them, so that what a standby itself does is what these tests see."""
     primary = factory("--node-id", "n1", "--ha-mode", "primary", "--ha-bind", "127.0.0.1:0",
                       "--sync-mode", sync_mode, "--cluster-secret", "s3cret")
     rport = _replication_port(primary)
     standbys = [
         factory("--node-id", f"n{i}", "--ha-mode", "standby", "--ha-primary",
-                f"127.0.0.1:{rport}", "--cluster-secret", "s3cret")
+                f"127.0.0.1:{rport}", "--cluster-secret", "s3cret", "--standby-writes", "reject")
         for i in (2, 3)
     ]
     return primary, standbys

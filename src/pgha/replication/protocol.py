@@ -127,6 +127,7 @@ class Challenge:
     cluster_id: str
     term: int
     node_id: str
+    listen_address: str = ""  # the node's client (PostgreSQL wire) address, host:port
 
 
 @dataclass(frozen=True, slots=True)
@@ -421,7 +422,8 @@ def _decompress(reader: _Reader, packed: bytes) -> bytes:
 
 _ROWS: Final[dict[type, _Row]] = {
     Challenge: _layout(
-        Challenge, FrameType.CHALLENGE, nonce=_BYTES, cluster_id=_STR, term=_UINT, node_id=_STR
+        Challenge, FrameType.CHALLENGE, nonce=_BYTES, cluster_id=_STR, term=_UINT, node_id=_STR,
+        listen_address=_STR,
     ),
     Welcome: _layout(
         Welcome,

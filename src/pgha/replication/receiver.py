@@ -50,7 +50,8 @@ class PrimaryInfo:
     """What the standby knows of its primary (pg_replication_primary)."""
 
     node_id: str = ""
-    address: str = ""
+    address: str = ""  # its replication address
+    client_address: str = ""  # its PostgreSQL-wire address, where writes are forwarded
     term: int = 0
     end_lsn: int = 0
     flushed_lsn: int = 0
@@ -68,7 +69,8 @@ class WalReceiver:
                  apply: Callable[[int, bytes], None],
                  install_snapshot: Callable[[Path, int, int], Awaitable[None]],
                  discard: Callable[[str], Awaitable[None]],
-                 applied_lsn: int, stats: ReplicationStats | None = None) -> None:
+                 applied_lsn: int, stats: ReplicationStats | None = None,
+                 on_applied: Callable[[int], None] | None = None) -> None:
         self.journal = journal
         self.config = config
         self.apply = apply  # (end LSN, body) -> applied in one SQLite transaction
@@ -77,6 +79,7 @@ class WalReceiver:
         self.primary = PrimaryInfo(applied_lsn=applied_lsn)
         self.synced = asyncio.Event()  # set once the standby has a database to serve
         self.stats = stats or ReplicationStats()
+        self.on_applied = on_applied  # (applied LSN), on the event loop after each batch
         self.rebuilds = 0
         self.last_rebuild = ""  # why this node last discarded its data
         self._channel: Channel | None = None
@@ -153,6 +156,7 @@ class WalReceiver:
                     answer.code)
             return False
         self.primary.node_id, self.primary.address = challenge.node_id, address
+        self.primary.client_address = challenge.listen_address
         self.primary.term, self.primary.connected = challenge.term, True
         self.primary.connected_at = time.time()
         if isinstance(answer, p.NeedSnapshot):
@@ -217,7 +221,11 @@ class WalReceiver:
         if batch.term < self.journal.term:
             raise p.ReplicationProtocolError(f"WAL of old term {batch.term}")
         self.primary.end_lsn = max(self.primary.end_lsn, batch.end_lsn)
-        await asyncio.to_thread(self._write_and_apply, batch.data)
+        try:
+            await asyncio.to_thread(self._write_and_apply, batch.data)
+        finally:
+            if self.on_applied is not None:
+                self.on_applied(self.primary.applied_lsn)
 
     def _write_and_apply(self, data: bytes) -> None:
         wal = self.journal.wal

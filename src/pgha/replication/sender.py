@@ -42,6 +42,7 @@ class SenderConfig:
     heartbeat_interval: float = 1.0
     compress: bool = True
     handshake_timeout: float = 10.0
+    listen_address: str = ""  # this node's client address, told to standbys (write routing)
 
 
 class WalSender:
@@ -110,6 +111,10 @@ class WalSender:
             await self._stream(channel, info, start)
         except (ChannelClosed, ConnectionError, TimeoutError, p.ReplicationProtocolError) as exc:
             log.info("replication connection from %s ended: %s", channel.peer, exc)
+        except asyncio.CancelledError:
+            # Closed by this node (shutdown, stepping down). The task ends here: asyncio's
+            # stream server logs a handler task that ends cancelled as an error.
+            log.debug("replication connection from %s closed", channel.peer)
         finally:
             if task is not None:
                 self._streams.discard(task)
@@ -120,7 +125,8 @@ class WalSender:
     async def _handshake(self, channel: Channel) -> p.Hello | None:
         nonce = p.new_nonce()
         state = self.journal.state
-        await channel.send(p.Challenge(nonce, state.cluster_id, state.term, self.config.node_id))
+        await channel.send(p.Challenge(nonce, state.cluster_id, state.term, self.config.node_id,
+                                       self.config.listen_address))
         hello = await channel.receive(self.config.handshake_timeout)
         if not isinstance(hello, p.Hello):
             await channel.send(p.Refuse(p.REFUSE_PROTOCOL_VIOLATION, "expected Hello"))

@@ -106,6 +106,10 @@ class HaRole:
         self.terminate_clients: Callable[[PgError], Awaitable[None]] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._replayer: Replayer | None = None
+        self._applied_waiters: list[tuple[int, asyncio.Future[None]]] = []
+        self.ryw_waits = 0  # reads that waited for this standby to apply a session's commit
+        self.ryw_wait_seconds = 0.0
+        self.ryw_fallbacks = 0  # reads that gave up waiting and ran on the primary
         self.journal.primary_term = 0 if self.role == "standby" else self.journal.term
         self.engine = self.open_engine()
         self.journal.on_new_term(self._new_term)
@@ -129,6 +133,14 @@ class HaRole:
 
     # -- lifecycle -------------------------------------------------------------------------
 
+    def set_listen_address(self, address: str) -> None:
+        """The client port is bound (its real port, when 0 was asked for)."""
+        self.listen_address = address
+        if self.sender is not None:
+            self.sender.config.listen_address = address
+        if self.receiver is not None:
+            self.receiver.config.listen_address = address
+
     async def start(self, listen_address: str) -> None:
         """Open the replication port, settle the role, and start following if a standby."""
         self._loop = asyncio.get_running_loop()
@@ -140,7 +152,8 @@ class HaRole:
             self.journal, self.hub,
             SenderConfig(self.config.node_id, self.config.secret.encode(),
                          self.config.batch_bytes, self.config.batch_delay,
-                         self.config.heartbeat_interval, self.config.compress),
+                         self.config.heartbeat_interval, self.config.compress,
+                         listen_address=listen_address),
             lambda path: self.engine.snapshot_to(path), lambda: self.role == "primary",
             self.stats)
         if self.config.bind is not None or self.role == "primary":
@@ -162,7 +175,7 @@ class HaRole:
             ReceiverConfig(self.config.node_id, self.config.primaries, self.listen_address,
                            self.config.secret.encode()),
             self._apply, self._install_snapshot, self._discard, self.engine.applied_lsn(),
-            self.stats)
+            self.stats, on_applied=self._applied)
         self.receiver_task = asyncio.create_task(self._follow())
 
     async def _follow(self) -> None:
@@ -343,6 +356,49 @@ class HaRole:
                 finally:
                     await channel.close()
 
+    # -- routing (read-your-writes) --------------------------------------------------------
+
+    def primary_client_address(self) -> str:
+        """Where a standby forwards what it may not run (the primary's client port)."""
+        if self.role == "standby" and self.receiver is not None:
+            return self.receiver.primary.client_address
+        return ""
+
+    def applied_lsn(self) -> int:
+        """The end LSN this node's database has applied (a primary: everything committed)."""
+        if self.role == "standby" and self.receiver is not None:
+            return self.receiver.primary.applied_lsn
+        return self.journal.wal.end_lsn
+
+    async def wait_applied(self, lsn: int, timeout: float) -> bool:
+        """Wait until this node has applied ``lsn`` (read-your-writes); False on timeout.
+        Woken by the receiver after each applied batch, not by polling."""
+        if self.applied_lsn() >= lsn:
+            return True
+        self.ryw_waits += 1
+        started = time.monotonic()
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._applied_waiters.append((lsn, future))
+        try:
+            await asyncio.wait_for(future, timeout)
+            return True
+        except TimeoutError:
+            self.ryw_fallbacks += 1
+            return False
+        finally:
+            self.ryw_wait_seconds += time.monotonic() - started
+
+    def _applied(self, lsn: int) -> None:
+        waiting = []
+        for target, future in self._applied_waiters:
+            if future.done():
+                continue
+            if target <= lsn:
+                future.set_result(None)
+            else:
+                waiting.append((target, future))
+        self._applied_waiters = waiting
+
     # -- standby ---------------------------------------------------------------------------
 
     def _apply(self, end_lsn: int, body: bytes) -> None:
@@ -440,4 +496,4 @@ class HaRole:
                 self.receiver.primary.reconnects if self.receiver else 0,
                 _timestamptz(self.journal.last_write), _timestamptz(st.last_replication), ratio,
                 pct(0.5), pct(0.95), pct(0.99), self.hub.waits, self.hub.wait_seconds,
-                self.hub.degradations)
+                self.hub.degradations, self.ryw_waits, self.ryw_wait_seconds, self.ryw_fallbacks)

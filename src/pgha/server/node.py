@@ -15,12 +15,13 @@ import secrets
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from pgha.proxy.listener import Listener
 from pgha.replication.hub import ReplicationHub
 from pgha.server.ha import HaConfig, HaRole
 from pgha.storage.engine import Engine, StorageSession
-from pgha.wire.auth import AuthMethod, Credential, StaticAuthenticator
+from pgha.wire.auth import Authenticator, AuthMethod, Credential, StaticAuthenticator, TrustAnyUser
 from pgha.wire.errors import PgError
 
 log = logging.getLogger("pgha.node")
@@ -40,6 +41,7 @@ class NodeConfig:
     max_connections: int = 200
     ready_file: Path | None = None
     ha: HaConfig = field(default_factory=HaConfig)
+    standby_writes: str = "forward"  # forward | reject (25006), on a standby
 
 
 def build_authenticator(config: NodeConfig) -> StaticAuthenticator:
@@ -55,26 +57,19 @@ def build_authenticator(config: NodeConfig) -> StaticAuthenticator:
     return StaticAuthenticator(creds)
 
 
-class TrustAnyUser(StaticAuthenticator):
-    """Trust authentication for every user name (the default on loopback)."""
-
-    def begin(self, user: str, parameters: object) -> object:  # type: ignore[override]
-        from pgha.wire.auth import TrustExchange
-
-        return TrustExchange()
-
-
 class Node:
     def __init__(self, config: NodeConfig) -> None:
         self.config = config
         self.ha = HaRole(config.ha, config.data_dir, config.durable)
-        self.authenticator = (TrustAnyUser({}) if config.auth == "trust" and not config.users
-                              else build_authenticator(config))
+        self.authenticator: Authenticator = (
+            TrustAnyUser() if config.auth == "trust" and not config.users
+            else build_authenticator(config))
         self.executor = ThreadPoolExecutor(max_workers=min(64, config.max_connections),
                                            thread_name_prefix="pgha-sql")
         self.sessions: dict[int, tuple[int, object]] = {}
         self.listener: Listener | None = None
         self.ha.terminate_clients = self.terminate_clients
+        self._tasks: set[asyncio.Future[Any]] = set()
 
     @property
     def engine(self) -> Engine:
@@ -98,6 +93,10 @@ class Node:
         entry = self.sessions.get(pid)
         if entry is None or entry[0] != secret:
             return  # PostgreSQL ignores a bad cancel key silently
+        forwarder = getattr(entry[1], "forwarder", None)
+        if forwarder is not None and forwarder.active:
+            self._spawn(forwarder.cancel())  # the statement runs on the primary
+            return
         wait = getattr(entry[1], "replication_wait", None)
         if wait is not None:
             wait.cancel()  # a commit waiting for standbys stops waiting (and is told so)
@@ -105,6 +104,11 @@ class Node:
         storage = getattr(entry[1], "storage", None)
         if storage is not None:
             storage.interrupt()
+
+    def _spawn(self, coro: Any) -> None:
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     async def terminate_clients(self, error: PgError) -> None:
         """End every client connection with ``error`` (FATAL): the node changed role."""
@@ -151,9 +155,7 @@ class Node:
         self.listener = Listener(serve, self.config.host, self.config.port)
         await self.listener.start()
         host, port = self.listener.address
-        self.ha.listen_address = f"{host}:{port}"
-        if self.ha.receiver is not None:
-            self.ha.receiver.config.listen_address = self.ha.listen_address
+        self.ha.set_listen_address(f"{host}:{port}")
         log.info("pgha server listening on %s:%d (data %s)", host, port, self.config.data_dir)
         if self.config.ready_file is not None:
             tmp = self.config.ready_file.with_suffix(".tmp")

@@ -9,19 +9,23 @@ must see them: at ReadyForQuery, at Flush, when COPY starts, or when the buffer 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from pgha.proxy.client_io import ClientWire
+from pgha.proxy.link import REPORT_OPTION
+from pgha.replication.lsn import format_lsn, parse_lsn
+from pgha.routing.classify import Decision, classify
+from pgha.server.forwarding import Forwarder
 from pgha.storage import functions, oids
 from pgha.storage import types as pgtypes
 from pgha.storage.engine import Result, Statement, StorageSession, encode_params
 from pgha.storage.translate import ResultColumn
 from pgha.wire import codec
 from pgha.wire import messages as m
-from pgha.wire.connection import NEED_DATA, Authenticated, ServerConnection
+from pgha.wire.connection import Authenticated, ServerConnection
 from pgha.wire.errors import Notice, PgError
 
 if TYPE_CHECKING:
@@ -125,18 +129,16 @@ def _row_description(columns: tuple[ResultColumn, ...], formats: tuple[int, ...]
     return codec.encode(m.RowDescription(tuple(fields)))
 
 
-class ClientSession:
+class ClientSession(ClientWire):
     """Serve one client until it disconnects."""
 
     def __init__(self, node: Node, reader: asyncio.StreamReader,
                  writer: asyncio.StreamWriter) -> None:
+        super().__init__(ServerConnection(node.authenticator,
+                                          max_message_size=node.config.max_message_size),
+                         reader, writer)
         self.node = node
-        self.reader = reader
-        self.writer = writer
-        self.conn = ServerConnection(node.authenticator,
-                                     max_message_size=node.config.max_message_size)
         self.storage: StorageSession | None = None
-        self.out = bytearray()
         self.statements: dict[str, Statement] = {}
         self.portals: dict[str, Portal] = {}
         self.pid = 0
@@ -146,6 +148,11 @@ class ClientSession:
         self.pending: PendingQuery | None = None
         self.in_extended_batch = False
         self.replication_wait: asyncio.Future[str | None] | None = None
+        self.database = "postgres"
+        self.last_commit = 0  # end LSN of this session's last commit, here or on the primary
+        # On a node that may become a standby: runs on the primary what this node may not.
+        self.forwarder: Forwarder | None = (
+            Forwarder(self) if node.ha.config.mode != "standalone" else None)
 
     # -- plumbing ----------------------------------------------------------------------------
 
@@ -161,6 +168,9 @@ class ClientSession:
         if storage is None or storage.commit_lsn is None:
             return
         lsn, storage.commit_lsn = storage.commit_lsn, None
+        self.observe_commit(format_lsn(lsn))
+        if storage.settings.get(REPORT_OPTION) == "on":
+            self.send(m.ParameterStatus("pgha.last_commit_lsn", format_lsn(lsn)))
         hub = self.node.replication_hub
         if hub is None:
             return
@@ -182,6 +192,63 @@ class ClientSession:
         if notice:
             self.send(m.NoticeResponse(Notice("01000", notice, "WARNING").fields()))
 
+    def prepared_texts(self) -> dict[str, tuple[str, tuple[int, ...]]]:
+        """The statements this session prepared here (to prepare them on the primary)."""
+        return {name: (stmt.text, tuple(stmt.param_oids))
+                for name, stmt in self.statements.items()}
+
+    def observe_commit(self, lsn_text: str) -> None:
+        """A commit of this session ended at ``lsn_text`` (here, or on the primary)."""
+        self.last_commit = max(self.last_commit, parse_lsn(lsn_text))
+        if self.storage is not None:
+            self.storage.settings["pgha.last_commit_lsn"] = format_lsn(self.last_commit)
+
+    # -- routing -----------------------------------------------------------------------------
+
+    async def to_primary(self, sql: str) -> bool:
+        """Must ``sql`` run on the primary (forwarded), rather than on this node?"""
+        forwarder = self.forwarder
+        if forwarder is None or self.node.ha.role != "standby" or \
+                self.node.config.standby_writes == "reject":
+            return False
+        if forwarder.active:
+            return True
+        decision = classify(sql)
+        storage = self.storage
+        assert storage is not None
+        route = storage.settings["pgha.route"]
+        if route == "primary" or decision.hint == "primary":
+            where = True
+        elif storage.explicit or storage.sqlite_txn:
+            where = False  # a local (read-only) transaction block: it finishes here
+        elif not decision.standby_ok:
+            where = True
+        else:
+            where = not await self.fresh_enough()
+        if where and decision.pins:
+            forwarder.pinned = True
+        if storage.settings["pgha.explain_route"] == "on":
+            self.explain_route(decision, where)
+        return where
+
+    async def fresh_enough(self) -> bool:
+        """Read-your-writes: has this node applied the session's last commit (and the
+        causal token of pgha.min_lsn)? Waits up to pgha.ryw_timeout for it."""
+        storage = self.storage
+        assert storage is not None
+        need = max(self.last_commit, parse_lsn(storage.settings["pgha.min_lsn"]))
+        ha = self.node.ha
+        if need <= ha.applied_lsn():
+            return True
+        return await ha.wait_applied(need, int(storage.settings["pgha.ryw_timeout"]) / 1000)
+
+    def explain_route(self, decision: Decision, primary: bool) -> None:
+        where = "primary" if primary else f"this {self.node.ha.role}"
+        reason = decision.reason if primary == (not decision.standby_ok) else (
+            "not fresh enough for this session (read-your-writes)" if primary
+            else decision.reason)
+        self.notice(Notice("00000", f"route: {where} ({reason})", "NOTICE"))
+
     async def execute_statement(self, stmt: Statement, params: list[Any] | None) -> Result:
         """Execute on the event loop when it is a short read, else on the thread pool."""
         storage = self.storage
@@ -201,33 +268,15 @@ class ClientSession:
             return cached
         return await self.call(storage.parse, sql, param_oids)
 
-    def send(self, message: m.BackendMessage) -> None:
-        self.out += self.conn.send(message)
-
-    def send_raw(self, data: bytes) -> None:
-        self.out += data
-
-    async def flush(self) -> None:
-        pending = self.conn.data_to_send()
-        if pending:
-            self.out[:0] = pending
-        if self.out:
-            self.writer.write(bytes(self.out))
-            self.out.clear()
-            await self.writer.drain()
-
     def terminate(self, error: PgError) -> None:
         """End this connection now with a FATAL ``error`` (the node changed role): the
         client gets the error, a running statement is interrupted, and ``serve`` ends at the
         closed connection. A commit waiting for standbys is not acknowledged."""
-        with contextlib.suppress(ConnectionError, OSError, RuntimeError):
-            self.writer.write(codec.encode(m.ErrorResponse.from_error(error)))
+        super().terminate(error)
         if self.replication_wait is not None:
             self.replication_wait.cancel()
         if self.storage is not None:
             self.storage.interrupt()
-        self.writer.close()
-        self.reader.feed_eof()
 
     def error(self, exc: PgError) -> None:
         self.send(m.ErrorResponse.from_error(exc))
@@ -258,6 +307,8 @@ class ClientSession:
 
     async def close(self) -> None:
         self.node.sessions.pop(self.pid, None)
+        if self.forwarder is not None:
+            self.forwarder.close()
         if self.storage is not None:
             storage, self.storage = self.storage, None
             try:
@@ -269,20 +320,6 @@ class ClientSession:
             await self.writer.wait_closed()
         except (ConnectionError, OSError):
             pass
-
-    async def next_event(self) -> Any:
-        while True:
-            event = self.conn.next_event()
-            if event is not NEED_DATA:
-                return event
-            pending = self.conn.data_to_send()
-            if pending:
-                self.writer.write(pending)
-                await self.writer.drain()
-            data = await self.reader.read(65536)
-            if not data:
-                return None
-            self.conn.receive_data(data)
 
     async def startup(self) -> bool:
         event = await self.next_event()
@@ -297,6 +334,7 @@ class ClientSession:
             raise PgError("3D000", f'database "{event.database}" does not exist',
                           severity="FATAL")
         self.pid, self.secret = self.node.register(self)
+        self.database = event.database
         self.storage = await self.call(self.node.engine.open_session, event.user,
                                        event.database, self.pid)
         storage = self.storage
@@ -357,6 +395,12 @@ class ClientSession:
 
     async def handle(self, event: Any) -> None:
         kind = type(event)
+        forwarder = self.forwarder
+        if forwarder is not None and forwarder.active:
+            if kind is m.FunctionCall:
+                raise PgError("0A000", "the function call sub-protocol is not supported")
+            await forwarder.forward(event)
+            return
         if kind in EXTENDED_MESSAGES:
             self.in_extended_batch = True  # errors now skip to Sync; Sync ends the batch
         if kind is m.Query:
@@ -367,11 +411,19 @@ class ClientSession:
         elif kind is m.Bind:
             await self.bind(event)
         elif kind is m.Describe:
-            self.describe(event)
+            if self.forwarder is not None and event.kind == "S" and \
+                    event.name not in self.statements and event.name in self.forwarder.prepared:
+                await self.forwarder.forward(event)
+            else:
+                self.describe(event)
         elif kind is m.Execute:
             await self.execute(event)
         elif kind is m.Close:
-            self.close_object(event)
+            if self.forwarder is not None and event.kind == "S" and \
+                    event.name in self.forwarder.prepared and event.name not in self.statements:
+                await self.forwarder.forward(event)
+            else:
+                self.close_object(event)
         elif kind is m.Sync:
             await self.sync()
         elif kind is m.Flush:
@@ -394,6 +446,9 @@ class ClientSession:
     async def simple_query(self, sql: str) -> None:
         storage = self.storage
         assert storage is not None
+        if self.forwarder is not None and await self.to_primary(sql):
+            await self.forwarder.forward(m.Query(sql))
+            return
         statements = storage.parse_simple(sql, parse_on_miss=False)
         if statements is None:
             statements = await self.call(storage.parse_simple, sql)
@@ -402,6 +457,8 @@ class ClientSession:
         if implicit:
             storage.begin_implicit()
         await self.run_statements(PendingQuery(statements, implicit))
+        if self.forwarder is not None and classify(sql).replay:
+            await self.forwarder.send_setting(sql)  # SET/RESET/DISCARD: the primary too
 
     async def run_statements(self, pending: PendingQuery) -> None:
         storage = self.storage
@@ -445,9 +502,13 @@ class ClientSession:
                 self.statements.clear()
                 self.send_raw(codec.encode_command_complete("DEALLOCATE ALL"))
             else:
-                if node.name not in self.statements:
+                on_primary = self.forwarder is not None and node.name in self.forwarder.prepared
+                if node.name not in self.statements and not on_primary:
                     raise PgError("26000", f'prepared statement "{node.name}" does not exist')
-                del self.statements[node.name]
+                self.statements.pop(node.name, None)
+                if self.forwarder is not None:
+                    # The primary's copy stays until the name is prepared again there.
+                    self.forwarder.prepared.discard(node.name)
                 self.send_raw(codec.encode_command_complete("DEALLOCATE"))
             return True
         if isinstance(node, ast.ClosePortalStmt):
@@ -543,6 +604,9 @@ class ClientSession:
     async def parse(self, msg: m.Parse) -> None:
         storage = self.storage
         assert storage is not None
+        if self.forwarder is not None and await self.to_primary(msg.query):
+            await self.forwarder.forward(msg)
+            return
         if msg.name and msg.name in self.statements:
             raise PgError("42P05", f'prepared statement "{msg.name}" already exists')
         statements = await self.parse_statements(msg.query, list(msg.param_oids))
@@ -556,6 +620,12 @@ class ClientSession:
 
     async def bind(self, msg: m.Bind) -> None:
         stmt = self.statements.get(msg.statement)
+        forwarder = self.forwarder
+        if forwarder is not None and (
+                (stmt is None and msg.statement in forwarder.prepared)
+                or (stmt is not None and await self.to_primary(stmt.text))):
+            await forwarder.forward(msg)
+            return
         if stmt is None:
             raise PgError("26000", f'prepared statement "{msg.statement}" does not exist')
         storage = self.storage
@@ -626,6 +696,8 @@ class ClientSession:
     def close_object(self, msg: m.Close) -> None:
         if msg.kind == "S":
             self.statements.pop(msg.name, None)
+            if self.forwarder is not None:
+                self.forwarder.prepared.discard(msg.name)
         else:
             self.portals.pop(msg.name, None)
         self.send_raw(codec.CLOSE_COMPLETE)

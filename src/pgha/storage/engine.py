@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import re
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
@@ -78,6 +79,12 @@ DEFAULT_SETTINGS: dict[str, str] = {
     "work_mem": "4MB",
     "row_security": "on",
     "pgha.sync_mode": "async",  # replaced by the node's --sync-mode
+    # Routing (a standby forwards what it cannot run to the primary; see docs/routing.md):
+    "pgha.last_commit_lsn": "0/0",  # the end LSN of this session's last commit (causal token)
+    "pgha.min_lsn": "0/0",  # reads wait until the node has applied this (causal token in)
+    "pgha.ryw_timeout": "2000",  # ms a standby read waits for freshness before the primary
+    "pgha.route": "auto",  # auto | primary | standby
+    "pgha.explain_route": "off",  # a NOTICE per statement saying where it ran and why
     "client_min_messages": "notice",
     "log_min_messages": "warning",
     "enable_seqscan": "on",
@@ -101,6 +108,7 @@ DEFAULT_SETTINGS: dict[str, str] = {
 # Settings that take an integer, with PostgreSQL's bounds (validated on SET).
 INTEGER_SETTINGS: dict[str, tuple[int, int]] = {
     "extra_float_digits": (-15, 3),
+    "pgha.ryw_timeout": (0, 2**31 - 1),
     "statement_timeout": (0, 2**31 - 1),
     "lock_timeout": (0, 2**31 - 1),
     "idle_in_transaction_session_timeout": (0, 2**31 - 1),
@@ -108,8 +116,9 @@ INTEGER_SETTINGS: dict[str, tuple[int, int]] = {
 BOOLEAN_SETTINGS = {"enable_seqscan", "enable_indexscan", "enable_bitmapscan", "enable_hashjoin",
                     "enable_mergejoin", "enable_nestloop", "check_function_bodies", "geqo",
                     "standard_conforming_strings", "transaction_read_only", "jit",
-                    "default_transaction_read_only", "row_security"}
+                    "default_transaction_read_only", "row_security", "pgha.explain_route"}
 ENUM_SETTINGS: dict[str, tuple[str, ...]] = {
+    "pgha.route": ("auto", "primary", "standby"),
     "client_min_messages": ("debug5", "debug4", "debug3", "debug2", "debug1", "debug", "log",
                             "notice", "warning", "error"),
     "bytea_output": ("hex", "escape"),
@@ -128,7 +137,7 @@ REPORTED = {
 }
 READ_ONLY_SETTINGS = {"server_version", "server_version_num", "server_encoding",
                       "integer_datetimes", "max_identifier_length", "in_hot_standby",
-                      "is_superuser", "lc_messages"}
+                      "is_superuser", "lc_messages", "pgha.last_commit_lsn"}
 
 
 @dataclass(slots=True)
@@ -926,6 +935,10 @@ class StorageSession:
             value = "UTF8"
         elif name == "datestyle":
             value = _normalize_datestyle(value)
+        elif name == "pgha.min_lsn":
+            if not _LSN_TEXT.match(value):
+                raise PgError("22P02", f'invalid input syntax for type pg_lsn: "{value}"')
+            value = value.upper()
         elif name in INTEGER_SETTINGS:
             value = _integer_setting(name, value)
         elif name in BOOLEAN_SETTINGS:
@@ -1188,6 +1201,9 @@ def _show_milliseconds(ms: int) -> str:
         if ms % size == 0:
             return f"{ms // size}{unit}"
     return f"{ms}ms"
+
+
+_LSN_TEXT = re.compile(r"\A[0-9A-Fa-f]{1,8}/[0-9A-Fa-f]{1,8}\Z")
 
 
 def _integer_setting(name: str, value: str) -> str:

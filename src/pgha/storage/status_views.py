@@ -40,6 +40,7 @@ VIEWS: dict[str, list[tuple[str, int]]] = {
         ("reconnect_count", I8), ("last_wal_write", TS), ("last_replication", TS),
         ("compression_ratio", F8), ("lag_p50_ms", F8), ("lag_p95_ms", F8), ("lag_p99_ms", F8),
         ("sync_waits", I8), ("sync_wait_seconds", F8), ("semi_sync_degradations", I8),
+        ("ryw_waits", I8), ("ryw_wait_seconds", F8), ("ryw_fallbacks", I8),
     ],
 }
 

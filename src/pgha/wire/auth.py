@@ -257,6 +257,13 @@ class TrustExchange:
         raise ProtocolViolation("unexpected password message")
 
 
+class TrustAnyUser:
+    """Trust authentication for every user name (the default on loopback)."""
+
+    def begin(self, user: str, parameters: Mapping[str, str]) -> AuthExchange:
+        return TrustExchange()
+
+
 class CleartextExchange:
     """AuthenticationCleartextPassword, then compare (``secret`` None: always fails)."""
 
@@ -497,3 +504,41 @@ __all__ = [
     "saslprep",
     "scram_verifier",
 ]
+
+
+class ScramClient:
+    """Client side of SCRAM-SHA-256 without channel binding (RFC 5802/7677), as a node or
+    the proxy authenticates itself to a server: ``first()``, then ``final(server_first)``,
+    then ``verify(server_final)``, each taking and returning the SASL message bytes."""
+
+    def __init__(self, password: str, nonce: str | None = None) -> None:
+        self.password = password
+        self.nonce = nonce or _b64(secrets.token_bytes(18))
+        self._first_bare = f"n=,r={self.nonce}"
+        self._server_signature = b""
+
+    def first(self) -> bytes:
+        return f"n,,{self._first_bare}".encode()
+
+    def final(self, server_first: bytes) -> bytes:
+        text = server_first.decode("utf-8")
+        fields = dict(item.split("=", 1) for item in text.split(","))
+        nonce, salt, iterations = fields.get("r", ""), fields.get("s", ""), fields.get("i", "")
+        if not nonce.startswith(self.nonce) or not salt or not iterations.isdigit():
+            raise _malformed("invalid SCRAM server-first-message")
+        salted = hashlib.pbkdf2_hmac("sha256", saslprep(self.password).encode("utf-8"),
+                                     _unb64(salt), int(iterations))
+        client_key = _hmac(salted, b"Client Key")
+        without_proof = f"c=biws,r={nonce}"
+        message = f"{self._first_bare},{text},{without_proof}".encode()
+        signature = _hmac(hashlib.sha256(client_key).digest(), message)
+        proof = bytes(a ^ b for a, b in zip(client_key, signature, strict=True))
+        self._server_signature = _hmac(_hmac(salted, b"Server Key"), message)
+        return f"{without_proof},p={_b64(proof)}".encode()
+
+    def verify(self, server_final: bytes) -> None:
+        """Raises unless the server proved it knows the password too."""
+        text = server_final.decode("utf-8")
+        if not text.startswith("v=") or not hmac.compare_digest(
+                _unb64(text[2:]), self._server_signature):
+            raise PgError("28000", "the server's SCRAM signature does not match")

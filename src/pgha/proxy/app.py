@@ -1,0 +1,88 @@
+"""`pgha proxy`: one PostgreSQL-wire endpoint in front of a pgha cluster.
+
+Clients connect to the proxy as to one PostgreSQL server; ``ProxySession`` sends each statement
+to the primary or to a standby (docs/routing.md), ``ClusterView`` keeps the roles and health of
+the nodes, and CancelRequests are matched to the session and passed to the backend that runs
+its statement.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pgha.proxy.cluster import ClusterView, NodeState
+from pgha.proxy.listener import Listener
+from pgha.proxy.session import ProxySession, new_key
+from pgha.wire.auth import (
+    Authenticator,
+    AuthMethod,
+    Credential,
+    StaticAuthenticator,
+    TrustAnyUser,
+)
+
+log = logging.getLogger("pgha.proxy")
+
+
+@dataclass(slots=True)
+class ProxyConfig:
+    host: str = "127.0.0.1"
+    port: int = 6543
+    nodes: list[tuple[str, int, int]] = field(default_factory=list)  # host, port, weight
+    users: dict[str, str] = field(default_factory=dict)  # clients log in with SCRAM if set
+    check_interval: float = 0.5
+    max_lag_ms: float = 10_000.0
+    strategy: str = "round-robin"
+    ready_file: Path | None = None
+
+
+class Proxy:
+    def __init__(self, config: ProxyConfig) -> None:
+        self.config = config
+        self.passwords = dict(config.users)
+        self.authenticator: Authenticator = (
+            StaticAuthenticator({u: Credential(AuthMethod.SCRAM_SHA_256, pw)
+                                 for u, pw in config.users.items()})
+            if config.users else TrustAnyUser())
+        monitor_user = next(iter(config.users), "postgres")
+        self.cluster = ClusterView(
+            [NodeState(h, p, w) for h, p, w in config.nodes], user=monitor_user,
+            password=config.users.get(monitor_user), interval=config.check_interval,
+            max_lag_ms=config.max_lag_ms, strategy=config.strategy)
+        self.sessions: dict[int, ProxySession] = {}
+        self.listener = Listener(self._serve, config.host, config.port)
+        self.reads_to_standbys = 0
+
+    async def start(self) -> None:
+        await self.cluster.start()
+        await self.listener.start()
+        host, port = self.listener.address
+        nodes = ", ".join(f"{n.address} ({n.role or 'down'})" for n in self.cluster.nodes)
+        log.info("pgha proxy listening on %s:%d; nodes: %s", host, port, nodes)
+        if self.config.ready_file is not None:
+            tmp = self.config.ready_file.with_suffix(".tmp")
+            tmp.write_text(json.dumps({"pid": os.getpid(), "host": host, "port": port}))
+            tmp.replace(self.config.ready_file)
+
+    async def stop(self) -> None:
+        await self.listener.close()
+        await self.cluster.stop()
+
+    async def _serve(self, reader: object, writer: object) -> None:
+        await ProxySession(self, reader, writer).run()  # type: ignore[arg-type]
+
+    def register(self, session: ProxySession) -> tuple[int, int]:
+        while True:
+            pid, secret = new_key()
+            if pid not in self.sessions:
+                self.sessions[pid] = session
+                return pid, secret
+
+    async def cancel(self, pid: int, secret: int) -> None:
+        session = self.sessions.get(pid)
+        if session is not None and session.secret == secret:
+            await session.cancel()

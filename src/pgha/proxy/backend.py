@@ -1,0 +1,145 @@
+"""A PostgreSQL-wire client connection to a backend (the primary node, or a PostgreSQL server)
+that a router forwards a client's messages over.
+
+``BackendConnection.connect`` opens the socket, sends the StartupMessage, authenticates
+(trust, cleartext, md5 or SCRAM-SHA-256 with the password it was given) and reads up to the
+first ReadyForQuery, keeping the server's parameters and its cancel key. Afterwards the router
+writes frontend messages with ``send`` and reads decoded backend messages with ``receive``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import Any
+
+from pgha.wire import codec
+from pgha.wire import messages as m
+from pgha.wire.auth import ScramClient, md5_response
+from pgha.wire.errors import PgError
+
+
+class BackendError(ConnectionError):
+    """The backend could not be reached, refused the login, or closed the connection."""
+
+
+class BackendConnection:
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
+                 host: str, port: int) -> None:
+        self.reader = reader
+        self.writer = writer
+        self.host, self.port = host, port
+        self.decoder = codec.BackendDecoder()
+        self.parameters: dict[str, str] = {}
+        self.pid = 0
+        self.secret = 0
+        self.status = "I"  # transaction status of the last ReadyForQuery
+
+    @classmethod
+    async def connect(cls, host: str, port: int, user: str, database: str,
+                      password: str | None = None, params: dict[str, str] | None = None,
+                      timeout: float = 5.0) -> BackendConnection:
+        try:
+            reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port), timeout)
+        except (OSError, TimeoutError) as exc:
+            raise BackendError(f"could not connect to {host}:{port}: {exc}") from exc
+        conn = cls(reader, writer, host, port)
+        try:
+            await asyncio.wait_for(conn._startup(user, database, password, params or {}),
+                                   timeout)
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+
+    async def _startup(self, user: str, database: str, password: str | None,
+                       params: dict[str, str]) -> None:
+        startup = {"user": user, "database": database, **params}
+        self.send(m.StartupMessage(params=tuple(startup.items())))
+        scram: ScramClient | None = None
+        while True:
+            message = await self.receive()
+            if isinstance(message, m.AuthenticationOk):
+                continue
+            if isinstance(message, m.AuthenticationCleartextPassword):
+                self.send(m.password_message(self._need(password)))
+            elif isinstance(message, m.AuthenticationMD5Password):
+                self.send(m.password_message(
+                    md5_response(self._need(password), user, message.salt)))
+            elif isinstance(message, m.AuthenticationSASL):
+                if "SCRAM-SHA-256" not in message.mechanisms:
+                    raise BackendError(f"unsupported SASL mechanisms {message.mechanisms}")
+                scram = ScramClient(self._need(password))
+                self.send(m.SASLInitialResponse("SCRAM-SHA-256", scram.first()))
+            elif isinstance(message, m.AuthenticationSASLContinue):
+                assert scram is not None
+                self.send(m.SASLResponse(scram.final(message.data)))
+            elif isinstance(message, m.AuthenticationSASLFinal):
+                assert scram is not None
+                scram.verify(message.data)
+            elif isinstance(message, m.ParameterStatus):
+                self.parameters[message.name] = message.value
+            elif isinstance(message, m.BackendKeyData):
+                self.pid, self.secret = message.pid, message.secret
+            elif isinstance(message, m.ErrorResponse):
+                raise PgError(message.fields.get("C", "08006"),
+                              message.fields.get("M", "backend refused the connection"),
+                              severity="FATAL")
+            elif isinstance(message, m.ReadyForQuery):
+                self.status = message.status
+                return
+            await self.writer.drain()
+
+    @staticmethod
+    def _need(password: str | None) -> str:
+        if password is None:
+            raise PgError("28P01", "the backend asks for a password and none is configured",
+                          severity="FATAL")
+        return password
+
+    def send(self, message: Any) -> None:
+        self.writer.write(codec.encode(message))
+
+    def send_raw(self, data: bytes) -> None:
+        self.writer.write(data)
+
+    async def drain(self) -> None:
+        try:
+            await self.writer.drain()
+        except OSError as exc:  # ConnectionResetError, BrokenPipeError...
+            raise BackendError(f"connection to {self.host}:{self.port} lost: {exc}") from exc
+
+    def poll(self) -> Any:
+        """The next message already received, or None."""
+        message = self.decoder.next_message()
+        if isinstance(message, m.ReadyForQuery):
+            self.status = message.status
+        return message
+
+    async def receive(self) -> Any:
+        """The next backend message; raises BackendError when the connection ends."""
+        while True:
+            message = self.poll()
+            if message is not None:
+                return message
+            try:
+                data = await self.reader.read(1 << 16)
+            except OSError as exc:
+                raise BackendError(f"connection to {self.host}:{self.port} lost: {exc}") \
+                    from exc
+            if not data:
+                raise BackendError(f"{self.host}:{self.port} closed the connection")
+            self.decoder.feed(data)
+
+    async def cancel(self) -> None:
+        """Send a CancelRequest for whatever this backend runs (on a new connection)."""
+        with contextlib.suppress(OSError):
+            _, writer = await asyncio.open_connection(self.host, self.port)
+            writer.write(codec.encode(m.CancelRequest(self.pid, self.secret)))
+            await writer.drain()
+            writer.close()
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError, RuntimeError):
+            self.writer.write(codec.encode(m.Terminate()))
+        self.writer.close()

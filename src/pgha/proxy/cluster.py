@@ -1,0 +1,163 @@
+"""The proxy's view of the cluster: which node is the primary, which standbys may serve reads.
+
+A health check runs every ``interval`` on each node, over one monitoring connection per node:
+``pg_replication_status`` gives the node's role, term and position, ``pg_replication_primary``
+a standby's lag. A node that does not answer is out at once (within one interval); a standby
+lagging more than ``max_lag_ms`` is out until it catches up; the primary is the healthy node
+that says ``primary`` with the highest term, so a promotion is followed without a restart.
+
+Reads go to a standby chosen by the load-balancing strategy (round-robin, least-connections,
+latency, random; weights multiply a node's share), or to the primary when none qualifies.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from pgha.proxy.backend import BackendConnection, BackendError
+from pgha.wire import messages as m
+from pgha.wire.errors import PgError
+
+log = logging.getLogger("pgha.proxy")
+
+STRATEGIES = ("round-robin", "least-connections", "latency", "random")
+
+
+@dataclass(slots=True)
+class NodeState:
+    host: str
+    port: int
+    weight: int = 1
+    healthy: bool = False
+    role: str = ""
+    term: int = 0
+    node_id: str = ""
+    lag_ms: float = 0.0
+    rtt_ms: float = 0.0  # health-check round trip, smoothed
+    connections: int = 0  # client sessions with a link open to this node
+    checked_at: float = 0.0
+    error: str = ""
+
+    @property
+    def address(self) -> str:
+        return f"{self.host}:{self.port}"
+
+
+class ClusterView:
+    def __init__(self, nodes: list[NodeState], *, user: str = "postgres",
+                 password: str | None = None, interval: float = 0.5,
+                 max_lag_ms: float = 10_000.0, strategy: str = "round-robin") -> None:
+        self.nodes = nodes
+        self.user = user
+        self.password = password
+        self.interval = interval
+        self.max_lag_ms = max_lag_ms
+        self.strategy = strategy
+        self._monitors: dict[str, BackendConnection] = {}
+        self._turn = 0
+        self._task: asyncio.Task[None] | None = None
+        self.changed = asyncio.Event()  # set after every round of checks
+
+    async def start(self) -> None:
+        await self.check_all()
+        self._task = asyncio.create_task(self._loop())
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        for conn in self._monitors.values():
+            conn.close()
+
+    async def _loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.interval)
+            await self.check_all()
+
+    async def check_all(self) -> None:
+        await asyncio.gather(*(self._check(node) for node in self.nodes))
+        self.changed.set()
+        self.changed.clear()
+
+    async def _check(self, node: NodeState) -> None:
+        started = time.monotonic()
+        try:
+            conn = self._monitors.get(node.address)
+            if conn is None:
+                conn = await BackendConnection.connect(
+                    node.host, node.port, self.user, "postgres", self.password,
+                    {"application_name": "pgha proxy health check"},
+                    timeout=max(self.interval, 1.0))
+                self._monitors[node.address] = conn
+            rows = await asyncio.wait_for(_query(
+                conn, "SELECT s.role, s.term, s.node_id, p.lag_ms FROM pg_replication_status s "
+                "LEFT JOIN pg_replication_primary p ON true"), max(self.interval, 1.0))
+        except (BackendError, PgError, OSError, TimeoutError) as exc:
+            conn = self._monitors.pop(node.address, None)
+            if conn is not None:
+                conn.close()
+            if node.healthy:
+                log.warning("node %s is down: %s", node.address, exc)
+            node.healthy, node.error = False, str(exc)
+            return
+        role, term, node_id, lag = rows[0] if rows else ("", "0", "", None)
+        rtt = (time.monotonic() - started) * 1000
+        node.rtt_ms = rtt if not node.rtt_ms else 0.8 * node.rtt_ms + 0.2 * rtt
+        if not node.healthy:
+            log.info("node %s (%s) is up as %s", node.address, node_id, role)
+        node.healthy, node.error = True, ""
+        node.role, node.term, node.node_id = role or "", int(term or 0), node_id or ""
+        node.lag_ms = float(lag) if lag not in (None, "") else 0.0
+        node.checked_at = time.time()
+
+    # -- choices ---------------------------------------------------------------------------
+
+    def primary(self) -> NodeState | None:
+        candidates = [n for n in self.nodes if n.healthy and n.role in ("primary", "standalone")]
+        return max(candidates, key=lambda n: n.term) if candidates else None
+
+    def standbys(self) -> list[NodeState]:
+        primary = self.primary()
+        term = primary.term if primary else 0
+        return [n for n in self.nodes if n.healthy and n.role == "standby"
+                and n.term >= term and n.lag_ms <= self.max_lag_ms]
+
+    def pick_reader(self) -> NodeState | None:
+        """A standby for a read, by the strategy; None: use the primary."""
+        pool = self.standbys()
+        if not pool:
+            return None
+        if self.strategy == "least-connections":
+            return min(pool, key=lambda n: (n.connections / n.weight, random.random()))
+        if self.strategy == "latency":
+            return min(pool, key=lambda n: n.rtt_ms / n.weight)
+        weighted = [n for n in pool for _ in range(max(1, n.weight))]
+        if self.strategy == "random":
+            return random.choice(weighted)
+        self._turn += 1
+        return weighted[self._turn % len(weighted)]
+
+
+async def _query(conn: BackendConnection, sql: str) -> list[tuple[Any, ...]]:
+    """Rows of a simple query as text values (None for NULL)."""
+    conn.send(m.Query(sql))
+    await conn.drain()
+    rows: list[tuple[Any, ...]] = []
+    error: m.ErrorResponse | None = None
+    while True:
+        message = await conn.receive()
+        if isinstance(message, m.DataRow):
+            rows.append(tuple(None if v is None else bytes(v).decode() for v in message.values))
+        elif isinstance(message, m.ErrorResponse):
+            error = message
+        elif isinstance(message, m.ReadyForQuery):
+            if error is not None:
+                raise PgError(error.sqlstate or "XX000", error.fields.get("M", "error"))
+            return rows

@@ -1,0 +1,150 @@
+"""A client session's relay over one backend connection: messages out, replies back in order.
+
+``Link`` wraps a ``BackendConnection`` for a session that forwards some of its client's
+messages (a standby forwarding writes to the primary; the proxy sending each statement to the
+primary or a standby). It keeps what relaying needs to stay correct:
+- which Query/Sync messages are still unanswered (``active``): the session must not answer
+  anything itself, or send it elsewhere, until they are, so replies keep the client's order;
+- which prepared statements exist on this backend: a statement the client prepared elsewhere
+  is prepared here (Close, then Parse, their replies swallowed) before a Bind or Describe uses
+  it;
+- the transaction status of the backend (its last ReadyForQuery);
+- replies relayed or swallowed per Query/Sync (settings replayed silently are swallowed), and
+  the ``pgha.last_commit_lsn`` ParameterStatus turned into a callback (read-your-writes).
+
+A pump task reads the backend and hands every relayed message to ``sink`` (which encodes it
+for the client), calling ``flush`` whenever the backend has nothing more buffered.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+from pgha.proxy.backend import BackendConnection, BackendError
+from pgha.wire import messages as m
+from pgha.wire.errors import PgError
+
+REPORT_OPTION = "pgha.report_commit_lsn"  # start-up parameter: a pgha node then reports
+COMMIT_LSN = "pgha.last_commit_lsn"  # each commit's end LSN as this ParameterStatus
+
+# name -> (query text, parameter type OIDs) of the statements the client prepared
+Statements = Mapping[str, tuple[str, tuple[int, ...]]]
+
+
+class Link:
+    def __init__(self, backend: BackendConnection, sink: Callable[[Any], None],
+                 flush: Callable[[], Awaitable[None]], on_commit: Callable[[str], None],
+                 on_lost: Callable[[Exception], None]) -> None:
+        self.backend = backend
+        self.sink = sink
+        self.flush = flush
+        self.on_commit = on_commit
+        self.on_lost = on_lost
+        self.prepared: set[str] = set()
+        self._expect: deque[bool] = deque()  # per unanswered Sync/Query: relay its replies?
+        self._in_batch = False  # an extended-protocol batch goes here up to its Sync
+        self._swallow_parse = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self._pump = asyncio.create_task(self._relay())
+
+    @property
+    def active(self) -> bool:
+        """An answer is pending, a batch is open, or a transaction is open here."""
+        return bool(self._expect) or self._in_batch or self.backend.status != "I"
+
+    @property
+    def in_transaction(self) -> bool:
+        return self.backend.status != "I"
+
+    @property
+    def unanswered(self) -> int:
+        """Forwarded Query/Sync messages still waiting for their ReadyForQuery."""
+        return len(self._expect)
+
+    @property
+    def in_batch(self) -> bool:
+        """Extended-protocol messages were sent since the last Sync."""
+        return self._in_batch
+
+    async def send(self, message: Any, statements: Statements, relay: bool = True) -> None:
+        """Forward one client message."""
+        backend = self.backend
+        if isinstance(message, m.Bind) and message.statement not in self.prepared:
+            self._prepare_behind(message.statement, statements)
+        elif isinstance(message, m.Describe) and message.kind == "S" and \
+                message.name not in self.prepared:
+            self._prepare_behind(message.name, statements)
+        elif isinstance(message, m.Parse):
+            self.prepared.add(message.name)
+        elif isinstance(message, m.Close) and message.kind == "S":
+            self.prepared.discard(message.name)
+        if isinstance(message, m.Query | m.Sync):
+            self._expect.append(relay)
+            self._idle.clear()
+            self._in_batch = False
+        elif isinstance(message, m.Parse | m.Bind | m.Describe | m.Execute | m.Close):
+            self._in_batch = True
+        backend.send(message)
+        await backend.drain()
+
+    def _prepare_behind(self, name: str, statements: Statements) -> None:
+        """The client prepared ``name`` on another backend: prepare it here too."""
+        if name not in statements:
+            return  # this backend reports that it does not exist
+        text, oids = statements[name]
+        # Close first: an older statement of that name may still be prepared here.
+        self.backend.send(m.Close("S", name))
+        self.backend.send(m.Parse(name, text, oids))
+        self._swallow_parse += 1
+        self.prepared.add(name)
+
+    async def run_silently(self, sql: str) -> None:
+        """Run ``sql`` here without relaying anything (a replayed session setting)."""
+        await self.send(m.Query(sql), {}, relay=False)
+        await self.wait_idle()
+
+    async def wait_idle(self) -> None:
+        """Until every forwarded Query/Sync is answered."""
+        await self._idle.wait()
+
+    def close(self) -> None:
+        self._pump.cancel()
+        self.backend.close()
+
+    async def _relay(self) -> None:
+        backend = self.backend
+        try:
+            while True:
+                message = backend.poll()
+                if message is None:
+                    await self.flush()
+                    message = await backend.receive()
+                self._relay_one(message)
+        except asyncio.CancelledError:
+            raise
+        except (BackendError, PgError, ConnectionError) as exc:
+            self._idle.set()
+            self.on_lost(exc)
+
+    def _relay_one(self, message: Any) -> None:
+        relay = self._expect[0] if self._expect else True
+        if isinstance(message, m.ParameterStatus) and message.name == COMMIT_LSN:
+            self.on_commit(message.value)
+            return
+        if isinstance(message, m.CloseComplete | m.ParseComplete) and self._swallow_parse:
+            if isinstance(message, m.ParseComplete):
+                self._swallow_parse -= 1
+            return
+        if isinstance(message, m.ErrorResponse):
+            self._swallow_parse = 0
+        if isinstance(message, m.ReadyForQuery):
+            if self._expect:
+                self._expect.popleft()
+            if not self._expect:
+                self._idle.set()
+        if relay:
+            self.sink(message)

@@ -1,0 +1,101 @@
+"""Transparent write routing on a standby: what the standby may not run goes to the primary.
+
+A ``Forwarder`` belongs to one client session on a standby. When routing says a statement must
+run on the primary (a write, DDL, a transaction that may write, anything pinned or not known to
+be read-only), the session's messages from that statement on go over a ``Link`` to the
+primary, opened as the same user, and the primary's replies are relayed to the client
+unchanged (rows, tags, errors, RETURNING, COPY), until a ReadyForQuery says the session is idle
+again. A session pinned to the primary (temporary table, LISTEN, session advisory lock,
+PREPARE, cursor WITH HOLD) forwards everything from then on.
+
+Also kept consistent: every SET/RESET/DISCARD the session ran locally is replayed silently on
+the primary link when it opens, and sent on afterwards; the primary reports the end LSN of
+each commit it made for the session, which the session's later local reads must have applied
+(read-your-writes, in ``ClientSession.fresh_enough``).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from pgha.proxy.backend import BackendConnection, BackendError
+from pgha.proxy.link import REPORT_OPTION, Link
+from pgha.wire.errors import PgError
+
+if TYPE_CHECKING:
+    from pgha.server.session import ClientSession
+
+log = logging.getLogger("pgha.routing")
+
+
+class Forwarder:
+    def __init__(self, session: ClientSession) -> None:
+        self.session = session
+        self.link: Link | None = None
+        self.pinned = False
+        self.replay: list[str] = []  # session settings to replay on a new link
+
+    @property
+    def active(self) -> bool:
+        """Messages go to the primary: an answer or batch is pending, a transaction is open
+        there, or the session is pinned."""
+        return self.pinned or (self.link is not None and self.link.active)
+
+    @property
+    def prepared(self) -> set[str]:
+        return self.link.prepared if self.link is not None else set()
+
+    async def _ensure_link(self) -> Link:
+        if self.link is not None:
+            return self.link
+        node = self.session.node
+        address = node.ha.primary_client_address()
+        if not address:
+            raise PgError("25006", "cannot run this statement on a standby: the primary is "
+                          "not known yet", hint="Retry once the standby is streaming.")
+        host, _, port = address.rpartition(":")
+        storage = self.session.storage
+        assert storage is not None
+        user = storage.settings.get("session_authorization", "postgres")
+        try:
+            backend = await BackendConnection.connect(
+                host, int(port), user, self.session.database, node.config.users.get(user),
+                {REPORT_OPTION: "on",
+                 "application_name": storage.settings.get("application_name", "")})
+        except BackendError as exc:
+            raise PgError("08006", f"cannot reach the primary to run this statement: {exc}")\
+                from exc
+        link = Link(backend, self.session.send, self.session.flush,
+                    self.session.observe_commit, self._lost)
+        for sql in self.replay:  # silently: the client already saw these succeed locally
+            await link.run_silently(sql)
+        self.link = link
+        return link
+
+    def _lost(self, exc: Exception) -> None:
+        self.link = None
+        log.warning("lost the connection to the primary: %s", exc)
+        self.session.terminate(PgError(
+            "08006", "terminating connection because the connection to the primary was lost",
+            severity="FATAL", detail=str(exc)))
+
+    async def forward(self, message: Any) -> None:
+        """Send one client message to the primary (opening the link if needed)."""
+        link = await self._ensure_link()
+        await link.send(message, self.session.prepared_texts())
+
+    async def send_setting(self, sql: str) -> None:
+        """A session setting the client ran locally: remember it, and pass it on."""
+        self.replay.append(sql)
+        if self.link is not None:
+            await self.link.run_silently(sql)
+
+    async def cancel(self) -> None:
+        if self.link is not None:
+            await self.link.backend.cancel()
+
+    def close(self) -> None:
+        if self.link is not None:
+            self.link.close()
+            self.link = None
