@@ -226,3 +226,21 @@ def test_scram_from_client_to_proxy_to_nodes(pgha_factory: PghaFactory, tmp_path
             assert conn.execute("SELECT count(*) FROM t").fetchone() == (1,)
     finally:
         proxy.stop()
+
+
+def test_backend_connections_are_reused_and_reset_between_clients(
+        cluster: tuple[list[PghaServer], FaultRelay, ProxyProcess]) -> None:
+    _, _, proxy = cluster
+    pids = []
+    for round_no in range(3):
+        with psycopg.connect(proxy.dsn, autocommit=True) as conn:
+            # The primary link: a function not known to be read-only runs there.
+            pids.append(conn.execute("SELECT pg_backend_pid(), nextval('seq')").fetchone()[0]
+                        if round_no else None)
+            if round_no == 0:
+                conn.execute("CREATE SEQUENCE seq")
+            assert conn.execute("SHOW timezone").fetchone() == ("UTC",)  # reset, not leaked
+            conn.execute("SET timezone = 'Asia/Tokyo'")
+            assert conn.execute("SHOW timezone").fetchone() == ("Asia/Tokyo",)
+        time.sleep(0.5)  # the proxy resets the connection after the client has left
+    assert pids[1] == pids[2]  # the same backend connection served both clients

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from pgha.proxy.cluster import ClusterView, NodeState
 from pgha.proxy.listener import Listener
+from pgha.proxy.pool import BackendPool
 from pgha.proxy.session import ProxySession, new_key
 from pgha.wire.auth import (
     Authenticator,
@@ -54,6 +55,7 @@ class Proxy:
             password=config.users.get(monitor_user), interval=config.check_interval,
             max_lag_ms=config.max_lag_ms, strategy=config.strategy)
         self.sessions: dict[int, ProxySession] = {}
+        self.pool = BackendPool()
         self.listener = Listener(self._serve, config.host, config.port)
         self.reads_to_standbys = 0
 
@@ -71,6 +73,7 @@ class Proxy:
     async def stop(self) -> None:
         await self.listener.close()
         await self.cluster.stop()
+        self.pool.close()
 
     async def _serve(self, reader: object, writer: object) -> None:
         await ProxySession(self, reader, writer).run()  # type: ignore[arg-type]

@@ -19,6 +19,7 @@ for the client), calling ``flush`` whenever the backend has nothing more buffere
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
@@ -114,6 +115,16 @@ class Link:
     def close(self) -> None:
         self._pump.cancel()
         self.backend.close()
+
+    async def detach(self) -> BackendConnection | None:
+        """Stop relaying and hand the connection back, if nothing is in flight on it."""
+        self._pump.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._pump
+        if self._expect or self._in_batch or self._swallow_parse:
+            self.backend.close()
+            return None
+        return self.backend
 
     async def _relay(self) -> None:
         backend = self.backend

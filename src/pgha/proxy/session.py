@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 from pgha.proxy.backend import BackendConnection, BackendError
 from pgha.proxy.client_io import ClientWire
 from pgha.proxy.link import REPORT_OPTION, Link
+from pgha.proxy.pool import Key, pool_key
 from pgha.routing.classify import classify
 from pgha.wire import messages as m
 from pgha.wire.connection import Authenticated, ServerConnection
@@ -60,6 +61,8 @@ class ProxySession(ClientWire):
         self.closing: PgError | None = None
         self._flushing: asyncio.Future[None] | None = None
         self.skip_to_sync = False  # a batch failed with its standby: ignore it up to Sync
+        self.primary_key: Key | None = None  # pool keys of the links' connections
+        self.reader_key: Key | None = None
 
     def terminate(self, error: PgError) -> None:
         self.closing = error
@@ -81,19 +84,26 @@ class ProxySession(ClientWire):
         except (TimeoutError, ConnectionError, OSError, asyncio.IncompleteReadError):
             pass
         finally:
-            self.close()
+            await self.close()
 
-    def close(self) -> None:
+    async def close(self) -> None:
         self.proxy.sessions.pop(self.pid, None)
-        for link in (self.primary, self.reader_link):
-            if link is not None:
-                link.close()
+        if not self.writer.is_closing():
+            self.writer.close()
+        links = [(link, key) for link, key in ((self.primary, self.primary_key),
+                                               (self.reader_link, self.reader_key))
+                 if link is not None]
+        self.primary = self.reader_link = None
         if self.reader_node is not None:
             self.reader_node.connections -= 1
             self.reader_node = None
-        self.primary = self.reader_link = None
-        if not self.writer.is_closing():
-            self.writer.close()
+        for link, key in links:
+            backend = await link.detach()
+            if backend is None or self.pinned or key is None:
+                if backend is not None:
+                    backend.close()
+                continue
+            await self.proxy.pool.give_back(key, backend)
 
     async def startup(self) -> bool:
         event = await self.next_event()
@@ -119,12 +129,21 @@ class ProxySession(ClientWire):
         if node is None:
             raise PgError("08006", f"no {what} is available",
                           hint="The proxy has no healthy node of that role right now.")
-        try:
-            backend = await BackendConnection.connect(
-                node.host, node.port, self.user, self.database,
-                self.proxy.passwords.get(self.user), {**self.params, REPORT_OPTION: "on"})
-        except BackendError as exc:
-            raise PgError("08006", f"cannot reach the {what} {node.address}: {exc}") from exc
+        params = {**self.params, REPORT_OPTION: "on"}
+        key = pool_key(node.host, node.port, self.user, self.database, params)
+        backend = self.proxy.pool.take(key)
+        if backend is None:
+            try:
+                backend = await BackendConnection.connect(
+                    node.host, node.port, self.user, self.database,
+                    self.proxy.passwords.get(self.user), params)
+            except BackendError as exc:
+                raise PgError("08006", f"cannot reach the {what} {node.address}: {exc}") \
+                    from exc
+        if what == "primary":
+            self.primary_key = key
+        else:
+            self.reader_key = key
         link = Link(backend, self.send, self.flush, self._observe_commit, lambda exc: None)
         link.on_lost = lambda exc: self._lost(link, exc)
         return link

@@ -497,6 +497,14 @@ class ClientSession(ClientWire):
         if isinstance(node, ast.FetchStmt):
             self.fetch_cursor(node, stmt, describe)
             return True
+        if isinstance(node, ast.DiscardStmt) and node.target.name == "DISCARD_ALL" and \
+                not (self.storage is not None and self.storage.explicit):
+            # Prepared statements and cursors go too; the settings are the engine's part.
+            self.statements.clear()
+            self.portals = {}
+            if self.forwarder is not None:
+                self.forwarder.prepared.clear()
+            return False
         if isinstance(node, ast.DeallocateStmt):
             if node.name is None:
                 self.statements.clear()

@@ -958,19 +958,25 @@ class StorageSession:
             self.ctx.tz = value
         return {REPORTED[name]: value} if name in REPORTED else {}
 
+    def _reset_all(self) -> dict[str, str]:
+        """RESET ALL: every setting back to this session's default; returns the reported
+        settings that changed (for ParameterStatus)."""
+        defaults = {**DEFAULT_SETTINGS, "pgha.sync_mode": self.engine.sync_mode}
+        changed = {}
+        for key, value in defaults.items():
+            if key not in READ_ONLY_SETTINGS and self.settings.get(key) != value and (
+                    key != "session_authorization"):
+                self.settings[key] = value
+                if key in REPORTED:
+                    changed[REPORTED[key]] = value
+        self.ctx.tz = self.settings["timezone"]
+        return changed
+
     def _set(self, node: ast.VariableSetStmt) -> Result:
         K = enums.VariableSetKind
         name = (node.name or "").lower()
         if node.kind == K.VAR_RESET_ALL:
-            changed = {}
-            for key, value in DEFAULT_SETTINGS.items():
-                if key not in READ_ONLY_SETTINGS and self.settings.get(key) != value and (
-                        key != "session_authorization"):
-                    self.settings[key] = value
-                    if key in REPORTED:
-                        changed[REPORTED[key]] = value
-            self.ctx.tz = self.settings["timezone"]
-            return Result("RESET", changed_settings=changed)
+            return Result("RESET", changed_settings=self._reset_all())
         if node.kind in (K.VAR_SET_MULTI,):
             # SET TRANSACTION ... / SET SESSION CHARACTERISTICS: accepted, read committed.
             for opt in node.args or ():
@@ -1166,7 +1172,18 @@ class StorageSession:
                 raise PgError("25001", "VACUUM cannot run inside a transaction block")
             return Result("VACUUM" if node.is_vacuumcmd else "ANALYZE")
         if isinstance(node, ast.DiscardStmt):
-            return Result("DISCARD ALL")
+            target = node.target.name.removeprefix("DISCARD_")
+            if target == "ALL":
+                if self.explicit:
+                    raise PgError("25001", "DISCARD ALL cannot run inside a transaction block")
+                changed = self._reset_all()
+            if target in ("ALL", "SEQUENCES"):
+                self.ctx.last_sequence_values.clear()
+                self.ctx.last_sequence = None
+            if target == "ALL":
+                self.ctx.advisory_locks.unlock_all()
+                return Result("DISCARD ALL", changed_settings=changed)
+            return Result(f"DISCARD {target}")
         if isinstance(node, ast.ClosePortalStmt):
             return Result("CLOSE CURSOR")
         if isinstance(node, ast.ListenStmt | ast.UnlistenStmt | ast.NotifyStmt):
