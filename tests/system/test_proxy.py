@@ -244,3 +244,18 @@ def test_backend_connections_are_reused_and_reset_between_clients(
             assert conn.execute("SHOW timezone").fetchone() == ("Asia/Tokyo",)
         time.sleep(0.5)  # the proxy resets the connection after the client has left
     assert pids[1] == pids[2]  # the same backend connection served both clients
+
+
+def test_route_setting_and_explanation_through_the_proxy(
+        cluster: tuple[list[PghaServer], FaultRelay, ProxyProcess]) -> None:
+    _, _, proxy = cluster
+    notices: list[str] = []
+    with psycopg.connect(proxy.dsn, autocommit=True) as conn:
+        conn.add_notice_handler(lambda diag: notices.append(diag.message_primary or ""))
+        assert conn.execute("SELECT pg_is_in_recovery()").fetchone() == (True,)
+        conn.execute("SET pgha.route = primary")
+        assert conn.execute("SELECT pg_is_in_recovery()").fetchone() == (False,)
+        conn.execute("SET pgha.route TO auto")
+        conn.execute("SET pgha.explain_route = on")
+        assert conn.execute("SELECT pg_is_in_recovery()").fetchone() == (True,)
+    assert any(n.startswith("proxy route: standby n") for n in notices), notices

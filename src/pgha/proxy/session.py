@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import secrets
 from typing import TYPE_CHECKING, Any
 
@@ -27,16 +28,21 @@ from pgha.proxy.backend import BackendConnection, BackendError
 from pgha.proxy.client_io import ClientWire
 from pgha.proxy.link import REPORT_OPTION, Link
 from pgha.proxy.pool import Key, pool_key
-from pgha.routing.classify import classify
+from pgha.routing.classify import classify, quote_route_setting
 from pgha.wire import messages as m
 from pgha.wire.connection import Authenticated, ServerConnection
-from pgha.wire.errors import PgError
+from pgha.wire.errors import Notice, PgError
 
 if TYPE_CHECKING:
     from pgha.proxy.app import Proxy
     from pgha.proxy.cluster import NodeState
 
 log = logging.getLogger("pgha.proxy")
+
+# SET of a routing setting: applied by the nodes, and followed by the proxy itself.
+_PROXY_SETTING = re.compile(
+    r"\A\s*SET\s+(?:SESSION\s+)?pgha\.(route|explain_route)\s*(?:=|TO)\s*'?(\w+)'?\s*;?\s*\Z",
+    re.IGNORECASE)
 
 
 class ProxySession(ClientWire):
@@ -216,6 +222,7 @@ class ProxySession(ClientWire):
                 await self.flush()
             return
         if isinstance(event, m.Query):
+            event = m.Query(quote_route_setting(event.query))
             link = await self._start(event.query, event)
             if classify(event.query).replay:
                 await self._replay_elsewhere(event.query, link)
@@ -250,14 +257,23 @@ class ProxySession(ClientWire):
         decision = classify(sql)
         if decision.pins:
             self.pinned = True
+        setting = _PROXY_SETTING.match(sql)
+        if setting:  # the proxy's own choices follow these settings too
+            self.params[f"pgha.{setting.group(1).lower()}"] = setting.group(2).lower()
         route = self.params.get("pgha.route", "auto")
-        if self.pinned or not decision.standby_ok or route == "primary" or \
-                decision.hint == "primary":
-            link = await self._link_to_primary()
-        else:
-            link = await self._link_to_reader()
+        primary = self.pinned or not decision.standby_ok or route == "primary" or \
+            decision.hint == "primary"
+        link = await (self._link_to_primary() if primary else self._link_to_reader())
+        if self.params.get("pgha.explain_route") in ("on", "true", "1"):
+            where = "primary" if link is self.primary else f"standby {self.reader_node_id()}"
+            self.send(m.NoticeResponse(Notice("00000", f"proxy route: {where} "
+                                                       f"({decision.reason})", "NOTICE").fields()))
         self.current = link
         return link
+
+    def reader_node_id(self) -> str:
+        node = self.reader_node
+        return f"{node.node_id or node.address}" if node is not None else ""
 
     async def _link_to_primary(self) -> Link:
         if self.primary is None:

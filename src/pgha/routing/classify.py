@@ -140,6 +140,19 @@ DDL_PREFIXES = ("Create", "Alter", "Drop", "Rename", "Grant", "Comment", "Trunca
                 "Composite", "Reassign", "Policy")
 
 
+_ROUTE_UNQUOTED = re.compile(
+    r"(\A\s*SET\s+(?:SESSION\s+)?pgha\.route\s*(?:=|TO)\s*)(primary|standby|auto)(\s*;?\s*\Z)",
+    re.IGNORECASE)
+
+
+def quote_route_setting(sql: str) -> str:
+    """``SET pgha.route = primary``: PRIMARY is a reserved word of PostgreSQL's grammar, so
+    the unquoted form (as pgha's docs write it) is quoted before parsing."""
+    if "pgha.route" not in sql:
+        return sql
+    return _ROUTE_UNQUOTED.sub(r"\1'\2'\3", sql)
+
+
 def classify(sql: str) -> Decision:
     """The routing decision for ``sql`` (one Query's text, or one Parse's)."""
     decision = _CACHE.get(sql)

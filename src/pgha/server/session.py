@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from pgha.proxy.client_io import ClientWire
 from pgha.proxy.link import REPORT_OPTION
 from pgha.replication.lsn import format_lsn, parse_lsn
-from pgha.routing.classify import Decision, classify
+from pgha.routing.classify import Decision, classify, quote_route_setting
 from pgha.server.forwarding import Forwarder
 from pgha.storage import functions, oids
 from pgha.storage import types as pgtypes
@@ -217,7 +217,9 @@ class ClientSession(ClientWire):
         storage = self.storage
         assert storage is not None
         route = storage.settings["pgha.route"]
-        if route == "primary" or decision.hint == "primary":
+        if decision.replay and decision.standby_ok:
+            where = False  # a session setting: runs here, and is replayed on the primary link
+        elif route == "primary" or decision.hint == "primary":
             where = True
         elif storage.explicit or storage.sqlite_txn:
             where = False  # a local (read-only) transaction block: it finishes here
@@ -397,6 +399,10 @@ class ClientSession(ClientWire):
         kind = type(event)
         forwarder = self.forwarder
         if forwarder is not None and forwarder.active:
+            if self.node.ha.role != "standby":
+                raise PgError("57P01", "terminating connection because this node was promoted "
+                              "while the session's transaction ran on the old primary",
+                              severity="FATAL")
             if kind is m.FunctionCall:
                 raise PgError("0A000", "the function call sub-protocol is not supported")
             await forwarder.forward(event)
@@ -446,6 +452,7 @@ class ClientSession(ClientWire):
     async def simple_query(self, sql: str) -> None:
         storage = self.storage
         assert storage is not None
+        sql = quote_route_setting(sql)
         if self.forwarder is not None and await self.to_primary(sql):
             await self.forwarder.forward(m.Query(sql))
             return
