@@ -43,7 +43,9 @@ class Listener:
         try:
             await self.handler(reader, writer)
         except asyncio.CancelledError:
-            raise
+            # close() cancelled it (shutdown). End the task normally: asyncio's stream server
+            # logs a handler task that ends cancelled as an error.
+            return
         except Exception:
             log.exception("connection handler failed")
         finally:
