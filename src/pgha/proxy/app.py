@@ -57,7 +57,6 @@ class Proxy:
         self.sessions: dict[int, ProxySession] = {}
         self.pool = BackendPool()
         self.listener = Listener(self._serve, config.host, config.port)
-        self.reads_to_standbys = 0
 
     async def start(self) -> None:
         await self.cluster.start()

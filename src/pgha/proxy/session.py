@@ -306,7 +306,6 @@ class ProxySession(ClientWire):
             # Read-your-writes: the standby node waits for this LSN or asks the primary.
             await link.run_silently(f"SET pgha.min_lsn = '{self.last_commit}'")
             self.reader_min_lsn = self.last_commit
-        self.proxy.reads_to_standbys += 1
         return link
 
     def _drop_reader(self) -> None:

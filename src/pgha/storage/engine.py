@@ -192,47 +192,46 @@ NOT_APPLICABLE = object()  # a template cache entry: this shape is not worth nor
 
 
 class AdvisoryLocks:
-    """Process-wide advisory locks (pg_advisory_lock and friends): session-level, re-entrant."""
+    """Process-wide advisory locks (pg_advisory_lock and friends): session-level, re-entrant.
+
+    A lock belongs to the session that took it (``owner``, one per session), not to the
+    thread that ran the call: sessions run on a pool of threads."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._held: dict[tuple[Any, ...], tuple[int, int]] = {}
-        self._owner = threading.local()
 
-    def _me(self) -> int:
-        return threading.get_ident()
-
-    def try_lock(self, key: tuple[Any, ...]) -> bool:
+    def try_lock(self, owner: int, key: tuple[Any, ...]) -> bool:
         with self._lock:
-            owner, count = self._held.get(key, (0, 0))
-            if count and owner != self._me():
+            holder, count = self._held.get(key, (0, 0))
+            if count and holder != owner:
                 return False
-            self._held[key] = (self._me(), count + 1)
+            self._held[key] = (owner, count + 1)
             return True
 
-    def lock(self, key: tuple[Any, ...]) -> None:
+    def lock(self, owner: int, key: tuple[Any, ...]) -> None:
         import time
 
         deadline = time.monotonic() + 30
-        while not self.try_lock(key):
+        while not self.try_lock(owner, key):
             if time.monotonic() > deadline:
                 raise PgError("55P03", "could not obtain advisory lock")
             time.sleep(0.005)
 
-    def unlock(self, key: tuple[Any, ...]) -> bool:
+    def unlock(self, owner: int, key: tuple[Any, ...]) -> bool:
         with self._lock:
-            owner, count = self._held.get(key, (0, 0))
-            if not count or owner != self._me():
+            holder, count = self._held.get(key, (0, 0))
+            if not count or holder != owner:
                 return False
             if count == 1:
                 del self._held[key]
             else:
-                self._held[key] = (owner, count - 1)
+                self._held[key] = (holder, count - 1)
             return True
 
-    def unlock_all(self) -> None:
+    def unlock_all(self, owner: int) -> None:
         with self._lock:
-            for key in [k for k, (o, _) in self._held.items() if o == self._me()]:
+            for key in [k for k, (o, _) in self._held.items() if o == owner]:
                 del self._held[key]
 
 
@@ -730,7 +729,7 @@ class StorageSession:
         try:
             if self.sqlite_txn:
                 self._sqlite_end(False)
-            self.ctx.advisory_locks.unlock_all()
+            self.ctx.advisory_locks.unlock_all(id(self.ctx))
         finally:
             self.conn.close()
 
@@ -1181,7 +1180,7 @@ class StorageSession:
                 self.ctx.last_sequence_values.clear()
                 self.ctx.last_sequence = None
             if target == "ALL":
-                self.ctx.advisory_locks.unlock_all()
+                self.ctx.advisory_locks.unlock_all(id(self.ctx))
                 return Result("DISCARD ALL", changed_settings=changed)
             return Result(f"DISCARD {target}")
         if isinstance(node, ast.ClosePortalStmt):

@@ -49,7 +49,7 @@ class FunctionContext:
     set_setting: Callable[[str, str, bool], None] | None = None
     last_sequence_values: dict[int, int] = field(default_factory=dict)
     last_sequence: int | None = None
-    advisory_locks: Any = None  # the engine's AdvisoryLocks; advisory locks are process-wide
+    advisory_locks: Any = None  # the engine's AdvisoryLocks, process-wide; owner: id(ctx)
     on_promote: Callable[[], bool] | None = None  # set on a standby by its replication role
     in_recovery: Callable[[], bool] = lambda: False  # a standby (read-only, applying WAL)
     cancel: threading.Event = field(default_factory=threading.Event)  # set by CancelRequest
@@ -1235,22 +1235,24 @@ def register(conn: apsw.Connection, ctx: FunctionContext) -> None:
     f("pg_sleep", lambda secs: _sleep(ctx, secs), 1)
     f(
         "pg_advisory_lock",
-        lambda *key: ctx.advisory_locks.lock(key) if ctx.advisory_locks else None,
+        lambda *key: ctx.advisory_locks.lock(id(ctx), key) if ctx.advisory_locks else None,
         -1,
     )
     f(
         "pg_try_advisory_lock",
-        lambda *key: 1 if not ctx.advisory_locks or ctx.advisory_locks.try_lock(key) else 0,
+        lambda *key: 1 if not ctx.advisory_locks or ctx.advisory_locks.try_lock(id(ctx), key)
+        else 0,
         -1,
     )
     f(
         "pg_advisory_unlock",
-        lambda *key: 1 if not ctx.advisory_locks or ctx.advisory_locks.unlock(key) else 0,
+        lambda *key: 1 if not ctx.advisory_locks or ctx.advisory_locks.unlock(id(ctx), key)
+        else 0,
         -1,
     )
     f(
         "pg_advisory_unlock_all",
-        lambda: ctx.advisory_locks.unlock_all() if ctx.advisory_locks else None,
+        lambda: ctx.advisory_locks.unlock_all(id(ctx)) if ctx.advisory_locks else None,
         0,
     )
     f("pg_is_in_recovery", lambda: 1 if ctx.in_recovery() else 0, 0)
