@@ -41,8 +41,6 @@ class NodeState:
     lag_ms: float = 0.0
     rtt_ms: float = 0.0  # health-check round trip, smoothed
     connections: int = 0  # client sessions with a link open to this node
-    checked_at: float = 0.0
-    error: str = ""
 
     @property
     def address(self) -> str:
@@ -62,7 +60,6 @@ class ClusterView:
         self._monitors: dict[str, BackendConnection] = {}
         self._turn = 0
         self._task: asyncio.Task[None] | None = None
-        self.changed = asyncio.Event()  # set after every round of checks
 
     async def start(self) -> None:
         await self.check_all()
@@ -83,8 +80,6 @@ class ClusterView:
 
     async def check_all(self) -> None:
         await asyncio.gather(*(self._check(node) for node in self.nodes))
-        self.changed.set()
-        self.changed.clear()
 
     async def _check(self, node: NodeState) -> None:
         started = time.monotonic()
@@ -105,17 +100,16 @@ class ClusterView:
                 conn.close()
             if node.healthy:
                 log.warning("node %s is down: %s", node.address, exc)
-            node.healthy, node.error = False, str(exc)
+            node.healthy = False
             return
         role, term, node_id, lag = rows[0] if rows else ("", "0", "", None)
         rtt = (time.monotonic() - started) * 1000
         node.rtt_ms = rtt if not node.rtt_ms else 0.8 * node.rtt_ms + 0.2 * rtt
         if not node.healthy:
             log.info("node %s (%s) is up as %s", node.address, node_id, role)
-        node.healthy, node.error = True, ""
+        node.healthy = True
         node.role, node.term, node.node_id = role or "", int(term or 0), node_id or ""
         node.lag_ms = float(lag) if lag not in (None, "") else 0.0
-        node.checked_at = time.time()
 
     # -- choices ---------------------------------------------------------------------------
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections import deque
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from pgha.proxy.backend import BackendConnection, BackendError
@@ -31,15 +31,16 @@ from pgha.wire.errors import PgError
 REPORT_OPTION = "pgha.report_commit_lsn"  # start-up parameter: a pgha node then reports
 COMMIT_LSN = "pgha.last_commit_lsn"  # each commit's end LSN as this ParameterStatus
 
-# name -> (query text, parameter type OIDs) of the statements the client prepared
-Statements = Mapping[str, tuple[str, tuple[int, ...]]]
+# name -> (query text, parameter type OIDs) of a statement the client prepared, or None
+Lookup = Callable[[str], "tuple[str, tuple[int, ...]] | None"]
 
 
 class Link:
     def __init__(self, backend: BackendConnection, sink: Callable[[Any], None],
                  flush: Callable[[], Awaitable[None]], on_commit: Callable[[str], None],
-                 on_lost: Callable[[Exception], None]) -> None:
+                 on_lost: Callable[[Exception], None], lookup: Lookup) -> None:
         self.backend = backend
+        self.lookup = lookup
         self.sink = sink
         self.flush = flush
         self.on_commit = on_commit
@@ -58,10 +59,6 @@ class Link:
         return bool(self._expect) or self._in_batch or self.backend.status != "I"
 
     @property
-    def in_transaction(self) -> bool:
-        return self.backend.status != "I"
-
-    @property
     def unanswered(self) -> int:
         """Forwarded Query/Sync messages still waiting for their ReadyForQuery."""
         return len(self._expect)
@@ -71,14 +68,14 @@ class Link:
         """Extended-protocol messages were sent since the last Sync."""
         return self._in_batch
 
-    async def send(self, message: Any, statements: Statements, relay: bool = True) -> None:
+    async def send(self, message: Any, relay: bool = True) -> None:
         """Forward one client message."""
         backend = self.backend
         if isinstance(message, m.Bind) and message.statement not in self.prepared:
-            self._prepare_behind(message.statement, statements)
+            self._prepare_behind(message.statement)
         elif isinstance(message, m.Describe) and message.kind == "S" and \
                 message.name not in self.prepared:
-            self._prepare_behind(message.name, statements)
+            self._prepare_behind(message.name)
         elif isinstance(message, m.Parse):
             self.prepared.add(message.name)
         elif isinstance(message, m.Close) and message.kind == "S":
@@ -92,11 +89,12 @@ class Link:
         backend.send(message)
         await backend.drain()
 
-    def _prepare_behind(self, name: str, statements: Statements) -> None:
+    def _prepare_behind(self, name: str) -> None:
         """The client prepared ``name`` on another backend: prepare it here too."""
-        if name not in statements:
+        found = self.lookup(name)
+        if found is None:
             return  # this backend reports that it does not exist
-        text, oids = statements[name]
+        text, oids = found
         # Close first: an older statement of that name may still be prepared here.
         self.backend.send(m.Close("S", name))
         self.backend.send(m.Parse(name, text, oids))
@@ -105,7 +103,7 @@ class Link:
 
     async def run_silently(self, sql: str) -> None:
         """Run ``sql`` here without relaying anything (a replayed session setting)."""
-        await self.send(m.Query(sql), {}, relay=False)
+        await self.send(m.Query(sql), relay=False)
         await self.wait_idle()
 
     async def wait_idle(self) -> None:

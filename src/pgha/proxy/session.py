@@ -64,15 +64,10 @@ class ProxySession(ClientWire):
         self.reader_min_lsn = "0/0"
         self.pid = 0
         self.secret = 0
-        self.closing: PgError | None = None
         self._flushing: asyncio.Future[None] | None = None
         self.skip_to_sync = False  # a batch failed with its standby: ignore it up to Sync
         self.primary_key: Key | None = None  # pool keys of the links' connections
         self.reader_key: Key | None = None
-
-    def terminate(self, error: PgError) -> None:
-        self.closing = error
-        super().terminate(error)
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -150,7 +145,8 @@ class ProxySession(ClientWire):
             self.primary_key = key
         else:
             self.reader_key = key
-        link = Link(backend, self.send, self.flush, self._observe_commit, lambda exc: None)
+        link = Link(backend, self.send, self.flush, self._observe_commit, lambda exc: None,
+                    self.statements.get)
         link.on_lost = lambda exc: self._lost(link, exc)
         return link
 
@@ -210,7 +206,7 @@ class ProxySession(ClientWire):
         current = self.current
         if current is not None and (current.active or self.pinned):
             try:
-                await current.send(event, self.statements)
+                await current.send(event)
             except BackendError as exc:
                 if current is self.primary:
                     raise
@@ -233,24 +229,24 @@ class ProxySession(ClientWire):
             await self._start(self.statements.get(event.statement, ("", ()))[0], event)
         elif isinstance(event, m.Close) and event.kind == "S":
             self.statements.pop(event.name, None)
-            await (current or await self._link_to_primary()).send(event, self.statements)
+            await (current or await self._link_to_primary()).send(event)
         elif isinstance(event, m.FunctionCall):
             raise PgError("0A000", "the function call sub-protocol is not supported")
         else:  # Describe, Execute, Sync, Flush, Copy*: where the session last ran
-            await (current or await self._link_to_primary()).send(event, self.statements)
+            await (current or await self._link_to_primary()).send(event)
 
     async def _start(self, sql: str, event: Any) -> Link:
         """Send the first message of a statement where it should run. A standby that turns
         out to be gone is replaced before anything was sent: the statement runs elsewhere."""
         link = await self._choose(sql)
         try:
-            await link.send(event, self.statements)
+            await link.send(event)
         except BackendError:
             if link is self.primary:
                 raise
             self._drop_reader()
             link = await self._choose(sql)
-            await link.send(event, self.statements)
+            await link.send(event)
         return link
 
     async def _choose(self, sql: str) -> Link:

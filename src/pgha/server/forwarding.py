@@ -67,7 +67,7 @@ class Forwarder:
             raise PgError("08006", f"cannot reach the primary to run this statement: {exc}")\
                 from exc
         link = Link(backend, self.session.send, self.session.flush,
-                    self.session.observe_commit, self._lost)
+                    self.session.observe_commit, self._lost, self.session.prepared_text)
         for sql in self.replay:  # silently: the client already saw these succeed locally
             await link.run_silently(sql)
         self.link = link
@@ -83,7 +83,7 @@ class Forwarder:
     async def forward(self, message: Any) -> None:
         """Send one client message to the primary (opening the link if needed)."""
         link = await self._ensure_link()
-        await link.send(message, self.session.prepared_texts())
+        await link.send(message)
 
     async def send_setting(self, sql: str) -> None:
         """A session setting the client ran locally: remember it, and pass it on."""

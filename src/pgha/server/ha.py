@@ -28,7 +28,7 @@ import contextlib
 import datetime as dt
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -314,9 +314,9 @@ class HaRole:
         log.warning("data set aside as %s.diverged-%s", db.name, stamp)
         self.journal.wal.reset(self.journal.wal.end_lsn)
 
-    async def _probe_peers(self) -> int:
-        """The highest term a peer reports above this node's (0 if none)."""
-        newest = 0
+    async def _peers(self) -> AsyncIterator[tuple[Channel, p.Challenge]]:
+        """Each reachable peer (never this node) with its Challenge, over a channel closed
+        after the caller's turn; unreachable peers are skipped."""
         for host, port in self.config.primaries:
             with contextlib.suppress(OSError, TimeoutError, p.ReplicationProtocolError,
                                      ConnectionError):
@@ -325,36 +325,31 @@ class HaRole:
                 channel = Channel(reader, writer)
                 try:
                     challenge = await channel.receive(self.config.probe_timeout)
+                    if isinstance(challenge, p.Challenge) and \
+                            challenge.node_id != self.config.node_id:
+                        yield channel, challenge
                 finally:
                     await channel.close()
-                if isinstance(challenge, p.Challenge) and \
-                        challenge.node_id != self.config.node_id and \
-                        challenge.cluster_id == self.journal.state.cluster_id and \
-                        challenge.term > self.journal.term:
-                    newest = max(newest, challenge.term)
+
+    async def _probe_peers(self) -> int:
+        """The highest term a peer reports above this node's (0 if none)."""
+        newest = 0
+        async for _, challenge in self._peers():
+            if challenge.cluster_id == self.journal.state.cluster_id and \
+                    challenge.term > self.journal.term:
+                newest = max(newest, challenge.term)
         return newest
 
     async def _announce(self, term: int) -> None:
         """Tell every peer the new term (an old primary that is still running steps down)."""
         secret = self.config.secret.encode()
         state = self.journal.state
-        for host, port in self.config.primaries:
-            with contextlib.suppress(OSError, TimeoutError, p.ReplicationProtocolError,
-                                     ConnectionError):
-                reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port),
-                                                        self.config.probe_timeout)
-                channel = Channel(reader, writer)
-                try:
-                    challenge = await channel.receive(self.config.probe_timeout)
-                    if not isinstance(challenge, p.Challenge) or \
-                            challenge.node_id == self.config.node_id:
-                        continue
-                    proof = p.make_proof(secret, challenge.nonce, self.config.node_id)
-                    await channel.send(p.Hello(self.config.node_id, state.cluster_id, proof,
-                                               term, 0, 0, self.listen_address))
-                    await channel.receive(self.config.probe_timeout)  # its Refuse
-                finally:
-                    await channel.close()
+        async for channel, challenge in self._peers():
+            with contextlib.suppress(OSError, TimeoutError, p.ReplicationProtocolError):
+                proof = p.make_proof(secret, challenge.nonce, self.config.node_id)
+                await channel.send(p.Hello(self.config.node_id, state.cluster_id, proof, term,
+                                           0, 0, self.listen_address))
+                await channel.receive(self.config.probe_timeout)  # its Refuse
 
     # -- routing (read-your-writes) --------------------------------------------------------
 

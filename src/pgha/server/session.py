@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from pgha.proxy.client_io import ClientWire
 from pgha.proxy.link import REPORT_OPTION
 from pgha.replication.lsn import format_lsn, parse_lsn
-from pgha.routing.classify import Decision, classify, quote_route_setting
+from pgha.routing.classify import classify, quote_route_setting
 from pgha.server.forwarding import Forwarder
 from pgha.storage import functions, oids
 from pgha.storage import types as pgtypes
@@ -192,10 +192,10 @@ class ClientSession(ClientWire):
         if notice:
             self.send(m.NoticeResponse(Notice("01000", notice, "WARNING").fields()))
 
-    def prepared_texts(self) -> dict[str, tuple[str, tuple[int, ...]]]:
-        """The statements this session prepared here (to prepare them on the primary)."""
-        return {name: (stmt.text, tuple(stmt.param_oids))
-                for name, stmt in self.statements.items()}
+    def prepared_text(self, name: str) -> tuple[str, tuple[int, ...]] | None:
+        """A statement this session prepared here (to prepare it on the primary too)."""
+        stmt = self.statements.get(name)
+        return (stmt.text, tuple(stmt.param_oids)) if stmt is not None else None
 
     def observe_commit(self, lsn_text: str) -> None:
         """A commit of this session ended at ``lsn_text`` (here, or on the primary)."""
@@ -217,20 +217,26 @@ class ClientSession(ClientWire):
         storage = self.storage
         assert storage is not None
         route = storage.settings["pgha.route"]
+        reason = decision.reason
         if decision.replay and decision.standby_ok:
             where = False  # a session setting: runs here, and is replayed on the primary link
-        elif route == "primary" or decision.hint == "primary":
+        elif route == "primary":
+            where, reason = True, "SET pgha.route = primary"
+        elif decision.hint == "primary":
             where = True
         elif storage.explicit or storage.sqlite_txn:
-            where = False  # a local (read-only) transaction block: it finishes here
+            where, reason = False, "the transaction block runs here"
         elif not decision.standby_ok:
             where = True
+        elif await self.fresh_enough():
+            where = False
         else:
-            where = not await self.fresh_enough()
+            where, reason = True, "this standby has not applied the session's last commit yet"
         if where and decision.pins:
             forwarder.pinned = True
         if storage.settings["pgha.explain_route"] == "on":
-            self.explain_route(decision, where)
+            target = "primary" if where else f"this {self.node.ha.role}"
+            self.notice(Notice("00000", f"route: {target} ({reason})", "NOTICE"))
         return where
 
     async def fresh_enough(self) -> bool:
@@ -243,13 +249,6 @@ class ClientSession(ClientWire):
         if need <= ha.applied_lsn():
             return True
         return await ha.wait_applied(need, int(storage.settings["pgha.ryw_timeout"]) / 1000)
-
-    def explain_route(self, decision: Decision, primary: bool) -> None:
-        where = "primary" if primary else f"this {self.node.ha.role}"
-        reason = decision.reason if primary == (not decision.standby_ok) else (
-            "not fresh enough for this session (read-your-writes)" if primary
-            else decision.reason)
-        self.notice(Notice("00000", f"route: {where} ({reason})", "NOTICE"))
 
     async def execute_statement(self, stmt: Statement, params: list[Any] | None) -> Result:
         """Execute on the event loop when it is a short read, else on the thread pool."""
@@ -464,7 +463,8 @@ class ClientSession(ClientWire):
         if implicit:
             storage.begin_implicit()
         await self.run_statements(PendingQuery(statements, implicit))
-        if self.forwarder is not None and classify(sql).replay:
+        if self.forwarder is not None and self.node.ha.role == "standby" and \
+                classify(sql).replay:
             await self.forwarder.send_setting(sql)  # SET/RESET/DISCARD: the primary too
 
     async def run_statements(self, pending: PendingQuery) -> None:
