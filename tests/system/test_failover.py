@@ -13,7 +13,6 @@ applying anything twice; a standby added under write load ends identical.
 from __future__ import annotations
 
 import hashlib
-import socket
 import threading
 import time
 from collections.abc import Callable
@@ -23,15 +22,10 @@ import psycopg
 import pytest
 
 from fixtures.pgha_server import PghaFactory, PghaServer
+from fixtures.ports import free_port
 from fixtures.relay import FaultRelay
 
 TABLES_SQL = "SELECT relname FROM pg_class WHERE relkind = 'r' AND relnamespace = 2200 ORDER BY 1"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _node(factory: PghaFactory, name: str, mode: str, bind: int, peers: list[str],
@@ -76,7 +70,7 @@ def _caught_up(primary: PghaServer, standbys: list[PghaServer]) -> bool:
 def test_promotion_after_primary_kill_keeps_acknowledged_commits_and_old_primary_rejoins(
         pgha_factory: PghaFactory, fault_relay: Callable[[str, int], FaultRelay],
         sync_mode: str) -> None:
-    ports = [_free_port() for _ in range(3)]
+    ports = [free_port() for _ in range(3)]
     direct = [f"127.0.0.1:{p}" for p in ports]
     # The standbys reach n1 through relays, so n1 can be cut off to leave it an unreplicated
     # tail; n1 itself is configured with the direct addresses.
@@ -134,7 +128,7 @@ def test_promotion_after_primary_kill_keeps_acknowledged_commits_and_old_primary
 
 
 def test_promotion_fences_a_running_old_primary(pgha_factory: PghaFactory) -> None:
-    ports = [_free_port() for _ in range(2)]
+    ports = [free_port() for _ in range(2)]
     peers = [f"127.0.0.1:{p}" for p in ports]
     n1 = _node(pgha_factory, "n1", "primary", ports[0], peers)
     n2 = _node(pgha_factory, "n2", "standby", ports[1], peers)
@@ -159,10 +153,10 @@ def test_promotion_fences_a_running_old_primary(pgha_factory: PghaFactory) -> No
 
 def test_streaming_survives_delay_drop_and_cut(
         pgha_factory: PghaFactory, fault_relay: Callable[[str, int], FaultRelay]) -> None:
-    port = _free_port()
+    port = free_port()
     n1 = _node(pgha_factory, "n1", "primary", port, [])
     link = fault_relay("127.0.0.1", port)
-    n2 = _node(pgha_factory, "n2", "standby", _free_port(), [f"127.0.0.1:{link.address[1]}"])
+    n2 = _node(pgha_factory, "n2", "standby", free_port(), [f"127.0.0.1:{link.address[1]}"])
     with n1.connect(autocommit=True) as conn:
         conn.execute("CREATE TABLE ev (id serial PRIMARY KEY, v float8, at timestamptz)")
 
@@ -194,7 +188,7 @@ def test_streaming_survives_delay_drop_and_cut(
 
 
 def test_standby_added_under_write_load_becomes_identical(pgha_factory: PghaFactory) -> None:
-    port = _free_port()
+    port = free_port()
     n1 = _node(pgha_factory, "n1", "primary", port, [])
     with n1.connect(autocommit=True) as conn:
         conn.execute("CREATE TABLE load (id bigserial PRIMARY KEY, v text, n numeric)")
@@ -214,7 +208,7 @@ def test_standby_added_under_write_load_becomes_identical(pgha_factory: PghaFact
     thread.start()
     try:
         time.sleep(0.5)
-        n2 = _node(pgha_factory, "n2", "standby", _free_port(), [f"127.0.0.1:{port}"])
+        n2 = _node(pgha_factory, "n2", "standby", free_port(), [f"127.0.0.1:{port}"])
         time.sleep(1.0)
     finally:
         stop.set()

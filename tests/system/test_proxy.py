@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -24,13 +23,8 @@ import psycopg
 import pytest
 
 from fixtures.pgha_server import PghaFactory, PghaServer
+from fixtures.ports import free_port
 from fixtures.relay import FaultRelay
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class ProxyProcess:
@@ -70,7 +64,7 @@ class ProxyProcess:
 def cluster(pgha_factory: PghaFactory, fault_relay: Callable[[str, int], FaultRelay],
             tmp_path: Path) -> Iterator[tuple[list[PghaServer], FaultRelay, ProxyProcess]]:
     """n1 primary, n2 and n3 standbys (n3 follows through a fault relay), and a proxy."""
-    ports = [_free_port() for _ in range(3)]
+    ports = [free_port() for _ in range(3)]
     peers = [f"127.0.0.1:{p}" for p in ports]
     n1 = pgha_factory("--node-id", "n1", "--ha-mode", "primary", "--ha-bind", peers[0],
                       "--ha-primary", ",".join(peers))
@@ -208,7 +202,7 @@ def test_cancel_reaches_the_backend_running_the_statement(
 
 
 def test_scram_from_client_to_proxy_to_nodes(pgha_factory: PghaFactory, tmp_path: Path) -> None:
-    ports = [_free_port() for _ in range(2)]
+    ports = [free_port() for _ in range(2)]
     peers = ",".join(f"127.0.0.1:{p}" for p in ports)
     login = ("--user", "app:s3cret")
     n1 = pgha_factory("--node-id", "n1", "--ha-mode", "primary", "--ha-bind",

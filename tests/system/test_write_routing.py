@@ -11,7 +11,6 @@ connection gets the same freshness with the causal token.
 from __future__ import annotations
 
 import asyncio
-import socket
 import subprocess
 import threading
 import time
@@ -23,24 +22,19 @@ import pytest
 from psycopg import sql
 
 from fixtures.pgha_server import PghaFactory, PghaServer
+from fixtures.ports import free_port
 from fixtures.relay import FaultRelay
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _pair(factory: PghaFactory, relay: Callable[[str, int], FaultRelay] | None = None,
           *standby_args: str) -> tuple[PghaServer, PghaServer, FaultRelay | None]:
-    port = _free_port()
+    port = free_port()
     primary = factory("--node-id", "n1", "--ha-mode", "primary", "--ha-bind",
                       f"127.0.0.1:{port}")
     link = relay("127.0.0.1", port) if relay is not None else None
     upstream = f"127.0.0.1:{link.address[1] if link else port}"
     standby = factory("--node-id", "n2", "--ha-mode", "standby", "--ha-bind",
-                      f"127.0.0.1:{_free_port()}", "--ha-primary", upstream, *standby_args)
+                      f"127.0.0.1:{free_port()}", "--ha-primary", upstream, *standby_args)
     return primary, standby, link
 
 
