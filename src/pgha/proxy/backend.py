@@ -98,9 +98,11 @@ class BackendConnection:
         return password
 
     def send(self, message: Any) -> None:
-        self.writer.write(codec.encode(message))
+        self.send_raw(codec.encode(message))
 
     def send_raw(self, data: bytes) -> None:
+        if self.writer.is_closing():  # uvloop raises RuntimeError on a closed transport
+            raise BackendError(f"connection to {self.host}:{self.port} lost")
         self.writer.write(data)
 
     async def drain(self) -> None:

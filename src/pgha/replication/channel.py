@@ -29,6 +29,10 @@ class Channel:
         """Write one frame; waits while the peer's receive window is full (backpressure).
         Returns the frame's size on the wire."""
         frame = encode(message, compress=self.compress)
+        if self.writer.is_closing():
+            # The connection was reset while buffered frames were still being read; uvloop
+            # raises RuntimeError on a write to a closed transport, which is just this.
+            raise ChannelClosed(f"replication connection to {self.peer} is closed")
         self.writer.write(frame)
         await self.writer.drain()
         return len(frame)

@@ -100,6 +100,10 @@ class WalReceiver:
                     await self._rebuild(str(exc))
                 except (OSError, ChannelClosed, TimeoutError, p.ReplicationProtocolError) as exc:
                     log.info("replication from %s:%d: %s", host, port, exc)
+                except Exception:
+                    # A standby that stops following serves ever staler reads without a word:
+                    # log what went wrong and keep trying, like any other lost connection.
+                    log.exception("replication from %s:%d failed", host, port)
                 finally:
                     self.primary.connected = False
             self.primary.reconnects += 1
