@@ -260,6 +260,16 @@ class ClientSession(ClientWire):
                 return result
         return await self.call(storage.execute, stmt, params)
 
+    async def end_implicit(self) -> None:
+        """End of a Query or Sync: commit an implicit transaction (on a worker thread when
+        SQLite has one open)."""
+        storage = self.storage
+        assert storage is not None
+        if storage.ends_in_sqlite:
+            await self.call(storage.end_implicit)
+        else:
+            storage.end_implicit()
+
     async def parse_statements(self, sql: str, param_oids: list[int] | None = None
                                ) -> list[Statement]:
         storage = self.storage
@@ -486,7 +496,7 @@ class ClientSession(ClientWire):
                 await self.flush()
                 return
             self.send_result(result, (), stmt)
-        await self.call(storage.end_implicit)
+        await self.end_implicit()
         await self.wait_replicated()
         self.send(m.ReadyForQuery(storage.status))
         await self.flush()
@@ -721,10 +731,7 @@ class ClientSession(ClientWire):
         storage = self.storage
         assert storage is not None
         self.in_extended_batch = False
-        if storage.idle:
-            storage.implicit = False
-        else:
-            await self.call(storage.end_implicit)
+        await self.end_implicit()
         if not storage.explicit:  # the transaction ended: only WITH HOLD cursors remain
             self.portals = {k: v for k, v in self.portals.items() if v.hold}
         else:

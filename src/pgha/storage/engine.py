@@ -26,6 +26,7 @@ import contextlib
 import datetime as dt
 import re
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -191,6 +192,58 @@ def _show_name(node: ast.VariableShowStmt) -> str:
 NOT_APPLICABLE = object()  # a template cache entry: this shape is not worth normalising
 
 
+class WriterQueue:
+    """The right to write, handed from one session to the next in arrival order.
+
+    SQLite lets one connection write at a time. Left to SQLite, a waiting writer retries in
+    sleeps that grow to 100 ms (its busy handler) and so misses the moment the lock frees:
+    under a few concurrent writers most of a transaction's time was spent asleep. Sessions
+    take this queue before ``BEGIN IMMEDIATE`` (or before a read transaction's first write)
+    and leave it once SQLite has committed or rolled back, so a waiter starts the moment the
+    previous writer is done, first come first served, as PostgreSQL's lock queue does.
+    Writers outside sessions (replay, recovery) keep SQLite's busy handler."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition(threading.Lock())
+        self._owner: object | None = None
+        self._waiting: list[object] = []
+
+    def acquire(self, owner: object, timeout: float, cancel: threading.Event) -> None:
+        """Wait up to ``timeout`` seconds for the right to write: 55P03 when it runs out,
+        57014 when ``cancel`` is set (a CancelRequest; ``wake`` makes the wait notice it)."""
+        with self._cond:
+            if self._owner is None and not self._waiting:
+                self._owner = owner
+                return
+            self._waiting.append(owner)
+            deadline = time.monotonic() + timeout
+            try:
+                while self._owner is not None or self._waiting[0] is not owner:
+                    if cancel.is_set():
+                        raise PgError("57014", "canceling statement due to user request")
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 0:
+                        raise PgError("55P03", "canceling statement due to lock timeout",
+                                      detail=f"Waited {timeout:g} s for another transaction's "
+                                      "writes to end.")
+                    self._cond.wait(remaining)
+                self._owner = owner
+            finally:
+                self._waiting.remove(owner)
+                self._cond.notify_all()  # the next in line may now be first
+
+    def release(self, owner: object) -> None:
+        with self._cond:
+            if self._owner is owner:
+                self._owner = None
+                self._cond.notify_all()
+
+    def wake(self) -> None:
+        """Let waiters look at their cancel flags again."""
+        with self._cond:
+            self._cond.notify_all()
+
+
 class AdvisoryLocks:
     """Process-wide advisory locks (pg_advisory_lock and friends): session-level, re-entrant.
 
@@ -264,6 +317,7 @@ class Engine:
                  busy_timeout_ms: int = 30_000, log: CommitLog | None = None) -> None:
         self.log = log
         self.commit_lock = threading.Lock()  # log order == SQLite commit order
+        self.writers = WriterQueue()  # sessions write one at a time, in arrival order
         self.read_only = False  # a standby: only the replication stream writes
         self.sync_mode = "async"  # the node's default for pgha.sync_mode
         # Rows of the replication views (pg_replication_*), supplied by the node.
@@ -435,6 +489,7 @@ class StorageSession:
         self.catalog_generation_filled = -1
         self.status = "I"  # PostgreSQL transaction status: I idle, T in block, E failed
         self.sqlite_txn = False  # a SQLite transaction is open
+        self.writing = False  # this session holds the engine's WriterQueue
         self.explicit = False  # inside BEGIN ... COMMIT
         self.implicit = False  # inside an implicit multi-statement transaction
         self.private_catalog: Catalog | None = None  # schema changed in this transaction
@@ -611,13 +666,29 @@ class StorageSession:
     # -- transactions ----------------------------------------------------------------------
 
     def _sqlite_begin(self, write: bool) -> None:
+        if write and not self.writing:
+            self._take_writer()
         if not self.sqlite_txn:
             now = dt.datetime.now(dt.UTC)
             self.ctx.transaction_start = now
-            self.conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+            try:
+                self.conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+            except BaseException:
+                self._leave_writer()
+                raise
             self.sqlite_txn = True
         if write and self.capture is None and self.engine.log is not None:
             self.capture = changes.ChangeCapture(self.conn)
+
+    def _take_writer(self) -> None:
+        timeout_ms = int(self.settings.get("lock_timeout", "0")) or self.engine.busy_timeout_ms
+        self.engine.writers.acquire(self, timeout_ms / 1000, self.ctx.cancel)
+        self.writing = True
+
+    def _leave_writer(self) -> None:
+        if self.writing:
+            self.writing = False
+            self.engine.writers.release(self)
 
     def check_writable(self, command: str) -> None:
         """25006 for a write in a read-only transaction, and for any write on a standby."""
@@ -643,6 +714,7 @@ class StorageSession:
                     self.conn.execute("ROLLBACK")
                 raise map_error(exc, self.catalog) from exc
         finally:
+            self._leave_writer()
             self.savepoints.clear()
             self.savepoint_marks.clear()
             changed = self.private_catalog is not None
@@ -668,6 +740,7 @@ class StorageSession:
             except BaseException:
                 log.undo(start)
                 raise
+        self._leave_writer()  # the next writer runs while this commit's WAL is flushed
         try:
             log.flush_to(end)
         except Exception as exc:
@@ -701,9 +774,10 @@ class StorageSession:
             self.implicit = True
 
     @property
-    def idle(self) -> bool:
-        """Nothing to finish at Sync: no block, no open SQLite transaction."""
-        return not self.explicit and not self.sqlite_txn and self.status == "I"
+    def ends_in_sqlite(self) -> bool:
+        """``end_implicit`` would commit or roll back a SQLite transaction (blocking: run it
+        on a worker thread); otherwise it only updates this session's state."""
+        return not self.explicit and self.sqlite_txn
 
     def end_implicit(self) -> None:
         """At the end of a Query message or at Sync."""
@@ -736,6 +810,7 @@ class StorageSession:
     def interrupt(self) -> None:
         """Cancel the running statement (CancelRequest): safe from another thread."""
         self.ctx.cancel.set()
+        self.engine.writers.wake()
         self.conn.interrupt()
 
     # -- execution -------------------------------------------------------------------------
@@ -770,7 +845,14 @@ class StorageSession:
             raise map_error(exc, self.catalog) from exc
 
     def can_run_inline(self, stmt: Statement) -> bool:
-        """A read that may run on the caller's thread (see ``execute_inline``)."""
+        """A read that may run on the caller's thread (see ``execute_inline``), or a
+        transaction statement that touches no SQLite state (BEGIN is lazy; COMMIT and ROLLBACK
+        with no SQLite transaction open only end the block's bookkeeping)."""
+        if stmt.kind == "txn":
+            K = enums.TransactionStmtKind
+            kind = stmt.node.kind
+            return kind in (K.TRANS_STMT_BEGIN, K.TRANS_STMT_START) or (
+                kind in (K.TRANS_STMT_COMMIT, K.TRANS_STMT_ROLLBACK) and not self.sqlite_txn)
         tr = stmt.translation
         return (
             tr is not None
@@ -1323,7 +1405,7 @@ def map_error(exc: apsw.Error, catalog: Catalog) -> PgError:
     if isinstance(exc, apsw.BusyError):
         if code == 517:  # SQLITE_BUSY_SNAPSHOT
             return PgError("40001", "could not serialize access due to concurrent update")
-        return PgError("55P03", "could not obtain lock: the database is busy (lock timeout)")
+        return PgError("55P03", "canceling statement due to lock timeout")
     if isinstance(exc, apsw.TooBigError):
         return PgError("54000", "value too large")
     if isinstance(exc, apsw.SQLError):

@@ -1,0 +1,109 @@
+"""Concurrent writers on one node: SQLite lets one transaction write at a time, so a writer
+waits for the one before it. The wait is first come, first served, ends at lock_timeout with
+55P03, ends at a cancel with 57014, and a waiter that disconnects leaves the queue."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+
+import psycopg
+import pytest
+
+from fixtures.pgha_server import PghaServer
+
+
+@pytest.fixture
+def table(pgha_server_module: PghaServer) -> Iterator[str]:
+    with pgha_server_module.connect(autocommit=True) as conn:
+        conn.execute("DROP TABLE IF EXISTS wq")
+        conn.execute("CREATE TABLE wq (id serial PRIMARY KEY, who text)")
+    yield "wq"
+
+
+def _insert_in_thread(server: PghaServer, who: str, results: dict[str, object]
+                      ) -> tuple[threading.Thread, psycopg.Connection]:
+    conn = server.connect(autocommit=True)
+
+    def run() -> None:
+        try:
+            conn.execute("INSERT INTO wq (who) VALUES (%s)", (who,))
+            results[who] = time.monotonic()
+        except psycopg.Error as exc:
+            results[who] = exc
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread, conn
+
+
+def test_writers_wait_in_arrival_order(pgha_server_module: PghaServer, table: str) -> None:
+    holder = pgha_server_module.connect(autocommit=False)
+    holder.execute("INSERT INTO wq (who) VALUES ('holder')")  # holds the write lock
+    results: dict[str, object] = {}
+    waiters = []
+    for who in ("first", "second", "third"):
+        waiters.append(_insert_in_thread(pgha_server_module, who, results))
+        time.sleep(0.3)  # each is queued before the next arrives
+    assert results == {}  # all three wait for the holder
+    released = time.monotonic()
+    holder.commit()
+    for thread, conn in waiters:
+        thread.join(10)
+        conn.close()
+    holder.close()
+    assert all(isinstance(results[w], float) for w in ("first", "second", "third")), results
+    # The first waiter starts as soon as the holder commits, not after a retry sleep.
+    assert results["first"] - released < 0.5  # type: ignore[operator]
+    with pgha_server_module.connect() as conn:
+        order = [r[0] for r in conn.execute("SELECT who FROM wq ORDER BY id")]
+    assert order == ["holder", "first", "second", "third"]
+
+
+def test_lock_timeout_ends_the_wait_with_55P03(pgha_server_module: PghaServer,
+                                                table: str) -> None:
+    with pgha_server_module.connect(autocommit=False) as holder, \
+            pgha_server_module.connect(autocommit=True) as waiter:
+        holder.execute("INSERT INTO wq (who) VALUES ('holder')")
+        waiter.execute("SET lock_timeout = '300ms'")
+        started = time.monotonic()
+        with pytest.raises(psycopg.errors.LockNotAvailable) as info:
+            waiter.execute("INSERT INTO wq (who) VALUES ('waiter')")
+        assert 0.25 < time.monotonic() - started < 5
+        assert info.value.diag.message_primary == "canceling statement due to lock timeout"
+        holder.commit()
+        waiter.execute("INSERT INTO wq (who) VALUES ('waiter')")  # the session goes on
+        assert waiter.execute("SELECT count(*) FROM wq").fetchone() == (2,)
+
+
+def test_cancel_ends_the_wait_with_57014(pgha_server_module: PghaServer, table: str) -> None:
+    with pgha_server_module.connect(autocommit=False) as holder:
+        holder.execute("INSERT INTO wq (who) VALUES ('holder')")
+        results: dict[str, object] = {}
+        thread, waiter = _insert_in_thread(pgha_server_module, "waiter", results)
+        time.sleep(0.3)
+        waiter.cancel()
+        thread.join(10)
+        assert isinstance(results["waiter"], psycopg.errors.QueryCanceled), results
+        # The cancelled waiter left the queue: the next writer after the holder is not stuck.
+        holder.commit()
+        waiter.execute("INSERT INTO wq (who) VALUES ('after cancel')")
+        waiter.close()
+
+
+def test_a_waiter_that_disconnects_leaves_the_queue(pgha_server_module: PghaServer,
+                                                    table: str) -> None:
+    holder = pgha_server_module.connect(autocommit=False)
+    holder.execute("INSERT INTO wq (who) VALUES ('holder')")
+    results: dict[str, object] = {}
+    thread, gone = _insert_in_thread(pgha_server_module, "gone", results)
+    time.sleep(0.3)
+    gone.pgconn.finish()  # the client vanishes while its statement waits
+    thread.join(10)
+    holder.commit()
+    holder.close()
+    with pgha_server_module.connect(autocommit=True) as conn:
+        conn.execute("SET lock_timeout = '5s'")
+        conn.execute("INSERT INTO wq (who) VALUES ('next')")
+        assert conn.execute("SELECT who FROM wq ORDER BY id").fetchall()[0] == ("holder",)
