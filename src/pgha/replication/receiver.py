@@ -2,8 +2,9 @@
 
 The receiver connects to the first reachable primary among ``primaries``, proves the cluster
 secret, and says where its log ends. It then stores each WAL batch byte for byte, flushes it,
-applies its records to the database, and reports write/flush/apply LSNs after every batch and
-when the primary asks (heartbeats). On a lost connection it retries with exponential backoff.
+reports that at once (sync modes wait for it), applies the batch's records to the database and
+reports again; it also reports when the primary asks (heartbeats). On a lost connection it
+retries with exponential backoff.
 
 Invariants: a record is applied only after it is durable in the standby's own WAL; a primary
 of another cluster, or of a lower term than this node has seen, is refused.
@@ -25,6 +26,7 @@ from pgha.replication.channel import Channel, ChannelClosed
 from pgha.replication.hub import ReplicationStats
 from pgha.replication.journal import Journal
 from pgha.replication.lsn import format_lsn
+from pgha.replication.wal import WalRecord
 from pgha.wire.errors import PgError
 
 log = logging.getLogger("pgha.replication")
@@ -208,7 +210,7 @@ class WalReceiver:
             message = await channel.receive(30)
             self.primary.last_message = time.time()
             if isinstance(message, p.WalBatch):
-                await self._store_and_apply(message)
+                await self._store_and_apply(message, channel)
                 await self._report(channel, False)
             elif isinstance(message, p.PrimaryHeartbeat):
                 self.stats.heartbeats_received += 1
@@ -221,23 +223,34 @@ class WalReceiver:
             elif isinstance(message, p.Goodbye | p.Refuse):
                 return
 
-    async def _store_and_apply(self, batch: p.WalBatch) -> None:
+    async def _store_and_apply(self, batch: p.WalBatch, channel: Channel) -> None:
+        """Store the batch durably and report that at once (sync modes wait for the flush,
+        not the apply), then apply it."""
         if batch.term < self.journal.term:
             raise p.ReplicationProtocolError(f"WAL of old term {batch.term}")
         self.primary.end_lsn = max(self.primary.end_lsn, batch.end_lsn)
+        records = await asyncio.to_thread(self._store, batch.data)
         try:
-            await asyncio.to_thread(self._write_and_apply, batch.data)
+            await self._report(channel, False)
         finally:
-            if self.on_applied is not None:
-                self.on_applied(self.primary.applied_lsn)
+            # Applied even when the report failed: the next session asks the primary for the
+            # WAL after what is stored, so stored records must not be left unapplied.
+            try:
+                await asyncio.to_thread(self._apply_records, records)
+            finally:
+                if self.on_applied is not None:
+                    self.on_applied(self.primary.applied_lsn)
 
-    def _write_and_apply(self, data: bytes) -> None:
+    def _store(self, data: bytes) -> list[WalRecord]:
         wal = self.journal.wal
         records = self.journal.append_raw(data)
         self.primary.received_lsn = wal.end_lsn
-        stats = self.stats
-        stats.raw_bytes += len(data)
+        self.stats.raw_bytes += len(data)
         wal.flush_to(wal.end_lsn)
+        return records
+
+    def _apply_records(self, records: list[WalRecord]) -> None:
+        stats = self.stats
         for record in records:
             try:
                 self.apply(record.end_lsn, record.body)

@@ -31,6 +31,7 @@ from pgha.replication.lsn import format_lsn
 from pgha.replication.wal import WalGone, count_records
 
 log = logging.getLogger("pgha.replication")
+INLINE_READ_BYTES = 64 << 10  # WAL behind a standby that is read on the event loop
 
 
 @dataclass(slots=True)
@@ -220,8 +221,13 @@ class WalSender:
         wal = self.journal.wal
         while position < wal.flushed_lsn:
             try:
-                data = await asyncio.to_thread(wal.read_raw, position, self.config.batch_bytes,
-                                               True)
+                if wal.flushed_lsn - position <= INLINE_READ_BYTES:
+                    # The tail just flushed, in the page cache: faster read here than handed
+                    # to a thread and back (that hop is most of a small commit's lag).
+                    data = wal.read_raw(position, INLINE_READ_BYTES, True)
+                else:
+                    data = await asyncio.to_thread(wal.read_raw, position,
+                                                   self.config.batch_bytes, True)
             except WalGone:
                 raise ChannelClosed("the standby fell behind the retained WAL") from None
             if not data:
