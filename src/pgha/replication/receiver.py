@@ -230,13 +230,15 @@ class WalReceiver:
             raise p.ReplicationProtocolError(f"WAL of old term {batch.term}")
         self.primary.end_lsn = max(self.primary.end_lsn, batch.end_lsn)
         records = await asyncio.to_thread(self._store, batch.data)
+        # Apply (on a thread) while the flush is reported. The apply is awaited even when the
+        # report fails: the next session asks the primary for the WAL after what is stored, so
+        # stored records must not be left unapplied.
+        applying = asyncio.ensure_future(asyncio.to_thread(self._apply_records, records))
         try:
             await self._report(channel, False)
         finally:
-            # Applied even when the report failed: the next session asks the primary for the
-            # WAL after what is stored, so stored records must not be left unapplied.
             try:
-                await asyncio.to_thread(self._apply_records, records)
+                await applying
             finally:
                 if self.on_applied is not None:
                     self.on_applied(self.primary.applied_lsn)
