@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -258,7 +259,18 @@ class ClientSession(ClientWire):
             result = storage.execute_inline(stmt, params)
             if result is not None:
                 return result
-        return await self.call(storage.execute, stmt, params)
+        timeout_ms = int(storage.settings["statement_timeout"])
+        if not timeout_ms:
+            return await self.call(storage.execute, stmt, params)
+        # Inline reads are bounded by their step budget; a statement on the pool is
+        # interrupted when statement_timeout runs out (57014, as PostgreSQL says it).
+        deadline = time.monotonic() + timeout_ms / 1000
+        timer = asyncio.get_running_loop().call_later(timeout_ms / 1000, storage.interrupt,
+                                                      "statement timeout")
+        try:
+            return await self.call(storage.execute, stmt, params, deadline)
+        finally:
+            timer.cancel()
 
     async def end_implicit(self) -> None:
         """End of a Query or Sync: commit an implicit transaction (on a worker thread when

@@ -208,9 +208,10 @@ class WriterQueue:
         self._owner: object | None = None
         self._waiting: list[object] = []
 
-    def acquire(self, owner: object, timeout: float, cancel: threading.Event) -> None:
+    def acquire(self, owner: object, timeout: float, ctx: functions.FunctionContext) -> None:
         """Wait up to ``timeout`` seconds for the right to write: 55P03 when it runs out,
-        57014 when ``cancel`` is set (a CancelRequest; ``wake`` makes the wait notice it)."""
+        57014 when ``ctx.cancel`` is set (a cancel or statement timeout; ``wake`` makes the
+        wait notice it)."""
         with self._cond:
             if self._owner is None and not self._waiting:
                 self._owner = owner
@@ -219,8 +220,8 @@ class WriterQueue:
             deadline = time.monotonic() + timeout
             try:
                 while self._owner is not None or self._waiting[0] is not owner:
-                    if cancel.is_set():
-                        raise PgError("57014", "canceling statement due to user request")
+                    if ctx.cancel.is_set():
+                        raise PgError("57014", f"canceling statement due to {ctx.cancel_reason}")
                     remaining = deadline - time.monotonic()
                     if remaining <= 0:
                         raise PgError("55P03", "canceling statement due to lock timeout",
@@ -682,7 +683,7 @@ class StorageSession:
 
     def _take_writer(self) -> None:
         timeout_ms = int(self.settings.get("lock_timeout", "0")) or self.engine.busy_timeout_ms
-        self.engine.writers.acquire(self, timeout_ms / 1000, self.ctx.cancel)
+        self.engine.writers.acquire(self, timeout_ms / 1000, self.ctx)
         self.writing = True
 
     def _leave_writer(self) -> None:
@@ -712,7 +713,7 @@ class StorageSession:
             if commit:
                 with contextlib.suppress(apsw.Error):
                     self.conn.execute("ROLLBACK")
-                raise map_error(exc, self.catalog) from exc
+                raise map_error(exc, self.catalog, self.ctx.cancel_reason) from exc
         finally:
             self._leave_writer()
             self.savepoints.clear()
@@ -807,15 +808,20 @@ class StorageSession:
         finally:
             self.conn.close()
 
-    def interrupt(self) -> None:
-        """Cancel the running statement (CancelRequest): safe from another thread."""
+    def interrupt(self, reason: str = "user request") -> None:
+        """Cancel the running statement (a CancelRequest, or ``reason`` "statement timeout"):
+        safe from another thread."""
+        self.ctx.cancel_reason = reason
         self.ctx.cancel.set()
         self.engine.writers.wake()
         self.conn.interrupt()
 
     # -- execution -------------------------------------------------------------------------
 
-    def execute(self, stmt: Statement, params: list[Any] | None = None) -> Result:
+    def execute(self, stmt: Statement, params: list[Any] | None = None,
+                deadline: float | None = None) -> Result:
+        """Run one statement. With ``deadline`` (``time.monotonic()``; statement_timeout) the
+        caller's timer calls ``interrupt("statement timeout")`` when it passes."""
         if stmt.kind == "empty":
             return Result("")
         if self.status == "E" and not self._allowed_in_failed(stmt):
@@ -823,6 +829,18 @@ class StorageSession:
                           "of transaction block")
         self.ctx.statement_start = dt.datetime.now(dt.UTC)
         self.ctx.cancel.clear()
+        if deadline is None:
+            return self._execute(stmt, params)
+        if time.monotonic() >= deadline:  # the timer may have fired before the clear above
+            raise PgError("57014", "canceling statement due to statement timeout")
+        # SQLite forgets an interrupt that comes between statements; the flag stays set.
+        self.conn.set_progress_handler(self.ctx.cancel.is_set, 1000)
+        try:
+            return self._execute(stmt, params)
+        finally:
+            self.conn.set_progress_handler(None)
+
+    def _execute(self, stmt: Statement, params: list[Any] | None) -> Result:
         if self.ctx.catalog is not self.catalog:
             self.ctx.catalog = self.catalog
         if params is None and stmt.bound is not None:
@@ -842,7 +860,7 @@ class StorageSession:
                 return self._copy(stmt)
             return self._utility(stmt)
         except apsw.Error as exc:
-            raise map_error(exc, self.catalog) from exc
+            raise map_error(exc, self.catalog, self.ctx.cancel_reason) from exc
 
     def can_run_inline(self, stmt: Statement) -> bool:
         """A read that may run on the caller's thread (see ``execute_inline``), or a
@@ -1233,7 +1251,7 @@ class StorageSession:
         except apsw.Error as exc:
             if autocommit:
                 self._sqlite_end(False)
-            raise map_error(exc, self.catalog) from exc
+            raise map_error(exc, self.catalog, self.ctx.cancel_reason) from exc
         except BaseException:
             if autocommit:
                 self._sqlite_end(False)
@@ -1387,7 +1405,8 @@ CONSTRAINT_CODES = {
 }
 
 
-def map_error(exc: apsw.Error, catalog: Catalog) -> PgError:
+def map_error(exc: apsw.Error, catalog: Catalog, cancel_reason: str = "user request"
+              ) -> PgError:
     """Turn an SQLite error into the PostgreSQL error a client expects."""
     if isinstance(exc, PgError):
         return exc
@@ -1401,7 +1420,7 @@ def map_error(exc: apsw.Error, catalog: Catalog) -> PgError:
         if _budget_exceeded.active:
             _budget_exceeded.active = False
             return PgError("57014", "inline budget exceeded", detail=INLINE_BUDGET_DETAIL)
-        return PgError("57014", "canceling statement due to user request")
+        return PgError("57014", f"canceling statement due to {cancel_reason}")
     if isinstance(exc, apsw.BusyError):
         if code == 517:  # SQLITE_BUSY_SNAPSHOT
             return PgError("40001", "could not serialize access due to concurrent update")

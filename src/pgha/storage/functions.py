@@ -53,6 +53,7 @@ class FunctionContext:
     on_promote: Callable[[], bool] | None = None  # set on a standby by its replication role
     in_recovery: Callable[[], bool] = lambda: False  # a standby (read-only, applying WAL)
     cancel: threading.Event = field(default_factory=threading.Event)  # set by CancelRequest
+    cancel_reason: str = "user request"  # or "statement timeout": what the 57014 says
 
 
 def _ts_text(moment: dt.datetime) -> str:
@@ -1292,8 +1293,9 @@ def _concat_op(a: Any, b: Any) -> Any:
 
 def _sleep(ctx: FunctionContext, secs: Any) -> None:
     """pg_sleep that a CancelRequest interrupts (the session sets ``ctx.cancel``)."""
-    if secs is not None and secs > 0 and ctx.cancel.wait(min(float(secs), 86_400.0)):
-        raise PgError("57014", "canceling statement due to user request")
+    secs = None if secs is None else float(secs)  # numeric arrives as its decimal text
+    if secs is not None and secs > 0 and ctx.cancel.wait(min(secs, 86_400.0)):
+        raise PgError("57014", f"canceling statement due to {ctx.cancel_reason}")
 
 
 def seq_regclass(ctx: FunctionContext, value: Any) -> int:
