@@ -1,6 +1,8 @@
 """statement_timeout is enforced: a statement that runs longer is cancelled with 57014
 "canceling statement due to statement timeout", as PostgreSQL does, whether it computes, sleeps
-or waits for another transaction's writes; the session goes on afterwards."""
+or waits for another transaction's writes; the session goes on afterwards. A session idle in a
+transaction block longer than idle_in_transaction_session_timeout is ended (FATAL 25P03), which
+frees the write lock it held."""
 
 from __future__ import annotations
 
@@ -61,3 +63,25 @@ def test_a_wait_for_the_write_lock_times_out(pgha_server_module: PghaServer) -> 
         holder.commit()
         waiter.execute("INSERT INTO st2 VALUES (3)")
         assert waiter.execute("SELECT id FROM st2 ORDER BY id").fetchall() == [(1,), (3,)]
+
+
+def test_idle_in_transaction_timeout_ends_the_session(pgha_server_module: PghaServer) -> None:
+    with pgha_server_module.connect(autocommit=True) as setup:
+        setup.execute("DROP TABLE IF EXISTS st3")
+        setup.execute("CREATE TABLE st3 (id int)")
+    idle = pgha_server_module.connect(autocommit=False)
+    idle.execute("SET idle_in_transaction_session_timeout = '300ms'")
+    idle.execute("INSERT INTO st3 VALUES (1)")  # a block holding the write lock, then idle
+    time.sleep(1)
+    with pytest.raises(psycopg.errors.IdleInTransactionSessionTimeout) as info:
+        idle.execute("SELECT 1")
+    assert info.value.diag.severity == "FATAL"
+    idle.close()
+    with pgha_server_module.connect(autocommit=True) as other:
+        other.execute("SET lock_timeout = '2s'")  # the write lock went with the session
+        other.execute("INSERT INTO st3 VALUES (2)")
+        assert other.execute("SELECT id FROM st3").fetchall() == [(2,)]
+        # Outside a block the timeout does not apply.
+        other.execute("SET idle_in_transaction_session_timeout = '300ms'")
+        time.sleep(0.6)
+        assert other.execute("SELECT 1").fetchone() == (1,)

@@ -381,7 +381,7 @@ class ClientSession(ClientWire):
 
     async def serve(self) -> None:
         while True:
-            event = await self.next_event()
+            event = await self.next_command()
             if event is None or isinstance(event, m.Terminate):
                 return
             try:
@@ -398,6 +398,22 @@ class ClientSession(ClientWire):
                 await self.fail(PgError("XX000", f"internal error: {type(exc).__name__}: {exc}"))
             if len(self.out) > FLUSH_THRESHOLD:
                 await self.flush()
+
+    async def next_command(self) -> Any:
+        """The client's next message; in a transaction block, at most
+        idle_in_transaction_session_timeout later (then the session ends, and with it the
+        transaction and its hold on the write lock, as PostgreSQL ends it)."""
+        storage = self.storage
+        timeout_ms = 0
+        if storage is not None and storage.status != "I":
+            timeout_ms = int(storage.settings["idle_in_transaction_session_timeout"])
+        if not timeout_ms:
+            return await self.next_event()
+        try:
+            return await asyncio.wait_for(self.next_event(), timeout_ms / 1000)
+        except TimeoutError:
+            raise PgError("25P03", "terminating connection due to idle-in-transaction timeout",
+                          severity="FATAL") from None
 
     async def fail(self, exc: PgError) -> None:
         storage = self.storage
