@@ -1,6 +1,7 @@
 """Concurrent writers on one node: SQLite lets one transaction write at a time, so a writer
 waits for the one before it. The wait is first come, first served, ends at lock_timeout with
-55P03, ends at a cancel with 57014, and a waiter that disconnects leaves the queue."""
+55P03, ends at a cancel with 57014, and a waiter whose client vanishes does not keep the lock
+(as in PostgreSQL, its statement still runs once its turn comes)."""
 
 from __future__ import annotations
 
@@ -92,7 +93,7 @@ def test_cancel_ends_the_wait_with_57014(pgha_server_module: PghaServer, table: 
         waiter.close()
 
 
-def test_a_waiter_that_disconnects_leaves_the_queue(pgha_server_module: PghaServer,
+def test_a_waiter_whose_client_vanishes_does_not_keep_the_lock(pgha_server_module: PghaServer,
                                                     table: str) -> None:
     holder = pgha_server_module.connect(autocommit=False)
     holder.execute("INSERT INTO wq (who) VALUES ('holder')")
