@@ -124,6 +124,35 @@ def test_reads_spread_to_standbys_without_stale_reads(
     assert not errors and stale == []
 
 
+def test_every_proxied_session_sees_the_catalog(
+        cluster: tuple[list[PghaServer], FaultRelay, ProxyProcess]) -> None:
+    # Regression: catalog tables were filled only when a statement was translated, so a
+    # session served from the translation cache saw an empty information_schema.
+    _, _, proxy = cluster
+    with psycopg.connect(proxy.dsn, autocommit=True) as conn:
+        conn.execute("CREATE TABLE cat_a (id int PRIMARY KEY)")
+        conn.execute("CREATE TABLE cat_b (id int PRIMARY KEY)")
+    counts: list[int] = []
+    errors: list[BaseException] = []
+
+    def look() -> None:
+        try:
+            with psycopg.connect(proxy.dsn, autocommit=True) as conn:
+                counts.append(conn.execute(
+                    "SELECT count(*) FROM information_schema.tables "
+                    "WHERE table_schema = 'public'").fetchone()[0])
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=look) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    assert counts == [2] * 8
+
+
 def test_a_killed_standby_does_not_stop_readers(
         cluster: tuple[list[PghaServer], FaultRelay, ProxyProcess]) -> None:
     (_, n2, n3), _, proxy = cluster

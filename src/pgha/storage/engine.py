@@ -488,6 +488,7 @@ class StorageSession:
         pgcatalog.install(self.conn)
         status_views.register(self.conn, self._status_rows)
         self.catalog_generation_filled = -1
+        self.catalog_filled_in_txn = False  # the fill above happened in an open transaction
         self.status = "I"  # PostgreSQL transaction status: I idle, T in block, E failed
         self.sqlite_txn = False  # a SQLite transaction is open
         self.writing = False  # this session holds the engine's WriterQueue
@@ -510,12 +511,17 @@ class StorageSession:
         return provider(view) if provider is not None else []
 
     def _system(self, schema: str | None, name: str) -> Any:
+        # No side effects here: a translation served from a cache never calls this. What a
+        # statement needs filled is recorded in ``Translation.system_relations`` instead.
         if schema in (None, "pg_catalog") and name in status_views.VIEWS:
             return [ColInfo(c, (t, -1)) for c, t in status_views.VIEWS[name]]
-        cols = pgcatalog.system_relation(schema, name)
-        if cols is not None:
+        return pgcatalog.system_relation(schema, name)
+
+    def _prepare_system_relations(self, tr: Translation) -> None:
+        """Fill this session's catalog tables before running ``tr`` if it reads any (status
+        views are virtual tables, computed at scan time)."""
+        if tr.system_relations and not tr.system_relations <= status_views.VIEW_NAMES:
             self._ensure_pg_catalog()
-        return cols
 
     def _ensure_pg_catalog(self) -> None:
         catalog = self.catalog
@@ -524,6 +530,15 @@ class StorageSession:
             pgcatalog.refresh(self.conn, catalog, self.ctx.user, self.ctx.database,
                               self.settings)
             self.catalog_generation_filled = gen
+            self.catalog_filled_in_txn = self.sqlite_txn
+
+    def _catalog_rolled_back(self, committed: bool) -> None:
+        """The catalog tables are SQLite tables too: a fill made inside a transaction is
+        undone with it (ROLLBACK, or ROLLBACK TO a savepoint), so it must be made again."""
+        if self.catalog_filled_in_txn and not committed:
+            self.catalog_generation_filled = -1
+        if not self.sqlite_txn:
+            self.catalog_filled_in_txn = False
 
     # -- parsing ---------------------------------------------------------------------------
 
@@ -701,6 +716,7 @@ class StorageSession:
             return
         self.sqlite_txn = False
         capture, self.capture = self.capture, None
+        committed = False
         try:
             body = capture.finish() if capture is not None and commit else b""
             if capture is not None and not commit:
@@ -709,12 +725,14 @@ class StorageSession:
                 self._commit_logged(body)
             else:
                 self.conn.execute("COMMIT" if commit else "ROLLBACK")
+            committed = commit
         except apsw.Error as exc:
             if commit:
                 with contextlib.suppress(apsw.Error):
                     self.conn.execute("ROLLBACK")
                 raise map_error(exc, self.catalog, self.ctx.cancel_reason) from exc
         finally:
+            self._catalog_rolled_back(committed)
             self._leave_writer()
             self.savepoints.clear()
             self.savepoint_marks.clear()
@@ -907,6 +925,7 @@ class StorageSession:
             self.prepare_translation(stmt)
         tr = stmt.translation
         assert tr is not None
+        self._prepare_system_relations(tr)
         if tr.is_write:
             self.check_writable(tr.command if tr.command != "SELECT" else "SELECT with writes")
         # Inside an implicit block (a multi-statement Query, or a pipeline up to Sync) a read
@@ -994,6 +1013,7 @@ class StorageSession:
                 raise PgError("0A000", "ROLLBACK TO SAVEPOINT across a schema change is not "
                               "supported; roll back the whole transaction")
             self.conn.execute(f"ROLLBACK TO SAVEPOINT {q(node.savepoint_name)}")
+            self._catalog_rolled_back(False)
             if self.capture is not None:
                 self.capture.rollback_to(mark)
             del self.savepoints[idx + 1:]
@@ -1218,6 +1238,7 @@ class StorageSession:
             select = parse_sql(f"SELECT {', '.join(q(c) for c in cols)} FROM {q(table.name)}"
                                )[0].stmt
         tr = translate(self.catalog, self._system, select, (), self.settings["timezone"])
+        self._prepare_system_relations(tr)
         assert tr.columns is not None
         rows = list(self.conn.execute(tr.sql))
         data = format_copy_rows(rows, tr.columns, opts, self.settings["timezone"])

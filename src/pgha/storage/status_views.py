@@ -43,6 +43,7 @@ VIEWS: dict[str, list[tuple[str, int]]] = {
         ("ryw_waits", I8), ("ryw_wait_seconds", F8), ("ryw_fallbacks", I8),
     ],
 }
+VIEW_NAMES = frozenset(VIEWS)
 
 
 class _Module:

@@ -52,6 +52,10 @@ class Translation:
     command: str  # SELECT, INSERT, UPDATE, DELETE
     is_write: bool = False
     inline_ok: bool = False  # a read with no blocking function: may run on the event loop
+    # The pg_catalog / information_schema tables this statement reads. They are per-session
+    # tables filled from the schema on demand; a cached translation carries what it needs, so
+    # running it from any cache fills them first (see ``Session._ensure_pg_catalog``).
+    system_relations: frozenset[str] = frozenset()
 
 
 @dataclass(slots=True)
@@ -550,6 +554,7 @@ class Analyzer:
     ) -> None:
         self.catalog = catalog
         self.system = system
+        self.system_relations: set[str] = set()  # see Translation.system_relations
         self.tz = tz
         self.params: dict[int, int] = {i + 1: oid for i, oid in enumerate(param_oids) if oid}
         self.max_param = len(param_oids)
@@ -605,6 +610,7 @@ class Analyzer:
                 return self._aliased(RangeEntry(alias, cols), rv.alias)
         system = self.system(schema, name)
         if system is not None:
+            self.system_relations.add(name)
             return self._aliased(RangeEntry(alias, list(system)), rv.alias)
         shown = f"{schema}.{name}" if schema else name
         raise undefined_table(shown, _pos(rv))
@@ -2469,7 +2475,8 @@ def translate(
         raise PgError("0A000", f"{type(stmt).__name__} is not supported")
     sql = SqliteStream(an)(stmt)
     inline_ok = command == "SELECT" and not an.is_write and not an.blocking
-    return Translation(sql, _result(cols), an.final_param_oids(), command, an.is_write, inline_ok)
+    return Translation(sql, _result(cols), an.final_param_oids(), command, an.is_write, inline_ok,
+                       frozenset(an.system_relations))
 
 
 def translate_expression(
