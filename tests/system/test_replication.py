@@ -174,3 +174,33 @@ def test_sync_mode_acknowledged_commits_survive_primary_kill(pgha_factory: PghaF
         with standby.connect(autocommit=True) as conn:
             rows = {r[0] for r in conn.execute("SELECT k FROM acked")}
             assert set(acknowledged) <= rows
+
+
+def _table_digest(server: PghaServer, table: str) -> tuple[int, str]:
+    digest = hashlib.sha256()
+    rows = 0
+    with server.connect(autocommit=False) as conn, conn.cursor(name="digest") as cur:
+        cur.execute(f"SELECT * FROM {table} ORDER BY 1")
+        for row in cur:
+            digest.update(repr(row).encode())
+            rows += 1
+    return rows, digest.hexdigest()
+
+
+@pytest.mark.timeout(240)
+def test_transaction_larger_than_a_replication_frame_in_sync_mode(
+        pgha_factory: PghaFactory) -> None:
+    # Regression: one transaction's WAL record (here about 100 MB) was shipped as one frame,
+    # over the 64 MiB frame limit; standbys refused it, reconnected, refused it again, and the
+    # sync commit waited forever. It now crosses in pieces.
+    primary, standbys = _cluster(pgha_factory, "sync")
+    with primary.connect(autocommit=True) as conn:
+        conn.execute("CREATE TABLE big (id int PRIMARY KEY, pad text)")
+        conn.execute("INSERT INTO big SELECT g, repeat(md5(g::text), 40) "
+                     "FROM generate_series(1, 80000) g")
+        conn.execute("INSERT INTO big VALUES (0, 'after')")  # the stream goes on after it
+    _wait_caught_up(primary, standbys, timeout=120)
+    expected = _table_digest(primary, "big")
+    assert expected[0] == 80001
+    for standby in standbys:
+        assert _table_digest(standby, "big") == expected

@@ -51,6 +51,11 @@ MAX_PAYLOAD_SIZE: Final = 64 * 1024 * 1024
 """Default limit on one frame's payload (and on a WalBatch's uncompressed data). Senders keep
 snapshot chunks and WAL batches well below it; it bounds the memory one peer can pin."""
 
+MAX_WAL_BATCH_DATA: Final = 8 * 1024 * 1024
+"""Most WAL bytes one WalBatch carries. A record larger than this (one big transaction) is sent
+as consecutive pieces, each its own WalBatch, so no frame nears ``MAX_PAYLOAD_SIZE`` and
+neither end holds more than one piece of the stream per frame."""
+
 WAL_COMPRESS_THRESHOLD: Final = 1024
 """WalBatch data shorter than this is sent raw: LZ4's frame overhead and the CPU are not worth it
 for a few small records."""
@@ -181,7 +186,9 @@ class SnapshotEnd:
 
 @dataclass(frozen=True, slots=True)
 class WalBatch:
-    """Whole encoded WAL records from ``first_lsn`` up to ``end_lsn`` (opaque here)."""
+    """Encoded WAL bytes from ``first_lsn`` up to ``end_lsn`` (opaque here): whole records, or
+    one piece of a record larger than ``MAX_WAL_BATCH_DATA`` (the next batches carry the rest;
+    the standby stores the record once it has all of it)."""
 
     first_lsn: int
     end_lsn: int
@@ -591,6 +598,7 @@ def check_proof(secret: bytes, nonce: bytes, node_id: str, proof: bytes) -> bool
 
 __all__ = [
     "MAX_PAYLOAD_SIZE",
+    "MAX_WAL_BATCH_DATA",
     "NONCE_SIZE",
     "REFUSE_BAD_PROOF",
     "REFUSE_NOT_PRIMARY",

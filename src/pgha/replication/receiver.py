@@ -26,7 +26,7 @@ from pgha.replication.channel import Channel, ChannelClosed
 from pgha.replication.hub import ReplicationStats
 from pgha.replication.journal import Journal
 from pgha.replication.lsn import format_lsn
-from pgha.replication.wal import WalRecord
+from pgha.replication.wal import WalRecord, pending_record_size, whole_records_size
 from pgha.wire.errors import PgError
 
 log = logging.getLogger("pgha.replication")
@@ -85,6 +85,9 @@ class WalReceiver:
         self.rebuilds = 0
         self.last_rebuild = ""  # why this node last discarded its data
         self._channel: Channel | None = None
+        # The first pieces of a record that arrives in several WalBatches (see
+        # protocol.MAX_WAL_BATCH_DATA); stored once complete. At most one record's bytes.
+        self._partial = bytearray()
 
     def reconnect(self) -> None:
         """Drop the current connection (a higher term appeared: find the new primary)."""
@@ -129,6 +132,7 @@ class WalReceiver:
                                                 self.config.connect_timeout)
         channel = Channel(reader, writer)
         self._channel = channel
+        self._partial.clear()  # a new stream starts at this node's end of WAL
         try:
             if not await self._handshake(channel, f"{host}:{port}"):
                 return False
@@ -229,7 +233,10 @@ class WalReceiver:
         if batch.term < self.journal.term:
             raise p.ReplicationProtocolError(f"WAL of old term {batch.term}")
         self.primary.end_lsn = max(self.primary.end_lsn, batch.end_lsn)
-        records = await asyncio.to_thread(self._store, batch.data)
+        data = self._whole_records(batch)
+        if data is None:
+            return  # the middle of a large record: nothing to store yet
+        records = await asyncio.to_thread(self._store, data)
         # Apply (on a thread) while the flush is reported. The apply is awaited even when the
         # report fails: the next session asks the primary for the WAL after what is stored, so
         # stored records must not be left unapplied.
@@ -242,6 +249,30 @@ class WalReceiver:
             finally:
                 if self.on_applied is not None:
                     self.on_applied(self.primary.applied_lsn)
+
+    def _whole_records(self, batch: p.WalBatch) -> bytes | None:
+        """The whole records that ``batch`` completes, or None while a large record is still
+        arriving; keeps the incomplete tail for the next batch."""
+        expected = self.journal.wal.end_lsn + len(self._partial)
+        if batch.first_lsn != expected or batch.end_lsn != batch.first_lsn + len(batch.data):
+            raise p.ReplicationProtocolError(
+                f"WAL batch {format_lsn(batch.first_lsn)}..{format_lsn(batch.end_lsn)} does "
+                f"not continue the stream at {format_lsn(expected)}")
+        partial = self._partial
+        if partial:
+            partial += batch.data
+            size = pending_record_size(partial)
+            if size is None or len(partial) < size:
+                return None
+            data = bytes(partial)
+            partial.clear()
+        else:
+            data = batch.data
+        whole = whole_records_size(data)
+        if whole < len(data):
+            partial += memoryview(data)[whole:]
+            pending_record_size(partial)  # a length out of range is refused now, not later
+        return data[:whole] if whole else None
 
     def _store(self, data: bytes) -> list[WalRecord]:
         wal = self.journal.wal

@@ -232,14 +232,19 @@ class WalSender:
                 raise ChannelClosed("the standby fell behind the retained WAL") from None
             if not data:
                 break
-            end = position + len(data)
-            sent = await channel.send(p.WalBatch(position, end, self.journal.term, data))
+            term = self.journal.term
+            sent = 0
+            # A record larger than one batch (a big transaction) goes out in pieces.
+            for offset in range(0, len(data), p.MAX_WAL_BATCH_DATA):
+                piece = data[offset:offset + p.MAX_WAL_BATCH_DATA]
+                start = position + offset
+                sent += await channel.send(p.WalBatch(start, start + len(piece), term, piece))
             stats = self.stats
             stats.records += count_records(data)
             stats.raw_bytes += len(data)
             stats.wire_bytes += sent
             stats.last_replication = time.time()
-            position = end
+            position += len(data)
         return position
 
     async def _idle(self, channel: Channel, wake: asyncio.Event, feedback: asyncio.Task[None],

@@ -127,6 +127,29 @@ def count_records(buf: bytes) -> int:
     return count
 
 
+def whole_records_size(buf: bytes | bytearray | memoryview) -> int:
+    """How many bytes at the start of ``buf`` are whole records, by their length fields alone
+    (the records are checked when they are decoded)."""
+    offset = 0
+    while (size := pending_record_size(memoryview(buf)[offset:])) is not None:
+        if offset + size > len(buf):
+            break
+        offset += size
+    return offset
+
+
+def pending_record_size(buf: bytes | bytearray | memoryview) -> int | None:
+    """The encoded size of the record that starts ``buf`` (from its length field), or None
+    while fewer than 4 bytes are there. Lets a reader wait for a record that arrives in pieces
+    without decoding it again on every piece."""
+    if len(buf) < _LENGTH.size:
+        return None
+    size: int = _LENGTH.unpack_from(buf, 0)[0]
+    if not HEADER_SIZE <= size <= MAX_RECORD:
+        raise WalCorruption(f"WAL record length {size} is out of range")
+    return size
+
+
 def decode_records(
     buf: bytes | memoryview, expect_lsn: int | None = None
 ) -> tuple[list[WalRecord], int]:

@@ -34,3 +34,28 @@ def test_old_term_commit_is_refused_and_rolled_back(tmp_path: Path) -> None:
     assert [r[0] for r in rows.rows] == [1]  # type: ignore[attr-defined]
     assert role.journal.state.term == 2
     assert role.journal.wal.last_term == 1
+
+
+def test_transaction_over_the_record_limit_is_refused_and_rolled_back(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A transaction whose WAL record would exceed the limit fails with 54000 (no record is
+    # written, nothing is committed), instead of an internal error.
+    monkeypatch.setattr("pgha.replication.journal.MAX_RECORD", 64 << 10)
+    role = HaRole(HaConfig(node_id="n1", mode="primary"), tmp_path, durable=False)
+    session = role.engine.open_session()
+
+    def run(sql: str) -> object:
+        result = None
+        for stmt in session.parse(sql):
+            result = session.execute(stmt)
+        return result
+
+    run("CREATE TABLE t (k int PRIMARY KEY, pad text)")
+    end = role.journal.wal.end_lsn
+    with pytest.raises(PgError) as info:
+        run("INSERT INTO t SELECT g, repeat('x', 1000) FROM generate_series(1, 100) g")
+    assert info.value.sqlstate == "54000"
+    assert role.journal.wal.end_lsn == end
+    run("INSERT INTO t VALUES (1, 'small')")
+    rows = run("SELECT k FROM t")
+    assert [r[0] for r in rows.rows] == [1]  # type: ignore[attr-defined]

@@ -25,6 +25,8 @@ from pgha.replication.wal import (
     WalUnusable,
     decode_records,
     encode_record,
+    pending_record_size,
+    whole_records_size,
 )
 
 START = DEFAULT_START_LSN
@@ -642,3 +644,20 @@ def test_failed_fsync_poisons_the_log(
     with pytest.raises(WalUnusable):
         log.append(1, 2, 0, b"b")
     assert log.flushed_lsn == START
+
+
+def test_whole_records_size_stops_before_an_incomplete_record() -> None:
+    data = b"".join(encode_record(r) for r in chain([b"a" * 10, b"b" * 5000, b"c"]))
+    sizes = [HEADER_SIZE + 10, HEADER_SIZE + 5000, HEADER_SIZE + 1]
+    assert whole_records_size(data) == len(data)
+    assert whole_records_size(data[:-1]) == sizes[0] + sizes[1]
+    assert whole_records_size(data[: sizes[0] + 3]) == sizes[0]  # not even a length field
+    assert whole_records_size(b"") == 0
+    assert pending_record_size(data[sizes[0]:sizes[0] + 4]) == sizes[1]
+    assert pending_record_size(data[:3]) is None
+
+
+@pytest.mark.parametrize("length", [0, HEADER_SIZE - 1, MAX_RECORD + 1])
+def test_pending_record_size_refuses_a_length_out_of_range(length: int) -> None:
+    with pytest.raises(WalCorruption):
+        whole_records_size(struct.pack("!I", length) + b"\0" * 60)
