@@ -109,6 +109,9 @@ class FrameType(IntEnum):
     # standby -> primary
     HELLO = ord("H")  # Hello
     STANDBY_STATUS = ord("r")  # StandbyStatus
+    # candidate -> any node, and the answer
+    VOTE_REQUEST = ord("V")  # VoteRequest
+    VOTE_RESPONSE = ord("v")  # VoteResponse
     # either direction
     GOODBYE = ord("X")  # Goodbye
 
@@ -199,13 +202,16 @@ class WalBatch:
 @dataclass(frozen=True, slots=True)
 class PrimaryHeartbeat:
     """Keepalive with the primary's WAL position; like PostgreSQL's primary keepalive message,
-    ``reply_requested`` asks for an immediate StandbyStatus."""
+    ``reply_requested`` asks for an immediate StandbyStatus. ``lease_us`` is the primary's own
+    monotonic clock when it sent this (opaque to the standby, which echoes it back): the
+    primary's lease runs from the heartbeats a majority has echoed (``election.Lease``)."""
 
     term: int
     end_lsn: int
     flushed_lsn: int
     time_us: int
     reply_requested: bool
+    lease_us: int = 0
 
 
 # --------------------------------------------------------------------------------------------
@@ -239,6 +245,32 @@ class StandbyStatus:
     apply_lsn: int
     time_us: int
     reply_requested: bool
+    echo_us: int = 0  # lease_us of the last PrimaryHeartbeat this standby received
+
+
+@dataclass(frozen=True, slots=True)
+class VoteRequest:
+    """A candidate asks for a vote (sent instead of Hello after the Challenge), as Raft's
+    RequestVote: ``term`` is the term it runs in, (``last_term``, ``end_lsn``) its log's tail.
+    ``pre_vote`` asks whether the vote would be granted without anyone changing term (Raft's
+    pre-vote, so a node returning from a partition cannot depose a healthy primary)."""
+
+    node_id: str
+    cluster_id: str
+    proof: bytes
+    term: int
+    last_term: int
+    end_lsn: int
+    pre_vote: bool
+
+
+@dataclass(frozen=True, slots=True)
+class VoteResponse:
+    """The voter's answer: its term (after the request) and whether it granted the vote."""
+
+    term: int
+    granted: bool
+    reason: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -259,8 +291,9 @@ PrimaryMessage: TypeAlias = (
     | WalBatch
     | PrimaryHeartbeat
     | Goodbye
+    | VoteResponse
 )
-StandbyMessage: TypeAlias = Hello | StandbyStatus | Goodbye
+StandbyMessage: TypeAlias = Hello | StandbyStatus | Goodbye | VoteRequest
 Message: TypeAlias = PrimaryMessage | StandbyMessage
 
 
@@ -456,6 +489,7 @@ _ROWS: Final[dict[type, _Row]] = {
         flushed_lsn=_UINT,
         time_us=_INT,
         reply_requested=_BOOL,
+        lease_us=_UINT,
     ),
     Hello: _layout(
         Hello,
@@ -476,6 +510,21 @@ _ROWS: Final[dict[type, _Row]] = {
         apply_lsn=_UINT,
         time_us=_INT,
         reply_requested=_BOOL,
+        echo_us=_UINT,
+    ),
+    VoteRequest: _layout(
+        VoteRequest,
+        FrameType.VOTE_REQUEST,
+        node_id=_STR,
+        cluster_id=_STR,
+        proof=_BYTES,
+        term=_UINT,
+        last_term=_UINT,
+        end_lsn=_UINT,
+        pre_vote=_BOOL,
+    ),
+    VoteResponse: _layout(
+        VoteResponse, FrameType.VOTE_RESPONSE, term=_UINT, granted=_BOOL, reason=_STR
     ),
     Goodbye: _layout(Goodbye, FrameType.GOODBYE, reason=_STR),
 }
@@ -624,6 +673,8 @@ __all__ = [
     "SnapshotEnd",
     "StandbyMessage",
     "StandbyStatus",
+    "VoteRequest",
+    "VoteResponse",
     "WalBatch",
     "Welcome",
     "check_proof",

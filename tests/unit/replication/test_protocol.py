@@ -51,6 +51,13 @@ MESSAGES: list[Message] = [
         write_lsn=400, flush_lsn=390, apply_lsn=380, time_us=-(2**63), reply_requested=False
     ),
     p.StandbyStatus(write_lsn=1, flush_lsn=1, apply_lsn=1, time_us=2**63 - 1, reply_requested=True),
+    p.PrimaryHeartbeat(term=3, end_lsn=9, flushed_lsn=9, time_us=5, reply_requested=True,
+                       lease_us=123_456_789),
+    p.StandbyStatus(write_lsn=9, flush_lsn=9, apply_lsn=9, time_us=5, reply_requested=False,
+                    echo_us=123_456_789),
+    p.VoteRequest(node_id="n2", cluster_id="c-1", proof=b"\x01" * 32, term=8, last_term=7,
+                  end_lsn=0x16B3748, pre_vote=True),
+    p.VoteResponse(term=8, granted=False, reason="heard from the primary 120 ms ago"),
     p.Goodbye(reason="shutting down"),
 ]
 
@@ -86,7 +93,8 @@ def test_wire_format_is_pinned() -> None:
     # Changing the layout breaks mixed-version clusters: this must fail loudly when it happens.
     assert encode(p.Refuse("28P01", "no")) == b"E\x00\x00\x00\x0b\x00\x0528P01\x00\x02no"
     assert encode(p.StandbyStatus(1, 2, 3, -1, True)) == (
-        b"r\x00\x00\x00\x21" + struct.pack("!QQQ", 1, 2, 3) + b"\xff" * 8 + b"\x01"
+        b"r\x00\x00\x00\x29" + struct.pack("!QQQ", 1, 2, 3) + b"\xff" * 8 + b"\x01"
+        + struct.pack("!Q", 0)
     )
     assert encode(p.WalBatch(1, 3, 9, b"ab"), compress=False) == (
         b"w\x00\x00\x00\x1f" + struct.pack("!QQQ", 1, 3, 9) + b"\x00" + b"\x00\x00\x00\x02ab"
@@ -220,7 +228,7 @@ MALFORMED = {
     "trailing": (FrameType.GOODBYE, _payload(p.Goodbye("x")) + b"!", "1 trailing bytes"),
     "bad-bool": (
         FrameType.STANDBY_STATUS,
-        _payload(p.StandbyStatus(1, 1, 1, 1, True))[:-1] + b"\x02",
+        _payload(p.StandbyStatus(1, 1, 1, 1, True))[:-9] + b"\x02" + bytes(8),
         "invalid boolean 2",
     ),
     "bad-utf8": (FrameType.GOODBYE, b"\x00\x02\xc3\x28", "invalid UTF-8"),
