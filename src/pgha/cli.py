@@ -78,6 +78,14 @@ def build_parser() -> argparse.ArgumentParser:
     ha.add_argument("--wal-batch-bytes", type=int, default=1 << 20)
     ha.add_argument("--wal-batch-delay-ms", type=float, default=0.0)
     ha.add_argument("--no-wal-compression", action="store_true")
+    ha.add_argument("--failover", choices=("auto", "manual"), default="auto",
+                    help="auto: with three voters or more (--ha-primary), standbys elect a new "
+                    "primary when it fails; manual: only pg_promote() promotes")
+    ha.add_argument("--election-timeout", type=float, default=0.8,
+                    help="seconds without a heartbeat from the primary before a standby runs "
+                    "for election (randomised up to 1.5x; the primary's lease is 0.75x)")
+    ha.add_argument("--heartbeat-interval", type=float, default=0.1,
+                    help="seconds between the primary's heartbeats to each standby")
     ha.add_argument("--standby-writes", choices=("forward", "reject"), default="forward",
                     help="on a standby, run writes on the primary (forward) or refuse them "
                     "with 25006 (reject)")
@@ -101,6 +109,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="a standby lagging more than this serves no reads")
     proxy.add_argument("--check-interval", type=float, default=0.5,
                        help="seconds between health checks of each node")
+    proxy.add_argument("--primary-wait", type=float, default=5.0,
+                       help="seconds a statement that needs the primary waits for one while "
+                       "there is none (a failover); reads go on on the standbys meanwhile")
     proxy.add_argument("--ready-file", type=Path, default=None)
     proxy.add_argument("--log-level", default="INFO")
     up = sub.add_parser("up", help="a local cluster: 3 nodes (primary + 2 standbys) and a "
@@ -142,12 +153,14 @@ def run_proxy(args: argparse.Namespace) -> int:
 
     host, port = args.listen
     proxy = Proxy(ProxyConfig(host, port, list(args.node), dict(args.user),
-                              args.check_interval, args.max_lag_ms, args.lb, args.ready_file))
+                              args.check_interval, args.max_lag_ms, args.lb, args.ready_file,
+                              args.primary_wait))
     _run_until_signal(proxy.start, proxy.stop)
     return 0
 
 
 def run_server(args: argparse.Namespace) -> int:
+    from pgha.replication.election import Timing
     from pgha.server.ha import HaConfig
     from pgha.server.node import Node, NodeConfig
 
@@ -167,7 +180,12 @@ def run_server(args: argparse.Namespace) -> int:
         semi_sync_timeout=args.semi_sync_timeout, secret=args.cluster_secret,
         batch_bytes=args.wal_batch_bytes, batch_delay=args.wal_batch_delay_ms / 1000,
         compress=not args.no_wal_compression, keep_bytes=args.wal_keep_mb << 20,
-        max_bytes=args.wal_max_mb << 20)
+        max_bytes=args.wal_max_mb << 20, failover=args.failover,
+        election_timeout=args.election_timeout, heartbeat_interval=args.heartbeat_interval)
+    try:
+        Timing.from_timeout(args.heartbeat_interval, args.election_timeout)
+    except ValueError as exc:
+        raise SystemExit(f"pgha: {exc}") from None
     config = NodeConfig(
         data_dir=args.data, host=host, port=port, auth=auth, users=dict(args.user),
         databases=tuple(args.database or ["postgres"]), durable=not args.no_fsync,

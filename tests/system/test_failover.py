@@ -76,11 +76,11 @@ def test_promotion_after_primary_kill_keeps_acknowledged_commits_and_old_primary
     # tail; n1 itself is configured with the direct addresses.
     links = [fault_relay("127.0.0.1", ports[0]) for _ in range(2)]
     via = [f"127.0.0.1:{r.address[1]}" for r in links]
-    n1 = _node(pgha_factory, "n1", "primary", ports[0], direct, "--sync-mode", sync_mode)
-    n2 = _node(pgha_factory, "n2", "standby", ports[1], [via[0], direct[1], direct[2]],
-               "--sync-mode", sync_mode)
-    n3 = _node(pgha_factory, "n3", "standby", ports[2], [via[1], direct[1], direct[2]],
-               "--sync-mode", sync_mode)
+    # Manual failover: this test promotes by hand (automatic failover: test_auto_failover.py).
+    manual = ("--sync-mode", sync_mode, "--failover", "manual")
+    n1 = _node(pgha_factory, "n1", "primary", ports[0], direct, *manual)
+    n2 = _node(pgha_factory, "n2", "standby", ports[1], [via[0], direct[1], direct[2]], *manual)
+    n3 = _node(pgha_factory, "n3", "standby", ports[2], [via[1], direct[1], direct[2]], *manual)
     acknowledged = []
     with n1.connect(autocommit=True) as conn:
         conn.execute("CREATE TABLE acct (id int PRIMARY KEY, balance numeric, note text)")

@@ -39,6 +39,7 @@ class ProxyConfig:
     max_lag_ms: float = 10_000.0
     strategy: str = "round-robin"
     ready_file: Path | None = None
+    primary_wait: float = 5.0  # how long a write waits for a primary during a failover
 
 
 class Proxy:

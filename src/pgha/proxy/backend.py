@@ -40,13 +40,14 @@ class BackendConnection:
                       password: str | None = None, params: dict[str, str] | None = None,
                       timeout: float = 5.0) -> BackendConnection:
         try:
-            reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port), timeout)
+            async with asyncio.timeout(timeout):
+                reader, writer = await asyncio.open_connection(host, port)
         except (OSError, TimeoutError) as exc:
             raise BackendError(f"could not connect to {host}:{port}: {exc}") from exc
         conn = cls(reader, writer, host, port)
         try:
-            await asyncio.wait_for(conn._startup(user, database, password, params or {}),
-                                   timeout)
+            async with asyncio.timeout(timeout):
+                await conn._startup(user, database, password, params or {})
         except BaseException:
             conn.close()
             raise

@@ -60,6 +60,8 @@ class ClusterView:
         self._monitors: dict[str, BackendConnection] = {}
         self._turn = 0
         self._task: asyncio.Task[None] | None = None
+        self._checked = asyncio.Event()  # set after every round of checks
+        self._primary_id = ""  # for the log: who the primary is now
 
     async def start(self) -> None:
         await self.check_all()
@@ -75,11 +77,32 @@ class ClusterView:
 
     async def _loop(self) -> None:
         while True:
-            await asyncio.sleep(self.interval)
+            # Without a primary (a failover is under way) look ten times as often, so that
+            # held writes go to the new primary within a fraction of the interval.
+            await asyncio.sleep(self.interval if self.primary() else self.interval / 10)
             await self.check_all()
 
     async def check_all(self) -> None:
         await asyncio.gather(*(self._check(node) for node in self.nodes))
+        primary = self.primary()
+        now = f"{primary.node_id or primary.address} (term {primary.term})" if primary else ""
+        if now != self._primary_id:
+            if primary is not None:
+                log.warning("primary is now %s at %s", now, primary.address)
+            else:
+                log.warning("no primary: reads go to standbys, writes wait for a new primary")
+            self._primary_id = now
+        self._checked.set()
+        self._checked = asyncio.Event()
+
+    async def wait_primary(self, timeout: float) -> NodeState | None:
+        """The primary, waiting up to ``timeout`` seconds for one to appear (a failover)."""
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(timeout):
+                while (primary := self.primary()) is None:
+                    await self._checked.wait()
+                return primary
+        return None
 
     async def _check(self, node: NodeState) -> None:
         started = time.monotonic()
@@ -91,9 +114,10 @@ class ClusterView:
                     {"application_name": "pgha proxy health check"},
                     timeout=max(self.interval, 1.0))
                 self._monitors[node.address] = conn
-            rows = await asyncio.wait_for(_query(
-                conn, "SELECT s.role, s.term, s.node_id, p.lag_ms FROM pg_replication_status s "
-                "LEFT JOIN pg_replication_primary p ON true"), max(self.interval, 1.0))
+            async with asyncio.timeout(max(self.interval, 1.0)):
+                rows = await _query(
+                    conn, "SELECT s.role, s.term, s.node_id, p.lag_ms FROM "
+                    "pg_replication_status s LEFT JOIN pg_replication_primary p ON true")
         except (BackendError, PgError, OSError, TimeoutError) as exc:
             conn = self._monitors.pop(node.address, None)
             if conn is not None:
@@ -110,6 +134,15 @@ class ClusterView:
         node.healthy = True
         node.role, node.term, node.node_id = role or "", int(term or 0), node_id or ""
         node.lag_ms = float(lag) if lag not in (None, "") else 0.0
+
+    def mark_down(self, node: NodeState, why: str) -> None:
+        """A session found ``node`` gone before the next health check did."""
+        if node.healthy:
+            log.warning("node %s is down: %s", node.address, why)
+        node.healthy = False
+        conn = self._monitors.pop(node.address, None)
+        if conn is not None:
+            conn.close()
 
     # -- choices ---------------------------------------------------------------------------
 

@@ -22,6 +22,7 @@ import asyncio
 import logging
 import re
 import secrets
+import time
 from typing import TYPE_CHECKING, Any
 
 from pgha.proxy.backend import BackendConnection, BackendError
@@ -73,14 +74,16 @@ class ProxySession(ClientWire):
 
     async def run(self) -> None:
         try:
-            if await asyncio.wait_for(self.startup(), 10.0):
+            async with asyncio.timeout(10.0):
+                started = await self.startup()
+            if started:
                 await self.serve()
         except PgError as exc:
             self.terminate(PgError(exc.sqlstate, exc.message, severity="FATAL",
                                    detail=exc.detail))
         except BackendError as exc:
             self.terminate(PgError("08006", "terminating connection because the connection "
-                                   "to the primary was lost", severity="FATAL",
+                                   "to its backend was lost", severity="FATAL",
                                    detail=str(exc)))
         except (TimeoutError, ConnectionError, OSError, asyncio.IncompleteReadError):
             pass
@@ -117,9 +120,15 @@ class ProxySession(ClientWire):
             raise PgError("08P01", "unexpected message during start-up")
         self.user, self.database = event.user, event.database
         self.params = {k: v for k, v in event.settings}
-        self.primary = await self._open(self.proxy.cluster.primary(), "primary")
-        for name, value in self.primary.backend.parameters.items():
-            self.send(m.ParameterStatus(name, value))
+        cluster = self.proxy.cluster
+        if cluster.primary() is not None or not cluster.standbys():
+            self.primary = await self._open_primary()
+            link = self.primary
+        else:  # a failover is under way: reads go on; writes wait for the new primary
+            link = await self._link_to_reader()
+        for name, value in link.backend.parameters.items():
+            if name != "pgha.last_commit_lsn":
+                self.send(m.ParameterStatus(name, value))
         self.pid, self.secret = self.proxy.register(self)
         self.send(m.BackendKeyData(self.pid, self.secret))
         self.send(m.ReadyForQuery("I"))
@@ -154,10 +163,19 @@ class ProxySession(ClientWire):
         self.last_commit = lsn
 
     def _lost(self, link: Link, exc: Exception) -> None:
-        if link is self.primary:
+        if link is self.primary and not (link.active or self.pinned or link is self.current):
+            # Idle, with nothing of the session's left there: the next statement that needs
+            # the primary waits for one (a failover); reads go on meanwhile.
+            log.info("session %d: its primary link was lost while idle (%s)", self.pid, exc)
             self.primary = None
+            return
+        if link is self.primary or (link is self.reader_link and link.backend.status != "I"):
+            # A transaction never moves to another backend: its outcome there is gone.
+            what = "primary" if link is self.primary else "standby running this transaction"
+            if link is self.primary:
+                self.primary = None
             self.terminate(PgError("08006", "terminating connection because the connection "
-                                   "to the primary was lost", severity="FATAL",
+                                   f"to the {what} was lost", severity="FATAL",
                                    detail=str(exc)))
             return
         if link is not self.reader_link:
@@ -208,8 +226,8 @@ class ProxySession(ClientWire):
             try:
                 await current.send(event)
             except BackendError as exc:
-                if current is self.primary:
-                    raise
+                if current is self.primary or current.backend.status != "I":
+                    raise  # the session ends: a transaction never moves to another backend
                 self._drop_reader()
                 self.current = None
                 self._fail_on(current, exc)
@@ -271,9 +289,24 @@ class ProxySession(ClientWire):
         node = self.reader_node
         return f"{node.node_id or node.address}" if node is not None else ""
 
+    async def _open_primary(self) -> Link:
+        """A link to the primary; during a failover (no primary, or one that turns out to be
+        gone) wait up to --primary-wait for the next one."""
+        cluster = self.proxy.cluster
+        deadline = time.monotonic() + self.proxy.config.primary_wait
+        while True:
+            node = cluster.primary() or await cluster.wait_primary(
+                max(0.0, deadline - time.monotonic()))
+            try:
+                return await self._open(node, "primary")
+            except PgError:
+                if node is None or time.monotonic() >= deadline:
+                    raise
+                cluster.mark_down(node, "its client port refused a connection")
+
     async def _link_to_primary(self) -> Link:
         if self.primary is None:
-            self.primary = await self._open(self.proxy.cluster.primary(), "primary")
+            self.primary = await self._open_primary()
             for sql in self.replay:
                 await self.primary.run_silently(sql)
         self.current = self.primary

@@ -42,7 +42,8 @@ class Channel:
             message = self.decoder.next_message()
             if message is not None:
                 return message
-            data = await asyncio.wait_for(self.reader.read(1 << 16), timeout)
+            async with asyncio.timeout(timeout):
+                data = await self.reader.read(1 << 16)
             if not data:
                 raise ChannelClosed(f"replication peer {self.peer} closed the connection")
             self.decoder.feed(data)

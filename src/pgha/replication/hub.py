@@ -8,9 +8,15 @@ A commit waits in ``wait_replicated`` until its sync mode's condition holds:
 | semi-sync | also flushed on at least one standby; after ``semi_sync_timeout`` the primary   |
 |           | degrades to async (a NOTICE, the views), and recovers once a standby catches up |
 | sync      | also flushed on every synchronous standby: those named in ``sync_standbys``, or |
-|           | every standby that has connected since the primary started (at least one)       |
+|           | every connected standby (at least one), and on a majority of the cluster        |
 | quorum    | also flushed on a majority of the cluster (this primary plus the standbys seen, |
 |           | or every address configured with --ha-primary, whichever is more)               |
+
+In a cluster where an election could exclude the primary (three voters or more), nothing is
+acknowledged while the primary's lease (``election.Lease``, from the heartbeat stamps the
+standbys echo) has lapsed: an isolated primary stops acknowledging before anyone else can be
+elected. ``sync`` and ``quorum`` wait for a majority, so an acknowledged commit is on every
+majority's most up-to-date member, the only kind of node an election can choose.
 
 Invariants: waiters are woken only by standby feedback (no polling); a wait that is cancelled
 leaves the transaction committed on the primary, which the caller must report.
@@ -24,6 +30,8 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+
+from pgha.replication.election import Lease
 
 
 @dataclass(slots=True)
@@ -73,6 +81,8 @@ class ReplicationHub:
         self._commits: deque[tuple[int, float]] = deque(maxlen=100_000)  # (end LSN, time)
         self.waits = 0
         self.wait_seconds = 0.0
+        # Set when elections can exclude this primary (see the module docstring).
+        self.lease: Lease | None = None
 
     # -- membership and feedback -------------------------------------------------------------
 
@@ -89,8 +99,11 @@ class ReplicationHub:
         """A record became durable on the primary (for lag in milliseconds)."""
         self._commits.append((end_lsn, self.clock()))
 
-    def feedback(self, node_id: str, write: int, flush: int, apply: int) -> None:
+    def feedback(self, node_id: str, write: int, flush: int, apply: int,
+                 echo: float | None = None) -> None:
         info = self.standbys[node_id]
+        if echo is not None and self.lease is not None:
+            self.lease.echoed(node_id, echo)
         previous = info.apply_lsn
         info.write_lsn, info.flush_lsn, info.apply_lsn = write, flush, apply
         info.reply_time = time.time()
@@ -114,19 +127,25 @@ class ReplicationHub:
 
     # -- sync waits ----------------------------------------------------------------------------
 
+    def lease_held(self) -> bool:
+        return self.lease is None or self.lease.held()
+
     def _satisfied(self, lsn: int, mode: str) -> bool:
+        if not self.lease_held():
+            return False
         live = [s for s in self.standbys.values() if s.state != "disconnected"]
         flushed = {s.node_id for s in self.standbys.values() if s.flush_lsn >= lsn}
         if mode == "async":
             return True
         if mode == "semi-sync":
             return self.degraded or bool(flushed)
-        if mode == "sync":
-            required = set(self.sync_standbys) or {s.node_id for s in live} or self.known
-            return bool(required) and required <= flushed
         # quorum: the primary counts as one vote; the cluster is every node configured or seen
         cluster = max(1 + len(self.known), self.cluster_size)
-        return 1 + len(flushed & self.known) > cluster // 2
+        majority = 1 + len(flushed & self.known) > cluster // 2
+        if mode == "sync":
+            required = set(self.sync_standbys) or {s.node_id for s in live} or self.known
+            return bool(required) and required <= flushed and majority
+        return majority
 
     def _wake(self) -> None:
         still: list[tuple[int, str, asyncio.Future[None]]] = []
@@ -154,12 +173,14 @@ class ReplicationHub:
                 await fut
                 return None
             try:
-                await asyncio.wait_for(asyncio.shield(fut), self.semi_sync_timeout)
+                async with asyncio.timeout(self.semi_sync_timeout):
+                    await asyncio.shield(fut)
                 return None
             except TimeoutError:
                 self.degraded = True
                 self.degradations += 1
                 self._wake()
+                await fut  # degraded, it still waits for the lease
                 return ("semi-sync replication timed out: no standby confirmed this commit; "
                         "continuing asynchronously until a standby catches up")
         finally:

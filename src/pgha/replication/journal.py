@@ -49,6 +49,8 @@ class HaState:
         return state
 
     def save(self, data_dir: Path) -> None:
+        """Replace the file atomically and durably: a vote or a term must survive a crash
+        once it has been acted on, so the directory entry is fsynced too."""
         path = data_dir / "ha_state.json"
         tmp = path.with_suffix(".tmp")
         with open(tmp, "w") as f:
@@ -56,6 +58,11 @@ class HaState:
             f.flush()
             os.fsync(f.fileno())
         tmp.replace(path)
+        fd = os.open(data_dir, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
 
 class Journal:
@@ -94,6 +101,39 @@ class Journal:
         for listener in self._term_listeners:
             listener(term)
         return True
+
+    def vote(self, term: int, voted_for: str) -> None:
+        """Persist this node's term and vote (``election.decide_vote``) before the answer
+        leaves; a higher term is then announced to the term listeners (a primary steps
+        down)."""
+        with self._lock:
+            newer = term > self.state.term
+            if term < self.state.term or (not newer and voted_for == self.state.voted_for):
+                return
+            self.state.term, self.state.voted_for = term, voted_for
+            self.state.save(self.data_dir)
+        if newer:
+            for listener in self._term_listeners:
+                listener(term)
+
+    def start_candidacy(self, node_id: str) -> int:
+        """Term + 1 with a vote for this node, persisted before any vote request leaves."""
+        with self._lock:
+            self.state.term += 1
+            self.state.voted_for = node_id
+            self.state.save(self.data_dir)
+            return self.state.term
+
+    def become_primary(self, term: int) -> bool:
+        """This node won the election of ``term``: it may write in it (False if a newer term
+        was seen meanwhile)."""
+        with self._lock:
+            if self.state.term != term:
+                return False
+            self.state.role = "primary"
+            self.state.save(self.data_dir)
+            self.primary_term = term
+            return True
 
     def begin_term(self, node_id: str) -> int:
         """This node becomes primary of a new term (pg_promote): persisted before any write

@@ -13,6 +13,7 @@ of another cluster, or of a lower term than this node has seen, is refused.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import logging
 import random
@@ -72,7 +73,8 @@ class WalReceiver:
                  install_snapshot: Callable[[Path, int, int], Awaitable[None]],
                  discard: Callable[[str], Awaitable[None]],
                  applied_lsn: int, stats: ReplicationStats | None = None,
-                 on_applied: Callable[[int], None] | None = None) -> None:
+                 on_applied: Callable[[int], None] | None = None,
+                 on_contact: Callable[[], None] | None = None) -> None:
         self.journal = journal
         self.config = config
         self.apply = apply  # (end LSN, body) -> applied in one SQLite transaction
@@ -82,6 +84,10 @@ class WalReceiver:
         self.synced = asyncio.Event()  # set once the standby has a database to serve
         self.stats = stats or ReplicationStats()
         self.on_applied = on_applied  # (applied LSN), on the event loop after each batch
+        self.on_contact = on_contact  # the primary was heard from (heartbeat or WAL)
+        self.busy = False  # storing or applying the primary's WAL: it was alive just now
+        self.lease_stamp = 0  # the newest PrimaryHeartbeat.lease_us, echoed in feedback
+        self._retry_now = asyncio.Event()  # cuts the backoff short: a new primary appeared
         self.rebuilds = 0
         self.last_rebuild = ""  # why this node last discarded its data
         self._channel: Channel | None = None
@@ -90,7 +96,9 @@ class WalReceiver:
         self._partial = bytearray()
 
     def reconnect(self) -> None:
-        """Drop the current connection (a higher term appeared: find the new primary)."""
+        """Drop the current connection and look for the primary again at once (a higher term
+        appeared: a new primary exists)."""
+        self._retry_now.set()
         if self._channel is not None:
             self._channel.writer.close()
 
@@ -112,7 +120,13 @@ class WalReceiver:
                 finally:
                     self.primary.connected = False
             self.primary.reconnects += 1
-            await asyncio.sleep(backoff * (0.5 + random.random()))
+            if self._retry_now.is_set():
+                self._retry_now.clear()
+                backoff = 0.1
+                continue
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(backoff * (0.5 + random.random())):
+                    await self._retry_now.wait()
             backoff = min(backoff * 2, self.config.max_backoff)
 
     async def _rebuild(self, reason: str) -> None:
@@ -128,11 +142,12 @@ class WalReceiver:
     async def _session(self, host: str, port: int) -> bool:
         """Follow the primary at host:port until the connection ends; False if it is not
         the primary (or is this node)."""
-        reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port),
-                                                self.config.connect_timeout)
+        async with asyncio.timeout(self.config.connect_timeout):
+            reader, writer = await asyncio.open_connection(host, port)
         channel = Channel(reader, writer)
         self._channel = channel
         self._partial.clear()  # a new stream starts at this node's end of WAL
+        self.lease_stamp = 0  # stamps are per primary process
         try:
             if not await self._handshake(channel, f"{host}:{port}"):
                 return False
@@ -214,12 +229,20 @@ class WalReceiver:
             message = await channel.receive(30)
             self.primary.last_message = time.time()
             if isinstance(message, p.WalBatch):
-                await self._store_and_apply(message, channel)
+                self._contact()
+                self.busy = True
+                try:
+                    await self._store_and_apply(message, channel)
+                finally:
+                    self.busy = False
+                    self._contact()
                 await self._report(channel, False)
             elif isinstance(message, p.PrimaryHeartbeat):
                 self.stats.heartbeats_received += 1
                 if message.term < self.journal.term:
                     raise p.ReplicationProtocolError(f"primary of old term {message.term}")
+                self.lease_stamp = max(self.lease_stamp, message.lease_us)
+                self._contact()
                 self.primary.end_lsn = message.end_lsn
                 self.primary.flushed_lsn = message.flushed_lsn
                 if message.reply_requested:
@@ -296,9 +319,13 @@ class WalReceiver:
             stats.records += 1
             stats.last_replication = now
 
+    def _contact(self) -> None:
+        if self.on_contact is not None:
+            self.on_contact()
+
     async def _report(self, channel: Channel, reply: bool) -> None:
         self.stats.heartbeats_sent += 1
         wal = self.journal.wal
         await channel.send(p.StandbyStatus(wal.end_lsn, wal.flushed_lsn,
                                            self.primary.applied_lsn or wal.end_lsn,
-                                           time.time_ns() // 1000, reply))
+                                           time.time_ns() // 1000, reply, self.lease_stamp))

@@ -19,7 +19,7 @@ import logging
 import os
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,7 +40,7 @@ class SenderConfig:
     secret: bytes = b""
     batch_bytes: int = 1 << 20
     batch_delay: float = 0.0  # seconds to wait for more WAL before sending a small batch
-    heartbeat_interval: float = 1.0
+    heartbeat_interval: float = 0.1  # also while shipping: standbys time elections on it
     compress: bool = True
     handshake_timeout: float = 10.0
     listen_address: str = ""  # this node's client address, told to standbys (write routing)
@@ -49,15 +49,19 @@ class SenderConfig:
 class WalSender:
     def __init__(self, journal: Journal, hub: ReplicationHub, config: SenderConfig,
                  snapshot: Callable[[Path], int], is_primary: Callable[[], bool],
-                 stats: ReplicationStats | None = None) -> None:
+                 stats: ReplicationStats | None = None,
+                 vote: Callable[[p.VoteRequest], Awaitable[p.VoteResponse]] | None = None
+                 ) -> None:
         self.journal = journal
         self.hub = hub
         self.config = config
         self.snapshot = snapshot  # writes a copy of the database, returns its LSN
         self.is_primary = is_primary  # a standby's port answers, but streams nothing
         self.stats = stats or ReplicationStats()
+        self.vote = vote  # answers a candidate's VoteRequest (any role)
         self._wakeups: set[asyncio.Event] = set()
         self._streams: set[asyncio.Task[None]] = set()
+        self._heartbeat_at: dict[Channel, float] = {}  # when each stream last had one
         self._loop: asyncio.AbstractEventLoop | None = None
         self.server: asyncio.Server | None = None
         journal.on_durable(self._durable)
@@ -129,16 +133,23 @@ class WalSender:
         await channel.send(p.Challenge(nonce, state.cluster_id, state.term, self.config.node_id,
                                        self.config.listen_address))
         hello = await channel.receive(self.config.handshake_timeout)
-        if not isinstance(hello, p.Hello):
+        if not isinstance(hello, p.Hello | p.VoteRequest):
             await channel.send(p.Refuse(p.REFUSE_PROTOCOL_VIOLATION, "expected Hello"))
             return None
         if not p.check_proof(self.config.secret, nonce, hello.node_id, hello.proof):
-            log.warning("standby %s at %s failed the cluster secret", hello.node_id, channel.peer)
+            log.warning("peer %s at %s failed the cluster secret", hello.node_id, channel.peer)
             await channel.send(p.Refuse(p.REFUSE_BAD_PROOF, "wrong cluster secret"))
             return None
         if hello.cluster_id and hello.cluster_id != state.cluster_id:
             await channel.send(p.Refuse(p.REFUSE_WRONG_CLUSTER,
-                                        f"this primary is in cluster {state.cluster_id}"))
+                                        f"this node is in cluster {state.cluster_id}"))
+            return None
+        if isinstance(hello, p.VoteRequest):
+            if self.vote is None:
+                await channel.send(p.Refuse(p.REFUSE_PROTOCOL_VIOLATION, "this node does not "
+                                            "vote (automatic failover is off)"))
+            else:
+                await channel.send(await self.vote(hello))
             return None
         if hello.term > state.term:
             # A newer primary exists: this node learns the term (a primary steps down) and
@@ -213,6 +224,7 @@ class WalSender:
                         await self._idle(channel, wake, feedback, position)
         finally:
             self._wakeups.discard(wake)
+            self._heartbeat_at.pop(channel, None)
             feedback.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await feedback
@@ -245,7 +257,19 @@ class WalSender:
             stats.wire_bytes += sent
             stats.last_replication = time.time()
             position += len(data)
+            if time.monotonic() - self._heartbeat_at.get(channel, 0.0) >= \
+                    self.config.heartbeat_interval:
+                await self._heartbeat(channel)  # standbys time elections on heartbeats
         return position
+
+    async def _heartbeat(self, channel: Channel) -> None:
+        wal = self.journal.wal
+        lease = self.hub.lease
+        stamp = int((lease.stamp() if lease is not None else time.monotonic()) * 1e6)
+        self._heartbeat_at[channel] = time.monotonic()
+        await channel.send(p.PrimaryHeartbeat(self.journal.term, wal.end_lsn, wal.flushed_lsn,
+                                              time.time_ns() // 1000, True, stamp))
+        self.stats.heartbeats_sent += 1
 
     async def _idle(self, channel: Channel, wake: asyncio.Event, feedback: asyncio.Task[None],
                     position: int) -> None:
@@ -254,10 +278,7 @@ class WalSender:
                                      return_when=asyncio.FIRST_COMPLETED)
         waiter.cancel()
         if not done:
-            wal = self.journal.wal
-            await channel.send(p.PrimaryHeartbeat(self.journal.term, wal.end_lsn,
-                                                  wal.flushed_lsn, time.time_ns() // 1000, True))
-            self.stats.heartbeats_sent += 1
+            await self._heartbeat(channel)
         elif self.config.batch_delay:
             await asyncio.sleep(self.config.batch_delay)
 
@@ -268,6 +289,6 @@ class WalSender:
             if isinstance(message, p.StandbyStatus):
                 self.stats.heartbeats_received += 1
                 self.hub.feedback(info.node_id, message.write_lsn, message.flush_lsn,
-                                  message.apply_lsn)
+                                  message.apply_lsn, message.echo_us / 1e6)
             elif isinstance(message, p.Goodbye):
                 return

@@ -127,7 +127,7 @@ SESSION_STATE_FUNCTIONS = frozenset({
 })
 
 # Functions that act on the node the client sent them to: never forwarded.
-NODE_LOCAL_FUNCTIONS = frozenset({"pg_promote"})
+NODE_LOCAL_FUNCTIONS = frozenset({"pg_promote", "pgha_force_promote"})
 
 _HINT = re.compile(r"\A\s*/\*\s*pgha:(primary|standby)\s*\*/", re.IGNORECASE)
 _CACHE: dict[str, Decision] = {}

@@ -27,6 +27,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
+import random
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
@@ -34,7 +35,16 @@ from pathlib import Path
 from typing import Any
 
 from pgha.replication import protocol as p
-from pgha.replication.channel import Channel
+from pgha.replication.channel import Channel, ChannelClosed
+from pgha.replication.election import (
+    Ballot,
+    ElectionTimer,
+    Lease,
+    LogPosition,
+    Tally,
+    Timing,
+    decide_vote,
+)
 from pgha.replication.hub import ReplicationHub, ReplicationStats
 from pgha.replication.journal import HaState, Journal
 from pgha.replication.lsn import format_lsn
@@ -48,6 +58,7 @@ from pgha.storage.engine import Engine
 from pgha.wire.errors import PgError
 
 log = logging.getLogger("pgha.ha")
+PROMOTE_WAIT_S = 60.0  # pg_promote()'s default wait_seconds
 
 
 @dataclass(slots=True)
@@ -63,8 +74,11 @@ class HaConfig:
     batch_bytes: int = 1 << 20
     batch_delay: float = 0.0
     compress: bool = True
-    heartbeat_interval: float = 1.0
+    heartbeat_interval: float = 0.1
+    election_timeout: float = 0.8  # randomised in [t, 1.5 t); the lease is 0.75 t
+    failover: str = "auto"  # auto: standbys elect a new primary; manual: only pg_promote()
     probe_timeout: float = 1.0
+    term_check_interval: float = 1.0  # a primary asks its peers for a newer term this often
     keep_bytes: int = 64 << 20  # WAL retained behind the end regardless of standbys
     max_bytes: int = 1 << 30  # WAL retained at most, even for a standby that needs more
     recycle_interval: float = 10.0
@@ -89,11 +103,18 @@ class HaRole:
         # A node promoted earlier comes back as primary (after asking its peers, in start()).
         self.role = "primary" if (config.mode != "standalone"
                                   and self.journal.state.role == "primary") else config.mode
-        # --ha-primary lists the cluster's replication addresses, this node's own or not.
+        # --ha-primary lists the cluster's replication addresses, this node's own or not: the
+        # voters of elections.
         peers = set(config.primaries)
-        size = len(peers) + (0 if config.bind in peers else 1)
+        self.voters = len(peers) + (0 if config.bind in peers else 1)
+        self.timing = Timing.from_timeout(config.heartbeat_interval, config.election_timeout)
+        self.timer = ElectionTimer(time.monotonic, random.Random(), self.timing)
+        self._voting = asyncio.Lock()  # one vote decided (and persisted) at a time
         self.hub = ReplicationHub(config.sync_mode, config.sync_standbys,
-                                  config.semi_sync_timeout, cluster_size=size)
+                                  config.semi_sync_timeout, cluster_size=self.voters)
+        if self.voters >= 3 and config.mode != "standalone":
+            # An election without this node can succeed only from three voters on.
+            self.hub.lease = Lease(time.monotonic, self.voters, self.timing.lease)
         self._tasks: set[asyncio.Task[None]] = set()
         self.stats = ReplicationStats()
         self.sender: WalSender | None = None
@@ -155,7 +176,7 @@ class HaRole:
                          self.config.heartbeat_interval, self.config.compress,
                          listen_address=listen_address),
             lambda path: self.engine.snapshot_to(path), lambda: self.role == "primary",
-            self.stats)
+            self.stats, self.handle_vote)
         if self.config.bind is not None or self.role == "primary":
             host, port = self.config.bind or ("127.0.0.1", 0)
             _, self.replication_port = await self.sender.start(host, port)
@@ -168,14 +189,19 @@ class HaRole:
                 self._become_standby()
         if self.role == "standby":
             self._start_receiver()
+        if self.config.primaries:
+            self._spawn(self._term_check_loop())
+        if self.config.failover == "auto" and self.voters >= 3:
+            self._spawn(self._election_loop())
 
     def _start_receiver(self) -> None:
+        self.timer.reset()  # a new follower gives the primary a full timeout to show up
         self.receiver = WalReceiver(
             self.journal,
             ReceiverConfig(self.config.node_id, self.config.primaries, self.listen_address,
                            self.config.secret.encode()),
             self._apply, self._install_snapshot, self._discard, self.engine.applied_lsn(),
-            self.stats, on_applied=self._applied)
+            self.stats, on_applied=self._applied, on_contact=self.timer.heard_primary)
         self.receiver_task = asyncio.create_task(self._follow())
 
     async def _follow(self) -> None:
@@ -228,20 +254,61 @@ class HaRole:
 
     # -- role changes ----------------------------------------------------------------------
 
-    def _promote_from_sql(self) -> bool:
-        """pg_promote(), called on a session's worker thread."""
+    def _promote_from_sql(self, force: bool) -> bool:
+        """pg_promote() (an election) or pgha_force_promote(), on a session's worker thread."""
         loop = self._loop
         if loop is None or self.role != "standby":
             raise PgError("55000", "recovery is not in progress",
                           hint="Recovery control functions can only be executed during "
                                "recovery.")
-        return asyncio.run_coroutine_threadsafe(self.promote(), loop).result(60)
+        coro = self.promote() if force else self.promote_by_election(PROMOTE_WAIT_S)
+        return asyncio.run_coroutine_threadsafe(coro, loop).result(PROMOTE_WAIT_S + 10)
 
-    async def promote(self) -> bool:
+    async def promote_by_election(self, wait: float) -> bool:
+        """pg_promote(): win an election (no pre-vote: the operator asked), retrying until
+        ``wait`` seconds have passed. A node that lacks commits another voter holds, or that
+        cannot reach a majority, is refused: pgha_force_promote() overrides."""
+        deadline = time.monotonic() + wait
+        reasons: dict[str, str] = {}
+        term = 0
+        while self.role == "standby":
+            # Asking again in the same term is allowed (a vote already given to this node is
+            # given again); a new term only when a newer one was seen.
+            tally = await self._run_election(pre_vote=False,
+                                             term=term if term == self.journal.term else 0)
+            if tally is None:
+                return True
+            term = self.journal.term if self.journal.state.voted_for == self.config.node_id \
+                else 0
+            reasons = tally.refused
+            if time.monotonic() >= deadline:
+                break
+            await asyncio.sleep(self.timing.heartbeat_interval * self.timer.rng.uniform(1, 3))
+        if self.role == "primary":
+            return True
+        shown = "; ".join(f"{n}: {r}" for n, r in sorted(reasons.items())) or "no answer"
+        raise PgError("55000", f"could not promote {self.config.node_id}: it did not win an "
+                      f"election in {wait:g} s ({shown})",
+                      hint="A node that lacks commits another node holds cannot be promoted. "
+                           "SELECT pgha_force_promote() promotes it anyway and may lose them.")
+
+    async def promote(self, elected_term: int | None = None) -> bool:
+        """Become the primary: of ``elected_term`` after winning its election, or of a new
+        term with no election (pgha_force_promote)."""
         if self.role != "standby":
             raise PgError("55000", "recovery is not in progress")
+        if elected_term is not None and self.journal.term != elected_term:
+            return False  # a newer term appeared while the votes came in
         await self._stop_receiver()
-        term = self.journal.begin_term(self.config.node_id)
+        if elected_term is None:
+            term = self.journal.begin_term(self.config.node_id)
+        elif self.journal.become_primary(elected_term):
+            term = elected_term
+        else:
+            self._start_receiver()
+            return False
+        if self.hub.lease is not None:
+            self.hub.lease.forget()
         self.role = "primary"
         self.engine.read_only = False
         if self.sender is not None and self.sender.server is None:
@@ -251,6 +318,136 @@ class HaRole:
                     format_lsn(self.journal.wal.end_lsn))
         self._spawn(self._announce(term))
         return True
+
+    # -- elections -------------------------------------------------------------------------
+
+    async def _election_loop(self) -> None:
+        """A standby that hears nothing from a primary for its election timeout runs for
+        election (pre-vote first)."""
+        while True:
+            await asyncio.sleep(self.timing.heartbeat_interval / 2)
+            receiver = self.receiver
+            has_data = receiver is not None and (
+                receiver.synced.is_set() or self.engine.applied_lsn() > 0)
+            if self.role != "standby" or self.rebuilding or receiver is None or not has_data:
+                self.timer.reset()
+                continue
+            if receiver.busy:  # applying what the primary just sent: it is alive
+                self.timer.heard_primary()
+                continue
+            if not self.timer.expired():
+                continue
+            self.timer.reset()
+            try:
+                await self._run_election(pre_vote=True)
+            except Exception:
+                log.exception("election failed")
+
+    async def _run_election(self, pre_vote: bool, term: int = 0) -> Tally | None:
+        """One election (in ``term``, a candidacy already begun, or in a new term); None if
+        this node won and is now the primary, else the tally that lost."""
+        node_id = self.config.node_id
+        if pre_vote:
+            tally = await self._canvass(self.journal.term + 1, True)
+            if not tally.won:
+                log.info("pre-vote for term %d lost (%d of %d): %s", self.journal.term + 1,
+                         len(tally.granted), self.voters, tally.refused)
+                return tally
+        if not term:
+            term = await asyncio.to_thread(self.journal.start_candidacy, node_id)
+            why = "no primary heard from" if pre_vote else "pg_promote()"
+            log.warning("%s: %s runs for election in term %d", why, node_id, term)
+        tally = await self._canvass(term, False)
+        if tally.highest_term > term:
+            self.journal.observe_term(tally.highest_term)
+        if tally.won and await self.promote(elected_term=term):
+            log.warning("%s won the election of term %d with the votes of %s", node_id, term,
+                        ", ".join(sorted(tally.granted)))
+            return None
+        log.info("election of term %d lost (%d of %d votes): %s", term, len(tally.granted),
+                 self.voters, tally.refused)
+        return tally
+
+    async def _canvass(self, term: int, pre_vote: bool) -> Tally:
+        """Ask every other voter, at once, for its (pre-)vote in ``term``."""
+        node_id = self.config.node_id
+        position = LogPosition(self.journal.last_term, self.journal.wal.end_lsn)
+        tally = Tally(self.voters, {node_id})
+        secret = self.config.secret.encode()
+        cluster_id = self.journal.state.cluster_id
+
+        async def ask(host: str, port: int) -> None:
+            with contextlib.suppress(OSError, TimeoutError, ChannelClosed, ConnectionError,
+                                     p.ReplicationProtocolError):
+                async with asyncio.timeout(self.timing.min_timeout / 2):
+                    reader, writer = await asyncio.open_connection(host, port)
+                    channel = Channel(reader, writer)
+                    try:
+                        challenge = await channel.receive()
+                        if not isinstance(challenge, p.Challenge) or \
+                                challenge.node_id == node_id:
+                            return
+                        await channel.send(p.VoteRequest(
+                            node_id, cluster_id, p.make_proof(secret, challenge.nonce, node_id),
+                            term, position.last_term, position.end_lsn, pre_vote))
+                        answer = await channel.receive()
+                        if isinstance(answer, p.VoteResponse):
+                            tally.add(challenge.node_id, answer.granted, answer.term,
+                                      answer.reason)
+                        elif isinstance(answer, p.Refuse):
+                            tally.add(challenge.node_id, False, 0, answer.message)
+                    finally:
+                        await channel.close()
+
+        async with asyncio.TaskGroup() as group:
+            for host, port in self.config.primaries:
+                group.create_task(ask(host, port))
+        return tally
+
+    async def handle_vote(self, request: p.VoteRequest) -> p.VoteResponse:
+        """A candidate asks for this node's vote (see ``election.decide_vote``); a vote is
+        persisted before the answer leaves."""
+        async with self._voting:
+            state = self.journal.state
+            now = time.monotonic()
+            heard = self.timer.heard
+            if self.receiver is not None and self.receiver.busy:
+                heard = now
+            ballot = Ballot(state.term, state.voted_for,
+                            LogPosition(self.journal.last_term, self.journal.wal.end_lsn),
+                            heard if self.role == "standby" else None,
+                            self.role == "primary" and self.journal.primary_term == state.term)
+            decision = decide_vote(ballot, request.node_id, request.term,
+                                   LogPosition(request.last_term, request.end_lsn),
+                                   request.pre_vote, now, self.timing)
+            if not request.pre_vote and \
+                    (decision.term, decision.voted_for) != (state.term, state.voted_for):
+                await asyncio.to_thread(self.journal.vote, decision.term, decision.voted_for)
+            if decision.granted:
+                # Someone else is running: let it finish before running too (fewer split
+                # votes; timers only decide when, never whether, an election is safe).
+                self.timer.reset()
+            log.log(logging.INFO if decision.granted else logging.DEBUG,
+                    "%svote for %s in term %d: %s", "pre-" if request.pre_vote else "",
+                    request.node_id, request.term, decision.reason)
+            return p.VoteResponse(decision.term, decision.granted, decision.reason)
+
+    async def _term_check_loop(self) -> None:
+        """Every node keeps asking its peers for their term, so a primary that was cut off
+        while another was elected learns the new term as soon as a link heals."""
+        while True:
+            await asyncio.sleep(self.config.term_check_interval)
+            if self.role != "primary":
+                continue
+            try:
+                newer = await self._probe_peers()
+            except Exception:
+                log.exception("term check failed")
+                continue
+            if newer:
+                log.warning("a peer reports term %d, newer than this primary's %d", newer,
+                            self.journal.term)
+                self.journal.observe_term(newer)
 
     def _new_term(self, term: int) -> None:
         """A higher term was observed (any thread): a primary steps down, a standby looks
@@ -320,8 +517,8 @@ class HaRole:
         for host, port in self.config.primaries:
             with contextlib.suppress(OSError, TimeoutError, p.ReplicationProtocolError,
                                      ConnectionError):
-                reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port),
-                                                        self.config.probe_timeout)
+                async with asyncio.timeout(self.config.probe_timeout):
+                    reader, writer = await asyncio.open_connection(host, port)
                 channel = Channel(reader, writer)
                 try:
                     challenge = await channel.receive(self.config.probe_timeout)
@@ -375,7 +572,8 @@ class HaRole:
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._applied_waiters.append((lsn, future))
         try:
-            await asyncio.wait_for(future, timeout)
+            async with asyncio.timeout(timeout):
+                await future
             return True
         except TimeoutError:
             self.ryw_fallbacks += 1

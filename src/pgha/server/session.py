@@ -311,7 +311,8 @@ class ClientSession(ClientWire):
 
     async def run(self) -> None:
         try:
-            started = await asyncio.wait_for(self.startup(), self.node.config.startup_timeout)
+            async with asyncio.timeout(self.node.config.startup_timeout):
+                started = await self.startup()
             if started:
                 await self.serve()
         except TimeoutError:
@@ -410,7 +411,8 @@ class ClientSession(ClientWire):
         if not timeout_ms:
             return await self.next_event()
         try:
-            return await asyncio.wait_for(self.next_event(), timeout_ms / 1000)
+            async with asyncio.timeout(timeout_ms / 1000):
+                return await self.next_event()
         except TimeoutError:
             raise PgError("25P03", "terminating connection due to idle-in-transaction timeout",
                           severity="FATAL") from None

@@ -198,6 +198,7 @@ FIXED_RESULT: dict[str, TypeRef] = {
     "pg_try_advisory_lock": (T.BOOL, -1),
     "pg_sleep": (T.VOID, -1),
     "pg_promote": (T.BOOL, -1),
+    "pgha_force_promote": (T.BOOL, -1),
     "pg_is_in_recovery": (T.BOOL, -1),
     "to_regtype": (T.REGTYPE, -1),
     "to_regclass": (T.REGCLASS, -1),
@@ -1277,6 +1278,7 @@ class Analyzer:
             in (
                 "set_config",
                 "pg_promote",
+                "pgha_force_promote",
                 "pg_sleep",
                 "gen_random_uuid",
                 "random",
@@ -1284,7 +1286,8 @@ class Analyzer:
             )
         ):
             self.is_write = self.is_write or name in ("nextval", "setval")
-        if name in ("pg_sleep", "pg_advisory_lock", "pg_advisory_xact_lock", "pg_promote"):
+        if name in ("pg_sleep", "pg_advisory_lock", "pg_advisory_xact_lock", "pg_promote",
+                    "pgha_force_promote"):
             self.blocking = True
         expected_args = self.function_arg_types(name, len(args))
         types = [
