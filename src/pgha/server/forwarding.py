@@ -74,11 +74,33 @@ class Forwarder:
         return link
 
     def _lost(self, exc: Exception) -> None:
-        self.link = None
+        link, self.link = self.link, None
+        if link is not None and not link.active and not self.pinned:
+            # Nothing of the session's was there: the next write opens a link to whichever
+            # node is then the primary.
+            log.info("the idle link to the primary was lost: %s", exc)
+            return
         log.warning("lost the connection to the primary: %s", exc)
         self.session.terminate(PgError(
             "08006", "terminating connection because the connection to the primary was lost",
             severity="FATAL", detail=str(exc)))
+
+    def primary_changed(self) -> None:
+        """A new term began: the link (if any) goes to a node that is no longer the primary.
+        An idle link is dropped; a statement or transaction in progress there has an unknown
+        outcome, so the session ends (08006), as when the connection is lost."""
+        link = self.link
+        if link is None:
+            return
+        if link.active or self.pinned:
+            self.link = None
+            link.close()
+            self.session.terminate(PgError(
+                "08006", "terminating connection because the primary changed while a statement "
+                "or transaction was in progress there", severity="FATAL",
+                detail="Its outcome is unknown: check before retrying."))
+        else:
+            self.close()
 
     async def forward(self, message: Any) -> None:
         """Send one client message to the primary (opening the link if needed)."""

@@ -58,7 +58,6 @@ from pgha.storage.engine import Engine
 from pgha.wire.errors import PgError
 
 log = logging.getLogger("pgha.ha")
-PROMOTE_WAIT_S = 60.0  # pg_promote()'s default wait_seconds
 
 
 @dataclass(slots=True)
@@ -125,6 +124,8 @@ class HaRole:
         self.rebuilding = False  # client connections are refused meanwhile
         # Set by the node: end every client connection with this FATAL error.
         self.terminate_clients: Callable[[PgError], Awaitable[None]] | None = None
+        # Set by the node: a new term began (write forwarding drops links to the old primary).
+        self.primary_changed: Callable[[], None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._replayer: Replayer | None = None
         self._applied_waiters: list[tuple[int, asyncio.Future[None]]] = []
@@ -254,15 +255,15 @@ class HaRole:
 
     # -- role changes ----------------------------------------------------------------------
 
-    def _promote_from_sql(self, force: bool) -> bool:
+    def _promote_from_sql(self, force: bool, wait: float) -> bool:
         """pg_promote() (an election) or pgha_force_promote(), on a session's worker thread."""
         loop = self._loop
         if loop is None or self.role != "standby":
             raise PgError("55000", "recovery is not in progress",
                           hint="Recovery control functions can only be executed during "
                                "recovery.")
-        coro = self.promote() if force else self.promote_by_election(PROMOTE_WAIT_S)
-        return asyncio.run_coroutine_threadsafe(coro, loop).result(PROMOTE_WAIT_S + 10)
+        coro = self.promote() if force else self.promote_by_election(wait)
+        return asyncio.run_coroutine_threadsafe(coro, loop).result(wait + 10)
 
     async def promote_by_election(self, wait: float) -> bool:
         """pg_promote(): win an election (no pre-vote: the operator asked), retrying until
@@ -311,6 +312,8 @@ class HaRole:
             self.hub.lease.forget()
         self.role = "primary"
         self.engine.read_only = False
+        if self.primary_changed is not None:
+            self.primary_changed()
         if self.sender is not None and self.sender.server is None:
             host, port = self.config.bind or ("127.0.0.1", 0)
             _, self.replication_port = await self.sender.start(host, port)
@@ -455,6 +458,8 @@ class HaRole:
         loop = self._loop
         if loop is None:
             return
+        if self.primary_changed is not None:
+            loop.call_soon_threadsafe(self.primary_changed)
         if self.role == "primary":
             # At once (the journal already refuses appends of the old term).
             self.engine.read_only = True

@@ -69,6 +69,7 @@ class Node:
         self.sessions: dict[int, tuple[int, object]] = {}
         self.listener: Listener | None = None
         self.ha.terminate_clients = self.terminate_clients
+        self.ha.primary_changed = self.primary_changed
         self._tasks: set[asyncio.Future[Any]] = set()
 
     @property
@@ -119,6 +120,13 @@ class Node:
                 terminate(error)
         if sessions:
             log.warning("ended %d client connection(s): %s", len(sessions), error.message)
+
+    def primary_changed(self) -> None:
+        """A new term began: write forwarding must not go on to the old primary."""
+        for _, session in list(self.sessions.values()):
+            forwarder = getattr(session, "forwarder", None)
+            if forwarder is not None:
+                forwarder.primary_changed()
 
     def configure_session(self, storage: StorageSession) -> None:
         """Hook for roles: a standalone node is writable and not in recovery."""

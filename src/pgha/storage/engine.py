@@ -324,7 +324,7 @@ class Engine:
         # Rows of the replication views (pg_replication_*), supplied by the node.
         self.status_provider: Callable[[str], list[tuple[Any, ...]]] | None = None
         # pg_promote(): supplied by the node's replication role (blocks until promoted).
-        self.promote_hook: Callable[[bool], bool] | None = None
+        self.promote_hook: Callable[[bool, float], bool] | None = None
         self.data_dir = Path(data_dir)
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.path = self.data_dir / "pgha.db"

@@ -50,7 +50,8 @@ class FunctionContext:
     last_sequence_values: dict[int, int] = field(default_factory=dict)
     last_sequence: int | None = None
     advisory_locks: Any = None  # the engine's AdvisoryLocks, process-wide; owner: id(ctx)
-    on_promote: Callable[[bool], bool] | None = None  # (force), set by the replication role
+    # (force, wait seconds), set by the replication role
+    on_promote: Callable[[bool, float], bool] | None = None
     in_recovery: Callable[[], bool] = lambda: False  # a standby (read-only, applying WAL)
     cancel: threading.Event = field(default_factory=threading.Event)  # set by CancelRequest
     cancel_reason: str = "user request"  # or "statement timeout": what the 57014 says
@@ -1257,8 +1258,8 @@ def register(conn: apsw.Connection, ctx: FunctionContext) -> None:
         0,
     )
     f("pg_is_in_recovery", lambda: 1 if ctx.in_recovery() else 0, 0)
-    f("pg_promote", lambda *a: _promote(ctx, False), -1)
-    f("pgha_force_promote", lambda: _promote(ctx, True), 0)
+    f("pg_promote", lambda wait=1, seconds=60: _promote(ctx, False, wait, seconds), -1)
+    f("pgha_force_promote", lambda: _promote(ctx, True, 1, 60), 0)
     register_more(conn, ctx)
     conn.create_aggregate_function(
         "pg_bool_and", lambda: (_BoolAgg(True), _BoolAgg.step, _BoolAgg.final)
@@ -1390,14 +1391,17 @@ def table_size(catalog: Catalog, conn: apsw.Connection, oid: int) -> int:
 
 
 
-def _promote(ctx: FunctionContext, force: bool) -> int:
-    """pg_promote() wins an election first (it refuses a node that lacks commits another
-    node holds); pgha_force_promote() skips the election and may lose them. Only a standby
-    can be promoted (replication supplies ``on_promote``)."""
+def _promote(ctx: FunctionContext, force: bool, wait: Any, seconds: Any) -> int:
+    """pg_promote(wait, wait_seconds) wins an election first, trying for up to wait_seconds
+    (it refuses a node that lacks commits another node holds); pgha_force_promote() skips the
+    election and may lose them. Only a standby can be promoted (replication supplies
+    ``on_promote``). The promotion is always waited for (``wait`` false is not honoured)."""
     if ctx.on_promote is None or not ctx.in_recovery():
         raise PgError("55000", "recovery is not in progress",
                       hint="Recovery control functions can only be executed during recovery.")
-    return 1 if ctx.on_promote(force) else 0
+    if seconds is None or int(seconds) <= 0:
+        raise PgError("22023", '"wait_seconds" must not be negative or zero')
+    return 1 if ctx.on_promote(force, float(seconds)) else 0
 
 
 def _bytes(v: Any) -> bytes:

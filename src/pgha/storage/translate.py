@@ -1360,6 +1360,7 @@ class Analyzer:
             "currval": [(T.REGCLASS, -1)],
             "setval": [(T.REGCLASS, -1), (T.INT8, -1), (T.BOOL, -1)],
             "set_config": [text, text, (T.BOOL, -1)],
+            "pg_promote": [(T.BOOL, -1), int4],
             "current_setting": [text, (T.BOOL, -1)],
             "left": [text, int4],
             "right": [text, int4],

@@ -1,0 +1,245 @@
+"""Automatic failover across real `pgha server` processes, under write load.
+
+Three nodes list each other's replication addresses (three voters). Writer threads insert
+unique keys through every node (standbys forward writes to the primary) and record each
+insert as acknowledged (COMMIT returned), failed (refused before it ran) or indeterminate (the
+connection died while it ran). Faults: kill -9 of the primary, SIGSTOP/SIGCONT of the primary,
+repeated failovers, a lagging standby that must not win. Each test ends with a final read:
+every acknowledged key is on the new primary, and every node ends identical.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import signal
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import psycopg
+import pytest
+
+from fixtures.pgha_server import PghaFactory, PghaServer
+from fixtures.ports import free_port
+
+TABLES_SQL = "SELECT relname FROM pg_class WHERE relkind = 'r' AND relnamespace = 2200 ORDER BY 1"
+
+
+def _cluster(factory: PghaFactory, sync_mode: str, *extra: str) -> list[PghaServer]:
+    ports = [free_port() for _ in range(3)]
+    peers = ",".join(f"127.0.0.1:{p}" for p in ports)
+    nodes = [
+        factory("--node-id", f"n{i + 1}", "--ha-mode", "primary" if i == 0 else "standby",
+                "--ha-bind", f"127.0.0.1:{port}", "--ha-primary", peers,
+                "--cluster-secret", "s3cret", "--sync-mode", sync_mode, *extra)
+        for i, port in enumerate(ports)
+    ]
+    _wait(lambda: _scalar(nodes[0], "SELECT count(*) FROM pg_replication_standbys "
+                                    "WHERE state IN ('synced', 'streaming')") == 2,
+          "both standbys to stream")
+    with nodes[0].connect(autocommit=True) as conn:
+        conn.execute("CREATE TABLE acked (k int PRIMARY KEY, writer int, at float8)")
+    return nodes
+
+
+def _scalar(server: PghaServer, sql: str) -> Any:
+    with server.connect(autocommit=True, connect_timeout=2) as conn:
+        row = conn.execute(sql).fetchone()
+        return row[0] if row else None
+
+
+def _wait(predicate: Callable[[], bool], what: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if predicate():
+                return
+        except psycopg.Error:
+            pass  # a node that is down, restarting or being rebuilt
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.05)
+
+
+def _role(server: PghaServer) -> str:
+    return str(_scalar(server, "SELECT role FROM pg_replication_status"))
+
+
+def _primary(nodes: list[PghaServer], timeout: float = 15) -> PghaServer:
+    found: list[PghaServer] = []
+
+    def one() -> bool:
+        found[:] = [n for n in nodes if n.is_running() and _role_or_down(n) == "primary"]
+        return len(found) == 1
+
+    _wait(one, "exactly one primary", timeout)
+    return found[0]
+
+
+def _role_or_down(server: PghaServer) -> str:
+    try:
+        return _role(server)
+    except psycopg.Error:
+        return "down"
+
+
+def _checksums(server: PghaServer) -> dict[str, str]:
+    with server.connect(autocommit=True) as conn:
+        tables = [r[0] for r in conn.execute(TABLES_SQL)]
+        return {t: hashlib.sha256(repr(conn.execute(f'SELECT * FROM "{t}" ORDER BY 1')
+                                       .fetchall()).encode()).hexdigest() for t in tables}
+
+
+class Writers:
+    """Threads inserting unique keys through every node until stopped."""
+
+    def __init__(self, nodes: list[PghaServer], threads: int = 3) -> None:
+        self.nodes = nodes
+        self.acked: dict[int, float] = {}  # key -> when its COMMIT returned
+        self.unknown: set[int] = set()
+        self.stop = threading.Event()
+        self.lock = threading.Lock()
+        self.next_key = 0
+        self.threads = [threading.Thread(target=self._run, args=(i,)) for i in range(threads)]
+
+    def __enter__(self) -> Writers:
+        for thread in self.threads:
+            thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        for thread in self.threads:
+            thread.join(30)
+
+    def _key(self) -> int:
+        with self.lock:
+            self.next_key += 1
+            return self.next_key
+
+    def _run(self, writer: int) -> None:
+        turn = writer
+        while not self.stop.is_set():
+            node = self.nodes[turn % len(self.nodes)]
+            turn += 1
+            try:
+                conn = psycopg.connect(node.dsn, autocommit=True, connect_timeout=2)
+            except psycopg.Error:
+                time.sleep(0.02)
+                continue
+            with conn:
+                while not self.stop.is_set():
+                    key = self._key()
+                    try:
+                        conn.execute("INSERT INTO acked VALUES (%s, %s, %s)",
+                                     (key, writer, time.time()))
+                    except (psycopg.OperationalError, psycopg.errors.QueryCanceled):
+                        self.unknown.add(key)  # the connection died under it: unknown
+                        break
+                    except psycopg.Error:
+                        break  # refused (e.g. 25006 on a node that just stepped down)
+                    self.acked[key] = time.monotonic()
+
+    def first_ack_after(self, moment: float) -> float | None:
+        later = [t for t in self.acked.values() if t > moment]
+        return min(later) - moment if later else None
+
+
+def _check_final(nodes: list[PghaServer], writers: Writers) -> None:
+    primary = _primary(nodes)
+    for node in nodes:
+        if node is not primary:
+            _wait(lambda n=node: _scalar(n, "SELECT local_lsn FROM pg_replication_primary")
+                  == _scalar(primary, "SELECT current_lsn FROM pg_replication_status"),
+                  f"{node.port} to catch up", 60)
+    with primary.connect(autocommit=True) as conn:
+        keys = {r[0] for r in conn.execute("SELECT k FROM acked")}
+    lost = set(writers.acked) - keys
+    assert not lost, f"{len(lost)} acknowledged writes lost: {sorted(lost)[:10]}"
+    expected = _checksums(primary)
+    for node in nodes:
+        assert _checksums(node) == expected
+
+
+@pytest.mark.parametrize("sync_mode", ["sync", "quorum"])
+def test_kill_primary_under_write_load_fails_over_without_loss(
+        pgha_factory: PghaFactory, sync_mode: str) -> None:
+    nodes = _cluster(pgha_factory, sync_mode)
+    with Writers(nodes) as writers:
+        _wait(lambda: len(writers.acked) > 50, "writes before the kill")
+        old = nodes[0]
+        killed_at = time.monotonic()
+        old.kill()
+        new = _primary(nodes[1:])
+        _wait(lambda: writers.first_ack_after(killed_at) is not None, "a write after the kill")
+        outage = writers.first_ack_after(killed_at)
+        assert outage is not None and outage < 10, outage
+        assert _scalar(new, "SELECT term FROM pg_replication_status") >= 2
+        old.start()  # comes back, learns the new term, follows the new primary
+        _wait(lambda: _role(old) == "standby", "the old primary to rejoin as a standby")
+        _wait(lambda: len(writers.acked) > 100 and
+              max(writers.acked.values()) > time.monotonic() - 0.5, "writes after the rejoin")
+    _check_final(nodes, writers)
+
+
+def test_frozen_primary_is_replaced_and_acknowledges_nothing_after(
+        pgha_factory: PghaFactory) -> None:
+    nodes = _cluster(pgha_factory, "async")  # even async: the lease fences the frozen primary
+    old = nodes[0]
+    with Writers(nodes) as writers:
+        _wait(lambda: len(writers.acked) > 50, "writes before the freeze")
+        old.kill(signal.SIGSTOP)
+        try:
+            new = _primary(nodes[1:])
+            _wait(lambda: writers.first_ack_after(time.monotonic() - 0.2) is not None,
+                  "writes on the new primary")
+        finally:
+            old.kill(signal.SIGCONT)
+        _wait(lambda: _role(old) == "standby", "the frozen primary to step down")
+        assert _role(new) == "primary"
+        time.sleep(0.5)
+    # Whatever the old primary took in while frozen was never acknowledged: it is not lost.
+    _check_final(nodes, writers)
+
+
+def test_repeated_failovers_lose_nothing(pgha_factory: PghaFactory) -> None:
+    nodes = _cluster(pgha_factory, "sync")
+    with Writers(nodes) as writers:
+        for _ in range(3):
+            primary = _primary(nodes)
+            count = len(writers.acked)
+            _wait(lambda c=count: len(writers.acked) > c + 20, "writes on this primary")
+            primary.kill()
+            _primary([n for n in nodes if n is not primary])
+            primary.start()
+            _wait(lambda p=primary: _role(p) == "standby", "the killed node to rejoin")
+        count = len(writers.acked)
+        _wait(lambda: len(writers.acked) > count + 20, "writes after the last failover")
+    terms = {_scalar(n, "SELECT term FROM pg_replication_status") for n in nodes}
+    assert min(terms) >= 4
+    _check_final(nodes, writers)
+
+
+def test_a_standby_missing_acknowledged_commits_is_never_promoted(
+        pgha_factory: PghaFactory) -> None:
+    # kill -9 n2; a row is acknowledged by n1 with n3; kill -9 n1; n2 comes back: n2 must not
+    # win (its log is behind n3's), by election or by pg_promote().
+    nodes = _cluster(pgha_factory, "sync", "--failover", "manual")
+    n1, n2, n3 = nodes
+    n2.kill()
+    with n1.connect(autocommit=True) as conn:
+        conn.execute("INSERT INTO acked VALUES (1, 0, 0)")  # acknowledged: n3 has it
+    n1.kill()
+    n2.start()
+    with n2.connect(autocommit=True) as conn, pytest.raises(psycopg.Error) as info:
+        conn.execute("SELECT pg_promote(true, 2)")
+    assert info.value.sqlstate == "55000"
+    assert "behind" in str(info.value)
+    assert _scalar(n3, "SELECT pg_promote(true, 10)") is True  # n2 votes for n3
+    _wait(lambda: _scalar(n2, "SELECT count(*) FROM acked") == 1, "n2 to follow n3")
+    n1.start()
+    _wait(lambda: _role(n1) == "standby", "n1 to rejoin")
+    writers = Writers(nodes)
+    writers.acked[1] = 0.0
+    _check_final(nodes, writers)
