@@ -18,6 +18,8 @@ from pathlib import Path
 from pgha import __version__
 from pgha.storage.engine import SYNC_MODES
 
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
 
 def _address(text: str) -> tuple[str, int]:
     host, sep, port = text.rpartition(":")
@@ -166,13 +168,22 @@ def run_server(args: argparse.Namespace) -> int:
 
     host, port = args.listen
     auth = args.auth or ("scram" if args.user else "trust")
-    if auth == "trust" and host not in ("127.0.0.1", "localhost", "::1") and not args.user:
+    if auth == "trust" and host not in LOOPBACK and not args.user:
         logging.getLogger("pgha").warning(
             "trust authentication on a non-loopback address: anyone who can reach %s may "
             "connect; pass --user NAME:PASSWORD to require SCRAM", host)
     primaries = tuple(_address(a) for item in args.ha_primary for a in item.split(",") if a)
     if args.ha_mode == "standby" and not primaries:
         raise SystemExit("pgha: --ha-mode standby needs --ha-primary HOST:PORT")
+    if args.ha_bind is not None and not args.cluster_secret:
+        if args.ha_bind[0] not in LOOPBACK:
+            raise SystemExit(
+                f"pgha: --ha-bind {args.ha_bind[0]} is not a loopback address: give the "
+                "cluster a secret (--cluster-secret or PGHA_CLUSTER_SECRET), or anyone who "
+                "can reach the port could copy the database or depose the primary")
+        logging.getLogger("pgha").warning(
+            "no cluster secret: any local user can talk to the replication port; set "
+            "--cluster-secret (or PGHA_CLUSTER_SECRET)")
     ha = HaConfig(
         node_id=args.node_id or f"{host}:{port}", mode=args.ha_mode, bind=args.ha_bind,
         primaries=primaries, sync_mode=args.sync_mode,

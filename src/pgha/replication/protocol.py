@@ -65,6 +65,10 @@ WAL_COMPRESSION_LEVEL: Final = lz4.frame.COMPRESSIONLEVEL_MIN
 
 NONCE_SIZE: Final = 32
 
+MAX_TERM: Final = 1 << 48
+"""Terms above this are refused on the wire: a forged or corrupt term near 2^64 would
+otherwise be adopted (and persisted) by every node and jam the cluster for good."""
+
 # Refusal codes (Refuse.code), SQLSTATE-like so they can be shown and matched as PostgreSQL
 # errors are: each is the PostgreSQL error code whose meaning is closest
 # (https://www.postgresql.org/docs/15/errcodes-appendix.html), and each is used for exactly one
@@ -343,6 +347,12 @@ class _Reader:
         value: int = _I64.unpack(self.take(8))[0]
         return value
 
+    def term(self) -> int:
+        value = self.u64()
+        if value > MAX_TERM:
+            raise self.fail(f"term {value} is out of range")
+        return value
+
     def boolean(self) -> bool:
         value = self.u8()
         if value > 1:
@@ -386,6 +396,7 @@ class _Field:
 _STR = _Field(_pack_string, _Reader.string)
 _BYTES = _Field(_pack_blob, _Reader.blob)
 _UINT = _Field(_U64.pack, _Reader.u64)
+_TERM = _Field(_U64.pack, _Reader.term)
 _INT = _Field(_I64.pack, _Reader.i64)
 _BOOL = _Field(_pack_bool, _Reader.boolean)
 
@@ -434,7 +445,7 @@ def _encode_wal_batch(message: WalBatch, compress: bool) -> bytes:
 
 
 def _decode_wal_batch(reader: _Reader) -> WalBatch:
-    first_lsn, end_lsn, term = reader.u64(), reader.u64(), reader.u64()
+    first_lsn, end_lsn, term = reader.u64(), reader.u64(), reader.term()
     flag = reader.u8()
     data = reader.blob()
     if flag == _LZ4:
@@ -462,13 +473,13 @@ def _decompress(reader: _Reader, packed: bytes) -> bytes:
 
 _ROWS: Final[dict[type, _Row]] = {
     Challenge: _layout(
-        Challenge, FrameType.CHALLENGE, nonce=_BYTES, cluster_id=_STR, term=_UINT, node_id=_STR,
+        Challenge, FrameType.CHALLENGE, nonce=_BYTES, cluster_id=_STR, term=_TERM, node_id=_STR,
         listen_address=_STR,
     ),
     Welcome: _layout(
         Welcome,
         FrameType.WELCOME,
-        term=_UINT,
+        term=_TERM,
         primary_node_id=_STR,
         start_lsn=_UINT,
         end_lsn=_UINT,
@@ -476,7 +487,7 @@ _ROWS: Final[dict[type, _Row]] = {
     Refuse: _layout(Refuse, FrameType.REFUSE, code=_STR, message=_STR),
     NeedSnapshot: _layout(NeedSnapshot, FrameType.NEED_SNAPSHOT, reason=_STR),
     SnapshotBegin: _layout(
-        SnapshotBegin, FrameType.SNAPSHOT_BEGIN, lsn=_UINT, term=_UINT, size=_UINT
+        SnapshotBegin, FrameType.SNAPSHOT_BEGIN, lsn=_UINT, term=_TERM, size=_UINT
     ),
     SnapshotChunk: _layout(SnapshotChunk, FrameType.SNAPSHOT_CHUNK, data=_BYTES),
     SnapshotEnd: _layout(SnapshotEnd, FrameType.SNAPSHOT_END, sha256=_BYTES),
@@ -484,7 +495,7 @@ _ROWS: Final[dict[type, _Row]] = {
     PrimaryHeartbeat: _layout(
         PrimaryHeartbeat,
         FrameType.PRIMARY_HEARTBEAT,
-        term=_UINT,
+        term=_TERM,
         end_lsn=_UINT,
         flushed_lsn=_UINT,
         time_us=_INT,
@@ -497,9 +508,9 @@ _ROWS: Final[dict[type, _Row]] = {
         node_id=_STR,
         cluster_id=_STR,
         proof=_BYTES,
-        term=_UINT,
+        term=_TERM,
         end_lsn=_UINT,
-        last_term=_UINT,
+        last_term=_TERM,
         listen_address=_STR,
     ),
     StandbyStatus: _layout(
@@ -518,13 +529,13 @@ _ROWS: Final[dict[type, _Row]] = {
         node_id=_STR,
         cluster_id=_STR,
         proof=_BYTES,
-        term=_UINT,
-        last_term=_UINT,
+        term=_TERM,
+        last_term=_TERM,
         end_lsn=_UINT,
         pre_vote=_BOOL,
     ),
     VoteResponse: _layout(
-        VoteResponse, FrameType.VOTE_RESPONSE, term=_UINT, granted=_BOOL, reason=_STR
+        VoteResponse, FrameType.VOTE_RESPONSE, term=_TERM, granted=_BOOL, reason=_STR
     ),
     Goodbye: _layout(Goodbye, FrameType.GOODBYE, reason=_STR),
 }
@@ -647,6 +658,7 @@ def check_proof(secret: bytes, nonce: bytes, node_id: str, proof: bytes) -> bool
 
 __all__ = [
     "MAX_PAYLOAD_SIZE",
+    "MAX_TERM",
     "MAX_WAL_BATCH_DATA",
     "NONCE_SIZE",
     "REFUSE_BAD_PROOF",

@@ -115,7 +115,9 @@ class WalSender:
             info.state = "streaming" if start >= self.journal.wal.end_lsn else "catchup"
             await self._stream(channel, info, start)
         except (ChannelClosed, ConnectionError, TimeoutError, p.ReplicationProtocolError) as exc:
-            log.info("replication connection from %s ended: %s", channel.peer, exc)
+            # A peer that only read the Challenge (a term check) is routine: not worth a line.
+            log.log(logging.INFO if info is not None else logging.DEBUG,
+                    "replication connection from %s ended: %s", channel.peer, exc)
         except asyncio.CancelledError:
             # Closed by this node (shutdown, stepping down). The task ends here: asyncio's
             # stream server logs a handler task that ends cancelled as an error.

@@ -328,7 +328,9 @@ class HaRole:
         """A standby that hears nothing from a primary for its election timeout runs for
         election (pre-vote first)."""
         while True:
-            await asyncio.sleep(self.timing.heartbeat_interval / 2)
+            # Sleep until the timer could expire (contact with the primary moves it on).
+            wait = self.timer.deadline - self.timer.clock()
+            await asyncio.sleep(min(max(wait, 0.02), self.timing.min_timeout))
             receiver = self.receiver
             has_data = receiver is not None and (
                 receiver.synced.is_set() or self.engine.applied_lsn() > 0)

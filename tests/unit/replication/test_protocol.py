@@ -232,6 +232,11 @@ MALFORMED = {
         "invalid boolean 2",
     ),
     "bad-utf8": (FrameType.GOODBYE, b"\x00\x02\xc3\x28", "invalid UTF-8"),
+    "huge-term": (  # a forged term near 2^64 would jam every node that adopted it
+        FrameType.VOTE_REQUEST,
+        _payload(p.VoteRequest("n9", "c", b"", 2**64 - 1, 1, 1, False)),
+        "out of range",
+    ),
     "bad-flag": (
         FrameType.WAL_BATCH,
         struct.pack("!QQQB", 0, 1, 1, 7) + b"\x00\x00\x00\x01a",
