@@ -59,8 +59,9 @@ def build_parser() -> argparse.ArgumentParser:
     server.add_argument("--log-level", default="INFO")
     ha = server.add_argument_group("replication")
     ha.add_argument("--node-id", default=None, help="this node's name (default: host:port)")
-    ha.add_argument("--ha-mode", choices=("standalone", "primary", "standby"),
-                    default="standalone")
+    ha.add_argument("--ha-mode", choices=("standalone", "primary", "standby", "observer"),
+                    default="standalone", help="observer: votes in elections and holds no "
+                    "data (two data nodes and an observer fail over safely)")
     ha.add_argument("--ha-bind", type=_address, default=None,
                     help="replication port HOST:PORT (a primary streams on it; give a standby "
                     "one too, so it can stream once promoted)")
@@ -173,8 +174,11 @@ def run_server(args: argparse.Namespace) -> int:
             "trust authentication on a non-loopback address: anyone who can reach %s may "
             "connect; pass --user NAME:PASSWORD to require SCRAM", host)
     primaries = tuple(_address(a) for item in args.ha_primary for a in item.split(",") if a)
-    if args.ha_mode == "standby" and not primaries:
-        raise SystemExit("pgha: --ha-mode standby needs --ha-primary HOST:PORT")
+    if args.ha_mode in ("standby", "observer") and not primaries:
+        raise SystemExit(f"pgha: --ha-mode {args.ha_mode} needs --ha-primary HOST:PORT")
+    if args.ha_mode == "observer" and args.ha_bind is None:
+        raise SystemExit("pgha: --ha-mode observer needs --ha-bind HOST:PORT (candidates ask "
+                         "it for its vote there)")
     if args.ha_bind is not None and not args.cluster_secret:
         if args.ha_bind[0] not in LOOPBACK:
             raise SystemExit(

@@ -243,3 +243,37 @@ def test_a_standby_missing_acknowledged_commits_is_never_promoted(
     writers = Writers(nodes)
     writers.acked[1] = 0.0
     _check_final(nodes, writers)
+
+
+def test_two_data_nodes_and_an_observer_fail_over(pgha_factory: PghaFactory) -> None:
+    ports = [free_port() for _ in range(3)]
+    peers = ",".join(f"127.0.0.1:{p}" for p in ports)
+    common = ("--ha-primary", peers, "--cluster-secret", "s3cret", "--sync-mode", "semi-sync",
+              "--semi-sync-timeout", "0.5")
+    n1 = pgha_factory("--node-id", "n1", "--ha-mode", "primary", "--ha-bind",
+                      f"127.0.0.1:{ports[0]}", *common)
+    n2 = pgha_factory("--node-id", "n2", "--ha-mode", "standby", "--ha-bind",
+                      f"127.0.0.1:{ports[1]}", *common)
+    observer = pgha_factory("--node-id", "o3", "--ha-mode", "observer", "--ha-bind",
+                            f"127.0.0.1:{ports[2]}", *common)
+    with pytest.raises(psycopg.OperationalError, match="observer"):
+        observer.connect()
+    _wait(lambda: _scalar(n1, "SELECT string_agg(node_id || ':' || state, ',' ORDER BY node_id)"
+                              " FROM pg_replication_standbys") == "n2:synced,o3:observer",
+          "the standby and the observer to connect")
+    with n1.connect(autocommit=True) as conn:
+        conn.execute("CREATE TABLE acked (k int PRIMARY KEY, writer int, at float8)")
+        conn.execute("INSERT INTO acked VALUES (1, 0, 0)")
+    n2.kill()  # the primary keeps its lease with the observer's echoes
+    with n1.connect(autocommit=True) as conn:
+        conn.execute("INSERT INTO acked VALUES (2, 0, 0)")  # semi-sync degrades to async
+    n2.start()
+    _wait(lambda: _scalar(n2, "SELECT count(*) FROM acked") == 2, "n2 to catch up")
+    n1.kill()
+    _wait(lambda: _role(n2) == "primary", "n2 to win with the observer's vote", 15)
+    with n2.connect(autocommit=True) as conn:
+        conn.execute("INSERT INTO acked VALUES (3, 0, 0)")
+        assert conn.execute("SELECT count(*) FROM acked").fetchone() == (3,)
+    n1.start()
+    _wait(lambda: _role(n1) == "standby", "n1 to rejoin")
+    _wait(lambda: _scalar(n1, "SELECT count(*) FROM acked") == 3, "n1 to catch up")

@@ -41,7 +41,8 @@ class StandbyInfo:
     node_id: str
     peer: str
     listen_address: str
-    state: str = "catchup"  # catchup | snapshot | streaming | disconnected
+    state: str = "catchup"  # catchup | snapshot | streaming | observer | disconnected
+    observer: bool = False  # votes and echoes heartbeats (the lease), holds no data
     write_lsn: int = 0
     flush_lsn: int = 0
     apply_lsn: int = 0
@@ -88,7 +89,8 @@ class ReplicationHub:
 
     def connected(self, info: StandbyInfo) -> None:
         self.standbys[info.node_id] = info
-        self.known.add(info.node_id)
+        if not info.observer:  # an observer never flushes: sync and quorum do not wait on it
+            self.known.add(info.node_id)
 
     def disconnected(self, info: StandbyInfo) -> None:
         """A connection ended; a newer connection of the same standby stays registered."""
@@ -133,7 +135,8 @@ class ReplicationHub:
     def _satisfied(self, lsn: int, mode: str) -> bool:
         if not self.lease_held():
             return False
-        live = [s for s in self.standbys.values() if s.state != "disconnected"]
+        live = [s for s in self.standbys.values()
+                if s.state != "disconnected" and not s.observer]
         flushed = {s.node_id for s in self.standbys.values() if s.flush_lsn >= lsn}
         if mode == "async":
             return True

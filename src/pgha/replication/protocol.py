@@ -237,6 +237,7 @@ class Hello:
     end_lsn: int
     last_term: int
     listen_address: str
+    observer: bool = False  # an observer: heartbeats and votes, no WAL, no snapshot
 
 
 @dataclass(frozen=True, slots=True)
@@ -512,6 +513,7 @@ _ROWS: Final[dict[type, _Row]] = {
         end_lsn=_UINT,
         last_term=_TERM,
         listen_address=_STR,
+        observer=_BOOL,
     ),
     StandbyStatus: _layout(
         StandbyStatus,

@@ -46,6 +46,7 @@ class ReceiverConfig:
     secret: bytes = b""
     connect_timeout: float = 5.0
     max_backoff: float = 5.0
+    observer: bool = False  # heartbeats only: no WAL, no snapshot
 
 
 @dataclass(slots=True)
@@ -173,7 +174,8 @@ class WalReceiver:
         end = self.primary.applied_lsn and wal.end_lsn
         proof = p.make_proof(self.config.secret, challenge.nonce, self.config.node_id)
         await channel.send(p.Hello(self.config.node_id, state.cluster_id, proof, state.term,
-                                   end, self.journal.last_term, self.config.listen_address))
+                                   end, self.journal.last_term, self.config.listen_address,
+                                   self.config.observer))
         answer = await channel.receive(self.config.connect_timeout)
         if isinstance(answer, p.Refuse):
             level = logging.DEBUG if answer.code == p.REFUSE_NOT_PRIMARY else logging.ERROR

@@ -108,8 +108,12 @@ class WalSender:
             hello = await self._handshake(channel)
             if hello is None:
                 return
-            info = StandbyInfo(hello.node_id, channel.peer, hello.listen_address)
+            info = StandbyInfo(hello.node_id, channel.peer, hello.listen_address,
+                               observer=hello.observer)
             self.hub.connected(info)
+            if hello.observer:
+                await self._observe(channel, info)
+                return
             start = await self._start_position(channel, hello, info)
             log.info("standby %s (%s) streaming from %X", info.node_id, channel.peer, start)
             info.state = "streaming" if start >= self.journal.wal.end_lsn else "catchup"
@@ -272,6 +276,24 @@ class WalSender:
         await channel.send(p.PrimaryHeartbeat(self.journal.term, wal.end_lsn, wal.flushed_lsn,
                                               time.time_ns() // 1000, True, stamp))
         self.stats.heartbeats_sent += 1
+
+    async def _observe(self, channel: Channel, info: StandbyInfo) -> None:
+        """An observer gets heartbeats only (it votes and its echoes count for the lease)."""
+        wal = self.journal.wal
+        await channel.send(p.Welcome(self.journal.term, self.config.node_id, wal.end_lsn,
+                                     wal.end_lsn))
+        info.state = "observer"
+        log.info("observer %s (%s) connected", info.node_id, channel.peer)
+        feedback = asyncio.create_task(self._read_feedback(channel, info))
+        try:
+            while not feedback.done():
+                await self._heartbeat(channel)
+                await asyncio.wait({feedback}, timeout=self.config.heartbeat_interval)
+        finally:
+            self._heartbeat_at.pop(channel, None)
+            feedback.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await feedback
 
     async def _idle(self, channel: Channel, wake: asyncio.Event, feedback: asyncio.Task[None],
                     position: int) -> None:

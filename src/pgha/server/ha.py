@@ -3,8 +3,10 @@
 pg_replication_* views.
 
 Roles: ``standalone`` (no --ha-mode: pgha's WAL still makes commits durable, nothing is
-streamed), ``primary`` (streams to standbys on --ha-bind, waits on them per sync mode) and
-``standby`` (read-only; follows whichever address of --ha-primary is the primary).
+streamed), ``primary`` (streams to standbys on --ha-bind, waits on them per sync mode),
+``standby`` (read-only; follows whichever address of --ha-primary is the primary; runs for
+election when the primary falls silent) and ``observer`` (holds no data: takes heartbeats,
+echoes the lease and votes, so two data nodes and an observer can fail over safely).
 
 Role changes, all within the running process:
 - ``promote()`` (pg_promote on a standby): stop following, begin a new term (persisted before
@@ -58,6 +60,7 @@ from pgha.storage.engine import Engine
 from pgha.wire.errors import PgError
 
 log = logging.getLogger("pgha.ha")
+FOLLOWERS = ("standby", "observer")  # roles that follow a primary and never write
 
 
 @dataclass(slots=True)
@@ -98,7 +101,8 @@ class HaRole:
         self.durable = durable
         self.started = time.time()
         wal = WalLog.open(data_dir / "wal", fsync=durable, segment_size=config.segment_bytes)
-        self.journal = Journal(wal, HaState.load(data_dir, config.mode != "standby"), data_dir)
+        founds = config.mode not in ("standby", "observer")  # they join an existing cluster
+        self.journal = Journal(wal, HaState.load(data_dir, founds), data_dir)
         # A node promoted earlier comes back as primary (after asking its peers, in start()).
         self.role = "primary" if (config.mode != "standalone"
                                   and self.journal.state.role == "primary") else config.mode
@@ -132,7 +136,7 @@ class HaRole:
         self.ryw_waits = 0  # reads that waited for this standby to apply a session's commit
         self.ryw_wait_seconds = 0.0
         self.ryw_fallbacks = 0  # reads that gave up waiting and ran on the primary
-        self.journal.primary_term = 0 if self.role == "standby" else self.journal.term
+        self.journal.primary_term = 0 if self.role in FOLLOWERS else self.journal.term
         self.engine = self.open_engine()
         self.journal.on_new_term(self._new_term)
 
@@ -147,7 +151,7 @@ class HaRole:
         redone = engine.recover()
         if redone:
             log.info("crash recovery: redid %d WAL records", redone)
-        engine.read_only = self.role == "standby"
+        engine.read_only = self.role in FOLLOWERS
         engine.sync_mode = self.config.sync_mode
         engine.status_provider = self.status_rows
         engine.promote_hook = self._promote_from_sql
@@ -188,7 +192,7 @@ class HaRole:
                             "standby", newer)
                 self.journal.observe_term(newer)
                 self._become_standby()
-        if self.role == "standby":
+        if self.role in FOLLOWERS:
             self._start_receiver()
         if self.config.primaries:
             self._spawn(self._term_check_loop())
@@ -200,7 +204,7 @@ class HaRole:
         self.receiver = WalReceiver(
             self.journal,
             ReceiverConfig(self.config.node_id, self.config.primaries, self.listen_address,
-                           self.config.secret.encode()),
+                           self.config.secret.encode(), observer=self.role == "observer"),
             self._apply, self._install_snapshot, self._discard, self.engine.applied_lsn(),
             self.stats, on_applied=self._applied, on_contact=self.timer.heard_primary)
         self.receiver_task = asyncio.create_task(self._follow())
@@ -420,7 +424,7 @@ class HaRole:
                 heard = now
             ballot = Ballot(state.term, state.voted_for,
                             LogPosition(self.journal.last_term, self.journal.wal.end_lsn),
-                            heard if self.role == "standby" else None,
+                            heard if self.role in FOLLOWERS else None,
                             self.role == "primary" and self.journal.primary_term == state.term)
             decision = decide_vote(ballot, request.node_id, request.term,
                                    LogPosition(request.last_term, request.end_lsn),

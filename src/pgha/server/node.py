@@ -121,6 +121,18 @@ class Node:
         if sessions:
             log.warning("ended %d client connection(s): %s", len(sessions), error.message)
 
+    def refusal(self) -> PgError | None:
+        """Why a client that has just started up may not use this node (None: it may). Sent
+        after the start-up packet, as PostgreSQL does, so SSL negotiation sees a server."""
+        if self.ha.role == "observer":
+            return PgError("57P03", "this node is an observer: it holds no data",
+                           severity="FATAL", hint="Connect to a data node or to the proxy.")
+        if self.ha.rebuilding:
+            return PgError("57P03", "the database system is starting up", severity="FATAL",
+                           detail="This standby is being rebuilt from a snapshot of the "
+                                  "primary.")
+        return None
+
     def primary_changed(self) -> None:
         """A new term began: write forwarding must not go on to the old primary."""
         for _, session in list(self.sessions.values()):
@@ -144,20 +156,11 @@ class Node:
                     "M": "sorry, too many clients already"})))
                 writer.close()
                 return
-            if self.ha.rebuilding:
-                from pgha.wire import codec
-                from pgha.wire.messages import ErrorResponse
-
-                writer.write(codec.encode(ErrorResponse({
-                    "S": "FATAL", "V": "FATAL", "C": "57P03",
-                    "M": "the database system is starting up",
-                    "D": "This standby is being rebuilt from a snapshot of the primary."})))
-                writer.close()
-                return
             await ClientSession(self, reader, writer).run()
 
         await self.ha.start(f"{self.config.host}:{self.config.port}")
-        if self.ha.receiver is not None and not self.engine.applied_lsn():
+        if self.ha.receiver is not None and self.ha.role == "standby" and \
+                not self.engine.applied_lsn():
             log.info("standby has no data yet: waiting for the primary's snapshot")
             await self.ha.receiver.synced.wait()
         self.listener = Listener(serve, self.config.host, self.config.port)

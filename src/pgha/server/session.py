@@ -354,6 +354,9 @@ class ClientSession(ClientWire):
             return False
         if not isinstance(event, Authenticated):
             raise PgError("08P01", "unexpected message during start-up")
+        refusal = self.node.refusal()
+        if refusal is not None:
+            raise refusal
         if event.database not in self.node.config.databases:
             raise PgError("3D000", f'database "{event.database}" does not exist',
                           severity="FATAL")
