@@ -176,6 +176,12 @@ def test_kill_primary_under_write_load_fails_over_without_loss(
         outage = writers.first_ack_after(killed_at)
         assert outage is not None and outage < 10, outage
         assert _scalar(new, "SELECT term FROM pg_replication_status") >= 2
+        with new.connect(autocommit=True) as conn:
+            history = conn.execute("SELECT term, primary_node, reason FROM "
+                                   "pg_replication_history ORDER BY term").fetchall()
+        assert history[0][:2] == (1, "n1")
+        assert history[-1][1] == _scalar(new, "SELECT node_id FROM pg_replication_status")
+        assert history[-1][2] == "elected (the primary fell silent)"
         old.start()  # comes back, learns the new term, follows the new primary
         _wait(lambda: _role(old) == "standby", "the old primary to rejoin as a standby")
         _wait(lambda: len(writers.acked) > 100 and

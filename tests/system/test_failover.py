@@ -125,6 +125,10 @@ def test_promotion_after_primary_kill_keeps_acknowledged_commits_and_old_primary
         conn.execute("INSERT INTO acct VALUES (6000, 1, 'via n1')")
     assert _scalar(n2, "SELECT note FROM acct WHERE id = 6000") == "via n1"
     assert list(n1.data_dir.glob("pgha.db.diverged-*"))  # the tail is kept aside, not erased
+    with n1.connect(autocommit=True) as conn:  # n1's history: its own term, and n2's
+        rows = conn.execute("SELECT term, primary_node, records_discarded, reason "
+                            "FROM pg_replication_history ORDER BY term").fetchall()
+    assert [r[:3] for r in rows] == [(1, "n1", 0), (2, "n2", 1)]  # the tail: one transaction
 
 
 def test_promotion_fences_a_running_old_primary(pgha_factory: PghaFactory) -> None:

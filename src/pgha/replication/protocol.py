@@ -163,9 +163,12 @@ class Refuse:
 
 @dataclass(frozen=True, slots=True)
 class NeedSnapshot:
-    """The WAL the standby needs is gone, or its log diverged: a snapshot follows."""
+    """The WAL the standby needs is gone, or its log diverged: a snapshot follows.
+    ``diverged_lsn``: where the standby's log stops agreeing with the primary's (0 when it does
+    not diverge), so the standby can say how many of its records are discarded."""
 
     reason: str
+    diverged_lsn: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -486,7 +489,8 @@ _ROWS: Final[dict[type, _Row]] = {
         end_lsn=_UINT,
     ),
     Refuse: _layout(Refuse, FrameType.REFUSE, code=_STR, message=_STR),
-    NeedSnapshot: _layout(NeedSnapshot, FrameType.NEED_SNAPSHOT, reason=_STR),
+    NeedSnapshot: _layout(NeedSnapshot, FrameType.NEED_SNAPSHOT, reason=_STR,
+                          diverged_lsn=_UINT),
     SnapshotBegin: _layout(
         SnapshotBegin, FrameType.SNAPSHOT_BEGIN, lsn=_UINT, term=_TERM, size=_UINT
     ),

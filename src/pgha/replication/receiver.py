@@ -72,7 +72,7 @@ class WalReceiver:
     def __init__(self, journal: Journal, config: ReceiverConfig,
                  apply: Callable[[int, bytes], None],
                  install_snapshot: Callable[[Path, int, int], Awaitable[None]],
-                 discard: Callable[[str], Awaitable[None]],
+                 discard: Callable[[str, int], Awaitable[None]],
                  applied_lsn: int, stats: ReplicationStats | None = None,
                  on_applied: Callable[[int], None] | None = None,
                  on_contact: Callable[[], None] | None = None) -> None:
@@ -80,7 +80,11 @@ class WalReceiver:
         self.config = config
         self.apply = apply  # (end LSN, body) -> applied in one SQLite transaction
         self.install_snapshot = install_snapshot  # (file, LSN, term)
-        self.discard = discard  # (reason): set this node's data aside before a new snapshot
+        # (reason, LSN where this node's log stopped agreeing with the primary's, or 0): set
+        # this node's data aside before a new snapshot
+        self.discard = discard
+        # (term, node id) of each primary this node starts following
+        self.on_primary: Callable[[int, str], None] | None = None
         self.primary = PrimaryInfo(applied_lsn=applied_lsn)
         self.synced = asyncio.Event()  # set once the standby has a database to serve
         self.stats = stats or ReplicationStats()
@@ -130,12 +134,12 @@ class WalReceiver:
                     await self._retry_now.wait()
             backoff = min(backoff * 2, self.config.max_backoff)
 
-    async def _rebuild(self, reason: str) -> None:
+    async def _rebuild(self, reason: str, diverged_lsn: int = 0) -> None:
         wal = self.journal.wal
         log.error("this node's data must be rebuilt from the primary (%s); its WAL ended at "
                   "%s (term %d): setting its data aside", reason, format_lsn(wal.end_lsn),
                   self.journal.last_term)
-        await self.discard(reason)
+        await self.discard(reason, diverged_lsn)
         self.primary.applied_lsn = 0
         self.rebuilds += 1
         self.last_rebuild = reason
@@ -186,9 +190,11 @@ class WalReceiver:
         self.primary.client_address = challenge.listen_address
         self.primary.term, self.primary.connected = challenge.term, True
         self.primary.connected_at = time.time()
+        if self.on_primary is not None:
+            self.on_primary(challenge.term, challenge.node_id)
         if isinstance(answer, p.NeedSnapshot):
             if self.primary.applied_lsn:
-                await self._rebuild(answer.reason)
+                await self._rebuild(answer.reason, answer.diverged_lsn)
             await self._bootstrap(channel, challenge.cluster_id)
         elif not isinstance(answer, p.Welcome):
             raise p.ReplicationProtocolError(f"unexpected {type(answer).__name__}")

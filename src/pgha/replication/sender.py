@@ -173,6 +173,7 @@ class WalSender:
         wal = self.journal.wal
         end = hello.end_lsn
         reason = ""
+        diverged = 0
         if end == 0:
             reason = "the standby has no data yet"
         elif end < wal.start_lsn:
@@ -180,15 +181,17 @@ class WalSender:
         elif end > wal.flushed_lsn:
             reason = (f"the standby's log (to {format_lsn(end)}) is ahead of the primary's "
                       f"(to {format_lsn(wal.flushed_lsn)}): an old primary's unreplicated tail")
+            diverged = _divergence(wal.term_starts(), hello.last_term, wal.flushed_lsn)
         elif end > wal.start_lsn and wal.term_at(end) != hello.last_term:
             reason = (f"the standby's log (to {format_lsn(end)}, term {hello.last_term}) "
                       "diverged from the primary's")
+            diverged = _divergence(wal.term_starts(), hello.last_term, end)
         if not reason:
             await channel.send(p.Welcome(self.journal.term, self.config.node_id, end,
                                          wal.end_lsn))
             return end
         log.info("standby %s needs a snapshot: %s", hello.node_id, reason)
-        await channel.send(p.NeedSnapshot(reason))
+        await channel.send(p.NeedSnapshot(reason, diverged))
         info.state = "snapshot"
         return await self._send_snapshot(channel)
 
@@ -316,3 +319,10 @@ class WalSender:
                                   message.apply_lsn, message.echo_us / 1e6)
             elif isinstance(message, p.Goodbye):
                 return
+
+
+def _divergence(starts: list[tuple[int, int]], last_term: int, end: int) -> int:
+    """Where a standby whose log ends in ``last_term`` stops agreeing with this log: where the
+    first term newer than ``last_term`` begins here (the standby's records from there on are
+    an old primary's tail), or ``end`` if this log has no newer term before it."""
+    return min((lsn for term, lsn in starts if term > last_term), default=end)

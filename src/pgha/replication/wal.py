@@ -639,6 +639,20 @@ class WalLog:
             lsn = seg.start + stop
         return plan
 
+    def term_starts(self) -> list[tuple[int, int]]:
+        """(term, LSN of its first record) for each run of same-term records in the log."""
+        with self._cond:
+            return list(zip(self._terms.terms, self._terms.lsns, strict=True))
+
+    def records_from(self, lsn: int) -> int:
+        """How many records start at or after ``lsn`` (what a rebuild from there discards)."""
+        with self._cond:
+            return sum(
+                len(seg.offsets) - bisect_left(seg.offsets, max(0, lsn - seg.start))
+                for seg in self._segments
+                if seg.end > lsn
+            )
+
     def term_at(self, lsn: int) -> int | None:
         """Term of the record that ends at ``lsn``; None if that record is not in the log or
         ``lsn`` is not a record boundary. Standby and primary logs agree up to ``lsn`` when

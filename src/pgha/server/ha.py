@@ -47,6 +47,7 @@ from pgha.replication.election import (
     Timing,
     decide_vote,
 )
+from pgha.replication.history import History
 from pgha.replication.hub import ReplicationHub, ReplicationStats
 from pgha.replication.journal import HaState, Journal
 from pgha.replication.lsn import format_lsn
@@ -139,6 +140,10 @@ class HaRole:
         self.journal.primary_term = 0 if self.role in FOLLOWERS else self.journal.term
         self.engine = self.open_engine()
         self.journal.on_new_term(self._new_term)
+        self.history = History(data_dir)
+        if self.role == "primary" and config.mode == "primary":
+            self.history.note(self.journal.term, config.node_id, self.journal.wal.end_lsn,
+                              "started as primary")
 
     def open_engine(self) -> Engine:
         engine = Engine(self.data_dir, durable=self.durable, log=self.journal)
@@ -207,6 +212,7 @@ class HaRole:
                            self.config.secret.encode(), observer=self.role == "observer"),
             self._apply, self._install_snapshot, self._discard, self.engine.applied_lsn(),
             self.stats, on_applied=self._applied, on_contact=self.timer.heard_primary)
+        self.receiver.on_primary = self._following
         self.receiver_task = asyncio.create_task(self._follow())
 
     async def _follow(self) -> None:
@@ -297,7 +303,8 @@ class HaRole:
                       hint="A node that lacks commits another node holds cannot be promoted. "
                            "SELECT pgha_force_promote() promotes it anyway and may lose them.")
 
-    async def promote(self, elected_term: int | None = None) -> bool:
+    async def promote(self, elected_term: int | None = None,
+                      reason: str = "pgha_force_promote()") -> bool:
         """Become the primary: of ``elected_term`` after winning its election, or of a new
         term with no election (pgha_force_promote)."""
         if self.role != "standby":
@@ -314,6 +321,7 @@ class HaRole:
             return False
         if self.hub.lease is not None:
             self.hub.lease.forget()
+        self.history.note(term, self.config.node_id, self.journal.wal.end_lsn, reason)
         self.role = "primary"
         self.engine.read_only = False
         if self.primary_changed is not None:
@@ -325,6 +333,11 @@ class HaRole:
                     format_lsn(self.journal.wal.end_lsn))
         self._spawn(self._announce(term))
         return True
+
+    def _following(self, term: int, node_id: str) -> None:
+        if self.history.note(term, node_id, self.journal.wal.end_lsn,
+                             f"{node_id} is primary (seen by {self.config.node_id})"):
+            log.warning("following %s, primary of term %d", node_id, term)
 
     # -- elections -------------------------------------------------------------------------
 
@@ -366,10 +379,11 @@ class HaRole:
             term = await asyncio.to_thread(self.journal.start_candidacy, node_id)
             why = "no primary heard from" if pre_vote else "pg_promote()"
             log.warning("%s: %s runs for election in term %d", why, node_id, term)
+        reason = f"elected ({'the primary fell silent' if pre_vote else 'pg_promote()'})"
         tally = await self._canvass(term, False)
         if tally.highest_term > term:
             self.journal.observe_term(tally.highest_term)
-        if tally.won and await self.promote(elected_term=term):
+        if tally.won and await self.promote(elected_term=term, reason=reason):
             log.warning("%s won the election of term %d with the votes of %s", node_id, term,
                         ", ".join(sorted(tally.granted)))
             return None
@@ -499,9 +513,17 @@ class HaRole:
         self.journal.primary_term = 0
         self.journal.set_role("")
 
-    async def _discard(self, reason: str) -> None:
+    async def _discard(self, reason: str, diverged_lsn: int) -> None:
         """Before a new snapshot replaces this node's data: end client connections, then
-        move the database aside."""
+        move the database aside (the records past ``diverged_lsn`` are counted as
+        discarded)."""
+        wal = self.journal.wal
+        if diverged_lsn:
+            records = wal.records_from(diverged_lsn)
+            log.warning("discarding %d record(s) of term %d (%s..%s) that the cluster does not "
+                        "have", records, self.journal.last_term, format_lsn(diverged_lsn),
+                        format_lsn(wal.end_lsn))
+            self.history.discarded(self.journal.last_term, records)
         self.rebuilding = True
         if self.terminate_clients is not None:
             await self.terminate_clients(PgError(
@@ -645,6 +667,9 @@ class HaRole:
             return self._primary_rows()
         if view == "pg_replication_metrics":
             return [self._metrics_row()]
+        if view == "pg_replication_history":
+            return [(e.term, e.primary, _timestamptz(e.started_at), format_lsn(e.start_lsn),
+                     e.reason, e.discarded) for e in self.history.entries]
         return []
 
     def _sync_state(self, node_id: str) -> str:

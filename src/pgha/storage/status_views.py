@@ -42,6 +42,10 @@ VIEWS: dict[str, list[tuple[str, int]]] = {
         ("sync_waits", I8), ("sync_wait_seconds", F8), ("semi_sync_degradations", I8),
         ("ryw_waits", I8), ("ryw_wait_seconds", F8), ("ryw_fallbacks", I8),
     ],
+    "pg_replication_history": [
+        ("term", I8), ("primary_node", TX), ("started_at", TS), ("start_lsn", TX),
+        ("reason", TX), ("records_discarded", I8),
+    ],
 }
 VIEW_NAMES = frozenset(VIEWS)
 
