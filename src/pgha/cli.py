@@ -87,6 +87,9 @@ def build_parser() -> argparse.ArgumentParser:
     ha.add_argument("--election-timeout", type=float, default=0.8,
                     help="seconds without a heartbeat from the primary before a standby runs "
                     "for election (randomised up to 1.5x; the primary's lease is 0.75x)")
+    ha.add_argument("--on-role-change", default="", metavar="COMMAND",
+                    help="run COMMAND ROLE TERM NODE_ID whenever this node becomes primary or "
+                    "standby (as Patroni's on_role_change callback)")
     ha.add_argument("--heartbeat-interval", type=float, default=0.1,
                     help="seconds between the primary's heartbeats to each standby")
     ha.add_argument("--standby-writes", choices=("forward", "reject"), default="forward",
@@ -196,7 +199,8 @@ def run_server(args: argparse.Namespace) -> int:
         batch_bytes=args.wal_batch_bytes, batch_delay=args.wal_batch_delay_ms / 1000,
         compress=not args.no_wal_compression, keep_bytes=args.wal_keep_mb << 20,
         max_bytes=args.wal_max_mb << 20, failover=args.failover,
-        election_timeout=args.election_timeout, heartbeat_interval=args.heartbeat_interval)
+        election_timeout=args.election_timeout, heartbeat_interval=args.heartbeat_interval,
+        on_role_change=args.on_role_change)
     try:
         Timing.from_timeout(args.heartbeat_interval, args.election_timeout)
     except ValueError as exc:

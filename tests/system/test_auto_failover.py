@@ -15,6 +15,7 @@ import signal
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -209,8 +210,10 @@ def test_frozen_primary_is_replaced_and_acknowledges_nothing_after(
     _check_final(nodes, writers)
 
 
-def test_repeated_failovers_lose_nothing(pgha_factory: PghaFactory) -> None:
-    nodes = _cluster(pgha_factory, "sync")
+def test_repeated_failovers_lose_nothing(pgha_factory: PghaFactory, tmp_path: Path) -> None:
+    changes = tmp_path / "role-changes"
+    nodes = _cluster(pgha_factory, "sync", "--on-role-change",
+                     f"sh -c 'echo \"$2 $0 $1\" >> {changes}'")
     with Writers(nodes) as writers:
         for _ in range(3):
             primary = _primary(nodes)
@@ -225,6 +228,10 @@ def test_repeated_failovers_lose_nothing(pgha_factory: PghaFactory) -> None:
     terms = {_scalar(n, "SELECT term FROM pg_replication_status") for n in nodes}
     assert min(terms) >= 4
     _check_final(nodes, writers)
+    # --on-role-change ran for each promotion (NODE ROLE TERM lines, from every node).
+    promotions = [line.split() for line in changes.read_text().splitlines()
+                  if line.split()[1] == "primary"]
+    assert len(promotions) >= 3 and len({int(t) for _, _, t in promotions}) == len(promotions)
 
 
 def test_a_standby_missing_acknowledged_commits_is_never_promoted(

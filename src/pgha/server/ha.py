@@ -30,6 +30,7 @@ import contextlib
 import datetime as dt
 import logging
 import random
+import shlex
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
@@ -82,6 +83,7 @@ class HaConfig:
     failover: str = "auto"  # auto: standbys elect a new primary; manual: only pg_promote()
     probe_timeout: float = 1.0
     term_check_interval: float = 1.0  # a primary asks its peers for a newer term this often
+    on_role_change: str = ""  # command run as CMD ROLE TERM NODE_ID on each role change
     keep_bytes: int = 64 << 20  # WAL retained behind the end regardless of standbys
     max_bytes: int = 1 << 30  # WAL retained at most, even for a standby that needs more
     recycle_interval: float = 10.0
@@ -332,6 +334,7 @@ class HaRole:
         log.warning("promoted: primary of term %d from WAL position %s", term,
                     format_lsn(self.journal.wal.end_lsn))
         self._spawn(self._announce(term))
+        self._role_changed()
         return True
 
     def _following(self, term: int, node_id: str) -> None:
@@ -512,6 +515,33 @@ class HaRole:
         self.engine.read_only = True
         self.journal.primary_term = 0
         self.journal.set_role("")
+        self._role_changed()
+
+    def _role_changed(self) -> None:
+        """Run --on-role-change as ``CMD ROLE TERM NODE_ID`` (as Patroni's on_role_change
+        callback), in the background: a slow or failing command delays nothing."""
+        command = self.config.on_role_change
+        if command and self._loop is not None:
+            self._spawn(self._run_callback(
+                [*shlex.split(command), self.role, str(self.journal.term),
+                 self.config.node_id]))
+
+    async def _run_callback(self, argv: list[str]) -> None:
+        try:
+            process = await asyncio.create_subprocess_exec(
+                *argv, stdin=asyncio.subprocess.DEVNULL)
+        except OSError as exc:
+            log.error("--on-role-change %s could not start: %s", argv[0], exc)
+            return
+        try:
+            async with asyncio.timeout(60):
+                code = await process.wait()
+        except TimeoutError:
+            process.kill()
+            log.error("--on-role-change %s ran for 60 s: killed", argv[0])
+            return
+        if code:
+            log.warning("--on-role-change %s exited with %d", argv[0], code)
 
     async def _discard(self, reason: str, diverged_lsn: int) -> None:
         """Before a new snapshot replaces this node's data: end client connections, then
