@@ -44,6 +44,10 @@ from typing import Any
 import asyncpg
 
 QUERY_TIMEOUT = 2.0  # a frozen node never answers: give up on a statement after this
+# What a statement against a failing node may raise (InternalClientError: asyncpg's state
+# after a timeout interrupted an operation).
+CLIENT_ERRORS = (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError,
+                 asyncpg.exceptions.InternalClientError)
 
 
 def free_port() -> int:
@@ -77,6 +81,7 @@ class Cluster:
                  extra: tuple[str, ...] = ()) -> None:
         self.root = root
         repl = [free_port() for _ in range(size)]
+        clients = [free_port() for _ in range(size)]  # fixed: a proxy knows them
         peers = ",".join(f"127.0.0.1:{p}" for p in repl)
         self.nodes = []
         for i in range(size):
@@ -84,7 +89,7 @@ class Cluster:
             node = Node(name, root / name, repl[i], root / f"{name}.log",
                         root / f"{name}.ready")
             node.argv = [sys.executable, "-m", "pgha", "server", "--data", str(node.data),
-                         "--listen", "127.0.0.1:0", "--node-id", name,
+                         "--listen", f"127.0.0.1:{clients[i]}", "--node-id", name,
                          "--ha-mode", "primary" if i == 0 else "standby",
                          "--ha-bind", f"127.0.0.1:{repl[i]}", "--ha-primary", peers,
                          "--sync-mode", sync_mode, "--ready-file", str(node.ready), *extra]
@@ -150,7 +155,7 @@ async def status(node: Node) -> tuple[str, int] | None:
     try:
         row = (await query(node, "SELECT role, term FROM pg_replication_status"))[0]
         return str(row[0]), int(row[1])
-    except (OSError, asyncpg.PostgresError, TimeoutError, asyncpg.InterfaceError):
+    except CLIENT_ERRORS:
         return None
 
 
@@ -191,7 +196,7 @@ async def writer(cluster: Cluster, ledger: Ledger, index: int, stop: asyncio.Eve
         try:
             conn = await asyncpg.connect(host="127.0.0.1", port=node.port, user="postgres",
                                          database="postgres", timeout=QUERY_TIMEOUT)
-        except (OSError, asyncpg.PostgresError, TimeoutError, asyncpg.InterfaceError):
+        except CLIENT_ERRORS:
             await asyncio.sleep(0.02)
             continue
         ledger.writing += 1
@@ -213,7 +218,8 @@ async def writer(cluster: Cluster, ledger: Ledger, index: int, stop: asyncio.Eve
                     else:
                         ledger.failed += 1
                     break
-                except (OSError, TimeoutError, asyncpg.InterfaceError):
+                except (OSError, TimeoutError, asyncpg.InterfaceError,
+                        asyncpg.exceptions.InternalClientError):
                     ledger.unknown.add(key)
                     break
                 ledger.ack(key, int(term))
@@ -249,8 +255,7 @@ async def caught_up(cluster: Cluster, primary: Node, timeout: float) -> bool:
                     for n in cluster.nodes if n is not primary]
             if all(lsn == target for lsn in lsns):
                 return True
-        except (OSError, asyncpg.PostgresError, TimeoutError, asyncpg.InterfaceError,
-                IndexError):
+        except (*CLIENT_ERRORS, IndexError):
             pass
         await asyncio.sleep(0.1)
     return False
