@@ -4,8 +4,10 @@ Three nodes list each other's replication addresses (three voters). Writer threa
 unique keys through every node (standbys forward writes to the primary) and record each
 insert as acknowledged (COMMIT returned), failed (refused before it ran) or indeterminate (the
 connection died while it ran). Faults: kill -9 of the primary, SIGSTOP/SIGCONT of the primary,
-repeated failovers, a lagging standby that must not win. Each test ends with a final read:
-every acknowledged key is on the new primary, and every node ends identical.
+a network partition that isolates the running primary (relays on all its links) and heals,
+repeated failovers, a lagging standby that must not win, two data nodes and an observer. Each
+test ends with a final read: every acknowledged key is on the new primary, and every node
+ends identical.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import pytest
 
 from fixtures.pgha_server import PghaFactory, PghaServer
 from fixtures.ports import free_port
+from fixtures.relay import FaultRelay
 
 TABLES_SQL = "SELECT relname FROM pg_class WHERE relkind = 'r' AND relnamespace = 2200 ORDER BY 1"
 
@@ -290,3 +293,58 @@ def test_two_data_nodes_and_an_observer_fail_over(pgha_factory: PghaFactory) -> 
     n1.start()
     _wait(lambda: _role(n1) == "standby", "n1 to rejoin")
     _wait(lambda: _scalar(n1, "SELECT count(*) FROM acked") == 3, "n1 to catch up")
+
+
+def test_isolated_primary_acknowledges_nothing_and_steps_down_when_healed(
+        pgha_factory: PghaFactory, fault_relay: Callable[[str, int], FaultRelay]) -> None:
+    # Every replication link to and from n1 goes through a relay; dropping them cuts n1 off
+    # while it keeps running (a network partition, not a crash).
+    ports = [free_port() for _ in range(3)]
+    direct = [f"127.0.0.1:{p}" for p in ports]
+    to_n1 = [fault_relay("127.0.0.1", ports[0]) for _ in range(2)]  # n2 -> n1, n3 -> n1
+    from_n1 = [fault_relay("127.0.0.1", ports[i]) for i in (1, 2)]  # n1 -> n2, n1 -> n3
+    via = [f"127.0.0.1:{r.address[1]}" for r in (*to_n1, *from_n1)]
+    common = ("--cluster-secret", "s3cret", "--sync-mode", "async")
+    n1 = pgha_factory("--node-id", "n1", "--ha-mode", "primary", "--ha-bind", direct[0],
+                      "--ha-primary", ",".join([direct[0], via[2], via[3]]), *common)
+    n2 = pgha_factory("--node-id", "n2", "--ha-mode", "standby", "--ha-bind", direct[1],
+                      "--ha-primary", ",".join([via[0], direct[1], direct[2]]), *common)
+    n3 = pgha_factory("--node-id", "n3", "--ha-mode", "standby", "--ha-bind", direct[2],
+                      "--ha-primary", ",".join([via[1], direct[1], direct[2]]), *common)
+    nodes = [n1, n2, n3]
+    _wait(lambda: _scalar(n1, "SELECT count(*) FROM pg_replication_standbys "
+                              "WHERE state = 'synced'") == 2, "both standbys to stream")
+    with n1.connect(autocommit=True) as conn:
+        conn.execute("CREATE TABLE acked (k int PRIMARY KEY, writer int, at float8)")
+        conn.execute("INSERT INTO acked VALUES (1, 0, 0)")
+    _wait(lambda: _scalar(n3, "SELECT count(*) FROM acked") == 1, "the row to replicate")
+    old = n1.connect(autocommit=True)
+    for relay in (*to_n1, *from_n1):
+        relay.drop()
+    new = _primary([n2, n3])
+    # n1 still believes it is the primary, but without its lease nothing it takes in is
+    # acknowledged, even in async mode: the client waits, then is told it lost its connection.
+    outcome: list[BaseException | None] = []
+
+    def insert() -> None:
+        try:
+            old.execute("INSERT INTO acked VALUES (2, 0, 0)")
+            outcome.append(None)
+        except psycopg.Error as exc:
+            outcome.append(exc)
+
+    thread = threading.Thread(target=insert)
+    thread.start()
+    thread.join(2.0)
+    assert not outcome, "the isolated primary acknowledged a commit"
+    with new.connect(autocommit=True) as conn:
+        conn.execute("INSERT INTO acked VALUES (3, 0, 0)")
+    for relay in (*to_n1, *from_n1):
+        relay.resume()
+    thread.join(20)
+    assert outcome and isinstance(outcome[0], psycopg.OperationalError)  # 57P01: stepped down
+    _wait(lambda: _role(n1) == "standby", "n1 to step down once the network heals")
+    writers = Writers(nodes)
+    writers.acked.update({1: 0.0, 3: 0.0})
+    _check_final(nodes, writers)
+    assert _scalar(n1, "SELECT count(*) FROM acked WHERE k = 2") == 0  # its tail set aside
