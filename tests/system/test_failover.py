@@ -88,6 +88,9 @@ def test_promotion_after_primary_kill_keeps_acknowledged_commits_and_old_primary
             conn.execute("INSERT INTO acct VALUES (%s, %s, md5(random()::text))", (i, i * 1.5))
             acknowledged.append(i)
         conn.execute("UPDATE acct SET balance = balance + 1 WHERE id % 2 = 0")
+        # Sync mode waits for the standbys connected at commit time (and a majority): make
+        # sure both have everything, so that either may be promoted.
+        _wait(lambda: _caught_up(n1, [n2, n3]), "both standbys to catch up")
         # The standbys lose n1; what n1 commits now (async for this session) is its own tail.
         for link in links:
             link.drop()

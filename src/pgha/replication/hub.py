@@ -84,6 +84,7 @@ class ReplicationHub:
         self.wait_seconds = 0.0
         # Set when elections can exclude this primary (see the module docstring).
         self.lease: Lease | None = None
+        self.fenced = False  # this node is not (or no longer) the primary: acknowledge nothing
 
     # -- membership and feedback -------------------------------------------------------------
 
@@ -133,7 +134,7 @@ class ReplicationHub:
         return self.lease is None or self.lease.held()
 
     def _satisfied(self, lsn: int, mode: str) -> bool:
-        if not self.lease_held():
+        if self.fenced or not self.lease_held():
             return False
         live = [s for s in self.standbys.values()
                 if s.state != "disconnected" and not s.observer]

@@ -53,6 +53,7 @@ from pgha.replication.hub import ReplicationHub, ReplicationStats
 from pgha.replication.journal import HaState, Journal
 from pgha.replication.lsn import format_lsn
 from pgha.replication.receiver import ReceiverConfig, WalReceiver
+from pgha.replication.role import FOLLOWERS, WRITABLE, Role, check_transition
 from pgha.replication.sender import SenderConfig, WalSender
 from pgha.replication.wal import DEFAULT_SEGMENT_SIZE, WalLog
 from pgha.storage import oids as T
@@ -62,7 +63,6 @@ from pgha.storage.engine import Engine
 from pgha.wire.errors import PgError
 
 log = logging.getLogger("pgha.ha")
-FOLLOWERS = ("standby", "observer")  # roles that follow a primary and never write
 
 
 @dataclass(slots=True)
@@ -107,8 +107,8 @@ class HaRole:
         founds = config.mode not in ("standby", "observer")  # they join an existing cluster
         self.journal = Journal(wal, HaState.load(data_dir, founds), data_dir)
         # A node promoted earlier comes back as primary (after asking its peers, in start()).
-        self.role = "primary" if (config.mode != "standalone"
-                                  and self.journal.state.role == "primary") else config.mode
+        promoted = config.mode != "standalone" and self.journal.state.role == "primary"
+        self.role = Role.PRIMARY if promoted else Role(config.mode)
         # --ha-primary lists the cluster's replication addresses, this node's own or not: the
         # voters of elections.
         peers = set(config.primaries)
@@ -121,6 +121,7 @@ class HaRole:
         if self.voters >= 3 and config.mode != "standalone":
             # An election without this node can succeed only from three voters on.
             self.hub.lease = Lease(time.monotonic, self.voters, self.timing.lease)
+        self.hub.fenced = self.role is not Role.PRIMARY
         self._tasks: set[asyncio.Task[None]] = set()
         self.stats = ReplicationStats()
         self.sender: WalSender | None = None
@@ -139,7 +140,7 @@ class HaRole:
         self.ryw_waits = 0  # reads that waited for this standby to apply a session's commit
         self.ryw_wait_seconds = 0.0
         self.ryw_fallbacks = 0  # reads that gave up waiting and ran on the primary
-        self.journal.primary_term = 0 if self.role in FOLLOWERS else self.journal.term
+        self.journal.primary_term = self.journal.term if self.role in WRITABLE else 0
         self.engine = self.open_engine()
         self.journal.on_new_term(self._new_term)
         self.history = History(data_dir)
@@ -158,7 +159,7 @@ class HaRole:
         redone = engine.recover()
         if redone:
             log.info("crash recovery: redid %d WAL records", redone)
-        engine.read_only = self.role in FOLLOWERS
+        engine.read_only = self.role not in WRITABLE
         engine.sync_mode = self.config.sync_mode
         engine.status_provider = self.status_rows
         engine.promote_hook = self._promote_from_sql
@@ -324,8 +325,7 @@ class HaRole:
         if self.hub.lease is not None:
             self.hub.lease.forget()
         self.history.note(term, self.config.node_id, self.journal.wal.end_lsn, reason)
-        self.role = "primary"
-        self.engine.read_only = False
+        self._enter(Role.PRIMARY)
         if self.primary_changed is not None:
             self.primary_changed()
         if self.sender is not None and self.sender.server is None:
@@ -483,9 +483,10 @@ class HaRole:
             return
         if self.primary_changed is not None:
             loop.call_soon_threadsafe(self.primary_changed)
-        if self.role == "primary":
-            # At once (the journal already refuses appends of the old term).
-            self.engine.read_only = True
+        if self.role is Role.PRIMARY:
+            # At once, on the observing thread (the journal already refuses appends of the old
+            # term): no new write, no commit acknowledged from now on.
+            self._enter(Role.FENCED)
             loop.call_soon_threadsafe(self._spawn, self.step_down(term))
         elif self.receiver is not None:
             loop.call_soon_threadsafe(self.receiver.reconnect)
@@ -496,7 +497,7 @@ class HaRole:
         task.add_done_callback(self._tasks.discard)
 
     async def step_down(self, term: int) -> None:
-        if self.role != "primary":
+        if self.role not in (Role.PRIMARY, Role.FENCED):
             return
         log.warning("term %d has a newer primary: this node stops accepting writes and "
                     "follows it", term)
@@ -511,11 +512,19 @@ class HaRole:
         self._start_receiver()
 
     def _become_standby(self) -> None:
-        self.role = "standby"
-        self.engine.read_only = True
-        self.journal.primary_term = 0
+        self._enter(Role.STANDBY)
         self.journal.set_role("")
         self._role_changed()
+
+    def _enter(self, role: Role) -> None:
+        """The one place a role changes (see ``replication.role``): the engine's read-only
+        flag, the journal's writing term and whether commits may be acknowledged follow it."""
+        check_transition(self.role, role)
+        self.role = role
+        self.engine.read_only = role not in WRITABLE
+        self.hub.fenced = role is not Role.PRIMARY
+        if role not in WRITABLE:
+            self.journal.primary_term = 0
 
     def _role_changed(self) -> None:
         """Run --on-role-change as ``CMD ROLE TERM NODE_ID`` (as Patroni's on_role_change

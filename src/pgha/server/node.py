@@ -19,6 +19,7 @@ from typing import Any
 
 from pgha.proxy.listener import Listener
 from pgha.replication.hub import ReplicationHub
+from pgha.replication.role import WRITABLE, Role
 from pgha.server.ha import HaConfig, HaRole
 from pgha.storage.engine import Engine, StorageSession
 from pgha.wire.auth import Authenticator, AuthMethod, Credential, StaticAuthenticator, TrustAnyUser
@@ -77,9 +78,13 @@ class Node:
         return self.ha.engine  # replaced when a standby installs a snapshot
 
     @property
+    def writable(self) -> bool:
+        return self.ha.role in WRITABLE
+
+    @property
     def replication_hub(self) -> ReplicationHub | None:
         """The hub commits wait on (a primary); None where commits never wait."""
-        return self.ha.hub if self.ha.role == "primary" else None
+        return self.ha.hub if self.ha.role in (Role.PRIMARY, Role.FENCED) else None
 
     def register(self, session: object) -> tuple[int, int]:
         while True:

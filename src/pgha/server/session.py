@@ -174,6 +174,10 @@ class ClientSession(ClientWire):
             self.send(m.ParameterStatus("pgha.last_commit_lsn", format_lsn(lsn)))
         hub = self.node.replication_hub
         if hub is None:
+            if not self.node.writable:  # stepped down after this commit: its fate is unknown
+                raise PgError("57P01", "terminating connection because this node is no longer "
+                              "the primary", severity="FATAL", detail="The commit was not "
+                              "acknowledged: check whether it is on the new primary.")
             return
         mode = storage.settings.get("pgha.sync_mode") or None
         self.replication_wait = asyncio.ensure_future(hub.wait_replicated(lsn, mode))
