@@ -12,22 +12,19 @@ ends identical.
 
 from __future__ import annotations
 
-import hashlib
 import signal
 import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import psycopg
 import pytest
 
+from fixtures.cluster import checksums, scalar, wait_for
 from fixtures.pgha_server import PghaFactory, PghaServer
 from fixtures.ports import free_port
 from fixtures.relay import FaultRelay
-
-TABLES_SQL = "SELECT relname FROM pg_class WHERE relkind = 'r' AND relnamespace = 2200 ORDER BY 1"
 
 
 def _cluster(factory: PghaFactory, sync_mode: str, *extra: str) -> list[PghaServer]:
@@ -39,7 +36,7 @@ def _cluster(factory: PghaFactory, sync_mode: str, *extra: str) -> list[PghaServ
                 "--cluster-secret", "s3cret", "--sync-mode", sync_mode, *extra)
         for i, port in enumerate(ports)
     ]
-    _wait(lambda: _scalar(nodes[0], "SELECT count(*) FROM pg_replication_standbys "
+    wait_for(lambda: scalar(nodes[0], "SELECT count(*) FROM pg_replication_standbys "
                                     "WHERE state IN ('synced', 'streaming')") == 2,
           "both standbys to stream")
     with nodes[0].connect(autocommit=True) as conn:
@@ -47,27 +44,10 @@ def _cluster(factory: PghaFactory, sync_mode: str, *extra: str) -> list[PghaServ
     return nodes
 
 
-def _scalar(server: PghaServer, sql: str) -> Any:
-    with server.connect(autocommit=True, connect_timeout=2) as conn:
-        row = conn.execute(sql).fetchone()
-        return row[0] if row else None
-
-
-def _wait(predicate: Callable[[], bool], what: str, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            if predicate():
-                return
-        except psycopg.Error:
-            pass  # a node that is down, restarting or being rebuilt
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.05)
 
 
 def _role(server: PghaServer) -> str:
-    return str(_scalar(server, "SELECT role FROM pg_replication_status"))
+    return str(scalar(server, "SELECT role FROM pg_replication_status"))
 
 
 def _primary(nodes: list[PghaServer], timeout: float = 15) -> PghaServer:
@@ -77,7 +57,7 @@ def _primary(nodes: list[PghaServer], timeout: float = 15) -> PghaServer:
         found[:] = [n for n in nodes if n.is_running() and _role_or_down(n) == "primary"]
         return len(found) == 1
 
-    _wait(one, "exactly one primary", timeout)
+    wait_for(one, "exactly one primary", timeout)
     return found[0]
 
 
@@ -87,12 +67,6 @@ def _role_or_down(server: PghaServer) -> str:
     except psycopg.Error:
         return "down"
 
-
-def _checksums(server: PghaServer) -> dict[str, str]:
-    with server.connect(autocommit=True) as conn:
-        tables = [r[0] for r in conn.execute(TABLES_SQL)]
-        return {t: hashlib.sha256(repr(conn.execute(f'SELECT * FROM "{t}" ORDER BY 1')
-                                       .fetchall()).encode()).hexdigest() for t in tables}
 
 
 class Writers:
@@ -154,16 +128,16 @@ def _check_final(nodes: list[PghaServer], writers: Writers) -> None:
     primary = _primary(nodes)
     for node in nodes:
         if node is not primary:
-            _wait(lambda n=node: _scalar(n, "SELECT local_lsn FROM pg_replication_primary")
-                  == _scalar(primary, "SELECT current_lsn FROM pg_replication_status"),
+            wait_for(lambda n=node: scalar(n, "SELECT local_lsn FROM pg_replication_primary")
+                  == scalar(primary, "SELECT current_lsn FROM pg_replication_status"),
                   f"{node.port} to catch up", 60)
     with primary.connect(autocommit=True) as conn:
         keys = {r[0] for r in conn.execute("SELECT k FROM acked")}
     lost = set(writers.acked) - keys
     assert not lost, f"{len(lost)} acknowledged writes lost: {sorted(lost)[:10]}"
-    expected = _checksums(primary)
+    expected = checksums(primary)
     for node in nodes:
-        assert _checksums(node) == expected
+        assert checksums(node) == expected
 
 
 @pytest.mark.parametrize("sync_mode", ["sync", "quorum"])
@@ -171,24 +145,24 @@ def test_kill_primary_under_write_load_fails_over_without_loss(
         pgha_factory: PghaFactory, sync_mode: str) -> None:
     nodes = _cluster(pgha_factory, sync_mode)
     with Writers(nodes) as writers:
-        _wait(lambda: len(writers.acked) > 50, "writes before the kill")
+        wait_for(lambda: len(writers.acked) > 50, "writes before the kill")
         old = nodes[0]
         killed_at = time.monotonic()
         old.kill()
         new = _primary(nodes[1:])
-        _wait(lambda: writers.first_ack_after(killed_at) is not None, "a write after the kill")
+        wait_for(lambda: writers.first_ack_after(killed_at) is not None, "a write after the kill")
         outage = writers.first_ack_after(killed_at)
         assert outage is not None and outage < 10, outage
-        assert _scalar(new, "SELECT term FROM pg_replication_status") >= 2
+        assert scalar(new, "SELECT term FROM pg_replication_status") >= 2
         with new.connect(autocommit=True) as conn:
             history = conn.execute("SELECT term, primary_node, reason FROM "
                                    "pg_replication_history ORDER BY term").fetchall()
         assert history[0][:2] == (1, "n1")
-        assert history[-1][1] == _scalar(new, "SELECT node_id FROM pg_replication_status")
+        assert history[-1][1] == scalar(new, "SELECT node_id FROM pg_replication_status")
         assert history[-1][2] == "elected (the primary fell silent)"
         old.start()  # comes back, learns the new term, follows the new primary
-        _wait(lambda: _role(old) == "standby", "the old primary to rejoin as a standby")
-        _wait(lambda: len(writers.acked) > 100 and
+        wait_for(lambda: _role(old) == "standby", "the old primary to rejoin as a standby")
+        wait_for(lambda: len(writers.acked) > 100 and
               max(writers.acked.values()) > time.monotonic() - 0.5, "writes after the rejoin")
     _check_final(nodes, writers)
 
@@ -198,15 +172,15 @@ def test_frozen_primary_is_replaced_and_acknowledges_nothing_after(
     nodes = _cluster(pgha_factory, "async")  # even async: the lease fences the frozen primary
     old = nodes[0]
     with Writers(nodes) as writers:
-        _wait(lambda: len(writers.acked) > 50, "writes before the freeze")
+        wait_for(lambda: len(writers.acked) > 50, "writes before the freeze")
         old.kill(signal.SIGSTOP)
         try:
             new = _primary(nodes[1:])
-            _wait(lambda: writers.first_ack_after(time.monotonic() - 0.2) is not None,
+            wait_for(lambda: writers.first_ack_after(time.monotonic() - 0.2) is not None,
                   "writes on the new primary")
         finally:
             old.kill(signal.SIGCONT)
-        _wait(lambda: _role(old) == "standby", "the frozen primary to step down")
+        wait_for(lambda: _role(old) == "standby", "the frozen primary to step down")
         assert _role(new) == "primary"
         time.sleep(0.5)
     # Whatever the old primary took in while frozen was never acknowledged: it is not lost.
@@ -221,14 +195,14 @@ def test_repeated_failovers_lose_nothing(pgha_factory: PghaFactory, tmp_path: Pa
         for _ in range(3):
             primary = _primary(nodes)
             count = len(writers.acked)
-            _wait(lambda c=count: len(writers.acked) > c + 20, "writes on this primary")
+            wait_for(lambda c=count: len(writers.acked) > c + 20, "writes on this primary")
             primary.kill()
             _primary([n for n in nodes if n is not primary])
             primary.start()
-            _wait(lambda p=primary: _role(p) == "standby", "the killed node to rejoin")
+            wait_for(lambda p=primary: _role(p) == "standby", "the killed node to rejoin")
         count = len(writers.acked)
-        _wait(lambda: len(writers.acked) > count + 20, "writes after the last failover")
-    terms = {_scalar(n, "SELECT term FROM pg_replication_status") for n in nodes}
+        wait_for(lambda: len(writers.acked) > count + 20, "writes after the last failover")
+    terms = {scalar(n, "SELECT term FROM pg_replication_status") for n in nodes}
     assert min(terms) >= 4
     _check_final(nodes, writers)
     # --on-role-change ran for each promotion (NODE ROLE TERM lines, from every node).
@@ -252,10 +226,10 @@ def test_a_standby_missing_acknowledged_commits_is_never_promoted(
         conn.execute("SELECT pg_promote(true, 2)")
     assert info.value.sqlstate == "55000"
     assert "behind" in str(info.value)
-    assert _scalar(n3, "SELECT pg_promote(true, 10)") is True  # n2 votes for n3
-    _wait(lambda: _scalar(n2, "SELECT count(*) FROM acked") == 1, "n2 to follow n3")
+    assert scalar(n3, "SELECT pg_promote(true, 10)") is True  # n2 votes for n3
+    wait_for(lambda: scalar(n2, "SELECT count(*) FROM acked") == 1, "n2 to follow n3")
     n1.start()
-    _wait(lambda: _role(n1) == "standby", "n1 to rejoin")
+    wait_for(lambda: _role(n1) == "standby", "n1 to rejoin")
     writers = Writers(nodes)
     writers.acked[1] = 0.0
     _check_final(nodes, writers)
@@ -274,7 +248,7 @@ def test_two_data_nodes_and_an_observer_fail_over(pgha_factory: PghaFactory) -> 
                             f"127.0.0.1:{ports[2]}", *common)
     with pytest.raises(psycopg.OperationalError, match="observer"):
         observer.connect()
-    _wait(lambda: _scalar(n1, "SELECT string_agg(node_id || ':' || state, ',' ORDER BY node_id)"
+    wait_for(lambda: scalar(n1, "SELECT string_agg(node_id || ':' || state, ',' ORDER BY node_id)"
                               " FROM pg_replication_standbys") == "n2:synced,o3:observer",
           "the standby and the observer to connect")
     with n1.connect(autocommit=True) as conn:
@@ -284,15 +258,15 @@ def test_two_data_nodes_and_an_observer_fail_over(pgha_factory: PghaFactory) -> 
     with n1.connect(autocommit=True) as conn:
         conn.execute("INSERT INTO acked VALUES (2, 0, 0)")  # semi-sync degrades to async
     n2.start()
-    _wait(lambda: _scalar(n2, "SELECT count(*) FROM acked") == 2, "n2 to catch up")
+    wait_for(lambda: scalar(n2, "SELECT count(*) FROM acked") == 2, "n2 to catch up")
     n1.kill()
-    _wait(lambda: _role(n2) == "primary", "n2 to win with the observer's vote", 15)
+    wait_for(lambda: _role(n2) == "primary", "n2 to win with the observer's vote", 15)
     with n2.connect(autocommit=True) as conn:
         conn.execute("INSERT INTO acked VALUES (3, 0, 0)")
         assert conn.execute("SELECT count(*) FROM acked").fetchone() == (3,)
     n1.start()
-    _wait(lambda: _role(n1) == "standby", "n1 to rejoin")
-    _wait(lambda: _scalar(n1, "SELECT count(*) FROM acked") == 3, "n1 to catch up")
+    wait_for(lambda: _role(n1) == "standby", "n1 to rejoin")
+    wait_for(lambda: scalar(n1, "SELECT count(*) FROM acked") == 3, "n1 to catch up")
 
 
 def test_isolated_primary_acknowledges_nothing_and_steps_down_when_healed(
@@ -312,12 +286,12 @@ def test_isolated_primary_acknowledges_nothing_and_steps_down_when_healed(
     n3 = pgha_factory("--node-id", "n3", "--ha-mode", "standby", "--ha-bind", direct[2],
                       "--ha-primary", ",".join([via[1], direct[1], direct[2]]), *common)
     nodes = [n1, n2, n3]
-    _wait(lambda: _scalar(n1, "SELECT count(*) FROM pg_replication_standbys "
+    wait_for(lambda: scalar(n1, "SELECT count(*) FROM pg_replication_standbys "
                               "WHERE state = 'synced'") == 2, "both standbys to stream")
     with n1.connect(autocommit=True) as conn:
         conn.execute("CREATE TABLE acked (k int PRIMARY KEY, writer int, at float8)")
         conn.execute("INSERT INTO acked VALUES (1, 0, 0)")
-    _wait(lambda: _scalar(n3, "SELECT count(*) FROM acked") == 1, "the row to replicate")
+    wait_for(lambda: scalar(n3, "SELECT count(*) FROM acked") == 1, "the row to replicate")
     old = n1.connect(autocommit=True)
     for relay in (*to_n1, *from_n1):
         relay.drop()
@@ -343,8 +317,8 @@ def test_isolated_primary_acknowledges_nothing_and_steps_down_when_healed(
         relay.resume()
     thread.join(20)
     assert outcome and isinstance(outcome[0], psycopg.OperationalError)  # 57P01: stepped down
-    _wait(lambda: _role(n1) == "standby", "n1 to step down once the network heals")
+    wait_for(lambda: _role(n1) == "standby", "n1 to step down once the network heals")
     writers = Writers(nodes)
     writers.acked.update({1: 0.0, 3: 0.0})
     _check_final(nodes, writers)
-    assert _scalar(n1, "SELECT count(*) FROM acked WHERE k = 2") == 0  # its tail set aside
+    assert scalar(n1, "SELECT count(*) FROM acked WHERE k = 2") == 0  # its tail set aside

@@ -12,20 +12,17 @@ applying anything twice; a standby added under write load ends identical.
 
 from __future__ import annotations
 
-import hashlib
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
 
 import psycopg
 import pytest
 
+from fixtures.cluster import checksums, scalar, wait_for
 from fixtures.pgha_server import PghaFactory, PghaServer
 from fixtures.ports import free_port
 from fixtures.relay import FaultRelay
-
-TABLES_SQL = "SELECT relname FROM pg_class WHERE relkind = 'r' AND relnamespace = 2200 ORDER BY 1"
 
 
 def _node(factory: PghaFactory, name: str, mode: str, bind: int, peers: list[str],
@@ -34,35 +31,12 @@ def _node(factory: PghaFactory, name: str, mode: str, bind: int, peers: list[str
                    "--ha-primary", ",".join(peers), "--cluster-secret", "s3cret", *extra)
 
 
-def _checksums(server: PghaServer) -> dict[str, str]:
-    with server.connect(autocommit=True) as conn:
-        tables = [r[0] for r in conn.execute(TABLES_SQL)]
-        return {t: hashlib.sha256(repr(conn.execute(f'SELECT * FROM "{t}" ORDER BY 1')
-                                       .fetchall()).encode()).hexdigest() for t in tables}
 
-
-def _scalar(server: PghaServer, sql: str) -> Any:
-    with server.connect(autocommit=True) as conn:
-        row = conn.execute(sql).fetchone()
-        return row[0] if row else None
-
-
-def _wait(predicate: Callable[[], bool], what: str, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            if predicate():
-                return
-        except psycopg.OperationalError:
-            pass  # a node that is restarting or being rebuilt
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.05)
 
 
 def _caught_up(primary: PghaServer, standbys: list[PghaServer]) -> bool:
-    target = _scalar(primary, "SELECT current_lsn FROM pg_replication_status")
-    return all(_scalar(s, "SELECT local_lsn FROM pg_replication_primary") == target
+    target = scalar(primary, "SELECT current_lsn FROM pg_replication_status")
+    return all(scalar(s, "SELECT local_lsn FROM pg_replication_primary") == target
                for s in standbys)
 
 
@@ -90,7 +64,7 @@ def test_promotion_after_primary_kill_keeps_acknowledged_commits_and_old_primary
         conn.execute("UPDATE acct SET balance = balance + 1 WHERE id % 2 = 0")
         # Sync mode waits for the standbys connected at commit time (and a majority): make
         # sure both have everything, so that either may be promoted.
-        _wait(lambda: _caught_up(n1, [n2, n3]), "both standbys to catch up")
+        wait_for(lambda: _caught_up(n1, [n2, n3]), "both standbys to catch up")
         # The standbys lose n1; what n1 commits now (async for this session) is its own tail.
         for link in links:
             link.drop()
@@ -108,25 +82,25 @@ def test_promotion_after_primary_kill_keeps_acknowledged_commits_and_old_primary
         assert set(acknowledged) <= ids
         assert not ids & set(range(1000, 1020))
         conn.execute("INSERT INTO acct VALUES (5000, 1, 'term 2')")
-    _wait(lambda: _scalar(n3, "SELECT node_id FROM pg_replication_primary") == "n2",
+    wait_for(lambda: scalar(n3, "SELECT node_id FROM pg_replication_primary") == "n2",
           "n3 to follow n2")
 
     for link in links:
         link.close()
     n1.start()  # learns term 2 from its peers, steps down, discards its tail
-    _wait(lambda: _scalar(n1, "SELECT role FROM pg_replication_status") == "standby",
+    wait_for(lambda: scalar(n1, "SELECT role FROM pg_replication_status") == "standby",
           "n1 to rejoin as a standby")
-    _wait(lambda: _caught_up(n2, [n1, n3]), "n1 and n3 to catch up with n2")
-    expected = _checksums(n2)
-    assert _checksums(n1) == expected
-    assert _checksums(n3) == expected
+    wait_for(lambda: _caught_up(n2, [n1, n3]), "n1 and n3 to catch up with n2")
+    expected = checksums(n2)
+    assert checksums(n1) == expected
+    assert checksums(n3) == expected
     with n1.connect(autocommit=True) as conn:
         assert conn.execute("SELECT count(*) FROM acct WHERE note = 'tail'").fetchone() == (0,)
         assert conn.execute("SELECT node_id, fencing_token, rebuilds FROM pg_replication_primary"
                             ).fetchone() == ("n2", 2, 1)
         # A write sent to the old primary, now a standby, runs on the new primary.
         conn.execute("INSERT INTO acct VALUES (6000, 1, 'via n1')")
-    assert _scalar(n2, "SELECT note FROM acct WHERE id = 6000") == "via n1"
+    assert scalar(n2, "SELECT note FROM acct WHERE id = 6000") == "via n1"
     assert list(n1.data_dir.glob("pgha.db.diverged-*"))  # the tail is kept aside, not erased
     with n1.connect(autocommit=True) as conn:  # n1's history: its own term, and n2's
         rows = conn.execute("SELECT term, primary_node, records_discarded, reason "
@@ -142,20 +116,20 @@ def test_promotion_fences_a_running_old_primary(pgha_factory: PghaFactory) -> No
     old = n1.connect(autocommit=True)
     old.execute("CREATE TABLE t (k int PRIMARY KEY)")
     old.execute("INSERT INTO t VALUES (1)")
-    _wait(lambda: _caught_up(n1, [n2]), "n2 to catch up")
-    assert _scalar(n2, "SELECT pg_promote()") is True
+    wait_for(lambda: _caught_up(n1, [n2]), "n2 to catch up")
+    assert scalar(n2, "SELECT pg_promote()") is True
     # n1 hears of term 2 and ends its client connections; then it follows n2.
     with pytest.raises(psycopg.OperationalError):
         for _ in range(100):
             old.execute("INSERT INTO t VALUES (2)")
             time.sleep(0.05)
-    _wait(lambda: _scalar(n1, "SELECT role FROM pg_replication_status") == "standby",
+    wait_for(lambda: scalar(n1, "SELECT role FROM pg_replication_status") == "standby",
           "n1 to step down")
     with n2.connect(autocommit=True) as conn:
         conn.execute("INSERT INTO t VALUES (3)")
-    _wait(lambda: _caught_up(n2, [n1]), "n1 to follow n2")
-    assert _checksums(n1) == _checksums(n2)
-    assert _scalar(n1, "SELECT term FROM pg_replication_status") == 2
+    wait_for(lambda: _caught_up(n2, [n1]), "n1 to follow n2")
+    assert checksums(n1) == checksums(n2)
+    assert scalar(n1, "SELECT term FROM pg_replication_status") == 2
 
 
 def test_streaming_survives_delay_drop_and_cut(
@@ -182,8 +156,8 @@ def test_streaming_survives_delay_drop_and_cut(
         burst(100)
         link.cut()
         burst(50)
-    _wait(lambda: _caught_up(n1, [n2]), "n2 to catch up after the faults")
-    assert _checksums(n2) == _checksums(n1)
+    wait_for(lambda: _caught_up(n1, [n2]), "n2 to catch up after the faults")
+    assert checksums(n2) == checksums(n1)
     with n2.connect(autocommit=True) as conn:
         # Nothing applied twice: a record applied twice would not fit (XX001) and force a
         # rebuild; the reconnects show the cuts were real.
@@ -221,5 +195,5 @@ def test_standby_added_under_write_load_becomes_identical(pgha_factory: PghaFact
         stop.set()
         thread.join()
     assert written[0] > 10
-    _wait(lambda: _caught_up(n1, [n2]), "the new standby to catch up")
-    assert _checksums(n2) == _checksums(n1)
+    wait_for(lambda: _caught_up(n1, [n2]), "the new standby to catch up")
+    assert checksums(n2) == checksums(n1)

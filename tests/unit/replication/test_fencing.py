@@ -3,7 +3,9 @@ the old term, the transaction rolls back (25006), and the database is left unloc
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -11,16 +13,22 @@ from pgha.server.ha import HaConfig, HaRole
 from pgha.wire.errors import PgError
 
 
-def test_old_term_commit_is_refused_and_rolled_back(tmp_path: Path) -> None:
-    role = HaRole(HaConfig(node_id="n1", mode="primary"), tmp_path, durable=False)
+def _runner(role: HaRole) -> Callable[[str], Any]:
+    """Run SQL on a session of ``role``'s engine, returning the last statement's result."""
     session = role.engine.open_session()
 
-    def run(sql: str) -> object:
+    def run(sql: str) -> Any:
         result = None
         for stmt in session.parse(sql):
             result = session.execute(stmt)
         return result
 
+    return run
+
+
+def test_old_term_commit_is_refused_and_rolled_back(tmp_path: Path) -> None:
+    role = HaRole(HaConfig(node_id="n1", mode="primary"), tmp_path, durable=False)
+    run = _runner(role)
     run("CREATE TABLE t (k int PRIMARY KEY)")
     run("INSERT INTO t VALUES (1)")
     assert role.journal.observe_term(2)  # a peer was promoted; no event loop: no step-down
@@ -31,7 +39,7 @@ def test_old_term_commit_is_refused_and_rolled_back(tmp_path: Path) -> None:
     other.execute("BEGIN IMMEDIATE")  # the refused transaction released the write lock
     other.execute("ROLLBACK")
     rows = run("SELECT k FROM t")
-    assert [r[0] for r in rows.rows] == [1]  # type: ignore[attr-defined]
+    assert [r[0] for r in rows.rows] == [1]
     assert role.journal.state.term == 2
     assert role.journal.wal.last_term == 1
 
@@ -42,14 +50,7 @@ def test_transaction_over_the_record_limit_is_refused_and_rolled_back(
     # written, nothing is committed), instead of an internal error.
     monkeypatch.setattr("pgha.replication.journal.MAX_RECORD", 64 << 10)
     role = HaRole(HaConfig(node_id="n1", mode="primary"), tmp_path, durable=False)
-    session = role.engine.open_session()
-
-    def run(sql: str) -> object:
-        result = None
-        for stmt in session.parse(sql):
-            result = session.execute(stmt)
-        return result
-
+    run = _runner(role)
     run("CREATE TABLE t (k int PRIMARY KEY, pad text)")
     end = role.journal.wal.end_lsn
     with pytest.raises(PgError) as info:
@@ -58,4 +59,4 @@ def test_transaction_over_the_record_limit_is_refused_and_rolled_back(
     assert role.journal.wal.end_lsn == end
     run("INSERT INTO t VALUES (1, 'small')")
     rows = run("SELECT k FROM t")
-    assert [r[0] for r in rows.rows] == [1]  # type: ignore[attr-defined]
+    assert [r[0] for r in rows.rows] == [1]
