@@ -1,6 +1,7 @@
 """A node's replication role: its WAL and term, the sender (primary) or the receiver
-(standby), the changes of role (promotion, stepping down, rebuilding), and the rows of the
-pg_replication_* views.
+(standby), and the changes of role (promotion, stepping down, rebuilding). Elections are
+driven by ``server.elections``, the pg_replication_* rows come from ``server.status``, and
+read-your-writes waiters live in ``replication.applied``.
 
 Roles: ``standalone`` (no --ha-mode: pgha's WAL still makes commits durable, nothing is
 streamed), ``primary`` (streams to standbys on --ha-bind, waits on them per sync mode),
@@ -27,7 +28,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import datetime as dt
 import logging
 import random
 import shlex
@@ -38,15 +38,12 @@ from pathlib import Path
 from typing import Any
 
 from pgha.replication import protocol as p
-from pgha.replication.channel import Channel, ChannelClosed
+from pgha.replication.applied import AppliedWaiters
+from pgha.replication.channel import Channel
 from pgha.replication.election import (
-    Ballot,
     ElectionTimer,
     Lease,
-    LogPosition,
-    Tally,
     Timing,
-    decide_vote,
 )
 from pgha.replication.history import History
 from pgha.replication.hub import ReplicationHub, ReplicationStats
@@ -56,8 +53,8 @@ from pgha.replication.receiver import ReceiverConfig, WalReceiver
 from pgha.replication.role import FOLLOWERS, WRITABLE, Role, check_transition
 from pgha.replication.sender import SenderConfig, WalSender
 from pgha.replication.wal import DEFAULT_SEGMENT_SIZE, WalLog
-from pgha.storage import oids as T
-from pgha.storage import types as pgtypes
+from pgha.server.elections import Elections
+from pgha.server.status import StatusViews
 from pgha.storage.changes import Replayer
 from pgha.storage.engine import Engine
 from pgha.wire.errors import PgError
@@ -90,13 +87,6 @@ class HaConfig:
     segment_bytes: int = DEFAULT_SEGMENT_SIZE
 
 
-def _timestamptz(epoch: float) -> Any:
-    if not epoch:
-        return None
-    text = dt.datetime.fromtimestamp(epoch, dt.UTC).isoformat(sep=" ")
-    return pgtypes.parse_text(pgtypes.TYPES_BY_OID[T.TIMESTAMPTZ], text, -1, "UTC")
-
-
 class HaRole:
     def __init__(self, config: HaConfig, data_dir: Path, durable: bool) -> None:
         self.config = config
@@ -115,7 +105,7 @@ class HaRole:
         self.voters = len(peers) + (0 if config.bind in peers else 1)
         self.timing = Timing.from_timeout(config.heartbeat_interval, config.election_timeout)
         self.timer = ElectionTimer(time.monotonic, random.Random(), self.timing)
-        self._voting = asyncio.Lock()  # one vote decided (and persisted) at a time
+        self.elections = Elections(self)
         self.hub = ReplicationHub(config.sync_mode, config.sync_standbys,
                                   config.semi_sync_timeout, cluster_size=self.voters)
         if self.voters >= 3 and config.mode != "standalone":
@@ -136,14 +126,12 @@ class HaRole:
         self.primary_changed: Callable[[], None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._replayer: Replayer | None = None
-        self._applied_waiters: list[tuple[int, asyncio.Future[None]]] = []
-        self.ryw_waits = 0  # reads that waited for this standby to apply a session's commit
-        self.ryw_wait_seconds = 0.0
-        self.ryw_fallbacks = 0  # reads that gave up waiting and ran on the primary
+        self.applied_waiters = AppliedWaiters()  # read-your-writes on a standby
         self.journal.primary_term = self.journal.term if self.role in WRITABLE else 0
         self.engine = self.open_engine()
         self.journal.on_new_term(self._new_term)
         self.history = History(data_dir)
+        self.views = StatusViews(self)
         if self.role == "primary" and config.mode == "primary":
             self.history.note(self.journal.term, config.node_id, self.journal.wal.end_lsn,
                               "started as primary")
@@ -189,12 +177,12 @@ class HaRole:
                          self.config.heartbeat_interval, self.config.compress,
                          listen_address=listen_address),
             lambda path: self.engine.snapshot_to(path), lambda: self.role == "primary",
-            self.stats, self.handle_vote)
+            self.stats, self.elections.handle_vote)
         if self.config.bind is not None or self.role == "primary":
             host, port = self.config.bind or ("127.0.0.1", 0)
             _, self.replication_port = await self.sender.start(host, port)
         if self.role == "primary" and self.config.primaries:
-            newer = await self._probe_peers()
+            newer = await self.probe_peers()
             if newer:
                 log.warning("a peer is in term %d, newer than this node's: starting as a "
                             "standby", newer)
@@ -203,9 +191,9 @@ class HaRole:
         if self.role in FOLLOWERS:
             self._start_receiver()
         if self.config.primaries:
-            self._spawn(self._term_check_loop())
+            self._spawn(self.elections.term_check_loop())
         if self.config.failover == "auto" and self.voters >= 3:
-            self._spawn(self._election_loop())
+            self._spawn(self.elections.loop())
 
     def _start_receiver(self) -> None:
         self.timer.reset()  # a new follower gives the primary a full timeout to show up
@@ -214,7 +202,8 @@ class HaRole:
             ReceiverConfig(self.config.node_id, self.config.primaries, self.listen_address,
                            self.config.secret.encode(), observer=self.role == "observer"),
             self._apply, self._install_snapshot, self._discard, self.engine.applied_lsn(),
-            self.stats, on_applied=self._applied, on_contact=self.timer.heard_primary)
+            self.stats, on_applied=self.applied_waiters.applied,
+            on_contact=self.timer.heard_primary)
         self.receiver.on_primary = self._following
         self.receiver_task = asyncio.create_task(self._follow())
 
@@ -275,36 +264,8 @@ class HaRole:
             raise PgError("55000", "recovery is not in progress",
                           hint="Recovery control functions can only be executed during "
                                "recovery.")
-        coro = self.promote() if force else self.promote_by_election(wait)
+        coro = self.promote() if force else self.elections.promote_by_election(wait)
         return asyncio.run_coroutine_threadsafe(coro, loop).result(wait + 10)
-
-    async def promote_by_election(self, wait: float) -> bool:
-        """pg_promote(): win an election (no pre-vote: the operator asked), retrying until
-        ``wait`` seconds have passed. A node that lacks commits another voter holds, or that
-        cannot reach a majority, is refused: pgha_force_promote() overrides."""
-        deadline = time.monotonic() + wait
-        reasons: dict[str, str] = {}
-        term = 0
-        while self.role == "standby":
-            # Asking again in the same term is allowed (a vote already given to this node is
-            # given again); a new term only when a newer one was seen.
-            tally = await self._run_election(pre_vote=False,
-                                             term=term if term == self.journal.term else 0)
-            if tally is None:
-                return True
-            term = self.journal.term if self.journal.state.voted_for == self.config.node_id \
-                else 0
-            reasons = tally.refused
-            if time.monotonic() >= deadline:
-                break
-            await asyncio.sleep(self.timing.heartbeat_interval * self.timer.rng.uniform(1, 3))
-        if self.role == "primary":
-            return True
-        shown = "; ".join(f"{n}: {r}" for n, r in sorted(reasons.items())) or "no answer"
-        raise PgError("55000", f"could not promote {self.config.node_id}: it did not win an "
-                      f"election in {wait:g} s ({shown})",
-                      hint="A node that lacks commits another node holds cannot be promoted. "
-                           "SELECT pgha_force_promote() promotes it anyway and may lose them.")
 
     async def promote(self, elected_term: int | None = None,
                       reason: str = "pgha_force_promote()") -> bool:
@@ -341,139 +302,6 @@ class HaRole:
         if self.history.note(term, node_id, self.journal.wal.end_lsn,
                              f"{node_id} is primary (seen by {self.config.node_id})"):
             log.warning("following %s, primary of term %d", node_id, term)
-
-    # -- elections -------------------------------------------------------------------------
-
-    async def _election_loop(self) -> None:
-        """A standby that hears nothing from a primary for its election timeout runs for
-        election (pre-vote first)."""
-        while True:
-            # Sleep until the timer could expire (contact with the primary moves it on).
-            wait = self.timer.deadline - self.timer.clock()
-            await asyncio.sleep(min(max(wait, 0.02), self.timing.min_timeout))
-            receiver = self.receiver
-            has_data = receiver is not None and (
-                receiver.synced.is_set() or self.engine.applied_lsn() > 0)
-            if self.role != "standby" or self.rebuilding or receiver is None or not has_data:
-                self.timer.reset()
-                continue
-            if receiver.busy:  # applying what the primary just sent: it is alive
-                self.timer.heard_primary()
-                continue
-            if not self.timer.expired():
-                continue
-            self.timer.reset()
-            try:
-                await self._run_election(pre_vote=True)
-            except Exception:
-                log.exception("election failed")
-
-    async def _run_election(self, pre_vote: bool, term: int = 0) -> Tally | None:
-        """One election (in ``term``, a candidacy already begun, or in a new term); None if
-        this node won and is now the primary, else the tally that lost."""
-        node_id = self.config.node_id
-        if pre_vote:
-            tally = await self._canvass(self.journal.term + 1, True)
-            if not tally.won:
-                log.info("pre-vote for term %d lost (%d of %d): %s", self.journal.term + 1,
-                         len(tally.granted), self.voters, tally.refused)
-                return tally
-        if not term:
-            term = await asyncio.to_thread(self.journal.start_candidacy, node_id)
-            why = "no primary heard from" if pre_vote else "pg_promote()"
-            log.warning("%s: %s runs for election in term %d", why, node_id, term)
-        reason = f"elected ({'the primary fell silent' if pre_vote else 'pg_promote()'})"
-        tally = await self._canvass(term, False)
-        if tally.highest_term > term:
-            self.journal.observe_term(tally.highest_term)
-        if tally.won and await self.promote(elected_term=term, reason=reason):
-            log.warning("%s won the election of term %d with the votes of %s", node_id, term,
-                        ", ".join(sorted(tally.granted)))
-            return None
-        log.info("election of term %d lost (%d of %d votes): %s", term, len(tally.granted),
-                 self.voters, tally.refused)
-        return tally
-
-    async def _canvass(self, term: int, pre_vote: bool) -> Tally:
-        """Ask every other voter, at once, for its (pre-)vote in ``term``."""
-        node_id = self.config.node_id
-        position = LogPosition(self.journal.last_term, self.journal.wal.end_lsn)
-        tally = Tally(self.voters, {node_id})
-        secret = self.config.secret.encode()
-        cluster_id = self.journal.state.cluster_id
-
-        async def ask(host: str, port: int) -> None:
-            with contextlib.suppress(OSError, TimeoutError, ChannelClosed, ConnectionError,
-                                     p.ReplicationProtocolError):
-                async with asyncio.timeout(self.timing.min_timeout / 2):
-                    reader, writer = await asyncio.open_connection(host, port)
-                    channel = Channel(reader, writer)
-                    try:
-                        challenge = await channel.receive()
-                        if not isinstance(challenge, p.Challenge) or \
-                                challenge.node_id == node_id:
-                            return
-                        await channel.send(p.VoteRequest(
-                            node_id, cluster_id, p.make_proof(secret, challenge.nonce, node_id),
-                            term, position.last_term, position.end_lsn, pre_vote))
-                        answer = await channel.receive()
-                        if isinstance(answer, p.VoteResponse):
-                            tally.add(challenge.node_id, answer.granted, answer.term,
-                                      answer.reason)
-                        elif isinstance(answer, p.Refuse):
-                            tally.add(challenge.node_id, False, 0, answer.message)
-                    finally:
-                        await channel.close()
-
-        async with asyncio.TaskGroup() as group:
-            for host, port in self.config.primaries:
-                group.create_task(ask(host, port))
-        return tally
-
-    async def handle_vote(self, request: p.VoteRequest) -> p.VoteResponse:
-        """A candidate asks for this node's vote (see ``election.decide_vote``); a vote is
-        persisted before the answer leaves."""
-        async with self._voting:
-            state = self.journal.state
-            now = time.monotonic()
-            heard = self.timer.heard
-            if self.receiver is not None and self.receiver.busy:
-                heard = now
-            ballot = Ballot(state.term, state.voted_for,
-                            LogPosition(self.journal.last_term, self.journal.wal.end_lsn),
-                            heard if self.role in FOLLOWERS else None,
-                            self.role == "primary" and self.journal.primary_term == state.term)
-            decision = decide_vote(ballot, request.node_id, request.term,
-                                   LogPosition(request.last_term, request.end_lsn),
-                                   request.pre_vote, now, self.timing)
-            if not request.pre_vote and \
-                    (decision.term, decision.voted_for) != (state.term, state.voted_for):
-                await asyncio.to_thread(self.journal.vote, decision.term, decision.voted_for)
-            if decision.granted:
-                # Someone else is running: let it finish before running too (fewer split
-                # votes; timers only decide when, never whether, an election is safe).
-                self.timer.reset()
-            log.log(logging.INFO if decision.granted else logging.DEBUG,
-                    "%svote for %s in term %d: %s", "pre-" if request.pre_vote else "",
-                    request.node_id, request.term, decision.reason)
-            return p.VoteResponse(decision.term, decision.granted, decision.reason)
-
-    async def _term_check_loop(self) -> None:
-        """Every node keeps asking its peers for their term, so a primary that was cut off
-        while another was elected learns the new term as soon as a link heals."""
-        while True:
-            await asyncio.sleep(self.config.term_check_interval)
-            if self.role != "primary":
-                continue
-            try:
-                newer = await self._probe_peers()
-            except Exception:
-                log.exception("term check failed")
-                continue
-            if newer:
-                log.warning("a peer reports term %d, newer than this primary's %d", newer,
-                            self.journal.term)
-                self.journal.observe_term(newer)
 
     def _new_term(self, term: int) -> None:
         """A higher term was observed (any thread): a primary steps down, a standby looks
@@ -600,7 +428,7 @@ class HaRole:
                 finally:
                     await channel.close()
 
-    async def _probe_peers(self) -> int:
+    async def probe_peers(self) -> int:
         """The highest term a peer reports above this node's (0 if none)."""
         newest = 0
         async for _, challenge in self._peers():
@@ -635,34 +463,8 @@ class HaRole:
         return self.journal.wal.end_lsn
 
     async def wait_applied(self, lsn: int, timeout: float) -> bool:
-        """Wait until this node has applied ``lsn`` (read-your-writes); False on timeout.
-        Woken by the receiver after each applied batch, not by polling."""
-        if self.applied_lsn() >= lsn:
-            return True
-        self.ryw_waits += 1
-        started = time.monotonic()
-        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._applied_waiters.append((lsn, future))
-        try:
-            async with asyncio.timeout(timeout):
-                await future
-            return True
-        except TimeoutError:
-            self.ryw_fallbacks += 1
-            return False
-        finally:
-            self.ryw_wait_seconds += time.monotonic() - started
-
-    def _applied(self, lsn: int) -> None:
-        waiting = []
-        for target, future in self._applied_waiters:
-            if future.done():
-                continue
-            if target <= lsn:
-                future.set_result(None)
-            else:
-                waiting.append((target, future))
-        self._applied_waiters = waiting
+        """Wait until this node has applied ``lsn`` (read-your-writes); False on timeout."""
+        return await self.applied_waiters.wait(lsn, timeout, self.applied_lsn())
 
     # -- standby ---------------------------------------------------------------------------
 
@@ -691,77 +493,4 @@ class HaRole:
     # -- views -----------------------------------------------------------------------------
 
     def status_rows(self, view: str) -> list[tuple[Any, ...]]:
-        wal = self.journal.wal
-        if view == "pg_replication_status":
-            live = [s for s in self.hub.standbys.values() if s.state != "disconnected"]
-            return [(self.config.node_id, self.role, self.config.sync_mode, self.listen_address,
-                     self.replication_port or None, format_lsn(wal.end_lsn),
-                     self.engine.read_only, len(live) if self.role == "primary" else 0,
-                     int(time.time() - self.started), self.journal.term)]
-        if view == "pg_replication_standbys":
-            if self.role != "primary":
-                return []
-            return [self._standby_row(s) for s in self.hub.standbys.values()]
-        if view == "pg_replication_primary":
-            return self._primary_rows()
-        if view == "pg_replication_metrics":
-            return [self._metrics_row()]
-        if view == "pg_replication_history":
-            return [(e.term, e.primary, _timestamptz(e.started_at), format_lsn(e.start_lsn),
-                     e.reason, e.discarded) for e in self.history.entries]
-        return []
-
-    def _sync_state(self, node_id: str) -> str:
-        mode = self.config.sync_mode
-        if mode == "sync" and self.config.sync_standbys and node_id not in \
-                self.config.sync_standbys:
-            return "async"
-        return "async" if self.hub.degraded and mode == "semi-sync" else mode
-
-    def _standby_row(self, s: Any) -> tuple[Any, ...]:
-        end = self.journal.wal.flushed_lsn
-        lag = max(0, end - s.apply_lsn)
-        p50, p95, p99 = self.hub.lag_percentiles(s)
-        state = s.state
-        if state == "streaming":
-            state = "synced" if lag == 0 else "streaming"
-        elif state == "catchup":
-            state = "catching_up"
-        return (s.node_id, s.listen_address or s.peer, self._sync_state(s.node_id), state,
-                format_lsn(s.write_lsn), format_lsn(s.flush_lsn), format_lsn(s.apply_lsn), lag,
-                s.last_lag_ms if lag else 0.0, p50, p95, p99, _timestamptz(s.connected_at),
-                _timestamptz(s.reply_time))
-
-    def _primary_rows(self) -> list[tuple[Any, ...]]:
-        if self.receiver is None or self.role != "standby":
-            return []
-        pr = self.receiver.primary
-        local = pr.applied_lsn
-        lag = max(0, pr.end_lsn - local)
-        if self.rebuilding:
-            state = "connecting"
-        elif pr.connected:
-            state = "streaming" if pr.last_message else "connected"
-        else:
-            state = "connecting" if pr.reconnects == 0 and not pr.node_id else "disconnected"
-        return [(pr.node_id or None, pr.address or None, state, format_lsn(pr.end_lsn),
-                 format_lsn(local), lag, pr.last_lag_ms if lag else 0.0, self.journal.term,
-                 _timestamptz(pr.connected_at), _timestamptz(pr.last_message),
-                 self.receiver.rebuilds, self.receiver.last_rebuild or None)]
-
-    def _metrics_row(self) -> tuple[Any, ...]:
-        wal = self.journal.wal
-        st = self.stats
-        standbys = list(self.hub.standbys.values())
-        samples = sorted(x for s in standbys for x in s.lag_samples)
-
-        def pct(q: float) -> float | None:
-            return samples[min(len(samples) - 1, int(q * len(samples)))] if samples else None
-
-        ratio = st.raw_bytes / st.wire_bytes if st.wire_bytes else None
-        return (wal.last_xid, wal.end_lsn - wal.start_lsn, st.records, st.raw_bytes,
-                st.heartbeats_sent, st.heartbeats_received,
-                self.receiver.primary.reconnects if self.receiver else 0,
-                _timestamptz(self.journal.last_write), _timestamptz(st.last_replication), ratio,
-                pct(0.5), pct(0.95), pct(0.99), self.hub.waits, self.hub.wait_seconds,
-                self.hub.degradations, self.ryw_waits, self.ryw_wait_seconds, self.ryw_fallbacks)
+        return self.views.rows(view)
