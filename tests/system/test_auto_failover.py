@@ -12,7 +12,9 @@ ends identical.
 
 from __future__ import annotations
 
+import json
 import signal
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -25,6 +27,7 @@ from fixtures.cluster import checksums, scalar, wait_for
 from fixtures.pgha_server import PghaFactory, PghaServer
 from fixtures.ports import free_port
 from fixtures.relay import FaultRelay
+from pgha.replication.protocol import Challenge, encode
 
 
 def _cluster(factory: PghaFactory, sync_mode: str, *extra: str) -> list[PghaServer]:
@@ -322,3 +325,45 @@ def test_isolated_primary_acknowledges_nothing_and_steps_down_when_healed(
     writers.acked.update({1: 0.0, 3: 0.0})
     _check_final(nodes, writers)
     assert scalar(n1, "SELECT count(*) FROM acked WHERE k = 2") == 0  # its tail set aside
+
+
+def test_a_forged_higher_term_does_not_fence_the_primary(pgha_factory: PghaFactory) -> None:
+    # Something that does not know the cluster secret answers on a peer's replication address
+    # and announces term 2^40: the primary's term checks must not believe it.
+    forged = socket.socket()
+    forged.bind(("127.0.0.1", 0))
+    forged.listen()
+    challenge = [b""]  # the cluster id is public (any Challenge shows it): set once known
+    stop = threading.Event()
+
+    def serve() -> None:
+        forged.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                conn, _ = forged.accept()
+            except TimeoutError:
+                continue
+            with conn:
+                conn.sendall(challenge[0])
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        ports = [free_port() for _ in range(2)]
+        peers = f"127.0.0.1:{ports[0]},127.0.0.1:{ports[1]},127.0.0.1:{forged.getsockname()[1]}"
+        n1 = pgha_factory("--node-id", "n1", "--ha-mode", "primary", "--ha-bind",
+                          f"127.0.0.1:{ports[0]}", "--ha-primary", peers,
+                          "--cluster-secret", "s3cret")
+        cluster_id = json.loads((n1.data_dir / "ha_state.json").read_text())["cluster_id"]
+        challenge[0] = encode(Challenge(bytes(32), cluster_id, 2**40, "intruder", "",
+                                        b"\x00" * 32))
+        pgha_factory("--node-id", "n2", "--ha-mode", "standby", "--ha-bind",
+                     f"127.0.0.1:{ports[1]}", "--ha-primary", peers, "--cluster-secret", "s3cret")
+        time.sleep(2.5)  # two term checks
+        assert (_role(n1), scalar(n1, "SELECT term FROM pg_replication_status")) == ("primary", 1)
+        with n1.connect(autocommit=True) as conn:
+            conn.execute("CREATE TABLE still_primary (k int)")
+    finally:
+        stop.set()
+        thread.join(5)
+        forged.close()

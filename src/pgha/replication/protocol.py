@@ -133,13 +133,16 @@ class ReplicationProtocolError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Challenge:
-    """Sent first on accept: the standby answers with a Hello proving it knows the secret."""
+    """Sent first on accept: the standby answers with a Hello proving it knows the secret.
+    ``proof`` (``challenge_proof``) shows the peer that this node knows it too, so that the
+    term and node id it announces can be believed."""
 
     nonce: bytes
     cluster_id: str
     term: int
     node_id: str
     listen_address: str = ""  # the node's client (PostgreSQL wire) address, host:port
+    proof: bytes = b""
 
 
 @dataclass(frozen=True, slots=True)
@@ -478,7 +481,7 @@ def _decompress(reader: _Reader, packed: bytes) -> bytes:
 _ROWS: Final[dict[type, _Row]] = {
     Challenge: _layout(
         Challenge, FrameType.CHALLENGE, nonce=_BYTES, cluster_id=_STR, term=_TERM, node_id=_STR,
-        listen_address=_STR,
+        listen_address=_STR, proof=_BYTES,
     ),
     Welcome: _layout(
         Welcome,
@@ -662,6 +665,22 @@ def check_proof(secret: bytes, nonce: bytes, node_id: str, proof: bytes) -> bool
     return hmac.compare_digest(make_proof(secret, nonce, node_id), proof)
 
 
+def challenge_proof(secret: bytes, nonce: bytes, node_id: str, cluster_id: str,
+                    term: int) -> bytes:
+    """HMAC-SHA256 over what a Challenge announces: only a node that knows the secret can
+    announce a term (a replayed Challenge only repeats a term that really existed)."""
+    message = b"challenge\0" + nonce + b"\0".join(
+        (node_id.encode("utf-8"), cluster_id.encode("utf-8"), str(term).encode()))
+    return hmac.new(secret, message, hashlib.sha256).digest()
+
+
+def check_challenge(secret: bytes, challenge: Challenge) -> bool:
+    """Whether ``challenge`` comes from a node that knows ``secret``."""
+    expected = challenge_proof(secret, challenge.nonce, challenge.node_id,
+                               challenge.cluster_id, challenge.term)
+    return hmac.compare_digest(expected, challenge.proof)
+
+
 __all__ = [
     "MAX_PAYLOAD_SIZE",
     "MAX_TERM",
@@ -695,6 +714,8 @@ __all__ = [
     "VoteResponse",
     "WalBatch",
     "Welcome",
+    "challenge_proof",
+    "check_challenge",
     "check_proof",
     "encode",
     "make_proof",

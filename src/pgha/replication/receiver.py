@@ -168,6 +168,9 @@ class WalReceiver:
             raise p.ReplicationProtocolError("expected Challenge")
         if challenge.node_id == self.config.node_id:
             return False  # this node's own address, in a list shared by every node
+        if not p.check_challenge(self.config.secret, challenge):
+            log.error("%s does not know the cluster secret: not following it", address)
+            return False
         state = self.journal.state
         if challenge.term < state.term:
             log.warning("%s is primary of term %d, this node has seen term %d: not following",

@@ -136,8 +136,11 @@ class WalSender:
     async def _handshake(self, channel: Channel) -> p.Hello | None:
         nonce = p.new_nonce()
         state = self.journal.state
-        await channel.send(p.Challenge(nonce, state.cluster_id, state.term, self.config.node_id,
-                                       self.config.listen_address))
+        term = state.term
+        await channel.send(p.Challenge(
+            nonce, state.cluster_id, term, self.config.node_id, self.config.listen_address,
+            p.challenge_proof(self.config.secret, nonce, self.config.node_id, state.cluster_id,
+                              term)))
         hello = await channel.receive(self.config.handshake_timeout)
         if not isinstance(hello, p.Hello | p.VoteRequest):
             await channel.send(p.Refuse(p.REFUSE_PROTOCOL_VIOLATION, "expected Hello"))

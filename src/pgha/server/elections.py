@@ -125,7 +125,8 @@ class Elections:
                     try:
                         challenge = await channel.receive()
                         if not isinstance(challenge, p.Challenge) or \
-                                challenge.node_id == node_id:
+                                challenge.node_id == node_id or \
+                                not p.check_challenge(secret, challenge):
                             return
                         await channel.send(p.VoteRequest(
                             node_id, cluster_id, p.make_proof(secret, challenge.nonce, node_id),

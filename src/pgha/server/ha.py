@@ -423,7 +423,8 @@ class HaRole:
                 try:
                     challenge = await channel.receive(self.config.probe_timeout)
                     if isinstance(challenge, p.Challenge) and \
-                            challenge.node_id != self.config.node_id:
+                            challenge.node_id != self.config.node_id and \
+                            p.check_challenge(self.config.secret.encode(), challenge):
                         yield channel, challenge
                 finally:
                     await channel.close()

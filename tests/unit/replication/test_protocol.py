@@ -329,3 +329,13 @@ def test_nonces_are_fresh() -> None:
     nonces = {p.new_nonce() for _ in range(100)}
     assert len(nonces) == 100
     assert all(len(n) == p.NONCE_SIZE == 32 for n in nonces)
+
+
+def test_challenge_proof_binds_the_announced_term() -> None:
+    secret, nonce = b"s3cret", bytes(32)
+    proof = p.challenge_proof(secret, nonce, "n1", "c-1", 7)
+    good = p.Challenge(nonce, "c-1", 7, "n1", "", proof)
+    assert p.check_challenge(secret, good)
+    assert not p.check_challenge(b"other", good)
+    assert not p.check_challenge(secret, p.Challenge(nonce, "c-1", 8, "n1", "", proof))
+    assert not p.check_challenge(secret, p.Challenge(nonce, "c-1", 7, "n2", "", proof))
