@@ -192,7 +192,8 @@ def test_transaction_larger_than_a_replication_frame_in_sync_mode(
         pgha_factory: PghaFactory) -> None:
     # Regression: one transaction's WAL record (here about 100 MB) was shipped as one frame,
     # over the 64 MiB frame limit; standbys refused it, reconnected, refused it again, and the
-    # sync commit waited forever. It now crosses in pieces.
+    # sync commit waited forever. It is now logged as records of about 8 MiB, each shipped in
+    # batches of at most 8 MiB.
     primary, standbys = _cluster(pgha_factory, "sync")
     with primary.connect(autocommit=True) as conn:
         conn.execute("CREATE TABLE big (id int PRIMARY KEY, pad text)")
@@ -204,3 +205,22 @@ def test_transaction_larger_than_a_replication_frame_in_sync_mode(
     assert expected[0] == 80001
     for standby in standbys:
         assert _table_digest(standby, "big") == expected
+
+
+@pytest.mark.timeout(300)
+def test_transaction_of_several_hundred_megabytes_in_sync_mode(
+        pgha_factory: PghaFactory) -> None:
+    # About 300 MB in one transaction: over the 256 MiB a single WAL record may hold, so it is
+    # logged as records of about 8 MiB, applied by each standby in one SQLite transaction.
+    primary, standbys = _cluster(pgha_factory, "sync")
+    with primary.connect(autocommit=True) as conn:
+        conn.execute("CREATE TABLE huge (id int PRIMARY KEY, pad text)")
+        conn.execute("INSERT INTO huge SELECT g, repeat(md5(g::text), 40) "
+                     "FROM generate_series(1, 240000) g")
+        size = conn.execute("SELECT sum(length(pad)) FROM huge").fetchone()[0]
+        assert size > 300_000_000
+        conn.execute("INSERT INTO huge VALUES (0, 'after')")
+    _wait_caught_up(primary, standbys, timeout=180)
+    expected = _table_digest(primary, "huge")
+    for standby in standbys:
+        assert _table_digest(standby, "huge") == expected

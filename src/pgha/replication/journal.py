@@ -17,7 +17,7 @@ import os
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -168,8 +168,8 @@ class Journal:
 
     # -- CommitLog -------------------------------------------------------------------------
 
-    def predict_end(self, body: bytes) -> int:
-        return self.wal.end_lsn + HEADER_SIZE + len(body)
+    def predict_end(self, sizes: Sequence[int]) -> int:
+        return self.wal.end_lsn + sum(HEADER_SIZE + size for size in sizes)
 
     def append(self, body: bytes) -> int:
         term = self.primary_term

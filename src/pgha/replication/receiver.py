@@ -70,7 +70,7 @@ class PrimaryInfo:
 
 class WalReceiver:
     def __init__(self, journal: Journal, config: ReceiverConfig,
-                 apply: Callable[[int, bytes], None],
+                 apply: Callable[[WalRecord], bool],
                  install_snapshot: Callable[[Path, int, int], Awaitable[None]],
                  discard: Callable[[str, int], Awaitable[None]],
                  applied_lsn: int, stats: ReplicationStats | None = None,
@@ -78,13 +78,16 @@ class WalReceiver:
                  on_contact: Callable[[], None] | None = None) -> None:
         self.journal = journal
         self.config = config
-        self.apply = apply  # (end LSN, body) -> applied in one SQLite transaction
+        # (record) -> True once its transaction committed (a large transaction spans records)
+        self.apply = apply
         self.install_snapshot = install_snapshot  # (file, LSN, term)
         # (reason, LSN where this node's log stopped agreeing with the primary's, or 0): set
         # this node's data aside before a new snapshot
         self.discard = discard
         # (term, node id) of each primary this node starts following
         self.on_primary: Callable[[int, str], None] | None = None
+        # before each new stream: drop what an unfinished transaction left (see _session)
+        self.on_new_stream: Callable[[], Awaitable[None]] | None = None
         self.primary = PrimaryInfo(applied_lsn=applied_lsn)
         self.synced = asyncio.Event()  # set once the standby has a database to serve
         self.stats = stats or ReplicationStats()
@@ -152,6 +155,10 @@ class WalReceiver:
         channel = Channel(reader, writer)
         self._channel = channel
         self._partial.clear()  # a new stream starts at this node's end of WAL
+        if self.on_new_stream is not None:
+            # The first records of an unfinished transaction are dropped: the new stream
+            # sends them again, or they came from a primary that never committed them.
+            await self.on_new_stream()
         self.lease_stamp = 0  # stamps are per primary process
         try:
             if not await self._handshake(channel, f"{host}:{port}"):
@@ -320,10 +327,12 @@ class WalReceiver:
         stats = self.stats
         for record in records:
             try:
-                self.apply(record.end_lsn, record.body)
+                committed = self.apply(record)
             except PgError as exc:  # the record does not fit this node's data: diverged
                 raise SnapshotNeeded(f"applying {format_lsn(record.lsn)}: {exc.message}") \
                     from exc
+            if not committed:
+                continue  # a large transaction goes on in the next record
             self.primary.applied_lsn = record.end_lsn
             now = time.time()
             self.primary.last_lag_ms = max(0.0, now * 1000 - record.commit_time_us / 1000)

@@ -52,7 +52,7 @@ from pgha.replication.lsn import format_lsn
 from pgha.replication.receiver import ReceiverConfig, WalReceiver
 from pgha.replication.role import FOLLOWERS, WRITABLE, Role, check_transition
 from pgha.replication.sender import SenderConfig, WalSender
-from pgha.replication.wal import DEFAULT_SEGMENT_SIZE, WalLog
+from pgha.replication.wal import DEFAULT_SEGMENT_SIZE, WalLog, WalRecord
 from pgha.server.elections import Elections
 from pgha.server.status import StatusViews
 from pgha.storage.changes import Replayer
@@ -126,6 +126,7 @@ class HaRole:
         self.primary_changed: Callable[[], None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._replayer: Replayer | None = None
+        self._unfinished_from = 0  # first record of a transaction the replayer has open
         self.applied_waiters = AppliedWaiters()  # read-your-writes on a standby
         self.journal.primary_term = self.journal.term if self.role in WRITABLE else 0
         self.engine = self.open_engine()
@@ -205,6 +206,7 @@ class HaRole:
             self.stats, on_applied=self.applied_waiters.applied,
             on_contact=self.timer.heard_primary)
         self.receiver.on_primary = self._following
+        self.receiver.on_new_stream = self._drop_unfinished
         self.receiver_task = asyncio.create_task(self._follow())
 
     async def _follow(self) -> None:
@@ -276,6 +278,7 @@ class HaRole:
         if elected_term is not None and self.journal.term != elected_term:
             return False  # a newer term appeared while the votes came in
         await self._stop_receiver()
+        await self._drop_unfinished()
         if elected_term is None:
             term = self.journal.begin_term(self.config.node_id)
         elif self.journal.become_primary(elected_term):
@@ -469,10 +472,28 @@ class HaRole:
 
     # -- standby ---------------------------------------------------------------------------
 
-    def _apply(self, end_lsn: int, body: bytes) -> None:
+    def _apply(self, record: WalRecord) -> bool:
         if self._replayer is None:
             self._replayer = self.engine.replayer()
-        self.engine.apply_record(self._replayer, end_lsn, body)
+        if not self._replayer.in_transaction:
+            self._unfinished_from = record.lsn
+        return self.engine.apply_record(self._replayer, record.end_lsn, record.body)
+
+    async def _drop_unfinished(self) -> None:
+        """Roll back a transaction whose last record has not arrived and remove its first
+        records from the WAL: before following a (new) stream, which sends them again if they
+        were committed, and before this node writes in a term of its own."""
+        replayer = self._replayer
+        if replayer is None or not replayer.in_transaction:
+            return
+
+        def drop() -> None:
+            self.engine.abort_apply(replayer)
+            self.journal.undo(self._unfinished_from)
+
+        await asyncio.to_thread(drop)
+        log.info("dropped the first records of an unfinished transaction (from %s)",
+                 format_lsn(self._unfinished_from))
 
     async def _install_snapshot(self, path: Path, lsn: int, term: int) -> None:
         def swap() -> None:

@@ -27,7 +27,7 @@ import datetime as dt
 import re
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
@@ -295,14 +295,15 @@ SYNC_MODES = ("async", "semi-sync", "sync", "quorum")
 class CommitLog(Protocol):
     """Where committed transactions go (pgha's WAL; implemented by the replication layer)."""
 
-    def predict_end(self, body: bytes) -> int:
-        """The end LSN the next record with this body will have."""
+    def predict_end(self, sizes: Sequence[int]) -> int:
+        """The end LSN the next records, with bodies of these sizes, will have."""
 
     def append(self, body: bytes) -> int:
         """Write a record (not yet durable); returns its start LSN."""
 
     def undo(self, start_lsn: int) -> None:
-        """Remove the last record again: its SQLite COMMIT failed."""
+        """Remove the records from ``start_lsn`` on again (their SQLite COMMIT failed, or they
+        are the first records of a transaction whose last record never came)."""
 
     def flush_to(self, lsn: int) -> None:
         """Block until the log is durable up to ``lsn`` (shared among concurrent commits)."""
@@ -385,21 +386,38 @@ class Engine:
         conn.execute("PRAGMA foreign_keys=OFF")
         return changes.Replayer(conn)
 
-    def apply_record(self, replayer: changes.Replayer, end_lsn: int, body: bytes) -> None:
-        """Replay one log record (a standby, or crash recovery) in one SQLite transaction."""
+    def apply_record(self, replayer: changes.Replayer, end_lsn: int, body: bytes) -> bool:
+        """Replay one log record (a standby, or crash recovery). A transaction is one SQLite
+        transaction even when it was logged as several records (``changes.continues``): it
+        stays open on the replayer's connection until its last record, which commits it.
+        Returns whether this record committed."""
         conn = replayer.conn
         with self.commit_lock:
-            conn.execute("BEGIN IMMEDIATE")
+            if not replayer.in_transaction:
+                conn.execute("BEGIN IMMEDIATE")
+                replayer.in_transaction, replayer.schema_changed = True, False
             try:
-                schema = replayer.apply(body)
+                replayer.schema_changed |= replayer.apply(body)
+                if changes.continues(body):
+                    return False
                 conn.execute(f"UPDATE {changes.WAL_STATE_TABLE} SET applied_lsn = ? WHERE id = 1",
                              (end_lsn,))
                 conn.execute("COMMIT")
+                replayer.in_transaction = False
             except BaseException:
-                conn.execute("ROLLBACK")
+                self.abort_apply(replayer)
                 raise
-        if schema:
+        if replayer.schema_changed:
             self.schema_changed(conn)
+        return True
+
+    def abort_apply(self, replayer: changes.Replayer) -> None:
+        """Roll back a transaction whose first records were applied but whose last record will
+        not come (this stream ended; the records are sent again, or were never committed)."""
+        if replayer.in_transaction:
+            replayer.in_transaction = False
+            with contextlib.suppress(apsw.Error):
+                replayer.conn.execute("ROLLBACK")
 
     def checkpoint(self) -> int:
         """Copy SQLite's WAL into the database file (synced); returns the log LSN the file
@@ -435,9 +453,19 @@ class Engine:
         replayer = self.replayer()
         try:
             count = 0
-            for end_lsn, body in self.log.records_from(self.applied_lsn(replayer.conn)):
-                self.apply_record(replayer, end_lsn, body)
-                count += 1
+            start = self.applied_lsn(replayer.conn)
+            opened = 0  # where an unfinished transaction's first record starts
+            for end_lsn, body in self.log.records_from(start):
+                if not replayer.in_transaction:
+                    opened = start
+                if self.apply_record(replayer, end_lsn, body):
+                    count += 1
+                start = end_lsn
+            if replayer.in_transaction:
+                # The first records of a transaction whose last record was never written
+                # (a crash while it was logged): it never committed anywhere.
+                self.abort_apply(replayer)
+                self.log.undo(opened)
             return count
         finally:
             replayer.conn.close()
@@ -718,11 +746,14 @@ class StorageSession:
         capture, self.capture = self.capture, None
         committed = False
         try:
-            body = capture.finish() if capture is not None and commit else b""
+            bodies = capture.finish() if capture is not None and commit else None
             if capture is not None and not commit:
                 capture.discard()
-            if body:
-                self._commit_logged(body)
+            if bodies:
+                try:
+                    self._commit_logged(bodies)
+                finally:
+                    bodies.close()
             else:
                 self.conn.execute("COMMIT" if commit else "ROLLBACK")
             committed = commit
@@ -741,17 +772,23 @@ class StorageSession:
             if changed:
                 self.engine.schema_changed(self.conn) if commit else None
 
-    def _commit_logged(self, body: bytes) -> None:
-        """Log the transaction, commit it, and return once the log record is durable."""
+    def _commit_logged(self, bodies: changes.Fragments) -> None:
+        """Log the transaction (one record, or several for a large one), commit it, and
+        return once the log is durable."""
         log = self.engine.log
         assert log is not None
         with self.engine.commit_lock:
-            end = log.predict_end(body)
+            end = log.predict_end(bodies.sizes)
             self.conn.execute(f"UPDATE {changes.WAL_STATE_TABLE} SET applied_lsn = ? WHERE id = 1",
                               (end,))
+            start = 0
             try:
-                start = log.append(body)
+                for body in bodies:  # built one at a time
+                    first = log.append(body)
+                    start = start or first
             except BaseException:  # e.g. this node is no longer the primary: nothing happened
+                if start:
+                    log.undo(start)
                 self.conn.execute("ROLLBACK")
                 raise
             try:
@@ -1008,7 +1045,7 @@ class StorageSession:
             self._require_savepoint(node.savepoint_name)
             idx = len(self.savepoints) - 1 - self.savepoints[::-1].index(node.savepoint_name)
             mark = self.savepoint_marks[idx]
-            if self.capture is not None and len(self.capture.steps) > mark[0]:
+            if self.capture is not None and self.capture.statements_since(mark):
                 # The log already holds steps (DDL) made after the savepoint.
                 raise PgError("0A000", "ROLLBACK TO SAVEPOINT across a schema change is not "
                               "supported; roll back the whole transaction")

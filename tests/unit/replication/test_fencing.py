@@ -60,3 +60,41 @@ def test_transaction_over_the_record_limit_is_refused_and_rolled_back(
     run("INSERT INTO t VALUES (1, 'small')")
     rows = run("SELECT k FROM t")
     assert [r[0] for r in rows.rows] == [1]
+
+
+def test_unfinished_large_transaction_is_dropped_at_recovery(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A large transaction is logged as several records; a crash after some of them were
+    # written (and before its SQLite COMMIT) leaves them at the end of the WAL. Recovery must
+    # drop them, not apply half a transaction, and the log must go on from there.
+    monkeypatch.setattr("pgha.storage.changes.FRAGMENT_BYTES", 2048)
+    monkeypatch.setattr("pgha.storage.changes.ROWS_PER_STEP", 20)
+    role = HaRole(HaConfig(node_id="n1", mode="primary"), tmp_path, durable=False)
+    run = _runner(role)
+    run("CREATE TABLE t (k int PRIMARY KEY, pad text)")
+    run("INSERT INTO t SELECT g, repeat('a', 50) FROM generate_series(1, 500) g")
+    assert role.journal.wal.last_xid >= 3  # the insert took several records
+    end = role.journal.wal.end_lsn
+    appended = 0
+    real_append = role.journal.append
+
+    def crash_after_two(body: bytes) -> int:
+        nonlocal appended
+        appended += 1
+        if appended > 2:
+            raise KeyboardInterrupt("power cut")
+        return real_append(body)
+
+    monkeypatch.setattr(role.journal, "append", crash_after_two)
+    monkeypatch.setattr(role.journal, "undo", lambda start: None)  # the crash undoes nothing
+    with pytest.raises(KeyboardInterrupt):
+        run("INSERT INTO t SELECT g, repeat('b', 50) FROM generate_series(1000, 1500) g")
+    assert role.journal.wal.end_lsn > end  # two records of it are in the WAL
+    role.journal.wal.close()
+
+    again = HaRole(HaConfig(node_id="n1", mode="primary"), tmp_path, durable=False)
+    assert again.journal.wal.end_lsn == end  # recovery dropped them
+    run = _runner(again)
+    assert run("SELECT count(*), min(pad) FROM t").rows == [(500, "a" * 50)]
+    run("INSERT INTO t VALUES (2000, 'c')")
+    assert run("SELECT count(*) FROM t").rows == [(501,)]

@@ -43,19 +43,20 @@ def _dump(conn: apsw.Connection) -> list[tuple[object, ...]]:
     return rows
 
 
-def _transaction(primary: apsw.Connection, sql: str) -> bytes:
+def _transaction(primary: apsw.Connection, sql: str) -> list[bytes]:
     primary.execute("BEGIN IMMEDIATE")
     capture = changes.ChangeCapture(primary)
     primary.execute(sql)
-    body = capture.finish()
+    bodies = list(capture.finish())
     primary.execute("COMMIT")
-    return body
+    return bodies
 
 
-def _replay(standby: apsw.Connection, body: bytes) -> None:
+def _replay(standby: apsw.Connection, bodies: list[bytes]) -> None:
     replayer = changes.Replayer(standby)
     with standby:
-        replayer.apply(body)
+        for body in bodies:
+            replayer.apply(body)
 
 
 def test_large_updates_and_rows_touched_twice_replay_exactly(tmp_path: Path) -> None:
@@ -83,9 +84,9 @@ def test_rolled_back_savepoint_rows_are_not_replayed(tmp_path: Path) -> None:
     primary.execute("ROLLBACK TO SAVEPOINT s")
     capture.rollback_to(mark)
     primary.execute("INSERT INTO kv VALUES (3, 3, 'after', NULL)")
-    body = capture.finish()
+    bodies = list(capture.finish())
     primary.execute("COMMIT")
-    _replay(standby, body)
+    _replay(standby, bodies)
     assert _dump(standby) == _dump(primary)
     assert [r[2] for r in _dump(standby)] == [1, 3]
 
@@ -103,7 +104,7 @@ def test_foreign_key_actions_and_replace_deletes_replay(tmp_path: Path) -> None:
 
 def test_unchanged_transaction_has_an_empty_body(tmp_path: Path) -> None:
     primary, _ = _pair(tmp_path)
-    assert _transaction(primary, "UPDATE kv SET v = 1 WHERE k = 42") == b""
+    assert _transaction(primary, "UPDATE kv SET v = 1 WHERE k = 42") == []
 
 
 def test_operation_missing_its_row_is_divergence(tmp_path: Path) -> None:
@@ -124,8 +125,8 @@ def test_operation_missing_its_row_is_divergence(tmp_path: Path) -> None:
 
 def test_row_operations_lists_a_step(tmp_path: Path) -> None:
     primary, _ = _pair(tmp_path)
-    body = _transaction(primary, "INSERT INTO kv VALUES (1, 1.5, 'a', NULL); "
-                                 "UPDATE kv SET t = 'b'; DELETE FROM kv")
+    (body,) = _transaction(primary, "INSERT INTO kv VALUES (1, 1.5, 'a', NULL); "
+                                    "UPDATE kv SET t = 'b'; DELETE FROM kv")
     ((kind, data),) = list(changes.steps(body))
     assert kind == b"R"
     assert list(changes.row_operations(data)) == [
@@ -133,3 +134,54 @@ def test_row_operations_lists_a_step(tmp_path: Path) -> None:
         ("kv", "UPDATE", 1, ("b",)),
         ("kv", "DELETE", 1, None),
     ]
+
+
+@pytest.mark.parametrize("spill", [1 << 30, 10_000], ids=["in-memory", "spilled"])
+def test_a_large_transaction_is_logged_as_bounded_records(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, spill: int) -> None:
+    monkeypatch.setattr(changes, "ROWS_PER_STEP", 100)
+    monkeypatch.setattr(changes, "FRAGMENT_BYTES", 4096)
+    monkeypatch.setattr(changes, "SPILL_BYTES", spill)
+    primary, standby = _pair(tmp_path)
+    primary.execute("BEGIN IMMEDIATE")
+    capture = changes.ChangeCapture(primary)
+    primary.execute("WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g "
+                    "WHERE n < 3000) INSERT INTO kv SELECT n, n * 0.5, 'row ' || n, "
+                    "randomblob(8) FROM g")
+    fragments = capture.finish()
+    bodies = list(fragments)
+    fragments.close()
+    primary.execute("COMMIT")
+    assert len(bodies) > 10
+    assert fragments.sizes == [len(b) for b in bodies]  # known before the bodies are built
+    assert [changes.continues(b) for b in bodies] == [True] * (len(bodies) - 1) + [False]
+    # Each record holds about FRAGMENT_BYTES: what one step (100 rows) adds past it at most.
+    assert max(len(b) for b in bodies) < 4096 + 8192
+    _replay(standby, bodies)
+    assert _dump(standby) == _dump(primary)
+
+
+@pytest.mark.parametrize("spill", [1 << 30, 100], ids=["in-memory", "spilled"])
+def test_savepoint_rollback_across_packed_row_steps(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, spill: int) -> None:
+    monkeypatch.setattr(changes, "ROWS_PER_STEP", 10)
+    monkeypatch.setattr(changes, "SPILL_BYTES", spill)
+    primary, standby = _pair(tmp_path)
+    primary.execute("BEGIN IMMEDIATE")
+    capture = changes.ChangeCapture(primary)
+    for k in range(15):  # one packed step, 5 rows open
+        primary.execute("INSERT INTO kv VALUES (?, 1, 'kept', NULL)", (k,))
+    primary.execute("SAVEPOINT s")
+    mark = capture.mark()
+    for k in range(100, 130):  # packs the 5 open rows with 5 of these, then two more steps
+        primary.execute("INSERT INTO kv VALUES (?, 2, 'undone', NULL)", (k,))
+    primary.execute("INSERT INTO parent VALUES (1, 'undone')")
+    assert not capture.statements_since(mark)
+    primary.execute("ROLLBACK TO SAVEPOINT s")
+    capture.rollback_to(mark)
+    primary.execute("INSERT INTO kv VALUES (200, 3, 'after', NULL)")
+    bodies = list(capture.finish())
+    primary.execute("COMMIT")
+    _replay(standby, bodies)
+    assert _dump(standby) == _dump(primary)
+    assert [r[2] for r in _dump(standby)] == [*range(15), 200]
