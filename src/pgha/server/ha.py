@@ -65,7 +65,7 @@ log = logging.getLogger("pgha.ha")
 @dataclass(slots=True)
 class HaConfig:
     node_id: str = ""
-    mode: str = "standalone"  # standalone | primary | standby
+    mode: str = "standalone"  # standalone | primary | standby | observer
     bind: tuple[str, int] | None = None
     primaries: tuple[tuple[str, int], ...] = ()  # the cluster's replication addresses
     sync_mode: str = "async"
