@@ -9,6 +9,7 @@ writes through the proxy reach the automatically elected primary without restart
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
@@ -19,6 +20,7 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import asyncpg
 import psycopg
 import pytest
 
@@ -215,6 +217,30 @@ def test_proxy_follows_an_automatic_failover(
                                                                               [(1,)])
     assert sorted(roles.values()) == ["primary", "standby"]
     assert "primary is now" in proxy.log.read_text()
+
+
+def test_asyncpg_copy_through_the_proxy_and_a_standby(
+        cluster: tuple[list[PghaServer], FaultRelay, ProxyProcess]) -> None:
+    # Regression: asyncpg sends its CopyData right behind COPY ... FROM STDIN, before the
+    # CopyInResponse; a relaying session read them before it was in COPY mode, dropped them,
+    # and copy_records_to_table hung (through the proxy and on a standby that forwards it).
+    (_, n2, _), _, proxy = cluster
+    with psycopg.connect(proxy.dsn, autocommit=True) as conn:
+        conn.execute("CREATE TABLE copied (a int, b text)")
+
+    async def copy(port: int) -> str:
+        conn = await asyncpg.connect(host="127.0.0.1", port=port, user="postgres",
+                                     database="postgres")
+        try:
+            return await asyncio.wait_for(conn.copy_records_to_table(
+                "copied", records=[(port, "x"), (port, "y")]), 10)
+        finally:
+            await conn.close()
+
+    assert asyncio.run(copy(proxy.port)) == "COPY 2"
+    assert asyncio.run(copy(n2.port)) == "COPY 2"
+    with psycopg.connect(proxy.dsn, autocommit=True) as conn:
+        assert conn.execute("SELECT count(*) FROM copied").fetchone() == (4,)
 
 
 def test_cancel_reaches_the_backend_running_the_statement(

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -27,6 +28,13 @@ from typing import Any
 from pgha.proxy.backend import BackendConnection, BackendError
 from pgha.wire import messages as m
 from pgha.wire.errors import PgError
+
+# A simple Query that starts COPY FROM STDIN. A client may send its CopyData right behind it
+# (asyncpg does), before any answer; the relaying session must not read those messages until
+# the backend's CopyInResponse has gone to the client, since only that puts the session's
+# connection into COPY mode (outside it, copy messages are dropped, as postgres.c does).
+_COPY_FROM_STDIN = re.compile(r"\A\s*(?:/\*.*?\*/\s*)*COPY\b[^;]*?\bFROM\s+STDIN\b",
+                              re.IGNORECASE | re.DOTALL)
 
 REPORT_OPTION = "pgha.report_commit_lsn"  # start-up parameter: a pgha node then reports
 COMMIT_LSN = "pgha.last_commit_lsn"  # each commit's end LSN as this ParameterStatus
@@ -51,6 +59,7 @@ class Link:
         self._swallow_parse = 0
         self._idle = asyncio.Event()
         self._idle.set()
+        self._replied = asyncio.Event()  # something was relayed since the last COPY Query
         self._pump = asyncio.create_task(self._relay())
 
     @property
@@ -86,8 +95,14 @@ class Link:
             self._in_batch = False
         elif isinstance(message, m.Parse | m.Bind | m.Describe | m.Execute | m.Close):
             self._in_batch = True
+        copy_in = isinstance(message, m.Query) and relay and \
+            _COPY_FROM_STDIN.match(message.query) is not None
+        if copy_in:
+            self._replied.clear()
         backend.send(message)
         await backend.drain()
+        if copy_in:
+            await self._replied.wait()  # CopyInResponse (or an error) is with the client
 
     def _prepare_behind(self, name: str) -> None:
         """The client prepared ``name`` on another backend: prepare it here too."""
@@ -137,10 +152,12 @@ class Link:
             raise
         except (BackendError, PgError, ConnectionError) as exc:
             self._idle.set()
+            self._replied.set()
             self.on_lost(exc)
 
     def _relay_one(self, message: Any) -> None:
         relay = self._expect[0] if self._expect else True
+        answers_last = len(self._expect) <= 1  # not a reply to an earlier Query or Sync
         if isinstance(message, m.ParameterStatus) and message.name == COMMIT_LSN:
             self.on_commit(message.value)
             return
@@ -157,3 +174,5 @@ class Link:
                 self._idle.set()
         if relay:
             self.sink(message)
+            if answers_last:
+                self._replied.set()
