@@ -243,6 +243,25 @@ def test_asyncpg_copy_through_the_proxy_and_a_standby(
         assert conn.execute("SELECT count(*) FROM copied").fetchone() == (4,)
 
 
+def test_a_transaction_whose_standby_dies_never_moves_to_another_backend(
+        cluster: tuple[list[PghaServer], FaultRelay, ProxyProcess]) -> None:
+    # Regression: BEGIN READ ONLY ran on a standby; the standby was killed; the next
+    # statement ran on the primary with the client told it was idle, and COMMIT succeeded.
+    nodes, _, proxy = cluster
+    with psycopg.connect(proxy.dsn, autocommit=True) as conn:
+        conn.execute("CREATE TABLE ro (k int)")
+    time.sleep(0.5)  # the standbys have the table
+    conn = psycopg.connect(proxy.dsn, autocommit=True)
+    conn.execute("BEGIN READ ONLY")
+    node_id = conn.execute("SELECT node_id FROM pg_replication_status").fetchone()[0]
+    assert node_id in ("n2", "n3")  # a read-only transaction runs on a standby
+    {"n2": nodes[1], "n3": nodes[2]}[node_id].kill()
+    with pytest.raises(psycopg.OperationalError):
+        conn.execute("SELECT count(*) FROM ro")
+        conn.execute("COMMIT")
+    assert conn.closed or conn.broken
+
+
 def test_cancel_reaches_the_backend_running_the_statement(
         cluster: tuple[list[PghaServer], FaultRelay, ProxyProcess]) -> None:
     _, _, proxy = cluster
