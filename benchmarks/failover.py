@@ -159,7 +159,14 @@ async def switchovers(cluster: Cluster, load: Load, runs: int) -> list[float]:
         await asyncio.sleep(0.5)
         standby = next(n for n in cluster.nodes if n is not primary)
         started = time.monotonic()
-        await query(standby, "SELECT pg_promote(true, 30)")
+        conn = await asyncpg.connect(host="127.0.0.1", port=standby.port, user="postgres",
+                                     database="postgres", timeout=TIMEOUT)
+        try:  # pg_promote() may retry for up to its wait_seconds
+            await conn.fetchval("SELECT pg_promote(true, 10)", timeout=15)
+        except asyncpg.PostgresError as exc:
+            print(f"switchover {number + 1}: {exc}", file=sys.stderr, flush=True)
+        finally:
+            await conn.close()
         while load.first_ack(started, term) is None:
             assert time.monotonic() - started < 60, "no write acknowledged after the switch"
             await asyncio.sleep(0.01)

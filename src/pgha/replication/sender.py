@@ -304,9 +304,12 @@ class WalSender:
     async def _idle(self, channel: Channel, wake: asyncio.Event, feedback: asyncio.Task[None],
                     position: int) -> None:
         waiter = asyncio.create_task(wake.wait())
-        done, _ = await asyncio.wait({waiter, feedback}, timeout=self.config.heartbeat_interval,
-                                     return_when=asyncio.FIRST_COMPLETED)
-        waiter.cancel()
+        try:
+            done, _ = await asyncio.wait({waiter, feedback},
+                                         timeout=self.config.heartbeat_interval,
+                                         return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            waiter.cancel()  # also when this stream is cancelled: no task left pending
         if not done:
             await self._heartbeat(channel)
         elif self.config.batch_delay:

@@ -27,29 +27,35 @@ class Elections:
     def __init__(self, ha: HaRole) -> None:
         self.ha = ha
         self._voting = asyncio.Lock()  # one vote decided (and persisted) at a time
+        self.candidacy = 0  # the term this node last ran in
 
     async def promote_by_election(self, wait: float) -> bool:
-        """pg_promote(): win an election (no pre-vote: the operator asked), retrying until
-        ``wait`` seconds have passed. A node that lacks commits another voter holds, or that
-        cannot reach a majority, is refused: pgha_force_promote() overrides."""
+        """pg_promote(): win an election (no pre-vote: the operator asked). One candidacy,
+        in one new term, asked again in that term until ``wait`` seconds have passed: it never
+        starts another term, so it cannot depose a primary that others elected meanwhile. A
+        node that lacks commits another voter holds, or that cannot reach a majority, is
+        refused: pgha_force_promote() overrides."""
         ha = self.ha
         deadline = time.monotonic() + wait
         reasons: dict[str, str] = {}
         term = 0
         while ha.role == "standby":
-            # Asking again in the same term is allowed (a vote already given to this node is
-            # given again); a new term only when a newer one was seen.
-            tally = await self.run(pre_vote=False, term=term if term == ha.journal.term else 0)
+            tally = await self.run(pre_vote=False, term=term)
             if tally is None:
                 return True
-            term = ha.journal.term if ha.journal.state.voted_for == ha.config.node_id else 0
+            term = term or self.candidacy
             reasons = tally.refused
+            if ha.journal.term != term:
+                reasons = {"": f"term {ha.journal.term} began meanwhile"}
+                break
             if time.monotonic() >= deadline:
                 break
+            # Asking again in the same term is allowed: a vote given to this node is given again.
             await asyncio.sleep(ha.timing.heartbeat_interval * ha.timer.rng.uniform(1, 3))
         if ha.role == "primary":
             return True
-        shown = "; ".join(f"{n}: {r}" for n, r in sorted(reasons.items())) or "no answer"
+        shown = "; ".join(f"{n}: {r}" if n else r for n, r in sorted(reasons.items())) \
+            or "no answer"
         raise PgError("55000", f"could not promote {ha.config.node_id}: it did not win an "
                       f"election in {wait:g} s ({shown})",
                       hint="A node that lacks commits another node holds cannot be promoted. "
@@ -65,7 +71,7 @@ class Elections:
             await asyncio.sleep(min(max(wait, 0.02), ha.timing.min_timeout))
             receiver = ha.receiver
             has_data = receiver is not None and (
-                receiver.synced.is_set() or ha.engine.applied_lsn() > 0)
+                receiver.synced.is_set() or receiver.primary.applied_lsn > 0)
             if ha.role != "standby" or ha.rebuilding or receiver is None or not has_data:
                 ha.timer.reset()
                 continue
@@ -93,6 +99,7 @@ class Elections:
                 return tally
         if not term:
             term = await asyncio.to_thread(ha.journal.start_candidacy, node_id)
+            self.candidacy = term
             why = "no primary heard from" if pre_vote else "pg_promote()"
             log.warning("%s: %s runs for election in term %d", why, node_id, term)
         reason = f"elected ({'the primary fell silent' if pre_vote else 'pg_promote()'})"
