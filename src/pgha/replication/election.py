@@ -10,7 +10,8 @@ Election (Raft, section 5.2 and 5.4.1, with pre-vote from Ongaro's thesis, 9.6):
   answer is sent; only to a candidate whose log is at least as up to date as its own (the last
   record's term, then the end LSN); and never while it has heard from a live primary within
   the minimum election timeout (the same rule for pre-votes and real votes: it is what lets the
-  primary's lease end before anyone else can win).
+  primary's lease end before anyone else can win); such a refusal does not even adopt the
+  candidate's term, so a candidate that cannot win cuts nobody off from a live primary.
 - A candidate with the votes of a majority of the configured voters becomes the primary of its
   term.
 
@@ -107,11 +108,13 @@ def decide_vote(ballot: Ballot, candidate: str, term: int, log: LogPosition, pre
         if log < ballot.log:
             return _deny(keep, "the candidate's log is behind this node's")
         return Decision(True, ballot.term, ballot.voted_for, "would vote")
+    if recent and not ballot.is_primary:
+        # Raft's leader stickiness (thesis 4.2.3): neither the vote nor the term, so that a
+        # candidate that cannot win does not cut this node off from its live primary.
+        return _deny(keep, "this node hears from a live primary")
     # A real vote: a newer term is adopted whatever the answer (a primary steps down).
     voted_for = ballot.voted_for if term == ballot.term else ""
     adopted = Decision(False, term, voted_for, "")
-    if recent and not ballot.is_primary:
-        return _deny(adopted, "this node hears from a live primary")
     if voted_for not in ("", candidate):
         return _deny(adopted, f"this node voted for {voted_for} in term {term}")
     if log < ballot.log:

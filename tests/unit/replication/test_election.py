@@ -63,7 +63,7 @@ VOTES = [
     (ballot(voted_for="n2"), "n2", 5, (5, 100), False, 10.0, (True, 5, "n2")),  # asked twice
     (ballot(voted_for="n3"), "n2", 6, (5, 100), False, 10.0, (True, 6, "n2")),  # a new term
     (ballot(), "n2", 6, (5, 99), False, 10.0, (False, 6, "")),  # adopts the term, denies
-    (ballot(heard=9.9), "n2", 6, (5, 100), False, 10.0, (False, 6, "")),  # sticky
+    (ballot(heard=9.9), "n2", 6, (5, 100), False, 10.0, (False, 5, "")),  # sticky: term kept
     (ballot(primary=True, heard=None), "n2", 6, (5, 100), False, 10.0, (True, 6, "n2")),
     (ballot(primary=True), "n2", 6, (5, 90), False, 10.0, (False, 6, "")),  # steps down only
 ]
