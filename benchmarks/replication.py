@@ -56,7 +56,7 @@ from typing import Any
 
 import psycopg
 
-from pgha.replication.lsn import parse_lsn
+from pgha.wire.lsn import parse_lsn
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import pgbench_compare as pc

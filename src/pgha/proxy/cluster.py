@@ -1,10 +1,18 @@
 """The proxy's view of the cluster: which node is the primary, which standbys may serve reads.
 
-A health check runs every ``interval`` on each node, over one monitoring connection per node:
-``pg_replication_status`` gives the node's role, term and position, ``pg_replication_primary``
-a standby's lag. A node that does not answer is out at once (within one interval); a standby
-lagging more than ``max_lag_ms`` is out until it catches up; the primary is the healthy node
-that says ``primary`` with the highest term, so a promotion is followed without a restart.
+A health check runs every ``interval`` on each node, over one monitoring connection per node.
+A node is a pgha node or a PostgreSQL server (``kind``, detected at the first check unless
+given: a server without ``pg_replication_status`` is PostgreSQL).
+- pgha: ``pg_replication_status`` gives the node's role, term and position,
+  ``pg_replication_primary`` a standby's lag; the primary is the healthy node that says
+  ``primary`` with the highest term, so a promotion is followed without a restart.
+- PostgreSQL: ``pg_is_in_recovery()`` gives the role, ``pg_current_wal_lsn()`` the primary's
+  position, ``pg_last_wal_replay_lsn()`` a standby's; its lag is the age of its last replayed
+  transaction while it is behind the primary's position of the previous check. Two servers that
+  both say they are the primary (a promotion whose old primary is still up) give no primary:
+  writes are refused (``conflict``) until one of them is gone or demoted.
+A node that does not answer is out at once (within one interval); a standby lagging more than
+``max_lag_ms`` is out until it catches up.
 
 Reads go to a standby chosen by the load-balancing strategy (round-robin, least-connections,
 latency, random; weights multiply a node's share), or to the primary when none qualifies.
@@ -23,6 +31,7 @@ from typing import Any
 from pgha.proxy.backend import BackendConnection, BackendError
 from pgha.wire import messages as m
 from pgha.wire.errors import PgError
+from pgha.wire.lsn import parse_lsn
 
 log = logging.getLogger("pgha.proxy")
 
@@ -41,6 +50,8 @@ class NodeState:
     lag_ms: float = 0.0
     rtt_ms: float = 0.0  # health-check round trip, smoothed
     connections: int = 0  # client sessions with a link open to this node
+    kind: str = ""  # "pgha" or "postgres"; "" until the first check tells
+    lsn: int = 0  # a primary's WAL position; a standby's replayed position (last known)
 
     @property
     def address(self) -> str:
@@ -62,6 +73,7 @@ class ClusterView:
         self._task: asyncio.Task[None] | None = None
         self._checked = asyncio.Event()  # set after every round of checks
         self._primary_id = ""  # for the log: who the primary is now
+        self.conflict = ""  # several PostgreSQL servers claim to be the primary: who
 
     async def start(self) -> None:
         await self.check_all()
@@ -115,9 +127,15 @@ class ClusterView:
                     timeout=max(self.interval, 1.0))
                 self._monitors[node.address] = conn
             async with asyncio.timeout(max(self.interval, 1.0)):
-                rows = await _query(
-                    conn, "SELECT s.role, s.term, s.node_id, p.lag_ms FROM "
-                    "pg_replication_status s LEFT JOIN pg_replication_primary p ON true")
+                if node.kind == "":
+                    node.kind = await _detect_kind(conn)
+                if node.kind == "postgres":
+                    rows = await _query(conn, _POSTGRES_CHECK)
+                else:
+                    rows = await _query(
+                        conn, "SELECT s.role, s.term, s.node_id, p.lag_ms, s.current_lsn "
+                        "FROM pg_replication_status s LEFT JOIN pg_replication_primary p "
+                        "ON true")
         except (BackendError, PgError, OSError, TimeoutError) as exc:
             conn = self._monitors.pop(node.address, None)
             if conn is not None:
@@ -126,7 +144,19 @@ class ClusterView:
                 log.warning("node %s is down: %s", node.address, exc)
             node.healthy = False
             return
-        role, term, node_id, lag = rows[0] if rows else ("", "0", "", None)
+        if node.kind == "postgres":
+            recovering, lsn, replay_age_ms, name = rows[0]
+            role, term, node_id = ("standby" if recovering == "t" else "primary"), 0, name
+            node.lsn = parse_lsn(lsn) if lsn else 0
+            # Behind the primary's position at the previous check: lagging by the age of the
+            # last transaction it replayed (conservative while the primary is busy).
+            primary = next((n for n in self.nodes if n.healthy and n.role == "primary"
+                            and n.kind == "postgres"), None)
+            behind = role == "standby" and primary is not None and node.lsn < primary.lsn
+            lag = replay_age_ms if behind and replay_age_ms is not None else "0"
+        else:
+            role, term, node_id, lag, lsn = rows[0] if rows else ("", "0", "", None, None)
+            node.lsn = parse_lsn(lsn) if lsn else 0
         rtt = (time.monotonic() - started) * 1000
         node.rtt_ms = rtt if not node.rtt_ms else 0.8 * node.rtt_ms + 0.2 * rtt
         if not node.healthy:
@@ -146,8 +176,18 @@ class ClusterView:
 
     # -- choices ---------------------------------------------------------------------------
 
+    @property
+    def fronts_postgres(self) -> bool:
+        """The back ends are PostgreSQL servers (pgha.* settings are then the proxy's own)."""
+        return any(n.kind == "postgres" for n in self.nodes)
+
     def primary(self) -> NodeState | None:
         candidates = [n for n in self.nodes if n.healthy and n.role in ("primary", "standalone")]
+        claims = [n for n in candidates if n.kind == "postgres"]
+        if len(claims) > 1:  # PostgreSQL has no terms: two primaries cannot be told apart
+            self.conflict = ", ".join(n.address for n in claims)
+            return None
+        self.conflict = ""
         return max(candidates, key=lambda n: n.term) if candidates else None
 
     def standbys(self) -> list[NodeState]:
@@ -170,6 +210,23 @@ class ClusterView:
             return random.choice(weighted)
         self._turn += 1
         return weighted[self._turn % len(weighted)]
+
+
+_POSTGRES_CHECK = (
+    "SELECT pg_is_in_recovery(), CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() "
+    "ELSE pg_current_wal_lsn() END, "
+    "extract(epoch FROM now() - pg_last_xact_replay_timestamp()) * 1000, "
+    "current_setting('cluster_name')")
+
+
+async def _detect_kind(conn: BackendConnection) -> str:
+    try:
+        await _query(conn, "SELECT 1 FROM pg_replication_status")
+    except PgError as exc:
+        if exc.sqlstate == "42P01":  # undefined table: not a pgha node
+            return "postgres"
+        raise
+    return "pgha"
 
 
 async def _query(conn: BackendConnection, sql: str) -> list[tuple[Any, ...]]:

@@ -10,7 +10,9 @@ primary or a standby). It keeps what relaying needs to stay correct:
   it;
 - the transaction status of the backend (its last ReadyForQuery);
 - replies relayed or swallowed per Query/Sync (settings replayed silently are swallowed), and
-  the ``pgha.last_commit_lsn`` ParameterStatus turned into a callback (read-your-writes).
+  the ``pgha.last_commit_lsn`` ParameterStatus turned into a callback (read-your-writes);
+- probes: a Query the router adds behind a client's message (on PostgreSQL, the WAL position
+  right after a commit); its replies are swallowed and its one value handed to a callback.
 
 A pump task reads the backend and hands every relayed message to ``sink`` (which encodes it
 for the client), calling ``flush`` whenever the backend has nothing more buffered.
@@ -41,6 +43,9 @@ COMMIT_LSN = "pgha.last_commit_lsn"  # each commit's end LSN as this ParameterSt
 
 # name -> (query text, parameter type OIDs) of a statement the client prepared, or None
 Lookup = Callable[[str], "tuple[str, tuple[int, ...]] | None"]
+# What to do with the replies to one Query/Sync: relay them (True), swallow them (False), or
+# swallow them and hand the first value of the row to a callback (a probe).
+Replies = bool | Callable[[str | None], None]
 
 
 class Link:
@@ -54,7 +59,7 @@ class Link:
         self.on_commit = on_commit
         self.on_lost = on_lost
         self.prepared: set[str] = set()
-        self._expect: deque[bool] = deque()  # per unanswered Sync/Query: relay its replies?
+        self._expect: deque[Replies] = deque()  # per unanswered Sync/Query
         self._in_batch = False  # an extended-protocol batch goes here up to its Sync
         self._swallow_parse = 0
         self._idle = asyncio.Event()
@@ -64,8 +69,9 @@ class Link:
 
     @property
     def active(self) -> bool:
-        """An answer is pending, a batch is open, or a transaction is open here."""
-        return bool(self._expect) or self._in_batch or self.backend.status != "I"
+        """An answer for the client is pending, a batch is open, or a transaction is open
+        here. (Silent work, such as a replayed setting or a probe, does not count.)"""
+        return self._in_batch or self.backend.status != "I" or True in self._expect
 
     @property
     def unanswered(self) -> int:
@@ -116,6 +122,13 @@ class Link:
         self._swallow_parse += 1
         self.prepared.add(name)
 
+    async def probe(self, sql: str, on_value: Callable[[str | None], None]) -> None:
+        """Run ``sql`` behind what was sent; its first value goes to ``on_value``."""
+        self._expect.append(on_value)
+        self._idle.clear()
+        self.backend.send(m.Query(sql))
+        await self.backend.drain()
+
     async def run_silently(self, sql: str) -> None:
         """Run ``sql`` here without relaying anything (a replayed session setting)."""
         await self.send(m.Query(sql), relay=False)
@@ -156,8 +169,12 @@ class Link:
             self.on_lost(exc)
 
     def _relay_one(self, message: Any) -> None:
-        relay = self._expect[0] if self._expect else True
+        replies = self._expect[0] if self._expect else True
+        relay = replies is True
         answers_last = len(self._expect) <= 1  # not a reply to an earlier Query or Sync
+        if callable(replies) and isinstance(message, m.DataRow) and message.values:
+            value = message.values[0]
+            replies(None if value is None else bytes(value).decode())
         if isinstance(message, m.ParameterStatus) and message.name == COMMIT_LSN:
             self.on_commit(message.value)
             return

@@ -8,19 +8,27 @@ an open extended-protocol batch stays on its link until ReadyForQuery says idle;
 the next statement use the other link. Session settings run on the primary link and are
 replayed silently on the standby link.
 
-Read-your-writes: the primary reports each commit's end LSN; before the next read goes to the
-standby link, the proxy sets ``pgha.min_lsn`` there (silently), and the standby node makes the
-read wait for that LSN or runs it on the primary. A standby that fails between statements is
-replaced (the next read goes elsewhere); one that fails mid-statement fails that statement
-(08006) and the session goes on. Losing the primary link ends the client's connection: the
-outcome of what was in flight is unknown.
+Where each statement goes is ``routing.router.route``'s decision, the same function a standby
+node uses to forward writes; this class does the I/O it asks for.
+
+Read-your-writes, on pgha nodes: the primary reports each commit's end LSN; before the next read
+goes to the standby link, the proxy sets ``pgha.min_lsn`` there (silently), and the standby node
+makes the read wait for that LSN or runs it on the primary. On PostgreSQL: behind a Query or Sync
+that may commit a write, the proxy pipelines ``SELECT pg_current_wal_insert_lsn()`` on the
+primary link (no extra round trip; swallowed); before a read goes to a standby, the standby's
+``pg_last_wal_replay_lsn()`` must have reached it (known from the last check, else asked, up to
+``pgha.ryw_timeout``), else the read runs on the primary. ``SET``/``SHOW`` of the ``pgha.*``
+routing settings are answered by the proxy itself and never sent to PostgreSQL.
+
+A standby that fails between statements is replaced (the next read goes elsewhere); one that
+fails mid-statement fails that statement (08006) and the session goes on. Losing the primary
+link ends the client's connection: the outcome of what was in flight is unknown.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import re
 import secrets
 import time
 from typing import TYPE_CHECKING, Any
@@ -29,10 +37,13 @@ from pgha.proxy.backend import BackendConnection, BackendError
 from pgha.proxy.client_io import ClientWire
 from pgha.proxy.link import REPORT_OPTION, Link
 from pgha.proxy.pool import Key, pool_key
-from pgha.routing.classify import classify, quote_route_setting
+from pgha.routing import settings as routing_settings
+from pgha.routing.classify import Decision, Kind, Txn, classify, quote_route_setting
+from pgha.routing.router import SessionRouting, Target, View, route
 from pgha.wire import messages as m
 from pgha.wire.connection import Authenticated, ServerConnection
 from pgha.wire.errors import Notice, PgError
+from pgha.wire.lsn import format_lsn, parse_lsn
 
 if TYPE_CHECKING:
     from pgha.proxy.app import Proxy
@@ -40,10 +51,11 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("pgha.proxy")
 
-# SET of a routing setting: applied by the nodes, and followed by the proxy itself.
-_PROXY_SETTING = re.compile(
-    r"\A\s*SET\s+(?:SESSION\s+)?pgha\.(route|explain_route)\s*(?:=|TO)\s*'?(\w+)'?\s*;?\s*\Z",
-    re.IGNORECASE)
+COMMIT_PROBE = "SELECT pg_current_wal_insert_lsn()"  # PostgreSQL: at least a commit's end
+REPLAY_PROBE = "SELECT pg_last_wal_replay_lsn()"  # PostgreSQL: what a standby has applied
+LAST_COMMIT = "pgha.last_commit_lsn"
+_MIXED_BATCH = PgError("0A000", "pgha.* settings cannot share an extended-protocol batch with "
+                       "statements sent to PostgreSQL", hint="Send them on their own.")
 
 
 class ProxySession(ClientWire):
@@ -59,10 +71,15 @@ class ProxySession(ClientWire):
         self.reader_node: NodeState | None = None
         self.current: Link | None = None  # where the open batch or transaction runs
         self.statements: dict[str, tuple[str, tuple[int, ...]]] = {}
-        self.replay: list[str] = []
-        self.pinned = False
-        self.last_commit = "0/0"
-        self.reader_min_lsn = "0/0"
+        self.state = SessionRouting()
+        self.reader_min_lsn = 0  # the pgha.min_lsn last set on the standby link (pgha nodes)
+        # PostgreSQL back ends: what the primary link's open batch runs, to know whether its
+        # Sync may commit a write; pgha.* statements the proxy answers itself.
+        self.batch: list[Decision] = []
+        self.batch_status = "I"
+        self.local_statements: dict[str, str] = {}
+        self.local_batch = False
+        self.local_portal = ""  # the statement bound to the unnamed portal of a local batch
         self.pid = 0
         self.secret = 0
         self._flushing: asyncio.Future[None] | None = None
@@ -103,7 +120,7 @@ class ProxySession(ClientWire):
             self.reader_node = None
         for link, key in links:
             backend = await link.detach()
-            if backend is None or self.pinned or key is None:
+            if backend is None or self.state.pinned or key is None:
                 if backend is not None:
                     backend.close()
                 continue
@@ -121,13 +138,20 @@ class ProxySession(ClientWire):
         self.user, self.database = event.user, event.database
         self.params = {k: v for k, v in event.settings}
         cluster = self.proxy.cluster
+        for name in [n for n in self.params if routing_settings.is_routing_setting(n)]:
+            try:
+                self.state.set(name, self.params[name])
+            except PgError as exc:
+                raise PgError(exc.sqlstate, exc.message, severity="FATAL") from exc
+            if cluster.fronts_postgres:  # the proxy's own settings: never sent to PostgreSQL
+                del self.params[name]
         if cluster.primary() is not None or not cluster.standbys():
             self.primary = await self._open_primary()
             link = self.primary
         else:  # a failover is under way: reads go on; writes wait for the new primary
-            link = await self._link_to_reader()
+            link = await self._link_to_reader() or await self._link_to_primary()
         for name, value in link.backend.parameters.items():
-            if name != "pgha.last_commit_lsn":
+            if name != LAST_COMMIT:
                 self.send(m.ParameterStatus(name, value))
         self.pid, self.secret = self.proxy.register(self)
         self.send(m.BackendKeyData(self.pid, self.secret))
@@ -139,7 +163,7 @@ class ProxySession(ClientWire):
         if node is None:
             raise PgError("08006", f"no {what} is available",
                           hint="The proxy has no healthy node of that role right now.")
-        params = {**self.params, REPORT_OPTION: "on"}
+        params = self.params if node.kind == "postgres" else {**self.params, REPORT_OPTION: "on"}
         key = pool_key(node.host, node.port, self.user, self.database, params)
         backend = self.proxy.pool.take(key)
         if backend is None:
@@ -159,14 +183,17 @@ class ProxySession(ClientWire):
         link.on_lost = lambda exc: self._lost(link, exc)
         return link
 
-    def _observe_commit(self, lsn: str) -> None:
-        self.last_commit = lsn
+    def _observe_commit(self, lsn: str | None) -> None:
+        if lsn:
+            self.state.observe_commit(parse_lsn(lsn))
 
     def _lost(self, link: Link, exc: Exception) -> None:
-        if link is self.primary and not (link.active or self.pinned or link is self.current):
+        if link is self.primary and not (link.active or self.state.pinned or link is self.current):
             # Idle, with nothing of the session's left there: the next statement that needs
             # the primary waits for one (a failover); reads go on meanwhile.
             log.info("session %d: its primary link was lost while idle (%s)", self.pid, exc)
+            if link.unanswered:  # a commit's position was still on its way
+                self.state.commit_unknown = True
             self.primary = None
             return
         if link is self.primary or (link is self.reader_link and link.backend.status != "I"):
@@ -218,13 +245,16 @@ class ProxySession(ClientWire):
         if self.skip_to_sync:
             if isinstance(event, m.Sync):
                 self.skip_to_sync = False
-                self.send(m.ReadyForQuery("I"))
+                self.send(m.ReadyForQuery(self._status()))
                 await self.flush()
             return
+        if self.local_batch or self._starts_local_batch(event):
+            await self._answer_locally(event)
+            return
         current = self.current
-        if current is not None and (current.active or self.pinned):
+        if current is not None and (current.active or self.state.pinned):
             try:
-                await current.send(event)
+                await self._send(current, event)
             except BackendError as exc:
                 if current is self.primary or current.backend.status != "I":
                     raise  # the session ends: a transaction never moves to another backend
@@ -236,52 +266,86 @@ class ProxySession(ClientWire):
                 await self.flush()
             return
         if isinstance(event, m.Query):
-            event = m.Query(quote_route_setting(event.query))
-            link = await self._start(event.query, event)
-            if classify(event.query).replay:
-                await self._replay_elsewhere(event.query, link)
+            sql = quote_route_setting(event.query)
+            decision = classify(sql)
+            if self._answers(decision):
+                if current is not None:
+                    await current.wait_idle()
+                await self._run_locally(decision)
+                self.send(m.ReadyForQuery(self._status()))
+                await self.flush()
+                return
+            link = await self._start(decision, m.Query(sql))
+            if decision.replay:
+                await self._replay_elsewhere(sql, decision, link)
         elif isinstance(event, m.Parse):
             self.statements[event.name] = (event.query, tuple(event.param_oids))
-            await self._start(event.query, event)
+            self.local_statements.pop(event.name, None)
+            await self._start(classify(event.query), event)
         elif isinstance(event, m.Bind):
-            await self._start(self.statements.get(event.statement, ("", ()))[0], event)
+            await self._start(classify(self.statements.get(event.statement, ("", ()))[0]), event)
         elif isinstance(event, m.Close) and event.kind == "S":
             self.statements.pop(event.name, None)
-            await (current or await self._link_to_primary()).send(event)
+            await self._send(current or await self._link_to_primary(), event)
         elif isinstance(event, m.FunctionCall):
             raise PgError("0A000", "the function call sub-protocol is not supported")
         else:  # Describe, Execute, Sync, Flush, Copy*: where the session last ran
-            await (current or await self._link_to_primary()).send(event)
+            await self._send(current or await self._link_to_primary(), event)
 
-    async def _start(self, sql: str, event: Any) -> Link:
+    def _status(self) -> str:
+        current = self.current
+        return current.backend.status if current is not None else "I"
+
+    async def _send(self, link: Link, event: Any) -> None:
+        """Forward one message; on a PostgreSQL primary, learn the LSN of what it commits."""
+        await link.send(event)
+        if link is not self.primary or not self.proxy.cluster.fronts_postgres:
+            return
+        if isinstance(event, m.Bind):
+            if not self.batch:
+                self.batch_status = link.backend.status
+            self.batch.append(classify(self.statements.get(event.statement, ("", ()))[0]))
+        elif isinstance(event, m.Query | m.Sync):
+            if isinstance(event, m.Query):
+                self.batch, self.batch_status = [classify(event.query)], link.backend.status
+            if _may_commit(self.batch, self.batch_status):
+                await link.probe(COMMIT_PROBE, self._observe_commit)
+            self.batch = []
+
+    async def _start(self, decision: Decision, event: Any) -> Link:
         """Send the first message of a statement where it should run. A standby that turns
         out to be gone is replaced before anything was sent: the statement runs elsewhere."""
-        link = await self._choose(sql)
+        link = await self._choose(decision)
         try:
-            await link.send(event)
+            await self._send(link, event)
         except BackendError:
             if link is self.primary:
                 raise
             self._drop_reader()
-            link = await self._choose(sql)
-            await link.send(event)
+            link = await self._choose(decision)
+            await self._send(link, event)
         return link
 
-    async def _choose(self, sql: str) -> Link:
-        decision = classify(sql)
-        if decision.pins:
-            self.pinned = True
-        setting = _PROXY_SETTING.match(sql)
-        if setting:  # the proxy's own choices follow these settings too
-            self.params[f"pgha.{setting.group(1).lower()}"] = setting.group(2).lower()
-        route = self.params.get("pgha.route", "auto")
-        primary = self.pinned or not decision.standby_ok or route == "primary" or \
-            decision.hint == "primary"
-        link = await (self._link_to_primary() if primary else self._link_to_reader())
-        if self.params.get("pgha.explain_route") in ("on", "true", "1"):
+    async def _choose(self, decision: Decision) -> Link:
+        state = self.state
+        if decision.setting and routing_settings.is_routing_setting(decision.setting):
+            state.set(decision.setting, decision.value)  # the proxy follows them too
+        state.busy_on = None
+        cluster = self.proxy.cluster
+        decided = route(decision, state, View(standby=bool(cluster.standbys())))
+        if decided.pins:
+            state.pinned = True
+        link: Link | None = None
+        if decided.target is Target.STANDBY:
+            link = await self._link_to_reader(decided.wait_lsn)
+            if link is None:
+                decided = decided.fallback()
+        if link is None:
+            link = await self._link_to_primary()
+        if state.explain:
             where = "primary" if link is self.primary else f"standby {self.reader_node_id()}"
             self.send(m.NoticeResponse(Notice("00000", f"proxy route: {where} "
-                                                       f"({decision.reason})", "NOTICE").fields()))
+                                                       f"({decided.reason})", "NOTICE").fields()))
         self.current = link
         return link
 
@@ -297,6 +361,10 @@ class ProxySession(ClientWire):
         while True:
             node = cluster.primary() or await cluster.wait_primary(
                 max(0.0, deadline - time.monotonic()))
+            if node is None and cluster.conflict:
+                raise PgError("57P03", "writes are refused: more than one server claims to be "
+                              f"the primary ({cluster.conflict})",
+                              hint="Demote or stop all but one of them.")
             try:
                 return await self._open(node, "primary")
             except PgError:
@@ -307,35 +375,61 @@ class ProxySession(ClientWire):
     async def _link_to_primary(self) -> Link:
         if self.primary is None:
             self.primary = await self._open_primary()
-            for sql in self.replay:
+            for sql in list(self.state.replay.values()):
                 await self.primary.run_silently(sql)
         self.current = self.primary
         return self.primary
 
-    async def _link_to_reader(self) -> Link:
-        """A standby link that has this session's last commit (or the primary)."""
+    async def _link_to_reader(self, need: int = 0) -> Link | None:
+        """A standby link that has applied ``need`` (read-your-writes), or None: use the
+        primary."""
         node = self.reader_node
         if node is None or not node.healthy or node not in self.proxy.cluster.standbys():
             self._drop_reader()
             node = self.proxy.cluster.pick_reader()
             if node is None:
-                return await self._link_to_primary()
+                return None
             try:
                 self.reader_link = await self._open(node, "standby")
             except PgError:
-                return await self._link_to_primary()
+                return None
             self.reader_node = node
             node.connections += 1
-            self.reader_min_lsn = "0/0"
-            for sql in self.replay:
+            self.reader_min_lsn = 0
+            for sql in list(self.state.replay.values()):
                 await self.reader_link.run_silently(sql)
         link = self.reader_link
         assert link is not None
-        if self.last_commit != self.reader_min_lsn:
+        if node.kind == "postgres":
+            return link if await self._replayed(node, link, need) else None
+        if need != self.reader_min_lsn:
             # Read-your-writes: the standby node waits for this LSN or asks the primary.
-            await link.run_silently(f"SET pgha.min_lsn = '{self.last_commit}'")
-            self.reader_min_lsn = self.last_commit
+            await link.run_silently(f"SET pgha.min_lsn = '{format_lsn(need)}'")
+            self.reader_min_lsn = need
         return link
+
+    async def _replayed(self, node: NodeState, link: Link, need: int) -> bool:
+        """Has the PostgreSQL standby replayed the session's last commit? Asks it (every few
+        ms, up to pgha.ryw_timeout) when the last health check does not say so."""
+        if self.primary is not None and self.primary.unanswered:
+            await self.primary.wait_idle()  # the last commit's position is on its way
+            need = self.state.need_lsn()
+        if self.state.commit_unknown:
+            return False
+        if node.lsn >= need:
+            return True
+        deadline = time.monotonic() + self.state.ryw_timeout
+        pause = 0.001
+        while True:
+            await link.probe(REPLAY_PROBE, lambda v: _raise_lsn(node, v))
+            await link.wait_idle()
+            if node.lsn >= need:
+                return True
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return False
+            await asyncio.sleep(min(pause, left))
+            pause = min(pause * 2, 0.05)
 
     def _drop_reader(self) -> None:
         if self.reader_link is not None:
@@ -345,18 +439,114 @@ class ProxySession(ClientWire):
             self.reader_node.connections -= 1
             self.reader_node = None
 
-    async def _replay_elsewhere(self, sql: str, ran_on: Link) -> None:
+    async def _replay_elsewhere(self, sql: str, decision: Decision, ran_on: Link) -> None:
         """A session setting: wait for its answer, then apply it on the other link too."""
         await ran_on.wait_idle()
-        self.replay.append(sql)
+        self.state.remember(sql, decision)
         for link in (self.primary, self.reader_link):
             if link is not None and link is not ran_on:
                 await link.run_silently(sql)
+
+    # -- pgha.* statements answered by the proxy (PostgreSQL back ends) --------------------
+
+    def _answers(self, decision: Decision) -> bool:
+        """Does the proxy answer this itself? SET/RESET/SHOW of a pgha routing setting, and
+        SHOW pgha.last_commit_lsn, when the back ends are PostgreSQL servers."""
+        name = decision.setting
+        return bool(name) and self.proxy.cluster.fronts_postgres and (
+            routing_settings.is_routing_setting(name) or
+            (name == LAST_COMMIT and decision.kind is Kind.READ))
+
+    def _starts_local_batch(self, event: Any) -> bool:
+        """An extended-protocol batch the proxy answers whole: it begins with a Parse of a
+        statement the proxy answers (or a Bind of one it prepared) while nothing is pending."""
+        if isinstance(event, m.Parse):
+            if not self._answers(classify(quote_route_setting(event.query))):
+                return False
+            self.local_statements[event.name] = quote_route_setting(event.query)
+        elif not (isinstance(event, m.Bind) and event.statement in self.local_statements):
+            return False
+        current = self.current
+        if current is not None and (current.active or self.state.pinned):
+            raise _MIXED_BATCH
+        self.local_batch = True
+        return True
+
+    async def _answer_locally(self, event: Any) -> None:
+        """One message of a batch the proxy answers itself."""
+        if isinstance(event, m.Parse | m.Bind):
+            name = event.name if isinstance(event, m.Parse) else event.statement
+            sql = self.local_statements.get(name)
+            if sql is None:
+                self.local_batch = False
+                raise _MIXED_BATCH
+            if isinstance(event, m.Bind):
+                self.local_portal = sql
+            self.send(m.ParseComplete() if isinstance(event, m.Parse) else m.BindComplete())
+        elif isinstance(event, m.Describe):
+            sql = (self.local_statements.get(event.name, "") if event.kind == "S"
+                   else self.local_portal)
+            if event.kind == "S":
+                self.send(m.ParameterDescription(()))
+            decision = classify(sql)
+            self.send(m.RowDescription((_text_field(decision.setting),))
+                      if decision.kind is Kind.READ else m.NoData())
+        elif isinstance(event, m.Execute):
+            await self._run_locally(classify(self.local_portal), describe=False)
+        elif isinstance(event, m.Close):
+            if event.kind == "S":
+                self.local_statements.pop(event.name, None)
+            self.send(m.CloseComplete())
+        elif isinstance(event, m.Sync):
+            self.local_batch = False
+            self.send(m.ReadyForQuery(self._status()))
+            await self.flush()
+        elif isinstance(event, m.Flush):
+            await self.flush()
+        else:
+            self.local_batch = False
+            raise PgError("08P01", f"unexpected message {type(event).__name__}")
+
+    async def _run_locally(self, decision: Decision, describe: bool = True) -> None:
+        name = decision.setting
+        if decision.kind is not Kind.READ:  # SET or RESET
+            self.state.set(name, decision.value)
+            self.send(m.CommandComplete("RESET" if decision.value is None else "SET"))
+            return
+        if name == LAST_COMMIT:
+            if self.primary is not None:
+                await self.primary.wait_idle()  # the last commit's position is on its way
+            value = format_lsn(self.state.last_commit)
+        else:
+            value = self.state.values[name]
+        if describe:
+            self.send(m.RowDescription((_text_field(name),)))
+        self.send(m.DataRow((value.encode(),)))
+        self.send(m.CommandComplete("SHOW"))
 
     async def cancel(self) -> None:
         link = self.current
         if link is not None:
             await link.backend.cancel()
+
+
+def _may_commit(batch: list[Decision], status_before: str) -> bool:
+    """May a Query or batch (its statements' decisions) have committed a write?"""
+    if any(d.txn is Txn.END for d in batch):
+        return True
+    if any(d.txn in (Txn.BEGIN, Txn.BEGIN_READ_ONLY) for d in batch):
+        return False
+    return status_before == "I" and any(
+        d.kind in (Kind.WRITE, Kind.DDL, Kind.UTILITY) for d in batch)
+
+
+def _raise_lsn(node: NodeState, value: str | None) -> None:
+    if value:
+        node.lsn = max(node.lsn, parse_lsn(value))
+
+
+def _text_field(name: str) -> m.FieldDescription:
+    return m.FieldDescription(name)
 
 
 def new_key() -> tuple[int, int]:

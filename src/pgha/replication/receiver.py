@@ -26,9 +26,9 @@ from pgha.replication import protocol as p
 from pgha.replication.channel import Channel, ChannelClosed
 from pgha.replication.hub import ReplicationStats
 from pgha.replication.journal import Journal
-from pgha.replication.lsn import format_lsn
 from pgha.replication.wal import WalRecord, pending_record_size, whole_records_size
 from pgha.wire.errors import PgError
+from pgha.wire.lsn import format_lsn
 
 log = logging.getLogger("pgha.replication")
 

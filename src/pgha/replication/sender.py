@@ -27,8 +27,8 @@ from pgha.replication import protocol as p
 from pgha.replication.channel import Channel, ChannelClosed
 from pgha.replication.hub import ReplicationHub, ReplicationStats, StandbyInfo
 from pgha.replication.journal import Journal
-from pgha.replication.lsn import format_lsn
 from pgha.replication.wal import WalGone, count_records
+from pgha.wire.lsn import format_lsn
 
 log = logging.getLogger("pgha.replication")
 INLINE_READ_BYTES = 64 << 10  # WAL behind a standby that is read on the event loop

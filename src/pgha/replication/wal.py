@@ -34,7 +34,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Final
 
-from pgha.replication.lsn import MAX_LSN, format_lsn
+from pgha.wire.lsn import MAX_LSN, format_lsn
 
 # total_len u32, crc32 u32, lsn u64, term u64, xid u64, commit_time_us i64 (network byte order).
 HEADER: Final = struct.Struct("!IIQQQq")

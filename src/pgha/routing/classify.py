@@ -3,8 +3,9 @@
 ``classify(sql)`` parses the text with PostgreSQL's own grammar and returns a ``Decision``:
 the statement's kind, whether a standby may serve it, what it does to the session (begins or
 ends a transaction, must be replayed on every backend, pins the session to the primary), and
-the reason, for ``EXPLAIN ROUTE``. Decisions are cached by statement text (the cached path is
-one dictionary lookup).
+the reason, for ``pgha.explain_route``. Decisions are cached in bounded LRUs by statement text
+(the cached path is one dictionary lookup) and, for SELECT and DML, by the text with its
+constants replaced (``shape``), so a new literal costs a regular-expression pass, not a parse.
 
 The rule is PostgreSQL's hot-standby rule made conservative: only a statement that provably
 neither writes, locks, nor leaves session state behind may use a standby. In particular:
@@ -25,10 +26,11 @@ from __future__ import annotations
 
 import enum
 import re
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
-from pglast import ast, parse_sql
+from pglast import ast, enums, parse_sql
 from pglast.parser import ParseError
 
 
@@ -60,6 +62,8 @@ class Decision:
     replay: bool = False  # session state: run it on every backend the session uses
     pins: bool = False  # from now on the session stays on the primary
     hint: str = ""  # "primary" or "standby" from a leading comment
+    setting: str = ""  # SET/RESET: the setting's name ("*": RESET ALL or DISCARD ALL)
+    value: str | None = None  # SET: the value as text (None: RESET, SET ... TO DEFAULT)
 
     @property
     def target(self) -> str:
@@ -130,8 +134,6 @@ SESSION_STATE_FUNCTIONS = frozenset({
 NODE_LOCAL_FUNCTIONS = frozenset({"pg_promote", "pgha_force_promote"})
 
 _HINT = re.compile(r"\A\s*/\*\s*pgha:(primary|standby)\s*\*/", re.IGNORECASE)
-_CACHE: dict[str, Decision] = {}
-_CACHE_LIMIT = 50_000
 
 WRITE_NODES = (ast.InsertStmt, ast.UpdateStmt, ast.DeleteStmt, ast.MergeStmt)
 # Statements that are neither reads nor session state: everything they do is on the primary.
@@ -153,14 +155,63 @@ def quote_route_setting(sql: str) -> str:
     return _ROUTE_UNQUOTED.sub(r"\1'\2'\3", sql)
 
 
+class Lru:
+    """A bounded mapping that forgets the least recently used entry first."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._items: OrderedDict[str, Decision] = OrderedDict()
+
+    def get(self, key: str) -> Decision | None:
+        found = self._items.get(key)
+        if found is not None:
+            self._items.move_to_end(key)
+        return found
+
+    def put(self, key: str, value: Decision) -> None:
+        self._items[key] = value
+        self._items.move_to_end(key)
+        if len(self._items) > self.limit:
+            self._items.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+_BY_TEXT = Lru(20_000)  # exact text: one lookup for statements a client repeats
+_BY_SHAPE = Lru(20_000)  # text with its literals replaced: a new literal costs no parse
+
+# Statements whose routing never depends on a literal's value: SELECT, DML, VALUES, TABLE.
+_DML = re.compile(r"\A(?:\s|--[^\n]*\n|/\*.*?\*/)*(?:SELECT|INSERT|UPDATE|DELETE|WITH|VALUES|TABLE|"
+                  r"MERGE)\b", re.IGNORECASE | re.DOTALL)
+# Tokens scanned left to right: quoted identifiers and comments are kept (hints live in
+# comments); string constants (plain, E'', dollar-quoted) and numbers become placeholders.
+_TOKENS = re.compile(
+    r"""("(?:[^"]|"")*"|--[^\n]*|/\*.*?\*/)"""
+    r"""|(?<![\w$])[eE]'(?:[^'\\]|\\.|'')*'|'(?:[^']|'')*'|\$((?:[A-Za-z_]\w*)?)\$.*?\$\2\$"""
+    r"""|(?<![\w$.])\d+(?:\.\d*)?(?:[eE][+-]?\d+)?""", re.DOTALL)
+
+
+def shape(sql: str) -> str | None:
+    """``sql`` with its constants replaced by ``?``, if its routing cannot depend on them
+    (else None): ``select * from t where id = 7`` and ``... id = 8`` share one decision."""
+    if _DML.match(sql) is None:
+        return None
+    return _TOKENS.sub(lambda t: t.group(1) or "?", sql)
+
+
 def classify(sql: str) -> Decision:
     """The routing decision for ``sql`` (one Query's text, or one Parse's)."""
-    decision = _CACHE.get(sql)
+    decision = _BY_TEXT.get(sql)
+    if decision is not None:
+        return decision
+    key = shape(sql)
+    decision = _BY_SHAPE.get(key) if key is not None else None
     if decision is None:
         decision = _classify(sql)
-        if len(_CACHE) >= _CACHE_LIMIT:
-            _CACHE.clear()
-        _CACHE[sql] = decision
+        if key is not None:
+            _BY_SHAPE.put(key, decision)
+    _BY_TEXT.put(sql, decision)
     return decision
 
 
@@ -222,13 +273,15 @@ def _statement(node: Any) -> Decision:
     if isinstance(node, ast.VariableSetStmt):
         if node.is_local or node.name == "TRANSACTION":
             return Decision(Kind.SESSION, True, "applies to the current transaction only")
+        name, value = _setting(node)
         return Decision(Kind.SESSION, True, "session setting: replayed on every backend",
-                        replay=True)
+                        replay=True, setting=name, value=value)
     if isinstance(node, ast.VariableShowStmt):
-        return Decision(Kind.READ, True, "SHOW reads a setting")
+        return Decision(Kind.READ, True, "SHOW reads a setting", setting=node.name.lower())
     if isinstance(node, ast.DiscardStmt):
+        everything = node.target == enums.DiscardMode.DISCARD_ALL
         return Decision(Kind.SESSION, True, "DISCARD resets session state on every backend",
-                        replay=True)
+                        replay=True, setting="*" if everything else "")
     if isinstance(node, ast.CopyStmt):
         if node.is_from:
             return Decision(Kind.WRITE, False, "COPY FROM writes")
@@ -379,6 +432,28 @@ class _Scan:
 
 _LOCKS = {"LCS_FORUPDATE": "FOR UPDATE", "LCS_FORNOKEYUPDATE": "FOR NO KEY UPDATE",
           "LCS_FORSHARE": "FOR SHARE", "LCS_FORKEYSHARE": "FOR KEY SHARE"}
+
+
+def _setting(node: ast.VariableSetStmt) -> tuple[str, str | None]:
+    """(name, value as text) of SET/RESET; ("*", None) for RESET ALL."""
+    kind = node.kind
+    if kind == enums.VariableSetKind.VAR_RESET_ALL:
+        return "*", None
+    name = (node.name or "").lower()
+    if kind != enums.VariableSetKind.VAR_SET_VALUE or not node.args:
+        return name, None
+    parts = []
+    for arg in node.args:
+        val = getattr(arg, "val", None)
+        if isinstance(val, ast.String):
+            parts.append(val.sval)
+        elif isinstance(val, ast.Integer):
+            parts.append(str(val.ival))
+        elif isinstance(val, ast.Float):
+            parts.append(val.fval)
+        else:
+            parts.append(str(getattr(val, "boolval", "")))
+    return name, ", ".join(parts)
 
 
 def _truthy(arg: Any) -> bool:

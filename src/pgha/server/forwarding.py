@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from pgha.proxy.backend import BackendConnection, BackendError
 from pgha.proxy.link import REPORT_OPTION, Link
+from pgha.routing.classify import Decision
 from pgha.wire.errors import PgError
 
 if TYPE_CHECKING:
@@ -33,8 +34,10 @@ class Forwarder:
     def __init__(self, session: ClientSession) -> None:
         self.session = session
         self.link: Link | None = None
-        self.pinned = False
-        self.replay: list[str] = []  # session settings to replay on a new link
+
+    @property
+    def pinned(self) -> bool:
+        return self.session.routing.pinned
 
     @property
     def active(self) -> bool:
@@ -68,7 +71,8 @@ class Forwarder:
                 from exc
         link = Link(backend, self.session.send, self.session.flush,
                     self.session.observe_commit, self._lost, self.session.prepared_text)
-        for sql in self.replay:  # silently: the client already saw these succeed locally
+        for sql in list(self.session.routing.replay.values()):  # silently: the client
+            # already saw these succeed locally
             await link.run_silently(sql)
         self.link = link
         return link
@@ -107,9 +111,9 @@ class Forwarder:
         link = await self._ensure_link()
         await link.send(message)
 
-    async def send_setting(self, sql: str) -> None:
+    async def send_setting(self, sql: str, decision: Decision) -> None:
         """A session setting the client ran locally: remember it, and pass it on."""
-        self.replay.append(sql)
+        self.session.routing.remember(sql, decision)
         if self.link is not None:
             await self.link.run_silently(sql)
 

@@ -48,7 +48,6 @@ from pgha.replication.election import (
 from pgha.replication.history import History
 from pgha.replication.hub import ReplicationHub, ReplicationStats
 from pgha.replication.journal import HaState, Journal
-from pgha.replication.lsn import format_lsn
 from pgha.replication.receiver import ReceiverConfig, WalReceiver
 from pgha.replication.role import FOLLOWERS, WRITABLE, Role, check_transition
 from pgha.replication.sender import SenderConfig, WalSender
@@ -58,6 +57,7 @@ from pgha.server.status import StatusViews
 from pgha.storage.changes import Replayer
 from pgha.storage.engine import Engine
 from pgha.wire.errors import PgError
+from pgha.wire.lsn import format_lsn
 
 log = logging.getLogger("pgha.ha")
 

@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from pgha.proxy.client_io import ClientWire
 from pgha.proxy.link import REPORT_OPTION
-from pgha.replication.lsn import format_lsn, parse_lsn
 from pgha.routing.classify import classify, quote_route_setting
+from pgha.routing.router import SessionRouting, Target, View, route
 from pgha.server.forwarding import Forwarder
 from pgha.storage import functions, oids
 from pgha.storage import types as pgtypes
@@ -28,6 +28,7 @@ from pgha.wire import codec
 from pgha.wire import messages as m
 from pgha.wire.connection import Authenticated, ServerConnection
 from pgha.wire.errors import Notice, PgError
+from pgha.wire.lsn import format_lsn, parse_lsn
 
 if TYPE_CHECKING:
     from pgha.server.node import Node
@@ -150,7 +151,9 @@ class ClientSession(ClientWire):
         self.in_extended_batch = False
         self.replication_wait: asyncio.Future[str | None] | None = None
         self.database = "postgres"
-        self.last_commit = 0  # end LSN of this session's last commit, here or on the primary
+        # pgha.route & co. (its values are the storage session's settings once logged in),
+        # the last commit's LSN, pins, and the settings to replay on the primary link.
+        self.routing = SessionRouting()
         # On a node that may become a standby: runs on the primary what this node may not.
         self.forwarder: Forwarder | None = (
             Forwarder(self) if node.ha.config.mode != "standalone" else None)
@@ -204,9 +207,9 @@ class ClientSession(ClientWire):
 
     def observe_commit(self, lsn_text: str) -> None:
         """A commit of this session ended at ``lsn_text`` (here, or on the primary)."""
-        self.last_commit = max(self.last_commit, parse_lsn(lsn_text))
+        self.routing.observe_commit(parse_lsn(lsn_text))
         if self.storage is not None:
-            self.storage.settings["pgha.last_commit_lsn"] = format_lsn(self.last_commit)
+            self.storage.settings["pgha.last_commit_lsn"] = format_lsn(self.routing.last_commit)
 
     # -- routing -----------------------------------------------------------------------------
 
@@ -216,44 +219,30 @@ class ClientSession(ClientWire):
         if forwarder is None or self.node.ha.role != "standby" or \
                 self.node.config.standby_writes == "reject":
             return False
-        if forwarder.active:
-            return True
-        decision = classify(sql)
         storage = self.storage
         assert storage is not None
-        route = storage.settings["pgha.route"]
-        reason = decision.reason
-        if decision.replay and decision.standby_ok:
-            where = False  # a session setting: runs here, and is replayed on the primary link
-        elif route == "primary":
-            where, reason = True, "SET pgha.route = primary"
-        elif decision.hint == "primary":
-            where = True
-        elif storage.explicit or storage.sqlite_txn:
-            where, reason = False, "the transaction block runs here"
-        elif not decision.standby_ok:
-            where = True
-        elif await self.fresh_enough():
-            where = False
-        else:
-            where, reason = True, "this standby has not applied the session's last commit yet"
-        if where and decision.pins:
-            forwarder.pinned = True
-        if storage.settings["pgha.explain_route"] == "on":
+        state = self.routing
+        state.busy_on = (Target.PRIMARY if forwarder.active else
+                         Target.STANDBY if storage.explicit or storage.sqlite_txn else None)
+        decided = route(classify(sql), state, View(standby=True))
+        if decided.target is Target.STANDBY and decided.wait_lsn and \
+                not await self.fresh_enough(decided.wait_lsn):
+            decided = decided.fallback()
+        if decided.pins:
+            state.pinned = True
+        where = decided.target is Target.PRIMARY or state.busy_on is Target.PRIMARY
+        if state.explain and not (decided.target is Target.CURRENT and where):
             target = "primary" if where else f"this {self.node.ha.role}"
-            self.notice(Notice("00000", f"route: {target} ({reason})", "NOTICE"))
+            self.notice(Notice("00000", f"route: {target} ({decided.reason})", "NOTICE"))
         return where
 
-    async def fresh_enough(self) -> bool:
-        """Read-your-writes: has this node applied the session's last commit (and the
+    async def fresh_enough(self, need: int) -> bool:
+        """Read-your-writes: has this node applied ``need`` (the session's last commit, or the
         causal token of pgha.min_lsn)? Waits up to pgha.ryw_timeout for it."""
-        storage = self.storage
-        assert storage is not None
-        need = max(self.last_commit, parse_lsn(storage.settings["pgha.min_lsn"]))
         ha = self.node.ha
         if need <= ha.applied_lsn():
             return True
-        return await ha.wait_applied(need, int(storage.settings["pgha.ryw_timeout"]) / 1000)
+        return await ha.wait_applied(need, self.routing.ryw_timeout)
 
     async def execute_statement(self, stmt: Statement, params: list[Any] | None) -> Result:
         """Execute on the event loop when it is a short read, else on the thread pool."""
@@ -369,6 +358,7 @@ class ClientSession(ClientWire):
         self.storage = await self.call(self.node.engine.open_session, event.user,
                                        event.database, self.pid)
         storage = self.storage
+        self.routing.values = storage.settings
         storage.settings["application_name"] = ""
         for name, value in event.settings:
             try:
@@ -510,9 +500,9 @@ class ClientSession(ClientWire):
         if implicit:
             storage.begin_implicit()
         await self.run_statements(PendingQuery(statements, implicit))
-        if self.forwarder is not None and self.node.ha.role == "standby" and \
-                classify(sql).replay:
-            await self.forwarder.send_setting(sql)  # SET/RESET/DISCARD: the primary too
+        decision = classify(sql)
+        if self.forwarder is not None and self.node.ha.role == "standby" and decision.replay:
+            await self.forwarder.send_setting(sql, decision)  # SET/RESET/DISCARD: the primary
 
     async def run_statements(self, pending: PendingQuery) -> None:
         storage = self.storage

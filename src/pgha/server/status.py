@@ -11,9 +11,9 @@ import datetime as dt
 import time
 from typing import TYPE_CHECKING, Any
 
-from pgha.replication.lsn import format_lsn
 from pgha.storage import oids as T
 from pgha.storage import types as pgtypes
+from pgha.wire.lsn import format_lsn
 
 if TYPE_CHECKING:
     from pgha.server.ha import HaRole

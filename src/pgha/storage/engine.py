@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -37,6 +36,7 @@ from pglast import ast, enums, parse_sql
 from pglast.parser import ParseError
 
 from pgha import PG_VERSION
+from pgha.routing import settings as routing_settings
 from pgha.storage import catalog as cat
 from pgha.storage import changes, functions, literals, numeric, pgcatalog, status_views
 from pgha.storage import oids as T
@@ -82,10 +82,7 @@ DEFAULT_SETTINGS: dict[str, str] = {
     "pgha.sync_mode": "async",  # replaced by the node's --sync-mode
     # Routing (a standby forwards what it cannot run to the primary; see docs/routing.md):
     "pgha.last_commit_lsn": "0/0",  # the end LSN of this session's last commit (causal token)
-    "pgha.min_lsn": "0/0",  # reads wait until the node has applied this (causal token in)
-    "pgha.ryw_timeout": "2000",  # ms a standby read waits for freshness before the primary
-    "pgha.route": "auto",  # auto | primary | standby
-    "pgha.explain_route": "off",  # a NOTICE per statement saying where it ran and why
+    **routing_settings.DEFAULTS,  # pgha.route, pgha.explain_route, pgha.min_lsn...
     "client_min_messages": "notice",
     "log_min_messages": "warning",
     "enable_seqscan": "on",
@@ -109,7 +106,6 @@ DEFAULT_SETTINGS: dict[str, str] = {
 # Settings that take an integer, with PostgreSQL's bounds (validated on SET).
 INTEGER_SETTINGS: dict[str, tuple[int, int]] = {
     "extra_float_digits": (-15, 3),
-    "pgha.ryw_timeout": (0, 2**31 - 1),
     "statement_timeout": (0, 2**31 - 1),
     "lock_timeout": (0, 2**31 - 1),
     "idle_in_transaction_session_timeout": (0, 2**31 - 1),
@@ -117,9 +113,8 @@ INTEGER_SETTINGS: dict[str, tuple[int, int]] = {
 BOOLEAN_SETTINGS = {"enable_seqscan", "enable_indexscan", "enable_bitmapscan", "enable_hashjoin",
                     "enable_mergejoin", "enable_nestloop", "check_function_bodies", "geqo",
                     "standard_conforming_strings", "transaction_read_only", "jit",
-                    "default_transaction_read_only", "row_security", "pgha.explain_route"}
+                    "default_transaction_read_only", "row_security"}
 ENUM_SETTINGS: dict[str, tuple[str, ...]] = {
-    "pgha.route": ("auto", "primary", "standby"),
     "client_min_messages": ("debug5", "debug4", "debug3", "debug2", "debug1", "debug", "log",
                             "notice", "warning", "error"),
     "bytea_output": ("hex", "escape"),
@@ -1091,10 +1086,8 @@ class StorageSession:
             value = "UTF8"
         elif name == "datestyle":
             value = _normalize_datestyle(value)
-        elif name == "pgha.min_lsn":
-            if not _LSN_TEXT.match(value):
-                raise PgError("22P02", f'invalid input syntax for type pg_lsn: "{value}"')
-            value = value.upper()
+        elif routing_settings.is_routing_setting(name):
+            value = routing_settings.normalize(name, value)
         elif name in INTEGER_SETTINGS:
             value = _integer_setting(name, value)
         elif name in BOOLEAN_SETTINGS:
@@ -1377,35 +1370,13 @@ def _show_milliseconds(ms: int) -> str:
     return f"{ms}ms"
 
 
-_LSN_TEXT = re.compile(r"\A[0-9A-Fa-f]{1,8}/[0-9A-Fa-f]{1,8}\Z")
-
-
 def _integer_setting(name: str, value: str) -> str:
     lo, hi = INTEGER_SETTINGS[name]
-    text = value.strip()
-    units = {"ms": 1, "s": 1000, "min": 60_000, "h": 3_600_000, "d": 86_400_000}
-    number, unit = text, ""
-    for suffix in sorted(units, key=len, reverse=True):
-        if text.endswith(suffix) and name != "extra_float_digits":
-            number, unit = text[: -len(suffix)].strip(), suffix
-            break
-    try:
-        n = int(number) * units.get(unit, 1)
-    except ValueError as exc:
-        raise PgError("22023", f'invalid value for parameter "{name}": "{value}"') from exc
-    if not lo <= n <= hi:
-        raise PgError("22023", f"{n} is outside the valid range for parameter \"{name}\" "
-                      f"({lo} .. {hi})")
-    return str(n)
+    return str(routing_settings.parse_milliseconds(name, value, lo, hi,
+                                                   units=name != "extra_float_digits"))
 
 
-def _boolean_setting(name: str, value: str) -> str:
-    v = value.strip().lower()
-    if v in ("on", "true", "yes", "1", "t", "y"):
-        return "on"
-    if v in ("off", "false", "no", "0", "f", "n"):
-        return "off"
-    raise PgError("22023", f'parameter "{name}" requires a Boolean value')
+_boolean_setting = routing_settings.parse_bool
 
 
 def _normalize_tz(value: str) -> str:

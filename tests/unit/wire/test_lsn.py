@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from pgha.replication.lsn import MAX_LSN, format_lsn, parse_lsn
 from pgha.wire.errors import PgError
+from pgha.wire.lsn import MAX_LSN, format_lsn, parse_lsn
 
 CASES = [
     (0, "0/0"),

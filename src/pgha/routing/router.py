@@ -1,0 +1,126 @@
+"""Where a statement runs: one pure decision for a standby node's write forwarding and for the
+proxy alike.
+
+``route(decision, state, view)`` takes what ``classify`` said of the statement, the session's
+``SessionRouting`` state and a ``View`` of the cluster, and returns a ``Route``: the target
+(the primary, a standby, or the backend where the session's open transaction or batch already
+runs), the LSN that standby must have applied first (read-your-writes and causal tokens),
+whether the session becomes pinned to the primary, and the reason (for ``pgha.explain_route``).
+The caller does the I/O: it waits for the standby to apply ``wait_lsn`` (a node waits on its own
+replication; the proxy asks the standby) and, if that takes longer than ``pgha.ryw_timeout``,
+runs the statement on the primary instead (``Route.fallback``).
+
+Invariant: inside a transaction, an extended-protocol batch, or while a reply is pending, the
+target is ``CURRENT``; a caller that lost that backend ends the session (08006) rather than move
+a transaction. The rules, in order, are the table in docs/routing.md.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+from pgha.routing import settings
+from pgha.routing.classify import Decision
+from pgha.wire.lsn import parse_lsn
+
+
+class Target(enum.Enum):
+    PRIMARY = "primary"
+    STANDBY = "standby"  # a node: this standby itself; the proxy: the standby it picks
+    CURRENT = "current"  # the backend the open transaction, batch or reply is on
+
+
+@dataclass(frozen=True, slots=True)
+class View:
+    """What routing needs to know of the cluster at this moment."""
+
+    standby: bool  # a standby can serve reads (a node: it is one; the proxy: one in rotation)
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    target: Target
+    reason: str
+    wait_lsn: int = 0  # the standby must have applied this before it runs the statement
+    pins: bool = False  # from now on the session stays on the primary
+
+    def fallback(self) -> Route:
+        """The standby did not apply ``wait_lsn`` within ``pgha.ryw_timeout``."""
+        return Route(Target.PRIMARY, "the standby has not applied the session's last commit "
+                     "yet", pins=self.pins)
+
+
+@dataclass(slots=True)
+class SessionRouting:
+    """A client session's routing state, the same on a node and in the proxy."""
+
+    busy_on: Target | None = None  # where a transaction, batch or reply is open (caller-set)
+    pinned: bool = False
+    last_commit: int = 0  # end LSN of the session's last commit
+    commit_unknown: bool = False  # a commit's LSN was lost (its backend died): primary reads
+    values: dict[str, str] = field(default_factory=lambda: dict(settings.DEFAULTS))
+    # Session settings to replay on a backend the session opens later, by setting name
+    # (a later SET of the same name replaces the earlier one; RESET ALL/DISCARD ALL clear).
+    replay: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def route_setting(self) -> str:
+        return self.values["pgha.route"]
+
+    @property
+    def explain(self) -> bool:
+        return self.values["pgha.explain_route"] == "on"
+
+    @property
+    def ryw_timeout(self) -> float:
+        return int(self.values["pgha.ryw_timeout"]) / 1000
+
+    @property
+    def min_lsn(self) -> int:
+        return parse_lsn(self.values["pgha.min_lsn"])
+
+    def need_lsn(self) -> int:
+        """What a standby must have applied before it serves this session a read."""
+        return max(self.last_commit, self.min_lsn)
+
+    def set(self, name: str, value: str | None) -> str:
+        """SET (or RESET, with None) a routing setting; returns the stored value."""
+        name = name.lower()
+        stored = settings.DEFAULTS[name] if value is None else settings.normalize(name, value)
+        self.values[name] = stored
+        return stored
+
+    def observe_commit(self, lsn: int) -> None:
+        self.last_commit = max(self.last_commit, lsn)
+        self.commit_unknown = False
+
+    def remember(self, sql: str, decision: Decision) -> None:
+        """A session setting ran: keep it for backends opened later."""
+        key = decision.setting
+        if key == "*":  # RESET ALL, DISCARD ALL: a new backend starts from its defaults
+            self.replay.clear()
+            return
+        key = key or sql
+        self.replay.pop(key, None)  # re-inserted last: replayed in the order they ran
+        self.replay[key] = sql
+
+
+def route(decision: Decision, state: SessionRouting, view: View) -> Route:
+    if state.pinned:
+        return Route(Target.PRIMARY, "the session is pinned to the primary")
+    if state.busy_on is not None:
+        return Route(Target.CURRENT, "the open transaction or batch runs there")
+    if decision.replay and decision.standby_ok:
+        # A session setting runs where the session is and is replayed on its other backends.
+        return Route(Target.STANDBY if view.standby else Target.PRIMARY, decision.reason)
+    if state.route_setting == "primary":
+        return Route(Target.PRIMARY, "SET pgha.route = primary", pins=decision.pins)
+    if not decision.standby_ok:
+        return Route(Target.PRIMARY, decision.reason, pins=decision.pins)
+    if not view.standby:
+        return Route(Target.PRIMARY, f"{decision.reason}; no standby can serve it")
+    if state.commit_unknown:
+        return Route(Target.PRIMARY, f"{decision.reason}; the position of the session's last "
+                     "commit is unknown")
+    return Route(Target.STANDBY, decision.reason, wait_lsn=state.need_lsn())
