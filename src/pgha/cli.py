@@ -118,6 +118,9 @@ def build_parser() -> argparse.ArgumentParser:
     proxy.add_argument("--primary-wait", type=float, default=5.0,
                        help="seconds a statement that needs the primary waits for one while "
                        "there is none (a failover); reads go on on the standbys meanwhile")
+    proxy.add_argument("--backend", choices=("auto", "pgha", "postgres"), default="auto",
+                       help="what the nodes are: pgha nodes or PostgreSQL servers (a primary "
+                       "and streaming standbys); auto asks each node at its first check")
     proxy.add_argument("--ready-file", type=Path, default=None)
     proxy.add_argument("--log-level", default="INFO")
     up = sub.add_parser("up", help="a local cluster: 3 nodes (primary + 2 standbys) and a "
@@ -160,7 +163,7 @@ def run_proxy(args: argparse.Namespace) -> int:
     host, port = args.listen
     proxy = Proxy(ProxyConfig(host, port, list(args.node), dict(args.user),
                               args.check_interval, args.max_lag_ms, args.lb, args.ready_file,
-                              args.primary_wait))
+                              args.primary_wait, args.backend))
     _run_until_signal(proxy.start, proxy.stop)
     return 0
 

@@ -10,11 +10,6 @@ writes through the proxy reach the automatically elected primary without restart
 from __future__ import annotations
 
 import asyncio
-import json
-import os
-import signal
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -26,40 +21,8 @@ import pytest
 
 from fixtures.pgha_server import PghaFactory, PghaServer
 from fixtures.ports import free_port
+from fixtures.proxy import ProxyProcess
 from fixtures.relay import FaultRelay
-
-
-class ProxyProcess:
-    def __init__(self, run_dir: Path, nodes: list[PghaServer], *extra: str) -> None:
-        run_dir.mkdir(parents=True, exist_ok=True)
-        self.ready = run_dir / "proxy.ready"
-        self.log = run_dir / "proxy.log"
-        argv = [sys.executable, "-m", "pgha", "proxy", "--listen", "127.0.0.1:0",
-                "--ready-file", str(self.ready), "--check-interval", "0.2", *extra]
-        for node in nodes:
-            argv += ["--node", f"{node.host}:{node.port}"]
-        with open(self.log, "ab") as out:
-            self.process = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT,
-                                            start_new_session=True,
-                                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
-        deadline = time.monotonic() + 30
-        while not self.ready.exists():
-            assert self.process.poll() is None, self.log.read_text()
-            assert time.monotonic() < deadline, self.log.read_text()
-            time.sleep(0.05)
-        self.port = int(json.loads(self.ready.read_text())["port"])
-
-    @property
-    def dsn(self) -> str:
-        return f"host=127.0.0.1 port={self.port} user=postgres dbname=postgres"
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
 
 
 @pytest.fixture

@@ -40,6 +40,7 @@ class ProxyConfig:
     strategy: str = "round-robin"
     ready_file: Path | None = None
     primary_wait: float = 5.0  # how long a write waits for a primary during a failover
+    backend: str = "auto"  # "pgha" | "postgres" | "auto": what the nodes are
 
 
 class Proxy:
@@ -52,7 +53,8 @@ class Proxy:
             if config.users else TrustAnyUser())
         monitor_user = next(iter(config.users), "postgres")
         self.cluster = ClusterView(
-            [NodeState(h, p, w) for h, p, w in config.nodes], user=monitor_user,
+            [NodeState(h, p, w, kind="" if config.backend == "auto" else config.backend)
+             for h, p, w in config.nodes], user=monitor_user,
             password=config.users.get(monitor_user), interval=config.check_interval,
             max_lag_ms=config.max_lag_ms, strategy=config.strategy)
         self.sessions: dict[int, ProxySession] = {}

@@ -101,6 +101,9 @@ class ClusterView:
         if now != self._primary_id:
             if primary is not None:
                 log.warning("primary is now %s at %s", now, primary.address)
+            elif self.conflict:
+                log.error("more than one server claims to be the primary (%s): writes are "
+                          "refused until only one does", self.conflict)
             else:
                 log.warning("no primary: reads go to standbys, writes wait for a new primary")
             self._primary_id = now

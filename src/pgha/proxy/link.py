@@ -35,7 +35,7 @@ from pgha.wire.errors import PgError
 # (asyncpg does), before any answer; the relaying session must not read those messages until
 # the backend's CopyInResponse has gone to the client, since only that puts the session's
 # connection into COPY mode (outside it, copy messages are dropped, as postgres.c does).
-_COPY_FROM_STDIN = re.compile(r"\A\s*(?:/\*.*?\*/\s*)*COPY\b[^;]*?\bFROM\s+STDIN\b",
+COPY_FROM_STDIN = re.compile(r"\A\s*(?:/\*.*?\*/\s*)*COPY\b[^;]*?\bFROM\s+STDIN\b",
                               re.IGNORECASE | re.DOTALL)
 
 REPORT_OPTION = "pgha.report_commit_lsn"  # start-up parameter: a pgha node then reports
@@ -43,9 +43,11 @@ COMMIT_LSN = "pgha.last_commit_lsn"  # each commit's end LSN as this ParameterSt
 
 # name -> (query text, parameter type OIDs) of a statement the client prepared, or None
 Lookup = Callable[[str], "tuple[str, tuple[int, ...]] | None"]
-# What to do with the replies to one Query/Sync: relay them (True), swallow them (False), or
-# swallow them and hand the first value of the row to a callback (a probe).
-Replies = bool | Callable[[str | None], None]
+# What to do with the replies to one Query/Sync: relay them (True), swallow them (False),
+# relay all but the ReadyForQuery (END_BATCH), or swallow them and hand the first value of the
+# row to a callback (a probe).
+END_BATCH = "end batch"
+Replies = bool | str | Callable[[str | None], None]
 
 
 class Link:
@@ -102,7 +104,7 @@ class Link:
         elif isinstance(message, m.Parse | m.Bind | m.Describe | m.Execute | m.Close):
             self._in_batch = True
         copy_in = isinstance(message, m.Query) and relay and \
-            _COPY_FROM_STDIN.match(message.query) is not None
+            COPY_FROM_STDIN.match(message.query) is not None
         if copy_in:
             self._replied.clear()
         backend.send(message)
@@ -121,6 +123,23 @@ class Link:
         self.backend.send(m.Parse(name, text, oids))
         self._swallow_parse += 1
         self.prepared.add(name)
+
+    async def end_batch(self) -> None:
+        """Close an extended-protocol batch the client left open (Parse/Describe/Flush, then a
+        simple Query): a Sync whose ReadyForQuery the client never sees. Returns once every
+        reply before it has been relayed, so that the next statement may run elsewhere."""
+        self._expect.append(END_BATCH)
+        self._idle.clear()
+        self._in_batch = False
+        self.backend.send(m.Sync())
+        await self.backend.drain()
+        await self.wait_idle()
+
+    @property
+    def open_batch_only(self) -> bool:
+        """Busy only because an extended-protocol batch is open: nothing is unanswered and
+        no transaction is open."""
+        return self._in_batch and not self._expect and self.backend.status == "I"
 
     async def probe(self, sql: str, on_value: Callable[[str | None], None]) -> None:
         """Run ``sql`` behind what was sent; its first value goes to ``on_value``."""
@@ -170,7 +189,8 @@ class Link:
 
     def _relay_one(self, message: Any) -> None:
         replies = self._expect[0] if self._expect else True
-        relay = replies is True
+        relay = replies is True or (replies == END_BATCH and
+                                    not isinstance(message, m.ReadyForQuery))
         answers_last = len(self._expect) <= 1  # not a reply to an earlier Query or Sync
         if callable(replies) and isinstance(message, m.DataRow) and message.values:
             value = message.values[0]
@@ -184,6 +204,11 @@ class Link:
             return
         if isinstance(message, m.ErrorResponse):
             self._swallow_parse = 0
+            if not self._expect and not self._in_batch and message.severity in ("FATAL",
+                                                                                  "PANIC"):
+                # An idle backend is going away (a shutdown, a terminated backend): the
+                # session decides what its loss means (on_lost), not the client.
+                return
         if isinstance(message, m.ReadyForQuery):
             if self._expect:
                 self._expect.popleft()

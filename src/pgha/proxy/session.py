@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 from pgha.proxy.backend import BackendConnection, BackendError
 from pgha.proxy.client_io import ClientWire
-from pgha.proxy.link import REPORT_OPTION, Link
+from pgha.proxy.link import COPY_FROM_STDIN, REPORT_OPTION, Link
 from pgha.proxy.pool import Key, pool_key
 from pgha.routing import settings as routing_settings
 from pgha.routing.classify import Decision, Kind, Txn, classify, quote_route_setting
@@ -77,6 +77,7 @@ class ProxySession(ClientWire):
         # Sync may commit a write; pgha.* statements the proxy answers itself.
         self.batch: list[Decision] = []
         self.batch_status = "I"
+        self.copy_query = False  # a simple Query's COPY FROM STDIN is under way
         self.local_statements: dict[str, str] = {}
         self.local_batch = False
         self.local_portal = ""  # the statement bound to the unnamed portal of a local batch
@@ -85,6 +86,7 @@ class ProxySession(ClientWire):
         self._flushing: asyncio.Future[None] | None = None
         self.skip_to_sync = False  # a batch failed with its standby: ignore it up to Sync
         self.primary_key: Key | None = None  # pool keys of the links' connections
+        self.primary_node: NodeState | None = None  # where the primary link goes
         self.reader_key: Key | None = None
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -175,7 +177,7 @@ class ProxySession(ClientWire):
                 raise PgError("08006", f"cannot reach the {what} {node.address}: {exc}") \
                     from exc
         if what == "primary":
-            self.primary_key = key
+            self.primary_key, self.primary_node = key, node
         else:
             self.reader_key = key
         link = Link(backend, self.send, self.flush, self._observe_commit, lambda exc: None,
@@ -188,13 +190,15 @@ class ProxySession(ClientWire):
             self.state.observe_commit(parse_lsn(lsn))
 
     def _lost(self, link: Link, exc: Exception) -> None:
-        if link is self.primary and not (link.active or self.state.pinned or link is self.current):
+        if link is self.primary and not (link.active or self.state.pinned):
             # Idle, with nothing of the session's left there: the next statement that needs
             # the primary waits for one (a failover); reads go on meanwhile.
             log.info("session %d: its primary link was lost while idle (%s)", self.pid, exc)
             if link.unanswered:  # a commit's position was still on its way
                 self.state.commit_unknown = True
             self.primary = None
+            if self.current is link:
+                self.current = None
             return
         if link is self.primary or (link is self.reader_link and link.backend.status != "I"):
             # A transaction never moves to another backend: its outcome there is gone.
@@ -252,6 +256,9 @@ class ProxySession(ClientWire):
             await self._answer_locally(event)
             return
         current = self.current
+        if current is not None and isinstance(event, m.Query) and current.open_batch_only \
+                and not self.state.pinned:
+            await current.end_batch()  # a simple Query ends the batch: route it afresh
         if current is not None and (current.active or self.state.pinned):
             try:
                 await self._send(current, event)
@@ -305,9 +312,16 @@ class ProxySession(ClientWire):
             if not self.batch:
                 self.batch_status = link.backend.status
             self.batch.append(classify(self.statements.get(event.statement, ("", ()))[0]))
-        elif isinstance(event, m.Query | m.Sync):
+        elif isinstance(event, m.Query | m.Sync | m.CopyDone | m.CopyFail):
             if isinstance(event, m.Query):
                 self.batch, self.batch_status = [classify(event.query)], link.backend.status
+                self.copy_query = COPY_FROM_STDIN.match(event.query) is not None
+                if self.copy_query:
+                    return  # PostgreSQL now reads COPY data: the probe follows CopyDone
+            elif isinstance(event, m.CopyDone | m.CopyFail):
+                if not self.copy_query:
+                    return  # COPY of a batch: it commits at the batch's Sync
+                self.copy_query = False
             if _may_commit(self.batch, self.batch_status):
                 await link.probe(COMMIT_PROBE, self._observe_commit)
             self.batch = []
@@ -362,9 +376,7 @@ class ProxySession(ClientWire):
             node = cluster.primary() or await cluster.wait_primary(
                 max(0.0, deadline - time.monotonic()))
             if node is None and cluster.conflict:
-                raise PgError("57P03", "writes are refused: more than one server claims to be "
-                              f"the primary ({cluster.conflict})",
-                              hint="Demote or stop all but one of them.")
+                raise _conflict(cluster.conflict)
             try:
                 return await self._open(node, "primary")
             except PgError:
@@ -373,6 +385,15 @@ class ProxySession(ClientWire):
                 cluster.mark_down(node, "its client port refused a connection")
 
     async def _link_to_primary(self) -> Link:
+        cluster = self.proxy.cluster
+        if cluster.conflict:
+            raise _conflict(cluster.conflict)
+        if self.primary is not None and self.primary_node is not cluster.primary():
+            # Another server is the primary now (or none is): an idle link to the old one
+            # is not used again (it would write to a demoted or isolated server).
+            log.info("session %d: the primary changed; reconnecting", self.pid)
+            self.primary.close()
+            self.primary = None
         if self.primary is None:
             self.primary = await self._open_primary()
             for sql in list(self.state.replay.values()):
@@ -538,6 +559,11 @@ def _may_commit(batch: list[Decision], status_before: str) -> bool:
         return False
     return status_before == "I" and any(
         d.kind in (Kind.WRITE, Kind.DDL, Kind.UTILITY) for d in batch)
+
+
+def _conflict(servers: str) -> PgError:
+    return PgError("57P03", f"writes are refused: more than one server claims to be the primary "
+                   f"({servers})", hint="Demote or stop all but one of them.")
 
 
 def _raise_lsn(node: NodeState, value: str | None) -> None:

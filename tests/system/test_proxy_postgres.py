@@ -1,0 +1,266 @@
+"""`pgha proxy` in front of real PostgreSQL 15: a primary and a streaming hot standby.
+
+The fixtures start the primary, a fault relay in front of it, and a standby made with
+`pg_basebackup -R` whose replication connection goes through the relay (so a test can delay
+it). Checked through the proxy with real clients: writes go to the primary and plain reads to
+the standby; 8 sessions that write then read back never read stale data, with the standby's
+replication delayed and without; the causal token (`SHOW pgha.last_commit_lsn` on one
+connection, `SET pgha.min_lsn` on another); `pgha.*` settings are the proxy's own and never
+reach PostgreSQL; a transaction stays on one backend; psycopg, asyncpg (including
+`copy_records_to_table`), psql and pgbench; a promotion of the standby is followed, and two
+servers that both claim to be the primary get writes refused.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import subprocess
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import asyncpg
+import psycopg
+import pytest
+
+from fixtures.cluster import wait_for
+from fixtures.postgres import PostgresServer, find_bindir, start_postgres, start_standby
+from fixtures.proxy import ProxyProcess
+from fixtures.relay import FaultRelay
+
+pytestmark = pytest.mark.postgres
+
+
+@dataclass
+class Pair:
+    primary: PostgresServer
+    standby: PostgresServer
+    replication: FaultRelay  # the standby's replication connection goes through it
+    proxy: ProxyProcess
+
+
+def _pair(tmp_path: Path, relay: Callable[[str, int], FaultRelay],
+          *proxy_args: str) -> Iterator[Pair]:
+    bindir = find_bindir()
+    primary = start_postgres(bindir)
+    standby: PostgresServer | None = None
+    proxy: ProxyProcess | None = None
+    try:
+        link = relay(primary.host, primary.port)
+        standby = start_standby(primary, upstream_port=link.address[1])
+        proxy = ProxyProcess(tmp_path / "proxy", [primary, standby], *proxy_args)
+        pair = Pair(primary, standby, link, proxy)
+        wait_for(lambda: _replicating(pair), "the standby to stream")
+        yield pair
+    finally:
+        if proxy is not None:
+            proxy.stop()
+        if standby is not None:
+            standby.stop()
+        primary.stop()
+
+
+def _replicating(pair: Pair) -> bool:
+    with pair.primary.connect() as conn:
+        row = conn.execute("SELECT count(*) FROM pg_stat_replication "
+                           "WHERE state = 'streaming'").fetchone()
+    return row is not None and row[0] == 1
+
+
+@pytest.fixture
+def pair(tmp_path: Path, fault_relay: Callable[[str, int], FaultRelay]) -> Iterator[Pair]:
+    yield from _pair(tmp_path, fault_relay)
+
+
+def _in_recovery(conn: psycopg.Connection[tuple[object, ...]]) -> bool:
+    row = conn.execute("SELECT pg_is_in_recovery()").fetchone()
+    assert row is not None
+    return bool(row[0])
+
+
+def test_writes_go_to_the_primary_and_reads_to_the_standby(pair: Pair) -> None:
+    with psycopg.connect(pair.proxy.dsn, autocommit=True) as conn:
+        conn.execute("CREATE TABLE t (k int PRIMARY KEY, v text)")
+        conn.execute("INSERT INTO t VALUES (1, 'one')")
+        row = conn.execute("SELECT v, pg_is_in_recovery() FROM t WHERE k = 1").fetchone()
+        assert row == ("one", True)  # read back on the standby, and already there
+        notices: list[str] = []
+        conn.add_notice_handler(lambda d: notices.append(d.message_primary or ""))
+        conn.execute("SET pgha.explain_route = on")
+        conn.execute("SELECT 1")
+        conn.execute("UPDATE t SET v = 'uno' WHERE k = 1")
+        assert notices[0].startswith("proxy route: standby"), notices
+        assert notices[1] == "proxy route: primary (UPDATE writes)", notices
+        # A write of the function kind runs on the primary too.
+        assert conn.execute("SELECT pg_is_in_recovery(), txid_current() > 0").fetchone() == (
+            False, True)
+
+
+def test_pgha_settings_are_the_proxys_and_never_reach_postgresql(pair: Pair) -> None:
+    with psycopg.connect(pair.proxy.dsn, autocommit=True) as conn:
+        conn.execute("SET pgha.route = primary")
+        assert conn.execute("SHOW pgha.route").fetchone() == ("primary",)
+        assert _in_recovery(conn) is False
+        # Neither backend knows the setting (PostgreSQL would accept it as a placeholder).
+        assert conn.execute("SELECT current_setting('pgha.route', true)").fetchone() == (None,)
+        conn.execute("RESET pgha.route")
+        assert _in_recovery(conn) is True
+        assert conn.execute("SELECT current_setting('pgha.route', true)").fetchone() == (None,)
+        with pytest.raises(psycopg.errors.InvalidParameterValue):
+            conn.execute("SET pgha.route = sideways")
+        with pytest.raises(psycopg.errors.InvalidTextRepresentation):
+            conn.execute("SET pgha.min_lsn = 'not an lsn'")
+        # The same through the simple protocol, and as a start-up option.
+        conn.execute("SET pgha.ryw_timeout = '3s'", prepare=False)
+        assert conn.execute("SHOW pgha.ryw_timeout").fetchone() == ("3000",)
+    with psycopg.connect(pair.proxy.dsn, autocommit=True,
+                         options="-c pgha.route=primary") as conn:
+        assert _in_recovery(conn) is False
+        assert conn.execute("SELECT current_setting('pgha.route', true)").fetchone() == (None,)
+
+
+def test_read_your_writes_with_a_delayed_standby(pair: Pair) -> None:
+    with psycopg.connect(pair.proxy.dsn, autocommit=True) as conn:
+        conn.execute("CREATE TABLE ryw (session int, n int, PRIMARY KEY (session, n))")
+    stale: list[tuple[int, int]] = []
+    on_standby = [0]
+    reads = [0]
+    lock = threading.Lock()
+
+    def session(number: int, rounds: int) -> None:
+        with psycopg.connect(pair.proxy.dsn, autocommit=True) as conn:
+            for n in range(rounds):
+                conn.execute("INSERT INTO ryw VALUES (%s, %s)", (number, n))
+                row = conn.execute("SELECT count(*), pg_is_in_recovery() FROM ryw "
+                                   "WHERE session = %s AND n = %s", (number, n)).fetchone()
+                assert row is not None
+                with lock:
+                    reads[0] += 1
+                    on_standby[0] += bool(row[1])
+                    if row[0] != 1:
+                        stale.append((number, n))
+
+    def run(rounds: int) -> None:
+        threads = [threading.Thread(target=session, args=(i, rounds)) for i in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(120)
+
+    run(40)
+    assert not stale
+    assert on_standby[0] >= reads[0] * 0.5, (on_standby[0], reads[0])  # mostly the standby
+    # Now the standby applies everything 50 ms late: reads wait for it (or use the primary).
+    pair.replication.delay(0.05)
+    with psycopg.connect(pair.proxy.dsn, autocommit=True) as conn:
+        conn.execute("DELETE FROM ryw")
+    reads[0] = on_standby[0] = 0
+    run(15)
+    assert not stale, stale
+    assert reads[0] == 8 * 15
+
+
+def test_causal_token_carries_freshness_to_another_connection(pair: Pair) -> None:
+    pair.replication.delay(0.3)
+    with psycopg.connect(pair.proxy.dsn, autocommit=True) as writer, \
+            psycopg.connect(pair.proxy.dsn, autocommit=True) as reader:
+        writer.execute("CREATE TABLE token (k int)")
+        writer.execute("INSERT INTO token VALUES (7)")
+        row = writer.execute("SHOW pgha.last_commit_lsn").fetchone()
+        assert row is not None and row[0] != "0/0"
+        reader.execute(f"SET pgha.min_lsn = '{row[0]}'", prepare=False)
+        assert reader.execute("SELECT k FROM token").fetchone() == (7,)
+
+
+def test_a_transaction_stays_on_one_backend(pair: Pair) -> None:
+    with psycopg.connect(pair.proxy.dsn, autocommit=True) as conn:
+        conn.execute("CREATE TABLE affinity (k int)")
+        with conn.transaction():
+            first = conn.execute("SELECT pg_backend_pid(), pg_is_in_recovery()").fetchone()
+            conn.execute("INSERT INTO affinity VALUES (1)")
+            again = conn.execute("SELECT pg_backend_pid(), pg_is_in_recovery()").fetchone()
+        assert first == again and first is not None and first[1] is False
+        conn.execute("BEGIN READ ONLY")
+        first = conn.execute("SELECT pg_backend_pid(), pg_is_in_recovery()").fetchone()
+        again = conn.execute("SELECT pg_backend_pid(), pg_is_in_recovery()").fetchone()
+        conn.execute("COMMIT")
+        assert first == again and first is not None and first[1] is True
+
+
+def test_asyncpg_including_copy_records_to_table(pair: Pair) -> None:
+    async def run() -> None:
+        conn = await asyncpg.connect(host="127.0.0.1", port=pair.proxy.port, user="postgres",
+                                     database="postgres")
+        try:
+            await conn.execute("CREATE TABLE rows (k int PRIMARY KEY, v text)")
+            await conn.copy_records_to_table("rows", records=[(i, f"v{i}") for i in range(500)])
+            assert await conn.fetchval("SELECT count(*) FROM rows") == 500
+            async with conn.transaction():
+                await conn.execute("UPDATE rows SET v = $1 WHERE k = $2", "changed", 3)
+            assert await conn.fetchval("SELECT v FROM rows WHERE k = $1", 3) == "changed"
+            statement = await conn.prepare("SELECT v FROM rows WHERE k = $1")
+            assert [await statement.fetchval(k) for k in (1, 2)] == ["v1", "v2"]
+        finally:
+            await conn.close()
+
+    asyncio.run(run())
+
+
+def test_psql_and_pgbench(pair: Pair) -> None:
+    psql = shutil.which("psql") or str(pair.primary.bindir / "psql")
+    pgbench = str(pair.primary.bindir / "pgbench")
+    target = ["-h", "127.0.0.1", "-p", str(pair.proxy.port), "-U", "postgres"]
+    out = subprocess.run([psql, *target, "-X", "-At", "-c", "CREATE TABLE p (k int)", "-c",
+                          "INSERT INTO p VALUES (1)", "-c", "SELECT count(*) FROM p", "postgres"],
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["CREATE", "INSERT", "1"] or out.stdout.split()[-1] == "1"
+    init = subprocess.run([pgbench, *target, "-i", "-s", "1", "-q", "postgres"],
+                          capture_output=True, text=True, timeout=120)
+    assert init.returncode == 0, init.stderr
+    for mode in ("simple", "extended", "prepared"):
+        run = subprocess.run([pgbench, *target, "-n", "-c", "4", "-t", "50", "-M", mode,
+                              "postgres"], capture_output=True, text=True, timeout=120)
+        assert run.returncode == 0, run.stderr
+        assert "number of failed transactions: 0" in run.stdout, run.stdout
+        ro = subprocess.run([pgbench, *target, "-n", "-S", "-c", "4", "-t", "100", "-M", mode,
+                             "postgres"], capture_output=True, text=True, timeout=120)
+        assert ro.returncode == 0, ro.stderr
+
+
+def test_a_promotion_is_followed_and_two_primaries_refuse_writes(pair: Pair) -> None:
+    conn = psycopg.connect(pair.proxy.dsn, autocommit=True)
+    with conn:
+        conn.execute("CREATE TABLE promo (k int)")
+        conn.execute("INSERT INTO promo VALUES (1)")
+        wait_for(lambda: _count(pair.standby, "promo") == 1, "the row to reach the standby")
+        pair.standby.promote()  # the old primary is still up: two servers claim the primary
+
+        def refused() -> bool:
+            try:
+                conn.execute("INSERT INTO promo VALUES (2)")
+            except psycopg.errors.CannotConnectNow as exc:
+                assert "more than one server claims to be the primary" in str(exc)
+                return True
+            return False
+
+        wait_for(refused, "writes to be refused while two servers claim the primary")
+        with pytest.raises(psycopg.OperationalError, match="more than one server claims"):
+            psycopg.connect(pair.proxy.dsn, connect_timeout=20)
+        pair.primary.stop()
+        wait_for(lambda: conn.execute("INSERT INTO promo VALUES (3)") is not None,
+                 "a write through the same session to reach the promoted server")
+        assert conn.execute("SELECT count(*), bool_or(pg_is_in_recovery()) FROM promo"
+                            ).fetchone() == (2, False)
+    with psycopg.connect(pair.proxy.dsn, autocommit=True, connect_timeout=20) as fresh:
+        fresh.execute("INSERT INTO promo VALUES (4)")
+        assert _count(pair.standby, "promo") == 3
+
+
+def _count(server: PostgresServer, table: str) -> int:
+    with server.connect() as conn:
+        row = conn.execute(f"SELECT count(*) FROM {table}").fetchone()
+    return int(row[0]) if row else 0
+
