@@ -14,10 +14,11 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pgha.net.cancel import CancelKeys
+from pgha.net.listener import Listener
+from pgha.net.pool import BackendPool
 from pgha.proxy.cluster import ClusterView, NodeState
-from pgha.proxy.listener import Listener
-from pgha.proxy.pool import BackendPool
-from pgha.proxy.session import ProxySession, new_key
+from pgha.proxy.session import ProxySession
 from pgha.wire.auth import (
     Authenticator,
     AuthMethod,
@@ -57,7 +58,7 @@ class Proxy:
              for h, p, w in config.nodes], user=monitor_user,
             password=config.users.get(monitor_user), interval=config.check_interval,
             max_lag_ms=config.max_lag_ms, strategy=config.strategy)
-        self.sessions: dict[int, ProxySession] = {}
+        self.sessions: CancelKeys[ProxySession] = CancelKeys()
         self.pool = BackendPool()
         self.listener = Listener(self._serve, config.host, config.port)
 
@@ -81,13 +82,9 @@ class Proxy:
         await ProxySession(self, reader, writer).run()  # type: ignore[arg-type]
 
     def register(self, session: ProxySession) -> tuple[int, int]:
-        while True:
-            pid, secret = new_key()
-            if pid not in self.sessions:
-                self.sessions[pid] = session
-                return pid, secret
+        return self.sessions.register(session)
 
     async def cancel(self, pid: int, secret: int) -> None:
-        session = self.sessions.get(pid)
-        if session is not None and session.secret == secret:
+        session = self.sessions.find(pid, secret)
+        if session is not None:
             await session.cancel()

@@ -28,7 +28,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from pgha.proxy.backend import BackendConnection, BackendError
+from pgha.net.backend import BackendConnection, BackendError
 from pgha.wire import messages as m
 from pgha.wire.errors import PgError
 from pgha.wire.lsn import parse_lsn

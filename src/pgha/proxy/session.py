@@ -29,14 +29,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import secrets
 import time
 from typing import TYPE_CHECKING, Any
 
-from pgha.proxy.backend import BackendConnection, BackendError
-from pgha.proxy.client_io import ClientWire
-from pgha.proxy.link import COPY_FROM_STDIN, REPORT_OPTION, Link
-from pgha.proxy.pool import Key, pool_key
+from pgha.net.backend import BackendConnection, BackendError
+from pgha.net.client_io import ClientWire
+from pgha.net.link import COPY_FROM_STDIN, REPORT_OPTION, Link
+from pgha.net.pool import Key, pool_key
 from pgha.routing import settings as routing_settings
 from pgha.routing.classify import Decision, Kind, Txn, classify, quote_route_setting
 from pgha.routing.router import SessionRouting, Target, View, route
@@ -110,7 +109,7 @@ class ProxySession(ClientWire):
             await self.close()
 
     async def close(self) -> None:
-        self.proxy.sessions.pop(self.pid, None)
+        self.proxy.sessions.drop(self.pid)
         if not self.writer.is_closing():
             self.writer.close()
         links = [(link, key) for link, key in ((self.primary, self.primary_key),
@@ -574,6 +573,3 @@ def _raise_lsn(node: NodeState, value: str | None) -> None:
 def _text_field(name: str) -> m.FieldDescription:
     return m.FieldDescription(name)
 
-
-def new_key() -> tuple[int, int]:
-    return secrets.randbelow(2**31 - 2) + 1, secrets.randbits(31)

@@ -19,8 +19,8 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
-from pgha.proxy.backend import BackendConnection, BackendError
-from pgha.proxy.link import REPORT_OPTION, Link
+from pgha.net.backend import BackendConnection, BackendError
+from pgha.net.link import REPORT_OPTION, Link
 from pgha.routing.classify import Decision
 from pgha.wire.errors import PgError
 

@@ -11,13 +11,13 @@ import asyncio
 import json
 import logging
 import os
-import secrets
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pgha.proxy.listener import Listener
+from pgha.net.cancel import CancelKeys
+from pgha.net.listener import Listener
 from pgha.replication.hub import ReplicationHub
 from pgha.replication.role import WRITABLE, Role
 from pgha.server.ha import HaConfig, HaRole
@@ -67,7 +67,7 @@ class Node:
             else build_authenticator(config))
         self.executor = ThreadPoolExecutor(max_workers=min(64, config.max_connections),
                                            thread_name_prefix="pgha-sql")
-        self.sessions: dict[int, tuple[int, object]] = {}
+        self.sessions: CancelKeys[object] = CancelKeys()  # live sessions by cancel key
         self.listener: Listener | None = None
         self.ha.terminate_clients = self.terminate_clients
         self.ha.primary_changed = self.primary_changed
@@ -87,27 +87,21 @@ class Node:
         return self.ha.hub if self.ha.role in (Role.PRIMARY, Role.FENCED) else None
 
     def register(self, session: object) -> tuple[int, int]:
-        while True:
-            pid = secrets.randbelow(2**31 - 2) + 1
-            if pid not in self.sessions:
-                break
-        secret = secrets.randbits(31)
-        self.sessions[pid] = (secret, session)
-        return pid, secret
+        return self.sessions.register(session)
 
     def cancel(self, pid: int, secret: int) -> None:
-        entry = self.sessions.get(pid)
-        if entry is None or entry[0] != secret:
+        session = self.sessions.find(pid, secret)
+        if session is None:
             return  # PostgreSQL ignores a bad cancel key silently
-        forwarder = getattr(entry[1], "forwarder", None)
+        forwarder = getattr(session, "forwarder", None)
         if forwarder is not None and forwarder.active:
             self._spawn(forwarder.cancel())  # the statement runs on the primary
             return
-        wait = getattr(entry[1], "replication_wait", None)
+        wait = getattr(session, "replication_wait", None)
         if wait is not None:
             wait.cancel()  # a commit waiting for standbys stops waiting (and is told so)
             return
-        storage = getattr(entry[1], "storage", None)
+        storage = getattr(session, "storage", None)
         if storage is not None:
             storage.interrupt()
 
@@ -118,7 +112,7 @@ class Node:
 
     async def terminate_clients(self, error: PgError) -> None:
         """End every client connection with ``error`` (FATAL): the node changed role."""
-        sessions = [entry[1] for entry in list(self.sessions.values())]
+        sessions = list(self.sessions)
         for session in sessions:
             terminate = getattr(session, "terminate", None)
             if terminate is not None:
@@ -140,7 +134,7 @@ class Node:
 
     def primary_changed(self) -> None:
         """A new term began: write forwarding must not go on to the old primary."""
-        for _, session in list(self.sessions.values()):
+        for session in self.sessions:
             forwarder = getattr(session, "forwarder", None)
             if forwarder is not None:
                 forwarder.primary_changed()

@@ -15,8 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from pgha.proxy.client_io import ClientWire
-from pgha.proxy.link import REPORT_OPTION
+from pgha.net.client_io import ClientWire
+from pgha.net.link import REPORT_OPTION
 from pgha.routing.classify import classify, quote_route_setting
 from pgha.routing.router import SessionRouting, Target, View, route
 from pgha.server.forwarding import Forwarder
@@ -323,7 +323,7 @@ class ClientSession(ClientWire):
             await self.close()
 
     async def close(self) -> None:
-        self.node.sessions.pop(self.pid, None)
+        self.node.sessions.drop(self.pid)
         if self.forwarder is not None:
             self.forwarder.close()
         if self.storage is not None:

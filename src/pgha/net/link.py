@@ -27,7 +27,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from pgha.proxy.backend import BackendConnection, BackendError
+from pgha.net.backend import BackendConnection, BackendError
 from pgha.wire import messages as m
 from pgha.wire.errors import PgError
 

@@ -13,11 +13,11 @@ import contextlib
 import logging
 from collections.abc import Mapping
 
-from pgha.proxy.backend import BackendConnection, BackendError
+from pgha.net.backend import BackendConnection, BackendError
 from pgha.wire import messages as m
 from pgha.wire.errors import PgError
 
-log = logging.getLogger("pgha.proxy")
+log = logging.getLogger("pgha.pool")
 
 Key = tuple[str, int, str, str, tuple[tuple[str, str], ...]]
 
