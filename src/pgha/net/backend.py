@@ -4,7 +4,8 @@ that a router forwards a client's messages over.
 ``BackendConnection.connect`` opens the socket, sends the StartupMessage, authenticates
 (trust, cleartext, md5 or SCRAM-SHA-256 with the password it was given) and reads up to the
 first ReadyForQuery, keeping the server's parameters and its cancel key. Afterwards the router
-writes frontend messages with ``send`` and reads decoded backend messages with ``receive``.
+buffers frontend messages with ``send`` and writes them all at once with ``drain``; it reads
+decoded backend messages with ``receive``, or raw bytes with ``read_raw`` (a relay).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ class BackendConnection:
         self.pid = 0
         self.secret = 0
         self.status = "I"  # transaction status of the last ReadyForQuery
+        self.out = bytearray()  # frontend messages not written yet
 
     @classmethod
     async def connect(cls, host: str, port: int, user: str, database: str,
@@ -59,6 +61,7 @@ class BackendConnection:
         self.send(m.StartupMessage(params=tuple(startup.items())))
         scram: ScramClient | None = None
         while True:
+            await self.drain()
             message = await self.receive()
             if isinstance(message, m.AuthenticationOk):
                 continue
@@ -89,7 +92,6 @@ class BackendConnection:
             elif isinstance(message, m.ReadyForQuery):
                 self.status = message.status
                 return
-            await self.writer.drain()
 
     @staticmethod
     def _need(password: str | None) -> str:
@@ -99,18 +101,41 @@ class BackendConnection:
         return password
 
     def send(self, message: Any) -> None:
-        self.send_raw(codec.encode(message))
+        """Buffer one message; ``drain`` writes the buffer."""
+        self.out += codec.encode(message)
 
     def send_raw(self, data: bytes) -> None:
+        self.out += data
+
+    def write_out(self) -> None:
+        """Write what is buffered (one system call for many messages), without waiting."""
+        if not self.out:
+            return
         if self.writer.is_closing():  # uvloop raises RuntimeError on a closed transport
             raise BackendError(f"connection to {self.host}:{self.port} lost")
-        self.writer.write(data)
+        self.writer.write(bytes(self.out))
+        self.out.clear()
 
     async def drain(self) -> None:
+        """Write what is buffered and wait until the socket takes it."""
+        self.write_out()
         try:
             await self.writer.drain()
         except OSError as exc:  # ConnectionResetError, BrokenPipeError...
             raise BackendError(f"connection to {self.host}:{self.port} lost: {exc}") from exc
+
+    async def read_raw(self) -> bytes:
+        """The next bytes from the server, starting with any the decoder still holds."""
+        held = self.decoder.take_buffered()
+        if held:
+            return held
+        try:
+            data = await self.reader.read(1 << 16)
+        except OSError as exc:
+            raise BackendError(f"connection to {self.host}:{self.port} lost: {exc}") from exc
+        if not data:
+            raise BackendError(f"{self.host}:{self.port} closed the connection")
+        return data
 
     def poll(self) -> Any:
         """The next message already received, or None."""

@@ -24,8 +24,19 @@ class ClientWire:
     def send(self, message: Any) -> None:
         self.out += self.conn.send(message)
 
-    def send_raw(self, data: bytes) -> None:
+    def send_raw(self, data: bytes | memoryview) -> None:
         self.out += data
+
+    def relay(self, data: bytes | memoryview, effects: list[Any]) -> None:
+        """Frames another server sent, passed on as they are; ``effects`` are the decoded
+        ones among them that change the connection's state (see ServerConnection.relayed)."""
+        for message in effects:
+            self.conn.relayed(message)
+        self.out += data
+
+    async def before_wait(self) -> None:
+        """Called before the session waits for more client input: a relaying session sends
+        what it has buffered for its backends (one write per backend per client read)."""
 
     async def flush(self) -> None:
         pending = self.conn.data_to_send()
@@ -46,6 +57,7 @@ class ClientWire:
             if pending:
                 self.writer.write(pending)
                 await self.writer.drain()
+            await self.before_wait()
             data = await self.reader.read(65536)
             if not data:
                 return None

@@ -14,8 +14,13 @@ primary or a standby). It keeps what relaying needs to stay correct:
 - probes: a Query the router adds behind a client's message (on PostgreSQL, the WAL position
   right after a commit); its replies are swallowed and its one value handed to a callback.
 
-A pump task reads the backend and hands every relayed message to ``sink`` (which encodes it
-for the client), calling ``flush`` whenever the backend has nothing more buffered.
+A pump task reads the backend's bytes and passes its frames to the client as they arrived, in
+runs (one copy into the client's output buffer, one write per read): it decodes only the frames
+whose type matters to the relay (ReadyForQuery, ErrorResponse, ParameterStatus, the Parse/Close
+completions it swallows, CopyInResponse, and DataRows of a probe), and tells the client
+connection's state machine about the ones that change it. Forwarded client messages are
+buffered and written in one system call when the session has read all its client sent
+(``drain``), or when 64 KiB are waiting.
 """
 
 from __future__ import annotations
@@ -24,10 +29,12 @@ import asyncio
 import contextlib
 import re
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any
 
 from pgha.net.backend import BackendConnection, BackendError
+from pgha.net.client_io import ClientWire
+from pgha.wire import codec
 from pgha.wire import messages as m
 from pgha.wire.errors import PgError
 
@@ -42,6 +49,8 @@ REPORT_OPTION = "pgha.report_commit_lsn"  # start-up parameter: a pgha node then
 COMMIT_LSN = "pgha.last_commit_lsn"  # each commit's end LSN as this ParameterStatus
 
 # name -> (query text, parameter type OIDs) of a statement the client prepared, or None
+_WRITE_AHEAD = 1 << 16  # forwarded bytes buffered before the link writes without being asked
+
 Lookup = Callable[[str], "tuple[str, tuple[int, ...]] | None"]
 # What to do with the replies to one Query/Sync: relay them (True), swallow them (False),
 # relay all but the ReadyForQuery (END_BATCH), or swallow them and hand the first value of the
@@ -51,13 +60,12 @@ Replies = bool | str | Callable[[str | None], None]
 
 
 class Link:
-    def __init__(self, backend: BackendConnection, sink: Callable[[Any], None],
-                 flush: Callable[[], Awaitable[None]], on_commit: Callable[[str], None],
-                 on_lost: Callable[[Exception], None], lookup: Lookup) -> None:
+    def __init__(self, backend: BackendConnection, client: ClientWire,
+                 on_commit: Callable[[str], None], on_lost: Callable[[Exception], None],
+                 lookup: Lookup) -> None:
         self.backend = backend
         self.lookup = lookup
-        self.sink = sink
-        self.flush = flush
+        self.client = client
         self.on_commit = on_commit
         self.on_lost = on_lost
         self.prepared: set[str] = set()
@@ -67,6 +75,7 @@ class Link:
         self._idle = asyncio.Event()
         self._idle.set()
         self._replied = asyncio.Event()  # something was relayed since the last COPY Query
+        self._partial = bytearray()  # the start of a frame not received whole yet
         self._pump = asyncio.create_task(self._relay())
 
     @property
@@ -105,12 +114,18 @@ class Link:
             self._in_batch = True
         copy_in = isinstance(message, m.Query) and relay and \
             COPY_FROM_STDIN.match(message.query) is not None
+        backend.send(message)
         if copy_in:
             self._replied.clear()
-        backend.send(message)
-        await backend.drain()
-        if copy_in:
+            await backend.drain()
             await self._replied.wait()  # CopyInResponse (or an error) is with the client
+        elif len(backend.out) > _WRITE_AHEAD:
+            await backend.drain()
+
+    async def drain(self) -> None:
+        """Write what was forwarded (the session calls it before it waits for its client)."""
+        if self.backend.out:
+            await self.backend.drain()
 
     def _prepare_behind(self, name: str) -> None:
         """The client prepared ``name`` on another backend: prepare it here too."""
@@ -132,7 +147,6 @@ class Link:
         self._idle.clear()
         self._in_batch = False
         self.backend.send(m.Sync())
-        await self.backend.drain()
         await self.wait_idle()
 
     @property
@@ -146,7 +160,6 @@ class Link:
         self._expect.append(on_value)
         self._idle.clear()
         self.backend.send(m.Query(sql))
-        await self.backend.drain()
 
     async def run_silently(self, sql: str) -> None:
         """Run ``sql`` here without relaying anything (a replayed session setting)."""
@@ -155,6 +168,7 @@ class Link:
 
     async def wait_idle(self) -> None:
         """Until every forwarded Query/Sync is answered."""
+        await self.drain()
         await self._idle.wait()
 
     def close(self) -> None:
@@ -166,7 +180,7 @@ class Link:
         self._pump.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await self._pump
-        if self._expect or self._in_batch or self._swallow_parse:
+        if self._expect or self._in_batch or self._swallow_parse or self._partial:
             self.backend.close()
             return None
         return self.backend
@@ -175,11 +189,8 @@ class Link:
         backend = self.backend
         try:
             while True:
-                message = backend.poll()
-                if message is None:
-                    await self.flush()
-                    message = await backend.receive()
-                self._relay_one(message)
+                self._relay_bytes(await backend.read_raw())
+                await self.client.flush()
         except asyncio.CancelledError:
             raise
         except (BackendError, PgError, ConnectionError) as exc:
@@ -187,34 +198,81 @@ class Link:
             self._replied.set()
             self.on_lost(exc)
 
-    def _relay_one(self, message: Any) -> None:
+    def _relay_bytes(self, data: bytes) -> None:
+        """Pass the backend's frames on as they are, in runs; look only at the few whose
+        type matters (see _keep)."""
+        if self._partial:
+            self._partial += data
+            data, self._partial = bytes(self._partial), bytearray()
+        view = memoryview(data)
+        end = len(data)
+        pos = run = 0
+        effects: list[Any] = []
+        while end - pos >= 5:
+            frame_end = pos + 1 + int.from_bytes(data[pos + 1:pos + 5], "big")
+            if frame_end > end:
+                break
+            kind = data[pos]
+            expect = self._expect
+            plain = kind in _PLAIN and (not expect or expect[0] is True)
+            if not plain and not self._keep(kind, data, pos, frame_end, effects):
+                if run < pos:
+                    self.client.relay(view[run:pos], effects)
+                    effects = []
+                run = frame_end
+            pos = frame_end
+        if run < pos:
+            self.client.relay(view[run:pos], effects)
+        if pos < end:
+            self._partial += view[pos:]
+
+    def _keep(self, kind: int, data: bytes, start: int, end: int, effects: list[Any]) -> bool:
+        """Whether the frame at data[start:end] goes to the client; updates the link's state
+        (ReadyForQuery, errors, swallowed replies, probes, the commit LSN) on the way."""
         replies = self._expect[0] if self._expect else True
-        relay = replies is True or (replies == END_BATCH and
-                                    not isinstance(message, m.ReadyForQuery))
-        answers_last = len(self._expect) <= 1  # not a reply to an earlier Query or Sync
-        if callable(replies) and isinstance(message, m.DataRow) and message.values:
-            value = message.values[0]
-            replies(None if value is None else bytes(value).decode())
-        if isinstance(message, m.ParameterStatus) and message.name == COMMIT_LSN:
+        if kind in _PLAIN:  # under a swallowed Query/Sync
+            return replies == END_BATCH
+        if kind == _ROW:
+            if callable(replies):
+                row: Any = codec.decode_backend(kind, data[start + 5:end])
+                value = row.values[0] if row.values else None
+                replies(None if value is None else bytes(value).decode())
+            return replies is True or replies == END_BATCH
+        message: Any = codec.decode_backend(kind, data[start + 5:end])
+        if kind == _PARAMETER and message.name == COMMIT_LSN:
             self.on_commit(message.value)
-            return
-        if isinstance(message, m.CloseComplete | m.ParseComplete) and self._swallow_parse:
-            if isinstance(message, m.ParseComplete):
+            return False
+        if kind in _SWALLOWABLE and self._swallow_parse:
+            if kind == _PARSE_COMPLETE:
                 self._swallow_parse -= 1
-            return
-        if isinstance(message, m.ErrorResponse):
+            return False
+        if kind == _ERROR:
             self._swallow_parse = 0
-            if not self._expect and not self._in_batch and message.severity in ("FATAL",
-                                                                                  "PANIC"):
+            if not self._expect and not self._in_batch and \
+                    message.severity in ("FATAL", "PANIC"):
                 # An idle backend is going away (a shutdown, a terminated backend): the
                 # session decides what its loss means (on_lost), not the client.
-                return
-        if isinstance(message, m.ReadyForQuery):
+                return False
+        answers_last = len(self._expect) <= 1  # not a reply to an earlier Query or Sync
+        if kind == _READY:
+            self.backend.status = message.status
             if self._expect:
                 self._expect.popleft()
             if not self._expect:
                 self._idle.set()
+        relay = replies is True or (replies == END_BATCH and kind != _READY)
         if relay:
-            self.sink(message)
+            if kind in _EFFECTS:
+                effects.append(message)
             if answers_last:
                 self._replied.set()
+        return relay
+
+
+# Frame types (backend messages) the relay passes on without looking: everything but these.
+_ROW, _PARAMETER, _ERROR, _READY = ord("D"), ord("S"), ord("E"), ord("Z")
+_PARSE_COMPLETE, _CLOSE_COMPLETE, _COPY_IN = ord("1"), ord("3"), ord("G")
+_SWALLOWABLE = frozenset({_PARSE_COMPLETE, _CLOSE_COMPLETE})
+_EFFECTS = frozenset({_ERROR, _READY, _COPY_IN})  # change the client connection's state
+_LOOKED_AT = frozenset({_ROW, _PARAMETER, _ERROR, _READY, *_SWALLOWABLE, _COPY_IN})
+_PLAIN = frozenset(range(256)) - _LOOKED_AT

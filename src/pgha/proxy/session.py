@@ -28,6 +28,7 @@ link ends the client's connection: the outcome of what was in flight is unknown.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from typing import TYPE_CHECKING, Any
@@ -179,8 +180,7 @@ class ProxySession(ClientWire):
             self.primary_key, self.primary_node = key, node
         else:
             self.reader_key = key
-        link = Link(backend, self.send, self.flush, self._observe_commit, lambda exc: None,
-                    self.statements.get)
+        link = Link(backend, self, self._observe_commit, lambda exc: None, self.statements.get)
         link.on_lost = lambda exc: self._lost(link, exc)
         return link
 
@@ -259,6 +259,9 @@ class ProxySession(ClientWire):
                 and not self.state.pinned:
             await current.end_batch()  # a simple Query ends the batch: route it afresh
         if current is not None and (current.active or self.state.pinned):
+            if current is self.primary and isinstance(event, m.Query | m.Parse) and \
+                    classify(event.query).pins:
+                self.state.pinned = True  # e.g. CREATE TEMP TABLE inside a transaction
             try:
                 await self._send(current, event)
             except BackendError as exc:
@@ -297,6 +300,12 @@ class ProxySession(ClientWire):
             raise PgError("0A000", "the function call sub-protocol is not supported")
         else:  # Describe, Execute, Sync, Flush, Copy*: where the session last ran
             await self._send(current or await self._link_to_primary(), event)
+
+    async def before_wait(self) -> None:
+        for link in (self.primary, self.reader_link):
+            if link is not None:
+                with contextlib.suppress(BackendError):  # the pump reports it (_lost)
+                    await link.drain()
 
     def _status(self) -> str:
         current = self.current

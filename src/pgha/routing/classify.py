@@ -18,7 +18,7 @@ neither writes, locks, nor leaves session state behind may use a standby. In par
 - SET/RESET/DISCARD run where the session runs and are replayed on every backend it uses.
 
 Hints: a leading comment ``/* pgha:primary */`` sends a statement to the primary;
-``/* pgha:standby */`` lets a read use a standby even inside a read-only transaction (it never
+``/* pgha:standby */`` lets a read use a standby without waiting for read-your-writes (it never
 sends a write to a standby: the hint is then ignored, and the reason says so).
 """
 
@@ -62,8 +62,9 @@ class Decision:
     replay: bool = False  # session state: run it on every backend the session uses
     pins: bool = False  # from now on the session stays on the primary
     hint: str = ""  # "primary" or "standby" from a leading comment
-    setting: str = ""  # SET/RESET: the setting's name ("*": RESET ALL or DISCARD ALL)
+    setting: str = ""  # SET/RESET/SHOW: the setting's name (or RESET_ALL, DISCARD_ALL)
     value: str | None = None  # SET: the value as text (None: RESET, SET ... TO DEFAULT)
+    local: bool = False  # acts on the node it is sent to (pg_promote): never forwarded
 
     @property
     def target(self) -> str:
@@ -132,6 +133,9 @@ SESSION_STATE_FUNCTIONS = frozenset({
 
 # Functions that act on the node the client sent them to: never forwarded.
 NODE_LOCAL_FUNCTIONS = frozenset({"pg_promote", "pgha_force_promote"})
+
+RESET_ALL = "*"  # Decision.setting of RESET ALL (keeps the role, as PostgreSQL does)
+DISCARD_ALL = "discard all"  # Decision.setting of DISCARD ALL (resets the role too)
 
 _HINT = re.compile(r"\A\s*/\*\s*pgha:(primary|standby)\s*\*/", re.IGNORECASE)
 
@@ -253,7 +257,9 @@ def _combine(decisions: list[Decision]) -> Decision:
         kind = Kind.WRITE
     elif Kind.UTILITY in kinds:
         kind = Kind.UTILITY
-    else:  # reads mixed with transaction control or session settings: the "widest" kind
+    elif bad is None:  # reads with settings or read-only transaction control: a read
+        kind = next(k for k in (Kind.READ, Kind.SESSION, Kind.TRANSACTION) if k in kinds)
+    else:  # what keeps it off the standby names it
         kind = next(k for k in (Kind.SESSION, Kind.TRANSACTION, Kind.READ) if k in kinds)
     txn = next((d.txn for d in reversed(decisions) if d.txn is not Txn.NONE), Txn.NONE)
     reason = (f"multi-statement query: {bad.reason}" if bad
@@ -281,7 +287,7 @@ def _statement(node: Any) -> Decision:
     if isinstance(node, ast.DiscardStmt):
         everything = node.target == enums.DiscardMode.DISCARD_ALL
         return Decision(Kind.SESSION, True, "DISCARD resets session state on every backend",
-                        replay=True, setting="*" if everything else "")
+                        replay=True, setting=DISCARD_ALL if everything else "")
     if isinstance(node, ast.CopyStmt):
         if node.is_from:
             return Decision(Kind.WRITE, False, "COPY FROM writes")
@@ -388,7 +394,7 @@ def _select(node: ast.SelectStmt) -> Decision:
         return Decision(Kind.WRITE, False, f"{found.unknown}() is not known to be read-only")
     if found.node_local:
         return Decision(Kind.UTILITY, True, f"{found.node_local}() acts on the node it is "
-                        "sent to")
+                        "sent to", local=True)
     return Decision(Kind.READ, True, "read-only SELECT")
 
 
@@ -435,10 +441,10 @@ _LOCKS = {"LCS_FORUPDATE": "FOR UPDATE", "LCS_FORNOKEYUPDATE": "FOR NO KEY UPDAT
 
 
 def _setting(node: ast.VariableSetStmt) -> tuple[str, str | None]:
-    """(name, value as text) of SET/RESET; ("*", None) for RESET ALL."""
+    """(name, value as text) of SET/RESET; (RESET_ALL, None) for RESET ALL."""
     kind = node.kind
     if kind == enums.VariableSetKind.VAR_RESET_ALL:
-        return "*", None
+        return RESET_ALL, None
     name = (node.name or "").lower()
     if kind != enums.VariableSetKind.VAR_SET_VALUE or not node.args:
         return name, None

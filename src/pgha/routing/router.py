@@ -12,7 +12,9 @@ runs the statement on the primary instead (``Route.fallback``).
 
 Invariant: inside a transaction, an extended-protocol batch, or while a reply is pending, the
 target is ``CURRENT``; a caller that lost that backend ends the session (08006) rather than move
-a transaction. The rules, in order, are the table in docs/routing.md.
+a transaction. The rules, in order, are the table in docs/routing.md; ``pgha.route = standby``
+(or the hint ``/* pgha:standby */``) sends reads to a standby without the read-your-writes
+wait: the client accepts possibly stale data.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import enum
 from dataclasses import dataclass, field
 
 from pgha.routing import settings
-from pgha.routing.classify import Decision
+from pgha.routing.classify import DISCARD_ALL, RESET_ALL, Decision, Kind, Txn
 from pgha.wire.lsn import parse_lsn
 
 
@@ -98,20 +100,30 @@ class SessionRouting:
     def remember(self, sql: str, decision: Decision) -> None:
         """A session setting ran: keep it for backends opened later."""
         key = decision.setting
-        if key == "*":  # RESET ALL, DISCARD ALL: a new backend starts from its defaults
+        if key == DISCARD_ALL:  # a new backend starts from its defaults
             self.replay.clear()
+            return
+        if key == RESET_ALL:  # every setting but the role, as in PostgreSQL
+            self.replay = {k: v for k, v in self.replay.items() if k in _KEPT_BY_RESET_ALL}
             return
         key = key or sql
         self.replay.pop(key, None)  # re-inserted last: replayed in the order they ran
         self.replay[key] = sql
 
 
+_KEPT_BY_RESET_ALL = frozenset({"role", "session_authorization"})
+
+
 def route(decision: Decision, state: SessionRouting, view: View) -> Route:
+    if state.busy_on is not None:
+        # A pinning statement in a transaction on the primary pins the session from now on.
+        return Route(Target.CURRENT, "the open transaction or batch runs there",
+                     pins=decision.pins and state.busy_on is Target.PRIMARY)
+    if decision.local:
+        return Route(Target.STANDBY, decision.reason)
     if state.pinned:
         return Route(Target.PRIMARY, "the session is pinned to the primary")
-    if state.busy_on is not None:
-        return Route(Target.CURRENT, "the open transaction or batch runs there")
-    if decision.replay and decision.standby_ok:
+    if decision.replay and decision.standby_ok and decision.kind is Kind.SESSION:
         # A session setting runs where the session is and is replayed on its other backends.
         return Route(Target.STANDBY if view.standby else Target.PRIMARY, decision.reason)
     if state.route_setting == "primary":
@@ -120,7 +132,13 @@ def route(decision: Decision, state: SessionRouting, view: View) -> Route:
         return Route(Target.PRIMARY, decision.reason, pins=decision.pins)
     if not view.standby:
         return Route(Target.PRIMARY, f"{decision.reason}; no standby can serve it")
+    if state.route_setting == "standby" or decision.hint == "standby":
+        # The client accepts a standby's data as it is: no read-your-writes wait.
+        return Route(Target.STANDBY, f"{decision.reason}; may be stale (pgha:standby)")
     if state.commit_unknown:
         return Route(Target.PRIMARY, f"{decision.reason}; the position of the session's last "
                      "commit is unknown")
+    if decision.kind is Kind.TRANSACTION and decision.txn in (Txn.END, Txn.INSIDE):
+        # COMMIT, SAVEPOINT... while idle: no-ops that read nothing
+        return Route(Target.STANDBY, decision.reason)
     return Route(Target.STANDBY, decision.reason, wait_lsn=state.need_lsn())

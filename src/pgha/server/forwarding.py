@@ -69,8 +69,8 @@ class Forwarder:
         except BackendError as exc:
             raise PgError("08006", f"cannot reach the primary to run this statement: {exc}")\
                 from exc
-        link = Link(backend, self.session.send, self.session.flush,
-                    self.session.observe_commit, self._lost, self.session.prepared_text)
+        link = Link(backend, self.session, self.session.observe_commit, self._lost,
+                    self.session.prepared_text)
         for sql in list(self.session.routing.replay.values()):  # silently: the client
             # already saw these succeed locally
             await link.run_silently(sql)

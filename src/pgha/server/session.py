@@ -9,12 +9,14 @@ must see them: at ReadyForQuery, at Flush, when COPY starts, or when the buffer 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from pgha.net.backend import BackendError
 from pgha.net.client_io import ClientWire
 from pgha.net.link import REPORT_OPTION
 from pgha.routing.classify import classify, quote_route_setting
@@ -396,6 +398,12 @@ class ClientSession(ClientWire):
                 await self.fail(PgError("XX000", f"internal error: {type(exc).__name__}: {exc}"))
             if len(self.out) > FLUSH_THRESHOLD:
                 await self.flush()
+
+    async def before_wait(self) -> None:
+        forwarder = self.forwarder
+        if forwarder is not None and forwarder.link is not None:
+            with contextlib.suppress(BackendError):  # the pump reports it (Forwarder._lost)
+                await forwarder.link.drain()
 
     async def next_command(self) -> Any:
         """The client's next message; in a transaction block, at most

@@ -704,6 +704,13 @@ class _Decoder(Generic[M]):
         """Bytes received but not yet returned as messages."""
         return len(self._buf) - self._pos
 
+    def take_buffered(self) -> bytes:
+        """Hand over the bytes received but not decoded (a relay takes the stream over)."""
+        data = bytes(self._buf[self._pos:])
+        self._buf.clear()
+        self._pos = 0
+        return data
+
     def feed(self, data: bytes | bytearray | memoryview) -> None:
         """Append received bytes; any chunking is fine."""
         if self._pos:
@@ -788,6 +795,11 @@ class FrontendDecoder(_Decoder[FrontendMessage]):
         return message
 
 
+def decode_backend(type_byte: int, body: bytes) -> BackendMessage:
+    """One backend message from its type byte and body (a relay decodes only a few)."""
+    return _BACKEND_DECODERS[type_byte](body)
+
+
 class BackendDecoder(_Decoder[BackendMessage]):
     """Client side: decodes what a server sends (after any single-byte SSL answer)."""
 
@@ -817,6 +829,7 @@ __all__ = [
     "TERMINATE",
     "BackendDecoder",
     "FrontendDecoder",
+    "decode_backend",
     "encode",
     "encode_command_complete",
     "encode_data_row",

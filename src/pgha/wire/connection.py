@@ -442,6 +442,11 @@ class ServerConnection:
             data = self.data_to_send() + data
         return data
 
+    def relayed(self, message: BackendMessage) -> None:
+        """A message another server produced went to the client as raw bytes (a relay):
+        apply its effect on the state (ReadyForQuery, ErrorResponse, CopyInResponse)."""
+        self._on_send(message)
+
     def send_many(self, messages: Iterable[BackendMessage]) -> bytes:
         return b"".join([self.send(m) for m in messages])
 
