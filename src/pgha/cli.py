@@ -28,6 +28,12 @@ def _address(text: str) -> tuple[str, int]:
     return host.strip("[]") or "127.0.0.1", int(port)
 
 
+def _positive_int(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return int(text)
+
+
 def _user(text: str) -> tuple[str, str]:
     user, sep, password = text.partition(":")
     if not sep or not user:
@@ -121,6 +127,13 @@ def build_parser() -> argparse.ArgumentParser:
     proxy.add_argument("--backend", choices=("auto", "pgha", "postgres"), default="auto",
                        help="what the nodes are: pgha nodes or PostgreSQL servers (a primary "
                        "and streaming standbys); auto asks each node at its first check")
+    proxy.add_argument("--pool-mode", choices=("session", "transaction"), default="session",
+                       help="session: a client keeps its server connections; transaction: "
+                       "server connections are shared between transactions (see "
+                       "docs/routing.md for what pins a client to its connection)")
+    proxy.add_argument("--pool-size", type=_positive_int, default=20,
+                       help="transaction pooling: server connections per node, user, database "
+                       "and options; clients beyond it wait for one")
     proxy.add_argument("--ready-file", type=Path, default=None)
     proxy.add_argument("--log-level", default="INFO")
     up = sub.add_parser("up", help="a local cluster: 3 nodes (primary + 2 standbys) and a "
@@ -163,7 +176,8 @@ def run_proxy(args: argparse.Namespace) -> int:
     host, port = args.listen
     proxy = Proxy(ProxyConfig(host, port, list(args.node), dict(args.user),
                               args.check_interval, args.max_lag_ms, args.lb, args.ready_file,
-                              args.primary_wait, args.backend))
+                              args.primary_wait, args.backend, args.pool_mode,
+                              args.pool_size))
     _run_until_signal(proxy.start, proxy.stop)
     return 0
 

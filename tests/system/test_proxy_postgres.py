@@ -264,3 +264,178 @@ def _count(server: PostgresServer, table: str) -> int:
         row = conn.execute(f"SELECT count(*) FROM {table}").fetchone()
     return int(row[0]) if row else 0
 
+
+
+@pytest.fixture
+def pooled(tmp_path: Path, fault_relay: Callable[[str, int], FaultRelay]) -> Iterator[Pair]:
+    yield from _pair(tmp_path, fault_relay, "--pool-mode", "transaction", "--pool-size", "3")
+
+
+def _backends(server: PostgresServer) -> int:
+    with server.connect() as conn:
+        row = conn.execute("SELECT count(*) FROM pg_stat_activity WHERE backend_type = "
+                           "'client backend' AND application_name <> 'pgha proxy health "
+                           "check' AND pid <> pg_backend_pid()").fetchone()
+    return int(row[0]) if row else 0
+
+
+def test_transaction_pooling_shares_few_server_connections(pooled: Pair) -> None:
+    with psycopg.connect(pooled.proxy.dsn, autocommit=True) as conn:
+        conn.execute("CREATE TABLE counter (k int PRIMARY KEY, n int)")
+        conn.execute("INSERT INTO counter VALUES (1, 0)")
+    errors: list[BaseException] = []
+
+    def client() -> None:
+        try:
+            # prepare_threshold=0: every statement is a named prepared statement, so clients
+            # prepare the same names ("_pg3_0"...) on shared server connections.
+            with psycopg.connect(pooled.proxy.dsn, autocommit=True,
+                                 prepare_threshold=0) as conn:
+                for _ in range(20):
+                    with conn.transaction():
+                        conn.execute("UPDATE counter SET n = n + 1 WHERE k = %s", (1,))
+                    conn.execute("SELECT n FROM counter WHERE k = %s", (1,)).fetchone()
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=client) for _ in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert not errors, errors
+    with psycopg.connect(pooled.proxy.dsn, autocommit=True) as conn:
+        assert conn.execute("SELECT n FROM counter WHERE k = 1").fetchone() == (240,)
+    # 12 clients, but at most 3 server connections per server (and user, database, options)
+    assert _backends(pooled.primary) <= 3
+    assert _backends(pooled.standby) <= 3
+
+
+def test_transaction_pooling_keeps_each_sessions_settings_and_pins_what_it_must(
+        pooled: Pair) -> None:
+    with psycopg.connect(pooled.proxy.dsn, autocommit=True) as a, \
+            psycopg.connect(pooled.proxy.dsn, autocommit=True) as b:
+        a.execute("SET application_name = 'client a'")
+        b.execute("SET statement_timeout = '4s'")
+        for _ in range(5):  # whichever server connection runs them, each sees its own
+            assert a.execute("SHOW application_name").fetchone() == ("client a",)
+            assert a.execute("SHOW statement_timeout").fetchone() == ("0",)
+            assert b.execute("SHOW application_name").fetchone() == ("",)
+            assert b.execute("SHOW statement_timeout").fetchone() == ("4s",)
+        a.execute("RESET ALL")
+        assert a.execute("SHOW application_name").fetchone() == ("",)
+        # A temporary table pins the client to its server connection for good.
+        a.execute("CREATE TEMP TABLE mine (k int)")
+        a.execute("INSERT INTO mine VALUES (1)")
+        for _ in range(3):
+            b.execute("SELECT 1")
+            assert a.execute("SELECT count(*) FROM mine").fetchone() == (1,)
+
+
+def test_transaction_pooling_with_pgbench(pooled: Pair) -> None:
+    pgbench = str(pooled.primary.bindir / "pgbench")
+    target = ["-h", "127.0.0.1", "-p", str(pooled.proxy.port), "-U", "postgres"]
+    init = subprocess.run([pgbench, *target, "-i", "-s", "1", "-q", "postgres"],
+                          capture_output=True, text=True, timeout=120)
+    assert init.returncode == 0, init.stderr
+    for mode in ("simple", "extended", "prepared"):
+        # One pgbench thread per client: a thread blocked in a client's synchronous PQprepare
+        # while the other clients of that thread hold the 3 server connections in their open
+        # transactions would wait for ever (as it would with any transaction pooler).
+        run = subprocess.run([pgbench, *target, "-n", "-c", "8", "-j", "8", "-t", "30", "-M",
+                              mode, "postgres"], capture_output=True, text=True, timeout=120)
+        assert run.returncode == 0, run.stderr + run.stdout
+        assert "number of failed transactions: 0" in run.stdout, run.stdout
+
+
+class SlowProbeRelay:
+    """A relay to a PostgreSQL server that holds back, for ``delay`` seconds, every reply to
+    the proxy's commit-position probe (the replies before it go through at once)."""
+
+    def __init__(self, target: PostgresServer, delay: float) -> None:
+        self.target, self.delay = target, delay
+        self.loop = asyncio.new_event_loop()
+        started = threading.Event()
+        self.port = 0
+
+        async def serve() -> None:
+            server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
+            self.port = server.sockets[0].getsockname()[1]
+            started.set()
+            async with server:
+                await server.serve_forever()
+
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+        self.serving = asyncio.run_coroutine_threadsafe(serve(), self.loop)
+        started.wait(10)
+        self.host = "127.0.0.1"
+
+    async def _handle(self, client_r: asyncio.StreamReader,
+                      client_w: asyncio.StreamWriter) -> None:
+        server_r, server_w = await asyncio.open_connection(self.target.host, self.target.port)
+
+        async def upstream() -> None:
+            while data := await client_r.read(65536):
+                server_w.write(data)
+            server_w.close()
+
+        async def downstream() -> None:
+            buf = b""
+            started = False  # past the start-up reply (an untyped 'N'/'S' byte never comes)
+            while data := await server_r.read(65536):
+                buf += data
+                while len(buf) >= 5:
+                    size = 1 + int.from_bytes(buf[1:5], "big")
+                    if len(buf) < size:
+                        break
+                    frame, buf = buf[:size], buf[size:]
+                    if started and frame[:1] == b"T" and b"pg_current_wal_insert_lsn" in frame:
+                        await asyncio.sleep(self.delay)
+                    started = True
+                    client_w.write(frame)
+            client_w.close()
+
+        await asyncio.gather(upstream(), downstream(), return_exceptions=True)
+
+    def close(self) -> None:
+        async def stop_all() -> None:
+            tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+        asyncio.run_coroutine_threadsafe(stop_all(), self.loop).result(10)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(10)
+
+
+def test_the_first_read_after_a_commit_waits_for_the_commits_position(
+        tmp_path: Path, fault_relay: Callable[[str, int], FaultRelay]) -> None:
+    # The position of a commit arrives behind the client's ReadyForQuery (here 0.3 s behind):
+    # a read the client sends at once must wait for it, not go to the standby with "nothing
+    # to wait for" (regression). The standby applies everything 0.2 s late.
+    bindir = find_bindir()
+    primary = start_postgres(bindir)
+    relay = fault_relay(primary.host, primary.port)
+    standby = start_standby(primary, upstream_port=relay.address[1])
+    slow = SlowProbeRelay(primary, 0.002)
+    proxy = ProxyProcess(tmp_path / "proxy", [slow, standby], "--backend", "postgres")
+    try:
+        with psycopg.connect(proxy.dsn, autocommit=True) as conn:
+            conn.execute("CREATE TABLE firsts (k int)")
+        relay.delay(0.2)
+        stale = []
+        for k in range(20):
+            with psycopg.connect(proxy.dsn, autocommit=True) as conn:
+                conn.execute("INSERT INTO firsts VALUES (%s)", (k,))
+                row = conn.execute("SELECT count(*), bool_and(pg_is_in_recovery()) FROM "
+                                   "firsts WHERE k = %s", (k,)).fetchone()
+                if row is None or row[0] != 1:
+                    stale.append(k)
+        assert not stale
+    finally:
+        proxy.stop()
+        slow.close()
+        standby.stop()
+        primary.stop()

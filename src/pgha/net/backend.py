@@ -36,6 +36,8 @@ class BackendConnection:
         self.secret = 0
         self.status = "I"  # transaction status of the last ReadyForQuery
         self.out = bytearray()  # frontend messages not written yet
+        self.prepared: set[str] = set()  # named statements prepared on this connection
+        self.applied: dict[str, str] = {}  # session settings run here (key -> SET text)
 
     @classmethod
     async def connect(cls, host: str, port: int, user: str, database: str,

@@ -5,9 +5,11 @@ messages (a standby forwarding writes to the primary; the proxy sending each sta
 primary or a standby). It keeps what relaying needs to stay correct:
 - which Query/Sync messages are still unanswered (``active``): the session must not answer
   anything itself, or send it elsewhere, until they are, so replies keep the client's order;
-- which prepared statements exist on this backend: a statement the client prepared elsewhere
+- which prepared statements exist on this backend (kept on the connection, so they outlive
+  the link when the connection goes back to a pool): a statement the client prepared elsewhere
   is prepared here (Close, then Parse, their replies swallowed) before a Bind or Describe uses
-  it;
+  it; on a connection shared by many clients (``shared``), a Parse of a name already prepared
+  there is preceded by a Close whose reply is swallowed;
 - the transaction status of the backend (its last ReadyForQuery);
 - replies relayed or swallowed per Query/Sync (settings replayed silently are swallowed), and
   the ``pgha.last_commit_lsn`` ParameterStatus turned into a callback (read-your-writes);
@@ -62,16 +64,20 @@ Replies = bool | str | Callable[[str | None], None]
 class Link:
     def __init__(self, backend: BackendConnection, client: ClientWire,
                  on_commit: Callable[[str], None], on_lost: Callable[[Exception], None],
-                 lookup: Lookup) -> None:
+                 lookup: Lookup, shared: bool = False) -> None:
         self.backend = backend
         self.lookup = lookup
         self.client = client
+        self.shared = shared
+        self.on_idle: Callable[[Link], bool] | None = None  # True: it took the backend back
         self.on_commit = on_commit
         self.on_lost = on_lost
-        self.prepared: set[str] = set()
+        # Per Parse/Close sent and not answered yet, in order: relay its reply (True) or
+        # swallow it (False: sent by the link itself).
+        self._parses: deque[bool] = deque()
+        self._closes: deque[bool] = deque()
         self._expect: deque[Replies] = deque()  # per unanswered Sync/Query
         self._in_batch = False  # an extended-protocol batch goes here up to its Sync
-        self._swallow_parse = 0
         self._idle = asyncio.Event()
         self._idle.set()
         self._replied = asyncio.Event()  # something was relayed since the last COPY Query
@@ -83,6 +89,17 @@ class Link:
         """An answer for the client is pending, a batch is open, or a transaction is open
         here. (Silent work, such as a replayed setting or a probe, does not count.)"""
         return self._in_batch or self.backend.status != "I" or True in self._expect
+
+    @property
+    def prepared(self) -> set[str]:
+        return self.backend.prepared
+
+    @property
+    def releasable(self) -> bool:
+        """Nothing of the client's is open or pending here: the connection may serve another
+        client (transaction pooling)."""
+        return not (self._expect or self._in_batch or self._parses or self._closes or
+                    self._partial) and self.backend.status == "I"
 
     @property
     def unanswered(self) -> int:
@@ -97,15 +114,22 @@ class Link:
     async def send(self, message: Any, relay: bool = True) -> None:
         """Forward one client message."""
         backend = self.backend
-        if isinstance(message, m.Bind) and message.statement not in self.prepared:
+        prepared = backend.prepared
+        if isinstance(message, m.Bind) and message.statement not in prepared:
             self._prepare_behind(message.statement)
         elif isinstance(message, m.Describe) and message.kind == "S" and \
-                message.name not in self.prepared:
+                message.name not in prepared:
             self._prepare_behind(message.name)
         elif isinstance(message, m.Parse):
-            self.prepared.add(message.name)
-        elif isinstance(message, m.Close) and message.kind == "S":
-            self.prepared.discard(message.name)
+            if self.shared and message.name and message.name in prepared:
+                backend.send(m.Close("S", message.name))  # another client's, same text
+                self._closes.append(False)
+            prepared.add(message.name)
+            self._parses.append(True)
+        elif isinstance(message, m.Close):
+            if message.kind == "S":
+                prepared.discard(message.name)
+            self._closes.append(True)
         if isinstance(message, m.Query | m.Sync):
             self._expect.append(relay)
             self._idle.clear()
@@ -136,8 +160,9 @@ class Link:
         # Close first: an older statement of that name may still be prepared here.
         self.backend.send(m.Close("S", name))
         self.backend.send(m.Parse(name, text, oids))
-        self._swallow_parse += 1
-        self.prepared.add(name)
+        self._closes.append(False)
+        self._parses.append(False)
+        self.backend.prepared.add(name)
 
     async def end_batch(self) -> None:
         """Close an extended-protocol batch the client left open (Parse/Describe/Flush, then a
@@ -175,12 +200,18 @@ class Link:
         self._pump.cancel()
         self.backend.close()
 
+    def hand_back(self) -> BackendConnection:
+        """Stop relaying (the link is releasable) and return the connection for a pool."""
+        if asyncio.current_task() is not self._pump:
+            self._pump.cancel()
+        return self.backend
+
     async def detach(self) -> BackendConnection | None:
         """Stop relaying and hand the connection back, if nothing is in flight on it."""
         self._pump.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await self._pump
-        if self._expect or self._in_batch or self._swallow_parse or self._partial:
+        if self._expect or self._in_batch or self._parses or self._closes or self._partial:
             self.backend.close()
             return None
         return self.backend
@@ -191,6 +222,8 @@ class Link:
             while True:
                 self._relay_bytes(await backend.read_raw())
                 await self.client.flush()
+                if self.on_idle is not None and self.releasable and self.on_idle(self):
+                    return  # the connection went back to a pool: another client's now
         except asyncio.CancelledError:
             raise
         except (BackendError, PgError, ConnectionError) as exc:
@@ -242,12 +275,14 @@ class Link:
         if kind == _PARAMETER and message.name == COMMIT_LSN:
             self.on_commit(message.value)
             return False
-        if kind in _SWALLOWABLE and self._swallow_parse:
-            if kind == _PARSE_COMPLETE:
-                self._swallow_parse -= 1
-            return False
+        if kind == _PARSE_COMPLETE:
+            return self._parses.popleft() if self._parses else True
+        if kind == _CLOSE_COMPLETE:
+            return self._closes.popleft() if self._closes else True
         if kind == _ERROR:
-            self._swallow_parse = 0
+            # The backend skips the rest of the batch: those Parse/Close get no reply.
+            self._parses.clear()
+            self._closes.clear()
             if not self._expect and not self._in_batch and \
                     message.severity in ("FATAL", "PANIC"):
                 # An idle backend is going away (a shutdown, a terminated backend): the
@@ -256,6 +291,8 @@ class Link:
         answers_last = len(self._expect) <= 1  # not a reply to an earlier Query or Sync
         if kind == _READY:
             self.backend.status = message.status
+            self._parses.clear()
+            self._closes.clear()
             if self._expect:
                 self._expect.popleft()
             if not self._expect:
@@ -272,7 +309,7 @@ class Link:
 # Frame types (backend messages) the relay passes on without looking: everything but these.
 _ROW, _PARAMETER, _ERROR, _READY = ord("D"), ord("S"), ord("E"), ord("Z")
 _PARSE_COMPLETE, _CLOSE_COMPLETE, _COPY_IN = ord("1"), ord("3"), ord("G")
-_SWALLOWABLE = frozenset({_PARSE_COMPLETE, _CLOSE_COMPLETE})
 _EFFECTS = frozenset({_ERROR, _READY, _COPY_IN})  # change the client connection's state
-_LOOKED_AT = frozenset({_ROW, _PARAMETER, _ERROR, _READY, *_SWALLOWABLE, _COPY_IN})
+_LOOKED_AT = frozenset({_ROW, _PARAMETER, _ERROR, _READY, _PARSE_COMPLETE, _CLOSE_COMPLETE,
+                        _COPY_IN})
 _PLAIN = frozenset(range(256)) - _LOOKED_AT

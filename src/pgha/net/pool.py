@@ -1,4 +1,5 @@
-"""Backend connections kept for reuse across client sessions (session pooling).
+"""Backend connections kept for reuse across client sessions: ``BackendPool`` (session
+pooling) and ``SharedPool`` (transaction pooling, at the end of this module).
 
 A client session takes a connection for a node, user, database and start-up options, and
 gives it back when the client leaves, if it is idle and nothing pins it (temporary objects,
@@ -9,9 +10,11 @@ is closed.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
-from collections.abc import Mapping
+from collections import deque
+from collections.abc import Awaitable, Callable, Mapping
 
 from pgha.net.backend import BackendConnection, BackendError
 from pgha.wire import messages as m
@@ -58,6 +61,8 @@ class BackendPool:
             log.info("not reusing a connection to %s:%d: %s", key[0], key[1], exc)
             backend.close()
             return
+        backend.prepared.clear()  # DISCARD ALL deallocated them, and reset the settings
+        backend.applied.clear()
         idle.append(backend)
 
     def close(self) -> None:
@@ -80,3 +85,80 @@ async def _run(backend: BackendConnection, sql: str) -> None:
             if error is not None:
                 raise PgError(error.sqlstate or "XX000", error.fields.get("M", "reset failed"))
             return
+
+
+class SharedPool:
+    """Server connections shared by many clients, one transaction at a time (transaction
+    pooling): at most ``size`` connections per key; a client that finds none idle and the key
+    at its limit waits for one to come back, first come first served.
+
+    A connection comes back as it is (no reset): it keeps its prepared statements (under names
+    derived from their text, see ProxySession) and the settings last replayed on it
+    (``BackendConnection.applied``), which the next client brings to its own before use.
+    """
+
+    def __init__(self, size: int = 20) -> None:
+        self.size = size
+        self._idle: dict[Key, list[BackendConnection]] = {}
+        self._open: dict[Key, int] = {}  # connections per key, idle or in use or opening
+        self._waiters: dict[Key, deque[asyncio.Future[BackendConnection | None]]] = {}
+
+    async def take(self, key: Key,
+                   connect: Callable[[], Awaitable[BackendConnection]]) -> BackendConnection:
+        while True:
+            idle = self._idle.get(key)
+            while idle:
+                backend = idle.pop()
+                if not backend.writer.is_closing():
+                    return backend
+                self._open[key] -= 1
+            if self._open.get(key, 0) < self.size:
+                self._open[key] = self._open.get(key, 0) + 1
+                try:
+                    return await connect()
+                except BaseException:
+                    self.forget(key)
+                    raise
+            waiter: asyncio.Future[BackendConnection | None] = \
+                asyncio.get_running_loop().create_future()
+            self._waiters.setdefault(key, deque()).append(waiter)
+            try:
+                handed_over = await waiter
+            except asyncio.CancelledError:
+                handed = waiter.result() if waiter.done() and not waiter.cancelled() else None
+                if handed is not None:
+                    self.put(key, handed)  # handed over as this client gave up: pass it on
+                raise
+            if handed_over is not None:
+                return handed_over
+            # None: a connection of this key closed; try again (this client may open one)
+
+    def put(self, key: Key, backend: BackendConnection) -> None:
+        """A connection whose client is between transactions."""
+        waiters = self._waiters.get(key)
+        while waiters:
+            waiter = waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(backend)
+                return
+        self._idle.setdefault(key, []).append(backend)
+
+    def forget(self, key: Key) -> None:
+        """A connection of ``key`` closed (or failed to open): one more may be opened."""
+        self._open[key] = max(0, self._open.get(key, 0) - 1)
+        waiters = self._waiters.get(key)
+        while waiters:
+            waiter = waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
+                return
+
+    def in_use(self, key: Key) -> int:
+        return self._open.get(key, 0) - len(self._idle.get(key, ()))
+
+    def close(self) -> None:
+        for idle in self._idle.values():
+            for backend in idle:
+                with contextlib.suppress(Exception):
+                    backend.close()
+        self._idle.clear()

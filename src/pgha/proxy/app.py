@@ -16,7 +16,7 @@ from pathlib import Path
 
 from pgha.net.cancel import CancelKeys
 from pgha.net.listener import Listener
-from pgha.net.pool import BackendPool
+from pgha.net.pool import BackendPool, SharedPool
 from pgha.proxy.cluster import ClusterView, NodeState
 from pgha.proxy.session import ProxySession
 from pgha.wire.auth import (
@@ -42,6 +42,8 @@ class ProxyConfig:
     ready_file: Path | None = None
     primary_wait: float = 5.0  # how long a write waits for a primary during a failover
     backend: str = "auto"  # "pgha" | "postgres" | "auto": what the nodes are
+    pool_mode: str = "session"  # "session" | "transaction"
+    pool_size: int = 20  # transaction pooling: server connections per node, user, db, options
 
 
 class Proxy:
@@ -60,6 +62,7 @@ class Proxy:
             max_lag_ms=config.max_lag_ms, strategy=config.strategy)
         self.sessions: CancelKeys[ProxySession] = CancelKeys()
         self.pool = BackendPool()
+        self.shared = SharedPool(config.pool_size)  # transaction pooling
         self.listener = Listener(self._serve, config.host, config.port)
 
     async def start(self) -> None:
@@ -77,6 +80,7 @@ class Proxy:
         await self.listener.close()
         await self.cluster.stop()
         self.pool.close()
+        self.shared.close()
 
     async def _serve(self, reader: object, writer: object) -> None:
         await ProxySession(self, reader, writer).run()  # type: ignore[arg-type]

@@ -29,6 +29,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
+import hashlib
 import logging
 import time
 from typing import TYPE_CHECKING, Any
@@ -80,6 +82,13 @@ class ProxySession(ClientWire):
         self.copy_query = False  # a simple Query's COPY FROM STDIN is under way
         self.local_statements: dict[str, str] = {}
         self.local_batch = False
+        # Transaction pooling: server connections go back to the shared pool whenever the
+        # session is between transactions (and not pinned); statements are prepared there
+        # under names derived from their text, so clients never collide.
+        self.pooled = proxy.config.pool_mode == "transaction"
+        self.server_names: dict[str, str] = {}  # client's statement name -> server's
+        self.by_server_name: dict[str, tuple[str, tuple[int, ...]]] = {}
+        self._routing = False  # route() is running: links stay with the session meanwhile
         self.local_portal = ""  # the statement bound to the unnamed portal of a local batch
         self.pid = 0
         self.secret = 0
@@ -125,8 +134,13 @@ class ProxySession(ClientWire):
             if backend is None or self.state.pinned or key is None:
                 if backend is not None:
                     backend.close()
+                if self.pooled and key is not None:
+                    self.proxy.shared.forget(key)
                 continue
-            await self.proxy.pool.give_back(key, backend)
+            if self.pooled:
+                self.proxy.shared.put(key, backend)
+            else:
+                await self.proxy.pool.give_back(key, backend)
 
     async def startup(self) -> bool:
         event = await self.next_event()
@@ -156,6 +170,7 @@ class ProxySession(ClientWire):
             if name != LAST_COMMIT:
                 self.send(m.ParameterStatus(name, value))
         self.pid, self.secret = self.proxy.register(self)
+        self._release_idle()
         self.send(m.BackendKeyData(self.pid, self.secret))
         self.send(m.ReadyForQuery("I"))
         await self.flush()
@@ -167,28 +182,85 @@ class ProxySession(ClientWire):
                           hint="The proxy has no healthy node of that role right now.")
         params = self.params if node.kind == "postgres" else {**self.params, REPORT_OPTION: "on"}
         key = pool_key(node.host, node.port, self.user, self.database, params)
-        backend = self.proxy.pool.take(key)
-        if backend is None:
+
+        async def connect() -> BackendConnection:
             try:
-                backend = await BackendConnection.connect(
+                return await BackendConnection.connect(
                     node.host, node.port, self.user, self.database,
                     self.proxy.passwords.get(self.user), params)
             except BackendError as exc:
                 raise PgError("08006", f"cannot reach the {what} {node.address}: {exc}") \
                     from exc
+
+        if self.pooled:
+            backend = await self.proxy.shared.take(key, connect)
+        else:
+            backend = self.proxy.pool.take(key) or await connect()
         if what == "primary":
             self.primary_key, self.primary_node = key, node
         else:
             self.reader_key = key
-        link = Link(backend, self, self._observe_commit, lambda exc: None, self.statements.get)
+        link = Link(backend, self, self._observe_commit, lambda exc: None,
+                    self.by_server_name.get if self.pooled else self.statements.get,
+                    shared=self.pooled)
         link.on_lost = lambda exc: self._lost(link, exc)
+        if self.pooled:
+            link.on_idle = self._on_idle
+        await self._sync_settings(link)
         return link
+
+    async def _sync_settings(self, link: Link) -> None:
+        """Bring the connection's session settings to this session's (they differ when it
+        served another client, or is new)."""
+        backend = link.backend
+        wanted = self.state.replay
+        if backend.applied == wanted:
+            return
+        if backend.applied:
+            await link.run_silently("RESET ALL; RESET ROLE; RESET SESSION AUTHORIZATION")
+        for sql in list(wanted.values()):
+            await link.run_silently(sql)
+        backend.applied = dict(wanted)
+
+    def _on_idle(self, link: Link) -> bool:
+        """The pump of ``link`` saw the session between transactions: give the connection
+        back, unless route() is using it or the session is pinned."""
+        return not self._routing and self._release(link)
+
+    def _release_idle(self) -> None:
+        if self.pooled:
+            for link in (self.primary, self.reader_link):
+                if link is not None and link.releasable:
+                    self._release(link)
+
+    def _release(self, link: Link) -> bool:
+        if self.state.pinned:
+            return False
+        if link is self.primary:
+            key, self.primary = self.primary_key, None
+        elif link is self.reader_link:
+            key, self.reader_link = self.reader_key, None
+            if self.reader_node is not None:
+                self.reader_node.connections -= 1
+                self.reader_node = None
+        else:
+            return False
+        if self.current is link:
+            self.current = None
+        assert key is not None
+        self.proxy.shared.put(key, link.hand_back())
+        return True
 
     def _observe_commit(self, lsn: str | None) -> None:
         if lsn:
             self.state.observe_commit(parse_lsn(lsn))
 
     def _lost(self, link: Link, exc: Exception) -> None:
+        if self.pooled:
+            key = (self.primary_key if link is self.primary else
+                   self.reader_key if link is self.reader_link else None)
+            if key is not None:
+                self.proxy.shared.forget(key)
         if link is self.primary and not (link.active or self.state.pinned):
             # Idle, with nothing of the session's left there: the next statement that needs
             # the primary waits for one (a failover); reads go on meanwhile.
@@ -245,6 +317,14 @@ class ProxySession(ClientWire):
                 await self.flush()
 
     async def route(self, event: Any) -> None:
+        self._routing = True
+        try:
+            await self._route(event)
+        finally:
+            self._routing = False
+            self._release_idle()
+
+    async def _route(self, event: Any) -> None:
         if self.skip_to_sync:
             if isinstance(event, m.Sync):
                 self.skip_to_sync = False
@@ -307,13 +387,34 @@ class ProxySession(ClientWire):
                 with contextlib.suppress(BackendError):  # the pump reports it (_lost)
                     await link.drain()
 
+    def _server_named(self, event: Any) -> Any:
+        """Transaction pooling: the client's statement names become names derived from the
+        statement's text (on a shared connection, one client's "s1" is not another's)."""
+        if isinstance(event, m.Parse):
+            if not event.name:
+                return event
+            text = event.query + "\0" + ",".join(map(str, event.param_oids))
+            server = "pgha_" + hashlib.blake2b(text.encode(), digest_size=10).hexdigest()
+            self.server_names[event.name] = server
+            self.by_server_name[server] = (event.query, tuple(event.param_oids))
+            return dataclasses.replace(event, name=server)
+        if isinstance(event, m.Bind) and event.statement:
+            return dataclasses.replace(
+                event, statement=self.server_names.get(event.statement, event.statement))
+        if isinstance(event, m.Describe | m.Close) and event.kind == "S" and event.name:
+            names = self.server_names
+            server = names.pop(event.name, event.name) if isinstance(event, m.Close) \
+                else names.get(event.name, event.name)
+            return dataclasses.replace(event, name=server)
+        return event
+
     def _status(self) -> str:
         current = self.current
         return current.backend.status if current is not None else "I"
 
     async def _send(self, link: Link, event: Any) -> None:
         """Forward one message; on a PostgreSQL primary, learn the LSN of what it commits."""
-        await link.send(event)
+        await link.send(self._server_named(event) if self.pooled else event)
         if link is not self.primary or not self.proxy.cluster.fronts_postgres:
             return
         if isinstance(event, m.Bind):
@@ -354,6 +455,9 @@ class ProxySession(ClientWire):
             state.set(decision.setting, decision.value)  # the proxy follows them too
         state.busy_on = None
         cluster = self.proxy.cluster
+        primary = self.primary
+        if decision.standby_ok and primary is not None and primary.unanswered:
+            await primary.wait_idle()  # the position of the last commit is on its way
         decided = route(decision, state, View(standby=bool(cluster.standbys())))
         if decided.pins:
             state.pinned = True
@@ -404,8 +508,6 @@ class ProxySession(ClientWire):
             self.primary = None
         if self.primary is None:
             self.primary = await self._open_primary()
-            for sql in list(self.state.replay.values()):
-                await self.primary.run_silently(sql)
         self.current = self.primary
         return self.primary
 
@@ -425,8 +527,6 @@ class ProxySession(ClientWire):
             self.reader_node = node
             node.connections += 1
             self.reader_min_lsn = 0
-            for sql in list(self.state.replay.values()):
-                await self.reader_link.run_silently(sql)
         link = self.reader_link
         assert link is not None
         if node.kind == "postgres":
@@ -440,11 +540,13 @@ class ProxySession(ClientWire):
     async def _replayed(self, node: NodeState, link: Link, need: int) -> bool:
         """Has the PostgreSQL standby replayed the session's last commit? Asks it (every few
         ms, up to pgha.ryw_timeout) when the last health check does not say so."""
+        if not need:
+            return True  # nothing to wait for (or the client accepts stale reads)
         if self.primary is not None and self.primary.unanswered:
             await self.primary.wait_idle()  # the last commit's position is on its way
-            need = self.state.need_lsn()
         if self.state.commit_unknown:
             return False
+        need = max(need, self.state.need_lsn())  # a position that arrived meanwhile
         if node.lsn >= need:
             return True
         deadline = time.monotonic() + self.state.ryw_timeout
@@ -475,6 +577,8 @@ class ProxySession(ClientWire):
         for link in (self.primary, self.reader_link):
             if link is not None and link is not ran_on:
                 await link.run_silently(sql)
+            if link is not None:
+                link.backend.applied = dict(self.state.replay)
 
     # -- pgha.* statements answered by the proxy (PostgreSQL back ends) --------------------
 
