@@ -14,9 +14,11 @@ servers that both claim to be the primary get writes refused.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import shutil
 import subprocess
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -439,3 +441,66 @@ def test_the_first_read_after_a_commit_waits_for_the_commits_position(
         slow.close()
         standby.stop()
         primary.stop()
+
+
+def _reload_with_hba(server: PostgresServer, line: str) -> None:
+    hba = server.data_dir / "pg_hba.conf"
+    hba.write_text(line + "\n" + hba.read_text())
+    subprocess.run(server._as_owner([str(server.bindir / "pg_ctl"), "-D", str(server.data_dir),
+                                     "reload"]), check=True, capture_output=True, timeout=30)
+
+
+def test_scram_authentication_passes_through(
+        tmp_path: Path, fault_relay: Callable[[str, int], FaultRelay]) -> None:
+    bindir = find_bindir()
+    primary = start_postgres(bindir)
+    standby: PostgresServer | None = None
+    proxy: ProxyProcess | None = None
+    try:
+        with primary.connect() as conn:
+            conn.execute("CREATE ROLE app LOGIN PASSWORD 's3cret'")
+            conn.execute("GRANT ALL ON SCHEMA public TO app")
+        standby = start_standby(primary)
+        for server in (primary, standby):  # app must log in with SCRAM, on both servers
+            _reload_with_hba(server, "host all app 127.0.0.1/32 scram-sha-256")
+        proxy = ProxyProcess(tmp_path / "proxy", [primary, standby], "--user", "app:s3cret")
+        dsn = f"host=127.0.0.1 port={proxy.port} user=app dbname=postgres"
+        with pytest.raises(psycopg.OperationalError, match="password"):
+            psycopg.connect(dsn + " password=wrong")
+        with psycopg.connect(dsn + " password=s3cret", autocommit=True) as conn:
+            conn.execute("CREATE TABLE owned (k int)")
+            conn.execute("INSERT INTO owned VALUES (1)")
+            assert conn.execute("SELECT count(*), bool_and(pg_is_in_recovery()), "
+                                "current_user FROM owned").fetchone() == (1, True, "app")
+    finally:
+        if proxy is not None:
+            proxy.stop()
+        if standby is not None:
+            standby.stop()
+        primary.stop()
+
+
+def test_a_lagging_standby_leaves_the_rotation_and_comes_back(
+        tmp_path: Path, fault_relay: Callable[[str, int], FaultRelay]) -> None:
+    pair_iter = _pair(tmp_path, fault_relay, "--max-lag-ms", "300")
+    pair = next(pair_iter)
+    try:
+        with psycopg.connect(pair.proxy.dsn, autocommit=True) as conn:
+            conn.execute("CREATE TABLE ticks (k int)")
+            conn.execute("SET pgha.route = standby")  # reads: a standby if one is in rotation
+
+            def served_by_standby() -> bool:
+                return _in_recovery(conn)
+
+            wait_for(served_by_standby, "reads on the standby")
+            pair.replication.drop()  # the standby stops receiving WAL
+            for k in range(30):  # writes go on; the standby falls behind
+                conn.execute("INSERT INTO ticks VALUES (%s)", (k,))
+                time.sleep(0.05)
+            wait_for(lambda: not served_by_standby(), "the lagging standby to leave")
+            pair.replication.resume()
+            wait_for(served_by_standby, "the standby to come back once caught up")
+            assert conn.execute("SELECT count(*) FROM ticks").fetchone() == (30,)
+    finally:
+        with contextlib.suppress(StopIteration):
+            next(pair_iter)

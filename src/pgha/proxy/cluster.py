@@ -7,8 +7,9 @@ given: a server without ``pg_replication_status`` is PostgreSQL).
   ``pg_replication_primary`` a standby's lag; the primary is the healthy node that says
   ``primary`` with the highest term, so a promotion is followed without a restart.
 - PostgreSQL: ``pg_is_in_recovery()`` gives the role, ``pg_current_wal_lsn()`` the primary's
-  position, ``pg_last_wal_replay_lsn()`` a standby's; its lag is the age of its last replayed
-  transaction while it is behind the primary's position of the previous check. Two servers that
+  position, ``pg_last_wal_replay_lsn()`` a standby's; while it is behind the primary's position
+  of the previous check, its lag is the age of its last replayed transaction, or how long it
+  has made no progress, whichever is more. Two servers that
   both say they are the primary (a promotion whose old primary is still up) give no primary:
   writes are refused (``conflict``) until one of them is gone or demoted.
 A node that does not answer is out at once (within one interval); a standby lagging more than
@@ -52,6 +53,8 @@ class NodeState:
     connections: int = 0  # client sessions with a link open to this node
     kind: str = ""  # "pgha" or "postgres"; "" until the first check tells
     lsn: int = 0  # a primary's WAL position; a standby's replayed position (last known)
+    progress_lsn: int = 0  # PostgreSQL standby: position at its last progress while behind
+    progress_at: float = 0.0  # ... and when
 
     @property
     def address(self) -> str:
@@ -156,7 +159,13 @@ class ClusterView:
             primary = next((n for n in self.nodes if n.healthy and n.role == "primary"
                             and n.kind == "postgres"), None)
             behind = role == "standby" and primary is not None and node.lsn < primary.lsn
-            lag = replay_age_ms if behind and replay_age_ms is not None else "0"
+            now = time.monotonic()
+            if not behind or node.lsn > node.progress_lsn:
+                node.progress_lsn, node.progress_at = node.lsn, now
+            # Lagging by the age of the last transaction it replayed, or (when it has replayed
+            # none since it started) by how long it has made no progress while behind.
+            stalled_ms = (now - node.progress_at) * 1000 if behind else 0.0
+            lag = str(max(float(replay_age_ms or 0) if behind else 0.0, stalled_ms))
         else:
             role, term, node_id, lag, lsn = rows[0] if rows else ("", "0", "", None, None)
             node.lsn = parse_lsn(lsn) if lsn else 0
@@ -167,6 +176,8 @@ class ClusterView:
         node.healthy = True
         node.role, node.term, node.node_id = role or "", int(term or 0), node_id or ""
         node.lag_ms = float(lag) if lag not in (None, "") else 0.0
+        log.debug("check %s: %s lsn %X lag %.0f ms", node.address, node.role, node.lsn,
+                  node.lag_ms)
 
     def mark_down(self, node: NodeState, why: str) -> None:
         """A session found ``node`` gone before the next health check did."""
