@@ -500,6 +500,7 @@ def test_a_lagging_standby_leaves_the_rotation_and_comes_back(
             wait_for(lambda: not served_by_standby(), "the lagging standby to leave")
             pair.replication.resume()
             wait_for(served_by_standby, "the standby to come back once caught up")
+            conn.execute("RESET pgha.route")  # read-your-writes again: all 30 rows
             assert conn.execute("SELECT count(*) FROM ticks").fetchone() == (30,)
     finally:
         with contextlib.suppress(StopIteration):

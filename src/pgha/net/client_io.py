@@ -20,12 +20,18 @@ class ClientWire:
         self.reader = reader
         self.writer = writer
         self.out = bytearray()
+        self.last_event: Any = None  # the message next_event returned last
 
     def send(self, message: Any) -> None:
         self.out += self.conn.send(message)
 
     def send_raw(self, data: bytes | memoryview) -> None:
         self.out += data
+
+    def frame_of(self, message: Any) -> bytes | None:
+        """The client's own bytes for ``message``, if it is the message just received
+        unchanged (a relay forwards them as they are)."""
+        return self.conn.last_frame() if message is self.last_event else None
 
     def relay(self, data: bytes | memoryview, effects: list[Any]) -> None:
         """Frames another server sent, passed on as they are; ``effects`` are the decoded
@@ -52,6 +58,7 @@ class ClientWire:
         while True:
             event = self.conn.next_event()
             if event is not NEED_DATA:
+                self.last_event = event
                 return event
             pending = self.conn.data_to_send()
             if pending:

@@ -138,7 +138,11 @@ class Link:
             self._in_batch = True
         copy_in = isinstance(message, m.Query) and relay and \
             COPY_FROM_STDIN.match(message.query) is not None
-        backend.send(message)
+        raw = self.client.frame_of(message)
+        if raw is not None:
+            backend.send_raw(raw)
+        else:
+            backend.send(message)
         if copy_in:
             self._replied.clear()
             await backend.drain()

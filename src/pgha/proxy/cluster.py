@@ -77,6 +77,9 @@ class ClusterView:
         self._checked = asyncio.Event()  # set after every round of checks
         self._primary_id = ""  # for the log: who the primary is now
         self.conflict = ""  # several PostgreSQL servers claim to be the primary: who
+        self.fronts_postgres = False
+        self._primary: NodeState | None = None
+        self._standbys: list[NodeState] = []
 
     async def start(self) -> None:
         await self.check_all()
@@ -99,6 +102,7 @@ class ClusterView:
 
     async def check_all(self) -> None:
         await asyncio.gather(*(self._check(node) for node in self.nodes))
+        self._decide()
         primary = self.primary()
         now = f"{primary.node_id or primary.address} (term {primary.term})" if primary else ""
         if now != self._primary_id:
@@ -187,28 +191,33 @@ class ClusterView:
         conn = self._monitors.pop(node.address, None)
         if conn is not None:
             conn.close()
+        self._decide()
 
     # -- choices ---------------------------------------------------------------------------
 
-    @property
-    def fronts_postgres(self) -> bool:
-        """The back ends are PostgreSQL servers (pgha.* settings are then the proxy's own)."""
-        return any(n.kind == "postgres" for n in self.nodes)
-
-    def primary(self) -> NodeState | None:
+    def _decide(self) -> None:
+        """Who is the primary and which standbys serve reads, after a change of what the
+        checks know (sessions ask per statement; this runs per round of checks)."""
+        # The back ends are PostgreSQL servers: pgha.* settings are then the proxy's own.
+        self.fronts_postgres = any(n.kind == "postgres" for n in self.nodes)
         candidates = [n for n in self.nodes if n.healthy and n.role in ("primary", "standalone")]
         claims = [n for n in candidates if n.kind == "postgres"]
         if len(claims) > 1:  # PostgreSQL has no terms: two primaries cannot be told apart
             self.conflict = ", ".join(n.address for n in claims)
-            return None
-        self.conflict = ""
-        return max(candidates, key=lambda n: n.term) if candidates else None
+            primary = None
+        else:
+            self.conflict = ""
+            primary = max(candidates, key=lambda n: n.term) if candidates else None
+        term = primary.term if primary else 0
+        self._primary = primary
+        self._standbys = [n for n in self.nodes if n.healthy and n.role == "standby"
+                          and n.term >= term and n.lag_ms <= self.max_lag_ms]
+
+    def primary(self) -> NodeState | None:
+        return self._primary
 
     def standbys(self) -> list[NodeState]:
-        primary = self.primary()
-        term = primary.term if primary else 0
-        return [n for n in self.nodes if n.healthy and n.role == "standby"
-                and n.term >= term and n.lag_ms <= self.max_lag_ms]
+        return self._standbys
 
     def pick_reader(self) -> NodeState | None:
         """A standby for a read, by the strategy; None: use the primary."""

@@ -364,7 +364,7 @@ class ProxySession(ClientWire):
                 self.send(m.ReadyForQuery(self._status()))
                 await self.flush()
                 return
-            link = await self._start(decision, m.Query(sql))
+            link = await self._start(decision, event if sql is event.query else m.Query(sql))
             if decision.replay:
                 await self._replay_elsewhere(sql, decision, link)
         elif isinstance(event, m.Parse):

@@ -698,6 +698,7 @@ class _Decoder(Generic[M]):
         self._buf = bytearray()
         self._pos = 0
         self._error: ProtocolViolation | None = None
+        self._last = (0, 0)
 
     @property
     def buffered(self) -> int:
@@ -761,7 +762,14 @@ class _Decoder(Generic[M]):
         end = pos + 1 + length
         if len(buf) < end:
             return None
+        self._last = (pos, end)
         return decoder(self._body(pos + 5, end))
+
+    def last_frame(self) -> bytes:
+        """The bytes of the typed message returned last (valid until the next ``feed``): a
+        relay passes them on instead of encoding the message again."""
+        start, end = self._last
+        return bytes(self._buf[start:end])
 
     def _next_startup(self) -> M | None:
         raise NotImplementedError

@@ -400,6 +400,10 @@ class ServerConnection:
             self._error = exc
             raise
 
+    def last_frame(self) -> bytes:
+        """The raw bytes of the message ``next_event`` returned last (see _Decoder)."""
+        return self._decoder.last_frame()
+
     def _next_event(self) -> Event | NeedData:
         while self._state not in _QUIET_STATES:
             message = self._decoder.next_message()
