@@ -65,6 +65,8 @@ class SessionRouting:
     # Session settings to replay on a backend the session opens later, by setting name
     # (a later SET of the same name replaces the earlier one; RESET ALL/DISCARD ALL clear).
     replay: dict[str, str] = field(default_factory=dict)
+    _min_text: str = field(default="0/0", repr=False)
+    _min_lsn: int = field(default=0, repr=False)
 
     @property
     def route_setting(self) -> str:
@@ -80,7 +82,10 @@ class SessionRouting:
 
     @property
     def min_lsn(self) -> int:
-        return parse_lsn(self.values["pgha.min_lsn"])
+        text = self.values["pgha.min_lsn"]
+        if text != self._min_text:  # parsed once per value, not per statement
+            self._min_text, self._min_lsn = text, parse_lsn(text)
+        return self._min_lsn
 
     def need_lsn(self) -> int:
         """What a standby must have applied before it serves this session a read."""
