@@ -505,3 +505,19 @@ def test_a_lagging_standby_leaves_the_rotation_and_comes_back(
     finally:
         with contextlib.suppress(StopIteration):
             next(pair_iter)
+
+
+def test_ryw_timeout_zero_reads_on_the_primary_until_the_standby_is_known_fresh(
+        pair: Pair) -> None:
+    pair.replication.delay(0.3)
+    with psycopg.connect(pair.proxy.dsn, autocommit=True,
+                         options="-c pgha.ryw_timeout=0") as conn:
+        conn.execute("CREATE TABLE zero (k int)")
+        for k in range(5):  # right after its write: the primary, never a stale standby
+            conn.execute("INSERT INTO zero VALUES (%s)", (k,))
+            assert conn.execute("SELECT count(*), bool_or(pg_is_in_recovery()) FROM zero"
+                                ).fetchone() == (k + 1, False)
+        # Once a health check has seen the standby replay it, reads go to the standby again.
+        wait_for(lambda: conn.execute("SELECT count(*), bool_and(pg_is_in_recovery()) FROM "
+                                      "zero").fetchone() == (5, True),
+                 "reads on the standby once it is known to have the writes")

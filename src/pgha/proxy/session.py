@@ -539,7 +539,8 @@ class ProxySession(ClientWire):
 
     async def _replayed(self, node: NodeState, link: Link, need: int) -> bool:
         """Has the PostgreSQL standby replayed the session's last commit? Asks it (every few
-        ms, up to pgha.ryw_timeout) when the last health check does not say so."""
+        ms, up to pgha.ryw_timeout) when what the proxy last learnt does not say so; with
+        pgha.ryw_timeout = 0 it does not ask (the read then runs on the primary)."""
         if not need:
             return True  # nothing to wait for (or the client accepts stale reads)
         if self.primary is not None and self.primary.unanswered:
@@ -549,6 +550,8 @@ class ProxySession(ClientWire):
         need = max(need, self.state.need_lsn())  # a position that arrived meanwhile
         if node.lsn >= need:
             return True
+        if not self.state.ryw_timeout:
+            return False  # no waiting, no asking: the primary (no extra round trip)
         deadline = time.monotonic() + self.state.ryw_timeout
         pause = 0.001
         while True:
