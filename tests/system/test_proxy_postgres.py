@@ -538,3 +538,27 @@ def test_ryw_timeout_zero_reads_on_the_primary_until_the_standby_is_known_fresh(
         wait_for(lambda: conn.execute("SELECT count(*), bool_and(pg_is_in_recovery()) FROM "
                                       "zero").fetchone() == (5, True),
                  "reads on the standby once it is known to have the writes")
+
+
+def test_transaction_pooling_never_hands_out_an_open_transaction(pooled: Pair) -> None:
+    with psycopg.connect(pooled.proxy.dsn, autocommit=True) as conn:
+        conn.execute("CREATE TABLE handed (k int)")
+    leaver = psycopg.connect(pooled.proxy.dsn, autocommit=True)
+    leaver.execute("BEGIN")
+    leaver.execute("INSERT INTO handed VALUES (1)")
+    leaver.close()  # leaves in the middle of its transaction
+    for _ in range(6):  # more clients than the pool has connections: one would get it
+        with psycopg.connect(pooled.proxy.dsn, autocommit=True) as conn:
+            conn.execute("INSERT INTO handed VALUES (2)")
+    with pooled.primary.connect() as conn:  # straight to PostgreSQL: what was committed
+        assert conn.execute("SELECT k, count(*) FROM handed GROUP BY k").fetchall() == [(2, 6)]
+
+
+def test_transaction_pooling_after_discard_all(pooled: Pair) -> None:
+    # DISCARD ALL drops every prepared statement of the connection it runs on, other clients'
+    # too: the proxy must prepare them again there, not believe they still exist.
+    with psycopg.connect(pooled.proxy.dsn, autocommit=True, prepare_threshold=0) as a, \
+            psycopg.connect(pooled.proxy.dsn, autocommit=True, prepare_threshold=0) as b:
+        for n in range(3):
+            assert a.execute("SELECT %s::int + 1", (n,)).fetchone() == (n + 1,)
+            b.execute("DISCARD ALL")  # on the connection a's statement was just prepared on

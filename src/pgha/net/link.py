@@ -47,6 +47,11 @@ from pgha.wire.errors import PgError
 COPY_FROM_STDIN = re.compile(r"\A\s*(?:/\*.*?\*/\s*)*COPY\b[^;]*?\bFROM\s+STDIN\b",
                               re.IGNORECASE | re.DOTALL)
 
+# Statements after which the connection has no prepared statement left (conservative: a match
+# inside a string constant only costs preparing again).
+_DROPS_PREPARED = re.compile(r"\b(?:DISCARD\s+ALL|DEALLOCATE\s+(?:PREPARE\s+)?ALL)\b",
+                             re.IGNORECASE)
+
 REPORT_OPTION = "pgha.report_commit_lsn"  # start-up parameter: a pgha node then reports
 COMMIT_LSN = "pgha.last_commit_lsn"  # each commit's end LSN as this ParameterStatus
 
@@ -130,6 +135,8 @@ class Link:
             if message.kind == "S":
                 prepared.discard(message.name)
             self._closes.append(True)
+        if isinstance(message, m.Query | m.Parse) and _DROPS_PREPARED.search(message.query):
+            prepared.clear()  # DISCARD ALL / DEALLOCATE ALL: none is left on this connection
         if isinstance(message, m.Query | m.Sync):
             self._expect.append(relay)
             self._idle.clear()

@@ -131,6 +131,9 @@ class ProxySession(ClientWire):
             self.reader_node = None
         for link, key in links:
             backend = await link.detach()
+            if backend is not None and backend.status != "I":
+                backend.close()  # its transaction ends (rolls back) with the connection
+                backend = None
             if backend is None or self.state.pinned or key is None:
                 if backend is not None:
                     backend.close()
