@@ -295,3 +295,19 @@ def test_route_setting_and_explanation_through_the_proxy(
         conn.execute("SET pgha.explain_route = on")
         assert conn.execute("SELECT pg_is_in_recovery()").fetchone() == (True,)
     assert any(n.startswith("proxy route: standby n") for n in notices), notices
+
+
+def test_causal_token_through_the_proxy(
+        cluster: tuple[list[PghaServer], FaultRelay, ProxyProcess]) -> None:
+    # The token is the proxy's: a standby session never saw the commit it names.
+    _, link, proxy = cluster
+    with psycopg.connect(proxy.dsn, autocommit=True) as writer, \
+            psycopg.connect(proxy.dsn, autocommit=True) as reader:
+        writer.execute("CREATE TABLE token (k int)")
+        writer.execute("INSERT INTO token VALUES (7)")
+        row = writer.execute("SHOW pgha.last_commit_lsn").fetchone()
+        assert row is not None and row[0] != "0/0"
+        link.delay(0.3)  # n3 now applies late: the token must still make reads fresh
+        reader.execute(f"SET pgha.min_lsn = '{row[0]}'")
+        for _ in range(6):
+            assert reader.execute("SELECT k FROM token").fetchone() == (7,)

@@ -56,8 +56,11 @@ log = logging.getLogger("pgha.proxy")
 COMMIT_PROBE = "SELECT pg_current_wal_insert_lsn()"  # PostgreSQL: at least a commit's end
 REPLAY_PROBE = "SELECT pg_last_wal_replay_lsn()"  # PostgreSQL: what a standby has applied
 LAST_COMMIT = "pgha.last_commit_lsn"
-_MIXED_BATCH = PgError("0A000", "pgha.* settings cannot share an extended-protocol batch with "
-                       "statements sent to PostgreSQL", hint="Send them on their own.")
+
+
+def _mixed_batch() -> PgError:
+    return PgError("0A000", "pgha.* settings cannot share an extended-protocol batch with "
+                   "statements sent to PostgreSQL", hint="Send them on their own.")
 
 
 class ProxySession(ClientWire):
@@ -589,12 +592,14 @@ class ProxySession(ClientWire):
     # -- pgha.* statements answered by the proxy (PostgreSQL back ends) --------------------
 
     def _answers(self, decision: Decision) -> bool:
-        """Does the proxy answer this itself? SET/RESET/SHOW of a pgha routing setting, and
-        SHOW pgha.last_commit_lsn, when the back ends are PostgreSQL servers."""
+        """Does the proxy answer this itself? SHOW pgha.last_commit_lsn (only the proxy sees
+        all of the session's commits), and, when the back ends are PostgreSQL servers,
+        SET/RESET/SHOW of a pgha routing setting."""
         name = decision.setting
-        return bool(name) and self.proxy.cluster.fronts_postgres and (
-            routing_settings.is_routing_setting(name) or
-            (name == LAST_COMMIT and decision.kind is Kind.READ))
+        if name == LAST_COMMIT:
+            return decision.kind is Kind.READ
+        return bool(name) and self.proxy.cluster.fronts_postgres and \
+            routing_settings.is_routing_setting(name)
 
     def _starts_local_batch(self, event: Any) -> bool:
         """An extended-protocol batch the proxy answers whole: it begins with a Parse of a
@@ -607,7 +612,7 @@ class ProxySession(ClientWire):
             return False
         current = self.current
         if current is not None and (current.active or self.state.pinned):
-            raise _MIXED_BATCH
+            raise _mixed_batch()
         self.local_batch = True
         return True
 
@@ -618,7 +623,7 @@ class ProxySession(ClientWire):
             sql = self.local_statements.get(name)
             if sql is None:
                 self.local_batch = False
-                raise _MIXED_BATCH
+                raise _mixed_batch()
             if isinstance(event, m.Bind):
                 self.local_portal = sql
             self.send(m.ParseComplete() if isinstance(event, m.Parse) else m.BindComplete())
