@@ -235,7 +235,7 @@ def test_psql_and_pgbench(pair: Pair) -> None:
                           "INSERT INTO p VALUES (1)", "-c", "SELECT count(*) FROM p", "postgres"],
                          capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
-    assert out.stdout.split() == ["CREATE", "INSERT", "1"] or out.stdout.split()[-1] == "1"
+    assert out.stdout.split()[-1] == "1"  # the count, after the command tags
     init = subprocess.run([pgbench, *target, "-i", "-s", "1", "-q", "postgres"],
                           capture_output=True, text=True, timeout=120)
     assert init.returncode == 0, init.stderr

@@ -66,11 +66,15 @@ class BackendPool:
         idle.append(backend)
 
     def close(self) -> None:
-        for idle in self._idle.values():
-            for backend in idle:
-                with contextlib.suppress(Exception):
-                    backend.close()
-        self._idle.clear()
+        _close_all(self._idle)
+
+
+def _close_all(idle: dict[Key, list[BackendConnection]]) -> None:
+    for backends in idle.values():
+        for backend in backends:
+            with contextlib.suppress(Exception):
+                backend.close()
+    idle.clear()
 
 
 async def _run(backend: BackendConnection, sql: str) -> None:
@@ -153,12 +157,5 @@ class SharedPool:
                 waiter.set_result(None)
                 return
 
-    def in_use(self, key: Key) -> int:
-        return self._open.get(key, 0) - len(self._idle.get(key, ()))
-
     def close(self) -> None:
-        for idle in self._idle.values():
-            for backend in idle:
-                with contextlib.suppress(Exception):
-                    backend.close()
-        self._idle.clear()
+        _close_all(self._idle)
