@@ -562,3 +562,56 @@ def test_transaction_pooling_after_discard_all(pooled: Pair) -> None:
         for n in range(3):
             assert a.execute("SELECT %s::int + 1", (n,)).fetchone() == (n + 1,)
             b.execute("DISCARD ALL")  # on the connection a's statement was just prepared on
+
+
+def test_a_stale_read_sent_with_its_check_is_discarded_and_run_again(pair: Pair) -> None:
+    # The proxy sends a read to the standby together with the question whether the standby
+    # has replayed the session's last commit. While replication is 200 ms late the answer is
+    # no: the standby's replies (an open asyncpg Parse/Describe/Flush batch, a psycopg
+    # prepared statement) must never reach the client; the read runs again once the standby
+    # has caught up, or on the primary.
+    pair.replication.delay(0.2)
+
+    async def run() -> None:
+        conn = await asyncpg.connect(host="127.0.0.1", port=pair.proxy.port, user="postgres",
+                                     database="postgres")
+        try:
+            await conn.execute("CREATE TABLE again (k int)")
+            for k in range(4):
+                await conn.execute("INSERT INTO again VALUES ($1)", k)
+                # a new text each time: asyncpg sends Parse/Describe/Flush, then waits
+                assert await conn.fetchval(f"SELECT count(*) + {k} - {k} FROM again") == k + 1
+        finally:
+            await conn.close()
+
+    asyncio.run(run())
+    notices: list[str] = []
+    with psycopg.connect(pair.proxy.dsn, autocommit=True, prepare_threshold=0) as conn:
+        conn.add_notice_handler(lambda notice: notices.append(notice.message_primary))
+        conn.execute("SET pgha.explain_route = on")
+        for k in range(4, 8):
+            conn.execute("INSERT INTO again VALUES (%s)", (k,))
+            assert conn.execute("SELECT count(*) FROM again").fetchone() == (k + 1,)
+    assert any("had not replayed the session's last commit" in n for n in notices), notices
+
+
+def test_a_statement_name_closed_on_one_backend_can_be_prepared_again_on_another(
+        pair: Pair) -> None:
+    with psycopg.connect(pair.proxy.dsn, autocommit=True) as conn:
+        pgconn = conn.pgconn
+        conn.execute("CREATE TABLE names (k int)")
+
+        def ok(result: psycopg.pq.abc.PGresult) -> None:
+            assert result.status in (psycopg.pq.ExecStatus.COMMAND_OK,
+                                     psycopg.pq.ExecStatus.TUPLES_OK), result.error_message
+
+        ok(pgconn.prepare(b"s1", b"SELECT count(*) FROM names"))  # a read: the standby
+        ok(pgconn.exec_(b"SET pgha.route = primary"))
+        ok(pgconn.exec_prepared(b"s1", []))  # prepared on the primary too, and run there
+        ok(pgconn.close_prepared(b"s1"))  # closed where the session last ran: the primary
+        ok(pgconn.exec_(b"RESET pgha.route"))
+        # The standby still has the old s1: the proxy must close it before this Parse.
+        ok(pgconn.prepare(b"s1", b"SELECT count(*) + 1 FROM names"))
+        result = pgconn.exec_prepared(b"s1", [])
+        ok(result)
+        assert result.get_value(0, 0) == b"1"

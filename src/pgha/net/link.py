@@ -8,13 +8,16 @@ primary or a standby). It keeps what relaying needs to stay correct:
 - which prepared statements exist on this backend (kept on the connection, so they outlive
   the link when the connection goes back to a pool): a statement the client prepared elsewhere
   is prepared here (Close, then Parse, their replies swallowed) before a Bind or Describe uses
-  it; on a connection shared by many clients (``shared``), a Parse of a name already prepared
-  there is preceded by a Close whose reply is swallowed;
+  it; a Parse of a name already prepared there (by another client of a shared connection, or
+  left by this client: closed on another link, or run again after its reply was discarded) is
+  preceded by a Close whose reply is swallowed;
 - the transaction status of the backend (its last ReadyForQuery);
 - replies relayed or swallowed per Query/Sync (settings replayed silently are swallowed), and
   the ``pgha.last_commit_lsn`` ParameterStatus turned into a callback (read-your-writes);
 - probes: a Query the router adds behind a client's message (on PostgreSQL, the WAL position
-  right after a commit); its replies are swallowed and its one value handed to a callback.
+  right after a commit) or ahead of one (a standby's replay position); its replies are
+  swallowed and its one value handed to a callback, which may open the ``gate``: until then,
+  the replies behind the probe are discarded (the router runs that statement again elsewhere).
 
 A pump task reads the backend's bytes and passes its frames to the client as they arrived, in
 runs (one copy into the client's output buffer, one write per read): it decodes only the frames
@@ -87,6 +90,10 @@ class Link:
         self._idle.set()
         self._replied = asyncio.Event()  # something was relayed since the last COPY Query
         self._partial = bytearray()  # the start of a frame not received whole yet
+        # Replies behind a probe are discarded while this is set (a read sent to a standby
+        # together with the question whether the standby is fresh enough: the probe's
+        # callback opens the gate when it is).
+        self.gate = False
         self._pump = asyncio.create_task(self._relay())
 
     @property
@@ -126,8 +133,10 @@ class Link:
                 message.name not in prepared:
             self._prepare_behind(message.name)
         elif isinstance(message, m.Parse):
-            if self.shared and message.name and message.name in prepared:
-                backend.send(m.Close("S", message.name))  # another client's, same text
+            if message.name and message.name in prepared:
+                # Left here by another client (shared), or by this one: a statement it closed
+                # on another link, or a Parse whose reply was discarded and that runs again.
+                backend.send(m.Close("S", message.name))
                 self._closes.append(False)
             prepared.add(message.name)
             self._parses.append(True)
@@ -175,11 +184,11 @@ class Link:
         self._parses.append(False)
         self.backend.prepared.add(name)
 
-    async def end_batch(self) -> None:
+    async def end_batch(self, replies: Replies = END_BATCH) -> None:
         """Close an extended-protocol batch the client left open (Parse/Describe/Flush, then a
         simple Query): a Sync whose ReadyForQuery the client never sees. Returns once every
         reply before it has been relayed, so that the next statement may run elsewhere."""
-        self._expect.append(END_BATCH)
+        self._expect.append(replies)
         self._idle.clear()
         self._in_batch = False
         self.backend.send(m.Sync())
@@ -258,7 +267,7 @@ class Link:
                 break
             kind = data[pos]
             expect = self._expect
-            plain = kind in _PLAIN and (not expect or expect[0] is True)
+            plain = kind in _PLAIN and not self.gate and (not expect or expect[0] is True)
             if not plain and not self._keep(kind, data, pos, frame_end, effects):
                 if run < pos:
                     self.client.relay(view[run:pos], effects)
@@ -274,6 +283,9 @@ class Link:
         """Whether the frame at data[start:end] goes to the client; updates the link's state
         (ReadyForQuery, errors, swallowed replies, probes, the commit LSN) on the way."""
         replies = self._expect[0] if self._expect else True
+        gated = self.gate and not callable(replies)
+        if gated:
+            replies = False  # behind a probe that has not said the standby is fresh
         if kind in _PLAIN:  # under a swallowed Query/Sync
             return replies == END_BATCH
         if kind == _ROW:
@@ -287,9 +299,9 @@ class Link:
             self.on_commit(message.value)
             return False
         if kind == _PARSE_COMPLETE:
-            return self._parses.popleft() if self._parses else True
+            return (self._parses.popleft() if self._parses else True) and not gated
         if kind == _CLOSE_COMPLETE:
-            return self._closes.popleft() if self._closes else True
+            return (self._closes.popleft() if self._closes else True) and not gated
         if kind == _ERROR:
             # The backend skips the rest of the batch: those Parse/Close get no reply.
             self._parses.clear()

@@ -15,9 +15,12 @@ Read-your-writes, on pgha nodes: the primary reports each commit's end LSN; befo
 goes to the standby link, the proxy sets ``pgha.min_lsn`` there (silently), and the standby node
 makes the read wait for that LSN or runs it on the primary. On PostgreSQL: behind a Query or Sync
 that may commit a write, the proxy pipelines ``SELECT pg_current_wal_insert_lsn()`` on the
-primary link (no extra round trip; swallowed); before a read goes to a standby, the standby's
-``pg_last_wal_replay_lsn()`` must have reached it (known from the last check, else asked, up to
-``pgha.ryw_timeout``), else the read runs on the primary. ``SET``/``SHOW`` of the ``pgha.*``
+primary link (no extra round trip; swallowed); a read goes to a standby whose
+``pg_last_wal_replay_lsn()`` has reached it. When the proxy does not know that already, it sends
+the question and the read together (one round trip): the read's replies reach the client only
+if the answer says the standby was fresh; otherwise they are discarded and the read runs again,
+on the standby once it has caught up (asked every few ms, up to ``pgha.ryw_timeout``) or else on
+the primary. ``SET``/``SHOW`` of the ``pgha.*``
 routing settings are answered by the proxy itself and never sent to PostgreSQL.
 
 A standby that fails between statements is replaced (the next read goes elsewhere); one that
@@ -100,6 +103,7 @@ class ProxySession(ClientWire):
         self.primary_key: Key | None = None  # pool keys of the links' connections
         self.primary_node: NodeState | None = None  # where the primary link goes
         self.reader_key: Key | None = None
+        self.speculation: _Speculation | None = None  # a read sent with its freshness check
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -240,7 +244,7 @@ class ProxySession(ClientWire):
                     self._release(link)
 
     def _release(self, link: Link) -> bool:
-        if self.state.pinned:
+        if self.state.pinned or self.speculation is not None:
             return False
         if link is self.primary:
             key, self.primary = self.primary_key, None
@@ -331,6 +335,9 @@ class ProxySession(ClientWire):
             self._release_idle()
 
     async def _route(self, event: Any) -> None:
+        spec = self.speculation
+        if spec is not None and not (self.current is spec.link and spec.link.active):
+            await self._settle()
         if self.skip_to_sync:
             if isinstance(event, m.Sync):
                 self.skip_to_sync = False
@@ -388,6 +395,13 @@ class ProxySession(ClientWire):
             await self._send(current or await self._link_to_primary(), event)
 
     async def before_wait(self) -> None:
+        if self.speculation is not None:
+            self._routing = True  # the links stay with the session meanwhile
+            try:
+                await self._settle()
+            finally:
+                self._routing = False
+                self._release_idle()
         for link in (self.primary, self.reader_link):
             if link is not None:
                 with contextlib.suppress(BackendError):  # the pump reports it (_lost)
@@ -420,6 +434,9 @@ class ProxySession(ClientWire):
 
     async def _send(self, link: Link, event: Any) -> None:
         """Forward one message; on a PostgreSQL primary, learn the LSN of what it commits."""
+        spec = self.speculation
+        if spec is not None and link is spec.link:
+            spec.events.append(event)  # to run again elsewhere if the standby was not fresh
         await link.send(self._server_named(event) if self.pooled else event)
         if link is not self.primary or not self.proxy.cluster.fronts_postgres:
             return
@@ -517,7 +534,7 @@ class ProxySession(ClientWire):
         self.current = self.primary
         return self.primary
 
-    async def _link_to_reader(self, need: int = 0) -> Link | None:
+    async def _link_to_reader(self, need: int = 0, speculate: bool = True) -> Link | None:
         """A standby link that has applied ``need`` (read-your-writes), or None: use the
         primary."""
         node = self.reader_node
@@ -536,16 +553,17 @@ class ProxySession(ClientWire):
         link = self.reader_link
         assert link is not None
         if node.kind == "postgres":
-            return link if await self._replayed(node, link, need) else None
+            return link if await self._replayed(node, link, need, speculate) else None
         if need != self.reader_min_lsn:
             # Read-your-writes: the standby node waits for this LSN or asks the primary.
             await link.run_silently(f"SET pgha.min_lsn = '{format_lsn(need)}'")
             self.reader_min_lsn = need
         return link
 
-    async def _replayed(self, node: NodeState, link: Link, need: int) -> bool:
-        """Has the PostgreSQL standby replayed the session's last commit? Asks it (every few
-        ms, up to pgha.ryw_timeout) when what the proxy last learnt does not say so; with
+    async def _replayed(self, node: NodeState, link: Link, need: int, speculate: bool) -> bool:
+        """Has the PostgreSQL standby replayed the session's last commit? When what the proxy
+        last learnt does not say so, it asks: with ``speculate``, in the same write as the
+        read (see _settle), else every few ms up to pgha.ryw_timeout. With
         pgha.ryw_timeout = 0 it does not ask (the read then runs on the primary)."""
         if not need:
             return True  # nothing to wait for (or the client accepts stale reads)
@@ -558,6 +576,19 @@ class ProxySession(ClientWire):
             return True
         if not self.state.ryw_timeout:
             return False  # no waiting, no asking: the primary (no extra round trip)
+        if speculate:
+            spec = _Speculation(link, need)
+
+            def answered(value: str | None) -> None:
+                _raise_lsn(node, value)
+                if node.lsn >= need:
+                    spec.fresh = True
+                    link.gate = False  # the read's replies behind it go to the client
+
+            link.gate = True
+            await link.probe(REPLAY_PROBE, answered)
+            self.speculation = spec
+            return True
         deadline = time.monotonic() + self.state.ryw_timeout
         pause = 0.001
         while True:
@@ -571,7 +602,57 @@ class ProxySession(ClientWire):
             await asyncio.sleep(min(pause, left))
             pause = min(pause * 2, 0.05)
 
+    async def _settle(self) -> None:
+        """The read sent to a standby with its freshness check: once the check is answered,
+        nothing more to do if the standby was fresh (its replies went to the client); if not,
+        its replies were discarded, and what the client sent since runs again, on the standby
+        once it has caught up (up to pgha.ryw_timeout) or on the primary."""
+        spec = self.speculation
+        assert spec is not None
+        link = spec.link
+        try:
+            await link.wait_idle()  # the check, and what was sent behind it, answered
+            if spec.fresh or link is not self.reader_link:
+                return  # fresh; or the standby failed (_lost answered the client)
+            if link.in_batch:
+                await link.end_batch(replies=False)
+            link.gate = False
+            self.speculation = None  # from here, messages sent to the standby are not kept
+            target = await self._link_to_reader(spec.need, speculate=False) or \
+                await self._link_to_primary()
+            if self.state.explain:
+                where = "primary" if target is self.primary else \
+                    f"standby {self.reader_node_id()}"
+                self.send(m.NoticeResponse(Notice(
+                    "00000", f"proxy route: {where} (the standby had not replayed the "
+                    "session's last commit)", "NOTICE").fields()))
+            self.current = target
+            for event in spec.events:
+                await self._send(target, event)
+        except BackendError as exc:
+            if link is self.reader_link:
+                self._drop_reader()
+            self._fail_events(spec.events, exc)
+        except PgError as exc:
+            self._fail_events(spec.events, exc)
+        finally:
+            self.speculation = None
+
+    def _fail_events(self, events: list[Any], exc: Exception) -> None:
+        """The client's messages ``events`` could not run again elsewhere: an error, and the
+        ReadyForQuery of each Query/Sync among them (or the rest of the batch is skipped)."""
+        error = exc if isinstance(exc, PgError) else PgError(
+            "08006", "the standby running this statement failed", detail=str(exc))
+        self.current = None
+        self.send(m.ErrorResponse.from_error(error))
+        ends = [e for e in events if isinstance(e, m.Query | m.Sync)]
+        for _ in ends:
+            self.send(m.ReadyForQuery("I"))
+        self.skip_to_sync = bool(events) and not isinstance(events[-1], m.Query | m.Sync)
+
     def _drop_reader(self) -> None:
+        if self.speculation is not None and self.speculation.link is self.reader_link:
+            self.speculation = None
         if self.reader_link is not None:
             self.reader_link.close()
             self.reader_link = None
@@ -672,6 +753,16 @@ class ProxySession(ClientWire):
         link = self.current
         if link is not None:
             await link.backend.cancel()
+
+
+@dataclasses.dataclass
+class _Speculation:
+    """A read sent to a standby behind the question whether the standby has replayed
+    ``need``; ``events`` are the client's messages sent there since."""
+    link: Link
+    need: int
+    fresh: bool = False
+    events: list[Any] = dataclasses.field(default_factory=list)
 
 
 def _may_commit(batch: list[Decision], status_before: str) -> bool:
