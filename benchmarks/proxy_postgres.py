@@ -35,7 +35,8 @@ it. Then, every pgbench run with `-n -T DURATION` (default 5 s; `--quick`: 2 s, 
    transaction (which cannot run `-M prepared`), and through pgha twice more: with
    `pgha.route=primary` (everything on the primary: no freshness to wait for) and with
    `pgha.ryw_timeout=0` (a read the standby is not known to have caught up with runs on the
-   primary at once, without asking the standby). pgha sends
+   primary at once, without asking the standby), and with `pgha.route=standby` (every read on
+   the standby, fresh or not: the baseline of what read-your-writes costs). pgha sends
    the SELECT to the standby only once the standby has replayed the UPDATE (else it waits up
    to `pgha.ryw_timeout`, then runs it on the primary); pgpool-II with its defaults sends it
    to its session's load-balance node whether or not that node has replayed the UPDATE (no
@@ -63,6 +64,7 @@ Markdown table on stdout and JSON in `benchmarks/results/proxy_postgres-<date>.j
 
     python benchmarks/proxy_postgres.py [--quick] [--duration S] [--reps N]
         [--idle-clients N] [--pgha-src DIR] [--log-dir DIR]
+        [--only throughput,latency,ryw,idle]
 """
 
 from __future__ import annotations
@@ -108,6 +110,8 @@ DIRECT, BOUNCER_SESSION, BOUNCER_TXN, PGPOOL, PGHA, PGHA_TXN = (
 SYSTEMS = (DIRECT, BOUNCER_SESSION, BOUNCER_TXN, PGPOOL, PGHA, PGHA_TXN)
 PGHA_PRIMARY_ONLY = "pgha proxy, pgha.route=primary"
 PGHA_NO_WAIT = "pgha proxy, pgha.ryw_timeout=0"
+PGHA_NO_RYW = "pgha proxy, pgha.route=standby"
+SECTIONS = ("throughput", "latency", "ryw", "idle")
 WORKLOADS = (  # label, pgbench arguments
     ("-S simple", ["-S", "-M", "simple"]),
     ("-S extended", ["-S", "-M", "extended"]),
@@ -573,6 +577,7 @@ def read_your_writes(systems: dict[str, System], primary: pgfix.PostgresServer,
     if systems[PGHA].ok:
         cases[PGHA_PRIMARY_ONLY] = (systems[PGHA], "-c pgha.route=primary")
         cases[PGHA_NO_WAIT] = (systems[PGHA], "-c pgha.ryw_timeout=0")
+        cases[PGHA_NO_RYW] = (systems[PGHA], "-c pgha.route=standby")
     results: dict[str, list[Run]] = {name: [] for name in cases}
     time.sleep(STATS_SETTLE_S)  # the statistics of the runs before
     for rep in range(reps):
@@ -590,6 +595,13 @@ def read_your_writes(systems: dict[str, System], primary: pgfix.PostgresServer,
             print(f"rep {rep + 1} write+read     {name:<22} {fmt_run(run)} "
                   f"standby reads {run.standby_reads}", file=sys.stderr)
     return results
+
+
+def ryw_cost(ryw_runs: dict[str, list[Run]]) -> float | None:
+    """Percent of throughput read-your-writes costs: pgha's default against the same reads on
+    the standby with no freshness check (pgha.route=standby)."""
+    with_it = ratio(ryw_runs.get(PGHA), ryw_runs.get(PGHA_NO_RYW))
+    return None if with_it is None else round(100 * (1 - with_it), 1)
 
 
 def index_scans(server: pgfix.PostgresServer) -> int | None:
@@ -782,6 +794,11 @@ def markdown(report: dict, throughput_runs: dict, latency_runs: dict, ryw_runs: 
         lines.append(f"| {name} | {cell(runs)} | {fmt_ratio(ratio(ryw_runs.get(PGHA), runs))} "
                      f"| {fmt_percent(standby_share(runs))} "
                      f"| {fmt_percent(counted_share(runs))} |")
+    cost = ryw_cost(ryw_runs)
+    if cost is not None:
+        lines.append("")
+        lines.append(f"Read-your-writes costs {cost:.1f}% of the throughput of the same reads "
+                     "on the standby without it (pgha.route=standby).")
     lines.append("")
     lines.append("### Idle clients: proxy RSS and backends held")
     lines.append("")
@@ -853,11 +870,17 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--idle-clients", type=int, default=1000)
     parser.add_argument("--pgha-src", type=Path, default=REPO / "src",
                         help="the src/ directory pgha proxy runs from (PYTHONPATH)")
+    parser.add_argument("--only", default=",".join(SECTIONS),
+                        help=f"comma-separated sections to run, of {', '.join(SECTIONS)} "
+                        "(default: all)")
     parser.add_argument("--log-dir", type=Path, help="where the logs are kept "
                         "(default: a new /tmp/proxy_postgres-logs-<time> directory)")
     args = parser.parse_args(argv)
     args.duration = args.duration or (2 if args.quick else 5)
     args.reps = args.reps or (1 if args.quick else 3)
+    args.only = {s.strip() for s in args.only.split(",") if s.strip()}
+    if not args.only <= set(SECTIONS):
+        parser.error(f"--only: unknown section(s) {', '.join(sorted(args.only - set(SECTIONS)))}")
     return args
 
 
@@ -906,10 +929,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                                "log": str(s.log_path) if s.log_path else None}
                         for name, s in systems.items()},
         }
-        throughput_runs = throughput(systems, args.reps, args.duration)
-        latency_runs = latency(systems, args.reps, args.duration)
-        ryw_runs = read_your_writes(systems, primary, standby, args.reps, args.duration)
-        idle = idle_memory(systems, primary, standby, args.idle_clients)
+        only = args.only
+        throughput_runs = throughput(systems, args.reps, args.duration) \
+            if "throughput" in only else {}
+        latency_runs = latency(systems, args.reps, args.duration) if "latency" in only else {}
+        ryw_runs = read_your_writes(systems, primary, standby, args.reps, args.duration) \
+            if "ryw" in only else {}
+        idle = idle_memory(systems, primary, standby, args.idle_clients) \
+            if "idle" in only else {}
         total = time.monotonic() - started
         report |= {
             "throughput": {w: {"systems": runs_json(r),
@@ -927,6 +954,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                                        "standby_read_percent": standby_share(r),
                                        "reads_counted_percent": counted_share(r)}
                                 for name, r in ryw_runs.items()},
+            "read_your_writes_cost_percent": ryw_cost(ryw_runs),
             "idle_clients": {name: r.__dict__ for name, r in idle.items()},
             "log_lines": {name: log_summary(s) for name, s in systems.items() if s.log_path},
             "total_seconds": round(total),
