@@ -17,6 +17,7 @@ import asyncio
 import contextlib
 import os
 import shutil
+import socket
 import subprocess
 import threading
 import time
@@ -38,6 +39,8 @@ from fixtures.postgres import (
 )
 from fixtures.proxy import ProxyProcess
 from fixtures.relay import FaultRelay
+from pgha.wire import codec
+from pgha.wire import messages as m
 
 pytestmark = pytest.mark.postgres
 
@@ -615,3 +618,50 @@ def test_a_statement_name_closed_on_one_backend_can_be_prepared_again_on_another
         result = pgconn.exec_prepared(b"s1", [])
         ok(result)
         assert result.get_value(0, 0) == b"1"
+
+
+def _wire_exchange(port: int, batches: list[list[m.FrontendMessage]]) -> list[list[str]]:
+    """Log in as postgres over a raw socket, then per batch: send its messages in one write
+    and read up to as many ReadyForQuery as it holds Query/Sync messages. Returns the names
+    of the messages received per batch (so that a test sees every message, stray ones too)."""
+    decoder = codec.BackendDecoder()
+    received: list[list[str]] = []
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+
+        def read_until(readies: int) -> list[str]:
+            names: list[str] = []
+            while readies:
+                message = decoder.next_message()
+                if message is None:
+                    data = sock.recv(65536)
+                    assert data, "the proxy closed the connection"
+                    decoder.feed(data)
+                    continue
+                names.append(type(message).__name__)
+                readies -= isinstance(message, m.ReadyForQuery)
+            return names
+
+        sock.sendall(codec.encode(m.StartupMessage(params=(("user", "postgres"),
+                                                             ("database", "postgres")))))
+        read_until(1)
+        for batch in batches:
+            sock.sendall(b"".join(codec.encode(message) for message in batch))
+            received.append(read_until(sum(isinstance(x, m.Query | m.Sync) for x in batch)))
+    return received
+
+
+def test_pipelined_batches_keep_their_own_prepare_replies(pair: Pair) -> None:
+    # A client in pipeline mode sends batch after batch before the first is answered. A batch
+    # that uses a statement prepared on the primary makes the proxy prepare it on the standby,
+    # its replies swallowed; the ReadyForQuery of the batch before must not make the proxy
+    # forget to swallow them (the client would get a ParseComplete it never asked for).
+    received = _wire_exchange(pair.proxy.port, [
+        [m.Query("SET pgha.route = primary")],
+        [m.Parse("on_primary", "SELECT 1 + 1", ()), m.Sync()],
+        [m.Query("RESET pgha.route")],
+        [m.Parse("on_standby", "SELECT 2", ()), m.Sync()],
+        [m.Bind("", "on_standby"), m.Execute(""), m.Sync(),
+         m.Bind("", "on_primary"), m.Execute(""), m.Sync()],  # follows the batch: the standby
+    ])
+    one = ["BindComplete", "DataRow", "CommandComplete", "ReadyForQuery"]
+    assert received[-1] == one + one

@@ -32,6 +32,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
+import hashlib
 import re
 from collections import deque
 from collections.abc import Callable
@@ -80,10 +82,12 @@ class Link:
         self.on_idle: Callable[[Link], bool] | None = None  # True: it took the backend back
         self.on_commit = on_commit
         self.on_lost = on_lost
-        # Per Parse/Close sent and not answered yet, in order: relay its reply (True) or
-        # swallow it (False: sent by the link itself).
-        self._parses: deque[bool] = deque()
-        self._closes: deque[bool] = deque()
+        # Per Parse/Close sent and not answered yet, in order: the batch it belongs to (the
+        # number of ReadyForQuery before that batch's own) and whether its reply is relayed
+        # (True) or swallowed (False: sent by the link itself).
+        self._parses: deque[tuple[int, bool]] = deque()
+        self._closes: deque[tuple[int, bool]] = deque()
+        self._answered = 0  # ReadyForQuery messages received
         self._expect: deque[Replies] = deque()  # per unanswered Sync/Query
         self._in_batch = False  # an extended-protocol batch goes here up to its Sync
         self._idle = asyncio.Event()
@@ -114,6 +118,22 @@ class Link:
                     self._partial) and self.backend.status == "I"
 
     @property
+    def _batch(self) -> int:
+        """The batch a message sent now belongs to, counted in ReadyForQuery messages."""
+        return self._answered + len(self._expect)
+
+    @staticmethod
+    def _reply(queue: deque[tuple[int, bool]]) -> bool:
+        return queue.popleft()[1] if queue else True
+
+    def _void(self) -> None:
+        """The batch being answered ended, or failed (the backend skips the rest of it): its
+        Parse/Close that were not answered get no reply. Later batches' stay."""
+        for queue in (self._parses, self._closes):
+            while queue and queue[0][0] <= self._answered:
+                queue.popleft()
+
+    @property
     def unanswered(self) -> int:
         """Forwarded Query/Sync messages still waiting for their ReadyForQuery."""
         return len(self._expect)
@@ -137,13 +157,13 @@ class Link:
                 # Left here by another client (shared), or by this one: a statement it closed
                 # on another link, or a Parse whose reply was discarded and that runs again.
                 backend.send(m.Close("S", message.name))
-                self._closes.append(False)
+                self._closes.append((self._batch, False))
             prepared.add(message.name)
-            self._parses.append(True)
+            self._parses.append((self._batch, True))
         elif isinstance(message, m.Close):
             if message.kind == "S":
                 prepared.discard(message.name)
-            self._closes.append(True)
+            self._closes.append((self._batch, True))
         if isinstance(message, m.Query | m.Parse) and _DROPS_PREPARED.search(message.query):
             prepared.clear()  # DISCARD ALL / DEALLOCATE ALL: none is left on this connection
         if isinstance(message, m.Query | m.Sync):
@@ -180,8 +200,8 @@ class Link:
         # Close first: an older statement of that name may still be prepared here.
         self.backend.send(m.Close("S", name))
         self.backend.send(m.Parse(name, text, oids))
-        self._closes.append(False)
-        self._parses.append(False)
+        self._closes.append((self._batch, False))
+        self._parses.append((self._batch, False))
         self.backend.prepared.add(name)
 
     async def end_batch(self, replies: Replies = END_BATCH) -> None:
@@ -201,10 +221,18 @@ class Link:
         return self._in_batch and not self._expect and self.backend.status == "I"
 
     async def probe(self, sql: str, on_value: Callable[[str | None], None]) -> None:
-        """Run ``sql`` behind what was sent; its first value goes to ``on_value``."""
+        """Run ``sql`` (no parameters) behind what was sent, between the client's batches; its
+        first value goes to ``on_value``. It runs as a statement prepared once per connection
+        (PostgreSQL then neither parses nor plans it again), in the unnamed portal."""
+        name, run = _probe_messages(sql)
+        backend = self.backend
+        if name not in backend.prepared:
+            backend.send(m.Parse(name, sql, ()))
+            self._parses.append((self._batch, False))
+            backend.prepared.add(name)
         self._expect.append(on_value)
         self._idle.clear()
-        self.backend.send(m.Query(sql))
+        backend.send_raw(run)
 
     async def run_silently(self, sql: str) -> None:
         """Run ``sql`` here without relaying anything (a replayed session setting)."""
@@ -299,13 +327,11 @@ class Link:
             self.on_commit(message.value)
             return False
         if kind == _PARSE_COMPLETE:
-            return (self._parses.popleft() if self._parses else True) and not gated
+            return self._reply(self._parses) and not gated
         if kind == _CLOSE_COMPLETE:
-            return (self._closes.popleft() if self._closes else True) and not gated
+            return self._reply(self._closes) and not gated
         if kind == _ERROR:
-            # The backend skips the rest of the batch: those Parse/Close get no reply.
-            self._parses.clear()
-            self._closes.clear()
+            self._void()  # the backend skips the rest of the batch
             if not self._expect and not self._in_batch and \
                     message.severity in ("FATAL", "PANIC"):
                 # An idle backend is going away (a shutdown, a terminated backend): the
@@ -314,8 +340,8 @@ class Link:
         answers_last = len(self._expect) <= 1  # not a reply to an earlier Query or Sync
         if kind == _READY:
             self.backend.status = message.status
-            self._parses.clear()
-            self._closes.clear()
+            self._void()
+            self._answered += 1
             if self._expect:
                 self._expect.popleft()
             if not self._expect:
@@ -327,6 +353,14 @@ class Link:
             if answers_last:
                 self._replied.set()
         return relay
+
+
+@functools.lru_cache(maxsize=16)
+def _probe_messages(sql: str) -> tuple[str, bytes]:
+    """The prepared statement name of a probe, and its Bind, Execute and Sync, encoded."""
+    name = "pgha_probe_" + hashlib.blake2b(sql.encode(), digest_size=6).hexdigest()
+    return name, b"".join(codec.encode(message) for message in (
+        m.Bind("", name), m.Execute(""), m.Sync()))
 
 
 # Frame types (backend messages) the relay passes on without looking: everything but these.
