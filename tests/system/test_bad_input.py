@@ -427,3 +427,25 @@ def test_client_disconnect_mid_transaction_releases_it(server: PghaServer, bysta
     with server.connect() as conn:
         conn.execute("insert into abandon_tx values (2)")
         assert conn.execute("select i from abandon_tx").fetchall() == [(2,)]
+
+
+def _sqlstate_of(conn: Conn, query: bytes) -> tuple[str | None, bytes]:
+    result = conn.pgconn.exec_(query)
+    return (result.error_field(psycopg.pq.DiagnosticField.SQLSTATE) or b"").decode() or None, \
+        result.error_message
+
+
+def test_invalid_utf8_in_a_query_is_22021(server: PghaServer, bystander: Conn) -> None:
+    with server.connect() as conn:
+        state, message = _sqlstate_of(conn, b"select 'a\xff\xfe'")
+        assert state == "22021", message  # as PostgreSQL: invalid byte sequence for "UTF8"
+        assert b"0xff" in message
+        assert conn.execute("select 1").fetchone() == (1,)
+
+
+def test_a_statement_nested_too_deeply_is_54001(server: PghaServer, bystander: Conn) -> None:
+    with server.connect() as conn:
+        deep = "select " + "(select " * 2000 + "1" + ")" * 2000
+        state, message = _sqlstate_of(conn, deep.encode())
+        assert state == "54001", message  # PostgreSQL: stack depth limit exceeded
+        assert conn.execute("select 1").fetchone() == (1,)

@@ -29,7 +29,7 @@ from pgha.storage.translate import ResultColumn
 from pgha.wire import codec
 from pgha.wire import messages as m
 from pgha.wire.connection import Authenticated, ServerConnection
-from pgha.wire.errors import Notice, PgError
+from pgha.wire.errors import Notice, PgError, invalid_utf8
 from pgha.wire.lsn import format_lsn, parse_lsn
 
 if TYPE_CHECKING:
@@ -392,6 +392,11 @@ class ClientSession(ClientWire):
                 await self.fail(exc)
             except (ConnectionError, asyncio.CancelledError):
                 raise
+            except RecursionError:  # a statement nested deeper than pgha's parser goes
+                await self.fail(PgError("54001", "stack depth limit exceeded",
+                                        hint="The statement is nested too deeply."))
+            except UnicodeEncodeError as exc:  # bytes of the client's that are not UTF-8
+                await self.fail(invalid_utf8(exc))
             except Exception as exc:
                 # session: report it like PostgreSQL reports an internal error, and log it.
                 log.exception("internal error while handling %s", type(event).__name__)

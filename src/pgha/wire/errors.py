@@ -62,6 +62,15 @@ class PgError(Exception):
         return f"PgError({self.sqlstate!r}, {self.message!r})"
 
 
+def invalid_utf8(exc: UnicodeEncodeError) -> PgError:
+    """22021 for text that held bytes that are not UTF-8 (decoded with surrogateescape, so
+    each such byte is a lone surrogate U+DC80..U+DCFF)."""
+    text = exc.object
+    bad = [ord(ch) - 0xDC00 for ch in text[exc.start:exc.end] if 0xDC80 <= ord(ch) <= 0xDCFF]
+    shown = " ".join(f"0x{byte:02x}" for byte in bad[:2]) or "?"
+    return PgError("22021", f'invalid byte sequence for encoding "UTF8": {shown}')
+
+
 class ProtocolViolation(PgError):
     """The peer broke the wire protocol (08P01); the connection cannot continue."""
 
