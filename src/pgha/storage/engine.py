@@ -110,6 +110,7 @@ INTEGER_SETTINGS: dict[str, tuple[int, int]] = {
     "lock_timeout": (0, 2**31 - 1),
     "idle_in_transaction_session_timeout": (0, 2**31 - 1),
 }
+ISOLATION_LEVELS = ("serializable", "repeatable read", "read committed", "read uncommitted")
 BOOLEAN_SETTINGS = {"enable_seqscan", "enable_indexscan", "enable_bitmapscan", "enable_hashjoin",
                     "enable_mergejoin", "enable_nestloop", "check_function_bodies", "geqo",
                     "standard_conforming_strings", "transaction_read_only", "jit",
@@ -120,6 +121,8 @@ ENUM_SETTINGS: dict[str, tuple[str, ...]] = {
     "bytea_output": ("hex", "escape"),
     "intervalstyle": ("postgres",),
     "synchronous_commit": ("on", "off", "local", "remote_write", "remote_apply"),
+    "transaction_isolation": ISOLATION_LEVELS,
+    "default_transaction_isolation": ISOLATION_LEVELS,
 }
 # Settings whose change the client must be told about with ParameterStatus.
 REPORTED = {
@@ -994,13 +997,7 @@ class StorageSession:
             self.status = "T"
             self.ctx.transaction_start = dt.datetime.now(dt.UTC)
             tag = "START TRANSACTION" if kind == K.TRANS_STMT_START else "BEGIN"
-            for opt in node.options or ():
-                if opt.defname == "transaction_read_only":
-                    ro = getattr(opt.arg, "ival", 0)
-                    self.set_setting("transaction_read_only", "on" if ro else "off", True)
-                elif opt.defname == "transaction_isolation":
-                    level = getattr(opt.arg, "sval", "read committed")
-                    self.set_setting("transaction_isolation", level, True)
+            self._transaction_options(node.options, local=True)
             return Result(tag)
         if kind in (K.TRANS_STMT_COMMIT, K.TRANS_STMT_ROLLBACK):
             if not self.explicit:
@@ -1097,6 +1094,10 @@ class StorageSession:
                 raise PgError("22023", f'invalid value for parameter "{name}": "{value}"',
                               hint="Available values: " + ", ".join(ENUM_SETTINGS[name]) + ".")
             value = value.lower()
+        if name in ("default_transaction_isolation", "default_transaction_read_only") and \
+                not local:
+            # What transactions get from now on: outside a block that is what SHOW reports.
+            self.set_setting(name.removeprefix("default_"), value)
         if self.explicit:
             previous = self.settings.get(name)
             self.block_backup.setdefault(name, previous)
@@ -1121,17 +1122,38 @@ class StorageSession:
         self.ctx.tz = self.settings["timezone"]
         return changed
 
+    def _transaction_options(self, options: Any, local: bool) -> None:
+        """BEGIN's or SET TRANSACTION's options (local: this transaction), or SET SESSION
+        CHARACTERISTICS AS TRANSACTION's (the session's defaults)."""
+        for opt in options or ():
+            option = getattr(opt, "defname", "")
+            value = getattr(opt.arg, "val", opt.arg)
+            if option == "transaction_read_only":
+                setting = "on" if getattr(value, "ival", 0) else "off"
+            elif option == "transaction_isolation":
+                setting = getattr(value, "sval", "read committed")
+            else:
+                continue  # transaction_deferrable: no effect, as for a non-serializable one
+            if local:
+                self.set_setting(option, setting, local=True)
+            else:
+                self.set_setting("default_" + option, setting)
+
     def _set(self, node: ast.VariableSetStmt) -> Result:
         K = enums.VariableSetKind
         name = (node.name or "").lower()
         if node.kind == K.VAR_RESET_ALL:
             return Result("RESET", changed_settings=self._reset_all())
         if node.kind in (K.VAR_SET_MULTI,):
-            # SET TRANSACTION ... / SET SESSION CHARACTERISTICS: accepted, read committed.
-            for opt in node.args or ():
-                if getattr(opt, "defname", "") == "transaction_read_only":
-                    ro = getattr(opt.arg, "ival", 0)
-                    self.settings["transaction_read_only"] = "on" if ro else "off"
+            # SET TRANSACTION (this transaction) / SET SESSION CHARACTERISTICS AS TRANSACTION
+            # (the session's default). pgha runs every transaction serializably (one writer);
+            # the level asked for is what SHOW reports, as on PostgreSQL.
+            session = name == "session characteristics"
+            if not session and not self.explicit:
+                return Result("SET", notices=[Notice(
+                    "25P01", "SET TRANSACTION can only be used in transaction blocks",
+                    "WARNING")])
+            self._transaction_options(node.args, local=not session)
             return Result("SET")
         if node.kind in (K.VAR_RESET, K.VAR_SET_DEFAULT):
             default = DEFAULT_SETTINGS.get(name)

@@ -89,6 +89,18 @@ def _like_regex(pattern: str, insensitive: bool) -> re.Pattern[str]:
     return re.compile("".join(out) + r"\Z", re.S | (re.I if insensitive else 0))
 
 
+def _like(value: Any, pattern: Any, insensitive: bool) -> int:
+    """LIKE/ILIKE; on bytea, byte by byte (a byte is one character, whatever its value)."""
+    if isinstance(value, bytes) or isinstance(pattern, bytes):
+        value, pattern = _latin1(value), _latin1(pattern)
+    return 1 if _like_regex(_text(pattern), insensitive).match(_text(value)) else 0
+
+
+def _latin1(value: Any) -> str:
+    data = value if isinstance(value, bytes) else _text(value).encode()
+    return data.decode("latin-1")
+
+
 def _text(value: Any) -> str:
     if isinstance(value, bytes):
         return value.decode()
@@ -645,18 +657,22 @@ class GenerateSeries:
 
 class GenerateSeriesTable:
     def BestIndexObject(self, o: Any) -> bool:
-        used = 0
+        # The arguments (start, stop, step) arrive as = constraints on the hidden columns.
+        # When one comes from a table scanned in the same query (lateral), SQLite also asks
+        # for plans where it is not usable yet: such a plan is the last resort, so SQLite
+        # scans that table first. The arguments used are numbered in column order.
+        arguments: dict[int, int] = {}  # hidden column -> constraint
         for i in range(o.nConstraint):
             col = o.get_aConstraint_iColumn(i)
-            if (
-                col >= 1
-                and o.get_aConstraint_op(i) == apsw.SQLITE_INDEX_CONSTRAINT_EQ
-                and (o.get_aConstraint_usable(i))
-            ):
-                o.set_aConstraintUsage_argvIndex(i, col)
-                o.set_aConstraintUsage_omit(i, True)
-                used |= 1 << col
-        o.idxNum = used
+            if col >= 1 and o.get_aConstraint_op(i) == apsw.SQLITE_INDEX_CONSTRAINT_EQ:
+                if not o.get_aConstraint_usable(i):
+                    o.estimatedCost = 1e30
+                    return True
+                arguments[col] = i
+        for number, col in enumerate(sorted(arguments), start=1):
+            o.set_aConstraintUsage_argvIndex(arguments[col], number)
+            o.set_aConstraintUsage_omit(arguments[col], True)
+        o.idxNum = sum(1 << col for col in arguments)
         o.estimatedCost = 10.0
         return True
 
@@ -680,6 +696,9 @@ class GenerateSeriesCursor:
         self.pos = 0
         self.values = []
         if start is None or stop is None:
+            return
+        if isinstance(start, str) and _NUMERIC_TEXT.fullmatch(start):
+            self.values = _numeric_series(start, stop, step)
             return
         if isinstance(start, str):
             self.values = _timestamp_series(start, stop, step)
@@ -712,6 +731,25 @@ class GenerateSeriesCursor:
 
     def Close(self) -> None:
         pass
+
+
+_NUMERIC_TEXT = re.compile(r"-?\d+(?:\.\d*)?|-?\.\d+")
+
+
+def _numeric_series(start: str, stop: Any, step: Any) -> list[Any]:
+    """generate_series over numeric (exact; values in numeric's storage text)."""
+    first, last = Decimal(start), Decimal(str(stop))
+    by = Decimal(1) if step is None else Decimal(str(step))
+    if not by:
+        raise PgError("22023", "step size cannot equal zero")
+    out = []
+    value = first
+    while (value <= last) if by > 0 else (value >= last):
+        out.append(numeric.numeric_text(value))
+        value += by
+        if len(out) > 50_000_000:
+            raise PgError("54000", "generate_series result is too large")
+    return out
 
 
 def _timestamp_series(start: str, stop: Any, step: Any) -> list[Any]:
@@ -875,6 +913,84 @@ def _concat(*args: Any) -> str:
     return "".join(_text(a) for a in args if a is not None)
 
 
+_FORMAT_POSITION = re.compile(r"(\d+)\$")
+_FORMAT_WIDTH = re.compile(r"\d+")
+
+
+def _format(fmt: Any, *args: Any) -> Any:
+    """PostgreSQL's format(): %[position][-][width]type with s, I, L, and %%."""
+    if fmt is None:
+        return None
+    fmt = _text(fmt)
+    out: list[str] = []
+    i, end, following = 0, len(fmt), 0
+
+    def bad(message: str) -> PgError:
+        return PgError("22023", message, hint='For a single "%" use "%%".')
+
+    def argument(index: int) -> Any:
+        if index < 0:
+            raise PgError("22023", "format specifies argument 0, but arguments are numbered "
+                          "from 1")
+        if index >= len(args):
+            raise PgError("22023", "too few arguments for format()")
+        return args[index]
+
+    while i < end:
+        ch = fmt[i]
+        i += 1
+        if ch != "%":
+            out.append(ch)
+            continue
+        if i >= end:
+            raise bad("unterminated format() type specifier")
+        if fmt[i] == "%":
+            out.append("%")
+            i += 1
+            continue
+        position = None
+        found = _FORMAT_POSITION.match(fmt, i)
+        if found:
+            position, i = int(found.group(1)), found.end()
+        left = i < end and fmt[i] == "-"
+        i += left
+        width = 0
+        if i < end and fmt[i] == "*":
+            found = _FORMAT_POSITION.match(fmt, i + 1)
+            if found:
+                index, i = int(found.group(1)) - 1, found.end()
+            else:
+                index, i = following, i + 1
+            following = index + 1
+            given = argument(index)
+            width = 0 if given is None else int(given)
+            if width < 0:
+                left, width = True, -width
+        else:
+            found = _FORMAT_WIDTH.match(fmt, i)
+            if found:
+                width, i = int(found.group()), found.end()
+        if i >= end:
+            raise bad("unterminated format() type specifier")
+        kind = fmt[i]
+        i += 1
+        if kind not in "sIL":
+            raise bad(f'unrecognized format() type specifier "{kind}"')
+        index = following if position is None else position - 1
+        following = index + 1
+        value = argument(index)
+        if kind == "s":
+            text = "" if value is None else _text(value)
+        elif kind == "I":
+            if value is None:
+                raise PgError("22004", "null values cannot be formatted as an SQL identifier")
+            text = _quote_ident(_text(value))
+        else:
+            text = "NULL" if value is None else _quote_literal(value)
+        out.append(text.ljust(width) if left else text.rjust(width))
+    return "".join(out)
+
+
 def _concat_ws(sep: Any, *args: Any) -> Any:
     if sep is None:
         return None
@@ -956,6 +1072,103 @@ def _quote_literal(s: Any) -> Any:
     if s is None:
         return None
     return "'" + _text(s).replace("'", "''") + "'"
+
+
+_NUMBER_TOKENS = re.compile(r'FM|MI|PL|SG|PR|EEEE|RN|TH|"(?:[^"\\]|\\.)*"|.', re.S | re.I)
+
+
+def _to_char_number(value: Any, fmt: Any) -> Any:
+    """to_char for numbers, as PostgreSQL prints them: digit positions 9 and 0, the decimal
+    point (. D), group separators (, G), the signs S, MI, PL, SG and PR, fill mode FM, and
+    quoted text; a sign position before the digits unless the format places the sign; ###
+    when the value has more integer digits than the format. EEEE, RN, TH, V and L: 0A000."""
+    if value is None or fmt is None:
+        return None
+    tokens: list[str] = []
+    for token in _NUMBER_TOKENS.findall(str(fmt)):
+        upper = token.upper()
+        if upper in ("EEEE", "RN", "TH", "V", "L"):
+            raise PgError("0A000", f'to_char number format "{token}" is not supported')
+        tokens.append({"D": ".", "G": ","}.get(upper, upper) if upper in (
+            "D", "G", "FM", "MI", "PL", "SG", "PR", "S", "B") else token)
+    fill = "FM" in tokens
+    tokens = [t for t in tokens if t not in ("FM", "B")]
+    slots = [i for i, t in enumerate(tokens) if t in ("9", "0")]
+    point = tokens.index(".") if "." in tokens else len(tokens)
+    int_slots = [i for i in slots if i < point]
+    frac_slots = [i for i in slots if i > point]
+    number = Decimal(str(value))
+    if not number.is_finite():
+        raise PgError("0A000", "to_char of NaN or infinity is not supported")
+    negative = number < 0
+    rounded = abs(number).quantize(Decimal(1).scaleb(-len(frac_slots)), rounding="ROUND_HALF_UP")
+    whole, _, fraction = f"{rounded:f}".partition(".")
+    overflow = len(whole.lstrip("0")) > len(int_slots)
+    if whole == "0" and "." in tokens:
+        whole = ""  # 0.5 prints as .50 (0.50 where the format has a 0 there)
+    digit_of = dict(zip(int_slots, whole.rjust(len(int_slots))[-len(int_slots):] if int_slots
+                        else "", strict=True))
+    digit_of.update(zip(frac_slots, fraction.ljust(len(frac_slots), "0"), strict=True))
+    first_zero = next((i for i in int_slots if tokens[i] == "0"), len(tokens))
+    if fill:  # no trailing zeros at 9 positions after the point
+        for i in reversed(frac_slots):
+            if tokens[i] != "9" or digit_of[i] != "0":
+                break
+            digit_of[i] = ""
+    first_digit = slots[0] if slots else len(tokens)
+    blank = "" if fill else " "
+    if "S" in tokens and tokens.index("S") < first_digit:
+        anchor = "-" if negative else "+"
+    elif "PR" in tokens:
+        anchor = "<" if negative else blank
+    elif any(t in tokens for t in ("S", "MI", "SG")):
+        anchor = ""
+    else:
+        anchor = "-" if negative else blank
+    out: list[str] = []
+    started = False  # the number's first character (digit, # or point) is out
+
+    def start() -> None:
+        nonlocal started
+        if not started:
+            started = True
+            out.append(anchor)
+
+    for i, token in enumerate(tokens):
+        if token in ("9", "0"):
+            digit = digit_of[i]
+            if overflow:
+                start()
+                out.append("#")
+            elif i in frac_slots:
+                out.append(digit)
+            elif digit != " " or i >= first_zero:
+                start()
+                out.append("0" if digit == " " else digit)
+            else:
+                out.append(blank)
+        elif token == ".":
+            start()
+            out.append(".")
+        elif token == ",":
+            out.append("," if started else blank)
+        elif token == "S":
+            out.append("" if i < first_digit else "-" if negative else "+")
+        elif token == "MI":
+            out.append("-" if negative else blank)
+        elif token == "PL":
+            out.append(blank if negative else "+")
+        elif token == "SG":
+            out.append("-" if negative else "+")
+        elif token == "PR":
+            out.append(">" if negative else blank)
+        elif token.startswith('"'):
+            out.append(re.sub(r"\\(.)", r"\1", token[1:-1]))
+        else:
+            out.append(token)
+    if not started and not slots:
+        out.insert(0, anchor)
+    return "".join(out)
 
 
 def _to_char(value: Any, fmt: Any) -> Any:
@@ -1057,15 +1270,10 @@ def register(conn: apsw.Connection, ctx: FunctionContext) -> None:
         2,
     )
     f("regexp", null_safe(lambda p, s: 1 if _regex(str(p), 0).search(_text(s)) else 0), 2)
-    f(
-        "pg_like",
-        null_safe(lambda s, p: 1 if _like_regex(str(p), False).match(_text(s)) else 0),
-        2,
-        True,
-    )
+    f("pg_like", null_safe(lambda s, p: _like(s, p, False)), 2, True)
     f(
         "pg_ilike",
-        null_safe(lambda s, p: 1 if _like_regex(str(p), True).match(_text(s)) else 0),
+        null_safe(lambda s, p: _like(s, p, True)),
         2,
         True,
     )
@@ -1215,6 +1423,8 @@ def register(conn: apsw.Connection, ctx: FunctionContext) -> None:
     )
     f("concat", _concat, -1, True)
     f("concat_ws", _concat_ws, -1, True)
+    f("format", _format, -1, True)
+    f("pg_to_char_number", _to_char_number, 2, True)
     f("chr", null_safe(lambda n: chr(int(n))), 1, True)
     f("ascii", null_safe(lambda s: ord(str(s)[0]) if s else 0), 1, True)
     f("octet_length", null_safe(lambda s: len(s if isinstance(s, bytes) else str(s).encode())), 1)

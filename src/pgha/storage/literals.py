@@ -106,9 +106,12 @@ def _literal(name: str, text: str, negative: bool) -> tuple[int, Any] | None:
     if negative:
         return None
     if name == "SCONST":
-        if not text.startswith("'"):
-            return None  # E'...', U&'...' and dollar quotes: let the parser handle them
-        return T.UNKNOWN, text[1:-1].replace("''", "'")
+        inner = text[1:-1]
+        if not text.startswith("'") or "'" in inner.replace("''", ""):
+            # E'...', U&'...', dollar quotes, and 'a' 'b' continued across lines (one
+            # constant, 'ab'): let the parser handle them
+            return None
+        return T.UNKNOWN, inner.replace("''", "'")
     if name in ("TRUE_P", "FALSE_P"):
         return T.BOOL, name == "TRUE_P"
     if name == "NULL_P":

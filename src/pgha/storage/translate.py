@@ -519,7 +519,7 @@ def _figure(node: Any) -> tuple[str | None, int]:
     return None, 0
 
 
-SRF_IN_SELECT = frozenset({"unnest", "generate_subscripts"})
+SRF_IN_SELECT = frozenset({"unnest", "generate_subscripts", "generate_series"})
 SRF_ALIAS = "_pgha_srf"
 
 SVF = enums.SQLValueFunctionOp
@@ -657,13 +657,13 @@ class Analyzer:
             raise PgError("0A000", "this function in FROM is not supported")
         name = _func_name(func)
         arg_types = [self.expr(a, scope) for a in func.args or ()]
-        if name == "generate_series":
+        if name in ("generate_series", "pg_srf_series"):
             t = _common_type(arg_types[:2]) if arg_types else (T.INT4, -1)
             if t[0] == T.UNKNOWN or t[0] in T.TEXT_LIKE:
                 t = (T.INT4, -1)
             if t[0] in (T.TIMESTAMP, T.TIMESTAMPTZ, T.DATE):
                 t = (T.TIMESTAMPTZ if t[0] == T.TIMESTAMPTZ else T.TIMESTAMP, -1)
-            cols = [ColInfo(name, t)]
+            cols = [ColInfo(name if name == "generate_series" else "value", t)]
         elif name in (
             "unnest",
             "json_array_elements",
@@ -697,7 +697,8 @@ class Analyzer:
         if node.ordinality:
             cols.append(ColInfo("ordinality", (T.INT8, -1)))
         alias = node.alias.aliasname if node.alias else name
-        if node.alias is not None and not node.alias.colnames and len(cols) == 1:
+        if node.alias is not None and not node.alias.colnames and len(cols) == 1 and \
+                name != "pg_srf_series":  # lifted from the select list: its column is value
             cols[0].name = alias
         entry = self._aliased(RangeEntry(alias, cols), node.alias)
         self.range_columns[id(node)] = [c.name for c in entry.cols]
@@ -714,6 +715,8 @@ class Analyzer:
                 raise PgError("0A000", "data-modifying statements in WITH are not supported")
             names = _names(cte.aliascolnames)
             if node.recursive and query.op != enums.SetOperation.SETOP_NONE:
+                if _refers_to(query.rarg, cte.ctename):
+                    _check_recursion(query)
                 # Type the non-recursive term first so the recursive term can see the CTE.
                 seed = self.select(query.larg, Scope(parent=scope))
                 seed_cols = [
@@ -800,6 +803,8 @@ class Analyzer:
                  if isinstance(rt.val, ast.FuncCall) and _func_name(rt.val) in SRF_IN_SELECT]
         if not calls:
             return 0
+        if any(_func_name(rt.val) == "generate_series" for rt in calls):
+            return self._lift_series(node, calls)
         sources: dict[str, str] = {}  # deparsed array -> alias
         added = []
         for rt in calls:
@@ -831,6 +836,27 @@ class Analyzer:
             node.whereClause = same_position if node.whereClause is None else ast.BoolExpr(
                 boolop=enums.BoolExprType.AND_EXPR, args=(node.whereClause, same_position))
         return len(added)
+
+    @staticmethod
+    def _lift_series(node: ast.SelectStmt, calls: list[ast.ResTarget]) -> int:
+        """``SELECT generate_series(a, b[, step]) [FROM ...]`` -> the series as a table-valued
+        function after the FROM items (lateral, so its arguments may name their columns),
+        its value in place of the call: a row per value, per row of the FROM items."""
+        if len(calls) != 1 or node.groupClause or node.havingClause:
+            raise PgError("0A000", "generate_series() in the select list is supported alone "
+                          "(no other set-returning function, no GROUP BY)")
+        target = calls[0]
+        func = target.val
+        if not 2 <= len(func.args or ()) <= 3:
+            raise PgError("42883", "function generate_series() does not exist with "
+                          f"{len(func.args or ())} arguments")
+        source = ast.FuncCall(funcname=(ast.String(sval="pg_srf_series"),), args=func.args)
+        node.fromClause = (*(node.fromClause or ()), ast.RangeFunction(
+            lateral=True, ordinality=False, is_rowsfrom=False, functions=((source, None),),
+            alias=ast.Alias(aliasname=SRF_ALIAS)))
+        target.name = target.name or "generate_series"
+        target.val = ast.ColumnRef(fields=(ast.String(sval=SRF_ALIAS), ast.String(sval="value")))
+        return 1
 
     def group_item(self, node: Any, scope: Scope) -> None:
         if isinstance(node, ast.A_Const) and isinstance(node.val, ast.Integer):
@@ -1717,6 +1743,9 @@ def _p_func(s: SqliteStream, node: ast.FuncCall) -> bool:
                 s.print_node(a)
         s.write(")")
         return True
+    if name == "to_char" and len(args) == 2 and s.type_of(args[0])[0] in T.NUMERIC_RANK:
+        s.call("pg_to_char_number", *args)
+        return True
     if numeric_result and name in NUMERIC_FUNCTIONS:
         s.call(NUMERIC_FUNCTIONS[name], *args)
         return True
@@ -1837,6 +1866,15 @@ def _p_aexpr(s: SqliteStream, node: ast.A_Expr) -> bool:
             s.print_node(node.rexpr)
             s.write(")")
             return True
+        if op == "||":
+            # SQLite's || binds tighter than its arithmetic, PostgreSQL's looser: 'a' || 2+2
+            # is 'a' || (2+2) there. Each operand keeps its own parentheses.
+            s.write("((")
+            s.print_node(node.lexpr)
+            s.write(") || (")
+            s.print_node(node.rexpr)
+            s.write("))")
+            return True
         return False
     if kind == K.AEXPR_IN and _is_numeric(s.type_of(node.lexpr)):
         _print_numeric_operand(s, node.lexpr, collate=True)
@@ -1874,6 +1912,29 @@ def _p_aexpr(s: SqliteStream, node: ast.A_Expr) -> bool:
     if kind == K.AEXPR_SIMILAR:
         raise PgError("0A000", "SIMILAR TO is not supported")
     return False
+
+
+def _refers_to(node: Any, relation: str) -> bool:
+    """Does the tree under ``node`` name ``relation`` (unqualified) in a FROM clause?"""
+    if isinstance(node, ast.RangeVar):
+        return node.schemaname is None and node.relname == relation
+    if isinstance(node, ast.Node):
+        return any(_refers_to(getattr(node, name), relation) for name in type(node).__slots__)
+    if isinstance(node, list | tuple):
+        return any(_refers_to(item, relation) for item in node)
+    return False
+
+
+def _check_recursion(query: ast.SelectStmt) -> None:
+    """What PostgreSQL does not implement in a recursive query (it would loop in SQLite)."""
+    for present, what in ((query.sortClause, "ORDER BY"), (query.limitOffset, "OFFSET"),
+                          (query.limitCount, "LIMIT"),
+                          (query.lockingClause, "FOR UPDATE/SHARE")):
+        if present:
+            raise PgError("0A000", f"{what} in a recursive query is not implemented")
+    for term in (query.larg, query.rarg):
+        if term is not None and term.lockingClause:
+            raise PgError("0A000", "FOR UPDATE/SHARE in a recursive query is not implemented")
 
 
 JSON_BUILDERS = frozenset(
@@ -2103,10 +2164,15 @@ def _q(name: str) -> str:
 def _p_range_function(s: SqliteStream, node: ast.RangeFunction) -> bool:
     func = node.functions[0][0]
     name = _func_name(func)
-    if name == "pg_srf_elements":
+    if name in ("pg_srf_elements", "pg_srf_series"):
         # Printed bare (not as a sub-select) so that it stays lateral in SQLite.
-        s.write("pg_srf_elements(")
-        s.print_node(func.args[0])
+        args = list(func.args)
+        s.write("pg_srf_elements(" if name == "pg_srf_elements" else "pg_generate_series(")
+        for i, arg in enumerate(args):
+            s.write(", " if i else "")
+            s.print_node(arg)
+        if name == "pg_srf_series" and len(args) == 2:
+            s.write(", NULL")
         s.write(") AS ")
         s.print_name(node.alias.aliasname)
         return True

@@ -1,0 +1,112 @@
+-- Statements that once gave pgha a wrong answer (or a hang) where PostgreSQL 15 answers.
+
+-- Operator precedence: || binds looser than arithmetic in PostgreSQL, tighter in SQLite.
+SELECT 'four: ' || 2 + 2;
+SELECT '1' || 2 * 3;
+SELECT 'a' || 'b' || 'c', 'x' || NULL;
+SELECT 'n=' || 10 / 4 || '!';
+
+-- A string constant continued across lines is one constant.
+SELECT 'first'
+'second';
+SELECT 'a'
+    'b'
+    'c' AS joined;
+
+-- format() with positions, widths and the three types.
+SELECT format('%1$s and %2$s', 'a', 'bb');
+SELECT format('%2$s %s', 'a', 'b', 'c');
+SELECT format('%s|%-5s|%5s|', 1, 'x', 'y');
+SELECT format('%L %L %I', 'it''s', NULL, 'Tab');
+SELECT format('%*s|%-*s|', 4, 'z', 3, 'w');
+SELECT format('100%% %s', 'sure');
+SELECT format('%x', 1); -- differential: error=22023
+SELECT format('%s %s', 1); -- differential: error=22023
+SELECT format('%I', NULL); -- differential: error=22004
+
+-- LIKE on bytea compares bytes.
+SELECT 'abc'::bytea LIKE 'a%'::bytea, 'abc'::bytea LIKE 'b%'::bytea;
+SELECT '\x00ff'::bytea LIKE '\x00'::bytea || '%'::bytea;
+
+-- SET TRANSACTION and SET SESSION CHARACTERISTICS are what SHOW reports.
+BEGIN;
+SET TRANSACTION ISOLATION LEVEL SERIALIZABLE;
+SHOW transaction_isolation;
+COMMIT;
+SHOW transaction_isolation;
+BEGIN ISOLATION LEVEL REPEATABLE READ;
+SHOW transaction_isolation;
+ROLLBACK;
+BEGIN READ ONLY;
+SHOW transaction_read_only;
+CREATE TABLE wa_ro (k integer); -- differential: error=25006
+ROLLBACK;
+SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL REPEATABLE READ;
+SHOW transaction_isolation;
+SHOW default_transaction_isolation;
+SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL READ COMMITTED;
+SHOW transaction_isolation;
+
+-- A recursive query with ORDER BY, LIMIT or FOR UPDATE is refused at once, not run.
+WITH RECURSIVE t(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM t WHERE n < 5 ORDER BY n)
+SELECT * FROM t; -- differential: error=0A000
+WITH RECURSIVE t(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM t WHERE n < 5 LIMIT 3)
+SELECT * FROM t; -- differential: error=0A000
+WITH RECURSIVE t(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM t WHERE n < 3)
+SELECT * FROM t ORDER BY n DESC;
+WITH RECURSIVE t(n) AS (SELECT 1 UNION ALL SELECT 2 ORDER BY 1) SELECT * FROM t;
+
+-- to_char with number formats (digit positions, signs, fill mode, groups, overflow).
+SELECT to_char(1234.5::numeric, '9999.99');
+SELECT to_char(-12, '999');
+SELECT to_char(12, '999');
+SELECT to_char(0.5::numeric, 'FM0.00');
+SELECT to_char(0.5::numeric, '9.99');
+SELECT to_char(0.5::numeric, '0.99');
+SELECT to_char(-0.5::numeric, '9.99');
+SELECT to_char(0, '999');
+SELECT to_char(0, '9.99');
+SELECT to_char(12345, '999');
+SELECT to_char(12345, '999.99');
+SELECT to_char(1234, '9,999');
+SELECT to_char(12, '9,999');
+SELECT to_char(1234567, '9,999,999');
+SELECT to_char(12, 'FM999');
+SELECT to_char(-12, 'FM999');
+SELECT to_char(1.5::numeric, 'FM9.99');
+SELECT to_char(1, 'FM9.99');
+SELECT to_char(1.5::numeric, 'FM9.90');
+SELECT to_char(12, 'S999');
+SELECT to_char(-12, 'S999');
+SELECT to_char(12, '999S');
+SELECT to_char(-12, '999S');
+SELECT to_char(12, '999MI');
+SELECT to_char(-12, '999MI');
+SELECT to_char(12, '999PL');
+SELECT to_char(-12, '999PL');
+SELECT to_char(12, 'SG999');
+SELECT to_char(-12, 'SG999');
+SELECT to_char(12, '999PR');
+SELECT to_char(-12, '999PR');
+SELECT to_char(5, '909');
+SELECT to_char(5, '099');
+SELECT to_char(3.14159::numeric, '9.999');
+SELECT to_char(2.5::numeric, '9');
+SELECT to_char(-2.5::numeric, '9');
+SELECT to_char(1234.5678::numeric, 'FM9,999.00');
+SELECT to_char(42, '"n="999');
+SELECT to_char(42, '999" units"');
+SELECT to_char(0.001::numeric, '0.99');
+SELECT to_char(-1234.5::numeric, '9G999D99');
+SELECT to_char(100, '000');
+SELECT to_char(7, 'FM0009');
+SELECT to_char(-7, '0009');
+SELECT to_char(123.456::numeric, '999.9');
+SELECT to_char(99.99::numeric, '99.9');
+SELECT to_char(99.95::numeric, '99.9');
+SELECT to_char(12, 'MI999');
+SELECT to_char(-12, 'MI999');
+SELECT to_char(12, 'FMS999');
+SELECT to_char(-0.0::numeric, '9.9');
+SELECT to_char(10000000000.0::numeric, '9999999999999');
+SELECT to_char(2.5::float8, '9.9'), to_char(-7::smallint, '999'), to_char(12::bigint, 'FM999');
