@@ -15,7 +15,12 @@ Everything runs on this machine, over TCP on 127.0.0.1, started fresh by this sc
   checks, no failover; otherwise its defaults: session-level load balancing,
   `disable_load_balance_on_write = 'transaction'`);
 - `pgha proxy --node PRIMARY --node STANDBY --backend postgres`, from `--pgha-src` (default:
-  this checkout's `src/`), which sends reads to the standby and writes to the primary.
+  this checkout's `src/`), which sends reads to the standby and writes to the primary;
+- `benchmarks/relay_floor.py` in front of the primary: a byte-for-byte TCP relay on uvloop
+  that understands nothing of PostgreSQL, the least CPU a Python proxy can spend.
+
+Each pgbench run also records each proxy's CPU time per transaction (user + system of all its
+processes, from /proc, before and after the run).
 
 `pgbench -i -s 10` initialises the primary; the script waits until the standby has replayed
 it. Then, every pgbench run with `-n -T DURATION` (default 5 s; `--quick`: 2 s, 1 repetition):
@@ -107,7 +112,8 @@ START_TIMEOUT_S = 30.0
 DIRECT, BOUNCER_SESSION, BOUNCER_TXN, PGPOOL, PGHA, PGHA_TXN = (
     "PostgreSQL direct", "PgBouncer session", "PgBouncer transaction", "pgpool-II", "pgha proxy",
     "pgha proxy transaction")
-SYSTEMS = (DIRECT, BOUNCER_SESSION, BOUNCER_TXN, PGPOOL, PGHA, PGHA_TXN)
+RELAY_FLOOR = "Python relay floor"
+SYSTEMS = (DIRECT, BOUNCER_SESSION, BOUNCER_TXN, PGPOOL, PGHA, PGHA_TXN, RELAY_FLOOR)
 PGHA_PRIMARY_ONLY = "pgha proxy, pgha.route=primary"
 PGHA_NO_WAIT = "pgha proxy, pgha.ryw_timeout=0"
 PGHA_NO_RYW = "pgha proxy, pgha.route=standby"
@@ -214,6 +220,19 @@ class System:
             return self.log_path.read_text(errors="replace")[-chars:]
         except OSError:
             return ""
+
+    def cpu_seconds(self) -> float | None:
+        """User plus system CPU time of the proxy's processes (its process group: pgpool-II's
+        children too) so far; None for PostgreSQL direct."""
+        if self.process is None:
+            return None
+        group, ticks = self.process.pid, 0
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            with contextlib.suppress(OSError, ValueError, IndexError):
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+                if int(fields[2]) == group:  # pgrp
+                    ticks += int(fields[11]) + int(fields[12])  # utime, stime
+        return ticks / os.sysconf("SC_CLK_TCK")
 
     def rss_kb(self) -> int | None:
         if self.process is None:
@@ -403,6 +422,25 @@ def start_pgpool(primary: pgfix.PostgresServer, standby: pgfix.PostgresServer,
     return system
 
 
+def start_relay_floor(primary: pgfix.PostgresServer, log_dir: Path) -> System:
+    """benchmarks/relay_floor.py in front of the primary: bytes relayed, nothing understood."""
+    system = System(RELAY_FLOOR)
+    ready = owned_tempdir("pgha-bench-relay-") / "ready.json"
+    argv = [sys.executable, str(REPO / "benchmarks" / "relay_floor.py"), "0",
+            f"{primary.host}:{primary.port}", str(ready)]
+    spawn(system, argv, log_dir, run_as_pg=False)
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while not ready.exists():
+        if system.process is not None and system.process.poll() is not None:
+            raise StartError(f"exited with {system.process.returncode}:\n{system.log_tail()}")
+        if time.monotonic() > deadline:
+            raise StartError(f"no ready file after {START_TIMEOUT_S:.0f}s")
+        time.sleep(0.05)
+    system.port = int(json.loads(ready.read_text())["port"])
+    system.version = "uvloop byte relay"
+    return system
+
+
 def start_pgha(primary: pgfix.PostgresServer, standby: pgfix.PostgresServer, log_dir: Path,
                pgha_src: Path, name: str = PGHA, *extra: str) -> System:
     system = System(name)
@@ -450,6 +488,7 @@ def start_systems(primary: pgfix.PostgresServer, standby: pgfix.PostgresServer, 
         PGHA: lambda: start_pgha(primary, standby, log_dir, pgha_src),
         PGHA_TXN: lambda: start_pgha(primary, standby, log_dir, pgha_src, PGHA_TXN,
                                      "--pool-mode", "transaction", "--pool-size", "20"),
+        RELAY_FLOOR: lambda: start_relay_floor(primary, log_dir),
     }
     for name, start in starters.items():
         try:
@@ -476,6 +515,7 @@ class Run:
     p99_ms: float | None = None
     standby_reads: int | None = None
     primary_index_scans: int | None = None
+    proxy_cpu_us: float | None = None  # the proxy's CPU time per transaction
 
     def as_json(self) -> dict[str, object]:
         return {k: v for k, v in self.__dict__.items() if v not in (None, "")}
@@ -488,11 +528,13 @@ def pgbench(system: System, args: Sequence[str], duration: int, *, clients: int 
     if log_dir is not None:
         argv[1:1] = ["--log", f"--log-prefix={log_dir / 'pgbench'}"]
     env = {**os.environ, "PGOPTIONS": options}
+    cpu_before = system.cpu_seconds()
     try:
         result = subprocess.run(argv, capture_output=True, text=True, timeout=duration + 120,
                                 env=env, check=False, stdin=subprocess.DEVNULL)
     except subprocess.TimeoutExpired:
         return Run(None, f"pgbench did not finish within {duration + 120}s")
+    cpu_after = system.cpu_seconds()
     output = result.stdout + "\n" + result.stderr
     errors = [line.strip() for line in output.splitlines()
               if ERROR_RE.search(line) and not BENIGN_RE.match(line.strip())]
@@ -503,8 +545,11 @@ def pgbench(system: System, args: Sequence[str], duration: int, *, clients: int 
         return Run(None, f"exit {result.returncode}: {first}"[:200])
     processed = PROCESSED_RE.search(result.stdout)
     latency = LATENCY_RE.search(result.stdout)
-    return Run(float(match.group(1)), processed=int(processed.group(1)) if processed else 0,
-               latency_avg_ms=float(latency.group(1)) if latency else None)
+    count = int(processed.group(1)) if processed else 0
+    cpu_us = (round((cpu_after - cpu_before) * 1e6 / count, 1)
+              if cpu_before is not None and cpu_after is not None and count else None)
+    return Run(float(match.group(1)), processed=count,
+               latency_avg_ms=float(latency.group(1)) if latency else None, proxy_cpu_us=cpu_us)
 
 
 def logged_latencies_ms(log_dir: Path) -> list[float]:
@@ -767,6 +812,18 @@ def markdown(report: dict, throughput_runs: dict, latency_runs: dict, ryw_runs: 
         ratios = [fmt_ratio(ratio(runs.get(PGHA), runs.get(other)))
                   for other in (BOUNCER_SESSION, PGPOOL, DIRECT)]
         lines.append(f"| {workload} | " + " | ".join(row + ratios) + " |")
+    lines.append("")
+    proxies = [n for n in names if n != DIRECT]
+    lines.append("### The proxy's CPU time per transaction (µs, median; user + system, all "
+                 "of its processes)")
+    lines.append("")
+    lines.append("| workload | " + " | ".join(proxies) + " |")
+    lines.append("|---" * (len(proxies) + 1) + "|")
+    for workload, _ in WORKLOADS:
+        runs = throughput_runs.get(workload, {})
+        lines.append(f"| {workload} | " + " | ".join(
+            cell(runs.get(n), median_of("proxy_cpu_us"), 1) if systems[n].ok else "-"
+            for n in proxies) + " |")
     lines.append("")
     lines.append("### Latency: 1 client, -S -M prepared (per-transaction latencies from "
                  "pgbench --log; medians over the repetitions)")
