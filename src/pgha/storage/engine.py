@@ -170,6 +170,8 @@ class Statement:
     def columns(self) -> tuple[ResultColumn, ...] | None:
         if self.translation is not None:
             return self.translation.columns
+        if isinstance(self.node, ast.ExplainStmt):
+            return EXPLAIN_COLUMNS
         if self.kind == "show":
             name = _show_name(self.node)
             if name == "all":
@@ -177,6 +179,9 @@ class Statement:
                         ResultColumn("description", T.TEXT))
             return (ResultColumn(name, T.TEXT),)
         return None
+
+
+EXPLAIN_COLUMNS = (ResultColumn("QUERY PLAN", T.TEXT),)
 
 
 def _show_name(node: ast.VariableShowStmt) -> str:
@@ -1122,6 +1127,32 @@ class StorageSession:
         self.ctx.tz = self.settings["timezone"]
         return changed
 
+    def _explain(self, node: ast.ExplainStmt) -> Result:
+        """EXPLAIN of a query: SQLite's plan for its translation (EXPLAIN QUERY PLAN), one
+        line per step, nested as PostgreSQL nests its plan nodes. Nothing runs."""
+        options = {opt.defname.lower(): _explain_option(opt) for opt in node.options or ()}
+        if options.get("analyze") in ("true", "on", "1"):
+            raise PgError("0A000", "EXPLAIN ANALYZE is not supported",
+                          hint="EXPLAIN without ANALYZE shows the plan.")
+        if options.get("format", "text") != "text":
+            raise PgError("0A000", "EXPLAIN supports FORMAT TEXT only")
+        query = node.query
+        if not isinstance(query, ast.SelectStmt | ast.InsertStmt | ast.UpdateStmt |
+                          ast.DeleteStmt):
+            raise PgError("0A000", f"EXPLAIN of {type(query).__name__.removesuffix('Stmt')} "
+                          "is not supported")
+        tr = translate(self.catalog, self._system, query, (), self.settings["timezone"])
+        self._prepare_system_relations(tr)
+        steps = list(self.conn.execute("EXPLAIN QUERY PLAN " + tr.sql,
+                                       [None] * tr.sql.count("?")))
+        depth = {0: -1}
+        lines = []
+        for step_id, parent, _, detail in steps:
+            depth[step_id] = depth.get(parent, -1) + 1
+            level = depth[step_id]
+            lines.append((detail if level == 0 else "  " * (level - 1) + "  ->  " + detail,))
+        return Result("EXPLAIN", EXPLAIN_COLUMNS, lines or [("Result",)])
+
     def _transaction_options(self, options: Any, local: bool) -> None:
         """BEGIN's or SET TRANSACTION's options (local: this transaction), or SET SESSION
         CHARACTERISTICS AS TRANSACTION's (the session's defaults)."""
@@ -1375,8 +1406,17 @@ class StorageSession:
         if isinstance(node, ast.CommentStmt):
             return Result("COMMENT")
         if isinstance(node, ast.ExplainStmt):
-            raise PgError("0A000", "EXPLAIN is not supported")
+            return self._explain(node)
         raise PgError("0A000", f"{type(node).__name__.removesuffix('Stmt')} is not supported")
+
+
+def _explain_option(option: Any) -> str:
+    """An EXPLAIN option's value as text ('true' when given bare: EXPLAIN (ANALYZE) ...)."""
+    arg = getattr(option, "arg", None)
+    value = getattr(arg, "sval", None) or getattr(arg, "boolval", None)
+    if value is None and arg is not None:
+        value = getattr(arg, "ival", None)
+    return "true" if arg is None else str(value).lower()
 
 
 TIME_SETTINGS = {"statement_timeout", "lock_timeout", "idle_in_transaction_session_timeout"}

@@ -96,6 +96,65 @@ def _like(value: Any, pattern: Any, insensitive: bool) -> int:
     return 1 if _like_regex(_text(pattern), insensitive).match(_text(value)) else 0
 
 
+def _escape_character(escape: Any) -> str:
+    escape = _text(escape)
+    if len(escape) > 1:
+        raise PgError("22025", "invalid escape string",
+                      hint="Escape string must be empty or one character.")
+    return escape
+
+
+def _like_escape(pattern: Any, escape: Any) -> str:
+    """LIKE ... ESCAPE e: the pattern rewritten with backslash as its escape (what pg_like
+    reads); an empty escape makes every character literal."""
+    escape = _escape_character(escape)
+    out: list[str] = []
+    chars = iter(_text(pattern))
+    for ch in chars:
+        if escape and ch == escape:
+            literal = next(chars, None)
+            if literal is None:
+                raise PgError("22025", "LIKE pattern must not end with escape character")
+            out.append("\\" + literal)
+        elif ch == "\\":
+            out.append("\\\\")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def _similar_to_escape(pattern: Any, escape: Any = "\\") -> str:
+    """SIMILAR TO's pattern as the regular expression PostgreSQL matches it with: anchored,
+    % and _ as .* and ., the escape character (default backslash) quoting the next one."""
+    escape = _escape_character(escape)
+    out = ["^(?:"]
+    in_bracket = False
+    chars = iter(_text(pattern))
+    for ch in chars:
+        if escape and ch == escape:
+            literal = next(chars, None)
+            if literal is None:
+                raise PgError("2201B", "invalid escape sequence: the pattern ends with the "
+                              "escape character")
+            out.append(re.escape(literal))
+        elif in_bracket:
+            out.append(ch)
+            in_bracket = ch != "]"
+        elif ch == "[":
+            out.append(ch)
+            in_bracket = True
+        elif ch == "%":
+            out.append(".*")
+        elif ch == "_":
+            out.append(".")
+        elif ch in ".^$":
+            out.append("\\" + ch)
+        else:
+            out.append(ch)
+    out.append(")$")
+    return "".join(out)
+
+
 def _latin1(value: Any) -> str:
     data = value if isinstance(value, bytes) else _text(value).encode()
     return data.decode("latin-1")
@@ -133,6 +192,8 @@ def _cast(value: Any, src: int, dst: int, typmod: int, tz: str = "UTC") -> Any:
             text = "true" if value else "false"
         elif src in (T.UNKNOWN, T.TEXT, T.VARCHAR, T.BPCHAR, T.NAME, T.CHAR):
             text = _text(value)
+            if src == T.BPCHAR and dst != T.BPCHAR:
+                text = text.rstrip(" ")  # char(n) to text: the trailing blanks go
         else:
             src_type = pgtypes.TYPES_BY_OID.get(src)
             text = pgtypes.format_text(src_type, value, -1, tz) if src_type else _text(value)
@@ -1234,6 +1295,75 @@ def _regexp_replace(s: Any, pattern: Any, repl: Any, flags: Any = "") -> Any:
     return rx.sub(py_repl, str(s), count=0 if "g" in fl else 1)
 
 
+def _regex_flags(flags: Any) -> int:
+    """PostgreSQL's regular expression options: i/c (case), n/m (newline-sensitive) and s
+    (not, the default), x (expanded), t (tight, the default)."""
+    result = re.S
+    for flag in str(flags or ""):
+        if flag == "i":
+            result |= re.I
+        elif flag == "c":
+            result &= ~re.I
+        elif flag in "nm":
+            result = (result & ~re.S) | re.M
+        elif flag == "s":
+            result = (result | re.S) & ~re.M
+        elif flag == "x":
+            result |= re.X
+        elif flag in "bepqw":
+            raise PgError("0A000", f'regular expression option "{flag}" is not supported')
+        elif flag != "t":
+            raise PgError("22023", f"invalid regular expression option: \"{flag}\"")
+    return result
+
+
+def _regexp_match(s: Any, pattern: Any, flags: Any = "") -> Any:
+    """The first match's capture groups (or the whole match) as text[], or NULL."""
+    if s is None or pattern is None:
+        return None
+    found = _regex(str(pattern), _regex_flags(flags)).search(str(s))
+    if found is None:
+        return None
+    return json.dumps(list(found.groups()) if found.re.groups else [found.group()])
+
+
+def _regexp_split_to_array(s: Any, pattern: Any, flags: Any = "") -> Any:
+    if s is None or pattern is None:
+        return None
+    rx = _regex(str(pattern), _regex_flags(flags))
+    text = str(s)
+    parts, start = [], 0
+    for found in rx.finditer(text):
+        if found.start() == found.end() and found.start() in (0, len(text)):
+            continue  # PostgreSQL ignores an empty match at either end
+        parts.append(text[start:found.start()])
+        start = found.end()
+    parts.append(text[start:])
+    return json.dumps(parts)
+
+
+def _regexp_count(s: Any, pattern: Any, start: Any = 1, flags: Any = "") -> Any:
+    if s is None or pattern is None or start is None:
+        return None
+    if int(start) < 1:
+        raise PgError("22023", f'invalid value for parameter "start": {start}')
+    rx = _regex(str(pattern), _regex_flags(flags))
+    return sum(1 for _ in rx.finditer(str(s), int(start) - 1))
+
+
+def _regexp_substr(s: Any, pattern: Any, start: Any = 1, n: Any = 1, flags: Any = "",
+                   group: Any = 0) -> Any:
+    if s is None or pattern is None or start is None or n is None:
+        return None
+    if int(start) < 1:
+        raise PgError("22023", f'invalid value for parameter "start": {start}')
+    rx = _regex(str(pattern), _regex_flags(flags))
+    for index, found in enumerate(rx.finditer(str(s), int(start) - 1), start=1):
+        if index == int(n):
+            return found.group(int(group or 0))
+    return None
+
+
 def _translate(s: Any, frm: Any, to: Any) -> Any:
     if s is None or frm is None or to is None:
         return None
@@ -1430,6 +1560,12 @@ def register(conn: apsw.Connection, ctx: FunctionContext) -> None:
     f("octet_length", null_safe(lambda s: len(s if isinstance(s, bytes) else str(s).encode())), 1)
     f("translate", _translate, 3, True)
     f("regexp_replace", _regexp_replace, -1, True)
+    f("like_escape", null_safe(_like_escape), 2, True)
+    f("regexp_match", _regexp_match, -1, True)
+    f("regexp_split_to_array", _regexp_split_to_array, -1, True)
+    f("regexp_count", _regexp_count, -1, True)
+    f("regexp_substr", _regexp_substr, -1, True)
+    f("similar_to_escape", null_safe(_similar_to_escape), -1, True)
     f("quote_ident", _quote_ident, 1, True)
     f("quote_literal", _quote_literal, 1, True)
     f("to_char", _to_char, 2)

@@ -247,6 +247,12 @@ FIXED_RESULT: dict[str, TypeRef] = {
     "json_array_length": (T.INT4, -1),
     "jsonb_array_length": (T.INT4, -1),
     "regexp_replace": (T.TEXT, -1),
+    "like_escape": (T.TEXT, -1),
+    "regexp_match": (T.TEXT_ARRAY, -1),
+    "regexp_split_to_array": (T.TEXT_ARRAY, -1),
+    "regexp_count": (T.INT4, -1),
+    "regexp_substr": (T.TEXT, -1),
+    "similar_to_escape": (T.TEXT, -1),
     "translate": (T.TEXT, -1),
     "encode": (T.TEXT, -1),
     "decode": (T.BYTEA, -1),
@@ -324,6 +330,7 @@ SQLITE_SAME: dict[str, str] = {
     "ltrim": "ltrim",
     "rtrim": "rtrim",
     "strpos": "instr",
+    "position": "instr",  # position(b IN a) parses as position(a, b)
     "scale": "pg_num_scale",
     "random": "random_float",
     "ceil": "ceil",
@@ -1705,16 +1712,33 @@ def _p_cast(s: SqliteStream, node: ast.TypeCast) -> bool:
         s.call("pg_regclass_name" if src[0] == T.REGCLASS else "pg_regtype_name", arg)
         return True
     if target[0] in (T.TEXT, T.VARCHAR, T.NAME) and src[0] in T.TEXT_LIKE and target[1] == -1:
-        s.print_node(arg)
+        _print_as_text(s, arg)
         return True
     # An explicit cast truncates to varchar(n)/char(n) where an assignment would fail.
     s.call("pg_cast_explicit", arg, str(src[0]), str(target[0]), str(target[1]))
     return True
 
 
+def _print_as_text(s: SqliteStream, node: Any) -> None:
+    """An operand used as text: char(n) loses its trailing blanks on the way, as a cast of
+    bpchar to text does in PostgreSQL."""
+    if s.type_of(node)[0] == T.BPCHAR:
+        s.write("rtrim(")
+        s.print_node(node)
+        s.write(", ' ')")
+    else:
+        s.print_node(node)
+
+
 def _p_func(s: SqliteStream, node: ast.FuncCall) -> bool:
     name = _func_name(node)
     args = list(node.args or ())
+    if name in ("length", "char_length", "character_length") and len(args) == 1 and \
+            s.type_of(args[0])[0] == T.BPCHAR:
+        s.write("length(")
+        _print_as_text(s, args[0])  # char(n): its length without the trailing blanks
+        s.write(")")
+        return True
     if name in ("extract", "date_part"):
         s.call("pg_extract", *args)
         return True
@@ -1812,6 +1836,15 @@ def _p_aexpr(s: SqliteStream, node: ast.A_Expr) -> bool:
             return True
         if op in COMPARISON_OPS and _numeric_comparison(s, node.lexpr, lt, op, node.rexpr, rt):
             return True
+        if op in COMPARISON_OPS and T.BPCHAR in (lt[0], rt[0]) and lt != rt and \
+                lt[0] in T.TEXT_LIKE and rt[0] in T.TEXT_LIKE:
+            # char(n) compares without its trailing blanks (padded alike, it compares as is)
+            s.write("(")
+            _print_as_text(s, node.lexpr)
+            s.write(f" {'<>' if op == '!=' else op} ")
+            _print_as_text(s, node.rexpr)
+            s.write(")")
+            return True
         if op in REGEX_OPS or op in ("!~", "!~*"):
             fn = REGEX_OPS.get(op.lstrip("!"), "pg_regex_match")
             if op.startswith("!"):
@@ -1870,9 +1903,9 @@ def _p_aexpr(s: SqliteStream, node: ast.A_Expr) -> bool:
             # SQLite's || binds tighter than its arithmetic, PostgreSQL's looser: 'a' || 2+2
             # is 'a' || (2+2) there. Each operand keeps its own parentheses.
             s.write("((")
-            s.print_node(node.lexpr)
+            _print_as_text(s, node.lexpr)
             s.write(") || (")
-            s.print_node(node.rexpr)
+            _print_as_text(s, node.rexpr)
             s.write("))")
             return True
         return False
@@ -1909,8 +1942,11 @@ def _p_aexpr(s: SqliteStream, node: ast.A_Expr) -> bool:
         fn = "pg_any" if kind == K.AEXPR_OP_ANY else "pg_all"
         s.call(fn, sql_literal(op), node.lexpr, node.rexpr)
         return True
-    if kind == K.AEXPR_SIMILAR:
-        raise PgError("0A000", "SIMILAR TO is not supported")
+    if kind == K.AEXPR_SIMILAR:  # the pattern is similar_to_escape(...): a regular expression
+        if op.startswith("!"):
+            s.write("NOT ")
+        s.call("pg_regex_match", node.lexpr, node.rexpr)
+        return True
     return False
 
 

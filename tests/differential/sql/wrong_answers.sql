@@ -110,3 +110,38 @@ SELECT to_char(12, 'FMS999');
 SELECT to_char(-0.0::numeric, '9.9');
 SELECT to_char(10000000000.0::numeric, '9999999999999');
 SELECT to_char(2.5::float8, '9.9'), to_char(-7::smallint, '999'), to_char(12::bigint, 'FM999');
+
+-- char(n): trailing blanks count in its output, not in its length, concatenation, casts to
+-- text or comparisons.
+CREATE TABLE wa_char (c char(4), v varchar(4));
+INSERT INTO wa_char VALUES ('ab', 'ab'), ('abcd', 'abcd'), ('', '');
+SELECT c, c || '|', length(c), char_length(c), octet_length(c), c::text || '|' FROM wa_char ORDER BY c;
+SELECT c = 'ab', c = 'ab'::text, c = v, c = 'ab  ' FROM wa_char ORDER BY c;
+SELECT length('ab'::char(4)), 'ab'::char(4) || 'x', ('ab'::char(4))::varchar || '|';
+SELECT 'ab'::char(4) = 'ab'::char(2), 'ab'::char(4) = 'ab', 'ab'::char(4) <> 'ab'::text;
+SELECT count(*) FROM wa_char WHERE c = 'ab';
+
+-- position(), LIKE ... ESCAPE, SIMILAR TO.
+SELECT position('b' IN 'abc'), position('z' IN 'abc'), position('' IN 'abc');
+SELECT 'a_c' LIKE 'a\_c', 'abc' LIKE 'a\_c', 'a_c' LIKE 'a#_c' ESCAPE '#', 'abc' LIKE 'a#_c' ESCAPE '#';
+SELECT 'a%' LIKE 'a%' ESCAPE '', 'a\b' LIKE 'a\b' ESCAPE '', 'ABC' ILIKE 'a#%' ESCAPE '#';
+SELECT 'abc' LIKE 'a' ESCAPE 'xy'; -- differential: error=22025
+SELECT 'abc' SIMILAR TO 'a%', 'abc' SIMILAR TO 'b%', 'abc' SIMILAR TO '(a|x)(b|y)c';
+SELECT 'a.c' SIMILAR TO 'a.c', 'abc' SIMILAR TO 'a.c', 'abc' NOT SIMILAR TO 'a_c';
+SELECT 'a+c' SIMILAR TO 'a#+c' ESCAPE '#', 'aac' SIMILAR TO 'a+c', 'xyz' SIMILAR TO '[x-z]{3}';
+
+-- EXPLAIN shows a plan (its text is SQLite's) and runs nothing.
+CREATE TABLE wa_explain (k integer PRIMARY KEY, v text);
+EXPLAIN SELECT * FROM wa_explain WHERE k = 3; -- differential: skip-rows
+EXPLAIN (COSTS OFF) SELECT v, count(*) FROM wa_explain GROUP BY v ORDER BY 2; -- differential: skip-rows
+EXPLAIN INSERT INTO wa_explain VALUES (1, 'a'); -- differential: skip-rows
+SELECT count(*) FROM wa_explain;
+
+-- The scalar regexp functions.
+SELECT regexp_match('foobarbequebaz', '(bar)(beque)'), regexp_match('abc', 'b'), regexp_match('abc', 'z'), regexp_match('ABC', 'b', 'i');
+SELECT regexp_split_to_array('hello world  foo', '\s+'), regexp_split_to_array('a,b,,c', ','), regexp_split_to_array('abc', ''), regexp_split_to_array(',a,', ',');
+SELECT regexp_count('ABCABCAXYaxy', 'A.'), regexp_count('ABCABCAXYaxy', 'A.', 1, 'i'), regexp_count('abc', 'b', 3);
+SELECT regexp_substr('number of your street, town zip, FR', '[^,]+', 1, 2), regexp_substr('abc', 'z'), regexp_substr('A1B2', '([A-Z])(\d)', 1, 2, '', 2);
+SELECT (regexp_match('k=v', '(\w)=(\w)'))[2];
+SELECT regexp_match('abc', 'b', 'z'); -- differential: error=22023
+SELECT regexp_match(E'a\nb', 'a.b'), regexp_match(E'a\nb', 'a.b', 'n'), regexp_match('a b', 'a b', 'x');
