@@ -354,11 +354,15 @@ def test_unique_violation_names_the_constraint(conn: Conn, people: str) -> None:
     assert conn.execute(f"select count(*) from {people}").fetchone() == (1,)
 
 
-@pytest.mark.xfail(strict=True, reason="23505 ErrorResponse has no DETAIL 'Key (id)=(1) ...'")
 def test_unique_violation_detail(conn: Conn, people: str) -> None:
     with pytest.raises(errors.UniqueViolation) as exc_info:
         conn.execute(f"insert into {people} values (1, 'bob', 'bob@example.com')")
     assert exc_info.value.diag.message_detail == "Key (id)=(1) already exists."
+    with pytest.raises(errors.UniqueViolation) as exc_info:  # parameters, as ORMs send them
+        conn.execute(f"insert into {people} values (%s, %s, %s)", (1, "bob", "b@example.com"))
+    assert exc_info.value.diag.message_detail == "Key (id)=(1) already exists."
+    assert exc_info.value.diag.constraint_name == f"{people}_pkey"
+    assert exc_info.value.diag.table_name == people
 
 
 def test_not_null_violation(conn: Conn, people: str) -> None:
@@ -373,16 +377,24 @@ def test_not_null_violation(conn: Conn, people: str) -> None:
     )
 
 
-@pytest.mark.xfail(
-    strict=True, reason="23503 ErrorResponse has no table/constraint name (fields t, n)"
-)
 def test_foreign_key_violation_names_the_constraint(conn: Conn, people: str) -> None:
     child = _name("pg3_child")
     conn.execute(f"create table {child} (person int references {people}(id))")
     with pytest.raises(errors.ForeignKeyViolation) as exc_info:
         conn.execute(f"insert into {child} values (99)")
+    diag = exc_info.value.diag
+    assert diag.constraint_name == f"{child}_person_fkey"
+    assert diag.table_name == child
+    assert diag.message_primary == (f'insert or update on table "{child}" violates foreign key '
+                                    f'constraint "{child}_person_fkey"')
+    assert diag.message_detail == f'Key (person)=(99) is not present in table "{people}".'
+    conn.execute(f"insert into {child} values (1)")
+    with pytest.raises(errors.ForeignKeyViolation) as exc_info:  # the referenced side
+        conn.execute(f"delete from {people} where id = 1")
     assert exc_info.value.diag.constraint_name == f"{child}_person_fkey"
-    assert exc_info.value.diag.table_name == child
+    assert exc_info.value.diag.message_primary == (
+        f'update or delete on table "{people}" violates foreign key constraint '
+        f'"{child}_person_fkey" on table "{child}"')
 
 
 def test_foreign_key_violation_sqlstate(conn: Conn, people: str) -> None:

@@ -918,7 +918,11 @@ class StorageSession:
                 return self._copy(stmt)
             return self._utility(stmt)
         except apsw.Error as exc:
-            raise map_error(exc, self.catalog, self.ctx.cancel_reason) from exc
+            error = map_error(exc, self.catalog, self.ctx.cancel_reason)
+            if error.sqlstate in ("23505", "23503") and stmt.kind == "dml":
+                error = _explain_violation(error, stmt.node, params or [], self.catalog,
+                                           self.settings["timezone"])
+            raise error from exc
 
     def can_run_inline(self, stmt: Statement) -> bool:
         """A read that may run on the caller's thread (see ``execute_inline``), or a
@@ -1569,6 +1573,78 @@ def _constraint_error(code: int, message: str, catalog: Catalog) -> PgError:
                        detail="A referenced row is missing, or a row being deleted or updated "
                        "is still referenced.")
     return PgError("23000", message)
+
+
+def _explain_violation(error: PgError, node: Any, params: list[Any], catalog: Catalog,
+                       tz: str) -> PgError:
+    """Add what PostgreSQL says of a unique or foreign-key violation where the statement tells
+    it: the key of a one-row INSERT ... VALUES (DETAIL "Key (id)=(1) already exists."), the
+    constraint and table of a foreign key (the one the statement's table has or is
+    referenced by)."""
+    target = getattr(getattr(node, "relation", None), "relname", None)
+    rel = catalog.table(target) if target else None
+    if rel is None:
+        return error
+    if error.sqlstate == "23505":
+        key = next((list(i.columns) for i in rel.indexes
+                    if i.unique and (i.constraint or i.name) == error.constraint), None)
+        values = _inserted(node, rel, key, params, tz) if key else None
+        if key is None or values is None:
+            return error
+        return PgError("23505", error.message, table=error.table, constraint=error.constraint,
+                       detail=f"Key ({', '.join(key)})=({', '.join(values)}) already exists.")
+    if isinstance(node, ast.InsertStmt | ast.UpdateStmt):
+        own = [c for c in rel.constraints if c.kind == "f"]
+        if len(own) == 1:
+            con = own[0]
+            values = _inserted(node, rel, con.columns, params, tz)
+            return PgError(
+                "23503", f'insert or update on table "{rel.name}" violates foreign key '
+                f'constraint "{con.name}"', table=rel.name, constraint=con.name,
+                detail=None if values is None else f'Key ({", ".join(con.columns)})='
+                f'({", ".join(values)}) is not present in table "{con.ref_table}".')
+    if isinstance(node, ast.DeleteStmt | ast.UpdateStmt):
+        referencing = [(t, c) for t in catalog.tables() for c in t.constraints
+                       if c.kind == "f" and c.ref_table == rel.name]
+        if len(referencing) == 1:
+            child, con = referencing[0]
+            return PgError("23503", f'update or delete on table "{rel.name}" violates foreign '
+                           f'key constraint "{con.name}" on table "{child.name}"',
+                           table=child.name, constraint=con.name)
+    return error
+
+
+def _inserted(node: Any, rel: Table, columns: list[str], params: list[Any],
+              tz: str) -> list[str] | None:
+    """The values a one-row INSERT ... VALUES gives ``columns``, as PostgreSQL prints them
+    in an error's DETAIL; None when the statement does not say (several rows, a SELECT,
+    defaults, expressions)."""
+    if not isinstance(node, ast.InsertStmt) or node.onConflictClause:
+        return None
+    rows = getattr(node.selectStmt, "valuesLists", None)
+    if not rows or len(rows) != 1:
+        return None
+    names = [t.name for t in node.cols] if node.cols else [c.name for c in rel.columns]
+    given = dict(zip(names, rows[0], strict=False))
+    values = []
+    for name in columns:
+        expr, column = given.get(name), rel.column(name)
+        if column is None:
+            return None
+        if isinstance(expr, ast.TypeCast):
+            expr = expr.arg
+        if isinstance(expr, ast.ParamRef) and 0 < expr.number <= len(params):
+            value = params[expr.number - 1]
+            pgtype = pgtypes.TYPES_BY_OID.get(column.type_oid)
+            if value is None or pgtype is None:
+                return None
+            values.append(pgtypes.format_text(pgtype, value, column.typmod, tz))
+        elif isinstance(expr, ast.A_Const) and not expr.isnull:
+            values.append(str(getattr(expr.val, "sval", None) or getattr(expr.val, "fval", None)
+                              or getattr(expr.val, "ival", "")))
+        else:
+            return None
+    return values
 
 
 def encode_params(stmt: Statement, values: list[bytes | None], formats: list[int],
