@@ -678,9 +678,9 @@ class Analyzer:
             "json_array_elements_text",
             "jsonb_array_elements_text",
         ):
-            if name == "unnest":
-                elem = T.ELEMENT_OF.get(arg_types[0][0], T.TEXT) if arg_types else T.TEXT
-                cols = [ColInfo(name, (elem, -1))]
+            if name == "unnest":  # with several arrays: a column each, zipped (NULL-padded)
+                cols = [ColInfo(name, (T.ELEMENT_OF.get(t[0], T.TEXT), -1))
+                        for t in arg_types] or [ColInfo(name, (T.TEXT, -1))]
             else:
                 out = (
                     T.TEXT
@@ -2214,6 +2214,9 @@ def _p_range_function(s: SqliteStream, node: ast.RangeFunction) -> bool:
         return True
     cols = s.an.range_columns[id(node)]
     args = list(func.args or ())
+    if name == "unnest" and len(args) > 1:
+        _print_zipped_unnest(s, node, args, cols)
+        return True
     s.write("(SELECT ")
     if name == "generate_series":
         source_cols = ["value"]
@@ -2238,6 +2241,27 @@ def _p_range_function(s: SqliteStream, node: ast.RangeFunction) -> bool:
     s.write(" AS ")
     s.print_name(node.alias.aliasname if node.alias else name)
     return True
+
+
+def _print_zipped_unnest(s: SqliteStream, node: ast.RangeFunction, args: list[Any],
+                         cols: list[str]) -> None:
+    """unnest(a, b, ...) in FROM: row i holds a[i], b[i], ..., as many rows as the longest
+    array, the shorter ones padded with NULLs. The arrays are evaluated once (a one-row
+    sub-select), and the series of positions reads them laterally."""
+    s.write("(SELECT ")
+    s.write(", ".join(f"json_extract(_pgha_u._a{i}, '$[' || (_pgha_s.value - 1) || ']') AS "
+                      f"{_q(col)}" for i, col in enumerate(cols)))
+    s.write(" FROM (SELECT ")
+    for i, arg in enumerate(args):
+        s.write(", " if i else "")
+        s.print_node(arg)
+        s.write(f" AS _a{i}")
+    lengths = ", ".join(f"coalesce(json_array_length(_pgha_u._a{i}), 0)" for i in range(len(args)))
+    s.write(f") AS _pgha_u, pg_generate_series(1, max({lengths}), NULL) AS _pgha_s)")
+    if node.ordinality:
+        raise PgError("0A000", "unnest of several arrays WITH ORDINALITY is not supported")
+    s.write(" AS ")
+    s.print_name(node.alias.aliasname if node.alias else "unnest")
 
 
 def _p_array(s: SqliteStream, node: ast.A_ArrayExpr) -> bool:
