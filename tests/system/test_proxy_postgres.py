@@ -665,3 +665,32 @@ def test_pipelined_batches_keep_their_own_prepare_replies(pair: Pair) -> None:
     ])
     one = ["BindComplete", "DataRow", "CommandComplete", "ReadyForQuery"]
     assert received[-1] == one + one
+
+
+def test_a_stale_read_that_cannot_run_again_gets_an_error_not_a_hang(
+        tmp_path: Path, fault_relay: Callable[[str, int], FaultRelay]) -> None:
+    # The standby is behind, so the read sent with its freshness check must run again; the
+    # primary is gone and the standby never catches up: the client gets an error once
+    # pgha.ryw_timeout and --primary-wait have passed (it used to wait for ever), and the
+    # session goes on.
+    pair_iter = _pair(tmp_path, fault_relay, "--primary-wait", "0.5")
+    pair = next(pair_iter)
+    try:
+        with psycopg.connect(pair.proxy.dsn, autocommit=True, options="-c pgha.ryw_timeout=300"
+                             ) as conn:
+            conn.execute("CREATE TABLE orphan (k int)")
+            wait_for(lambda: _count(pair.standby, "orphan") == 0, "the table on the standby")
+            pair.replication.drop()  # the standby never gets what follows
+            conn.execute("INSERT INTO orphan VALUES (1)")
+            pair.replication.cut()  # (a walsender waiting on its standby slows the shutdown)
+            pair.primary.stop()
+            started = time.monotonic()
+            with pytest.raises(psycopg.OperationalError):
+                conn.execute("SELECT count(*) FROM orphan")
+            assert time.monotonic() - started < 15
+            # The session goes on; a client that accepts stale reads gets the standby's.
+            conn.execute("SET pgha.route = standby")
+            assert conn.execute("SELECT count(*) FROM orphan").fetchone() == (0,)
+    finally:
+        with contextlib.suppress(StopIteration):
+            next(pair_iter)

@@ -633,8 +633,10 @@ class ProxySession(ClientWire):
             if link is self.reader_link:
                 self._drop_reader()
             self._fail_events(spec.events, exc)
+            await self.flush()
         except PgError as exc:
             self._fail_events(spec.events, exc)
+            await self.flush()
         finally:
             self.speculation = None
 
