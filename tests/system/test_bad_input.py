@@ -449,3 +449,31 @@ def test_a_statement_nested_too_deeply_is_54001(server: PghaServer, bystander: C
         state, message = _sqlstate_of(conn, deep.encode())
         assert state == "54001", message  # PostgreSQL: stack depth limit exceeded
         assert conn.execute("select 1").fetchone() == (1,)
+
+
+def test_a_large_statement_does_not_stall_other_sessions(server: PghaServer,
+                                                          bystander: Conn) -> None:
+    # About 0.7 MB of SQL with 80,000 constants: parsing it takes seconds, on a worker thread;
+    # meanwhile another session's statements are answered at once. (Normalising its
+    # constants on the event loop used to stall every session, and then failed with SQLite's
+    # "variable number must be between ?1 and ?32766".)
+    big = "select count(*) from (values " + ", ".join(f"({i})" for i in range(80_000)) + ") v"
+    waits: list[float] = []
+    done = threading.Event()
+
+    def ping() -> None:
+        while not done.is_set():
+            started = time.perf_counter()
+            bystander.execute("select 1")
+            waits.append(time.perf_counter() - started)
+            time.sleep(0.01)
+
+    pinger = threading.Thread(target=ping)
+    pinger.start()
+    try:
+        with server.connect() as conn:
+            assert conn.execute(big).fetchone() == (80_000,)
+    finally:
+        done.set()
+        pinger.join(30)
+    assert len(waits) > 10 and max(waits) < 1.0, (len(waits), max(waits))

@@ -43,7 +43,14 @@ from pgha.net.client_io import ClientWire
 from pgha.net.link import COPY_FROM_STDIN, REPORT_OPTION, Link
 from pgha.net.pool import Key, pool_key
 from pgha.routing import settings as routing_settings
-from pgha.routing.classify import Decision, Kind, Txn, classify, quote_route_setting
+from pgha.routing.classify import (
+    LARGE_TEXT,
+    Decision,
+    Kind,
+    Txn,
+    classify,
+    quote_route_setting,
+)
 from pgha.routing.router import SessionRouting, Target, View, route
 from pgha.wire import messages as m
 from pgha.wire.connection import Authenticated, ServerConnection
@@ -335,6 +342,10 @@ class ProxySession(ClientWire):
             self._release_idle()
 
     async def _route(self, event: Any) -> None:
+        if isinstance(event, m.Query | m.Parse) and len(event.query) > LARGE_TEXT:
+            # Parsing a large statement takes seconds: on a worker thread, not the event loop
+            # (classify finds the decision afterwards).
+            await asyncio.to_thread(classify, quote_route_setting(event.query))
         spec = self.speculation
         if spec is not None and not (self.current is spec.link and spec.link.active):
             await self._settle()

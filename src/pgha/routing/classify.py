@@ -204,8 +204,25 @@ def shape(sql: str) -> str | None:
     return _TOKENS.sub(lambda t: t.group(1) or "?", sql)
 
 
+# Statements longer than this are not cached by text or shape (hashing and scanning them costs
+# more than it saves); parsing one takes seconds, so callers on an event loop classify it on a
+# worker thread first, and ``classify`` finds that same string object in ``_LARGE`` afterwards.
+LARGE_TEXT = 1 << 16
+_LARGE: dict[int, tuple[str, Decision]] = {}  # id(text) -> (text, decision), the last few
+
+
 def classify(sql: str) -> Decision:
-    """The routing decision for ``sql`` (one Query's text, or one Parse's)."""
+    """The routing decision for ``sql`` (one Query's text, or one Parse's). Safe to call from
+    a worker thread for texts over LARGE_TEXT (see above)."""
+    if len(sql) > LARGE_TEXT:
+        known = _LARGE.get(id(sql))
+        if known is not None and known[0] is sql:
+            return known[1]
+        decision = _classify(sql)
+        _LARGE[id(sql)] = (sql, decision)
+        while len(_LARGE) > 16:
+            del _LARGE[next(iter(_LARGE))]
+        return decision
     decision = _BY_TEXT.get(sql)
     if decision is not None:
         return decision

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from pgha.net.backend import BackendError
 from pgha.net.client_io import ClientWire
 from pgha.net.link import REPORT_OPTION
-from pgha.routing.classify import classify, quote_route_setting
+from pgha.routing.classify import LARGE_TEXT, classify, quote_route_setting
 from pgha.routing.router import SessionRouting, Target, View, route
 from pgha.server.forwarding import Forwarder
 from pgha.storage import functions, oids
@@ -502,6 +502,8 @@ class ClientSession(ClientWire):
         storage = self.storage
         assert storage is not None
         sql = quote_route_setting(sql)
+        if len(sql) > LARGE_TEXT and self.forwarder is not None:
+            await self.call(classify, sql)  # parsed off the event loop (see LARGE_TEXT)
         if self.forwarder is not None and await self.to_primary(sql):
             await self.forwarder.forward(m.Query(sql))
             return
@@ -513,9 +515,10 @@ class ClientSession(ClientWire):
         if implicit:
             storage.begin_implicit()
         await self.run_statements(PendingQuery(statements, implicit))
-        decision = classify(sql)
-        if self.forwarder is not None and self.node.ha.role == "standby" and decision.replay:
-            await self.forwarder.send_setting(sql, decision)  # SET/RESET/DISCARD: the primary
+        if self.forwarder is not None and self.node.ha.role == "standby":
+            decision = classify(sql)
+            if decision.replay:  # SET/RESET/DISCARD: the primary too
+                await self.forwarder.send_setting(sql, decision)
 
     async def run_statements(self, pending: PendingQuery) -> None:
         storage = self.storage
@@ -669,6 +672,8 @@ class ClientSession(ClientWire):
     async def parse(self, msg: m.Parse) -> None:
         storage = self.storage
         assert storage is not None
+        if len(msg.query) > LARGE_TEXT and self.forwarder is not None:
+            await self.call(classify, msg.query)  # parsed off the event loop
         if self.forwarder is not None and await self.to_primary(msg.query):
             await self.forwarder.forward(msg)
             return

@@ -37,6 +37,7 @@ from pglast.parser import ParseError
 
 from pgha import PG_VERSION
 from pgha.routing import settings as routing_settings
+from pgha.routing.classify import LARGE_TEXT
 from pgha.storage import catalog as cat
 from pgha.storage import changes, functions, literals, numeric, pgcatalog, status_views
 from pgha.storage import oids as T
@@ -588,6 +589,10 @@ class StorageSession:
         """Parse a simple-protocol Query, reusing the translation of its literal-free template
         (see ``literals``). With ``parse_on_miss=False`` it does only cheap work (no pglast
         parse) and returns None when that is not enough."""
+        if len(sql) > LARGE_TEXT:
+            # Normalising a large text costs more than parsing it, and neither belongs on the
+            # event loop: the caller parses it on a worker thread.
+            return self.parse(sql) if parse_on_miss else None
         cached = self.parse_cached(sql)
         if cached is not None:
             return cached
@@ -644,7 +649,8 @@ class StorageSession:
         if cached is not None:
             return cached
         statements = self._parse(sql, param_oids)
-        if self.private_catalog is None and len(self.engine.statements) < 20_000:
+        if self.private_catalog is None and len(self.engine.statements) < 20_000 and \
+                len(sql) <= LARGE_TEXT:
             key = (sql, tuple(param_oids or ()), self.settings["timezone"])
             self.engine.statements[key] = tuple(replace(st) for st in statements)
         return statements
