@@ -422,6 +422,18 @@ def start_pgpool(primary: pgfix.PostgresServer, standby: pgfix.PostgresServer,
     return system
 
 
+def ready_port(system: System, ready: Path) -> int:
+    """The port a spawned proxy writes to its ready file ({"port": N}) once it listens."""
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while not ready.exists():
+        if system.process is not None and system.process.poll() is not None:
+            raise StartError(f"exited with {system.process.returncode}:\n{system.log_tail()}")
+        if time.monotonic() > deadline:
+            raise StartError(f"no ready file after {START_TIMEOUT_S:.0f}s:\n{system.log_tail()}")
+        time.sleep(0.05)
+    return int(json.loads(ready.read_text())["port"])
+
+
 def start_relay_floor(primary: pgfix.PostgresServer, log_dir: Path) -> System:
     """benchmarks/relay_floor.py in front of the primary: bytes relayed, nothing understood."""
     system = System(RELAY_FLOOR)
@@ -429,14 +441,7 @@ def start_relay_floor(primary: pgfix.PostgresServer, log_dir: Path) -> System:
     argv = [sys.executable, str(REPO / "benchmarks" / "relay_floor.py"), "0",
             f"{primary.host}:{primary.port}", str(ready)]
     spawn(system, argv, log_dir, run_as_pg=False)
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while not ready.exists():
-        if system.process is not None and system.process.poll() is not None:
-            raise StartError(f"exited with {system.process.returncode}:\n{system.log_tail()}")
-        if time.monotonic() > deadline:
-            raise StartError(f"no ready file after {START_TIMEOUT_S:.0f}s")
-        time.sleep(0.05)
-    system.port = int(json.loads(ready.read_text())["port"])
+    system.port = ready_port(system, ready)
     system.version = "uvloop byte relay"
     return system
 
@@ -451,14 +456,7 @@ def start_pgha(primary: pgfix.PostgresServer, standby: pgfix.PostgresServer, log
             "--backend", "postgres", "--ready-file", str(ready), *extra]
     env = {**os.environ, "PYTHONPATH": str(pgha_src), "PYTHONUNBUFFERED": "1"}
     spawn(system, argv, log_dir, env=env, run_as_pg=False)
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while not ready.exists():
-        if system.process is not None and system.process.poll() is not None:
-            raise StartError(f"exited with {system.process.returncode}:\n{system.log_tail()}")
-        if time.monotonic() > deadline:
-            raise StartError(f"no ready file after {START_TIMEOUT_S:.0f}s:\n{system.log_tail()}")
-        time.sleep(0.05)
-    system.port = int(json.loads(ready.read_text())["port"])
+    system.port = ready_port(system, ready)
     system.version = f"git {git_commit(pgha_src)}"
     system.info = {"argv": argv[1:], "pgha_src": str(pgha_src)}
 

@@ -658,9 +658,9 @@ class ProxySession(ClientWire):
             "08006", "the standby running this statement failed", detail=str(exc))
         self.current = None
         self.send(m.ErrorResponse.from_error(error))
-        ends = [e for e in events if isinstance(e, m.Query | m.Sync)]
-        for _ in ends:
-            self.send(m.ReadyForQuery("I"))
+        for event in events:
+            if isinstance(event, m.Query | m.Sync):
+                self.send(m.ReadyForQuery("I"))
         self.skip_to_sync = bool(events) and not isinstance(events[-1], m.Query | m.Sync)
 
     def _drop_reader(self) -> None:
