@@ -620,6 +620,42 @@ def test_a_statement_name_closed_on_one_backend_can_be_prepared_again_on_another
         assert result.get_value(0, 0) == b"1"
 
 
+def test_a_statement_prepared_in_a_transaction_is_used_after_it_on_the_standby(
+        pair: Pair) -> None:
+    # Prepared on the primary inside a transaction, run afterwards as a read: on the standby,
+    # where the proxy must prepare it first (it used to know only statements prepared outside
+    # a transaction: "prepared statement "_pg3_0" does not exist").
+    with psycopg.connect(pair.proxy.dsn, autocommit=True) as conn:
+        conn.execute("CREATE TABLE in_txn (k int)")
+        conn.execute("INSERT INTO in_txn VALUES (1)")
+        query = "SELECT count(*) FROM in_txn WHERE k >= %s"
+        with conn.transaction():
+            assert conn.execute(query, (1,), prepare=True).fetchone() == (1,)
+        notices: list[str] = []
+        conn.add_notice_handler(lambda diag: notices.append(diag.message_primary or ""))
+        conn.execute("SET pgha.explain_route = on")
+        assert conn.execute(query, (0,), prepare=True).fetchone() == (1,)
+        assert any("standby" in n for n in notices), notices
+
+
+def test_pipelined_batches_after_an_error_run_as_sent(pair: Pair) -> None:
+    # Batches sent in one write: the proxy forwards them as they are (its fast path); the
+    # error of the first ends only the first.
+    received = _wire_exchange(pair.proxy.port, [
+        [m.Parse("", "SELECT 1/0", ()), m.Bind("", ""), m.Execute(""), m.Sync(),
+         m.Parse("", "SELECT 2", ()), m.Bind("", ""), m.Execute(""), m.Sync(),
+         m.Query("SELECT 3")],
+        [m.Parse("", "SELECT 4", ()), m.Bind("", ""), m.Describe("P", ""), m.Execute(""),
+         m.Sync()],
+    ])
+    assert received == [
+        ["ParseComplete", "ErrorResponse", "ReadyForQuery",  # (1/0 fails when planned)
+         "ParseComplete", "BindComplete", "DataRow", "CommandComplete", "ReadyForQuery",
+         "RowDescription", "DataRow", "CommandComplete", "ReadyForQuery"],
+        ["ParseComplete", "BindComplete", "RowDescription", "DataRow", "CommandComplete",
+         "ReadyForQuery"]]
+
+
 def _wire_exchange(port: int, batches: list[list[m.FrontendMessage]]) -> list[list[str]]:
     """Log in as postgres over a raw socket, then per batch: send its messages in one write
     and read up to as many ReadyForQuery as it holds Query/Sync messages. Returns the names

@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 from typing import Any
 
+from pgha.net import streams
 from pgha.wire import codec
 from pgha.wire import messages as m
 from pgha.wire.auth import ScramClient, md5_response
@@ -25,7 +26,7 @@ class BackendError(ConnectionError):
 
 
 class BackendConnection:
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
+    def __init__(self, reader: streams.RelayReader, writer: asyncio.StreamWriter,
                  host: str, port: int) -> None:
         self.reader = reader
         self.writer = writer
@@ -37,6 +38,7 @@ class BackendConnection:
         self.status = "I"  # transaction status of the last ReadyForQuery
         self.out = bytearray()  # frontend messages not written yet
         self.prepared: set[str] = set()  # named statements prepared on this connection
+        self.parsed: set[str] = set()  # names a Parse ever used here (a Close goes first)
         self.applied: dict[str, str] = {}  # session settings run here (key -> SET text)
 
     @classmethod
@@ -45,7 +47,7 @@ class BackendConnection:
                       timeout: float = 5.0) -> BackendConnection:
         try:
             async with asyncio.timeout(timeout):
-                reader, writer = await asyncio.open_connection(host, port)
+                reader, writer = await streams.open_connection(host, port)
         except (OSError, TimeoutError) as exc:
             raise BackendError(f"could not connect to {host}:{port}: {exc}") from exc
         conn = cls(reader, writer, host, port)

@@ -12,6 +12,8 @@ from pgha.wire import messages as m
 from pgha.wire.connection import NEED_DATA, ServerConnection
 from pgha.wire.errors import PgError
 
+_HIGH_WATER = 1 << 16  # bytes queued for the client before a relay pauses its source
+
 
 class ClientWire:
     def __init__(self, conn: ServerConnection, reader: asyncio.StreamReader,
@@ -21,6 +23,9 @@ class ClientWire:
         self.writer = writer
         self.out = bytearray()
         self.last_event: Any = None  # the message next_event returned last
+        self._paused: list[asyncio.ReadTransport] = []  # sources waiting for the client (push)
+        self.parked = False  # waiting in next_event for the client's next bytes
+        self._resuming: asyncio.Future[None] | None = None
 
     def send(self, message: Any) -> None:
         self.out += self.conn.send(message)
@@ -53,6 +58,33 @@ class ClientWire:
             self.out.clear()
             await self.writer.drain()
 
+    def push(self, source: asyncio.BaseTransport) -> None:
+        """Write what is buffered now, without waiting (a relay, in the callback that received
+        it from ``source``). While the client has not taken the bytes written so far (more than
+        the transport's high-water mark is queued), reading ``source`` pauses."""
+        pending = self.conn.data_to_send()
+        if pending:
+            self.out[:0] = pending
+        writer = self.writer
+        if not self.out or writer.is_closing():
+            return
+        writer.write(bytes(self.out))
+        self.out.clear()
+        if writer.transport.get_write_buffer_size() > _HIGH_WATER and \
+                isinstance(source, asyncio.ReadTransport) and source.is_reading():
+            source.pause_reading()
+            self._paused.append(source)
+            if len(self._paused) == 1:
+                self._resuming = asyncio.ensure_future(self._resume_when_drained())
+
+    async def _resume_when_drained(self) -> None:
+        with contextlib.suppress(ConnectionError, OSError, RuntimeError):
+            await self.writer.drain()
+        paused, self._paused = self._paused, []
+        for source in paused:
+            if not source.is_closing():
+                source.resume_reading()
+
     async def next_event(self) -> Any:
         """The client's next message or event; None at end of stream."""
         while True:
@@ -65,7 +97,13 @@ class ClientWire:
                 self.writer.write(pending)
                 await self.writer.drain()
             await self.before_wait()
-            data = await self.reader.read(65536)
+            # Waiting, with nothing received and not handled: a sink on the reader (the proxy's
+            # fast path) may handle what comes next without waking this task.
+            self.parked = not self.conn.buffered
+            try:
+                data = await self.reader.read(65536)
+            finally:
+                self.parked = False
             if not data:
                 return None
             self.conn.receive_data(data)

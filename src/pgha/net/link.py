@@ -7,10 +7,11 @@ primary or a standby). It keeps what relaying needs to stay correct:
   anything itself, or send it elsewhere, until they are, so replies keep the client's order;
 - which prepared statements exist on this backend (kept on the connection, so they outlive
   the link when the connection goes back to a pool): a statement the client prepared elsewhere
-  is prepared here (Close, then Parse, their replies swallowed) before a Bind or Describe uses
-  it; a Parse of a name already prepared there (by another client of a shared connection, or
-  left by this client: closed on another link, or run again after its reply was discarded) is
-  preceded by a Close whose reply is swallowed;
+  is prepared here (Parse, its reply swallowed) before a Bind or Describe uses it; a Parse of
+  a name the connection used before (by another client of a shared connection, or by this
+  client: closed on another link, or run again after its reply was discarded) is preceded by
+  a Close whose reply is swallowed; a Parse that got no ParseComplete (its batch failed)
+  prepared nothing;
 - the transaction status of the backend (its last ReadyForQuery);
 - replies relayed or swallowed per Query/Sync (settings replayed silently are swallowed), and
   the ``pgha.last_commit_lsn`` ParameterStatus turned into a callback (read-your-writes);
@@ -19,8 +20,9 @@ primary or a standby). It keeps what relaying needs to stay correct:
   swallowed and its one value handed to a callback, which may open the ``gate``: until then,
   the replies behind the probe are discarded (the router runs that statement again elsewhere).
 
-A pump task reads the backend's bytes and passes its frames to the client as they arrived, in
-runs (one copy into the client's output buffer, one write per read): it decodes only the frames
+The backend's bytes are relayed in the event loop's callback that received them
+(``streams.RelayReader``; no task is woken): its frames go to the client as they arrived, in
+runs (one copy into the client's output buffer, one write per read). It decodes only the frames
 whose type matters to the relay (ReadyForQuery, ErrorResponse, ParameterStatus, the Parse/Close
 completions it swallows, CopyInResponse, and DataRows of a probe), and tells the client
 connection's state machine about the ones that change it. Forwarded client messages are
@@ -31,7 +33,6 @@ buffered and written in one system call when the session has read all its client
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import functools
 import hashlib
 import re
@@ -54,7 +55,7 @@ COPY_FROM_STDIN = re.compile(r"\A\s*(?:/\*.*?\*/\s*)*COPY\b[^;]*?\bFROM\s+STDIN\
 
 # Statements after which the connection has no prepared statement left (conservative: a match
 # inside a string constant only costs preparing again).
-_DROPS_PREPARED = re.compile(r"\b(?:DISCARD\s+ALL|DEALLOCATE\s+(?:PREPARE\s+)?ALL)\b",
+DROPS_PREPARED = re.compile(r"\b(?:DISCARD\s+ALL|DEALLOCATE\s+(?:PREPARE\s+)?ALL)\b",
                              re.IGNORECASE)
 
 REPORT_OPTION = "pgha.report_commit_lsn"  # start-up parameter: a pgha node then reports
@@ -85,7 +86,7 @@ class Link:
         # Per Parse/Close sent and not answered yet, in order: the batch it belongs to (the
         # number of ReadyForQuery before that batch's own) and whether its reply is relayed
         # (True) or swallowed (False: sent by the link itself).
-        self._parses: deque[tuple[int, bool]] = deque()
+        self._parses: deque[tuple[int, bool, str]] = deque()  # and the statement's name
         self._closes: deque[tuple[int, bool]] = deque()
         self._answered = 0  # ReadyForQuery messages received
         self._expect: deque[Replies] = deque()  # per unanswered Sync/Query
@@ -98,7 +99,10 @@ class Link:
         # together with the question whether the standby is fresh enough: the probe's
         # callback opens the gate when it is).
         self.gate = False
-        self._pump = asyncio.create_task(self._relay())
+        # The backend's bytes are relayed as they arrive (streams.RelayReader), from the next
+        # turn of the event loop: the session sets its callbacks first.
+        self._relaying = True
+        self._start: asyncio.Handle | None = asyncio.get_running_loop().call_soon(self._attach)
 
     @property
     def active(self) -> bool:
@@ -123,15 +127,31 @@ class Link:
         return self._answered + len(self._expect)
 
     @staticmethod
-    def _reply(queue: deque[tuple[int, bool]]) -> bool:
+    def _reply(queue: deque[Any]) -> bool:
         return queue.popleft()[1] if queue else True
 
     def _void(self) -> None:
         """The batch being answered ended, or failed (the backend skips the rest of it): its
-        Parse/Close that were not answered get no reply. Later batches' stay."""
-        for queue in (self._parses, self._closes):
-            while queue and queue[0][0] <= self._answered:
-                queue.popleft()
+        Parse/Close that were not answered get no reply, and the statements of those Parses
+        do not exist. Later batches' stay."""
+        parses, closes = self._parses, self._closes
+        while parses and parses[0][0] <= self._answered:
+            self.backend.prepared.discard(parses.popleft()[2])
+        while closes and closes[0][0] <= self._answered:
+            closes.popleft()
+
+    def _parse(self, name: str, relay: bool) -> None:
+        """A Parse of ``name`` is sent next. A statement of that name may exist here (the
+        connection prepared one before: by another client of a shared connection, or by this
+        one, closed on another link, or a Parse that failed or whose reply was discarded): a
+        Close goes first, its reply swallowed (closing none is no error)."""
+        backend = self.backend
+        if name and name in backend.parsed:
+            backend.send(m.Close("S", name))
+            self._closes.append((self._batch, False))
+        backend.parsed.add(name)
+        backend.prepared.add(name)
+        self._parses.append((self._batch, relay, name))
 
     @property
     def unanswered(self) -> int:
@@ -153,18 +173,12 @@ class Link:
                 message.name not in prepared:
             self._prepare_behind(message.name)
         elif isinstance(message, m.Parse):
-            if message.name and message.name in prepared:
-                # Left here by another client (shared), or by this one: a statement it closed
-                # on another link, or a Parse whose reply was discarded and that runs again.
-                backend.send(m.Close("S", message.name))
-                self._closes.append((self._batch, False))
-            prepared.add(message.name)
-            self._parses.append((self._batch, True))
+            self._parse(message.name, True)
         elif isinstance(message, m.Close):
             if message.kind == "S":
                 prepared.discard(message.name)
             self._closes.append((self._batch, True))
-        if isinstance(message, m.Query | m.Parse) and _DROPS_PREPARED.search(message.query):
+        if isinstance(message, m.Query | m.Parse) and DROPS_PREPARED.search(message.query):
             prepared.clear()  # DISCARD ALL / DEALLOCATE ALL: none is left on this connection
         if isinstance(message, m.Query | m.Sync):
             self._expect.append(relay)
@@ -186,6 +200,26 @@ class Link:
         elif len(backend.out) > _WRITE_AHEAD:
             await backend.drain()
 
+    def forward(self, kind: int, frame: bytes | memoryview, statement: str | None = None) -> None:
+        """Forward one client message as its bytes: a simple Query or a Parse (neither COPY
+        FROM STDIN nor one that drops prepared statements), Bind, Describe, Execute, Sync or
+        Flush; ``statement`` is the name a Parse prepares, or the one a Bind or Describe uses.
+        The bookkeeping of ``send``, for a relay that does not decode them (the proxy's fast
+        path)."""
+        backend = self.backend
+        if kind == _PARSE:
+            assert statement is not None
+            self._parse(statement, True)
+        elif statement is not None and statement not in backend.prepared:
+            self._prepare_behind(statement)
+        if kind in (_QUERY, _SYNC):
+            self._expect.append(True)
+            self._idle.clear()
+            self._in_batch = False
+        elif kind != _FLUSH:
+            self._in_batch = True
+        backend.out += frame
+
     async def drain(self) -> None:
         """Write what was forwarded (the session calls it before it waits for its client)."""
         if self.backend.out:
@@ -197,12 +231,8 @@ class Link:
         if found is None:
             return  # this backend reports that it does not exist
         text, oids = found
-        # Close first: an older statement of that name may still be prepared here.
-        self.backend.send(m.Close("S", name))
+        self._parse(name, False)
         self.backend.send(m.Parse(name, text, oids))
-        self._closes.append((self._batch, False))
-        self._parses.append((self._batch, False))
-        self.backend.prepared.add(name)
 
     async def end_batch(self, replies: Replies = END_BATCH) -> None:
         """Close an extended-protocol batch the client left open (Parse/Describe/Flush, then a
@@ -220,16 +250,15 @@ class Link:
         no transaction is open."""
         return self._in_batch and not self._expect and self.backend.status == "I"
 
-    async def probe(self, sql: str, on_value: Callable[[str | None], None]) -> None:
+    def probe(self, sql: str, on_value: Callable[[str | None], None]) -> None:
         """Run ``sql`` (no parameters) behind what was sent, between the client's batches; its
         first value goes to ``on_value``. It runs as a statement prepared once per connection
         (PostgreSQL then neither parses nor plans it again), in the unnamed portal."""
         name, run = _probe_messages(sql)
         backend = self.backend
         if name not in backend.prepared:
+            self._parse(name, False)
             backend.send(m.Parse(name, sql, ()))
-            self._parses.append((self._batch, False))
-            backend.prepared.add(name)
         self._expect.append(on_value)
         self._idle.clear()
         backend.send_raw(run)
@@ -245,39 +274,63 @@ class Link:
         await self._idle.wait()
 
     def close(self) -> None:
-        self._pump.cancel()
+        self._stop()
         self.backend.close()
 
     def hand_back(self) -> BackendConnection:
         """Stop relaying (the link is releasable) and return the connection for a pool."""
-        if asyncio.current_task() is not self._pump:
-            self._pump.cancel()
+        self._stop()
         return self.backend
 
     async def detach(self) -> BackendConnection | None:
         """Stop relaying and hand the connection back, if nothing is in flight on it."""
-        self._pump.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self._pump
+        self._stop()
         if self._expect or self._in_batch or self._parses or self._closes or self._partial:
             self.backend.close()
             return None
         return self.backend
 
-    async def _relay(self) -> None:
-        backend = self.backend
+    def _attach(self) -> None:
+        self._start = None
+        held = self.backend.decoder.take_buffered()  # read during start-up, not decoded
+        if held:
+            self.take(held)
+        if self._relaying:
+            self.backend.reader.attach(self)
+
+    def _stop(self) -> None:
+        self._relaying = False
+        if self._start is not None:
+            self._start.cancel()
+            self._start = None
+        self.backend.reader.detach()
+
+    def take(self, data: bytes) -> int:
+        """The backend's bytes, as they arrive (streams.Sink): relayed to the client at once,
+        without waiting for it to read them (a slow client pauses reading the backend)."""
         try:
-            while True:
-                self._relay_bytes(await backend.read_raw())
-                await self.client.flush()
-                if self.on_idle is not None and self.releasable and self.on_idle(self):
-                    return  # the connection went back to a pool: another client's now
-        except asyncio.CancelledError:
-            raise
+            self._relay_bytes(data)
         except (BackendError, PgError, ConnectionError) as exc:
-            self._idle.set()
-            self._replied.set()
-            self.on_lost(exc)
+            self._stop()
+            self._end(exc)
+            return len(data)
+        self.client.push(self.backend.writer.transport)
+        if self.on_idle is not None and self.releasable:
+            self.on_idle(self)  # may take the backend back (hand_back)
+        return len(data)
+
+    def ended(self, exc: Exception | None) -> None:
+        """The backend closed the connection, or it failed (streams.Sink)."""
+        backend = self.backend
+        where = f"{backend.host}:{backend.port}"
+        self._stop()
+        self._end(BackendError(f"{where} closed the connection" if exc is None else
+                               f"connection to {where} lost: {exc}"))
+
+    def _end(self, exc: Exception) -> None:
+        self._idle.set()
+        self._replied.set()
+        self.on_lost(exc)
 
     def _relay_bytes(self, data: bytes) -> None:
         """Pass the backend's frames on as they are, in runs; look only at the few whose
@@ -366,6 +419,7 @@ def _probe_messages(sql: str) -> tuple[str, bytes]:
 # Frame types (backend messages) the relay passes on without looking: everything but these.
 _ROW, _PARAMETER, _ERROR, _READY = ord("D"), ord("S"), ord("E"), ord("Z")
 _PARSE_COMPLETE, _CLOSE_COMPLETE, _COPY_IN = ord("1"), ord("3"), ord("G")
+_QUERY, _SYNC, _FLUSH, _PARSE = ord("Q"), ord("S"), ord("H"), ord("P")  # client messages
 _EFFECTS = frozenset({_ERROR, _READY, _COPY_IN})  # change the client connection's state
 _LOOKED_AT = frozenset({_ROW, _PARAMETER, _ERROR, _READY, _PARSE_COMPLETE, _CLOSE_COMPLETE,
                         _COPY_IN})

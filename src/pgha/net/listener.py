@@ -12,8 +12,10 @@ import logging
 import socket
 from collections.abc import Awaitable, Callable
 
+from pgha.net import streams
+
 log = logging.getLogger("pgha.listener")
-Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
+Handler = Callable[[streams.RelayReader, asyncio.StreamWriter], Awaitable[None]]
 
 
 class Listener:
@@ -26,14 +28,12 @@ class Listener:
         self.address: tuple[str, int] = (host, port)
 
     async def start(self) -> None:
-        self.server = await asyncio.start_server(self._accept, self.host, self.port,
-                                                 reuse_address=True, backlog=512,
-                                                 limit=2**20)
+        self.server = await streams.start_server(self._accept, self.host, self.port)
         sock = self.server.sockets[0]
         addr = sock.getsockname()
         self.address = (addr[0], addr[1])
 
-    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    async def _accept(self, reader: streams.RelayReader, writer: asyncio.StreamWriter) -> None:
         sock = writer.get_extra_info("socket")
         if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)

@@ -40,8 +40,9 @@ from typing import TYPE_CHECKING, Any
 
 from pgha.net.backend import BackendConnection, BackendError
 from pgha.net.client_io import ClientWire
-from pgha.net.link import COPY_FROM_STDIN, REPORT_OPTION, Link
+from pgha.net.link import COPY_FROM_STDIN, DROPS_PREPARED, REPORT_OPTION, Link
 from pgha.net.pool import Key, pool_key
+from pgha.net.streams import RelayReader
 from pgha.routing import settings as routing_settings
 from pgha.routing.classify import (
     LARGE_TEXT,
@@ -53,7 +54,7 @@ from pgha.routing.classify import (
 )
 from pgha.routing.router import SessionRouting, Target, View, route
 from pgha.wire import messages as m
-from pgha.wire.connection import Authenticated, ServerConnection
+from pgha.wire.connection import Authenticated, ConnectionState, ServerConnection
 from pgha.wire.errors import Notice, PgError
 from pgha.wire.lsn import format_lsn, parse_lsn
 
@@ -319,6 +320,8 @@ class ProxySession(ClientWire):
     # -- serving ---------------------------------------------------------------------------
 
     async def serve(self) -> None:
+        if isinstance(self.reader, RelayReader) and not self.pooled:
+            self.reader.attach(self)  # the fast path (take)
         while True:
             event = await self.next_event()
             if event is None or isinstance(event, m.Terminate):
@@ -358,6 +361,13 @@ class ProxySession(ClientWire):
         if self.local_batch or self._starts_local_batch(event):
             await self._answer_locally(event)
             return
+        if isinstance(event, m.Parse):
+            # Known wherever it was prepared (in a transaction too): a Bind of it on another
+            # link prepares it there first.
+            self.statements[event.name] = (event.query, tuple(event.param_oids))
+            self.local_statements.pop(event.name, None)
+        elif isinstance(event, m.Close) and event.kind == "S":
+            self.statements.pop(event.name, None)
         current = self.current
         if current is not None and isinstance(event, m.Query) and current.open_batch_only \
                 and not self.state.pinned:
@@ -392,18 +402,161 @@ class ProxySession(ClientWire):
             if decision.replay:
                 await self._replay_elsewhere(sql, decision, link)
         elif isinstance(event, m.Parse):
-            self.statements[event.name] = (event.query, tuple(event.param_oids))
-            self.local_statements.pop(event.name, None)
             await self._start(classify(event.query), event)
         elif isinstance(event, m.Bind):
             await self._start(classify(self.statements.get(event.statement, ("", ()))[0]), event)
-        elif isinstance(event, m.Close) and event.kind == "S":
-            self.statements.pop(event.name, None)
-            await self._send(current or await self._link_to_primary(), event)
         elif isinstance(event, m.FunctionCall):
             raise PgError("0A000", "the function call sub-protocol is not supported")
         else:  # Describe, Execute, Sync, Flush, Copy*: where the session last ran
             await self._send(current or await self._link_to_primary(), event)
+
+    # -- the fast path --------------------------------------------------------------------
+
+    def take(self, data: bytes) -> int:
+        """The client's bytes as they arrive while the session waits for them (a
+        streams.Sink). The common messages of a session with nothing pending (a simple Query,
+        Parse, Bind, Describe, Execute, Sync, Flush) are routed and forwarded here, as the
+        bytes they came in, in the event loop's callback that received them: no message object
+        is built and no task woken. It routes as ``_route`` does and gives up on the first
+        message that needs more (a setting, COPY, a statement that pins the session, a read
+        that must wait for its standby, a link to open, an error to answer...): that one and
+        the rest go the general way. Returns the bytes handled."""
+        if not self.parked or self.speculation is not None or self.skip_to_sync or \
+                self.local_batch or self.conn.state is not ConnectionState.READY:
+            return 0
+        end = len(data)
+        pos = 0
+        sent: list[Link] = []
+        last = 0  # the type of the last message forwarded
+        while end - pos >= 5:
+            kind = data[pos]
+            length = int.from_bytes(data[pos + 1:pos + 5], "big")
+            frame_end = pos + 1 + length
+            if length < 4 or frame_end > end:
+                break
+            try:
+                link = self._fast_forward(kind, data, pos, frame_end)
+            except (ValueError, UnicodeDecodeError):
+                link = None  # malformed: the general way reports it
+            if link is None:
+                break
+            if link not in sent:
+                sent.append(link)
+            last, pos = kind, frame_end
+        if pos:
+            self.conn.forwarded(extended=last not in (_SYNC, _QUERY))
+            for link in sent:
+                link.backend.write_out()
+        return pos
+
+    def _fast_forward(self, kind: int, data: bytes, start: int, end: int) -> Link | None:
+        """Forward the message at data[start:end] if it needs nothing but routing; None: it
+        goes the general way."""
+        statement: str | None = None
+        decision: Decision | None = None
+        current = self.current
+        busy = current is not None and (current.active or self.state.pinned)
+        if kind == _BIND:
+            portal_end = data.index(0, start + 5, end)
+            statement = data[portal_end + 1:data.index(0, portal_end + 1, end)].decode()
+            found = self.statements.get(statement)
+            if found is None or statement in self.local_statements:
+                return None
+            decision = classify(found[0])
+        elif kind == _QUERY:
+            if data[end - 1] != 0 or end - start > LARGE_TEXT:
+                return None
+            sql = data[start + 5:end - 1].decode()
+            if COPY_FROM_STDIN.match(sql) or DROPS_PREPARED.search(sql) or \
+                    quote_route_setting(sql) is not sql:
+                return None
+            decision = classify(sql)
+            if decision.pins or decision.replay or self._answers(decision) or \
+                    (current is not None and current.in_batch):
+                return None
+        elif kind == _PARSE:
+            name_end = data.index(0, start + 5, end)
+            statement = data[start + 5:name_end].decode()
+            sql_end = data.index(0, name_end + 1, end)
+            sql = data[name_end + 1:sql_end].decode()
+            count = int.from_bytes(data[sql_end + 1:sql_end + 3], "big")
+            if sql_end + 3 + 4 * count != end or end - start > LARGE_TEXT or \
+                    DROPS_PREPARED.search(sql) or quote_route_setting(sql) is not sql:
+                return None
+            decision = classify(sql)
+            if decision.pins or self._answers(decision):
+                return None
+            self.statements[statement] = (sql, tuple(
+                int.from_bytes(data[i:i + 4], "big") for i in range(sql_end + 3, end, 4)))
+            self.local_statements.pop(statement, None)
+        elif kind == _DESCRIBE:
+            if data[start + 5] == _STATEMENT:
+                statement = data[start + 6:data.index(0, start + 6, end)].decode()
+                if statement not in self.statements:
+                    return None
+        elif kind not in (_EXECUTE, _SYNC, _FLUSH):
+            return None
+        if busy:
+            link = current
+        elif decision is None:
+            return None  # Execute, Sync... with nothing open: where the session last ran
+        else:
+            link = self._fast_choose(decision)
+        if link is None or link.backend.writer.is_closing() or \
+                link.backend.writer.transport.get_write_buffer_size() > _WRITE_BEHIND:
+            return None
+        link.forward(kind, data[start:end], statement)
+        if link is self.primary and self.proxy.cluster.fronts_postgres:
+            if kind == _BIND and decision is not None:
+                if not self.batch:
+                    self.batch_status = link.backend.status
+                self.batch.append(decision)
+            elif kind in (_QUERY, _SYNC):
+                if kind == _QUERY and decision is not None:
+                    self.batch, self.batch_status = [decision], link.backend.status
+                if _may_commit(self.batch, self.batch_status):
+                    link.probe(COMMIT_PROBE, self._observe_commit)
+                self.batch = []
+        return link
+
+    def _fast_choose(self, decision: Decision) -> Link | None:
+        """``_choose`` for a statement that can be sent at once: to the primary link, or to the
+        standby link when it is known to have replayed what the session must see."""
+        if decision.setting or decision.pins:
+            return None
+        state = self.state
+        primary = self.primary
+        if decision.standby_ok and primary is not None and primary.unanswered:
+            return None  # the position of the last commit is on its way
+        cluster = self.proxy.cluster
+        standbys = cluster.standbys()
+        state.busy_on = None
+        decided = route(decision, state, View(standby=bool(standbys)))
+        if decided.pins or state.explain:
+            return None
+        link: Link | None
+        if decided.target is Target.STANDBY:
+            node, link = self.reader_node, self.reader_link
+            if node is None or not node.healthy or node not in standbys:
+                return None
+            need = decided.wait_lsn
+            if node.kind == "postgres":
+                if need and (state.commit_unknown or node.lsn < max(need, state.need_lsn())):
+                    return None
+            elif need != self.reader_min_lsn:
+                return None
+        elif decided.target is Target.PRIMARY:
+            link = primary
+            if cluster.conflict or self.primary_node is not cluster.primary():
+                return None
+        else:
+            return None
+        if link is not None:
+            self.current = link
+        return link
+
+    def ended(self, exc: Exception | None) -> None:
+        """The client's end of stream (a streams.Sink): next_event sees it."""
 
     async def before_wait(self) -> None:
         if self.speculation is not None:
@@ -466,7 +619,7 @@ class ProxySession(ClientWire):
                     return  # COPY of a batch: it commits at the batch's Sync
                 self.copy_query = False
             if _may_commit(self.batch, self.batch_status):
-                await link.probe(COMMIT_PROBE, self._observe_commit)
+                link.probe(COMMIT_PROBE, self._observe_commit)
             self.batch = []
 
     async def _start(self, decision: Decision, event: Any) -> Link:
@@ -597,13 +750,13 @@ class ProxySession(ClientWire):
                     link.gate = False  # the read's replies behind it go to the client
 
             link.gate = True
-            await link.probe(REPLAY_PROBE, answered)
+            link.probe(REPLAY_PROBE, answered)
             self.speculation = spec
             return True
         deadline = time.monotonic() + self.state.ryw_timeout
         pause = 0.001
         while True:
-            await link.probe(REPLAY_PROBE, lambda v: _raise_lsn(node, v))
+            link.probe(REPLAY_PROBE, lambda v: _raise_lsn(node, v))
             await link.wait_idle()
             if node.lsn >= need:
                 return True
@@ -766,6 +919,12 @@ class ProxySession(ClientWire):
         link = self.current
         if link is not None:
             await link.backend.cancel()
+
+
+# Client message types (the fast path).
+_BIND, _DESCRIBE, _EXECUTE, _FLUSH, _PARSE, _QUERY, _SYNC = (ord(c) for c in "BDEHPQS")
+_STATEMENT = ord("S")  # Describe of a prepared statement
+_WRITE_BEHIND = 1 << 16  # bytes queued for a backend before the fast path leaves it to drain
 
 
 @dataclasses.dataclass

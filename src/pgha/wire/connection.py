@@ -400,6 +400,18 @@ class ServerConnection:
             self._error = exc
             raise
 
+    @property
+    def buffered(self) -> int:
+        """Bytes received and not returned as messages yet."""
+        return self._decoder.buffered
+
+    def forwarded(self, extended: bool) -> None:
+        """Messages of the query phase went on as bytes without passing through
+        ``next_event`` (a relay's fast path, in state READY only): ``extended`` is whether the
+        last of them was an extended-protocol message other than Sync (see Rule.extended)."""
+        assert self._state is ConnectionState.READY
+        self._extended = extended
+
     def last_frame(self) -> bytes:
         """The raw bytes of the message ``next_event`` returned last (see _Decoder)."""
         return self._decoder.last_frame()
