@@ -375,7 +375,10 @@ class Link:
                 value = row.values[0] if row.values else None
                 replies(None if value is None else bytes(value).decode())
             return replies is True or replies == END_BATCH
-        message: Any = codec.decode_backend(kind, data[start + 5:end])
+        message: Any = _READIES.get(data[start + 5]) if kind == _READY and end - start == 6 \
+            else None
+        if message is None:
+            message = codec.decode_backend(kind, data[start + 5:end])
         if kind == _PARAMETER and message.name == COMMIT_LSN:
             self.on_commit(message.value)
             return False
@@ -420,6 +423,8 @@ def _probe_messages(sql: str) -> tuple[str, bytes]:
 _ROW, _PARAMETER, _ERROR, _READY = ord("D"), ord("S"), ord("E"), ord("Z")
 _PARSE_COMPLETE, _CLOSE_COMPLETE, _COPY_IN = ord("1"), ord("3"), ord("G")
 _QUERY, _SYNC, _FLUSH, _PARSE = ord("Q"), ord("S"), ord("H"), ord("P")  # client messages
+_READIES = {ord("I"): m.ReadyForQuery("I"), ord("T"): m.ReadyForQuery("T"),
+            ord("E"): m.ReadyForQuery("E")}  # by their status byte
 _EFFECTS = frozenset({_ERROR, _READY, _COPY_IN})  # change the client connection's state
 _LOOKED_AT = frozenset({_ROW, _PARAMETER, _ERROR, _READY, _PARSE_COMPLETE, _CLOSE_COMPLETE,
                         _COPY_IN})

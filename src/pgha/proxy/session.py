@@ -531,7 +531,7 @@ class ProxySession(ClientWire):
         cluster = self.proxy.cluster
         standbys = cluster.standbys()
         state.busy_on = None
-        decided = route(decision, state, View(standby=bool(standbys)))
+        decided = route(decision, state, _VIEWS[bool(standbys)])
         if decided.pins or state.explain:
             return None
         link: Link | None
@@ -924,6 +924,7 @@ class ProxySession(ClientWire):
 # Client message types (the fast path).
 _BIND, _DESCRIBE, _EXECUTE, _FLUSH, _PARSE, _QUERY, _SYNC = (ord(c) for c in "BDEHPQS")
 _STATEMENT = ord("S")  # Describe of a prepared statement
+_VIEWS = (View(standby=False), View(standby=True))
 _WRITE_BEHIND = 1 << 16  # bytes queued for a backend before the fast path leaves it to drain
 
 
