@@ -656,6 +656,52 @@ def test_pipelined_batches_after_an_error_run_as_sent(pair: Pair) -> None:
          "ReadyForQuery"]]
 
 
+def _rss_kb(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    raise AssertionError(f"no VmRSS for process {pid}")
+
+
+def test_a_client_that_reads_slowly_holds_back_its_backend_not_the_proxys_memory(
+        pair: Pair) -> None:
+    # 64 MB of rows to a client that reads nothing for a while: the proxy relays replies as
+    # they arrive, so it must stop reading the backend while the client is behind (and go on
+    # when it reads), rather than queue the whole result; every row arrives.
+    rows, width = 64_000, 1000
+    decoder = codec.BackendDecoder()
+    with socket.create_connection(("127.0.0.1", pair.proxy.port), timeout=30) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 16)
+        sock.sendall(codec.encode(m.StartupMessage(params=(("user", "postgres"),
+                                                             ("database", "postgres")))))
+        while not any(isinstance(x, m.ReadyForQuery) for x in _drain(decoder, sock)):
+            pass
+        before = _rss_kb(pair.proxy.process.pid)
+        sock.sendall(codec.encode(m.Query(
+            f"SELECT repeat('x', {width}) FROM generate_series(1, {rows})")))
+        time.sleep(2)  # the client reads nothing meanwhile
+        held = _rss_kb(pair.proxy.process.pid) - before
+        received = 0
+        while True:
+            messages = _drain(decoder, sock)
+            received += sum(isinstance(x, m.DataRow) for x in messages)
+            if any(isinstance(x, m.ReadyForQuery | m.ErrorResponse) for x in messages):
+                break
+    assert received == rows
+    assert held < 16 * 1024, f"the proxy grew by {held} KB while its client was not reading"
+
+
+def _drain(decoder: codec.BackendDecoder, sock: socket.socket) -> list[object]:
+    """The messages of the next read from ``sock``."""
+    data = sock.recv(1 << 20)
+    assert data, "the proxy closed the connection"
+    decoder.feed(data)
+    messages = []
+    while (message := decoder.next_message()) is not None:
+        messages.append(message)
+    return messages
+
+
 def _wire_exchange(port: int, batches: list[list[m.FrontendMessage]]) -> list[list[str]]:
     """Log in as postgres over a raw socket, then per batch: send its messages in one write
     and read up to as many ReadyForQuery as it holds Query/Sync messages. Returns the names

@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 from typing import Any
 
+from pgha.net.streams import RelayReader
 from pgha.wire import codec
 from pgha.wire import messages as m
 from pgha.wire.connection import NEED_DATA, ServerConnection
@@ -58,7 +59,7 @@ class ClientWire:
             self.out.clear()
             await self.writer.drain()
 
-    def push(self, source: asyncio.BaseTransport) -> None:
+    def push(self, source: asyncio.ReadTransport) -> None:
         """Write what is buffered now, without waiting (a relay, in the callback that received
         it from ``source``). While the client has not taken the bytes written so far (more than
         the transport's high-water mark is queued), reading ``source`` pauses."""
@@ -70,8 +71,7 @@ class ClientWire:
             return
         writer.write(bytes(self.out))
         self.out.clear()
-        if writer.transport.get_write_buffer_size() > _HIGH_WATER and \
-                isinstance(source, asyncio.ReadTransport) and source.is_reading():
+        if writer.transport.get_write_buffer_size() > _HIGH_WATER and source.is_reading():
             source.pause_reading()
             self._paused.append(source)
             if len(self._paused) == 1:
@@ -105,6 +105,8 @@ class ClientWire:
             finally:
                 self.parked = False
             if not data:
+                if isinstance(self.reader, RelayReader) and self.reader.interrupted():
+                    continue  # woken to do its work (before_wait)
                 return None
             self.conn.receive_data(data)
 

@@ -38,7 +38,7 @@ import hashlib
 import re
 from collections import deque
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from pgha.net.backend import BackendConnection, BackendError
 from pgha.net.client_io import ClientWire
@@ -314,7 +314,7 @@ class Link:
             self._stop()
             self._end(exc)
             return len(data)
-        self.client.push(self.backend.writer.transport)
+        self.client.push(cast(asyncio.ReadTransport, self.backend.writer.transport))
         if self.on_idle is not None and self.releasable:
             self.on_idle(self)  # may take the backend back (hand_back)
         return len(data)

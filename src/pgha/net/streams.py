@@ -28,6 +28,7 @@ class Sink(Protocol):
 
 class RelayReader(asyncio.StreamReader):
     sink: Sink | None = None
+    _interrupted = False
 
     def attach(self, sink: Sink) -> None:
         """From now on ``sink`` takes the bytes; those already buffered go to it first."""
@@ -42,6 +43,16 @@ class RelayReader(asyncio.StreamReader):
 
     def detach(self) -> None:
         self.sink = None
+
+    def interrupt(self) -> None:
+        """Wake the task waiting in ``read``: it returns b"" and ``interrupted`` says why."""
+        self._interrupted = True
+        self._wakeup_waiter()  # type: ignore[attr-defined]
+
+    def interrupted(self) -> bool:
+        """Was an empty read an interruption (not the end of the stream)? Resets it."""
+        interrupted, self._interrupted = self._interrupted, False
+        return interrupted and not self.at_eof()
 
     def feed_data(self, data: bytes) -> None:  # type: ignore[override]
         sink = self.sink

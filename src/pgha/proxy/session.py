@@ -53,6 +53,7 @@ from pgha.routing.classify import (
     quote_route_setting,
 )
 from pgha.routing.router import SessionRouting, Target, View, route
+from pgha.wire import codec
 from pgha.wire import messages as m
 from pgha.wire.connection import Authenticated, ConnectionState, ServerConnection
 from pgha.wire.errors import Notice, PgError
@@ -421,7 +422,10 @@ class ProxySession(ClientWire):
         message that needs more (a setting, COPY, a statement that pins the session, a read
         that must wait for its standby, a link to open, an error to answer...): that one and
         the rest go the general way. Returns the bytes handled."""
-        if not self.parked or self.speculation is not None or self.skip_to_sync or \
+        spec = self.speculation
+        if spec is not None and spec.fresh and not spec.link.active:
+            self.speculation = spec = None  # its read went to the client: nothing to settle
+        if not self.parked or spec is not None or self.skip_to_sync or \
                 self.local_batch or self.conn.state is not ConnectionState.READY:
             return 0
         end = len(data)
@@ -505,7 +509,11 @@ class ProxySession(ClientWire):
         if link is None or link.backend.writer.is_closing() or \
                 link.backend.writer.transport.get_write_buffer_size() > _WRITE_BEHIND:
             return None
-        link.forward(kind, data[start:end], statement)
+        frame = data[start:end]
+        link.forward(kind, frame, statement)
+        spec = self.speculation
+        if spec is not None and link is spec.link:
+            spec.events.append(frame)  # to run again elsewhere if the standby was not fresh
         if link is self.primary and self.proxy.cluster.fronts_postgres:
             if kind == _BIND and decision is not None:
                 if not self.batch:
@@ -541,8 +549,10 @@ class ProxySession(ClientWire):
                 return None
             need = decided.wait_lsn
             if node.kind == "postgres":
-                if need and (state.commit_unknown or node.lsn < max(need, state.need_lsn())):
-                    return None
+                if need and node.lsn < need:
+                    if state.commit_unknown or not state.ryw_timeout or link is None:
+                        return None  # the general way: the primary
+                    self._speculate(node, link, need)
             elif need != self.reader_min_lsn:
                 return None
         elif decided.target is Target.PRIMARY:
@@ -741,17 +751,7 @@ class ProxySession(ClientWire):
         if not self.state.ryw_timeout:
             return False  # no waiting, no asking: the primary (no extra round trip)
         if speculate:
-            spec = _Speculation(link, need)
-
-            def answered(value: str | None) -> None:
-                _raise_lsn(node, value)
-                if node.lsn >= need:
-                    spec.fresh = True
-                    link.gate = False  # the read's replies behind it go to the client
-
-            link.gate = True
-            link.probe(REPLAY_PROBE, answered)
-            self.speculation = spec
+            self._speculate(node, link, need)
             return True
         deadline = time.monotonic() + self.state.ryw_timeout
         pause = 0.001
@@ -766,6 +766,25 @@ class ProxySession(ClientWire):
             await asyncio.sleep(min(pause, left))
             pause = min(pause * 2, 0.05)
 
+    def _speculate(self, node: NodeState, link: Link, need: int) -> None:
+        """Ask the standby whether it has replayed ``need`` in the same write as the read that
+        follows (see _settle)."""
+        spec = _Speculation(link, need)
+
+        def answered(value: str | None) -> None:
+            _raise_lsn(node, value)
+            if node.lsn >= need:
+                spec.fresh = True
+                link.gate = False  # the read's replies behind it go to the client
+            elif self.parked and isinstance(self.reader, RelayReader):
+                # Sent by the fast path while the session waits for its client, which waits
+                # for this read: wake the session to run it again (before_wait settles).
+                self.reader.interrupt()
+
+        link.gate = True
+        link.probe(REPLAY_PROBE, answered)
+        self.speculation = spec
+
     async def _settle(self) -> None:
         """The read sent to a standby with its freshness check: once the check is answered,
         nothing more to do if the standby was fresh (its replies went to the client); if not,
@@ -775,6 +794,7 @@ class ProxySession(ClientWire):
         assert spec is not None
         link = spec.link
         try:
+            spec.events = [_decoded(event) for event in spec.events]
             await link.wait_idle()  # the check, and what was sent behind it, answered
             if spec.fresh or link is not self.reader_link:
                 return  # fresh; or the standby failed (_lost answered the client)
@@ -936,6 +956,13 @@ class _Speculation:
     need: int
     fresh: bool = False
     events: list[Any] = dataclasses.field(default_factory=list)
+
+
+def _decoded(event: Any) -> Any:
+    """A client message the fast path kept as its bytes, as a message object."""
+    if isinstance(event, bytes):
+        return codec.decode_frontend(event[0], event[5:])
+    return event
 
 
 def _may_commit(batch: list[Decision], status_before: str) -> bool:

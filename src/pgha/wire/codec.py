@@ -803,6 +803,12 @@ class FrontendDecoder(_Decoder[FrontendMessage]):
         return message
 
 
+def decode_frontend(type_byte: int, body: bytes) -> FrontendMessage:
+    """One typed frontend message from its type byte and body (a relay that forwarded it as
+    bytes needs it again)."""
+    return _FRONTEND_DECODERS[type_byte](body)
+
+
 def decode_backend(type_byte: int, body: bytes) -> BackendMessage:
     """One backend message from its type byte and body (a relay decodes only a few)."""
     return _BACKEND_DECODERS[type_byte](body)
