@@ -342,18 +342,22 @@ class Link:
         end = len(data)
         pos = run = 0
         effects: list[Any] = []
+        expect = self._expect
+        # The replies go to the client as they are (not swallowed, not behind a probe): only
+        # the frames in _WATCHED need a look.
+        passing = not self.gate and (not expect or expect[0] is True)
         while end - pos >= 5:
             frame_end = pos + 1 + int.from_bytes(data[pos + 1:pos + 5], "big")
             if frame_end > end:
                 break
             kind = data[pos]
-            expect = self._expect
-            plain = kind in _PLAIN and not self.gate and (not expect or expect[0] is True)
-            if not plain and not self._keep(kind, data, pos, frame_end, effects):
-                if run < pos:
-                    self.client.relay(view[run:pos], effects)
-                    effects = []
-                run = frame_end
+            if not passing or kind in _WATCHED:
+                if not self._keep(kind, data, pos, frame_end, effects):
+                    if run < pos:
+                        self.client.relay(view[run:pos], effects)
+                        effects = []
+                    run = frame_end
+                passing = not self.gate and (not expect or expect[0] is True)
             pos = frame_end
         if run < pos:
             self.client.relay(view[run:pos], effects)
@@ -429,3 +433,4 @@ _EFFECTS = frozenset({_ERROR, _READY, _COPY_IN})  # change the client connection
 _LOOKED_AT = frozenset({_ROW, _PARAMETER, _ERROR, _READY, _PARSE_COMPLETE, _CLOSE_COMPLETE,
                         _COPY_IN})
 _PLAIN = frozenset(range(256)) - _LOOKED_AT
+_WATCHED = _LOOKED_AT - {_ROW}  # looked at even when replies are relayed as they are

@@ -432,12 +432,22 @@ class ProxySession(ClientWire):
         pos = 0
         sent: list[Link] = []
         last = 0  # the type of the last message forwarded
+        batch: Link | None = None  # where the open batch of this read's messages goes
         while end - pos >= 5:
             kind = data[pos]
             length = int.from_bytes(data[pos + 1:pos + 5], "big")
             frame_end = pos + 1 + length
             if length < 4 or frame_end > end:
                 break
+            if batch is not None and (kind == _EXECUTE or (
+                    kind == _DESCRIBE and data[pos + 5] == _PORTAL)):
+                # The rest of a batch forwarded here: nothing to decide or track.
+                batch.backend.out += data[pos:frame_end]
+                spec = self.speculation
+                if spec is not None and batch is spec.link:
+                    spec.events.append(data[pos:frame_end])
+                last, pos = kind, frame_end
+                continue
             try:
                 link = self._fast_forward(kind, data, pos, frame_end)
             except (ValueError, UnicodeDecodeError):
@@ -446,6 +456,7 @@ class ProxySession(ClientWire):
                 break
             if link not in sent:
                 sent.append(link)
+            batch = link if kind in (_PARSE, _BIND) else None
             last, pos = kind, frame_end
         if pos:
             self.conn.forwarded(extended=last not in (_SYNC, _QUERY))
@@ -943,7 +954,7 @@ class ProxySession(ClientWire):
 
 # Client message types (the fast path).
 _BIND, _DESCRIBE, _EXECUTE, _FLUSH, _PARSE, _QUERY, _SYNC = (ord(c) for c in "BDEHPQS")
-_STATEMENT = ord("S")  # Describe of a prepared statement
+_STATEMENT, _PORTAL = ord("S"), ord("P")  # what a Describe describes
 _VIEWS = (View(standby=False), View(standby=True))
 _WRITE_BEHIND = 1 << 16  # bytes queued for a backend before the fast path leaves it to drain
 
