@@ -511,6 +511,37 @@ def test_executemany_returning(conn: Conn) -> None:
     assert rows == [(1, "a"), (2, "b"), (3, "c")]
 
 
+def test_a_sequence_value_is_never_handed_out_twice(conn: Conn,
+                                                    pgha_server_module: PghaServer) -> None:
+    # As in PostgreSQL, nextval and setval are never undone: a value taken by a statement that
+    # failed, by a transaction that rolled back, or behind a savepoint rolled back to, is not
+    # handed out again (pgha used to give it to the next insert).
+    name = _name("pg3_seq")
+    conn.execute(f"create table {name} (id serial primary key, v text unique)")
+    insert = f"insert into {name} (v) values (%s) returning id"
+    assert conn.execute(insert, ("a",)).fetchone() == (1,)
+    with pytest.raises(errors.UniqueViolation):
+        conn.execute(insert, ("a",))  # takes 2
+    conn.execute("begin")
+    assert conn.execute(insert, ("b",)).fetchone() == (3,)
+    conn.execute("savepoint s")
+    assert conn.execute(insert, ("c",)).fetchone() == (4,)
+    conn.execute("rollback to savepoint s")
+    assert conn.execute(insert, ("d",)).fetchone() == (5,)
+    conn.execute(f"select setval('{name}_id_seq', 20)")
+    conn.execute("rollback")
+    assert conn.execute(insert, ("e",)).fetchone() == (21,)
+    with pgha_server_module.connect() as other:
+        assert other.execute(f"select nextval('{name}_id_seq')").fetchone() == (22,)
+    # A sequence created in a transaction that rolls back is gone with it.
+    conn.execute("begin")
+    conn.execute(f"create sequence {name}_gone")
+    conn.execute(f"select nextval('{name}_gone')")
+    conn.execute("rollback")
+    with pytest.raises(errors.UndefinedTable):
+        conn.execute(f"select nextval('{name}_gone')")
+
+
 def test_executemany_error_rolls_back_batch(tx_conn: Conn) -> None:
     name = _name("pg3_manyerr")
     tx_conn.execute(f"create table {name} (id int primary key)")

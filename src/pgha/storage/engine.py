@@ -765,6 +765,8 @@ class StorageSession:
                     bodies.close()
             else:
                 self.conn.execute("COMMIT" if commit else "ROLLBACK")
+                if not commit and self.ctx.sequences_set:
+                    self._keep_sequences()
             committed = commit
         except apsw.Error as exc:
             if commit:
@@ -772,6 +774,7 @@ class StorageSession:
                     self.conn.execute("ROLLBACK")
                 raise map_error(exc, self.catalog, self.ctx.cancel_reason) from exc
         finally:
+            self.ctx.sequences_set.clear()
             self._catalog_rolled_back(committed)
             self._leave_writer()
             self.savepoints.clear()
@@ -780,6 +783,37 @@ class StorageSession:
             self.private_catalog = None
             if changed:
                 self.engine.schema_changed(self.conn) if commit else None
+
+    def _keep_sequences(self) -> None:
+        """The transaction was rolled back, but the sequence values it took are gone for
+        good (as in PostgreSQL, nextval and setval are never undone): write them again, in a
+        transaction of their own, before the writer lock goes to another session (which would
+        otherwise hand them out again)."""
+        states, self.ctx.sequences_set = self.ctx.sequences_set, {}
+        self.conn.execute("BEGIN IMMEDIATE")
+        capture = changes.ChangeCapture(self.conn) if self.engine.log is not None else None
+        try:
+            self._write_sequences(states)
+            bodies = capture.finish() if capture is not None else None
+        except BaseException:
+            if capture is not None:
+                capture.discard()
+            self.conn.execute("ROLLBACK")
+            raise
+        if bodies:
+            try:
+                self._commit_logged(bodies)
+            finally:
+                bodies.close()
+        else:
+            self.conn.execute("COMMIT")
+
+    def _write_sequences(self, states: dict[int, tuple[int, int]]) -> None:
+        """Sequence states (see FunctionContext.sequences_set); one whose sequence does not
+        exist (created in what was rolled back) is skipped."""
+        for oid, (value, called) in states.items():
+            self.conn.execute("UPDATE __pgha_sequence_values SET last_value = ?, is_called = ?"
+                              " WHERE oid = ?", (value, called, oid))
 
     def _commit_logged(self, bodies: changes.Fragments) -> None:
         """Log the transaction (one record, or several for a large one), commit it, and
@@ -1060,6 +1094,7 @@ class StorageSession:
             self._catalog_rolled_back(False)
             if self.capture is not None:
                 self.capture.rollback_to(mark)
+            self._write_sequences(self.ctx.sequences_set)  # never undone (_keep_sequences)
             del self.savepoints[idx + 1:]
             del self.savepoint_marks[idx + 1:]
             self.status = "T"

@@ -49,6 +49,9 @@ class FunctionContext:
     set_setting: Callable[[str, str, bool], None] | None = None
     last_sequence_values: dict[int, int] = field(default_factory=dict)
     last_sequence: int | None = None
+    # Sequence states nextval/setval set in the current transaction (oid -> last_value,
+    # is_called): they are never undone, so a rollback writes them again (see engine).
+    sequences_set: dict[int, tuple[int, int]] = field(default_factory=dict)
     advisory_locks: Any = None  # the engine's AdvisoryLocks, process-wide; owner: id(ctx)
     # (force, wait seconds), set by the replication role
     on_promote: Callable[[bool, float], bool] | None = None
@@ -874,6 +877,7 @@ class SequenceOps:
         )
         self.ctx.last_sequence_values[seq.oid] = value
         self.ctx.last_sequence = seq.oid
+        self.ctx.sequences_set[seq.oid] = (int(value), 1)
         return int(value)
 
     def currval(self, ref: Any) -> int:
@@ -903,6 +907,7 @@ class SequenceOps:
             " is_called = excluded.is_called",
             (seq.oid, value, 1 if is_called else 0),
         )
+        self.ctx.sequences_set[seq.oid] = (value, 1 if is_called else 0)
         if is_called:
             self.ctx.last_sequence_values[seq.oid] = value
             self.ctx.last_sequence = seq.oid
