@@ -15,6 +15,7 @@ on the hot path.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -576,6 +577,7 @@ class Analyzer:
         self.is_write = False
         self.blocking = False  # calls something that may wait (pg_sleep, advisory locks)
         self.sequence_refs: dict[int, SequenceRel] = {}  # id(RangeVar) -> sequence read as a table
+        self.multiset_columns: dict[int, list[ColInfo]] = {}  # id(EXCEPT/INTERSECT ALL node)
 
     # -- parameters ---------------------------------------------------------------------
 
@@ -761,6 +763,8 @@ class Analyzer:
                     targets = [t.val for t in member.targetList]
                     for target, col in zip(targets, cols, strict=False):
                         self._coerce_unknowns([target], col.type)
+            if node.all and node.op != enums.SetOperation.SETOP_UNION:
+                self.multiset_columns[id(node)] = cols
             self.sort_clause(node, Scope(parent=scope, outputs=cols))
             self.limit(node, scope)
             return cols
@@ -777,7 +781,7 @@ class Analyzer:
         if node.intoClause is not None:
             raise PgError("0A000", "SELECT INTO is not supported; use CREATE TABLE AS")
         if node.distinctClause and node.distinctClause != (None,):
-            raise PgError("0A000", "SELECT DISTINCT ON is not supported")
+            self._rewrite_distinct_on(node, scope)
         local = Scope(parent=scope)
         for item in node.fromClause or ():
             local.entries.extend(self.from_item(item, local))
@@ -797,6 +801,93 @@ class Analyzer:
         self.sort_clause(node, local)
         self.limit(node, local)
         return outputs
+
+    def _rewrite_distinct_on(self, node: ast.SelectStmt, scope: Scope) -> None:
+        """``SELECT DISTINCT ON (k) targets FROM ... ORDER BY k, o`` (SQLite has no DISTINCT
+        ON) -> the first row of each k in that order, picked with a window function:
+        ``SELECT c... FROM (SELECT targets AS c..., row_number() OVER (PARTITION BY k ORDER
+        BY k, o) AS rn, k, o AS hidden sort keys FROM ... WHERE ... GROUP BY ...) WHERE rn = 1
+        ORDER BY the hidden keys`` (and the statement's LIMIT/OFFSET). Rewritten in place,
+        before typing."""
+        targets = list(node.targetList or ())
+
+        def resolved(expr: Any) -> Any:
+            """An ORDER BY or DISTINCT ON item: a position or output name means its target."""
+            if isinstance(expr, ast.A_Const) and isinstance(expr.val, ast.Integer):
+                if not 1 <= expr.val.ival <= len(targets):
+                    raise PgError("42P10", f"ORDER BY position {expr.val.ival} is not in "
+                                  "select list", position=_pos(expr))
+                return copy.deepcopy(targets[expr.val.ival - 1].val)
+            if isinstance(expr, ast.ColumnRef) and len(expr.fields) == 1 and \
+                    isinstance(expr.fields[0], ast.String):
+                named = [t for t in targets if t.name == expr.fields[0].sval]
+                if len(named) == 1:
+                    return copy.deepcopy(named[0].val)
+            return expr
+
+        keys = [resolved(k) for k in node.distinctClause]
+        sorts = [ast.SortBy(node=resolved(sort.node), sortby_dir=sort.sortby_dir,
+                            sortby_nulls=sort.sortby_nulls, useOp=sort.useOp)
+                 for sort in node.sortClause or ()]
+        def text(expr: Any) -> str:
+            return str(RawStream()(expr))
+
+        if sorts and sorted(text(k) for k in keys) != sorted(
+                text(sort.node) for sort in sorts[:len(keys)]):
+            raise PgError("42P10", "SELECT DISTINCT ON expressions must match initial ORDER "
+                          "BY expressions", position=_pos(node.distinctClause[0]))
+        alias = "__pgha_d"
+        inner_targets: list[ast.ResTarget] = []
+        outer_targets: list[ast.ResTarget] = []
+        for i, target in enumerate(targets):
+            val = target.val
+            if isinstance(val, ast.ColumnRef) and isinstance(val.fields[-1], ast.A_Star):
+                probe = Scope(parent=scope)
+                for item in node.fromClause or ():
+                    probe.entries.extend(self.from_item(item, probe))
+                names = [c.name for c in self.star(val, probe)]
+                if len(set(names)) != len(names):
+                    raise PgError("0A000", "SELECT DISTINCT ON with * over columns of the "
+                                  "same name is not supported; name the columns")
+                inner_targets.append(target)
+                outer_targets.extend(
+                    ast.ResTarget(val=ast.ColumnRef(fields=(ast.String(sval=alias),
+                                                            ast.String(sval=name))))
+                    for name in names)
+                continue
+            column = f"__pgha_c{i}"
+            inner_targets.append(ast.ResTarget(name=column, val=val))
+            outer_targets.append(ast.ResTarget(
+                name=target.name or figure_colname(val),
+                val=ast.ColumnRef(fields=(ast.String(sval=alias), ast.String(sval=column)))))
+        window = parse_sql("SELECT row_number() OVER (PARTITION BY 1 ORDER BY 1)")[0] \
+            .stmt.targetList[0].val
+        window.over.partitionClause = tuple(keys)
+        window.over.orderClause = tuple(sorts) or None
+        inner_targets.append(ast.ResTarget(name="__pgha_rn", val=window))
+        inner_targets.extend(ast.ResTarget(name=f"__pgha_o{j}", val=copy.deepcopy(sort.node))
+                             for j, sort in enumerate(sorts))
+        inner = ast.SelectStmt(
+            targetList=tuple(inner_targets), fromClause=node.fromClause,
+            whereClause=node.whereClause, groupClause=node.groupClause,
+            groupDistinct=node.groupDistinct, havingClause=node.havingClause,
+            windowClause=node.windowClause, op=enums.SetOperation.SETOP_NONE, all=False,
+            limitOption=enums.LimitOption.LIMIT_OPTION_DEFAULT)
+        node.distinctClause = None
+        node.targetList = tuple(outer_targets)
+        node.fromClause = (ast.RangeSubselect(lateral=False, subquery=inner,
+                                              alias=ast.Alias(aliasname=alias)),)
+        node.whereClause = ast.A_Expr(
+            kind=enums.A_Expr_Kind.AEXPR_OP, name=(ast.String(sval="="),),
+            lexpr=ast.ColumnRef(fields=(ast.String(sval=alias), ast.String(sval="__pgha_rn"))),
+            rexpr=ast.A_Const(isnull=False, val=ast.Integer(ival=1)))
+        node.groupClause = node.havingClause = node.windowClause = None
+        node.sortClause = tuple(
+            ast.SortBy(node=ast.ColumnRef(fields=(ast.String(sval=alias),
+                                                  ast.String(sval=f"__pgha_o{j}"))),
+                       sortby_dir=sort.sortby_dir, sortby_nulls=sort.sortby_nulls,
+                       useOp=sort.useOp)
+            for j, sort in enumerate(sorts)) or None
 
     def _lift_set_returning_functions(self, node: ast.SelectStmt) -> int:
         """``SELECT unnest(a), unnest(b), generate_subscripts(a, 1) FROM ...`` (the shape of
@@ -1633,6 +1724,7 @@ class SqliteStream(RawStream):
         super().__init__()
         self.an = analyzer
         self.returning_target: set[str] = set()
+        self.multisets = 0  # EXCEPT ALL / INTERSECT ALL printed so far
 
     def print_node(self, node: Any, is_name: bool = False, is_symbol: bool = False) -> None:
         if not is_name and id(node) in self.an.to_numeric:
@@ -2110,14 +2202,16 @@ SETOP_WORDS = {
 def _print_set_operation(s: SqliteStream, node: ast.SelectStmt) -> None:
     """SQLite compound SELECTs are flat and left-associative, with no parenthesised members:
     print a left-deep chain as is and wrap any other member in a sub-select."""
-    if node.all and node.op != enums.SetOperation.SETOP_UNION:
-        raise PgError("0A000", f"{SETOP_WORDS[node.op]} ALL is not supported")
     if node.withClause is not None:
+        s.write("WITH ")  # (pglast's WithClause printer leaves the keyword to the statement)
         s.print_node(node.withClause)
         s.write(" ")
-    _print_member(s, node.larg, left=True)
-    s.write(f" {SETOP_WORDS[node.op]}{' ALL' if node.all else ''} ")
-    _print_member(s, node.rarg, left=False)
+    if node.all and node.op != enums.SetOperation.SETOP_UNION:
+        _print_multiset_operation(s, node)
+    else:
+        _print_member(s, node.larg, left=True)
+        s.write(f" {SETOP_WORDS[node.op]}{' ALL' if node.all else ''} ")
+        _print_member(s, node.rarg, left=False)
     if node.sortClause:
         s.write(" ORDER BY ")
         for i, sort in enumerate(node.sortClause):
@@ -2130,6 +2224,26 @@ def _print_set_operation(s: SqliteStream, node: ast.SelectStmt) -> None:
     if node.limitOffset is not None:
         s.write(" OFFSET ")
         s.print_node(node.limitOffset)
+
+
+def _print_multiset_operation(s: SqliteStream, node: ast.SelectStmt) -> None:
+    """EXCEPT ALL and INTERSECT ALL, which SQLite lacks: each copy of a row is numbered
+    among its equals (row_number over all the columns), so that the set operation on
+    (row, number) keeps max(m - n, 0) copies of a row found m times on the left and n times
+    on the right (EXCEPT), or min(m, n) (INTERSECT); then the number is dropped."""
+    cols = s.an.multiset_columns[id(node)]
+    inner = [f"__pgha_c{i}" for i in range(len(cols))]
+    names = ", ".join(inner)
+    s.multisets += 1  # nested ones get names of their own
+    left, right = f"__pgha_l{s.multisets}", f"__pgha_r{s.multisets}"
+    outputs = ", ".join(f"{c} AS {_q(col.name)}" for c, col in zip(inner, cols, strict=True))
+    s.write(f"SELECT {outputs} FROM (WITH {left}({names}) AS (")
+    s.print_node(node.larg)
+    s.write(f"), {right}({names}) AS (")
+    s.print_node(node.rarg)
+    numbered = f"row_number() OVER (PARTITION BY {names})"
+    s.write(f") SELECT {names}, {numbered} FROM {left} {SETOP_WORDS[node.op]} "
+            f"SELECT {names}, {numbered} FROM {right})")
 
 
 def _print_member(s: SqliteStream, member: ast.SelectStmt, left: bool) -> None:
