@@ -677,9 +677,6 @@ def test_set_timezone_changes_output_and_reports_it(conn: Conn) -> None:
     conn.execute("reset timezone")
 
 
-@pytest.mark.xfail(
-    strict=True, reason="timestamptz::text and to_char() ignore the session TimeZone (use UTC)"
-)
 def test_timestamptz_to_text_uses_session_timezone(conn: Conn) -> None:
     conn.execute("set timezone to 'America/New_York'")
     try:

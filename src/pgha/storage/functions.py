@@ -27,7 +27,7 @@ from typing import Any
 import apsw
 
 from pgha import PG_VERSION
-from pgha.storage import numeric
+from pgha.storage import datetime_format, numeric
 from pgha.storage import oids as T
 from pgha.storage import types as pgtypes
 from pgha.storage.catalog import Catalog, Sequence, Table
@@ -1237,29 +1237,21 @@ def _to_char_number(value: Any, fmt: Any) -> Any:
     return "".join(out)
 
 
-def _to_char(value: Any, fmt: Any) -> Any:
+def _to_char(value: Any, fmt: Any, tz: str | None = None) -> Any:
+    """to_char of a date or timestamp; with ``tz`` (the session TimeZone), of a timestamptz,
+    printed in that zone. Infinite values give NULL, as in PostgreSQL."""
     if value is None or fmt is None:
         return None
     text = str(value)
+    if text in ("infinity", "-infinity"):
+        return None
     moment = _parse_storage_ts(text if len(text) > 10 else text + " 00:00:00")
-    mapping = [
-        ("YYYY", "%Y"),
-        ("MM", "%m"),
-        ("DD", "%d"),
-        ("HH24", "%H"),
-        ("HH12", "%I"),
-        ("MI", "%M"),
-        ("SS", "%S"),
-        ("Mon", "%b"),
-        ("Month", "%B"),
-        ("Dy", "%a"),
-        ("Day", "%A"),
-        ("YY", "%y"),
-    ]
-    out = str(fmt)
-    for pg, py in mapping:
-        out = out.replace(pg, py)
-    return moment.strftime(out)
+    if tz is None:
+        return datetime_format.to_char(moment, str(fmt))
+    local = moment.replace(tzinfo=dt.UTC).astimezone(_zone(tz))
+    offset = local.utcoffset()
+    return datetime_format.to_char(local.replace(tzinfo=None), str(fmt), local.tzname() or "",
+                                   int(offset.total_seconds()) if offset is not None else 0)
 
 
 def _encode(data: Any, fmt: Any) -> Any:
@@ -1574,6 +1566,7 @@ def register(conn: apsw.Connection, ctx: FunctionContext) -> None:
     f("quote_ident", _quote_ident, 1, True)
     f("quote_literal", _quote_literal, 1, True)
     f("to_char", _to_char, 2)
+    f("pg_to_char_tz", lambda v, fmt: _to_char(v, fmt, ctx.tz), 2)
     f("encode", _encode, 2, True)
     f("decode", _decode, 2, True)
     f("sign", null_safe(lambda x: (x > 0) - (x < 0)), 1, True)

@@ -1344,6 +1344,8 @@ class Analyzer:
                 return (T.JSONB, -1)
             if left[0] in T.ELEMENT_OF:
                 return left
+            if left[0] == right[0] == T.BYTEA:
+                return (T.BYTEA, -1)
             return (T.TEXT, -1)
         if op in ("->", "#>"):
             return (T.JSONB if left[0] == T.JSONB else T.JSON, -1)
@@ -1361,6 +1363,8 @@ class Analyzer:
     def _operand_expectation(op: str, other: TypeRef) -> TypeRef | None:
         if op in ("->", "->>", "#>", "#>>", "?"):
             return (T.TEXT, -1)
+        if op == "||" and other[0] == T.BYTEA:
+            return other  # bytea || 'literal' is bytea
         if op in ("~", "!~", "~*", "!~*", "~~", "!~~", "~~*", "!~~*", "||"):
             return (T.TEXT, -1) if other[0] not in T.ELEMENT_OF else other
         if op in ("+", "-") and other[0] in (T.TIMESTAMP, T.TIMESTAMPTZ, T.TIME):
@@ -1813,13 +1817,28 @@ def _p_cast(s: SqliteStream, node: ast.TypeCast) -> bool:
 
 def _print_as_text(s: SqliteStream, node: Any) -> None:
     """An operand used as text: char(n) loses its trailing blanks on the way, as a cast of
-    bpchar to text does in PostgreSQL."""
-    if s.type_of(node)[0] == T.BPCHAR:
+    bpchar to text does in PostgreSQL; a value whose storage is not its PostgreSQL text
+    (boolean 0/1, float, timestamptz in UTC, bytea) becomes that text."""
+    kind = s.type_of(node)[0]
+    if kind == T.BPCHAR:
         s.write("rtrim(")
         s.print_node(node)
         s.write(", ' ')")
+    elif kind in _STORED_OTHERWISE:
+        s.call("pg_cast", node, str(kind), str(T.TEXT), "-1")
     else:
         s.print_node(node)
+
+
+def _print_concatenated(s: SqliteStream, operand: Any, concat: Any) -> None:
+    """An operand of ||: as text when the result is text (not bytea || bytea)."""
+    if s.type_of(concat)[0] == T.BYTEA:
+        s.print_node(operand)
+    else:
+        _print_as_text(s, operand)
+
+
+_STORED_OTHERWISE = frozenset({T.BOOL, T.FLOAT4, T.FLOAT8, T.TIMESTAMPTZ, T.BYTEA})
 
 
 def _p_func(s: SqliteStream, node: ast.FuncCall) -> bool:
@@ -1861,6 +1880,9 @@ def _p_func(s: SqliteStream, node: ast.FuncCall) -> bool:
         return True
     if name == "to_char" and len(args) == 2 and s.type_of(args[0])[0] in T.NUMERIC_RANK:
         s.call("pg_to_char_number", *args)
+        return True
+    if name == "to_char" and len(args) == 2 and s.type_of(args[0])[0] == T.TIMESTAMPTZ:
+        s.call("pg_to_char_tz", *args)  # printed in the session's TimeZone
         return True
     if numeric_result and name in NUMERIC_FUNCTIONS:
         s.call(NUMERIC_FUNCTIONS[name], *args)
@@ -1995,9 +2017,9 @@ def _p_aexpr(s: SqliteStream, node: ast.A_Expr) -> bool:
             # SQLite's || binds tighter than its arithmetic, PostgreSQL's looser: 'a' || 2+2
             # is 'a' || (2+2) there. Each operand keeps its own parentheses.
             s.write("((")
-            _print_as_text(s, node.lexpr)
+            _print_concatenated(s, node.lexpr, node)
             s.write(") || (")
-            _print_as_text(s, node.rexpr)
+            _print_concatenated(s, node.rexpr, node)
             s.write("))")
             return True
         return False

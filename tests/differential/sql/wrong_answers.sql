@@ -145,3 +145,11 @@ SELECT regexp_substr('number of your street, town zip, FR', '[^,]+', 1, 2), rege
 SELECT (regexp_match('k=v', '(\w)=(\w)'))[2];
 SELECT regexp_match('abc', 'b', 'z'); -- differential: error=22023
 SELECT regexp_match(E'a\nb', 'a.b'), regexp_match(E'a\nb', 'a.b', 'n'), regexp_match('a b', 'a b', 'x');
+
+-- Values concatenated as text use their PostgreSQL text (not their storage): boolean, float,
+-- bytea, and timestamptz in the session's TimeZone.
+SELECT true || 'x', 1.5::float8 || 'x', 2.0::float8 || '', '\x0102'::bytea || 'a'::text, 'a' || 1.5::float4;
+SET TimeZone = 'America/New_York';
+SELECT '2024-07-01 12:00:00+00'::timestamptz || '', 'at ' || '2024-01-01 00:00:00+00'::timestamptz;
+RESET TimeZone;
+SELECT '\x01'::bytea || '\x02'::bytea, '\x01'::bytea || '\x0203', length('\x01'::bytea || '\x02'::bytea);
