@@ -133,6 +133,32 @@ def _row_description(columns: tuple[ResultColumn, ...], formats: tuple[int, ...]
     return codec.encode(m.RowDescription(tuple(fields)))
 
 
+def _constant_text(arg: Any) -> str | None:
+    """An EXECUTE parameter as the text a client would bind: a constant, possibly cast."""
+    from pglast import ast
+
+    while isinstance(arg, ast.TypeCast):
+        arg = arg.arg
+    if isinstance(arg, ast.A_Const):
+        if arg.isnull:
+            return None
+        value = arg.val
+        if isinstance(value, ast.Integer):
+            return str(value.ival)
+        if isinstance(value, ast.Float):
+            return value.fval
+        if isinstance(value, ast.Boolean):
+            return "true" if value.boolval else "false"
+        if isinstance(value, ast.String | ast.BitString):
+            return value.sval if isinstance(value, ast.String) else value.bsval
+    if isinstance(arg, ast.A_Expr) and arg.name[0].sval == "-" and arg.lexpr is None:
+        inner = _constant_text(arg.rexpr)
+        if inner is not None:
+            return "-" + inner
+    raise PgError("0A000", "EXECUTE parameters must be constants here",
+                  hint="Bind the parameters with the extended protocol instead.")
+
+
 class ClientSession(ClientWire):
     """Serve one client until it disconnects."""
 
@@ -579,6 +605,12 @@ class ClientSession(ClientWire):
                     self.forwarder.prepared.discard(node.name)
                 self.send_raw(codec.encode_command_complete("DEALLOCATE"))
             return True
+        if isinstance(node, ast.PrepareStmt):
+            await self.prepare_sql(node)
+            return True
+        if isinstance(node, ast.ExecuteStmt):
+            await self.execute_sql(node, stmt, describe)
+            return True
         if isinstance(node, ast.ClosePortalStmt):
             if node.portalname is None:
                 self.portals = {k: v for k, v in self.portals.items() if k == ""}
@@ -587,6 +619,55 @@ class ClientSession(ClientWire):
             self.send_raw(codec.encode_command_complete("CLOSE CURSOR"))
             return True
         return False
+
+    async def prepare_sql(self, node: Any) -> None:
+        """SQL ``PREPARE name [(types)] AS statement``: a prepared statement of this session,
+        the same kind a Parse message makes (DEALLOCATE and Close drop either)."""
+        from pglast import ast
+        from pglast.stream import RawStream
+
+        name = node.name
+        if name in self.statements:
+            raise PgError("42P05", f'prepared statement "{name}" already exists')
+        param_oids = []
+        for type_name in node.argtypes or ():
+            names = [part.sval for part in type_name.names]
+            mods = [mod.val.ival for mod in type_name.typmods or ()
+                    if isinstance(mod, ast.A_Const) and isinstance(mod.val, ast.Integer)]
+            pg_type, _ = pgtypes.resolve_type(names, mods, type_name.arrayBounds or ())
+            param_oids.append(pg_type.oid)
+        statements = await self.parse_statements(RawStream()(node.query), param_oids)
+        prepared = statements[0]
+        if prepared.translation is None:
+            prepared.param_oids = param_oids
+        self.statements[name] = prepared
+        self.send_raw(codec.encode_command_complete("PREPARE"))
+
+    async def execute_sql(self, node: Any, stmt: Statement, describe: bool) -> None:
+        """SQL ``EXECUTE name [(parameters)]``: runs a prepared statement with constant
+        parameters (as psql and migration scripts write them)."""
+        prepared = self.statements.get(node.name)
+        if prepared is None:
+            raise PgError("26000", f'prepared statement "{node.name}" does not exist')
+        storage = self.storage
+        assert storage is not None
+        if prepared.kind == "dml" and prepared.generation != storage.catalog.generation:
+            await self.call(storage.prepare_translation, prepared)
+        expected = len(prepared.translation.param_oids if prepared.translation
+                       else prepared.param_oids)
+        args = node.params or ()
+        if len(args) != expected:
+            raise PgError("42601", "wrong number of parameters for prepared statement "
+                          f'"{node.name}"',
+                          detail=f"Expected {expected} parameters but got {len(args)}.")
+        values = [_constant_text(arg) for arg in args]
+        params = encode_params(prepared, [v.encode() if v is not None else None
+                                          for v in values],
+                               [0] * len(values), storage.settings["timezone"])
+        result = await self.execute_statement(prepared, params)
+        if result.copy_in is not None:
+            raise PgError("0A000", "EXECUTE of a COPY FROM STDIN is not supported")
+        self.send_result(result, (), prepared, describe=describe)
 
     async def declare_cursor(self, stmt: Statement, params: list[Any] | None) -> None:
         from pglast import ast
