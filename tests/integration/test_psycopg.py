@@ -238,7 +238,6 @@ def test_prepared_statement_survives_rollback(tx_conn: Conn) -> None:
     tx_conn.rollback()
 
 
-@pytest.mark.xfail(strict=True, reason="SQL PREPARE/EXECUTE/DEALLOCATE name: 0A000 not supported")
 def test_sql_level_prepare_execute(conn: Conn) -> None:
     conn.execute("prepare pg3_plus(int, int) as select $1 + $2")
     assert conn.execute("execute pg3_plus(2, 3)").fetchone() == (5,)
