@@ -311,3 +311,18 @@ def test_causal_token_through_the_proxy(
         reader.execute(f"SET pgha.min_lsn = '{row[0]}'")
         for _ in range(6):
             assert reader.execute("SELECT k FROM token").fetchone() == (7,)
+
+
+def test_listen_notify_through_the_proxy_and_a_standby(
+        cluster: tuple[list[PghaServer], FaultRelay, ProxyProcess]) -> None:
+    # LISTEN pins a proxied session to the primary, and a standby forwards LISTEN and NOTIFY
+    # there: notifications reach listeners whichever endpoint either side uses.
+    (n1, n2, _), _, proxy = cluster
+    for listen_at, notify_at in ((proxy.dsn, n2.dsn), (n2.dsn, proxy.dsn), (n1.dsn, n1.dsn)):
+        with psycopg.connect(listen_at, autocommit=True) as listener, \
+                psycopg.connect(notify_at, autocommit=True) as sender:
+            listener.execute("LISTEN jobs")
+            sender.execute("NOTIFY jobs, 'hello'")
+            sender.execute("SELECT pg_notify('jobs', 'again')")
+            got = [(n.channel, n.payload) for n in listener.notifies(timeout=2, stop_after=2)]
+            assert got == [("jobs", "hello"), ("jobs", "again")], (listen_at, notify_at)

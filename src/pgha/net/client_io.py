@@ -59,18 +59,26 @@ class ClientWire:
             self.out.clear()
             await self.writer.drain()
 
-    def push(self, source: asyncio.ReadTransport) -> None:
-        """Write what is buffered now, without waiting (a relay, in the callback that received
-        it from ``source``). While the client has not taken the bytes written so far (more than
-        the transport's high-water mark is queued), reading ``source`` pauses."""
+    def write_now(self) -> bool:
+        """Write what is buffered now, without waiting; False if there was nothing to write
+        (or the connection is closing)."""
         pending = self.conn.data_to_send()
         if pending:
             self.out[:0] = pending
         writer = self.writer
         if not self.out or writer.is_closing():
-            return
+            return False
         writer.write(bytes(self.out))
         self.out.clear()
+        return True
+
+    def push(self, source: asyncio.ReadTransport) -> None:
+        """Write what is buffered now, without waiting (a relay, in the callback that received
+        it from ``source``). While the client has not taken the bytes written so far (more than
+        the transport's high-water mark is queued), reading ``source`` pauses."""
+        if not self.write_now():
+            return
+        writer = self.writer
         if writer.transport.get_write_buffer_size() > _HIGH_WATER and source.is_reading():
             source.pause_reading()
             self._paused.append(source)

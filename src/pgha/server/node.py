@@ -22,6 +22,7 @@ from pgha.replication.hub import ReplicationHub
 from pgha.replication.role import WRITABLE, Role
 from pgha.server.ha import HaConfig, HaRole
 from pgha.storage.engine import Engine, StorageSession
+from pgha.wire import messages as m
 from pgha.wire.auth import Authenticator, AuthMethod, Credential, StaticAuthenticator, TrustAnyUser
 from pgha.wire.errors import PgError
 
@@ -68,6 +69,7 @@ class Node:
         self.executor = ThreadPoolExecutor(max_workers=min(64, config.max_connections),
                                            thread_name_prefix="pgha-sql")
         self.sessions: CancelKeys[object] = CancelKeys()  # live sessions by cancel key
+        self.listeners: dict[str, set[Any]] = {}  # LISTEN: channel -> sessions
         self.listener: Listener | None = None
         self.ha.terminate_clients = self.terminate_clients
         self.ha.primary_changed = self.primary_changed
@@ -88,6 +90,26 @@ class Node:
 
     def register(self, session: object) -> tuple[int, int]:
         return self.sessions.register(session)
+
+    # -- LISTEN / NOTIFY (sessions of this node) --------------------------------------------
+
+    def listen(self, session: Any, channel: str) -> None:
+        self.listeners.setdefault(channel, set()).add(session)
+
+    def unlisten(self, session: Any, channel: str | None) -> None:
+        """Stop ``session`` listening on ``channel`` (None: on every channel)."""
+        for name in [channel] if channel is not None else list(self.listeners):
+            sessions = self.listeners.get(name)
+            if sessions is not None:
+                sessions.discard(session)
+                if not sessions:
+                    del self.listeners[name]
+
+    def notify(self, pid: int, notes: list[tuple[str, str]]) -> None:
+        """A committed transaction's NOTIFYs, to every session listening (in order)."""
+        for channel, payload in notes:
+            for session in list(self.listeners.get(channel, ())):
+                session.notification(m.NotificationResponse(pid, channel, payload))
 
     def cancel(self, pid: int, secret: int) -> None:
         session = self.sessions.find(pid, secret)

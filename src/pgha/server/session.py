@@ -328,6 +328,23 @@ class ClientSession(ClientWire):
     def notice(self, n: Notice) -> None:
         self.send(m.NoticeResponse(n.fields()))
 
+    def ready_for_query(self) -> None:
+        """ReadyForQuery; before it, the notifications of the transaction that just
+        committed go to the sessions listening (this one too: its own come first)."""
+        storage = self.storage
+        assert storage is not None
+        if storage.status == "I" and storage.notifications:  # a rollback cleared them
+            notes, storage.notifications = storage.notifications, []
+            self.node.notify(self.pid, notes)
+        self.send(m.ReadyForQuery(storage.status))
+
+    def notification(self, message: m.NotificationResponse) -> None:
+        """A NOTIFY on a channel this session listens to: sent at once if the session waits
+        for its client, else with its next reply."""
+        self.send(message)
+        if self.parked:
+            self.write_now()
+
     # -- lifecycle ---------------------------------------------------------------------------
 
     async def run(self) -> None:
@@ -352,6 +369,7 @@ class ClientSession(ClientWire):
 
     async def close(self) -> None:
         self.node.sessions.drop(self.pid)
+        self.node.unlisten(self, None)
         if self.forwarder is not None:
             self.forwarder.close()
         if self.storage is not None:
@@ -465,7 +483,7 @@ class ClientSession(ClientWire):
             self.pending = None
             await self.call(storage.end_implicit)
             await self.wait_replicated()
-            self.send(m.ReadyForQuery(storage.status))
+            self.ready_for_query()
         # In the extended protocol the wire connection now skips to Sync; send the error at
         # once: a client may wait for it before it sends Sync (asyncpg's Parse/Describe/Flush).
         await self.flush()
@@ -567,7 +585,7 @@ class ClientSession(ClientWire):
             self.send_result(result, (), stmt)
         await self.end_implicit()
         await self.wait_replicated()
-        self.send(m.ReadyForQuery(storage.status))
+        self.ready_for_query()
         await self.flush()
 
     async def portal_utility(self, stmt: Statement, params: list[Any] | None,
@@ -585,9 +603,10 @@ class ClientSession(ClientWire):
             return True
         if isinstance(node, ast.DiscardStmt) and node.target.name == "DISCARD_ALL" and \
                 not (self.storage is not None and self.storage.explicit):
-            # Prepared statements and cursors go too; the settings are the engine's part.
+            # Prepared statements, cursors and LISTENs go too; the settings are the engine's.
             self.statements.clear()
             self.portals = {}
+            self.node.unlisten(self, None)
             if self.forwarder is not None:
                 self.forwarder.prepared.clear()
             return False
@@ -604,6 +623,14 @@ class ClientSession(ClientWire):
                     # The primary's copy stays until the name is prepared again there.
                     self.forwarder.prepared.discard(node.name)
                 self.send_raw(codec.encode_command_complete("DEALLOCATE"))
+            return True
+        if isinstance(node, ast.ListenStmt):
+            self.node.listen(self, node.conditionname)
+            self.send_raw(codec.encode_command_complete("LISTEN"))
+            return True
+        if isinstance(node, ast.UnlistenStmt):
+            self.node.unlisten(self, node.conditionname)  # None: every channel
+            self.send_raw(codec.encode_command_complete("UNLISTEN"))
             return True
         if isinstance(node, ast.PrepareStmt):
             await self.prepare_sql(node)
@@ -863,7 +890,7 @@ class ClientSession(ClientWire):
         else:
             self.portals.pop("", None)
         await self.wait_replicated()
-        self.send(m.ReadyForQuery(storage.status))
+        self.ready_for_query()
         await self.flush()
 
     # -- COPY FROM STDIN ---------------------------------------------------------------------

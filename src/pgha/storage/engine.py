@@ -515,7 +515,11 @@ class StorageSession:
         self.ctx = functions.FunctionContext(
             user=user, database=database, backend_pid=backend_pid, settings=self.settings,
             set_setting=self._set_from_function, advisory_locks=engine.advisory_locks,
-            on_promote=engine.promote_hook, in_recovery=lambda: engine.read_only)
+            on_promote=engine.promote_hook, in_recovery=lambda: engine.read_only,
+            notify=self.notify)
+        # NOTIFY's (channel, payload), in order, of the transaction under way: the server
+        # session sends them to the listeners once it has committed; a rollback drops them.
+        self.notifications: list[tuple[str, str]] = []
         functions.register(self.conn, self.ctx)
         pgcatalog.install(self.conn)
         status_views.register(self.conn, self._status_rows)
@@ -784,6 +788,22 @@ class StorageSession:
             if changed:
                 self.engine.schema_changed(self.conn) if commit else None
 
+    def notify(self, channel: Any, payload: Any) -> None:
+        """NOTIFY / pg_notify(): queued until the transaction commits; the same channel and
+        payload twice in one transaction are sent once, as in PostgreSQL."""
+        if self.engine.read_only:
+            raise PgError("25006", "cannot execute NOTIFY during recovery")
+        if not channel:
+            raise PgError("22023", "channel name cannot be empty")
+        channel = str(channel)
+        if len(channel.encode()) >= 64:
+            raise PgError("22023", "channel name too long")
+        payload = "" if payload is None else str(payload)
+        if len(payload.encode()) >= 8000:
+            raise PgError("22023", "payload string too long")
+        if (channel, payload) not in self.notifications:
+            self.notifications.append((channel, payload))
+
     def _keep_sequences(self) -> None:
         """The transaction was rolled back, but the sequence values it took are gone for
         good (as in PostgreSQL, nextval and setval are never undone): write them again, in a
@@ -884,6 +904,7 @@ class StorageSession:
             return
         self.implicit = False
         if self.status == "E":
+            self.notifications.clear()
             self._sqlite_end(False)
             self.status = "I"
             return
@@ -895,6 +916,7 @@ class StorageSession:
         if self.explicit or self.implicit:
             self.status = "E"
         else:
+            self.notifications.clear()
             self._sqlite_end(False)
             self.status = "I"
 
@@ -1051,6 +1073,8 @@ class StorageSession:
         if kind in (K.TRANS_STMT_COMMIT, K.TRANS_STMT_ROLLBACK):
             if not self.explicit:
                 notices = [Notice("25P01", "there is no transaction in progress", "WARNING")]
+                if kind == K.TRANS_STMT_ROLLBACK or self.status == "E":
+                    self.notifications.clear()
                 if self.implicit:
                     self._sqlite_end(kind == K.TRANS_STMT_COMMIT and self.status != "E")
                     self.status = "I"
@@ -1061,6 +1085,8 @@ class StorageSession:
             self.implicit = False
             self.status = "I"
             commit = kind == K.TRANS_STMT_COMMIT and not failed
+            if not commit:
+                self.notifications.clear()
             try:
                 self._sqlite_end(commit)
             finally:
@@ -1434,10 +1460,12 @@ class StorageSession:
             return Result(f"DISCARD {target}")
         if isinstance(node, ast.ClosePortalStmt):
             return Result("CLOSE CURSOR")
-        if isinstance(node, ast.ListenStmt | ast.UnlistenStmt | ast.NotifyStmt):
-            if isinstance(node, ast.UnlistenStmt):
-                return Result("UNLISTEN")
-            raise PgError("0A000", "LISTEN/NOTIFY is not supported")
+        if isinstance(node, ast.NotifyStmt):
+            self.notify(node.conditionname, node.payload)
+            return Result("NOTIFY")
+        if isinstance(node, ast.ListenStmt | ast.UnlistenStmt):
+            # The server session's (the node keeps the listeners); here only without one.
+            raise PgError("0A000", "LISTEN is not supported here")
         if isinstance(node, ast.CheckPointStmt):
             self.conn.wal_checkpoint(mode=apsw.SQLITE_CHECKPOINT_PASSIVE)
             return Result("CHECKPOINT")

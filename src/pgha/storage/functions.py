@@ -52,6 +52,7 @@ class FunctionContext:
     # Sequence states nextval/setval set in the current transaction (oid -> last_value,
     # is_called): they are never undone, so a rollback writes them again (see engine).
     sequences_set: dict[int, tuple[int, int]] = field(default_factory=dict)
+    notify: Callable[[Any, Any], None] | None = None  # pg_notify: queue a notification
     advisory_locks: Any = None  # the engine's AdvisoryLocks, process-wide; owner: id(ctx)
     # (force, wait seconds), set by the replication role
     on_promote: Callable[[bool, float], bool] | None = None
@@ -1579,6 +1580,8 @@ def register(conn: apsw.Connection, ctx: FunctionContext) -> None:
     f("array_append", _array_append, 2, True)
     f("array_position", _array_position, 2, True)
     f("pg_sleep", lambda secs: _sleep(ctx, secs), 1)
+    f("pg_notify", lambda channel, payload: ctx.notify(channel, payload) if ctx.notify else None,
+      2)
     f(
         "pg_advisory_lock",
         lambda *key: ctx.advisory_locks.lock(id(ctx), key) if ctx.advisory_locks else None,
