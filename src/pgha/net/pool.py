@@ -137,6 +137,16 @@ class SharedPool:
                 return handed_over
             # None: a connection of this key closed; try again (this client may open one)
 
+    def take_idle(self, key: Key, fits: Callable[[BackendConnection], bool]
+                  ) -> BackendConnection | None:
+        """An idle connection of ``key`` that ``fits``, without waiting (None if there is
+        none: no client waits for one while any is idle, so this is first come first served
+        too)."""
+        idle = self._idle.get(key)
+        if not idle or idle[-1].writer.is_closing() or not fits(idle[-1]):
+            return None
+        return idle.pop()
+
     def put(self, key: Key, backend: BackendConnection) -> None:
         """A connection whose client is between transactions."""
         waiters = self._waiters.get(key)

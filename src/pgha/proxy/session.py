@@ -200,7 +200,7 @@ class ProxySession(ClientWire):
             raise PgError("08006", f"no {what} is available",
                           hint="The proxy has no healthy node of that role right now.")
         params = self.params if node.kind == "postgres" else {**self.params, REPORT_OPTION: "on"}
-        key = pool_key(node.host, node.port, self.user, self.database, params)
+        key = self._pool_key(node)
 
         async def connect() -> BackendConnection:
             try:
@@ -215,6 +215,16 @@ class ProxySession(ClientWire):
             backend = await self.proxy.shared.take(key, connect)
         else:
             backend = self.proxy.pool.take(key) or await connect()
+        link = self._adopt(backend, key, node, what)
+        await self._sync_settings(link)
+        return link
+
+    def _pool_key(self, node: NodeState) -> Key:
+        params = self.params if node.kind == "postgres" else {**self.params, REPORT_OPTION: "on"}
+        return pool_key(node.host, node.port, self.user, self.database, params)
+
+    def _adopt(self, backend: BackendConnection, key: Key, node: NodeState, what: str) -> Link:
+        """A link over ``backend`` (of pool ``key``), to the primary or a standby."""
         if what == "primary":
             self.primary_key, self.primary_node = key, node
         else:
@@ -225,8 +235,15 @@ class ProxySession(ClientWire):
         link.on_lost = lambda exc: self._lost(link, exc)
         if self.pooled:
             link.on_idle = self._on_idle
-        await self._sync_settings(link)
         return link
+
+    def _take_pooled(self, node: NodeState, what: str) -> Link | None:
+        """Transaction pooling, the fast path: a link over an idle shared connection to
+        ``node`` whose settings are already this session's, if there is one (else None: the
+        general way waits for one, or brings one's settings to the session's)."""
+        key = self._pool_key(node)
+        backend = self.proxy.shared.take_idle(key, lambda b: b.applied == self.state.replay)
+        return None if backend is None else self._adopt(backend, key, node, what)
 
     async def _sync_settings(self, link: Link) -> None:
         """Bring the connection's session settings to this session's (they differ when it
@@ -321,7 +338,7 @@ class ProxySession(ClientWire):
     # -- serving ---------------------------------------------------------------------------
 
     async def serve(self) -> None:
-        if isinstance(self.reader, RelayReader) and not self.pooled:
+        if isinstance(self.reader, RelayReader):
             self.reader.attach(self)  # the fast path (take)
         while True:
             event = await self.next_event()
@@ -521,7 +538,11 @@ class ProxySession(ClientWire):
                 link.backend.writer.transport.get_write_buffer_size() > _WRITE_BEHIND:
             return None
         frame = data[start:end]
-        link.forward(kind, frame, statement)
+        if self.pooled and statement:
+            sent, statement = self._server_frame(kind, data, start, end, statement)
+            link.forward(kind, sent, statement)
+        else:
+            link.forward(kind, frame, statement)
         spec = self.speculation
         if spec is not None and link is spec.link:
             spec.events.append(frame)  # to run again elsewhere if the standby was not fresh
@@ -556,6 +577,13 @@ class ProxySession(ClientWire):
         link: Link | None
         if decided.target is Target.STANDBY:
             node, link = self.reader_node, self.reader_link
+            if link is None and self.pooled:  # its connection went back to the pool
+                node = cluster.pick_reader()
+                link = self._take_pooled(node, "standby") if node is not None else None
+                if link is None:
+                    return None
+                self.reader_link, self.reader_node, self.reader_min_lsn = link, node, 0
+                node.connections += 1
             if node is None or not node.healthy or node not in standbys:
                 return None
             need = decided.wait_lsn
@@ -567,8 +595,14 @@ class ProxySession(ClientWire):
             elif need != self.reader_min_lsn:
                 return None
         elif decided.target is Target.PRIMARY:
+            if cluster.conflict:
+                return None
+            if primary is None and self.pooled:  # its connection went back to the pool
+                node = cluster.primary()
+                primary = self._take_pooled(node, "primary") if node is not None else None
+                self.primary = primary
             link = primary
-            if cluster.conflict or self.primary_node is not cluster.primary():
+            if self.primary_node is not cluster.primary():
                 return None
         else:
             return None
@@ -592,14 +626,34 @@ class ProxySession(ClientWire):
                 with contextlib.suppress(BackendError):  # the pump reports it (_lost)
                     await link.drain()
 
+    def _server_frame(self, kind: int, data: bytes, start: int, end: int, name: str
+                      ) -> tuple[bytes, str]:
+        """``_server_named`` for the fast path: the Parse, Bind or Describe at
+        data[start:end], with the client's statement ``name`` replaced by the server's."""
+        length = len(name.encode())
+        if kind == _PARSE:
+            sql, oids = self.statements[name]
+            server = _server_name(sql, oids)
+            self.server_names[name] = server
+            self.by_server_name[server] = (sql, oids)
+            head, rest = b"", data[start + 5 + length + 1:end]
+        elif kind == _BIND:
+            server = self.server_names.get(name, name)
+            portal_end = data.index(0, start + 5, end)
+            head, rest = data[start + 5:portal_end + 1], data[portal_end + 1 + length + 1:end]
+        else:  # Describe of a statement
+            server = self.server_names.get(name, name)
+            head, rest = data[start + 5:start + 6], b""
+        body = head + server.encode() + b"\0" + rest
+        return bytes((kind,)) + (len(body) + 4).to_bytes(4, "big") + body, server
+
     def _server_named(self, event: Any) -> Any:
         """Transaction pooling: the client's statement names become names derived from the
         statement's text (on a shared connection, one client's "s1" is not another's)."""
         if isinstance(event, m.Parse):
             if not event.name:
                 return event
-            text = event.query + "\0" + ",".join(map(str, event.param_oids))
-            server = "pgha_" + hashlib.blake2b(text.encode(), digest_size=10).hexdigest()
+            server = _server_name(event.query, tuple(event.param_oids))
             self.server_names[event.name] = server
             self.by_server_name[server] = (event.query, tuple(event.param_oids))
             return dataclasses.replace(event, name=server)
@@ -967,6 +1021,12 @@ class _Speculation:
     need: int
     fresh: bool = False
     events: list[Any] = dataclasses.field(default_factory=list)
+
+
+def _server_name(sql: str, oids: tuple[int, ...]) -> str:
+    """The name a statement is prepared under on shared server connections."""
+    text = sql + "\0" + ",".join(map(str, oids))
+    return "pgha_" + hashlib.blake2b(text.encode(), digest_size=10).hexdigest()
 
 
 def _decoded(event: Any) -> Any:
