@@ -38,7 +38,8 @@ class RelayReader(asyncio.StreamReader):
             self._buffer.clear()  # type: ignore[attr-defined]
             self._maybe_resume_transport()  # type: ignore[attr-defined]
             self.feed_data(held)
-        if self.at_eof():
+        if self.at_eof() or self.exception() is not None:  # closed or failed before
+            self.sink = None
             sink.ended(self.exception())
 
     def detach(self) -> None:
