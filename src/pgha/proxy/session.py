@@ -9,7 +9,11 @@ the next statement use the other link. Session settings run on the primary link 
 replayed silently on the standby link.
 
 Where each statement goes is ``routing.router.route``'s decision, the same function a standby
-node uses to forward writes; this class does the I/O it asks for.
+node uses to forward writes; this class does the I/O it asks for. Two ways: the general one, a
+task per session that decodes each message and may wait (``route``); and the fast path
+(``take``), which routes and forwards the common messages of a session with nothing pending as
+their bytes, in the event loop's callback that received them, and hands everything else to the
+general way.
 
 Read-your-writes, on pgha nodes: the primary reports each commit's end LSN; before the next read
 goes to the standby link, the proxy sets ``pgha.min_lsn`` there (silently), and the standby node
