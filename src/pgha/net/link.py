@@ -140,6 +140,13 @@ class Link:
         while closes and closes[0][0] <= self._answered:
             closes.popleft()
 
+    def _awaiting(self, replies: Replies) -> None:
+        """A Query or Sync is sent: it ends the batch, and its replies are handled per
+        ``replies`` (see Replies)."""
+        self._expect.append(replies)
+        self._idle.clear()
+        self._in_batch = False
+
     def _parse(self, name: str, relay: bool) -> None:
         """A Parse of ``name`` is sent next. A statement of that name may exist here (the
         connection prepared one before: by another client of a shared connection, or by this
@@ -181,9 +188,7 @@ class Link:
         if isinstance(message, m.Query | m.Parse) and DROPS_PREPARED.search(message.query):
             prepared.clear()  # DISCARD ALL / DEALLOCATE ALL: none is left on this connection
         if isinstance(message, m.Query | m.Sync):
-            self._expect.append(relay)
-            self._idle.clear()
-            self._in_batch = False
+            self._awaiting(relay)
         elif isinstance(message, m.Parse | m.Bind | m.Describe | m.Execute | m.Close):
             self._in_batch = True
         copy_in = isinstance(message, m.Query) and relay and \
@@ -213,9 +218,7 @@ class Link:
         elif statement is not None and statement not in backend.prepared:
             self._prepare_behind(statement)
         if kind in (_QUERY, _SYNC):
-            self._expect.append(True)
-            self._idle.clear()
-            self._in_batch = False
+            self._awaiting(True)
         elif kind != _FLUSH:
             self._in_batch = True
         backend.out += frame
@@ -238,9 +241,7 @@ class Link:
         """Close an extended-protocol batch the client left open (Parse/Describe/Flush, then a
         simple Query): a Sync whose ReadyForQuery the client never sees. Returns once every
         reply before it has been relayed, so that the next statement may run elsewhere."""
-        self._expect.append(replies)
-        self._idle.clear()
-        self._in_batch = False
+        self._awaiting(replies)
         self.backend.send(m.Sync())
         await self.wait_idle()
 
@@ -259,7 +260,7 @@ class Link:
         if name not in backend.prepared:
             self._parse(name, False)
             backend.send(m.Parse(name, sql, ()))
-        self._expect.append(on_value)
+        self._expect.append(on_value)  # (between batches: the open one, if any, stays open)
         self._idle.clear()
         backend.send_raw(run)
 

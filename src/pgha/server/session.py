@@ -647,6 +647,13 @@ class ClientSession(ClientWire):
             return True
         return False
 
+    async def translated(self, stmt: Statement) -> None:
+        """A prepared statement about to run: translated again if the schema changed."""
+        storage = self.storage
+        assert storage is not None
+        if stmt.kind == "dml" and stmt.generation != storage.catalog.generation:
+            await self.call(storage.prepare_translation, stmt)
+
     async def prepare_sql(self, node: Any) -> None:
         """SQL ``PREPARE name [(types)] AS statement``: a prepared statement of this session,
         the same kind a Parse message makes (DEALLOCATE and Close drop either)."""
@@ -678,8 +685,7 @@ class ClientSession(ClientWire):
             raise PgError("26000", f'prepared statement "{node.name}" does not exist')
         storage = self.storage
         assert storage is not None
-        if prepared.kind == "dml" and prepared.generation != storage.catalog.generation:
-            await self.call(storage.prepare_translation, prepared)
+        await self.translated(prepared)
         expected = len(prepared.translation.param_oids if prepared.translation
                        else prepared.param_oids)
         args = node.params or ()
@@ -808,8 +814,7 @@ class ClientSession(ClientWire):
             raise PgError("26000", f'prepared statement "{msg.statement}" does not exist')
         storage = self.storage
         assert storage is not None
-        if stmt.kind == "dml" and stmt.generation != storage.catalog.generation:
-            await self.call(storage.prepare_translation, stmt)
+        await self.translated(stmt)
         params = encode_params(stmt, list(msg.params), list(msg.param_formats),
                                storage.settings["timezone"])
         if msg.portal and msg.portal in self.portals and msg.portal != "":

@@ -762,14 +762,11 @@ class StorageSession:
             bodies = capture.finish() if capture is not None and commit else None
             if capture is not None and not commit:
                 capture.discard()
-            if bodies:
-                try:
-                    self._commit_logged(bodies)
-                finally:
-                    bodies.close()
+            if commit:
+                self._commit(bodies)
             else:
-                self.conn.execute("COMMIT" if commit else "ROLLBACK")
-                if not commit and self.ctx.sequences_set:
+                self.conn.execute("ROLLBACK")
+                if self.ctx.sequences_set:
                     self._keep_sequences()
             committed = commit
         except apsw.Error as exc:
@@ -820,6 +817,11 @@ class StorageSession:
                 capture.discard()
             self.conn.execute("ROLLBACK")
             raise
+        self._commit(bodies)
+
+    def _commit(self, bodies: changes.Fragments | None) -> None:
+        """COMMIT the SQLite transaction: through the log (and durable) when it captured
+        changes, else plainly."""
         if bodies:
             try:
                 self._commit_logged(bodies)
