@@ -6,8 +6,9 @@ generated on first use) and one `pgha proxy` in front of them; prints how to con
 change of primary; restarts a process that dies (a node comes back as a standby and catches
 up, or is rebuilt); Ctrl-C (or SIGTERM) stops them all. Data stays in ``--data`` between runs.
 
-Ports: the proxy on PORT, the nodes' client ports on PORT+1..PORT+3 and their replication
-ports on PORT+11..PORT+13.
+Ports: the proxy on PORT, the nodes' client ports on PORT+1..PORT+3, their replication
+ports on PORT+11..PORT+13; the REST APIs (health checks, /cluster, /metrics) of the proxy on
+PORT+20 and of the nodes on PORT+21..PORT+23.
 """
 
 from __future__ import annotations
@@ -46,7 +47,8 @@ def run_up(data: Path, port: int, sync_mode: str, log_level: str) -> int:
     nodes = [arg for i in range(len(NODES)) for arg in ("--node", f"127.0.0.1:{port + 1 + i}")]
     children.append(Child("proxy", [sys.executable, "-m", "pgha", "proxy", "--listen",
                                     f"127.0.0.1:{port}", *nodes, "--ready-file",
-                                    str(data / "proxy.ready"), "--log-level", log_level],
+                                    str(data / "proxy.ready"), "--log-level", log_level,
+                                    "--http-bind", f"127.0.0.1:{port + 20}"],
                           data / "proxy.log", data / "proxy.ready"))
     stopping = False
 
@@ -60,9 +62,12 @@ def run_up(data: Path, port: int, sync_mode: str, log_level: str) -> int:
         for child in children:
             _spawn(child, env, wait=True)
         print(f"pgha cluster up ({sync_mode} replication), data and logs in {data}/")
-        print(f"  proxy:   psql -h 127.0.0.1 -p {port} -U postgres")
+        print(f"  proxy:   psql -h 127.0.0.1 -p {port} -U postgres     "
+              f"(API http://127.0.0.1:{port + 20}/cluster)")
         for i, name in enumerate(NODES):
-            print(f"  {name}:      psql -h 127.0.0.1 -p {port + 1 + i} -U postgres")
+            print(f"  {name}:      psql -h 127.0.0.1 -p {port + 1 + i} -U postgres     "
+                  f"(API http://127.0.0.1:{port + 21 + i}/health)")
+        print(f"  status:  pgha status -p {port}")
         print("Ctrl-C stops the cluster.", flush=True)
         primary = ""
         while not stopping:
@@ -97,7 +102,8 @@ def _node(data: Path, port: int, i: int, name: str, peers: str, sync_mode: str,
             "--listen", f"127.0.0.1:{port + 1 + i}", "--node-id", name,
             "--ha-mode", mode, "--ha-bind", f"127.0.0.1:{port + 11 + i}",
             "--ha-primary", peers, "--sync-mode", sync_mode,
-            "--ready-file", str(data / f"{name}.ready"), "--log-level", log_level]
+            "--ready-file", str(data / f"{name}.ready"), "--log-level", log_level,
+            "--http-bind", f"127.0.0.1:{port + 21 + i}"]
     return Child(name, argv, data / f"{name}.log", data / f"{name}.ready")
 
 

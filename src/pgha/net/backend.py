@@ -163,6 +163,28 @@ class BackendConnection:
                 raise BackendError(f"{self.host}:{self.port} closed the connection")
             self.decoder.feed(data)
 
+    async def query(self, sql: str) -> tuple[list[str], list[tuple[str | None, ...]]]:
+        """Run a simple query and return (column names, rows as text; None for NULL). Raises
+        PgError with the server's SQLSTATE when the query fails."""
+        self.send(m.Query(sql))
+        await self.drain()
+        columns: list[str] = []
+        rows: list[tuple[str | None, ...]] = []
+        error: m.ErrorResponse | None = None
+        while True:
+            message = await self.receive()
+            if isinstance(message, m.DataRow):
+                rows.append(tuple(None if v is None else bytes(v).decode()
+                                  for v in message.values))
+            elif isinstance(message, m.RowDescription):
+                columns = [f.name for f in message.fields]
+            elif isinstance(message, m.ErrorResponse):
+                error = message
+            elif isinstance(message, m.ReadyForQuery):
+                if error is not None:
+                    raise PgError(error.sqlstate or "XX000", error.fields.get("M", "error"))
+                return columns, rows
+
     async def cancel(self) -> None:
         """Send a CancelRequest for whatever this backend runs (on a new connection)."""
         with contextlib.suppress(OSError):

@@ -8,6 +8,7 @@ import contextlib
 from typing import Any
 
 from pgha.net.streams import RelayReader
+from pgha.routing.router import RouteCounts
 from pgha.wire import codec
 from pgha.wire import messages as m
 from pgha.wire.connection import NEED_DATA, ServerConnection
@@ -27,8 +28,11 @@ class ClientWire:
         self._paused: list[asyncio.ReadTransport] = []  # sources waiting for the client (push)
         self.parked = False  # waiting in next_event for the client's next bytes
         self._resuming: asyncio.Future[None] | None = None
+        self.counts: RouteCounts | None = None  # errors sent to the client are counted here
 
     def send(self, message: Any) -> None:
+        if type(message) is m.ErrorResponse and self.counts is not None:
+            self.counts.error(message.sqlstate or "XX000")
         self.out += self.conn.send(message)
 
     def send_raw(self, data: bytes | memoryview) -> None:
@@ -43,6 +47,8 @@ class ClientWire:
         """Frames another server sent, passed on as they are; ``effects`` are the decoded
         ones among them that change the connection's state (see ServerConnection.relayed)."""
         for message in effects:
+            if type(message) is m.ErrorResponse and self.counts is not None:
+                self.counts.error(message.sqlstate or "XX000")
             self.conn.relayed(message)
         self.out += data
 

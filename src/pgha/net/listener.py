@@ -13,6 +13,7 @@ import socket
 from collections.abc import Awaitable, Callable
 
 from pgha.net import streams
+from pgha.wire.errors import os_reason
 
 log = logging.getLogger("pgha.listener")
 Handler = Callable[[streams.RelayReader, asyncio.StreamWriter], Awaitable[None]]
@@ -28,7 +29,11 @@ class Listener:
         self.address: tuple[str, int] = (host, port)
 
     async def start(self) -> None:
-        self.server = await streams.start_server(self._accept, self.host, self.port)
+        try:
+            self.server = await streams.start_server(self._accept, self.host, self.port)
+        except OSError as exc:
+            raise OSError(exc.errno, f"could not listen on {self.host}:{self.port}: "
+                          f"{os_reason(exc)}") from exc
         sock = self.server.sockets[0]
         addr = sock.getsockname()
         self.address = (addr[0], addr[1])
@@ -62,3 +67,4 @@ class Listener:
             task.cancel()
         if self.tasks:
             await asyncio.gather(*self.tasks, return_exceptions=True)
+

@@ -36,6 +36,10 @@ class BackendPool:
         self._idle: dict[Key, list[BackendConnection]] = {}
         self.reused = 0
 
+    def idle_count(self) -> int:
+        """Idle server connections held (metrics)."""
+        return sum(len(conns) for conns in self._idle.values())
+
     def take(self, key: Key) -> BackendConnection | None:
         idle = self._idle.get(key)
         while idle:
@@ -106,6 +110,10 @@ class SharedPool:
         self._idle: dict[Key, list[BackendConnection]] = {}
         self._open: dict[Key, int] = {}  # connections per key, idle or in use or opening
         self._waiters: dict[Key, deque[asyncio.Future[BackendConnection | None]]] = {}
+
+    def idle_count(self) -> int:
+        """Idle server connections held (metrics)."""
+        return sum(len(conns) for conns in self._idle.values())
 
     async def take(self, key: Key,
                    connect: Callable[[], Awaitable[BackendConnection]]) -> BackendConnection:

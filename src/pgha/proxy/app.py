@@ -15,10 +15,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pgha.net.cancel import CancelKeys
+from pgha.net.http import HttpServer
 from pgha.net.listener import Listener
 from pgha.net.pool import BackendPool, SharedPool
 from pgha.proxy.cluster import ClusterView, NodeState
 from pgha.proxy.session import ProxySession
+from pgha.routing.router import RouteCounts
 from pgha.wire.auth import (
     Authenticator,
     AuthMethod,
@@ -44,6 +46,7 @@ class ProxyConfig:
     backend: str = "auto"  # "pgha" | "postgres" | "auto": what the nodes are
     pool_mode: str = "session"  # "session" | "transaction"
     pool_size: int = 20  # transaction pooling: server connections per node, user, db, options
+    http_bind: tuple[str, int] | None = None  # the REST API (health checks, metrics)
 
 
 class Proxy:
@@ -64,19 +67,31 @@ class Proxy:
         self.pool = BackendPool()
         self.shared = SharedPool(config.pool_size)  # transaction pooling
         self.listener = Listener(self._serve, config.host, config.port)
+        self.counts = RouteCounts()  # statements routed, read-your-writes, errors (metrics)
+        self.http: HttpServer | None = None
 
     async def start(self) -> None:
         await self.cluster.start()
+        if self.config.http_bind is not None:
+            from pgha.proxy.api import ProxyApi
+
+            self.http = HttpServer(ProxyApi(self).handle, *self.config.http_bind)
+            await self.http.start()
+            log.info("REST API on http://%s:%d", *self.http.address)
         await self.listener.start()
         host, port = self.listener.address
         nodes = ", ".join(f"{n.address} ({n.role or 'down'})" for n in self.cluster.nodes)
         log.info("pgha proxy listening on %s:%d; nodes: %s", host, port, nodes)
         if self.config.ready_file is not None:
             tmp = self.config.ready_file.with_suffix(".tmp")
-            tmp.write_text(json.dumps({"pid": os.getpid(), "host": host, "port": port}))
+            tmp.write_text(json.dumps({
+                "pid": os.getpid(), "host": host, "port": port,
+                "http_port": self.http.address[1] if self.http is not None else None}))
             tmp.replace(self.config.ready_file)
 
     async def stop(self) -> None:
+        if self.http is not None:
+            await self.http.close()
         await self.listener.close()
         await self.cluster.stop()
         self.pool.close()

@@ -30,7 +30,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from pgha.net.backend import BackendConnection, BackendError
-from pgha.wire import messages as m
 from pgha.wire.errors import PgError
 from pgha.wire.lsn import parse_lsn
 
@@ -254,17 +253,4 @@ async def _detect_kind(conn: BackendConnection) -> str:
 
 async def _query(conn: BackendConnection, sql: str) -> list[tuple[Any, ...]]:
     """Rows of a simple query as text values (None for NULL)."""
-    conn.send(m.Query(sql))
-    await conn.drain()
-    rows: list[tuple[Any, ...]] = []
-    error: m.ErrorResponse | None = None
-    while True:
-        message = await conn.receive()
-        if isinstance(message, m.DataRow):
-            rows.append(tuple(None if v is None else bytes(v).decode() for v in message.values))
-        elif isinstance(message, m.ErrorResponse):
-            error = message
-        elif isinstance(message, m.ReadyForQuery):
-            if error is not None:
-                raise PgError(error.sqlstate or "XX000", error.fields.get("M", "error"))
-            return rows
+    return (await conn.query(sql))[1]

@@ -84,6 +84,7 @@ class ProxySession(ClientWire):
                  writer: asyncio.StreamWriter) -> None:
         super().__init__(ServerConnection(proxy.authenticator), reader, writer)
         self.proxy = proxy
+        self.counts = proxy.counts
         self.user = "postgres"
         self.database = "postgres"
         self.params: dict[str, str] = {}
@@ -612,6 +613,7 @@ class ProxySession(ClientWire):
             return None
         if link is not None:
             self.current = link
+            self.proxy.counts.routed(decided.target is Target.PRIMARY)
         return link
 
     def ended(self, exc: Exception | None) -> None:
@@ -724,16 +726,19 @@ class ProxySession(ClientWire):
         primary = self.primary
         if decision.standby_ok and primary is not None and primary.unanswered:
             await primary.wait_idle()  # the position of the last commit is on its way
-        decided = route(decision, state, View(standby=bool(cluster.standbys())))
+        decided = route(decision, state, _VIEWS[bool(cluster.standbys())])
         if decided.pins:
             state.pinned = True
         link: Link | None = None
+        counts = self.proxy.counts
         if decided.target is Target.STANDBY:
             link = await self._link_to_reader(decided.wait_lsn)
             if link is None:
+                counts.ryw_fallbacks += bool(decided.wait_lsn)
                 decided = decided.fallback()
         if link is None:
             link = await self._link_to_primary()
+        counts.routed(link is self.primary)
         if state.explain:
             where = "primary" if link is self.primary else f"standby {self.reader_node_id()}"
             self.send(m.NoticeResponse(Notice("00000", f"proxy route: {where} "
@@ -871,8 +876,12 @@ class ProxySession(ClientWire):
                 await link.end_batch(replies=False)
             link.gate = False
             self.speculation = None  # from here, messages sent to the standby are not kept
-            target = await self._link_to_reader(spec.need, speculate=False) or \
-                await self._link_to_primary()
+            counts = self.proxy.counts
+            counts.ryw_waits += 1
+            target = await self._link_to_reader(spec.need, speculate=False)
+            if target is None:
+                counts.ryw_fallbacks += 1
+                target = await self._link_to_primary()
             if self.state.explain:
                 where = "primary" if target is self.primary else \
                     f"standby {self.reader_node_id()}"
@@ -1013,7 +1022,8 @@ class ProxySession(ClientWire):
 # Client message types (the fast path).
 _BIND, _DESCRIBE, _EXECUTE, _FLUSH, _PARSE, _QUERY, _SYNC = (ord(c) for c in "BDEHPQS")
 _STATEMENT, _PORTAL = ord("S"), ord("P")  # what a Describe describes
-_VIEWS = (View(standby=False), View(standby=True))
+# By whether a standby is in rotation; the pg_replication_* views are read on the primary.
+_VIEWS = (View(standby=False, views_on_primary=True), View(standby=True, views_on_primary=True))
 _WRITE_BEHIND = 1 << 16  # bytes queued for a backend before the fast path leaves it to drain
 
 

@@ -50,6 +50,8 @@ class StandbyInfo:
     connected_at: float = field(default_factory=time.time)
     lag_samples: deque[float] = field(default_factory=lambda: deque(maxlen=1000))
     last_lag_ms: float = 0.0
+    snapshot_bytes: int = 0  # state "snapshot": bytes sent so far ...
+    snapshot_total: int = 0  # ... of the snapshot's size
 
 
 @dataclass(slots=True)

@@ -66,6 +66,8 @@ class PrimaryInfo:
     reconnects: int = 0
     connected_at: float = 0.0
     last_lag_ms: float = 0.0  # commit on the primary -> applied here, for the last record
+    snapshot_bytes: int = 0  # a bootstrap under way: bytes of the snapshot received so far
+    snapshot_total: int = 0  # ... of this many (0: no bootstrap under way)
 
 
 class WalReceiver:
@@ -222,7 +224,10 @@ class WalReceiver:
         path = self.journal.data_dir / "snapshot.tmp"
         digest = hashlib.sha256()
         received = 0
-        started = time.monotonic()
+        started = logged = time.monotonic()
+        self.primary.snapshot_bytes, self.primary.snapshot_total = 0, begin.size
+        log.info("bootstrapping from a snapshot of the primary: %d bytes at %X", begin.size,
+                 begin.lsn)
         with open(path, "wb") as f:
             while True:
                 message = await channel.receive(60)
@@ -233,11 +238,16 @@ class WalReceiver:
                 f.write(message.data)
                 digest.update(message.data)
                 received += len(message.data)
-                log.info("snapshot: %d of %d bytes", received, begin.size)  # 1 MiB chunks
+                self.primary.snapshot_bytes = received
+                if time.monotonic() - logged >= 5.0:
+                    logged = time.monotonic()
+                    log.info("snapshot: %d of %d bytes (%.0f%%)", received, begin.size,
+                             100 * received / max(1, begin.size))
         if digest.digest() != message.sha256 or received != begin.size:
             path.unlink(missing_ok=True)
             raise p.ReplicationProtocolError("snapshot checksum mismatch")
         await self.install_snapshot(path, begin.lsn, begin.term)
+        self.primary.snapshot_total = 0
         self.primary.applied_lsn = begin.lsn
         log.info("snapshot at %X installed (%d bytes in %.2fs)", begin.lsn, received,
                  time.monotonic() - started)

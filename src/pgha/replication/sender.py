@@ -28,6 +28,7 @@ from pgha.replication.channel import Channel, ChannelClosed
 from pgha.replication.hub import ReplicationHub, ReplicationStats, StandbyInfo
 from pgha.replication.journal import Journal
 from pgha.replication.wal import WalGone, count_records
+from pgha.wire.errors import os_reason
 from pgha.wire.lsn import format_lsn
 
 log = logging.getLogger("pgha.replication")
@@ -79,7 +80,11 @@ class WalSender:
 
     async def start(self, host: str, port: int) -> tuple[str, int]:
         self._loop = asyncio.get_running_loop()
-        self.server = await asyncio.start_server(self._serve, host, port)
+        try:
+            self.server = await asyncio.start_server(self._serve, host, port)
+        except OSError as exc:
+            raise OSError(exc.errno, f"could not listen for replication on {host}:{port}: "
+                          f"{os_reason(exc)}") from exc
         sock = self.server.sockets[0].getsockname()
         log.info("replication port listening on %s:%d", sock[0], sock[1])
         return sock[0], sock[1]
@@ -196,9 +201,9 @@ class WalSender:
         log.info("standby %s needs a snapshot: %s", hello.node_id, reason)
         await channel.send(p.NeedSnapshot(reason, diverged))
         info.state = "snapshot"
-        return await self._send_snapshot(channel)
+        return await self._send_snapshot(channel, info)
 
-    async def _send_snapshot(self, channel: Channel) -> int:
+    async def _send_snapshot(self, channel: Channel, info: StandbyInfo) -> int:
         fd, name = tempfile.mkstemp(prefix="pgha-snapshot-", suffix=".db")
         os.close(fd)
         path = Path(name)
@@ -210,11 +215,13 @@ class WalSender:
             # The term of the record the copy ends at: the standby's log starts there.
             term = self.journal.wal.term_at(lsn) or 0
             await channel.send(p.SnapshotBegin(lsn, term, size))
+            info.snapshot_bytes, info.snapshot_total = 0, size
             digest = hashlib.sha256()
             with open(path, "rb") as f:
                 while chunk := f.read(1 << 20):
                     digest.update(chunk)
                     await channel.send(p.SnapshotChunk(chunk))
+                    info.snapshot_bytes += len(chunk)
             await channel.send(p.SnapshotEnd(digest.digest()))
             log.info("snapshot at %X sent (%d bytes in %.2fs)", lsn, size,
                      time.monotonic() - started)
@@ -332,3 +339,4 @@ def _divergence(starts: list[tuple[int, int]], last_term: int, end: int) -> int:
     first term newer than ``last_term`` begins here (the standby's records from there on are
     an old primary's tail), or ``end`` if this log has no newer term before it."""
     return min((lsn for term, lsn in starts if term > last_term), default=end)
+

@@ -65,6 +65,7 @@ class Decision:
     setting: str = ""  # SET/RESET/SHOW: the setting's name (or RESET_ALL, DISCARD_ALL)
     value: str | None = None  # SET: the value as text (None: RESET, SET ... TO DEFAULT)
     local: bool = False  # acts on the node it is sent to (pg_promote): never forwarded
+    cluster_view: bool = False  # reads the pg_replication_* views (whose rows are per node)
 
     @property
     def target(self) -> str:
@@ -412,6 +413,9 @@ def _select(node: ast.SelectStmt) -> Decision:
     if found.node_local:
         return Decision(Kind.UTILITY, True, f"{found.node_local}() acts on the node it is "
                         "sent to", local=True)
+    if found.cluster_view:
+        return Decision(Kind.READ, True, f"read-only SELECT of {found.cluster_view}",
+                        cluster_view=True)
     return Decision(Kind.READ, True, "read-only SELECT")
 
 
@@ -424,6 +428,7 @@ class _Scan:
         self.unknown = ""
         self.session_state = ""
         self.node_local = ""
+        self.cluster_view = ""
 
     def visit(self, node: Any) -> None:
         if isinstance(node, tuple | list):
@@ -434,6 +439,8 @@ class _Scan:
             return
         if isinstance(node, WRITE_NODES):
             self.writes = self.writes or _name(node)
+        elif isinstance(node, ast.RangeVar) and node.relname.startswith("pg_replication_"):
+            self.cluster_view = self.cluster_view or node.relname
         elif isinstance(node, ast.LockingClause):
             self.locks = self.locks or _LOCKS.get(node.strength.name, "FOR UPDATE")
         elif isinstance(node, ast.FuncCall):

@@ -38,6 +38,9 @@ class View:
     """What routing needs to know of the cluster at this moment."""
 
     standby: bool  # a standby can serve reads (a node: it is one; the proxy: one in rotation)
+    # The proxy: the pg_replication_* views are read on the primary, the one node whose rows
+    # cover every member (a node answers them itself: they describe that node).
+    views_on_primary: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +129,9 @@ def route(decision: Decision, state: SessionRouting, view: View) -> Route:
                      pins=decision.pins and state.busy_on is Target.PRIMARY)
     if decision.local:
         return Route(Target.STANDBY, decision.reason)
+    if decision.cluster_view and view.views_on_primary:
+        return Route(Target.PRIMARY, f"{decision.reason}: the primary's rows cover the "
+                     "whole cluster")
     if state.pinned:
         return Route(Target.PRIMARY, "the session is pinned to the primary")
     if decision.replay and decision.standby_ok and decision.kind is Kind.SESSION:
@@ -147,3 +153,25 @@ def route(decision: Decision, state: SessionRouting, view: View) -> Route:
         # COMMIT, SAVEPOINT... while idle: no-ops that read nothing
         return Route(Target.STANDBY, decision.reason)
     return Route(Target.STANDBY, decision.reason, wait_lsn=state.need_lsn())
+
+
+@dataclass(slots=True)
+class RouteCounts:
+    """What routing did, for the metrics of a node or of the proxy: statements sent to the
+    primary and served by a standby, reads that waited for read-your-writes or gave up waiting
+    (and ran on the primary), and errors sent to clients by SQLSTATE."""
+
+    primary: int = 0
+    standby: int = 0
+    ryw_waits: int = 0
+    ryw_fallbacks: int = 0
+    errors: dict[str, int] = field(default_factory=dict)
+
+    def routed(self, to_primary: bool) -> None:
+        if to_primary:
+            self.primary += 1
+        else:
+            self.standby += 1
+
+    def error(self, sqlstate: str) -> None:
+        self.errors[sqlstate] = self.errors.get(sqlstate, 0) + 1

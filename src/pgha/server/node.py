@@ -17,9 +17,11 @@ from pathlib import Path
 from typing import Any
 
 from pgha.net.cancel import CancelKeys
+from pgha.net.http import HttpServer
 from pgha.net.listener import Listener
 from pgha.replication.hub import ReplicationHub
 from pgha.replication.role import WRITABLE, Role
+from pgha.routing.router import RouteCounts
 from pgha.server.ha import HaConfig, HaRole
 from pgha.storage.engine import Engine, StorageSession
 from pgha.wire import messages as m
@@ -44,6 +46,7 @@ class NodeConfig:
     ready_file: Path | None = None
     ha: HaConfig = field(default_factory=HaConfig)
     standby_writes: str = "forward"  # forward | reject (25006), on a standby
+    http_bind: tuple[str, int] | None = None  # the REST API (health checks, metrics)
 
 
 def build_authenticator(config: NodeConfig) -> StaticAuthenticator:
@@ -70,7 +73,10 @@ class Node:
                                            thread_name_prefix="pgha-sql")
         self.sessions: CancelKeys[object] = CancelKeys()  # live sessions by cancel key
         self.listeners: dict[str, set[Any]] = {}  # LISTEN: channel -> sessions
+        self.counts = RouteCounts()  # a standby: statements run here or on the primary
         self.listener: Listener | None = None
+        self.http: HttpServer | None = None
+        self.ready = False  # serving SQL: a new standby has its first snapshot
         self.ha.terminate_clients = self.terminate_clients
         self.ha.primary_changed = self.primary_changed
         self._tasks: set[asyncio.Future[Any]] = set()
@@ -145,9 +151,14 @@ class Node:
     def refusal(self) -> PgError | None:
         """Why a client that has just started up may not use this node (None: it may). Sent
         after the start-up packet, as PostgreSQL does, so SSL negotiation sees a server."""
+        if len(self.sessions) >= self.config.max_connections:
+            return PgError("53300", "sorry, too many clients already", severity="FATAL")
         if self.ha.role == "observer":
             return PgError("57P03", "this node is an observer: it holds no data",
                            severity="FATAL", hint="Connect to a data node or to the proxy.")
+        if not self.ready:
+            return PgError("57P03", "the database system is starting up", severity="FATAL",
+                           detail="This standby is waiting for a snapshot of the primary.")
         if self.ha.rebuilding:
             return PgError("57P03", "the database system is starting up", severity="FATAL",
                            detail="This standby is being rebuilt from a snapshot of the "
@@ -168,31 +179,32 @@ class Node:
         from pgha.server.session import ClientSession
 
         async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-            if len(self.sessions) >= self.config.max_connections:
-                from pgha.wire import codec
-                from pgha.wire.messages import ErrorResponse
-
-                writer.write(codec.encode(ErrorResponse({
-                    "S": "FATAL", "V": "FATAL", "C": "53300",
-                    "M": "sorry, too many clients already"})))
-                writer.close()
-                return
             await ClientSession(self, reader, writer).run()
 
-        await self.ha.start(f"{self.config.host}:{self.config.port}")
+        # Bound first, so that the address this node gives its peers (a standby's hello) is
+        # the real one even with port 0; clients are refused (57P03) until it is ready.
+        self.listener = Listener(serve, self.config.host, self.config.port)
+        await self.listener.start()
+        host, port = self.listener.address
+        await self.ha.start(f"{host}:{port}")
+        if self.config.http_bind is not None:
+            from pgha.server.api import NodeApi
+
+            self.http = HttpServer(NodeApi(self).handle, *self.config.http_bind)
+            await self.http.start()
+            log.info("REST API on http://%s:%d", *self.http.address)
         if self.ha.receiver is not None and self.ha.role == "standby" and \
                 not self.engine.applied_lsn():
             log.info("standby has no data yet: waiting for the primary's snapshot")
             await self.ha.receiver.synced.wait()
-        self.listener = Listener(serve, self.config.host, self.config.port)
-        await self.listener.start()
-        host, port = self.listener.address
-        self.ha.set_listen_address(f"{host}:{port}")
+        self.ready = True
         log.info("pgha server listening on %s:%d (data %s)", host, port, self.config.data_dir)
         if self.config.ready_file is not None:
             tmp = self.config.ready_file.with_suffix(".tmp")
-            tmp.write_text(json.dumps({"pid": os.getpid(), "host": host, "port": port,
-                                       "replication_port": self.ha.replication_port}))
+            tmp.write_text(json.dumps({
+                "pid": os.getpid(), "host": host, "port": port,
+                "replication_port": self.ha.replication_port,
+                "http_port": self.http.address[1] if self.http is not None else None}))
             tmp.replace(self.config.ready_file)
 
     async def serve_forever(self) -> None:
@@ -204,6 +216,8 @@ class Node:
             self.executor.shutdown(wait=False, cancel_futures=True)
 
     async def stop(self) -> None:
+        if self.http is not None:
+            await self.http.close()
         await self.ha.stop()
         if self.listener is not None:
             await self.listener.close()

@@ -168,6 +168,7 @@ class ClientSession(ClientWire):
                                           max_message_size=node.config.max_message_size),
                          reader, writer)
         self.node = node
+        self.counts = node.counts
         self.storage: StorageSession | None = None
         self.statements: dict[str, Statement] = {}
         self.portals: dict[str, Portal] = {}
@@ -259,6 +260,8 @@ class ClientSession(ClientWire):
         if decided.pins:
             state.pinned = True
         where = decided.target is Target.PRIMARY or state.busy_on is Target.PRIMARY
+        if decided.target is not Target.CURRENT:
+            self.node.counts.routed(where)
         if state.explain and not (decided.target is Target.CURRENT and where):
             target = "primary" if where else f"this {self.node.ha.role}"
             self.notice(Notice("00000", f"route: {target} ({decided.reason})", "NOTICE"))

@@ -26,6 +26,11 @@ def _timestamptz(epoch: float) -> Any:
     return pgtypes.parse_text(pgtypes.TYPES_BY_OID[T.TIMESTAMPTZ], text, -1, "UTC")
 
 
+def _progress(copying: bool, done: int, total: int) -> tuple[int | None, int | None]:
+    """(bytes copied, of total) of a snapshot bootstrap under way; NULLs otherwise."""
+    return (done, total) if copying and total else (None, None)
+
+
 class StatusViews:
     def __init__(self, ha: HaRole) -> None:
         self.ha = ha
@@ -71,7 +76,8 @@ class StatusViews:
         return (s.node_id, s.listen_address or s.peer, self._sync_state(s.node_id), state,
                 format_lsn(s.write_lsn), format_lsn(s.flush_lsn), format_lsn(s.apply_lsn), lag,
                 s.last_lag_ms if lag else 0.0, p50, p95, p99, _timestamptz(s.connected_at),
-                _timestamptz(s.reply_time))
+                _timestamptz(s.reply_time), *_progress(s.state == "snapshot", s.snapshot_bytes,
+                                                       s.snapshot_total))
 
     def _primary_rows(self) -> list[tuple[Any, ...]]:
         if self.ha.receiver is None or self.ha.role != "standby":
@@ -79,7 +85,9 @@ class StatusViews:
         pr = self.ha.receiver.primary
         local = pr.applied_lsn
         lag = max(0, pr.end_lsn - local)
-        if self.ha.rebuilding:
+        if pr.connected and pr.snapshot_total:
+            state = "snapshot"  # bootstrapping: snapshot_bytes of snapshot_total copied
+        elif self.ha.rebuilding:
             state = "connecting"
         elif pr.connected:
             state = "streaming" if pr.last_message else "connected"
@@ -88,7 +96,9 @@ class StatusViews:
         return [(pr.node_id or None, pr.address or None, state, format_lsn(pr.end_lsn),
                  format_lsn(local), lag, pr.last_lag_ms if lag else 0.0, self.ha.journal.term,
                  _timestamptz(pr.connected_at), _timestamptz(pr.last_message),
-                 self.ha.receiver.rebuilds, self.ha.receiver.last_rebuild or None)]
+                 self.ha.receiver.rebuilds, self.ha.receiver.last_rebuild or None,
+                 pr.client_address or None,
+                 *_progress(state == "snapshot", pr.snapshot_bytes, pr.snapshot_total))]
 
     def _metrics_row(self) -> tuple[Any, ...]:
         wal = self.ha.journal.wal

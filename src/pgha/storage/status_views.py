@@ -27,12 +27,14 @@ VIEWS: dict[str, list[tuple[str, int]]] = {
         ("node_id", TX), ("address", TX), ("sync_mode", TX), ("state", TX),
         ("current_lsn", TX), ("flush_lsn", TX), ("apply_lsn", TX), ("lag_bytes", I8),
         ("lag_ms", F8), ("lag_p50_ms", F8), ("lag_p95_ms", F8), ("lag_p99_ms", F8),
-        ("connected_at", TS), ("last_heartbeat", TS),
+        ("connected_at", TS), ("last_heartbeat", TS), ("snapshot_bytes", I8),
+        ("snapshot_total", I8),
     ],
     "pg_replication_primary": [
         ("node_id", TX), ("address", TX), ("state", TX), ("primary_lsn", TX),
         ("local_lsn", TX), ("lag_bytes", I8), ("lag_ms", F8), ("fencing_token", I8),
         ("connected_at", TS), ("last_heartbeat", TS), ("rebuilds", I8), ("last_rebuild", TX),
+        ("client_address", TX), ("snapshot_bytes", I8), ("snapshot_total", I8),
     ],
     "pg_replication_metrics": [
         ("wal_writes", I8), ("wal_bytes_written", I8), ("records_replicated", I8),

@@ -8,6 +8,7 @@ never on message text. ``pgha.wire.sqlstate`` holds the named SQLSTATE constants
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 
 
@@ -92,3 +93,11 @@ class Notice:
         out = {"S": self.severity, "V": self.severity, "C": self.sqlstate, "M": self.message}
         out.update(self.extra)
         return out
+
+
+def os_reason(exc: OSError) -> str:
+    """The OS's own words for a failed socket call ("Address already in use"), without
+    asyncio's wrapping of them."""
+    if exc.errno is not None and exc.errno > 0:
+        return os.strerror(exc.errno)
+    return exc.strerror or str(exc)  # getaddrinfo: "Name or service not known"

@@ -127,6 +127,8 @@ GRID: list[Row] = [
     row("S   P   P   S   P   C   C   C   P   S   S   P", "TABLE t"),
     row("S   P   P   S   P   C   C   C   P   S   S   P", "SELECT lower(name), now() FROM t"),
     row("S   P   P   S   P   C   C   C   P   S   S   P", "SELECT * FROM generate_series(1, 3)"),
+    # a node answers the replication views with its own rows (the proxy: see below)
+    row("S   P   P   S   P   C   C   C   P   S   S   P", "SELECT * FROM pg_replication_status"),
     row("S   P   P   S   P   C   C   C   P   S   S   P",
         "WITH c AS (SELECT 1 AS x) SELECT x FROM c"),
     row("S   P   P   S   P   C   C   C   P   S   S   P", "BEGIN READ ONLY"),
@@ -612,3 +614,20 @@ def test_the_cached_decision_routes_like_the_first() -> None:
     again = route(classify("SELECT * FROM t WHERE id = 434343"), state, view)
     assert first == again
     assert (again.target, again.wait_lsn) == (Target.STANDBY, LATE_COMMIT)
+
+
+@pytest.mark.parametrize("sql", [
+    "SELECT * FROM pg_replication_status",
+    "select node_id, lag_bytes from pg_replication_standbys where state <> 'synced'",
+    "SELECT s.role, p.lag_ms FROM pg_replication_status s LEFT JOIN pg_replication_primary p "
+    "ON true",
+    "WITH h AS (SELECT * FROM pg_replication_history) SELECT max(term) FROM h",
+])
+def test_the_proxy_reads_the_replication_views_on_the_primary(sql: str) -> None:
+    # Their rows are per node: only the primary's cover every member of the cluster.
+    proxy = View(standby=True, views_on_primary=True)
+    got = route(classify(sql), fresh(), proxy)
+    assert got.target is Target.PRIMARY and "whole cluster" in got.reason
+    assert route(classify(sql), routed("standby")(), proxy).target is Target.PRIMARY
+    assert route(classify(sql), busy(Target.STANDBY)(), proxy).target is Target.CURRENT
+    assert route(classify(sql), fresh(), STANDBY_UP).target is Target.STANDBY  # a node: its own
