@@ -13,11 +13,13 @@ import json
 import logging
 import os
 import signal
+import ssl
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from pgha import __version__, config
+from pgha.net.tls import SSLMODES, ClientTls, TlsConfigError, client_context, server_context
 from pgha.storage.engine import SYNC_MODES
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
@@ -169,6 +171,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="session: a client keeps its server connections; transaction: "
                        "server connections are shared between transactions (see "
                        "docs/routing.md for what pins a client to its connection)")
+    proxy.add_argument("--backend-sslmode", choices=SSLMODES, default="disable",
+                       help="TLS to the nodes, as libpq's sslmode (verify-ca and verify-full "
+                       "check them against --tls-ca)")
     proxy.add_argument("--pool-size", type=_positive_int, default=20,
                        help="transaction pooling: server connections per node, user, database "
                        "and options; clients beyond it wait for one")
@@ -190,6 +195,16 @@ def build_parser() -> argparse.ArgumentParser:
                     "use the next ones")
     up.add_argument("--sync-mode", choices=SYNC_MODES, default="sync")
     up.add_argument("--log-level", type=_log_level, default="INFO")
+    up.add_argument("--tls", action="store_true", help="make a local CA and certificates "
+                    "(in DATA/tls) and use TLS for clients, replication and the proxy's "
+                    "backends")
+    certs = sub.add_parser("certs", help="make a CA (on first use) and a certificate it signs, "
+                           "for --tls-cert/--tls-key/--tls-ca")
+    certs.add_argument("directory", type=Path, help="where the CA and certificates are kept")
+    certs.add_argument("--name", required=True, help="the certificate's name: NAME.crt and "
+                       "NAME.key")
+    certs.add_argument("--host", action="append", required=True, help="a DNS name or IP "
+                       "address clients use to reach it (repeat)")
     return parser
 
 
@@ -202,6 +217,16 @@ def _common(parser: argparse.ArgumentParser) -> None:
                         help="DEBUG, INFO, WARNING or ERROR")
     parser.add_argument("--log-format", choices=("text", "json"), default="text",
                         help="json: one JSON object per line, for log collectors")
+    tls = parser.add_argument_group("TLS")
+    tls.add_argument("--tls-cert", type=Path, default=None, metavar="FILE",
+                     help="certificate (PEM) offered to clients that ask for TLS "
+                     "(sslmode=require, verify-full)")
+    tls.add_argument("--tls-key", type=Path, default=None, metavar="FILE",
+                     help="its private key (PEM)")
+    tls.add_argument("--tls-ca", type=Path, default=None, metavar="FILE",
+                     help="the cluster's CA certificate: a node then replicates over mutual "
+                     "TLS (every node needs it, and a certificate it signed); the proxy "
+                     "verifies its backends against it (--backend-sslmode verify-*)")
 
 
 def _up_port(text: str) -> int:
@@ -255,7 +280,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "up":
         from pgha.up import run_up
 
-        return run_up(args.data, args.port, args.sync_mode, args.log_level)
+        return run_up(args.data, args.port, args.sync_mode, args.log_level, args.tls)
+    if args.command == "certs":
+        from pgha.net.tls import make_certificates
+
+        cert, key = make_certificates(args.directory, args.name, args.host)
+        print(f"{cert}\n{key}\n{args.directory / 'ca.crt'}")
+        return 0
     return 2
 
 
@@ -294,10 +325,15 @@ def run_proxy(args: argparse.Namespace) -> int:
         raise StartupError("--node HOST:PORT is required (each node's client address; or "
                            "PGHA_NODE, or node = [...] in the config file)")
     host, port = args.listen
+    try:
+        backend_tls = ClientTls.from_mode(args.backend_sslmode, args.tls_ca)
+    except TlsConfigError as exc:
+        raise StartupError(f"--backend-sslmode: {exc}") from None
     proxy = Proxy(ProxyConfig(host, port, list(args.node), dict(args.user),
                               args.check_interval, args.max_lag_ms, args.lb, args.ready_file,
                               args.primary_wait, args.backend, args.pool_mode,
-                              args.pool_size, args.http_bind))
+                              args.pool_size, args.http_bind, _client_facing_tls(args),
+                              backend_tls))
     _run_until_signal(proxy.start, proxy.stop)
     return 0
 
@@ -312,6 +348,9 @@ def run_server(args: argparse.Namespace) -> int:
     data = _data_dir(args.data)
     host, port = args.listen
     auth = args.auth or ("scram" if args.user else "trust")
+    if auth == "trust" and args.user:
+        logging.getLogger("pgha").warning(
+            "--auth trust with --user: passwords are not checked; any user name may log in")
     if auth == "trust" and host not in LOOPBACK and not args.user:
         logging.getLogger("pgha").warning(
             "trust authentication on a non-loopback address: anyone who can reach %s may "
@@ -331,6 +370,21 @@ def run_server(args: argparse.Namespace) -> int:
         logging.getLogger("pgha").warning(
             "no cluster secret: any local user can talk to the replication port; set "
             "--cluster-secret (or PGHA_CLUSTER_SECRET)")
+    tls = _client_facing_tls(args)
+    tls_server = tls_client = forward_tls = None
+    if args.tls_ca is not None:
+        if tls is None:
+            raise StartupError("--tls-ca needs --tls-cert and --tls-key: this node's "
+                               "certificate, signed by that CA")
+        try:
+            tls_server = server_context(args.tls_cert, args.tls_key, args.tls_ca)
+            tls_client = client_context(args.tls_ca, args.tls_cert, args.tls_key)
+            tls_client.check_hostname = False  # a certificate the cluster's CA signed
+            forward_tls = ClientTls.from_mode("verify-ca", args.tls_ca)
+        except TlsConfigError as exc:
+            raise StartupError(f"--tls-ca: {exc}") from None
+    elif tls is not None:
+        forward_tls = ClientTls.from_mode("prefer")
     ha = HaConfig(
         node_id=args.node_id or f"{host}:{port}", mode=args.ha_mode, bind=args.ha_bind,
         primaries=primaries, sync_mode=args.sync_mode,
@@ -340,7 +394,7 @@ def run_server(args: argparse.Namespace) -> int:
         compress=not args.no_wal_compression, keep_bytes=args.wal_keep_mb << 20,
         max_bytes=args.wal_max_mb << 20, failover=args.failover,
         election_timeout=args.election_timeout, heartbeat_interval=args.heartbeat_interval,
-        on_role_change=args.on_role_change)
+        on_role_change=args.on_role_change, tls_server=tls_server, tls_client=tls_client)
     try:
         Timing.from_timeout(args.heartbeat_interval, args.election_timeout)
     except ValueError as exc:
@@ -349,7 +403,8 @@ def run_server(args: argparse.Namespace) -> int:
         data_dir=data, host=host, port=port, auth=auth, users=dict(args.user),
         databases=tuple(args.database or ["postgres"]), durable=not args.no_fsync,
         max_connections=args.max_connections, ready_file=args.ready_file, ha=ha,
-        standby_writes=args.standby_writes, http_bind=args.http_bind)
+        standby_writes=args.standby_writes, http_bind=args.http_bind, tls=tls,
+        forward_tls=forward_tls)
     try:
         node = Node(config)
     except (OSError, apsw.Error) as exc:
@@ -361,6 +416,18 @@ def run_server(args: argparse.Namespace) -> int:
 
     _run_until_signal(node.start, stop)
     return 0
+
+
+def _client_facing_tls(args: argparse.Namespace) -> ssl.SSLContext | None:
+    """The context for clients that ask for TLS (--tls-cert and --tls-key), or None."""
+    if (args.tls_cert is None) != (args.tls_key is None):
+        raise StartupError("--tls-cert and --tls-key go together")
+    if args.tls_cert is None:
+        return None
+    try:
+        return server_context(args.tls_cert, args.tls_key)
+    except TlsConfigError as exc:
+        raise StartupError(f"--tls-cert: {exc}") from None
 
 
 def _data_dir(path: Path | None) -> Path:

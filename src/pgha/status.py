@@ -1,10 +1,10 @@
 """``pgha status``: the cluster's members at a glance, from any node or the proxy (as
 ``patronictl list`` does for Patroni).
 
-It connects with the PostgreSQL protocol (libpq's ``PGHOST``/``PGPORT``/``PGUSER``/
-``PGPASSWORD``/``PGDATABASE`` are the defaults), reads the ``pg_replication_*`` views, and asks
-the primary when it was given a standby (``net.members``). ``--json`` prints the same for
-scripts, ``--watch`` refreshes it.
+It connects with the PostgreSQL protocol (libpq's ``PGHOST``, ``PGPORT``, ``PGUSER``,
+``PGPASSWORD`` and ``PGDATABASE`` are the defaults; ``PGSSLMODE`` and ``PGSSLROOTCERT`` ask
+for TLS), reads the ``pg_replication_*`` views, and asks the primary when it was given a
+standby (``net.members``). ``--json`` prints the same for scripts, ``--watch`` refreshes it.
 """
 
 from __future__ import annotations
@@ -15,9 +15,11 @@ import json
 import os
 import sys
 import time
+from pathlib import Path
 
 from pgha.net.backend import BackendError
 from pgha.net.members import ClusterMembers, Member, fetch_members
+from pgha.net.tls import ClientTls, TlsConfigError
 from pgha.wire.errors import PgError
 
 COLUMNS = ("Member", "Address", "Role", "State", "Term", "LSN", "Lag (bytes)", "Lag (ms)",
@@ -70,10 +72,17 @@ def _cells(m: Member) -> tuple[str, ...]:
 
 def run_status(args: argparse.Namespace) -> int:
     password = os.environ.get("PGPASSWORD")
+    root = os.environ.get("PGSSLROOTCERT")
+    try:
+        tls = ClientTls.from_mode(os.environ.get("PGSSLMODE", "disable"),
+                                  Path(root) if root else None)
+    except TlsConfigError as exc:
+        print(f"pgha status: PGSSLMODE: {exc}", file=sys.stderr)
+        return 2
     while True:
         try:
             cluster = asyncio.run(fetch_members(args.host, args.port, args.user, password,
-                                                args.dbname, args.timeout))
+                                                args.dbname, args.timeout, tls))
         except (BackendError, PgError, OSError, TimeoutError) as exc:
             message = exc.message if isinstance(exc, PgError) else str(exc) or "timed out"
             print(f"pgha status: {args.host}:{args.port}: {message}", file=sys.stderr)

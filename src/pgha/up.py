@@ -23,6 +23,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from pgha.net.tls import make_certificates
+
 NODES = ("n1", "n2", "n3")
 START_TIMEOUT_S = 60.0
 RESTART_DELAY_S = 1.0  # between a process's exit and its restart
@@ -38,17 +40,24 @@ class Child:
     exited_at: float = 0.0
 
 
-def run_up(data: Path, port: int, sync_mode: str, log_level: str) -> int:
+def run_up(data: Path, port: int, sync_mode: str, log_level: str, tls: bool = False) -> int:
     data.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "PGHA_CLUSTER_SECRET": _cluster_secret(data)}
+    tls_args: list[str] = []
+    if tls:
+        # One certificate for every process of this local cluster (they all run on 127.0.0.1).
+        cert, key = make_certificates(data / "tls", "pgha", ["127.0.0.1", "localhost"])
+        tls_args = ["--tls-cert", str(cert), "--tls-key", str(key), "--tls-ca",
+                    str(data / "tls" / "ca.crt")]
     peers = ",".join(f"127.0.0.1:{port + 11 + i}" for i in range(len(NODES)))
-    children = [_node(data, port, i, name, peers, sync_mode, log_level)
+    children = [_node(data, port, i, name, peers, sync_mode, log_level, tls_args)
                 for i, name in enumerate(NODES)]
     nodes = [arg for i in range(len(NODES)) for arg in ("--node", f"127.0.0.1:{port + 1 + i}")]
     children.append(Child("proxy", [sys.executable, "-m", "pgha", "proxy", "--listen",
                                     f"127.0.0.1:{port}", *nodes, "--ready-file",
                                     str(data / "proxy.ready"), "--log-level", log_level,
-                                    "--http-bind", f"127.0.0.1:{port + 20}"],
+                                    "--http-bind", f"127.0.0.1:{port + 20}", *tls_args,
+                                    *(["--backend-sslmode", "verify-full"] if tls else [])],
                           data / "proxy.log", data / "proxy.ready"))
     stopping = False
 
@@ -64,6 +73,9 @@ def run_up(data: Path, port: int, sync_mode: str, log_level: str) -> int:
         print(f"pgha cluster up ({sync_mode} replication), data and logs in {data}/")
         print(f"  proxy:   psql -h 127.0.0.1 -p {port} -U postgres     "
               f"(API http://127.0.0.1:{port + 20}/cluster)")
+        if tls:
+            print(f"  TLS:     psql \"host=127.0.0.1 port={port} user=postgres "
+                  f"sslmode=verify-full sslrootcert={data / 'tls' / 'ca.crt'}\"")
         for i, name in enumerate(NODES):
             print(f"  {name}:      psql -h 127.0.0.1 -p {port + 1 + i} -U postgres     "
                   f"(API http://127.0.0.1:{port + 21 + i}/health)")
@@ -94,7 +106,7 @@ def run_up(data: Path, port: int, sync_mode: str, log_level: str) -> int:
 
 
 def _node(data: Path, port: int, i: int, name: str, peers: str, sync_mode: str,
-          log_level: str) -> Child:
+          log_level: str, tls_args: list[str]) -> Child:
     mode = "primary" if i == 0 and not (data / name / "pgha.db").exists() else "standby"
     # A node that was primary before (ha_state.json says so) comes back as primary only if
     # no peer has a newer term; the others start as standbys and the cluster elects.
@@ -103,7 +115,7 @@ def _node(data: Path, port: int, i: int, name: str, peers: str, sync_mode: str,
             "--ha-mode", mode, "--ha-bind", f"127.0.0.1:{port + 11 + i}",
             "--ha-primary", peers, "--sync-mode", sync_mode,
             "--ready-file", str(data / f"{name}.ready"), "--log-level", log_level,
-            "--http-bind", f"127.0.0.1:{port + 21 + i}"]
+            "--http-bind", f"127.0.0.1:{port + 21 + i}", *tls_args]
     return Child(name, argv, data / f"{name}.log", data / f"{name}.ready")
 
 

@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ssl
 from typing import Any
 
 from pgha.net import streams
+from pgha.net.tls import ClientTls
 from pgha.wire import codec
 from pgha.wire import messages as m
 from pgha.wire.auth import ScramClient, md5_response
@@ -44,7 +46,7 @@ class BackendConnection:
     @classmethod
     async def connect(cls, host: str, port: int, user: str, database: str,
                       password: str | None = None, params: dict[str, str] | None = None,
-                      timeout: float = 5.0) -> BackendConnection:
+                      timeout: float = 5.0, tls: ClientTls | None = None) -> BackendConnection:
         try:
             async with asyncio.timeout(timeout):
                 reader, writer = await streams.open_connection(host, port)
@@ -53,11 +55,35 @@ class BackendConnection:
         conn = cls(reader, writer, host, port)
         try:
             async with asyncio.timeout(timeout):
+                if tls is not None:
+                    await conn._start_tls(tls)
                 await conn._startup(user, database, password, params or {})
         except BaseException:
             conn.close()
             raise
         return conn
+
+    async def _start_tls(self, tls: ClientTls) -> None:
+        """SSLRequest; on 'S' the TLS handshake (the server's certificate checked as
+        ``tls.context`` says), on 'N' plain text unless TLS is required."""
+        self.writer.write(codec.encode(m.SSLRequest()))
+        await self.writer.drain()
+        try:
+            answer = await self.reader.readexactly(1)
+        except asyncio.IncompleteReadError as exc:
+            raise BackendError(f"{self.host}:{self.port} closed the connection") from exc
+        if answer == b"S":
+            try:
+                await self.writer.start_tls(tls.context, server_hostname=self.host)
+            except (ssl.SSLError, ssl.CertificateError) as exc:
+                raise BackendError(f"TLS with {self.host}:{self.port} failed: "
+                                   f"{getattr(exc, 'verify_message', '') or exc}") from exc
+            self.reader.retransport(self.writer.transport)
+        elif answer != b"N":
+            raise BackendError(f"{self.host}:{self.port} answered {answer!r} to SSLRequest")
+        elif tls.required:
+            raise BackendError(f"{self.host}:{self.port} does not accept TLS, which is "
+                               "required")
 
     async def _startup(self, user: str, database: str, password: str | None,
                        params: dict[str, str]) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
+import ssl
 from typing import Any
 
 from pgha.net.streams import RelayReader
@@ -14,6 +16,7 @@ from pgha.wire import messages as m
 from pgha.wire.connection import NEED_DATA, ServerConnection
 from pgha.wire.errors import PgError
 
+log = logging.getLogger("pgha.client")
 _HIGH_WATER = 1 << 16  # bytes queued for the client before a relay pauses its source
 
 
@@ -29,6 +32,7 @@ class ClientWire:
         self.parked = False  # waiting in next_event for the client's next bytes
         self._resuming: asyncio.Future[None] | None = None
         self.counts: RouteCounts | None = None  # errors sent to the client are counted here
+        self.tls: ssl.SSLContext | None = None  # set with tls_available=True on the connection
 
     def send(self, message: Any) -> None:
         if type(message) is m.ErrorResponse and self.counts is not None:
@@ -103,6 +107,10 @@ class ClientWire:
         """The client's next message or event; None at end of stream."""
         while True:
             event = self.conn.next_event()
+            if type(event) is m.SSLRequest:  # only when self.tls: answered 'S'
+                if not await self._start_tls():
+                    return None
+                continue
             if event is not NEED_DATA:
                 self.last_event = event
                 return event
@@ -123,6 +131,21 @@ class ClientWire:
                     continue  # woken to do its work (before_wait)
                 return None
             self.conn.receive_data(data)
+
+    async def _start_tls(self) -> bool:
+        """The client asked for TLS and was told 'S': the handshake, on the same socket.
+        False if it failed (the client went away or did not speak TLS)."""
+        assert self.tls is not None
+        self.writer.write(self.conn.data_to_send())
+        try:
+            await self.writer.drain()
+            await self.writer.start_tls(self.tls)
+        except (ssl.SSLError, ConnectionError, OSError) as exc:
+            log.info("TLS handshake failed: %s", exc)
+            return False
+        if isinstance(self.reader, RelayReader):
+            self.reader.retransport(self.writer.transport)
+        return True
 
     def terminate(self, error: PgError) -> None:
         """End the connection now with a FATAL ``error``: the client gets it, and the

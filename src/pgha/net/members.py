@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from pgha.net.backend import BackendConnection, BackendError
+from pgha.net.tls import ClientTls
 from pgha.wire.errors import PgError
 
 Row = dict[str, Any]
@@ -111,10 +112,10 @@ def split_address(address: str) -> tuple[str, int]:
 
 
 async def _ask(host: str, port: int, user: str, password: str | None, database: str,
-               timeout: float) -> tuple[Row, list[Row], Row | None]:
+               timeout: float, tls: ClientTls | None) -> tuple[Row, list[Row], Row | None]:
     params = {"application_name": "pgha status"}
     conn = await BackendConnection.connect(host, port, user, database, password, params,
-                                           timeout=timeout)
+                                           timeout=timeout, tls=tls)
     try:
         async with asyncio.timeout(timeout):
             return await _views(conn)
@@ -124,10 +125,10 @@ async def _ask(host: str, port: int, user: str, password: str | None, database: 
 
 async def fetch_members(host: str, port: int, user: str = "postgres",
                         password: str | None = None, database: str = "postgres",
-                        timeout: float = 3.0) -> ClusterMembers:
+                        timeout: float = 3.0, tls: ClientTls | None = None) -> ClusterMembers:
     """Ask the node (or proxy) at host:port, and its primary when it is a standby.
     Raises BackendError, PgError or TimeoutError when host:port itself cannot answer."""
-    status, standbys, primary = await _ask(host, port, user, password, database, timeout)
+    status, standbys, primary = await _ask(host, port, user, password, database, timeout, tls)
     own = ClusterMembers(members_from_views(status, standbys, primary), f"{host}:{port}",
                          complete=status["role"] != "standby")
     if own.complete or not primary or not primary.get("client_address"):
@@ -135,7 +136,7 @@ async def fetch_members(host: str, port: int, user: str = "postgres",
     where = str(primary["client_address"])
     with contextlib.suppress(BackendError, PgError, OSError, TimeoutError, ValueError):
         status, standbys, primary = await _ask(*split_address(where), user, password, database,
-                                               timeout)
+                                               timeout, tls)
         if status["role"] != "standby":
             return ClusterMembers(members_from_views(status, standbys, primary), where)
     return own

@@ -45,6 +45,11 @@ class RelayReader(asyncio.StreamReader):
     def detach(self) -> None:
         self.sink = None
 
+    def retransport(self, transport: asyncio.BaseTransport) -> None:
+        """TLS started on the connection (StreamWriter.start_tls): flow control now pauses
+        the TLS transport."""
+        self._transport = transport
+
     def interrupt(self) -> None:
         """Wake the task waiting in ``read``: it returns b"" and ``interrupted`` says why."""
         self._interrupted = True

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import ssl
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from pgha.net.cancel import CancelKeys
 from pgha.net.http import HttpServer
 from pgha.net.listener import Listener
 from pgha.net.pool import BackendPool, SharedPool
+from pgha.net.tls import ClientTls
 from pgha.proxy.cluster import ClusterView, NodeState
 from pgha.proxy.session import ProxySession
 from pgha.routing.router import RouteCounts
@@ -47,6 +49,8 @@ class ProxyConfig:
     pool_mode: str = "session"  # "session" | "transaction"
     pool_size: int = 20  # transaction pooling: server connections per node, user, db, options
     http_bind: tuple[str, int] | None = None  # the REST API (health checks, metrics)
+    tls: ssl.SSLContext | None = None  # clients may ask for TLS (--tls-cert, --tls-key)
+    backend_tls: ClientTls | None = None  # to the nodes (--backend-sslmode)
 
 
 class Proxy:
@@ -62,7 +66,7 @@ class Proxy:
             [NodeState(h, p, w, kind="" if config.backend == "auto" else config.backend)
              for h, p, w in config.nodes], user=monitor_user,
             password=config.users.get(monitor_user), interval=config.check_interval,
-            max_lag_ms=config.max_lag_ms, strategy=config.strategy)
+            max_lag_ms=config.max_lag_ms, strategy=config.strategy, tls=config.backend_tls)
         self.sessions: CancelKeys[ProxySession] = CancelKeys()
         self.pool = BackendPool()
         self.shared = SharedPool(config.pool_size)  # transaction pooling

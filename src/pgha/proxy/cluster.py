@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pgha.net.backend import BackendConnection, BackendError
+from pgha.net.tls import ClientTls
 from pgha.wire.errors import PgError
 from pgha.wire.lsn import parse_lsn
 
@@ -63,13 +64,15 @@ class NodeState:
 class ClusterView:
     def __init__(self, nodes: list[NodeState], *, user: str = "postgres",
                  password: str | None = None, interval: float = 0.5,
-                 max_lag_ms: float = 10_000.0, strategy: str = "round-robin") -> None:
+                 max_lag_ms: float = 10_000.0, strategy: str = "round-robin",
+                 tls: ClientTls | None = None) -> None:
         self.nodes = nodes
         self.user = user
         self.password = password
         self.interval = interval
         self.max_lag_ms = max_lag_ms
         self.strategy = strategy
+        self.tls = tls
         self._monitors: dict[str, BackendConnection] = {}
         self._turn = 0
         self._task: asyncio.Task[None] | None = None
@@ -133,7 +136,7 @@ class ClusterView:
                 conn = await BackendConnection.connect(
                     node.host, node.port, self.user, "postgres", self.password,
                     {"application_name": "pgha proxy health check"},
-                    timeout=max(self.interval, 1.0))
+                    timeout=max(self.interval, 1.0), tls=self.tls)
                 self._monitors[node.address] = conn
             async with asyncio.timeout(max(self.interval, 1.0)):
                 if node.kind == "":

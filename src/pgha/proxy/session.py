@@ -82,7 +82,10 @@ def _mixed_batch() -> PgError:
 class ProxySession(ClientWire):
     def __init__(self, proxy: Proxy, reader: asyncio.StreamReader,
                  writer: asyncio.StreamWriter) -> None:
-        super().__init__(ServerConnection(proxy.authenticator), reader, writer)
+        super().__init__(ServerConnection(proxy.authenticator,
+                                          tls_available=proxy.config.tls is not None),
+                         reader, writer)
+        self.tls = proxy.config.tls
         self.proxy = proxy
         self.counts = proxy.counts
         self.user = "postgres"
@@ -211,7 +214,8 @@ class ProxySession(ClientWire):
             try:
                 return await BackendConnection.connect(
                     node.host, node.port, self.user, self.database,
-                    self.proxy.passwords.get(self.user), params)
+                    self.proxy.passwords.get(self.user), params,
+                    tls=self.proxy.config.backend_tls)
             except BackendError as exc:
                 raise PgError("08006", f"cannot reach the {what} {node.address}: {exc}") \
                     from exc

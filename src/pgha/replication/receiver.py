@@ -17,6 +17,7 @@ import contextlib
 import hashlib
 import logging
 import random
+import ssl
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -47,6 +48,7 @@ class ReceiverConfig:
     connect_timeout: float = 5.0
     max_backoff: float = 5.0
     observer: bool = False  # heartbeats only: no WAL, no snapshot
+    tls: ssl.SSLContext | None = None  # replication over TLS (the cluster's CA)
 
 
 @dataclass(slots=True)
@@ -153,7 +155,8 @@ class WalReceiver:
         """Follow the primary at host:port until the connection ends; False if it is not
         the primary (or is this node)."""
         async with asyncio.timeout(self.config.connect_timeout):
-            reader, writer = await asyncio.open_connection(host, port)
+            reader, writer = await asyncio.open_connection(
+                host, port, ssl=self.config.tls, server_hostname=host if self.config.tls else None)
         channel = Channel(reader, writer)
         self._channel = channel
         self._partial.clear()  # a new stream starts at this node's end of WAL

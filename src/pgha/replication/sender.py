@@ -17,6 +17,7 @@ import contextlib
 import hashlib
 import logging
 import os
+import ssl
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
@@ -45,6 +46,7 @@ class SenderConfig:
     compress: bool = True
     handshake_timeout: float = 10.0
     listen_address: str = ""  # this node's client address, told to standbys (write routing)
+    tls: ssl.SSLContext | None = None  # replication over TLS: peers present a CA-signed cert
 
 
 class WalSender:
@@ -81,7 +83,8 @@ class WalSender:
     async def start(self, host: str, port: int) -> tuple[str, int]:
         self._loop = asyncio.get_running_loop()
         try:
-            self.server = await asyncio.start_server(self._serve, host, port)
+            self.server = await asyncio.start_server(self._serve, host, port,
+                                                     ssl=self.config.tls)
         except OSError as exc:
             raise OSError(exc.errno, f"could not listen for replication on {host}:{port}: "
                           f"{os_reason(exc)}") from exc

@@ -167,7 +167,8 @@ class NodeApi:
         try:
             found = await cluster_members.fetch_members(
                 *cluster_members.split_address(str(primary["client_address"])), user,
-                config.users.get(user), config.databases[0], timeout=2.0)
+                config.users.get(user), config.databases[0], timeout=2.0,
+                tls=config.forward_tls)
         except (BackendError, PgError, OSError, TimeoutError, ValueError):
             return own.to_json()
         return (found if found.complete else own).to_json()

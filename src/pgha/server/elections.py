@@ -127,7 +127,9 @@ class Elections:
             with contextlib.suppress(OSError, TimeoutError, ChannelClosed, ConnectionError,
                                      p.ReplicationProtocolError):
                 async with asyncio.timeout(ha.timing.min_timeout / 2):
-                    reader, writer = await asyncio.open_connection(host, port)
+                    tls = ha.config.tls_client
+                    reader, writer = await asyncio.open_connection(
+                        host, port, ssl=tls, server_hostname=host if tls else None)
                     channel = Channel(reader, writer)
                     try:
                         challenge = await channel.receive()

@@ -65,7 +65,8 @@ class Forwarder:
             backend = await BackendConnection.connect(
                 host, int(port), user, self.session.database, node.config.users.get(user),
                 {REPORT_OPTION: "on",
-                 "application_name": storage.settings.get("application_name", "")})
+                 "application_name": storage.settings.get("application_name", "")},
+                tls=node.config.forward_tls)
         except BackendError as exc:
             raise PgError("08006", f"cannot reach the primary to run this statement: {exc}")\
                 from exc

@@ -31,6 +31,7 @@ import contextlib
 import logging
 import random
 import shlex
+import ssl
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
@@ -85,6 +86,10 @@ class HaConfig:
     max_bytes: int = 1 << 30  # WAL retained at most, even for a standby that needs more
     recycle_interval: float = 10.0
     segment_bytes: int = DEFAULT_SEGMENT_SIZE
+    # Replication over TLS (--tls-ca): this node's certificate for its replication port, and
+    # the context its connections to peers use; both need certificates the CA signed.
+    tls_server: ssl.SSLContext | None = None
+    tls_client: ssl.SSLContext | None = None
 
 
 class HaRole:
@@ -176,7 +181,7 @@ class HaRole:
             SenderConfig(self.config.node_id, self.config.secret.encode(),
                          self.config.batch_bytes, self.config.batch_delay,
                          self.config.heartbeat_interval, self.config.compress,
-                         listen_address=listen_address),
+                         listen_address=listen_address, tls=self.config.tls_server),
             lambda path: self.engine.snapshot_to(path), lambda: self.role == "primary",
             self.stats, self.elections.handle_vote)
         if self.config.bind is not None or self.role == "primary":
@@ -201,7 +206,8 @@ class HaRole:
         self.receiver = WalReceiver(
             self.journal,
             ReceiverConfig(self.config.node_id, self.config.primaries, self.listen_address,
-                           self.config.secret.encode(), observer=self.role == "observer"),
+                           self.config.secret.encode(), observer=self.role == "observer",
+                           tls=self.config.tls_client),
             self._apply, self._install_snapshot, self._discard, self.engine.applied_lsn(),
             self.stats, on_applied=self.applied_waiters.applied,
             on_contact=self.timer.heard_primary)
@@ -421,7 +427,9 @@ class HaRole:
             with contextlib.suppress(OSError, TimeoutError, p.ReplicationProtocolError,
                                      ConnectionError):
                 async with asyncio.timeout(self.config.probe_timeout):
-                    reader, writer = await asyncio.open_connection(host, port)
+                    reader, writer = await asyncio.open_connection(
+                        host, port, ssl=self.config.tls_client,
+                        server_hostname=host if self.config.tls_client else None)
                 channel = Channel(reader, writer)
                 try:
                     challenge = await channel.receive(self.config.probe_timeout)

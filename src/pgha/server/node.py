@@ -11,6 +11,7 @@ import asyncio
 import json
 import logging
 import os
+import ssl
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +20,7 @@ from typing import Any
 from pgha.net.cancel import CancelKeys
 from pgha.net.http import HttpServer
 from pgha.net.listener import Listener
+from pgha.net.tls import ClientTls
 from pgha.replication.hub import ReplicationHub
 from pgha.replication.role import WRITABLE, Role
 from pgha.routing.router import RouteCounts
@@ -47,6 +49,9 @@ class NodeConfig:
     ha: HaConfig = field(default_factory=HaConfig)
     standby_writes: str = "forward"  # forward | reject (25006), on a standby
     http_bind: tuple[str, int] | None = None  # the REST API (health checks, metrics)
+    tls: ssl.SSLContext | None = None  # clients may ask for TLS (--tls-cert, --tls-key)
+    # How this node connects to the primary's client port (write forwarding, /cluster).
+    forward_tls: ClientTls | None = None
 
 
 def build_authenticator(config: NodeConfig) -> StaticAuthenticator:

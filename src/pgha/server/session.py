@@ -165,8 +165,10 @@ class ClientSession(ClientWire):
     def __init__(self, node: Node, reader: asyncio.StreamReader,
                  writer: asyncio.StreamWriter) -> None:
         super().__init__(ServerConnection(node.authenticator,
-                                          max_message_size=node.config.max_message_size),
+                                          max_message_size=node.config.max_message_size,
+                                          tls_available=node.config.tls is not None),
                          reader, writer)
+        self.tls = node.config.tls
         self.node = node
         self.counts = node.counts
         self.storage: StorageSession | None = None
