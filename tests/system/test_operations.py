@@ -7,8 +7,11 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import threading
+import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -320,3 +323,55 @@ def test_a_data_directory_that_is_a_file_or_a_port_in_use(tmp_path: Path,
         in result.stderr
     result = pgha("proxy")
     assert result.returncode == 1 and "--node HOST:PORT is required" in result.stderr
+
+
+# -- the proxy when its primary is cut off ----------------------------------------------------
+
+
+def test_a_statement_hung_on_a_deposed_primary_fails_instead_of_waiting(
+        pgha_factory: PghaFactory, tmp_path: Path) -> None:
+    # Regression: the proxy saw the new primary within a second and a half of a partition,
+    # but a statement already sent to the old one waited for as long as the partition
+    # lasted (a frozen process, or a cut network, sends no reset). It now fails with 08006
+    # (its outcome unknown) once another node is the primary.
+    ports = [free_port() for _ in range(3)]
+    peers = ",".join(f"127.0.0.1:{p}" for p in ports)
+    nodes = [pgha_factory("--node-id", f"n{i + 1}", "--ha-mode",
+                          "primary" if i == 0 else "standby", "--ha-bind",
+                          f"127.0.0.1:{port}", "--ha-primary", peers,
+                          "--cluster-secret", "s3cret", "--sync-mode", "sync")
+             for i, port in enumerate(ports)]
+    wait_for(lambda: scalar(nodes[0], "SELECT count(*) FROM pg_replication_standbys "
+                            "WHERE state IN ('synced', 'streaming')") == 2, "the cluster")
+    proxy = ProxyProcess(tmp_path / "proxy", nodes)
+    outcome: list[BaseException | str] = []
+    try:
+        with psycopg.connect(proxy.dsn, autocommit=True) as conn:
+            conn.execute("CREATE TABLE hung (k int)")
+        conn = psycopg.connect(proxy.dsn)
+        conn.execute("INSERT INTO hung VALUES (1)")  # a transaction open on n1
+        nodes[0].kill(signal.SIGSTOP)
+
+        def insert() -> None:
+            try:
+                conn.execute("INSERT INTO hung VALUES (2)")
+                outcome.append("returned")
+            except BaseException as exc:
+                outcome.append(exc)
+
+        thread = threading.Thread(target=insert)
+        started = time.monotonic()
+        thread.start()
+        thread.join(20)
+        assert not thread.is_alive(), "the statement on the frozen primary still waits"
+        assert time.monotonic() - started < 15
+        assert isinstance(outcome[0], psycopg.OperationalError), outcome
+        assert "no longer the primary" in proxy.log.read_text()
+        wait_for(lambda: scalar(nodes[1], "SELECT role FROM pg_replication_status") ==
+                 "primary" or scalar(nodes[2], "SELECT role FROM pg_replication_status") ==
+                 "primary", "a new primary")
+        with psycopg.connect(proxy.dsn, autocommit=True) as again:
+            again.execute("INSERT INTO hung VALUES (3)")  # the proxy follows
+    finally:
+        nodes[0].kill(signal.SIGCONT)
+        proxy.stop()

@@ -68,6 +68,7 @@ class Proxy:
             password=config.users.get(monitor_user), interval=config.check_interval,
             max_lag_ms=config.max_lag_ms, strategy=config.strategy, tls=config.backend_tls)
         self.sessions: CancelKeys[ProxySession] = CancelKeys()
+        self.cluster.on_superseded = self._superseded
         self.pool = BackendPool()
         self.shared = SharedPool(config.pool_size)  # transaction pooling
         self.listener = Listener(self._serve, config.host, config.port)
@@ -103,6 +104,15 @@ class Proxy:
 
     async def _serve(self, reader: object, writer: object) -> None:
         await ProxySession(self, reader, writer).run()  # type: ignore[arg-type]
+
+    def _superseded(self, node: NodeState) -> None:
+        """Another node is the primary: end the sessions' links to the old one (a statement
+        in flight there gets 08006, its outcome unknown, instead of hanging as long as a
+        partition lasts; an idle link is simply dropped)."""
+        dropped = sum(session.abandon(node) for session in self.sessions)
+        if dropped:
+            log.warning("closed %d session link(s) to %s, no longer the primary", dropped,
+                        node.address)
 
     def register(self, session: ProxySession) -> tuple[int, int]:
         return self.sessions.register(session)

@@ -26,6 +26,7 @@ import contextlib
 import logging
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -82,6 +83,11 @@ class ClusterView:
         self.fronts_postgres = False
         self._primary: NodeState | None = None
         self._standbys: list[NodeState] = []
+        # Called with the old primary once another node is the primary: what is in flight
+        # there can no longer commit (the old primary lost its lease), so waiting on it for
+        # the rest of a partition is pointless.
+        self.on_superseded: Callable[[NodeState], None] | None = None
+        self._last_primary: NodeState | None = None
 
     async def start(self) -> None:
         await self.check_all()
@@ -106,6 +112,10 @@ class ClusterView:
         await asyncio.gather(*(self._check(node) for node in self.nodes))
         self._decide()
         primary = self.primary()
+        if primary is not None:
+            old, self._last_primary = self._last_primary, primary
+            if old is not None and old is not primary and self.on_superseded is not None:
+                self.on_superseded(old)
         now = f"{primary.node_id or primary.address} (term {primary.term})" if primary else ""
         if now != self._primary_id:
             if primary is not None:

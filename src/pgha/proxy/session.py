@@ -300,6 +300,15 @@ class ProxySession(ClientWire):
         if lsn:
             self.state.observe_commit(parse_lsn(lsn))
 
+    def abandon(self, node: NodeState) -> bool:
+        """``node`` is no longer the primary: cut this session's link to it, if it has one
+        (``_lost`` then answers what was in flight). True if it had."""
+        link = self.primary
+        if link is None or self.primary_node is not node:
+            return False
+        link.backend.writer.transport.abort()
+        return True
+
     def _lost(self, link: Link, exc: Exception) -> None:
         if self.pooled:
             key = (self.primary_key if link is self.primary else

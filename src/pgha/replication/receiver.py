@@ -45,7 +45,10 @@ class ReceiverConfig:
     primaries: tuple[tuple[str, int], ...]
     listen_address: str
     secret: bytes = b""
-    connect_timeout: float = 5.0
+    connect_timeout: float = 5.0  # the handshake, once connected
+    # The TCP connect to each --ha-primary address. Short: a peer that died without a reset
+    # (a killed container, a cut cable) must not hold up finding the new primary.
+    dial_timeout: float = 1.0
     max_backoff: float = 5.0
     observer: bool = False  # heartbeats only: no WAL, no snapshot
     tls: ssl.SSLContext | None = None  # replication over TLS (the cluster's CA)
@@ -154,7 +157,7 @@ class WalReceiver:
     async def _session(self, host: str, port: int) -> bool:
         """Follow the primary at host:port until the connection ends; False if it is not
         the primary (or is this node)."""
-        async with asyncio.timeout(self.config.connect_timeout):
+        async with asyncio.timeout(self.config.dial_timeout):
             reader, writer = await asyncio.open_connection(
                 host, port, ssl=self.config.tls, server_hostname=host if self.config.tls else None)
         channel = Channel(reader, writer)

@@ -31,6 +31,7 @@ import contextlib
 import logging
 import random
 import shlex
+import socket
 import ssl
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -92,6 +93,18 @@ class HaConfig:
     tls_client: ssl.SSLContext | None = None
 
 
+def advertised(host: str) -> str:
+    """The host name peers reach this node at, for an address it bound: bound to every
+    interface (a container), that is its host name, never 0.0.0.0."""
+    return socket.gethostname() if host in ("0.0.0.0", "::", "") else host
+
+
+def lists_itself(bind: tuple[str, int] | None, peers: set[tuple[str, int]]) -> bool:
+    """Is this node's own replication address among ``peers`` (--ha-primary)? As bound, or
+    as advertised when bound to every interface."""
+    return bind is not None and (bind in peers or (advertised(bind[0]), bind[1]) in peers)
+
+
 class HaRole:
     def __init__(self, config: HaConfig, data_dir: Path, durable: bool) -> None:
         self.config = config
@@ -107,7 +120,7 @@ class HaRole:
         # --ha-primary lists the cluster's replication addresses, this node's own or not: the
         # voters of elections.
         peers = set(config.primaries)
-        self.voters = len(peers) + (0 if config.bind in peers else 1)
+        self.voters = len(peers) + (0 if lists_itself(config.bind, peers) else 1)
         self.timing = Timing.from_timeout(config.heartbeat_interval, config.election_timeout)
         self.timer = ElectionTimer(time.monotonic, random.Random(), self.timing)
         self.elections = Elections(self)
@@ -160,14 +173,6 @@ class HaRole:
         return engine
 
     # -- lifecycle -------------------------------------------------------------------------
-
-    def set_listen_address(self, address: str) -> None:
-        """The client port is bound (its real port, when 0 was asked for)."""
-        self.listen_address = address
-        if self.sender is not None:
-            self.sender.config.listen_address = address
-        if self.receiver is not None:
-            self.receiver.config.listen_address = address
 
     async def start(self, listen_address: str) -> None:
         """Open the replication port, settle the role, and start following if a standby."""

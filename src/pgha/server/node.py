@@ -24,7 +24,7 @@ from pgha.net.tls import ClientTls
 from pgha.replication.hub import ReplicationHub
 from pgha.replication.role import WRITABLE, Role
 from pgha.routing.router import RouteCounts
-from pgha.server.ha import HaConfig, HaRole
+from pgha.server.ha import HaConfig, HaRole, advertised
 from pgha.storage.engine import Engine, StorageSession
 from pgha.wire import messages as m
 from pgha.wire.auth import Authenticator, AuthMethod, Credential, StaticAuthenticator, TrustAnyUser
@@ -191,7 +191,9 @@ class Node:
         self.listener = Listener(serve, self.config.host, self.config.port)
         await self.listener.start()
         host, port = self.listener.address
-        await self.ha.start(f"{host}:{port}")
+        # Peers forward writes to this address: never a wildcard (a standby would forward its
+        # writes to itself).
+        await self.ha.start(f"{advertised(host)}:{port}")
         if self.config.http_bind is not None:
             from pgha.server.api import NodeApi
 
