@@ -223,6 +223,9 @@ def _common(parser: argparse.ArgumentParser) -> None:
                      "(sslmode=require, verify-full)")
     tls.add_argument("--tls-key", type=Path, default=None, metavar="FILE",
                      help="its private key (PEM)")
+    tls.add_argument("--tls-required", action="store_true",
+                     help="refuse clients that do not use TLS (28000), as pg_hba.conf's "
+                     "hostssl lines do")
     tls.add_argument("--tls-ca", type=Path, default=None, metavar="FILE",
                      help="the cluster's CA certificate: a node then replicates over mutual "
                      "TLS (every node needs it, and a certificate it signed); the proxy "
@@ -333,7 +336,7 @@ def run_proxy(args: argparse.Namespace) -> int:
                               args.check_interval, args.max_lag_ms, args.lb, args.ready_file,
                               args.primary_wait, args.backend, args.pool_mode,
                               args.pool_size, args.http_bind, _client_facing_tls(args),
-                              backend_tls))
+                              args.tls_required, backend_tls))
     _run_until_signal(proxy.start, proxy.stop)
     return 0
 
@@ -404,7 +407,7 @@ def run_server(args: argparse.Namespace) -> int:
         databases=tuple(args.database or ["postgres"]), durable=not args.no_fsync,
         max_connections=args.max_connections, ready_file=args.ready_file, ha=ha,
         standby_writes=args.standby_writes, http_bind=args.http_bind, tls=tls,
-        forward_tls=forward_tls)
+        tls_required=args.tls_required, forward_tls=forward_tls)
     try:
         node = Node(config)
     except (OSError, apsw.Error) as exc:
@@ -423,6 +426,8 @@ def _client_facing_tls(args: argparse.Namespace) -> ssl.SSLContext | None:
     if (args.tls_cert is None) != (args.tls_key is None):
         raise StartupError("--tls-cert and --tls-key go together")
     if args.tls_cert is None:
+        if args.tls_required:
+            raise StartupError("--tls-required needs --tls-cert and --tls-key")
         return None
     try:
         return server_context(args.tls_cert, args.tls_key)

@@ -168,3 +168,23 @@ def test_tls_mistakes_at_start_are_one_line(tmp_path: Path, args: list[str],
                             timeout=30)
     assert result.returncode == 1 and expected in result.stderr, result.stderr
     assert "Traceback" not in result.stderr and time.monotonic() - started < 20
+
+
+def test_tls_required_refuses_plain_text_clients(tmp_path: Path,
+                                                 pgha_factory: PghaFactory) -> None:
+    cert, key, ca = certs(tmp_path / "tls", "node", "127.0.0.1")
+    node = pgha_factory(*tls_args(cert, key), "--tls-required")
+    with pytest.raises(psycopg.OperationalError, match="requires TLS"):
+        psycopg.connect(dsn(node, sslmode="disable"))
+    for mode in ("prefer", "require"):
+        with psycopg.connect(dsn(node, sslmode=mode)) as conn:
+            assert conn.pgconn.ssl_in_use
+    proxy = ProxyProcess(tmp_path / "proxy", [node], *tls_args(cert, key), "--tls-required",
+                         "--backend-sslmode", "verify-full", "--tls-ca", str(ca))
+    try:
+        with pytest.raises(psycopg.OperationalError, match="requires TLS"):
+            psycopg.connect(dsn(proxy, sslmode="disable"))
+        with psycopg.connect(dsn(proxy, sslmode="verify-full", sslrootcert=str(ca))) as conn:
+            assert conn.execute("SELECT 1").fetchone() == (1,)
+    finally:
+        proxy.stop()

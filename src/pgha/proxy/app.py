@@ -50,6 +50,7 @@ class ProxyConfig:
     pool_size: int = 20  # transaction pooling: server connections per node, user, db, options
     http_bind: tuple[str, int] | None = None  # the REST API (health checks, metrics)
     tls: ssl.SSLContext | None = None  # clients may ask for TLS (--tls-cert, --tls-key)
+    tls_required: bool = False  # ... and must (--tls-required)
     backend_tls: ClientTls | None = None  # to the nodes (--backend-sslmode)
 
 

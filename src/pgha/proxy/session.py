@@ -83,7 +83,8 @@ class ProxySession(ClientWire):
     def __init__(self, proxy: Proxy, reader: asyncio.StreamReader,
                  writer: asyncio.StreamWriter) -> None:
         super().__init__(ServerConnection(proxy.authenticator,
-                                          tls_available=proxy.config.tls is not None),
+                                          tls_available=proxy.config.tls is not None,
+                                          tls_required=proxy.config.tls_required),
                          reader, writer)
         self.tls = proxy.config.tls
         self.proxy = proxy

@@ -50,6 +50,7 @@ class NodeConfig:
     standby_writes: str = "forward"  # forward | reject (25006), on a standby
     http_bind: tuple[str, int] | None = None  # the REST API (health checks, metrics)
     tls: ssl.SSLContext | None = None  # clients may ask for TLS (--tls-cert, --tls-key)
+    tls_required: bool = False  # ... and must (--tls-required)
     # How this node connects to the primary's client port (write forwarding, /cluster).
     forward_tls: ClientTls | None = None
 

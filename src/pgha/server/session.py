@@ -166,7 +166,8 @@ class ClientSession(ClientWire):
                  writer: asyncio.StreamWriter) -> None:
         super().__init__(ServerConnection(node.authenticator,
                                           max_message_size=node.config.max_message_size,
-                                          tls_available=node.config.tls is not None),
+                                          tls_available=node.config.tls is not None,
+                                          tls_required=node.config.tls_required),
                          reader, writer)
         self.tls = node.config.tls
         self.node = node

@@ -356,10 +356,13 @@ class ServerConnection:
         authenticator: Authenticator,
         *,
         tls_available: bool = False,
+        tls_required: bool = False,
         max_message_size: int = DEFAULT_MAX_MESSAGE_SIZE,
     ) -> None:
         self._authenticator = authenticator
         self._tls_available = tls_available
+        self._tls_required = tls_required  # refuse a start-up that did not begin with TLS
+        self._tls_accepted = False
         self._decoder = FrontendDecoder(max_message_size=max_message_size)
         self._state = ConnectionState.STARTUP
         self._outbox = bytearray()
@@ -503,6 +506,7 @@ class ServerConnection:
                 # CVE-2021-23214: bytes sent before the TLS handshake must not be trusted.
                 raise ProtocolViolation("received unencrypted data after SSL request")
             self._outbox += SSL_ACCEPTED
+            self._tls_accepted = True
             return message
         self._outbox += SSL_REFUSED
         return None
@@ -531,6 +535,12 @@ class ServerConnection:
         if not user:
             raise PgError(
                 "28000", "no PostgreSQL user name specified in startup packet", severity="FATAL"
+            )
+        if self._tls_required and not self._tls_accepted:
+            # As a pg_hba.conf with only hostssl lines: refused before any password is sent.
+            raise PgError(
+                "28000", f'connection for user "{user}" refused: this server requires TLS',
+                severity="FATAL", hint="Connect with sslmode=require or stronger.",
             )
         settings = parse_options(parameters.get("options", ""))
         settings += [(k, v) for k, v in parameters.items() if k not in _NOT_SETTINGS]

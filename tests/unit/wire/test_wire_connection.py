@@ -130,6 +130,21 @@ def test_tls_hook() -> None:
     assert isinstance(peer.events()[0], Authenticated)
 
 
+def test_tls_required_refuses_a_plain_start_up_before_authentication() -> None:
+    conn = ServerConnection(StaticAuthenticator(USERS), tls_available=True, tls_required=True)
+    peer = Peer(conn)
+    peer.send(m.StartupMessage(m.PROTOCOL_3_0, (("user", "trusty"),)))
+    with pytest.raises(PgError) as caught:
+        peer.events()
+    assert caught.value.sqlstate == "28000" and "requires TLS" in caught.value.message
+    conn = ServerConnection(StaticAuthenticator(USERS), tls_available=True, tls_required=True)
+    peer = Peer(conn)
+    peer.send(m.SSLRequest())
+    assert peer.events() == [m.SSLRequest()]
+    peer.send(m.StartupMessage(m.PROTOCOL_3_0, (("user", "trusty"),)))
+    assert isinstance(peer.events()[0], Authenticated)
+
+
 def test_tls_with_pipelined_plaintext_is_refused() -> None:
     conn = ServerConnection(StaticAuthenticator(USERS), tls_available=True)
     peer = Peer(conn)
