@@ -220,6 +220,19 @@ def test_pgha_status_from_the_proxy_and_from_a_standby(cluster: Any) -> None:
     assert found["complete"] is True
 
 
+def test_pgha_status_watch_refreshes_until_interrupted(cluster: Any) -> None:
+    _, proxy = cluster
+    process = subprocess.Popen([sys.executable, "-m", "pgha", "status", "-p", str(proxy.port),
+                                "--watch", "0.2"], stdout=subprocess.PIPE, text=True)
+    try:
+        time.sleep(1.5)  # the refresh interval is what is tested: several must have passed
+    finally:
+        process.send_signal(signal.SIGINT)
+        out, _ = process.communicate(timeout=10)
+    assert process.returncode == 0
+    assert out.count("| Member ") >= 3 and out.count(f"(127.0.0.1:{proxy.port})") >= 3
+
+
 def test_pgha_status_of_an_unreachable_address_is_one_line() -> None:
     result = pgha("status", "-p", str(free_port()), "--timeout", "2")
     assert result.returncode == 1
