@@ -70,6 +70,14 @@ class Forwarder:
         except BackendError as exc:
             raise PgError("08006", f"cannot reach the primary to run this statement: {exc}")\
                 from exc
+        except PgError as exc:
+            if exc.sqlstate != "28P01" or user in node.config.users:
+                raise
+            # A role made with CREATE ROLE: the standby knows its verifier, not its password.
+            raise PgError("28P01", f'this standby cannot run the write of role "{user}" on '
+                          "the primary: it knows no password for that role",
+                          hint="Connect to the primary, or give the login to every node with "
+                               "--user.") from exc
         link = Link(backend, self.session, self.session.observe_commit, self._lost,
                     self.session.prepared_text)
         for sql in list(self.session.routing.replay.values()):  # silently: the client

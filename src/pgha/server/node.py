@@ -12,6 +12,7 @@ import json
 import logging
 import os
 import ssl
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,9 +26,11 @@ from pgha.replication.hub import ReplicationHub
 from pgha.replication.role import WRITABLE, Role
 from pgha.routing.router import RouteCounts
 from pgha.server.ha import HaConfig, HaRole, advertised
+from pgha.server.logins import RoleAuthenticator
+from pgha.storage import roles
 from pgha.storage.engine import Engine, StorageSession
 from pgha.wire import messages as m
-from pgha.wire.auth import Authenticator, AuthMethod, Credential, StaticAuthenticator, TrustAnyUser
+from pgha.wire.auth import Authenticator, AuthMethod, Credential
 from pgha.wire.errors import PgError
 
 log = logging.getLogger("pgha.node")
@@ -55,26 +58,24 @@ class NodeConfig:
     forward_tls: ClientTls | None = None
 
 
-def build_authenticator(config: NodeConfig) -> StaticAuthenticator:
+def build_authenticator(config: NodeConfig, find_role: Callable[[str], roles.Role | None]
+                        ) -> RoleAuthenticator:
+    """The --user logins, then the database's roles (server/logins.py)."""
     method = {"trust": AuthMethod.TRUST, "password": AuthMethod.PASSWORD,
               "md5": AuthMethod.MD5, "scram": AuthMethod.SCRAM_SHA_256}[config.auth]
-    users = dict(config.users) or {"postgres": ""}
-    creds = {}
-    for user, password in users.items():
-        if method is AuthMethod.TRUST:
-            creds[user] = Credential(AuthMethod.TRUST)
-        else:
-            creds[user] = Credential(method, password)
-    return StaticAuthenticator(creds)
+    creds = {user: Credential(AuthMethod.TRUST) if method is AuthMethod.TRUST
+             else Credential(method, password) for user, password in config.users.items()}
+    return RoleAuthenticator(method, creds, find_role)
 
 
 class Node:
     def __init__(self, config: NodeConfig) -> None:
         self.config = config
         self.ha = HaRole(config.ha, config.data_dir, config.durable)
-        self.authenticator: Authenticator = (
-            TrustAnyUser() if config.auth == "trust" and not config.users
-            else build_authenticator(config))
+        # The engine is replaced when a standby installs a snapshot: look roles up in the
+        # current one.
+        self.authenticator: Authenticator = build_authenticator(
+            config, lambda name: self.engine.role(name))
         self.executor = ThreadPoolExecutor(max_workers=min(64, config.max_connections),
                                            thread_name_prefix="pgha-sql")
         self.sessions: CancelKeys[object] = CancelKeys()  # live sessions by cancel key

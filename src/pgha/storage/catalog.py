@@ -31,6 +31,12 @@ METADATA_DDL = (
     "CREATE TABLE IF NOT EXISTS __pgha_sequence_values ("
     " oid INTEGER PRIMARY KEY, last_value INTEGER NOT NULL, is_called INTEGER NOT NULL)",
     "CREATE TABLE IF NOT EXISTS __pgha_settings (name TEXT PRIMARY KEY, value)",
+    # Roles (storage/roles.py); postgres, the bootstrap superuser, needs no row.
+    "CREATE TABLE IF NOT EXISTS __pgha_roles ("
+    " name TEXT PRIMARY KEY, oid INTEGER NOT NULL UNIQUE, superuser INTEGER NOT NULL,"
+    " createdb INTEGER NOT NULL, createrole INTEGER NOT NULL, login INTEGER NOT NULL,"
+    " replication INTEGER NOT NULL, connlimit INTEGER NOT NULL, password TEXT,"
+    " valid_until TEXT, inherit INTEGER NOT NULL, bypassrls INTEGER NOT NULL)",
 )
 
 

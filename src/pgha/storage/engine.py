@@ -39,7 +39,7 @@ from pgha import PG_VERSION
 from pgha.routing import settings as routing_settings
 from pgha.routing.classify import LARGE_TEXT
 from pgha.storage import catalog as cat
-from pgha.storage import changes, functions, literals, numeric, pgcatalog, status_views
+from pgha.storage import changes, functions, literals, numeric, pgcatalog, roles, status_views
 from pgha.storage import oids as T
 from pgha.storage import types as pgtypes
 from pgha.storage.catalog import Catalog, Table
@@ -339,6 +339,7 @@ class Engine:
         self._lock = threading.Lock()
         self.advisory_locks = AdvisoryLocks()
         self.started_at = dt.datetime.now(dt.UTC)
+        self._roles_conn: apsw.Connection | None = None
         conn = self.connect()
         with conn:
             cat.install(conn)
@@ -350,6 +351,14 @@ class Engine:
         self.statements: dict[tuple[str, tuple[int, ...], str], tuple[Statement, ...]] = {}
         self.templates: dict[tuple[str, tuple[int, ...], str], Statement | object] = {}
         conn.close()
+
+    def role(self, name: str) -> roles.Role | None:
+        """The role ``name`` (logging in): one indexed read on the caller's thread (the event
+        loop's), over a connection kept for it."""
+        conn = self._roles_conn
+        if conn is None:
+            conn = self._roles_conn = self.connect()
+        return roles.find(conn, name)
 
     def connect(self) -> apsw.Connection:
         conn = apsw.Connection(str(self.path))
@@ -494,7 +503,8 @@ def _command_name(node: Any) -> str:
     name = type(node).__name__.removesuffix("Stmt")
     words = {"Create": "CREATE TABLE", "Index": "CREATE INDEX", "View": "CREATE VIEW",
              "CreateSeq": "CREATE SEQUENCE", "AlterSeq": "ALTER SEQUENCE",
-             "AlterTable": "ALTER TABLE", "Truncate": "TRUNCATE TABLE", "Rename": "ALTER TABLE"}
+             "AlterTable": "ALTER TABLE", "Truncate": "TRUNCATE TABLE", "Rename": "ALTER TABLE",
+             "CreateRole": "CREATE ROLE", "AlterRole": "ALTER ROLE", "DropRole": "DROP ROLE"}
     if name == "Drop":
         kind = getattr(node.removeType, "name", "OBJECT_TABLE").removeprefix("OBJECT_")
         return f"DROP {kind}"
@@ -697,7 +707,8 @@ class StorageSession:
             return Statement(text, node, "copy")
         if isinstance(node, ast.CreateStmt | ast.DropStmt | ast.IndexStmt | ast.AlterTableStmt
                       | ast.CreateSeqStmt | ast.AlterSeqStmt | ast.ViewStmt | ast.TruncateStmt
-                      | ast.RenameStmt | ast.CreateTableAsStmt):
+                      | ast.RenameStmt | ast.CreateTableAsStmt | ast.CreateRoleStmt
+                      | ast.AlterRoleStmt | ast.DropRoleStmt):
             return Statement(text, node, "ddl")
         return Statement(text, node, "utility")
 
@@ -1339,6 +1350,12 @@ class StorageSession:
                 tag = ddl.truncate(node)
             elif isinstance(node, ast.RenameStmt):
                 tag = ddl.rename(node)
+            elif isinstance(node, ast.CreateRoleStmt):
+                tag = roles.create(conn, node)
+            elif isinstance(node, ast.AlterRoleStmt):
+                tag = roles.alter(conn, node)
+            elif isinstance(node, ast.DropRoleStmt):
+                tag = roles.drop(conn, node, self.ctx.user)
             else:
                 tag = self._unsupported(type(node).__name__)
         except BaseException:

@@ -16,6 +16,7 @@ from typing import Any
 import apsw
 
 from pgha.storage import oids as T
+from pgha.storage import roles
 from pgha.storage import types as pgtypes
 from pgha.storage.catalog import (
     PG_CATALOG_NAMESPACE_OID,
@@ -562,8 +563,17 @@ def _rows(
             1663,
         )
     ]
-    out["pg_roles"] = [(user, 1, 1, 1, 1, 1, 1, -1, "********", None, 1, None, POSTGRES_ROLE_OID)]
-    out["pg_user"] = [(user, POSTGRES_ROLE_OID, 1, 1, 1, 1, "********", None, None)]
+    known = roles.every(conn)
+    if not any(r.name == user for r in known):  # a --user login: a superuser, not a row
+        known.append(roles.Role(user, POSTGRES_ROLE_OID + 1, superuser=True, createdb=True,
+                                createrole=True, login=True, replication=True))
+    out["pg_roles"] = [
+        (r.name, _b(r.superuser), _b(r.inherit), _b(r.createrole), _b(r.createdb),
+         _b(r.login), _b(r.replication), r.connlimit, "********", r.valid_until,
+         _b(r.bypassrls), None, r.oid) for r in known]
+    out["pg_user"] = [
+        (r.name, r.oid, _b(r.createdb), _b(r.superuser), _b(r.replication), _b(r.bypassrls),
+         "********", r.valid_until, None) for r in known if r.login]
     out["pg_tablespace"] = [
         (1663, "pg_default", POSTGRES_ROLE_OID),
         (1664, "pg_global", POSTGRES_ROLE_OID),
