@@ -5,6 +5,8 @@ Expected outputs were taken from psql 15 against a real PostgreSQL 15.
 
 from __future__ import annotations
 
+import os
+import subprocess
 import uuid
 from pathlib import Path
 
@@ -334,3 +336,40 @@ def test_copy_in_bad_data_reports_error(
     # The failed COPY inserted nothing, and the server is still fine.
     result = psql(pgha_server_module, "-At", "-c", f"select count(*) from {name}")
     assert result.stdout == "0\n"
+
+
+DESCRIBED_SCHEMA = """
+CREATE TABLE d_parent (id int PRIMARY KEY, name text NOT NULL DEFAULT 'x'
+    CHECK (length(name) < 10), status varchar(10) DEFAULT 'draft', due date,
+    amount numeric DEFAULT 1.5, active boolean DEFAULT true);
+CREATE TABLE d_child (id serial PRIMARY KEY, p int REFERENCES d_parent(id) ON DELETE CASCADE,
+    v numeric(10,2), UNIQUE (p, v));
+CREATE INDEX d_child_v ON d_child (v);
+CREATE VIEW d_view AS SELECT * FROM d_child;
+"""
+
+
+def _psql_dsn(dsn: str, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {"PATH": os.environ["PATH"], "LC_ALL": "C.UTF-8", "PGCONNECT_TIMEOUT": "10"}
+    return subprocess.run(["psql", "-X", dsn, *args], capture_output=True, text=True,
+                          timeout=60, env=env)
+
+
+@pytest.mark.parametrize("command", [
+    r"\d d_parent", r"\d d_child", r"\d+ d_parent", r"\d+ d_child", r"\d d_view", r"\dt",
+    r"\df", r"\dv", r"\ds",
+])
+def test_describe_matches_psql_on_postgresql(pgha_server: PghaServer, postgres_db: str,
+                                             command: str) -> None:
+    # psql's \d of a table failed on every table (pg_partition_ancestors, and the definitions
+    # of statistics objects, triggers and rules it asks for); now it prints what PostgreSQL
+    # 15 prints for the same schema.
+    ours_dsn = (f"host={pgha_server.host} port={pgha_server.port} user=postgres "
+                "dbname=postgres sslmode=disable")
+    for dsn in (ours_dsn, postgres_db):
+        created = _psql_dsn(dsn, "-c", DESCRIBED_SCHEMA)
+        assert created.returncode == 0, created.stderr
+    ours = _psql_dsn(ours_dsn, "-c", command)
+    theirs = _psql_dsn(postgres_db, "-c", command)
+    assert ours.returncode == 0, ours.stderr
+    assert ours.stdout == theirs.stdout

@@ -44,6 +44,12 @@ def register(conn: apsw.Connection, ctx: FunctionContext) -> None:
     f("pg_get_serial_sequence", lambda t, c: _serial_sequence(cat(), t, c), 2)
     f("pg_get_viewdef", lambda oid, pretty=None: _viewdef(cat(), oid))
     f("pg_encoding_to_char", lambda n: "UTF8" if n is not None else None, 1)
+    # pgha has no extended statistics, triggers, rules or user-defined functions: nothing
+    # has one of these definitions.
+    for name in ("pg_get_statisticsobjdef_columns", "pg_get_triggerdef", "pg_get_ruledef",
+                 "pg_get_function_result", "pg_get_function_arguments",
+                 "pg_get_function_identity_arguments", "pg_get_functiondef"):
+        f(name, lambda *a: None)
     # pgha keeps no comments: COMMENT ON is accepted and these return NULL, as for objects
     # without a comment.
     for name in ("obj_description", "col_description", "shobj_description"):

@@ -10,6 +10,7 @@ PostgreSQL's fixed ones; user objects keep the OIDs the catalog allocated.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -663,6 +664,27 @@ def _rows(
     return out
 
 
+def _storage(type_oid: int, typlen: int) -> str:
+    """typstorage/attstorage as PostgreSQL's: plain for fixed-size types, main for numeric
+    (compressed, kept inline), extended (TOAST-able) for the other variable-size ones."""
+    if typlen != -1:
+        return "p"
+    return "m" if type_oid == T.NUMERIC else "x"
+
+
+_STRING_CONSTANT = re.compile(r"'(?:[^']|'')*'")
+
+
+def _deparsed_default(text: str, type_oid: int) -> str:
+    """A column default as pg_get_expr prints it: a string constant carries its type's
+    cast (``'x'::text``, ``'draft'::character varying``), the way PostgreSQL stores it."""
+    if _STRING_CONSTANT.fullmatch(text.strip()):
+        return f"{text.strip()}::{pgtypes.format_type(type_oid, -1)}"
+    if text.upper() in ("TRUE", "FALSE"):
+        return text.lower()
+    return text
+
+
 def _all_types() -> Iterable[Any]:
     return sorted(pgtypes.TYPES_BY_OID.values(), key=lambda t: t.oid)
 
@@ -690,7 +712,7 @@ def _type_row(t: Any) -> tuple[Any, ...]:
         "array_recv" if is_array else f"{t.name}recv",
         "array_send" if is_array else f"{t.name}send",
         "i",
-        "x",
+        _storage(t.oid, t.typlen),
         0,
         0,
         -1,
@@ -771,7 +793,7 @@ def _attr_row(
         typmod,
         _b(typlen in (1, 2, 4, 8)),
         "i",
-        "x" if typlen == -1 else "p",  # varlena types are TOAST-able (extended)
+        _storage(type_oid, typlen),
         "",
         _b(not_null),
         _b(has_default),
@@ -822,7 +844,8 @@ def _table_rows(
         )
         if col.default is not None and not col.identity:
             out["pg_attrdef"].append(
-                (rel.oid * 1000 + col.attnum, rel.oid, col.attnum, col.default)
+                (rel.oid * 1000 + col.attnum, rel.oid, col.attnum,
+                 _deparsed_default(col.default, col.type_oid))
             )
         precision, scale, charlen = _numeric_info(col.type_oid, col.typmod)
         isrows["is.columns"].append(
@@ -832,7 +855,8 @@ def _table_rows(
                 rel.name,
                 col.name,
                 col.attnum,
-                None if col.identity else col.default,
+                None if col.identity or col.default is None
+                else _deparsed_default(col.default, col.type_oid),
                 "NO" if col.not_null else "YES",
                 pgtypes.format_type(col.type_oid, -1).split("(")[0]
                 if col.type_oid not in (T.TIMESTAMPTZ, T.TIMESTAMP, T.TIME)

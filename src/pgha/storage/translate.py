@@ -276,6 +276,15 @@ FIXED_RESULT: dict[str, TypeRef] = {
     "width_bucket": (T.INT4, -1),
     "string_to_array": (T.TEXT_ARRAY, -1),
     "pg_get_viewdef": (T.TEXT, -1),
+    # Objects pgha does not have (extended statistics, triggers, rules, user functions):
+    # psql's \\d and \\df ask for their definitions, of no rows or as NULL.
+    "pg_get_statisticsobjdef_columns": (T.TEXT, -1),
+    "pg_get_triggerdef": (T.TEXT, -1),
+    "pg_get_ruledef": (T.TEXT, -1),
+    "pg_get_function_result": (T.TEXT, -1),
+    "pg_get_function_arguments": (T.TEXT, -1),
+    "pg_get_function_identity_arguments": (T.TEXT, -1),
+    "pg_get_functiondef": (T.TEXT, -1),
     "pg_collation_is_visible": (T.BOOL, -1),
     "has_column_privilege": (T.BOOL, -1),
     "has_sequence_privilege": (T.BOOL, -1),
@@ -528,7 +537,16 @@ def _figure(node: Any) -> tuple[str | None, int]:
     return None, 0
 
 
-SRF_IN_SELECT = frozenset({"unnest", "generate_subscripts", "generate_series"})
+SRF_IN_SELECT = frozenset({"unnest", "generate_subscripts", "generate_series",
+                           "pg_partition_ancestors"})
+
+
+def _no_partitions(func: ast.FuncCall) -> None:
+    """``pg_partition_ancestors(rel)`` (psql's \\d asks it) -> the unnest of an empty
+    oid array: pgha has no partitioned tables, and for a relation that is neither a
+    partition nor partitioned PostgreSQL returns no rows."""
+    func.funcname = (ast.String(sval="unnest"),)
+    func.args = (parse_sql("SELECT '{}'::pg_catalog.oid[]")[0].stmt.targetList[0].val,)
 SRF_ALIAS = "_pgha_srf"
 
 SVF = enums.SQLValueFunctionOp
@@ -665,6 +683,8 @@ class Analyzer:
         func = node.functions[0][0]
         if not isinstance(func, ast.FuncCall):
             raise PgError("0A000", "this function in FROM is not supported")
+        if _func_name(func) == "pg_partition_ancestors":
+            _no_partitions(func)
         name = _func_name(func)
         arg_types = [self.expr(a, scope) for a in func.args or ()]
         if name in ("generate_series", "pg_srf_series"):
@@ -902,6 +922,10 @@ class Analyzer:
                  if isinstance(rt.val, ast.FuncCall) and _func_name(rt.val) in SRF_IN_SELECT]
         if not calls:
             return 0
+        for rt in calls:
+            if _func_name(rt.val) == "pg_partition_ancestors":
+                rt.name = rt.name or "pg_partition_ancestors"
+                _no_partitions(rt.val)
         if any(_func_name(rt.val) == "generate_series" for rt in calls):
             return self._lift_series(node, calls)
         sources: dict[str, str] = {}  # deparsed array -> alias
