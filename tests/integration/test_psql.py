@@ -357,7 +357,8 @@ def _psql_dsn(dsn: str, *args: str) -> subprocess.CompletedProcess[str]:
 
 @pytest.mark.parametrize("command", [
     r"\d d_parent", r"\d d_child", r"\d+ d_parent", r"\d+ d_child", r"\d d_view", r"\dt",
-    r"\df", r"\dv", r"\ds",
+    r"\df", r"\dv", r"\ds", r"\d d_child_v", r"\d d_child_pkey", r"\d d_child_p_v_key",
+    r"\di",
 ])
 def test_describe_matches_psql_on_postgresql(pgha_server: PghaServer, postgres_db: str,
                                              command: str) -> None:

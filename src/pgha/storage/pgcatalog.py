@@ -870,10 +870,16 @@ def _table_rows(
                 "YES" if col.identity else "NO",
             )
         )
+    by_name = {c.name: c for c in rel.columns}
     for idx in rel.indexes:
         con = next((c for c in rel.constraints if c.name == idx.constraint), None)
         keys = " ".join(str(attnums.get(c, 0)) for c in idx.columns)
         out["pg_class"].append(_class_row(idx.oid, idx.name, "i", len(idx.columns)))
+        for n, column in enumerate(idx.columns, 1):  # an index has attributes too (psql \d)
+            col = by_name.get(column)
+            out["pg_attribute"].append(_attr_row(
+                idx.oid, column if col else "expr", col.type_oid if col else T.TEXT,
+                col.typmod if col else -1, n, False, False, ""))
         out["pg_index"].append(
             (
                 idx.oid,
