@@ -358,7 +358,7 @@ def _psql_dsn(dsn: str, *args: str) -> subprocess.CompletedProcess[str]:
 @pytest.mark.parametrize("command", [
     r"\d d_parent", r"\d d_child", r"\d+ d_parent", r"\d+ d_child", r"\d d_view", r"\dt",
     r"\df", r"\dv", r"\ds", r"\d d_child_v", r"\d d_child_pkey", r"\d d_child_p_v_key",
-    r"\di",
+    r"\di", r"\dn", r"\db", r"\dc",
 ])
 def test_describe_matches_psql_on_postgresql(pgha_server: PghaServer, postgres_db: str,
                                              command: str) -> None:
@@ -374,3 +374,24 @@ def test_describe_matches_psql_on_postgresql(pgha_server: PghaServer, postgres_d
     theirs = _psql_dsn(postgres_db, "-c", command)
     assert ours.returncode == 0, ours.stderr
     assert ours.stdout == theirs.stdout
+
+
+def test_l_lists_the_templates_and_dx_plpgsql(pgha_server: PghaServer, postgres_db: str) -> None:
+    ours_dsn = (f"host={pgha_server.host} port={pgha_server.port} user=postgres "
+                "dbname=postgres sslmode=disable")
+
+    def template_lines(dsn: str) -> list[str]:
+        out = _psql_dsn(dsn, "-c", r"\l").stdout.splitlines()
+        rows = [line for i, line in enumerate(out)
+                if line.startswith(" template") or (i and out[i - 1].startswith(" template"))]
+        # The column widths depend on the other databases' names: compare the cells.
+        return [" | ".join(cell.strip() for cell in row.split("|")) for row in rows]
+
+    assert template_lines(ours_dsn) == template_lines(postgres_db) != []
+    dx = _psql_dsn(ours_dsn, "-c", r"\dx")
+    assert " plpgsql | 1.0     | pg_catalog |" in dx.stdout
+    # pg_dump's output creates it; PostgreSQL has it after initdb.
+    created = _psql_dsn(ours_dsn, "-c", "CREATE EXTENSION IF NOT EXISTS plpgsql")
+    assert created.returncode == 0 and "already exists, skipping" in created.stderr
+    again = _psql_dsn(ours_dsn, "-c", "CREATE EXTENSION plpgsql")
+    assert again.returncode == 1 and 'extension "plpgsql" already exists' in again.stderr

@@ -11,7 +11,7 @@ from typing import Any
 
 import apsw
 
-from pgha.storage import pgcatalog
+from pgha.storage import pgcatalog, roles
 from pgha.storage import types as pgtypes
 from pgha.storage.catalog import Catalog, Sequence
 from pgha.storage.functions import FunctionContext, _ts_text, regclass_lookup, table_size
@@ -34,9 +34,20 @@ def register(conn: apsw.Connection, ctx: FunctionContext) -> None:
 
     f("format_type", lambda oid, typmod=None: None if oid is None else pgtypes.format_type(
         int(oid), -1 if typmod is None else int(typmod)))
-    f("pg_get_userbyid", lambda oid: ctx.user if oid is not None else None, 1)
+    def user_by_id(oid: Any) -> str | None:
+        if oid is None:
+            return None
+        if int(oid) == pgcatalog.DATABASE_OWNER_OID:
+            return "pg_database_owner"
+        if int(oid) == pgcatalog.POSTGRES_ROLE_OID:
+            return ctx.user  # pgha records no owners: the session's user owns what it sees
+        role = next((r for r in roles.every(conn) if r.oid == int(oid)), None)
+        return role.name if role is not None else f"unknown (OID={oid})"
+
+    f("pg_get_userbyid", user_by_id, 1)
+    f("pg_tablespace_location", lambda oid: "" if oid is not None else None, 1)
     for name in ("pg_table_is_visible", "pg_type_is_visible", "pg_function_is_visible",
-                 "pg_collation_is_visible"):
+                 "pg_collation_is_visible", "pg_conversion_is_visible"):
         f(name, lambda oid: None if oid is None else 1, 1)
     f("pg_get_expr", lambda expr, rel=None, pretty=None: expr)
     f("pg_get_indexdef", lambda oid, col=0, pretty=None: _indexdef(cat(), oid, col))

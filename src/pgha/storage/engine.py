@@ -1494,6 +1494,11 @@ class StorageSession:
                     "42P06", 'schema "public" already exists, skipping')])
             raise PgError("0A000", "CREATE SCHEMA is not supported: pgha has one schema, public")
         if isinstance(node, ast.CreateExtensionStmt):
+            if node.extname == "plpgsql":  # installed, as after initdb (pg_dump writes this)
+                if not node.if_not_exists:
+                    raise PgError("42710", 'extension "plpgsql" already exists')
+                return Result("CREATE EXTENSION", notices=[Notice(
+                    "42710", 'extension "plpgsql" already exists, skipping')])
             raise PgError("0A000", f'extension "{node.extname}" is not available')
         if isinstance(node, ast.CommentStmt):
             return Result("COMMENT")

@@ -344,6 +344,9 @@ PG_CATALOG: dict[str, list[tuple[str, int]]] = {
         ("extversion", TX),
     ],
     "pg_tablespace": [("oid", OI), ("spcname", N), ("spcowner", OI)],
+    "pg_conversion": [("oid", OI), ("conname", N), ("connamespace", OI), ("conowner", OI),
+                      ("conforencoding", I4), ("contoencoding", I4), ("conproc", OI),
+                      ("condefault", B)],
     "pg_opclass": [
         ("oid", OI),
         ("opcmethod", OI),
@@ -467,9 +470,12 @@ SYSTEM_OIDS: dict[str, int] = {
     "pg_trigger": 2620,
     "pg_depend": 2608,
     "pg_collation": 3456,
+    "pg_extension": 3079,
 }
 
 POSTGRES_ROLE_OID = 10
+DATABASE_OWNER_OID = 6171  # pg_database_owner, which owns the public schema
+PLPGSQL_OID = 13559  # the extension initdb installs
 DATABASE_OID = 5
 HEAP_AM = 2
 BTREE_AM = 403
@@ -538,7 +544,7 @@ def _rows(
     out: dict[str, list[tuple[Any, ...]]] = {k: [] for k in PG_CATALOG}
     out["pg_namespace"] = [
         (PG_CATALOG_NAMESPACE_OID, "pg_catalog", POSTGRES_ROLE_OID, None),
-        (PUBLIC_NAMESPACE_OID, "public", POSTGRES_ROLE_OID, None),
+        (PUBLIC_NAMESPACE_OID, "public", DATABASE_OWNER_OID, None),  # as in PostgreSQL 15
         (13000, "information_schema", POSTGRES_ROLE_OID, None),
         (99, "pg_toast", POSTGRES_ROLE_OID, None),
     ]
@@ -546,24 +552,15 @@ def _rows(
         (HEAP_AM, "heap", "heap_tableam_handler", "t"),
         (BTREE_AM, "btree", "bthandler", "i"),
     ]
+    # The templates are listed as after initdb (\\l), though only --database names connect.
+    template_acl = json.dumps(["=c/postgres", "postgres=CTc/postgres"])
     out["pg_database"] = [
-        (
-            DATABASE_OID,
-            database,
-            POSTGRES_ROLE_OID,
-            6,
-            "c",
-            0,
-            1,
-            -1,
-            "C.UTF-8",
-            "C.UTF-8",
-            None,
-            None,
-            None,
-            1663,
-        )
-    ]
+        (oid, name, POSTGRES_ROLE_OID, 6, "c", _b(template), _b(connect), -1, "C.UTF-8",
+         "C.UTF-8", None, None, acl, 1663)
+        for oid, name, template, connect, acl in (
+            (DATABASE_OID, database, False, True, None),
+            (1, "template1", True, True, template_acl),
+            (4, "template0", True, False, template_acl))]
     known = roles.every(conn)
     if not any(r.name == user for r in known):  # a --user login: a superuser, not a row
         known.append(roles.Role(user, POSTGRES_ROLE_OID + 1, superuser=True, createdb=True,
@@ -575,6 +572,10 @@ def _rows(
     out["pg_user"] = [
         (r.name, r.oid, _b(r.createdb), _b(r.superuser), _b(r.replication), _b(r.bypassrls),
          "********", r.valid_until, None) for r in known if r.login]
+    out["pg_extension"] = [(PLPGSQL_OID, "plpgsql", POSTGRES_ROLE_OID,
+                            PG_CATALOG_NAMESPACE_OID, 0, "1.0")]
+    out["pg_description"].append((PLPGSQL_OID, SYSTEM_OIDS["pg_extension"], 0,
+                                  "PL/pgSQL procedural language"))
     out["pg_tablespace"] = [
         (1663, "pg_default", POSTGRES_ROLE_OID),
         (1664, "pg_global", POSTGRES_ROLE_OID),
