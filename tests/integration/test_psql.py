@@ -358,7 +358,7 @@ def _psql_dsn(dsn: str, *args: str) -> subprocess.CompletedProcess[str]:
 @pytest.mark.parametrize("command", [
     r"\d d_parent", r"\d d_child", r"\d+ d_parent", r"\d+ d_child", r"\d d_view", r"\dt",
     r"\df", r"\dv", r"\ds", r"\d d_child_v", r"\d d_child_pkey", r"\d d_child_p_v_key",
-    r"\di", r"\dn", r"\db", r"\dc",
+    r"\di", r"\dn", r"\db", r"\dc", r"\dx",
 ])
 def test_describe_matches_psql_on_postgresql(pgha_server: PghaServer, postgres_db: str,
                                              command: str) -> None:
@@ -395,3 +395,23 @@ def test_l_lists_the_templates_and_dx_plpgsql(pgha_server: PghaServer, postgres_
     assert created.returncode == 0 and "already exists, skipping" in created.stderr
     again = _psql_dsn(ours_dsn, "-c", "CREATE EXTENSION plpgsql")
     assert again.returncode == 1 and 'extension "plpgsql" already exists' in again.stderr
+
+
+@pytest.mark.parametrize("sql", [
+    "SELECT attname FROM pg_attribute WHERE attrelid = 'd_parent'::regclass AND attnum > 0 "
+    "ORDER BY attnum",
+    "SELECT relname FROM pg_class WHERE oid = 'd_child'::regclass",
+    "SELECT 'd_parent'::regclass::oid = (SELECT oid FROM pg_class WHERE relname = 'd_parent')",
+    "SELECT 'int4'::regtype = 23, 'd_parent'::regclass",
+])
+def test_regclass_constants_are_oids_in_simple_queries(pgha_server: PghaServer,
+                                                       postgres_db: str, sql: str) -> None:
+    # Regression: in a simple Query, a regclass constant reached SQLite as the name (the
+    # statement's template bound it unresolved), so `attrelid = 't'::regclass` found nothing.
+    ours_dsn = (f"host={pgha_server.host} port={pgha_server.port} user=postgres "
+                "dbname=postgres sslmode=disable")
+    for dsn in (ours_dsn, postgres_db):
+        assert _psql_dsn(dsn, "-c", DESCRIBED_SCHEMA).returncode == 0
+    ours = _psql_dsn(ours_dsn, "-Atc", sql)
+    assert ours.returncode == 0, ours.stderr
+    assert ours.stdout == _psql_dsn(postgres_db, "-Atc", sql).stdout != ""

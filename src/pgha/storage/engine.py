@@ -651,8 +651,10 @@ class StorageSession:
                 out.append(value)
             elif kind == T.NUMERIC:
                 out.append(numeric_text(value))
-            elif oid in (T.REGCLASS, T.REGTYPE):
-                out.append(value)  # a name: the functions that take regclass resolve it
+            elif oid == T.REGCLASS:  # as the parse of the text folds it: the relation's OID
+                out.append(functions.regclass_lookup(self.catalog, value))
+            elif oid == T.REGTYPE:
+                out.append(functions.cast_value(value, T.TEXT, T.REGTYPE, -1))
             else:
                 pgtype = pgtypes.TYPES_BY_OID.get(oid) or pgtypes.TYPES_BY_OID[T.TEXT]
                 out.append(pgtypes.parse_text(pgtype, value, -1, tz))
