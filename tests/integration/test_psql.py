@@ -415,3 +415,21 @@ def test_regclass_constants_are_oids_in_simple_queries(pgha_server: PghaServer,
     ours = _psql_dsn(ours_dsn, "-Atc", sql)
     assert ours.returncode == 0, ours.stderr
     assert ours.stdout == _psql_dsn(postgres_db, "-Atc", sql).stdout != ""
+
+
+@pytest.mark.parametrize("sql", [
+    "SELECT ARRAY[1, 2] || 3, 0 || ARRAY[1], ARRAY[1] || ARRAY[2, 3]",
+    "SELECT ARRAY['a'] || 'b'::text, 'z'::text || ARRAY['y']",
+    "SELECT generate_subscripts(ARRAY['a', 'b'], 1)",
+])
+def test_array_concatenation_and_subscripts_in_simple_queries(pgha_server: PghaServer,
+                                                              postgres_db: str,
+                                                              sql: str) -> None:
+    # Regression: in a simple Query (psql -c), `ARRAY[1, 2] || 3` failed with XX000 (the
+    # element reached the array function as a number), `0 || ARRAY[1]` concatenated text,
+    # and generate_subscripts(a, 1) bound one parameter more than its rewrite used.
+    ours_dsn = (f"host={pgha_server.host} port={pgha_server.port} user=postgres "
+                "dbname=postgres sslmode=disable")
+    ours = _psql_dsn(ours_dsn, "-Atc", sql)
+    assert ours.returncode == 0, ours.stderr
+    assert ours.stdout == _psql_dsn(postgres_db, "-Atc", sql).stdout

@@ -1060,6 +1060,8 @@ class StorageSession:
             self.ctx.transaction_start = self.ctx.statement_start
         cursor = self.conn.cursor()
         try:
+            if len(params) > tr.bind_count:
+                params = params[:tr.bind_count]  # the rewrite dropped the last ones
             rows = list(cursor.execute(tr.sql, params)) if params else list(cursor.execute(tr.sql))
             # With RETURNING (or for SELECT) the rows are the count; otherwise SQLite's changes().
             count = len(rows) if tr.columns is not None else self.conn.changes()

@@ -1436,7 +1436,7 @@ def register(conn: apsw.Connection, ctx: FunctionContext) -> None:
         ),
         2,
     )
-    f("pg_concat_op", _concat_op, 2, True)
+    f("pg_concat_op", _concat_op, -1, True)
     f("pg_div", _div, 2, True)
     f("pg_idiv", _div, 2, True)
     f("pg_mod", _mod, 2, True)
@@ -1627,10 +1627,13 @@ def _has_key(doc: Any, key: Any) -> bool:
     return False
 
 
-def _concat_op(a: Any, b: Any) -> Any:
+def _concat_op(a: Any, b: Any, a_container: int = 1, b_container: int = 1) -> Any:
+    """``||`` of JSON documents or arrays (stored as JSON text); an operand that is not a
+    container is an array element, as stored (array || element, element || array)."""
     if a is None or b is None:
         return None
-    left, right = json.loads(a), json.loads(b)
+    left = json.loads(a) if a_container else [a]
+    right = json.loads(b) if b_container else [b]
     if isinstance(left, dict) and isinstance(right, dict):
         merged = dict(left)
         merged.update(right)

@@ -16,6 +16,7 @@ on the hot path.
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -57,6 +58,9 @@ class Translation:
     # tables filled from the schema on demand; a cached translation carries what it needs, so
     # running it from any cache fills them first (see ``Session._ensure_pg_catalog``).
     system_relations: frozenset[str] = frozenset()
+    # How many parameters the SQL binds (its highest ?N). Fewer than param_oids when the
+    # rewrite dropped the last ones (generate_subscripts' dimension): only these are bound.
+    bind_count: int = 0
 
 
 @dataclass(slots=True)
@@ -1371,6 +1375,8 @@ class Analyzer:
                 return (T.JSONB, -1)
             if left[0] in T.ELEMENT_OF:
                 return left
+            if right[0] in T.ELEMENT_OF:  # element || array
+                return right
             if left[0] == right[0] == T.BYTEA:
                 return (T.BYTEA, -1)
             return (T.TEXT, -1)
@@ -2032,8 +2038,12 @@ def _p_aexpr(s: SqliteStream, node: ast.A_Expr) -> bool:
         if op == "*" and (lt[0] == T.INTERVAL or rt[0] == T.INTERVAL):
             s.call("pg_interval_mul", node.lexpr, node.rexpr)
             return True
-        if op == "||" and (lt[0] in (T.JSONB, T.JSON) or lt[0] in T.ELEMENT_OF):
-            s.call("pg_concat_op", node.lexpr, node.rexpr)
+        if op == "||" and (lt[0] in (T.JSONB, T.JSON) or lt[0] in T.ELEMENT_OF
+                           or rt[0] in T.ELEMENT_OF):
+            # Which sides are arrays or JSON documents (the others are elements, as stored).
+            containers = [str(int(t[0] in (T.JSONB, T.JSON) or t[0] in T.ELEMENT_OF))
+                          for t in (lt, rt)]
+            s.call("pg_concat_op", node.lexpr, node.rexpr, *containers)
             return True
         if op == "<>" or op == "!=":
             s.write("(")
@@ -2770,8 +2780,12 @@ def translate(
         raise PgError("0A000", f"{type(stmt).__name__} is not supported")
     sql = SqliteStream(an)(stmt)
     inline_ok = command == "SELECT" and not an.is_write and not an.blocking
+    bind_count = max((int(n) for n in _BIND.findall(sql)), default=0)
     return Translation(sql, _result(cols), an.final_param_oids(), command, an.is_write, inline_ok,
-                       frozenset(an.system_relations))
+                       frozenset(an.system_relations), bind_count)
+
+
+_BIND = re.compile(r"\?(\d+)")
 
 
 def translate_expression(
