@@ -287,7 +287,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "certs":
         from pgha.net.tls import make_certificates
 
-        cert, key = make_certificates(args.directory, args.name, args.host)
+        try:
+            cert, key = make_certificates(args.directory, args.name, args.host)
+        except (OSError, TlsConfigError, ValueError) as exc:
+            print(f"pgha certs: {args.directory}: {exc}", file=sys.stderr)
+            return 1
         print(f"{cert}\n{key}\n{args.directory / 'ca.crt'}")
         return 0
     return 2

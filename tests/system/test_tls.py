@@ -188,3 +188,13 @@ def test_tls_required_refuses_plain_text_clients(tmp_path: Path,
             assert conn.execute("SELECT 1").fetchone() == (1,)
     finally:
         proxy.stop()
+
+
+def test_pgha_certs_mistakes_are_one_line(tmp_path: Path) -> None:
+    afile = tmp_path / "afile"
+    afile.write_text("")
+    result = subprocess.run([sys.executable, "-m", "pgha", "certs", str(afile / "tls"),
+                             "--name", "n1", "--host", "n1"], capture_output=True, text=True,
+                            timeout=30)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stderr.startswith("pgha certs: ") and result.stderr.count("\n") == 1
