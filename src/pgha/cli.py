@@ -154,6 +154,9 @@ def build_parser() -> argparse.ArgumentParser:
     proxy.add_argument("--user", action="append", type=_user, default=[],
                        metavar="NAME:PASSWORD", help="clients log in with SCRAM as these users, "
                        "and the proxy logs in to the nodes with the same password")
+    proxy.add_argument("--auth", choices=("trust", "scram"), default=None,
+                       help="client authentication (default: scram with --user, else trust "
+                       "for loopback clients only; trust given by name trusts every host)")
     proxy.add_argument("--lb", choices=("round-robin", "least-connections", "latency",
                                         "random"), default="round-robin",
                        help="how reads are spread over the standbys")
@@ -340,7 +343,15 @@ def run_proxy(args: argparse.Namespace) -> int:
                               args.check_interval, args.max_lag_ms, args.lb, args.ready_file,
                               args.primary_wait, args.backend, args.pool_mode,
                               args.pool_size, args.http_bind, _client_facing_tls(args),
-                              args.tls_required, backend_tls))
+                              args.tls_required, backend_tls, args.auth or ""))
+    if proxy.trust_local_only and host not in LOOPBACK:
+        logging.getLogger("pgha").warning(
+            "trust authentication is for loopback clients only: clients from other hosts "
+            "are refused; pass --user NAME:PASSWORD to require SCRAM, or --auth trust")
+    elif args.auth == "trust" and host not in LOOPBACK:
+        logging.getLogger("pgha").warning(
+            "--auth trust on a non-loopback address: anyone who can reach %s may connect",
+            host)
     _run_until_signal(proxy.start, proxy.stop)
     return 0
 
@@ -358,10 +369,14 @@ def run_server(args: argparse.Namespace) -> int:
     if auth == "trust" and args.user:
         logging.getLogger("pgha").warning(
             "--auth trust with --user: passwords are not checked; any user name may log in")
-    if auth == "trust" and host not in LOOPBACK and not args.user:
+    if auth == "trust" and args.auth is None and host not in LOOPBACK:
         logging.getLogger("pgha").warning(
-            "trust authentication on a non-loopback address: anyone who can reach %s may "
-            "connect; pass --user NAME:PASSWORD to require SCRAM", host)
+            "trust authentication is for loopback clients only: clients from other hosts "
+            "are refused; pass --user NAME:PASSWORD to require SCRAM, or --auth trust")
+    elif args.auth == "trust" and host not in LOOPBACK:
+        logging.getLogger("pgha").warning(
+            "--auth trust on a non-loopback address: anyone who can reach %s may connect",
+            host)
     primaries = tuple(_address(a) for item in args.ha_primary for a in item.split(",") if a)
     if args.ha_mode in ("standby", "observer") and not primaries:
         raise StartupError(f"--ha-mode {args.ha_mode} needs --ha-primary HOST:PORT")
@@ -407,7 +422,8 @@ def run_server(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise StartupError(str(exc)) from None
     config = NodeConfig(
-        data_dir=data, host=host, port=port, auth=auth, users=dict(args.user),
+        data_dir=data, host=host, port=port, auth=auth, trust_remote=args.auth == "trust",
+        users=dict(args.user),
         databases=tuple(args.database or ["postgres"]), durable=not args.no_fsync,
         max_connections=args.max_connections, ready_file=args.ready_file, ha=ha,
         standby_writes=args.standby_writes, http_bind=args.http_bind, tls=tls,

@@ -9,9 +9,11 @@ import hashlib
 import hmac
 import os
 import shutil
+import socket
 import struct
 import subprocess
 from collections.abc import Iterator
+from pathlib import Path
 
 import asyncpg
 import psycopg
@@ -19,6 +21,7 @@ import pytest
 from rawpg import Message, RawClient, errors
 
 from fixtures.pgha_server import PghaFactory, PghaServer
+from fixtures.proxy import ProxyProcess
 
 USERS = ["alice:secret", "bob:p@ss w'rd"]
 AUTH_REQUEST = {"scram": 10, "md5": 5, "password": 3}  # AuthenticationSASL / MD5 / Cleartext
@@ -237,3 +240,57 @@ def test_trust_is_gone_when_users_are_given(pgha_factory: PghaFactory) -> None:
         )
     with psycopg.connect(_dsn(server, "alice", "secret")) as conn:
         assert conn.execute("select 1").fetchone() == (1,)
+
+
+def _non_loopback_address() -> str:
+    """An address of this machine other than loopback (where its network has one)."""
+    for probe in ("192.0.2.123", "10.255.255.254", "172.31.255.254"):
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            try:
+                s.connect((probe, 9))  # UDP: no packet is sent, only a route is chosen
+            except OSError:
+                continue
+            address = s.getsockname()[0]
+        if not address.startswith("127."):
+            return address
+    pytest.skip("this machine has no non-loopback IPv4 address")
+
+
+def _login_from(address: str, port: int) -> str:
+    with psycopg.connect(host=address, port=port, user="postgres", dbname="postgres",
+                         sslmode="disable", connect_timeout=10) as conn:
+        return str(conn.execute("select 'in'").fetchone()[0])
+
+
+def test_trust_by_default_is_for_local_clients_only(pgha_factory: PghaFactory,
+                                                    tmp_path: Path) -> None:
+    """Without --user or --auth trust, a node or proxy bound to every interface refuses
+    clients from other hosts (28000) and lets local ones in, as PostgreSQL's default
+    pg_hba.conf does; --auth trust given by name trusts every host."""
+    address = _non_loopback_address()
+    node = pgha_factory("--listen", "0.0.0.0:0")
+    proxy = ProxyProcess(tmp_path / "proxy", [node], "--listen", "0.0.0.0:0")
+    try:
+        for port in (node.port, proxy.port):
+            assert _login_from("127.0.0.1", port) == "in"
+            with pytest.raises(psycopg.OperationalError,
+                               match="trust authentication is for local connections only"):
+                _login_from(address, port)
+            with pytest.raises(asyncpg.InvalidAuthorizationSpecificationError) as exc_info:
+                asyncio.run(asyncpg.connect(host=address, port=port, user="postgres",
+                                            database="postgres", ssl=False, timeout=10))
+            assert exc_info.value.sqlstate == "28000"
+        # The proxy reaches the node over loopback: reads and writes go on.
+        with psycopg.connect(proxy.dsn, autocommit=True) as conn:
+            conn.execute("create table t (x int)")
+            conn.execute("insert into t values (1)")
+    finally:
+        proxy.stop()
+    trusting = pgha_factory("--listen", "0.0.0.0:0", "--auth", "trust")
+    trusting_proxy = ProxyProcess(tmp_path / "proxy2", [trusting], "--listen", "0.0.0.0:0",
+                                  "--auth", "trust")
+    try:
+        assert _login_from(address, trusting.port) == "in"
+        assert _login_from(address, trusting_proxy.port) == "in"
+    finally:
+        trusting_proxy.stop()

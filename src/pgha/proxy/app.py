@@ -52,6 +52,10 @@ class ProxyConfig:
     tls: ssl.SSLContext | None = None  # clients may ask for TLS (--tls-cert, --tls-key)
     tls_required: bool = False  # ... and must (--tls-required)
     backend_tls: ClientTls | None = None  # to the nodes (--backend-sslmode)
+    # "trust": clients log in without a password from any host (the --user passwords are
+    # then only the proxy's own logins to the nodes); "": SCRAM with --user, else trust for
+    # loopback clients only.
+    auth: str = ""
 
 
 class Proxy:
@@ -61,7 +65,9 @@ class Proxy:
         self.authenticator: Authenticator = (
             StaticAuthenticator({u: Credential(AuthMethod.SCRAM_SHA_256, pw)
                                  for u, pw in config.users.items()})
-            if config.users else TrustAnyUser())
+            if config.users and config.auth != "trust" else TrustAnyUser())
+        # Trust nobody asked for by name (no --user, no --auth trust) is for local clients.
+        self.trust_local_only = not config.users and config.auth != "trust"
         monitor_user = next(iter(config.users), "postgres")
         self.cluster = ClusterView(
             [NodeState(h, p, w, kind="" if config.backend == "auto" else config.backend)

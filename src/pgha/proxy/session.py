@@ -59,6 +59,7 @@ from pgha.routing.classify import (
 from pgha.routing.router import SessionRouting, Target, View, route
 from pgha.wire import codec
 from pgha.wire import messages as m
+from pgha.wire.auth import trust_from
 from pgha.wire.connection import Authenticated, ConnectionState, ServerConnection
 from pgha.wire.errors import Notice, PgError
 from pgha.wire.lsn import format_lsn, parse_lsn
@@ -82,7 +83,9 @@ def _mixed_batch() -> PgError:
 class ProxySession(ClientWire):
     def __init__(self, proxy: Proxy, reader: asyncio.StreamReader,
                  writer: asyncio.StreamWriter) -> None:
-        super().__init__(ServerConnection(proxy.authenticator,
+        authenticator = trust_from(proxy.authenticator, writer.get_extra_info("peername"),
+                                   local_only=proxy.trust_local_only)
+        super().__init__(ServerConnection(authenticator,
                                           tls_available=proxy.config.tls is not None,
                                           tls_required=proxy.config.tls_required),
                          reader, writer)

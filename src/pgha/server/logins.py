@@ -15,26 +15,12 @@ from pgha.storage import roles
 from pgha.wire.auth import (
     AuthExchange,
     AuthMethod,
-    AuthStep,
     Credential,
+    Refused,
     StaticAuthenticator,
     TrustExchange,
 )
 from pgha.wire.errors import PgError
-from pgha.wire.messages import PasswordMessage
-
-
-class Refused:
-    """An exchange that ends at once with ``error`` (FATAL)."""
-
-    def __init__(self, error: PgError) -> None:
-        self.error = error
-
-    def start(self) -> AuthStep:
-        raise self.error
-
-    def receive(self, message: PasswordMessage) -> AuthStep:
-        raise self.error
 
 
 class RoleAuthenticator:

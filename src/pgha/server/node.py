@@ -42,6 +42,9 @@ class NodeConfig:
     host: str = "127.0.0.1"
     port: int = 5432
     auth: str = "trust"  # trust | password | md5 | scram
+    # --auth trust given by name: trust clients on other hosts too (else trust is for
+    # loopback clients only, as PostgreSQL's default pg_hba.conf).
+    trust_remote: bool = False
     users: dict[str, str] = field(default_factory=dict)  # user -> password
     databases: tuple[str, ...] = ("postgres",)
     durable: bool = True

@@ -28,6 +28,7 @@ from pgha.storage.engine import Result, Statement, StorageSession, encode_params
 from pgha.storage.translate import ResultColumn
 from pgha.wire import codec
 from pgha.wire import messages as m
+from pgha.wire.auth import trust_from
 from pgha.wire.connection import Authenticated, ServerConnection
 from pgha.wire.errors import Notice, PgError, invalid_utf8
 from pgha.wire.lsn import format_lsn, parse_lsn
@@ -164,7 +165,10 @@ class ClientSession(ClientWire):
 
     def __init__(self, node: Node, reader: asyncio.StreamReader,
                  writer: asyncio.StreamWriter) -> None:
-        super().__init__(ServerConnection(node.authenticator,
+        authenticator = trust_from(node.authenticator, writer.get_extra_info("peername"),
+                                   local_only=node.config.auth == "trust"
+                                   and not node.config.trust_remote)
+        super().__init__(ServerConnection(authenticator,
                                           max_message_size=node.config.max_message_size,
                                           tls_available=node.config.tls is not None,
                                           tls_required=node.config.tls_required),

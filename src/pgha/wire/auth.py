@@ -29,6 +29,7 @@ import binascii
 import enum
 import hashlib
 import hmac
+import ipaddress
 import secrets
 import stringprep
 import unicodedata
@@ -258,10 +259,63 @@ class TrustExchange:
 
 
 class TrustAnyUser:
-    """Trust authentication for every user name (the default on loopback)."""
+    """Trust authentication for every user name (the proxy's default; see ``trust_from``)."""
 
     def begin(self, user: str, parameters: Mapping[str, str]) -> AuthExchange:
         return TrustExchange()
+
+
+class Refused:
+    """An exchange that ends at once with ``error`` (FATAL)."""
+
+    def __init__(self, error: PgError) -> None:
+        self.error = error
+
+    def start(self) -> AuthStep:
+        raise self.error
+
+    def receive(self, message: PasswordMessage) -> AuthStep:
+        raise self.error
+
+
+def is_local(peer: object) -> bool:
+    """Whether a client's address (``getpeername()``) is this machine: a loopback address,
+    or a Unix socket (no address)."""
+    if not isinstance(peer, tuple) or not peer:
+        return True
+    try:
+        address = ipaddress.ip_address(str(peer[0]).split("%", 1)[0])
+    except ValueError:
+        return False
+    mapped = getattr(address, "ipv4_mapped", None)
+    return address.is_loopback or (mapped is not None and mapped.is_loopback)
+
+
+class LocalOnly:
+    """Trust that was not asked for by name (no ``--auth trust``, no ``--user``) is for
+    clients on this machine only, as PostgreSQL's default pg_hba.conf: a client from another
+    host is refused (28000) before any exchange, whatever user it names."""
+
+    def __init__(self, inner: Authenticator, peer: object) -> None:
+        self.inner = inner
+        self.host = str(peer[0]) if isinstance(peer, tuple) and peer else "?"
+
+    def begin(self, user: str, parameters: Mapping[str, str]) -> AuthExchange:
+        database = parameters.get("database") or user
+        return Refused(PgError(
+            "28000", f'no pgha login rule for host "{self.host}", user "{user}", database '
+            f'"{database}": trust authentication is for local connections only',
+            severity="FATAL", hint="Start pgha with --user NAME:PASSWORD (SCRAM), or with "
+            "--auth trust to trust every host that can reach it."))
+
+
+def trust_from(authenticator: Authenticator, peer: object, *, local_only: bool
+               ) -> Authenticator:
+    """The authenticator a client at ``peer`` gets: ``authenticator``, unless trust is
+    ``local_only`` and the client is not on this machine."""
+    if local_only and not is_local(peer):
+        return LocalOnly(authenticator, peer)
+    return authenticator
 
 
 class CleartextExchange:
@@ -492,17 +546,21 @@ __all__ = [
     "Authenticator",
     "CleartextExchange",
     "Credential",
+    "LocalOnly",
     "MD5Exchange",
+    "Refused",
     "ScramExchange",
     "ScramVerifier",
     "StaticAuthenticator",
     "TrustExchange",
     "authentication_failed",
     "check_cleartext",
+    "is_local",
     "md5_hash",
     "md5_response",
     "saslprep",
     "scram_verifier",
+    "trust_from",
 ]
 
 

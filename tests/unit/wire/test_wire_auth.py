@@ -11,7 +11,14 @@ import pytest
 
 from pgha.wire import auth
 from pgha.wire import messages as m
-from pgha.wire.auth import AuthMethod, Credential, StaticAuthenticator
+from pgha.wire.auth import (
+    AuthMethod,
+    Credential,
+    StaticAuthenticator,
+    TrustAnyUser,
+    is_local,
+    trust_from,
+)
 from pgha.wire.errors import PgError, ProtocolViolation
 
 
@@ -340,3 +347,25 @@ def test_trust_and_misconfigured_users() -> None:
 def test_plaintext_scram_secrets_are_not_kept() -> None:
     authenticator = StaticAuthenticator({"a": Credential(AuthMethod.SCRAM_SHA_256, "pw")})
     assert all(c.secret != "pw" for c in authenticator._users.values())
+
+
+@pytest.mark.parametrize("peer, local", [
+    (("127.0.0.1", 5000), True), (("127.8.9.1", 5000), True), (("::1", 5000, 0, 0), True),
+    (("::ffff:127.0.0.1", 5000, 0, 0), True), ("", True), (None, True),
+    (("192.0.2.7", 5000), False), (("::ffff:10.0.0.1", 5000, 0, 0), False),
+    (("fe80::1%eth0", 5000, 0, 2), False), (("not-an-address", 1), False),
+])
+def test_is_local(peer: object, local: bool) -> None:
+    assert is_local(peer) is local
+
+
+def test_trust_from_refuses_remote_clients_only_when_trust_is_local_only() -> None:
+    trust = TrustAnyUser()
+    remote = ("192.0.2.7", 5000)
+    assert trust_from(trust, ("127.0.0.1", 1), local_only=True) is trust
+    assert trust_from(trust, remote, local_only=False) is trust
+    refused = trust_from(trust, remote, local_only=True).begin("bob", {"database": "app"})
+    with pytest.raises(PgError) as exc_info:
+        refused.start()
+    assert exc_info.value.sqlstate == "28000"
+    assert 'host "192.0.2.7", user "bob", database "app"' in exc_info.value.message
