@@ -71,6 +71,19 @@ class Index:
     unique: bool = False
     constraint: str | None = None  # the PK/UNIQUE constraint this index backs
     oid: int = 0
+    # pg_index.indoption of each column (1: DESC, 2: NULLS FIRST); empty: all 0, ascending
+    options: list[int] = field(default_factory=list)
+
+    def option(self, i: int) -> int:
+        return self.options[i] if i < len(self.options) else 0
+
+    def column_text(self, i: int) -> str:
+        """Column ``i`` as pg_get_indexdef prints it: ``a``, ``a DESC``, ``a NULLS FIRST``."""
+        option = self.option(i)
+        text = self.columns[i] + (" DESC" if option & 1 else "")
+        if bool(option & 2) != bool(option & 1):  # not the direction's default
+            text += " NULLS FIRST" if option & 2 else " NULLS LAST"
+        return text
 
 
 @dataclass(slots=True)

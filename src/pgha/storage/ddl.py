@@ -93,7 +93,8 @@ class DDL:
 
     def create_index_sql(self, table: Table, idx: Index) -> str:
         unique = "UNIQUE " if idx.unique else ""
-        cols = ", ".join(q(c) for c in idx.columns)
+        cols = ", ".join(q(c) + (" DESC" if idx.option(i) & 1 else "")
+                         for i, c in enumerate(idx.columns))
         return f"CREATE {unique}INDEX {q(idx.name)} ON {q(table.name)} ({cols})"
 
     def unique_name(self, base: str, taken: set[str]) -> str:
@@ -324,13 +325,17 @@ class DDL:
         table = self.catalog.table(node.relation.relname)
         if table is None:
             raise PgError("42P01", f'relation "{node.relation.relname}" does not exist')
-        cols = []
+        cols, options = [], []
         for elem in node.indexParams:
             if elem.name is None:
                 raise PgError("0A000", "expression indexes are not supported")
             if table.column(elem.name) is None:
                 raise PgError("42703", f'column "{elem.name}" does not exist')
             cols.append(elem.name)
+            desc = elem.ordering == enums.SortByDir.SORTBY_DESC
+            nulls_first = (desc if elem.nulls_ordering == enums.SortByNulls.SORTBY_NULLS_DEFAULT
+                           else elem.nulls_ordering == enums.SortByNulls.SORTBY_NULLS_FIRST)
+            options.append(int(desc) | (2 if nulls_first else 0))
         if node.whereClause is not None:
             raise PgError("0A000", "partial indexes are not supported")
         taken = {i.name for i in table.indexes}
@@ -340,7 +345,8 @@ class DDL:
                 self.notices.append(Notice("42P07", f'relation "{name}" already exists, skipping'))
                 return "CREATE INDEX"
             raise PgError("42P07", f'relation "{name}" already exists')
-        idx = Index(name, cols, bool(node.unique), None, cat.next_oid(self.conn))
+        idx = Index(name, cols, bool(node.unique), None, cat.next_oid(self.conn),
+                    options if any(options) else [])
         self.conn.execute(self.create_index_sql(table, idx))
         table.indexes.append(idx)
         self.save(table)

@@ -65,6 +65,13 @@ DEFAULT_SETTINGS: dict[str, str] = {
     "lc_messages": "C",
     "lock_timeout": "0",
     "max_identifier_length": "63",
+    # PostgreSQL's preset options (fixed when it was built); drivers read some, e.g. JDBC's
+    # DatabaseMetaData asks max_index_keys before listing foreign keys.
+    "block_size": "8192",
+    "data_checksums": "off",
+    "max_function_args": "100",
+    "max_index_keys": "32",
+    "wal_block_size": "8192",
     "search_path": '"$user", public',
     "server_encoding": "UTF8",
     "server_version": PG_VERSION,
@@ -137,6 +144,8 @@ REPORTED = {
 }
 READ_ONLY_SETTINGS = {"server_version", "server_version_num", "server_encoding",
                       "integer_datetimes", "max_identifier_length", "in_hot_standby",
+                      "block_size", "data_checksums", "max_function_args", "max_index_keys",
+                      "wal_block_size",
                       "is_superuser", "lc_messages", "pgha.last_commit_lsn"}
 
 

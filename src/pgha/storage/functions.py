@@ -632,12 +632,21 @@ def _contains(a: Any, b: Any) -> bool:
 def _array_get(arr: Any, idx: Any) -> Any:
     if arr is None or idx is None:
         return None
+    if isinstance(arr, str) and not arr.startswith("["):
+        return _vector_get(arr, int(idx))
     items = json.loads(arr)
     i = int(idx) - 1
     if 0 <= i < len(items):
         item = items[i]
         return json.dumps(item) if isinstance(item, dict | list) else item
     return None
+
+
+def _vector_get(vector: str, idx: int) -> int | None:
+    """A subscript of an int2vector or oidvector ("1 2", as the catalogs store them): these
+    count from 0 in PostgreSQL."""
+    items = vector.split()
+    return int(items[idx]) if 0 <= idx < len(items) else None
 
 
 def _compare(op: str, a: Any, b: Any) -> bool | None:

@@ -72,6 +72,8 @@ ARRAY_OF: dict[int, int] = {
     REGTYPE: 2211,
 }
 ELEMENT_OF: dict[int, int] = {arr: elem for elem, arr in ARRAY_OF.items()}
+# The catalogs' vectors subscript like arrays (from 0) and have no array type of their own.
+ELEMENT_OF.update({INT2VECTOR: INT2, OIDVECTOR: OID})
 
 # Numeric promotion order for arithmetic (PostgreSQL's implicit cast preferences).
 NUMERIC_RANK: dict[int, int] = {INT2: 1, INT4: 2, INT8: 3, OID: 3, NUMERIC: 4, FLOAT4: 5, FLOAT8: 6}

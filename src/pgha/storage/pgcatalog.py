@@ -742,8 +742,8 @@ def _class_row(
         HEAP_AM if kind == "r" else (BTREE_AM if kind == "i" else 0),
         oid,
         0,
-        0,
-        -1.0,
+        1 if kind == "i" else 0,  # a fresh index has its metapage; a table is not analysed
+        0.0 if kind == "i" else -1.0,
         0,
         0,
         _b(has_index),
@@ -901,7 +901,7 @@ def _table_rows(
                 keys,
                 " ".join("0" for _ in idx.columns),
                 " ".join("1978" for _ in idx.columns),
-                " ".join("0" for _ in idx.columns),
+                " ".join(str(idx.option(i)) for i in range(len(idx.columns))),
                 None,
                 None,
             )
@@ -921,6 +921,10 @@ def _table_rows(
             else None
         )
         index_oid = next((i.oid for i in rel.indexes if i.constraint == con.name), 0)
+        if con.kind == "f" and ref is not None:
+            # A foreign key's conindid is the referenced table's unique index it relies on.
+            index_oid = next((i.oid for i in ref.indexes
+                              if i.unique and set(i.columns) == set(con.ref_columns)), 0)
         out["pg_constraint"].append(
             (
                 con.oid or rel.oid * 1000 + 500 + pos,
@@ -969,7 +973,7 @@ def _numeric_info(oid: int, typmod: int) -> tuple[int | None, int | None, int | 
 
 
 def index_def(rel: Table, idx: Any) -> str:
-    cols = ", ".join(idx.columns)
+    cols = ", ".join(idx.column_text(i) for i in range(len(idx.columns)))
     unique = "UNIQUE " if idx.unique else ""
     return f"CREATE {unique}INDEX {idx.name} ON public.{rel.name} USING btree ({cols})"
 

@@ -603,6 +603,10 @@ class Analyzer:
         self.blocking = False  # calls something that may wait (pg_sleep, advisory locks)
         self.sequence_refs: dict[int, SequenceRel] = {}  # id(RangeVar) -> sequence read as a table
         self.multiset_columns: dict[int, list[ColInfo]] = {}  # id(EXCEPT/INTERSECT ALL node)
+        # Output columns holding the (x, n) records of _pg_expandarray, by lower-case name,
+        # and the field selections of them: id(A_Indirection) -> "x" or "n".
+        self.record_columns: set[str] = set()
+        self.record_fields: dict[int, str] = {}
 
     # -- parameters ---------------------------------------------------------------------
 
@@ -924,10 +928,14 @@ class Analyzer:
         replace the calls. SQLite's table-valued functions are lateral, so the arrays may name
         columns of the FROM items. Returns how many sources were added to the FROM clause.
         Arrays of different lengths are cut to the shortest (PostgreSQL pads with NULLs)."""
+        expanded = self._lift_expanded_arrays(node)
         calls = [rt for rt in node.targetList or ()
                  if isinstance(rt.val, ast.FuncCall) and _func_name(rt.val) in SRF_IN_SELECT]
         if not calls:
-            return 0
+            return expanded
+        if expanded:
+            raise PgError("0A000", "_pg_expandarray() cannot share a select list with other "
+                          "set-returning functions")
         for rt in calls:
             if _func_name(rt.val) == "pg_partition_ancestors":
                 rt.name = rt.name or "pg_partition_ancestors"
@@ -965,6 +973,67 @@ class Analyzer:
             node.whereClause = same_position if node.whereClause is None else ast.BoolExpr(
                 boolop=enums.BoolExprType.AND_EXPR, args=(node.whereClause, same_position))
         return len(added)
+
+    def _lift_expanded_arrays(self, node: ast.SelectStmt) -> int:
+        """``information_schema._pg_expandarray(a)`` in a select list (JDBC's DatabaseMetaData
+        asks it of pg_index.indkey): a row per element of ``a`` as the record (x, n), the
+        element and its 1-based position. ``(f(a)).x`` and ``(f(a)).n`` become the element
+        and its position; a bare call becomes the record's text ``(x,n)``, whose fields an
+        enclosing query may select (``(sub.keys).x``, see ``record_fields``). Returns how
+        many sources were added to the FROM clause."""
+        sources: dict[str, str] = {}  # deparsed array -> alias
+        added = []
+        for rt in node.targetList or ():
+            call, field = rt.val, None
+            if (isinstance(call, ast.A_Indirection) and len(call.indirection) == 1
+                    and isinstance(call.indirection[0], ast.String)):
+                call, field = call.arg, call.indirection[0].sval
+            if not (isinstance(call, ast.FuncCall) and _func_name(call) == "_pg_expandarray"):
+                continue
+            if len(call.args or ()) != 1:
+                raise PgError("42883", "function _pg_expandarray() does not exist",
+                              hint="It takes one array.")
+            key = RawStream()(call.args[0])
+            if key not in sources:
+                sources[key] = f"{SRF_ALIAS}_e{len(sources)}"
+                source = ast.FuncCall(funcname=(ast.String(sval="pg_srf_elements"),),
+                                      args=(call.args[0],))
+                added.append(ast.RangeFunction(
+                    lateral=True, ordinality=False, is_rowsfrom=False,
+                    functions=((source, None),), alias=ast.Alias(aliasname=sources[key])))
+            alias = sources[key]
+            if field in ("x", "n"):
+                rt.name = rt.name or field
+                rt.val = ast.ColumnRef(fields=(ast.String(sval=alias), ast.String(
+                    sval="value" if field == "x" else "ord")))
+            elif field is None:
+                rt.name = rt.name or "_pg_expandarray"
+                rt.val = parse_sql(
+                    f"SELECT '(' || coalesce({alias}.value::text, '') || ',' || "
+                    f"{alias}.ord::text || ')'")[0].stmt.targetList[0].val
+                self.record_columns.add(rt.name.lower())
+            else:
+                raise PgError("42703", f'column "{field}" not found in data type record')
+        node.fromClause = (*(node.fromClause or ()), *added)
+        first = f"{SRF_ALIAS}_e0"
+        for alias in list(sources.values())[1:]:  # zipped on the position, as PostgreSQL
+            same_position = ast.A_Expr(
+                kind=enums.A_Expr_Kind.AEXPR_OP, name=(ast.String(sval="="),),
+                lexpr=ast.ColumnRef(fields=(ast.String(sval=alias), ast.String(sval="ord"))),
+                rexpr=ast.ColumnRef(fields=(ast.String(sval=first), ast.String(sval="ord"))))
+            node.whereClause = same_position if node.whereClause is None else ast.BoolExpr(
+                boolop=enums.BoolExprType.AND_EXPR, args=(node.whereClause, same_position))
+        return len(added)
+
+    def _record_field(self, node: ast.A_Indirection) -> str | None:
+        """"x" or "n" when ``node`` selects a field of an _pg_expandarray record column."""
+        ind = node.indirection
+        if (len(ind) == 1 and isinstance(ind[0], ast.String) and ind[0].sval in ("x", "n")
+                and isinstance(node.arg, ast.ColumnRef)
+                and isinstance(node.arg.fields[-1], ast.String)
+                and node.arg.fields[-1].sval.lower() in self.record_columns):
+            return str(ind[0].sval)
+        return None
 
     @staticmethod
     def _lift_series(node: ast.SelectStmt, calls: list[ast.ResTarget]) -> int:
@@ -1183,6 +1252,9 @@ class Analyzer:
             return (T.ARRAY_OF.get(elem[0], T.TEXT_ARRAY), -1)
         if isinstance(node, ast.A_Indirection):
             base = self.expr(node.arg, scope)
+            if (field := self._record_field(node)) is not None:
+                self.record_fields[id(node)] = field
+                return (T.INT2 if field == "x" else T.INT4, -1)
             for ind in node.indirection:
                 if isinstance(ind, ast.A_Indices):
                     for part in (ind.lidx, ind.uidx):
@@ -2445,6 +2517,17 @@ def _p_array(s: SqliteStream, node: ast.A_ArrayExpr) -> bool:
 
 
 def _p_indirection(s: SqliteStream, node: ast.A_Indirection) -> bool:
+    field = s.an.record_fields.get(id(node))
+    if field is not None:  # a field of an _pg_expandarray record's text, "(x,n)"
+        comma = ("instr(", node.arg, ", ',')")
+        parts = (("substr(", node.arg, ", 2, ", *comma, " - 2)") if field == "x" else
+                 ("substr(", node.arg, ", ", *comma, " + 1, length(", node.arg, ") - ", *comma,
+                  " - 1)"))
+        s.write("CAST(NULLIF(")
+        for part in parts:
+            s.write(part) if isinstance(part, str) else s.print_node(part)
+        s.write(", '') AS INTEGER)")
+        return True
     ind = node.indirection
     if len(ind) == 1 and isinstance(ind[0], ast.A_Indices) and not ind[0].is_slice:
         s.call("pg_array_get", node.arg, ind[0].uidx)
