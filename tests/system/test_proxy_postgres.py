@@ -776,3 +776,48 @@ def test_a_stale_read_that_cannot_run_again_gets_an_error_not_a_hang(
     finally:
         with contextlib.suppress(StopIteration):
             next(pair_iter)
+
+
+def test_a_pooled_connection_the_server_closed_is_not_handed_out(pair: Pair) -> None:
+    # Regression: a session's connection to the primary went back to the pool when its client
+    # left; the server then ended it (here pg_terminate_backend; a restart or a kill does the
+    # same). The next client's first write was sent over it and failed with 08006.
+    pooled = ("SELECT pid FROM pg_stat_activity WHERE query = 'DISCARD ALL' "
+              "AND state = 'idle'")
+    with psycopg.connect(pair.proxy.dsn, autocommit=True) as conn:
+        conn.execute("CREATE TABLE pooled_dead (k int)")
+        # (a read waits for the commit's position: the primary connection is idle after it,
+        # so it goes back to the pool rather than being closed with something in flight)
+        assert conn.execute("SELECT count(*) FROM pooled_dead").fetchone() == (0,)
+    with pair.primary.connect() as admin:
+        wait_for(lambda: len(admin.execute(pooled).fetchall()) == 1,
+                 "the connection back in the pool")
+        for (pid,) in admin.execute(pooled).fetchall():
+            admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+    time.sleep(0.5)  # the proxy's event loop sees the connection end
+    with psycopg.connect(pair.proxy.dsn, autocommit=True) as conn:
+        conn.execute("INSERT INTO pooled_dead VALUES (1)")
+        assert conn.execute("SELECT count(*) FROM pooled_dead").fetchone() == (1,)
+
+
+def test_an_idle_reader_holds_no_connection_to_the_primary(pair: Pair) -> None:
+    """A client gets its start-up parameters from what an earlier connection of the same user,
+    database and options reported: its connection to the primary opens at its first
+    statement that needs the primary, so read-only clients hold only a standby's."""
+    dsn = pair.proxy.dsn + " application_name=lazy_reader"
+    clients = [psycopg.connect(dsn, autocommit=True) for _ in range(4)]
+    try:
+        for conn in clients:
+            assert conn.execute("SELECT 1").fetchone() == (1,)
+            assert conn.info.parameter_status("server_version") is not None
+        query = "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'lazy_reader'"
+        with pair.primary.connect() as admin:
+            assert admin.execute(query).fetchone() == (1,)  # the first client's, at its start
+        with pair.standby.connect() as admin:
+            assert admin.execute(query).fetchone() == (4,)
+        clients[1].execute("CREATE TABLE lazy_t (k int)")  # the primary, opened when needed
+        with pair.primary.connect() as admin:
+            assert admin.execute(query).fetchone() == (2,)
+    finally:
+        for conn in clients:
+            conn.close()

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ssl
+import sys
 from typing import Any
 
 from pgha.net import streams
@@ -21,6 +22,16 @@ from pgha.wire import codec
 from pgha.wire import messages as m
 from pgha.wire.auth import ScramClient, md5_response
 from pgha.wire.errors import PgError
+
+_VALUES: dict[str, str] = {}
+
+
+def _shared_value(value: str) -> str:
+    """One string object per distinct parameter value (server_version, DateStyle...): every
+    connection reports the same dozen, and a proxy holds thousands of connections."""
+    if len(_VALUES) < 4096:
+        return _VALUES.setdefault(value, value)
+    return _VALUES.get(value, value)
 
 
 class BackendError(ConnectionError):
@@ -42,6 +53,13 @@ class BackendConnection:
         self.prepared: set[str] = set()  # named statements prepared on this connection
         self.parsed: set[str] = set()  # names a Parse ever used here (a Close goes first)
         self.applied: dict[str, str] = {}  # session settings run here (key -> SET text)
+
+    def alive(self) -> bool:
+        """Not closed by either side, as far as the event loop has seen (an idle connection
+        the server ended may still hold its last words: a FATAL error)."""
+        reader = self.reader
+        return not (self.writer.is_closing() or reader.peer_closed
+                    or reader.exception() is not None)
 
     @classmethod
     async def connect(cls, host: str, port: int, user: str, database: str,
@@ -112,7 +130,7 @@ class BackendConnection:
                 assert scram is not None
                 scram.verify(message.data)
             elif isinstance(message, m.ParameterStatus):
-                self.parameters[message.name] = message.value
+                self.parameters[sys.intern(message.name)] = _shared_value(message.value)
             elif isinstance(message, m.BackendKeyData):
                 self.pid, self.secret = message.pid, message.secret
             elif isinstance(message, m.ErrorResponse):

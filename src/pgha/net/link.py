@@ -36,7 +36,6 @@ import asyncio
 import functools
 import hashlib
 import re
-from collections import deque
 from collections.abc import Callable
 from typing import Any, cast
 
@@ -72,6 +71,37 @@ END_BATCH = "end batch"
 Replies = bool | str | Callable[[str | None], None]
 
 
+class LazyEvent:
+    """An ``asyncio.Event`` made only once something waits for it: idle links, thousands of
+    them, hold a flag instead of an event and its waiter queue."""
+
+    __slots__ = ("_event", "_value")
+
+    def __init__(self, value: bool = False) -> None:
+        self._value = value
+        self._event: asyncio.Event | None = None
+
+    def is_set(self) -> bool:
+        return self._value
+
+    def set(self) -> None:
+        self._value = True
+        if self._event is not None:
+            self._event.set()
+
+    def clear(self) -> None:
+        self._value = False
+        if self._event is not None:
+            self._event.clear()
+
+    async def wait(self) -> None:
+        if self._value:
+            return
+        if self._event is None:
+            self._event = asyncio.Event()
+        await self._event.wait()
+
+
 class Link:
     def __init__(self, backend: BackendConnection, client: ClientWire,
                  on_commit: Callable[[str], None], on_lost: Callable[[Exception], None],
@@ -86,14 +116,15 @@ class Link:
         # Per Parse/Close sent and not answered yet, in order: the batch it belongs to (the
         # number of ReadyForQuery before that batch's own) and whether its reply is relayed
         # (True) or swallowed (False: sent by the link itself).
-        self._parses: deque[tuple[int, bool, str]] = deque()  # and the statement's name
-        self._closes: deque[tuple[int, bool]] = deque()
+        # (Lists, not deques: they hold a message or two, and an empty deque costs 600 bytes
+        # on each of thousands of idle links.)
+        self._parses: list[tuple[int, bool, str]] = []  # and the statement's name
+        self._closes: list[tuple[int, bool]] = []
         self._answered = 0  # ReadyForQuery messages received
-        self._expect: deque[Replies] = deque()  # per unanswered Sync/Query
+        self._expect: list[Replies] = []  # per unanswered Sync/Query
         self._in_batch = False  # an extended-protocol batch goes here up to its Sync
-        self._idle = asyncio.Event()
-        self._idle.set()
-        self._replied = asyncio.Event()  # something was relayed since the last COPY Query
+        self._idle = LazyEvent(True)
+        self._replied = LazyEvent()  # something was relayed since the last COPY Query
         self._partial = bytearray()  # the start of a frame not received whole yet
         # Replies behind a probe are discarded while this is set (a read sent to a standby
         # together with the question whether the standby is fresh enough: the probe's
@@ -127,8 +158,8 @@ class Link:
         return self._answered + len(self._expect)
 
     @staticmethod
-    def _reply(queue: deque[Any]) -> bool:
-        return queue.popleft()[1] if queue else True
+    def _reply(queue: list[Any]) -> bool:
+        return queue.pop(0)[1] if queue else True
 
     def _void(self) -> None:
         """The batch being answered ended, or failed (the backend skips the rest of it): its
@@ -136,9 +167,9 @@ class Link:
         do not exist. Later batches' stay."""
         parses, closes = self._parses, self._closes
         while parses and parses[0][0] <= self._answered:
-            self.backend.prepared.discard(parses.popleft()[2])
+            self.backend.prepared.discard(parses.pop(0)[2])
         while closes and closes[0][0] <= self._answered:
-            closes.popleft()
+            closes.pop(0)
 
     def _awaiting(self, replies: Replies) -> None:
         """A Query or Sync is sent: it ends the batch, and its replies are handled per
@@ -404,7 +435,7 @@ class Link:
             self._void()
             self._answered += 1
             if self._expect:
-                self._expect.popleft()
+                self._expect.pop(0)
             if not self._expect:
                 self._idle.set()
         relay = replies is True or (replies == END_BATCH and kind != _READY)

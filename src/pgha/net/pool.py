@@ -44,9 +44,10 @@ class BackendPool:
         idle = self._idle.get(key)
         while idle:
             backend = idle.pop()
-            if not backend.writer.is_closing():
+            if backend.alive():
                 self.reused += 1
                 return backend
+            backend.close()  # the server closed it (a restart, a kill) while it was idle here
         return None
 
     async def give_back(self, key: Key, backend: BackendConnection) -> None:
@@ -121,8 +122,9 @@ class SharedPool:
             idle = self._idle.get(key)
             while idle:
                 backend = idle.pop()
-                if not backend.writer.is_closing():
+                if backend.alive():
                     return backend
+                backend.close()
                 self._open[key] -= 1
             if self._open.get(key, 0) < self.size:
                 self._open[key] = self._open.get(key, 0) + 1
@@ -151,7 +153,7 @@ class SharedPool:
         none: no client waits for one while any is idle, so this is first come first served
         too)."""
         idle = self._idle.get(key)
-        if not idle or idle[-1].writer.is_closing() or not fits(idle[-1]):
+        if not idle or not idle[-1].alive() or not fits(idle[-1]):
             return None
         return idle.pop()
 

@@ -29,6 +29,7 @@ class Sink(Protocol):
 class RelayReader(asyncio.StreamReader):
     sink: Sink | None = None
     _interrupted = False
+    peer_closed = False  # the end of the stream arrived (bytes before it may be unread)
 
     def attach(self, sink: Sink) -> None:
         """From now on ``sink`` takes the bytes; those already buffered go to it first."""
@@ -70,6 +71,7 @@ class RelayReader(asyncio.StreamReader):
         super().feed_data(data)
 
     def feed_eof(self) -> None:
+        self.peer_closed = True
         super().feed_eof()
         sink = self.sink
         if sink is not None:

@@ -18,7 +18,7 @@ from pathlib import Path
 from pgha.net.cancel import CancelKeys
 from pgha.net.http import HttpServer
 from pgha.net.listener import Listener
-from pgha.net.pool import BackendPool, SharedPool
+from pgha.net.pool import BackendPool, Key, SharedPool
 from pgha.net.tls import ClientTls
 from pgha.proxy.cluster import ClusterView, NodeState
 from pgha.proxy.session import ProxySession
@@ -78,6 +78,10 @@ class Proxy:
         self.cluster.on_superseded = self._superseded
         self.pool = BackendPool()
         self.shared = SharedPool(config.pool_size)  # transaction pooling
+        # The ParameterStatus values a server connection of each pool key reported at its
+        # start: a new client of that key gets them without a connection being opened for
+        # it (its primary link opens at its first statement that needs one).
+        self.server_parameters: dict[Key, dict[str, str]] = {}
         self.listener = Listener(self._serve, config.host, config.port)
         self.counts = RouteCounts()  # statements routed, read-your-writes, errors (metrics)
         self.http: HttpServer | None = None

@@ -81,6 +81,13 @@ def _mixed_batch() -> PgError:
 
 
 class ProxySession(ClientWire):
+    __slots__ = ("_flushing", "_routing", "batch", "batch_status", "by_server_name",
+                 "copy_query", "current", "database", "local_batch", "local_portal",
+                 "local_statements", "params", "pid", "pooled", "primary", "primary_key",
+                 "primary_node", "proxy", "reader_key", "reader_link", "reader_min_lsn",
+                 "reader_node", "secret", "server_names", "skip_to_sync", "speculation",
+                 "state", "statements", "user")
+
     def __init__(self, proxy: Proxy, reader: asyncio.StreamReader,
                  writer: asyncio.StreamWriter) -> None:
         authenticator = trust_from(proxy.authenticator, writer.get_extra_info("peername"),
@@ -192,12 +199,17 @@ class ProxySession(ClientWire):
                 raise PgError(exc.sqlstate, exc.message, severity="FATAL") from exc
             if cluster.fronts_postgres:  # the proxy's own settings: never sent to PostgreSQL
                 del self.params[name]
-        if cluster.primary() is not None or not cluster.standbys():
-            self.primary = await self._open_primary()
-            link = self.primary
-        else:  # a failover is under way: reads go on; writes wait for the new primary
-            link = await self._link_to_reader() or await self._link_to_primary()
-        for name, value in link.backend.parameters.items():
+        primary = cluster.primary()
+        parameters = (self.proxy.server_parameters.get(self._pool_key(primary))
+                      if primary is not None else None)
+        if parameters is None:
+            if primary is not None or not cluster.standbys():
+                self.primary = await self._open_primary()
+                link = self.primary
+            else:  # a failover is under way: reads go on; writes wait for the new primary
+                link = await self._link_to_reader() or await self._link_to_primary()
+            parameters = link.backend.parameters
+        for name, value in parameters.items():
             if name != LAST_COMMIT:
                 self.send(m.ParameterStatus(name, value))
         self.pid, self.secret = self.proxy.register(self)
@@ -216,13 +228,17 @@ class ProxySession(ClientWire):
 
         async def connect() -> BackendConnection:
             try:
-                return await BackendConnection.connect(
+                backend = await BackendConnection.connect(
                     node.host, node.port, self.user, self.database,
                     self.proxy.passwords.get(self.user), params,
                     tls=self.proxy.config.backend_tls)
             except BackendError as exc:
                 raise PgError("08006", f"cannot reach the {what} {node.address}: {exc}") \
                     from exc
+            known = self.proxy.server_parameters
+            if len(known) < 10_000:  # as the server reported them at start, before any SET
+                known[key] = dict(backend.parameters)
+            return backend
 
         if self.pooled:
             backend = await self.proxy.shared.take(key, connect)
