@@ -27,7 +27,7 @@ from typing import Any
 import apsw
 
 from pgha import PG_VERSION
-from pgha.storage import datetime_format, numeric
+from pgha.storage import datetime_format, fn_datetime, numeric
 from pgha.storage import oids as T
 from pgha.storage import types as pgtypes
 from pgha.storage.catalog import Catalog, Sequence, Table
@@ -821,7 +821,10 @@ def _timestamp_series(start: str, stop: Any, step: Any) -> list[Any]:
     if step is None:
         raise PgError("42883", "function generate_series(timestamp, timestamp) does not exist")
     out = []
-    cur = start
+    # a date bound is midnight (date -> timestamp(tz), as PostgreSQL casts it)
+    cur = start if len(start) > 10 else start + " 00:00:00"
+    if isinstance(stop, str) and len(stop) == 10:
+        stop += " 00:00:00"
     months, days, micros = interval_parts(step)
     if not (months or days or micros):
         raise PgError("22023", "step size cannot equal zero")
@@ -1831,6 +1834,7 @@ def register_more(conn: apsw.Connection, ctx: FunctionContext) -> None:
     from pgha.storage import catalog_functions
 
     catalog_functions.register(conn, ctx)
+    fn_datetime.register(conn, ctx)
 
     def f(name: str, fn: Callable[..., Any], nargs: int = -1) -> None:
         conn.create_scalar_function(name, fn, nargs, flags=apsw.SQLITE_DETERMINISTIC)

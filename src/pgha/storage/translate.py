@@ -25,7 +25,7 @@ from typing import Any
 from pglast import ast, enums, parse_sql
 from pglast.stream import RawStream
 
-from pgha.storage import functions
+from pgha.storage import functions, translate_datetime
 from pgha.storage import oids as T
 from pgha.storage import types as pgtypes
 from pgha.storage.catalog import Catalog, Column, Table, View
@@ -449,6 +449,9 @@ def _arith_type(op: str, left: TypeRef, right: TypeRef) -> TypeRef:
         lo = ro
     if ro == T.UNKNOWN:
         ro = lo
+    datetime_result = translate_datetime.arith_type(op, lo, ro)
+    if datetime_result is not None:
+        return datetime_result
     if {lo, ro} == {T.NUMERIC, T.FLOAT4}:
         return (T.FLOAT8, -1)  # numeric's implicit casts prefer float8, the category's default
     if lo in T.NUMERIC_RANK and ro in T.NUMERIC_RANK:
@@ -1426,6 +1429,8 @@ class Analyzer:
     def func_call(self, node: ast.FuncCall, scope: Scope, expected: TypeRef | None) -> TypeRef:
         name = _func_name(node)
         args = list(node.args or ())
+        if name == "make_interval":  # the one function called with named arguments
+            args = translate_datetime.unwrap_named(args)
         if node.agg_filter is not None:
             self.expr(node.agg_filter, scope, (T.BOOL, -1))
         if node.over is not None:
@@ -1456,6 +1461,9 @@ class Analyzer:
             self.expr(a, scope, expected_args[i] if expected_args else None)
             for i, a in enumerate(args)
         ]
+        datetime_result = translate_datetime.result_type(name, types)
+        if datetime_result is not None:
+            return datetime_result
         if name in ("sqrt", "power", "pow", "exp", "ln", "log", "log10") and any(
                 t[0] == T.NUMERIC for t in types):
             return (T.NUMERIC, -1)
@@ -1515,6 +1523,9 @@ class Analyzer:
 
     @staticmethod
     def function_arg_types(name: str, nargs: int) -> list[TypeRef | None] | None:
+        datetime_args = translate_datetime.arg_types(name, nargs)
+        if datetime_args is not None:
+            return datetime_args
         text = (T.TEXT, -1)
         int4 = (T.INT4, -1)
         table: dict[str, list[TypeRef | None]] = {
@@ -1885,8 +1896,10 @@ def _p_func(s: SqliteStream, node: ast.FuncCall) -> bool:
         _print_as_text(s, args[0])  # char(n): its length without the trailing blanks
         s.write(")")
         return True
-    if name in ("extract", "date_part"):
-        s.call("pg_extract", *args)
+    if name == "make_interval":
+        translate_datetime.print_make_interval(s, args)
+        return True
+    if translate_datetime.print_func(s, name, args):
         return True
     if name == "pg_typeof":
         # The argument's type is known now. coalesce() keeps the argument in the SQL so its
@@ -1896,6 +1909,8 @@ def _p_func(s: SqliteStream, node: ast.FuncCall) -> bool:
         s.write(")")
         return True
     numeric_result = _is_numeric(s.type_of(node))
+    if name in ("sum", "avg") and s.type_of(node)[0] == T.INTERVAL:
+        return _agg(s, node, "pg_dt_interval_" + name)
     if name in ("sum", "avg") and numeric_result:
         return _agg(s, node, "pg_num_" + name)
     if name == "avg":
@@ -1978,8 +1993,13 @@ def _p_aexpr(s: SqliteStream, node: ast.A_Expr) -> bool:
             if op == "-" and s.type_of(node)[0] == T.NUMERIC:
                 s.call("pg_num_neg", node.rexpr)
                 return True
+            if op == "-" and s.type_of(node)[0] == T.INTERVAL:
+                s.call("pg_dt_interval_neg", node.rexpr)
+                return True
             return False
         lt, rt = s.type_of(node.lexpr), s.type_of(node.rexpr)
+        if translate_datetime.print_operator(s, node, op, lt, rt):
+            return True
         if op in NUMERIC_OPS and s.type_of(node)[0] == T.NUMERIC:
             s.call(NUMERIC_OPS[op], node.lexpr, node.rexpr)
             return True
