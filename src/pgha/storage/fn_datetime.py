@@ -13,6 +13,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import math
+import re
 from collections.abc import Callable
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -555,6 +556,9 @@ def date_trunc(field_name: Any, value: Any, oid: int, tz: str, zone: Any = None)
 # -- time zones ---------------------------------------------------------------------------
 
 
+_POSIX_ZONE = re.compile(r"([a-z]{3,})([+-][0-9]{1,2}(?::[0-9]{2})?)\Z")
+
+
 def _zone_offset(zone: str, moment: dt.datetime, is_local: bool) -> int:
     """Seconds east of UTC of ``zone`` at ``moment`` (a local or a UTC wall clock), for AT TIME
     ZONE: abbreviations and numeric offsets first, POSIX's sign for the latter (``'+05'`` is
@@ -562,6 +566,9 @@ def _zone_offset(zone: str, moment: dt.datetime, is_local: bool) -> int:
     low = zone.strip().lower()
     if low in tdt._ABBREVIATIONS:
         return tdt._ABBREVIATIONS[low]
+    posix = _POSIX_ZONE.match(low)
+    if posix and posix[1] not in tdt._ABBREVIATIONS:  # 'UTC+3': POSIX, three hours west
+        low = posix[2]
     if low and (low[0] in "+-" or low[0].isdigit()):
         spec = low if low[0] in "+-" else "+" + low
         try:
@@ -579,21 +586,25 @@ def _zone_offset(zone: str, moment: dt.datetime, is_local: bool) -> int:
     return 0 if off is None else int(off.total_seconds())
 
 
-def at_time_zone(zone: Any, value: Any, oid: int, tz: str) -> Any:
+def at_time_zone(zone: Any, value: Any, oid: int, tz: str, zone_oid: int = T.TEXT) -> Any:
     """timezone(zone, x) / x AT TIME ZONE zone: timestamptz -> the wall clock there
     (timestamp), timestamp or date -> the instant of that wall clock there (timestamptz)."""
     if zone is None or value is None:
         return None
     if value in _INFINITE:
         return value
-    zone = str(zone)
-    if oid == T.INTERVAL:
-        raise PgError("0A000", "AT TIME ZONE with an interval is not supported")
-    if oid == T.TIMESTAMPTZ:
-        moment = _naive(value)
-        return _storage(moment + dt.timedelta(seconds=_zone_offset(zone, moment, False)))
     moment = _naive(value)
-    return _storage(moment - dt.timedelta(seconds=_zone_offset(zone, moment, True)))
+    if zone_oid == T.INTERVAL:  # an offset east of UTC
+        months, days, usecs = interval_of(zone)
+        if months or days:
+            raise PgError("22023", f'interval time zone "{zone}" must not include months or '
+                          "days")
+        offset = usecs // USECS_PER_SEC
+    else:
+        offset = _zone_offset(str(zone), moment, oid != T.TIMESTAMPTZ)
+    if oid == T.TIMESTAMPTZ:
+        return _storage(moment + dt.timedelta(seconds=offset))
+    return _storage(moment - dt.timedelta(seconds=offset))
 
 
 # -- constructors -------------------------------------------------------------------------
@@ -794,6 +805,18 @@ def interval_to_char(value: Any, fmt: Any) -> Any:
     return datetime_format.to_char(fields, str(fmt))
 
 
+def _extreme(values: tuple[Any, ...], pick: Callable[..., Any]) -> Any:
+    """greatest/least of intervals: by value, NULLs ignored."""
+    present = [v for v in values if v is not None]
+    return pick(present, key=interval_key) if present else None
+
+
+def _collate(a: str, b: str) -> int:
+    """pg_interval: interval text ordered as interval_cmp orders the values."""
+    x, y = interval_key(a), interval_key(b)
+    return int(x > y) - int(x < y)
+
+
 def isfinite(value: Any) -> Any:
     if value is None:
         return None
@@ -856,7 +879,11 @@ def register(conn: apsw.Connection, ctx: FunctionContext) -> None:
     f("pg_dt_part", lambda fld, v, oid, num: date_part(fld, v, oid, num, ctx.tz), 4, False)
     f("pg_dt_trunc", lambda fld, v, oid, *zone: date_trunc(fld, v, oid, ctx.tz, *zone), -1,
       False)
-    f("pg_dt_timezone", lambda z, v, oid: at_time_zone(z, v, oid, ctx.tz), 3, False)
+    f("pg_dt_timezone", lambda z, v, oid, zoid: at_time_zone(z, v, oid, ctx.tz, zoid), 4,
+      False)
+    f("pg_dt_interval_greatest", lambda *a: _extreme(a, max), -1)
+    f("pg_dt_interval_least", lambda *a: _extreme(a, min), -1)
+    conn.create_collation("pg_interval", _collate)
     f("pg_dt_age", lambda a, b, ta, tb: age(a, b, ta, tb, ctx.tz), 4, False)
     f("make_date", make_date, 3)
     f("make_time", make_time, 3)

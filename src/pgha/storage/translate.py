@@ -1967,6 +1967,8 @@ def _agg(s: SqliteStream, node: ast.FuncCall, fn: str) -> bool:
             s.print_node(a)
             if fn in ("min", "max") and _is_numeric(s.type_of(a)):
                 s.write(" COLLATE pg_numeric")  # min()/max() compare with the collation
+            if fn in ("min", "max"):
+                s.write(translate_datetime.sort_collation(s.type_of(a)[0]))
         if node.agg_order:
             s.write(" ORDER BY ")
             for i, so in enumerate(node.agg_order):
@@ -2082,6 +2084,8 @@ def _p_aexpr(s: SqliteStream, node: ast.A_Expr) -> bool:
             s.write("))")
             return True
         return False
+    if translate_datetime.print_interval_list(s, node):
+        return True
     if kind == K.AEXPR_IN and _is_numeric(s.type_of(node.lexpr)):
         _print_numeric_operand(s, node.lexpr, collate=True)
         s.write(" NOT IN (" if op == "<>" else " IN (")
@@ -2251,6 +2255,7 @@ def _p_sortby(s: SqliteStream, node: ast.SortBy) -> bool:
     s.print_node(node.node)
     if _is_numeric(s.type_of(node.node)):
         s.write(" COLLATE pg_numeric")  # numeric text sorts by value, not by character
+    s.write(translate_datetime.sort_collation(s.type_of(node.node)[0]))
     desc = node.sortby_dir == D.SORTBY_DESC
     if node.sortby_dir == D.SORTBY_USING:
         raise PgError("0A000", "ORDER BY ... USING is not supported")
@@ -2522,6 +2527,8 @@ def _p_minmax(s: SqliteStream, node: ast.MinMaxExpr) -> bool:
     fn = "pg_greatest" if node.op == enums.MinMaxOp.IS_GREATEST else "pg_least"
     if _is_numeric(s.type_of(node)):
         fn = fn.replace("pg_", "pg_num_")
+    if s.type_of(node)[0] == T.INTERVAL:
+        fn = fn.replace("pg_", "pg_dt_interval_")  # by value: '1 day' > '23:00:00'
     s.call(fn, *node.args)
     return True
 

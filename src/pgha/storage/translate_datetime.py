@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pglast import ast
+from pglast import ast, enums
 
 from pgha.storage import oids as T
 
@@ -102,7 +102,7 @@ def print_func(s: Any, name: str, args: list[Any]) -> bool:
     elif name == "date_trunc" and len(args) in (2, 3):
         s.call("pg_dt_trunc", args[0], args[1], _oid(s, args[1]), *args[2:])
     elif name == "timezone" and len(args) == 2:
-        s.call("pg_dt_timezone", args[0], args[1], _oid(s, args[1]))
+        s.call("pg_dt_timezone", args[0], args[1], _oid(s, args[1]), _oid(s, args[0], T.TEXT))
     elif name == "age" and len(args) == 2:
         s.call("pg_dt_age", args[0], args[1], _oid(s, args[0]), _oid(s, args[1]))
     elif name == "age" and len(args) == 1:
@@ -125,6 +125,40 @@ def print_make_interval(s: Any, args: list[Any]) -> None:
     names = [str(a.name) if isinstance(a, ast.NamedArgExpr) else positional[i]
              for i, a in enumerate(args)]
     s.call("pg_make_interval", "'" + ",".join(names) + "'", *unwrap_named(args))
+
+
+def print_interval_list(s: Any, node: ast.A_Expr) -> bool:
+    """x [NOT] BETWEEN a AND b, x [NOT] IN (...) on intervals: by their comparison keys."""
+    kind, K = node.kind, enums.A_Expr_Kind
+    items: Any = node.rexpr  # the bounds or the list
+    if s.type_of(node.lexpr)[0] != T.INTERVAL:
+        return False
+    if kind in (K.AEXPR_BETWEEN, K.AEXPR_NOT_BETWEEN):
+        s.call("pg_dt_interval_key", node.lexpr)
+        s.write(" NOT BETWEEN " if kind == K.AEXPR_NOT_BETWEEN else " BETWEEN ")
+        s.call("pg_dt_interval_key", items[0])
+        s.write(" AND ")
+        s.call("pg_dt_interval_key", items[1])
+        return True
+    if kind == K.AEXPR_IN:
+        s.call("pg_dt_interval_key", node.lexpr)
+        names = _names_of(node)
+        s.write(" NOT IN (" if names == "<>" else " IN (")
+        for i, item in enumerate(items):
+            s.write(", " if i else "")
+            s.call("pg_dt_interval_key", item)
+        s.write(")")
+        return True
+    return False
+
+
+def _names_of(node: ast.A_Expr) -> str:
+    return str(node.name[-1].sval) if node.name else ""
+
+
+def sort_collation(oid: int) -> str:
+    """The collation that orders a sort key of this type (intervals by their value)."""
+    return " COLLATE pg_interval" if oid == T.INTERVAL else ""
 
 
 def print_operator(s: Any, node: ast.A_Expr, op: str, lt: TypeRef, rt: TypeRef) -> bool:

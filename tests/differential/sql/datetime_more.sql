@@ -199,6 +199,30 @@ SELECT date '2024-01-31' + (n || ' months')::interval FROM generate_series(0, 3)
 SELECT CAST('2024-06-15 13:14:15' AS timestamp)::time, CAST('13:14' AS time) + interval '46 minutes';
 SELECT interval '1 day 02:03:04'::text, (interval '90 minutes')::time, time '01:30'::interval;
 
+-- Intervals ordered and compared by value
+SELECT id, duration FROM dm_events ORDER BY duration, id;
+SELECT id, duration FROM dm_events ORDER BY duration DESC NULLS LAST, id;
+SELECT min(duration), max(duration), min(ends_at - starts_at), max(ends_at - starts_at) FROM dm_events;
+SELECT id FROM dm_events WHERE duration BETWEEN interval '1 hour' AND interval '1 day' ORDER BY id;
+SELECT id FROM dm_events WHERE duration NOT BETWEEN '30 minutes' AND '3 hours' ORDER BY id;
+SELECT id FROM dm_events WHERE duration IN (interval '60 minutes', interval '0.25 hours') ORDER BY id;
+SELECT greatest(interval '1 day', interval '23 hours'), least(interval '1 mon', interval '31 days'), greatest(interval '1 hour', NULL);
+SELECT id, rank() OVER (ORDER BY duration DESC) FROM dm_events WHERE duration IS NOT NULL ORDER BY id;
+SELECT sum(duration) OVER (ORDER BY id) FROM dm_events ORDER BY id;
+SELECT interval '1 day' > '23 hours', '25 hours' > interval '1 day', interval '1 year 1 day' > interval '12 mons 23:59:59';
+SELECT timestamp '2024-01-01 10:00' AT TIME ZONE '+05', timestamptz '2024-01-01 10:00+00' AT TIME ZONE '-03:00';
+SELECT timestamptz '2024-01-01 10:00+00' AT TIME ZONE 'UTC+3', timestamp '2024-01-01 10:00' AT TIME ZONE INTERVAL '+02:00';
+SELECT to_char(interval '30 hours 5 minutes', 'HH24:MI'), to_char(interval '-1 hour', 'HH24:MI'), to_char(interval '3 days 04:05:06', 'DD "days" HH24:MI:SS');
+SELECT to_timestamp('2024-06-05T14:03:04Z', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), to_date('2024 Jun 5', 'YYYY Mon DD'), to_date('5-6-2024', 'DD-MM-YYYY');
+SELECT pg_typeof(date '2024-01-01' + time '10:00'), pg_typeof(time '10:00' - time '09:00'), pg_typeof(date '2024-01-01' - timestamp '2023-01-01');
+SELECT pg_typeof(date_trunc('day', date '2024-01-01')), pg_typeof(extract(year FROM date '2024-01-01')), pg_typeof(date_part('year', date '2024-01-01'));
+SELECT pg_typeof(timestamptz '2024-01-01 00:00+00' AT TIME ZONE 'UTC'), pg_typeof(timestamp '2024-01-01' AT TIME ZONE 'UTC');
+SELECT now() - interval '1 day' < now(), current_date - 1 < current_date, current_date + interval '1 hour' > current_date;
+SELECT date '2024-02-29' + interval '1 year', date '2024-01-31' + interval '1 month' * 2, '2024-03-31'::date - '1 month'::interval;
+SELECT timestamptz '2024-01-01 00:00+00' - timestamptz '2023-12-31 00:00-05', justify_hours(interval '-1 day 25 hours');
+SELECT extract(epoch FROM interval '-1 year -1 mon'), extract(quarter FROM interval '7 months'), extract(julian FROM date '2024-01-01');
+SELECT overlaps(date '2024-01-01', date '2024-02-01', date '2024-01-15', date '2024-03-01'), isfinite(timestamptz 'infinity');
+
 DROP TABLE dm_events;
 RESET TimeZone;
 RESET DateStyle;
