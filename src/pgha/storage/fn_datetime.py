@@ -188,6 +188,10 @@ def datetime_op(op: str, a: Any, ta: int, b: Any, tb: int, tz: str) -> Any:
     if op == "-" and ta in (T.DATE, *_TIMESTAMPS) and tb in (T.DATE, *_TIMESTAMPS):
         target = T.TIMESTAMPTZ if T.TIMESTAMPTZ in (ta, tb) else T.TIMESTAMP
         return _difference(_as_timestamp(a, ta, target, tz), _as_timestamp(b, tb, target, tz))
+    if ta == tb == T.TIME and op == "+":
+        # time + interval and interval + time both take it through an implicit cast
+        raise PgError("42725", "operator is not unique: time without time zone + time "
+                      "without time zone")
     names = {T.DATE: "date", T.TIME: "time without time zone", T.TIMESTAMP:
              "timestamp without time zone", T.TIMESTAMPTZ: "timestamp with time zone",
              T.INTERVAL: "interval"}

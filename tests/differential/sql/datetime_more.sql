@@ -223,6 +223,53 @@ SELECT timestamptz '2024-01-01 00:00+00' - timestamptz '2023-12-31 00:00-05', ju
 SELECT extract(epoch FROM interval '-1 year -1 mon'), extract(quarter FROM interval '7 months'), extract(julian FROM date '2024-01-01');
 SELECT overlaps(date '2024-01-01', date '2024-02-01', date '2024-01-15', date '2024-03-01'), isfinite(timestamptz 'infinity');
 
+-- Non-ISO input stored in columns, and what queries do with it
+CREATE TABLE dm_p2 (id int PRIMARY KEY, d date, ts timestamp, tz timestamptz, iv interval, t time);
+INSERT INTO dm_p2 VALUES (1, 'March 5, 2024', 'March 5, 2024 4:05 PM', 'Mar 5 2024 16:05 PST', '1 hour 30 mins', '4:05 PM');
+INSERT INTO dm_p2 VALUES (2, '03/06/2024', '03/06/2024 10:00', '2024-03-06 10:00 Europe/Paris', '2 days', '10:00 AM');
+SELECT * FROM dm_p2 ORDER BY id;
+SELECT extract(epoch FROM tz)::bigint, extract(epoch FROM ts)::int, floor(extract(epoch FROM iv) / 60) FROM dm_p2 ORDER BY id;
+SELECT date_trunc('hour', ts) + interval '30 minutes', date_trunc('day', tz) + interval '1 day' FROM dm_p2 ORDER BY id;
+SELECT timestamp '2024-01-01' + 1; -- differential: error=42883
+SELECT date '2024-01-01' + 1.5; -- differential: error=42883
+SELECT interval '1 day' + 1; -- differential: error=42883
+SELECT time '10:00' + time '01:00'; -- differential: error=42725
+SELECT d - ts, ts - d, tz - d FROM dm_p2 ORDER BY id;
+SELECT extract(epoch FROM (tz - ts)) FROM dm_p2 ORDER BY id;
+SELECT id, iv FROM dm_p2 WHERE iv > '1 hour' ORDER BY iv DESC;
+SELECT round(extract(epoch FROM iv) / 3600, 2) FROM dm_p2 ORDER BY id;
+SELECT to_char(d, 'FMMonth FMDD, YYYY'), to_char(ts, 'HH12:MI AM'), to_char(tz, 'YYYY-MM-DD"T"HH24:MI:SSOF') FROM dm_p2 ORDER BY id;
+SELECT date_part('doy', d)::int, extract(week FROM ts)::int FROM dm_p2 ORDER BY id;
+SELECT count(*) FROM dm_p2 WHERE tz BETWEEN now() - interval '100 years' AND now();
+SELECT d, count(*) FROM dm_p2 GROUP BY d HAVING d > '2024-03-01' ORDER BY d;
+SELECT (ts::date - d) AS days FROM dm_p2 ORDER BY id;
+SELECT ts::time, tz::time, t + interval '8 hours' FROM dm_p2 ORDER BY id;
+SELECT date '2024-01-01' + make_interval(months => 2, days => 3);
+SELECT make_timestamp(2024, 1, 1, 0, 0, 0) + interval '1 day' * 3;
+SELECT to_timestamp(extract(epoch FROM tz)) = tz FROM dm_p2 ORDER BY id;
+SELECT interval '1 day' / 1.5, interval '1 mon' * 0.1, interval '1 hour' * 1e-6;
+SELECT interval '1 min' * 60 = interval '1 hour', interval '1 day' - interval '24 hours' = interval '0';
+SELECT '1 day'::interval::text, '90 minutes'::interval::text, '-1 mon +1 day'::interval;
+SELECT justify_interval('1 mon 35 days 25 hours'), justify_days('1 mon 35 days');
+SELECT extract(minutes FROM ts), extract(MINUTE FROM ts), extract('minute' FROM ts) FROM dm_p2 ORDER BY id;
+SELECT date_trunc('HOUR', ts), date_trunc('Day', d) FROM dm_p2 ORDER BY id;
+SELECT age(tz, ts) FROM dm_p2 ORDER BY id;
+SELECT to_char(age(timestamp '2024-06-01', timestamp '1990-03-15'), 'YY "years"');
+SELECT extract(year FROM age(date '2024-06-01', date '1990-03-15'));
+SELECT timezone('UTC', ts), timezone('UTC', tz) FROM dm_p2 ORDER BY id;
+SELECT tz AT TIME ZONE 'America/Los_Angeles' AT TIME ZONE 'UTC' FROM dm_p2 ORDER BY id;
+SELECT '2024-01-01'::timestamptz AT TIME ZONE 'Asia/Tokyo';
+SELECT make_time(12, 30, 0) > '12:00', make_date(2024, 1, 1) = '2024-01-01';
+SELECT time '10:00' BETWEEN time '09:00' AND time '11:00', date '2024-01-01' BETWEEN '2023-12-01' AND '2024-02-01';
+SELECT CASE WHEN iv > interval '1 day' THEN 'long' ELSE 'short' END FROM dm_p2 ORDER BY id;
+SELECT coalesce(iv, interval '0'), nullif(iv, interval '2 days') FROM dm_p2 ORDER BY id;
+SELECT array_agg(iv ORDER BY iv) FROM dm_p2;
+SELECT string_agg(to_char(d, 'Mon DD'), ', ' ORDER BY d) FROM dm_p2;
+UPDATE dm_p2 SET iv = iv * 2, ts = ts + interval '1 hour' WHERE id = 1;
+SELECT iv, ts FROM dm_p2 WHERE id = 1;
+UPDATE dm_p2 SET d = d + 7 WHERE id = 2 RETURNING d;
+DROP TABLE dm_p2;
+
 DROP TABLE dm_events;
 RESET TimeZone;
 RESET DateStyle;
