@@ -557,6 +557,27 @@ def date_trunc(field_name: Any, value: Any, oid: int, tz: str, zone: Any = None)
     return _storage(_utc_of_local(local, zone_name))
 
 
+def date_bin(stride: Any, value: Any, origin: Any, oid: int, origin_oid: int, tz: str) -> Any:
+    """date_bin: the start of the stride-long bin, counted from origin, holding value."""
+    if stride is None or value is None or origin is None:
+        return None
+    months, days, usecs = interval_of(stride)
+    if months:
+        raise PgError("0A000", "timestamps cannot be binned into intervals containing months "
+                      "or years")
+    step = days * USECS_PER_DAY + usecs
+    if step <= 0:
+        raise PgError("22008", "stride must be greater than zero")
+    target = T.TIMESTAMP if oid == T.TIMESTAMP else T.TIMESTAMPTZ
+    value = _as_timestamp(value, oid, target, tz)
+    origin = _as_timestamp(origin, origin_oid, target, tz)
+    if value in _INFINITE or origin in _INFINITE:
+        raise PgError("22008", "timestamp out of range")
+    start = _naive(origin)
+    bins = _usecs_between(_naive(value), start) // step  # toward -infinity, as 15.x does
+    return _storage(start + dt.timedelta(microseconds=bins * step))
+
+
 # -- time zones ---------------------------------------------------------------------------
 
 
@@ -888,6 +909,8 @@ def register(conn: apsw.Connection, ctx: FunctionContext) -> None:
     f("pg_dt_interval_greatest", lambda *a: _extreme(a, max), -1)
     f("pg_dt_interval_least", lambda *a: _extreme(a, min), -1)
     conn.create_collation("pg_interval", _collate)
+    f("pg_dt_bin", lambda stride, v, origin, oid, origin_oid: date_bin(
+        stride, v, origin, oid, origin_oid, ctx.tz), 5, False)
     f("pg_dt_age", lambda a, b, ta, tb: age(a, b, ta, tb, ctx.tz), 4, False)
     f("make_date", make_date, 3)
     f("make_time", make_time, 3)

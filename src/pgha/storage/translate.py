@@ -2354,6 +2354,8 @@ def _p_res_target(s: SqliteStream, node: ast.ResTarget) -> bool:
         # An expression's numeric text keeps its value order outside this SELECT too
         # (ORDER BY 1, an enclosing query, a view); a column has it from its declaration.
         s.write(" COLLATE pg_numeric")
+    # an interval result orders by value outside this SELECT too (ORDER BY 1, DISTINCT)
+    s.write(translate_datetime.sort_collation(s.type_of(node.val)[0]))
     if node.name:
         s.write(" AS " + _q(node.name))  # always quoted: SQLite keywords differ from PG's
     return True

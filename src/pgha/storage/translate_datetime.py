@@ -56,6 +56,7 @@ _ARGS: dict[str, list[TypeRef | None]] = {
     "extract": [_TEXT, _TSTZ],
     "age": [_TSTZ, _TSTZ],
     "isfinite": [_TSTZ],
+    "date_bin": [_INTERVAL, _TSTZ, _TSTZ],
 }
 
 
@@ -63,6 +64,8 @@ def result_type(name: str, types: list[TypeRef]) -> TypeRef | None:
     """The result type of a date/time function, None when it is not one of them."""
     if name == "date_trunc" and len(types) >= 2:
         return types[1] if types[1][0] in (T.TIMESTAMP, T.INTERVAL) else _TSTZ
+    if name == "date_bin" and len(types) == 3:
+        return (T.TIMESTAMP, -1) if types[1][0] == T.TIMESTAMP else _TSTZ
     if name == "timezone" and len(types) == 2:
         return _TSTZ if types[1][0] == T.TIMESTAMP else (T.TIMESTAMP, -1)
     return _FIXED.get(name)
@@ -110,6 +113,8 @@ def print_func(s: Any, name: str, args: list[Any]) -> bool:
         s.call("pg_dt_age", "pg_current_date()", args[0], str(T.DATE), _oid(s, args[0]))
     elif name == "overlaps" and len(args) == 4:
         s.call("pg_dt_overlaps", *args, *(_oid(s, a) for a in args))
+    elif name == "date_bin" and len(args) == 3:
+        s.call("pg_dt_bin", *args, _oid(s, args[1]), _oid(s, args[2]))
     elif name == "to_char" and len(args) == 2 and s.type_of(args[0])[0] == T.INTERVAL:
         s.call("pg_dt_to_char_interval", *args)
     elif name == "to_timestamp" and len(args) in (1, 2):

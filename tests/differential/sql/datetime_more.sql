@@ -270,6 +270,16 @@ SELECT iv, ts FROM dm_p2 WHERE id = 1;
 UPDATE dm_p2 SET d = d + 7 WHERE id = 2 RETURNING d;
 DROP TABLE dm_p2;
 
+-- date_bin, and intervals ordered by position or made distinct by value
+SELECT date_bin('15 minutes', timestamp '2024-01-01 10:17:30', timestamp '2024-01-01 00:00'), date_bin('1 hour', timestamptz '2024-01-01 10:17:30+00', timestamptz '2001-01-01 00:00+00');
+SELECT date_bin('1 day', timestamp '2024-01-01 10:17:30', timestamp '2024-01-02 06:00'), date_bin('90 minutes', timestamp '2024-01-01 00:00', timestamp '2024-01-01 00:45');
+SELECT date_bin('15 minutes', starts_at, timestamptz '2024-01-01 00:00+00') AS slot, count(*) FROM dm_events WHERE starts_at IS NOT NULL GROUP BY 1 ORDER BY 1;
+SELECT date_bin('1 month', timestamp '2024-01-01', timestamp '2000-01-01'); -- differential: error=0A000
+SELECT date_bin('0 minutes', timestamp '2024-01-01', timestamp '2000-01-01'); -- differential: error=22008
+SELECT x FROM (VALUES (interval '1 mon'), (interval '25 hours'), (interval '1 day')) v(x) ORDER BY 1;
+SELECT DISTINCT duration FROM dm_events WHERE duration IS NOT NULL ORDER BY 1;
+SELECT ends_at - starts_at AS span FROM dm_events WHERE starts_at IS NOT NULL ORDER BY 1 DESC;
+
 DROP TABLE dm_events;
 RESET TimeZone;
 RESET DateStyle;
