@@ -842,6 +842,15 @@ def _collate(a: str, b: str) -> int:
     return int(x > y) - int(x < y)
 
 
+# generate_series(timestamptz, ...) gets its start as "<start>@<session zone>", so that it
+# adds its step as timestamptz + interval does: days and months on that zone's wall clock.
+SERIES_ZONE = "@"
+
+
+def series_start(value: Any, tz: str) -> Any:
+    return None if value is None else f"{value}{SERIES_ZONE}{tz}"
+
+
 def isfinite(value: Any) -> Any:
     if value is None:
         return None
@@ -922,6 +931,7 @@ def register(conn: apsw.Connection, ctx: FunctionContext) -> None:
     f("to_date", to_date_format, 2)
     f("pg_dt_overlaps", lambda *a: overlaps(*a, ctx.tz), 8, False)
     f("isfinite", isfinite, 1)
+    f("pg_dt_series_start", lambda v: series_start(v, ctx.tz), 1, False)
     f("pg_dt_to_char_interval", interval_to_char, 2)
     conn.create_window_function("pg_dt_interval_sum", _IntervalSum, 1)
     conn.create_window_function("pg_dt_interval_avg", _IntervalAvg, 1)

@@ -821,6 +821,7 @@ def _timestamp_series(start: str, stop: Any, step: Any) -> list[Any]:
     if step is None:
         raise PgError("42883", "function generate_series(timestamp, timestamp) does not exist")
     out = []
+    start, _, zone = start.partition(fn_datetime.SERIES_ZONE)  # timestamptz: the session zone
     # a date bound is midnight (date -> timestamp(tz), as PostgreSQL casts it)
     cur = start if len(start) > 10 else start + " 00:00:00"
     if isinstance(stop, str) and len(stop) == 10:
@@ -831,7 +832,8 @@ def _timestamp_series(start: str, stop: Any, step: Any) -> list[Any]:
     forward = (months * 30 + days) * 86_400_000_000 + micros > 0
     while (cur <= stop) if forward else (cur >= stop):
         out.append(cur)
-        cur = _datetime_op("+", cur, T.TIMESTAMP, step, T.INTERVAL, T.TIMESTAMP, "UTC")
+        cur = (fn_datetime.datetime_op("+", cur, T.TIMESTAMPTZ, step, T.INTERVAL, zone) if zone
+               else _datetime_op("+", cur, T.TIMESTAMP, step, T.INTERVAL, T.TIMESTAMP, "UTC"))
         if len(out) > 10_000_000:
             raise PgError("54000", "generate_series result is too large")
     return out

@@ -2436,7 +2436,10 @@ def _p_range_function(s: SqliteStream, node: ast.RangeFunction) -> bool:
     for i, a in enumerate(args):
         if i:
             s.write(", ")
-        s.print_node(a)
+        if i == 0 and name == "generate_series" and s.type_of(a)[0] == T.TIMESTAMPTZ:
+            s.call("pg_dt_series_start", a)  # steps on the session zone's wall clock
+        else:
+            s.print_node(a)
     if name == "generate_series" and len(args) == 2:
         s.write(", NULL")
     s.write("))")

@@ -136,6 +136,11 @@ def print_interval_list(s: Any, node: ast.A_Expr) -> bool:
     """x [NOT] BETWEEN a AND b, x [NOT] IN (...) on intervals: by their comparison keys."""
     kind, K = node.kind, enums.A_Expr_Kind
     items: Any = node.rexpr  # the bounds or the list
+    ranged = kind in (K.AEXPR_BETWEEN, K.AEXPR_NOT_BETWEEN, K.AEXPR_IN)
+    if ranged and isinstance(items, list | tuple):
+        kinds = {s.type_of(node.lexpr)[0], *(s.type_of(i)[0] for i in items)}
+        if len(kinds) > 1 and kinds <= _POINTS:
+            return _print_points_list(s, node, items, kinds)
     if s.type_of(node.lexpr)[0] != T.INTERVAL:
         return False
     if kind in (K.AEXPR_BETWEEN, K.AEXPR_NOT_BETWEEN):
@@ -155,6 +160,33 @@ def print_interval_list(s: Any, node: ast.A_Expr) -> bool:
         s.write(")")
         return True
     return False
+
+
+def _print_points_list(s: Any, node: ast.A_Expr, items: Any, kinds: set[int]) -> bool:
+    """BETWEEN / IN over a mix of date, timestamp and timestamptz: all cast up to the
+    widest of them, as PostgreSQL resolves the comparison operators."""
+    target = max(kinds, key=(T.DATE, T.TIMESTAMP, T.TIMESTAMPTZ).index)
+
+    def operand(n: Any) -> None:
+        oid = s.type_of(n)[0]
+        if oid == target:
+            s.print_node(n)
+        else:
+            s.call("pg_dt_as_timestamp", n, str(oid), str(target))
+
+    operand(node.lexpr)
+    if node.kind == enums.A_Expr_Kind.AEXPR_IN:
+        s.write(" NOT IN (" if _names_of(node) == "<>" else " IN (")
+        for i, item in enumerate(items):
+            s.write(", " if i else "")
+            operand(item)
+        s.write(")")
+        return True
+    s.write(" NOT BETWEEN " if node.kind == enums.A_Expr_Kind.AEXPR_NOT_BETWEEN else " BETWEEN ")
+    operand(items[0])
+    s.write(" AND ")
+    operand(items[1])
+    return True
 
 
 def _names_of(node: ast.A_Expr) -> str:

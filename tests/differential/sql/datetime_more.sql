@@ -280,6 +280,16 @@ SELECT x FROM (VALUES (interval '1 mon'), (interval '25 hours'), (interval '1 da
 SELECT DISTINCT duration FROM dm_events WHERE duration IS NOT NULL ORDER BY 1;
 SELECT ends_at - starts_at AS span FROM dm_events WHERE starts_at IS NOT NULL ORDER BY 1 DESC;
 
+-- Series and ranges across daylight saving time, and mixed date/timestamp ranges
+SET TimeZone = 'America/New_York';
+SELECT g FROM generate_series(timestamptz '2024-03-09 00:00', timestamptz '2024-03-11 00:00', interval '1 day') g ORDER BY g;
+SELECT g FROM generate_series(timestamptz '2024-01-31 09:00', timestamptz '2024-05-01', interval '1 month') g ORDER BY g;
+SELECT count(*) FROM generate_series(timestamptz '2024-11-02 00:00', timestamptz '2024-11-04 00:00', interval '6 hours');
+SELECT id FROM dm_events WHERE starts_at BETWEEN date '2024-03-01' AND date '2024-03-10' ORDER BY id;
+SET TimeZone = 'UTC';
+SELECT timestamp '2024-03-02 00:00' BETWEEN date '2024-03-01' AND date '2024-03-02', date '2024-01-01' IN (timestamp '2024-01-01', timestamp '2024-01-02');
+SELECT id FROM dm_events WHERE local_ts NOT BETWEEN date '2024-03-01' AND date '2024-03-02' ORDER BY id;
+
 DROP TABLE dm_events;
 RESET TimeZone;
 RESET DateStyle;
