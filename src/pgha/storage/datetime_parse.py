@@ -300,7 +300,7 @@ def parse_formatted(text: str, fmt: str) -> tuple[dt.datetime, int | None]:
     hour = v.get("HH24", v.get("HH12", v.get("HH", 0)))
     if "PM" in v or "HH12" in v or "HH" in v:
         if not 1 <= hour <= 12:
-            raise PgError("22008", f'hour "{hour}" is invalid for the 12-hour clock',
+            raise PgError("22007", f'hour "{hour}" is invalid for the 12-hour clock',
                           hint="Use the 24-hour clock, or give an hour between 1 and 12.")
         hour = hour % 12 + (12 if v.get("PM") else 0)
     usecs = v.get("US", 0) + v.get("MS", 0) * 1000

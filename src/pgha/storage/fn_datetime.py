@@ -103,6 +103,16 @@ def _as_timestamp(value: str, oid: int, target: int, tz: str) -> str:
     return _storage(_local(value, oid, tz))
 
 
+def round_to_typmod(value: Any, oid: int, typmod: int) -> Any:
+    """A timestamp(tz) cast to timestamp(p): its fraction rounded to p digits."""
+    if typmod < 0 or oid not in _TIMESTAMPS or not isinstance(value, str) or \
+            value in _INFINITE:
+        return value
+    moment = _naive(value)
+    usecs = tdt._round_usecs(moment.microsecond, typmod)
+    return _storage(moment.replace(microsecond=0) + dt.timedelta(microseconds=usecs))
+
+
 def _usecs_between(a: dt.datetime, b: dt.datetime) -> int:
     delta = a - b
     return (delta.days * 86_400 + delta.seconds) * USECS_PER_SEC + delta.microseconds

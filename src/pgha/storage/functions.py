@@ -218,7 +218,7 @@ def _cast(value: Any, src: int, dst: int, typmod: int, tz: str = "UTC") -> Any:
             T.DATE,
             T.TIME,
         ):
-            return _datetime_cast(value, src, dst, tz)
+            return fn_datetime.round_to_typmod(_datetime_cast(value, src, dst, tz), dst, typmod)
         if src not in T.TEXT_LIKE and src != T.UNKNOWN:
             src_type = pgtypes.TYPES_BY_OID.get(src)
             value = pgtypes.format_text(src_type, value, -1, tz) if src_type else value

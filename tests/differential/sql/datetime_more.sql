@@ -290,6 +290,37 @@ SET TimeZone = 'UTC';
 SELECT timestamp '2024-03-02 00:00' BETWEEN date '2024-03-01' AND date '2024-03-02', date '2024-01-01' IN (timestamp '2024-01-01', timestamp '2024-01-02');
 SELECT id FROM dm_events WHERE local_ts NOT BETWEEN date '2024-03-01' AND date '2024-03-02' ORDER BY id;
 
+-- Limits, errors and typmods
+SELECT interval '2147483647 days' + interval '1 day'; -- differential: error=22008
+SELECT interval '1 day' * 1e10; -- differential: error=22008
+SELECT to_date('2024-02-30', 'YYYY-MM-DD'); -- differential: error=22008
+SELECT to_date('abc', 'YYYY-MM-DD'); -- differential: error=22007
+SELECT to_timestamp('2024-06-05 25:00', 'YYYY-MM-DD HH24:MI'); -- differential: error=22008
+SELECT to_timestamp('2024-06-05 13:00 PM', 'YYYY-MM-DD HH:MI PM'); -- differential: error=22007
+SELECT '2024-06-05 10:00 Mars/Base'::timestamptz; -- differential: error=22023
+SELECT timestamp '2024-01-01' AT TIME ZONE 'Mars/Base'; -- differential: error=22023
+SELECT extract(century FROM date '-infinity'), extract(day FROM date 'infinity'), date_part('epoch', date 'infinity');
+SELECT timestamp 'infinity' - timestamp '2024-01-01'; -- differential: error=22008
+SELECT date 'infinity' - date '2024-01-01'; -- differential: error=22008
+SELECT isfinite(interval '1 day'), date 'infinity' > date '9999-12-31', timestamptz '-infinity' < timestamptz '0001-01-01 00:00+00';
+SELECT '2024-06-05 10:00:00.1234567'::timestamp, '10:00:00.9999995'::time, '2024-06-05 23:59:59.9999999'::timestamp;
+SELECT timestamp(0) '2024-06-05 10:00:00.6', time(2) '10:00:00.126', interval(0) '1.6 seconds';
+SELECT interval '1 day 2 hours' hour to minute, interval '3 years 2 months' year, interval '1 2:03:04' day to second;
+SELECT '1 day'::interval(0), cast('2024-06-05 10:00:00.55' as timestamp(1));
+SELECT extract(epoch FROM timestamp '0001-01-01 00:00'), extract(epoch FROM timestamp '9999-12-31 23:59:59.999999');
+SELECT extract(epoch FROM interval '178000000 years');
+SELECT date '2000-02-29' + interval '1 year' * 4, date '2001-02-28' + interval '1 day';
+SELECT justify_days(interval '2147483647 days');
+SELECT '2024-13-01 10:00'::timestamp; -- differential: error=22008
+SELECT '24:00:01'::time; -- differential: error=22008
+SELECT make_timestamp(2024, 2, 30, 0, 0, 0); -- differential: error=22008
+SELECT make_timestamp(2024, 1, 1, 24, 0, 0), make_time(24, 0, 0);
+SELECT make_date(0, 1, 1); -- differential: error=22008
+SELECT date_trunc('week', date '2024-01-01'), date_trunc('week', timestamp '2024-12-31');
+SELECT to_char(date '2024-01-01', 'WW W IW'), extract(week FROM date '2021-01-03');
+SELECT interval '1 week 2 days', interval '1.5 weeks', interval '0.1 seconds', interval '1 millisecond 5 microseconds';
+SELECT interval '1 mon' - interval '1 day' * 30, interval '1 day' - interval '25 hours';
+
 DROP TABLE dm_events;
 RESET TimeZone;
 RESET DateStyle;
