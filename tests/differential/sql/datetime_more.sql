@@ -321,6 +321,19 @@ SELECT to_char(date '2024-01-01', 'WW W IW'), extract(week FROM date '2021-01-03
 SELECT interval '1 week 2 days', interval '1.5 weeks', interval '0.1 seconds', interval '1 millisecond 5 microseconds';
 SELECT interval '1 mon' - interval '1 day' * 30, interval '1 day' - interval '25 hours';
 
+-- Constraints, defaults and views over date/time expressions
+CREATE TABLE dm_ck (id int PRIMARY KEY, iv interval CHECK (iv > interval '0'), d date, ts timestamp, CHECK (ts >= d), due timestamptz DEFAULT now() + interval '1 day');
+INSERT INTO dm_ck (id, iv, d, ts) VALUES (1, '1 hour', '2024-01-01', '2024-01-01 00:00');
+INSERT INTO dm_ck (id, iv, d, ts) VALUES (2, '-1 hour', '2024-01-01', '2024-01-01 00:00'); -- differential: error=23514
+INSERT INTO dm_ck (id, iv, d, ts) VALUES (3, '1 hour', '2024-01-02', '2024-01-01 00:00'); -- differential: error=23514
+SELECT id, iv, due > now() FROM dm_ck ORDER BY id;
+CREATE VIEW dm_spans AS SELECT id, duration, duration * 2 AS doubled, local_ts + duration AS local_end FROM dm_events;
+SELECT * FROM dm_spans ORDER BY duration NULLS FIRST, id;
+SELECT max(doubled), min(local_end) FROM dm_spans;
+SELECT id FROM dm_spans WHERE duration > interval '1 day' ORDER BY 1;
+DROP VIEW dm_spans;
+DROP TABLE dm_ck;
+
 DROP TABLE dm_events;
 RESET TimeZone;
 RESET DateStyle;
