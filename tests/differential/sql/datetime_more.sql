@@ -334,6 +334,21 @@ SELECT id FROM dm_spans WHERE duration > interval '1 day' ORDER BY 1;
 DROP VIEW dm_spans;
 DROP TABLE dm_ck;
 
+-- IntervalStyle (Rails sets iso_8601)
+SET IntervalStyle = 'iso_8601';
+SHOW IntervalStyle;
+SELECT interval '1 day 2 hours', interval '1 year 2 months -3 days 04:05:06.5', interval '0', interval '-1.5 seconds', interval '1 mon -1 min';
+SELECT interval '1 day' * 2, make_interval(hours => 36), duration FROM dm_events ORDER BY id;
+SET IntervalStyle = 'sql_standard';
+SELECT interval '1 day 2 hours', interval '1 year 2 months', interval '-1 day -02:00:00', interval '0', interval '1 year -1 day', interval '-1 year -2 mons';
+SELECT interval '3 hours 4 minutes 5.25 seconds', interval '-00:00:01.5', interval '1 day -1 hour';
+SET IntervalStyle = 'postgres_verbose';
+SELECT interval '1 day 2 hours', interval '-1 day 02:00:00', interval '0', interval '1 second', interval '-1.5 seconds', interval '-1 year -2 mons 3 days';
+SELECT interval '1 hour 1 min 1 sec', interval '2 years 10 mins';
+SET IntervalStyle = 'bogus'; -- differential: error=22023
+RESET IntervalStyle;
+SELECT interval '1 day 2 hours';
+
 DROP TABLE dm_events;
 RESET TimeZone;
 RESET DateStyle;
