@@ -1403,6 +1403,8 @@ class Analyzer:
             return other  # bytea || 'literal' is bytea
         if op in ("~", "!~", "~*", "!~*", "~~", "!~~", "~~*", "!~~*", "||"):
             return (T.TEXT, -1) if other[0] not in T.ELEMENT_OF else other
+        if op == "-" and other[0] in (T.DATE, T.TIMESTAMP, T.TIMESTAMPTZ, T.TIME):
+            return other  # an unknown operand takes the other's type: date - date exists
         if op in ("+", "-") and other[0] in (T.TIMESTAMP, T.TIMESTAMPTZ, T.TIME):
             return (T.INTERVAL, -1)
         if op in ("+", "-") and other[0] == T.DATE:

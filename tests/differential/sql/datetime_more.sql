@@ -349,6 +349,13 @@ SET IntervalStyle = 'bogus'; -- differential: error=22023
 RESET IntervalStyle;
 SELECT interval '1 day 2 hours';
 
+-- An untyped operand of - takes the other side's type (date - date), of + an interval
+SELECT timestamp '2024-01-01' - '1 day'; -- differential: error=22007
+SELECT time '10:00' + '1 hour', '2024-01-02' - date '2024-01-01', date '2024-03-01' - '2024-01-01';
+SELECT timestamp '2024-01-01 12:00' - '2023-12-31', interval '1 day' - '1 hour', timestamp '2024-01-01' + '1 day';
+SELECT time '10:00' - '08:15';
+SELECT now() - '1 day' < now(); -- differential: error=22007
+
 DROP TABLE dm_events;
 RESET TimeZone;
 RESET DateStyle;
