@@ -389,8 +389,10 @@ def _moment_part(field: str, m: dt.datetime, oid: int, offset: int) -> int | Dec
     if oid == T.TIMESTAMPTZ and field.startswith("timezone"):
         if field == "timezone":
             return offset
-        return tdiv(offset, 3600) if field == "timezone_hour" else tdiv(offset, 60) % 60 * (
-            -1 if offset < 0 and offset % 3600 else 1)
+        if field == "timezone_hour":
+            return tdiv(offset, 3600)
+        minutes = tdiv(offset, 60)
+        return minutes - tdiv(minutes, 60) * 60  # C's %: the sign of the offset
     raise _unsupported(field, oid)
 
 
