@@ -16,6 +16,7 @@ import math
 import re
 from collections.abc import Callable
 from decimal import Decimal
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 import apsw
@@ -49,7 +50,10 @@ def _out_of_range(what: str = "interval") -> PgError:
 # -- storage <-> values ---------------------------------------------------------------
 
 
+@lru_cache(maxsize=4096)
 def interval_of(text: str) -> Interval:
+    """(months, days, microseconds) of a stored interval; cached, as the pg_interval
+    collation reads the same values again and again while sorting."""
     return parse_interval(text)
 
 
