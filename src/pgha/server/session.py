@@ -26,6 +26,7 @@ from pgha.storage import functions, oids
 from pgha.storage import types as pgtypes
 from pgha.storage.engine import Result, Statement, StorageSession, encode_params
 from pgha.storage.translate import ResultColumn
+from pgha.storage.types_interval import format_interval_style
 from pgha.wire import codec
 from pgha.wire import messages as m
 from pgha.wire.auth import trust_from
@@ -95,7 +96,8 @@ def _float_text(value: Any, digits: int) -> bytes:
 
 
 def _encoders(columns: tuple[ResultColumn, ...], formats: tuple[int, ...], tz: str,
-              catalog: Any = None, extra_float_digits: int = 1) -> list[Callable[[Any], bytes]]:
+              catalog: Any = None, extra_float_digits: int = 1,
+              interval_style: str = "postgres") -> list[Callable[[Any], bytes]]:
     out: list[Callable[[Any], bytes]] = []
     for i, col in enumerate(columns):
         fmt = formats[i] if len(formats) > 1 else (formats[0] if formats else 0)
@@ -109,6 +111,8 @@ def _encoders(columns: tuple[ResultColumn, ...], formats: tuple[int, ...], tz: s
         elif fmt == 0 and extra_float_digits < 1 and col.type_oid in (oids.FLOAT4, oids.FLOAT8):
             digits = (15 if col.type_oid == oids.FLOAT8 else 6) + extra_float_digits
             out.append(lambda v, d=digits: _float_text(v, d))
+        elif fmt == 0 and interval_style != "postgres" and col.type_oid == oids.INTERVAL:
+            out.append(lambda v, s=interval_style: format_interval_style(v, s).encode())
         elif ranged is not None:
             lo, hi, name = ranged
             if fmt == 1:
@@ -771,7 +775,8 @@ class ClientSession(ClientWire):
             assert self.storage is not None
             settings = self.storage.settings
             encoders = _encoders(result.columns, formats, settings["timezone"],
-                                 self.storage.catalog, int(settings["extra_float_digits"]))
+                                 self.storage.catalog, int(settings["extra_float_digits"]),
+                                 settings["intervalstyle"])
             start = portal.position if portal else 0
             rows = result.rows
             end = len(rows) if not max_rows else min(len(rows), start + max_rows)

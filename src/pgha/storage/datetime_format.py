@@ -102,6 +102,9 @@ def to_char(moment: datetime, template: str, zone: str = "", offset: int | None 
         if pattern in _NUMBERS:
             value, width = _NUMBERS[pattern]
             number = value(moment)
+            # a negative number (an interval's) keeps its digits: "-02", as "%0*d" with
+            # width + 1 in formatting.c
+            width += number < 0 and width > 0
             out.append(str(number) if fill or not width else f"{number:0{width}d}")
         elif pattern == "Y,YYY":
             out.append(f"{moment.year // 1000},{moment.year % 1000:03d}")

@@ -46,6 +46,7 @@ from pgha.storage.catalog import Catalog, Table
 from pgha.storage.copy import CopyIn, CopyOptions, copy_options, format_copy_rows
 from pgha.storage.ddl import DDL, q
 from pgha.storage.translate import ColInfo, ResultColumn, Translation, translate
+from pgha.storage.types_interval import INTERVAL_STYLES
 from pgha.storage.types_number import numeric_text
 from pgha.wire.errors import Notice, PgError
 
@@ -127,7 +128,7 @@ ENUM_SETTINGS: dict[str, tuple[str, ...]] = {
     "client_min_messages": ("debug5", "debug4", "debug3", "debug2", "debug1", "debug", "log",
                             "notice", "warning", "error"),
     "bytea_output": ("hex", "escape"),
-    "intervalstyle": ("postgres",),
+    "intervalstyle": INTERVAL_STYLES,
     "synchronous_commit": ("on", "off", "local", "remote_write", "remote_apply"),
     "transaction_isolation": ISOLATION_LEVELS,
     "default_transaction_isolation": ISOLATION_LEVELS,

@@ -27,7 +27,7 @@ from typing import Any
 import apsw
 
 from pgha import PG_VERSION
-from pgha.storage import datetime_format, numeric
+from pgha.storage import datetime_format, fn_datetime, numeric
 from pgha.storage import oids as T
 from pgha.storage import types as pgtypes
 from pgha.storage.catalog import Catalog, Sequence, Table
@@ -218,7 +218,7 @@ def _cast(value: Any, src: int, dst: int, typmod: int, tz: str = "UTC") -> Any:
             T.DATE,
             T.TIME,
         ):
-            return _datetime_cast(value, src, dst, tz)
+            return fn_datetime.round_to_typmod(_datetime_cast(value, src, dst, tz), dst, typmod)
         if src not in T.TEXT_LIKE and src != T.UNKNOWN:
             src_type = pgtypes.TYPES_BY_OID.get(src)
             value = pgtypes.format_text(src_type, value, -1, tz) if src_type else value
@@ -830,14 +830,19 @@ def _timestamp_series(start: str, stop: Any, step: Any) -> list[Any]:
     if step is None:
         raise PgError("42883", "function generate_series(timestamp, timestamp) does not exist")
     out = []
-    cur = start
+    start, _, zone = start.partition(fn_datetime.SERIES_ZONE)  # timestamptz: the session zone
+    # a date bound is midnight (date -> timestamp(tz), as PostgreSQL casts it)
+    cur = start if len(start) > 10 else start + " 00:00:00"
+    if isinstance(stop, str) and len(stop) == 10:
+        stop += " 00:00:00"
     months, days, micros = interval_parts(step)
     if not (months or days or micros):
         raise PgError("22023", "step size cannot equal zero")
     forward = (months * 30 + days) * 86_400_000_000 + micros > 0
     while (cur <= stop) if forward else (cur >= stop):
         out.append(cur)
-        cur = _datetime_op("+", cur, T.TIMESTAMP, step, T.INTERVAL, T.TIMESTAMP, "UTC")
+        cur = (fn_datetime.datetime_op("+", cur, T.TIMESTAMPTZ, step, T.INTERVAL, zone) if zone
+               else _datetime_op("+", cur, T.TIMESTAMP, step, T.INTERVAL, T.TIMESTAMP, "UTC"))
         if len(out) > 10_000_000:
             raise PgError("54000", "generate_series result is too large")
     return out
@@ -1840,6 +1845,7 @@ def register_more(conn: apsw.Connection, ctx: FunctionContext) -> None:
     from pgha.storage import catalog_functions
 
     catalog_functions.register(conn, ctx)
+    fn_datetime.register(conn, ctx)
 
     def f(name: str, fn: Callable[..., Any], nargs: int = -1) -> None:
         conn.create_scalar_function(name, fn, nargs, flags=apsw.SQLITE_DETERMINISTIC)

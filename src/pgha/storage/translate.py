@@ -25,7 +25,7 @@ from typing import Any
 from pglast import ast, enums, parse_sql
 from pglast.stream import RawStream
 
-from pgha.storage import functions
+from pgha.storage import functions, translate_datetime
 from pgha.storage import oids as T
 from pgha.storage import types as pgtypes
 from pgha.storage.catalog import Catalog, Column, Table, View
@@ -449,6 +449,9 @@ def _arith_type(op: str, left: TypeRef, right: TypeRef) -> TypeRef:
         lo = ro
     if ro == T.UNKNOWN:
         ro = lo
+    datetime_result = translate_datetime.arith_type(op, lo, ro)
+    if datetime_result is not None:
+        return datetime_result
     if {lo, ro} == {T.NUMERIC, T.FLOAT4}:
         return (T.FLOAT8, -1)  # numeric's implicit casts prefer float8, the category's default
     if lo in T.NUMERIC_RANK and ro in T.NUMERIC_RANK:
@@ -1472,6 +1475,8 @@ class Analyzer:
             return other  # bytea || 'literal' is bytea
         if op in ("~", "!~", "~*", "!~*", "~~", "!~~", "~~*", "!~~*", "||"):
             return (T.TEXT, -1) if other[0] not in T.ELEMENT_OF else other
+        if op == "-" and other[0] in (T.DATE, T.TIMESTAMP, T.TIMESTAMPTZ, T.TIME):
+            return other  # an unknown operand takes the other's type: date - date exists
         if op in ("+", "-") and other[0] in (T.TIMESTAMP, T.TIMESTAMPTZ, T.TIME):
             return (T.INTERVAL, -1)
         if op in ("+", "-") and other[0] == T.DATE:
@@ -1498,6 +1503,8 @@ class Analyzer:
     def func_call(self, node: ast.FuncCall, scope: Scope, expected: TypeRef | None) -> TypeRef:
         name = _func_name(node)
         args = list(node.args or ())
+        if name == "make_interval":  # the one function called with named arguments
+            args = translate_datetime.unwrap_named(args)
         if node.agg_filter is not None:
             self.expr(node.agg_filter, scope, (T.BOOL, -1))
         if node.over is not None:
@@ -1528,6 +1535,9 @@ class Analyzer:
             self.expr(a, scope, expected_args[i] if expected_args else None)
             for i, a in enumerate(args)
         ]
+        datetime_result = translate_datetime.result_type(name, types)
+        if datetime_result is not None:
+            return datetime_result
         if name in ("sqrt", "power", "pow", "exp", "ln", "log", "log10") and any(
                 t[0] == T.NUMERIC for t in types):
             return (T.NUMERIC, -1)
@@ -1587,6 +1597,9 @@ class Analyzer:
 
     @staticmethod
     def function_arg_types(name: str, nargs: int) -> list[TypeRef | None] | None:
+        datetime_args = translate_datetime.arg_types(name, nargs)
+        if datetime_args is not None:
+            return datetime_args
         text = (T.TEXT, -1)
         int4 = (T.INT4, -1)
         table: dict[str, list[TypeRef | None]] = {
@@ -1957,8 +1970,10 @@ def _p_func(s: SqliteStream, node: ast.FuncCall) -> bool:
         _print_as_text(s, args[0])  # char(n): its length without the trailing blanks
         s.write(")")
         return True
-    if name in ("extract", "date_part"):
-        s.call("pg_extract", *args)
+    if name == "make_interval":
+        translate_datetime.print_make_interval(s, args)
+        return True
+    if translate_datetime.print_func(s, name, args):
         return True
     if name == "pg_typeof":
         # The argument's type is known now. coalesce() keeps the argument in the SQL so its
@@ -1968,6 +1983,8 @@ def _p_func(s: SqliteStream, node: ast.FuncCall) -> bool:
         s.write(")")
         return True
     numeric_result = _is_numeric(s.type_of(node))
+    if name in ("sum", "avg") and s.type_of(node)[0] == T.INTERVAL:
+        return _agg(s, node, "pg_dt_interval_" + name)
     if name in ("sum", "avg") and numeric_result:
         return _agg(s, node, "pg_num_" + name)
     if name == "avg":
@@ -2024,6 +2041,8 @@ def _agg(s: SqliteStream, node: ast.FuncCall, fn: str) -> bool:
             s.print_node(a)
             if fn in ("min", "max") and _is_numeric(s.type_of(a)):
                 s.write(" COLLATE pg_numeric")  # min()/max() compare with the collation
+            if fn in ("min", "max"):
+                s.write(translate_datetime.sort_collation(s.type_of(a)[0]))
         if node.agg_order:
             s.write(" ORDER BY ")
             for i, so in enumerate(node.agg_order):
@@ -2050,8 +2069,13 @@ def _p_aexpr(s: SqliteStream, node: ast.A_Expr) -> bool:
             if op == "-" and s.type_of(node)[0] == T.NUMERIC:
                 s.call("pg_num_neg", node.rexpr)
                 return True
+            if op == "-" and s.type_of(node)[0] == T.INTERVAL:
+                s.call("pg_dt_interval_neg", node.rexpr)
+                return True
             return False
         lt, rt = s.type_of(node.lexpr), s.type_of(node.rexpr)
+        if translate_datetime.print_operator(s, node, op, lt, rt):
+            return True
         if op in NUMERIC_OPS and s.type_of(node)[0] == T.NUMERIC:
             s.call(NUMERIC_OPS[op], node.lexpr, node.rexpr)
             return True
@@ -2134,6 +2158,8 @@ def _p_aexpr(s: SqliteStream, node: ast.A_Expr) -> bool:
             s.write("))")
             return True
         return False
+    if translate_datetime.print_interval_list(s, node):
+        return True
     if kind == K.AEXPR_IN and _is_numeric(s.type_of(node.lexpr)):
         _print_numeric_operand(s, node.lexpr, collate=True)
         s.write(" NOT IN (" if op == "<>" else " IN (")
@@ -2303,6 +2329,7 @@ def _p_sortby(s: SqliteStream, node: ast.SortBy) -> bool:
     s.print_node(node.node)
     if _is_numeric(s.type_of(node.node)):
         s.write(" COLLATE pg_numeric")  # numeric text sorts by value, not by character
+    s.write(translate_datetime.sort_collation(s.type_of(node.node)[0]))
     desc = node.sortby_dir == D.SORTBY_DESC
     if node.sortby_dir == D.SORTBY_USING:
         raise PgError("0A000", "ORDER BY ... USING is not supported")
@@ -2401,6 +2428,8 @@ def _p_res_target(s: SqliteStream, node: ast.ResTarget) -> bool:
         # An expression's numeric text keeps its value order outside this SELECT too
         # (ORDER BY 1, an enclosing query, a view); a column has it from its declaration.
         s.write(" COLLATE pg_numeric")
+    # an interval result orders by value outside this SELECT too (ORDER BY 1, DISTINCT)
+    s.write(translate_datetime.sort_collation(s.type_of(node.val)[0]))
     if node.name:
         s.write(" AS " + _q(node.name))  # always quoted: SQLite keywords differ from PG's
     return True
@@ -2481,7 +2510,10 @@ def _p_range_function(s: SqliteStream, node: ast.RangeFunction) -> bool:
     for i, a in enumerate(args):
         if i:
             s.write(", ")
-        s.print_node(a)
+        if i == 0 and name == "generate_series" and s.type_of(a)[0] == T.TIMESTAMPTZ:
+            s.call("pg_dt_series_start", a)  # steps on the session zone's wall clock
+        else:
+            s.print_node(a)
     if name == "generate_series" and len(args) == 2:
         s.write(", NULL")
     s.write("))")
@@ -2585,6 +2617,8 @@ def _p_minmax(s: SqliteStream, node: ast.MinMaxExpr) -> bool:
     fn = "pg_greatest" if node.op == enums.MinMaxOp.IS_GREATEST else "pg_least"
     if _is_numeric(s.type_of(node)):
         fn = fn.replace("pg_", "pg_num_")
+    if s.type_of(node)[0] == T.INTERVAL:
+        fn = fn.replace("pg_", "pg_dt_interval_")  # by value: '1 day' > '23:00:00'
     s.call(fn, *node.args)
     return True
 

@@ -19,6 +19,7 @@ from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from pgha.storage.datetime_parse import Loose, parse_loose
 from pgha.storage.types_codec import (
     DATETIME_FIELD_OVERFLOW,
     FEATURE_NOT_SUPPORTED,
@@ -33,12 +34,16 @@ from pgha.wire.errors import PgError
 
 _DATE_RE = r"(?:(?P<y>[0-9]{4,})-(?P<m>[0-9]{1,2})-(?P<d>[0-9]{1,2})|(?P<ymd>[0-9]{8}))"
 _TIME_RE = r"(?P<H>[0-9]{1,2}):(?P<M>[0-9]{1,2})(?::(?P<S>[0-9]{1,2})(?:\.(?P<f>[0-9]*))?)?"
-_ZONE_RE = r"(?P<tz>[Zz]|[+-][0-9]{1,2}(?::?[0-9]{2}(?::?[0-9]{2})?)?|[A-Za-z][A-Za-z0-9_/+-]*)"
+_ZONE_RE = (  # a zone name, but not AM/PM (datetime_parse reads those)
+    r"(?P<tz>[Zz]|[+-][0-9]{1,2}(?::?[0-9]{2}(?::?[0-9]{2})?)?"
+    r"|(?![AaPp][Mm]\s*\Z)[A-Za-z][A-Za-z0-9_/+-]*)"
+)
 _DATETIME = re.compile(
     rf"\s*{_DATE_RE}(?:(?:[Tt]|\s+){_TIME_RE})?\s*(?:(?!(?:AD|BC|ad|bc)\s*\Z){_ZONE_RE})?"
     r"\s*(?P<era>[Aa][Dd]|[Bb][Cc])?\s*\Z"
 )
 _TIMEONLY = re.compile(rf"\s*{_TIME_RE}\s*{_ZONE_RE}?\s*\Z")
+_PACKED_TIME = re.compile(r"\s*[0-9]{6}(?:\.[0-9]*)?\s*\Z")
 _SPECIAL = {"epoch", "infinity", "+infinity", "-infinity"}
 _RELATIVE = {"now", "today", "tomorrow", "yesterday"}
 _UTC_NAMES = {"z", "utc", "gmt", "zulu", "ut", "etc/utc", "etc/gmt", "universal"}
@@ -176,6 +181,22 @@ def _local_datetime(m: re.Match[str], text: str, type_name: str) -> datetime:
         raise PgError(DATETIME_FIELD_OVERFLOW, f'{type_name} out of range: "{text}"') from None
 
 
+def _loose(text: str, type_name: str) -> Loose:
+    loose = parse_loose(text)
+    if loose is None:
+        raise _syntax(type_name, text)
+    return loose
+
+
+def _loose_datetime(text: str, type_name: str) -> tuple[datetime, str | None]:
+    """A date and time in one of the non-ISO forms datetime_parse reads."""
+    loose = _loose(text, type_name)
+    if loose.date is None:
+        raise _syntax(type_name, text)
+    moment = datetime.combine(loose.date, datetime.min.time())
+    return moment + timedelta(microseconds=loose.usecs or 0), loose.zone
+
+
 def localize(local: datetime, tz: tzinfo) -> datetime:
     """Attach a zone to a wall-clock time the way DetermineTimeZoneOffset does: in a
     spring-forward gap take the offset before the transition, in a fall-back overlap the one
@@ -197,24 +218,25 @@ def _ts_storage(dt: datetime) -> str:
 def _parse_timestamp(text: str, typmod: int, tz: str, with_tz: bool) -> str:
     type_name = "timestamp with time zone" if with_tz else "timestamp"
     m = _DATETIME.match(text)
+    spec: str | None
     if m is None:
         word = text.strip().lower()
         if word in _SPECIAL:
             return "1970-01-01 00:00:00" if word == "epoch" else word.lstrip("+")
         if word in _RELATIVE:
             raise _relative(word)
-        raise _syntax(type_name, text)
-    local = _local_datetime(m, text, type_name)
+        local, spec = _loose_datetime(text, type_name)
+    else:
+        local, spec = _local_datetime(m, text, type_name), m["tz"]
     if with_tz:
-        spec = m["tz"]
         off = _offset_seconds(spec, text) if spec else zone(tz)
         if isinstance(off, int):
             utc = local - timedelta(seconds=off)
         else:
             utc = localize(local, off).astimezone(UTC).replace(tzinfo=None)
         local = utc
-    elif m["tz"]:
-        _offset_seconds(m["tz"], text)  # validated, then ignored, as timestamp_in does
+    elif spec:
+        _offset_seconds(spec, text)  # validated, then ignored, as timestamp_in does
     if typmod >= 0 and local.microsecond:
         us = _round_usecs(local.microsecond, typmod)
         local = local.replace(microsecond=0) + timedelta(microseconds=us)
@@ -326,7 +348,10 @@ def _date_in(text: str, typmod: int, tz: str) -> str:
             return "1970-01-01" if word == "epoch" else word.lstrip("+")
         if word in _RELATIVE:
             raise _relative(word)
-        raise _syntax("date", text)
+        local, spec = _loose_datetime(text, "date")
+        if spec:
+            _offset_seconds(spec, text)
+        return local.date().isoformat()
     if m["tz"]:
         _offset_seconds(m["tz"], text)
     return _local_datetime(m, text, "date").date().isoformat()
@@ -385,10 +410,19 @@ def _time_in(text: str, typmod: int, tz: str) -> str:
                 return "00:00:00"
             if word in _RELATIVE:
                 raise _relative(word)
-            raise _syntax("time", text)
-    if m["tz"]:
-        _offset_seconds(m["tz"], text)
-    us = _time_usecs(m, text)
+            packed = _PACKED_TIME.match(text)
+            if packed:  # hhmmss[.fff]
+                return _time_in(f"{word[:2]}:{word[2:4]}:{word[4:]}", typmod, tz)
+            loose = _loose(text, "time")
+            if loose.usecs is None:
+                raise _syntax("time", text)
+            return _time_out(loose.usecs, loose.zone, typmod, text)
+    return _time_out(_time_usecs(m, text), m["tz"], typmod, text)
+
+
+def _time_out(us: int, spec: str | None, typmod: int, text: str) -> str:
+    if spec:
+        _offset_seconds(spec, text)
     if typmod >= 0:
         us = _round_usecs(us, typmod)
     if us > _USECS_PER_DAY:

@@ -251,6 +251,106 @@ def format_interval(months: int, days: int, usecs: int) -> str:
     return "".join(parts)
 
 
+INTERVAL_STYLES = ("postgres", "postgres_verbose", "sql_standard", "iso_8601")
+
+
+def _fields(months: int, days: int, usecs: int) -> tuple[int, int, int, int, int, int, int]:
+    """interval2itm: year, mon, mday, hour, min, sec, fsec, each with its part's sign."""
+    years = tdiv(months, 12)
+    hours = tdiv(usecs, USECS_PER_HOUR)
+    rest = usecs - hours * USECS_PER_HOUR
+    mins = tdiv(rest, USECS_PER_MINUTE)
+    rest -= mins * USECS_PER_MINUTE
+    secs = tdiv(rest, USECS_PER_SEC)
+    return years, months - years * 12, days, hours, mins, secs, rest - secs * USECS_PER_SEC
+
+
+def _seconds(sec: int, fsec: int, zero_fill: bool) -> str:
+    """AppendSeconds: |sec|, a trimmed fraction of |fsec|."""
+    text = f"{abs(sec):02d}" if zero_fill else str(abs(sec))
+    return f"{text}.{abs(fsec):06d}".rstrip("0") if fsec else text
+
+
+def _iso_8601(f: tuple[int, int, int, int, int, int, int]) -> str:
+    year, mon, mday, hour, mins, sec, fsec = f
+    if not any(f):
+        return "PT0S"
+    out = ["P", *(f"{v}{u}" for v, u in ((year, "Y"), (mon, "M"), (mday, "D")) if v)]
+    if hour or mins or sec or fsec:
+        out.append("T")
+    out += [f"{v}{u}" for v, u in ((hour, "H"), (mins, "M")) if v]
+    if sec or fsec:
+        out.append(("-" if sec < 0 or fsec < 0 else "") + _seconds(sec, fsec, False) + "S")
+    return "".join(out)
+
+
+def _sql_standard(f: tuple[int, int, int, int, int, int, int]) -> str:
+    year, mon, mday, hour, mins, sec, fsec = f
+    negative, positive = any(v < 0 for v in f), any(v > 0 for v in f)
+    year_month, day_time = bool(year or mon), bool(mday or hour or mins or sec or fsec)
+    standard = not (negative and positive) and not (year_month and day_time)
+    sign = ""
+    if negative and standard:
+        sign = "-"
+        year, mon, mday, hour, mins, sec, fsec = (-v for v in f)
+    if not negative and not positive:
+        return "0"
+    if not standard:
+        ys = "-" if year < 0 or mon < 0 else "+"
+        ds = "-" if mday < 0 else "+"
+        ts = "-" if hour < 0 or mins < 0 or sec < 0 or fsec < 0 else "+"
+        return (f"{ys}{abs(year)}-{abs(mon)} {ds}{abs(mday)} {ts}{abs(hour)}:{abs(mins):02d}:"
+                + _seconds(sec, fsec, True))
+    if year_month:
+        return f"{sign}{year}-{mon}"
+    clock = f"{hour}:{mins:02d}:{_seconds(sec, fsec, True)}"
+    return f"{sign}{mday} {clock}" if mday else sign + clock
+
+
+def _postgres_verbose(f: tuple[int, int, int, int, int, int, int]) -> str:
+    year, mon, mday, hour, mins, sec, fsec = f
+    out, state = ["@"], [True, False]  # is_zero, is_before
+    for value, unit in ((year, "year"), (mon, "mon"), (mday, "day"), (hour, "hour"),
+                        (mins, "min")):
+        if value == 0:
+            continue
+        if state[0]:
+            state[1], value = value < 0, abs(value)
+        elif state[1]:
+            value = -value
+        out.append(f" {value} {unit}{'' if value == 1 else 's'}")
+        state[0] = False
+    if sec or fsec:
+        sign = ""
+        if sec < 0 or (sec == 0 and fsec < 0):
+            if state[0]:
+                state[1] = True
+            elif not state[1]:
+                sign = "-"
+        elif state[1]:
+            sign = "-"
+        plural = "s" if abs(sec) != 1 or fsec else ""
+        out.append(f" {sign}{_seconds(sec, fsec, False)} sec{plural}")
+        state[0] = False
+    if state[0]:
+        out.append(" 0")
+    if state[1]:
+        out.append(" ago")
+    return "".join(out)
+
+
+def format_interval_style(value: str, style: str) -> str:
+    """An interval's storage text as EncodeInterval prints it in IntervalStyle ``style``."""
+    if style == "postgres":
+        return value
+    fields = _fields(*parse_interval(value))
+    if style == "iso_8601":
+        return _iso_8601(fields)
+    if style == "sql_standard":
+        return _sql_standard(fields)
+    return _postgres_verbose(fields)
+
+
 def _round(usecs: int, precision: int) -> int:
     scale = _SCALES[precision]
     r = (abs(usecs) + scale // 2) // scale * scale
