@@ -722,3 +722,15 @@ def test_server_side_cursor(tx_conn: Conn) -> None:
         assert cur.fetchone() == (4,)
         assert cur.fetchall() == [(i,) for i in range(5, 11)]
     tx_conn.rollback()
+
+
+def test_a_datestyle_order_other_than_mdy_is_refused_not_misread(conn: Conn) -> None:
+    # Non-ISO date input reads '1/2/2024' month first; with DMY accepted it would silently
+    # be January 2 instead of 1 February.
+    assert conn.execute("SELECT '1/2/2024'::date").fetchone() == (dt.date(2024, 1, 2),)
+    for style in ("ISO, DMY", "ISO, YMD", "European"):
+        with pytest.raises(errors.FeatureNotSupported):
+            conn.execute(f"SET DateStyle = '{style}'")
+        conn.rollback()
+    conn.execute("SET DateStyle = 'ISO, MDY'")
+    assert conn.execute("SHOW DateStyle").fetchone() == ("ISO, MDY",)

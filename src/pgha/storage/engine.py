@@ -1574,6 +1574,11 @@ def _normalize_datestyle(value: str) -> str:
             raise PgError("22023", f'invalid value for parameter "DateStyle": "{value}"')
     if style != "ISO":
         raise PgError("0A000", "only DateStyle ISO is supported")
+    if order != "MDY":
+        # Date input reads ambiguous numeric dates month first: another order would read
+        # '1/2/2024' wrongly rather than fail.
+        raise PgError("0A000", f"DateStyle field order {order} is not supported",
+                      hint="pgha reads dates as DateStyle 'ISO, MDY'.")
     return f"{style}, {order}"
 
 
