@@ -13,6 +13,7 @@ import struct
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -30,6 +31,7 @@ from rawpg import (
 )
 
 from fixtures.pgha_server import PghaServer
+from fixtures.proxy import ProxyProcess
 
 Conn = psycopg.Connection[Any]
 
@@ -449,6 +451,52 @@ def test_a_statement_nested_too_deeply_is_54001(server: PghaServer, bystander: C
         state, message = _sqlstate_of(conn, deep.encode())
         assert state == "54001", message  # PostgreSQL: stack depth limit exceeded
         assert conn.execute("select 1").fetchone() == (1,)
+
+
+DEEP_CHAINS = [
+    "select " + " + ".join(["1"] * 200_000),
+    "select " + "not " * 100_000 + "true",
+    "select " + " || ".join(["'x'"] * 100_000),
+    "select 1" + " union select 1" * 30_000,
+    "select " + "- " * 100_000 + "1",
+    "select 1::int" + "::int" * 50_000,
+]
+
+
+@pytest.mark.parametrize("sql", DEEP_CHAINS, ids=lambda sql: sql[:20])
+def test_a_long_operator_chain_is_54001_not_a_crash(server: PghaServer, bystander: Conn,
+                                                    sql: str) -> None:
+    # Regression: building pglast's tree of 50,000+ chained operators overflowed the C stack
+    # and killed the node (every session lost, no error). PostgreSQL answers 54001.
+    with server.connect() as conn:
+        state, message = _sqlstate_of(conn, sql.encode())
+        assert state == "54001", message
+        assert conn.execute("select 1 + 1 + 1").fetchone() == (3,)
+
+
+def test_a_long_operator_chain_through_the_proxy(server: PghaServer, bystander: Conn,
+                                                 tmp_path: Path) -> None:
+    # The proxy classifies each statement with the same parser: it crashed as the node did.
+    proxy = ProxyProcess(tmp_path / "proxy", [server])
+    try:
+        with psycopg.connect(proxy.dsn, autocommit=True) as conn:
+            state, message = _sqlstate_of(conn, DEEP_CHAINS[0].encode())
+            assert state == "54001", message
+            assert conn.execute("select 1").fetchone() == (1,)
+        assert proxy.process.poll() is None
+    finally:
+        proxy.stop()
+
+
+def test_many_flat_conditions_are_not_too_deep(server: PghaServer, bystander: Conn) -> None:
+    # AND/OR chains, lists and VALUES rows are flat: long ones are not refused (SQLite's
+    # own limit of 1,000 levels per expression takes fewer conditions than PostgreSQL).
+    with server.connect() as conn:
+        where = " and ".join(f"{i} = {i}" for i in range(900))
+        assert conn.execute(f"select count(*) from (select 1) t where {where}"
+                            ).fetchone() == (1,)
+        values = ", ".join(f"({i} + 1)" for i in range(6000))
+        assert conn.execute(f"select count(*) from (values {values}) v").fetchone() == (6000,)
 
 
 def test_a_large_statement_does_not_stall_other_sessions(server: PghaServer,

@@ -33,6 +33,8 @@ from typing import Any
 from pglast import ast, enums, parse_sql
 from pglast.parser import ParseError
 
+from pgha.routing.depth import too_deep
+
 
 class Kind(enum.Enum):
     READ = "read"
@@ -241,6 +243,9 @@ def classify(sql: str) -> Decision:
 def _classify(sql: str) -> Decision:
     match = _HINT.match(sql)
     hint = match.group(1).lower() if match else ""
+    if too_deep(sql):  # building its tree could crash the process: the primary refuses it
+        return Decision(Kind.UTILITY, False, "nested too deeply: the primary reports the error",
+                        hint=hint)
     try:
         stmts = [raw.stmt for raw in parse_sql(sql)]
     except ParseError:

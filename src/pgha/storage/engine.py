@@ -38,6 +38,7 @@ from pglast.parser import ParseError
 from pgha import PG_VERSION
 from pgha.routing import settings as routing_settings
 from pgha.routing.classify import LARGE_TEXT
+from pgha.routing.depth import too_deep
 from pgha.storage import catalog as cat
 from pgha.storage import changes, functions, literals, numeric, pgcatalog, roles, status_views
 from pgha.storage import oids as T
@@ -682,6 +683,9 @@ class StorageSession:
         return statements
 
     def _parse(self, sql: str, param_oids: list[int] | None = None) -> list[Statement]:
+        if too_deep(sql):
+            raise PgError("54001", "stack depth limit exceeded",
+                          hint="The statement is nested too deeply.")
         try:
             raw = parse_sql(sql)
         except ParseError as exc:

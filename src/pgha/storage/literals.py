@@ -20,6 +20,7 @@ from typing import Any
 
 from pglast import parser
 
+from pgha.routing.depth import too_deep
 from pgha.storage import oids as T
 
 KIND_OF_TOKEN = {"TRUE_P": T.BOOL, "FALSE_P": T.BOOL, "NULL_P": T.UNKNOWN, "SCONST": T.UNKNOWN}
@@ -38,7 +39,7 @@ class Normalized:
 def normalize(sql: str) -> Normalized | None:
     """The template and constants of one DML statement, or None when not applicable."""
     head = sql.lstrip()[:6].upper()
-    if not head.startswith(DML_STARTS) or "$" in sql:
+    if not head.startswith(DML_STARTS) or "$" in sql or too_deep(sql):
         return None
     try:
         template = parser.normalize(sql)
