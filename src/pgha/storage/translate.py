@@ -25,7 +25,7 @@ from typing import Any
 from pglast import ast, enums, parse_sql
 from pglast.stream import RawStream
 
-from pgha.storage import functions
+from pgha.storage import fn_json, functions
 from pgha.storage import oids as T
 from pgha.storage import types as pgtypes
 from pgha.storage.catalog import Catalog, Column, Table, View
@@ -252,6 +252,16 @@ FIXED_RESULT: dict[str, TypeRef] = {
     "jsonb_pretty": (T.TEXT, -1),
     "json_array_length": (T.INT4, -1),
     "jsonb_array_length": (T.INT4, -1),
+    "json_extract_path": (T.JSON, -1),
+    "json_extract_path_text": (T.TEXT, -1),
+    "jsonb_extract_path": (T.JSONB, -1),
+    "jsonb_extract_path_text": (T.TEXT, -1),
+    "jsonb_set": (T.JSONB, -1),
+    "jsonb_set_lax": (T.JSONB, -1),
+    "jsonb_insert": (T.JSONB, -1),
+    "json_strip_nulls": (T.JSON, -1),
+    "jsonb_strip_nulls": (T.JSONB, -1),
+    "array_to_json": (T.JSON, -1),
     "regexp_replace": (T.TEXT, -1),
     "like_escape": (T.TEXT, -1),
     "regexp_match": (T.TEXT_ARRAY, -1),
@@ -371,17 +381,7 @@ SQLITE_SAME: dict[str, str] = {
     "last_value": "last_value",
     "nth_value": "nth_value",
     "string_agg": "group_concat",
-    "json_agg": "json_group_array",
-    "jsonb_agg": "json_group_array",
     "array_agg": "json_group_array",
-    "json_object_agg": "json_group_object",
-    "jsonb_object_agg": "json_group_object",
-    "json_build_object": "json_object",
-    "jsonb_build_object": "json_object",
-    "json_build_array": "json_array",
-    "jsonb_build_array": "json_array",
-    "json_array_length": "json_array_length",
-    "jsonb_array_length": "json_array_length",
     "bool_and": "pg_bool_and",
     "bool_or": "pg_bool_or",
     "every": "pg_bool_and",
@@ -543,6 +543,12 @@ def _figure(node: Any) -> tuple[str | None, int]:
     return None, 0
 
 
+JSON_DOCUMENT_ARGS = frozenset({
+    "json_typeof", "jsonb_typeof", "json_array_length", "jsonb_array_length", "jsonb_pretty",
+    "json_extract_path", "jsonb_extract_path", "json_extract_path_text",
+    "jsonb_extract_path_text", "jsonb_set", "jsonb_set_lax", "jsonb_insert",
+    "json_strip_nulls", "jsonb_strip_nulls", *fn_json.SRF_FUNCTIONS})
+
 SRF_IN_SELECT = frozenset({"unnest", "generate_subscripts", "generate_series",
                            "pg_partition_ancestors"})
 
@@ -599,6 +605,12 @@ class Analyzer:
         self.insert_extra: dict[int, tuple[list[str], list[str]]] = {}  # id(InsertStmt)
         self.assign_wrap: dict[int, TypeRef] = {}  # id(expr) -> target type (assignment cast)
         self.range_columns: dict[int, list[str]] = {}  # id(RangeSubselect/RangeFunction)
+        # Columns of json set-returning functions under another name than pg_json_srf's:
+        # id(ColInfo) -> the SQL that reads it; id(ColumnRef) -> the same, where used. A json
+        # row source whose alias is used as a column (its one value) is found by alias.
+        self.json_srf_cols: dict[int, str] = {}
+        self.json_srf_values: dict[str, ColInfo] = {}
+        self.renamed_refs: dict[int, str] = {}
         self.is_write = False
         self.blocking = False  # calls something that may wait (pg_sleep, advisory locks)
         self.sequence_refs: dict[int, SequenceRel] = {}  # id(RangeVar) -> sequence read as a table
@@ -662,7 +674,9 @@ class Analyzer:
             return [self.relation_cols(node, scope)]
         if isinstance(node, ast.JoinExpr):
             left = self.from_item(node.larg, scope)
-            right = self.from_item(node.rarg, scope)
+            # A function on the right may read the left's columns (it is implicitly LATERAL).
+            lateral = isinstance(node.rarg, ast.RangeFunction)
+            right = self.from_item(node.rarg, Scope(left, scope, outputs=[]) if lateral else scope)
             entries = left + right
             if node.quals is not None:
                 self.expr(node.quals, Scope(entries, scope, outputs=[]), (T.BOOL, -1))
@@ -692,7 +706,9 @@ class Analyzer:
         if _func_name(func) == "pg_partition_ancestors":
             _no_partitions(func)
         name = _func_name(func)
-        arg_types = [self.expr(a, scope) for a in func.args or ()]
+        expected_args = self.function_arg_types(name, len(func.args or ()))
+        arg_types = [self.expr(a, scope, expected_args[i] if expected_args else None)
+                     for i, a in enumerate(func.args or ())]
         if name in ("generate_series", "pg_srf_series"):
             t = _common_type(arg_types[:2]) if arg_types else (T.INT4, -1)
             if t[0] == T.UNKNOWN or t[0] in T.TEXT_LIKE:
@@ -728,16 +744,27 @@ class Analyzer:
                 else (T.JSONB if name.startswith("jsonb") else T.JSON)
             )
             cols = [ColInfo("key", (T.TEXT, -1)), ColInfo("value", (out, -1))]
+        elif name in ("json_object_keys", "jsonb_object_keys"):
+            cols = [ColInfo(name, (T.TEXT, -1))]
         else:
             raise PgError("42883", f"function {name} in FROM is not supported")
         if node.ordinality:
             cols.append(ColInfo("ordinality", (T.INT8, -1)))
         alias = node.alias.aliasname if node.alias else name
+        # A function of one unnamed column takes the alias as its column name (lifted from
+        # the select list, pg_srf_series' column is value; json's elements are named value).
         if node.alias is not None and not node.alias.colnames and len(cols) == 1 and \
-                name != "pg_srf_series":  # lifted from the select list: its column is value
+                name != "pg_srf_series" and "array_elements" not in name:
             cols[0].name = alias
         entry = self._aliased(RangeEntry(alias, cols), node.alias)
         self.range_columns[id(node)] = [c.name for c in entry.cols]
+        if name in fn_json.SRF_FUNCTIONS:
+            for col, source in zip(entry.cols, _json_srf_columns(name, node.ordinality),
+                                   strict=False):
+                if col.name != source:
+                    self.json_srf_cols[id(col)] = f"{_q(alias)}.{source}"
+            if "_each" not in name:
+                self.json_srf_values[alias] = entry.cols[0]
         return entry
 
     # -- SELECT -------------------------------------------------------------------------
@@ -926,6 +953,13 @@ class Analyzer:
         Arrays of different lengths are cut to the shortest (PostgreSQL pads with NULLs)."""
         calls = [rt for rt in node.targetList or ()
                  if isinstance(rt.val, ast.FuncCall) and _func_name(rt.val) in SRF_IN_SELECT]
+        json_calls = [rt for rt in node.targetList or () if isinstance(rt.val, ast.FuncCall)
+                      and _func_name(rt.val) in fn_json.SRF_FUNCTIONS]
+        if json_calls:
+            if calls or len(json_calls) > 1:
+                raise PgError("0A000", "a json set-returning function in the select list is "
+                              "supported alone (no other set-returning function)")
+            return self._lift_json_srf(node, json_calls[0])
         if not calls:
             return 0
         for rt in calls:
@@ -965,6 +999,23 @@ class Analyzer:
             node.whereClause = same_position if node.whereClause is None else ast.BoolExpr(
                 boolop=enums.BoolExprType.AND_EXPR, args=(node.whereClause, same_position))
         return len(added)
+
+    @staticmethod
+    def _lift_json_srf(node: ast.SelectStmt, target: ast.ResTarget) -> int:
+        """``SELECT jsonb_array_elements(doc) FROM ...`` -> the function as a lateral FROM
+        item after the others, its column in place of the call (as _lift_series does)."""
+        func = target.val
+        name = _func_name(func)
+        if "_each" in name:
+            raise PgError("0A000", f"{name}() in the select list is not supported (it returns "
+                          "a record); call it in FROM")
+        col = "key" if "keys" in name else "value"
+        node.fromClause = (*(node.fromClause or ()), ast.RangeFunction(
+            lateral=True, ordinality=False, is_rowsfrom=False, functions=((func, None),),
+            alias=ast.Alias(aliasname=SRF_ALIAS, colnames=(ast.String(sval=col),))))
+        target.name = target.name or name
+        target.val = ast.ColumnRef(fields=(ast.String(sval=SRF_ALIAS), ast.String(sval=col)))
+        return 1
 
     @staticmethod
     def _lift_series(node: ast.SelectStmt, calls: list[ast.ResTarget]) -> int:
@@ -1100,6 +1151,11 @@ class Analyzer:
         if len(names) != len(node.fields):
             raise PgError("0A000", "this column reference is not supported", position=_pos(node))
         col = self._lookup(scope, names)
+        if col is None and len(names) == 1 and names[0] in self.json_srf_values:
+            col = self.json_srf_values[names[0]]  # FROM jsonb_array_elements(...) AS e: e
+            self.renamed_refs[id(node)] = self.json_srf_cols.get(id(col), f"{_q(names[0])}.value")
+        if col is not None and id(col) in self.json_srf_cols:
+            self.renamed_refs[id(node)] = self.json_srf_cols[id(col)]
         if col is None:
             if len(names) == 1 and scope.outputs:
                 for out in scope.outputs:
@@ -1382,6 +1438,8 @@ class Analyzer:
             return (T.TEXT, -1)
         if op in ("->", "#>"):
             return (T.JSONB if left[0] == T.JSONB else T.JSON, -1)
+        if op in ("-", "#-") and left[0] == T.JSONB:
+            return left
         if op in ("->>", "#>>"):
             return (T.TEXT, -1)
         if op in ("+", "-", "*", "/", "%"):
@@ -1394,7 +1452,13 @@ class Analyzer:
 
     @staticmethod
     def _operand_expectation(op: str, other: TypeRef) -> TypeRef | None:
+        if op in ("#>", "#>>", "?|", "?&", "#-") and other[0] in (T.JSON, T.JSONB):
+            return (T.TEXT_ARRAY, -1)
         if op in ("->", "->>", "#>", "#>>", "?"):
+            return (T.TEXT, -1)
+        if op == "||" and other[0] == T.JSONB:
+            return other
+        if op == "-" and other[0] == T.JSONB:
             return (T.TEXT, -1)
         if op == "||" and other[0] == T.BYTEA:
             return other  # bytea || 'literal' is bytea
@@ -1517,6 +1581,12 @@ class Analyzer:
     def function_arg_types(name: str, nargs: int) -> list[TypeRef | None] | None:
         text = (T.TEXT, -1)
         int4 = (T.INT4, -1)
+        if name in JSON_DOCUMENT_ARGS:  # the document, then (as for #>) text path steps
+            doc = (T.JSONB if name.startswith("jsonb") else T.JSON, -1)
+            rest: list[TypeRef | None] = [text] * (nargs - 1)
+            if name in ("jsonb_set", "jsonb_insert", "jsonb_set_lax"):
+                rest = [(T.TEXT_ARRAY, -1), doc, (T.BOOL, -1), text][: nargs - 1]
+            return [doc, *rest]
         table: dict[str, list[TypeRef | None]] = {
             "nextval": [(T.REGCLASS, -1)],
             "currval": [(T.REGCLASS, -1)],
@@ -1900,19 +1970,10 @@ def _p_func(s: SqliteStream, node: ast.FuncCall) -> bool:
         return _agg(s, node, "pg_num_" + name)
     if name == "avg":
         return False if s.type_of(node)[0] == T.FLOAT8 else _agg(s, node, "avg")
+    if name in JSON_CALLS:
+        return _print_json_call(s, node, name, args)
     if name in AGGREGATES:
         return _agg(s, node, SQLITE_SAME.get(name, name))
-    if name in JSON_BUILDERS:
-        # Numeric text would become a JSON string; json() makes it the JSON number it is.
-        s.write(SQLITE_SAME[name] + "(")
-        for i, a in enumerate(args):
-            s.write(", " if i else "")
-            if _is_numeric(s.type_of(a)):
-                s.call("json", a)
-            else:
-                s.print_node(a)
-        s.write(")")
-        return True
     if name == "to_char" and len(args) == 2 and s.type_of(args[0])[0] in T.NUMERIC_RANK:
         s.call("pg_to_char_number", *args)
         return True
@@ -2009,7 +2070,8 @@ def _p_aexpr(s: SqliteStream, node: ast.A_Expr) -> bool:
             s.call(JSON_OPS[op], node.lexpr, node.rexpr)
             return True
         if op in ("->", "->>"):
-            s.call("pg_json_get" if op == "->" else "pg_json_get_text", node.lexpr, node.rexpr)
+            s.call("pg_json_get" if op == "->" else "pg_json_get_text", node.lexpr, node.rexpr,
+                   str(int(lt[0] == T.JSONB)))
             return True
         if op in ("/", "%") and (lt[0] in T.NUMERIC_RANK or rt[0] in T.NUMERIC_RANK):
             integer = lt[0] in T.INTEGER_TYPES and rt[0] in T.INTEGER_TYPES
@@ -2037,6 +2099,15 @@ def _p_aexpr(s: SqliteStream, node: ast.A_Expr) -> bool:
             return True
         if op == "*" and (lt[0] == T.INTERVAL or rt[0] == T.INTERVAL):
             s.call("pg_interval_mul", node.lexpr, node.rexpr)
+            return True
+        if op == "||" and T.JSONB in (lt[0], rt[0]):
+            s.call("pg_jsonb_concat", node.lexpr, node.rexpr)
+            return True
+        if op == "-" and lt[0] == T.JSONB:
+            s.call("pg_jsonb_delete", node.lexpr, node.rexpr, str(int(rt[0] in T.ELEMENT_OF)))
+            return True
+        if op == "#-" and lt[0] == T.JSONB:
+            s.call("pg_jsonb_delete_path", node.lexpr, node.rexpr)
             return True
         if op == "||" and (lt[0] in (T.JSONB, T.JSON) or lt[0] in T.ELEMENT_OF
                            or rt[0] in T.ELEMENT_OF):
@@ -2126,8 +2197,76 @@ def _check_recursion(query: ast.SelectStmt) -> None:
             raise PgError("0A000", "FOR UPDATE/SHARE in a recursive query is not implemented")
 
 
-JSON_BUILDERS = frozenset(
-    {"json_build_object", "jsonb_build_object", "json_build_array", "jsonb_build_array"})
+# json functions whose arguments travel with their type OIDs (see fn_json) or that print
+# under another name; their calls are printed by _print_json_call.
+JSON_TYPED_ARGS = {
+    "json_build_object": "pg_json_build_object",
+    "jsonb_build_object": "pg_jsonb_build_object",
+    "json_build_array": "pg_json_build_array",
+    "jsonb_build_array": "pg_jsonb_build_array",
+    "to_json": "pg_to_json",
+    "to_jsonb": "pg_to_jsonb",
+    "array_to_json": "pg_to_json",
+}
+JSON_RENAMED = {
+    "json_typeof": "pg_json_typeof",
+    "jsonb_typeof": "pg_json_typeof",
+    "json_array_length": "pg_json_array_length",
+    "jsonb_array_length": "pg_json_array_length",
+    "json_extract_path": "pg_json_extract_path",
+    "jsonb_extract_path": "pg_json_extract_path",
+    "json_extract_path_text": "pg_json_extract_path_text",
+    "jsonb_extract_path_text": "pg_json_extract_path_text",
+}
+JSON_AGGREGATES = frozenset({"json_agg", "jsonb_agg", "json_object_agg", "jsonb_object_agg"})
+JSON_CALLS = frozenset({*JSON_TYPED_ARGS, *JSON_RENAMED, *JSON_AGGREGATES,
+                        "json_strip_nulls", "jsonb_strip_nulls"})
+
+
+def _print_typed(s: SqliteStream, fn: str, node: Any) -> None:
+    """``fn(node, oid)``: a value with the type to_json needs to render it."""
+    t = s.type_of(node)[0]
+    s.call(fn, node, str(T.TEXT if t == T.UNKNOWN else t))
+
+
+def _print_json_call(s: SqliteStream, node: ast.FuncCall, name: str, args: list[Any]) -> bool:
+    if node.over is not None:
+        raise PgError("0A000", f"{name}() as a window function is not supported")
+    if name in JSON_RENAMED:
+        s.call(JSON_RENAMED[name], *args)
+    elif name in ("json_strip_nulls", "jsonb_strip_nulls"):
+        s.call("pg_json_strip_nulls", *args, str(int(name.startswith("jsonb"))))
+    elif name in JSON_TYPED_ARGS:
+        s.write(JSON_TYPED_ARGS[name] + "(")
+        for i, a in enumerate(args):
+            s.write(", " if i else "")
+            s.print_node(a)
+            t = s.type_of(a)[0]
+            s.write(f", {T.TEXT if t == T.UNKNOWN else t}")
+        s.write(")")
+    else:
+        s.write(f"pg_{name}(")
+        if node.agg_distinct:
+            s.write("DISTINCT ")
+        if name.endswith("object_agg"):
+            if len(args) != 2:
+                raise PgError("42883", f"function {name} does not exist")
+            _print_typed(s, "pg_json_key", args[0])
+            s.write(", ")
+            _print_typed(s, "pg_json_value", args[1])
+        else:
+            _print_typed(s, "pg_json_agg_input", args[0])
+        if node.agg_order:
+            s.write(" ORDER BY ")
+            for i, so in enumerate(node.agg_order):
+                s.write(", " if i else "")
+                s.print_node(so)
+        s.write(")")
+        if node.agg_filter is not None:
+            s.write(" FILTER (WHERE ")
+            s.print_node(node.agg_filter)
+            s.write(")")
+    return True
 # Functions whose PostgreSQL result type is numeric, by their exact implementations.
 NUMERIC_FUNCTIONS = {
     "abs": "pg_num_abs",
@@ -2389,6 +2528,9 @@ def _p_range_function(s: SqliteStream, node: ast.RangeFunction) -> bool:
         return True
     cols = s.an.range_columns[id(node)]
     args = list(func.args or ())
+    if name in fn_json.SRF_FUNCTIONS:
+        _print_json_srf(s, node, name, args, cols)
+        return True
     if name == "unnest" and len(args) > 1:
         _print_zipped_unnest(s, node, args, cols)
         return True
@@ -2416,6 +2558,25 @@ def _p_range_function(s: SqliteStream, node: ast.RangeFunction) -> bool:
     s.write(" AS ")
     s.print_name(node.alias.aliasname if node.alias else name)
     return True
+
+
+def _json_srf_columns(name: str, ordinality: bool) -> list[str]:
+    """The columns of the pg_json_srf table that prints the json function ``name``."""
+    cols = ["key"] if "keys" in name else ["value"] if "elements" in name else ["key", "value"]
+    return [*cols, "ordinality"] if ordinality else cols
+
+
+def _print_json_srf(s: SqliteStream, node: ast.RangeFunction, name: str, args: list[Any],
+                    cols: list[str]) -> None:
+    """json_each(doc) and friends: a pg_json_srf table printed bare, so it is lateral (the
+    document may name columns of earlier FROM items); the table shows just the function's
+    columns (for *), and references to renamed columns read its own (renamed_refs)."""
+    if len(args) != 1:
+        raise PgError("42883", f"function {name} does not exist")
+    shape = "".join(c[0] for c in _json_srf_columns(name, node.ordinality))
+    s.call(f"pg_json_srf_{shape}", args[0], sql_literal(name))
+    s.write(" AS ")
+    s.print_name(node.alias.aliasname if node.alias else name)
 
 
 def _print_zipped_unnest(s: SqliteStream, node: ast.RangeFunction, args: list[Any],
@@ -2681,6 +2842,9 @@ def _print_returning(s: SqliteStream, clause: Any, relation: ast.RangeVar) -> No
 
 def _p_column_ref(s: SqliteStream, node: ast.ColumnRef) -> bool:
     fields = node.fields
+    if id(node) in s.an.renamed_refs:
+        s.write(s.an.renamed_refs[id(node)])
+        return True
     if (s.returning_target and len(fields) == 2 and isinstance(fields[0], ast.String)
             and fields[0].sval in s.returning_target):
         last = fields[1]
