@@ -237,6 +237,24 @@ def array_length(doc: Any) -> Any:
                   + ("non-array" if node.kind == "object" else "scalar"))
 
 
+# jsonb -> boolean/number casts (jsonb.c: cannotCastJsonbValue): target OID -> its name
+SCALAR_CASTS = {T.BOOL: "boolean", T.INT2: "smallint", T.INT4: "integer", T.INT8: "bigint",
+                T.NUMERIC: "numeric", T.FLOAT4: "real", T.FLOAT8: "double precision"}
+
+
+def jsonb_scalar(doc: Any, dst: int) -> tuple[int, Any]:
+    """The scalar a jsonb cast to ``dst`` starts from: (its type OID, its storage value)."""
+    text = str(doc)
+    node = parse(text)
+    if dst == T.BOOL and node.kind == "boolean":
+        return T.BOOL, 1 if text[node.start] == "t" else 0
+    if dst != T.BOOL and node.kind == "number":
+        return T.NUMERIC, text[node.start : node.end]
+    kind = {"object": "object", "array": "array", "boolean": "boolean", "null": "null",
+            "number": "numeric", "string": "string"}[node.kind]
+    raise PgError(INVALID_PARAMETER_VALUE, f"cannot cast jsonb {kind} to type {SCALAR_CASTS[dst]}")
+
+
 # -- to_json: values of other types -------------------------------------------------------
 
 
@@ -260,7 +278,7 @@ def to_json_text(value: Any, oid: int, tz: str) -> str:
         else:
             out = (float4_out if oid == T.FLOAT4 else float8_out)(float(value))
         return _quote(out) if out.lstrip("-") in ("NaN", "Infinity") else out
-    if oid in (T.JSON, T.JSONB):
+    if oid in (T.JSON, T.JSONB, T.RECORD):  # a record arrives as its JSON (pg_json_row)
         return str(value)
     if oid in T.ELEMENT_OF:
         return _array_to_json(value, T.ELEMENT_OF[oid], tz)
@@ -283,6 +301,13 @@ def _array_to_json(value: Any, elem: int, tz: str) -> str:
              T.FLOAT8: float_from_json}.get(elem)
     parts = [to_json_text(adapt(v) if adapt and v is not None else v, elem, tz) for v in items]
     return "[" + ",".join(parts) + "]"
+
+
+def row_to_json(names: str, *args: Any, tz: str) -> str:
+    """``pg_json_row('["a", "b"]', a, oid, b, oid)``: row_to_json's compact object."""
+    parts = [f"{_quote(name)}:{to_json_text(args[2 * i], int(args[2 * i + 1]), tz)}"
+             for i, name in enumerate(json.loads(names))]
+    return "{" + ",".join(parts) + "}"
 
 
 def key_text(value: Any, oid: int, tz: str, position: int) -> str:
@@ -698,6 +723,7 @@ def register(conn: apsw.Connection, ctx: Any) -> None:
 
     f("pg_json_get", lambda d, k, b: get(d, k, False, b), 3)
     f("pg_json_get_text", lambda d, k, b: get(d, k, True, b), 3)
+    f("pg_json_row", lambda names, *a: row_to_json(names, *a, tz=ctx.tz))
     f("pg_json_value", lambda v, oid: to_json_text(v, int(oid), ctx.tz), 2)
     f("pg_json_path", lambda d, p: get_path(d, p, False), 2)
     f("pg_json_path_text", lambda d, p: get_path(d, p, True), 2)

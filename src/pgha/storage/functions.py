@@ -27,7 +27,7 @@ from typing import Any
 import apsw
 
 from pgha import PG_VERSION
-from pgha.storage import datetime_format, numeric
+from pgha.storage import datetime_format, fn_json, numeric
 from pgha.storage import oids as T
 from pgha.storage import types as pgtypes
 from pgha.storage.catalog import Catalog, Sequence, Table
@@ -180,6 +180,8 @@ def cast_value(value: Any, src: int, dst: int, typmod: int, tz: str = "UTC") -> 
 def _cast(value: Any, src: int, dst: int, typmod: int, tz: str = "UTC") -> Any:
     if value is None:
         return None
+    if src == T.JSONB and dst in fn_json.SCALAR_CASTS:
+        src, value = fn_json.jsonb_scalar(value, dst)
     if src == T.BOOL and dst in T.INTEGER_TYPES:
         return 1 if value else 0
     if src == T.NUMERIC and dst in T.INTEGER_TYPES:
@@ -1748,7 +1750,7 @@ def _single_row() -> tuple[Any, Any, Any]:
 
 def register_more(conn: apsw.Connection, ctx: FunctionContext) -> None:
     """Math, statistics, array and bytea functions beyond ``register``'s core set."""
-    from pgha.storage import catalog_functions, fn_json
+    from pgha.storage import catalog_functions
 
     catalog_functions.register(conn, ctx)
     fn_json.register(conn, ctx)

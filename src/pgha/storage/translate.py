@@ -16,6 +16,7 @@ on the hot path.
 from __future__ import annotations
 
 import copy
+import json
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -262,6 +263,7 @@ FIXED_RESULT: dict[str, TypeRef] = {
     "json_strip_nulls": (T.JSON, -1),
     "jsonb_strip_nulls": (T.JSONB, -1),
     "array_to_json": (T.JSON, -1),
+    "row_to_json": (T.JSON, -1),
     "regexp_replace": (T.TEXT, -1),
     "like_escape": (T.TEXT, -1),
     "regexp_match": (T.TEXT_ARRAY, -1),
@@ -611,6 +613,7 @@ class Analyzer:
         self.json_srf_cols: dict[int, str] = {}
         self.json_srf_values: dict[str, ColInfo] = {}
         self.renamed_refs: dict[int, str] = {}
+        self.whole_rows: dict[int, RangeEntry] = {}  # id(ColumnRef) naming a FROM item
         self.is_write = False
         self.blocking = False  # calls something that may wait (pg_sleep, advisory locks)
         self.sequence_refs: dict[int, SequenceRel] = {}  # id(RangeVar) -> sequence read as a table
@@ -1156,6 +1159,12 @@ class Analyzer:
             self.renamed_refs[id(node)] = self.json_srf_cols.get(id(col), f"{_q(names[0])}.value")
         if col is not None and id(col) in self.json_srf_cols:
             self.renamed_refs[id(node)] = self.json_srf_cols[id(col)]
+        if col is None and len(names) == 1:
+            entry = next((e for sc in _chain(scope) for e in sc.entries if e.alias == names[0]),
+                         None)
+            if entry is not None:  # the row of a FROM item: to_json(t), json_agg(t)
+                self.whole_rows[id(node)] = entry
+                return (T.RECORD, -1)
         if col is None:
             if len(names) == 1 and scope.outputs:
                 for out in scope.outputs:
@@ -2207,6 +2216,7 @@ JSON_TYPED_ARGS = {
     "to_json": "pg_to_json",
     "to_jsonb": "pg_to_jsonb",
     "array_to_json": "pg_to_json",
+    "row_to_json": "pg_to_json",
 }
 JSON_RENAMED = {
     "json_typeof": "pg_json_typeof",
@@ -2225,8 +2235,33 @@ JSON_CALLS = frozenset({*JSON_TYPED_ARGS, *JSON_RENAMED, *JSON_AGGREGATES,
 
 def _print_typed(s: SqliteStream, fn: str, node: Any) -> None:
     """``fn(node, oid)``: a value with the type to_json needs to render it."""
-    t = s.type_of(node)[0]
-    s.call(fn, node, str(T.TEXT if t == T.UNKNOWN else t))
+    s.write(fn + "(")
+    _print_json_arg(s, node)
+    s.write(")")
+
+
+def _print_json_arg(s: SqliteStream, node: Any) -> None:
+    """A json function's argument and its type OID; a row (``t`` naming a FROM item, or
+    ROW(...)) becomes the JSON object of its columns, as row_to_json makes it."""
+    if isinstance(node, ast.ColumnRef) and id(node) in s.an.whole_rows:
+        entry = s.an.whole_rows[id(node)]
+        fields = [(c.name, f"{_q(entry.alias)}.{_q(c.name)}", c.type[0]) for c in entry.cols]
+    elif isinstance(node, ast.RowExpr):
+        fields = [(f"f{i}", a, s.type_of(a)[0]) for i, a in enumerate(node.args or (), 1)]
+    else:
+        t = s.type_of(node)[0]
+        s.print_node(node)
+        s.write(f", {T.TEXT if t == T.UNKNOWN else t}")
+        return
+    s.write("pg_json_row(" + sql_literal(json.dumps([f[0] for f in fields])))
+    for _name, value, oid in fields:
+        s.write(", ")
+        if isinstance(value, str):
+            s.write(value)
+        else:
+            s.print_node(value)
+        s.write(f", {T.TEXT if oid == T.UNKNOWN else oid}")
+    s.write(f"), {T.RECORD}")
 
 
 def _print_json_call(s: SqliteStream, node: ast.FuncCall, name: str, args: list[Any]) -> bool:
@@ -2240,9 +2275,7 @@ def _print_json_call(s: SqliteStream, node: ast.FuncCall, name: str, args: list[
         s.write(JSON_TYPED_ARGS[name] + "(")
         for i, a in enumerate(args):
             s.write(", " if i else "")
-            s.print_node(a)
-            t = s.type_of(a)[0]
-            s.write(f", {T.TEXT if t == T.UNKNOWN else t}")
+            _print_json_arg(s, a)
         s.write(")")
     else:
         s.write(f"pg_{name}(")
@@ -2845,6 +2878,9 @@ def _p_column_ref(s: SqliteStream, node: ast.ColumnRef) -> bool:
     if id(node) in s.an.renamed_refs:
         s.write(s.an.renamed_refs[id(node)])
         return True
+    if id(node) in s.an.whole_rows:
+        raise PgError("0A000", "a whole-row reference is supported as the argument of "
+                      "row_to_json, to_json(b) and json(b)_agg only", position=_pos(node))
     if (s.returning_target and len(fields) == 2 and isinstance(fields[0], ast.String)
             and fields[0].sval in s.returning_target):
         last = fields[1]

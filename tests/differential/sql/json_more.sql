@@ -192,3 +192,28 @@ SELECT id, doc FROM jm_docs WHERE id >= 6 ORDER BY id;
 SELECT id FROM jm_docs WHERE doc = '{"empty": true}'::jsonb;
 SELECT id FROM jm_docs WHERE doc -> 'n' = '1.50'::jsonb;
 SELECT pg_typeof(doc -> 'a'), pg_typeof(raw -> 'a'), pg_typeof(doc ->> 'a'), pg_typeof(to_json(1)), pg_typeof(jsonb_build_array(1)) FROM jm_docs WHERE id = 1;
+
+-- rows as json: row_to_json, to_json(t), json_agg(t)
+SELECT row_to_json(t) FROM (SELECT id, name, active FROM jm_docs WHERE id < 3) t ORDER BY t.id;
+SELECT row_to_json(d) FROM jm_docs d WHERE id = 3;
+SELECT json_agg(t) FROM (SELECT id, name FROM jm_docs WHERE id < 4 ORDER BY id) t;
+SELECT jsonb_agg(t ORDER BY t.id DESC) FROM (SELECT id, price FROM jm_docs WHERE id < 4) t;
+SELECT to_json(t), to_jsonb(t) FROM (SELECT 1 AS a, 'x' AS b, NULL::int AS c) t;
+SELECT row_to_json(ROW(1, 'two', true)), to_json(ROW(1.50, NULL));
+SELECT json_build_object('item', t) FROM (SELECT id, tags FROM jm_docs WHERE id = 1) t;
+SELECT coalesce(json_agg(t), '[]') FROM (SELECT id FROM jm_docs WHERE id > 100) t;
+SELECT json_build_object('id', d.id, 'tags', (SELECT json_agg(e ORDER BY e) FROM jsonb_array_elements_text(d.doc -> 'tags') e)) FROM jm_docs d WHERE d.id < 3 ORDER BY d.id;
+
+-- casts out of jsonb, comparisons, grouping
+SELECT (doc -> 'pages')::integer, (doc -> 'price')::numeric, (doc -> 'title')::text FROM jm_docs WHERE id = 1;
+SELECT ('true'::jsonb)::boolean, ('12.5'::jsonb)::float8, ('"x"'::jsonb)::text;
+SELECT ('"x"'::jsonb)::integer; -- differential: error=22023
+SELECT '{"a": 1}'::jsonb = '{"a": 1}'::jsonb, '{"a": 1}'::jsonb <> '{"a": 2}'::jsonb, '[1, 2]'::jsonb = '[1, 2]'::jsonb;
+SELECT doc -> 'type' AS t, count(*) FROM jm_docs WHERE doc ? 'type' GROUP BY doc -> 'type' ORDER BY count(*) DESC, 1;
+SELECT DISTINCT doc -> 'meta' -> 'lang' FROM jm_docs WHERE doc -> 'meta' ? 'lang';
+SELECT id FROM jm_docs WHERE doc -> 'tags' = '[]'::jsonb;
+SELECT id FROM jm_docs WHERE doc ->> 'title' LIKE 'P%';
+SELECT id FROM jm_docs WHERE doc IS NULL ORDER BY id;
+SELECT json_build_object('a', 1)::text, jsonb_build_object('a', 1)::text, '{"a": 1}'::jsonb::text::jsonb;
+SELECT length(doc::text) FROM jm_docs WHERE id = 3;
+SELECT jsonb_typeof(doc -> 'tags' -> 0), doc -> 'tags' ->> 0 || '!' FROM jm_docs WHERE id = 1;
