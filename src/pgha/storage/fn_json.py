@@ -19,6 +19,7 @@ import json
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import apsw
@@ -27,7 +28,7 @@ from pgha.storage import oids as T
 from pgha.storage import types as pgtypes
 from pgha.storage.types_array import bytes_from_json, float_from_json
 from pgha.storage.types_number import float4_out, float8_out
-from pgha.storage.types_text import _jsonb_decoder, _jsonb_render, jsonb_in
+from pgha.storage.types_text import _jsonb_decoder, _jsonb_render, _JsonNumber, jsonb_in
 from pgha.wire.errors import PgError
 
 INVALID_PARAMETER_VALUE = "22023"
@@ -339,6 +340,27 @@ def build_object(binary: bool, tz: str, *args: Any) -> str:
     return jsonb_in(text) if binary else text
 
 
+def object_from_arrays(binary: bool, keys: Any, values: Any = None) -> Any:
+    """json(b)_object(text[]) of alternating keys and values, or (keys[], values[])."""
+    if keys is None:
+        return None
+    items = json.loads(keys)
+    if values is None:
+        if len(items) % 2:
+            raise PgError("2202E", "array must have even number of elements")
+        pairs = list(zip(items[::2], items[1::2], strict=True))
+    else:
+        vals = json.loads(values)
+        if len(items) != len(vals):
+            raise PgError("2202E", "mismatched array dimensions")
+        pairs = list(zip(items, vals, strict=True))
+    if any(k is None for k, _ in pairs):
+        raise PgError("22004", "null value not allowed for object key")
+    body = ", ".join(f"{_quote(str(k))} : {'null' if v is None else _quote(str(v))}"
+                     for k, v in pairs)
+    return jsonb_in("{" + body + "}") if binary else "{" + body + "}"
+
+
 def build_array(binary: bool, tz: str, *args: Any) -> str:
     text = "[" + ", ".join(to_json_text(args[i], int(args[i + 1]), tz)
                            for i in range(0, len(args), 2)) + "]"
@@ -591,6 +613,32 @@ def has_keys(doc: Any, keys: Any, every: int) -> Any:
     return 1 if (all(found) if every else any(found)) else 0
 
 
+# -- ordering (jsonb's btree operators) ------------------------------------------------------
+
+
+def _sort_key(v: Any) -> tuple[Any, ...]:
+    """compareJsonbContainers: null < string < number < boolean < array < object; arrays and
+    objects by size first, then element by element (objects in their key order)."""
+    if v is None:
+        return (0,)
+    if isinstance(v, _JsonNumber):
+        return (2, Decimal(v))
+    if isinstance(v, str):
+        return (1, v)
+    if isinstance(v, bool):
+        return (3, v)
+    if isinstance(v, list):
+        return (4, len(v), [_sort_key(x) for x in v])
+    items = sorted(v.items(), key=lambda kv: (len(kv[0].encode()), kv[0].encode()))
+    return (5, len(v), [(k, _sort_key(x)) for k, x in items])
+
+
+def collate(a: str, b: str) -> int:
+    """The pg_jsonb collation: jsonb text compared as PostgreSQL compares jsonb values."""
+    ka, kb = _sort_key(_decode(a)), _sort_key(_decode(b))
+    return -1 if ka < kb else (1 if ka > kb else 0)
+
+
 # -- set-returning functions: pg_json_srf(doc, mode) ----------------------------------------
 
 # mode -> (what it returns, whether values are text)
@@ -723,6 +771,8 @@ def register(conn: apsw.Connection, ctx: Any) -> None:
 
     f("pg_json_get", lambda d, k, b: get(d, k, False, b), 3)
     f("pg_json_get_text", lambda d, k, b: get(d, k, True, b), 3)
+    f("pg_json_object", lambda *a: object_from_arrays(False, *a))
+    f("pg_jsonb_object", lambda *a: object_from_arrays(True, *a))
     f("pg_json_row", lambda names, *a: row_to_json(names, *a, tz=ctx.tz))
     f("pg_json_value", lambda v, oid: to_json_text(v, int(oid), ctx.tz), 2)
     f("pg_json_path", lambda d, p: get_path(d, p, False), 2)
@@ -761,6 +811,7 @@ def register(conn: apsw.Connection, ctx: Any) -> None:
             f"pg_{suffix}_object_agg",
             lambda b=binary: (agg := _ObjectAgg(b), lambda _c, k, v: agg.step(k, v),
                               lambda _c: agg.final()))
+    conn.create_collation("pg_jsonb", collate)
     for shape in ("v", "vo", "k", "ko", "kv", "kvo"):
         conn.create_module(f"pg_json_srf_{shape}", JsonSrf(shape), eponymous=True,
                            use_bestindex_object=True)

@@ -264,6 +264,8 @@ FIXED_RESULT: dict[str, TypeRef] = {
     "jsonb_strip_nulls": (T.JSONB, -1),
     "array_to_json": (T.JSON, -1),
     "row_to_json": (T.JSON, -1),
+    "json_object": (T.JSON, -1),
+    "jsonb_object": (T.JSONB, -1),
     "regexp_replace": (T.TEXT, -1),
     "like_escape": (T.TEXT, -1),
     "regexp_match": (T.TEXT_ARRAY, -1),
@@ -1621,6 +1623,8 @@ class Analyzer:
             "pg_advisory_lock": [(T.INT8, -1), int4],
             "pg_advisory_unlock": [(T.INT8, -1), int4],
             "pg_try_advisory_lock": [(T.INT8, -1), int4],
+            "json_object": [(T.TEXT_ARRAY, -1)] * 2,
+            "jsonb_object": [(T.TEXT_ARRAY, -1)] * 2,
         }
         return table.get(name)
 
@@ -2055,6 +2059,13 @@ def _p_aexpr(s: SqliteStream, node: ast.A_Expr) -> bool:
             return True
         if op in COMPARISON_OPS and _numeric_comparison(s, node.lexpr, lt, op, node.rexpr, rt):
             return True
+        if op in COMPARISON_OPS and lt[0] == rt[0] == T.JSONB:
+            s.write("(")
+            s.print_node(node.lexpr)
+            s.write(f" COLLATE pg_jsonb {'<>' if op == '!=' else op} ")
+            s.print_node(node.rexpr)
+            s.write(")")
+            return True
         if op in COMPARISON_OPS and T.BPCHAR in (lt[0], rt[0]) and lt != rt and \
                 lt[0] in T.TEXT_LIKE and rt[0] in T.TEXT_LIKE:
             # char(n) compares without its trailing blanks (padded alike, it compares as is)
@@ -2227,6 +2238,8 @@ JSON_RENAMED = {
     "jsonb_extract_path": "pg_json_extract_path",
     "json_extract_path_text": "pg_json_extract_path_text",
     "jsonb_extract_path_text": "pg_json_extract_path_text",
+    "json_object": "pg_json_object",
+    "jsonb_object": "pg_jsonb_object",
 }
 JSON_AGGREGATES = frozenset({"json_agg", "jsonb_agg", "json_object_agg", "jsonb_object_agg"})
 JSON_CALLS = frozenset({*JSON_TYPED_ARGS, *JSON_RENAMED, *JSON_AGGREGATES,
@@ -2403,6 +2416,8 @@ def _p_sortby(s: SqliteStream, node: ast.SortBy) -> bool:
     s.print_node(node.node)
     if _is_numeric(s.type_of(node.node)):
         s.write(" COLLATE pg_numeric")  # numeric text sorts by value, not by character
+    elif s.type_of(node.node)[0] == T.JSONB:
+        s.write(" COLLATE pg_jsonb")  # jsonb sorts by value (numbers as numbers)
     desc = node.sortby_dir == D.SORTBY_DESC
     if node.sortby_dir == D.SORTBY_USING:
         raise PgError("0A000", "ORDER BY ... USING is not supported")

@@ -217,3 +217,35 @@ SELECT id FROM jm_docs WHERE doc IS NULL ORDER BY id;
 SELECT json_build_object('a', 1)::text, jsonb_build_object('a', 1)::text, '{"a": 1}'::jsonb::text::jsonb;
 SELECT length(doc::text) FROM jm_docs WHERE id = 3;
 SELECT jsonb_typeof(doc -> 'tags' -> 0), doc -> 'tags' ->> 0 || '!' FROM jm_docs WHERE id = 1;
+
+-- jsonb ordering and comparison by value
+SELECT id, doc -> 'price' FROM jm_docs WHERE doc ? 'price' ORDER BY doc -> 'price';
+SELECT id FROM jm_docs WHERE doc -> 'price' > '10'::jsonb ORDER BY id;
+SELECT '1.0'::jsonb = '1'::jsonb, '2'::jsonb < '10'::jsonb, '"b"'::jsonb > '"a"'::jsonb, '[1, 2]'::jsonb < '[1, 3]'::jsonb;
+SELECT '{"a": 1}'::jsonb < '{"a": 1, "b": 0}'::jsonb, 'null'::jsonb < '"s"'::jsonb, 'true'::jsonb > '1'::jsonb, '[1]'::jsonb < '{}'::jsonb;
+SELECT v FROM (VALUES ('10'::jsonb), ('9'::jsonb), ('"x"'::jsonb), ('null'::jsonb), ('[1]'::jsonb), ('{"a": 1}'::jsonb), ('true'::jsonb), ('2.5'::jsonb)) AS t(v) ORDER BY v;
+SELECT v FROM (VALUES ('[1, 2, 3]'::jsonb), ('[9]'::jsonb), ('[1, 1]'::jsonb)) AS t(v) ORDER BY v DESC;
+
+-- schema and everyday patterns
+CREATE INDEX jm_docs_gin ON jm_docs USING gin (doc);
+CREATE INDEX jm_docs_type ON jm_docs ((doc ->> 'type'));
+ALTER TABLE jm_docs ADD COLUMN settings jsonb NOT NULL DEFAULT '{"theme":  "dark", "n": 1.0}';
+SELECT id, settings FROM jm_docs ORDER BY id;
+UPDATE jm_docs SET settings = settings || jsonb_build_object('n', (settings ->> 'n')::numeric + 1) WHERE id = 1;
+UPDATE jm_docs SET settings = jsonb_set(settings, '{theme}', to_jsonb('light'::text)) WHERE id = 2;
+SELECT id, settings FROM jm_docs WHERE id < 3 ORDER BY id;
+SELECT id FROM jm_docs d WHERE EXISTS (SELECT 1 FROM jsonb_array_elements_text(d.doc -> 'tags') t WHERE t = 'sql');
+SELECT string_agg(doc ->> 'title', ', ' ORDER BY id) FROM jm_docs WHERE doc ? 'title';
+SELECT array_agg(doc -> 'type' ORDER BY id) FROM jm_docs WHERE doc ? 'type';
+SELECT coalesce(doc -> 'missing', '{}'), coalesce(doc -> 'type', '"none"') FROM jm_docs WHERE id = 1;
+SELECT CASE WHEN doc ? 'pages' THEN doc -> 'pages' ELSE 'null'::jsonb END FROM jm_docs WHERE id IN (1, 2) ORDER BY id;
+SELECT jsonb_build_object('a', 1) || jsonb_build_object('b', jsonb_build_array(true, NULL));
+SELECT jsonb_agg(DISTINCT doc -> 'type') FROM jm_docs WHERE doc ? 'type';
+SELECT '{"a": 1}'::jsonb @> '{}'::jsonb, '[]'::jsonb <@ '[1]'::jsonb, '{"a": [1, 2]}'::jsonb @> '{"a": [2]}'::jsonb;
+SELECT doc ->> 'title' AS title FROM jm_docs WHERE doc ->> 'missing' IS NULL AND doc ? 'title' ORDER BY title;
+SELECT json_object('{a, 1, b, 2}'), json_object('{a, b}', '{1, 2}'), jsonb_object('{a, 1, b, 2}');
+SELECT '[1, 2, 3]'::json ->> 2, '{"a": {"b": 2}}'::json #>> '{a,b}', '{"a": null}'::json ->> 'a';
+SELECT jsonb_set('{"a": {"b": 1}}', '{a,c,d}', '1'), jsonb_set('{"a": 1}', '{a}', 'null');
+SELECT jsonb_set('{"a": 1}', '{a}', NULL), jsonb_build_array(jsonb_set('[]', '{0}', '1'));
+SELECT json_object('{a, NULL}'), json_object('{}'::text[]), jsonb_object('{x, y}', '{1, NULL}');
+SELECT json_object('{a, 1, b}'); -- differential: error=2202E
