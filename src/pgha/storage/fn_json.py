@@ -311,6 +311,35 @@ def row_to_json(names: str, *args: Any, tz: str) -> str:
     return "{" + ",".join(parts) + "}"
 
 
+def record_field(doc: Any, key: str, oid: int, typmod: int, function: str, tz: str) -> Any:
+    """A column of json_to_record(set): the object's field, through the column type's input
+    (a string's contents, anything else its JSON text; a JSON array into an array type)."""
+    if doc is None:
+        return None
+    text = str(doc)
+    root = parse(text)
+    if root.kind != "object":
+        what = "an array of objects" if function.endswith("set") else "an object"
+        raise PgError(INVALID_PARAMETER_VALUE, f"argument of {function} must be {what}")
+    return _field_value(text, _member(text, root, key), int(oid), int(typmod), tz)
+
+
+def _field_value(text: str, node: Node | None, oid: int, typmod: int, tz: str) -> Any:
+    if node is None or node.kind == "null":
+        return None
+    pgtype = pgtypes.TYPES_BY_OID.get(oid)
+    if pgtype is None:
+        raise PgError("0A000", f"json_to_record into type {oid} is not supported")
+    if oid in T.ELEMENT_OF and node.kind == "array":
+        items = [_field_value(text, item, T.ELEMENT_OF[oid], -1, tz) for item in node.items]
+        return json.dumps(items)  # pgha's array storage
+    if oid in (T.JSON, T.JSONB) or node.kind != "string":
+        value = text[node.start : node.end]
+    else:
+        value = str(node.items)
+    return pgtypes.parse_text(pgtype, value, typmod, tz)
+
+
 def key_text(value: Any, oid: int, tz: str, position: int) -> str:
     """An object key: the text of a scalar (not its JSON)."""
     if value is None:
@@ -377,6 +406,8 @@ def agg_input(value: Any, oid: int, tz: str) -> str:
 
 
 class _ArrayAgg:
+    """json(b)_agg, also as a window function (value/inverse: the frame's items so far)."""
+
     def __init__(self, binary: bool) -> None:
         self.binary = binary
         self.parts: list[str] = []
@@ -384,15 +415,21 @@ class _ArrayAgg:
     def step(self, item: Any) -> None:
         self.parts.append(item)
 
-    def final(self) -> str | None:
+    def inverse(self, item: Any) -> None:
+        del self.parts[0]  # frames only ever lose their oldest rows
+
+    def value(self) -> str | None:
         if not self.parts:
             return None
-        self.parts[0] = self.parts[0].removeprefix("\n ")
-        text = "[" + ", ".join(self.parts) + "]"
+        text = "[" + ", ".join([self.parts[0].removeprefix("\n "), *self.parts[1:]]) + "]"
         return jsonb_in(text) if self.binary else text
+
+    final = value
 
 
 class _ObjectAgg:
+    """json(b)_object_agg, also as a window function."""
+
     def __init__(self, binary: bool) -> None:
         self.binary = binary
         self.parts: list[str] = []
@@ -402,12 +439,17 @@ class _ObjectAgg:
             raise PgError(INVALID_PARAMETER_VALUE, "field name must not be null")
         self.parts.append(f"{_quote(key)} : {value}")
 
-    def final(self) -> str | None:
+    def inverse(self, key: Any, value: Any) -> None:
+        del self.parts[0]
+
+    def value(self) -> str | None:
         if not self.parts:
             return None
         if self.binary:
             return jsonb_in("{" + ", ".join(self.parts) + "}")
         return "{ " + ", ".join(self.parts) + " }"
+
+    final = value
 
 
 # -- jsonb: building new documents --------------------------------------------------------
@@ -773,6 +815,7 @@ def register(conn: apsw.Connection, ctx: Any) -> None:
     f("pg_json_get_text", lambda d, k, b: get(d, k, True, b), 3)
     f("pg_json_object", lambda *a: object_from_arrays(False, *a))
     f("pg_jsonb_object", lambda *a: object_from_arrays(True, *a))
+    f("pg_json_field", lambda d, k, oid, tm, fn: record_field(d, k, oid, tm, fn, ctx.tz), 5)
     f("pg_json_row", lambda names, *a: row_to_json(names, *a, tz=ctx.tz))
     f("pg_json_value", lambda v, oid: to_json_text(v, int(oid), ctx.tz), 2)
     f("pg_json_path", lambda d, p: get_path(d, p, False), 2)
@@ -803,14 +846,8 @@ def register(conn: apsw.Connection, ctx: Any) -> None:
     f("pg_json_build_array", lambda *a: build_array(False, ctx.tz, *a))
     f("pg_jsonb_build_array", lambda *a: build_array(True, ctx.tz, *a))
     for binary, suffix in ((False, "json"), (True, "jsonb")):
-        conn.create_aggregate_function(
-            f"pg_{suffix}_agg",
-            lambda b=binary: (agg := _ArrayAgg(b), lambda _c, v: agg.step(v),
-                              lambda _c: agg.final()))
-        conn.create_aggregate_function(
-            f"pg_{suffix}_object_agg",
-            lambda b=binary: (agg := _ObjectAgg(b), lambda _c, k, v: agg.step(k, v),
-                              lambda _c: agg.final()))
+        conn.create_window_function(f"pg_{suffix}_agg", lambda b=binary: _ArrayAgg(b), 1)
+        conn.create_window_function(f"pg_{suffix}_object_agg", lambda b=binary: _ObjectAgg(b), 2)
     conn.create_collation("pg_jsonb", collate)
     for shape in ("v", "vo", "k", "ko", "kv", "kvo"):
         conn.create_module(f"pg_json_srf_{shape}", JsonSrf(shape), eponymous=True,

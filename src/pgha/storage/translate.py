@@ -551,7 +551,8 @@ JSON_DOCUMENT_ARGS = frozenset({
     "json_typeof", "jsonb_typeof", "json_array_length", "jsonb_array_length", "jsonb_pretty",
     "json_extract_path", "jsonb_extract_path", "json_extract_path_text",
     "jsonb_extract_path_text", "jsonb_set", "jsonb_set_lax", "jsonb_insert",
-    "json_strip_nulls", "jsonb_strip_nulls", *fn_json.SRF_FUNCTIONS})
+    "json_strip_nulls", "jsonb_strip_nulls", "json_to_record", "jsonb_to_record",
+    "json_to_recordset", "jsonb_to_recordset", *fn_json.SRF_FUNCTIONS})
 
 SRF_IN_SELECT = frozenset({"unnest", "generate_subscripts", "generate_series",
                            "pg_partition_ancestors"})
@@ -751,6 +752,13 @@ class Analyzer:
             cols = [ColInfo("key", (T.TEXT, -1)), ColInfo("value", (out, -1))]
         elif name in ("json_object_keys", "jsonb_object_keys"):
             cols = [ColInfo(name, (T.TEXT, -1))]
+        elif name in JSON_TO_RECORD:
+            if not node.coldeflist:
+                raise PgError("42601", "a column definition list is required for functions "
+                              'returning "record"', position=_pos(func))
+            cols = [ColInfo(cd.colname, self.type_name(cd.typeName)) for cd in node.coldeflist]
+            self.range_columns[id(node)] = [c.name for c in cols]
+            return RangeEntry(node.alias.aliasname if node.alias else name, cols)
         else:
             raise PgError("42883", f"function {name} in FROM is not supported")
         if node.ordinality:
@@ -2278,8 +2286,6 @@ def _print_json_arg(s: SqliteStream, node: Any) -> None:
 
 
 def _print_json_call(s: SqliteStream, node: ast.FuncCall, name: str, args: list[Any]) -> bool:
-    if node.over is not None:
-        raise PgError("0A000", f"{name}() as a window function is not supported")
     if name in JSON_RENAMED:
         s.call(JSON_RENAMED[name], *args)
     elif name in ("json_strip_nulls", "jsonb_strip_nulls"):
@@ -2312,6 +2318,9 @@ def _print_json_call(s: SqliteStream, node: ast.FuncCall, name: str, args: list[
             s.write(" FILTER (WHERE ")
             s.print_node(node.agg_filter)
             s.write(")")
+        if node.over is not None:
+            s.write(" OVER ")
+            s.print_node(node.over)
     return True
 # Functions whose PostgreSQL result type is numeric, by their exact implementations.
 NUMERIC_FUNCTIONS = {
@@ -2579,6 +2588,9 @@ def _p_range_function(s: SqliteStream, node: ast.RangeFunction) -> bool:
     if name in fn_json.SRF_FUNCTIONS:
         _print_json_srf(s, node, name, args, cols)
         return True
+    if name in JSON_TO_RECORD:
+        _print_json_to_record(s, node, name, args)
+        return True
     if name == "unnest" and len(args) > 1:
         _print_zipped_unnest(s, node, args, cols)
         return True
@@ -2623,6 +2635,34 @@ def _print_json_srf(s: SqliteStream, node: ast.RangeFunction, name: str, args: l
         raise PgError("42883", f"function {name} does not exist")
     shape = "".join(c[0] for c in _json_srf_columns(name, node.ordinality))
     s.call(f"pg_json_srf_{shape}", args[0], sql_literal(name))
+    s.write(" AS ")
+    s.print_name(node.alias.aliasname if node.alias else name)
+
+
+JSON_TO_RECORD = frozenset({"json_to_record", "jsonb_to_record", "json_to_recordset",
+                            "jsonb_to_recordset"})
+
+
+def _print_json_to_record(s: SqliteStream, node: ast.RangeFunction, name: str,
+                          args: list[Any]) -> None:
+    """json_to_recordset(doc) AS x(a int, ...): a sub-select of the fields of each object
+    (not lateral: the document may not name columns of earlier FROM items)."""
+    if len(args) != 1:
+        raise PgError("42883", f"function {name} does not exist")
+    s.write("(SELECT ")
+    for i, cd in enumerate(node.coldeflist):
+        oid, typmod = s.an.type_name(cd.typeName)
+        s.write(", " if i else "")
+        s.write(f"pg_json_field(value, {sql_literal(cd.colname)}, {oid}, {typmod}, "
+                f"{sql_literal(name)}) AS {_q(cd.colname)}")
+    if name.endswith("recordset"):
+        s.write(" FROM pg_json_srf_v(")
+        s.print_node(args[0])
+        s.write(", 'json_array_elements'))")
+    else:
+        s.write(" FROM (SELECT ")
+        s.print_node(args[0])
+        s.write(" AS value))")
     s.write(" AS ")
     s.print_name(node.alias.aliasname if node.alias else name)
 

@@ -249,3 +249,15 @@ SELECT jsonb_set('{"a": {"b": 1}}', '{a,c,d}', '1'), jsonb_set('{"a": 1}', '{a}'
 SELECT jsonb_set('{"a": 1}', '{a}', NULL), jsonb_build_array(jsonb_set('[]', '{0}', '1'));
 SELECT json_object('{a, NULL}'), json_object('{}'::text[]), jsonb_object('{x, y}', '{1, NULL}');
 SELECT json_object('{a, 1, b}'); -- differential: error=2202E
+SELECT id, json_agg(id) OVER (ORDER BY id), jsonb_agg(name) OVER (ORDER BY id ROWS BETWEEN 1 PRECEDING AND CURRENT ROW) FROM jm_docs ORDER BY id;
+SELECT id, jsonb_object_agg(name, id) OVER (PARTITION BY active ORDER BY id) FROM jm_docs ORDER BY id;
+
+-- json(b)_to_record(set)
+SELECT * FROM jsonb_to_recordset('[{"a": 1, "b": "x"}, {"a": 2, "c": true}, {"b": null}]') AS x(a int, b text, c boolean);
+SELECT * FROM json_to_recordset('[{"id": 10, "price": 9.90, "tags": ["p", "q"], "doc": {"k":  1}}]') AS r(id bigint, price numeric, tags text[], doc json);
+SELECT x.name, x.qty * 2 FROM jsonb_to_recordset('[{"name": "n1", "qty": 3}, {"name": "n2", "qty": 4}]') AS x(name text, qty integer) ORDER BY x.name;
+SELECT * FROM jsonb_to_record('{"a": 1, "b": {"c": 2}, "d": "2024-01-01"}') AS t(a int, b jsonb, d date, e text);
+SELECT * FROM json_to_record('{"a": "5", "a": 6}') AS t(a int);
+INSERT INTO jm_docs (id, name, price) SELECT id, name, price FROM jsonb_to_recordset('[{"id": 20, "name": "r1", "price": 1.5}, {"id": 21, "name": "r2"}]') AS r(id int, name text, price numeric) RETURNING id, name, price;
+SELECT * FROM jsonb_to_recordset('{"a": 1}') AS x(a int); -- differential: error=22023
+SELECT * FROM jsonb_to_recordset('[{"a": 1.5}]') AS x(a int); -- differential: error=22P02
