@@ -576,6 +576,47 @@ def set_path(doc: Any, path: Any, new: Any, create: Any = 1, insert: int = 0,
     return _jsonb_render(data)
 
 
+def assign(doc: Any, new: Any, *subscripts: Any) -> str:
+    """``SET doc['a'][0] = new`` (jsonb subscripting, PostgreSQL 14+): missing objects and
+    arrays on the path are created, arrays are padded with nulls, NULL stores null."""
+    if any(s is None for s in subscripts):
+        raise PgError("22004", "jsonb subscript in assignment must not be null")
+
+    def container(sub: Any) -> Any:
+        return {} if isinstance(sub, str) else []
+
+    root = container(subscripts[0]) if doc is None else _decode(doc)
+    value = None if new is None else _decode(new)
+    parent = root
+    for i, sub in enumerate(subscripts):
+        last = i == len(subscripts) - 1
+        if isinstance(parent, dict):
+            key = str(sub)
+            if last:
+                parent[key] = value
+            elif parent.get(key) is None:
+                parent[key] = container(subscripts[i + 1])
+            if not last:
+                parent = parent[key]
+        elif isinstance(parent, list):
+            if isinstance(sub, str) and not _INTEGER.match(sub):
+                raise PgError("22P02", f'invalid input syntax for type integer: "{sub}"')
+            index = int(sub) + (len(parent) if int(sub) < 0 else 0)
+            if index < 0:
+                raise PgError("22023", "path element at position 1 is out of range: "
+                              f"{int(sub)}")
+            parent.extend([None] * (index + 1 - len(parent)))
+            if last:
+                parent[index] = value
+            elif parent[index] is None:
+                parent[index] = container(subscripts[i + 1])
+            if not last:
+                parent = parent[index]
+        else:
+            raise PgError("22023", "cannot replace existing key")
+    return _jsonb_render(root)
+
+
 def strip_nulls(doc: Any, binary: int) -> Any:
     if doc is None:
         return None
@@ -834,6 +875,7 @@ def register(conn: apsw.Connection, ctx: Any) -> None:
     f("jsonb_set_lax", set_path)
     f("jsonb_insert", lambda d, p, n, a=0: set_path(d, p, n, 1, 1, a))
     f("pg_json_strip_nulls", strip_nulls, 2)
+    f("pg_jsonb_assign", assign)
     f("jsonb_pretty", pretty, 1)
     f("pg_to_json", lambda v, oid: None if v is None else to_json_text(v, int(oid), ctx.tz), 2)
     f("pg_to_jsonb",

@@ -1258,6 +1258,13 @@ class Analyzer:
             return (T.ARRAY_OF.get(elem[0], T.TEXT_ARRAY), -1)
         if isinstance(node, ast.A_Indirection):
             base = self.expr(node.arg, scope)
+            if base[0] == T.JSONB:  # doc['key'][0]: jsonb subscripts (PostgreSQL 14+)
+                for ind in node.indirection:
+                    if not isinstance(ind, ast.A_Indices) or ind.is_slice:
+                        raise PgError("0A000", "jsonb subscript does not support slices")
+                    if self.expr(ind.uidx, scope) == UNKNOWN:
+                        self.expr(ind.uidx, scope, (T.TEXT, -1))
+                return base
             for ind in node.indirection:
                 if isinstance(ind, ast.A_Indices):
                     for part in (ind.lidx, ind.uidx):
@@ -1769,6 +1776,16 @@ class Analyzer:
                 raise PgError("428C9", f'column "{col.name}" can only be updated to DEFAULT',
                               detail=f'Column "{col.name}" is an identity column defined as '
                               "GENERATED ALWAYS.")
+            if rt.indirection:  # SET doc['a'][0] = value: jsonb subscripts only
+                if col.type_oid != T.JSONB or any(
+                        not isinstance(i, ast.A_Indices) or i.is_slice for i in rt.indirection):
+                    raise PgError("0A000", "assignment to an element of a column is supported "
+                                  "for jsonb subscripts only", position=_pos(rt))
+                for ind in rt.indirection:
+                    if self.expr(ind.uidx, local) == UNKNOWN:
+                        self.expr(ind.uidx, local, (T.TEXT, -1))
+                self.expr(rt.val, local, (T.JSONB, -1))
+                continue
             if isinstance(rt.val, ast.SetToDefault):
                 self.default_exprs[id(rt.val)] = (
                     self.default_sql(table, col) if col.default is not None else "NULL"
@@ -2695,6 +2712,15 @@ def _p_array(s: SqliteStream, node: ast.A_ArrayExpr) -> bool:
 
 def _p_indirection(s: SqliteStream, node: ast.A_Indirection) -> bool:
     ind = node.indirection
+    if s.type_of(node.arg)[0] == T.JSONB:
+        for _ in ind:
+            s.write("pg_json_get(")
+        s.print_node(node.arg)
+        for i in ind:
+            s.write(", ")
+            s.print_node(i.uidx)
+            s.write(", 1)")
+        return True
     if len(ind) == 1 and isinstance(ind[0], ast.A_Indices) and not ind[0].is_slice:
         s.call("pg_array_get", node.arg, ind[0].uidx)
         return True
@@ -2950,11 +2976,18 @@ def _p_column_ref(s: SqliteStream, node: ast.ColumnRef) -> bool:
 def _p_update(s: SqliteStream, node: ast.UpdateStmt) -> bool:
     _print_target(s, node, "UPDATE")
     s.write(" SET ")
+    done: set[str] = set()
     for i, rt in enumerate(node.targetList):
+        if rt.name in done:
+            continue
         if i:
             s.write(", ")
         s.print_name(rt.name)
         s.write(" = ")
+        if rt.indirection:
+            _print_subscript_assignments(s, [t for t in node.targetList if t.name == rt.name])
+            done.add(rt.name)
+            continue
         _print_value(s, rt.val)
     if node.fromClause:
         s.write(" FROM ")
@@ -2967,6 +3000,21 @@ def _p_update(s: SqliteStream, node: ast.UpdateStmt) -> bool:
         s.print_node(node.whereClause)
     _print_returning(s, node.returningClause, node.relation)
     return True
+
+
+def _print_subscript_assignments(s: SqliteStream, targets: list[ast.ResTarget]) -> None:
+    """``SET doc['a'] = x, doc['b'] = y``: each assignment applies to the result of the one
+    before it, as PostgreSQL does for several subscripts of one column."""
+    for _ in targets:
+        s.write("pg_jsonb_assign(")
+    s.print_name(targets[0].name)
+    for rt in targets:
+        s.write(", ")
+        s.print_node(rt.val)
+        for ind in rt.indirection:
+            s.write(", ")
+            s.print_node(ind.uidx)
+        s.write(")")
 
 
 def _p_delete(s: SqliteStream, node: ast.DeleteStmt) -> bool:

@@ -261,3 +261,19 @@ SELECT * FROM json_to_record('{"a": "5", "a": 6}') AS t(a int);
 INSERT INTO jm_docs (id, name, price) SELECT id, name, price FROM jsonb_to_recordset('[{"id": 20, "name": "r1", "price": 1.5}, {"id": 21, "name": "r2"}]') AS r(id int, name text, price numeric) RETURNING id, name, price;
 SELECT * FROM jsonb_to_recordset('{"a": 1}') AS x(a int); -- differential: error=22023
 SELECT * FROM jsonb_to_recordset('[{"a": 1.5}]') AS x(a int); -- differential: error=22P02
+
+-- subscripts, arrays of json, values of other types
+SELECT doc['type'], doc['tags'][1], doc['meta']['lang'] FROM jm_docs WHERE id = 1;
+SELECT doc[0], doc[4]['k'], doc['x'] FROM jm_docs WHERE id = 4;
+SELECT 'sql' = ANY(ARRAY(SELECT jsonb_array_elements_text(doc -> 'tags'))) FROM jm_docs WHERE id = 1;
+SELECT id FROM jm_docs WHERE doc -> 'type' IN ('"book"', '"dvd"') ORDER BY id;
+SELECT jsonb_build_object('d', '2024-01-15'::date, 'i', '1 day'::interval, 'u', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'::uuid, 'b', '\x01'::bytea);
+SELECT to_jsonb(array_agg(id ORDER BY id)), array_to_json(array_agg(doc ORDER BY id)) FROM jm_docs WHERE id < 3;
+SELECT json_build_array(1.5::float8, 2::smallint, 3::bigint, 'x'::varchar, 'y'::char(3));
+UPDATE jm_docs SET doc['stock'] = '5' WHERE id = 1;
+UPDATE jm_docs SET doc['meta']['lang'] = '"es"', doc['extra']['deep'] = 'true' WHERE id = 2;
+UPDATE jm_docs SET doc[1] = '"B"', doc[7] = '7' WHERE id = 4;
+UPDATE jm_docs SET doc['a'] = NULL WHERE id = 3;
+SELECT id, doc FROM jm_docs WHERE id <= 4 ORDER BY id;
+UPDATE jm_docs SET doc['title']['x'] = '1' WHERE id = 1; -- differential: error=22023
+UPDATE jm_docs SET tags[1] = 'x' WHERE id = 1; -- differential: ignore
