@@ -24,6 +24,7 @@ from typing import Any
 
 import apsw
 
+from pgha.storage import fn_jsonpath
 from pgha.storage import oids as T
 from pgha.storage import types as pgtypes
 from pgha.storage.types_array import bytes_from_json, float_from_json
@@ -696,6 +697,23 @@ def has_keys(doc: Any, keys: Any, every: int) -> Any:
     return 1 if (all(found) if every else any(found)) else 0
 
 
+# -- jsonpath (fn_jsonpath evaluates) ----------------------------------------------------
+
+
+def path_exists(doc: Any, path: Any, variables: Any, silent: Any) -> int | None:
+    items = fn_jsonpath.query(doc, path, variables, silent)
+    return None if items is None else int(bool(items))
+
+
+def path_query(doc: Any, path: Any, variables: Any, silent: Any, first: bool) -> str | None:
+    """jsonb_path_query_first (``first``) and jsonb_path_query_array; jsonb_path_query reads
+    the array's elements."""
+    items = fn_jsonpath.query(doc, path, variables, silent)
+    if items is None or (first and not items):
+        return None
+    return _jsonb_render(items[0] if first else items)
+
+
 # -- ordering (jsonb's btree operators) ------------------------------------------------------
 
 
@@ -736,8 +754,15 @@ _SRF_MODES = {
     "jsonb_each_text": ("each", True),
     "json_object_keys": ("keys", False),
     "jsonb_object_keys": ("keys", False),
+    "jsonb_path_query": ("elements", False),  # of jsonb_path_query_array's result
 }
 SRF_FUNCTIONS = frozenset(_SRF_MODES)
+
+
+def srf_columns(name: str) -> list[str]:
+    """The columns of pg_json_srf that the set-returning function ``name`` shows."""
+    what = _SRF_MODES[name][0]
+    return ["key"] if what == "keys" else ["value"] if what == "elements" else ["key", "value"]
 
 
 def srf_rows(doc: Any, mode: str) -> Iterator[tuple[Any, Any]]:
@@ -857,6 +882,12 @@ def register(conn: apsw.Connection, ctx: Any) -> None:
     f("pg_json_object", lambda *a: object_from_arrays(False, *a))
     f("pg_jsonb_object", lambda *a: object_from_arrays(True, *a))
     f("pg_json_field", lambda d, k, oid, tm, fn: record_field(d, k, oid, tm, fn, ctx.tz), 5)
+    f("jsonb_path_exists", lambda d, p, v=None, q=0: path_exists(d, p, v, q))
+    f("jsonb_path_match", fn_jsonpath.match)
+    f("jsonb_path_query_first", lambda d, p, v=None, q=0: path_query(d, p, v, q, True))
+    f("jsonb_path_query_array", lambda d, p, v=None, q=0: path_query(d, p, v, q, False))
+    f("pg_jsonb_path_exists_op", lambda d, p: path_exists(d, p, None, 1), 2)
+    f("pg_jsonb_path_match_op", lambda d, p: fn_jsonpath.match(d, p, None, 1), 2)
     f("pg_json_row", lambda names, *a: row_to_json(names, *a, tz=ctx.tz))
     f("pg_json_value", lambda v, oid: to_json_text(v, int(oid), ctx.tz), 2)
     f("pg_json_path", lambda d, p: get_path(d, p, False), 2)

@@ -266,6 +266,10 @@ FIXED_RESULT: dict[str, TypeRef] = {
     "row_to_json": (T.JSON, -1),
     "json_object": (T.JSON, -1),
     "jsonb_object": (T.JSONB, -1),
+    "jsonb_path_exists": (T.BOOL, -1),
+    "jsonb_path_match": (T.BOOL, -1),
+    "jsonb_path_query_first": (T.JSONB, -1),
+    "jsonb_path_query_array": (T.JSONB, -1),
     "regexp_replace": (T.TEXT, -1),
     "like_escape": (T.TEXT, -1),
     "regexp_match": (T.TEXT_ARRAY, -1),
@@ -552,7 +556,9 @@ JSON_DOCUMENT_ARGS = frozenset({
     "json_extract_path", "jsonb_extract_path", "json_extract_path_text",
     "jsonb_extract_path_text", "jsonb_set", "jsonb_set_lax", "jsonb_insert",
     "json_strip_nulls", "jsonb_strip_nulls", "json_to_record", "jsonb_to_record",
-    "json_to_recordset", "jsonb_to_recordset", *fn_json.SRF_FUNCTIONS})
+    "json_to_recordset", "jsonb_to_recordset", "jsonb_path_exists", "jsonb_path_match",
+    "jsonb_path_query", "jsonb_path_query_first", "jsonb_path_query_array",
+    *fn_json.SRF_FUNCTIONS})
 
 SRF_IN_SELECT = frozenset({"unnest", "generate_subscripts", "generate_series",
                            "pg_partition_ancestors"})
@@ -752,6 +758,8 @@ class Analyzer:
             cols = [ColInfo("key", (T.TEXT, -1)), ColInfo("value", (out, -1))]
         elif name in ("json_object_keys", "jsonb_object_keys"):
             cols = [ColInfo(name, (T.TEXT, -1))]
+        elif name == "jsonb_path_query":
+            cols = [ColInfo(name, (T.JSONB, -1))]
         elif name in JSON_TO_RECORD:
             if not node.coldeflist:
                 raise PgError("42601", "a column definition list is required for functions "
@@ -1022,7 +1030,7 @@ class Analyzer:
         if "_each" in name:
             raise PgError("0A000", f"{name}() in the select list is not supported (it returns "
                           "a record); call it in FROM")
-        col = "key" if "keys" in name else "value"
+        col = fn_json.srf_columns(name)[0]
         node.fromClause = (*(node.fromClause or ()), ast.RangeFunction(
             lateral=True, ordinality=False, is_rowsfrom=False, functions=((func, None),),
             alias=ast.Alias(aliasname=SRF_ALIAS, colnames=(ast.String(sval=col),))))
@@ -1450,6 +1458,8 @@ class Analyzer:
             "?|",
             "?&",
             "&&",
+            "@?",
+            "@@",
         ):
             return (T.BOOL, -1)
         if op == "||":
@@ -1484,7 +1494,7 @@ class Analyzer:
             return (T.TEXT, -1)
         if op == "||" and other[0] == T.JSONB:
             return other
-        if op == "-" and other[0] == T.JSONB:
+        if op in ("-", "@?", "@@") and other[0] == T.JSONB:
             return (T.TEXT, -1)
         if op == "||" and other[0] == T.BYTEA:
             return other  # bytea || 'literal' is bytea
@@ -1612,6 +1622,8 @@ class Analyzer:
             rest: list[TypeRef | None] = [text] * (nargs - 1)
             if name in ("jsonb_set", "jsonb_insert", "jsonb_set_lax"):
                 rest = [(T.TEXT_ARRAY, -1), doc, (T.BOOL, -1), text][: nargs - 1]
+            elif name.startswith("jsonb_path"):  # (target, path, vars, silent)
+                rest = [text, doc, (T.BOOL, -1)][: nargs - 1]
             return [doc, *rest]
         table: dict[str, list[TypeRef | None]] = {
             "nextval": [(T.REGCLASS, -1)],
@@ -1861,6 +1873,8 @@ JSON_OPS = {
     "#>>": "pg_json_path_text",
     "?|": "pg_json_has_any",
     "?&": "pg_json_has_all",
+    "@?": "pg_jsonb_path_exists_op",
+    "@@": "pg_jsonb_path_match_op",
 }
 
 
@@ -2639,7 +2653,7 @@ def _p_range_function(s: SqliteStream, node: ast.RangeFunction) -> bool:
 
 def _json_srf_columns(name: str, ordinality: bool) -> list[str]:
     """The columns of the pg_json_srf table that prints the json function ``name``."""
-    cols = ["key"] if "keys" in name else ["value"] if "elements" in name else ["key", "value"]
+    cols = fn_json.srf_columns(name)
     return [*cols, "ordinality"] if ordinality else cols
 
 
@@ -2648,10 +2662,15 @@ def _print_json_srf(s: SqliteStream, node: ast.RangeFunction, name: str, args: l
     """json_each(doc) and friends: a pg_json_srf table printed bare, so it is lateral (the
     document may name columns of earlier FROM items); the table shows just the function's
     columns (for *), and references to renamed columns read its own (renamed_refs)."""
-    if len(args) != 1:
-        raise PgError("42883", f"function {name} does not exist")
     shape = "".join(c[0] for c in _json_srf_columns(name, node.ordinality))
-    s.call(f"pg_json_srf_{shape}", args[0], sql_literal(name))
+    if name == "jsonb_path_query" and 2 <= len(args) <= 4:
+        s.write(f"pg_json_srf_{shape}(")
+        s.call("jsonb_path_query_array", *args)
+        s.write(f", {sql_literal(name)})")
+    elif len(args) != 1:
+        raise PgError("42883", f"function {name} does not exist")
+    else:
+        s.call(f"pg_json_srf_{shape}", args[0], sql_literal(name))
     s.write(" AS ")
     s.print_name(node.alias.aliasname if node.alias else name)
 

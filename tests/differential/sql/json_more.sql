@@ -277,3 +277,22 @@ UPDATE jm_docs SET doc['a'] = NULL WHERE id = 3;
 SELECT id, doc FROM jm_docs WHERE id <= 4 ORDER BY id;
 UPDATE jm_docs SET doc['title']['x'] = '1' WHERE id = 1; -- differential: error=22023
 UPDATE jm_docs SET tags[1] = 'x' WHERE id = 1; -- differential: ignore
+
+-- jsonpath basics
+SELECT jsonb_path_query('{"a": [1, 2, 3]}', '$.a[*] ? (@ > 1)');
+SELECT * FROM jsonb_path_query('{"items": [{"n": "x", "p": 5}, {"n": "y", "p": 15}]}', '$.items[*] ? (@.p > 10).n');
+SELECT jsonb_path_exists(doc, '$.tags[*] ? (@ == "sql")') FROM jm_docs WHERE id < 4 ORDER BY id;
+SELECT id FROM jm_docs WHERE doc @? '$.meta.lang' ORDER BY id;
+SELECT id FROM jm_docs WHERE doc @@ '$.price > 10' ORDER BY id;
+SELECT jsonb_path_query_first(doc, '$.tags[0]'), jsonb_path_query_array(doc, '$.tags[*]') FROM jm_docs WHERE id < 4 ORDER BY id;
+SELECT jsonb_path_match('{"a": 3}', '$.a > 2'), jsonb_path_match('{"a": 3}', 'exists($.b)');
+SELECT jsonb_path_query_array('[1, 2, 3, 4, 5]', '$[1 to 3]'), jsonb_path_query_array('[1, 2, 3]', '$[last]'), jsonb_path_query_array('{"a": {"b": 1, "c": 2}}', '$.a.*');
+SELECT jsonb_path_query_array('{"a": [1, "x", null, true, {"k": 1}, [2]]}', '$.a[*].type()'), jsonb_path_query_first('{"a": [1, 2]}', '$.a.size()');
+SELECT jsonb_path_query_array('{"a": [1.5, -2]}', '$.a[0] * 2 - 1 / 4'), jsonb_path_query_array('{"a": [1.5, -2]}', '$.a[*].abs()'), jsonb_path_query_first('{"a": 7}', '$.a % 4');
+SELECT jsonb_path_query_array('[{"s": "abc"}, {"s": "xbc"}]', '$[*] ? (@.s starts with "a").s'), jsonb_path_query_array('["Abc", "abd", "x"]', '$[*] ? (@ like_regex "^ab" flag "i")');
+SELECT jsonb_path_query_array('{"a": 1}', '$.a + $x', '{"x": 10}'), jsonb_path_exists('{"a": [1, 2]}', '$.a[*] ? (@ >= $min)', '{"min": 2}');
+SELECT jsonb_path_query_array('{"a": [{"b": 1}, {"b": 2}, {"c": 3}]}', '$.a.b'), jsonb_path_query_array('{"a": {"b": 1}}', 'lax $.a[0].b');
+SELECT jsonb_path_query_array('[1, 2, 3]', '$[*] ? (@ > 1 && @ < 3 || @ == 1)'), jsonb_path_query_array('[1, null, "s"]', '$[*] ? (@ == null)');
+SELECT jsonb_path_query('{"a": 1}', 'strict $.b'); -- differential: error=2203A
+SELECT jsonb_path_query('{"a": 1}', 'strict $.b', '{}', true);
+SELECT jsonb_path_query('{"a": 1}', '$.a +'); -- differential: error=42601
