@@ -36,9 +36,6 @@ INVALID_PARAMETER_VALUE = "22023"
 INVALID_TEXT_REPRESENTATION = "22P02"
 
 _SPACE = re.compile(r"[ \t\n\r]*")
-_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
-_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
-_LITERALS = (("true", "boolean"), ("false", "boolean"), ("null", "null"))
 _INTEGER = re.compile(r"\s*[+-]?[0-9]+\s*\Z")
 _encode_string = json.encoder.py_encode_basestring  # escape_json: ", \ and < 0x20 only
 
@@ -48,25 +45,44 @@ _encode_string = json.encoder.py_encode_basestring  # escape_json: ", \ and < 0x
 
 @dataclass(slots=True)
 class Node:
-    """One value of a document: its json_typeof kind and where its text is."""
+    """One value of a document: its json_typeof kind and where its text is. A container's
+    members are found when first asked for (``members``), each value skipped over by the C
+    scanner, so reading one field of a large document does not build all of it."""
 
     kind: str  # object, array, string, number, boolean, null
     start: int
     end: int
-    items: Any = None  # object: [(key, Node)], array: [Node], string: the decoded str
+    value: Any = None  # a string's decoded text
+    found: Any = None  # object: [(key, Node)], array: [Node], once ``members`` ran
 
 
 def _bad_json() -> PgError:
     return PgError(INVALID_TEXT_REPRESENTATION, "invalid input syntax for type json")
 
 
-def parse(text: str) -> Node:
-    """The tree of a (valid) json or jsonb text."""
+_KINDS = {"{": "object", "[": "array", '"': "string", "t": "boolean", "f": "boolean",
+          "n": "null"}
+_scan = json.JSONDecoder(parse_float=lambda s: None, parse_int=lambda s: None,
+                         object_pairs_hook=lambda pairs: None).raw_decode
+
+
+def _node(text: str, pos: int) -> Node:
+    """The value starting at ``pos`` (white space already skipped)."""
     try:
-        node, pos = _value(text, _SPACE.match(text, 0).end())  # type: ignore[union-attr]
-    except (IndexError, ValueError, RecursionError):
+        value, end = _scan(text, pos)
+    except (ValueError, RecursionError):
         raise _bad_json() from None
-    if _SPACE.match(text, pos).end() != len(text):  # type: ignore[union-attr]
+    kind = _KINDS.get(text[pos], "number")
+    return Node(kind, pos, end, value if kind == "string" else None)
+
+
+def parse(text: str) -> Node:
+    """The root of a (valid) json or jsonb text."""
+    start = _skip(text, 0)
+    if start >= len(text):
+        raise _bad_json()
+    node = _node(text, start)
+    if _skip(text, node.end) != len(text):
         raise _bad_json()
     return node
 
@@ -75,61 +91,42 @@ def _skip(text: str, pos: int) -> int:
     return _SPACE.match(text, pos).end()  # type: ignore[union-attr]
 
 
-def _value(text: str, pos: int) -> tuple[Node, int]:
-    c = text[pos]
-    if c == "{":
-        return _object(text, pos)
-    if c == "[":
-        return _array(text, pos)
-    if c == '"':
-        m = _STRING.match(text, pos)
-        if m is None:
-            raise ValueError
-        return Node("string", pos, m.end(), json.loads(m.group())), m.end()
-    m = _NUMBER.match(text, pos)
-    if m is not None and m.end() > pos:
-        return Node("number", pos, m.end()), m.end()
-    for word, kind in _LITERALS:
-        if text.startswith(word, pos):
-            return Node(kind, pos, pos + len(word)), pos + len(word)
-    raise ValueError
+def members(text: str, node: Node) -> Any:
+    """An object's [(key, Node)] in document order, or an array's [Node]."""
+    if node.found is None:
+        node.found = _object(text, node) if node.kind == "object" else _array(text, node)
+    return node.found
 
 
-def _object(text: str, start: int) -> tuple[Node, int]:
+def _object(text: str, node: Node) -> list[tuple[str, Node]]:
     items: list[tuple[str, Node]] = []
-    pos = _skip(text, start + 1)
+    pos = _skip(text, node.start + 1)
     if text[pos] == "}":
-        return Node("object", start, pos + 1, items), pos + 1
+        return items
     while True:
-        m = _STRING.match(text, pos)
-        if m is None:
-            raise ValueError
-        pos = _skip(text, m.end())
-        if text[pos] != ":":
-            raise ValueError
-        child, pos = _value(text, _skip(text, pos + 1))
-        items.append((json.loads(m.group()), child))
-        pos = _skip(text, pos)
+        key = _node(text, pos)
+        pos = _skip(text, key.end)
+        if key.kind != "string" or text[pos] != ":":
+            raise _bad_json()
+        child = _node(text, _skip(text, pos + 1))
+        items.append((key.value, child))
+        pos = _skip(text, child.end)
         if text[pos] == "}":
-            return Node("object", start, pos + 1, items), pos + 1
-        if text[pos] != ",":
-            raise ValueError
+            return items
         pos = _skip(text, pos + 1)
 
 
-def _array(text: str, start: int) -> tuple[Node, int]:
+def _array(text: str, node: Node) -> list[Node]:
     items: list[Node] = []
-    pos = _skip(text, start + 1)
+    pos = _skip(text, node.start + 1)
     if text[pos] == "]":
-        return Node("array", start, pos + 1, items), pos + 1
+        return items
     while True:
-        child, pos = _value(text, pos)
+        child = _node(text, pos)
         items.append(child)
-        pos = _skip(text, pos)
+        pos = _skip(text, child.end)
         if text[pos] == "]":
-            return Node("array", start, pos + 1, items), pos + 1
-        if text[pos] != ",":
-            raise ValueError
+            return items
         pos = _skip(text, pos + 1)
 
 
@@ -149,15 +146,14 @@ def _member(text: str, node: Node, key: Any) -> Node | None:
     (negative counts from the end); NULL where PostgreSQL gives NULL."""
     if node.kind == "object" and isinstance(key, str):
         found = None
-        for name, child in node.items:
+        for name, child in members(text, node):
             if name == key:
                 found = child
         return found
     if node.kind == "array" and not isinstance(key, str | bytes):
-        index = int(key)
-        if index < 0:
-            index += len(node.items)
-        return node.items[index] if 0 <= index < len(node.items) else None
+        items = members(text, node)
+        index = int(key) + (len(items) if int(key) < 0 else 0)
+        return items[index] if 0 <= index < len(items) else None
     return None
 
 
@@ -166,7 +162,7 @@ def _as_text(text: str, node: Node | None) -> str | None:
     if node is None or node.kind == "null":
         return None
     if node.kind == "string":
-        return str(node.items)
+        return str(node.value)
     return text[node.start : node.end]
 
 
@@ -234,7 +230,7 @@ def array_length(doc: Any) -> Any:
         return None
     node = parse(str(doc))
     if node.kind == "array":
-        return len(node.items)
+        return len(members(str(doc), node))
     raise PgError(INVALID_PARAMETER_VALUE, "cannot get array length of a "
                   + ("non-array" if node.kind == "object" else "scalar"))
 
@@ -332,12 +328,13 @@ def _field_value(text: str, node: Node | None, oid: int, typmod: int, tz: str) -
     if pgtype is None:
         raise PgError("0A000", f"json_to_record into type {oid} is not supported")
     if oid in T.ELEMENT_OF and node.kind == "array":
-        items = [_field_value(text, item, T.ELEMENT_OF[oid], -1, tz) for item in node.items]
+        elem = T.ELEMENT_OF[oid]
+        items = [_field_value(text, item, elem, -1, tz) for item in members(text, node)]
         return json.dumps(items)  # pgha's array storage
     if oid in (T.JSON, T.JSONB) or node.kind != "string":
         value = text[node.start : node.end]
     else:
-        value = str(node.items)
+        value = str(node.value)
     return pgtypes.parse_text(pgtype, value, typmod, tz)
 
 
@@ -639,10 +636,10 @@ def _compact(text: str, node: Node, strip_nulls: bool) -> str:
     """json_strip_nulls' output: the structure re-written without white space."""
     if node.kind == "object":
         return "{" + ",".join(f"{_quote(k)}:{_compact(text, v, strip_nulls)}"
-                              for k, v in node.items
+                              for k, v in members(text, node)
                               if not (strip_nulls and v.kind == "null")) + "}"
     if node.kind == "array":
-        return "[" + ",".join(_compact(text, v, strip_nulls) for v in node.items) + "]"
+        return "[" + ",".join(_compact(text, v, strip_nulls) for v in members(text, node)) + "]"
     return text[node.start : node.end]
 
 
@@ -776,7 +773,7 @@ def srf_rows(doc: Any, mode: str) -> Iterator[tuple[Any, Any]]:
         if node.kind != "array":
             raise PgError(INVALID_PARAMETER_VALUE, "cannot extract elements from "
                           + ("an object" if node.kind == "object" else "a scalar"))
-        for child in node.items:
+        for child in members(text, node):
             yield None, _as_text(text, child) if as_text else text[child.start : child.end]
         return
     if node.kind != "object":
@@ -786,7 +783,7 @@ def srf_rows(doc: Any, mode: str) -> Iterator[tuple[Any, Any]]:
                                                        else "a scalar"))
         raise PgError(INVALID_PARAMETER_VALUE, "cannot deconstruct "
                       + ("an array as an object" if node.kind == "array" else "a scalar"))
-    for key, child in node.items:
+    for key, child in members(text, node):
         if what == "keys":
             yield key, None
         else:
