@@ -754,6 +754,7 @@ _SRF_MODES = {
     "jsonb_path_query": ("elements", False),  # of jsonb_path_query_array's result
 }
 SRF_FUNCTIONS = frozenset(_SRF_MODES)
+RECORD_WIDTH = 64  # the most columns json(b)_to_record(set) may declare
 
 
 def srf_columns(name: str) -> list[str]:
@@ -809,16 +810,19 @@ class JsonSrf:
 
 
 class JsonSrfTable:
+    ARGUMENTS: tuple[int, ...] = (0, 1)  # the hidden columns the arguments bind to
+
     def BestIndexObject(self, o: Any) -> bool:
         arguments: dict[int, int] = {}
         for i in range(o.nConstraint):
             col = o.get_aConstraint_iColumn(i)
-            if col in (0, 1) and o.get_aConstraint_op(i) == apsw.SQLITE_INDEX_CONSTRAINT_EQ:
+            if col in self.ARGUMENTS and \
+                    o.get_aConstraint_op(i) == apsw.SQLITE_INDEX_CONSTRAINT_EQ:
                 if not o.get_aConstraint_usable(i):
                     o.estimatedCost = 1e30  # the lateral order: what provides doc first
                     return True
                 arguments[col] = i
-        if len(arguments) != 2:
+        if len(arguments) != len(self.ARGUMENTS):
             o.estimatedCost = 1e30
             return True
         for number, col in enumerate(sorted(arguments), start=1):
@@ -862,6 +866,64 @@ class JsonSrfCursor:
 
     def Close(self) -> None:
         pass
+
+
+class JsonRecordSrf(JsonSrf):
+    """``pg_json_record_<n>(doc, spec, function)``: json(b)_to_record(set) as an eponymous
+    table of n columns c1..cn (lateral; references to the declared names read them),
+    ``spec`` the JSON list of the declared [name, type OID, typmod]."""
+
+    def __init__(self, width: int, tz: Callable[[], str]) -> None:
+        cols = ", ".join(f"c{i}" for i in range(1, width + 1))
+        self.schema = ("CREATE TABLE x(_pgha_doc HIDDEN, _pgha_spec HIDDEN, _pgha_fn HIDDEN, "
+                       f"{cols})")
+        self.tz = tz
+
+    def Create(self, db: Any, modulename: str, dbname: str, tablename: str,
+               *args: Any) -> tuple[str, JsonSrfTable]:
+        return self.schema, JsonRecordTable(self.tz)
+
+    Connect = Create
+
+
+class JsonRecordTable(JsonSrfTable):
+    ARGUMENTS = (0, 1, 2)
+
+    def __init__(self, tz: Callable[[], str]) -> None:
+        self.tz = tz
+
+    def Open(self) -> JsonSrfCursor:
+        return JsonRecordCursor(self.tz)
+
+
+class JsonRecordCursor(JsonSrfCursor):
+    def __init__(self, tz: Callable[[], str]) -> None:
+        super().__init__()
+        self.tz = tz
+        self.records: list[list[Any]] = []
+
+    def Filter(self, indexnum: int, indexname: Any, constraintargs: tuple[Any, ...]) -> None:
+        self.pos = 0
+        doc, spec, function = (*constraintargs, None, None, None)[:3]
+        if doc is None:
+            self.records = []
+            return
+        text = str(doc)
+        if str(function).endswith("recordset"):
+            root = parse(text)
+            if root.kind != "array":
+                raise PgError(INVALID_PARAMETER_VALUE,
+                              f"cannot call {function} on a non-array")
+            objects = [text[n.start : n.end] for n in members(text, root)]
+        else:
+            objects = [text]
+        fields = json.loads(spec)
+        self.records = [[record_field(o, name, oid, typmod, str(function), self.tz())
+                         for name, oid, typmod in fields] for o in objects]
+        self.rows = [(None, None)] * len(self.records)
+
+    def Column(self, col: int) -> Any:
+        return self.records[self.pos][col - 3] if col >= 3 else None
 
 
 # -- registration ---------------------------------------------------------------------------
@@ -919,6 +981,9 @@ def register(conn: apsw.Connection, ctx: Any) -> None:
         conn.create_window_function(f"pg_{suffix}_agg", lambda b=binary: _ArrayAgg(b), 1)
         conn.create_window_function(f"pg_{suffix}_object_agg", lambda b=binary: _ObjectAgg(b), 2)
     conn.create_collation("pg_jsonb", collate)
+    for width in range(1, RECORD_WIDTH + 1):
+        conn.create_module(f"pg_json_record_{width}", JsonRecordSrf(width, lambda: ctx.tz),
+                           eponymous=True, use_bestindex_object=True)
     for shape in ("v", "vo", "k", "ko", "kv", "kvo"):
         conn.create_module(f"pg_json_srf_{shape}", JsonSrf(shape), eponymous=True,
                            use_bestindex_object=True)

@@ -619,7 +619,8 @@ class Analyzer:
         # Columns of json set-returning functions under another name than pg_json_srf's:
         # id(ColInfo) -> the SQL that reads it; id(ColumnRef) -> the same, where used. A json
         # row source whose alias is used as a column (its one value) is found by alias.
-        self.json_srf_cols: dict[int, str] = {}
+        # (The ColInfo is kept in the value: an id is unique only while its object lives.)
+        self.json_srf_cols: dict[int, tuple[ColInfo, str]] = {}
         self.json_srf_values: dict[str, ColInfo] = {}
         self.renamed_refs: dict[int, str] = {}
         self.whole_rows: dict[int, RangeEntry] = {}  # id(ColumnRef) naming a FROM item
@@ -764,9 +765,15 @@ class Analyzer:
             if not node.coldeflist:
                 raise PgError("42601", "a column definition list is required for functions "
                               'returning "record"', position=_pos(func))
+            if len(node.coldeflist) > fn_json.RECORD_WIDTH:
+                raise PgError("0A000", f"{name} of more than {fn_json.RECORD_WIDTH} columns is "
+                              "not supported")
             cols = [ColInfo(cd.colname, self.type_name(cd.typeName)) for cd in node.coldeflist]
             self.range_columns[id(node)] = [c.name for c in cols]
-            return RangeEntry(node.alias.aliasname if node.alias else name, cols)
+            alias = node.alias.aliasname if node.alias else name
+            for i, col in enumerate(cols, start=1):
+                self.json_srf_cols[id(col)] = (col, f"{_q(alias)}.c{i}")
+            return RangeEntry(alias, cols)
         else:
             raise PgError("42883", f"function {name} in FROM is not supported")
         if node.ordinality:
@@ -783,7 +790,7 @@ class Analyzer:
             for col, source in zip(entry.cols, _json_srf_columns(name, node.ordinality),
                                    strict=False):
                 if col.name != source:
-                    self.json_srf_cols[id(col)] = f"{_q(alias)}.{source}"
+                    self.json_srf_cols[id(col)] = (col, f"{_q(alias)}.{source}")
             if "_each" not in name:
                 self.json_srf_values[alias] = entry.cols[0]
         return entry
@@ -1174,9 +1181,9 @@ class Analyzer:
         col = self._lookup(scope, names)
         if col is None and len(names) == 1 and names[0] in self.json_srf_values:
             col = self.json_srf_values[names[0]]  # FROM jsonb_array_elements(...) AS e: e
-            self.renamed_refs[id(node)] = self.json_srf_cols.get(id(col), f"{_q(names[0])}.value")
+            self.renamed_refs[id(node)] = f"{_q(names[0])}.value"
         if col is not None and id(col) in self.json_srf_cols:
-            self.renamed_refs[id(node)] = self.json_srf_cols[id(col)]
+            self.renamed_refs[id(node)] = self.json_srf_cols[id(col)][1]
         if col is None and len(names) == 1:
             entry = next((e for sc in _chain(scope) for e in sc.entries if e.alias == names[0]),
                          None)
@@ -2681,24 +2688,14 @@ JSON_TO_RECORD = frozenset({"json_to_record", "jsonb_to_record", "json_to_record
 
 def _print_json_to_record(s: SqliteStream, node: ast.RangeFunction, name: str,
                           args: list[Any]) -> None:
-    """json_to_recordset(doc) AS x(a int, ...): a sub-select of the fields of each object
-    (not lateral: the document may not name columns of earlier FROM items)."""
+    """json_to_recordset(doc) AS x(a int, ...): the pg_json_record table of as many columns,
+    bare so it is lateral; references to the declared names read its c1..cn."""
     if len(args) != 1:
         raise PgError("42883", f"function {name} does not exist")
-    s.write("(SELECT ")
-    for i, cd in enumerate(node.coldeflist):
-        oid, typmod = s.an.type_name(cd.typeName)
-        s.write(", " if i else "")
-        s.write(f"pg_json_field(value, {sql_literal(cd.colname)}, {oid}, {typmod}, "
-                f"{sql_literal(name)}) AS {_q(cd.colname)}")
-    if name.endswith("recordset"):
-        s.write(" FROM pg_json_srf_v(")
-        s.print_node(args[0])
-        s.write(", 'json_array_elements'))")
-    else:
-        s.write(" FROM (SELECT ")
-        s.print_node(args[0])
-        s.write(" AS value))")
+    spec = [[cd.colname, *s.an.type_name(cd.typeName)] for cd in node.coldeflist]
+    s.write(f"pg_json_record_{len(spec)}(")
+    s.print_node(args[0])
+    s.write(f", {sql_literal(json.dumps(spec))}, {sql_literal(name)})")
     s.write(" AS ")
     s.print_name(node.alias.aliasname if node.alias else name)
 

@@ -296,3 +296,5 @@ SELECT jsonb_path_query_array('[1, 2, 3]', '$[*] ? (@ > 1 && @ < 3 || @ == 1)'),
 SELECT jsonb_path_query('{"a": 1}', 'strict $.b'); -- differential: error=2203A
 SELECT jsonb_path_query('{"a": 1}', 'strict $.b', '{}', true);
 SELECT jsonb_path_query('{"a": 1}', '$.a +'); -- differential: error=42601
+SELECT d.id, x.lang FROM jm_docs d, jsonb_to_record(d.doc -> 'meta') AS x(lang text, isbn text) WHERE d.id < 4 ORDER BY d.id;
+SELECT d.id, r.* FROM jm_docs d CROSS JOIN LATERAL jsonb_to_recordset(jsonb_build_array(d.doc, d.doc)) AS r(title text, pages int) WHERE d.id = 1;
