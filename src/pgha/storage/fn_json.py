@@ -615,6 +615,25 @@ def assign(doc: Any, new: Any, *subscripts: Any) -> str:
     return _jsonb_render(root)
 
 
+def set_lax(doc: Any, path: Any, new: Any, create: Any = 1,
+            treatment: Any = "use_json_null") -> Any:
+    """jsonb_set_lax: jsonb_set, but a NULL new value is handled as ``treatment`` says."""
+    if new is not None:
+        return set_path(doc, path, new, create)
+    if treatment == "raise_exception":
+        raise PgError("22004", "JSON value must not be null",
+                      detail="Exception was raised because null_value_treatment is "
+                      '"raise_exception".')
+    if treatment == "use_json_null":
+        return set_path(doc, path, "null", create)
+    if treatment == "delete_key":
+        return delete_path(doc, path)
+    if treatment == "return_target":
+        return doc
+    raise PgError("22023", "null_value_treatment must be \"delete_key\", \"return_target\", "
+                  "\"use_json_null\", or \"raise_exception\"")
+
+
 def strip_nulls(doc: Any, binary: int) -> Any:
     if doc is None:
         return None
@@ -962,7 +981,7 @@ def register(conn: apsw.Connection, ctx: Any) -> None:
     f("pg_jsonb_delete", delete, 3)
     f("pg_jsonb_delete_path", delete_path, 2)
     f("jsonb_set", set_path)
-    f("jsonb_set_lax", set_path)
+    f("jsonb_set_lax", set_lax)
     f("jsonb_insert", lambda d, p, n, a=0: set_path(d, p, n, 1, 1, a))
     f("pg_json_strip_nulls", strip_nulls, 2)
     f("pg_jsonb_assign", assign)

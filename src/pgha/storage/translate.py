@@ -624,6 +624,8 @@ class Analyzer:
         self.json_srf_values: dict[str, ColInfo] = {}
         self.renamed_refs: dict[int, str] = {}
         self.whole_rows: dict[int, RangeEntry] = {}  # id(ColumnRef) naming a FROM item
+        # id(RangeFunction) of json_to_record(set) -> (document, [[name, oid, typmod]])
+        self.json_records: dict[int, tuple[Any, list[list[Any]]]] = {}
         self.is_write = False
         self.blocking = False  # calls something that may wait (pg_sleep, advisory locks)
         self.sequence_refs: dict[int, SequenceRel] = {}  # id(RangeVar) -> sequence read as a table
@@ -719,6 +721,8 @@ class Analyzer:
         if _func_name(func) == "pg_partition_ancestors":
             _no_partitions(func)
         name = _func_name(func)
+        if name in JSON_TO_RECORD:
+            return self.json_to_record(node, func, name, scope)
         expected_args = self.function_arg_types(name, len(func.args or ()))
         arg_types = [self.expr(a, scope, expected_args[i] if expected_args else None)
                      for i, a in enumerate(func.args or ())]
@@ -761,19 +765,6 @@ class Analyzer:
             cols = [ColInfo(name, (T.TEXT, -1))]
         elif name == "jsonb_path_query":
             cols = [ColInfo(name, (T.JSONB, -1))]
-        elif name in JSON_TO_RECORD:
-            if not node.coldeflist:
-                raise PgError("42601", "a column definition list is required for functions "
-                              'returning "record"', position=_pos(func))
-            if len(node.coldeflist) > fn_json.RECORD_WIDTH:
-                raise PgError("0A000", f"{name} of more than {fn_json.RECORD_WIDTH} columns is "
-                              "not supported")
-            cols = [ColInfo(cd.colname, self.type_name(cd.typeName)) for cd in node.coldeflist]
-            self.range_columns[id(node)] = [c.name for c in cols]
-            alias = node.alias.aliasname if node.alias else name
-            for i, col in enumerate(cols, start=1):
-                self.json_srf_cols[id(col)] = (col, f"{_q(alias)}.c{i}")
-            return RangeEntry(alias, cols)
         else:
             raise PgError("42883", f"function {name} in FROM is not supported")
         if node.ordinality:
@@ -793,6 +784,34 @@ class Analyzer:
                     self.json_srf_cols[id(col)] = (col, f"{_q(alias)}.{source}")
             if "_each" not in name:
                 self.json_srf_values[alias] = entry.cols[0]
+        return entry
+
+    def json_to_record(self, node: ast.RangeFunction, func: ast.FuncCall, name: str,
+                       scope: Scope) -> RangeEntry:
+        """json_to_recordset(doc) AS x(a int, ...) and json_populate_recordset(NULL::t, doc):
+        the columns declared, or those of table t."""
+        args = list(func.args or ())
+        if name.startswith(("json_to", "jsonb_to")):
+            if not node.coldeflist:
+                raise PgError("42601", "a column definition list is required for functions "
+                              'returning "record"', position=_pos(func))
+            cols = [ColInfo(cd.colname, self.type_name(cd.typeName)) for cd in node.coldeflist]
+        else:
+            base = args.pop(0) if len(args) == 2 else None
+            table = (self.catalog.table(_names(base.typeName.names)[-1])
+                     if isinstance(base, ast.TypeCast) else None)
+            if table is None or not isinstance(base.arg, ast.A_Const) or not base.arg.isnull:
+                raise PgError("0A000", f"{name} is supported as {name}(NULL::table, json)")
+            cols = [ColInfo(c.name, (c.type_oid, c.typmod)) for c in table.columns]
+        if len(cols) > fn_json.RECORD_WIDTH or len(args) != 1:
+            raise PgError("0A000", f"{name} of this shape is not supported")
+        self.expr(args[0], scope, (T.JSONB if name.startswith("jsonb") else T.JSON, -1))
+        self.json_records[id(node)] = (args[0], [[c.name, *c.type] for c in cols])
+        alias = node.alias.aliasname if node.alias else name
+        entry = self._aliased(RangeEntry(alias, cols), node.alias)
+        self.range_columns[id(node)] = [c.name for c in entry.cols]
+        for i, col in enumerate(entry.cols, start=1):
+            self.json_srf_cols[id(col)] = (col, f"{_q(alias)}.c{i}")
         return entry
 
     # -- SELECT -------------------------------------------------------------------------
@@ -2627,7 +2646,7 @@ def _p_range_function(s: SqliteStream, node: ast.RangeFunction) -> bool:
         _print_json_srf(s, node, name, args, cols)
         return True
     if name in JSON_TO_RECORD:
-        _print_json_to_record(s, node, name, args)
+        _print_json_to_record(s, node, name)
         return True
     if name == "unnest" and len(args) > 1:
         _print_zipped_unnest(s, node, args, cols)
@@ -2683,18 +2702,17 @@ def _print_json_srf(s: SqliteStream, node: ast.RangeFunction, name: str, args: l
 
 
 JSON_TO_RECORD = frozenset({"json_to_record", "jsonb_to_record", "json_to_recordset",
-                            "jsonb_to_recordset"})
+                            "jsonb_to_recordset", "json_populate_record",
+                            "jsonb_populate_record", "json_populate_recordset",
+                            "jsonb_populate_recordset"})
 
 
-def _print_json_to_record(s: SqliteStream, node: ast.RangeFunction, name: str,
-                          args: list[Any]) -> None:
+def _print_json_to_record(s: SqliteStream, node: ast.RangeFunction, name: str) -> None:
     """json_to_recordset(doc) AS x(a int, ...): the pg_json_record table of as many columns,
     bare so it is lateral; references to the declared names read its c1..cn."""
-    if len(args) != 1:
-        raise PgError("42883", f"function {name} does not exist")
-    spec = [[cd.colname, *s.an.type_name(cd.typeName)] for cd in node.coldeflist]
+    doc, spec = s.an.json_records[id(node)]
     s.write(f"pg_json_record_{len(spec)}(")
-    s.print_node(args[0])
+    s.print_node(doc)
     s.write(f", {sql_literal(json.dumps(spec))}, {sql_literal(name)})")
     s.write(" AS ")
     s.print_name(node.alias.aliasname if node.alias else name)

@@ -298,3 +298,10 @@ SELECT jsonb_path_query('{"a": 1}', 'strict $.b', '{}', true);
 SELECT jsonb_path_query('{"a": 1}', '$.a +'); -- differential: error=42601
 SELECT d.id, x.lang FROM jm_docs d, jsonb_to_record(d.doc -> 'meta') AS x(lang text, isbn text) WHERE d.id < 4 ORDER BY d.id;
 SELECT d.id, r.* FROM jm_docs d CROSS JOIN LATERAL jsonb_to_recordset(jsonb_build_array(d.doc, d.doc)) AS r(title text, pages int) WHERE d.id = 1;
+CREATE TABLE jm_items (id integer PRIMARY KEY, label text, qty integer DEFAULT 1, meta jsonb);
+INSERT INTO jm_items SELECT * FROM jsonb_populate_recordset(NULL::jm_items, '[{"id": 1, "label": "a", "qty": 3, "meta": {"x": 1}}, {"id": 2, "label": "b"}]') RETURNING *;
+SELECT * FROM json_populate_record(NULL::jm_items, '{"id": 9, "label": "z", "extra": true}');
+SELECT p.label, p.qty FROM jsonb_populate_recordset(NULL::jm_items, '[{"label": "q", "qty": "7"}]') AS p;
+SELECT jsonb_set_lax('{"a": 1, "b": 2}', '{a}', NULL), jsonb_set_lax('{"a": 1, "b": 2}', '{a}', NULL, true, 'delete_key'), jsonb_set_lax('{"a": 1}', '{a}', NULL, true, 'return_target');
+SELECT jsonb_set_lax('{"a": 1}', '{a}', NULL, true, 'raise_exception'); -- differential: error=22004
+SELECT jsonb_set_lax('{"a": 1}', '{a}', '5');
