@@ -1468,6 +1468,9 @@ class Analyzer:
             if left == UNKNOWN and right != UNKNOWN:
                 left = self.expr(node.lexpr, scope, self._operand_expectation(op, right))
         if op in COMPARISON_OPS:
+            if T.JSON in (left[0], right[0]):  # json has no comparison operators, jsonb has
+                raise PgError("42883", f"operator does not exist: {_type_display(left)} {op} "
+                              f"{_type_display(right)}", position=_pos(node))
             return (T.BOOL, -1)
         if op in (
             "~",
@@ -2194,10 +2197,10 @@ def _p_aexpr(s: SqliteStream, node: ast.A_Expr) -> bool:
         if op == "#-" and lt[0] == T.JSONB:
             s.call("pg_jsonb_delete_path", node.lexpr, node.rexpr)
             return True
-        if op == "||" and (lt[0] in (T.JSONB, T.JSON) or lt[0] in T.ELEMENT_OF
+        if op == "||" and (lt[0] == T.JSONB or lt[0] in T.ELEMENT_OF
                            or rt[0] in T.ELEMENT_OF):
             # Which sides are arrays or JSON documents (the others are elements, as stored).
-            containers = [str(int(t[0] in (T.JSONB, T.JSON) or t[0] in T.ELEMENT_OF))
+            containers = [str(int(t[0] == T.JSONB or t[0] in T.ELEMENT_OF))
                           for t in (lt, rt)]
             s.call("pg_concat_op", node.lexpr, node.rexpr, *containers)
             return True

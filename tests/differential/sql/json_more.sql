@@ -305,3 +305,7 @@ SELECT p.label, p.qty FROM jsonb_populate_recordset(NULL::jm_items, '[{"label": 
 SELECT jsonb_set_lax('{"a": 1, "b": 2}', '{a}', NULL), jsonb_set_lax('{"a": 1, "b": 2}', '{a}', NULL, true, 'delete_key'), jsonb_set_lax('{"a": 1}', '{a}', NULL, true, 'return_target');
 SELECT jsonb_set_lax('{"a": 1}', '{a}', NULL, true, 'raise_exception'); -- differential: error=22004
 SELECT jsonb_set_lax('{"a": 1}', '{a}', '5');
+SELECT raw = '{"a": 1}' FROM jm_docs WHERE id = 1; -- differential: error=42883
+SELECT '[1]'::json = '[1]'::json; -- differential: error=42883
+SELECT '{"a": 1}'::json || '{"b": 2}', '[1]'::json || 'x';
+SELECT raw::jsonb = '{"type": "book", "pages": 320, "nested": {"a": [1, 2, 3]}}'::jsonb FROM jm_docs WHERE id = 1;
