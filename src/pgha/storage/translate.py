@@ -564,6 +564,22 @@ SRF_IN_SELECT = frozenset({"unnest", "generate_subscripts", "generate_series",
                            "pg_partition_ancestors"})
 
 
+def _json_srf_sites(holder: Any, attr: str) -> list[tuple[Any, str, int | None]]:
+    """Where json set-returning functions are called in ``holder.attr``, not looking into
+    sub-queries: (node, attribute, index in a list attribute or None)."""
+    value = getattr(holder, attr)
+    items = list(enumerate(value)) if isinstance(value, tuple | list) else [(None, value)]
+    found: list[tuple[Any, str, int | None]] = []
+    for index, item in items:
+        if isinstance(item, ast.FuncCall) and _func_name(item) in fn_json.SRF_FUNCTIONS:
+            found.append((holder, attr, index))
+        elif isinstance(item, ast.Node) and not isinstance(item, ast.SubLink | ast.SelectStmt):
+            for name in item:
+                if isinstance(getattr(item, name), ast.Node | tuple | list):
+                    found.extend(_json_srf_sites(item, name))
+    return found
+
+
 def _no_partitions(func: ast.FuncCall) -> None:
     """``pg_partition_ancestors(rel)`` (psql's \\d asks it) -> the unnest of an empty
     oid array: pgha has no partitioned tables, and for a relation that is neither a
@@ -1000,13 +1016,13 @@ class Analyzer:
         Arrays of different lengths are cut to the shortest (PostgreSQL pads with NULLs)."""
         calls = [rt for rt in node.targetList or ()
                  if isinstance(rt.val, ast.FuncCall) and _func_name(rt.val) in SRF_IN_SELECT]
-        json_calls = [rt for rt in node.targetList or () if isinstance(rt.val, ast.FuncCall)
-                      and _func_name(rt.val) in fn_json.SRF_FUNCTIONS]
+        json_calls = [(rt, site) for rt in node.targetList or ()
+                      for site in _json_srf_sites(rt, "val")]
         if json_calls:
             if calls or len(json_calls) > 1:
                 raise PgError("0A000", "a json set-returning function in the select list is "
                               "supported alone (no other set-returning function)")
-            return self._lift_json_srf(node, json_calls[0])
+            return self._lift_json_srf(node, *json_calls[0])
         if not calls:
             return 0
         for rt in calls:
@@ -1048,10 +1064,13 @@ class Analyzer:
         return len(added)
 
     @staticmethod
-    def _lift_json_srf(node: ast.SelectStmt, target: ast.ResTarget) -> int:
-        """``SELECT jsonb_array_elements(doc) FROM ...`` -> the function as a lateral FROM
-        item after the others, its column in place of the call (as _lift_series does)."""
-        func = target.val
+    def _lift_json_srf(node: ast.SelectStmt, target: ast.ResTarget,
+                       site: tuple[Any, str, int | None]) -> int:
+        """``SELECT jsonb_array_elements(doc) ->> 'k' FROM ...`` -> the function as a lateral
+        FROM item after the others, its column in place of the call (as _lift_series does);
+        ``site`` is where the call is: (node, attribute, index in a list attribute)."""
+        holder, attr, index = site
+        func = getattr(holder, attr) if index is None else getattr(holder, attr)[index]
         name = _func_name(func)
         if "_each" in name:
             raise PgError("0A000", f"{name}() in the select list is not supported (it returns "
@@ -1060,8 +1079,14 @@ class Analyzer:
         node.fromClause = (*(node.fromClause or ()), ast.RangeFunction(
             lateral=True, ordinality=False, is_rowsfrom=False, functions=((func, None),),
             alias=ast.Alias(aliasname=SRF_ALIAS, colnames=(ast.String(sval=col),))))
-        target.name = target.name or name
-        target.val = ast.ColumnRef(fields=(ast.String(sval=SRF_ALIAS), ast.String(sval=col)))
+        target.name = target.name or figure_colname(target.val)
+        ref = ast.ColumnRef(fields=(ast.String(sval=SRF_ALIAS), ast.String(sval=col)))
+        if index is None:
+            setattr(holder, attr, ref)
+        else:
+            items = list(getattr(holder, attr))
+            items[index] = ref
+            setattr(holder, attr, tuple(items))
         return 1
 
     @staticmethod
@@ -2587,6 +2612,8 @@ def _p_res_target(s: SqliteStream, node: ast.ResTarget) -> bool:
         s.write(" COLLATE pg_numeric")
     if node.name:
         s.write(" AS " + _q(node.name))  # always quoted: SQLite keywords differ from PG's
+    elif id(node.val) in s.an.renamed_refs:  # keeps its name for ORDER BY and outer queries
+        s.write(" AS " + _q(_names(node.val.fields)[-1]))
     return True
 
 
