@@ -356,3 +356,21 @@ SELECT '{"a": "b"}'::jsonb ->> 'a' || 'c';
 SELECT jsonb_path_query_array(data, '$.user.emails[*] ? (@ like_regex "^a")') FROM jm_pr WHERE id = 1;
 SELECT data -> 'user' -> 'emails' -> 0 ->> 0 FROM jm_pr WHERE id = 1;
 SELECT jsonb_array_elements(data -> 'user' -> 'emails') ->> 0 FROM jm_pr WHERE id = 1;
+
+-- lateral joins and sub-queries over json arrays
+CREATE TABLE jm_lat (id int PRIMARY KEY, data jsonb);
+INSERT INTO jm_lat VALUES (1, '{"tags": ["a", "b"]}'), (2, '{"tags": []}'), (3, NULL);
+SELECT jm_lat.id, e.value FROM jm_lat LEFT JOIN LATERAL jsonb_array_elements_text(jm_lat.data -> 'tags') e ON true ORDER BY jm_lat.id, e.value;
+SELECT jm_lat.id, e FROM jm_lat LEFT JOIN jsonb_array_elements_text(jm_lat.data -> 'tags') AS e ON true ORDER BY 1, 2;
+SELECT jm_lat.id, count(e.value) FROM jm_lat LEFT JOIN LATERAL jsonb_array_elements(jm_lat.data -> 'tags') e ON true GROUP BY jm_lat.id ORDER BY jm_lat.id;
+SELECT * FROM jsonb_each('{}');
+SELECT * FROM jsonb_array_elements(NULL);
+SELECT jm_lat.id, x.* FROM jm_lat JOIN LATERAL jsonb_each(jm_lat.data) x ON x.key = 'tags' ORDER BY jm_lat.id;
+SELECT id, (SELECT count(*) FROM jsonb_array_elements(data -> 'tags')) FROM jm_lat ORDER BY id;
+SELECT id, (SELECT string_agg(t, '+') FROM jsonb_array_elements_text(data -> 'tags') t) FROM jm_lat ORDER BY id;
+SELECT id FROM jm_lat WHERE 'b' IN (SELECT jsonb_array_elements_text(data -> 'tags'));
+SELECT id, jsonb_array_length(coalesce(data -> 'tags', '[]')) FROM jm_lat ORDER BY id;
+WITH x AS (SELECT jsonb_build_object('id', id, 'tags', data -> 'tags') AS j FROM jm_lat) SELECT jsonb_agg(j ORDER BY j ->> 'id') FROM x;
+SELECT jsonb_agg(e) FROM (SELECT jsonb_array_elements(data -> 'tags') AS e FROM jm_lat) s;
+SELECT json_agg(r) FROM (SELECT id, data -> 'tags' AS tags FROM jm_lat ORDER BY id) r;
+SELECT json_build_object('rows', (SELECT json_agg(r) FROM (SELECT id FROM jm_lat ORDER BY id) r));
