@@ -27,7 +27,7 @@ from typing import Any
 import apsw
 
 from pgha import PG_VERSION
-from pgha.storage import datetime_format, fn_datetime, numeric
+from pgha.storage import datetime_format, fn_datetime, fn_json, numeric
 from pgha.storage import oids as T
 from pgha.storage import types as pgtypes
 from pgha.storage.catalog import Catalog, Sequence, Table
@@ -180,6 +180,8 @@ def cast_value(value: Any, src: int, dst: int, typmod: int, tz: str = "UTC") -> 
 def _cast(value: Any, src: int, dst: int, typmod: int, tz: str = "UTC") -> Any:
     if value is None:
         return None
+    if src == T.JSONB and dst in fn_json.SCALAR_CASTS:
+        src, value = fn_json.jsonb_scalar(value, dst)
     if src == T.BOOL and dst in T.INTEGER_TYPES:
         return 1 if value else 0
     if src == T.NUMERIC and dst in T.INTEGER_TYPES:
@@ -561,59 +563,6 @@ def _json_load(value: Any) -> Any:
         return json.loads(value)
     except (TypeError, ValueError) as exc:
         raise PgError("22P02", "invalid input syntax for type json") from exc
-
-
-def _json_dump(value: Any) -> str:
-    return json.dumps(value, separators=(", ", ": "), ensure_ascii=False)
-
-
-def _json_get(doc: Any, key: Any, as_text: bool) -> Any:
-    data = _json_load(doc)
-    if data is None or key is None:
-        return None
-    if isinstance(data, list):
-        try:
-            idx = int(key)
-        except (TypeError, ValueError):
-            return None
-        if idx < 0:
-            idx += len(data)
-        if not 0 <= idx < len(data):
-            return None
-        item = data[idx]
-    elif isinstance(data, dict):
-        if str(key) not in data:
-            return None
-        item = data[str(key)]
-    else:
-        return None
-    if as_text:
-        if item is None:
-            return None
-        return (
-            item
-            if isinstance(item, str)
-            else _json_dump(item)
-            if isinstance(item, dict | list)
-            else ("true" if item is True else "false" if item is False else json.dumps(item))
-        )
-    return _json_dump(item)
-
-
-def _json_path(doc: Any, path: Any, as_text: bool) -> Any:
-    if doc is None or path is None:
-        return None
-    keys = (
-        json.loads(path)
-        if isinstance(path, str) and path.startswith("[")
-        else [p.strip().strip('"') for p in str(path).strip("{}").split(",") if p.strip()]
-    )
-    current: Any = doc
-    for i, key in enumerate(keys):
-        current = _json_get(current, key, as_text and i == len(keys) - 1)
-        if current is None:
-            return None
-    return current
 
 
 def _contains(a: Any, b: Any) -> bool:
@@ -1419,10 +1368,6 @@ def register(conn: apsw.Connection, ctx: FunctionContext) -> None:
         2,
         True,
     )
-    f("pg_json_get", lambda d, k: _json_get(d, k, False), 2, True)
-    f("pg_json_get_text", lambda d, k: _json_get(d, k, True), 2, True)
-    f("pg_json_path", lambda d, p: _json_path(d, p, False), 2, True)
-    f("pg_json_path_text", lambda d, p: _json_path(d, p, True), 2, True)
     f(
         "pg_json_contains",
         null_safe(lambda a, b: 1 if _contains(_json_load(a), _json_load(b)) else 0),
@@ -1434,21 +1379,6 @@ def register(conn: apsw.Connection, ctx: FunctionContext) -> None:
         null_safe(lambda a, b: 1 if _contains(_json_load(b), _json_load(a)) else 0),
         2,
         True,
-    )
-    f("pg_json_has_key", null_safe(lambda d, k: 1 if _has_key(_json_load(d), k) else 0), 2, True)
-    f(
-        "pg_json_has_any",
-        null_safe(
-            lambda d, ks: 1 if any(_has_key(_json_load(d), k) for k in json.loads(ks)) else 0
-        ),
-        2,
-    )
-    f(
-        "pg_json_has_all",
-        null_safe(
-            lambda d, ks: 1 if all(_has_key(_json_load(d), k) for k in json.loads(ks)) else 0
-        ),
-        2,
     )
     f("pg_concat_op", _concat_op, -1, True)
     f("pg_div", _div, 2, True)
@@ -1631,14 +1561,6 @@ def register(conn: apsw.Connection, ctx: FunctionContext) -> None:
     conn.create_module(
         "pg_generate_series", GenerateSeries(), eponymous=True, use_bestindex_object=True
     )
-
-
-def _has_key(doc: Any, key: Any) -> bool:
-    if isinstance(doc, dict):
-        return str(key) in doc
-    if isinstance(doc, list):
-        return key in doc
-    return False
 
 
 def _concat_op(a: Any, b: Any, a_container: int = 1, b_container: int = 1) -> Any:
@@ -1846,6 +1768,7 @@ def register_more(conn: apsw.Connection, ctx: FunctionContext) -> None:
 
     catalog_functions.register(conn, ctx)
     fn_datetime.register(conn, ctx)
+    fn_json.register(conn, ctx)
 
     def f(name: str, fn: Callable[..., Any], nargs: int = -1) -> None:
         conn.create_scalar_function(name, fn, nargs, flags=apsw.SQLITE_DETERMINISTIC)

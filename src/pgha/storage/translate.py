@@ -16,6 +16,7 @@ on the hot path.
 from __future__ import annotations
 
 import copy
+import json
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -25,7 +26,7 @@ from typing import Any
 from pglast import ast, enums, parse_sql
 from pglast.stream import RawStream
 
-from pgha.storage import functions, translate_datetime
+from pgha.storage import fn_json, functions, translate_datetime
 from pgha.storage import oids as T
 from pgha.storage import types as pgtypes
 from pgha.storage.catalog import Catalog, Column, Table, View
@@ -252,6 +253,23 @@ FIXED_RESULT: dict[str, TypeRef] = {
     "jsonb_pretty": (T.TEXT, -1),
     "json_array_length": (T.INT4, -1),
     "jsonb_array_length": (T.INT4, -1),
+    "json_extract_path": (T.JSON, -1),
+    "json_extract_path_text": (T.TEXT, -1),
+    "jsonb_extract_path": (T.JSONB, -1),
+    "jsonb_extract_path_text": (T.TEXT, -1),
+    "jsonb_set": (T.JSONB, -1),
+    "jsonb_set_lax": (T.JSONB, -1),
+    "jsonb_insert": (T.JSONB, -1),
+    "json_strip_nulls": (T.JSON, -1),
+    "jsonb_strip_nulls": (T.JSONB, -1),
+    "array_to_json": (T.JSON, -1),
+    "row_to_json": (T.JSON, -1),
+    "json_object": (T.JSON, -1),
+    "jsonb_object": (T.JSONB, -1),
+    "jsonb_path_exists": (T.BOOL, -1),
+    "jsonb_path_match": (T.BOOL, -1),
+    "jsonb_path_query_first": (T.JSONB, -1),
+    "jsonb_path_query_array": (T.JSONB, -1),
     "regexp_replace": (T.TEXT, -1),
     "like_escape": (T.TEXT, -1),
     "regexp_match": (T.TEXT_ARRAY, -1),
@@ -371,17 +389,7 @@ SQLITE_SAME: dict[str, str] = {
     "last_value": "last_value",
     "nth_value": "nth_value",
     "string_agg": "group_concat",
-    "json_agg": "json_group_array",
-    "jsonb_agg": "json_group_array",
     "array_agg": "json_group_array",
-    "json_object_agg": "json_group_object",
-    "jsonb_object_agg": "json_group_object",
-    "json_build_object": "json_object",
-    "jsonb_build_object": "json_object",
-    "json_build_array": "json_array",
-    "jsonb_build_array": "json_array",
-    "json_array_length": "json_array_length",
-    "jsonb_array_length": "json_array_length",
     "bool_and": "pg_bool_and",
     "bool_or": "pg_bool_or",
     "every": "pg_bool_and",
@@ -546,8 +554,33 @@ def _figure(node: Any) -> tuple[str | None, int]:
     return None, 0
 
 
+JSON_DOCUMENT_ARGS = frozenset({
+    "json_typeof", "jsonb_typeof", "json_array_length", "jsonb_array_length", "jsonb_pretty",
+    "json_extract_path", "jsonb_extract_path", "json_extract_path_text",
+    "jsonb_extract_path_text", "jsonb_set", "jsonb_set_lax", "jsonb_insert",
+    "json_strip_nulls", "jsonb_strip_nulls", "json_to_record", "jsonb_to_record",
+    "json_to_recordset", "jsonb_to_recordset", "jsonb_path_exists", "jsonb_path_match",
+    "jsonb_path_query", "jsonb_path_query_first", "jsonb_path_query_array",
+    *fn_json.SRF_FUNCTIONS})
+
 SRF_IN_SELECT = frozenset({"unnest", "generate_subscripts", "generate_series",
                            "pg_partition_ancestors"})
+
+
+def _json_srf_sites(holder: Any, attr: str) -> list[tuple[Any, str, int | None]]:
+    """Where json set-returning functions are called in ``holder.attr``, not looking into
+    sub-queries: (node, attribute, index in a list attribute or None)."""
+    value = getattr(holder, attr)
+    items = list(enumerate(value)) if isinstance(value, tuple | list) else [(None, value)]
+    found: list[tuple[Any, str, int | None]] = []
+    for index, item in items:
+        if isinstance(item, ast.FuncCall) and _func_name(item) in fn_json.SRF_FUNCTIONS:
+            found.append((holder, attr, index))
+        elif isinstance(item, ast.Node) and not isinstance(item, ast.SubLink | ast.SelectStmt):
+            for name in item:
+                if isinstance(getattr(item, name), ast.Node | tuple | list):
+                    found.extend(_json_srf_sites(item, name))
+    return found
 
 
 def _no_partitions(func: ast.FuncCall) -> None:
@@ -602,6 +635,16 @@ class Analyzer:
         self.insert_extra: dict[int, tuple[list[str], list[str]]] = {}  # id(InsertStmt)
         self.assign_wrap: dict[int, TypeRef] = {}  # id(expr) -> target type (assignment cast)
         self.range_columns: dict[int, list[str]] = {}  # id(RangeSubselect/RangeFunction)
+        # Columns of json set-returning functions under another name than pg_json_srf's:
+        # id(ColInfo) -> the SQL that reads it; id(ColumnRef) -> the same, where used. A json
+        # row source whose alias is used as a column (its one value) is found by alias.
+        # (The ColInfo is kept in the value: an id is unique only while its object lives.)
+        self.json_srf_cols: dict[int, tuple[ColInfo, str]] = {}
+        self.json_srf_values: dict[str, ColInfo] = {}
+        self.renamed_refs: dict[int, str] = {}
+        self.whole_rows: dict[int, RangeEntry] = {}  # id(ColumnRef) naming a FROM item
+        # id(RangeFunction) of json_to_record(set) -> (document, [[name, oid, typmod]])
+        self.json_records: dict[int, tuple[Any, list[list[Any]]]] = {}
         self.is_write = False
         self.blocking = False  # calls something that may wait (pg_sleep, advisory locks)
         self.sequence_refs: dict[int, SequenceRel] = {}  # id(RangeVar) -> sequence read as a table
@@ -669,7 +712,9 @@ class Analyzer:
             return [self.relation_cols(node, scope)]
         if isinstance(node, ast.JoinExpr):
             left = self.from_item(node.larg, scope)
-            right = self.from_item(node.rarg, scope)
+            # A function on the right may read the left's columns (it is implicitly LATERAL).
+            lateral = isinstance(node.rarg, ast.RangeFunction)
+            right = self.from_item(node.rarg, Scope(left, scope, outputs=[]) if lateral else scope)
             entries = left + right
             if node.quals is not None:
                 self.expr(node.quals, Scope(entries, scope, outputs=[]), (T.BOOL, -1))
@@ -699,7 +744,11 @@ class Analyzer:
         if _func_name(func) == "pg_partition_ancestors":
             _no_partitions(func)
         name = _func_name(func)
-        arg_types = [self.expr(a, scope) for a in func.args or ()]
+        if name in JSON_TO_RECORD:
+            return self.json_to_record(node, func, name, scope)
+        expected_args = self.function_arg_types(name, len(func.args or ()))
+        arg_types = [self.expr(a, scope, expected_args[i] if expected_args else None)
+                     for i, a in enumerate(func.args or ())]
         if name in ("generate_series", "pg_srf_series"):
             t = _common_type(arg_types[:2]) if arg_types else (T.INT4, -1)
             if t[0] == T.UNKNOWN or t[0] in T.TEXT_LIKE:
@@ -735,16 +784,57 @@ class Analyzer:
                 else (T.JSONB if name.startswith("jsonb") else T.JSON)
             )
             cols = [ColInfo("key", (T.TEXT, -1)), ColInfo("value", (out, -1))]
+        elif name in ("json_object_keys", "jsonb_object_keys"):
+            cols = [ColInfo(name, (T.TEXT, -1))]
+        elif name == "jsonb_path_query":
+            cols = [ColInfo(name, (T.JSONB, -1))]
         else:
             raise PgError("42883", f"function {name} in FROM is not supported")
         if node.ordinality:
             cols.append(ColInfo("ordinality", (T.INT8, -1)))
         alias = node.alias.aliasname if node.alias else name
+        # A function of one unnamed column takes the alias as its column name (lifted from
+        # the select list, pg_srf_series' column is value; json's elements are named value).
         if node.alias is not None and not node.alias.colnames and len(cols) == 1 and \
-                name != "pg_srf_series":  # lifted from the select list: its column is value
+                name != "pg_srf_series" and "array_elements" not in name:
             cols[0].name = alias
         entry = self._aliased(RangeEntry(alias, cols), node.alias)
         self.range_columns[id(node)] = [c.name for c in entry.cols]
+        if name in fn_json.SRF_FUNCTIONS:
+            for col, source in zip(entry.cols, _json_srf_columns(name, node.ordinality),
+                                   strict=False):
+                if col.name != source:
+                    self.json_srf_cols[id(col)] = (col, f"{_q(alias)}.{source}")
+            if "_each" not in name:
+                self.json_srf_values[alias] = entry.cols[0]
+        return entry
+
+    def json_to_record(self, node: ast.RangeFunction, func: ast.FuncCall, name: str,
+                       scope: Scope) -> RangeEntry:
+        """json_to_recordset(doc) AS x(a int, ...) and json_populate_recordset(NULL::t, doc):
+        the columns declared, or those of table t."""
+        args = list(func.args or ())
+        if name.startswith(("json_to", "jsonb_to")):
+            if not node.coldeflist:
+                raise PgError("42601", "a column definition list is required for functions "
+                              'returning "record"', position=_pos(func))
+            cols = [ColInfo(cd.colname, self.type_name(cd.typeName)) for cd in node.coldeflist]
+        else:
+            base = args.pop(0) if len(args) == 2 else None
+            table = (self.catalog.table(_names(base.typeName.names)[-1])
+                     if isinstance(base, ast.TypeCast) else None)
+            if table is None or not isinstance(base.arg, ast.A_Const) or not base.arg.isnull:
+                raise PgError("0A000", f"{name} is supported as {name}(NULL::table, json)")
+            cols = [ColInfo(c.name, (c.type_oid, c.typmod)) for c in table.columns]
+        if len(cols) > fn_json.RECORD_WIDTH or len(args) != 1:
+            raise PgError("0A000", f"{name} of this shape is not supported")
+        self.expr(args[0], scope, (T.JSONB if name.startswith("jsonb") else T.JSON, -1))
+        self.json_records[id(node)] = (args[0], [[c.name, *c.type] for c in cols])
+        alias = node.alias.aliasname if node.alias else name
+        entry = self._aliased(RangeEntry(alias, cols), node.alias)
+        self.range_columns[id(node)] = [c.name for c in entry.cols]
+        for i, col in enumerate(entry.cols, start=1):
+            self.json_srf_cols[id(col)] = (col, f"{_q(alias)}.c{i}")
         return entry
 
     # -- SELECT -------------------------------------------------------------------------
@@ -934,6 +1024,13 @@ class Analyzer:
         expanded = self._lift_expanded_arrays(node)
         calls = [rt for rt in node.targetList or ()
                  if isinstance(rt.val, ast.FuncCall) and _func_name(rt.val) in SRF_IN_SELECT]
+        json_calls = [(rt, site) for rt in node.targetList or ()
+                      for site in _json_srf_sites(rt, "val")]
+        if json_calls:
+            if calls or len(json_calls) > 1:
+                raise PgError("0A000", "a json set-returning function in the select list is "
+                              "supported alone (no other set-returning function)")
+            return self._lift_json_srf(node, *json_calls[0])
         if not calls:
             return expanded
         if expanded:
@@ -1037,6 +1134,32 @@ class Analyzer:
                 and node.arg.fields[-1].sval.lower() in self.record_columns):
             return str(ind[0].sval)
         return None
+
+    @staticmethod
+    def _lift_json_srf(node: ast.SelectStmt, target: ast.ResTarget,
+                       site: tuple[Any, str, int | None]) -> int:
+        """``SELECT jsonb_array_elements(doc) ->> 'k' FROM ...`` -> the function as a lateral
+        FROM item after the others, its column in place of the call (as _lift_series does);
+        ``site`` is where the call is: (node, attribute, index in a list attribute)."""
+        holder, attr, index = site
+        func = getattr(holder, attr) if index is None else getattr(holder, attr)[index]
+        name = _func_name(func)
+        if "_each" in name:
+            raise PgError("0A000", f"{name}() in the select list is not supported (it returns "
+                          "a record); call it in FROM")
+        col = fn_json.srf_columns(name)[0]
+        node.fromClause = (*(node.fromClause or ()), ast.RangeFunction(
+            lateral=True, ordinality=False, is_rowsfrom=False, functions=((func, None),),
+            alias=ast.Alias(aliasname=SRF_ALIAS, colnames=(ast.String(sval=col),))))
+        target.name = target.name or figure_colname(target.val)
+        ref = ast.ColumnRef(fields=(ast.String(sval=SRF_ALIAS), ast.String(sval=col)))
+        if index is None:
+            setattr(holder, attr, ref)
+        else:
+            items = list(getattr(holder, attr))
+            items[index] = ref
+            setattr(holder, attr, tuple(items))
+        return 1
 
     @staticmethod
     def _lift_series(node: ast.SelectStmt, calls: list[ast.ResTarget]) -> int:
@@ -1172,6 +1295,17 @@ class Analyzer:
         if len(names) != len(node.fields):
             raise PgError("0A000", "this column reference is not supported", position=_pos(node))
         col = self._lookup(scope, names)
+        if col is None and len(names) == 1 and names[0] in self.json_srf_values:
+            col = self.json_srf_values[names[0]]  # FROM jsonb_array_elements(...) AS e: e
+            self.renamed_refs[id(node)] = f"{_q(names[0])}.value"
+        if col is not None and id(col) in self.json_srf_cols:
+            self.renamed_refs[id(node)] = self.json_srf_cols[id(col)][1]
+        if col is None and len(names) == 1:
+            entry = next((e for sc in _chain(scope) for e in sc.entries if e.alias == names[0]),
+                         None)
+            if entry is not None:  # the row of a FROM item: to_json(t), json_agg(t)
+                self.whole_rows[id(node)] = entry
+                return (T.RECORD, -1)
         if col is None:
             if len(names) == 1 and scope.outputs:
                 for out in scope.outputs:
@@ -1258,6 +1392,13 @@ class Analyzer:
             if (field := self._record_field(node)) is not None:
                 self.record_fields[id(node)] = field
                 return (T.INT2 if field == "x" else T.INT4, -1)
+            if base[0] == T.JSONB:  # doc['key'][0]: jsonb subscripts (PostgreSQL 14+)
+                for ind in node.indirection:
+                    if not isinstance(ind, ast.A_Indices) or ind.is_slice:
+                        raise PgError("0A000", "jsonb subscript does not support slices")
+                    if self.expr(ind.uidx, scope) == UNKNOWN:
+                        self.expr(ind.uidx, scope, (T.TEXT, -1))
+                return base
             for ind in node.indirection:
                 if isinstance(ind, ast.A_Indices):
                     for part in (ind.lidx, ind.uidx):
@@ -1427,6 +1568,9 @@ class Analyzer:
             if left == UNKNOWN and right != UNKNOWN:
                 left = self.expr(node.lexpr, scope, self._operand_expectation(op, right))
         if op in COMPARISON_OPS:
+            if T.JSON in (left[0], right[0]):  # json has no comparison operators, jsonb has
+                raise PgError("42883", f"operator does not exist: {_type_display(left)} {op} "
+                              f"{_type_display(right)}", position=_pos(node))
             return (T.BOOL, -1)
         if op in (
             "~",
@@ -1443,6 +1587,8 @@ class Analyzer:
             "?|",
             "?&",
             "&&",
+            "@?",
+            "@@",
         ):
             return (T.BOOL, -1)
         if op == "||":
@@ -1457,6 +1603,8 @@ class Analyzer:
             return (T.TEXT, -1)
         if op in ("->", "#>"):
             return (T.JSONB if left[0] == T.JSONB else T.JSON, -1)
+        if op in ("-", "#-") and left[0] == T.JSONB:
+            return left
         if op in ("->>", "#>>"):
             return (T.TEXT, -1)
         if op in ("+", "-", "*", "/", "%"):
@@ -1469,7 +1617,13 @@ class Analyzer:
 
     @staticmethod
     def _operand_expectation(op: str, other: TypeRef) -> TypeRef | None:
+        if op in ("#>", "#>>", "?|", "?&", "#-") and other[0] in (T.JSON, T.JSONB):
+            return (T.TEXT_ARRAY, -1)
         if op in ("->", "->>", "#>", "#>>", "?"):
+            return (T.TEXT, -1)
+        if op == "||" and other[0] == T.JSONB:
+            return other
+        if op in ("-", "@?", "@@") and other[0] == T.JSONB:
             return (T.TEXT, -1)
         if op == "||" and other[0] == T.BYTEA:
             return other  # bytea || 'literal' is bytea
@@ -1602,6 +1756,14 @@ class Analyzer:
             return datetime_args
         text = (T.TEXT, -1)
         int4 = (T.INT4, -1)
+        if name in JSON_DOCUMENT_ARGS:  # the document, then (as for #>) text path steps
+            doc = (T.JSONB if name.startswith("jsonb") else T.JSON, -1)
+            rest: list[TypeRef | None] = [text] * (nargs - 1)
+            if name in ("jsonb_set", "jsonb_insert", "jsonb_set_lax"):
+                rest = [(T.TEXT_ARRAY, -1), doc, (T.BOOL, -1), text][: nargs - 1]
+            elif name.startswith("jsonb_path"):  # (target, path, vars, silent)
+                rest = [text, doc, (T.BOOL, -1)][: nargs - 1]
+            return [doc, *rest]
         table: dict[str, list[TypeRef | None]] = {
             "nextval": [(T.REGCLASS, -1)],
             "currval": [(T.REGCLASS, -1)],
@@ -1627,6 +1789,8 @@ class Analyzer:
             "pg_advisory_lock": [(T.INT8, -1), int4],
             "pg_advisory_unlock": [(T.INT8, -1), int4],
             "pg_try_advisory_lock": [(T.INT8, -1), int4],
+            "json_object": [(T.TEXT_ARRAY, -1)] * 2,
+            "jsonb_object": [(T.TEXT_ARRAY, -1)] * 2,
         }
         return table.get(name)
 
@@ -1763,6 +1927,16 @@ class Analyzer:
                 raise PgError("428C9", f'column "{col.name}" can only be updated to DEFAULT',
                               detail=f'Column "{col.name}" is an identity column defined as '
                               "GENERATED ALWAYS.")
+            if rt.indirection:  # SET doc['a'][0] = value: jsonb subscripts only
+                if col.type_oid != T.JSONB or any(
+                        not isinstance(i, ast.A_Indices) or i.is_slice for i in rt.indirection):
+                    raise PgError("0A000", "assignment to an element of a column is supported "
+                                  "for jsonb subscripts only", position=_pos(rt))
+                for ind in rt.indirection:
+                    if self.expr(ind.uidx, local) == UNKNOWN:
+                        self.expr(ind.uidx, local, (T.TEXT, -1))
+                self.expr(rt.val, local, (T.JSONB, -1))
+                continue
             if isinstance(rt.val, ast.SetToDefault):
                 self.default_exprs[id(rt.val)] = (
                     self.default_sql(table, col) if col.default is not None else "NULL"
@@ -1838,6 +2012,8 @@ JSON_OPS = {
     "#>>": "pg_json_path_text",
     "?|": "pg_json_has_any",
     "?&": "pg_json_has_all",
+    "@?": "pg_jsonb_path_exists_op",
+    "@@": "pg_jsonb_path_match_op",
 }
 
 
@@ -1989,19 +2165,10 @@ def _p_func(s: SqliteStream, node: ast.FuncCall) -> bool:
         return _agg(s, node, "pg_num_" + name)
     if name == "avg":
         return False if s.type_of(node)[0] == T.FLOAT8 else _agg(s, node, "avg")
+    if name in JSON_CALLS:
+        return _print_json_call(s, node, name, args)
     if name in AGGREGATES:
         return _agg(s, node, SQLITE_SAME.get(name, name))
-    if name in JSON_BUILDERS:
-        # Numeric text would become a JSON string; json() makes it the JSON number it is.
-        s.write(SQLITE_SAME[name] + "(")
-        for i, a in enumerate(args):
-            s.write(", " if i else "")
-            if _is_numeric(s.type_of(a)):
-                s.call("json", a)
-            else:
-                s.print_node(a)
-        s.write(")")
-        return True
     if name == "to_char" and len(args) == 2 and s.type_of(args[0])[0] in T.NUMERIC_RANK:
         s.call("pg_to_char_number", *args)
         return True
@@ -2081,6 +2248,13 @@ def _p_aexpr(s: SqliteStream, node: ast.A_Expr) -> bool:
             return True
         if op in COMPARISON_OPS and _numeric_comparison(s, node.lexpr, lt, op, node.rexpr, rt):
             return True
+        if op in COMPARISON_OPS and lt[0] == rt[0] == T.JSONB:
+            s.write("(")
+            s.print_node(node.lexpr)
+            s.write(f" COLLATE pg_jsonb {'<>' if op == '!=' else op} ")
+            s.print_node(node.rexpr)
+            s.write(")")
+            return True
         if op in COMPARISON_OPS and T.BPCHAR in (lt[0], rt[0]) and lt != rt and \
                 lt[0] in T.TEXT_LIKE and rt[0] in T.TEXT_LIKE:
             # char(n) compares without its trailing blanks (padded alike, it compares as is)
@@ -2105,7 +2279,8 @@ def _p_aexpr(s: SqliteStream, node: ast.A_Expr) -> bool:
             s.call(JSON_OPS[op], node.lexpr, node.rexpr)
             return True
         if op in ("->", "->>"):
-            s.call("pg_json_get" if op == "->" else "pg_json_get_text", node.lexpr, node.rexpr)
+            s.call("pg_json_get" if op == "->" else "pg_json_get_text", node.lexpr, node.rexpr,
+                   str(int(lt[0] == T.JSONB)))
             return True
         if op in ("/", "%") and (lt[0] in T.NUMERIC_RANK or rt[0] in T.NUMERIC_RANK):
             integer = lt[0] in T.INTEGER_TYPES and rt[0] in T.INTEGER_TYPES
@@ -2134,10 +2309,19 @@ def _p_aexpr(s: SqliteStream, node: ast.A_Expr) -> bool:
         if op == "*" and (lt[0] == T.INTERVAL or rt[0] == T.INTERVAL):
             s.call("pg_interval_mul", node.lexpr, node.rexpr)
             return True
-        if op == "||" and (lt[0] in (T.JSONB, T.JSON) or lt[0] in T.ELEMENT_OF
+        if op == "||" and T.JSONB in (lt[0], rt[0]):
+            s.call("pg_jsonb_concat", node.lexpr, node.rexpr)
+            return True
+        if op == "-" and lt[0] == T.JSONB:
+            s.call("pg_jsonb_delete", node.lexpr, node.rexpr, str(int(rt[0] in T.ELEMENT_OF)))
+            return True
+        if op == "#-" and lt[0] == T.JSONB:
+            s.call("pg_jsonb_delete_path", node.lexpr, node.rexpr)
+            return True
+        if op == "||" and (lt[0] == T.JSONB or lt[0] in T.ELEMENT_OF
                            or rt[0] in T.ELEMENT_OF):
             # Which sides are arrays or JSON documents (the others are elements, as stored).
-            containers = [str(int(t[0] in (T.JSONB, T.JSON) or t[0] in T.ELEMENT_OF))
+            containers = [str(int(t[0] == T.JSONB or t[0] in T.ELEMENT_OF))
                           for t in (lt, rt)]
             s.call("pg_concat_op", node.lexpr, node.rexpr, *containers)
             return True
@@ -2224,8 +2408,103 @@ def _check_recursion(query: ast.SelectStmt) -> None:
             raise PgError("0A000", "FOR UPDATE/SHARE in a recursive query is not implemented")
 
 
-JSON_BUILDERS = frozenset(
-    {"json_build_object", "jsonb_build_object", "json_build_array", "jsonb_build_array"})
+# json functions whose arguments travel with their type OIDs (see fn_json) or that print
+# under another name; their calls are printed by _print_json_call.
+JSON_TYPED_ARGS = {
+    "json_build_object": "pg_json_build_object",
+    "jsonb_build_object": "pg_jsonb_build_object",
+    "json_build_array": "pg_json_build_array",
+    "jsonb_build_array": "pg_jsonb_build_array",
+    "to_json": "pg_to_json",
+    "to_jsonb": "pg_to_jsonb",
+    "array_to_json": "pg_to_json",
+    "row_to_json": "pg_to_json",
+}
+JSON_RENAMED = {
+    "json_typeof": "pg_json_typeof",
+    "jsonb_typeof": "pg_json_typeof",
+    "json_array_length": "pg_json_array_length",
+    "jsonb_array_length": "pg_json_array_length",
+    "json_extract_path": "pg_json_extract_path",
+    "jsonb_extract_path": "pg_json_extract_path",
+    "json_extract_path_text": "pg_json_extract_path_text",
+    "jsonb_extract_path_text": "pg_json_extract_path_text",
+    "json_object": "pg_json_object",
+    "jsonb_object": "pg_jsonb_object",
+}
+JSON_AGGREGATES = frozenset({"json_agg", "jsonb_agg", "json_object_agg", "jsonb_object_agg"})
+JSON_CALLS = frozenset({*JSON_TYPED_ARGS, *JSON_RENAMED, *JSON_AGGREGATES,
+                        "json_strip_nulls", "jsonb_strip_nulls"})
+
+
+def _print_typed(s: SqliteStream, fn: str, node: Any) -> None:
+    """``fn(node, oid)``: a value with the type to_json needs to render it."""
+    s.write(fn + "(")
+    _print_json_arg(s, node)
+    s.write(")")
+
+
+def _print_json_arg(s: SqliteStream, node: Any) -> None:
+    """A json function's argument and its type OID; a row (``t`` naming a FROM item, or
+    ROW(...)) becomes the JSON object of its columns, as row_to_json makes it."""
+    if isinstance(node, ast.ColumnRef) and id(node) in s.an.whole_rows:
+        entry = s.an.whole_rows[id(node)]
+        fields = [(c.name, f"{_q(entry.alias)}.{_q(c.name)}", c.type[0]) for c in entry.cols]
+    elif isinstance(node, ast.RowExpr):
+        fields = [(f"f{i}", a, s.type_of(a)[0]) for i, a in enumerate(node.args or (), 1)]
+    else:
+        t = s.type_of(node)[0]
+        s.print_node(node)
+        s.write(f", {T.TEXT if t == T.UNKNOWN else t}")
+        return
+    s.write("pg_json_row(" + sql_literal(json.dumps([f[0] for f in fields])))
+    for _name, value, oid in fields:
+        s.write(", ")
+        if isinstance(value, str):
+            s.write(value)
+        else:
+            s.print_node(value)
+        s.write(f", {T.TEXT if oid == T.UNKNOWN else oid}")
+    s.write(f"), {T.RECORD}")
+
+
+def _print_json_call(s: SqliteStream, node: ast.FuncCall, name: str, args: list[Any]) -> bool:
+    if name in JSON_RENAMED:
+        s.call(JSON_RENAMED[name], *args)
+    elif name in ("json_strip_nulls", "jsonb_strip_nulls"):
+        s.call("pg_json_strip_nulls", *args, str(int(name.startswith("jsonb"))))
+    elif name in JSON_TYPED_ARGS:
+        s.write(JSON_TYPED_ARGS[name] + "(")
+        for i, a in enumerate(args):
+            s.write(", " if i else "")
+            _print_json_arg(s, a)
+        s.write(")")
+    else:
+        s.write(f"pg_{name}(")
+        if node.agg_distinct:
+            s.write("DISTINCT ")
+        if name.endswith("object_agg"):
+            if len(args) != 2:
+                raise PgError("42883", f"function {name} does not exist")
+            _print_typed(s, "pg_json_key", args[0])
+            s.write(", ")
+            _print_typed(s, "pg_json_value", args[1])
+        else:
+            _print_typed(s, "pg_json_agg_input", args[0])
+        if node.agg_order:
+            s.write(" ORDER BY ")
+            for i, so in enumerate(node.agg_order):
+                s.write(", " if i else "")
+                s.print_node(so)
+        s.write(")")
+        if node.agg_filter is not None:
+            s.write(" FILTER (WHERE ")
+            s.print_node(node.agg_filter)
+            s.write(")")
+        if node.over is not None:
+            s.write(" OVER ")
+            s.print_node(node.over)
+    return True
 # Functions whose PostgreSQL result type is numeric, by their exact implementations.
 NUMERIC_FUNCTIONS = {
     "abs": "pg_num_abs",
@@ -2329,6 +2608,8 @@ def _p_sortby(s: SqliteStream, node: ast.SortBy) -> bool:
     s.print_node(node.node)
     if _is_numeric(s.type_of(node.node)):
         s.write(" COLLATE pg_numeric")  # numeric text sorts by value, not by character
+    elif s.type_of(node.node)[0] == T.JSONB:
+        s.write(" COLLATE pg_jsonb")  # jsonb sorts by value (numbers as numbers)
     s.write(translate_datetime.sort_collation(s.type_of(node.node)[0]))
     desc = node.sortby_dir == D.SORTBY_DESC
     if node.sortby_dir == D.SORTBY_USING:
@@ -2432,6 +2713,8 @@ def _p_res_target(s: SqliteStream, node: ast.ResTarget) -> bool:
     s.write(translate_datetime.sort_collation(s.type_of(node.val)[0]))
     if node.name:
         s.write(" AS " + _q(node.name))  # always quoted: SQLite keywords differ from PG's
+    elif id(node.val) in s.an.renamed_refs:  # keeps its name for ORDER BY and outer queries
+        s.write(" AS " + _q(_names(node.val.fields)[-1]))
     return True
 
 
@@ -2490,6 +2773,12 @@ def _p_range_function(s: SqliteStream, node: ast.RangeFunction) -> bool:
         return True
     cols = s.an.range_columns[id(node)]
     args = list(func.args or ())
+    if name in fn_json.SRF_FUNCTIONS:
+        _print_json_srf(s, node, name, args, cols)
+        return True
+    if name in JSON_TO_RECORD:
+        _print_json_to_record(s, node, name)
+        return True
     if name == "unnest" and len(args) > 1:
         _print_zipped_unnest(s, node, args, cols)
         return True
@@ -2520,6 +2809,47 @@ def _p_range_function(s: SqliteStream, node: ast.RangeFunction) -> bool:
     s.write(" AS ")
     s.print_name(node.alias.aliasname if node.alias else name)
     return True
+
+
+def _json_srf_columns(name: str, ordinality: bool) -> list[str]:
+    """The columns of the pg_json_srf table that prints the json function ``name``."""
+    cols = fn_json.srf_columns(name)
+    return [*cols, "ordinality"] if ordinality else cols
+
+
+def _print_json_srf(s: SqliteStream, node: ast.RangeFunction, name: str, args: list[Any],
+                    cols: list[str]) -> None:
+    """json_each(doc) and friends: a pg_json_srf table printed bare, so it is lateral (the
+    document may name columns of earlier FROM items); the table shows just the function's
+    columns (for *), and references to renamed columns read its own (renamed_refs)."""
+    shape = "".join(c[0] for c in _json_srf_columns(name, node.ordinality))
+    if name == "jsonb_path_query" and 2 <= len(args) <= 4:
+        s.write(f"pg_json_srf_{shape}(")
+        s.call("jsonb_path_query_array", *args)
+        s.write(f", {sql_literal(name)})")
+    elif len(args) != 1:
+        raise PgError("42883", f"function {name} does not exist")
+    else:
+        s.call(f"pg_json_srf_{shape}", args[0], sql_literal(name))
+    s.write(" AS ")
+    s.print_name(node.alias.aliasname if node.alias else name)
+
+
+JSON_TO_RECORD = frozenset({"json_to_record", "jsonb_to_record", "json_to_recordset",
+                            "jsonb_to_recordset", "json_populate_record",
+                            "jsonb_populate_record", "json_populate_recordset",
+                            "jsonb_populate_recordset"})
+
+
+def _print_json_to_record(s: SqliteStream, node: ast.RangeFunction, name: str) -> None:
+    """json_to_recordset(doc) AS x(a int, ...): the pg_json_record table of as many columns,
+    bare so it is lateral; references to the declared names read its c1..cn."""
+    doc, spec = s.an.json_records[id(node)]
+    s.write(f"pg_json_record_{len(spec)}(")
+    s.print_node(doc)
+    s.write(f", {sql_literal(json.dumps(spec))}, {sql_literal(name)})")
+    s.write(" AS ")
+    s.print_name(node.alias.aliasname if node.alias else name)
 
 
 def _print_zipped_unnest(s: SqliteStream, node: ast.RangeFunction, args: list[Any],
@@ -2561,6 +2891,15 @@ def _p_indirection(s: SqliteStream, node: ast.A_Indirection) -> bool:
         s.write(", '') AS INTEGER)")
         return True
     ind = node.indirection
+    if s.type_of(node.arg)[0] == T.JSONB:
+        for _ in ind:
+            s.write("pg_json_get(")
+        s.print_node(node.arg)
+        for i in ind:
+            s.write(", ")
+            s.print_node(i.uidx)
+            s.write(", 1)")
+        return True
     if len(ind) == 1 and isinstance(ind[0], ast.A_Indices) and not ind[0].is_slice:
         s.call("pg_array_get", node.arg, ind[0].uidx)
         return True
@@ -2798,6 +3137,12 @@ def _print_returning(s: SqliteStream, clause: Any, relation: ast.RangeVar) -> No
 
 def _p_column_ref(s: SqliteStream, node: ast.ColumnRef) -> bool:
     fields = node.fields
+    if id(node) in s.an.renamed_refs:
+        s.write(s.an.renamed_refs[id(node)])
+        return True
+    if id(node) in s.an.whole_rows:
+        raise PgError("0A000", "a whole-row reference is supported as the argument of "
+                      "row_to_json, to_json(b) and json(b)_agg only", position=_pos(node))
     if (s.returning_target and len(fields) == 2 and isinstance(fields[0], ast.String)
             and fields[0].sval in s.returning_target):
         last = fields[1]
@@ -2812,11 +3157,18 @@ def _p_column_ref(s: SqliteStream, node: ast.ColumnRef) -> bool:
 def _p_update(s: SqliteStream, node: ast.UpdateStmt) -> bool:
     _print_target(s, node, "UPDATE")
     s.write(" SET ")
+    done: set[str] = set()
     for i, rt in enumerate(node.targetList):
+        if rt.name in done:
+            continue
         if i:
             s.write(", ")
         s.print_name(rt.name)
         s.write(" = ")
+        if rt.indirection:
+            _print_subscript_assignments(s, [t for t in node.targetList if t.name == rt.name])
+            done.add(rt.name)
+            continue
         _print_value(s, rt.val)
     if node.fromClause:
         s.write(" FROM ")
@@ -2829,6 +3181,21 @@ def _p_update(s: SqliteStream, node: ast.UpdateStmt) -> bool:
         s.print_node(node.whereClause)
     _print_returning(s, node.returningClause, node.relation)
     return True
+
+
+def _print_subscript_assignments(s: SqliteStream, targets: list[ast.ResTarget]) -> None:
+    """``SET doc['a'] = x, doc['b'] = y``: each assignment applies to the result of the one
+    before it, as PostgreSQL does for several subscripts of one column."""
+    for _ in targets:
+        s.write("pg_jsonb_assign(")
+    s.print_name(targets[0].name)
+    for rt in targets:
+        s.write(", ")
+        s.print_node(rt.val)
+        for ind in rt.indirection:
+            s.write(", ")
+            s.print_node(ind.uidx)
+        s.write(")")
 
 
 def _p_delete(s: SqliteStream, node: ast.DeleteStmt) -> bool:
