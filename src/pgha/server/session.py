@@ -290,7 +290,7 @@ class ClientSession(ClientWire):
         """Execute on the event loop when it is a short read, else on the thread pool."""
         storage = self.storage
         assert storage is not None
-        if storage.can_run_inline(stmt):
+        if storage.can_run_inline(stmt, params):
             result = storage.execute_inline(stmt, params)
             if result is not None:
                 return result

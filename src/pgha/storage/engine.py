@@ -1015,10 +1015,11 @@ class StorageSession:
                                            self.settings["timezone"])
             raise error from exc
 
-    def can_run_inline(self, stmt: Statement) -> bool:
+    def can_run_inline(self, stmt: Statement, params: list[Any] | None = None) -> bool:
         """A read that may run on the caller's thread (see ``execute_inline``), or a
         transaction statement that touches no SQLite state (BEGIN is lazy; COMMIT and ROLLBACK
-        with no SQLite transaction open only end the block's bookkeeping)."""
+        with no SQLite transaction open only end the block's bookkeeping). A read with large
+        text or values does not: copying them is work the step budget does not see."""
         if stmt.kind == "txn":
             K = enums.TransactionStmtKind
             kind = stmt.node.kind
@@ -1028,6 +1029,7 @@ class StorageSession:
         return (
             tr is not None
             and tr.inline_ok
+            and _small(stmt.text, stmt.bound, params)
             and self.status != "E"
             and stmt.generation == self.catalog.generation
             and self.private_catalog is None
@@ -1596,6 +1598,16 @@ SQLITE_MESSAGES = (
 )
 
 INLINE_BUDGET_STEPS = 20_000  # SQLite VM instructions a read may use on the event loop
+INLINE_MAX_BYTES = 64 * 1024  # ... and the most text and values it may carry there
+
+
+def _small(text: str, *values: list[Any] | None) -> bool:
+    size = len(text)
+    for group in values:
+        for value in group or ():
+            if isinstance(value, str | bytes | bytearray | memoryview):
+                size += len(value)
+    return size <= INLINE_MAX_BYTES
 INLINE_BUDGET_DETAIL = "pgha: inline read budget exceeded"
 
 
