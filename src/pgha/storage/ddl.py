@@ -562,6 +562,8 @@ class DDL:
             else:
                 raise PgError("42P07", f'relation "{name}" already exists')
         tr = translate(self.catalog, self.system, node.query)
+        if tr.steps:
+            raise PgError("0A000", "views must not contain data-modifying statements in WITH")
         assert tr.columns is not None
         names = [n.sval for n in node.aliases or ()]
         cols = [Column(names[i] if i < len(names) else c.name, c.type_oid, c.typmod,

@@ -1058,8 +1058,14 @@ class StorageSession:
             self._sqlite_begin(tr.is_write)
         else:
             self.ctx.transaction_start = self.ctx.statement_start
+        if tr.steps and autocommit and not own_txn:
+            # The data-modifying CTEs and the main statement stand or fall together.
+            own_txn = True
+            self._sqlite_begin(True)
         cursor = self.conn.cursor()
         try:
+            if tr.steps:
+                self._run_write_steps(tr, params)
             if len(params) > tr.bind_count:
                 params = params[:tr.bind_count]  # the rewrite dropped the last ones
             rows = list(cursor.execute(tr.sql, params)) if params else list(cursor.execute(tr.sql))
@@ -1069,10 +1075,33 @@ class StorageSession:
             if own_txn:
                 self._sqlite_end(False)
             raise
+        finally:
+            for step in tr.steps:
+                if step.width:  # (a table left by a failed drop is replaced by the next use)
+                    with contextlib.suppress(apsw.Error):
+                        self.conn.execute(f"DROP TABLE IF EXISTS temp.{step.table}")
         if own_txn:
             self._sqlite_end(True)
         tag = f"INSERT 0 {count}" if tr.command == "INSERT" else f"{tr.command} {count}"
         return Result(tag, tr.columns, rows)
+
+    def _run_write_steps(self, tr: Translation, params: list[Any]) -> None:
+        """Run the data-modifying statements of a WITH, in order, keeping the RETURNING rows
+        of each in its temporary table (see ``translate.WriteStep``). Temporary tables are in
+        SQLite's ``temp`` schema, which change capture ignores: nothing of them is logged."""
+        for step in tr.steps:
+            if step.width:
+                cols = ", ".join(f"c{i}" for i in range(step.width))
+                self.conn.execute(f"DROP TABLE IF EXISTS temp.{step.table}")
+                self.conn.execute(f"CREATE TEMP TABLE {step.table} ({cols})")
+            rows = self.conn.execute(step.sql, params[:step.bind_count])
+            if step.width:
+                marks = ", ".join("?" * step.width)
+                self.conn.executemany(f"INSERT INTO temp.{step.table} VALUES ({marks})",
+                                      list(rows))
+            else:
+                for _ in rows:
+                    pass
 
     def _transaction(self, node: ast.TransactionStmt) -> Result:
         K = enums.TransactionStmtKind
@@ -1230,6 +1259,9 @@ class StorageSession:
             raise PgError("0A000", f"EXPLAIN of {type(query).__name__.removesuffix('Stmt')} "
                           "is not supported")
         tr = translate(self.catalog, self._system, query, (), self.settings["timezone"])
+        if tr.steps:
+            raise PgError("0A000", "EXPLAIN of data-modifying statements in WITH is not "
+                          "supported")
         self._prepare_system_relations(tr)
         steps = list(self.conn.execute("EXPLAIN QUERY PLAN " + tr.sql,
                                        [None] * tr.sql.count("?")))
@@ -1415,6 +1447,8 @@ class StorageSession:
             select = parse_sql(f"SELECT {', '.join(q(c) for c in cols)} FROM {q(table.name)}"
                                )[0].stmt
         tr = translate(self.catalog, self._system, select, (), self.settings["timezone"])
+        if tr.steps:
+            raise PgError("0A000", "COPY of data-modifying statements in WITH is not supported")
         self._prepare_system_relations(tr)
         assert tr.columns is not None
         rows = list(self.conn.execute(tr.sql))

@@ -61,6 +61,22 @@ class Translation:
     # How many parameters the SQL binds (its highest ?N). Fewer than param_oids when the
     # rewrite dropped the last ones (generate_subscripts' dimension): only these are bound.
     bind_count: int = 0
+    # The data-modifying statements of a top-level WITH, run in order before ``sql`` (see
+    # ``WriteStep``); ``sql`` reads their RETURNING rows from temporary tables.
+    steps: tuple[WriteStep, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class WriteStep:
+    """One data-modifying statement of a WITH (``WITH x AS (DELETE ... RETURNING ...)``).
+    SQLite has no DML in a CTE: the session runs ``sql`` first and, when ``width`` > 0,
+    keeps its RETURNING rows in the temporary table ``table`` (untyped columns c0..c<width-1>,
+    so values stay as SQLite computed them) that later steps and the main statement read."""
+
+    sql: str
+    table: str
+    width: int
+    bind_count: int  # its highest ?N
 
 
 @dataclass(slots=True)
@@ -603,6 +619,10 @@ class Analyzer:
         self.blocking = False  # calls something that may wait (pg_sleep, advisory locks)
         self.sequence_refs: dict[int, SequenceRel] = {}  # id(RangeVar) -> sequence read as a table
         self.multiset_columns: dict[int, list[ColInfo]] = {}  # id(EXCEPT/INTERSECT ALL node)
+        self.top_with: ast.WithClause | None = None  # the only WITH that may modify data
+        # id(CommonTableExpr) of a data-modifying CTE -> (its temporary table, column names)
+        self.write_ctes: dict[int, tuple[str, list[str]]] = {}
+        self.no_returning: set[str] = set()  # data-modifying CTEs with nothing to read
 
     # -- parameters ---------------------------------------------------------------------
 
@@ -626,6 +646,9 @@ class Analyzer:
         alias = rv.alias.aliasname if rv.alias else name
         if schema in (None, "public"):
             cte = scope.find_cte(name) if schema is None else None
+            if cte is not None and name in self.no_returning:
+                raise PgError("42P10", f'WITH query "{name}" does not have a RETURNING clause',
+                              position=_pos(rv))
             if cte is not None:
                 cols = [ColInfo(c.name, c.type) for c in cte]
                 return self._aliased(RangeEntry(alias, cols), rv.alias)
@@ -747,9 +770,10 @@ class Analyzer:
             return
         for cte in node.ctes:
             query = cte.ctequery
-            if not isinstance(query, ast.SelectStmt):
-                raise PgError("0A000", "data-modifying statements in WITH are not supported")
             names = _names(cte.aliascolnames)
+            if not isinstance(query, ast.SelectStmt):
+                scope.ctes[cte.ctename] = self.write_cte(node, cte, names, scope)
+                continue
             if node.recursive and query.op != enums.SetOperation.SETOP_NONE:
                 if _refers_to(query.rarg, cte.ctename):
                     _check_recursion(query)
@@ -773,6 +797,33 @@ class Analyzer:
                     for n, c in zip(names or [c.name for c in sub], sub, strict=False)
                 ]
             scope.ctes[cte.ctename] = cols
+
+    def write_cte(self, node: ast.WithClause, cte: ast.CommonTableExpr, names: list[str],
+                  scope: Scope) -> list[ColInfo]:
+        """A data-modifying statement in WITH: its RETURNING columns (see ``WriteStep``)."""
+        if node is not self.top_with:
+            raise PgError("0A000", "WITH clause containing a data-modifying statement must be "
+                          "at the top level", position=_pos(cte))
+        query = cte.ctequery
+        sub = Scope(parent=scope)
+        if isinstance(query, ast.InsertStmt):
+            cols = self.insert(query, sub)
+        elif isinstance(query, ast.UpdateStmt):
+            cols = self.update(query, sub)
+        elif isinstance(query, ast.DeleteStmt):
+            cols = self.delete(query, sub)
+        else:
+            raise PgError("0A000", f"{type(query).__name__} in WITH is not supported")
+        if cols is None:
+            self.no_returning.add(cte.ctename)
+            cols = []
+        if len(names) > len(cols):
+            raise PgError("42P10", f'WITH query "{cte.ctename}" has {len(cols)} columns '
+                          f"available but {len(names)} columns specified")
+        out = [ColInfo(n, c.type) for n, c in zip(names + [c.name for c in cols[len(names):]],
+                                                  cols, strict=True)]
+        self.write_ctes[id(cte)] = (f"_pgha_wcte_{len(self.write_ctes)}", [c.name for c in out])
+        return out
 
     def select(self, node: ast.SelectStmt, scope: Scope) -> list[ColInfo]:
         self.with_clause(node.withClause, scope)
@@ -2566,6 +2617,7 @@ def _print_value(s: SqliteStream, value: Any) -> None:
 def _print_target(s: SqliteStream, node: Any, verb: str) -> None:
     """``[WITH ...] INSERT INTO|UPDATE|DELETE FROM table [AS alias]``."""
     if node.withClause is not None:
+        s.write("WITH ")  # (pglast's WithClause printer leaves the keyword to the statement)
         s.print_node(node.withClause)
         s.write(" ")
     s.write(verb + " ")
@@ -2736,6 +2788,44 @@ def _p_delete(s: SqliteStream, node: ast.DeleteStmt) -> bool:
     return True
 
 
+def _p_cte(s: SqliteStream, node: ast.CommonTableExpr) -> bool:
+    """A data-modifying CTE reads the rows its step kept (see ``WriteStep``)."""
+    step = s.an.write_ctes.get(id(node))
+    if step is None:
+        return False
+    table, names = step
+    s.print_name(node.ctename)
+    if names:
+        s.write(f" ({', '.join(_q(n) for n in names)}) AS (SELECT ")
+        s.write(f"{', '.join(f'c{i}' for i in range(len(names)))} FROM temp.{table}")
+    else:
+        s.write(" AS (")
+        s.write("SELECT NULL WHERE false")
+    s.write(")")
+    return True
+
+
+def _write_steps(an: Analyzer, with_clause: ast.WithClause) -> tuple[WriteStep, ...]:
+    """The SQL of each data-modifying CTE, under a WITH of the CTEs before it (a data-modifying
+    one among them reads its step's table), in the order PostgreSQL lists them."""
+    steps = []
+    ctes = list(with_clause.ctes)
+    for i, cte in enumerate(ctes):
+        if id(cte) not in an.write_ctes:
+            continue
+        table, names = an.write_ctes[id(cte)]
+        query = cte.ctequery
+        own = list(query.withClause.ctes) if query.withClause is not None else []
+        if ctes[:i] or own:
+            query.withClause = ast.WithClause(ctes=ctes[:i] + own,
+                                              recursive=with_clause.recursive)
+        sql = SqliteStream(an)(query)
+        bind_count = max((int(n) for n in _BIND.findall(sql)), default=0)
+        steps.append(WriteStep(sql, table, len(names), bind_count))
+    return tuple(steps)
+
+
+OVERRIDES[ast.CommonTableExpr] = _p_cte
 OVERRIDES[ast.InsertStmt] = _p_insert
 OVERRIDES[ast.ColumnRef] = _p_column_ref
 OVERRIDES[ast.UpdateStmt] = _p_update
@@ -2766,6 +2856,7 @@ def translate(
 ) -> Translation:
     """Translate one parsed DML/query statement (a pglast node)."""
     an = Analyzer(catalog, system, param_oids, tz)
+    an.top_with = getattr(stmt, "withClause", None)
     scope = Scope()
     if isinstance(stmt, ast.SelectStmt):
         cols: list[ColInfo] | None = an.select(stmt, scope)
@@ -2778,11 +2869,12 @@ def translate(
         cols, command = an.delete(stmt, scope), "DELETE"
     else:
         raise PgError("0A000", f"{type(stmt).__name__} is not supported")
+    steps = _write_steps(an, stmt.withClause) if an.write_ctes else ()
     sql = SqliteStream(an)(stmt)
     inline_ok = command == "SELECT" and not an.is_write and not an.blocking
     bind_count = max((int(n) for n in _BIND.findall(sql)), default=0)
     return Translation(sql, _result(cols), an.final_param_oids(), command, an.is_write, inline_ok,
-                       frozenset(an.system_relations), bind_count)
+                       frozenset(an.system_relations), bind_count, steps)
 
 
 _BIND = re.compile(r"\?(\d+)")
