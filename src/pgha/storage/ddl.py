@@ -417,6 +417,8 @@ class DDL:
                 oid, typmod, _ = self.column_type(cmd.def_.typeName)
                 col.type_oid, col.typmod = oid, typmod
                 rebuild = True
+            elif sub in (A.AT_AddIdentity, A.AT_SetIdentity, A.AT_DropIdentity):
+                self.alter_identity(table, cmd)
             else:
                 raise PgError("0A000", f"ALTER TABLE {sub.name[3:]} is not supported")
         if rebuild:
@@ -424,6 +426,49 @@ class DDL:
         else:
             self.save(table)
         return "ALTER TABLE"
+
+    def alter_identity(self, table: Table, cmd: ast.AlterTableCmd) -> None:
+        """ALTER COLUMN ... ADD GENERATED ... AS IDENTITY, SET GENERATED / RESTART / SET
+        sequence options, DROP IDENTITY (PostgreSQL 15 docs, ALTER TABLE)."""
+        A = enums.AlterTableType
+        col = self.require_column(table, cmd.name)
+        where = f'column "{col.name}" of relation "{table.name}"'
+        if cmd.subtype == A.AT_AddIdentity:
+            if col.identity:
+                raise PgError("55000", f"{where} is already an identity column")
+            if col.default is not None:
+                raise PgError("55000", f"{where} already has a default value")
+            if not col.not_null:
+                raise PgError("55000", f"{where} must be declared NOT NULL before identity can "
+                              "be added")
+            col.identity = cmd.def_.generated_when or "a"
+            seq = self.create_owned_sequence(table, col)
+            self.apply_sequence_options(seq, cmd.def_.options or (), creating=True)
+            self.save(seq)
+            col.default = f"nextval('{seq.name}'::regclass)"
+            return
+        if not col.identity:
+            if cmd.subtype == A.AT_DropIdentity and cmd.missing_ok:
+                self.notices.append(Notice("00000", f"{where} is not an identity column, "
+                                           "skipping"))
+                return
+            raise PgError("55000", f"{where} is not an identity column")
+        seq = next((r for r in self.catalog.by_name.values() if isinstance(r, Sequence)
+                    and r.owned_by == (table.name, col.name)), None)
+        if cmd.subtype == A.AT_DropIdentity:
+            col.identity, col.default = "", None
+            if seq is not None:
+                cat.delete(self.conn, seq)
+            return
+        options = []
+        for opt in cmd.def_ or ():
+            if opt.defname == "generated":  # its value is the attidentity letter's code
+                col.identity = chr(opt.arg.ival)
+            else:
+                options.append(opt)
+        if seq is not None and options:
+            self.apply_sequence_options(seq, options, creating=False)
+            self.save(seq)
 
     def require_column(self, table: Table, name: str) -> Column:
         col = table.column(name)

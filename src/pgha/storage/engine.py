@@ -847,8 +847,12 @@ class StorageSession:
         """Sequence states (see FunctionContext.sequences_set); one whose sequence does not
         exist (created in what was rolled back) is skipped."""
         for oid, (value, called) in states.items():
-            self.conn.execute("UPDATE __pgha_sequence_values SET last_value = ?, is_called = ?"
-                              " WHERE oid = ?", (value, called, oid))
+            # An upsert: the rollback also removed the row of a sequence's first nextval.
+            self.conn.execute(
+                "INSERT INTO __pgha_sequence_values (oid, last_value, is_called) SELECT ?, ?, ?"
+                " WHERE EXISTS (SELECT 1 FROM __pgha_relations WHERE oid = ?)"
+                " ON CONFLICT (oid) DO UPDATE SET last_value = excluded.last_value,"
+                " is_called = excluded.is_called", (oid, value, called, oid))
 
     def _commit_logged(self, bodies: changes.Fragments) -> None:
         """Log the transaction (one record, or several for a large one), commit it, and
@@ -892,7 +896,9 @@ class StorageSession:
         self.block_backup.clear()
         changed = {}
         for name, value in restore.items():
-            if value is None:
+            if value is None and _placeholder(name):
+                self.settings[name] = ""  # the placeholder stays defined, empty (as in PG)
+            elif value is None:
                 self.settings.pop(name, None)
             elif self.settings.get(name) != value:
                 self.settings[name] = value
@@ -1241,6 +1247,11 @@ class StorageSession:
                 self.settings[key] = value
                 if key in REPORTED:
                     changed[REPORTED[key]] = value
+        for key in [k for k in self.settings if k not in defaults]:
+            if _placeholder(key):
+                self.settings[key] = ""  # a custom setting's reset value is empty
+            elif key.startswith("pgha."):
+                del self.settings[key]
         self.ctx.tz = self.settings["timezone"]
         return changed
 
@@ -1555,6 +1566,12 @@ def _explain_option(option: Any) -> str:
 
 
 TIME_SETTINGS = {"statement_timeout", "lock_timeout", "idle_in_transaction_session_timeout"}
+
+
+def _placeholder(name: str) -> bool:
+    """A custom setting (``my.custom``): PostgreSQL keeps it once set, empty after RESET or a
+    rolled-back SET."""
+    return "." in name and not name.startswith("pgha.")
 
 
 def _show_milliseconds(ms: int) -> str:
