@@ -62,6 +62,8 @@ class Constraint:
     on_delete: str = "a"  # PostgreSQL confdeltype letters: a no action, r restrict, c cascade,
     on_update: str = "a"  # n set null, d set default
     oid: int = 0
+    deferrable: bool = False  # DEFERRABLE (PK, UNIQUE, FOREIGN KEY)
+    deferred: bool = False  # INITIALLY DEFERRED
 
 
 @dataclass(slots=True)
@@ -166,6 +168,10 @@ class Catalog:
                     self.index_owner[idx.name] = rel
                 for con in rel.constraints:
                     self.constraint_oids[con.oid] = (rel, con)
+        # PK/UNIQUE constraints checked by pgha at the end of a statement or transaction
+        # (their SQLite index is not unique: see ``ddl.DDL.create_index_sql``).
+        self.deferrable_uniques = [(t, c) for t, c in self.constraint_oids.values()
+                                   if c.deferrable and c.kind in ("p", "u")]
 
     @classmethod
     def load(cls, conn: apsw.Connection, generation: int) -> Catalog:

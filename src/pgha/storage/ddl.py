@@ -36,6 +36,17 @@ def deparse(node: Any) -> str:
     return str(RawStream()(node))
 
 
+def duplicate_key(conn: apsw.Connection, table: Table, con: Constraint
+                  ) -> tuple[Any, ...] | None:
+    """A key that rows of ``table`` share, breaking the deferrable PK/UNIQUE ``con``
+    (NULLs are distinct), or None."""
+    cols = ", ".join(q(c) for c in con.columns)
+    present = " AND ".join(f"{q(c)} IS NOT NULL" for c in con.columns)
+    row = conn.execute(f"SELECT {cols} FROM {q(table.name)} WHERE {present} GROUP BY {cols} "
+                       "HAVING count(*) > 1 LIMIT 1").fetchone()
+    return None if row is None else tuple(row)
+
+
 def column_decl(type_oid: int) -> str:
     """The SQLite column type of a PostgreSQL type: chosen for its affinity (and collation)."""
     t = pgtypes.TYPES_BY_OID.get(type_oid)
@@ -71,10 +82,17 @@ class DDL:
 
     def sqlite_table_ddl(self, table: Table, name: str | None = None) -> str:
         parts = []
+        # SQLite's ON DELETE/UPDATE SET DEFAULT uses its own DEFAULT clause (pgha otherwise
+        # computes defaults itself, on INSERT): give it one where an action needs it.
+        set_default = {c for con in table.constraints if con.kind == "f"
+                       and "d" in (con.on_delete, con.on_update) for c in con.columns}
         for col in table.columns:
             text = f"{q(col.name)} {column_decl(col.type_oid)}"
             if col.not_null:
                 text += " NOT NULL"
+            if col.name in set_default and col.default is not None:
+                text += " DEFAULT " + translate_expression(
+                    self.catalog, self.system, col.default, expected=(col.type_oid, col.typmod))
             parts.append(text)
         for con in table.constraints:
             if con.kind == "c":
@@ -88,11 +106,15 @@ class DDL:
                     f"CONSTRAINT {q(con.name)} FOREIGN KEY ({', '.join(q(c) for c in con.columns)})"
                     f" REFERENCES {q(con.ref_table or '')} "
                     f"({', '.join(q(c) for c in con.ref_columns)})"
-                    f" ON DELETE {actions[con.on_delete]} ON UPDATE {actions[con.on_update]}")
+                    f" ON DELETE {actions[con.on_delete]} ON UPDATE {actions[con.on_update]}"
+                    + (" DEFERRABLE INITIALLY DEFERRED" if con.deferred else ""))
         return f"CREATE TABLE {q(name or table.name)} ({', '.join(parts)})"
 
     def create_index_sql(self, table: Table, idx: Index) -> str:
-        unique = "UNIQUE " if idx.unique else ""
+        # A deferrable PK/UNIQUE may hold duplicates until the end of the statement (or the
+        # transaction): its index is not unique, the session checks it (see Catalog).
+        deferrable = any(c.name == idx.constraint and c.deferrable for c in table.constraints)
+        unique = "UNIQUE " if idx.unique and not deferrable else ""
         cols = ", ".join(q(c) for c in idx.columns)
         return f"CREATE {unique}INDEX {q(idx.name)} ON {q(table.name)} ({cols})"
 
@@ -153,8 +175,26 @@ class DDL:
             col.not_null = True
             seq = self.create_owned_sequence(table, col)
             col.default = f"nextval('{seq.name}'::regclass)"
+        last: Constraint | None = None  # what DEFERRABLE / INITIALLY ... apply to
         for con in elt.constraints or ():
             kind = con.contype
+            if kind in (C.CONSTR_ATTR_DEFERRABLE, C.CONSTR_ATTR_NOT_DEFERRABLE,
+                        C.CONSTR_ATTR_DEFERRED, C.CONSTR_ATTR_IMMEDIATE):
+                if last is None or last.kind == "c":
+                    words = {C.CONSTR_ATTR_DEFERRABLE: "DEFERRABLE",
+                             C.CONSTR_ATTR_NOT_DEFERRABLE: "NOT DEFERRABLE",
+                             C.CONSTR_ATTR_DEFERRED: "INITIALLY DEFERRED",
+                             C.CONSTR_ATTR_IMMEDIATE: "INITIALLY IMMEDIATE"}
+                    raise PgError("42601", f"misplaced {words[kind]} clause")
+                if kind == C.CONSTR_ATTR_DEFERRABLE:
+                    last.deferrable = True
+                elif kind == C.CONSTR_ATTR_DEFERRED:
+                    last.deferrable = last.deferred = True
+                elif kind == C.CONSTR_ATTR_NOT_DEFERRABLE and last.deferred:
+                    raise PgError("42601", "constraint declared INITIALLY DEFERRED must be "
+                                  "DEFERRABLE")
+                continue
+            last = None
             if kind == C.CONSTR_NOTNULL:
                 col.not_null = True
             elif kind == C.CONSTR_NULL:
@@ -171,12 +211,9 @@ class DDL:
                 self.apply_sequence_options(seq, con.options or (), creating=True)
                 self.save(seq)
                 col.default = f"nextval('{seq.name}'::regclass)"
-            elif kind in (C.CONSTR_ATTR_NOT_DEFERRABLE, C.CONSTR_ATTR_IMMEDIATE):
-                pass  # the defaults: checked at once
-            elif kind in (C.CONSTR_ATTR_DEFERRABLE, C.CONSTR_ATTR_DEFERRED):
-                raise PgError("0A000", "deferrable constraints are not supported")
             elif kind in (C.CONSTR_PRIMARY, C.CONSTR_UNIQUE, C.CONSTR_CHECK, C.CONSTR_FOREIGN):
-                pending.append((self.constraint_from(table, con, col.name), con))
+                last = self.constraint_from(table, con, col.name)
+                pending.append((last, con))
             elif kind == C.CONSTR_GENERATED:
                 raise PgError("0A000", "generated columns are not supported")
             else:
@@ -200,8 +237,11 @@ class DDL:
             letter = "p" if kind == C.CONSTR_PRIMARY else "u"
             default = f"{table.name}_pkey" if letter == "p" else (
                 f"{table.name}_{'_'.join(cols)}_key")
-            return Constraint(con.conname or default, letter, cols)
+            return Constraint(con.conname or default, letter, cols, deferrable=con.deferrable,
+                              deferred=con.initdeferred)
         if kind == C.CONSTR_CHECK:
+            if con.deferrable:
+                raise PgError("0A000", "CHECK constraints cannot be marked DEFERRABLE")
             expr = deparse(con.raw_expr)
             default = f"{table.name}_{column}_check" if column else f"{table.name}_check"
             return Constraint(con.conname or default, "c", cols, expr=expr)
@@ -217,10 +257,15 @@ class DDL:
                 if pk is None:
                     raise PgError("42830", f'there is no primary key for referenced table "{ref}"')
                 ref_cols = pk.columns
+            if any(c.deferrable and c.kind in ("p", "u") and c.columns == ref_cols
+                   for c in ref_table.constraints):
+                raise PgError("42809", "cannot use a deferrable unique constraint for "
+                              f'referenced table "{ref}"')
             default = f"{table.name}_{'_'.join(fk_cols)}_fkey"
             return Constraint(con.conname or default, "f", fk_cols, ref_table=ref,
                               ref_columns=ref_cols, on_delete=con.fk_del_action or "a",
-                              on_update=con.fk_upd_action or "a")
+                              on_update=con.fk_upd_action or "a", deferrable=con.deferrable,
+                              deferred=con.initdeferred)
         raise PgError("0A000", f"constraint {kind.name} is not supported")
 
     def attach_constraint(self, table: Table, con: Constraint) -> None:
@@ -412,6 +457,9 @@ class DDL:
             elif sub == A.AT_ColumnDefault:
                 col = self.require_column(table, cmd.name)
                 col.default = deparse(cmd.def_) if cmd.def_ is not None else None
+                # A foreign key's SET DEFAULT action reads SQLite's DEFAULT clause.
+                rebuild = rebuild or any(con.kind == "f" and col.name in con.columns and "d" in (
+                    con.on_delete, con.on_update) for con in table.constraints)
             elif sub == A.AT_AlterColumnType:
                 col = self.require_column(table, cmd.name)
                 oid, typmod, _ = self.column_type(cmd.def_.typeName)
@@ -490,6 +538,10 @@ class DDL:
         except apsw.ConstraintError as exc:
             raise PgError("23505", f'could not create unique index "{idx.name}"',
                           detail="Key contains duplicated values.") from exc
+        con = next((c for c in table.constraints if c.name == idx.constraint), None)
+        if con is not None and con.deferrable and duplicate_key(self.conn, table, con):
+            raise PgError("23505", f'could not create unique index "{idx.name}"',
+                          detail="Key contains duplicated values.")
         # A new PRIMARY KEY makes its columns NOT NULL: SQLite needs a rebuild for that.
         if rebuild:
             self.rebuild(table)
@@ -514,6 +566,12 @@ class DDL:
             self.conn.execute(f"INSERT INTO {q(tmp)} ({names}{extra_names}) "
                               f"SELECT {names}{extra_vals} FROM {q(table.name)}")
         except apsw.ConstraintError as exc:
+            fks = [c for c in table.constraints if c.kind == "f"]
+            if exc.extendedresult == apsw.SQLITE_CONSTRAINT_FOREIGNKEY and fks:
+                con = fks[-1]  # the one being added (SQLite does not say which)
+                raise PgError("23503", f'insert or update on table "{table.name}" violates '
+                              f'foreign key constraint "{con.name}"', table=table.name,
+                              constraint=con.name) from exc
             raise PgError("23514" if "CHECK" in str(exc) else "23502",
                           f'existing rows of relation "{table.name}" violate the new '
                           f"definition: {exc}") from exc

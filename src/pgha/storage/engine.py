@@ -44,7 +44,7 @@ from pgha.storage import oids as T
 from pgha.storage import types as pgtypes
 from pgha.storage.catalog import Catalog, Table
 from pgha.storage.copy import CopyIn, CopyOptions, copy_options, format_copy_rows
-from pgha.storage.ddl import DDL, q
+from pgha.storage.ddl import DDL, duplicate_key, q
 from pgha.storage.translate import ColInfo, ResultColumn, Translation, translate
 from pgha.storage.types_number import numeric_text
 from pgha.wire.errors import Notice, PgError
@@ -542,6 +542,8 @@ class StorageSession:
         self.implicit = False  # inside an implicit multi-statement transaction
         self.private_catalog: Catalog | None = None  # schema changed in this transaction
         self.savepoints: list[str] = []
+        # SET CONSTRAINTS in this transaction: constraint name (None: ALL) -> deferred
+        self.constraint_modes: dict[str | None, bool] = {}
         self.savepoint_marks: list[tuple[int, int]] = []  # capture position per savepoint
         self.capture: changes.ChangeCapture | None = None  # this write transaction's changes
         self.commit_lsn: int | None = None  # end LSN of the last commit this session made
@@ -771,6 +773,8 @@ class StorageSession:
         self.sqlite_txn = False
         capture, self.capture = self.capture, None
         committed = False
+        violation = self._unique_violation(at_commit=True) if commit else None
+        commit = commit and violation is None
         try:
             bodies = capture.finish() if capture is not None and commit else None
             if capture is not None and not commit:
@@ -788,6 +792,7 @@ class StorageSession:
                     self.conn.execute("ROLLBACK")
                 raise map_error(exc, self.catalog, self.ctx.cancel_reason) from exc
         finally:
+            self.constraint_modes.clear()
             self.ctx.sequences_set.clear()
             self._catalog_rolled_back(committed)
             self._leave_writer()
@@ -797,6 +802,63 @@ class StorageSession:
             self.private_catalog = None
             if changed:
                 self.engine.schema_changed(self.conn) if commit else None
+        if violation is not None:
+            raise violation
+
+    def _deferred(self, con: cat.Constraint) -> bool:
+        """Whether a constraint is checked at commit in this transaction."""
+        if not con.deferrable:
+            return False
+        return self.constraint_modes.get(con.name, self.constraint_modes.get(None, con.deferred))
+
+    def _unique_violation(self, at_commit: bool) -> PgError | None:
+        """The first deferrable PK/UNIQUE constraint that rows break, checked now (at the end
+        of a statement: the immediate ones; at commit: all), as PostgreSQL reports it."""
+        catalog = self.catalog
+        for table, con in catalog.deferrable_uniques:
+            if not at_commit and self._deferred(con):
+                continue
+            key = duplicate_key(self.conn, table, con)
+            if key is not None:
+                shown = ", ".join("NULL" if v is None else str(v) for v in key)
+                return PgError("23505", f'duplicate key value violates unique constraint '
+                               f'"{con.name}"', table=table.name, constraint=con.name,
+                               detail=f"Key ({', '.join(con.columns)})=({shown}) already "
+                               "exists.")
+        return None
+
+    def _check_uniques(self, at_commit: bool) -> None:
+        violation = self._unique_violation(at_commit)
+        if violation is not None:
+            raise violation
+
+    def _set_constraints(self, node: ast.ConstraintsSetStmt) -> Result:
+        """SET CONSTRAINTS {ALL | name, ...} {DEFERRED | IMMEDIATE}. Foreign keys are deferred
+        with SQLite's defer_foreign_keys, which defers every foreign key of the transaction,
+        not only the named ones (a violation is still reported, at COMMIT)."""
+        if not self.explicit:
+            return Result("SET CONSTRAINTS", notices=[Notice(
+                "25P01", "SET CONSTRAINTS can only be used in transaction blocks", "WARNING")])
+        named = []
+        for rv in node.constraints or ():
+            found = [c for _, c in self.catalog.constraint_oids.values() if c.name == rv.relname]
+            if not found:
+                raise PgError("42704", f'constraint "{rv.relname}" does not exist')
+            if not any(c.deferrable for c in found):
+                raise PgError("55000", f'constraint "{rv.relname}" is not deferrable')
+            named += found
+        if not named:
+            self.constraint_modes = {None: node.deferred}
+        for con in named:
+            self.constraint_modes[con.name] = node.deferred
+        self._sqlite_begin(False)
+        fks = node.deferred and (not named or any(c.kind == "f" for c in named))
+        self.conn.execute(f"PRAGMA defer_foreign_keys = {'ON' if fks else 'OFF'}")
+        if not node.deferred:
+            self._check_uniques(at_commit=False)
+            if any(True for _ in self.conn.execute("PRAGMA foreign_key_check")):
+                raise PgError("23503", "insert or update violates a foreign key constraint")
+        return Result("SET CONSTRAINTS")
 
     def notify(self, channel: Any, payload: Any) -> None:
         """NOTIFY / pg_notify(): queued until the transaction commits; the same channel and
@@ -1064,8 +1126,10 @@ class StorageSession:
             self._sqlite_begin(tr.is_write)
         else:
             self.ctx.transaction_start = self.ctx.statement_start
-        if tr.steps and autocommit and not own_txn:
-            # The data-modifying CTEs and the main statement stand or fall together.
+        check_uniques = tr.is_write and bool(self.catalog.deferrable_uniques)
+        if (tr.steps or check_uniques) and autocommit and not own_txn:
+            # The data-modifying CTEs and the main statement stand or fall together; a
+            # deferrable unique constraint is checked after the rows changed.
             own_txn = True
             self._sqlite_begin(True)
         cursor = self.conn.cursor()
@@ -1077,6 +1141,8 @@ class StorageSession:
             rows = list(cursor.execute(tr.sql, params)) if params else list(cursor.execute(tr.sql))
             # With RETURNING (or for SELECT) the rows are the count; otherwise SQLite's changes().
             count = len(rows) if tr.columns is not None else self.conn.changes()
+            if check_uniques:
+                self._check_uniques(at_commit=False)
         except BaseException:
             if own_txn:
                 self._sqlite_end(False)
@@ -1553,6 +1619,8 @@ class StorageSession:
             return Result("COMMENT")
         if isinstance(node, ast.ExplainStmt):
             return self._explain(node)
+        if isinstance(node, ast.ConstraintsSetStmt):
+            return self._set_constraints(node)
         raise PgError("0A000", f"{type(node).__name__.removesuffix('Stmt')} is not supported")
 
 
