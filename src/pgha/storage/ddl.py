@@ -129,6 +129,12 @@ class DDL:
     def save(self, rel: cat.Relation) -> None:
         cat.save(self.conn, rel)
 
+    def forget(self, rel: cat.Relation) -> None:
+        cat.delete(self.conn, rel)
+
+    def new_oid(self) -> int:
+        return cat.next_oid(self.conn)
+
     # -- CREATE TABLE ---------------------------------------------------------------------
 
     def create_table(self, node: ast.CreateStmt) -> str:
@@ -145,7 +151,7 @@ class DDL:
                 self.notices.append(Notice("42P07", f'relation "{name}" already exists, skipping'))
                 return "CREATE TABLE"
             raise PgError("42P07", f'relation "{name}" already exists')
-        table = Table(oid=cat.next_oid(self.conn), name=name, columns=[])
+        table = Table(oid=self.new_oid(), name=name, columns=[])
         pending: list[tuple[Constraint, Any]] = []
         for elt in node.tableElts or ():
             if isinstance(elt, ast.ColumnDef):
@@ -223,7 +229,7 @@ class DDL:
 
     def create_owned_sequence(self, table: Table, col: Column) -> Sequence:
         name = self.unique_name(f"{table.name}_{col.name}_seq", set())
-        seq = Sequence(oid=cat.next_oid(self.conn), name=name, type_oid=col.type_oid,
+        seq = Sequence(oid=self.new_oid(), name=name, type_oid=col.type_oid,
                        max_value=SEQ_MAX.get(col.type_oid, 2**63 - 1),
                        owned_by=(table.name, col.name))
         self.save(seq)
@@ -275,7 +281,7 @@ class DDL:
         taken = {c.name for c in table.constraints} | {i.name for i in table.indexes}
         con.name = self.unique_name(con.name, taken) if con.name in taken or self.exists(
             con.name) else con.name
-        con.oid = cat.next_oid(self.conn)
+        con.oid = self.new_oid()
         if con.kind == "p":
             if table.primary_key() is not None:
                 raise PgError("42P16", f'multiple primary keys for table "{table.name}" are '
@@ -286,7 +292,7 @@ class DDL:
                 col.not_null = True
         if con.kind in ("p", "u"):
             table.indexes.append(Index(con.name, list(con.columns), True, con.name,
-                                       cat.next_oid(self.conn)))
+                                       self.new_oid()))
         table.constraints.append(con)
 
     # -- DROP -------------------------------------------------------------------------------
@@ -340,10 +346,10 @@ class DDL:
             self.conn.execute(f"DROP TABLE {q(rel.name)}")
             for seq in [s for s in self.catalog.by_name.values() if isinstance(s, Sequence)
                         and s.owned_by and s.owned_by[0] == rel.name]:
-                cat.delete(self.conn, seq)
+                self.forget(seq)
         elif isinstance(rel, View):
             self.conn.execute(f"DROP VIEW {q(rel.name)}")
-        cat.delete(self.conn, rel)
+        self.forget(rel)
         self.catalog.by_name.pop(rel.name, None)
 
     def drop_index(self, name: str, missing_ok: bool) -> None:
@@ -385,7 +391,7 @@ class DDL:
                 self.notices.append(Notice("42P07", f'relation "{name}" already exists, skipping'))
                 return "CREATE INDEX"
             raise PgError("42P07", f'relation "{name}" already exists')
-        idx = Index(name, cols, bool(node.unique), None, cat.next_oid(self.conn))
+        idx = Index(name, cols, bool(node.unique), None, self.new_oid())
         self.conn.execute(self.create_index_sql(table, idx))
         table.indexes.append(idx)
         self.save(table)
@@ -506,7 +512,7 @@ class DDL:
         if cmd.subtype == A.AT_DropIdentity:
             col.identity, col.default = "", None
             if seq is not None:
-                cat.delete(self.conn, seq)
+                self.forget(seq)
             return
         options = []
         for opt in cmd.def_ or ():
@@ -594,7 +600,7 @@ class DDL:
                 self.notices.append(Notice("42P07", f'relation "{name}" already exists, skipping'))
                 return "CREATE SEQUENCE"
             raise PgError("42P07", f'relation "{name}" already exists')
-        seq = Sequence(oid=cat.next_oid(self.conn), name=name)
+        seq = Sequence(oid=self.new_oid(), name=name)
         self.apply_sequence_options(seq, node.options or (), creating=True)
         self.save(seq)
         return "CREATE SEQUENCE"
@@ -673,7 +679,7 @@ class DDL:
                        attnum=i + 1) for i, c in enumerate(tr.columns)]
         col_list = ", ".join(q(c.name) for c in cols)
         self.conn.execute(f"CREATE VIEW {q(name)} ({col_list}) AS {tr.sql}")
-        view = View(existing.oid if existing else cat.next_oid(self.conn), name, query_text, cols)
+        view = View(existing.oid if existing else self.new_oid(), name, query_text, cols)
         self.save(view)
         return "CREATE VIEW"
 

@@ -45,6 +45,7 @@ from pgha.storage import types as pgtypes
 from pgha.storage.catalog import Catalog, Table
 from pgha.storage.copy import CopyIn, CopyOptions, copy_options, format_copy_rows
 from pgha.storage.ddl import DDL, duplicate_key, q
+from pgha.storage.temp_tables import TempDDL, TempTables
 from pgha.storage.translate import ColInfo, ResultColumn, Translation, translate
 from pgha.storage.types_number import numeric_text
 from pgha.wire.errors import Notice, PgError
@@ -542,6 +543,7 @@ class StorageSession:
         self.implicit = False  # inside an implicit multi-statement transaction
         self.private_catalog: Catalog | None = None  # schema changed in this transaction
         self.savepoints: list[str] = []
+        self.temp = TempTables()  # this session's temporary tables
         # SET CONSTRAINTS in this transaction: constraint name (None: ALL) -> deferred
         self.constraint_modes: dict[str | None, bool] = {}
         self.savepoint_marks: list[tuple[int, int]] = []  # capture position per savepoint
@@ -552,7 +554,14 @@ class StorageSession:
 
     @property
     def catalog(self) -> Catalog:
-        return self.private_catalog or self.engine.catalog
+        base = self.private_catalog or self.engine.catalog
+        return self.temp.overlay(base) if self.temp else base
+
+    @property
+    def shared_caches(self) -> bool:
+        """Whether this session sees the engine's schema as every session does, so that
+        translations may come from and go to the engine's caches."""
+        return self.private_catalog is None and not self.temp
 
     def _status_rows(self, view: str) -> list[tuple[Any, ...]]:
         provider = self.engine.status_provider
@@ -593,7 +602,7 @@ class StorageSession:
     def parse_cached(self, sql: str, param_oids: list[int] | None = None) -> list[Statement] | None:
         """The statements of ``sql`` if this text was parsed before under the current schema
         (no pglast work at all), else None. Cheap enough to call on the event loop."""
-        if self.private_catalog is not None:
+        if not self.shared_caches:
             return None
         key = (sql, tuple(param_oids or ()), self.settings["timezone"])
         templates = self.engine.statements.get(key)
@@ -612,7 +621,7 @@ class StorageSession:
         cached = self.parse_cached(sql)
         if cached is not None:
             return cached
-        norm = literals.normalize(sql) if self.private_catalog is None else None
+        norm = literals.normalize(sql) if self.shared_caches else None
         if norm is not None:
             key = (norm.template, norm.kinds, self.settings["timezone"])
             template = self.engine.templates.get(key)
@@ -667,7 +676,7 @@ class StorageSession:
         if cached is not None:
             return cached
         statements = self._parse(sql, param_oids)
-        if self.private_catalog is None and len(self.engine.statements) < 20_000 and \
+        if self.shared_caches and len(self.engine.statements) < 20_000 and \
                 len(sql) <= LARGE_TEXT:
             key = (sql, tuple(param_oids or ()), self.settings["timezone"])
             self.engine.statements[key] = tuple(replace(st) for st in statements)
@@ -719,7 +728,7 @@ class StorageSession:
     def prepare_translation(self, stmt: Statement) -> None:
         catalog = self.catalog
         key = (stmt.text, tuple(stmt.param_oids), self.settings["timezone"])
-        if self.private_catalog is None:
+        if self.shared_caches:
             cached = self.engine.cache.get(key)
             if cached is not None:
                 stmt.translation = cached
@@ -732,7 +741,7 @@ class StorageSession:
                        self.settings["timezone"])
         stmt.translation = tr
         stmt.generation = catalog.generation
-        if self.private_catalog is None and len(self.engine.cache) < 20_000:
+        if self.shared_caches and len(self.engine.cache) < 20_000:
             self.engine.cache[key] = tr
 
     # -- transactions ----------------------------------------------------------------------
@@ -776,6 +785,8 @@ class StorageSession:
         violation = self._unique_violation(at_commit=True) if commit else None
         commit = commit and violation is None
         try:
+            if commit and self.temp.on_commit:
+                self.temp.commit_actions(self.conn)
             bodies = capture.finish() if capture is not None and commit else None
             if capture is not None and not commit:
                 capture.discard()
@@ -792,6 +803,7 @@ class StorageSession:
                     self.conn.execute("ROLLBACK")
                 raise map_error(exc, self.catalog, self.ctx.cancel_reason) from exc
         finally:
+            self.temp.end(committed)
             self.constraint_modes.clear()
             self.ctx.sequences_set.clear()
             self._catalog_rolled_back(committed)
@@ -1084,7 +1096,7 @@ class StorageSession:
             and tr.inline_ok
             and self.status != "E"
             and stmt.generation == self.catalog.generation
-            and self.private_catalog is None
+            and self.shared_caches
         )
 
     def execute_inline(self, stmt: Statement, params: list[Any] | None) -> Result | None:
@@ -1127,7 +1139,7 @@ class StorageSession:
         else:
             self.ctx.transaction_start = self.ctx.statement_start
         check_uniques = tr.is_write and bool(self.catalog.deferrable_uniques)
-        if (tr.steps or check_uniques) and autocommit and not own_txn:
+        if (tr.steps or check_uniques or self.temp.on_commit) and autocommit and not own_txn:
             # The data-modifying CTEs and the main statement stand or fall together; a
             # deferrable unique constraint is checked after the rows changed.
             own_txn = True
@@ -1216,6 +1228,7 @@ class StorageSession:
             self.conn.execute(f"SAVEPOINT {q(node.savepoint_name)}")
             self.savepoints.append(node.savepoint_name)
             self.savepoint_marks.append(self.capture.mark() if self.capture else (0, 0))
+            self.temp.savepoint()
             return Result("SAVEPOINT")
         if kind == K.TRANS_STMT_RELEASE:
             self._require_block("RELEASE SAVEPOINT")
@@ -1224,6 +1237,7 @@ class StorageSession:
             idx = len(self.savepoints) - 1 - self.savepoints[::-1].index(node.savepoint_name)
             del self.savepoints[idx:]
             del self.savepoint_marks[idx:]
+            self.temp.release(idx)
             return Result("RELEASE")
         if kind == K.TRANS_STMT_ROLLBACK_TO:
             self._require_block("ROLLBACK TO SAVEPOINT")
@@ -1239,6 +1253,7 @@ class StorageSession:
             if self.capture is not None:
                 self.capture.rollback_to(mark)
             self._write_sequences(self.ctx.sequences_set)  # never undone (_keep_sequences)
+            self.temp.rollback_to(idx)
             del self.savepoints[idx + 1:]
             del self.savepoint_marks[idx + 1:]
             self.status = "T"
@@ -1431,6 +1446,8 @@ class StorageSession:
 
     def _ddl(self, stmt: Statement) -> Result:
         self.check_writable(_command_name(stmt.node))
+        if self.temp.targets(stmt.node):
+            return self._temp_ddl(stmt)
         autocommit = not (self.explicit or self.implicit)
         self._sqlite_begin(True)
         notices: list[Notice] = []
@@ -1481,6 +1498,39 @@ class StorageSession:
             self.capture.resume()
         self.private_catalog = Catalog.load(self.conn, -3)
         self.ctx.catalog = self.private_catalog
+        if autocommit:
+            self._sqlite_end(True)
+        return Result(tag, notices=notices)
+
+    def _temp_ddl(self, stmt: Statement) -> Result:
+        """DDL on temporary tables: in SQLite's ``temp`` schema, never logged (see
+        ``temp_tables``)."""
+        autocommit = not (self.explicit or self.implicit)
+        self._sqlite_begin(False)
+        self.temp.begin_change(in_transaction=True)
+        notices: list[Notice] = []
+        ddl = TempDDL(self.conn, self.temp, self.private_catalog or
+                                  self.engine.catalog, self._system, notices)
+        node = stmt.node
+        try:
+            if isinstance(node, ast.CreateStmt):
+                tag = ddl.create_table(node)
+            elif isinstance(node, ast.DropStmt):
+                tag = ddl.drop(node)
+            elif isinstance(node, ast.IndexStmt):
+                tag = ddl.create_index(node)
+            elif isinstance(node, ast.AlterTableStmt):
+                tag = ddl.alter_table(node)
+            elif isinstance(node, ast.TruncateStmt):
+                tag = ddl.truncate(node)
+            elif isinstance(node, ast.RenameStmt):
+                tag = ddl.rename(node)
+            else:
+                tag = self._unsupported(type(node).__name__ + " of a temporary table")
+        except BaseException:
+            if autocommit:
+                self._sqlite_end(False)
+            raise
         if autocommit:
             self._sqlite_end(True)
         return Result(tag, notices=notices)
@@ -1588,6 +1638,9 @@ class StorageSession:
             if target in ("ALL", "SEQUENCES"):
                 self.ctx.last_sequence_values.clear()
                 self.ctx.last_sequence = None
+            if target in ("ALL", "TEMP") and self.temp:
+                self.temp.begin_change(self.sqlite_txn)
+                self.temp.drop_all(self.conn)
             if target == "ALL":
                 self.ctx.advisory_locks.unlock_all(id(self.ctx))
                 return Result("DISCARD ALL", changed_settings=changed)
