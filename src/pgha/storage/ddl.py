@@ -265,7 +265,7 @@ class DDL:
                 ref_cols = pk.columns
             if any(c.deferrable and c.kind in ("p", "u") and c.columns == ref_cols
                    for c in ref_table.constraints):
-                raise PgError("42809", "cannot use a deferrable unique constraint for "
+                raise PgError("55000", "cannot use a deferrable unique constraint for "
                               f'referenced table "{ref}"')
             default = f"{table.name}_{'_'.join(fk_cols)}_fkey"
             return Constraint(con.conname or default, "f", fk_cols, ref_table=ref,

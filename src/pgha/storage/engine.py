@@ -857,7 +857,7 @@ class StorageSession:
             if not found:
                 raise PgError("42704", f'constraint "{rv.relname}" does not exist')
             if not any(c.deferrable for c in found):
-                raise PgError("55000", f'constraint "{rv.relname}" is not deferrable')
+                raise PgError("42809", f'constraint "{rv.relname}" is not deferrable')
             named += found
         if not named:
             self.constraint_modes = {None: node.deferred}

@@ -25,7 +25,7 @@ from typing import Any
 from pglast import ast, enums, parse_sql
 from pglast.stream import RawStream
 
-from pgha.storage import functions
+from pgha.storage import functions, write_ctes
 from pgha.storage import oids as T
 from pgha.storage import types as pgtypes
 from pgha.storage.catalog import Catalog, Column, Table, View
@@ -647,7 +647,7 @@ class Analyzer:
         if schema in (None, "public"):
             cte = scope.find_cte(name) if schema is None else None
             if cte is not None and name in self.no_returning:
-                raise PgError("42P10", f'WITH query "{name}" does not have a RETURNING clause',
+                raise PgError("0A000", f'WITH query "{name}" does not have a RETURNING clause',
                               position=_pos(rv))
             if cte is not None:
                 cols = [ColInfo(c.name, c.type) for c in cte]
@@ -2683,6 +2683,12 @@ def _p_insert(s: SqliteStream, node: ast.InsertStmt) -> bool:
 def _print_on_conflict(s: SqliteStream, occ: ast.OnConflictClause, table: Table) -> None:
     s.write(" ON CONFLICT")
     infer = occ.infer
+    deferrable = {tuple(c.columns) for c in table.constraints if c.deferrable
+                  and c.kind in ("p", "u") and (infer is None or c.name == infer.conname or (
+                      [e.name for e in infer.indexElems or ()] == c.columns))}
+    if deferrable:  # (PostgreSQL checks every unique index when no arbiter is named)
+        raise PgError("55000", "ON CONFLICT does not support deferrable unique "
+                      "constraints/exclusion constraints as arbiters")
     if infer is not None:
         if infer.conname:
             con = next((c for c in table.constraints if c.name == infer.conname), None)
@@ -2869,6 +2875,8 @@ def translate(
         cols, command = an.delete(stmt, scope), "DELETE"
     else:
         raise PgError("0A000", f"{type(stmt).__name__} is not supported")
+    if an.write_ctes:
+        write_ctes.check_snapshot_reads(stmt)
     steps = _write_steps(an, stmt.withClause) if an.write_ctes else ()
     sql = SqliteStream(an)(stmt)
     inline_ok = command == "SELECT" and not an.is_write and not an.blocking
