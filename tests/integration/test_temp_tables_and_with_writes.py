@@ -45,8 +45,12 @@ def test_temp_tables_and_with_writes_on_a_primary_and_standby(
         a.execute("INSERT INTO scratch VALUES (2, 'moved from scratch')")
         with pytest.raises(psycopg.errors.UndefinedTable):
             b.execute("SELECT * FROM scratch")
-        moved = a.execute("WITH m AS (DELETE FROM inbox WHERE id <= 2 RETURNING id, body) "
-                          "INSERT INTO archive SELECT id, body FROM m")
+        with a.cursor().copy("COPY scratch FROM STDIN") as copy:
+            copy.write_row((9, "copied"))
+        assert a.execute("SELECT count(*) FROM scratch").fetchone() == (2,)
+        # (with parameters: the extended protocol, shared by both parts)
+        moved = a.execute("WITH m AS (DELETE FROM inbox WHERE id <= %s RETURNING id, body) "
+                          "INSERT INTO archive SELECT id, body FROM m WHERE id > %s", (2, 0))
         assert moved.statusmessage == "INSERT 0 2"
         # The main statement fails (archive already has id 2): the DELETE is undone too.
         with pytest.raises(psycopg.errors.UniqueViolation):

@@ -22,6 +22,7 @@ from typing import Any
 import apsw
 
 FIRST_NORMAL_OID = 16384
+FIRST_TEMP_OID = 3_000_000_000  # a session's temporary relations (storage/temp_tables.py)
 PUBLIC_NAMESPACE_OID = 2200
 PG_CATALOG_NAMESPACE_OID = 11
 

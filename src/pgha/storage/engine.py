@@ -1607,6 +1607,8 @@ class StorageSession:
                     yield row
 
             cursor.executemany(sql, counted())
+            if self.catalog.deferrable_uniques:
+                self._check_uniques(at_commit=False)
         except apsw.Error as exc:
             if autocommit:
                 self._sqlite_end(False)

@@ -20,6 +20,7 @@ from pgha.storage import oids as T
 from pgha.storage import roles
 from pgha.storage import types as pgtypes
 from pgha.storage.catalog import (
+    FIRST_TEMP_OID,
     PG_CATALOG_NAMESPACE_OID,
     PUBLIC_NAMESPACE_OID,
     Catalog,
@@ -748,7 +749,7 @@ def _class_row(
         0,
         _b(has_index),
         0,
-        "p",
+        "t" if oid >= FIRST_TEMP_OID else "p",
         kind,
         natts,
         checks,

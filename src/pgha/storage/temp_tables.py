@@ -25,11 +25,10 @@ from typing import Any
 from pglast import ast, enums
 
 from pgha.storage import catalog as cat
-from pgha.storage.catalog import Catalog, Constraint, Sequence, Table
+from pgha.storage.catalog import FIRST_TEMP_OID, Catalog, Constraint, Sequence, Table
 from pgha.storage.ddl import DDL, q
 from pgha.wire.errors import PgError
 
-FIRST_TEMP_OID = 3_000_000_000  # far above what permanent relations will reach
 A = enums.OnCommitAction
 ON_COMMIT = {A.ONCOMMIT_DELETE_ROWS: "delete", A.ONCOMMIT_DROP: "drop"}
 
