@@ -4,7 +4,8 @@ A temporary table is seen only by the session that made it, is never logged (a s
 learns of it, and replication keeps working around it), and on a standby the session that made
 one (forwarded to the primary) stays pinned there, so its later reads find it. A
 data-modifying WITH (``WITH x AS (DELETE ... RETURNING ...) INSERT ...``) replicates as one
-transaction, and when any part of it fails nothing of it stays, on either node.
+transaction, and when any part of it fails nothing of it stays, on either node. CREATE TABLE
+AS replicates the rows the primary computed.
 """
 
 from __future__ import annotations
@@ -57,10 +58,17 @@ def test_temp_tables_and_with_writes_on_a_primary_and_standby(
             a.execute("WITH m AS (DELETE FROM inbox RETURNING id) "
                       "INSERT INTO archive SELECT id, note FROM scratch")
         assert a.execute("SELECT id FROM inbox").fetchall() == [(3,)]
+        # CREATE TABLE AS replicates its rows as computed here (random() runs once).
+        made = a.execute("CREATE TABLE picked AS SELECT id, random() AS r FROM archive")
+        assert made.statusmessage == "SELECT 2"
+        a.execute("SELECT id INTO TEMP gone FROM archive")  # never reaches the standby
+        picked = a.execute("SELECT id, r FROM picked ORDER BY id").fetchall()
     # The temporary table went with its session; the writes reached the standby.
     wait_for(lambda: rows(standby, "SELECT id, body FROM archive ORDER BY id")
              == [(1, "one"), (2, "two")], "the archive rows on the standby")
     assert rows(standby, "SELECT id FROM inbox") == [(3,)]
+    wait_for(lambda: rows(standby, "SELECT id, r FROM picked ORDER BY id") == picked,
+             "the CREATE TABLE AS rows on the standby")
     with connect(standby) as c:
         # Forwarded to the primary, and the session stays there: its reads find the table.
         c.execute("CREATE TEMP TABLE mine (n integer)")

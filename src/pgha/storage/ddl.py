@@ -9,6 +9,7 @@ PostgreSQL's constraint indexes, which keeps ALTER TABLE ... ADD PRIMARY KEY che
 
 from __future__ import annotations
 
+from collections.abc import Sequence as SequenceOf
 from typing import Any
 
 import apsw
@@ -19,7 +20,13 @@ from pgha.storage import catalog as cat
 from pgha.storage import oids as T
 from pgha.storage import types as pgtypes
 from pgha.storage.catalog import Catalog, Column, Constraint, Index, Sequence, Table, View
-from pgha.storage.translate import Analyzer, SystemRelations, translate, translate_expression
+from pgha.storage.translate import (
+    Analyzer,
+    ResultColumn,
+    SystemRelations,
+    translate,
+    translate_expression,
+)
 from pgha.wire.errors import Notice, PgError
 
 C = enums.ConstrType
@@ -167,6 +174,34 @@ class DDL:
             self.conn.execute(self.create_index_sql(table, idx))
         self.save(table)
         return "CREATE TABLE"
+
+    def create_table_as(self, node: ast.CreateTableAsStmt,
+                        columns: SequenceOf[ResultColumn]) -> Table | None:
+        """CREATE TABLE ... AS / SELECT INTO: the (empty) table, its columns named and typed
+        as the query's, for the caller to fill; None when IF NOT EXISTS finds one."""
+        if node.objtype != enums.ObjectType.OBJECT_TABLE:
+            raise PgError("0A000", "materialized views are not supported")
+        rv = node.into.rel
+        if rv.schemaname not in (None, "public", "pg_temp"):
+            raise PgError("3F000", f'schema "{rv.schemaname}" does not exist')
+        if self.exists(rv.relname):
+            if node.if_not_exists:
+                self.notices.append(Notice("42P07", f'relation "{rv.relname}" already exists, '
+                                           "skipping"))
+                return None
+            raise PgError("42P07", f'relation "{rv.relname}" already exists')
+        names = [n.sval for n in node.into.colNames or ()]
+        if len(names) > len(columns):
+            raise PgError("42601", "too many column names were specified")
+        table = Table(oid=self.new_oid(), name=rv.relname, columns=[])
+        for i, col in enumerate(columns):
+            name = names[i] if i < len(names) else col.name
+            if table.column(name) is not None:
+                raise PgError("42701", f'column "{name}" specified more than once')
+            table.columns.append(Column(name, col.type_oid, col.typmod, attnum=i + 1))
+        self.conn.execute(self.sqlite_table_ddl(table))
+        self.save(table)
+        return table
 
     def add_column_def(self, table: Table, elt: ast.ColumnDef,
                        pending: list[tuple[Constraint, Any]]) -> Column:

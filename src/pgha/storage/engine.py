@@ -505,7 +505,8 @@ def _command_name(node: Any) -> str:
     words = {"Create": "CREATE TABLE", "Index": "CREATE INDEX", "View": "CREATE VIEW",
              "CreateSeq": "CREATE SEQUENCE", "AlterSeq": "ALTER SEQUENCE",
              "AlterTable": "ALTER TABLE", "Truncate": "TRUNCATE TABLE", "Rename": "ALTER TABLE",
-             "CreateRole": "CREATE ROLE", "AlterRole": "ALTER ROLE", "DropRole": "DROP ROLE"}
+             "CreateRole": "CREATE ROLE", "AlterRole": "ALTER ROLE", "DropRole": "DROP ROLE",
+             "CreateTableAs": "CREATE TABLE AS"}
     if name == "Drop":
         kind = getattr(node.removeType, "name", "OBJECT_TABLE").removeprefix("OBJECT_")
         return f"DROP {kind}"
@@ -705,6 +706,11 @@ class StorageSession:
 
     def classify(self, text: str, node: Any, param_oids: list[int],
                  translate_now: bool = True) -> Statement:
+        if isinstance(node, ast.SelectStmt) and node.intoClause is not None:
+            # SELECT ... INTO [TEMP] t is CREATE TABLE t AS SELECT ... (PostgreSQL does the same).
+            into, node.intoClause = node.intoClause, None
+            node = ast.CreateTableAsStmt(query=node, into=into, is_select_into=True,
+                                         objtype=enums.ObjectType.OBJECT_TABLE)
         if isinstance(node, ast.SelectStmt | ast.InsertStmt | ast.UpdateStmt | ast.DeleteStmt):
             stmt = Statement(text, node, "dml", param_oids=param_oids)
             if translate_now:
@@ -1480,6 +1486,8 @@ class StorageSession:
                 tag = ddl.truncate(node)
             elif isinstance(node, ast.RenameStmt):
                 tag = ddl.rename(node)
+            elif isinstance(node, ast.CreateTableAsStmt):
+                tag = self._create_table_as(ddl, node, "main")
             elif isinstance(node, ast.CreateRoleStmt):
                 tag = roles.create(conn, node)
             elif isinstance(node, ast.AlterRoleStmt):
@@ -1501,6 +1509,26 @@ class StorageSession:
         if autocommit:
             self._sqlite_end(True)
         return Result(tag, notices=notices)
+
+    def _create_table_as(self, ddl: DDL, node: ast.CreateTableAsStmt, schema: str) -> str:
+        """CREATE TABLE ... AS / SELECT INTO: the table from the query's columns, then its
+        rows, inserted as an INSERT would be (so they are captured as rows, never by re-running
+        the query on a standby: now() or random() would give other values there)."""
+        tr = translate(self.catalog, self._system, node.query, (), self.settings["timezone"])
+        if tr.steps:
+            raise PgError("0A000", "CREATE TABLE AS with data-modifying statements in WITH is "
+                          "not supported")
+        assert tr.columns is not None
+        self._prepare_system_relations(tr)
+        table = ddl.create_table_as(node, tr.columns)
+        if self.capture is not None:
+            self.capture.resume()  # (the CREATE was logged as a statement: its rows are not)
+        if table is None or node.into.skipData:
+            return "CREATE TABLE AS"
+        cols = ", ".join(q(c.name) for c in table.columns)
+        self.conn.execute(f"INSERT INTO {schema}.{q(table.name)} ({cols}) SELECT * FROM "
+                          f"({tr.sql})")
+        return f"SELECT {self.conn.changes()}"
 
     def _temp_ddl(self, stmt: Statement) -> Result:
         """DDL on temporary tables: in SQLite's ``temp`` schema, never logged (see
@@ -1525,6 +1553,8 @@ class StorageSession:
                 tag = ddl.truncate(node)
             elif isinstance(node, ast.RenameStmt):
                 tag = ddl.rename(node)
+            elif isinstance(node, ast.CreateTableAsStmt):
+                tag = self._create_table_as(ddl, node, "temp")
             else:
                 tag = self._unsupported(type(node).__name__ + " of a temporary table")
         except BaseException:

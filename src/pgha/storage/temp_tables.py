@@ -20,6 +20,7 @@ temporary sequences and views are not supported.
 from __future__ import annotations
 
 import copy
+from collections.abc import Sequence as SequenceOf
 from typing import Any
 
 from pglast import ast, enums
@@ -27,6 +28,7 @@ from pglast import ast, enums
 from pgha.storage import catalog as cat
 from pgha.storage.catalog import FIRST_TEMP_OID, Catalog, Constraint, Sequence, Table
 from pgha.storage.ddl import DDL, q
+from pgha.storage.translate import ResultColumn
 from pgha.wire.errors import PgError
 
 A = enums.OnCommitAction
@@ -132,9 +134,13 @@ class TempTables:
             if not temp and node.oncommit in ON_COMMIT:
                 raise PgError("42P16", "ON COMMIT can only be used on temporary tables")
             return temp
-        if isinstance(node, ast.CreateSeqStmt | ast.ViewStmt | ast.CreateTableAsStmt):
-            rv = (node.sequence if isinstance(node, ast.CreateSeqStmt) else
-                  node.view if isinstance(node, ast.ViewStmt) else node.into.rel)
+        if isinstance(node, ast.CreateTableAsStmt):
+            temp = is_temp(node.into.rel)
+            if not temp and node.into.onCommit in ON_COMMIT:
+                raise PgError("42P16", "ON COMMIT can only be used on temporary tables")
+            return temp
+        if isinstance(node, ast.CreateSeqStmt | ast.ViewStmt):
+            rv = node.sequence if isinstance(node, ast.CreateSeqStmt) else node.view
             if is_temp(rv):
                 raise PgError("0A000", "temporary sequences and views are not supported")
             return False
@@ -227,3 +233,11 @@ class TempDDL(DDL):
         if action is not None and table is not None:
             self.temp.on_commit[table.oid] = action
         return tag
+
+    def create_table_as(self, node: ast.CreateTableAsStmt,
+                        columns: SequenceOf[ResultColumn]) -> Table | None:
+        table = super().create_table_as(node, columns)
+        action = ON_COMMIT.get(node.into.onCommit)
+        if action is not None and table is not None:
+            self.temp.on_commit[table.oid] = action
+        return table

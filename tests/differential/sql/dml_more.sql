@@ -116,6 +116,31 @@ DROP TABLE IF EXISTS dm_tmp;
 DISCARD TEMP;
 SELECT * FROM dm_rows; -- differential: error=42P01
 
+-- CREATE TABLE AS and SELECT INTO
+CREATE TABLE dm_copy AS SELECT id, customer, total FROM dm_orders WHERE id < 5;
+SELECT id, customer, total FROM dm_copy ORDER BY id;
+SELECT column_name::text, data_type::text, numeric_precision, numeric_scale FROM information_schema.columns WHERE table_name = 'dm_copy' ORDER BY ordinal_position;
+CREATE TABLE dm_copy AS SELECT 1; -- differential: error=42P07
+CREATE TABLE IF NOT EXISTS dm_copy AS SELECT 1;
+CREATE TABLE dm_copy2 (order_id, who) AS SELECT id, customer FROM dm_orders WITH NO DATA;
+SELECT count(*) FROM dm_copy2;
+SELECT order_id, who FROM dm_copy2;
+CREATE TABLE dm_copy3 (a, b, c) AS SELECT 1, 2; -- differential: error=42601
+SELECT customer, count(*) AS n, 'label' AS tag INTO dm_summary FROM dm_orders GROUP BY customer;
+SELECT customer, n, tag, pg_typeof(n), pg_typeof(tag) FROM dm_summary ORDER BY customer;
+SELECT 7 AS seven INTO TEMP dm_tmp_into;
+SELECT seven FROM dm_tmp_into;
+CREATE TEMP TABLE dm_tmp_as AS SELECT seven * 2 AS fourteen FROM dm_tmp_into;
+SELECT fourteen FROM dm_tmp_as;
+CREATE TABLE dm_from_temp AS SELECT fourteen FROM dm_tmp_as;
+SELECT fourteen FROM dm_from_temp;
+CREATE TABLE dm_series AS SELECT g, g * g AS sq FROM generate_series(1, 4) AS g;
+SELECT sum(sq) FROM dm_series;
+CREATE TABLE dm_with AS WITH w AS (SELECT 3 AS v) SELECT v FROM w;
+SELECT v FROM dm_with;
+DROP TABLE dm_copy, dm_copy2, dm_summary, dm_from_temp, dm_series, dm_with;
+DROP TABLE dm_tmp_into, dm_tmp_as;
+
 -- Sequences and identity columns
 CREATE SEQUENCE dm_seq START 10;
 BEGIN;
