@@ -74,6 +74,8 @@ class Index:
     unique: bool = False
     constraint: str | None = None  # the PK/UNIQUE constraint this index backs
     oid: int = 0
+    expressions: list[int] = field(default_factory=list)  # positions in columns: PG text
+    predicate: str | None = None  # a partial index's WHERE, PostgreSQL text
 
 
 @dataclass(slots=True)

@@ -13,8 +13,9 @@ from collections.abc import Sequence as SequenceOf
 from typing import Any
 
 import apsw
-from pglast import ast, enums
+from pglast import ast, enums, parse_sql
 from pglast.stream import RawStream
+from pglast.visitors import Visitor
 
 from pgha.storage import catalog as cat
 from pgha.storage import oids as T
@@ -52,6 +53,38 @@ def duplicate_key(conn: apsw.Connection, table: Table, con: Constraint
     row = conn.execute(f"SELECT {cols} FROM {q(table.name)} WHERE {present} GROUP BY {cols} "
                        "HAVING count(*) > 1 LIMIT 1").fetchone()
     return None if row is None else tuple(row)
+
+
+class _ColumnRefs(Visitor):  # type: ignore[misc]
+    def __init__(self) -> None:
+        self.found: list[ast.ColumnRef] = []
+
+    def visit_ColumnRef(self, ancestors: Any, node: ast.ColumnRef) -> None:
+        self.found.append(node)
+
+
+def _column_refs(text: str) -> tuple[Any, list[ast.ColumnRef]]:
+    expr = parse_sql(f"SELECT {text}")[0].stmt.targetList[0].val
+    refs = _ColumnRefs()
+    refs(expr)
+    return expr, refs.found
+
+
+def index_expression_columns(idx: Index) -> set[str]:
+    """The columns an index's expressions and predicate name."""
+    texts = [c for i, c in enumerate(idx.columns) if i in idx.expressions]
+    texts += [idx.predicate] if idx.predicate is not None else []
+    return {ref.fields[-1].sval for text in texts for ref in _column_refs(text)[1]
+            if isinstance(ref.fields[-1], ast.String)}
+
+
+def _rename_column_in(text: str, old: str, new: str) -> str:
+    expr, refs = _column_refs(text)
+    for ref in refs:
+        last = ref.fields[-1]
+        if isinstance(last, ast.String) and last.sval == old:
+            ref.fields = (*ref.fields[:-1], ast.String(sval=new))
+    return deparse(expr)
 
 
 def column_decl(type_oid: int) -> str:
@@ -122,8 +155,27 @@ class DDL:
         # transaction): its index is not unique, the session checks it (see Catalog).
         deferrable = any(c.name == idx.constraint and c.deferrable for c in table.constraints)
         unique = "UNIQUE " if idx.unique and not deferrable else ""
-        cols = ", ".join(q(c) for c in idx.columns)
-        return f"CREATE {unique}INDEX {q(idx.name)} ON {q(table.name)} ({cols})"
+        cols = ", ".join(
+            translate_expression(self.catalog, self.system, c, table=table)
+            if i in idx.expressions else q(c) for i, c in enumerate(idx.columns))
+        where = "" if idx.predicate is None else " WHERE " + translate_expression(
+            self.catalog, self.system, idx.predicate, expected=(T.BOOL, -1), table=table)
+        return f"CREATE {unique}INDEX {q(idx.name)} ON {q(table.name)} ({cols}){where}"
+
+    def check_portable_index(self, table: Table, sql: str) -> None:
+        """An index expression or predicate must mean the same on every connection that
+        writes the table (a standby replays rows without pgha's functions): only SQLite's own
+        deterministic functions may appear in it."""
+        scratch = apsw.Connection(":memory:")
+        try:
+            cols = ", ".join(q(c.name) for c in table.columns)
+            scratch.execute(f"CREATE TABLE {q(table.name)} ({cols})")
+            scratch.execute(sql)
+        except apsw.Error as exc:
+            raise PgError("0A000", "this index expression or predicate is not supported") \
+                from exc
+        finally:
+            scratch.close()
 
     def unique_name(self, base: str, taken: set[str]) -> str:
         base = base[:63]
@@ -410,24 +462,35 @@ class DDL:
         table = self.catalog.table(node.relation.relname)
         if table is None:
             raise PgError("42P01", f'relation "{node.relation.relname}" does not exist')
-        cols = []
+        cols, exprs, words = [], [], []
         for elem in node.indexParams:
-            if elem.name is None:
-                raise PgError("0A000", "expression indexes are not supported")
+            if elem.name is None:  # an expression: kept as PostgreSQL text, like a default
+                exprs.append(len(cols))
+                cols.append(deparse(elem.expr))
+                words.append(elem.expr.funcname[-1].sval if isinstance(elem.expr, ast.FuncCall)
+                             else "expr")
+                continue
             if table.column(elem.name) is None:
                 raise PgError("42703", f'column "{elem.name}" does not exist')
             cols.append(elem.name)
-        if node.whereClause is not None:
-            raise PgError("0A000", "partial indexes are not supported")
+            words.append(elem.name)
+        predicate = deparse(node.whereClause) if node.whereClause is not None else None
         taken = {i.name for i in table.indexes}
-        name = node.idxname or self.unique_name(f"{table.name}_{'_'.join(cols)}_idx", taken)
+        name = node.idxname or self.unique_name(f"{table.name}_{'_'.join(words)}_idx", taken)
         if self.exists(name):
             if node.if_not_exists:
                 self.notices.append(Notice("42P07", f'relation "{name}" already exists, skipping'))
                 return "CREATE INDEX"
             raise PgError("42P07", f'relation "{name}" already exists')
-        idx = Index(name, cols, bool(node.unique), None, self.new_oid())
-        self.conn.execute(self.create_index_sql(table, idx))
+        idx = Index(name, cols, bool(node.unique), None, self.new_oid(), exprs, predicate)
+        sql = self.create_index_sql(table, idx)
+        if exprs or predicate is not None:
+            self.check_portable_index(table, sql)
+        try:
+            self.conn.execute(sql)
+        except apsw.ConstraintError as exc:
+            raise PgError("23505", f'could not create unique index "{name}"',
+                          detail="Key contains duplicated values.") from exc
         table.indexes.append(idx)
         self.save(table)
         return "CREATE INDEX"
@@ -469,7 +532,8 @@ class DDL:
                                   "exist")
                 table.columns.remove(col)
                 table.constraints = [c for c in table.constraints if col.name not in c.columns]
-                table.indexes = [i for i in table.indexes if col.name not in i.columns]
+                table.indexes = [i for i in table.indexes if col.name not in i.columns
+                                 and col.name not in index_expression_columns(i)]
                 rebuild = True
             elif sub == A.AT_AddConstraint:
                 con = self.constraint_from(table, cmd.def_, None)
@@ -508,6 +572,15 @@ class DDL:
                 rebuild = True
             elif sub in (A.AT_AddIdentity, A.AT_SetIdentity, A.AT_DropIdentity):
                 self.alter_identity(table, cmd)
+            elif sub == A.AT_ValidateConstraint:  # (pgha checks a constraint's rows when added)
+                if not any(c.name == cmd.name for c in table.constraints):
+                    raise PgError("42704", f'constraint "{cmd.name}" of relation "{name}" does '
+                                  "not exist")
+            elif sub == A.AT_SetStatistics:  # planner statistics: nothing to keep
+                if cmd.name is not None:
+                    self.require_column(table, cmd.name)
+            elif sub == A.AT_ChangeOwner:
+                pass  # pgha enforces no privileges: every role may do everything
             else:
                 raise PgError("0A000", f"ALTER TABLE {sub.name[3:]} is not supported")
         if rebuild:
@@ -746,7 +819,11 @@ class DDL:
             for con in table.constraints:
                 con.columns = [node.newname if c == col.name else c for c in con.columns]
             for idx in table.indexes:
-                idx.columns = [node.newname if c == col.name else c for c in idx.columns]
+                idx.columns = [
+                    _rename_column_in(c, col.name, node.newname) if i in idx.expressions
+                    else node.newname if c == col.name else c for i, c in enumerate(idx.columns)]
+                if idx.predicate is not None:
+                    idx.predicate = _rename_column_in(idx.predicate, col.name, node.newname)
             for other in self.catalog.tables():
                 for con in other.constraints:
                     if con.ref_table == table.name:
@@ -763,13 +840,67 @@ class DDL:
                 raise PgError("42P01", f'relation "{node.relation.relname}" does not exist')
             if self.exists(node.newname):
                 raise PgError("42P07", f'relation "{node.newname}" already exists')
-            if isinstance(rel, Table | View):
-                word = "TABLE" if isinstance(rel, Table) else "VIEW"
-                if isinstance(rel, View):
-                    raise PgError("0A000", "renaming views is not supported")
-                self.conn.execute(f"ALTER {word} {q(rel.name)} RENAME TO {q(node.newname)}")
+            if isinstance(rel, Table):
+                self.conn.execute(f"ALTER TABLE {q(rel.name)} RENAME TO {q(node.newname)}")
+            elif isinstance(rel, View):  # SQLite cannot rename a view: make it again
+                tr = translate(self.catalog, self.system, parse_sql(rel.query)[0].stmt)
+                col_list = ", ".join(q(c.name) for c in rel.columns)
+                self.conn.execute(f"DROP VIEW {q(rel.name)}")
+                self.conn.execute(f"CREATE VIEW {q(node.newname)} ({col_list}) AS {tr.sql}")
             rel.name = node.newname
             self.save(rel)
-            return "ALTER TABLE" if node.renameType != OBJ.OBJECT_SEQUENCE else "ALTER SEQUENCE"
+            return {OBJ.OBJECT_SEQUENCE: "ALTER SEQUENCE", OBJ.OBJECT_VIEW: "ALTER VIEW"}.get(
+                node.renameType, "ALTER TABLE")
+        if node.renameType == OBJ.OBJECT_INDEX:
+            return self.rename_index(node)
+        if node.renameType == OBJ.OBJECT_TABCONSTRAINT:
+            return self.rename_constraint(node)
         raise PgError("0A000", "this RENAME is not supported")
+
+    def rename_index(self, node: ast.RenameStmt) -> str:
+        """ALTER INDEX ... RENAME TO (SQLite has none: the index is made again); a PK or
+        UNIQUE constraint takes its index's new name, as in PostgreSQL."""
+        name = node.relation.relname
+        table = self.catalog.index_owner.get(name)
+        if table is None:
+            if node.missing_ok:
+                self.notices.append(Notice("00000", f'relation "{name}" does not exist, skipping'))
+                return "ALTER INDEX"
+            raise PgError("42P01", f'relation "{name}" does not exist')
+        if self.exists(node.newname):
+            raise PgError("42P07", f'relation "{node.newname}" already exists')
+        idx = next(i for i in table.indexes if i.name == name)
+        con = next((c for c in table.constraints if c.name == idx.constraint), None)
+        self.conn.execute(f"DROP INDEX {q(name)}")
+        idx.name = node.newname
+        if con is not None:
+            con.name = idx.constraint = node.newname
+        self.conn.execute(self.create_index_sql(table, idx))
+        self.save(table)
+        return "ALTER INDEX"
+
+    def rename_constraint(self, node: ast.RenameStmt) -> str:
+        """ALTER TABLE ... RENAME CONSTRAINT: a PK or UNIQUE constraint's index is renamed
+        with it; a CHECK or FOREIGN KEY is named in the SQLite table, which is rebuilt."""
+        table = self.catalog.table(node.relation.relname)
+        if table is None:
+            raise PgError("42P01", f'relation "{node.relation.relname}" does not exist')
+        con = next((c for c in table.constraints if c.name == node.subname), None)
+        if con is None:
+            raise PgError("42704", f'constraint "{node.subname}" for table "{table.name}" does '
+                          "not exist")
+        if any(c.name == node.newname for c in table.constraints) or (
+                con.kind in ("p", "u") and self.exists(node.newname)):
+            raise PgError("42710", f'constraint "{node.newname}" for relation "{table.name}" '
+                          "already exists")
+        idx = next((i for i in table.indexes if i.constraint == con.name), None)
+        con.name = node.newname
+        if idx is not None:
+            self.conn.execute(f"DROP INDEX {q(idx.name)}")
+            idx.name = idx.constraint = node.newname
+            self.conn.execute(self.create_index_sql(table, idx))
+            self.save(table)
+        else:
+            self.rebuild(table)
+        return "ALTER TABLE"
 

@@ -850,6 +850,21 @@ class StorageSession:
         if violation is not None:
             raise violation
 
+    def _lock_tables(self, node: ast.LockStmt) -> Result:
+        """LOCK TABLE: a mode that conflicts with writers (SHARE and stronger) takes the
+        engine's writer lock until the transaction ends, which keeps every other writer out
+        (more than PostgreSQL's table lock, never less); weaker modes need nothing here."""
+        if not self.explicit:
+            raise PgError("25P01", "LOCK TABLE can only be used in transaction blocks")
+        for rv in node.relations:
+            if rv.relname not in self.catalog.by_name:
+                raise PgError("42P01", f'relation "{rv.relname}" does not exist')
+        blocks_writers = node.mode >= 5  # ShareLock (5) .. AccessExclusiveLock (8)
+        if blocks_writers:
+            self.check_writable("LOCK TABLE")
+        self._sqlite_begin(blocks_writers)
+        return Result("LOCK TABLE")
+
     def _set_constraints(self, node: ast.ConstraintsSetStmt) -> Result:
         """SET CONSTRAINTS {ALL | name, ...} {DEFERRED | IMMEDIATE}. Foreign keys are deferred
         with SQLite's defer_foreign_keys, which defers every foreign key of the transaction,
@@ -1706,6 +1721,8 @@ class StorageSession:
             return self._explain(node)
         if isinstance(node, ast.ConstraintsSetStmt):
             return self._set_constraints(node)
+        if isinstance(node, ast.LockStmt):
+            return self._lock_tables(node)
         raise PgError("0A000", f"{type(node).__name__.removesuffix('Stmt')} is not supported")
 
 
@@ -1847,6 +1864,11 @@ def _constraint_error(code: int, message: str, catalog: Catalog) -> PgError:
         table, _, column = detail.partition(".")
         return PgError("23502", f'null value in column "{column}" of relation "{table}" violates '
                        "not-null constraint", table=table, column=column)
+    if sqlstate == "23505" and detail.startswith("index '"):  # an expression index
+        name = detail[len("index '"):].rstrip("'")
+        owner = catalog.index_owner.get(name)
+        return PgError("23505", f'duplicate key value violates unique constraint "{name}"',
+                       table=owner.name if owner else None, constraint=name)
     if sqlstate == "23505":
         cols = [c.strip() for c in detail.split(",")]
         table = cols[0].split(".")[0] if cols and "." in cols[0] else ""

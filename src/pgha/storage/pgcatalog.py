@@ -972,7 +972,8 @@ def _numeric_info(oid: int, typmod: int) -> tuple[int | None, int | None, int | 
 def index_def(rel: Table, idx: Any) -> str:
     cols = ", ".join(idx.columns)
     unique = "UNIQUE " if idx.unique else ""
-    return f"CREATE {unique}INDEX {idx.name} ON public.{rel.name} USING btree ({cols})"
+    where = f" WHERE ({idx.predicate})" if getattr(idx, "predicate", None) else ""
+    return f"CREATE {unique}INDEX {idx.name} ON public.{rel.name} USING btree ({cols}){where}"
 
 
 def constraint_def(catalog: Catalog, con_oid: int) -> str | None:

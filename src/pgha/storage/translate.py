@@ -1628,6 +1628,8 @@ class Analyzer:
         self.with_clause(node.withClause, scope)
         table = self.target_table(node.relation)
         names = [rt.name for rt in node.cols or ()] or [c.name for c in table.columns]
+        if node.selectStmt is None:
+            names = []  # DEFAULT VALUES: every column takes its default
         targets: list[Column] = []
         for name in names:
             col = table.column(name)
@@ -1666,6 +1668,7 @@ class Analyzer:
         local = Scope([entry], scope)
         if node.onConflictClause is not None:
             occ = node.onConflictClause
+            occ.targetList = _expand_multi_assign(occ.targetList)
             excluded = RangeEntry("excluded", [ColInfo(c.name, c.type) for c in entry.cols])
             conflict_scope = Scope([entry, excluded], scope)
             for rt in occ.targetList or ():
@@ -1712,6 +1715,7 @@ class Analyzer:
 
     def update(self, node: ast.UpdateStmt, scope: Scope) -> list[ColInfo] | None:
         self.is_write = True
+        node.targetList = _expand_multi_assign(node.targetList)
         self.with_clause(node.withClause, scope)
         table = self.target_table(node.relation)
         local = Scope([self.table_entry(table, node.relation.alias)], scope)
@@ -1748,6 +1752,39 @@ class Analyzer:
         if node.whereClause is not None:
             self.expr(node.whereClause, local, (T.BOOL, -1))
         return self.returning(node.returningClause, local)
+
+
+def _expand_multi_assign(targets: Any) -> Any:
+    """``SET (a, b) = (x, y)`` as ``SET a = x, b = y``; ``SET (a, b) = (SELECT x, y ...)`` as
+    ``SET a = (SELECT c1 FROM (SELECT x, y ...) AS m(c1, c2)), b = ...`` (SQLite evaluates the
+    sub-select per column; a correlated one still sees the row being updated)."""
+    if not targets or not any(isinstance(rt.val, ast.MultiAssignRef) for rt in targets):
+        return targets
+    out = []
+    for rt in targets:
+        ref = rt.val
+        if not isinstance(ref, ast.MultiAssignRef):
+            out.append(rt)
+            continue
+        source = ref.source
+        if isinstance(source, ast.RowExpr):
+            if len(source.args) != ref.ncolumns:
+                raise PgError("42601", "number of columns does not match number of values")
+            value = copy.deepcopy(source.args[ref.colno - 1])
+        elif isinstance(source, ast.SubLink) and source.subLinkType == \
+                enums.SubLinkType.EXPR_SUBLINK:
+            names = tuple(ast.String(sval=f"c{i + 1}") for i in range(ref.ncolumns))
+            inner = ast.RangeSubselect(lateral=False, subquery=copy.deepcopy(source.subselect),
+                                       alias=ast.Alias(aliasname="_multi", colnames=names))
+            select = ast.SelectStmt(
+                targetList=(ast.ResTarget(val=ast.ColumnRef(fields=(names[ref.colno - 1],))),),
+                fromClause=(inner,), op=enums.SetOperation.SETOP_NONE,
+                limitOption=enums.LimitOption.LIMIT_OPTION_DEFAULT)
+            value = ast.SubLink(subLinkType=enums.SubLinkType.EXPR_SUBLINK, subselect=select)
+        else:
+            raise PgError("0A000", "this multiple-column assignment is not supported")
+        out.append(ast.ResTarget(name=rt.name, val=value, location=rt.location))
+    return tuple(out)
 
 
 def _natural_literal(val: Any) -> tuple[int, Any]:
@@ -2634,6 +2671,8 @@ def _p_insert(s: SqliteStream, node: ast.InsertStmt) -> bool:
     assert table is not None
     given = [rt.name for rt in node.cols or ()] or [c.name for c in table.columns]
     select = node.selectStmt
+    if select is None:
+        given = []  # DEFAULT VALUES: every column takes its default
     values = select.valuesLists if isinstance(select, ast.SelectStmt) else None
     if values:
         width = min(len(r) for r in values)
