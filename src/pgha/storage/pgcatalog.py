@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from typing import Any
 
 import apsw
+from pglast import ast, parse_sql
 
 from pgha.storage import oids as T
 from pgha.storage import roles
@@ -969,10 +970,18 @@ def _numeric_info(oid: int, typmod: int) -> tuple[int | None, int | None, int | 
     return None, None, None
 
 
+def _index_element(text: str) -> str:
+    """An index expression as pg_get_indexdef shows it: a function call bare, any other
+    expression in two pairs of parentheses."""
+    expr = parse_sql(f"SELECT {text}")[0].stmt.targetList[0].val
+    return text if isinstance(expr, ast.FuncCall) else f"(({text}))"
+
+
 def index_def(rel: Table, idx: Any) -> str:
-    cols = ", ".join(idx.columns)
+    cols = ", ".join(_index_element(c) if i in idx.expressions else c
+                     for i, c in enumerate(idx.columns))
     unique = "UNIQUE " if idx.unique else ""
-    where = f" WHERE ({idx.predicate})" if getattr(idx, "predicate", None) else ""
+    where = f" WHERE ({idx.predicate})" if idx.predicate else ""
     return f"CREATE {unique}INDEX {idx.name} ON public.{rel.name} USING btree ({cols}){where}"
 
 

@@ -276,6 +276,53 @@ BEGIN;
 SET CONSTRAINTS dm_no_such DEFERRED; -- differential: error=42704
 ROLLBACK;
 
+-- More DDL and statement forms
+CREATE TABLE dm_people (id integer PRIMARY KEY, email text, deleted_at date, qty integer DEFAULT 1);
+INSERT INTO dm_people DEFAULT VALUES; -- differential: error=23502
+CREATE TABLE dm_defaults (id serial, label text DEFAULT 'none', n integer);
+INSERT INTO dm_defaults DEFAULT VALUES RETURNING id, label, n;
+INSERT INTO dm_defaults DEFAULT VALUES RETURNING id;
+CREATE UNIQUE INDEX dm_people_email_lower ON dm_people (lower(email));
+INSERT INTO dm_people (id, email) VALUES (1, 'Ann@example.com');
+INSERT INTO dm_people (id, email) VALUES (2, 'ann@EXAMPLE.com'); -- differential: error=23505
+CREATE UNIQUE INDEX dm_people_qty_live ON dm_people (qty) WHERE deleted_at IS NULL;
+INSERT INTO dm_people (id, email, deleted_at) VALUES (3, 'old@example.com', '2020-01-01');
+INSERT INTO dm_people (id, email) VALUES (4, 'new@example.com'); -- differential: error=23505
+INSERT INTO dm_people (id, email, qty) VALUES (5, 'five@example.com', 5) ON CONFLICT (qty) WHERE deleted_at IS NULL DO NOTHING;
+INSERT INTO dm_people (id, email, qty) VALUES (6, 'six@example.com', 5) ON CONFLICT (qty) WHERE deleted_at IS NULL DO NOTHING;
+CREATE INDEX ON dm_people (upper(email));
+CREATE INDEX ON dm_people ((qty * 2));
+SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'dm_people' ORDER BY indexname;
+ALTER INDEX dm_people_upper_idx RENAME TO dm_people_up;
+ALTER INDEX IF EXISTS dm_no_index RENAME TO dm_other;
+DROP INDEX dm_people_up;
+ALTER TABLE dm_people RENAME COLUMN email TO mail;
+SELECT indexname FROM pg_indexes WHERE tablename = 'dm_people' ORDER BY indexname;
+ALTER TABLE dm_people ADD CONSTRAINT dm_people_qty_pos CHECK (qty > 0);
+ALTER TABLE dm_people RENAME CONSTRAINT dm_people_qty_pos TO dm_people_qty_positive;
+UPDATE dm_people SET qty = 0 WHERE id = 1; -- differential: error=23514
+ALTER TABLE dm_people VALIDATE CONSTRAINT dm_people_qty_positive;
+ALTER TABLE dm_people ALTER COLUMN qty SET STATISTICS 200;
+ALTER TABLE dm_people OWNER TO CURRENT_USER;
+UPDATE dm_people SET (mail, qty) = ('multi@example.com', 7) WHERE id = 1 RETURNING id, mail, qty;
+UPDATE dm_people SET (mail, qty) = (SELECT 'sub@example.com', 8) WHERE id = 1 RETURNING mail, qty;
+UPDATE dm_people SET (mail, qty) = (1, 2, 3) WHERE id = 1; -- differential: error=42601
+UPDATE dm_people AS p SET (qty) = (SELECT count(*) FROM dm_people q WHERE q.id <= p.id) RETURNING id, qty;
+CREATE VIEW dm_people_v AS SELECT id, mail FROM dm_people;
+ALTER VIEW dm_people_v RENAME TO dm_people_view;
+SELECT id, mail FROM dm_people_view ORDER BY id;
+DROP VIEW dm_people_view;
+LOCK TABLE dm_people; -- differential: error=25P01
+BEGIN;
+LOCK TABLE dm_people IN SHARE ROW EXCLUSIVE MODE;
+LOCK TABLE dm_people, dm_defaults IN ACCESS SHARE MODE;
+UPDATE dm_people SET qty = qty + 1 WHERE id = 1;
+COMMIT;
+BEGIN;
+LOCK TABLE dm_missing; -- differential: error=42P01
+ROLLBACK;
+DROP TABLE dm_people, dm_defaults;
+
 DROP TABLE dm_fk_child;
 DROP TABLE dm_fk_parent;
 DROP TABLE dm_later;
