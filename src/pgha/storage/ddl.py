@@ -78,6 +78,12 @@ def index_expression_columns(idx: Index) -> set[str]:
             if isinstance(ref.fields[-1], ast.String)}
 
 
+def _index_word(text: str) -> str:
+    """What an expression adds to an index's generated name: its function's name, or expr."""
+    expr = _column_refs(text)[0]
+    return expr.funcname[-1].sval if isinstance(expr, ast.FuncCall) else "expr"
+
+
 def _rename_column_in(text: str, old: str, new: str) -> str:
     expr, refs = _column_refs(text)
     for ref in refs:
@@ -212,20 +218,75 @@ class DDL:
             raise PgError("42P07", f'relation "{name}" already exists')
         table = Table(oid=self.new_oid(), name=name, columns=[])
         pending: list[tuple[Constraint, Any]] = []
+        like_indexes: list[Index] = []
         for elt in node.tableElts or ():
             if isinstance(elt, ast.ColumnDef):
                 self.add_column_def(table, elt, pending)
             elif isinstance(elt, ast.Constraint):
                 pending.append((self.constraint_from(table, elt, None), elt))
+            elif isinstance(elt, ast.TableLikeClause):
+                like_indexes += self.add_like(table, elt, pending)
             else:
                 raise PgError("0A000", f"{type(elt).__name__} in CREATE TABLE is not supported")
         for con, _ in pending:
             self.attach_constraint(table, con)
+        for idx in like_indexes:
+            taken = {i.name for i in table.indexes}
+            words = "_".join(_index_word(c) if i in idx.expressions else c
+                             for i, c in enumerate(idx.columns))
+            idx.name = self.unique_name(f"{table.name}_{words}_idx", taken)
+            idx.oid = self.new_oid()
+            table.indexes.append(idx)
         self.conn.execute(self.sqlite_table_ddl(table))
         for idx in table.indexes:
             self.conn.execute(self.create_index_sql(table, idx))
         self.save(table)
         return "CREATE TABLE"
+
+    def add_like(self, table: Table, like: ast.TableLikeClause,
+                 pending: list[tuple[Constraint, Any]]) -> list[Index]:
+        """CREATE TABLE ... (LIKE source [INCLUDING ...]): the source's columns (names, types,
+        NOT NULL), and what the options ask for (PostgreSQL 15 docs, CREATE TABLE, "LIKE");
+        returns the plain indexes to copy (named for the new table by the caller)."""
+        opt = enums.TableLikeOption
+        source = self.catalog.table(like.relation.relname)
+        if source is None:
+            raise PgError("42P01", f'relation "{like.relation.relname}" does not exist')
+        options = like.options
+        for col in source.columns:
+            if table.column(col.name) is not None:
+                raise PgError("42701", f'column "{col.name}" specified more than once')
+            new = Column(col.name, col.type_oid, col.typmod, col.not_null,
+                         attnum=len(table.columns) + 1)
+            if col.identity and options & opt.CREATE_TABLE_LIKE_IDENTITY:
+                new.identity = col.identity
+                seq = self.create_owned_sequence(table, new)
+                old = next((r for r in self.catalog.by_name.values() if isinstance(r, Sequence)
+                            and r.owned_by == (source.name, col.name)), None)
+                if old is not None:
+                    seq.start, seq.increment = old.start, old.increment
+                    seq.min_value, seq.max_value, seq.cycle = old.min_value, old.max_value, \
+                        old.cycle
+                    self.save(seq)
+                new.default = f"nextval('{seq.name}'::regclass)"
+            elif not col.identity and options & opt.CREATE_TABLE_LIKE_DEFAULTS:
+                new.default = col.default
+            table.columns.append(new)
+        if options & opt.CREATE_TABLE_LIKE_CONSTRAINTS:
+            for con in source.constraints:
+                if con.kind == "c":
+                    pending.append((Constraint(con.name, "c", list(con.columns), con.expr), None))
+        if not options & opt.CREATE_TABLE_LIKE_INDEXES:
+            return []
+        for con in source.constraints:
+            if con.kind in ("p", "u"):
+                name = (f"{table.name}_pkey" if con.kind == "p" else
+                        f"{table.name}_{'_'.join(con.columns)}_key")
+                pending.append((Constraint(name, con.kind, list(con.columns),
+                                           deferrable=con.deferrable, deferred=con.deferred),
+                                None))
+        return [Index("", list(i.columns), i.unique, None, 0, list(i.expressions), i.predicate)
+                for i in source.indexes if i.constraint is None]
 
     def create_table_as(self, node: ast.CreateTableAsStmt,
                         columns: SequenceOf[ResultColumn]) -> Table | None:
@@ -467,8 +528,7 @@ class DDL:
             if elem.name is None:  # an expression: kept as PostgreSQL text, like a default
                 exprs.append(len(cols))
                 cols.append(deparse(elem.expr))
-                words.append(elem.expr.funcname[-1].sval if isinstance(elem.expr, ast.FuncCall)
-                             else "expr")
+                words.append(_index_word(cols[-1]))
                 continue
             if table.column(elem.name) is None:
                 raise PgError("42703", f'column "{elem.name}" does not exist')

@@ -321,6 +321,18 @@ COMMIT;
 BEGIN;
 LOCK TABLE dm_missing; -- differential: error=42P01
 ROLLBACK;
+CREATE TABLE dm_like_plain (LIKE dm_people);
+INSERT INTO dm_like_plain (id) VALUES (1) RETURNING id, mail, qty;
+CREATE TABLE dm_like_all (LIKE dm_people INCLUDING ALL, note text);
+INSERT INTO dm_like_all (id, mail) VALUES (1, 'x@y') RETURNING id, mail, qty, note;
+INSERT INTO dm_like_all (id, mail) VALUES (2, 'X@Y'); -- differential: error=23505
+INSERT INTO dm_like_all (id, mail, qty) VALUES (3, 'z@y', 0); -- differential: error=23514
+SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'dm_like_all' ORDER BY indexname;
+SELECT conname, contype FROM pg_constraint WHERE conrelid = 'dm_like_all'::regclass ORDER BY conname;
+CREATE TABLE dm_like_defaults (LIKE dm_defaults INCLUDING DEFAULTS);
+INSERT INTO dm_like_defaults (n) VALUES (1) RETURNING id, label, n;
+CREATE TABLE dm_like_missing (LIKE dm_nope); -- differential: error=42P01
+DROP TABLE dm_like_plain, dm_like_all, dm_like_defaults;
 DROP TABLE dm_people, dm_defaults;
 
 DROP TABLE dm_fk_child;
