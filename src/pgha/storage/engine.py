@@ -1349,11 +1349,8 @@ class StorageSession:
                 self.settings[key] = value
                 if key in REPORTED:
                     changed[REPORTED[key]] = value
-        for key in [k for k in self.settings if k not in defaults]:
-            if _placeholder(key):
-                self.settings[key] = ""  # a custom setting's reset value is empty
-            elif key.startswith("pgha."):
-                del self.settings[key]
+        for key in [k for k in self.settings if k not in defaults and _placeholder(k)]:
+            self.settings[key] = ""  # a custom setting's reset value is empty
         self.ctx.tz = self.settings["timezone"]
         return changed
 
@@ -1552,8 +1549,8 @@ class StorageSession:
         self._sqlite_begin(False)
         self.temp.begin_change(in_transaction=True)
         notices: list[Notice] = []
-        ddl = TempDDL(self.conn, self.temp, self.private_catalog or
-                                  self.engine.catalog, self._system, notices)
+        base = self.private_catalog or self.engine.catalog
+        ddl = TempDDL(self.conn, self.temp, base, self._system, notices)
         node = stmt.node
         try:
             if isinstance(node, ast.CreateStmt):

@@ -830,7 +830,8 @@ def _table_rows(
     out["pg_tables"].append(
         ("public", rel.name, user, None, _b(bool(rel.indexes)), 0, _b(has_fk), 0)
     )
-    isrows["is.tables"].append((database, "public", rel.name, "BASE TABLE", "YES"))
+    table_type = "LOCAL TEMPORARY" if rel.oid >= FIRST_TEMP_OID else "BASE TABLE"
+    isrows["is.tables"].append((database, "public", rel.name, table_type, "YES"))
     attnums = {c.name: c.attnum for c in rel.columns}
     for col in rel.columns:
         out["pg_attribute"].append(

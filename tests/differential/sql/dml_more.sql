@@ -68,6 +68,8 @@ INSERT INTO dm_tmp VALUES (1, 'dup'); -- differential: error=23505
 UPDATE dm_tmp SET label = 'changed' WHERE id = 2;
 DELETE FROM dm_tmp WHERE id = 1 RETURNING id, label;
 SELECT count(*) FROM dm_tmp;
+SELECT relname, relpersistence, relkind FROM pg_class WHERE relname IN ('dm_tmp', 'dm_orders') ORDER BY relname;
+SELECT table_name::text, table_type::text FROM information_schema.tables WHERE table_name = 'dm_tmp';
 CREATE TEMP TABLE dm_tmp (x integer); -- differential: error=42P07
 CREATE TEMP TABLE IF NOT EXISTS dm_tmp (x integer);
 CREATE TEMP TABLE dm_orders (id integer, note text);
