@@ -164,6 +164,8 @@ class Catalog:
         self.by_name: dict[str, Relation] = {r.name: r for r in relations}
         self.by_oid: dict[int, Relation] = {r.oid: r for r in relations}
         self.index_owner: dict[str, Table] = {}
+        # Permanent relations a session's temporary ones hide (see temp_tables.overlay).
+        self.shadowed: dict[str, Relation] = {}
         self.constraint_oids: dict[int, tuple[Table, Constraint]] = {}
         for rel in relations:
             if isinstance(rel, Table):

@@ -68,7 +68,10 @@ class TempTables:
         if self._overlay is None or self._overlay[0] is not base:
             self._generation -= 1
             relations = list(base.by_name.values()) + list(self.relations.values())
-            self._overlay = (base, Catalog(relations, self._generation))
+            overlay = Catalog(relations, self._generation)
+            overlay.shadowed = {r.name: base.by_name[r.name] for r in self.relations.values()
+                                if r.name in base.by_name}
+            self._overlay = (base, overlay)
         return self._overlay[1]
 
     # -- transactions --------------------------------------------------------------------
@@ -145,6 +148,7 @@ class TempTables:
                 raise PgError("0A000", "temporary sequences and views are not supported")
             return False
         names: list[str] = []
+        self._refuse_hidden(node)
         if isinstance(node, ast.DropStmt):
             kinds = (enums.ObjectType.OBJECT_TABLE, enums.ObjectType.OBJECT_INDEX)
             if node.removeType not in kinds:
@@ -169,6 +173,26 @@ class TempTables:
             raise PgError("0A000", "one statement on temporary and permanent tables together "
                           "is not supported")
         return bool(temp) and all(temp)
+
+
+    def _refuse_hidden(self, node: Any) -> None:
+        """pgha's DDL names tables unqualified, which SQLite resolves to the temporary one
+        first: DDL on a permanent table (public.x) that a temporary x hides is refused."""
+        if not self.relations:
+            return
+        named: list[tuple[str | None, str]] = []
+        if isinstance(node, ast.DropStmt):
+            named = [(None if len(o) == 1 else o[0].sval, o[-1].sval) for o in node.objects
+                     if all(isinstance(p, ast.String) for p in o)]
+        elif isinstance(node, ast.IndexStmt | ast.AlterTableStmt | ast.RenameStmt) and \
+                node.relation is not None:
+            named = [(node.relation.schemaname, node.relation.relname)]
+        elif isinstance(node, ast.TruncateStmt):
+            named = [(rv.schemaname, rv.relname) for rv in node.relations]
+        temp = self.names()
+        if any(schema == "public" and name in temp for schema, name in named):
+            raise PgError("0A000", "DDL on a permanent table hidden by a temporary table of "
+                          "the same name is not supported")
 
 
 def is_temp(rv: ast.RangeVar) -> bool:
@@ -233,6 +257,10 @@ class TempDDL(DDL):
         if action is not None and table is not None:
             self.temp.on_commit[table.oid] = action
         return tag
+
+    def drop(self, node: ast.DropStmt) -> str:
+        node.objects = [obj[-1:] for obj in node.objects]  # (pg_temp.x is x here)
+        return super().drop(node)
 
     def create_table_as(self, node: ast.CreateTableAsStmt,
                         columns: SequenceOf[ResultColumn]) -> Table | None:

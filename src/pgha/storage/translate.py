@@ -28,7 +28,7 @@ from pglast.stream import RawStream
 from pgha.storage import functions, write_ctes
 from pgha.storage import oids as T
 from pgha.storage import types as pgtypes
-from pgha.storage.catalog import Catalog, Column, Table, View
+from pgha.storage.catalog import FIRST_TEMP_OID, Catalog, Column, Table, View
 from pgha.storage.catalog import Sequence as SequenceRel
 from pgha.storage.types_number import numeric_text
 from pgha.wire.errors import PgError
@@ -643,6 +643,11 @@ class Analyzer:
     def relation_cols(self, rv: ast.RangeVar, scope: Scope) -> RangeEntry:
         name = rv.relname
         schema = rv.schemaname
+        if schema == "pg_temp":  # this session's temporary table, by its schema's alias
+            rel = self.catalog.by_name.get(name)
+            if not isinstance(rel, Table) or rel.oid < FIRST_TEMP_OID:
+                raise undefined_table(f"pg_temp.{name}", _pos(rv))
+            schema = None
         alias = rv.alias.aliasname if rv.alias else name
         if schema in (None, "public"):
             cte = scope.find_cte(name) if schema is None else None
@@ -652,7 +657,9 @@ class Analyzer:
             if cte is not None:
                 cols = [ColInfo(c.name, c.type) for c in cte]
                 return self._aliased(RangeEntry(alias, cols), rv.alias)
-            rel = self.catalog.by_name.get(name)
+            # public.x is the permanent x even where a temporary x hides it
+            rel = (self.catalog.shadowed.get(name) if schema == "public" else None) or \
+                self.catalog.by_name.get(name)
             if isinstance(rel, Table):
                 cols = [
                     ColInfo(c.name, (c.type_oid, c.typmod), rel.oid, c.attnum) for c in rel.columns
@@ -1599,6 +1606,10 @@ class Analyzer:
     # -- INSERT / UPDATE / DELETE ---------------------------------------------------------
 
     def target_table(self, rv: ast.RangeVar) -> Table:
+        if rv.schemaname == "pg_temp":
+            rel = self.catalog.by_name.get(rv.relname)
+            if isinstance(rel, Table) and rel.oid >= FIRST_TEMP_OID:
+                return rel
         if rv.schemaname not in (None, "public"):
             raise PgError(
                 "42501" if rv.schemaname == "pg_catalog" else "42P01",
@@ -1606,7 +1617,8 @@ class Analyzer:
                 if rv.schemaname == "pg_catalog"
                 else f'relation "{rv.schemaname}.{rv.relname}" does not exist',
             )
-        rel = self.catalog.by_name.get(rv.relname)
+        rel = (self.catalog.shadowed.get(rv.relname) if rv.schemaname == "public" else None) \
+            or self.catalog.by_name.get(rv.relname)
         if isinstance(rel, View):
             raise PgError("0A000", f'cannot change view "{rv.relname}"')
         if not isinstance(rel, Table):
@@ -2297,7 +2309,12 @@ def _p_rangevar(s: SqliteStream, node: ast.RangeVar) -> bool:
                 f"0 AS log_cnt, coalesce({state.format('is_called')}, 0) AS is_called) AS ")
         s.print_name(node.alias.aliasname if node.alias else node.relname)
         return True
+    if node.schemaname == "pg_temp":
+        s.write("temp.")
+        node.schemaname = None  # (printed as SQLite names the session's own schema)
+        return False
     if node.schemaname == "public":
+        s.write("main.")  # (SQLite looks in the session's temp schema first)
         s.print_name(node.relname)
         if node.alias is not None:
             s.write(" AS ")
@@ -2658,6 +2675,8 @@ def _print_target(s: SqliteStream, node: Any, verb: str) -> None:
         s.print_node(node.withClause)
         s.write(" ")
     s.write(verb + " ")
+    if node.relation.schemaname == "public":
+        s.write("main.")  # (SQLite looks in the session's temp schema first)
     s.print_name(node.relation.relname)
     if node.relation.alias is not None:
         s.write(" AS ")

@@ -75,6 +75,15 @@ CREATE TEMP TABLE IF NOT EXISTS dm_tmp (x integer);
 CREATE TEMP TABLE dm_orders (id integer, note text);
 INSERT INTO dm_orders VALUES (100, 'the temporary one');
 SELECT id, note FROM dm_orders;
+SELECT count(*) FROM public.dm_orders;
+INSERT INTO pg_temp.dm_orders VALUES (101, 'qualified');
+SELECT id, note FROM pg_temp.dm_orders ORDER BY id;
+UPDATE public.dm_orders SET status = status WHERE id = 6;
+SELECT o.id FROM public.dm_orders AS o WHERE o.id = 6;
+SELECT * FROM pg_temp.dm_no_such; -- differential: error=42P01
+CREATE TABLE pg_temp.dm_qualified (x integer);
+INSERT INTO dm_qualified VALUES (1);
+DROP TABLE pg_temp.dm_qualified;
 DROP TABLE dm_orders;
 SELECT count(*) > 0 AS permanent_again FROM dm_orders;
 BEGIN;
