@@ -50,7 +50,9 @@ def duplicate_key(conn: apsw.Connection, table: Table, con: Constraint
     (NULLs are distinct), or None."""
     cols = ", ".join(q(c) for c in con.columns)
     present = " AND ".join(f"{q(c)} IS NOT NULL" for c in con.columns)
-    row = conn.execute(f"SELECT {cols} FROM {q(table.name)} WHERE {present} GROUP BY {cols} "
+    schema = "temp" if table.oid >= cat.FIRST_TEMP_OID else "main"  # (a temporary x hides x)
+    row = conn.execute(f"SELECT {cols} FROM {schema}.{q(table.name)} WHERE {present} "
+                       f"GROUP BY {cols} "
                        "HAVING count(*) > 1 LIMIT 1").fetchone()
     return None if row is None else tuple(row)
 
