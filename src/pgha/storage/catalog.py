@@ -22,6 +22,7 @@ from typing import Any
 import apsw
 
 FIRST_NORMAL_OID = 16384
+FIRST_TEMP_OID = 3_000_000_000  # a session's temporary relations (storage/temp_tables.py)
 PUBLIC_NAMESPACE_OID = 2200
 PG_CATALOG_NAMESPACE_OID = 11
 
@@ -62,6 +63,8 @@ class Constraint:
     on_delete: str = "a"  # PostgreSQL confdeltype letters: a no action, r restrict, c cascade,
     on_update: str = "a"  # n set null, d set default
     oid: int = 0
+    deferrable: bool = False  # DEFERRABLE (PK, UNIQUE, FOREIGN KEY)
+    deferred: bool = False  # INITIALLY DEFERRED
 
 
 @dataclass(slots=True)
@@ -71,16 +74,19 @@ class Index:
     unique: bool = False
     constraint: str | None = None  # the PK/UNIQUE constraint this index backs
     oid: int = 0
+    expressions: list[int] = field(default_factory=list)  # positions in columns: PG text
+    predicate: str | None = None  # a partial index's WHERE, PostgreSQL text
     # pg_index.indoption of each column (1: DESC, 2: NULLS FIRST); empty: all 0, ascending
     options: list[int] = field(default_factory=list)
 
     def option(self, i: int) -> int:
         return self.options[i] if i < len(self.options) else 0
 
-    def column_text(self, i: int) -> str:
-        """Column ``i`` as pg_get_indexdef prints it: ``a``, ``a DESC``, ``a NULLS FIRST``."""
+    def order_text(self, i: int) -> str:
+        """Column ``i``'s order as pg_get_indexdef prints it after the column: ``""``,
+        ``" DESC"``, ``" NULLS FIRST"``, ``" DESC NULLS LAST"``."""
         option = self.option(i)
-        text = self.columns[i] + (" DESC" if option & 1 else "")
+        text = " DESC" if option & 1 else ""
         if bool(option & 2) != bool(option & 1):  # not the direction's default
             text += " NULLS FIRST" if option & 2 else " NULLS LAST"
         return text
@@ -172,6 +178,8 @@ class Catalog:
         self.by_name: dict[str, Relation] = {r.name: r for r in relations}
         self.by_oid: dict[int, Relation] = {r.oid: r for r in relations}
         self.index_owner: dict[str, Table] = {}
+        # Permanent relations a session's temporary ones hide (see temp_tables.overlay).
+        self.shadowed: dict[str, Relation] = {}
         self.constraint_oids: dict[int, tuple[Table, Constraint]] = {}
         for rel in relations:
             if isinstance(rel, Table):
@@ -179,6 +187,10 @@ class Catalog:
                     self.index_owner[idx.name] = rel
                 for con in rel.constraints:
                     self.constraint_oids[con.oid] = (rel, con)
+        # PK/UNIQUE constraints checked by pgha at the end of a statement or transaction
+        # (their SQLite index is not unique: see ``ddl.DDL.create_index_sql``).
+        self.deferrable_uniques = [(t, c) for t, c in self.constraint_oids.values()
+                                   if c.deferrable and c.kind in ("p", "u")]
 
     @classmethod
     def load(cls, conn: apsw.Connection, generation: int) -> Catalog:

@@ -9,17 +9,25 @@ PostgreSQL's constraint indexes, which keeps ALTER TABLE ... ADD PRIMARY KEY che
 
 from __future__ import annotations
 
+from collections.abc import Sequence as SequenceOf
 from typing import Any
 
 import apsw
-from pglast import ast, enums
+from pglast import ast, enums, parse_sql
 from pglast.stream import RawStream
+from pglast.visitors import Visitor
 
 from pgha.storage import catalog as cat
 from pgha.storage import oids as T
 from pgha.storage import types as pgtypes
 from pgha.storage.catalog import Catalog, Column, Constraint, Index, Sequence, Table, View
-from pgha.storage.translate import Analyzer, SystemRelations, translate, translate_expression
+from pgha.storage.translate import (
+    Analyzer,
+    ResultColumn,
+    SystemRelations,
+    translate,
+    translate_expression,
+)
 from pgha.wire.errors import Notice, PgError
 
 C = enums.ConstrType
@@ -34,6 +42,57 @@ def q(name: str) -> str:
 
 def deparse(node: Any) -> str:
     return str(RawStream()(node))
+
+
+def duplicate_key(conn: apsw.Connection, table: Table, con: Constraint
+                  ) -> tuple[Any, ...] | None:
+    """A key that rows of ``table`` share, breaking the deferrable PK/UNIQUE ``con``
+    (NULLs are distinct), or None."""
+    cols = ", ".join(q(c) for c in con.columns)
+    present = " AND ".join(f"{q(c)} IS NOT NULL" for c in con.columns)
+    schema = "temp" if table.oid >= cat.FIRST_TEMP_OID else "main"  # (a temporary x hides x)
+    row = conn.execute(f"SELECT {cols} FROM {schema}.{q(table.name)} WHERE {present} "
+                       f"GROUP BY {cols} "
+                       "HAVING count(*) > 1 LIMIT 1").fetchone()
+    return None if row is None else tuple(row)
+
+
+class _ColumnRefs(Visitor):  # type: ignore[misc]
+    def __init__(self) -> None:
+        self.found: list[ast.ColumnRef] = []
+
+    def visit_ColumnRef(self, ancestors: Any, node: ast.ColumnRef) -> None:
+        self.found.append(node)
+
+
+def _column_refs(text: str) -> tuple[Any, list[ast.ColumnRef]]:
+    expr = parse_sql(f"SELECT {text}")[0].stmt.targetList[0].val
+    refs = _ColumnRefs()
+    refs(expr)
+    return expr, refs.found
+
+
+def index_expression_columns(idx: Index) -> set[str]:
+    """The columns an index's expressions and predicate name."""
+    texts = [c for i, c in enumerate(idx.columns) if i in idx.expressions]
+    texts += [idx.predicate] if idx.predicate is not None else []
+    return {ref.fields[-1].sval for text in texts for ref in _column_refs(text)[1]
+            if isinstance(ref.fields[-1], ast.String)}
+
+
+def _index_word(text: str) -> str:
+    """What an expression adds to an index's generated name: its function's name, or expr."""
+    expr = _column_refs(text)[0]
+    return expr.funcname[-1].sval if isinstance(expr, ast.FuncCall) else "expr"
+
+
+def _rename_column_in(text: str, old: str, new: str) -> str:
+    expr, refs = _column_refs(text)
+    for ref in refs:
+        last = ref.fields[-1]
+        if isinstance(last, ast.String) and last.sval == old:
+            ref.fields = (*ref.fields[:-1], ast.String(sval=new))
+    return deparse(expr)
 
 
 def column_decl(type_oid: int) -> str:
@@ -71,10 +130,17 @@ class DDL:
 
     def sqlite_table_ddl(self, table: Table, name: str | None = None) -> str:
         parts = []
+        # SQLite's ON DELETE/UPDATE SET DEFAULT uses its own DEFAULT clause (pgha otherwise
+        # computes defaults itself, on INSERT): give it one where an action needs it.
+        set_default = {c for con in table.constraints if con.kind == "f"
+                       and "d" in (con.on_delete, con.on_update) for c in con.columns}
         for col in table.columns:
             text = f"{q(col.name)} {column_decl(col.type_oid)}"
             if col.not_null:
                 text += " NOT NULL"
+            if col.name in set_default and col.default is not None:
+                text += " DEFAULT " + translate_expression(
+                    self.catalog, self.system, col.default, expected=(col.type_oid, col.typmod))
             parts.append(text)
         for con in table.constraints:
             if con.kind == "c":
@@ -88,14 +154,37 @@ class DDL:
                     f"CONSTRAINT {q(con.name)} FOREIGN KEY ({', '.join(q(c) for c in con.columns)})"
                     f" REFERENCES {q(con.ref_table or '')} "
                     f"({', '.join(q(c) for c in con.ref_columns)})"
-                    f" ON DELETE {actions[con.on_delete]} ON UPDATE {actions[con.on_update]}")
+                    f" ON DELETE {actions[con.on_delete]} ON UPDATE {actions[con.on_update]}"
+                    + (" DEFERRABLE INITIALLY DEFERRED" if con.deferred else ""))
         return f"CREATE TABLE {q(name or table.name)} ({', '.join(parts)})"
 
     def create_index_sql(self, table: Table, idx: Index) -> str:
-        unique = "UNIQUE " if idx.unique else ""
-        cols = ", ".join(q(c) + (" DESC" if idx.option(i) & 1 else "")
-                         for i, c in enumerate(idx.columns))
-        return f"CREATE {unique}INDEX {q(idx.name)} ON {q(table.name)} ({cols})"
+        # A deferrable PK/UNIQUE may hold duplicates until the end of the statement (or the
+        # transaction): its index is not unique, the session checks it (see Catalog).
+        deferrable = any(c.name == idx.constraint and c.deferrable for c in table.constraints)
+        unique = "UNIQUE " if idx.unique and not deferrable else ""
+        cols = ", ".join(
+            (translate_expression(self.catalog, self.system, c, table=table)
+             if i in idx.expressions else q(c)) + (" DESC" if idx.option(i) & 1 else "")
+            for i, c in enumerate(idx.columns))
+        where = "" if idx.predicate is None else " WHERE " + translate_expression(
+            self.catalog, self.system, idx.predicate, expected=(T.BOOL, -1), table=table)
+        return f"CREATE {unique}INDEX {q(idx.name)} ON {q(table.name)} ({cols}){where}"
+
+    def check_portable_index(self, table: Table, sql: str) -> None:
+        """An index expression or predicate must mean the same on every connection that
+        writes the table (a standby replays rows without pgha's functions): only SQLite's own
+        deterministic functions may appear in it."""
+        scratch = apsw.Connection(":memory:")
+        try:
+            cols = ", ".join(q(c.name) for c in table.columns)
+            scratch.execute(f"CREATE TABLE {q(table.name)} ({cols})")
+            scratch.execute(sql)
+        except apsw.Error as exc:
+            raise PgError("0A000", "this index expression or predicate is not supported") \
+                from exc
+        finally:
+            scratch.close()
 
     def unique_name(self, base: str, taken: set[str]) -> str:
         base = base[:63]
@@ -107,6 +196,12 @@ class DDL:
 
     def save(self, rel: cat.Relation) -> None:
         cat.save(self.conn, rel)
+
+    def forget(self, rel: cat.Relation) -> None:
+        cat.delete(self.conn, rel)
+
+    def new_oid(self) -> int:
+        return cat.next_oid(self.conn)
 
     # -- CREATE TABLE ---------------------------------------------------------------------
 
@@ -124,22 +219,105 @@ class DDL:
                 self.notices.append(Notice("42P07", f'relation "{name}" already exists, skipping'))
                 return "CREATE TABLE"
             raise PgError("42P07", f'relation "{name}" already exists')
-        table = Table(oid=cat.next_oid(self.conn), name=name, columns=[])
+        table = Table(oid=self.new_oid(), name=name, columns=[])
         pending: list[tuple[Constraint, Any]] = []
+        like_indexes: list[Index] = []
         for elt in node.tableElts or ():
             if isinstance(elt, ast.ColumnDef):
                 self.add_column_def(table, elt, pending)
             elif isinstance(elt, ast.Constraint):
                 pending.append((self.constraint_from(table, elt, None), elt))
+            elif isinstance(elt, ast.TableLikeClause):
+                like_indexes += self.add_like(table, elt, pending)
             else:
                 raise PgError("0A000", f"{type(elt).__name__} in CREATE TABLE is not supported")
         for con, _ in pending:
             self.attach_constraint(table, con)
+        for idx in like_indexes:
+            taken = {i.name for i in table.indexes}
+            words = "_".join(_index_word(c) if i in idx.expressions else c
+                             for i, c in enumerate(idx.columns))
+            idx.name = self.unique_name(f"{table.name}_{words}_idx", taken)
+            idx.oid = self.new_oid()
+            table.indexes.append(idx)
         self.conn.execute(self.sqlite_table_ddl(table))
         for idx in table.indexes:
             self.conn.execute(self.create_index_sql(table, idx))
         self.save(table)
         return "CREATE TABLE"
+
+    def add_like(self, table: Table, like: ast.TableLikeClause,
+                 pending: list[tuple[Constraint, Any]]) -> list[Index]:
+        """CREATE TABLE ... (LIKE source [INCLUDING ...]): the source's columns (names, types,
+        NOT NULL), and what the options ask for (PostgreSQL 15 docs, CREATE TABLE, "LIKE");
+        returns the plain indexes to copy (named for the new table by the caller)."""
+        opt = enums.TableLikeOption
+        source = self.catalog.table(like.relation.relname)
+        if source is None:
+            raise PgError("42P01", f'relation "{like.relation.relname}" does not exist')
+        options = like.options
+        for col in source.columns:
+            if table.column(col.name) is not None:
+                raise PgError("42701", f'column "{col.name}" specified more than once')
+            new = Column(col.name, col.type_oid, col.typmod, col.not_null,
+                         attnum=len(table.columns) + 1)
+            if col.identity and options & opt.CREATE_TABLE_LIKE_IDENTITY:
+                new.identity = col.identity
+                seq = self.create_owned_sequence(table, new)
+                old = next((r for r in self.catalog.by_name.values() if isinstance(r, Sequence)
+                            and r.owned_by == (source.name, col.name)), None)
+                if old is not None:
+                    seq.start, seq.increment = old.start, old.increment
+                    seq.min_value, seq.max_value, seq.cycle = old.min_value, old.max_value, \
+                        old.cycle
+                    self.save(seq)
+                new.default = f"nextval('{seq.name}'::regclass)"
+            elif not col.identity and options & opt.CREATE_TABLE_LIKE_DEFAULTS:
+                new.default = col.default
+            table.columns.append(new)
+        if options & opt.CREATE_TABLE_LIKE_CONSTRAINTS:
+            for con in source.constraints:
+                if con.kind == "c":
+                    pending.append((Constraint(con.name, "c", list(con.columns), con.expr), None))
+        if not options & opt.CREATE_TABLE_LIKE_INDEXES:
+            return []
+        for con in source.constraints:
+            if con.kind in ("p", "u"):
+                name = (f"{table.name}_pkey" if con.kind == "p" else
+                        f"{table.name}_{'_'.join(con.columns)}_key")
+                pending.append((Constraint(name, con.kind, list(con.columns),
+                                           deferrable=con.deferrable, deferred=con.deferred),
+                                None))
+        return [Index("", list(i.columns), i.unique, None, 0, list(i.expressions), i.predicate)
+                for i in source.indexes if i.constraint is None]
+
+    def create_table_as(self, node: ast.CreateTableAsStmt,
+                        columns: SequenceOf[ResultColumn]) -> Table | None:
+        """CREATE TABLE ... AS / SELECT INTO: the (empty) table, its columns named and typed
+        as the query's, for the caller to fill; None when IF NOT EXISTS finds one."""
+        if node.objtype != enums.ObjectType.OBJECT_TABLE:
+            raise PgError("0A000", "materialized views are not supported")
+        rv = node.into.rel
+        if rv.schemaname not in (None, "public", "pg_temp"):
+            raise PgError("3F000", f'schema "{rv.schemaname}" does not exist')
+        if self.exists(rv.relname):
+            if node.if_not_exists:
+                self.notices.append(Notice("42P07", f'relation "{rv.relname}" already exists, '
+                                           "skipping"))
+                return None
+            raise PgError("42P07", f'relation "{rv.relname}" already exists')
+        names = [n.sval for n in node.into.colNames or ()]
+        if len(names) > len(columns):
+            raise PgError("42601", "too many column names were specified")
+        table = Table(oid=self.new_oid(), name=rv.relname, columns=[])
+        for i, col in enumerate(columns):
+            name = names[i] if i < len(names) else col.name
+            if table.column(name) is not None:
+                raise PgError("42701", f'column "{name}" specified more than once')
+            table.columns.append(Column(name, col.type_oid, col.typmod, attnum=i + 1))
+        self.conn.execute(self.sqlite_table_ddl(table))
+        self.save(table)
+        return table
 
     def add_column_def(self, table: Table, elt: ast.ColumnDef,
                        pending: list[tuple[Constraint, Any]]) -> Column:
@@ -154,8 +332,26 @@ class DDL:
             col.not_null = True
             seq = self.create_owned_sequence(table, col)
             col.default = f"nextval('{seq.name}'::regclass)"
+        last: Constraint | None = None  # what DEFERRABLE / INITIALLY ... apply to
         for con in elt.constraints or ():
             kind = con.contype
+            if kind in (C.CONSTR_ATTR_DEFERRABLE, C.CONSTR_ATTR_NOT_DEFERRABLE,
+                        C.CONSTR_ATTR_DEFERRED, C.CONSTR_ATTR_IMMEDIATE):
+                if last is None or last.kind == "c":
+                    words = {C.CONSTR_ATTR_DEFERRABLE: "DEFERRABLE",
+                             C.CONSTR_ATTR_NOT_DEFERRABLE: "NOT DEFERRABLE",
+                             C.CONSTR_ATTR_DEFERRED: "INITIALLY DEFERRED",
+                             C.CONSTR_ATTR_IMMEDIATE: "INITIALLY IMMEDIATE"}
+                    raise PgError("42601", f"misplaced {words[kind]} clause")
+                if kind == C.CONSTR_ATTR_DEFERRABLE:
+                    last.deferrable = True
+                elif kind == C.CONSTR_ATTR_DEFERRED:
+                    last.deferrable = last.deferred = True
+                elif kind == C.CONSTR_ATTR_NOT_DEFERRABLE and last.deferred:
+                    raise PgError("42601", "constraint declared INITIALLY DEFERRED must be "
+                                  "DEFERRABLE")
+                continue
+            last = None
             if kind == C.CONSTR_NOTNULL:
                 col.not_null = True
             elif kind == C.CONSTR_NULL:
@@ -172,12 +368,9 @@ class DDL:
                 self.apply_sequence_options(seq, con.options or (), creating=True)
                 self.save(seq)
                 col.default = f"nextval('{seq.name}'::regclass)"
-            elif kind in (C.CONSTR_ATTR_NOT_DEFERRABLE, C.CONSTR_ATTR_IMMEDIATE):
-                pass  # the defaults: checked at once
-            elif kind in (C.CONSTR_ATTR_DEFERRABLE, C.CONSTR_ATTR_DEFERRED):
-                raise PgError("0A000", "deferrable constraints are not supported")
             elif kind in (C.CONSTR_PRIMARY, C.CONSTR_UNIQUE, C.CONSTR_CHECK, C.CONSTR_FOREIGN):
-                pending.append((self.constraint_from(table, con, col.name), con))
+                last = self.constraint_from(table, con, col.name)
+                pending.append((last, con))
             elif kind == C.CONSTR_GENERATED:
                 raise PgError("0A000", "generated columns are not supported")
             else:
@@ -187,7 +380,7 @@ class DDL:
 
     def create_owned_sequence(self, table: Table, col: Column) -> Sequence:
         name = self.unique_name(f"{table.name}_{col.name}_seq", set())
-        seq = Sequence(oid=cat.next_oid(self.conn), name=name, type_oid=col.type_oid,
+        seq = Sequence(oid=self.new_oid(), name=name, type_oid=col.type_oid,
                        max_value=SEQ_MAX.get(col.type_oid, 2**63 - 1),
                        owned_by=(table.name, col.name))
         self.save(seq)
@@ -201,8 +394,11 @@ class DDL:
             letter = "p" if kind == C.CONSTR_PRIMARY else "u"
             default = f"{table.name}_pkey" if letter == "p" else (
                 f"{table.name}_{'_'.join(cols)}_key")
-            return Constraint(con.conname or default, letter, cols)
+            return Constraint(con.conname or default, letter, cols, deferrable=con.deferrable,
+                              deferred=con.initdeferred)
         if kind == C.CONSTR_CHECK:
+            if con.deferrable:
+                raise PgError("0A000", "CHECK constraints cannot be marked DEFERRABLE")
             expr = deparse(con.raw_expr)
             default = f"{table.name}_{column}_check" if column else f"{table.name}_check"
             return Constraint(con.conname or default, "c", cols, expr=expr)
@@ -218,10 +414,15 @@ class DDL:
                 if pk is None:
                     raise PgError("42830", f'there is no primary key for referenced table "{ref}"')
                 ref_cols = pk.columns
+            if any(c.deferrable and c.kind in ("p", "u") and c.columns == ref_cols
+                   for c in ref_table.constraints):
+                raise PgError("55000", "cannot use a deferrable unique constraint for "
+                              f'referenced table "{ref}"')
             default = f"{table.name}_{'_'.join(fk_cols)}_fkey"
             return Constraint(con.conname or default, "f", fk_cols, ref_table=ref,
                               ref_columns=ref_cols, on_delete=con.fk_del_action or "a",
-                              on_update=con.fk_upd_action or "a")
+                              on_update=con.fk_upd_action or "a", deferrable=con.deferrable,
+                              deferred=con.initdeferred)
         raise PgError("0A000", f"constraint {kind.name} is not supported")
 
     def attach_constraint(self, table: Table, con: Constraint) -> None:
@@ -231,7 +432,7 @@ class DDL:
         taken = {c.name for c in table.constraints} | {i.name for i in table.indexes}
         con.name = self.unique_name(con.name, taken) if con.name in taken or self.exists(
             con.name) else con.name
-        con.oid = cat.next_oid(self.conn)
+        con.oid = self.new_oid()
         if con.kind == "p":
             if table.primary_key() is not None:
                 raise PgError("42P16", f'multiple primary keys for table "{table.name}" are '
@@ -242,7 +443,7 @@ class DDL:
                 col.not_null = True
         if con.kind in ("p", "u"):
             table.indexes.append(Index(con.name, list(con.columns), True, con.name,
-                                       cat.next_oid(self.conn)))
+                                       self.new_oid()))
         table.constraints.append(con)
 
     # -- DROP -------------------------------------------------------------------------------
@@ -296,10 +497,10 @@ class DDL:
             self.conn.execute(f"DROP TABLE {q(rel.name)}")
             for seq in [s for s in self.catalog.by_name.values() if isinstance(s, Sequence)
                         and s.owned_by and s.owned_by[0] == rel.name]:
-                cat.delete(self.conn, seq)
+                self.forget(seq)
         elif isinstance(rel, View):
             self.conn.execute(f"DROP VIEW {q(rel.name)}")
-        cat.delete(self.conn, rel)
+        self.forget(rel)
         self.catalog.by_name.pop(rel.name, None)
 
     def drop_index(self, name: str, missing_ok: bool) -> None:
@@ -325,29 +526,39 @@ class DDL:
         table = self.catalog.table(node.relation.relname)
         if table is None:
             raise PgError("42P01", f'relation "{node.relation.relname}" does not exist')
-        cols, options = [], []
+        cols, exprs, words, options = [], [], [], []
         for elem in node.indexParams:
-            if elem.name is None:
-                raise PgError("0A000", "expression indexes are not supported")
-            if table.column(elem.name) is None:
-                raise PgError("42703", f'column "{elem.name}" does not exist')
-            cols.append(elem.name)
             desc = elem.ordering == enums.SortByDir.SORTBY_DESC
             nulls_first = (desc if elem.nulls_ordering == enums.SortByNulls.SORTBY_NULLS_DEFAULT
                            else elem.nulls_ordering == enums.SortByNulls.SORTBY_NULLS_FIRST)
             options.append(int(desc) | (2 if nulls_first else 0))
-        if node.whereClause is not None:
-            raise PgError("0A000", "partial indexes are not supported")
+            if elem.name is None:  # an expression: kept as PostgreSQL text, like a default
+                exprs.append(len(cols))
+                cols.append(deparse(elem.expr))
+                words.append(_index_word(cols[-1]))
+                continue
+            if table.column(elem.name) is None:
+                raise PgError("42703", f'column "{elem.name}" does not exist')
+            cols.append(elem.name)
+            words.append(elem.name)
+        predicate = deparse(node.whereClause) if node.whereClause is not None else None
         taken = {i.name for i in table.indexes}
-        name = node.idxname or self.unique_name(f"{table.name}_{'_'.join(cols)}_idx", taken)
+        name = node.idxname or self.unique_name(f"{table.name}_{'_'.join(words)}_idx", taken)
         if self.exists(name):
             if node.if_not_exists:
                 self.notices.append(Notice("42P07", f'relation "{name}" already exists, skipping'))
                 return "CREATE INDEX"
             raise PgError("42P07", f'relation "{name}" already exists')
-        idx = Index(name, cols, bool(node.unique), None, cat.next_oid(self.conn),
-                    options if any(options) else [])
-        self.conn.execute(self.create_index_sql(table, idx))
+        idx = Index(name, cols, bool(node.unique), None, self.new_oid(), expressions=exprs,
+                    predicate=predicate, options=options if any(options) else [])
+        sql = self.create_index_sql(table, idx)
+        if exprs or predicate is not None:
+            self.check_portable_index(table, sql)
+        try:
+            self.conn.execute(sql)
+        except apsw.ConstraintError as exc:
+            raise PgError("23505", f'could not create unique index "{name}"',
+                          detail="Key contains duplicated values.") from exc
         table.indexes.append(idx)
         self.save(table)
         return "CREATE INDEX"
@@ -389,7 +600,8 @@ class DDL:
                                   "exist")
                 table.columns.remove(col)
                 table.constraints = [c for c in table.constraints if col.name not in c.columns]
-                table.indexes = [i for i in table.indexes if col.name not in i.columns]
+                table.indexes = [i for i in table.indexes if col.name not in i.columns
+                                 and col.name not in index_expression_columns(i)]
                 rebuild = True
             elif sub == A.AT_AddConstraint:
                 con = self.constraint_from(table, cmd.def_, None)
@@ -418,11 +630,25 @@ class DDL:
             elif sub == A.AT_ColumnDefault:
                 col = self.require_column(table, cmd.name)
                 col.default = deparse(cmd.def_) if cmd.def_ is not None else None
+                # A foreign key's SET DEFAULT action reads SQLite's DEFAULT clause.
+                rebuild = rebuild or any(con.kind == "f" and col.name in con.columns and "d" in (
+                    con.on_delete, con.on_update) for con in table.constraints)
             elif sub == A.AT_AlterColumnType:
                 col = self.require_column(table, cmd.name)
                 oid, typmod, _ = self.column_type(cmd.def_.typeName)
                 col.type_oid, col.typmod = oid, typmod
                 rebuild = True
+            elif sub in (A.AT_AddIdentity, A.AT_SetIdentity, A.AT_DropIdentity):
+                self.alter_identity(table, cmd)
+            elif sub == A.AT_ValidateConstraint:  # (pgha checks a constraint's rows when added)
+                if not any(c.name == cmd.name for c in table.constraints):
+                    raise PgError("42704", f'constraint "{cmd.name}" of relation "{name}" does '
+                                  "not exist")
+            elif sub == A.AT_SetStatistics:  # planner statistics: nothing to keep
+                if cmd.name is not None:
+                    self.require_column(table, cmd.name)
+            elif sub == A.AT_ChangeOwner:
+                pass  # pgha enforces no privileges: every role may do everything
             else:
                 raise PgError("0A000", f"ALTER TABLE {sub.name[3:]} is not supported")
         if rebuild:
@@ -430,6 +656,49 @@ class DDL:
         else:
             self.save(table)
         return "ALTER TABLE"
+
+    def alter_identity(self, table: Table, cmd: ast.AlterTableCmd) -> None:
+        """ALTER COLUMN ... ADD GENERATED ... AS IDENTITY, SET GENERATED / RESTART / SET
+        sequence options, DROP IDENTITY (PostgreSQL 15 docs, ALTER TABLE)."""
+        A = enums.AlterTableType
+        col = self.require_column(table, cmd.name)
+        where = f'column "{col.name}" of relation "{table.name}"'
+        if cmd.subtype == A.AT_AddIdentity:
+            if col.identity:
+                raise PgError("55000", f"{where} is already an identity column")
+            if col.default is not None:
+                raise PgError("55000", f"{where} already has a default value")
+            if not col.not_null:
+                raise PgError("55000", f"{where} must be declared NOT NULL before identity can "
+                              "be added")
+            col.identity = cmd.def_.generated_when or "a"
+            seq = self.create_owned_sequence(table, col)
+            self.apply_sequence_options(seq, cmd.def_.options or (), creating=True)
+            self.save(seq)
+            col.default = f"nextval('{seq.name}'::regclass)"
+            return
+        if not col.identity:
+            if cmd.subtype == A.AT_DropIdentity and cmd.missing_ok:
+                self.notices.append(Notice("00000", f"{where} is not an identity column, "
+                                           "skipping"))
+                return
+            raise PgError("55000", f"{where} is not an identity column")
+        seq = next((r for r in self.catalog.by_name.values() if isinstance(r, Sequence)
+                    and r.owned_by == (table.name, col.name)), None)
+        if cmd.subtype == A.AT_DropIdentity:
+            col.identity, col.default = "", None
+            if seq is not None:
+                self.forget(seq)
+            return
+        options = []
+        for opt in cmd.def_ or ():
+            if opt.defname == "generated":  # its value is the attidentity letter's code
+                col.identity = chr(opt.arg.ival)
+            else:
+                options.append(opt)
+        if seq is not None and options:
+            self.apply_sequence_options(seq, options, creating=False)
+            self.save(seq)
 
     def require_column(self, table: Table, name: str) -> Column:
         col = table.column(name)
@@ -451,6 +720,10 @@ class DDL:
         except apsw.ConstraintError as exc:
             raise PgError("23505", f'could not create unique index "{idx.name}"',
                           detail="Key contains duplicated values.") from exc
+        con = next((c for c in table.constraints if c.name == idx.constraint), None)
+        if con is not None and con.deferrable and duplicate_key(self.conn, table, con):
+            raise PgError("23505", f'could not create unique index "{idx.name}"',
+                          detail="Key contains duplicated values.")
         # A new PRIMARY KEY makes its columns NOT NULL: SQLite needs a rebuild for that.
         if rebuild:
             self.rebuild(table)
@@ -475,6 +748,12 @@ class DDL:
             self.conn.execute(f"INSERT INTO {q(tmp)} ({names}{extra_names}) "
                               f"SELECT {names}{extra_vals} FROM {q(table.name)}")
         except apsw.ConstraintError as exc:
+            fks = [c for c in table.constraints if c.kind == "f"]
+            if exc.extendedresult == apsw.SQLITE_CONSTRAINT_FOREIGNKEY and fks:
+                con = fks[-1]  # the one being added (SQLite does not say which)
+                raise PgError("23503", f'insert or update on table "{table.name}" violates '
+                              f'foreign key constraint "{con.name}"', table=table.name,
+                              constraint=con.name) from exc
             raise PgError("23514" if "CHECK" in str(exc) else "23502",
                           f'existing rows of relation "{table.name}" violate the new '
                           f"definition: {exc}") from exc
@@ -497,7 +776,7 @@ class DDL:
                 self.notices.append(Notice("42P07", f'relation "{name}" already exists, skipping'))
                 return "CREATE SEQUENCE"
             raise PgError("42P07", f'relation "{name}" already exists')
-        seq = Sequence(oid=cat.next_oid(self.conn), name=name)
+        seq = Sequence(oid=self.new_oid(), name=name)
         self.apply_sequence_options(seq, node.options or (), creating=True)
         self.save(seq)
         return "CREATE SEQUENCE"
@@ -568,13 +847,15 @@ class DDL:
             else:
                 raise PgError("42P07", f'relation "{name}" already exists')
         tr = translate(self.catalog, self.system, node.query)
+        if tr.steps:
+            raise PgError("0A000", "views must not contain data-modifying statements in WITH")
         assert tr.columns is not None
         names = [n.sval for n in node.aliases or ()]
         cols = [Column(names[i] if i < len(names) else c.name, c.type_oid, c.typmod,
                        attnum=i + 1) for i, c in enumerate(tr.columns)]
         col_list = ", ".join(q(c.name) for c in cols)
         self.conn.execute(f"CREATE VIEW {q(name)} ({col_list}) AS {tr.sql}")
-        view = View(existing.oid if existing else cat.next_oid(self.conn), name, query_text, cols)
+        view = View(existing.oid if existing else self.new_oid(), name, query_text, cols)
         self.save(view)
         return "CREATE VIEW"
 
@@ -606,7 +887,11 @@ class DDL:
             for con in table.constraints:
                 con.columns = [node.newname if c == col.name else c for c in con.columns]
             for idx in table.indexes:
-                idx.columns = [node.newname if c == col.name else c for c in idx.columns]
+                idx.columns = [
+                    _rename_column_in(c, col.name, node.newname) if i in idx.expressions
+                    else node.newname if c == col.name else c for i, c in enumerate(idx.columns)]
+                if idx.predicate is not None:
+                    idx.predicate = _rename_column_in(idx.predicate, col.name, node.newname)
             for other in self.catalog.tables():
                 for con in other.constraints:
                     if con.ref_table == table.name:
@@ -623,13 +908,67 @@ class DDL:
                 raise PgError("42P01", f'relation "{node.relation.relname}" does not exist')
             if self.exists(node.newname):
                 raise PgError("42P07", f'relation "{node.newname}" already exists')
-            if isinstance(rel, Table | View):
-                word = "TABLE" if isinstance(rel, Table) else "VIEW"
-                if isinstance(rel, View):
-                    raise PgError("0A000", "renaming views is not supported")
-                self.conn.execute(f"ALTER {word} {q(rel.name)} RENAME TO {q(node.newname)}")
+            if isinstance(rel, Table):
+                self.conn.execute(f"ALTER TABLE {q(rel.name)} RENAME TO {q(node.newname)}")
+            elif isinstance(rel, View):  # SQLite cannot rename a view: make it again
+                tr = translate(self.catalog, self.system, parse_sql(rel.query)[0].stmt)
+                col_list = ", ".join(q(c.name) for c in rel.columns)
+                self.conn.execute(f"DROP VIEW {q(rel.name)}")
+                self.conn.execute(f"CREATE VIEW {q(node.newname)} ({col_list}) AS {tr.sql}")
             rel.name = node.newname
             self.save(rel)
-            return "ALTER TABLE" if node.renameType != OBJ.OBJECT_SEQUENCE else "ALTER SEQUENCE"
+            return {OBJ.OBJECT_SEQUENCE: "ALTER SEQUENCE", OBJ.OBJECT_VIEW: "ALTER VIEW"}.get(
+                node.renameType, "ALTER TABLE")
+        if node.renameType == OBJ.OBJECT_INDEX:
+            return self.rename_index(node)
+        if node.renameType == OBJ.OBJECT_TABCONSTRAINT:
+            return self.rename_constraint(node)
         raise PgError("0A000", "this RENAME is not supported")
+
+    def rename_index(self, node: ast.RenameStmt) -> str:
+        """ALTER INDEX ... RENAME TO (SQLite has none: the index is made again); a PK or
+        UNIQUE constraint takes its index's new name, as in PostgreSQL."""
+        name = node.relation.relname
+        table = self.catalog.index_owner.get(name)
+        if table is None:
+            if node.missing_ok:
+                self.notices.append(Notice("00000", f'relation "{name}" does not exist, skipping'))
+                return "ALTER INDEX"
+            raise PgError("42P01", f'relation "{name}" does not exist')
+        if self.exists(node.newname):
+            raise PgError("42P07", f'relation "{node.newname}" already exists')
+        idx = next(i for i in table.indexes if i.name == name)
+        con = next((c for c in table.constraints if c.name == idx.constraint), None)
+        self.conn.execute(f"DROP INDEX {q(name)}")
+        idx.name = node.newname
+        if con is not None:
+            con.name = idx.constraint = node.newname
+        self.conn.execute(self.create_index_sql(table, idx))
+        self.save(table)
+        return "ALTER INDEX"
+
+    def rename_constraint(self, node: ast.RenameStmt) -> str:
+        """ALTER TABLE ... RENAME CONSTRAINT: a PK or UNIQUE constraint's index is renamed
+        with it; a CHECK or FOREIGN KEY is named in the SQLite table, which is rebuilt."""
+        table = self.catalog.table(node.relation.relname)
+        if table is None:
+            raise PgError("42P01", f'relation "{node.relation.relname}" does not exist')
+        con = next((c for c in table.constraints if c.name == node.subname), None)
+        if con is None:
+            raise PgError("42704", f'constraint "{node.subname}" for table "{table.name}" does '
+                          "not exist")
+        if any(c.name == node.newname for c in table.constraints) or (
+                con.kind in ("p", "u") and self.exists(node.newname)):
+            raise PgError("42710", f'constraint "{node.newname}" for relation "{table.name}" '
+                          "already exists")
+        idx = next((i for i in table.indexes if i.constraint == con.name), None)
+        con.name = node.newname
+        if idx is not None:
+            self.conn.execute(f"DROP INDEX {q(idx.name)}")
+            idx.name = idx.constraint = node.newname
+            self.conn.execute(self.create_index_sql(table, idx))
+            self.save(table)
+        else:
+            self.rebuild(table)
+        return "ALTER TABLE"
 

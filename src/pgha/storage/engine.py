@@ -45,7 +45,8 @@ from pgha.storage import oids as T
 from pgha.storage import types as pgtypes
 from pgha.storage.catalog import Catalog, Table
 from pgha.storage.copy import CopyIn, CopyOptions, copy_options, format_copy_rows
-from pgha.storage.ddl import DDL, q
+from pgha.storage.ddl import DDL, duplicate_key, q
+from pgha.storage.temp_tables import TempDDL, TempTables
 from pgha.storage.translate import ColInfo, ResultColumn, Translation, translate
 from pgha.storage.types_interval import INTERVAL_STYLES
 from pgha.storage.types_number import numeric_text
@@ -515,7 +516,8 @@ def _command_name(node: Any) -> str:
     words = {"Create": "CREATE TABLE", "Index": "CREATE INDEX", "View": "CREATE VIEW",
              "CreateSeq": "CREATE SEQUENCE", "AlterSeq": "ALTER SEQUENCE",
              "AlterTable": "ALTER TABLE", "Truncate": "TRUNCATE TABLE", "Rename": "ALTER TABLE",
-             "CreateRole": "CREATE ROLE", "AlterRole": "ALTER ROLE", "DropRole": "DROP ROLE"}
+             "CreateRole": "CREATE ROLE", "AlterRole": "ALTER ROLE", "DropRole": "DROP ROLE",
+             "CreateTableAs": "CREATE TABLE AS"}
     if name == "Drop":
         kind = getattr(node.removeType, "name", "OBJECT_TABLE").removeprefix("OBJECT_")
         return f"DROP {kind}"
@@ -553,6 +555,9 @@ class StorageSession:
         self.implicit = False  # inside an implicit multi-statement transaction
         self.private_catalog: Catalog | None = None  # schema changed in this transaction
         self.savepoints: list[str] = []
+        self.temp = TempTables()  # this session's temporary tables
+        # SET CONSTRAINTS in this transaction: constraint name (None: ALL) -> deferred
+        self.constraint_modes: dict[str | None, bool] = {}
         self.savepoint_marks: list[tuple[int, int]] = []  # capture position per savepoint
         self.capture: changes.ChangeCapture | None = None  # this write transaction's changes
         self.commit_lsn: int | None = None  # end LSN of the last commit this session made
@@ -561,7 +566,14 @@ class StorageSession:
 
     @property
     def catalog(self) -> Catalog:
-        return self.private_catalog or self.engine.catalog
+        base = self.private_catalog or self.engine.catalog
+        return self.temp.overlay(base) if self.temp else base
+
+    @property
+    def shared_caches(self) -> bool:
+        """Whether this session sees the engine's schema as every session does, so that
+        translations may come from and go to the engine's caches."""
+        return self.private_catalog is None and not self.temp
 
     def _status_rows(self, view: str) -> list[tuple[Any, ...]]:
         provider = self.engine.status_provider
@@ -602,7 +614,7 @@ class StorageSession:
     def parse_cached(self, sql: str, param_oids: list[int] | None = None) -> list[Statement] | None:
         """The statements of ``sql`` if this text was parsed before under the current schema
         (no pglast work at all), else None. Cheap enough to call on the event loop."""
-        if self.private_catalog is not None:
+        if not self.shared_caches:
             return None
         key = (sql, tuple(param_oids or ()), self.settings["timezone"])
         templates = self.engine.statements.get(key)
@@ -621,7 +633,7 @@ class StorageSession:
         cached = self.parse_cached(sql)
         if cached is not None:
             return cached
-        norm = literals.normalize(sql) if self.private_catalog is None else None
+        norm = literals.normalize(sql) if self.shared_caches else None
         if norm is not None:
             key = (norm.template, norm.kinds, self.settings["timezone"])
             template = self.engine.templates.get(key)
@@ -676,7 +688,7 @@ class StorageSession:
         if cached is not None:
             return cached
         statements = self._parse(sql, param_oids)
-        if self.private_catalog is None and len(self.engine.statements) < 20_000 and \
+        if self.shared_caches and len(self.engine.statements) < 20_000 and \
                 len(sql) <= LARGE_TEXT:
             key = (sql, tuple(param_oids or ()), self.settings["timezone"])
             self.engine.statements[key] = tuple(replace(st) for st in statements)
@@ -708,6 +720,11 @@ class StorageSession:
 
     def classify(self, text: str, node: Any, param_oids: list[int],
                  translate_now: bool = True) -> Statement:
+        if isinstance(node, ast.SelectStmt) and node.intoClause is not None:
+            # SELECT ... INTO [TEMP] t is CREATE TABLE t AS SELECT ... (PostgreSQL does the same).
+            into, node.intoClause = node.intoClause, None
+            node = ast.CreateTableAsStmt(query=node, into=into, is_select_into=True,
+                                         objtype=enums.ObjectType.OBJECT_TABLE)
         if isinstance(node, ast.SelectStmt | ast.InsertStmt | ast.UpdateStmt | ast.DeleteStmt):
             stmt = Statement(text, node, "dml", param_oids=param_oids)
             if translate_now:
@@ -731,7 +748,7 @@ class StorageSession:
     def prepare_translation(self, stmt: Statement) -> None:
         catalog = self.catalog
         key = (stmt.text, tuple(stmt.param_oids), self.settings["timezone"])
-        if self.private_catalog is None:
+        if self.shared_caches:
             cached = self.engine.cache.get(key)
             if cached is not None:
                 stmt.translation = cached
@@ -744,7 +761,7 @@ class StorageSession:
                        self.settings["timezone"])
         stmt.translation = tr
         stmt.generation = catalog.generation
-        if self.private_catalog is None and len(self.engine.cache) < 20_000:
+        if self.shared_caches and len(self.engine.cache) < 20_000:
             self.engine.cache[key] = tr
 
     # -- transactions ----------------------------------------------------------------------
@@ -785,7 +802,11 @@ class StorageSession:
         self.sqlite_txn = False
         capture, self.capture = self.capture, None
         committed = False
+        violation = self._unique_violation(at_commit=True) if commit else None
+        commit = commit and violation is None
         try:
+            if commit and self.temp.on_commit:
+                self.temp.commit_actions(self.conn)
             bodies = capture.finish() if capture is not None and commit else None
             if capture is not None and not commit:
                 capture.discard()
@@ -802,6 +823,8 @@ class StorageSession:
                     self.conn.execute("ROLLBACK")
                 raise map_error(exc, self.catalog, self.ctx.cancel_reason) from exc
         finally:
+            self.temp.end(committed)
+            self.constraint_modes.clear()
             self.ctx.sequences_set.clear()
             self._catalog_rolled_back(committed)
             self._leave_writer()
@@ -811,6 +834,78 @@ class StorageSession:
             self.private_catalog = None
             if changed:
                 self.engine.schema_changed(self.conn) if commit else None
+        if violation is not None:
+            raise violation
+
+    def _deferred(self, con: cat.Constraint) -> bool:
+        """Whether a constraint is checked at commit in this transaction."""
+        if not con.deferrable:
+            return False
+        return self.constraint_modes.get(con.name, self.constraint_modes.get(None, con.deferred))
+
+    def _unique_violation(self, at_commit: bool) -> PgError | None:
+        """The first deferrable PK/UNIQUE constraint that rows break, checked now (at the end
+        of a statement: the immediate ones; at commit: all), as PostgreSQL reports it."""
+        catalog = self.catalog
+        for table, con in catalog.deferrable_uniques:
+            if not at_commit and self._deferred(con):
+                continue
+            key = duplicate_key(self.conn, table, con)
+            if key is not None:
+                shown = ", ".join("NULL" if v is None else str(v) for v in key)
+                return PgError("23505", f'duplicate key value violates unique constraint '
+                               f'"{con.name}"', table=table.name, constraint=con.name,
+                               detail=f"Key ({', '.join(con.columns)})=({shown}) already "
+                               "exists.")
+        return None
+
+    def _check_uniques(self, at_commit: bool) -> None:
+        violation = self._unique_violation(at_commit)
+        if violation is not None:
+            raise violation
+
+    def _lock_tables(self, node: ast.LockStmt) -> Result:
+        """LOCK TABLE: a mode that conflicts with writers (SHARE and stronger) takes the
+        engine's writer lock until the transaction ends, which keeps every other writer out
+        (more than PostgreSQL's table lock, never less); weaker modes need nothing here."""
+        if not self.explicit:
+            raise PgError("25P01", "LOCK TABLE can only be used in transaction blocks")
+        for rv in node.relations:
+            if rv.relname not in self.catalog.by_name:
+                raise PgError("42P01", f'relation "{rv.relname}" does not exist')
+        blocks_writers = node.mode >= 5  # ShareLock (5) .. AccessExclusiveLock (8)
+        if blocks_writers:
+            self.check_writable("LOCK TABLE")
+        self._sqlite_begin(blocks_writers)
+        return Result("LOCK TABLE")
+
+    def _set_constraints(self, node: ast.ConstraintsSetStmt) -> Result:
+        """SET CONSTRAINTS {ALL | name, ...} {DEFERRED | IMMEDIATE}. Foreign keys are deferred
+        with SQLite's defer_foreign_keys, which defers every foreign key of the transaction,
+        not only the named ones (a violation is still reported, at COMMIT)."""
+        if not self.explicit:
+            return Result("SET CONSTRAINTS", notices=[Notice(
+                "25P01", "SET CONSTRAINTS can only be used in transaction blocks", "WARNING")])
+        named = []
+        for rv in node.constraints or ():
+            found = [c for _, c in self.catalog.constraint_oids.values() if c.name == rv.relname]
+            if not found:
+                raise PgError("42704", f'constraint "{rv.relname}" does not exist')
+            if not any(c.deferrable for c in found):
+                raise PgError("42809", f'constraint "{rv.relname}" is not deferrable')
+            named += found
+        if not named:
+            self.constraint_modes = {None: node.deferred}
+        for con in named:
+            self.constraint_modes[con.name] = node.deferred
+        self._sqlite_begin(False)
+        fks = node.deferred and (not named or any(c.kind == "f" for c in named))
+        self.conn.execute(f"PRAGMA defer_foreign_keys = {'ON' if fks else 'OFF'}")
+        if not node.deferred:
+            self._check_uniques(at_commit=False)
+            if any(True for _ in self.conn.execute("PRAGMA foreign_key_check")):
+                raise PgError("23503", "insert or update violates a foreign key constraint")
+        return Result("SET CONSTRAINTS")
 
     def notify(self, channel: Any, payload: Any) -> None:
         """NOTIFY / pg_notify(): queued until the transaction commits; the same channel and
@@ -861,8 +956,12 @@ class StorageSession:
         """Sequence states (see FunctionContext.sequences_set); one whose sequence does not
         exist (created in what was rolled back) is skipped."""
         for oid, (value, called) in states.items():
-            self.conn.execute("UPDATE __pgha_sequence_values SET last_value = ?, is_called = ?"
-                              " WHERE oid = ?", (value, called, oid))
+            # An upsert: the rollback also removed the row of a sequence's first nextval.
+            self.conn.execute(
+                "INSERT INTO __pgha_sequence_values (oid, last_value, is_called) SELECT ?, ?, ?"
+                " WHERE EXISTS (SELECT 1 FROM __pgha_relations WHERE oid = ?)"
+                " ON CONFLICT (oid) DO UPDATE SET last_value = excluded.last_value,"
+                " is_called = excluded.is_called", (oid, value, called, oid))
 
     def _commit_logged(self, bodies: changes.Fragments) -> None:
         """Log the transaction (one record, or several for a large one), commit it, and
@@ -906,7 +1005,9 @@ class StorageSession:
         self.block_backup.clear()
         changed = {}
         for name, value in restore.items():
-            if value is None:
+            if value is None and _placeholder(name):
+                self.settings[name] = ""  # the placeholder stays defined, empty (as in PG)
+            elif value is None:
                 self.settings.pop(name, None)
             elif self.settings.get(name) != value:
                 self.settings[name] = value
@@ -1032,7 +1133,7 @@ class StorageSession:
             and _small(stmt.text, stmt.bound, params)
             and self.status != "E"
             and stmt.generation == self.catalog.generation
-            and self.private_catalog is None
+            and self.shared_caches
         )
 
     def execute_inline(self, stmt: Statement, params: list[Any] | None) -> Result | None:
@@ -1074,21 +1175,54 @@ class StorageSession:
             self._sqlite_begin(tr.is_write)
         else:
             self.ctx.transaction_start = self.ctx.statement_start
+        check_uniques = tr.is_write and bool(self.catalog.deferrable_uniques)
+        if (tr.steps or check_uniques or self.temp.on_commit) and autocommit and not own_txn:
+            # The data-modifying CTEs and the main statement stand or fall together; a
+            # deferrable unique constraint is checked after the rows changed.
+            own_txn = True
+            self._sqlite_begin(True)
         cursor = self.conn.cursor()
         try:
+            if tr.steps:
+                self._run_write_steps(tr, params)
             if len(params) > tr.bind_count:
                 params = params[:tr.bind_count]  # the rewrite dropped the last ones
             rows = list(cursor.execute(tr.sql, params)) if params else list(cursor.execute(tr.sql))
             # With RETURNING (or for SELECT) the rows are the count; otherwise SQLite's changes().
             count = len(rows) if tr.columns is not None else self.conn.changes()
+            if check_uniques:
+                self._check_uniques(at_commit=False)
         except BaseException:
             if own_txn:
                 self._sqlite_end(False)
             raise
+        finally:
+            for step in tr.steps:
+                if step.width:  # (a table left by a failed drop is replaced by the next use)
+                    with contextlib.suppress(apsw.Error):
+                        self.conn.execute(f"DROP TABLE IF EXISTS temp.{step.table}")
         if own_txn:
             self._sqlite_end(True)
         tag = f"INSERT 0 {count}" if tr.command == "INSERT" else f"{tr.command} {count}"
         return Result(tag, tr.columns, rows)
+
+    def _run_write_steps(self, tr: Translation, params: list[Any]) -> None:
+        """Run the data-modifying statements of a WITH, in order, keeping the RETURNING rows
+        of each in its temporary table (see ``translate.WriteStep``). Temporary tables are in
+        SQLite's ``temp`` schema, which change capture ignores: nothing of them is logged."""
+        for step in tr.steps:
+            if step.width:
+                cols = ", ".join(f"c{i}" for i in range(step.width))
+                self.conn.execute(f"DROP TABLE IF EXISTS temp.{step.table}")
+                self.conn.execute(f"CREATE TEMP TABLE {step.table} ({cols})")
+            rows = self.conn.execute(step.sql, params[:step.bind_count])
+            if step.width:
+                marks = ", ".join("?" * step.width)
+                self.conn.executemany(f"INSERT INTO temp.{step.table} VALUES ({marks})",
+                                      list(rows))
+            else:
+                for _ in rows:
+                    pass
 
     def _transaction(self, node: ast.TransactionStmt) -> Result:
         K = enums.TransactionStmtKind
@@ -1131,6 +1265,7 @@ class StorageSession:
             self.conn.execute(f"SAVEPOINT {q(node.savepoint_name)}")
             self.savepoints.append(node.savepoint_name)
             self.savepoint_marks.append(self.capture.mark() if self.capture else (0, 0))
+            self.temp.savepoint()
             return Result("SAVEPOINT")
         if kind == K.TRANS_STMT_RELEASE:
             self._require_block("RELEASE SAVEPOINT")
@@ -1139,6 +1274,7 @@ class StorageSession:
             idx = len(self.savepoints) - 1 - self.savepoints[::-1].index(node.savepoint_name)
             del self.savepoints[idx:]
             del self.savepoint_marks[idx:]
+            self.temp.release(idx)
             return Result("RELEASE")
         if kind == K.TRANS_STMT_ROLLBACK_TO:
             self._require_block("ROLLBACK TO SAVEPOINT")
@@ -1154,6 +1290,7 @@ class StorageSession:
             if self.capture is not None:
                 self.capture.rollback_to(mark)
             self._write_sequences(self.ctx.sequences_set)  # never undone (_keep_sequences)
+            self.temp.rollback_to(idx)
             del self.savepoints[idx + 1:]
             del self.savepoint_marks[idx + 1:]
             self.status = "T"
@@ -1228,6 +1365,8 @@ class StorageSession:
                 self.settings[key] = value
                 if key in REPORTED:
                     changed[REPORTED[key]] = value
+        for key in [k for k in self.settings if k not in defaults and _placeholder(k)]:
+            self.settings[key] = ""  # a custom setting's reset value is empty
         self.ctx.tz = self.settings["timezone"]
         return changed
 
@@ -1246,6 +1385,9 @@ class StorageSession:
             raise PgError("0A000", f"EXPLAIN of {type(query).__name__.removesuffix('Stmt')} "
                           "is not supported")
         tr = translate(self.catalog, self._system, query, (), self.settings["timezone"])
+        if tr.steps:
+            raise PgError("0A000", "EXPLAIN of data-modifying statements in WITH is not "
+                          "supported")
         self._prepare_system_relations(tr)
         steps = list(self.conn.execute("EXPLAIN QUERY PLAN " + tr.sql,
                                        [None] * tr.sql.count("?")))
@@ -1338,6 +1480,8 @@ class StorageSession:
 
     def _ddl(self, stmt: Statement) -> Result:
         self.check_writable(_command_name(stmt.node))
+        if self.temp.targets(stmt.node):
+            return self._temp_ddl(stmt)
         autocommit = not (self.explicit or self.implicit)
         self._sqlite_begin(True)
         notices: list[Notice] = []
@@ -1370,6 +1514,8 @@ class StorageSession:
                 tag = ddl.truncate(node)
             elif isinstance(node, ast.RenameStmt):
                 tag = ddl.rename(node)
+            elif isinstance(node, ast.CreateTableAsStmt):
+                tag = self._create_table_as(ddl, node, "main")
             elif isinstance(node, ast.CreateRoleStmt):
                 tag = roles.create(conn, node)
             elif isinstance(node, ast.AlterRoleStmt):
@@ -1388,6 +1534,61 @@ class StorageSession:
             self.capture.resume()
         self.private_catalog = Catalog.load(self.conn, -3)
         self.ctx.catalog = self.private_catalog
+        if autocommit:
+            self._sqlite_end(True)
+        return Result(tag, notices=notices)
+
+    def _create_table_as(self, ddl: DDL, node: ast.CreateTableAsStmt, schema: str) -> str:
+        """CREATE TABLE ... AS / SELECT INTO: the table from the query's columns, then its
+        rows, inserted as an INSERT would be (so they are captured as rows, never by re-running
+        the query on a standby: now() or random() would give other values there)."""
+        tr = translate(self.catalog, self._system, node.query, (), self.settings["timezone"])
+        if tr.steps:
+            raise PgError("0A000", "CREATE TABLE AS with data-modifying statements in WITH is "
+                          "not supported")
+        assert tr.columns is not None
+        self._prepare_system_relations(tr)
+        table = ddl.create_table_as(node, tr.columns)
+        if self.capture is not None:
+            self.capture.resume()  # (the CREATE was logged as a statement: its rows are not)
+        if table is None or node.into.skipData:
+            return "CREATE TABLE AS"
+        cols = ", ".join(q(c.name) for c in table.columns)
+        self.conn.execute(f"INSERT INTO {schema}.{q(table.name)} ({cols}) SELECT * FROM "
+                          f"({tr.sql})")
+        return f"SELECT {self.conn.changes()}"
+
+    def _temp_ddl(self, stmt: Statement) -> Result:
+        """DDL on temporary tables: in SQLite's ``temp`` schema, never logged (see
+        ``temp_tables``)."""
+        autocommit = not (self.explicit or self.implicit)
+        self._sqlite_begin(False)
+        self.temp.begin_change(in_transaction=True)
+        notices: list[Notice] = []
+        base = self.private_catalog or self.engine.catalog
+        ddl = TempDDL(self.conn, self.temp, base, self._system, notices)
+        node = stmt.node
+        try:
+            if isinstance(node, ast.CreateStmt):
+                tag = ddl.create_table(node)
+            elif isinstance(node, ast.DropStmt):
+                tag = ddl.drop(node)
+            elif isinstance(node, ast.IndexStmt):
+                tag = ddl.create_index(node)
+            elif isinstance(node, ast.AlterTableStmt):
+                tag = ddl.alter_table(node)
+            elif isinstance(node, ast.TruncateStmt):
+                tag = ddl.truncate(node)
+            elif isinstance(node, ast.RenameStmt):
+                tag = ddl.rename(node)
+            elif isinstance(node, ast.CreateTableAsStmt):
+                tag = self._create_table_as(ddl, node, "temp")
+            else:
+                tag = self._unsupported(type(node).__name__ + " of a temporary table")
+        except BaseException:
+            if autocommit:
+                self._sqlite_end(False)
+            raise
         if autocommit:
             self._sqlite_end(True)
         return Result(tag, notices=notices)
@@ -1431,6 +1632,8 @@ class StorageSession:
             select = parse_sql(f"SELECT {', '.join(q(c) for c in cols)} FROM {q(table.name)}"
                                )[0].stmt
         tr = translate(self.catalog, self._system, select, (), self.settings["timezone"])
+        if tr.steps:
+            raise PgError("0A000", "COPY of data-modifying statements in WITH is not supported")
         self._prepare_system_relations(tr)
         assert tr.columns is not None
         rows = list(self.conn.execute(tr.sql))
@@ -1462,6 +1665,8 @@ class StorageSession:
                     yield row
 
             cursor.executemany(sql, counted())
+            if self.catalog.deferrable_uniques:
+                self._check_uniques(at_commit=False)
         except apsw.Error as exc:
             if autocommit:
                 self._sqlite_end(False)
@@ -1493,6 +1698,9 @@ class StorageSession:
             if target in ("ALL", "SEQUENCES"):
                 self.ctx.last_sequence_values.clear()
                 self.ctx.last_sequence = None
+            if target in ("ALL", "TEMP") and self.temp:
+                self.temp.begin_change(self.sqlite_txn)
+                self.temp.drop_all(self.conn)
             if target == "ALL":
                 self.ctx.advisory_locks.unlock_all(id(self.ctx))
                 return Result("DISCARD ALL", changed_settings=changed)
@@ -1524,6 +1732,10 @@ class StorageSession:
             return Result("COMMENT")
         if isinstance(node, ast.ExplainStmt):
             return self._explain(node)
+        if isinstance(node, ast.ConstraintsSetStmt):
+            return self._set_constraints(node)
+        if isinstance(node, ast.LockStmt):
+            return self._lock_tables(node)
         raise PgError("0A000", f"{type(node).__name__.removesuffix('Stmt')} is not supported")
 
 
@@ -1537,6 +1749,12 @@ def _explain_option(option: Any) -> str:
 
 
 TIME_SETTINGS = {"statement_timeout", "lock_timeout", "idle_in_transaction_session_timeout"}
+
+
+def _placeholder(name: str) -> bool:
+    """A custom setting (``my.custom``): PostgreSQL keeps it once set, empty after RESET or a
+    rolled-back SET."""
+    return "." in name and not name.startswith("pgha.")
 
 
 def _show_milliseconds(ms: int) -> str:
@@ -1674,6 +1892,11 @@ def _constraint_error(code: int, message: str, catalog: Catalog) -> PgError:
         table, _, column = detail.partition(".")
         return PgError("23502", f'null value in column "{column}" of relation "{table}" violates '
                        "not-null constraint", table=table, column=column)
+    if sqlstate == "23505" and detail.startswith("index '"):  # an expression index
+        name = detail[len("index '"):].rstrip("'")
+        owner = catalog.index_owner.get(name)
+        return PgError("23505", f'duplicate key value violates unique constraint "{name}"',
+                       table=owner.name if owner else None, constraint=name)
     if sqlstate == "23505":
         cols = [c.strip() for c in detail.split(",")]
         table = cols[0].split(".")[0] if cols and "." in cols[0] else ""

@@ -15,11 +15,13 @@ from collections.abc import Iterable
 from typing import Any
 
 import apsw
+from pglast import ast, parse_sql
 
 from pgha.storage import oids as T
 from pgha.storage import roles
 from pgha.storage import types as pgtypes
 from pgha.storage.catalog import (
+    FIRST_TEMP_OID,
     PG_CATALOG_NAMESPACE_OID,
     PUBLIC_NAMESPACE_OID,
     Catalog,
@@ -748,7 +750,7 @@ def _class_row(
         0,
         _b(has_index),
         0,
-        "p",
+        "t" if oid >= FIRST_TEMP_OID else "p",
         kind,
         natts,
         checks,
@@ -828,7 +830,8 @@ def _table_rows(
     out["pg_tables"].append(
         ("public", rel.name, user, None, _b(bool(rel.indexes)), 0, _b(has_fk), 0)
     )
-    isrows["is.tables"].append((database, "public", rel.name, "BASE TABLE", "YES"))
+    table_type = "LOCAL TEMPORARY" if rel.oid >= FIRST_TEMP_OID else "BASE TABLE"
+    isrows["is.tables"].append((database, "public", rel.name, table_type, "YES"))
     attnums = {c.name: c.attnum for c in rel.columns}
     for col in rel.columns:
         out["pg_attribute"].append(
@@ -931,8 +934,8 @@ def _table_rows(
                 con.name,
                 PUBLIC_NAMESPACE_OID,
                 con.kind,
-                0,
-                0,
+                1 if con.deferrable else 0,
+                1 if con.deferred else 0,
                 1,
                 rel.oid,
                 0,
@@ -972,10 +975,19 @@ def _numeric_info(oid: int, typmod: int) -> tuple[int | None, int | None, int | 
     return None, None, None
 
 
+def _index_element(text: str) -> str:
+    """An index expression as pg_get_indexdef shows it: a function call bare, any other
+    expression in two pairs of parentheses."""
+    expr = parse_sql(f"SELECT {text}")[0].stmt.targetList[0].val
+    return text if isinstance(expr, ast.FuncCall) else f"(({text}))"
+
+
 def index_def(rel: Table, idx: Any) -> str:
-    cols = ", ".join(idx.column_text(i) for i in range(len(idx.columns)))
+    cols = ", ".join((_index_element(c) if i in idx.expressions else c) + idx.order_text(i)
+                     for i, c in enumerate(idx.columns))
     unique = "UNIQUE " if idx.unique else ""
-    return f"CREATE {unique}INDEX {idx.name} ON public.{rel.name} USING btree ({cols})"
+    where = f" WHERE ({idx.predicate})" if idx.predicate else ""
+    return f"CREATE {unique}INDEX {idx.name} ON public.{rel.name} USING btree ({cols}){where}"
 
 
 def constraint_def(catalog: Catalog, con_oid: int) -> str | None:

@@ -26,10 +26,10 @@ from typing import Any
 from pglast import ast, enums, parse_sql
 from pglast.stream import RawStream
 
-from pgha.storage import fn_json, functions, translate_datetime
+from pgha.storage import fn_json, functions, translate_datetime, write_ctes
 from pgha.storage import oids as T
 from pgha.storage import types as pgtypes
-from pgha.storage.catalog import Catalog, Column, Table, View
+from pgha.storage.catalog import FIRST_TEMP_OID, Catalog, Column, Table, View
 from pgha.storage.catalog import Sequence as SequenceRel
 from pgha.storage.types_number import numeric_text
 from pgha.wire.errors import PgError
@@ -62,6 +62,22 @@ class Translation:
     # How many parameters the SQL binds (its highest ?N). Fewer than param_oids when the
     # rewrite dropped the last ones (generate_subscripts' dimension): only these are bound.
     bind_count: int = 0
+    # The data-modifying statements of a top-level WITH, run in order before ``sql`` (see
+    # ``WriteStep``); ``sql`` reads their RETURNING rows from temporary tables.
+    steps: tuple[WriteStep, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class WriteStep:
+    """One data-modifying statement of a WITH (``WITH x AS (DELETE ... RETURNING ...)``).
+    SQLite has no DML in a CTE: the session runs ``sql`` first and, when ``width`` > 0,
+    keeps its RETURNING rows in the temporary table ``table`` (untyped columns c0..c<width-1>,
+    so values stay as SQLite computed them) that later steps and the main statement read."""
+
+    sql: str
+    table: str
+    width: int
+    bind_count: int  # its highest ?N
 
 
 @dataclass(slots=True)
@@ -653,6 +669,10 @@ class Analyzer:
         # and the field selections of them: id(A_Indirection) -> "x" or "n".
         self.record_columns: set[str] = set()
         self.record_fields: dict[int, str] = {}
+        self.top_with: ast.WithClause | None = None  # the only WITH that may modify data
+        # id(CommonTableExpr) of a data-modifying CTE -> (its temporary table, column names)
+        self.write_ctes: dict[int, tuple[str, list[str]]] = {}
+        self.no_returning: set[str] = set()  # data-modifying CTEs with nothing to read
 
     # -- parameters ---------------------------------------------------------------------
 
@@ -673,13 +693,23 @@ class Analyzer:
     def relation_cols(self, rv: ast.RangeVar, scope: Scope) -> RangeEntry:
         name = rv.relname
         schema = rv.schemaname
+        if schema == "pg_temp":  # this session's temporary table, by its schema's alias
+            rel = self.catalog.by_name.get(name)
+            if not isinstance(rel, Table) or rel.oid < FIRST_TEMP_OID:
+                raise undefined_table(f"pg_temp.{name}", _pos(rv))
+            schema = None
         alias = rv.alias.aliasname if rv.alias else name
         if schema in (None, "public"):
             cte = scope.find_cte(name) if schema is None else None
+            if cte is not None and name in self.no_returning:
+                raise PgError("0A000", f'WITH query "{name}" does not have a RETURNING clause',
+                              position=_pos(rv))
             if cte is not None:
                 cols = [ColInfo(c.name, c.type) for c in cte]
                 return self._aliased(RangeEntry(alias, cols), rv.alias)
-            rel = self.catalog.by_name.get(name)
+            # public.x is the permanent x even where a temporary x hides it
+            rel = (self.catalog.shadowed.get(name) if schema == "public" else None) or \
+                self.catalog.by_name.get(name)
             if isinstance(rel, Table):
                 cols = [
                     ColInfo(c.name, (c.type_oid, c.typmod), rel.oid, c.attnum) for c in rel.columns
@@ -844,9 +874,10 @@ class Analyzer:
             return
         for cte in node.ctes:
             query = cte.ctequery
-            if not isinstance(query, ast.SelectStmt):
-                raise PgError("0A000", "data-modifying statements in WITH are not supported")
             names = _names(cte.aliascolnames)
+            if not isinstance(query, ast.SelectStmt):
+                scope.ctes[cte.ctename] = self.write_cte(node, cte, names, scope)
+                continue
             if node.recursive and query.op != enums.SetOperation.SETOP_NONE:
                 if _refers_to(query.rarg, cte.ctename):
                     _check_recursion(query)
@@ -870,6 +901,33 @@ class Analyzer:
                     for n, c in zip(names or [c.name for c in sub], sub, strict=False)
                 ]
             scope.ctes[cte.ctename] = cols
+
+    def write_cte(self, node: ast.WithClause, cte: ast.CommonTableExpr, names: list[str],
+                  scope: Scope) -> list[ColInfo]:
+        """A data-modifying statement in WITH: its RETURNING columns (see ``WriteStep``)."""
+        if node is not self.top_with:
+            raise PgError("0A000", "WITH clause containing a data-modifying statement must be "
+                          "at the top level", position=_pos(cte))
+        query = cte.ctequery
+        sub = Scope(parent=scope)
+        if isinstance(query, ast.InsertStmt):
+            cols = self.insert(query, sub)
+        elif isinstance(query, ast.UpdateStmt):
+            cols = self.update(query, sub)
+        elif isinstance(query, ast.DeleteStmt):
+            cols = self.delete(query, sub)
+        else:
+            raise PgError("0A000", f"{type(query).__name__} in WITH is not supported")
+        if cols is None:
+            self.no_returning.add(cte.ctename)
+            cols = []
+        if len(names) > len(cols):
+            raise PgError("42P10", f'WITH query "{cte.ctename}" has {len(cols)} columns '
+                          f"available but {len(names)} columns specified")
+        out = [ColInfo(n, c.type) for n, c in zip(names + [c.name for c in cols[len(names):]],
+                                                  cols, strict=True)]
+        self.write_ctes[id(cte)] = (f"_pgha_wcte_{len(self.write_ctes)}", [c.name for c in out])
+        return out
 
     def select(self, node: ast.SelectStmt, scope: Scope) -> list[ColInfo]:
         self.with_clause(node.withClause, scope)
@@ -1797,6 +1855,10 @@ class Analyzer:
     # -- INSERT / UPDATE / DELETE ---------------------------------------------------------
 
     def target_table(self, rv: ast.RangeVar) -> Table:
+        if rv.schemaname == "pg_temp":
+            rel = self.catalog.by_name.get(rv.relname)
+            if isinstance(rel, Table) and rel.oid >= FIRST_TEMP_OID:
+                return rel
         if rv.schemaname not in (None, "public"):
             raise PgError(
                 "42501" if rv.schemaname == "pg_catalog" else "42P01",
@@ -1804,7 +1866,8 @@ class Analyzer:
                 if rv.schemaname == "pg_catalog"
                 else f'relation "{rv.schemaname}.{rv.relname}" does not exist',
             )
-        rel = self.catalog.by_name.get(rv.relname)
+        rel = (self.catalog.shadowed.get(rv.relname) if rv.schemaname == "public" else None) \
+            or self.catalog.by_name.get(rv.relname)
         if isinstance(rel, View):
             raise PgError("0A000", f'cannot change view "{rv.relname}"')
         if not isinstance(rel, Table):
@@ -1826,6 +1889,8 @@ class Analyzer:
         self.with_clause(node.withClause, scope)
         table = self.target_table(node.relation)
         names = [rt.name for rt in node.cols or ()] or [c.name for c in table.columns]
+        if node.selectStmt is None:
+            names = []  # DEFAULT VALUES: every column takes its default
         targets: list[Column] = []
         for name in names:
             col = table.column(name)
@@ -1864,6 +1929,7 @@ class Analyzer:
         local = Scope([entry], scope)
         if node.onConflictClause is not None:
             occ = node.onConflictClause
+            occ.targetList = _expand_multi_assign(occ.targetList)
             excluded = RangeEntry("excluded", [ColInfo(c.name, c.type) for c in entry.cols])
             conflict_scope = Scope([entry, excluded], scope)
             for rt in occ.targetList or ():
@@ -1910,6 +1976,7 @@ class Analyzer:
 
     def update(self, node: ast.UpdateStmt, scope: Scope) -> list[ColInfo] | None:
         self.is_write = True
+        node.targetList = _expand_multi_assign(node.targetList)
         self.with_clause(node.withClause, scope)
         table = self.target_table(node.relation)
         local = Scope([self.table_entry(table, node.relation.alias)], scope)
@@ -1956,6 +2023,39 @@ class Analyzer:
         if node.whereClause is not None:
             self.expr(node.whereClause, local, (T.BOOL, -1))
         return self.returning(node.returningClause, local)
+
+
+def _expand_multi_assign(targets: Any) -> Any:
+    """``SET (a, b) = (x, y)`` as ``SET a = x, b = y``; ``SET (a, b) = (SELECT x, y ...)`` as
+    ``SET a = (SELECT c1 FROM (SELECT x, y ...) AS m(c1, c2)), b = ...`` (SQLite evaluates the
+    sub-select per column; a correlated one still sees the row being updated)."""
+    if not targets or not any(isinstance(rt.val, ast.MultiAssignRef) for rt in targets):
+        return targets
+    out = []
+    for rt in targets:
+        ref = rt.val
+        if not isinstance(ref, ast.MultiAssignRef):
+            out.append(rt)
+            continue
+        source = ref.source
+        if isinstance(source, ast.RowExpr):
+            if len(source.args) != ref.ncolumns:
+                raise PgError("42601", "number of columns does not match number of values")
+            value = copy.deepcopy(source.args[ref.colno - 1])
+        elif isinstance(source, ast.SubLink) and source.subLinkType == \
+                enums.SubLinkType.EXPR_SUBLINK:
+            names = tuple(ast.String(sval=f"c{i + 1}") for i in range(ref.ncolumns))
+            inner = ast.RangeSubselect(lateral=False, subquery=copy.deepcopy(source.subselect),
+                                       alias=ast.Alias(aliasname="_multi", colnames=names))
+            select = ast.SelectStmt(
+                targetList=(ast.ResTarget(val=ast.ColumnRef(fields=(names[ref.colno - 1],))),),
+                fromClause=(inner,), op=enums.SetOperation.SETOP_NONE,
+                limitOption=enums.LimitOption.LIMIT_OPTION_DEFAULT)
+            value = ast.SubLink(subLinkType=enums.SubLinkType.EXPR_SUBLINK, subselect=select)
+        else:
+            raise PgError("0A000", "this multiple-column assignment is not supported")
+        out.append(ast.ResTarget(name=rt.name, val=value, location=rt.location))
+    return tuple(out)
 
 
 def _natural_literal(val: Any) -> tuple[int, Any]:
@@ -2586,7 +2686,12 @@ def _p_rangevar(s: SqliteStream, node: ast.RangeVar) -> bool:
                 f"0 AS log_cnt, coalesce({state.format('is_called')}, 0) AS is_called) AS ")
         s.print_name(node.alias.aliasname if node.alias else node.relname)
         return True
+    if node.schemaname == "pg_temp":
+        s.write("temp.")
+        node.schemaname = None  # (printed as SQLite names the session's own schema)
+        return False
     if node.schemaname == "public":
+        s.write("main.")  # (SQLite looks in the session's temp schema first)
         s.print_name(node.relname)
         if node.alias is not None:
             s.write(" AS ")
@@ -3022,9 +3127,12 @@ def _print_value(s: SqliteStream, value: Any) -> None:
 def _print_target(s: SqliteStream, node: Any, verb: str) -> None:
     """``[WITH ...] INSERT INTO|UPDATE|DELETE FROM table [AS alias]``."""
     if node.withClause is not None:
+        s.write("WITH ")  # (pglast's WithClause printer leaves the keyword to the statement)
         s.print_node(node.withClause)
         s.write(" ")
     s.write(verb + " ")
+    if node.relation.schemaname == "public":
+        s.write("main.")  # (SQLite looks in the session's temp schema first)
     s.print_name(node.relation.relname)
     if node.relation.alias is not None:
         s.write(" AS ")
@@ -3038,6 +3146,8 @@ def _p_insert(s: SqliteStream, node: ast.InsertStmt) -> bool:
     assert table is not None
     given = [rt.name for rt in node.cols or ()] or [c.name for c in table.columns]
     select = node.selectStmt
+    if select is None:
+        given = []  # DEFAULT VALUES: every column takes its default
     values = select.valuesLists if isinstance(select, ast.SelectStmt) else None
     if values:
         width = min(len(r) for r in values)
@@ -3087,6 +3197,12 @@ def _p_insert(s: SqliteStream, node: ast.InsertStmt) -> bool:
 def _print_on_conflict(s: SqliteStream, occ: ast.OnConflictClause, table: Table) -> None:
     s.write(" ON CONFLICT")
     infer = occ.infer
+    deferrable = {tuple(c.columns) for c in table.constraints if c.deferrable
+                  and c.kind in ("p", "u") and (infer is None or c.name == infer.conname or (
+                      [e.name for e in infer.indexElems or ()] == c.columns))}
+    if deferrable:  # (PostgreSQL checks every unique index when no arbiter is named)
+        raise PgError("55000", "ON CONFLICT does not support deferrable unique "
+                      "constraints/exclusion constraints as arbiters")
     if infer is not None:
         if infer.conname:
             con = next((c for c in table.constraints if c.name == infer.conname), None)
@@ -3220,6 +3336,44 @@ def _p_delete(s: SqliteStream, node: ast.DeleteStmt) -> bool:
     return True
 
 
+def _p_cte(s: SqliteStream, node: ast.CommonTableExpr) -> bool:
+    """A data-modifying CTE reads the rows its step kept (see ``WriteStep``)."""
+    step = s.an.write_ctes.get(id(node))
+    if step is None:
+        return False
+    table, names = step
+    s.print_name(node.ctename)
+    if names:
+        s.write(f" ({', '.join(_q(n) for n in names)}) AS (SELECT ")
+        s.write(f"{', '.join(f'c{i}' for i in range(len(names)))} FROM temp.{table}")
+    else:
+        s.write(" AS (")
+        s.write("SELECT NULL WHERE false")
+    s.write(")")
+    return True
+
+
+def _write_steps(an: Analyzer, with_clause: ast.WithClause) -> tuple[WriteStep, ...]:
+    """The SQL of each data-modifying CTE, under a WITH of the CTEs before it (a data-modifying
+    one among them reads its step's table), in the order PostgreSQL lists them."""
+    steps = []
+    ctes = list(with_clause.ctes)
+    for i, cte in enumerate(ctes):
+        if id(cte) not in an.write_ctes:
+            continue
+        table, names = an.write_ctes[id(cte)]
+        query = cte.ctequery
+        own = list(query.withClause.ctes) if query.withClause is not None else []
+        if ctes[:i] or own:
+            query.withClause = ast.WithClause(ctes=ctes[:i] + own,
+                                              recursive=with_clause.recursive)
+        sql = SqliteStream(an)(query)
+        bind_count = max((int(n) for n in _BIND.findall(sql)), default=0)
+        steps.append(WriteStep(sql, table, len(names), bind_count))
+    return tuple(steps)
+
+
+OVERRIDES[ast.CommonTableExpr] = _p_cte
 OVERRIDES[ast.InsertStmt] = _p_insert
 OVERRIDES[ast.ColumnRef] = _p_column_ref
 OVERRIDES[ast.UpdateStmt] = _p_update
@@ -3250,6 +3404,7 @@ def translate(
 ) -> Translation:
     """Translate one parsed DML/query statement (a pglast node)."""
     an = Analyzer(catalog, system, param_oids, tz)
+    an.top_with = getattr(stmt, "withClause", None)
     scope = Scope()
     if isinstance(stmt, ast.SelectStmt):
         cols: list[ColInfo] | None = an.select(stmt, scope)
@@ -3262,11 +3417,14 @@ def translate(
         cols, command = an.delete(stmt, scope), "DELETE"
     else:
         raise PgError("0A000", f"{type(stmt).__name__} is not supported")
+    if an.write_ctes:
+        write_ctes.check_snapshot_reads(stmt)
+    steps = _write_steps(an, stmt.withClause) if an.write_ctes else ()
     sql = SqliteStream(an)(stmt)
     inline_ok = command == "SELECT" and not an.is_write and not an.blocking
     bind_count = max((int(n) for n in _BIND.findall(sql)), default=0)
     return Translation(sql, _result(cols), an.final_param_oids(), command, an.is_write, inline_ok,
-                       frozenset(an.system_relations), bind_count)
+                       frozenset(an.system_relations), bind_count, steps)
 
 
 _BIND = re.compile(r"\?(\d+)")
