@@ -1828,7 +1828,7 @@ def _single_row() -> tuple[Any, Any, Any]:
 
 def register_more(conn: apsw.Connection, ctx: FunctionContext) -> None:
     """Math, statistics, array and bytea functions beyond ``register``'s core set."""
-    from pgha.storage import catalog_functions
+    from pgha.storage import catalog_functions, fn_numeric
 
     catalog_functions.register(conn, ctx)
 
@@ -1855,6 +1855,7 @@ def register_more(conn: apsw.Connection, ctx: FunctionContext) -> None:
     conn.create_aggregate_function("pg_single_row", _single_row)
     conn.create_module("pg_srf_elements", ArrayElements(), eponymous=True,
                        use_bestindex_object=True)
+    fn_numeric.register(conn, ctx)  # float edge cases and numeric math; replaces some above
 
 
 class ArrayElements(GenerateSeries):

@@ -411,6 +411,12 @@ AGGREGATES = frozenset(
         "var_pop",
         "var_samp",
         "any_value",
+        "bit_and",
+        "bit_or",
+        "bit_xor",
+        "percentile_cont",
+        "percentile_disc",
+        "mode",
     }
 )
 
@@ -449,8 +455,10 @@ def _arith_type(op: str, left: TypeRef, right: TypeRef) -> TypeRef:
         lo = ro
     if ro == T.UNKNOWN:
         ro = lo
-    if {lo, ro} == {T.NUMERIC, T.FLOAT4}:
-        return (T.FLOAT8, -1)  # numeric's implicit casts prefer float8, the category's default
+    if T.FLOAT4 in (lo, ro) and lo != ro and lo in T.NUMERIC_RANK and ro in T.NUMERIC_RANK:
+        # float4 meets another number: the float48/float84 operators (or float8's, the
+        # category's preferred type) win, so the result is float8; float4 op float4 is float4.
+        return (T.FLOAT8, -1)
     if lo in T.NUMERIC_RANK and ro in T.NUMERIC_RANK:
         # int2 + int2 is int4 in PostgreSQL only through promotion of smallint operators
         # (int2 + int2 -> int2); keep the wider of the two.
@@ -475,6 +483,60 @@ def _arith_type(op: str, left: TypeRef, right: TypeRef) -> TypeRef:
                       hint="No operator matches the given name and argument types. You might "
                       "need to add explicit type casts.")
     return (lo, -1)
+
+
+def _check_ungrouped(node: ast.SelectStmt, local: Scope) -> None:
+    """An aggregate without GROUP BY makes one group: a column of this query's FROM used
+    outside an aggregate is then 42803, as PostgreSQL's parseCheckAggregates() reports."""
+    aggregates: list[Any] = []
+    columns: list[ast.ColumnRef] = []
+    for item in (*(t.val for t in node.targetList or ()), node.havingClause):
+        _collect_ungrouped(item, aggregates, columns)
+    if not aggregates:
+        return
+    for ref in columns:
+        names = _names([f for f in ref.fields if not isinstance(f, ast.A_Star)])
+        if any(isinstance(f, ast.A_Star) for f in ref.fields):
+            if local.entries and (not names or any(e.alias == names[-1]
+                                                   for e in local.entries)):
+                name = f"{local.entries[0].alias}.{local.entries[0].cols[0].name}" \
+                    if local.entries[0].cols else "*"
+                raise _ungrouped(name, ref)
+        elif Analyzer._lookup_in(local, names) is not None:
+            entry = next((e for e in local.entries if any(c.name == names[-1] for c in e.cols)
+                          and (len(names) < 2 or e.alias == names[-2])), None)
+            raise _ungrouped(f"{entry.alias if entry else names[0]}.{names[-1]}", ref)
+
+
+def _ungrouped(name: str, ref: Any) -> PgError:
+    return PgError("42803", f'column "{name}" must appear in the GROUP BY clause or be used in '
+                   "an aggregate function", position=_pos(ref))
+
+
+def _collect_ungrouped(node: Any, aggregates: list[Any], columns: list[ast.ColumnRef]) -> None:
+    if isinstance(node, ast.SubLink | ast.SelectStmt | ast.RangeSubselect):
+        return  # a subquery's columns are its own (outer references are allowed there)
+    if isinstance(node, ast.FuncCall) and node.over is None and _func_name(node) in AGGREGATES:
+        aggregates.append(node)
+        return
+    if isinstance(node, ast.ColumnRef):
+        columns.append(node)
+        return
+    if isinstance(node, ast.Node):
+        for slot in type(node).__slots__:
+            _collect_ungrouped(getattr(node, slot), aggregates, columns)
+    elif isinstance(node, list | tuple):
+        for item in node:
+            _collect_ungrouped(item, aggregates, columns)
+
+
+def _power_type(types: Sequence[TypeRef]) -> TypeRef:
+    """^, power(), sqrt(), exp(), ln(), log(): numeric when an argument is numeric and none
+    is a float (numeric's is the only exact match then), else float8, the preferred type."""
+    kinds = {t[0] for t in types}
+    if T.NUMERIC in kinds and not kinds & {T.FLOAT4, T.FLOAT8}:
+        return (T.NUMERIC, -1)
+    return (T.FLOAT8, -1)
 
 
 def figure_colname(node: Any) -> str:
@@ -819,6 +881,8 @@ class Analyzer:
             self.expr(node.whereClause, local, (T.BOOL, -1))
         outputs = self.target_list(node.targetList or (), local)
         local.outputs = outputs
+        if not node.groupClause:
+            _check_ungrouped(node, local)
         for g in node.groupClause or ():
             self.group_item(g, local)
         if node.havingClause is not None:
@@ -1216,6 +1280,9 @@ class Analyzer:
             if isinstance(n, ast.A_Const) and not n.isnull and t == UNKNOWN:
                 self.fold_literal(n, target)
                 self.types[id(n)] = target
+            elif isinstance(n, ast.ParamRef) and t == UNKNOWN and target != UNKNOWN:
+                # a literal the simple protocol bound as a parameter: it converts the same way
+                self.types[id(n)] = self.param_type(n.number, target)
             elif target[0] == T.NUMERIC and t is not None and t[0] in T.INTEGER_TYPES:
                 self.to_numeric.add(id(n))
 
@@ -1226,10 +1293,7 @@ class Analyzer:
         if isinstance(val, ast.Integer):
             return (T.INT4, -1)
         if isinstance(val, ast.Float):
-            text = val.fval
-            if text.isdigit():
-                return (T.INT8, -1) if int(text) < 2**63 else (T.NUMERIC, -1)
-            return (T.NUMERIC, -1)
+            return (_natural_literal(val)[0], -1)
         if isinstance(val, ast.Boolean):
             return (T.BOOL, -1)
         if isinstance(val, ast.BitString):
@@ -1387,7 +1451,7 @@ class Analyzer:
         if op in ("+", "-", "*", "/", "%"):
             return _arith_type(op, left, right)
         if op == "^":
-            return (T.FLOAT8, -1) if left[0] != T.NUMERIC else (T.NUMERIC, -1)
+            return _power_type([left, right])
         if op in ("&", "|", "#", "<<", ">>"):
             return left
         raise PgError("42883", f"operator does not exist: {op}", position=_pos(node))
@@ -1456,9 +1520,23 @@ class Analyzer:
             self.expr(a, scope, expected_args[i] if expected_args else None)
             for i, a in enumerate(args)
         ]
-        if name in ("sqrt", "power", "pow", "exp", "ln", "log", "log10") and any(
-                t[0] == T.NUMERIC for t in types):
+        if name in ("sqrt", "power", "pow", "exp", "ln", "log", "log10"):
+            if name == "log" and len(types) == 2:
+                return (T.NUMERIC, -1)  # log(b, x) exists for numeric only
+            return _power_type(types)
+        if name in ("gcd", "lcm"):
+            common = _common_type(types)
+            return common if common[0] in (T.INT2, T.INT4, T.INT8, T.NUMERIC) else (
+                T.NUMERIC, -1)
+        if name == "factorial":
             return (T.NUMERIC, -1)
+        if name in ("bit_and", "bit_or", "bit_xor") and types:
+            return types[0] if types[0] != UNKNOWN else (T.INT4, -1)
+        if name in ("percentile_cont", "percentile_disc", "mode") and node.agg_within_group:
+            if name == "percentile_cont":
+                return (T.FLOAT8, -1)
+            ordered = self.expr(node.agg_order[0].node, scope)
+            return ordered if ordered != UNKNOWN else (T.TEXT, -1)
         if name in FIXED_RESULT:
             if name == "sign" and types and types[0][0] != T.NUMERIC:
                 return (T.FLOAT8, -1)
@@ -1705,8 +1783,10 @@ def _natural_literal(val: Any) -> tuple[int, Any]:
     if isinstance(val, ast.Integer):
         return T.INT4, val.ival
     text = val.fval
-    if text.isdigit():
-        return T.INT8, int(text)
+    if text.lstrip("-").isdigit() and -(2**63) <= int(text) < 2**63:
+        # make_const(): an integer too large for the lexer's int4 is int8, and '-2147483648'
+        # (negated by the grammar) is int4 again.
+        return (T.INT4 if -(2**31) <= int(text) < 2**31 else T.INT8), int(text)
     return T.NUMERIC, pgtypes.parse_text(pgtypes.TYPES_BY_OID[T.NUMERIC], text)
 
 
@@ -1898,6 +1978,26 @@ def _p_func(s: SqliteStream, node: ast.FuncCall) -> bool:
     numeric_result = _is_numeric(s.type_of(node))
     if name in ("sum", "avg") and numeric_result:
         return _agg(s, node, "pg_num_" + name)
+    if name in STAT_AGGREGATES and numeric_result:
+        return _agg(s, node, "pg_num_" + name)  # exact, with numeric's digits
+    if node.agg_within_group and name in ("percentile_cont", "percentile_disc", "mode"):
+        if node.over is not None or node.agg_distinct or len(args) > 1:
+            raise PgError("0A000", f"this form of {name}() is not supported")
+        if args and s.type_of(args[0])[0] not in {*T.NUMERIC_RANK, T.UNKNOWN}:
+            raise PgError("0A000", f"{name}() with an array of fractions is not supported")
+        ordered = [*args, node.agg_order[0].node]
+        s.call("pg_mode" if name == "mode" else "pg_" + name, *ordered)
+        if node.agg_filter is not None:
+            s.write(" FILTER (WHERE ")
+            s.print_node(node.agg_filter)
+            s.write(")")
+        return True
+    if name == "abs" and s.type_of(node)[0] in (T.FLOAT4, T.FLOAT8):
+        s.call("pg_float_abs", *args)
+        return True
+    if name == "log" and len(args) == 1 and s.type_of(node)[0] == T.FLOAT8:
+        s.call("pg_float_log10", *args)
+        return True
     if name == "avg":
         return False if s.type_of(node)[0] == T.FLOAT8 else _agg(s, node, "avg")
     if name in AGGREGATES:
@@ -1926,7 +2026,8 @@ def _p_func(s: SqliteStream, node: ast.FuncCall) -> bool:
         s.call("pg_" + name, *args)
         return True
     if name in ("round", "trunc") and len(args) == 1:
-        s.call("pg_" + name, args[0], "0")
+        floating = s.type_of(node)[0] in (T.FLOAT4, T.FLOAT8)
+        s.call(("pg_float_" if floating else "pg_") + name, args[0], "0")
         return True
     if node.over is not None or name not in SQLITE_SAME:
         if node.over is not None and name in SQLITE_SAME:
@@ -1978,6 +2079,9 @@ def _p_aexpr(s: SqliteStream, node: ast.A_Expr) -> bool:
             if op == "-" and s.type_of(node)[0] == T.NUMERIC:
                 s.call("pg_num_neg", node.rexpr)
                 return True
+            if op == "-" and s.type_of(node)[0] in (T.FLOAT4, T.FLOAT8):
+                s.call("pg_float_neg", node.rexpr)
+                return True
             return False
         lt, rt = s.type_of(node.lexpr), s.type_of(node.rexpr)
         if op in NUMERIC_OPS and s.type_of(node)[0] == T.NUMERIC:
@@ -2010,6 +2114,26 @@ def _p_aexpr(s: SqliteStream, node: ast.A_Expr) -> bool:
             return True
         if op in ("->", "->>"):
             s.call("pg_json_get" if op == "->" else "pg_json_get_text", node.lexpr, node.rexpr)
+            return True
+        result = s.type_of(node)[0]
+        if op in FLOAT_OPS and result in (T.FLOAT4, T.FLOAT8):
+            # NaN, overflow and underflow as float.c has them (SQLite would give NULL or inf)
+            width = "4" if result == T.FLOAT4 else "8"
+            s.call(f"pg_float{width}_{FLOAT_OPS[op]}", node.lexpr, node.rexpr)
+            return True
+        if op == "#" and result in T.INTEGER_TYPES:  # bitwise XOR; SQLite has no operator
+            s.write("((")
+            s.print_node(node.lexpr)
+            s.write(") | (")
+            s.print_node(node.rexpr)
+            s.write(")) - ((")
+            s.print_node(node.lexpr)
+            s.write(") & (")
+            s.print_node(node.rexpr)
+            s.write("))")
+            return True
+        if op == "^" and result == T.NUMERIC:
+            s.call("pg_num_power", node.lexpr, node.rexpr)
             return True
         if op in ("/", "%") and (lt[0] in T.NUMERIC_RANK or rt[0] in T.NUMERIC_RANK):
             integer = lt[0] in T.INTEGER_TYPES and rt[0] in T.INTEGER_TYPES
@@ -2141,9 +2265,20 @@ NUMERIC_FUNCTIONS = {
     "div": "pg_num_div_trunc",
     "trim_scale": "pg_num_trim_scale",
     "sqrt": "pg_num_sqrt",
+    "exp": "pg_num_exp",
+    "ln": "pg_num_ln",
+    "log": "pg_num_log",
+    "log10": "pg_num_log",
+    "power": "pg_num_power",
+    "pow": "pg_num_power",
+    "gcd": "gcd",
+    "lcm": "lcm",
     "greatest": "pg_num_greatest",
     "least": "pg_num_least",
 }
+FLOAT_OPS = {"+": "add", "-": "sub", "*": "mul", "/": "div"}
+STAT_AGGREGATES = frozenset(
+    {"stddev", "variance", "stddev_pop", "stddev_samp", "var_pop", "var_samp"})
 # Arithmetic whose PostgreSQL result type is numeric: exact, through pgha.storage.numeric.
 NUMERIC_OPS = {"+": "pg_num_add", "-": "pg_num_sub", "*": "pg_num_mul", "/": "pg_num_div",
                "%": "pg_num_mod"}
@@ -2175,12 +2310,13 @@ def _numeric_comparison(s: SqliteStream, left: Any, lt: TypeRef, op: str, right:
         return False
     sql_op = "<>" if op == "!=" else op
     if lt[0] in (T.FLOAT4, T.FLOAT8) or rt[0] in (T.FLOAT4, T.FLOAT8):
-        # numeric meets float: PostgreSQL compares as float8.
-        s.write("(CAST(")
-        s.print_node(left)
-        s.write(f" AS REAL) {sql_op} CAST(")
-        s.print_node(right)
-        s.write(" AS REAL))")
+        # numeric meets float: PostgreSQL compares as float8 (a NaN stays the text 'NaN',
+        # above every number, as float8's NaN sorts).
+        s.write("(")
+        s.call("pg_cast", left, str(lt[0]), str(T.FLOAT8), "-1")
+        s.write(f" {sql_op} ")
+        s.call("pg_cast", right, str(rt[0]), str(T.FLOAT8), "-1")
+        s.write(")")
         return True
     if lt[0] not in _INTEGER_OR_UNKNOWN | {T.NUMERIC} or rt[0] not in _INTEGER_OR_UNKNOWN | {
             T.NUMERIC}:

@@ -1,7 +1,9 @@
 """Codecs of bool, the integer and oid family, float4/float8 and numeric.
 
 Storage: bool is int 0/1; integers and oids are int; floats are float (float4 values are held
-as the double nearest the single-precision value, i.e. exactly); numeric is its canonical
+as the double nearest the single-precision value, i.e. exactly), except NaN, which is the text
+'NaN' (SQLite turns a NaN REAL into NULL; as text it still compares equal to itself and above
+every number, as PostgreSQL orders it); numeric is its canonical
 decimal text (numeric_out's form, display scale kept: '12.50'), exact at any size -- arithmetic
 and ordering on it live in pgha.storage.numeric. Text forms follow PostgreSQL 15's input/output
 functions (src/backend/utils/adt/{bool,int,int8,oid,float,numeric}.c).
@@ -226,10 +228,29 @@ def _special_float(value: float) -> str:
     return "Infinity" if value > 0 else "-Infinity"
 
 
+FLOAT_NAN = "NaN"  # the storage of a float NaN (see the module docstring)
+
+
+def float_storage(value: float) -> float | str:
+    """A computed float as pgha stores it: NaN becomes FLOAT_NAN."""
+    return FLOAT_NAN if value != value else value
+
+
+def float_value(value: Any) -> float:
+    """The float of a stored float (FLOAT_NAN included), integer or numeric text."""
+    if value.__class__ is float:
+        return float(value)
+    if isinstance(value, int):
+        return float(value)
+    if isinstance(value, str):
+        return _float_parse(value, "double precision")
+    raise cannot_coerce(value, "double precision")
+
+
 def float8_out(value: Any, typmod: int = -1, tz: str = "UTC") -> str:
     """float8out; Python's repr is already the shortest round-trip form."""
     if value.__class__ is not float:
-        value = _float8_coerce(value, typmod)
+        value = float_value(value)
     r = repr(value)
     if "e" in r:
         return r
@@ -260,7 +281,7 @@ def _to_float4(value: float) -> float:
 def float4_out(value: Any, typmod: int = -1, tz: str = "UTC") -> str:
     """float4out: the shortest digits that round-trip through single precision."""
     if value.__class__ is not float:
-        value = _float4_coerce(value, typmod)
+        value = float_value(value)
     if value != value or value in (math.inf, -math.inf):
         return _special_float(value)
     if value == 0.0:
@@ -275,12 +296,14 @@ def float4_out(value: Any, typmod: int = -1, tz: str = "UTC") -> str:
     return _shortest_format(digits, exp, value < 0, 6)
 
 
-def _float8_in(text: str, typmod: int, tz: str) -> float:
-    return _float_parse(text, "double precision")
+def _float8_in(text: str, typmod: int, tz: str) -> float | str:
+    return float_storage(_float_parse(text, "double precision"))
 
 
-def _float4_in(text: str, typmod: int, tz: str) -> float:
+def _float4_in(text: str, typmod: int, tz: str) -> float | str:
     v = _float_parse(text, "real")
+    if v != v:
+        return FLOAT_NAN
     try:
         f = float(_F4.unpack(_F4.pack(v))[0])
     except OverflowError:
@@ -290,17 +313,17 @@ def _float4_in(text: str, typmod: int, tz: str) -> float:
     return f
 
 
-def _float8_coerce(value: Any, typmod: int) -> float:
+def _float8_coerce(value: Any, typmod: int) -> float | str:
     if isinstance(value, int | float):
-        return float(value)
+        return float_storage(float(value))
     if isinstance(value, str):
         return _float8_in(value, typmod, "UTC")
     raise cannot_coerce(value, "double precision")
 
 
-def _float4_coerce(value: Any, typmod: int) -> float:
+def _float4_coerce(value: Any, typmod: int) -> float | str:
     if isinstance(value, int | float):
-        return _to_float4(float(value))
+        return float_storage(_to_float4(float(value)))
     if isinstance(value, str):
         return _float4_in(value, typmod, "UTC")
     raise cannot_coerce(value, "real")
@@ -309,24 +332,24 @@ def _float4_coerce(value: Any, typmod: int) -> float:
 _F8 = struct.Struct("!d")
 
 
-def _float8_recv(data: bytes, typmod: int) -> float:
+def _float8_recv(data: bytes, typmod: int) -> float | str:
     if len(data) != 8:
         raise bad_binary()
-    return float(_F8.unpack(data)[0])
+    return float_storage(float(_F8.unpack(data)[0]))
 
 
-def _float4_recv(data: bytes, typmod: int) -> float:
+def _float4_recv(data: bytes, typmod: int) -> float | str:
     if len(data) != 4:
         raise bad_binary()
-    return float(_F4.unpack(data)[0])
+    return float_storage(float(_F4.unpack(data)[0]))
 
 
 def _float8_send(value: Any, typmod: int) -> bytes:
-    return _F8.pack(value if value.__class__ is float else _float8_coerce(value, typmod))
+    return _F8.pack(value if value.__class__ is float else float_value(value))
 
 
 def _float4_send(value: Any, typmod: int) -> bytes:
-    return _F4.pack(value if value.__class__ is float else _float4_coerce(value, typmod))
+    return _F4.pack(value if value.__class__ is float else _to_float4(float_value(value)))
 
 
 FLOAT8 = Codec(_float8_in, float8_out, _float8_recv, _float8_send, _float8_coerce)

@@ -1,0 +1,639 @@
+"""Float arithmetic, math functions and numeric aggregates with PostgreSQL 15's edge cases.
+
+SQLite computes floats natively, but it turns a NaN into NULL, returns Infinity where
+PostgreSQL reports an overflow (22003), and its math functions answer NULL where PostgreSQL
+raises an error. The translator sends float arithmetic and math through the functions here.
+
+Invariants:
+- a float NaN is stored as the text 'NaN' (types_number.FLOAT_NAN), never as a NULL;
+- float results follow float.c: an infinite result from finite inputs is 22003 "value out of
+  range: overflow", a zero from non-zero inputs of * and / is "underflow"; float4 results are
+  rounded to single precision;
+- numeric math (exp, ln, log, power) picks the result scale as numeric.c does (at least 16
+  significant digits, never fewer decimals than an input) and rounds half away from zero;
+- stddev/variance of numeric are exact (numeric_stddev_internal), of float the Youngs-Cramer
+  sums of float8_accum, so both print the digits PostgreSQL prints.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import math
+import struct
+from collections.abc import Callable
+from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Context, Decimal
+from typing import Any
+
+import apsw
+
+from pgha.storage import numeric
+from pgha.storage.types_number import FLOAT_NAN, float_storage, float_value, numeric_text
+from pgha.wire.errors import PgError
+
+OUT_OF_RANGE = "22003"
+DIVISION_BY_ZERO = "22012"
+INVALID_LOG_ARGUMENT = "2201E"
+INVALID_POWER_ARGUMENT = "2201F"
+
+_MIN_SIG_DIGITS = 16  # NUMERIC_MIN_SIG_DIGITS
+_MAX_DISPLAY_SCALE = 1000  # NUMERIC_MAX_DISPLAY_SCALE
+_LOG10_E = 0.434294481903252
+
+# PostgreSQL's cbrt() is the C library's, which is not always Python's x ** (1/3) (27 -> 3.0
+# there, 3.0000000000000004 in glibc); use the same function where the C library is found.
+_LIBM_NAME = ctypes.util.find_library("m")
+_libm_cbrt: Callable[[float], float] | None = None
+if _LIBM_NAME:
+    _cbrt_c = ctypes.CDLL(_LIBM_NAME).cbrt
+    _cbrt_c.restype = ctypes.c_double
+    _cbrt_c.argtypes = [ctypes.c_double]
+    _libm_cbrt = _cbrt_c
+
+
+def _overflow() -> PgError:
+    return PgError(OUT_OF_RANGE, "value out of range: overflow")
+
+
+def _underflow() -> PgError:
+    return PgError(OUT_OF_RANGE, "value out of range: underflow")
+
+
+_F4 = struct.Struct("f")
+
+
+def _to_float4(r: float) -> float:
+    """float4 arithmetic rounds to single precision; a finite result too large is 22003."""
+    try:
+        rounded: float = _F4.unpack(_F4.pack(r))[0]
+    except OverflowError:
+        raise _overflow() from None
+    if rounded == 0.0 and r != 0.0:
+        raise _underflow()
+    return rounded
+
+
+def _float_op(op: str, single: bool) -> Callable[[Any, Any], Any]:
+    """float4/float8 + - * / as float.c computes them."""
+
+    def apply(a: Any, b: Any) -> Any:
+        if a is None or b is None:
+            return None
+        x, y = float_value(a), float_value(b)
+        if op == "+":
+            r = x + y
+        elif op == "-":
+            r = x - y
+        elif op == "*":
+            r = x * y
+            if r == 0.0 and x != 0.0 and y != 0.0 and not (math.isnan(x) or math.isnan(y)):
+                raise _underflow()
+        else:
+            if y == 0.0 and not math.isnan(x):
+                raise PgError(DIVISION_BY_ZERO, "division by zero")
+            r = x / y if not math.isinf(y) or not math.isinf(x) else math.nan
+            if r == 0.0 and x != 0.0 and not math.isinf(y):
+                raise _underflow()
+        if math.isinf(r) and not (math.isinf(x) or math.isinf(y)):
+            raise _overflow()
+        if single:
+            r = _to_float4(r)
+        return float_storage(r)
+
+    return apply
+
+
+def _float_neg(a: Any) -> Any:
+    return None if a is None else float_storage(-float_value(a))
+
+
+def _float_abs(a: Any) -> Any:
+    return None if a is None else float_storage(abs(float_value(a)))
+
+
+def _float_math(fn: Callable[[float], float], check: Callable[[float], None] | None = None
+                ) -> Callable[[Any], Any]:
+    """A one-argument float8 function: NaN in, NaN out; errors as float.c raises them."""
+
+    def apply(a: Any) -> Any:
+        if a is None:
+            return None
+        x = float_value(a)
+        if math.isnan(x):
+            return FLOAT_NAN
+        if check is not None:
+            check(x)
+        try:
+            r = fn(x)
+        except OverflowError:
+            raise _overflow() from None
+        if math.isinf(r) and not math.isinf(x):
+            raise _overflow()
+        return float_storage(r)
+
+    return apply
+
+
+def _check_sqrt(x: float) -> None:
+    if x < 0:
+        raise PgError(INVALID_POWER_ARGUMENT, "cannot take square root of a negative number")
+
+
+def _check_log(x: float) -> None:
+    if x == 0:
+        raise PgError(INVALID_LOG_ARGUMENT, "cannot take logarithm of zero")
+    if x < 0:
+        raise PgError(INVALID_LOG_ARGUMENT, "cannot take logarithm of a negative number")
+
+
+def _exp(x: float) -> float:
+    if math.isinf(x):
+        return 0.0 if x < 0 else x
+    r = math.exp(x)
+    if r == 0.0:
+        raise _underflow()
+    return r
+
+
+def _ln(x: float) -> float:
+    return x if math.isinf(x) else math.log(x)
+
+
+def _log10(x: float) -> float:
+    return x if math.isinf(x) else math.log10(x)
+
+
+def _cbrt(x: float) -> float:
+    if _libm_cbrt is not None:
+        return _libm_cbrt(x)
+    return math.copysign(abs(x) ** (1 / 3), x)
+
+
+def _float_power(a: Any, b: Any) -> Any:
+    """dpow(): the special cases of POSIX pow() and PostgreSQL's errors."""
+    if a is None or b is None:
+        return None
+    x, y = float_value(a), float_value(b)
+    if math.isnan(x):
+        return 1.0 if y == 0 else FLOAT_NAN
+    if math.isnan(y):
+        return 1.0 if x == 1 else FLOAT_NAN
+    if x == 0 and y < 0:
+        raise PgError(INVALID_POWER_ARGUMENT, "zero raised to a negative power is undefined")
+    if x < 0 and not math.isinf(y) and y != math.floor(y):
+        raise PgError(INVALID_POWER_ARGUMENT,
+                      "a negative number raised to a non-integer power yields a complex result")
+    try:
+        r = math.pow(x, y)
+    except OverflowError:
+        raise _overflow() from None
+    if r == 0.0 and x != 0 and not math.isinf(y) and not math.isinf(x):
+        raise _underflow()
+    return float_storage(r)
+
+
+def _float_round(a: Any, places: Any = 0) -> Any:
+    """round(float8) is rint(): half to even; round/trunc(numeric) go elsewhere."""
+    if a is None:
+        return None
+    if isinstance(a, int):
+        return a
+    x = float_value(a)
+    if math.isnan(x) or math.isinf(x):
+        return float_storage(x)
+    d = Decimal(x).quantize(Decimal(1).scaleb(-int(places or 0)), rounding=ROUND_HALF_EVEN)
+    return math.copysign(float(d), x) if float(d) == 0 else float(d)
+
+
+def _float_trunc(a: Any, places: Any = 0) -> Any:
+    if a is None:
+        return None
+    if isinstance(a, int):
+        return a
+    x = float_value(a)
+    if math.isnan(x) or math.isinf(x):
+        return float_storage(x)
+    return float(math.trunc(x)) if not places else float(
+        Decimal(x).quantize(Decimal(1).scaleb(-int(places)), rounding="ROUND_DOWN"))
+
+
+# ------------------------------------------------------------------------ numeric math
+
+
+def _scale(d: Decimal) -> int:
+    exponent = d.as_tuple().exponent
+    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
+
+
+def _high(digits: int) -> Context:
+    return Context(prec=max(digits, 1) + 20, Emax=999_999, Emin=-999_999)
+
+
+def _clamp_scale(rscale: int, *inputs: Decimal) -> int:
+    for d in inputs:
+        rscale = max(rscale, _scale(d))
+    return min(max(rscale, 0), _MAX_DISPLAY_SCALE)
+
+
+def _round_to(d: Decimal, rscale: int) -> str:
+    q = d.quantize(Decimal(1).scaleb(-rscale), rounding=ROUND_HALF_UP,
+                   context=_high(d.adjusted() + rscale + 5))
+    return numeric_text(q)
+
+
+def _ln_dweight(d: Decimal) -> int:
+    """estimate_ln_dweight(): the decimal weight of ln(d)."""
+    if d <= 0:
+        return 0
+    if Decimal("0.9") <= d <= Decimal("1.1"):
+        x = d - 1
+        return x.adjusted() if x else 0
+    weight = d.adjusted() // 4
+    digits = int(d.scaleb(-4 * (weight - 1)))
+    if digits % 10000 == 0 and d == Decimal(digits).scaleb(4 * (weight - 1)):
+        ln_var = math.log(digits // 10000) + weight * 4 * 2.302585092994046
+    else:
+        ln_var = math.log(digits) + (weight - 1) * 4 * 2.302585092994046
+    return int(math.log10(abs(ln_var))) if ln_var else 0
+
+
+def _num_special(*values: Decimal) -> bool:
+    return any(not v.is_finite() for v in values)
+
+
+def num_ln(a: Any) -> str | None:
+    if a is None:
+        return None
+    d = numeric.to_decimal(a)
+    if d.is_nan():
+        return "NaN"
+    if d == 0:
+        raise PgError(INVALID_LOG_ARGUMENT, "cannot take logarithm of zero")
+    if d < 0:
+        raise PgError(INVALID_LOG_ARGUMENT, "cannot take logarithm of a negative number")
+    if d.is_infinite():
+        return "Infinity"
+    rscale = _clamp_scale(_MIN_SIG_DIGITS - _ln_dweight(d), d)
+    return _round_to(d.ln(_high(rscale + 10)), rscale)
+
+
+def num_log(a: Any, b: Any = None) -> str | None:
+    """log(numeric) is log(10, x); log(b, x) chooses its scale from both logarithms."""
+    if b is None:
+        if a is None:
+            return None
+        base, x = Decimal(10), numeric.to_decimal(a)
+    else:
+        base, x = numeric.to_decimal(a), numeric.to_decimal(b)
+    if base.is_nan() or x.is_nan():
+        return "NaN"
+    for v in (base, x):
+        if v == 0:
+            raise PgError(INVALID_LOG_ARGUMENT, "cannot take logarithm of zero")
+        if v < 0:
+            raise PgError(INVALID_LOG_ARGUMENT, "cannot take logarithm of a negative number")
+    if _num_special(base, x):
+        raise PgError("0A000", "log() of infinity is not supported")
+    if base == 1:
+        raise PgError(DIVISION_BY_ZERO, "division by zero")
+    rscale = _clamp_scale(_MIN_SIG_DIGITS - (_ln_dweight(x) - _ln_dweight(base)), base, x)
+    ctx = _high(rscale + 10)
+    return _round_to(ctx.divide(x.ln(ctx), base.ln(ctx)), rscale)
+
+
+def num_exp(a: Any) -> str | None:
+    if a is None:
+        return None
+    d = numeric.to_decimal(a)
+    if d.is_nan():
+        return "NaN"
+    if d.is_infinite():
+        return "Infinity" if d > 0 else "0"
+    val = max(min(float(d) * _LOG10_E, 2000.0), -2000.0)
+    if val > 131072:
+        raise PgError(OUT_OF_RANGE, "value overflows numeric format")
+    rscale = _clamp_scale(_MIN_SIG_DIGITS - int(val), d)
+    return _round_to(d.exp(_high(int(abs(val)) + rscale + 10)), rscale)
+
+
+def num_power(a: Any, b: Any) -> str | None:
+    """numeric ^ numeric: an integral exponent multiplies out (power_var_int's scale), any
+    other goes through exp(y * ln(x)) with power_var's scale."""
+    if a is None or b is None:
+        return None
+    x, y = numeric.to_decimal(a), numeric.to_decimal(b)
+    if x.is_nan() or y.is_nan():
+        if (x.is_nan() and y == 0) if not y.is_nan() else (not x.is_nan() and x == 1):
+            return "1"
+        return "NaN"
+    if _num_special(x, y):
+        raise PgError("0A000", "power() of infinity is not supported")
+    if x == 0 and y < 0:
+        raise PgError(INVALID_POWER_ARGUMENT, "zero raised to a negative power is undefined")
+    integral = y == y.to_integral_value()
+    if x < 0 and not integral:
+        raise PgError(INVALID_POWER_ARGUMENT,
+                      "a negative number raised to a non-integer power yields a complex result")
+    if integral and abs(y) < 2**31:
+        rscale = _clamp_scale(_MIN_SIG_DIGITS, x)
+        if y == 0:
+            return _round_to(Decimal(1), rscale)
+        if x == 0:
+            return _round_to(Decimal(0), rscale)
+        weight = abs(float(y)) * abs(math.log10(abs(x))) if x else 0.0
+        if y > 0 and float(y) * math.log10(abs(x)) > 131072:
+            raise PgError(OUT_OF_RANGE, "value overflows numeric format")
+        ctx = _high(int(weight) + rscale + 10)
+        return _round_to(ctx.power(x, int(y)), rscale)
+    if x == 0:
+        return numeric_text(Decimal(0).scaleb(-_MIN_SIG_DIGITS))
+    ln_x = x.ln(_high(40))
+    val = float(ln_x * y)
+    if abs(val) > 2000 * 3.01:
+        if val > 0:
+            raise PgError(OUT_OF_RANGE, "value overflows numeric format")
+        return numeric_text(Decimal(0).scaleb(-_MAX_DISPLAY_SCALE))
+    rscale = _clamp_scale(_MIN_SIG_DIGITS - int(val * _LOG10_E), x, y)
+    ctx = _high(int(abs(val)) + rscale + 20)
+    return _round_to(ctx.exp(ctx.multiply(y, x.ln(ctx))), rscale)
+
+
+# ------------------------------------------------------------------ integers: gcd, lcm, !
+
+
+def _gcd(a: Any, b: Any) -> Any:
+    if a is None or b is None:
+        return None
+    if isinstance(a, int) and isinstance(b, int):
+        return math.gcd(a, b)
+    x, y = numeric.to_decimal(a), numeric.to_decimal(b)
+    if x.is_nan() or y.is_nan():
+        return "NaN"
+    scale = max(_scale(x), _scale(y))
+    g = math.gcd(int(x.scaleb(scale)), int(y.scaleb(scale)))
+    return numeric_text(Decimal(g).scaleb(-scale).quantize(Decimal(1).scaleb(-scale)))
+
+
+def _lcm(a: Any, b: Any) -> Any:
+    if a is None or b is None:
+        return None
+    if isinstance(a, int) and isinstance(b, int):
+        return math.lcm(a, b)
+    x, y = numeric.to_decimal(a), numeric.to_decimal(b)
+    if x.is_nan() or y.is_nan():
+        return "NaN"
+    scale = max(_scale(x), _scale(y))
+    m = math.lcm(int(x.scaleb(scale)), int(y.scaleb(scale)))
+    return numeric_text(Decimal(m).scaleb(-scale).quantize(Decimal(1).scaleb(-scale)))
+
+
+def _factorial(n: Any) -> Any:
+    if n is None:
+        return None
+    n = int(n)
+    if n < 0:
+        raise PgError(OUT_OF_RANGE, "factorial of a negative number is undefined")
+    if n > 32177:
+        raise PgError(OUT_OF_RANGE, "value overflows numeric format")
+    return str(math.factorial(n))
+
+
+def _width_bucket(x: Any, lo: Any, hi: Any, count: Any) -> Any:
+    """width_bucket(operand, low, high, count) for float8 and numeric operands."""
+    if None in (x, lo, hi, count):
+        return None
+    if count <= 0:
+        raise PgError("2201G", "count must be greater than zero")
+    if any(isinstance(v, str) for v in (x, lo, hi)):
+        vx, vlo, vhi = (numeric.to_decimal(v) for v in (x, lo, hi))
+        if vx.is_nan() or vlo.is_nan() or vhi.is_nan():
+            raise PgError("2201G", "operand, lower bound, and upper bound cannot be NaN")
+    else:
+        vx, vlo, vhi = (Decimal(v) for v in (x, lo, hi))
+    if vlo == vhi:
+        raise PgError("2201G", "lower bound cannot equal upper bound")
+    if vlo < vhi:
+        if vx < vlo:
+            return 0
+        if vx >= vhi:
+            return _bucket_check(count + 1)
+        return int(_high(80).divide((vx - vlo) * count, vhi - vlo)) + 1
+    if vx > vlo:
+        return 0
+    if vx <= vhi:
+        return _bucket_check(count + 1)
+    return int(_high(80).divide((vlo - vx) * count, vlo - vhi)) + 1
+
+
+def _bucket_check(n: int) -> int:
+    if n > 2**31 - 1:
+        raise PgError(OUT_OF_RANGE, "integer out of range")
+    return n
+
+
+# ---------------------------------------------------------------------------- aggregates
+
+
+class _BitAgg:
+    def __init__(self, op: str) -> None:
+        self.op = op
+        self.acc: int | None = None
+
+    def step(self, value: Any) -> None:
+        if value is None:
+            return
+        v = int(value)
+        if self.acc is None:
+            self.acc = v
+        elif self.op == "and":
+            self.acc &= v
+        elif self.op == "or":
+            self.acc |= v
+        else:
+            self.acc ^= v
+
+    def final(self) -> int | None:
+        return self.acc
+
+
+class _FloatStat:
+    """float8_accum's Youngs-Cramer sums; var/stddev, sample or population."""
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+        self.n = 0.0
+        self.sx = 0.0
+        self.sxx = 0.0
+
+    def step(self, value: Any) -> None:
+        if value is None:
+            return
+        x = float_value(value)
+        n = self.n + 1.0
+        self.sx += x
+        if self.n > 0.0:
+            tmp = x * n - self.sx
+            self.sxx += tmp * tmp / (n * self.n)
+        elif math.isnan(x) or math.isinf(x):
+            self.sxx = math.nan
+        self.n = n
+
+    def final(self) -> Any:
+        sample = self.kind.endswith("samp")
+        if self.n == 0.0 or (sample and self.n <= 1.0):
+            return None
+        var = self.sxx / (self.n - 1.0 if sample else self.n)
+        return float_storage(math.sqrt(var) if self.kind.startswith("stddev") and var == var
+                             else var)
+
+
+class _NumericStat:
+    """numeric_stddev_internal(): (N * sum(x^2) - sum(x)^2) / (N * (N - 1)), exact."""
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+        self.n = 0
+        self.sx = Decimal(0)
+        self.sxx = Decimal(0)
+        self.nan = False
+
+    def step(self, value: Any) -> None:
+        if value is None:
+            return
+        d = numeric.to_decimal(value)
+        self.n += 1
+        if not d.is_finite():
+            self.nan = True
+            return
+        ctx = _high(2 * len(d.as_tuple().digits) + 10)
+        self.sx = ctx.add(self.sx, d)
+        self.sxx = ctx.add(self.sxx, ctx.multiply(d, d))
+
+    def final(self) -> Any:
+        sample = self.kind.endswith("samp")
+        if self.n == 0 or (sample and self.n == 1):
+            return None
+        if self.nan:
+            return "NaN"
+        ctx = _high(2 * len(self.sx.as_tuple().digits) + 40)
+        numerator = ctx.subtract(ctx.multiply(Decimal(self.n), self.sxx),
+                                 ctx.multiply(self.sx, self.sx))
+        if numerator <= 0:
+            return "0"
+        denominator = Decimal(self.n * (self.n - 1 if sample else self.n))
+        rscale = numeric.div_scale(numerator, denominator)
+        var = numeric.divide_decimal(numerator, denominator, rscale)
+        if self.kind.startswith("stddev"):
+            root = var.sqrt(_high(var.adjusted() // 2 + rscale + 10))
+            return _round_to(root, rscale)
+        return numeric_text(var)
+
+
+class _Ordered:
+    """percentile_cont/percentile_disc/mode WITHIN GROUP: every value, sorted at the end."""
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+        self.values: list[Any] = []
+        self.fraction: Any = None
+
+    def step(self, *args: Any) -> None:
+        value = args[-1]
+        if len(args) > 1:
+            self.fraction = args[0]
+        if value is not None:
+            self.values.append(value)
+
+    def _fraction(self) -> float:
+        f = float_value(self.fraction)
+        if not 0.0 <= f <= 1.0:
+            raise PgError("22003", f"percentile value {f:g} is not between 0 and 1")
+        return f
+
+    def final(self) -> Any:
+        if self.kind != "mode" and self.fraction is not None:
+            fraction = self._fraction()
+        if not self.values:
+            return None
+        values = sorted(self.values, key=_sort_key)
+        if self.kind == "mode":
+            best, best_count, run, prev = values[0], 0, 0, object()
+            for v in values:
+                run = run + 1 if _sort_key(v) == _sort_key(prev) else 1
+                prev = v
+                if run > best_count:
+                    best, best_count = v, run
+            return best
+        n = len(values)
+        if self.kind == "disc":
+            row = max(math.ceil(fraction * n), 1)
+            return values[row - 1]
+        pos = fraction * (n - 1)
+        lo = math.floor(pos)
+        hi = math.ceil(pos)
+        first = float_value(values[lo])
+        if lo == hi:
+            return float_storage(first)
+        second = float_value(values[hi])
+        return float_storage(first + (pos - lo) * (second - first))
+
+
+def _sort_key(v: Any) -> Any:
+    if isinstance(v, str):
+        try:
+            d = numeric.to_decimal(v)
+        except PgError:
+            return (2, v)
+        return (1, Decimal(0)) if d.is_nan() else (0, d)
+    return (0, v)
+
+
+def register(conn: apsw.Connection, ctx: Any) -> None:
+    """The functions and aggregates above, on one connection (after functions.register)."""
+    flags = apsw.SQLITE_DETERMINISTIC
+
+    def f(name: str, fn: Callable[..., Any], nargs: int) -> None:
+        conn.create_scalar_function(name, fn, nargs, flags=flags)
+
+    for op, name in (("+", "add"), ("-", "sub"), ("*", "mul"), ("/", "div")):
+        f(f"pg_float8_{name}", _float_op(op, False), 2)
+        f(f"pg_float4_{name}", _float_op(op, True), 2)
+    f("pg_float_neg", _float_neg, 1)
+    f("pg_float_abs", _float_abs, 1)
+    f("sqrt", _float_math(math.sqrt, _check_sqrt), 1)
+    f("exp", _float_math(_exp), 1)
+    f("ln", _float_math(_ln, _check_log), 1)
+    f("log10", _float_math(_log10, _check_log), 1)
+    f("pg_float_log10", _float_math(_log10, _check_log), 1)
+    f("cbrt", _float_math(_cbrt), 1)
+    f("pow", _float_power, 2)
+    f("pg_float_round", _float_round, -1)
+    f("pg_float_trunc", _float_trunc, -1)
+    f("pg_num_exp", num_exp, 1)
+    f("pg_num_ln", num_ln, 1)
+    f("pg_num_log", num_log, -1)
+    f("pg_num_power", num_power, 2)
+    f("gcd", _gcd, 2)
+    f("lcm", _lcm, 2)
+    f("factorial", _factorial, 1)
+    f("width_bucket", _width_bucket, 4)
+    for op in ("and", "or", "xor"):
+        conn.create_aggregate_function(f"bit_{op}", _factory(_BitAgg, op))
+    for name, kind in (("stddev", "stddev_samp"), ("stddev_samp", "stddev_samp"),
+                       ("stddev_pop", "stddev_pop"), ("variance", "var_samp"),
+                       ("var_samp", "var_samp"), ("var_pop", "var_pop")):
+        conn.create_aggregate_function(name, _factory(_FloatStat, kind))
+        conn.create_aggregate_function(f"pg_num_{name}", _factory(_NumericStat, kind))
+    for kind in ("cont", "disc"):
+        conn.create_aggregate_function(f"pg_percentile_{kind}", _factory(_Ordered, kind))
+    conn.create_aggregate_function("pg_mode", _factory(_Ordered, "mode"))
+
+
+def _factory(cls: Callable[[str], Any], kind: str) -> Callable[[], tuple[Any, Any, Any]]:
+    """An apsw aggregate factory: a fresh ``cls(kind)`` per group."""
+
+    def make() -> tuple[Any, Any, Any]:
+        agg = cls(kind)
+        return None, lambda _, *args: agg.step(*args), lambda _: agg.final()
+
+    return make
