@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import functools
 import math
 import struct
 from collections.abc import Callable
@@ -64,10 +65,9 @@ _F4 = struct.Struct("f")
 
 def _to_float4(r: float) -> float:
     """float4 arithmetic rounds to single precision; a finite result too large is 22003."""
-    try:
-        rounded: float = _F4.unpack(_F4.pack(r))[0]
-    except OverflowError:
-        raise _overflow() from None
+    rounded: float = _F4.unpack(_F4.pack(r))[0]  # native "f": C's (float) cast, no error
+    if math.isinf(rounded) and not math.isinf(r):
+        raise _overflow()
     if rounded == 0.0 and r != 0.0:
         raise _underflow()
     return rounded
@@ -89,8 +89,10 @@ def _float_op(op: str, single: bool) -> Callable[[Any, Any], Any]:
             if r == 0.0 and x != 0.0 and y != 0.0 and not (math.isnan(x) or math.isnan(y)):
                 raise _underflow()
         else:
-            if y == 0.0 and not math.isnan(x):
-                raise PgError(DIVISION_BY_ZERO, "division by zero")
+            if y == 0.0:
+                if not math.isnan(x):
+                    raise PgError(DIVISION_BY_ZERO, "division by zero")
+                return FLOAT_NAN
             r = x / y if not math.isinf(y) or not math.isinf(x) else math.nan
             if r == 0.0 and x != 0.0 and not math.isinf(y):
                 raise _underflow()
@@ -190,6 +192,38 @@ def _float_power(a: Any, b: Any) -> Any:
     if r == 0.0 and x != 0 and not math.isinf(y) and not math.isinf(x):
         raise _underflow()
     return float_storage(r)
+
+
+def _float_key(v: float) -> tuple[int, float]:
+    return (1, 0.0) if math.isnan(v) else (0, v)
+
+
+def _float_greatest(*args: Any) -> Any:
+    values = [float_value(a) for a in args if a is not None]
+    return float_storage(max(values, key=_float_key)) if values else None
+
+
+def _float_least(*args: Any) -> Any:
+    values = [float_value(a) for a in args if a is not None]
+    return float_storage(min(values, key=_float_key)) if values else None
+
+
+def _shift(bits: int, left: bool) -> Callable[[Any, Any], Any]:
+    """int2/int4 << and >>: C's shift on a 32-bit int (count taken modulo 32), then wrapped
+    to the type's width, as int4shl/int2shl compute it."""
+
+    def apply(a: Any, b: Any) -> Any:
+        if a is None or b is None:
+            return None
+        r = (int(a) << (int(b) & 31)) if left else (int(a) >> (int(b) & 31))
+        r &= 0xFFFFFFFF
+        r = r - (1 << 32) if r >= 1 << 31 else r
+        if bits == 16:
+            r &= 0xFFFF
+            r = r - (1 << 16) if r >= 1 << 15 else r
+        return r
+
+    return apply
 
 
 def _float_round(a: Any, places: Any = 0) -> Any:
@@ -487,6 +521,51 @@ class _FloatStat:
                              else var)
 
 
+class _FloatSum:
+    """sum/avg of float4/float8 as float8pl adds (one by one, no compensated summation as
+    SQLite's sum() does); a sliding window frame re-adds what is left in it."""
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+        self.values: list[float] = []
+        self.total = 0.0
+        self.exact = True  # total is the plain left-to-right sum of values
+
+    def step(self, value: Any) -> None:
+        if value is None:
+            return
+        x = float_value(value)
+        self.values.append(x)
+        self.total = self._add(self.total, x)
+
+    def _add(self, total: float, x: float) -> float:
+        r = total + x
+        if math.isinf(r) and not (math.isinf(total) or math.isinf(x)):
+            raise _overflow()
+        return _to_float4(r) if self.kind == "sum4" else r
+
+    def inverse(self, value: Any) -> None:
+        if value is None:
+            return
+        self.values.pop(0)
+        self.exact = False
+
+    def value(self) -> Any:
+        if not self.exact:
+            total = 0.0
+            for x in self.values:
+                total = self._add(total, x)
+            self.total, self.exact = total, True
+        if not self.values:
+            return None
+        if self.kind == "avg":
+            return float_storage(self.total / len(self.values))
+        return float_storage(self.total)
+
+    def final(self) -> Any:
+        return self.value()
+
+
 class _NumericStat:
     """numeric_stddev_internal(): (N * sum(x^2) - sum(x)^2) / (N * (N - 1)), exact."""
 
@@ -536,11 +615,11 @@ class _Ordered:
         self.kind = kind
         self.values: list[Any] = []
         self.fraction: Any = None
+        self.descending = False
 
-    def step(self, *args: Any) -> None:
-        value = args[-1]
-        if len(args) > 1:
-            self.fraction = args[0]
+    def step(self, fraction: Any, descending: Any, value: Any) -> None:
+        self.fraction = fraction
+        self.descending = bool(descending)
         if value is not None:
             self.values.append(value)
 
@@ -555,7 +634,7 @@ class _Ordered:
             fraction = self._fraction()
         if not self.values:
             return None
-        values = sorted(self.values, key=_sort_key)
+        values = sorted(self.values, key=_sort_key, reverse=self.descending)
         if self.kind == "mode":
             best, best_count, run, prev = values[0], 0, 0, object()
             for v in values:
@@ -608,6 +687,12 @@ def register(conn: apsw.Connection, ctx: Any) -> None:
     f("cbrt", _float_math(_cbrt), 1)
     f("pow", _float_power, 2)
     f("pg_float_round", _float_round, -1)
+    f("pg_float_greatest", _float_greatest, -1)
+    f("pg_float_least", _float_least, -1)
+    f("pg_int4_shl", _shift(32, True), 2)
+    f("pg_int4_shr", _shift(32, False), 2)
+    f("pg_int2_shl", _shift(16, True), 2)
+    f("pg_int2_shr", _shift(16, False), 2)
     f("pg_float_trunc", _float_trunc, -1)
     f("pg_num_exp", num_exp, 1)
     f("pg_num_ln", num_ln, 1)
@@ -624,6 +709,8 @@ def register(conn: apsw.Connection, ctx: Any) -> None:
                        ("var_samp", "var_samp"), ("var_pop", "var_pop")):
         conn.create_aggregate_function(name, _factory(_FloatStat, kind))
         conn.create_aggregate_function(f"pg_num_{name}", _factory(_NumericStat, kind))
+    for kind in ("sum", "sum4", "avg"):
+        conn.create_window_function(f"pg_float_{kind}", functools.partial(_FloatSum, kind), 1)
     for kind in ("cont", "disc"):
         conn.create_aggregate_function(f"pg_percentile_{kind}", _factory(_Ordered, kind))
     conn.create_aggregate_function("pg_mode", _factory(_Ordered, "mode"))

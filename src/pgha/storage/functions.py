@@ -180,6 +180,8 @@ def cast_value(value: Any, src: int, dst: int, typmod: int, tz: str = "UTC") -> 
 def _cast(value: Any, src: int, dst: int, typmod: int, tz: str = "UTC") -> Any:
     if value is None:
         return None
+    if dst in T.INTEGER_TYPES and src in (T.FLOAT4, T.FLOAT8) and isinstance(value, str):
+        value = math.nan  # a stored float NaN: out of range for any integer
     if src == T.BOOL and dst in T.INTEGER_TYPES:
         return 1 if value else 0
     if src == T.NUMERIC and dst in T.INTEGER_TYPES:
@@ -227,6 +229,8 @@ def _cast(value: Any, src: int, dst: int, typmod: int, tz: str = "UTC") -> Any:
         return 1 if value else 0
     if dst in T.INTEGER_TYPES and isinstance(value, float):
         value = _round_half_even(value)
+    if dst == T.NUMERIC and src == T.FLOAT4 and isinstance(value, float):
+        value = f"{value:.6g}"  # float4_numeric() keeps FLT_DIG digits, float8 DBL_DIG
     return pgtypes.coerce(target, value, typmod)
 
 

@@ -1525,6 +1525,10 @@ class Analyzer:
                 return (T.NUMERIC, -1)  # log(b, x) exists for numeric only
             return _power_type(types)
         if name in ("gcd", "lcm"):
+            if types and all(t[0] in (T.INT2, T.UNKNOWN) for t in types):
+                shown = ", ".join(_type_display(t) for t in types)
+                raise PgError("42725", f"function {name}({shown}) is not unique",
+                              position=_pos(node))
             common = _common_type(types)
             return common if common[0] in (T.INT2, T.INT4, T.INT8, T.NUMERIC) else (
                 T.NUMERIC, -1)
@@ -1574,8 +1578,11 @@ class Analyzer:
             )
             if name == "date_trunc" and len(types) >= 2:
                 return types[1] if types[1] != UNKNOWN else (T.TIMESTAMPTZ, -1)
-            if name in ("round", "trunc") and common[0] in T.INTEGER_TYPES:
-                return (T.NUMERIC, -1)
+            if name in ("round", "trunc", "ceil", "ceiling", "floor") and \
+                    common[0] in T.INTEGER_TYPES:
+                # round(int) is round(float8), float8 being the preferred type; with a
+                # second argument only round(numeric, int) exists.
+                return (T.NUMERIC, -1) if len(types) > 1 else (T.FLOAT8, -1)
             if name in ("coalesce", "greatest", "least", "min", "max"):
                 self._coerce_unknowns(args, common)
             return common if common != UNKNOWN else (T.TEXT, -1)
@@ -1985,14 +1992,22 @@ def _p_func(s: SqliteStream, node: ast.FuncCall) -> bool:
             raise PgError("0A000", f"this form of {name}() is not supported")
         if args and s.type_of(args[0])[0] not in {*T.NUMERIC_RANK, T.UNKNOWN}:
             raise PgError("0A000", f"{name}() with an array of fractions is not supported")
-        ordered = [*args, node.agg_order[0].node]
-        s.call("pg_mode" if name == "mode" else "pg_" + name, *ordered)
+        order = node.agg_order[0]
+        descending = str(int(order.sortby_dir == enums.SortByDir.SORTBY_DESC))
+        fraction = args[0] if args else "NULL"
+        s.call("pg_mode" if name == "mode" else "pg_" + name, fraction, descending, order.node)
         if node.agg_filter is not None:
             s.write(" FILTER (WHERE ")
             s.print_node(node.agg_filter)
             s.write(")")
         return True
-    if name == "abs" and s.type_of(node)[0] in (T.FLOAT4, T.FLOAT8):
+    floating = s.type_of(node)[0] in (T.FLOAT4, T.FLOAT8)
+    if name in ("sum", "avg") and floating and (args and s.type_of(args[0])[0] in (
+            T.FLOAT4, T.FLOAT8)):
+        # added one by one as float8pl does (SQLite's sum() compensates rounding errors)
+        kind = "sum4" if name == "sum" and s.type_of(node)[0] == T.FLOAT4 else name
+        return _agg(s, node, "pg_float_" + kind)
+    if name == "abs" and floating:
         s.call("pg_float_abs", *args)
         return True
     if name == "log" and len(args) == 1 and s.type_of(node)[0] == T.FLOAT8:
@@ -2120,6 +2135,10 @@ def _p_aexpr(s: SqliteStream, node: ast.A_Expr) -> bool:
             # NaN, overflow and underflow as float.c has them (SQLite would give NULL or inf)
             width = "4" if result == T.FLOAT4 else "8"
             s.call(f"pg_float{width}_{FLOAT_OPS[op]}", node.lexpr, node.rexpr)
+            return True
+        if op in ("<<", ">>") and result in (T.INT2, T.INT4):
+            width = "2" if result == T.INT2 else "4"
+            s.call(f"pg_int{width}_{'shl' if op == '<<' else 'shr'}", node.lexpr, node.rexpr)
             return True
         if op == "#" and result in T.INTEGER_TYPES:  # bitwise XOR; SQLite has no operator
             s.write("((")
@@ -2638,6 +2657,8 @@ def _p_minmax(s: SqliteStream, node: ast.MinMaxExpr) -> bool:
     fn = "pg_greatest" if node.op == enums.MinMaxOp.IS_GREATEST else "pg_least"
     if _is_numeric(s.type_of(node)):
         fn = fn.replace("pg_", "pg_num_")
+    elif s.type_of(node)[0] in (T.FLOAT4, T.FLOAT8):
+        fn = fn.replace("pg_", "pg_float_")  # a stored NaN is text, above every number
     s.call(fn, *node.args)
     return True
 

@@ -262,10 +262,10 @@ def float8_out(value: Any, typmod: int = -1, tz: str = "UTC") -> str:
 
 
 def _float8_big(value: float) -> str:
-    # 1e15 <= |value| < 1e16: repr is fixed ('1234567890123456.0'); PostgreSQL wants exponent.
-    r = repr(abs(value))[:-2]
-    digits = r.rstrip("0")
-    return _shortest_format(digits, len(r) - 1, value < 0, 15)
+    # 1e15 <= |value| < 1e16: repr is fixed ('1234567890123456.8'); PostgreSQL wants exponent.
+    whole, _, fraction = repr(abs(value)).partition(".")
+    digits = (whole + fraction).rstrip("0")
+    return _shortest_format(digits, len(whole) - 1, value < 0, 15)
 
 
 _F4 = struct.Struct("!f")

@@ -1,0 +1,224 @@
+-- numeric_more: floats (NaN, Infinity, digits, overflow), integer overflow, rounding, numeric
+-- division scale, math functions and their result types, bit operators, and the numeric
+-- aggregates (stddev/variance, bool, bit, ordered-set).
+
+CREATE TABLE nm_f (id integer PRIMARY KEY, f8 double precision, f4 real, n numeric, i integer, b bigint, s smallint);
+INSERT INTO nm_f VALUES (1, 1.5, 1.5, 1.5, 1, 10, 1), (2, 'NaN', 'NaN', 'NaN', 2, 20, 2), (3, 'Infinity', 'Infinity', 3.25, 3, 30, 3), (4, '-Infinity', '-Infinity', -4.125, 4, 40, 4), (5, NULL, NULL, NULL, NULL, NULL, NULL), (6, 0.1, 0.1, 0.1, 6, 60, 6), (7, -2.5, -2.5, -2.5, 7, 70, 7);
+
+-- NaN and Infinity stored, compared, ordered
+SELECT id, f8, f4, n FROM nm_f ORDER BY id;
+SELECT id, f8 FROM nm_f ORDER BY f8, id;
+SELECT id, f8 FROM nm_f ORDER BY f8 DESC, id;
+SELECT id, f8 FROM nm_f ORDER BY f8 NULLS FIRST, id;
+SELECT id, n FROM nm_f ORDER BY n, id;
+SELECT id FROM nm_f WHERE f8 = 'NaN' ORDER BY id;
+SELECT id FROM nm_f WHERE f8 > 1e308 ORDER BY id;
+SELECT id FROM nm_f WHERE f8 < 'Infinity' ORDER BY id;
+SELECT id FROM nm_f WHERE n = 'NaN'::numeric ORDER BY id;
+SELECT id FROM nm_f WHERE f8 <> f8 ORDER BY id;
+SELECT max(f8), min(f8), max(n), min(n) FROM nm_f;
+SELECT count(*) FROM nm_f WHERE f8 = f8;
+SELECT 'NaN'::float8 = 'NaN'::float8, 'NaN'::float8 > 'Infinity'::float8, 'NaN'::float8 < 0;
+SELECT 'NaN'::float4, 'nan'::float4, '-inf'::float4, 'infinity'::real;
+SELECT 'NaN'::float8 + 1, 'NaN'::float8 * 0, 'Infinity'::float8 + 1, 'Infinity'::float8 * -1;
+SELECT 'Infinity'::float8 - 'Infinity'::float8, 'Infinity'::float8 * 0, 0 * 'Infinity'::float8;
+SELECT 'Infinity'::float8 / 'Infinity'::float8, 1 / 'Infinity'::float8, -1 / 'Infinity'::float8;
+SELECT -('NaN'::float8), -('Infinity'::float8), abs('-Infinity'::float8), abs('NaN'::float8);
+SELECT 'NaN'::float8::numeric, 'NaN'::numeric::float8, 'NaN'::float8::float4, 'NaN'::float4::float8;
+SELECT 'NaN'::float8::text, 'Infinity'::float8::text, '-Infinity'::float4::text;
+SELECT 'Infinity'::numeric, '-Infinity'::numeric, 'Infinity'::numeric + 1, 'Infinity'::numeric > 1e300;
+SELECT greatest(1::float8, 'NaN'::float8, 2), least(1::float8, 'NaN'::float8, 2);
+SELECT coalesce(NULL::float8, 'NaN'), nullif('NaN'::float8, 'NaN');
+SELECT f8 + 1, f8 * 2, f8 - f8, f8 / 2 FROM nm_f ORDER BY id;
+SELECT f4 + 1, f4 * 2::real, f4 / 2 FROM nm_f ORDER BY id;
+SELECT n + 1, n * 2, n - n FROM nm_f ORDER BY id;
+SELECT sum(f8), avg(f8) FROM nm_f WHERE id IN (1, 6, 7);
+SELECT sum(n), avg(n) FROM nm_f WHERE id <> 2;
+SELECT sum(n), avg(n) FROM nm_f;
+SELECT 'NaN'::float8 IN (1, 'NaN'), 1::float8 BETWEEN 0 AND 'NaN';
+SELECT DISTINCT f8 FROM nm_f WHERE f8 IS NOT NULL ORDER BY f8;
+
+-- float8 output digits (extra_float_digits = 1: shortest round-trip)
+SELECT 0.1::float8, 0.1::float8 + 0.2::float8, 1.0::float8 / 3, 2.0::float8 / 3;
+SELECT 1e15::float8, 1e16::float8, 123456789012345.6::float8, 1234567890123456.7::float8;
+SELECT 1e-4::float8, 1e-5::float8, 0.000123456::float8, 1.5e-10::float8;
+SELECT 1.7976931348623157e308::float8, 2.2250738585072014e-308::float8, 5e-324::float8;
+SELECT -0.0::float8, 0.0::float8 * -1, 100::float8, 1e22::float8, 1e21::float8;
+SELECT 3.14159265358979::float4, 1e10::float4, 1.0e-3::float4, 123456.7::float4, 1234567.8::float4;
+SELECT 0.1::float4 + 0.2::float4, 1::float4 / 3::float4, 2::float4 * 1.1::float4;
+SELECT 16777217::float4, 0.1::float4::float8, 1.1::float4::numeric;
+SELECT 1.0::float8::text, 2.5e-5::float8::text, 12345678901234567890::float8::text;
+SELECT pi(), pi()::float4, exp(1::float8), sqrt(2::float8);
+SELECT 1::float8 / 7, 22::float8 / 7, 1e100::float8 / 3;
+
+-- float result types
+SELECT pg_typeof(1::float4 + 1), pg_typeof(1::float4 + 1::float4), pg_typeof(1::float4 * 2.5);
+SELECT pg_typeof(1::float4 / 2::int8), pg_typeof(1::int2 + 1::float4), pg_typeof(1::float4 - 1::float8);
+SELECT pg_typeof(1::float8 + 1), pg_typeof(1.5 + 1::float8), pg_typeof(1::float4 + 1::numeric);
+SELECT 1.5::float4 + 1, 1.5::float4 * 2::float4, 0.1::float4 + 0.1::float8;
+SELECT 1::float4 / 3, 1::float4 / 3::float4, 10::float4 / 4::int2;
+SELECT pg_typeof(1 + 1), pg_typeof(1 + 1::int8), pg_typeof(1::int2 + 1::int2), pg_typeof(1 + 1.0);
+
+-- overflow and division errors
+SELECT 1e308::float8 * 10; -- differential: error=22003
+SELECT -1e308::float8 * 10; -- differential: error=22003
+SELECT 1e308::float8 + 1e308::float8; -- differential: error=22003
+SELECT 1e-308::float8 * 1e-100::float8; -- differential: error=22003
+SELECT 1e200::float8 / 1e-200::float8; -- differential: error=22003
+SELECT 3e38::float4 * 10::float4; -- differential: error=22003
+SELECT 3e38::float4 * 10;
+SELECT '1e309'::float8; -- differential: error=22003
+SELECT '1e39'::float4; -- differential: error=22003
+SELECT 1::float8 / 0; -- differential: error=22012
+SELECT 'NaN'::float8 / 0;
+SELECT 1::float4 / 0::float4; -- differential: error=22012
+SELECT 2147483647 + 1; -- differential: error=22003
+SELECT -2147483648 - 1; -- differential: error=22003
+SELECT 2147483647 * 2; -- differential: error=22003
+SELECT (-2147483648) * -1; -- differential: error=22003
+SELECT -2147483648 / -1; -- differential: error=22003
+SELECT abs(-2147483648); -- differential: error=22003
+SELECT -2147483648, pg_typeof(-2147483648), -2147483649, pg_typeof(-2147483649);
+SELECT 9223372036854775807 + 1; -- differential: error=22003
+SELECT -9223372036854775808, pg_typeof(-9223372036854775808);
+SELECT 9223372036854775807 * 2; -- differential: error=22003
+SELECT 32767::int2 + 1::int2; -- differential: error=22003
+SELECT 32767::int2 + 1;
+SELECT 100000 * 100000; -- differential: error=22003
+SELECT 100000::int8 * 100000;
+SELECT 1 / 0; -- differential: error=22012
+SELECT 1 % 0; -- differential: error=22012
+SELECT 1.0 / 0; -- differential: error=22012
+SELECT 2147483648::int4; -- differential: error=22003
+SELECT 'NaN'::float8::int4; -- differential: error=22003
+SELECT 1e10::float8::int4; -- differential: error=22003
+SELECT 2.5::float8::int4, 3.5::float8::int4, -2.5::float8::int4, 2.5::numeric::int4, -2.5::numeric::int4;
+SELECT sum(i) FROM (VALUES (2147483647), (2147483647)) v(i);
+SELECT sum(b) FROM (VALUES (9223372036854775807::int8), (1::int8)) v(b);
+SELECT id, i * 1000000000 FROM nm_f WHERE id = 1;
+SELECT id, i * 1000000000 FROM nm_f WHERE id = 3; -- differential: error=22003
+
+-- rounding and truncation
+SELECT round(0.5::float8), round(1.5::float8), round(2.5::float8), round(-0.5::float8), round(-1.5::float8);
+SELECT round(0.5), round(1.5), round(2.5), round(-0.5), round(-2.5);
+SELECT round(2.345, 2), round(-2.345, 2), round(1234.5678, -2), round(1234.5678, 0), round(5.5, 1);
+SELECT round(1.23456789::numeric, 4), round(0.0005, 3), round(1e-10, 5), round(99.995, 2);
+SELECT trunc(2.7::float8), trunc(-2.7::float8), trunc(2.789, 2), trunc(-2.789, 1), trunc(1234.5, -2);
+SELECT ceil(2.1::float8), ceil(-2.1::float8), floor(2.9::float8), floor(-2.9::float8);
+SELECT ceil(2.1), floor(-2.1), ceil(-0.5), ceiling(4.0001), floor(5);
+SELECT round(5), round(5::int8), trunc(7), pg_typeof(round(5)), pg_typeof(round(5::float8));
+SELECT sign(-3.3::float8), sign(0::float8), sign(-3.3), sign(0.0), sign(5);
+SELECT round('NaN'::numeric), round('NaN'::float8), trunc('Infinity'::float8);
+
+-- numeric division scale
+SELECT 10::numeric / 3, 1::numeric / 7, 100::numeric / 3.000, 2::numeric / 3.0;
+SELECT 1 / 3.0, 1.0 / 3, 10.00 / 4, 1e10 / 3, 1e-10 / 3;
+SELECT 123456789.123456789 / 1000, 0.000001 / 7, 22.0 / 7.00000;
+SELECT 7 / 2, -7 / 2, 7 % 3, -7 % 3, 7 % -3, 7.5 % 2, -7.5 % 2;
+SELECT div(7, 2), div(-7, 2), div(7.5, 2), mod(7, 3), mod(-7.5, 2), mod(7::int8, 3);
+SELECT 0.1 + 0.2, 0.1 * 3, 1.10 * 1.10, 1.0 - 0.9, 3.000 - 1.5;
+SELECT 12345678901234567890 * 98765432109876543210, 1e-20 * 1e-20;
+SELECT avg(x) FROM (VALUES (1), (2), (2)) v(x);
+SELECT avg(x) FROM (VALUES (1.5), (2.25), (3.125)) v(x);
+SELECT avg(x) FROM (VALUES (1::int8), (2::int8)) v(x);
+SELECT avg(x), pg_typeof(avg(x)) FROM (VALUES (1::float4), (2::float4)) v(x);
+
+-- power, sqrt, exp, ln, log, cbrt: float8 for float/integer arguments, numeric for numeric
+SELECT 2 ^ 3, 2 ^ 0.5, 2.0 ^ 3, 2.0 ^ 0.5, 2::float8 ^ 0.5, 4 ^ -1;
+SELECT pg_typeof(2 ^ 3), pg_typeof(2 ^ 0.5), pg_typeof(2.0 ^ 3), pg_typeof(2::float8 ^ 2.0);
+SELECT power(2, 10), power(2.0, 10), power(2, 0.5), power(1.5, 2), power(10, -2), power(10.0, -2);
+SELECT power(2.5, 3.5), power(0.5, 100), power(100.0, 0.5), power(-8.0, 3), power(0.0, 0);
+SELECT 0 ^ -1; -- differential: error=2201F
+SELECT (-8) ^ 0.5; -- differential: error=2201F
+SELECT (-8.0) ^ 0.5; -- differential: error=2201F
+SELECT sqrt(2), sqrt(2.0), sqrt(16.00), sqrt(0.0001), sqrt(1e-10), sqrt(123456789.0);
+SELECT sqrt(-1); -- differential: error=2201F
+SELECT sqrt(-1.0); -- differential: error=2201F
+SELECT exp(1), exp(1.0), exp(0.0), exp(10.0), exp(-10.0), exp(2.5);
+SELECT exp(1000); -- differential: error=22003
+SELECT ln(2), ln(2.0), ln(10.0), ln(100.00), ln(0.5), ln(1.05), ln(1e10), ln(1.0);
+SELECT ln(0); -- differential: error=2201E
+SELECT ln(-1.0); -- differential: error=2201E
+SELECT log(100), log(100.0), log(2.0), log(1000::numeric), log(0.001), log(2, 8), log(2.0, 1024), log(10, 1e-5);
+SELECT log10(100), log10(1000.0), log10(2.0), pg_typeof(log10(2)), pg_typeof(log10(2.0)), pg_typeof(log(2, 8));
+SELECT log(0); -- differential: error=2201E
+SELECT cbrt(27), cbrt(2), cbrt(-8), cbrt(0.001), cbrt(1e30);
+SELECT sqrt(f8), exp(f8), ln(abs(f8)) FROM nm_f WHERE id IN (1, 3, 6) ORDER BY id;
+SELECT sqrt(n), exp(n), ln(abs(n)) FROM nm_f WHERE id IN (1, 3, 6) ORDER BY id;
+SELECT sqrt('NaN'::float8), exp('NaN'::numeric), ln('NaN'::float8), 'NaN'::float8 ^ 0, 1 ^ 'NaN'::float8;
+SELECT degrees(1), radians(90), sin(0), cos(pi()), atan2(1, 1), atan(1), asin(1), acos(0), tan(0);
+
+-- gcd, lcm, factorial
+SELECT gcd(12, 18), gcd(-12, 18), gcd(0, 0), gcd(0, 7), gcd(12::int8, 18::int8), gcd(12::int2, 8);
+SELECT gcd(12::int2, 8::int2); -- differential: error=42725
+SELECT lcm(4, 6), lcm(0, 5), lcm(-4, 6), lcm(12::int8, 18), gcd(12.5, 5), lcm(1.5, 2.5), gcd(0.25, 0.75);
+SELECT pg_typeof(gcd(1, 2)), pg_typeof(gcd(1::int8, 2)), pg_typeof(gcd(1.5, 2)), pg_typeof(lcm(2::int2, 3));
+SELECT lcm(2147483647, 2147483646); -- differential: error=22003
+SELECT factorial(0), factorial(1), factorial(5), factorial(20), factorial(30), pg_typeof(factorial(3));
+SELECT factorial(-1); -- differential: error=22003
+
+-- bit operators
+SELECT 5 & 3, 5 | 3, 5 # 3, ~5, 1 << 4, 256 >> 4, -16 >> 2;
+SELECT 12::int2 & 10::int2, 12::int8 | 3, 12::int8 # 5::int8, ~0::int8, 1::int8 << 40, pg_typeof(1::int2 & 1::int2);
+SELECT i & 1, i | 8, i # 2, ~i, i << 2, i >> 1 FROM nm_f WHERE i IS NOT NULL ORDER BY id;
+SELECT id FROM nm_f WHERE i & 1 = 1 ORDER BY id;
+SELECT 1 << 31, 1 << 32, 1::int8 << 63;
+
+-- width_bucket
+SELECT width_bucket(5, 0, 10, 4), width_bucket(-1, 0, 10, 5), width_bucket(10, 0, 10, 5), width_bucket(0, 0, 10, 5);
+SELECT width_bucket(5.5, 0, 10, 5), width_bucket(3.3::float8, 0, 10, 5), width_bucket(9.99, 0, 10, 10), width_bucket(5, 10, 0, 5);
+SELECT width_bucket(5, 0, 10, 0); -- differential: error=2201G
+SELECT width_bucket(5, 1, 1, 3); -- differential: error=2201G
+SELECT width_bucket(f8, 0, 10, 5) FROM nm_f WHERE id IN (1, 3, 4, 6, 7) ORDER BY id;
+
+-- stddev and variance: numeric for integer and numeric input, float8 for float input
+SELECT stddev(x), variance(x), stddev_pop(x), var_pop(x) FROM (VALUES (1), (2), (3), (4)) v(x);
+SELECT stddev(x), variance(x), stddev_samp(x), var_samp(x) FROM (VALUES (1.0), (2.0), (4.0)) v(x);
+SELECT stddev(x), variance(x), stddev_pop(x), var_pop(x) FROM (VALUES (1.25), (2.5), (3.125), (10.75)) v(x);
+SELECT stddev(x), variance(x), stddev_pop(x), var_pop(x) FROM (VALUES (1.5::float8), (2.5::float8), (3.75::float8)) v(x);
+SELECT stddev(x), variance(x), pg_typeof(stddev(x)) FROM (VALUES (1::float4), (2::float4), (5::float4)) v(x);
+SELECT stddev(x), variance(x), stddev_pop(x), var_pop(x) FROM (VALUES (5), (5), (5)) v(x);
+SELECT stddev(x), variance(x), stddev_pop(x), var_pop(x) FROM (VALUES (7)) v(x);
+SELECT stddev(x), variance(x) FROM (VALUES (NULL::int)) v(x);
+SELECT stddev(x::int8), variance(x::int2) FROM (VALUES (10), (20), (60)) v(x);
+SELECT stddev(i), variance(b), stddev_pop(n), var_samp(s) FROM nm_f WHERE id <> 2;
+SELECT stddev(f8) FROM nm_f WHERE id IN (1, 6, 7);
+SELECT stddev(f8), variance(f8) FROM nm_f;
+SELECT i % 2 AS odd, stddev(n), variance(i) FROM nm_f WHERE id <> 2 GROUP BY i % 2 ORDER BY odd;
+
+-- bool and bit aggregates
+SELECT bool_and(x), bool_or(x), every(x) FROM (VALUES (true), (false), (NULL)) v(x);
+SELECT bool_and(x), bool_or(x), every(x) FROM (VALUES (true), (true)) v(x);
+SELECT bool_and(x), bool_or(x) FROM (VALUES (NULL::boolean)) v(x);
+SELECT every(i > 0), bool_or(i > 5), bool_and(f8 > 0) FROM nm_f;
+SELECT bit_and(x), bit_or(x), bit_xor(x) FROM (VALUES (12), (10), (6)) v(x);
+SELECT bit_and(x), bit_or(x), pg_typeof(bit_or(x)) FROM (VALUES (12::int8), (10::int8)) v(x);
+SELECT bit_and(x), bit_or(x), pg_typeof(bit_and(x)) FROM (VALUES (3::int2), (5::int2)) v(x);
+SELECT bit_and(i), bit_or(i), bit_xor(i) FROM nm_f;
+SELECT bit_or(x) FROM (VALUES (NULL::int)) v(x);
+
+-- ordered-set aggregates
+SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY x), percentile_disc(0.5) WITHIN GROUP (ORDER BY x), mode() WITHIN GROUP (ORDER BY x) FROM (VALUES (1), (2), (2), (10)) v(x);
+SELECT percentile_cont(0.25) WITHIN GROUP (ORDER BY x), percentile_cont(0.75) WITHIN GROUP (ORDER BY x) FROM (VALUES (1.0), (2.0), (3.0), (4.0)) v(x);
+SELECT percentile_cont(0) WITHIN GROUP (ORDER BY x), percentile_cont(1) WITHIN GROUP (ORDER BY x), percentile_disc(0) WITHIN GROUP (ORDER BY x), percentile_disc(1) WITHIN GROUP (ORDER BY x) FROM (VALUES (3), (1), (2)) v(x);
+SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY x), pg_typeof(percentile_disc(0.5) WITHIN GROUP (ORDER BY x)) FROM (VALUES (1.5), (2.5), (3.5), (4.5)) v(x);
+SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY n), percentile_disc(0.5) WITHIN GROUP (ORDER BY i), mode() WITHIN GROUP (ORDER BY s) FROM nm_f WHERE id <> 2;
+SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY x DESC) FROM (VALUES (1), (2), (3), (10)) v(x);
+SELECT percentile_disc(0.3) WITHIN GROUP (ORDER BY x DESC) FROM (VALUES (1), (2), (3), (10)) v(x);
+SELECT mode() WITHIN GROUP (ORDER BY x) FROM (VALUES ('b'), ('a'), ('b'), ('a'), ('c')) v(x);
+SELECT mode() WITHIN GROUP (ORDER BY x) FROM (VALUES (NULL::int), (NULL)) v(x);
+SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY x) FROM (VALUES (1)) v(x) WHERE false;
+SELECT percentile_cont(1.5) WITHIN GROUP (ORDER BY x) FROM (VALUES (1)) v(x); -- differential: error=22003
+SELECT i % 2 AS odd, percentile_cont(0.5) WITHIN GROUP (ORDER BY f8) FROM nm_f WHERE id IN (1, 6, 7) GROUP BY i % 2 ORDER BY odd;
+
+-- grouping errors
+SELECT id, count(*) FROM nm_f; -- differential: error=42803
+SELECT f8, sum(n) FROM nm_f; -- differential: error=42803
+SELECT count(*), max(id) FROM nm_f HAVING count(*) > 1;
+SELECT count(*) FROM nm_f HAVING id > 1; -- differential: error=42803
+SELECT nm_f.id + 1, min(id) FROM nm_f; -- differential: error=42803
+SELECT (SELECT count(*) FROM nm_f AS inner_f WHERE inner_f.id < o.id) FROM nm_f AS o ORDER BY 1;
+SELECT 1 AS one, count(*) FROM nm_f;
+SELECT id, count(*) FROM nm_f GROUP BY id ORDER BY id;
+
+DROP TABLE nm_f;
