@@ -468,40 +468,77 @@ def _bucket_check(n: int) -> int:
 # ---------------------------------------------------------------------------- aggregates
 
 
-class _BitAgg:
-    def __init__(self, op: str) -> None:
-        self.op = op
-        self.acc: int | None = None
+class _Window:
+    """An aggregate that is also a window function: ``add`` folds one non-NULL value in;
+    when a sliding frame drops rows the state is rebuilt from the values still in it, so a
+    frame's answer is the one a fresh aggregate over it would give (PostgreSQL restarts
+    these aggregates too, having no inverse transition for them)."""
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+        self.values: list[Any] = []
+        self.dirty = False
+        self.reset()
+
+    def reset(self) -> None:
+        raise NotImplementedError
+
+    def add(self, value: Any) -> None:
+        raise NotImplementedError
+
+    def result(self) -> Any:
+        raise NotImplementedError
 
     def step(self, value: Any) -> None:
-        if value is None:
-            return
+        if value is not None:
+            self.values.append(value)
+            self.add(value)
+
+    def inverse(self, value: Any) -> None:
+        if value is not None:
+            self.values.pop(0)
+            self.dirty = True
+
+    def value(self) -> Any:
+        if self.dirty:
+            self.reset()
+            for v in self.values:
+                self.add(v)
+            self.dirty = False
+        return self.result()
+
+    def final(self) -> Any:
+        return self.value()
+
+
+class _BitAgg(_Window):
+    def reset(self) -> None:
+        self.acc: int | None = None
+
+    def add(self, value: Any) -> None:
         v = int(value)
         if self.acc is None:
             self.acc = v
-        elif self.op == "and":
+        elif self.kind == "and":
             self.acc &= v
-        elif self.op == "or":
+        elif self.kind == "or":
             self.acc |= v
         else:
             self.acc ^= v
 
-    def final(self) -> int | None:
+    def result(self) -> Any:
         return self.acc
 
 
-class _FloatStat:
+class _FloatStat(_Window):
     """float8_accum's Youngs-Cramer sums; var/stddev, sample or population."""
 
-    def __init__(self, kind: str) -> None:
-        self.kind = kind
+    def reset(self) -> None:
         self.n = 0.0
         self.sx = 0.0
         self.sxx = 0.0
 
-    def step(self, value: Any) -> None:
-        if value is None:
-            return
+    def add(self, value: Any) -> None:
         x = float_value(value)
         n = self.n + 1.0
         self.sx += x
@@ -512,7 +549,7 @@ class _FloatStat:
             self.sxx = math.nan
         self.n = n
 
-    def final(self) -> Any:
+    def result(self) -> Any:
         sample = self.kind.endswith("samp")
         if self.n == 0.0 or (sample and self.n <= 1.0):
             return None
@@ -521,64 +558,38 @@ class _FloatStat:
                              else var)
 
 
-class _FloatSum:
+class _FloatSum(_Window):
     """sum/avg of float4/float8 as float8pl adds (one by one, no compensated summation as
-    SQLite's sum() does); a sliding window frame re-adds what is left in it."""
+    SQLite's sum() does)."""
 
-    def __init__(self, kind: str) -> None:
-        self.kind = kind
-        self.values: list[float] = []
+    def reset(self) -> None:
         self.total = 0.0
-        self.exact = True  # total is the plain left-to-right sum of values
+        self.n = 0
 
-    def step(self, value: Any) -> None:
-        if value is None:
-            return
+    def add(self, value: Any) -> None:
         x = float_value(value)
-        self.values.append(x)
-        self.total = self._add(self.total, x)
-
-    def _add(self, total: float, x: float) -> float:
-        r = total + x
-        if math.isinf(r) and not (math.isinf(total) or math.isinf(x)):
+        r = self.total + x
+        if math.isinf(r) and not (math.isinf(self.total) or math.isinf(x)):
             raise _overflow()
-        return _to_float4(r) if self.kind == "sum4" else r
+        self.total = _to_float4(r) if self.kind == "sum4" else r
+        self.n += 1
 
-    def inverse(self, value: Any) -> None:
-        if value is None:
-            return
-        self.values.pop(0)
-        self.exact = False
-
-    def value(self) -> Any:
-        if not self.exact:
-            total = 0.0
-            for x in self.values:
-                total = self._add(total, x)
-            self.total, self.exact = total, True
-        if not self.values:
+    def result(self) -> Any:
+        if not self.n:
             return None
-        if self.kind == "avg":
-            return float_storage(self.total / len(self.values))
-        return float_storage(self.total)
-
-    def final(self) -> Any:
-        return self.value()
+        return float_storage(self.total / self.n if self.kind == "avg" else self.total)
 
 
-class _NumericStat:
+class _NumericStat(_Window):
     """numeric_stddev_internal(): (N * sum(x^2) - sum(x)^2) / (N * (N - 1)), exact."""
 
-    def __init__(self, kind: str) -> None:
-        self.kind = kind
+    def reset(self) -> None:
         self.n = 0
         self.sx = Decimal(0)
         self.sxx = Decimal(0)
         self.nan = False
 
-    def step(self, value: Any) -> None:
-        if value is None:
-            return
+    def add(self, value: Any) -> None:
         d = numeric.to_decimal(value)
         self.n += 1
         if not d.is_finite():
@@ -588,7 +599,7 @@ class _NumericStat:
         self.sx = ctx.add(self.sx, d)
         self.sxx = ctx.add(self.sxx, ctx.multiply(d, d))
 
-    def final(self) -> Any:
+    def result(self) -> Any:
         sample = self.kind.endswith("samp")
         if self.n == 0 or (sample and self.n == 1):
             return None
@@ -702,15 +713,15 @@ def register(conn: apsw.Connection, ctx: Any) -> None:
     f("lcm", _lcm, 2)
     f("factorial", _factorial, 1)
     f("width_bucket", _width_bucket, 4)
-    for op in ("and", "or", "xor"):
-        conn.create_aggregate_function(f"bit_{op}", _factory(_BitAgg, op))
+    windows: list[tuple[str, type[_Window], str]] = [
+        (f"bit_{op}", _BitAgg, op) for op in ("and", "or", "xor")]
     for name, kind in (("stddev", "stddev_samp"), ("stddev_samp", "stddev_samp"),
                        ("stddev_pop", "stddev_pop"), ("variance", "var_samp"),
                        ("var_samp", "var_samp"), ("var_pop", "var_pop")):
-        conn.create_aggregate_function(name, _factory(_FloatStat, kind))
-        conn.create_aggregate_function(f"pg_num_{name}", _factory(_NumericStat, kind))
-    for kind in ("sum", "sum4", "avg"):
-        conn.create_window_function(f"pg_float_{kind}", functools.partial(_FloatSum, kind), 1)
+        windows += [(name, _FloatStat, kind), (f"pg_num_{name}", _NumericStat, kind)]
+    windows += [(f"pg_float_{kind}", _FloatSum, kind) for kind in ("sum", "sum4", "avg")]
+    for name, cls, kind in windows:
+        conn.create_window_function(name, functools.partial(cls, kind), 1)
     for kind in ("cont", "disc"):
         conn.create_aggregate_function(f"pg_percentile_{kind}", _factory(_Ordered, kind))
     conn.create_aggregate_function("pg_mode", _factory(_Ordered, "mode"))

@@ -1404,6 +1404,8 @@ class Analyzer:
             t = self.expr(node.rexpr, scope, expected)
             if op == "-" and isinstance(node.rexpr, ast.A_Const) and t == UNKNOWN:
                 return (T.NUMERIC, -1)
+            if op in ("|/", "||/"):
+                return (T.FLOAT8, -1)  # square and cube root are float8 operators only
             return (T.BOOL, -1) if op in ("!", "NOT") else t
         # Type the side that is not a parameter/literal first so the other takes its type.
         l_is_free = isinstance(node.lexpr, ast.ParamRef | ast.A_Const)
@@ -1734,7 +1736,9 @@ class Analyzer:
         # An assignment cast where the types differ, or where the column's typmod or range
         # must be checked (varchar(n), numeric(p,s), smallint, char(n)).
         differs = t != target and t != UNKNOWN and not (t[0] == target[0] and target[1] == -1)
-        checked = col.typmod != -1 or col.type_oid in (T.INT2, T.BPCHAR)
+        checked = col.typmod != -1 or col.type_oid in (T.INT2, T.BPCHAR) or (
+            # integer arithmetic can leave the column's range (SQLite's integers are 64-bit)
+            col.type_oid in (T.INT4, T.INT8) and isinstance(value, ast.A_Expr))
         if differs or (checked and not isinstance(value, ast.A_Const)):
             self.assign_wrap[id(value)] = target
 
@@ -2097,6 +2101,14 @@ def _p_aexpr(s: SqliteStream, node: ast.A_Expr) -> bool:
             if op == "-" and s.type_of(node)[0] in (T.FLOAT4, T.FLOAT8):
                 s.call("pg_float_neg", node.rexpr)
                 return True
+            if op in PREFIX_MATH:
+                kind = s.type_of(node)[0]
+                fn = PREFIX_MATH[op]
+                if op == "@":
+                    fn = "pg_num_abs" if kind == T.NUMERIC else (
+                        "pg_float_abs" if kind in (T.FLOAT4, T.FLOAT8) else "abs")
+                s.call(fn, node.rexpr)
+                return True
             return False
         lt, rt = s.type_of(node.lexpr), s.type_of(node.rexpr)
         if op in NUMERIC_OPS and s.type_of(node)[0] == T.NUMERIC:
@@ -2295,6 +2307,7 @@ NUMERIC_FUNCTIONS = {
     "greatest": "pg_num_greatest",
     "least": "pg_num_least",
 }
+PREFIX_MATH = {"@": "abs", "|/": "sqrt", "||/": "cbrt"}
 FLOAT_OPS = {"+": "add", "-": "sub", "*": "mul", "/": "div"}
 STAT_AGGREGATES = frozenset(
     {"stddev", "variance", "stddev_pop", "stddev_samp", "var_pop", "var_samp"})

@@ -222,3 +222,60 @@ SELECT 1 AS one, count(*) FROM nm_f;
 SELECT id, count(*) FROM nm_f GROUP BY id ORDER BY id;
 
 DROP TABLE nm_f;
+
+-- assignments, casts, typmods and windows
+CREATE TABLE nm_p (id int PRIMARY KEY, r real, d double precision, n numeric(6,2), i int, big bigint);
+INSERT INTO nm_p VALUES (1, 0.1, 0.1, 1.005, 1, 1), (2, 'NaN', 'NaN', 2.5, 2, 2), (3, 1.5, 1e300, -0.125, NULL, 3);
+SELECT id, r, d, n FROM nm_p ORDER BY id;
+SELECT id FROM nm_p WHERE r = 0.1;
+SELECT id FROM nm_p WHERE r = 0.1::real;
+SELECT id FROM nm_p WHERE d = 0.1;
+SELECT r = 0.1, r::float8, r * 10 FROM nm_p ORDER BY id;
+SELECT d, count(*) FROM nm_p GROUP BY d ORDER BY d;
+SELECT CASE WHEN id = 1 THEN d ELSE i END FROM nm_p ORDER BY id;
+SELECT coalesce(d, 0), coalesce(i, 0.5) FROM nm_p ORDER BY id;
+SELECT 'v=' || d, d::text, r::text, n::text FROM nm_p ORDER BY id;
+SELECT d * 1e10 FROM nm_p WHERE id = 3; -- differential: error=22003
+SELECT n * 1000 FROM nm_p ORDER BY id;
+INSERT INTO nm_p VALUES (4, 1, 1, 10000, 1, 1); -- differential: error=22003
+INSERT INTO nm_p VALUES (4, 1e39, 1, 1, 1, 1); -- differential: error=22003
+INSERT INTO nm_p VALUES (4, 1, 1, 9999.995, 1, 1); -- differential: error=22003
+INSERT INTO nm_p VALUES (5, 3.4e38, 1e308, 9999.994, 2147483647, 9223372036854775807);
+UPDATE nm_p SET i = i + 1 WHERE id = 5; -- differential: error=22003
+UPDATE nm_p SET big = big + 1 WHERE id = 5; -- differential: error=22003
+UPDATE nm_p SET d = d * 10 WHERE id = 5; -- differential: error=22003
+UPDATE nm_p SET r = r * 10 WHERE id = 5; -- differential: error=22003
+UPDATE nm_p SET d = d / 3, r = r / 3, n = n / 3 WHERE id = 5 RETURNING d, r, n;
+UPDATE nm_p SET r = 'NaN', d = '-Infinity' WHERE id = 1 RETURNING *;
+SELECT id, d FROM nm_p ORDER BY d DESC NULLS LAST, id;
+SELECT sum(r), sum(d), avg(r), pg_typeof(sum(r)) FROM nm_p WHERE id IN (3, 5);
+SELECT sum(r), avg(d) FROM nm_p;
+SELECT i::float4 / 3, i::float8 / 3, i / 3, i::numeric / 3 FROM nm_p ORDER BY id;
+SELECT 1::float8 = 1, 1::float4 = 1.0, 0.1::float4 = 0.1::float8, 0.1::float4 = 0.1;
+SELECT 0.1::float4 < 0.1, 0.5::float4 = 0.5, 'NaN'::float4 = 'NaN'::float8;
+SELECT 2147483647::int4 + 0::int8, 1::int2 * 40000, 40000::int2; -- differential: error=22003
+SELECT -32768::int2; -- differential: error=22003
+SELECT (-32768)::int2, pg_typeof((-32768)::int2);
+SELECT -(-32768)::int2; -- differential: error=22003
+SELECT abs(-32767::int2), @ -5, |/ 16, ||/ 27, @ -2.5, |/ 2.0;
+SELECT 10 % 3.5, 10.5 % 3, -10 % 3, 10::int8 % -3, mod(-10.5, 3);
+SELECT round(1e20::float8), round(123.456::float8), round(-0.0::float8), trunc(1e20::float8);
+SELECT 1.0e-7::float8, 1.0e-5::float8 * 10, 100000000000000000000::float8, 1e15::float8 + 0.3;
+SELECT float8 '1.5', real '2.5', numeric '3.50', int '7', bigint '8';
+SELECT '  1.5  '::float8, '1e3'::float8, '.5'::float8, '-.5e-2'::float4, '0x10'::float8;
+SELECT 'abc'::float8; -- differential: error=22P02
+SELECT ''::float4; -- differential: error=22P02
+SELECT '1.5'::int; -- differential: error=22P02
+SELECT 'NaN'::numeric(5,2), 'Infinity'::numeric; 
+SELECT 1.5::numeric(5,0), 2.5::numeric(5,0), -2.5::numeric(5,0), 0.125::numeric(4,2);
+SELECT 12345.678::numeric(10,2), 0.0001::numeric(5,3), 99.999::numeric(4,2); -- differential: error=22003
+SELECT 5 / 2 * 2.0, 5 / 2.0 * 2, (5 / 2)::float8;
+SELECT x, x / 3 FROM generate_series(1, 3) AS g(x) ORDER BY x;
+SELECT sum(x::float8 / 10) FROM generate_series(1, 10) AS g(x);
+SELECT avg(x::float8 / 10), stddev(x::float8 / 10), variance(x) FROM generate_series(1, 10) AS g(x);
+SELECT sum(0.1::float8) FROM generate_series(1, 10);
+SELECT sum(x) OVER (ORDER BY x ROWS BETWEEN 1 PRECEDING AND CURRENT ROW) FROM (VALUES (0.1::float8), (0.2), (0.3), (0.4)) v(x) ORDER BY x;
+SELECT avg(x) OVER (ORDER BY x) FROM (VALUES (0.1::float8), (0.2), (0.3)) v(x) ORDER BY x;
+SELECT stddev(x) OVER (ORDER BY x) FROM (VALUES (1.0), (2.0), (4.0)) v(x) ORDER BY x;
+SELECT id, percentile_cont(0.5) WITHIN GROUP (ORDER BY d) FROM nm_p GROUP BY id ORDER BY id;
+DROP TABLE nm_p;
