@@ -20,6 +20,7 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import functools
+import json
 import math
 import struct
 from collections.abc import Callable
@@ -224,6 +225,81 @@ def _shift(bits: int, left: bool) -> Callable[[Any, Any], Any]:
         return r
 
     return apply
+
+
+def _trig(fn: Callable[[float], float], lo: float = -math.inf, hi: float = math.inf
+          ) -> Callable[[Any], Any]:
+    """sin, cos, asin, ...: NaN in, NaN out; an input outside [lo, hi] or an infinite one
+    where the function has no limit is 22003 "input is out of range", as float.c says."""
+
+    def apply(a: Any) -> Any:
+        if a is None:
+            return None
+        x = float_value(a)
+        if math.isnan(x):
+            return FLOAT_NAN
+        if not lo <= x <= hi:
+            raise PgError(OUT_OF_RANGE, "input is out of range")
+        try:
+            return float_storage(fn(x))
+        except (ValueError, OverflowError):
+            raise PgError(OUT_OF_RANGE, "input is out of range") from None
+
+    return apply
+
+
+def _atan2(a: Any, b: Any) -> Any:
+    if a is None or b is None:
+        return None
+    return float_storage(math.atan2(float_value(a), float_value(b)))
+
+
+def _abs(a: Any) -> Any:
+    """abs() of any number; SQLite's fails on the smallest bigint with its own message."""
+    if a is None:
+        return None
+    if isinstance(a, int):
+        if a == -(2**63):
+            raise PgError(OUT_OF_RANGE, "bigint out of range")
+        return abs(a)
+    if isinstance(a, float):
+        return abs(a)
+    return float_storage(abs(float_value(a)))
+
+
+def _int_divide(a: Any, b: Any) -> Any:
+    """Integer / (truncating toward zero); the one overflow is the smallest bigint / -1."""
+    if a is None or b is None:
+        return None
+    if b == 0:
+        raise PgError(DIVISION_BY_ZERO, "division by zero")
+    if not (isinstance(a, int) and isinstance(b, int)):
+        return a / b
+    q = abs(a) // abs(b)
+    q = q if (a >= 0) == (b >= 0) else -q
+    if q > 2**63 - 1:
+        raise PgError(OUT_OF_RANGE, "bigint out of range")
+    return q
+
+
+def _min_scale(a: Any) -> Any:
+    if a is None:
+        return None
+    d = numeric.to_decimal(a)
+    if not d.is_finite():
+        return None
+    if not d:
+        return 0
+    return max(0, -d.normalize().as_tuple().exponent)  # type: ignore[operator]
+
+
+def _width_bucket_array(x: Any, thresholds: Any) -> Any:
+    """width_bucket(operand, thresholds[]): how many thresholds are <= operand."""
+    if x is None or thresholds is None:
+        return None
+    bounds = json.loads(thresholds) if isinstance(thresholds, str) else thresholds
+    key = _sort_key(x)
+    return sum(1 for t in bounds if t is not None and _sort_key(t) <= key)
 
 
 def _float_round(a: Any, places: Any = 0) -> Any:
@@ -558,6 +634,23 @@ class _FloatStat(_Window):
                              else var)
 
 
+class _BoolAgg(_Window):
+    """bool_and/every and bool_or, usable as window functions too."""
+
+    def reset(self) -> None:
+        self.acc: int | None = None
+
+    def add(self, value: Any) -> None:
+        b = 1 if value else 0
+        if self.acc is None:
+            self.acc = b
+        else:
+            self.acc = (self.acc & b) if self.kind == "and" else (self.acc | b)
+
+    def result(self) -> Any:
+        return self.acc
+
+
 class _FloatSum(_Window):
     """sum/avg of float4/float8 as float8pl adds (one by one, no compensated summation as
     SQLite's sum() does)."""
@@ -647,12 +740,15 @@ class _Ordered:
             return None
         values = sorted(self.values, key=_sort_key, reverse=self.descending)
         if self.kind == "mode":
-            best, best_count, run, prev = values[0], 0, 0, object()
+            # mode_final(): a run of equal values is represented by its first value
+            best, best_count, run, first = values[0], 0, 0, values[0]
             for v in values:
-                run = run + 1 if _sort_key(v) == _sort_key(prev) else 1
-                prev = v
+                if run and _sort_key(v) == _sort_key(first):
+                    run += 1
+                else:
+                    first, run = v, 1
                 if run > best_count:
-                    best, best_count = v, run
+                    best, best_count = first, run
             return best
         n = len(values)
         if self.kind == "disc":
@@ -699,6 +795,19 @@ def register(conn: apsw.Connection, ctx: Any) -> None:
     f("pow", _float_power, 2)
     f("pg_float_round", _float_round, -1)
     f("pg_float_greatest", _float_greatest, -1)
+    f("abs", _abs, 1)
+    f("pg_idiv", _int_divide, 2)
+    f("min_scale", _min_scale, 1)
+    f("pg_width_bucket_array", _width_bucket_array, 2)
+    f("atan2", _atan2, 2)
+    for name, fn, lo, hi in (("sin", math.sin, -math.inf, math.inf),
+                             ("cos", math.cos, -math.inf, math.inf),
+                             ("tan", math.tan, -math.inf, math.inf),
+                             ("asin", math.asin, -1.0, 1.0), ("acos", math.acos, -1.0, 1.0),
+                             ("atan", math.atan, -math.inf, math.inf),
+                             ("degrees", math.degrees, -math.inf, math.inf),
+                             ("radians", math.radians, -math.inf, math.inf)):
+        f(name, _trig(fn, lo, hi), 1)
     f("pg_float_least", _float_least, -1)
     f("pg_int4_shl", _shift(32, True), 2)
     f("pg_int4_shr", _shift(32, False), 2)
@@ -720,6 +829,7 @@ def register(conn: apsw.Connection, ctx: Any) -> None:
                        ("var_samp", "var_samp"), ("var_pop", "var_pop")):
         windows += [(name, _FloatStat, kind), (f"pg_num_{name}", _NumericStat, kind)]
     windows += [(f"pg_float_{kind}", _FloatSum, kind) for kind in ("sum", "sum4", "avg")]
+    windows += [("pg_bool_and_window", _BoolAgg, "and"), ("pg_bool_or_window", _BoolAgg, "or")]
     for name, cls, kind in windows:
         conn.create_window_function(name, functools.partial(cls, kind), 1)
     for kind in ("cont", "disc"):

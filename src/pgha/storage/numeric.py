@@ -257,6 +257,8 @@ def square_root(a: Any) -> str | None:
     if a is None:
         return None
     d = to_decimal(a)
+    if d.is_nan():
+        return "NaN"
     if d < 0:
         raise PgError("2201F", "cannot take square root of a negative number")
     if not d.is_finite() or not d:

@@ -168,6 +168,7 @@ FIXED_RESULT: dict[str, TypeRef] = {
     "div": (T.NUMERIC, -1),
     "scale": (T.INT4, -1),
     "trim_scale": (T.NUMERIC, -1),
+    "min_scale": (T.INT4, -1),
     "extract": (T.NUMERIC, -1),
     "to_timestamp": (T.TIMESTAMPTZ, -1),
     "to_date": (T.DATE, -1),
@@ -657,6 +658,7 @@ class Analyzer:
         self.types: dict[int, TypeRef] = {}
         self.literals: dict[int, Any] = {}  # id(A_Const) -> storage value to print
         self.to_numeric: set[int] = set()  # integer expressions printed as numeric text
+        self.to_float: set[int] = set()  # numeric expressions printed as float8
         self.default_exprs: dict[int, str] = {}  # id(SetToDefault) -> SQLite SQL
         self.insert_extra: dict[int, tuple[list[str], list[str]]] = {}  # id(InsertStmt)
         self.assign_wrap: dict[int, TypeRef] = {}  # id(expr) -> target type (assignment cast)
@@ -1285,6 +1287,13 @@ class Analyzer:
                 self.types[id(n)] = self.param_type(n.number, target)
             elif target[0] == T.NUMERIC and t is not None and t[0] in T.INTEGER_TYPES:
                 self.to_numeric.add(id(n))
+            elif target[0] in (T.FLOAT4, T.FLOAT8) and t is not None and t[0] == T.NUMERIC:
+                # numeric among floats becomes a float (numeric text would sort as text)
+                if isinstance(n, ast.ParamRef):
+                    self.params[n.number] = target[0]  # a literal bound by the simple protocol
+                    self.types[id(n)] = target
+                else:
+                    self.to_float.add(id(n))
 
     def const(self, node: ast.A_Const, expected: TypeRef | None) -> TypeRef:
         if node.isnull:
@@ -1539,9 +1548,12 @@ class Analyzer:
         if name in ("bit_and", "bit_or", "bit_xor") and types:
             return types[0] if types[0] != UNKNOWN else (T.INT4, -1)
         if name in ("percentile_cont", "percentile_disc", "mode") and node.agg_within_group:
-            if name == "percentile_cont":
-                return (T.FLOAT8, -1)
             ordered = self.expr(node.agg_order[0].node, scope)
+            if name == "percentile_cont":
+                if ordered[0] not in T.NUMERIC_RANK and ordered != UNKNOWN:
+                    raise PgError("0A000", "percentile_cont() of "
+                                  f"{_type_display(ordered)} is not supported")
+                return (T.FLOAT8, -1)
             return ordered if ordered != UNKNOWN else (T.TEXT, -1)
         if name in FIXED_RESULT:
             if name == "sign" and types and types[0][0] != T.NUMERIC:
@@ -1862,6 +1874,11 @@ class SqliteStream(RawStream):
             self._print_node(node, is_name, is_symbol)
             self.write(")")
             return
+        if not is_name and id(node) in self.an.to_float:
+            self.write("pg_cast(")
+            self._print_node(node, is_name, is_symbol)
+            self.write(f", {T.NUMERIC}, {T.FLOAT8}, -1)")
+            return
         self._print_node(node, is_name, is_symbol)
 
     def _print_node(self, node: Any, is_name: bool, is_symbol: bool) -> None:
@@ -2006,6 +2023,11 @@ def _p_func(s: SqliteStream, node: ast.FuncCall) -> bool:
             s.write(")")
         return True
     floating = s.type_of(node)[0] in (T.FLOAT4, T.FLOAT8)
+    if name in ("bool_and", "bool_or", "every") and node.over is not None:
+        return _agg(s, node, "pg_bool_or_window" if name == "bool_or" else "pg_bool_and_window")
+    if name == "width_bucket" and len(args) == 2:
+        s.call("pg_width_bucket_array", *args)
+        return True
     if name in ("sum", "avg") and floating and (args and s.type_of(args[0])[0] in (
             T.FLOAT4, T.FLOAT8)):
         # added one by one as float8pl does (SQLite's sum() compensates rounding errors)

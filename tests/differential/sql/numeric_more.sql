@@ -279,3 +279,71 @@ SELECT avg(x) OVER (ORDER BY x) FROM (VALUES (0.1::float8), (0.2), (0.3)) v(x) O
 SELECT stddev(x) OVER (ORDER BY x) FROM (VALUES (1.0), (2.0), (4.0)) v(x) ORDER BY x;
 SELECT id, percentile_cont(0.5) WITHIN GROUP (ORDER BY d) FROM nm_p GROUP BY id ORDER BY id;
 DROP TABLE nm_p;
+
+-- numeric math digits, casts between number types, extra_float_digits, more aggregates
+SELECT 2.0 ^ 100, 1.0001 ^ 10000, 10.0 ^ -3, 0.5 ^ 10, (-2.0) ^ 3, (-2.0) ^ -3, 1.5 ^ 2.5;
+SELECT 2 ^ 100, 10 ^ -3, 0.5::float8 ^ 10, 1e10 ^ 2, 9.99 ^ 0;
+SELECT exp(-1.5), exp(100.0), exp(0.001), exp(-100.0), exp(1.0000000000000000001);
+SELECT ln(123.456), ln(0.001), ln(1.0001), ln(0.9999), ln(2.718281828459045), ln(1e-20), ln(1e100);
+SELECT log(2, 100.000), log(3.0, 81), log(10, 0.1), log(1e-10), log(123456789), log(0.5, 0.25);
+SELECT sqrt(123.456), sqrt(1e-20), sqrt(1e20), sqrt(0.5), sqrt(99.00), sqrt(2::int8), sqrt(2::float4);
+SELECT power(n, 2), sqrt(n), exp(n), ln(n), log(n) FROM (VALUES (1.5), (2.25), (10.0), (0.01)) v(n) ORDER BY n;
+SELECT power(x, 2), sqrt(x), exp(x), ln(x), log(x), cbrt(x) FROM (VALUES (1.5::float8), (2.25), (10.0), (0.01)) v(x) ORDER BY x;
+SELECT scale(1.2300), trim_scale(1.2300), min_scale(1.2300), scale(0), trim_scale(0.000), min_scale(100);
+SELECT round(1234.5678, -5), round(-1234.5678, -3), round(0.5, 0), round(-0.5, 0), round(0.05, 1), round(2.675, 2);
+SELECT trunc(1234.5678, -5), trunc(-0.999, 2), trunc(1e-20, 10), trunc(5), trunc(-5.5);
+SELECT 1e400::float8; -- differential: error=22003
+SELECT 1e-400::float8; -- differential: error=22003
+SELECT 1e400::numeric::float8; -- differential: error=22003
+SELECT 3000000000::numeric::int4; -- differential: error=22003
+SELECT 9223372036854775808::numeric::int8; -- differential: error=22003
+SELECT 1e20::float8::int8; -- differential: error=22003
+SELECT 2.5::float4::int, 3.5::float4::int2, -0.5::float8::int8, 0.5::numeric::int;
+SELECT 1.23456789e10::float8::numeric, 1.5e-7::float8::numeric, 'Infinity'::float8::numeric, 1e20::float8::numeric;
+SELECT 0.1::numeric::float4, 1e38::numeric::float4, 123456789::int4::float4, 123456789::int8::float8;
+SELECT 1e39::numeric::float4; -- differential: error=22003
+SELECT pg_typeof(sum(x)), sum(x) FROM (VALUES (1::int2), (2::int2)) v(x);
+SELECT pg_typeof(sum(x)), sum(x), avg(x) FROM (VALUES (9223372036854775807::int8), (9223372036854775807::int8)) v(x);
+SELECT pg_typeof(1::int2 * 2), pg_typeof(1::int2 * 2::int8), pg_typeof(1::int2 / 2::int2), pg_typeof(-(1::int2));
+SELECT 5::int2 / 2::int2, -5::int2 % 3::int2, 7::int8 / 2, 7::int8 % -2;
+SELECT 2147483647::int8 + 1, -2147483648::int8 - 1, 4611686018427387904 * 2 - 1; -- differential: error=22003
+SELECT 2147483647::int8 + 1, -2147483648::int8 - 1;
+SELECT (-9223372036854775808)::int8 / -1; -- differential: error=22003
+SELECT abs((-9223372036854775807 - 1)::int8); -- differential: error=22003
+SELECT -(-2147483648), pg_typeof(-(-2147483648));
+SELECT @ (-2147483648); -- differential: error=22003
+SELECT 'NaN'::numeric / 0, 0 / 'NaN'::numeric, 'NaN'::numeric % 2, sqrt('NaN'::numeric), abs('NaN'::numeric);
+SELECT 'Infinity'::numeric / 2, 1 / 'Infinity'::numeric, 'Infinity'::numeric::float8, '-Infinity'::float8::numeric;
+SELECT degrees('NaN'::float8), sin('Infinity'::float8); -- differential: error=22003
+SELECT degrees('NaN'::float8), radians('Infinity'::float8);
+SELECT f, f::numeric, f::text FROM (VALUES (1.0e-5::float8), (123456789.123::float8), (1e15::float8), (0.30000000000000004::float8)) v(f) ORDER BY 1;
+SET extra_float_digits = 0;
+SELECT 0.1::float8 + 0.2, 1::float8 / 3, 'NaN'::float8, 1e20::float8, 0.1::float4 + 0.2::float4, pi();
+SET extra_float_digits = 3;
+SELECT 0.1::float8 + 0.2, 1::float8 / 3, 0.1::float4;
+RESET extra_float_digits;
+SELECT 0.1::float8 + 0.2;
+SELECT int4 '2147483647' + int2 '1'; -- differential: error=22003
+SELECT sum(x) FROM (VALUES (1e308::float8), (1e308::float8)) v(x); -- differential: error=22003
+SELECT avg(x) FROM (VALUES (1e308::float8), (1e308::float8)) v(x); -- differential: error=22003
+SELECT stddev(x), var_pop(x) FROM (VALUES ('NaN'::float8), (1)) v(x);
+SELECT stddev(x), var_pop(x) FROM (VALUES ('NaN'::numeric), (1)) v(x);
+SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY x), percentile_disc(0.5) WITHIN GROUP (ORDER BY x) FROM (VALUES ('NaN'::float8), (1), (2)) v(x);
+SELECT mode() WITHIN GROUP (ORDER BY x) FROM (VALUES (1.50), (1.5), (2)) v(x);
+SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY x) FROM (VALUES (interval '1 hour'), (interval '3 hours')) v(x);
+SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY x) FROM (VALUES (date '2024-01-01'), (date '2024-01-03'), (date '2024-01-02')) v(x);
+SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY x) FROM (VALUES ('b'), ('a'), ('c')) v(x);
+SELECT x % 2 AS k, mode() WITHIN GROUP (ORDER BY x) FILTER (WHERE x > 1) FROM generate_series(1, 6) g(x) GROUP BY k ORDER BY k;
+SELECT bit_and(x) FILTER (WHERE x > 1), bool_and(x > 0) FILTER (WHERE x < 3) FROM generate_series(1, 6) g(x);
+SELECT bit_or(x) OVER (ORDER BY x), bool_or(x > 2) OVER (ORDER BY x) FROM generate_series(1, 4) g(x) ORDER BY x;
+SELECT width_bucket(x, 0, 100, 10), count(*) FROM generate_series(1, 100, 7) g(x) GROUP BY 1 ORDER BY 1;
+SELECT width_bucket(5.35, 0.024, 10.06, 5), width_bucket(-0.0, -1, 1, 3), width_bucket(0.5::float8, 1, 0, 4);
+SELECT width_bucket(5, ARRAY[1, 3, 5, 7]), width_bucket(0, ARRAY[1, 3]);
+SELECT gcd(-2147483648, 0); -- differential: error=22003
+SELECT gcd(9223372036854775807, 12), lcm(0::int8, 0), gcd(1.0, 0.3), lcm(0.5, 0.3), gcd('NaN'::numeric, 2);
+SELECT factorial(100);
+SELECT i, i * 2.5, i::float8 * 2.5, i / 2, i % 3 FROM generate_series(-3, 3) g(i) ORDER BY i;
+SELECT 1.5::float8 AS x UNION SELECT 2.25::numeric ORDER BY x;
+SELECT x FROM (VALUES (1.5::float8), (10.25::numeric), (2)) v(x) ORDER BY x;
+SELECT CASE WHEN true THEN 1.5::float8 ELSE 2.5 END, coalesce(NULL::float8, 2.5), pg_typeof(coalesce(NULL::float8, 2.5));
+SELECT x FROM (SELECT 1.5::float8 AS x UNION ALL SELECT 10.5 UNION ALL SELECT 2.5) s ORDER BY x;
