@@ -649,8 +649,6 @@ class StorageSession:
                 out.append(1 if value else 0)
             elif kind in (T.INT4, T.INT8):
                 out.append(value)
-            elif kind == T.NUMERIC and oid in (T.FLOAT4, T.FLOAT8):  # 2.5 among floats
-                out.append(pgtypes.parse_text(pgtypes.TYPES_BY_OID[oid], str(value), -1, tz))
             elif kind == T.NUMERIC:
                 out.append(numeric_text(value))
             elif oid == T.REGCLASS:  # as the parse of the text folds it: the relation's OID

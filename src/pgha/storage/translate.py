@@ -658,7 +658,7 @@ class Analyzer:
         self.types: dict[int, TypeRef] = {}
         self.literals: dict[int, Any] = {}  # id(A_Const) -> storage value to print
         self.to_numeric: set[int] = set()  # integer expressions printed as numeric text
-        self.to_float: set[int] = set()  # numeric expressions printed as float8
+        self.to_float: dict[int, int] = {}  # numeric expressions printed as float4/float8
         self.default_exprs: dict[int, str] = {}  # id(SetToDefault) -> SQLite SQL
         self.insert_extra: dict[int, tuple[list[str], list[str]]] = {}  # id(InsertStmt)
         self.assign_wrap: dict[int, TypeRef] = {}  # id(expr) -> target type (assignment cast)
@@ -1289,11 +1289,7 @@ class Analyzer:
                 self.to_numeric.add(id(n))
             elif target[0] in (T.FLOAT4, T.FLOAT8) and t is not None and t[0] == T.NUMERIC:
                 # numeric among floats becomes a float (numeric text would sort as text)
-                if isinstance(n, ast.ParamRef):
-                    self.params[n.number] = target[0]  # a literal bound by the simple protocol
-                    self.types[id(n)] = target
-                else:
-                    self.to_float.add(id(n))
+                self.to_float[id(n)] = target[0]
 
     def const(self, node: ast.A_Const, expected: TypeRef | None) -> TypeRef:
         if node.isnull:
@@ -1877,7 +1873,7 @@ class SqliteStream(RawStream):
         if not is_name and id(node) in self.an.to_float:
             self.write("pg_cast(")
             self._print_node(node, is_name, is_symbol)
-            self.write(f", {T.NUMERIC}, {T.FLOAT8}, -1)")
+            self.write(f", {T.NUMERIC}, {self.an.to_float[id(node)]}, -1)")
             return
         self._print_node(node, is_name, is_symbol)
 
