@@ -29,7 +29,8 @@ from typing import Any
 
 import apsw
 
-from pgha.storage import numeric
+from pgha.storage import functions, numeric
+from pgha.storage import oids as T
 from pgha.storage.types_number import FLOAT_NAN, float_storage, float_value, numeric_text
 from pgha.wire.errors import PgError
 
@@ -298,8 +299,8 @@ def _width_bucket_array(x: Any, thresholds: Any) -> Any:
     if x is None or thresholds is None:
         return None
     bounds = json.loads(thresholds) if isinstance(thresholds, str) else thresholds
-    key = _sort_key(x)
-    return sum(1 for t in bounds if t is not None and _sort_key(t) <= key)
+    key = numeric.compare_key
+    return sum(1 for t in bounds if t is not None and key(t) <= key(x))
 
 
 def _float_round(a: Any, places: Any = 0) -> Any:
@@ -713,50 +714,66 @@ class _NumericStat(_Window):
 
 
 class _Ordered:
-    """percentile_cont/percentile_disc/mode WITHIN GROUP: every value, sorted at the end."""
+    """percentile_cont/percentile_disc/mode WITHIN GROUP: every value, sorted at the end by
+    the ordering of its type (``oid``). A fraction that is an array (JSON text) answers an
+    array, one percentile per fraction."""
 
     def __init__(self, kind: str) -> None:
         self.kind = kind
         self.values: list[Any] = []
         self.fraction: Any = None
         self.descending = False
+        self.oid = 0
 
-    def step(self, fraction: Any, descending: Any, value: Any) -> None:
+    def step(self, fraction: Any, descending: Any, oid: Any, value: Any) -> None:
         self.fraction = fraction
         self.descending = bool(descending)
+        self.oid = int(oid)
         if value is not None:
             self.values.append(value)
 
-    def _fraction(self) -> float:
-        f = float_value(self.fraction)
-        if not 0.0 <= f <= 1.0:
-            raise PgError("22003", f"percentile value {f:g} is not between 0 and 1")
-        return f
-
     def final(self) -> Any:
-        if self.kind != "mode" and self.fraction is not None:
-            fraction = self._fraction()
+        if self.kind == "mode":
+            return self._mode()
+        if isinstance(self.fraction, str) and self.fraction.startswith("["):
+            fractions = [None if f is None else _fraction(f) for f in json.loads(self.fraction)]
+            if not self.values:
+                return None
+            values = self._sorted()
+            return json.dumps([None if f is None else self._percentile(values, f)
+                               for f in fractions])
+        if self.fraction is None:
+            return None
+        fraction = _fraction(self.fraction)
+        return self._percentile(self._sorted(), fraction) if self.values else None
+
+    def _sorted(self) -> list[Any]:
+        return sorted(self.values, key=_sort_key(self.oid), reverse=self.descending)
+
+    def _mode(self) -> Any:
         if not self.values:
             return None
-        values = sorted(self.values, key=_sort_key, reverse=self.descending)
-        if self.kind == "mode":
-            # mode_final(): a run of equal values is represented by its first value
-            best, best_count, run, first = values[0], 0, 0, values[0]
-            for v in values:
-                if run and _sort_key(v) == _sort_key(first):
-                    run += 1
-                else:
-                    first, run = v, 1
-                if run > best_count:
-                    best, best_count = first, run
-            return best
+        key = _sort_key(self.oid)
+        values = self._sorted()
+        # mode_final(): a run of equal values is represented by its first value
+        best, best_count, run, first = values[0], 0, 0, values[0]
+        for v in values:
+            if run and key(v) == key(first):
+                run += 1
+            else:
+                first, run = v, 1
+            if run > best_count:
+                best, best_count = first, run
+        return best
+
+    def _percentile(self, values: list[Any], fraction: float) -> Any:
         n = len(values)
         if self.kind == "disc":
-            row = max(math.ceil(fraction * n), 1)
-            return values[row - 1]
+            return values[max(math.ceil(fraction * n), 1) - 1]
         pos = fraction * (n - 1)
-        lo = math.floor(pos)
-        hi = math.ceil(pos)
+        lo, hi = math.floor(pos), math.ceil(pos)
+        if self.oid == T.INTERVAL:
+            return values[lo] if lo == hi else _interval_lerp(values[lo], values[hi], pos - lo)
         first = float_value(values[lo])
         if lo == hi:
             return float_storage(first)
@@ -764,14 +781,34 @@ class _Ordered:
         return float_storage(first + (pos - lo) * (second - first))
 
 
-def _sort_key(v: Any) -> Any:
-    if isinstance(v, str):
-        try:
-            d = numeric.to_decimal(v)
-        except PgError:
-            return (2, v)
-        return (1, Decimal(0)) if d.is_nan() else (0, d)
-    return (0, v)
+def _fraction(value: Any) -> float:
+    f = float_value(value)
+    if not 0.0 <= f <= 1.0:
+        raise PgError(OUT_OF_RANGE, f"percentile value {f:g} is not between 0 and 1")
+    return f
+
+
+def _interval_lerp(lo: str, hi: str, fraction: float) -> str:
+    """interval_lerp(): lo + (hi - lo) * fraction, with interval arithmetic."""
+    lm, ld, lu = functions.interval_parts(lo)
+    hm, hd, hu = functions.interval_parts(hi)
+    step = functions.interval_mul(functions.interval_text(hm - lm, hd - ld, hu - lu), fraction)
+    sm, sd, su = functions.interval_parts(step)
+    return functions.interval_text(lm + sm, ld + sd, lu + su)
+
+
+def _sort_key(oid: int) -> Callable[[Any], Any]:
+    """The sort order of a type's stored values (NaN last among numbers)."""
+    if oid == T.NUMERIC:
+        return lambda v: numeric.compare_key(v)
+    if oid in (T.FLOAT4, T.FLOAT8):
+        return lambda v: _float_key(float_value(v))
+    if oid == T.INTERVAL:
+        def interval_key(v: Any) -> int:
+            months, days, micros = functions.interval_parts(v)
+            return (months * 30 + days) * 86_400_000_000 + micros
+        return interval_key
+    return lambda v: v
 
 
 def register(conn: apsw.Connection, ctx: Any) -> None:

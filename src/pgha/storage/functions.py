@@ -399,6 +399,11 @@ def _datetime_op(op: str, left: Any, lt: int, right: Any, rt: int, result: int, 
     raise PgError("42883", f"operator does not exist for types {lt} {op} {rt}")
 
 
+def interval_mul(a: Any, b: Any) -> Any:
+    """interval * number (or number * interval), as interval_mul() spreads fractions."""
+    return _interval_mul(a, b)
+
+
 def _interval_mul(a: Any, b: Any) -> Any:
     if a is None or b is None:
         return None

@@ -1546,11 +1546,16 @@ class Analyzer:
         if name in ("percentile_cont", "percentile_disc", "mode") and node.agg_within_group:
             ordered = self.expr(node.agg_order[0].node, scope)
             if name == "percentile_cont":
-                if ordered[0] not in T.NUMERIC_RANK and ordered != UNKNOWN:
-                    raise PgError("0A000", "percentile_cont() of "
-                                  f"{_type_display(ordered)} is not supported")
-                return (T.FLOAT8, -1)
-            return ordered if ordered != UNKNOWN else (T.TEXT, -1)
+                if ordered[0] not in T.NUMERIC_RANK and ordered[0] not in (T.UNKNOWN,
+                                                                             T.INTERVAL):
+                    raise PgError("42883", f"function percentile_cont({_type_display(types[0])}"
+                                  f" ORDER BY {_type_display(ordered)}) does not exist")
+                ordered = (T.INTERVAL if ordered[0] == T.INTERVAL else T.FLOAT8, -1)
+            elif ordered == UNKNOWN:
+                ordered = (T.TEXT, -1)
+            if types and types[0][0] in T.ELEMENT_OF:  # an array of fractions
+                return (T.ARRAY_OF.get(ordered[0], T.TEXT_ARRAY), -1)
+            return ordered
         if name in FIXED_RESULT:
             if name == "sign" and types and types[0][0] != T.NUMERIC:
                 return (T.FLOAT8, -1)
@@ -2007,12 +2012,12 @@ def _p_func(s: SqliteStream, node: ast.FuncCall) -> bool:
     if node.agg_within_group and name in ("percentile_cont", "percentile_disc", "mode"):
         if node.over is not None or node.agg_distinct or len(args) > 1:
             raise PgError("0A000", f"this form of {name}() is not supported")
-        if args and s.type_of(args[0])[0] not in {*T.NUMERIC_RANK, T.UNKNOWN}:
-            raise PgError("0A000", f"{name}() with an array of fractions is not supported")
         order = node.agg_order[0]
         descending = str(int(order.sortby_dir == enums.SortByDir.SORTBY_DESC))
         fraction = args[0] if args else "NULL"
-        s.call("pg_mode" if name == "mode" else "pg_" + name, fraction, descending, order.node)
+        oid = str(s.type_of(order.node)[0])
+        s.call("pg_mode" if name == "mode" else "pg_" + name, fraction, descending, oid,
+               order.node)
         if node.agg_filter is not None:
             s.write(" FILTER (WHERE ")
             s.print_node(node.agg_filter)

@@ -347,3 +347,13 @@ SELECT 1.5::float8 AS x UNION SELECT 2.25::numeric ORDER BY x;
 SELECT x FROM (VALUES (1.5::float8), (10.25::numeric), (2)) v(x) ORDER BY x;
 SELECT CASE WHEN true THEN 1.5::float8 ELSE 2.5 END, coalesce(NULL::float8, 2.5), pg_typeof(coalesce(NULL::float8, 2.5));
 SELECT x FROM (SELECT 1.5::float8 AS x UNION ALL SELECT 10.5 UNION ALL SELECT 2.5) s ORDER BY x;
+SELECT percentile_cont(0.25) WITHIN GROUP (ORDER BY x), percentile_disc(0.5) WITHIN GROUP (ORDER BY x), mode() WITHIN GROUP (ORDER BY x) FROM (VALUES (interval '1 day'), (interval '1 mon 3 hours'), (interval '20 days'), (interval '20 days')) v(x);
+SELECT percentile_cont(ARRAY[0.25, 0.5, 0.75]) WITHIN GROUP (ORDER BY x) FROM (VALUES (1), (2), (3), (4)) v(x);
+SELECT percentile_disc(ARRAY[0.25, 0.5, 1]) WITHIN GROUP (ORDER BY x) FROM (VALUES (1.5), (2.5), (3.5), (4.5)) v(x);
+SELECT percentile_cont(ARRAY[0, 1]::float8[]) WITHIN GROUP (ORDER BY x DESC) FROM (VALUES (1.5::float8), (2.5)) v(x);
+SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY x) FROM (VALUES ('10'), ('9'), ('100')) v(x);
+SELECT mode() WITHIN GROUP (ORDER BY x) FROM (VALUES ('10'), ('9'), ('10.0'), ('9')) v(x);
+SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY x) FROM (VALUES ('a'), ('b')) v(x); -- differential: error=42883
+SELECT percentile_disc(ARRAY[0.5]) WITHIN GROUP (ORDER BY x), pg_typeof(percentile_cont(ARRAY[0.5]) WITHIN GROUP (ORDER BY x)) FROM (VALUES (3), (1)) v(x);
+SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY x) FROM (VALUES (1.5::float8), ('NaN'), (2)) v(x);
+SELECT percentile_cont(ARRAY[0.5]) WITHIN GROUP (ORDER BY x) FROM (VALUES (1)) v(x) WHERE false;
