@@ -76,35 +76,43 @@ def _to_float4(r: float) -> float:
 
 
 def _float_op(op: str, single: bool) -> Callable[[Any, Any], Any]:
-    """float4/float8 + - * / as float.c computes them."""
+    """float4/float8 + - * / as float.c computes them. The common case (two finite floats,
+    a finite non-zero result) takes the first return; this runs once per row."""
+    compute: Callable[[float, float], float] = {
+        "+": float.__add__, "-": float.__sub__, "*": float.__mul__}.get(op, _divide)
 
     def apply(a: Any, b: Any) -> Any:
         if a is None or b is None:
             return None
-        x, y = float_value(a), float_value(b)
-        if op == "+":
-            r = x + y
-        elif op == "-":
-            r = x - y
-        elif op == "*":
-            r = x * y
-            if r == 0.0 and x != 0.0 and y != 0.0 and not (math.isnan(x) or math.isnan(y)):
-                raise _underflow()
-        else:
-            if y == 0.0:
-                if not math.isnan(x):
-                    raise PgError(DIVISION_BY_ZERO, "division by zero")
-                return FLOAT_NAN
-            r = x / y if not math.isinf(y) or not math.isinf(x) else math.nan
-            if r == 0.0 and x != 0.0 and not math.isinf(y):
-                raise _underflow()
-        if math.isinf(r) and not (math.isinf(x) or math.isinf(y)):
-            raise _overflow()
-        if single:
-            r = _to_float4(r)
-        return float_storage(r)
+        x = a if a.__class__ is float else float_value(a)
+        y = b if b.__class__ is float else float_value(b)
+        r = compute(x, y)
+        if not single and not (r - r) and (r or op in "+-"):
+            return r  # finite, and not a product/quotient that may have underflowed
+        return _float_edge(op, single, x, y, r)
 
     return apply
+
+
+def _divide(x: float, y: float) -> float:
+    if y == 0.0:
+        if not math.isnan(x):
+            raise PgError(DIVISION_BY_ZERO, "division by zero")
+        return math.nan
+    return x / y if not (math.isinf(y) and math.isinf(x)) else math.nan
+
+
+def _float_edge(op: str, single: bool, x: float, y: float, r: float) -> Any:
+    """float.c's checks on a result: overflow from finite inputs, underflow to zero of a
+    product or quotient of non-zero finite inputs, NaN stored as text, float4 rounding."""
+    if math.isinf(r) and not (math.isinf(x) or math.isinf(y)):
+        raise _overflow()
+    if r == 0.0 and op in "*/" and x != 0.0 and not math.isnan(x) and not math.isinf(y) and \
+            (op == "/" or (y != 0.0 and not math.isnan(y))):
+        raise _underflow()
+    if single:
+        r = _to_float4(r)
+    return float_storage(r)
 
 
 def _float_neg(a: Any) -> Any:
@@ -256,7 +264,7 @@ def _atan2(a: Any, b: Any) -> Any:
 
 
 def _abs(a: Any) -> Any:
-    """abs() of any number; SQLite's fails on the smallest bigint with its own message."""
+    """abs(bigint): SQLite's abs() fails on the smallest bigint with its own message."""
     if a is None:
         return None
     if isinstance(a, int):
@@ -832,7 +840,8 @@ def register(conn: apsw.Connection, ctx: Any) -> None:
     f("pow", _float_power, 2)
     f("pg_float_round", _float_round, -1)
     f("pg_float_greatest", _float_greatest, -1)
-    f("abs", _abs, 1)
+    f("pg_num_float8", lambda v: None if v is None else float_storage(float_value(v)), 1)
+    f("pg_int8_abs", _abs, 1)
     f("pg_idiv", _int_divide, 2)
     f("min_scale", _min_scale, 1)
     f("pg_width_bucket_array", _width_bucket_array, 2)
@@ -866,12 +875,31 @@ def register(conn: apsw.Connection, ctx: Any) -> None:
                        ("var_samp", "var_samp"), ("var_pop", "var_pop")):
         windows += [(name, _FloatStat, kind), (f"pg_num_{name}", _NumericStat, kind)]
     windows += [(f"pg_float_{kind}", _FloatSum, kind) for kind in ("sum", "sum4", "avg")]
-    windows += [("pg_bool_and_window", _BoolAgg, "and"), ("pg_bool_or_window", _BoolAgg, "or")]
     for name, cls, kind in windows:
-        conn.create_window_function(name, functools.partial(cls, kind), 1)
+        # Plain aggregates keep no rows; the translator calls NAME_window under OVER (...).
+        conn.create_aggregate_function(name, _plain(cls, kind))
+        conn.create_window_function(f"{name}_window", functools.partial(cls, kind), 1)
+    conn.create_window_function("pg_bool_and_window", functools.partial(_BoolAgg, "and"), 1)
+    conn.create_window_function("pg_bool_or_window", functools.partial(_BoolAgg, "or"), 1)
     for kind in ("cont", "disc"):
         conn.create_aggregate_function(f"pg_percentile_{kind}", _factory(_Ordered, kind))
     conn.create_aggregate_function("pg_mode", _factory(_Ordered, "mode"))
+
+
+def _plain(cls: type[_Window], kind: str) -> Callable[[], tuple[Any, Any, Any]]:
+    """An apsw aggregate factory folding each non-NULL value in, without keeping it."""
+
+    def make() -> tuple[Any, Any, Any]:
+        agg = cls(kind)
+        add = agg.add
+
+        def step(_: Any, value: Any) -> None:
+            if value is not None:
+                add(value)
+
+        return None, step, lambda _: agg.result()
+
+    return make
 
 
 def _factory(cls: Callable[[str], Any], kind: str) -> Callable[[], tuple[Any, Any, Any]]:

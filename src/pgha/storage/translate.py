@@ -2007,8 +2007,11 @@ def _p_func(s: SqliteStream, node: ast.FuncCall) -> bool:
     numeric_result = _is_numeric(s.type_of(node))
     if name in ("sum", "avg") and numeric_result:
         return _agg(s, node, "pg_num_" + name)
+    window = "_window" if node.over is not None else ""  # the variant that keeps its rows
     if name in STAT_AGGREGATES and numeric_result:
-        return _agg(s, node, "pg_num_" + name)  # exact, with numeric's digits
+        return _agg(s, node, "pg_num_" + name + window)  # exact, with numeric's digits
+    if name in STAT_AGGREGATES or name in ("bit_and", "bit_or", "bit_xor"):
+        return _agg(s, node, name + window)
     if node.agg_within_group and name in ("percentile_cont", "percentile_disc", "mode"):
         if node.over is not None or node.agg_distinct or len(args) > 1:
             raise PgError("0A000", f"this form of {name}() is not supported")
@@ -2033,7 +2036,10 @@ def _p_func(s: SqliteStream, node: ast.FuncCall) -> bool:
             T.FLOAT4, T.FLOAT8)):
         # added one by one as float8pl does (SQLite's sum() compensates rounding errors)
         kind = "sum4" if name == "sum" and s.type_of(node)[0] == T.FLOAT4 else name
-        return _agg(s, node, "pg_float_" + kind)
+        return _agg(s, node, "pg_float_" + kind + window)
+    if name == "abs" and s.type_of(node)[0] == T.INT8:
+        s.call("pg_int8_abs", *args)
+        return True
     if name == "abs" and floating:
         s.call("pg_float_abs", *args)
         return True
@@ -2128,8 +2134,8 @@ def _p_aexpr(s: SqliteStream, node: ast.A_Expr) -> bool:
                 kind = s.type_of(node)[0]
                 fn = PREFIX_MATH[op]
                 if op == "@":
-                    fn = "pg_num_abs" if kind == T.NUMERIC else (
-                        "pg_float_abs" if kind in (T.FLOAT4, T.FLOAT8) else "abs")
+                    fn = {T.NUMERIC: "pg_num_abs", T.FLOAT4: "pg_float_abs",
+                          T.FLOAT8: "pg_float_abs", T.INT8: "pg_int8_abs"}.get(kind, "abs")
                 s.call(fn, node.rexpr)
                 return True
             return False
@@ -2169,7 +2175,14 @@ def _p_aexpr(s: SqliteStream, node: ast.A_Expr) -> bool:
         if op in FLOAT_OPS and result in (T.FLOAT4, T.FLOAT8):
             # NaN, overflow and underflow as float.c has them (SQLite would give NULL or inf)
             width = "4" if result == T.FLOAT4 else "8"
-            s.call(f"pg_float{width}_{FLOAT_OPS[op]}", node.lexpr, node.rexpr)
+            s.write(f"pg_float{width}_{FLOAT_OPS[op]}(")
+            for i, (side, t) in enumerate(((node.lexpr, lt), (node.rexpr, rt))):
+                s.write(", " if i else "")
+                if t[0] == T.NUMERIC:
+                    s.call("pg_num_float8", side)  # deterministic: a constant converts once
+                else:
+                    s.print_node(side)
+            s.write(")")
             return True
         if op in ("<<", ">>") and result in (T.INT2, T.INT4):
             width = "2" if result == T.INT2 else "4"
@@ -2368,9 +2381,14 @@ def _numeric_comparison(s: SqliteStream, left: Any, lt: TypeRef, op: str, right:
         # numeric meets float: PostgreSQL compares as float8 (a NaN stays the text 'NaN',
         # above every number, as float8's NaN sorts).
         s.write("(")
-        s.call("pg_cast", left, str(lt[0]), str(T.FLOAT8), "-1")
-        s.write(f" {sql_op} ")
-        s.call("pg_cast", right, str(rt[0]), str(T.FLOAT8), "-1")
+        for i, (side, t) in enumerate(((left, lt), (right, rt))):
+            s.write(f" {sql_op} " if i else "")
+            if t[0] in (T.FLOAT4, T.FLOAT8):
+                s.print_node(side)  # as stored: an index on a float column still applies
+            elif t[0] == T.NUMERIC:
+                s.call("pg_num_float8", side)  # deterministic: a constant is cast once
+            else:
+                s.call("pg_cast", side, str(t[0]), str(T.FLOAT8), "-1")
         s.write(")")
         return True
     if lt[0] not in _INTEGER_OR_UNKNOWN | {T.NUMERIC} or rt[0] not in _INTEGER_OR_UNKNOWN | {

@@ -243,8 +243,15 @@ def float_value(value: Any) -> float:
     if isinstance(value, int):
         return float(value)
     if isinstance(value, str):
+        if value == FLOAT_NAN:
+            return math.nan
+        if _NUMERIC_TEXT.match(value):  # numeric's canonical text, the common case
+            return float(value)
         return _float_parse(value, "double precision")
     raise cannot_coerce(value, "double precision")
+
+
+_NUMERIC_TEXT = re.compile(r"-?[0-9]+(?:\.[0-9]+)?\Z|-?Infinity\Z")
 
 
 def float8_out(value: Any, typmod: int = -1, tz: str = "UTC") -> str:
