@@ -259,6 +259,8 @@ def float8_out(value: Any, typmod: int = -1, tz: str = "UTC") -> str:
     if value.__class__ is not float:
         value = float_value(value)
     r = repr(value)
+    if 4503599627370496.0 <= abs(value) < math.inf and _float8_midpoint(r, value):
+        r = _float8_not_midpoint(value)
     if "e" in r:
         return r
     if r[-1] in "fn":  # inf, nan
@@ -266,6 +268,28 @@ def float8_out(value: Any, typmod: int = -1, tz: str = "UTC") -> str:
     if -1e15 < value < 1e15:
         return r[:-2] if r.endswith(".0") else r
     return _float8_big(value)
+
+
+def _float8_midpoint(s: str, value: float) -> bool:
+    """Is decimal ``s`` exactly halfway between ``value`` and a neighbouring double? Python's
+    repr then counts on round-half-even to read it back; Ryu (float8out) takes one more digit.
+    Only doubles from 2^52 up have midpoints short enough to be a shortest repr."""
+    d = Decimal(s)
+    exact = Decimal(value)
+    for neighbour in (math.nextafter(value, -math.inf), math.nextafter(value, math.inf)):
+        if math.isfinite(neighbour) and _EXACT_MID.divide(
+                _EXACT_MID.add(exact, Decimal(neighbour)), 2) == d:
+            return True
+    return False
+
+
+def _float8_not_midpoint(value: float) -> str:
+    for p in range(1, 17):
+        s = f"{value:.{p}e}"
+        if float(s) == value and not _float8_midpoint(s, value):
+            digits, exp = _split_sci(s.lstrip("-"))
+            return _shortest_format(digits, exp, value < 0, 15)
+    return f"{value:.16e}"
 
 
 def _float8_big(value: float) -> str:
@@ -297,10 +321,30 @@ def float4_out(value: Any, typmod: int = -1, tz: str = "UTC") -> str:
     target = pack(value)
     for p in range(9):
         s = f"{value:.{p}e}"
-        if pack(float(s)) == target:
+        if pack(float(s)) == target and not _float4_midpoint(s, target):
             break
     digits, exp = _split_sci(s.lstrip("-"))
     return _shortest_format(digits, exp, value < 0, 6)
+
+
+_EXACT_MID = Context(prec=200)  # float4 values and their midpoints are exact within this
+
+
+def _float4_midpoint(s: str, target: bytes) -> bool:
+    """Is decimal ``s`` exactly halfway between the float4 ``target`` and a neighbour? Ryu
+    (float4out) does not take such a string as round-tripping, though strtof's ties-to-even
+    would read it back as ``target``: 36175248 prints 3.6175248e+07, not 3.617525e+07."""
+    bits = int.from_bytes(target, "big")
+    exact = Decimal(_F4.unpack(target)[0])
+    d = Decimal(s)
+    for neighbour in (bits - 1, bits + 1):
+        if not 0 <= neighbour < 2**32:
+            continue
+        other = _F4.unpack(neighbour.to_bytes(4, "big"))[0]
+        if math.isfinite(other) and _EXACT_MID.divide(_EXACT_MID.add(exact, Decimal(other)),
+                                                      2) == d:
+            return True
+    return False
 
 
 def _float8_in(text: str, typmod: int, tz: str) -> float | str:

@@ -357,3 +357,7 @@ SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY x) FROM (VALUES ('a'), ('b'))
 SELECT percentile_disc(ARRAY[0.5]) WITHIN GROUP (ORDER BY x), pg_typeof(percentile_cont(ARRAY[0.5]) WITHIN GROUP (ORDER BY x)) FROM (VALUES (3), (1)) v(x);
 SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY x) FROM (VALUES (1.5::float8), ('NaN'), (2)) v(x);
 SELECT percentile_cont(ARRAY[0.5]) WITHIN GROUP (ORDER BY x) FROM (VALUES (1)) v(x) WHERE false;
+
+-- shortest digits that are exactly halfway between two floats take one digit more (Ryu)
+SELECT 36175248::float4, 54707288::float4, 46089728::float4, '-2.880703616226888e+18'::float8 / 3, '1.8461963705018248e+16'::float8;
+SELECT x::float4, x::float8 FROM (VALUES ('16777217'), ('2147483647'), ('9007199254740993'), ('123456789012345678')) v(x) ORDER BY 1;
