@@ -428,11 +428,14 @@ def num_exp(a: Any) -> str | None:
         return "NaN"
     if d.is_infinite():
         return "Infinity" if d > 0 else "0"
-    val = max(min(float(d) * _LOG10_E, 2000.0), -2000.0)
-    if val > 131072:
-        raise PgError(OUT_OF_RANGE, "value overflows numeric format")
+    x = float(d)
+    val = max(min(x * _LOG10_E, 2000.0), -2000.0)  # the result's decimal weight, bounded
     rscale = _clamp_scale(_MIN_SIG_DIGITS - int(val), d)
-    return _round_to(d.exp(_high(int(abs(val)) + rscale + 10)), rscale)
+    if abs(x) >= 6000:  # exp_var(): NUMERIC_MAX_RESULT_SCALE * 3
+        if x > 0:
+            raise PgError(OUT_OF_RANGE, "value overflows numeric format")
+        return numeric_text(Decimal(0).scaleb(-rscale))
+    return _round_to(d.exp(_high(int(abs(x) * _LOG10_E) + rscale + 10)), rscale)
 
 
 def num_power(a: Any, b: Any) -> str | None:

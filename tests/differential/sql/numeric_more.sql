@@ -361,3 +361,32 @@ SELECT percentile_cont(ARRAY[0.5]) WITHIN GROUP (ORDER BY x) FROM (VALUES (1)) v
 -- shortest digits that are exactly halfway between two floats take one digit more (Ryu)
 SELECT 36175248::float4, 54707288::float4, 46089728::float4, '-2.880703616226888e+18'::float8 / 3, '1.8461963705018248e+16'::float8;
 SELECT x::float4, x::float8 FROM (VALUES ('16777217'), ('2147483647'), ('9007199254740993'), ('123456789012345678')) v(x) ORDER BY 1;
+
+-- numeric and float math at the edges of their ranges
+SELECT 2::numeric ^ 200, 1.000001 ^ 1000000, 0.5 ^ 200, (-1.5) ^ 7, 0.0 ^ 0.5, 0.0 ^ 0, 1.0 ^ 1e10;
+SELECT exp(300.0), exp(-300.0), exp(0.0000001), ln(1e-100), ln(1e300), log(1e-300);
+SELECT exp(10000.0); -- differential: error=22003
+SELECT 10.0 ^ 200000; -- differential: error=22003
+SELECT 10::numeric ^ -20, 3::numeric ^ -5, 7.5 ^ -2, (-2)::numeric ^ -3;
+SELECT 0.0 ^ -1; -- differential: error=2201F
+SELECT power(2::numeric, 0.5), power(4::numeric, 0.5), power(8.000, 1.0/3), power(1e-10, 0.25);
+SELECT 'NaN'::numeric ^ 0, 1 ^ 'NaN'::numeric, 'NaN'::numeric ^ 2, 2 ^ 'NaN'::numeric;
+SELECT ln('Infinity'::numeric), exp('-Infinity'::numeric), exp('Infinity'::numeric), sqrt('Infinity'::numeric);
+SELECT log(1, 10); -- differential: error=22012
+SELECT log(10, 1), log(0.5, 1), ln(1), log(1.0);
+SELECT sqrt(1e-30), sqrt(1e30), sqrt(0.0000000001), sqrt(12345678901234567890.123);
+SELECT exp(1.5::float8), exp(-700.5::float8), exp(709.7::float8), ln(1e-300::float8), log10(1e300::float8);
+SELECT exp(710::float8); -- differential: error=22003
+SELECT exp(-746::float8); -- differential: error=22003
+SELECT 10::float8 ^ 308, 10::float8 ^ -320, 2::float8 ^ 1023.9; 
+SELECT 10::float8 ^ 309; -- differential: error=22003
+SELECT 10::float8 ^ -400; -- differential: error=22003
+SELECT (-8)::float8 ^ (1.0::float8 / 3); -- differential: error=2201F
+SELECT 0::float8 ^ -1; -- differential: error=2201F
+SELECT 'Infinity'::float8 ^ 2, 'Infinity'::float8 ^ -1, (-2)::float8 ^ 'Infinity'::float8, 0.5::float8 ^ '-Infinity';
+SELECT sqrt('Infinity'::float8), ln('Infinity'::float8), exp('-Infinity'::float8), cbrt('-Infinity'::float8);
+SELECT ln(0::float8); -- differential: error=2201E
+SELECT log10(-1::float8); -- differential: error=2201E
+SELECT asin(2); -- differential: error=22003
+SELECT acos(-1), asin(-1), atan('Infinity'::float8), atan2(0, -1), atan2('NaN', 1);
+SELECT exp(-6000.0) = 0, scale(exp(-6000.0)), exp(5999.0) > 1e2600, exp(-5999.0) = 0;
