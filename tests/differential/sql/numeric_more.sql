@@ -390,3 +390,35 @@ SELECT log10(-1::float8); -- differential: error=2201E
 SELECT asin(2); -- differential: error=22003
 SELECT acos(-1), asin(-1), atan('Infinity'::float8), atan2(0, -1), atan2('NaN', 1);
 SELECT exp(-6000.0) = 0, scale(exp(-6000.0)), exp(5999.0) > 1e2600, exp(-5999.0) = 0;
+
+-- grouping: ungrouped columns are 42803, a grouped primary key covers its table
+CREATE TABLE g1 (id int PRIMARY KEY, a int, b text, c numeric);
+CREATE TABLE g2 (k int, v int);
+INSERT INTO g1 VALUES (1, 1, 'x', 1.5), (2, 1, 'y', 2.5), (3, 2, 'x', 3.5);
+INSERT INTO g2 VALUES (1, 10), (1, 20), (2, 30);
+SELECT a, b, count(*) FROM g1 GROUP BY a; -- differential: error=42803
+SELECT a, count(*) FROM g1 GROUP BY a ORDER BY a;
+SELECT id, a, b, count(*) FROM g1 GROUP BY id ORDER BY id;
+SELECT g1.id, b, sum(v) FROM g1 JOIN g2 ON g2.k = g1.id GROUP BY g1.id ORDER BY 1;
+SELECT k, v, count(*) FROM g2 GROUP BY k; -- differential: error=42803
+SELECT a + 1, count(*) FROM g1 GROUP BY a + 1 ORDER BY 1;
+SELECT a + 1 AS a1, count(*) FROM g1 GROUP BY a1 ORDER BY 1;
+SELECT a, count(*) FROM g1 GROUP BY 1 ORDER BY 1;
+SELECT a * 2, sum(c) FROM g1 GROUP BY a ORDER BY 1;
+SELECT upper(b), count(*) FROM g1 GROUP BY upper(b) ORDER BY 1;
+SELECT b, count(*) FROM g1 GROUP BY upper(b); -- differential: error=42803
+SELECT a, count(*) FROM g1 GROUP BY a HAVING b = 'x'; -- differential: error=42803
+SELECT a, count(*) FROM g1 GROUP BY a HAVING max(b) = 'x' ORDER BY a;
+SELECT a, (SELECT count(*) FROM g2 WHERE g2.k = g1.a) FROM g1 GROUP BY a ORDER BY a;
+SELECT a, row_number() OVER (ORDER BY a), sum(count(*)) OVER () FROM g1 GROUP BY a ORDER BY a;
+SELECT a, row_number() OVER (ORDER BY b) FROM g1 GROUP BY a; -- differential: error=42803
+SELECT a, b, count(*) FROM g1 GROUP BY a, b ORDER BY a, b;
+SELECT CASE WHEN a > 1 THEN 'big' ELSE 'small' END AS size, count(*) FROM g1 GROUP BY size ORDER BY size;
+SELECT t.a, count(*) FROM g1 AS t GROUP BY t.a ORDER BY 1;
+SELECT a::text, count(*) FROM g1 GROUP BY a::text ORDER BY 1;
+SELECT x, count(*) FROM (SELECT a AS x, b FROM g1) s GROUP BY x ORDER BY x;
+SELECT s.x, s.b FROM (SELECT a AS x, b FROM g1) s GROUP BY s.x; -- differential: error=42803
+SELECT DISTINCT a FROM g1 GROUP BY a, b ORDER BY a;
+SELECT a, count(DISTINCT b), string_agg(b, ',' ORDER BY b) FROM g1 GROUP BY a ORDER BY a;
+DROP TABLE g1;
+DROP TABLE g2;
