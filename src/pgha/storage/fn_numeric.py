@@ -324,6 +324,26 @@ def _float_round(a: Any, places: Any = 0) -> Any:
     return math.copysign(float(d), x) if float(d) == 0 else float(d)
 
 
+def _float_unary(fn: Callable[[float], float]) -> Callable[[Any], Any]:
+    """ceil, floor, sign of a float: NaN stays NaN, infinities pass through ceil/floor."""
+
+    def apply(a: Any) -> Any:
+        if a is None:
+            return None
+        x = a if a.__class__ is float else float_value(a)
+        if math.isnan(x):
+            return 0.0 if fn is _sign else FLOAT_NAN
+        if math.isinf(x) and fn is not _sign:
+            return x
+        return float(fn(x))
+
+    return apply
+
+
+def _sign(x: float) -> float:
+    return float((x > 0) - (x < 0))
+
+
 def _float_trunc(a: Any, places: Any = 0) -> Any:
     if a is None:
         return None
@@ -843,6 +863,9 @@ def register(conn: apsw.Connection, ctx: Any) -> None:
     f("pow", _float_power, 2)
     f("pg_float_round", _float_round, -1)
     f("pg_float_greatest", _float_greatest, -1)
+    f("pg_float_ceil", _float_unary(math.ceil), 1)
+    f("pg_float_floor", _float_unary(math.floor), 1)
+    f("pg_float_sign", _float_unary(_sign), 1)
     f("pg_num_float8", lambda v: None if v is None else float_storage(float_value(v)), 1)
     f("pg_int8_abs", _abs, 1)
     f("pg_idiv", _int_divide, 2)

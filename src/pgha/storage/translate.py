@@ -1678,6 +1678,8 @@ class Analyzer:
                 # round(int) is round(float8), float8 being the preferred type; with a
                 # second argument only round(numeric, int) exists.
                 return (T.NUMERIC, -1) if len(types) > 1 else (T.FLOAT8, -1)
+            if name in ("round", "trunc", "ceil", "ceiling", "floor") and common[0] == T.FLOAT4:
+                return (T.FLOAT8, -1)  # these exist for float8 and numeric only
             if name in ("coalesce", "greatest", "least", "min", "max"):
                 self._coerce_unknowns(args, common)
             return common if common != UNKNOWN else (T.TEXT, -1)
@@ -2117,6 +2119,10 @@ def _p_func(s: SqliteStream, node: ast.FuncCall) -> bool:
         # added one by one as float8pl does (SQLite's sum() compensates rounding errors)
         kind = "sum4" if name == "sum" and s.type_of(node)[0] == T.FLOAT4 else name
         return _agg(s, node, "pg_float_" + kind + window)
+    if name in ("ceil", "ceiling", "floor", "sign") and floating and args and \
+            s.type_of(args[0])[0] in (T.FLOAT4, T.FLOAT8):
+        s.call("pg_float_" + ("ceil" if name == "ceiling" else name), *args)  # NaN stays NaN
+        return True
     if name == "abs" and s.type_of(node)[0] == T.INT8:
         s.call("pg_int8_abs", *args)
         return True

@@ -422,3 +422,23 @@ SELECT DISTINCT a FROM g1 GROUP BY a, b ORDER BY a;
 SELECT a, count(DISTINCT b), string_agg(b, ',' ORDER BY b) FROM g1 GROUP BY a ORDER BY a;
 DROP TABLE g1;
 DROP TABLE g2;
+
+-- NaN and infinities stored in float columns, indexed, grouped, aggregated, updated
+CREATE TABLE nf (id int, f float8, r real);
+INSERT INTO nf VALUES (1, 'NaN', 'NaN'), (2, 'Infinity', '-Infinity'), (3, 2.5, 0.5);
+CREATE INDEX nf_f ON nf (f);
+SELECT id FROM nf WHERE f = 'NaN';
+SELECT id FROM nf WHERE f >= 2.5 ORDER BY id;
+SELECT id FROM nf WHERE f IS NOT NULL AND f < 'NaN' ORDER BY id;
+SELECT f, count(*) FROM nf GROUP BY f ORDER BY f;
+SELECT ARRAY['NaN'::float8, 1.5, 'Infinity'], ARRAY[f] FROM nf ORDER BY id;
+SELECT array_agg(f ORDER BY id), array_agg(r ORDER BY id) FROM nf;
+SELECT f::numeric, r::numeric, f::real, r::float8, f::text || 'x' FROM nf ORDER BY id;
+SELECT CASE WHEN f > 1 THEN 'big' ELSE 'small' END, f = f, f <> 'NaN' FROM nf ORDER BY id;
+SELECT id, f FROM nf ORDER BY f DESC LIMIT 2;
+SELECT least(f, 3), greatest(f, 3), coalesce(nullif(f, 'NaN'), -1) FROM nf ORDER BY id;
+SELECT sum(f), avg(r), max(f), min(r), count(DISTINCT f) FROM nf;
+SELECT f * 0, f - f, r + r, -f, abs(r), round(f), trunc(f), ceil(r), floor(r), sign(f) FROM nf ORDER BY id;
+UPDATE nf SET f = f + 1 RETURNING id, f;
+DELETE FROM nf WHERE f = 'NaN' RETURNING id;
+DROP TABLE nf;
