@@ -1461,6 +1461,8 @@ class Analyzer:
             left = self.expr(node.lexpr, scope)
             for e in node.rexpr:
                 self.expr(e, scope, left)
+            if left[0] in (T.FLOAT4, T.FLOAT8):
+                self._coerce_unknowns(node.rexpr, left)  # numeric bounds compare as floats
             return (T.BOOL, -1)
         if kind in (K.AEXPR_OP_ANY, K.AEXPR_OP_ALL):
             left = self.expr(node.lexpr, scope)

@@ -442,3 +442,24 @@ SELECT f * 0, f - f, r + r, -f, abs(r), round(f), trunc(f), ceil(r), floor(r), s
 UPDATE nf SET f = f + 1 RETURNING id, f;
 DELETE FROM nf WHERE f = 'NaN' RETURNING id;
 DROP TABLE nf;
+
+-- float expressions against numeric constants: IN, BETWEEN, ANY, CASE
+CREATE TABLE fi (id int, f float8, r real, n numeric);
+INSERT INTO fi VALUES (1, 1.5, 1.5, 1.5), (2, 2.5, 2.5, 2.5), (3, 3.0, 3.0, 3.0);
+SELECT id FROM fi WHERE f IN (1.5, 3) ORDER BY id;
+SELECT id FROM fi WHERE f * 2 IN (3.0, 6) ORDER BY id;
+SELECT id FROM fi WHERE f * 2 BETWEEN 2.9 AND 5.0 ORDER BY id;
+SELECT id FROM fi WHERE r NOT IN (2.5) ORDER BY id;
+SELECT id FROM fi WHERE f = n ORDER BY id;
+SELECT id FROM fi WHERE f * 1 = 1.5;
+SELECT id FROM fi WHERE f + 0 > 2.0 ORDER BY id;
+SELECT id FROM fi WHERE f = ANY (ARRAY[1.5, 3.0]) ORDER BY id;
+SELECT id FROM fi WHERE n IN (1.50, 3) ORDER BY id;
+SELECT id FROM fi WHERE n * 2 = 3 ORDER BY id;
+SELECT id, f / n, n / f, f + n, pg_typeof(f + n) FROM fi ORDER BY id;
+SELECT id FROM fi WHERE f = 1.5::real;
+SELECT id FROM fi WHERE (f * 2)::int = 5 ORDER BY id;
+SELECT CASE f WHEN 1.5 THEN 'a' WHEN 3 THEN 'c' ELSE 'b' END FROM fi ORDER BY id;
+SELECT id FROM fi WHERE f IS DISTINCT FROM 2.5 ORDER BY id;
+SELECT max(f * 2), min(n * f) FROM fi;
+DROP TABLE fi;
