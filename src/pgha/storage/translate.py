@@ -609,6 +609,23 @@ def _collect_ungrouped(node: Any, aggregates: list[Any], columns: list[ast.Colum
             _collect_ungrouped(item, aggregates, columns)
 
 
+# Numbers that are not integers: no bitwise operators, no gcd/factorial/div of their own.
+_INEXACT = frozenset({T.NUMERIC, T.FLOAT4, T.FLOAT8})
+
+
+def _no_operator(op: str, left: TypeRef | None, right: TypeRef, node: Any) -> PgError:
+    shown = f"{_type_display(left)} {op} " if left is not None else f"{op} "
+    return PgError("42883", f"operator does not exist: {shown}{_type_display(right)}",
+                   hint="No operator matches the given name and argument types. You might "
+                   "need to add explicit type casts.", position=_pos(node))
+
+
+def _no_function(name: str, types: Sequence[TypeRef], node: Any) -> PgError:
+    return PgError("42883", f"function {name}({', '.join(_type_display(t) for t in types)}) "
+                   "does not exist", hint="No function matches the given name and argument "
+                   "types. You might need to add explicit type casts.", position=_pos(node))
+
+
 def _power_type(types: Sequence[TypeRef]) -> TypeRef:
     """^, power(), sqrt(), exp(), ln(), log(): numeric when an argument is numeric and none
     is a float (numeric's is the only exact match then), else float8, the preferred type."""
@@ -1493,6 +1510,8 @@ class Analyzer:
                 return (T.NUMERIC, -1)
             if op in ("|/", "||/"):
                 return (T.FLOAT8, -1)  # square and cube root are float8 operators only
+            if op == "~" and t[0] in _INEXACT:
+                raise _no_operator(op, None, t, node)
             return (T.BOOL, -1) if op in ("!", "NOT") else t
         # Type the side that is not a parameter/literal first so the other takes its type.
         l_is_free = isinstance(node.lexpr, ast.ParamRef | ast.A_Const)
@@ -1537,11 +1556,15 @@ class Analyzer:
             return (T.JSONB if left[0] == T.JSONB else T.JSON, -1)
         if op in ("->>", "#>>"):
             return (T.TEXT, -1)
+        if op == "%" and (left[0] in (T.FLOAT4, T.FLOAT8) or right[0] in (T.FLOAT4, T.FLOAT8)):
+            raise _no_operator(op, left, right, node)  # % exists for integers and numeric
         if op in ("+", "-", "*", "/", "%"):
             return _arith_type(op, left, right)
         if op == "^":
             return _power_type([left, right])
         if op in ("&", "|", "#", "<<", ">>"):
+            if left[0] in _INEXACT or right[0] in _INEXACT:
+                raise _no_operator(op, left, right, node)  # bitwise: integers only
             return left
         raise PgError("42883", f"operator does not exist: {op}", position=_pos(node))
 
@@ -1613,6 +1636,12 @@ class Analyzer:
             if name == "log" and len(types) == 2:
                 return (T.NUMERIC, -1)  # log(b, x) exists for numeric only
             return _power_type(types)
+        floats = [t for t in types if t[0] in (T.FLOAT4, T.FLOAT8)]
+        if floats and (name in ("gcd", "lcm", "div", "mod", "factorial") or (
+                name in ("round", "trunc") and len(types) == 2)):
+            raise _no_function(name, types, node)  # numeric or integer versions only
+        if name == "factorial" and types and types[0][0] == T.NUMERIC:
+            raise _no_function(name, types, node)
         if name in ("gcd", "lcm"):
             if types and all(t[0] in (T.INT2, T.UNKNOWN) for t in types):
                 shown = ", ".join(_type_display(t) for t in types)

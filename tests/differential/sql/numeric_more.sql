@@ -463,3 +463,18 @@ SELECT CASE f WHEN 1.5 THEN 'a' WHEN 3 THEN 'c' ELSE 'b' END FROM fi ORDER BY id
 SELECT id FROM fi WHERE f IS DISTINCT FROM 2.5 ORDER BY id;
 SELECT max(f * 2), min(n * f) FROM fi;
 DROP TABLE fi;
+
+-- operators and functions that do not exist for floats or numeric
+SELECT round(1.5::float8, 1); -- differential: error=42883
+SELECT 5.5::float8 % 2; -- differential: error=42883
+SELECT mod(5.5::float8, 2); -- differential: error=42883
+SELECT 1.5::float8 & 1; -- differential: error=42883
+SELECT 1.5 & 1; -- differential: error=42883
+SELECT gcd(1.5::float8, 2); -- differential: error=42883
+SELECT factorial(2.5); -- differential: error=42883
+SELECT trunc(1.5::float8, 1); -- differential: error=42883
+SELECT ~1.5; -- differential: error=42883
+SELECT 1 << 1.5; -- differential: error=42883
+SELECT round(1.55::numeric, 1), round(1.55::float8), mod(5.5, 2), 5.5 % 2;
+SELECT div(5.5::float8, 2); -- differential: error=42883
+SELECT div(7, 2), div(-7.5, 2), pg_typeof(div(7, 2));
