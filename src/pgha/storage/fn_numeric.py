@@ -24,7 +24,7 @@ import json
 import math
 import struct
 from collections.abc import Callable
-from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Context, Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal
 from typing import Any
 
 import apsw
@@ -311,8 +311,8 @@ def _width_bucket_array(x: Any, thresholds: Any) -> Any:
     return sum(1 for t in bounds if t is not None and key(t) <= key(x))
 
 
-def _float_round(a: Any, places: Any = 0) -> Any:
-    """round(float8) is rint(): half to even; round/trunc(numeric) go elsewhere."""
+def _float_round(a: Any, _places: Any = 0) -> Any:
+    """round(float8) is rint(): half to even (the translator passes a second argument, 0)."""
     if a is None:
         return None
     if isinstance(a, int):
@@ -320,8 +320,8 @@ def _float_round(a: Any, places: Any = 0) -> Any:
     x = float_value(a)
     if math.isnan(x) or math.isinf(x):
         return float_storage(x)
-    d = Decimal(x).quantize(Decimal(1).scaleb(-int(places or 0)), rounding=ROUND_HALF_EVEN)
-    return math.copysign(float(d), x) if float(d) == 0 else float(d)
+    r = float(round(x))  # Python rounds a float half to even, exactly, as rint() does
+    return math.copysign(r, x) if r == 0 else r
 
 
 def _float_unary(fn: Callable[[float], float]) -> Callable[[Any], Any]:
@@ -344,7 +344,8 @@ def _sign(x: float) -> float:
     return float((x > 0) - (x < 0))
 
 
-def _float_trunc(a: Any, places: Any = 0) -> Any:
+def _float_trunc(a: Any, _places: Any = 0) -> Any:
+    """trunc(float8): toward zero (the translator passes a second argument, always 0)."""
     if a is None:
         return None
     if isinstance(a, int):
@@ -352,8 +353,7 @@ def _float_trunc(a: Any, places: Any = 0) -> Any:
     x = float_value(a)
     if math.isnan(x) or math.isinf(x):
         return float_storage(x)
-    return float(math.trunc(x)) if not places else float(
-        Decimal(x).quantize(Decimal(1).scaleb(-int(places)), rounding="ROUND_DOWN"))
+    return math.copysign(float(math.trunc(x)), x)
 
 
 # ------------------------------------------------------------------------ numeric math

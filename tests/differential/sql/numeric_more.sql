@@ -478,3 +478,4 @@ SELECT 1 << 1.5; -- differential: error=42883
 SELECT round(1.55::numeric, 1), round(1.55::float8), mod(5.5, 2), 5.5 % 2;
 SELECT div(5.5::float8, 2); -- differential: error=42883
 SELECT div(7, 2), div(-7.5, 2), pg_typeof(div(7, 2));
+SELECT round(1e300::float8), trunc(-1e300::float8), round(-0.4::float8), trunc(-0.5::float8), round(4503599627370497::float8), round(0.49999999999999994::float8);
