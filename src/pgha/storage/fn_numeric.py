@@ -705,6 +705,95 @@ class _FloatSum(_Window):
         return float_storage(self.total / self.n if self.kind == "avg" else self.total)
 
 
+class _Regression:
+    """corr, covar_*, regr_*: float8_regr_accum's Youngs-Cramer sums over (y, x) pairs
+    where neither is NULL, and the final functions of float.c (PostgreSQL 15)."""
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+        self.pairs: list[tuple[float, float]] = []
+        self.dirty = False
+        self.reset()
+
+    def reset(self) -> None:
+        self.n = self.sx = self.sy = self.sxx = self.syy = self.sxy = 0.0
+
+    def add(self, y: float, x: float) -> None:
+        n = self.n + 1.0
+        self.sx += x
+        self.sy += y
+        if self.n > 0.0:
+            tx, ty = x * n - self.sx, y * n - self.sy
+            scale = 1.0 / (n * self.n)
+            self.sxx += tx * tx * scale
+            self.syy += ty * ty * scale
+            self.sxy += tx * ty * scale
+        elif any(math.isnan(v) or math.isinf(v) for v in (x, y)):
+            self.sxx = self.syy = self.sxy = math.nan
+        self.n = n
+
+    def step(self, y: Any, x: Any, keep: bool = True) -> None:
+        if y is None or x is None:
+            return
+        pair = (float_value(y), float_value(x))
+        if keep:
+            self.pairs.append(pair)
+        self.add(*pair)
+
+    def inverse(self, y: Any, x: Any) -> None:
+        if y is not None and x is not None:
+            self.pairs.pop(0)
+            self.dirty = True
+
+    def value(self) -> Any:
+        if self.dirty:
+            self.reset()
+            for pair in self.pairs:
+                self.add(*pair)
+            self.dirty = False
+        return self.result()
+
+    def final(self) -> Any:
+        return self.value()
+
+    def result(self) -> Any:
+        n, kind = self.n, self.kind
+        if kind == "regr_count":
+            return int(n)
+        if n < 1.0 or (kind == "covar_samp" and n < 2.0):
+            return None
+        sxx, syy, sxy = self.sxx, self.syy, self.sxy
+        simple = {"regr_sxx": sxx, "regr_syy": syy, "regr_sxy": sxy,
+                  "regr_avgx": self.sx / n, "regr_avgy": self.sy / n,
+                  "covar_pop": sxy / n}
+        if kind in simple:
+            return float_storage(simple[kind])
+        if kind == "covar_samp":
+            return float_storage(sxy / (n - 1.0))
+        if kind == "corr":
+            return None if sxx == 0 or syy == 0 else float_storage(sxy / math.sqrt(sxx * syy))
+        if sxx == 0:
+            return None
+        if kind == "regr_r2":
+            return 1.0 if syy == 0 else float_storage((sxy * sxy) / (sxx * syy))
+        if kind == "regr_slope":
+            return float_storage(sxy / sxx)
+        return float_storage((self.sy - self.sx * sxy / sxx) / n)  # regr_intercept
+
+
+REGRESSIONS = ("corr", "covar_pop", "covar_samp", "regr_avgx", "regr_avgy", "regr_count",
+               "regr_intercept", "regr_r2", "regr_slope", "regr_sxx", "regr_sxy", "regr_syy")
+
+
+def _plain_regression(kind: str) -> Callable[[], tuple[Any, Any, Any]]:
+    def make() -> tuple[Any, Any, Any]:
+        agg = _Regression(kind)
+        return (None, lambda _, y, x: agg.step(y, x, keep=False),
+                lambda _: agg.result())
+
+    return make
+
+
 class _NumericStat(_Window):
     """numeric_stddev_internal(): (N * sum(x^2) - sum(x)^2) / (N * (N - 1)), exact."""
 
@@ -905,6 +994,9 @@ def register(conn: apsw.Connection, ctx: Any) -> None:
         # Plain aggregates keep no rows; the translator calls NAME_window under OVER (...).
         conn.create_aggregate_function(name, _plain(cls, kind))
         conn.create_window_function(f"{name}_window", functools.partial(cls, kind), 1)
+    for kind in REGRESSIONS:
+        conn.create_aggregate_function(kind, _plain_regression(kind))
+        conn.create_window_function(f"{kind}_window", functools.partial(_Regression, kind), 2)
     conn.create_window_function("pg_bool_and_window", functools.partial(_BoolAgg, "and"), 1)
     conn.create_window_function("pg_bool_or_window", functools.partial(_BoolAgg, "or"), 1)
     for kind in ("cont", "disc"):

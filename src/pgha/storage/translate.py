@@ -30,6 +30,7 @@ from pgha.storage import oids as T
 from pgha.storage import types as pgtypes
 from pgha.storage.catalog import Catalog, Column, Table, View
 from pgha.storage.catalog import Sequence as SequenceRel
+from pgha.storage.fn_numeric import REGRESSIONS  # corr, covar_*, regr_*: float8 aggregates
 from pgha.storage.types_number import numeric_text
 from pgha.wire.errors import PgError
 
@@ -169,6 +170,8 @@ FIXED_RESULT: dict[str, TypeRef] = {
     "scale": (T.INT4, -1),
     "trim_scale": (T.NUMERIC, -1),
     "min_scale": (T.INT4, -1),
+    **{name: (T.FLOAT8, -1) for name in REGRESSIONS if name != "regr_count"},
+    "regr_count": (T.INT8, -1),
     "extract": (T.NUMERIC, -1),
     "to_timestamp": (T.TIMESTAMPTZ, -1),
     "to_date": (T.DATE, -1),
@@ -418,6 +421,7 @@ AGGREGATES = frozenset(
         "percentile_cont",
         "percentile_disc",
         "mode",
+        *REGRESSIONS,
     }
 )
 
@@ -2123,7 +2127,8 @@ def _p_func(s: SqliteStream, node: ast.FuncCall) -> bool:
     window = "_window" if node.over is not None else ""  # the variant that keeps its rows
     if name in STAT_AGGREGATES and numeric_result:
         return _agg(s, node, "pg_num_" + name + window)  # exact, with numeric's digits
-    if name in STAT_AGGREGATES or name in ("bit_and", "bit_or", "bit_xor"):
+    if name in STAT_AGGREGATES or name in ("bit_and", "bit_or", "bit_xor") or \
+            name in REGRESSIONS:
         return _agg(s, node, name + window)
     if node.agg_within_group and name in ("percentile_cont", "percentile_disc", "mode"):
         if node.over is not None or node.agg_distinct or len(args) > 1:

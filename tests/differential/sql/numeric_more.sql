@@ -479,3 +479,13 @@ SELECT round(1.55::numeric, 1), round(1.55::float8), mod(5.5, 2), 5.5 % 2;
 SELECT div(5.5::float8, 2); -- differential: error=42883
 SELECT div(7, 2), div(-7.5, 2), pg_typeof(div(7, 2));
 SELECT round(1e300::float8), trunc(-1e300::float8), round(-0.4::float8), trunc(-0.5::float8), round(4503599627370497::float8), round(0.49999999999999994::float8);
+
+-- corr, covar and the regr_* aggregates
+SELECT corr(y, x), covar_pop(y, x), covar_samp(y, x), regr_slope(y, x), regr_intercept(y, x), regr_r2(y, x) FROM (VALUES (1, 2.0), (2, 3.5), (3, 7.25), (4, 8.0), (5, 11.5)) v(x, y);
+SELECT regr_count(y, x), regr_avgx(y, x), regr_avgy(y, x), regr_sxx(y, x), regr_syy(y, x), regr_sxy(y, x) FROM (VALUES (1, 2.0), (2, NULL), (3, 7.25), (NULL, 8.0), (5, 11.5)) v(x, y);
+SELECT corr(y, x), regr_slope(y, x), regr_r2(y, x), covar_samp(y, x) FROM (VALUES (1, 5), (2, 5), (3, 5)) v(x, y);
+SELECT corr(y, x), covar_samp(y, x), regr_count(y, x), covar_pop(y, x) FROM (VALUES (1, 5)) v(x, y);
+SELECT corr(y, x), regr_count(y, x) FROM (VALUES (1, 5)) v(x, y) WHERE false;
+SELECT g % 2 AS k, corr(g * 1.5, g::float8 ^ 2), regr_slope(g, g * 2) FROM generate_series(1, 10) g GROUP BY k ORDER BY k;
+SELECT g, covar_pop(g, g * g) OVER (ORDER BY g ROWS 2 PRECEDING) FROM generate_series(1, 5) g ORDER BY g;
+SELECT pg_typeof(corr(1, 2)), pg_typeof(regr_count(1, 2));
