@@ -1715,6 +1715,8 @@ class Analyzer:
                 return (T.NUMERIC, -1) if len(types) > 1 else (T.FLOAT8, -1)
             if name in ("round", "trunc", "ceil", "ceiling", "floor") and common[0] == T.FLOAT4:
                 return (T.FLOAT8, -1)  # these exist for float8 and numeric only
+            if name in ("round", "trunc", "ceil", "ceiling", "floor", "abs", "mod"):
+                return (common[0], -1)  # a function's result has no typmod: ceil(numeric(10,2))
             if name in ("coalesce", "greatest", "least", "min", "max"):
                 self._coerce_unknowns(args, common)
             return common if common != UNKNOWN else (T.TEXT, -1)

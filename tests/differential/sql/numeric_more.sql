@@ -489,3 +489,25 @@ SELECT corr(y, x), regr_count(y, x) FROM (VALUES (1, 5)) v(x, y) WHERE false;
 SELECT g % 2 AS k, corr(g * 1.5, g::float8 ^ 2), regr_slope(g, g * 2) FROM generate_series(1, 10) g GROUP BY k ORDER BY k;
 SELECT g, covar_pop(g, g * g) OVER (ORDER BY g ROWS 2 PRECEDING) FROM generate_series(1, 5) g ORDER BY g;
 SELECT pg_typeof(corr(1, 2)), pg_typeof(regr_count(1, 2));
+
+-- what reports compute: shares, averages, windows, buckets over numeric(10,2), int and float8 columns
+CREATE TABLE nm_sales (id int PRIMARY KEY, region text, amount numeric(10,2), qty int, price float8);
+INSERT INTO nm_sales VALUES (1, 'n', 10.50, 3, 1.1), (2, 'n', 20.25, 1, 2.2), (3, 's', 5.00, 7, 3.3), (4, 's', NULL, 2, NULL), (5, 'e', 99.99, 10, 0.1);
+SELECT region, count(*) * 100.0 / sum(count(*)) OVER () AS pct FROM nm_sales GROUP BY region ORDER BY region;
+SELECT region, round(avg(amount), 2), round(100.0 * sum(amount) / (SELECT sum(amount) FROM nm_sales), 1) FROM nm_sales GROUP BY region ORDER BY region;
+SELECT region, sum(qty * price), avg(qty * price), sum(qty) / count(*), sum(qty)::float8 / count(*) FROM nm_sales GROUP BY region ORDER BY region;
+SELECT id, amount * qty, amount / qty, amount * price, qty / 2, qty % 3, qty * 1.0 / 3 FROM nm_sales ORDER BY id;
+SELECT sum(amount), avg(amount), max(amount) - min(amount), stddev(amount), variance(qty) FROM nm_sales;
+SELECT id, sum(amount) OVER (ORDER BY id), avg(price) OVER (ORDER BY id ROWS BETWEEN 1 PRECEDING AND CURRENT ROW) FROM nm_sales ORDER BY id;
+SELECT id, amount::float8, price::numeric(10,3), qty::float4 / 3, CAST(amount AS int), CAST(price AS int) FROM nm_sales ORDER BY id;
+SELECT region, percentile_cont(0.5) WITHIN GROUP (ORDER BY amount), percentile_disc(0.9) WITHIN GROUP (ORDER BY qty) FROM nm_sales GROUP BY region ORDER BY region;
+SELECT width_bucket(amount, 0, 100, 4) AS bucket, count(*) FROM nm_sales GROUP BY bucket ORDER BY bucket;
+SELECT coalesce(sum(amount) FILTER (WHERE region = 'x'), 0), count(*) FILTER (WHERE price > 1.5) FROM nm_sales;
+SELECT greatest(amount, price), least(qty, amount), greatest(qty, price) FROM nm_sales ORDER BY id;
+SELECT id FROM nm_sales WHERE amount > price * 5 ORDER BY id;
+SELECT id, amount FROM nm_sales ORDER BY amount DESC NULLS LAST, id;
+SELECT abs(amount - 50), sign(amount - 50), ceil(amount), floor(price), round(price::numeric, 1) FROM nm_sales ORDER BY id;
+UPDATE nm_sales SET amount = amount * 1.1 WHERE region = 'n' RETURNING id, amount;
+UPDATE nm_sales SET price = price * 2, qty = qty * 2 WHERE id = 3 RETURNING price, qty;
+SELECT sum(amount)::numeric(12,1), avg(qty)::int, avg(qty)::numeric(5,2) FROM nm_sales;
+DROP TABLE nm_sales;
