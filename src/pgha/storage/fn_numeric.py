@@ -291,6 +291,19 @@ def _int_divide(a: Any, b: Any) -> Any:
     return q
 
 
+_INT_NAMES = {16: "smallint", 32: "integer", 64: "bigint"}
+
+
+def _int_check(value: Any, bits: int) -> Any:
+    """The value of integer arithmetic, or 22003 where it left its type's range (SQLite turns
+    a 64-bit overflow into a float)."""
+    if value.__class__ is int and -(1 << (bits - 1)) <= value < 1 << (bits - 1):
+        return value
+    if value is None or not isinstance(value, int | float):
+        return value
+    raise PgError(OUT_OF_RANGE, f"{_INT_NAMES.get(bits, 'integer')} out of range")
+
+
 def _min_scale(a: Any) -> Any:
     if a is None:
         return None
@@ -958,6 +971,7 @@ def register(conn: apsw.Connection, ctx: Any) -> None:
     f("pg_num_float8", lambda v: None if v is None else float_storage(float_value(v)), 1)
     f("pg_int8_abs", _abs, 1)
     f("pg_idiv", _int_divide, 2)
+    f("pg_int_check", _int_check, 2)
     f("min_scale", _min_scale, 1)
     f("pg_width_bucket_array", _width_bucket_array, 2)
     f("atan2", _atan2, 2)

@@ -766,6 +766,9 @@ class Analyzer:
         self.blocking = False  # calls something that may wait (pg_sleep, advisory locks)
         self.sequence_refs: dict[int, SequenceRel] = {}  # id(RangeVar) -> sequence read as a table
         self.multiset_columns: dict[int, list[ColInfo]] = {}  # id(EXCEPT/INTERSECT ALL node)
+        # The statement's own output expressions: their integer range is checked on output.
+        self.top: Any = None
+        self.output_checked: set[int] = set()
 
     # -- parameters ---------------------------------------------------------------------
 
@@ -982,6 +985,8 @@ class Analyzer:
             self.expr(node.whereClause, local, (T.BOOL, -1))
         outputs = self.target_list(node.targetList or (), local)
         local.outputs = outputs
+        if node is self.top:
+            self.output_checked.update(id(t.val) for t in node.targetList or ())
         if not node.groupClause:
             _check_ungrouped(node, local)
         for g in node.groupClause or ():
@@ -1987,6 +1992,7 @@ class SqliteStream(RawStream):
         self.an = analyzer
         self.returning_target: set[str] = set()
         self.multisets = 0  # EXCEPT ALL / INTERSECT ALL printed so far
+        self.int_wrapping: set[int] = set()  # integer arithmetic being printed inside its check
 
     def print_node(self, node: Any, is_name: bool = False, is_symbol: bool = False) -> None:
         if not is_name and id(node) in self.an.to_numeric:
@@ -2296,6 +2302,15 @@ def _p_aexpr(s: SqliteStream, node: ast.A_Expr) -> bool:
             s.call("pg_json_get" if op == "->" else "pg_json_get_text", node.lexpr, node.rexpr)
             return True
         result = s.type_of(node)[0]
+        if op in ("+", "-", "*") and result in INT_BITS and id(node) not in s.int_wrapping \
+                and id(node) not in s.an.output_checked and id(node) not in s.an.assign_wrap:
+            # SQLite computes in 64 bits (and past them in floats): PostgreSQL's integer
+            # arithmetic fails with 22003 where its type overflows, also inside an expression.
+            s.int_wrapping.add(id(node))
+            s.write("pg_int_check(")
+            s._print_node(node, False, False)
+            s.write(f", {INT_BITS[result]})")
+            return True
         if op in FLOAT_OPS and result in (T.FLOAT4, T.FLOAT8):
             # NaN, overflow and underflow as float.c has them (SQLite would give NULL or inf)
             width = "4" if result == T.FLOAT4 else "8"
@@ -2468,6 +2483,7 @@ NUMERIC_FUNCTIONS = {
     "least": "pg_num_least",
 }
 PREFIX_MATH = {"@": "abs", "|/": "sqrt", "||/": "cbrt"}
+INT_BITS = {T.INT2: 16, T.INT4: 32, T.INT8: 64}
 FLOAT_OPS = {"+": "add", "-": "sub", "*": "mul", "/": "div"}
 STAT_AGGREGATES = frozenset(
     {"stddev", "variance", "stddev_pop", "stddev_samp", "var_pop", "var_samp"})
@@ -3101,6 +3117,7 @@ def translate(
 ) -> Translation:
     """Translate one parsed DML/query statement (a pglast node)."""
     an = Analyzer(catalog, system, param_oids, tz)
+    an.top = stmt
     scope = Scope()
     if isinstance(stmt, ast.SelectStmt):
         cols: list[ColInfo] | None = an.select(stmt, scope)

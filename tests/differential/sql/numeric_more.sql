@@ -511,3 +511,18 @@ UPDATE nm_sales SET amount = amount * 1.1 WHERE region = 'n' RETURNING id, amoun
 UPDATE nm_sales SET price = price * 2, qty = qty * 2 WHERE id = 3 RETURNING price, qty;
 SELECT sum(amount)::numeric(12,1), avg(qty)::int, avg(qty)::numeric(5,2) FROM nm_sales;
 DROP TABLE nm_sales;
+
+-- integer overflow inside expressions, not only in what is returned
+SELECT (2147483647 + 1) - 1; -- differential: error=22003
+SELECT count(*) FROM generate_series(1, 3) g WHERE g * 1000000000 > 0; -- differential: error=22003
+SELECT count(*) FROM generate_series(1, 3) g WHERE g::int8 * 1000000000 > 0;
+SELECT max(g * 1000) FROM generate_series(1, 3) g;
+SELECT sum(g * 1000000000) FROM generate_series(1, 3) g; -- differential: error=22003
+SELECT sum(g::int8 * 1000000000) FROM generate_series(1, 3) g;
+SELECT g FROM generate_series(1, 3) g ORDER BY g * -1;
+SELECT (32767::int2 + 1::int2) - 1::int2; -- differential: error=22003
+SELECT (9223372036854775807 + 1) - 1; -- differential: error=22003
+SELECT x FROM (SELECT 2147483647 + 1 AS x) s; -- differential: error=22003
+SELECT 2147483647 + 1 > 0; -- differential: error=22003
+SELECT -2147483647 - 1, (-2147483647 - 1) / 2, 46340 * 46340, (46341 * 46341) - 1; -- differential: error=22003
+SELECT -2147483647 - 1, (-2147483647 - 1) / 2, 46340 * 46340;
