@@ -526,3 +526,24 @@ SELECT x FROM (SELECT 2147483647 + 1 AS x) s; -- differential: error=22003
 SELECT 2147483647 + 1 > 0; -- differential: error=22003
 SELECT -2147483647 - 1, (-2147483647 - 1) / 2, 46340 * 46340, (46341 * 46341) - 1; -- differential: error=22003
 SELECT -2147483647 - 1, (-2147483647 - 1) / 2, 46340 * 46340;
+
+-- numeric input forms, infinities, typmods
+SELECT '1e5'::numeric, ' 12.50 '::numeric, '-0.000'::numeric, '+3'::numeric, '.5'::numeric, '5.'::numeric, 'inf'::numeric, '-inf'::numeric;
+SELECT '1e-5'::numeric, '1.5E+3'::numeric, '0e10'::numeric, 1e-5 * 1, 12.3e2;
+SELECT 'abc'::numeric; -- differential: error=22P02
+SELECT '1 2'::numeric; -- differential: error=22P02
+SELECT 'Infinity'::numeric - 'Infinity'::numeric, 'Infinity'::numeric * 0, 'Infinity'::numeric / 'Infinity'::numeric, '-Infinity'::numeric * -1;
+SELECT 'Infinity'::numeric / 0; -- differential: error=22012
+SELECT 1 / 'Infinity'::numeric, -1 / 'Infinity'::numeric, 'Infinity'::numeric % 2, 5 % 'Infinity'::numeric;
+SELECT x FROM (VALUES ('Infinity'::numeric), ('-Infinity'), ('NaN'), (0), (-1e100), (1e100)) v(x) ORDER BY x;
+SELECT max(x), min(x), sum(x), avg(x) FROM (VALUES ('Infinity'::numeric), (1)) v(x);
+SELECT sum(x), avg(x) FROM (VALUES ('Infinity'::numeric), ('-Infinity')) v(x);
+SELECT abs('-Infinity'::numeric), sign('-Infinity'::numeric), ceil('Infinity'::numeric), round('Infinity'::numeric, 2), trunc('-Infinity'::numeric);
+SELECT 'Infinity'::numeric::int; -- differential: error=0A000
+SELECT 'NaN'::numeric::int; -- differential: error=0A000
+SELECT 'Infinity'::float8::numeric, '-Infinity'::float4::numeric, 'Infinity'::numeric::float4;
+SELECT 0.1::numeric(3,2) + 0.005, 1.23456::numeric(10,4), (-1.23456)::numeric(10,4), 1.5::numeric(2,1) * 2;
+SELECT 123.456::numeric(5,2), 1234.5::numeric(5,2); -- differential: error=22003
+SELECT 0.00001::numeric(3,2), 0.005::numeric(3,2), -0.005::numeric(3,2);
+SELECT 1::numeric(1000,500) / 3 > 0, scale(1::numeric(20,10)), 10::numeric(2,-1);
+SELECT 'NaN'::numeric(3,1), 'Infinity'::numeric(3,1); -- differential: error=22003
