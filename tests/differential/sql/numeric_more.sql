@@ -547,3 +547,13 @@ SELECT 123.456::numeric(5,2), 1234.5::numeric(5,2); -- differential: error=22003
 SELECT 0.00001::numeric(3,2), 0.005::numeric(3,2), -0.005::numeric(3,2);
 SELECT 1::numeric(1000,500) / 3 > 0, scale(1::numeric(20,10)), 10::numeric(2,-1);
 SELECT 'NaN'::numeric(3,1), 'Infinity'::numeric(3,1); -- differential: error=22003
+
+-- arithmetic in CHECK constraints and defaults
+CREATE TABLE ck (a int CHECK (a * 2 < 100), f float8 CHECK (f * 2 < 100), n numeric DEFAULT 1.5 * 2, g int DEFAULT 2147483647 + 0);
+INSERT INTO ck (a, f) VALUES (10, 1.5);
+INSERT INTO ck (a, f) VALUES (60, 1.5); -- differential: error=23514
+INSERT INTO ck (a, f) VALUES (1, 'NaN'); -- differential: error=23514
+INSERT INTO ck (a, f) VALUES (1100000000, 1); -- differential: error=22003
+SELECT a, f, n, g FROM ck WHERE a * 2 = 20;
+SELECT a FROM ck WHERE f * 2 = 3;
+DROP TABLE ck;
