@@ -557,3 +557,22 @@ INSERT INTO ck (a, f) VALUES (1100000000, 1); -- differential: error=22003
 SELECT a, f, n, g FROM ck WHERE a * 2 = 20;
 SELECT a FROM ck WHERE f * 2 = 3;
 DROP TABLE ck;
+
+-- grouping across joins: USING and NATURAL columns, qualified and not
+CREATE TABLE ja (k int, x int);
+CREATE TABLE jb (k int, y int);
+INSERT INTO ja VALUES (1, 1), (2, 2);
+INSERT INTO jb VALUES (1, 10), (1, 20);
+SELECT ja.k, count(*) FROM ja JOIN jb USING (k) GROUP BY k;
+SELECT jb.k, count(*) FROM ja JOIN jb USING (k) GROUP BY k; -- differential: error=42803
+SELECT k, count(*) FROM ja JOIN jb USING (k) GROUP BY ja.k;
+SELECT k, count(*) FROM ja NATURAL JOIN jb GROUP BY k;
+SELECT ja.k, count(*) FROM ja LEFT JOIN jb ON ja.k = jb.k GROUP BY ja.k ORDER BY 1;
+SELECT jb.k, count(*) FROM ja LEFT JOIN jb ON ja.k = jb.k GROUP BY ja.k; -- differential: error=42803
+SELECT "k", count(*) FROM ja GROUP BY "k" ORDER BY 1;
+SELECT ja.k AS kk, count(*) FROM ja GROUP BY kk ORDER BY 1;
+SELECT k + 0 AS kk, count(*) FROM ja GROUP BY k ORDER BY 1;
+SELECT x, count(*) FROM ja GROUP BY ja.x ORDER BY 1;
+SELECT sum(x) FILTER (WHERE k > 0), k FROM ja GROUP BY k ORDER BY 2;
+DROP TABLE ja;
+DROP TABLE jb;
