@@ -182,6 +182,8 @@ def _cast(value: Any, src: int, dst: int, typmod: int, tz: str = "UTC") -> Any:
         return None
     if src == T.JSONB and dst in fn_json.SCALAR_CASTS:
         src, value = fn_json.jsonb_scalar(value, dst)
+    if dst in T.INTEGER_TYPES and src in (T.FLOAT4, T.FLOAT8) and isinstance(value, str):
+        value = math.nan  # a stored float NaN: out of range for any integer
     if src == T.BOOL and dst in T.INTEGER_TYPES:
         return 1 if value else 0
     if src == T.NUMERIC and dst in T.INTEGER_TYPES:
@@ -229,6 +231,8 @@ def _cast(value: Any, src: int, dst: int, typmod: int, tz: str = "UTC") -> Any:
         return 1 if value else 0
     if dst in T.INTEGER_TYPES and isinstance(value, float):
         value = _round_half_even(value)
+    if dst == T.NUMERIC and src == T.FLOAT4 and isinstance(value, float):
+        value = f"{value:.6g}"  # float4_numeric() keeps FLT_DIG digits, float8 DBL_DIG
     return pgtypes.coerce(target, value, typmod)
 
 
@@ -395,6 +399,11 @@ def _datetime_op(op: str, left: Any, lt: int, right: Any, rt: int, result: int, 
     if lt == T.INTERVAL and rt in T.NUMERIC_RANK:
         raise PgError("42883", f"operator does not exist: interval {op} numeric")
     raise PgError("42883", f"operator does not exist for types {lt} {op} {rt}")
+
+
+def interval_mul(a: Any, b: Any) -> Any:
+    """interval * number (or number * interval), as interval_mul() spreads fractions."""
+    return _interval_mul(a, b)
 
 
 def _interval_mul(a: Any, b: Any) -> Any:
@@ -1764,7 +1773,7 @@ def _single_row() -> tuple[Any, Any, Any]:
 
 def register_more(conn: apsw.Connection, ctx: FunctionContext) -> None:
     """Math, statistics, array and bytea functions beyond ``register``'s core set."""
-    from pgha.storage import catalog_functions
+    from pgha.storage import catalog_functions, fn_numeric
 
     catalog_functions.register(conn, ctx)
     fn_datetime.register(conn, ctx)
@@ -1793,6 +1802,7 @@ def register_more(conn: apsw.Connection, ctx: FunctionContext) -> None:
     conn.create_aggregate_function("pg_single_row", _single_row)
     conn.create_module("pg_srf_elements", ArrayElements(), eponymous=True,
                        use_bestindex_object=True)
+    fn_numeric.register(conn, ctx)  # float edge cases and numeric math; replaces some above
 
 
 class ArrayElements(GenerateSeries):

@@ -100,6 +100,8 @@ def _literal(name: str, text: str, negative: bool) -> tuple[int, Any] | None:
             return None
         if text.isdigit():  # an integer too large for int4 arrives as FCONST
             value = -int(text) if negative else int(text)
+            if -INT4_MAX - 1 <= value <= INT4_MAX:
+                return T.INT4, value  # -2147483648: make_const() finds that it fits int4
             if -INT8_MAX - 1 <= value <= INT8_MAX:
                 return T.INT8, value
         # copy_negate(): exact, where unary minus would round to the context's 28 digits

@@ -80,6 +80,11 @@ def _order_key(d: Decimal) -> tuple[int, Decimal]:
     return (1, Decimal(0)) if d.is_nan() else (0, d)
 
 
+def compare_key(value: Any) -> tuple[int, Decimal]:
+    """A sort key in numeric_cmp()'s order (NaN above every number)."""
+    return _order_key(to_decimal(value))
+
+
 def compare(a: Any, b: Any) -> int:
     """-1, 0 or 1 as numeric_cmp(): NaN equals NaN and sorts above every number."""
     ka, kb = _order_key(to_decimal(a)), _order_key(to_decimal(b))
@@ -257,6 +262,8 @@ def square_root(a: Any) -> str | None:
     if a is None:
         return None
     d = to_decimal(a)
+    if d.is_nan():
+        return "NaN"
     if d < 0:
         raise PgError("2201F", "cannot take square root of a negative number")
     if not d.is_finite() or not d:

@@ -31,6 +31,7 @@ from pgha.storage import oids as T
 from pgha.storage import types as pgtypes
 from pgha.storage.catalog import FIRST_TEMP_OID, Catalog, Column, Table, View
 from pgha.storage.catalog import Sequence as SequenceRel
+from pgha.storage.fn_numeric import REGRESSIONS  # corr, covar_*, regr_*: float8 aggregates
 from pgha.storage.types_number import numeric_text
 from pgha.wire.errors import PgError
 
@@ -185,6 +186,9 @@ FIXED_RESULT: dict[str, TypeRef] = {
     "div": (T.NUMERIC, -1),
     "scale": (T.INT4, -1),
     "trim_scale": (T.NUMERIC, -1),
+    "min_scale": (T.INT4, -1),
+    **{name: (T.FLOAT8, -1) for name in REGRESSIONS if name != "regr_count"},
+    "regr_count": (T.INT8, -1),
     "extract": (T.NUMERIC, -1),
     "to_timestamp": (T.TIMESTAMPTZ, -1),
     "to_date": (T.DATE, -1),
@@ -435,6 +439,13 @@ AGGREGATES = frozenset(
         "var_pop",
         "var_samp",
         "any_value",
+        "bit_and",
+        "bit_or",
+        "bit_xor",
+        "percentile_cont",
+        "percentile_disc",
+        "mode",
+        *REGRESSIONS,
     }
 )
 
@@ -476,8 +487,10 @@ def _arith_type(op: str, left: TypeRef, right: TypeRef) -> TypeRef:
     datetime_result = translate_datetime.arith_type(op, lo, ro)
     if datetime_result is not None:
         return datetime_result
-    if {lo, ro} == {T.NUMERIC, T.FLOAT4}:
-        return (T.FLOAT8, -1)  # numeric's implicit casts prefer float8, the category's default
+    if T.FLOAT4 in (lo, ro) and lo != ro and lo in T.NUMERIC_RANK and ro in T.NUMERIC_RANK:
+        # float4 meets another number: the float48/float84 operators (or float8's, the
+        # category's preferred type) win, so the result is float8; float4 op float4 is float4.
+        return (T.FLOAT8, -1)
     if lo in T.NUMERIC_RANK and ro in T.NUMERIC_RANK:
         # int2 + int2 is int4 in PostgreSQL only through promotion of smallint operators
         # (int2 + int2 -> int2); keep the wider of the two.
@@ -502,6 +515,155 @@ def _arith_type(op: str, left: TypeRef, right: TypeRef) -> TypeRef:
                       hint="No operator matches the given name and argument types. You might "
                       "need to add explicit type casts.")
     return (lo, -1)
+
+
+def _check_ungrouped(node: ast.SelectStmt, local: Scope) -> None:
+    """An aggregate without GROUP BY makes one group: a column of this query's FROM used
+    outside an aggregate is then 42803, as PostgreSQL's parseCheckAggregates() reports."""
+    aggregates: list[Any] = []
+    columns: list[ast.ColumnRef] = []
+    for item in (*(t.val for t in node.targetList or ()), node.havingClause):
+        _collect_ungrouped(item, aggregates, columns)
+    if not aggregates:
+        return
+    for ref in columns:
+        names = _names([f for f in ref.fields if not isinstance(f, ast.A_Star)])
+        if any(isinstance(f, ast.A_Star) for f in ref.fields):
+            if local.entries and (not names or any(e.alias == names[-1]
+                                                   for e in local.entries)):
+                name = f"{local.entries[0].alias}.{local.entries[0].cols[0].name}" \
+                    if local.entries[0].cols else "*"
+                raise _ungrouped(name, ref)
+        elif Analyzer._lookup_in(local, names) is not None:
+            entry = next((e for e in local.entries if any(c.name == names[-1] for c in e.cols)
+                          and (len(names) < 2 or e.alias == names[-2])), None)
+            raise _ungrouped(f"{entry.alias if entry else names[0]}.{names[-1]}", ref)
+
+
+def _check_grouped(node: ast.SelectStmt, local: Scope) -> None:
+    """With GROUP BY, a column of this query's FROM used outside an aggregate must be grouped,
+    sit inside a grouped expression, or belong to a table whose primary key is grouped
+    (PostgreSQL's functional dependency); else 42803. Anything unusual (grouping sets, a
+    position or alias that does not resolve) skips the check rather than guess."""
+    targets = node.targetList or ()
+    grouped_text: set[str] = set()
+    grouped_cols: set[int] = set()
+    for g in node.groupClause or ():
+        if isinstance(g, ast.A_Const) and isinstance(g.val, ast.Integer):
+            if not 0 < g.val.ival <= len(targets):
+                return
+            g = targets[g.val.ival - 1].val
+        elif isinstance(g, ast.ColumnRef) and _column_of(local, g) is None:
+            alias = _names([f for f in g.fields if isinstance(f, ast.String)])[-1:]
+            match = [t.val for t in targets if alias and t.name == alias[0]]
+            if not match:
+                return
+            g = match[0]
+        elif not isinstance(g, ast.ColumnRef | ast.A_Expr | ast.FuncCall | ast.TypeCast):
+            return  # GROUPING SETS, ROLLUP, CUBE, ...
+        grouped_text.add(_expression_text(g))
+        if isinstance(g, ast.ColumnRef) and (col := _column_of(local, g)) is not None:
+            grouped_cols.add(id(col))
+    keyed = {id(e) for e in local.entries if e.table is not None and _key_grouped(e, grouped_cols)}
+    for item in (*(t.val for t in targets), node.havingClause):
+        _find_ungrouped(item, local, grouped_text, grouped_cols, keyed)
+
+
+def _column_of(local: Scope, ref: ast.ColumnRef) -> ColInfo | None:
+    if not all(isinstance(f, ast.String) for f in ref.fields):
+        return None
+    try:
+        return Analyzer._lookup_in(local, _names(ref.fields))
+    except PgError:
+        return None
+
+
+def _key_grouped(entry: RangeEntry, grouped_cols: set[int]) -> bool:
+    pk = entry.table.primary_key() if entry.table is not None else None
+    if pk is None or not pk.columns:
+        return False
+    by_name = {c.name: c for c in entry.cols}
+    return all(name in by_name and id(by_name[name]) in grouped_cols for name in pk.columns)
+
+
+def _expression_text(node: Any) -> str:
+    try:
+        return str(RawStream()(node))
+    except Exception:  # pglast cannot print every fragment: it then matches nothing
+        return f"<{id(node)}>"
+
+
+def _find_ungrouped(node: Any, local: Scope, grouped_text: set[str], grouped_cols: set[int],
+                    keyed: set[int]) -> None:
+    if node is None or isinstance(node, ast.SubLink | ast.SelectStmt | ast.RangeSubselect):
+        return
+    if isinstance(node, ast.FuncCall) and node.over is None and _func_name(node) in AGGREGATES:
+        return
+    if isinstance(node, ast.ColumnRef):
+        col = _column_of(local, node)
+        if col is None or id(col) in grouped_cols:
+            return
+        entry = next((e for e in local.entries if any(c is col for c in e.cols)), None)
+        if entry is None or id(entry) in keyed or _expression_text(node) in grouped_text:
+            return
+        raise _ungrouped(f"{entry.alias}.{col.name}", node)
+    if isinstance(node, ast.Node):
+        if grouped_text and _expression_text(node) in grouped_text:
+            return
+        for slot in type(node).__slots__:
+            if slot != "location":
+                _find_ungrouped(getattr(node, slot), local, grouped_text, grouped_cols, keyed)
+    elif isinstance(node, list | tuple):
+        for item in node:
+            _find_ungrouped(item, local, grouped_text, grouped_cols, keyed)
+
+
+def _ungrouped(name: str, ref: Any) -> PgError:
+    return PgError("42803", f'column "{name}" must appear in the GROUP BY clause or be used in '
+                   "an aggregate function", position=_pos(ref))
+
+
+def _collect_ungrouped(node: Any, aggregates: list[Any], columns: list[ast.ColumnRef]) -> None:
+    if isinstance(node, ast.SubLink | ast.SelectStmt | ast.RangeSubselect):
+        return  # a subquery's columns are its own (outer references are allowed there)
+    if isinstance(node, ast.FuncCall) and node.over is None and _func_name(node) in AGGREGATES:
+        aggregates.append(node)
+        return
+    if isinstance(node, ast.ColumnRef):
+        columns.append(node)
+        return
+    if isinstance(node, ast.Node):
+        for slot in type(node).__slots__:
+            _collect_ungrouped(getattr(node, slot), aggregates, columns)
+    elif isinstance(node, list | tuple):
+        for item in node:
+            _collect_ungrouped(item, aggregates, columns)
+
+
+# Numbers that are not integers: no bitwise operators, no gcd/factorial/div of their own.
+_INEXACT = frozenset({T.NUMERIC, T.FLOAT4, T.FLOAT8})
+
+
+def _no_operator(op: str, left: TypeRef | None, right: TypeRef, node: Any) -> PgError:
+    shown = f"{_type_display(left)} {op} " if left is not None else f"{op} "
+    return PgError("42883", f"operator does not exist: {shown}{_type_display(right)}",
+                   hint="No operator matches the given name and argument types. You might "
+                   "need to add explicit type casts.", position=_pos(node))
+
+
+def _no_function(name: str, types: Sequence[TypeRef], node: Any) -> PgError:
+    return PgError("42883", f"function {name}({', '.join(_type_display(t) for t in types)}) "
+                   "does not exist", hint="No function matches the given name and argument "
+                   "types. You might need to add explicit type casts.", position=_pos(node))
+
+
+def _power_type(types: Sequence[TypeRef]) -> TypeRef:
+    """^, power(), sqrt(), exp(), ln(), log(): numeric when an argument is numeric and none
+    is a float (numeric's is the only exact match then), else float8, the preferred type."""
+    kinds = {t[0] for t in types}
+    if T.NUMERIC in kinds and not kinds & {T.FLOAT4, T.FLOAT8}:
+        return (T.NUMERIC, -1)
+    return (T.FLOAT8, -1)
 
 
 def figure_colname(node: Any) -> str:
@@ -647,6 +809,7 @@ class Analyzer:
         self.types: dict[int, TypeRef] = {}
         self.literals: dict[int, Any] = {}  # id(A_Const) -> storage value to print
         self.to_numeric: set[int] = set()  # integer expressions printed as numeric text
+        self.to_float: dict[int, int] = {}  # numeric expressions printed as float4/float8
         self.default_exprs: dict[int, str] = {}  # id(SetToDefault) -> SQLite SQL
         self.insert_extra: dict[int, tuple[list[str], list[str]]] = {}  # id(InsertStmt)
         self.assign_wrap: dict[int, TypeRef] = {}  # id(expr) -> target type (assignment cast)
@@ -673,6 +836,9 @@ class Analyzer:
         # id(CommonTableExpr) of a data-modifying CTE -> (its temporary table, column names)
         self.write_ctes: dict[int, tuple[str, list[str]]] = {}
         self.no_returning: set[str] = set()  # data-modifying CTEs with nothing to read
+        # The statement's own output expressions: their integer range is checked on output.
+        self.top: Any = None
+        self.output_checked: set[int] = set()
 
     # -- parameters ---------------------------------------------------------------------
 
@@ -974,8 +1140,14 @@ class Analyzer:
             self.expr(node.whereClause, local, (T.BOOL, -1))
         outputs = self.target_list(node.targetList or (), local)
         local.outputs = outputs
+        if node is self.top:
+            self.output_checked.update(id(t.val) for t in node.targetList or ())
+        if not node.groupClause:
+            _check_ungrouped(node, local)
         for g in node.groupClause or ():
             self.group_item(g, local)
+        if node.groupClause:
+            _check_grouped(node, local)
         if node.havingClause is not None:
             self.expr(node.havingClause, local, (T.BOOL, -1))
         for wdef in node.windowClause or ():
@@ -1490,8 +1662,14 @@ class Analyzer:
             if isinstance(n, ast.A_Const) and not n.isnull and t == UNKNOWN:
                 self.fold_literal(n, target)
                 self.types[id(n)] = target
+            elif isinstance(n, ast.ParamRef) and t == UNKNOWN and target != UNKNOWN:
+                # a literal the simple protocol bound as a parameter: it converts the same way
+                self.types[id(n)] = self.param_type(n.number, target)
             elif target[0] == T.NUMERIC and t is not None and t[0] in T.INTEGER_TYPES:
                 self.to_numeric.add(id(n))
+            elif target[0] in (T.FLOAT4, T.FLOAT8) and t is not None and t[0] == T.NUMERIC:
+                # numeric among floats becomes a float (numeric text would sort as text)
+                self.to_float[id(n)] = target[0]
 
     def const(self, node: ast.A_Const, expected: TypeRef | None) -> TypeRef:
         if node.isnull:
@@ -1500,10 +1678,7 @@ class Analyzer:
         if isinstance(val, ast.Integer):
             return (T.INT4, -1)
         if isinstance(val, ast.Float):
-            text = val.fval
-            if text.isdigit():
-                return (T.INT8, -1) if int(text) < 2**63 else (T.NUMERIC, -1)
-            return (T.NUMERIC, -1)
+            return (_natural_literal(val)[0], -1)
         if isinstance(val, ast.Boolean):
             return (T.BOOL, -1)
         if isinstance(val, ast.BitString):
@@ -1586,6 +1761,8 @@ class Analyzer:
             left = self.expr(node.lexpr, scope)
             for e in node.rexpr:
                 self.expr(e, scope, left)
+            if left[0] in (T.FLOAT4, T.FLOAT8):
+                self._coerce_unknowns(node.rexpr, left)  # numeric bounds compare as floats
             return (T.BOOL, -1)
         if kind in (K.AEXPR_OP_ANY, K.AEXPR_OP_ALL):
             left = self.expr(node.lexpr, scope)
@@ -1614,6 +1791,10 @@ class Analyzer:
             t = self.expr(node.rexpr, scope, expected)
             if op == "-" and isinstance(node.rexpr, ast.A_Const) and t == UNKNOWN:
                 return (T.NUMERIC, -1)
+            if op in ("|/", "||/"):
+                return (T.FLOAT8, -1)  # square and cube root are float8 operators only
+            if op == "~" and t[0] in _INEXACT:
+                raise _no_operator(op, None, t, node)
             return (T.BOOL, -1) if op in ("!", "NOT") else t
         # Type the side that is not a parameter/literal first so the other takes its type.
         l_is_free = isinstance(node.lexpr, ast.ParamRef | ast.A_Const)
@@ -1665,11 +1846,15 @@ class Analyzer:
             return left
         if op in ("->>", "#>>"):
             return (T.TEXT, -1)
+        if op == "%" and (left[0] in (T.FLOAT4, T.FLOAT8) or right[0] in (T.FLOAT4, T.FLOAT8)):
+            raise _no_operator(op, left, right, node)  # % exists for integers and numeric
         if op in ("+", "-", "*", "/", "%"):
             return _arith_type(op, left, right)
         if op == "^":
-            return (T.FLOAT8, -1) if left[0] != T.NUMERIC else (T.NUMERIC, -1)
+            return _power_type([left, right])
         if op in ("&", "|", "#", "<<", ">>"):
+            if left[0] in _INEXACT or right[0] in _INEXACT:
+                raise _no_operator(op, left, right, node)  # bitwise: integers only
             return left
         raise PgError("42883", f"operator does not exist: {op}", position=_pos(node))
 
@@ -1750,9 +1935,41 @@ class Analyzer:
         datetime_result = translate_datetime.result_type(name, types)
         if datetime_result is not None:
             return datetime_result
-        if name in ("sqrt", "power", "pow", "exp", "ln", "log", "log10") and any(
-                t[0] == T.NUMERIC for t in types):
+        if name in ("sqrt", "power", "pow", "exp", "ln", "log", "log10"):
+            if name == "log" and len(types) == 2:
+                return (T.NUMERIC, -1)  # log(b, x) exists for numeric only
+            return _power_type(types)
+        floats = [t for t in types if t[0] in (T.FLOAT4, T.FLOAT8)]
+        if floats and (name in ("gcd", "lcm", "div", "mod", "factorial") or (
+                name in ("round", "trunc") and len(types) == 2)):
+            raise _no_function(name, types, node)  # numeric or integer versions only
+        if name == "factorial" and types and types[0][0] == T.NUMERIC:
+            raise _no_function(name, types, node)
+        if name in ("gcd", "lcm"):
+            if types and all(t[0] in (T.INT2, T.UNKNOWN) for t in types):
+                shown = ", ".join(_type_display(t) for t in types)
+                raise PgError("42725", f"function {name}({shown}) is not unique",
+                              position=_pos(node))
+            common = _common_type(types)
+            return common if common[0] in (T.INT2, T.INT4, T.INT8, T.NUMERIC) else (
+                T.NUMERIC, -1)
+        if name == "factorial":
             return (T.NUMERIC, -1)
+        if name in ("bit_and", "bit_or", "bit_xor") and types:
+            return types[0] if types[0] != UNKNOWN else (T.INT4, -1)
+        if name in ("percentile_cont", "percentile_disc", "mode") and node.agg_within_group:
+            ordered = self.expr(node.agg_order[0].node, scope)
+            if name == "percentile_cont":
+                if ordered[0] not in T.NUMERIC_RANK and ordered[0] not in (T.UNKNOWN,
+                                                                             T.INTERVAL):
+                    raise PgError("42883", f"function percentile_cont({_type_display(types[0])}"
+                                  f" ORDER BY {_type_display(ordered)}) does not exist")
+                ordered = (T.INTERVAL if ordered[0] == T.INTERVAL else T.FLOAT8, -1)
+            elif ordered == UNKNOWN:
+                ordered = (T.TEXT, -1)
+            if types and types[0][0] in T.ELEMENT_OF:  # an array of fractions
+                return (T.ARRAY_OF.get(ordered[0], T.TEXT_ARRAY), -1)
+            return ordered
         if name in FIXED_RESULT:
             if name == "sign" and types and types[0][0] != T.NUMERIC:
                 return (T.FLOAT8, -1)
@@ -1790,8 +2007,15 @@ class Analyzer:
             )
             if name == "date_trunc" and len(types) >= 2:
                 return types[1] if types[1] != UNKNOWN else (T.TIMESTAMPTZ, -1)
-            if name in ("round", "trunc") and common[0] in T.INTEGER_TYPES:
-                return (T.NUMERIC, -1)
+            if name in ("round", "trunc", "ceil", "ceiling", "floor") and \
+                    common[0] in T.INTEGER_TYPES:
+                # round(int) is round(float8), float8 being the preferred type; with a
+                # second argument only round(numeric, int) exists.
+                return (T.NUMERIC, -1) if len(types) > 1 else (T.FLOAT8, -1)
+            if name in ("round", "trunc", "ceil", "ceiling", "floor") and common[0] == T.FLOAT4:
+                return (T.FLOAT8, -1)  # these exist for float8 and numeric only
+            if name in ("round", "trunc", "ceil", "ceiling", "floor", "abs", "mod"):
+                return (common[0], -1)  # a function's result has no typmod: ceil(numeric(10,2))
             if name in ("coalesce", "greatest", "least", "min", "max"):
                 self._coerce_unknowns(args, common)
             return common if common != UNKNOWN else (T.TEXT, -1)
@@ -1964,7 +2188,9 @@ class Analyzer:
         # An assignment cast where the types differ, or where the column's typmod or range
         # must be checked (varchar(n), numeric(p,s), smallint, char(n)).
         differs = t != target and t != UNKNOWN and not (t[0] == target[0] and target[1] == -1)
-        checked = col.typmod != -1 or col.type_oid in (T.INT2, T.BPCHAR)
+        checked = col.typmod != -1 or col.type_oid in (T.INT2, T.BPCHAR) or (
+            # integer arithmetic can leave the column's range (SQLite's integers are 64-bit)
+            col.type_oid in (T.INT4, T.INT8) and isinstance(value, ast.A_Expr))
         if differs or (checked and not isinstance(value, ast.A_Const)):
             self.assign_wrap[id(value)] = target
 
@@ -2064,8 +2290,10 @@ def _natural_literal(val: Any) -> tuple[int, Any]:
     if isinstance(val, ast.Integer):
         return T.INT4, val.ival
     text = val.fval
-    if text.isdigit():
-        return T.INT8, int(text)
+    if text.lstrip("-").isdigit() and -(2**63) <= int(text) < 2**63:
+        # make_const(): an integer too large for the lexer's int4 is int8, and '-2147483648'
+        # (negated by the grammar) is int4 again.
+        return (T.INT4 if -(2**31) <= int(text) < 2**31 else T.INT8), int(text)
     return T.NUMERIC, pgtypes.parse_text(pgtypes.TYPES_BY_OID[T.NUMERIC], text)
 
 
@@ -2125,12 +2353,18 @@ class SqliteStream(RawStream):
         self.an = analyzer
         self.returning_target: set[str] = set()
         self.multisets = 0  # EXCEPT ALL / INTERSECT ALL printed so far
+        self.int_wrapping: set[int] = set()  # integer arithmetic being printed inside its check
 
     def print_node(self, node: Any, is_name: bool = False, is_symbol: bool = False) -> None:
         if not is_name and id(node) in self.an.to_numeric:
             self.write("pg_num(")
             self._print_node(node, is_name, is_symbol)
             self.write(")")
+            return
+        if not is_name and id(node) in self.an.to_float:
+            self.write("pg_cast(")
+            self._print_node(node, is_name, is_symbol)
+            self.write(f", {T.NUMERIC}, {self.an.to_float[id(node)]}, -1)")
             return
         self._print_node(node, is_name, is_symbol)
 
@@ -2263,6 +2497,50 @@ def _p_func(s: SqliteStream, node: ast.FuncCall) -> bool:
         return _agg(s, node, "pg_dt_interval_" + name)
     if name in ("sum", "avg") and numeric_result:
         return _agg(s, node, "pg_num_" + name)
+    window = "_window" if node.over is not None else ""  # the variant that keeps its rows
+    if name in STAT_AGGREGATES and numeric_result:
+        return _agg(s, node, "pg_num_" + name + window)  # exact, with numeric's digits
+    if name in STAT_AGGREGATES or name in ("bit_and", "bit_or", "bit_xor") or \
+            name in REGRESSIONS:
+        return _agg(s, node, name + window)
+    if node.agg_within_group and name in ("percentile_cont", "percentile_disc", "mode"):
+        if node.over is not None or node.agg_distinct or len(args) > 1:
+            raise PgError("0A000", f"this form of {name}() is not supported")
+        order = node.agg_order[0]
+        descending = str(int(order.sortby_dir == enums.SortByDir.SORTBY_DESC))
+        fraction = args[0] if args else "NULL"
+        oid = str(s.type_of(order.node)[0])
+        s.call("pg_mode" if name == "mode" else "pg_" + name, fraction, descending, oid,
+               order.node)
+        if node.agg_filter is not None:
+            s.write(" FILTER (WHERE ")
+            s.print_node(node.agg_filter)
+            s.write(")")
+        return True
+    floating = s.type_of(node)[0] in (T.FLOAT4, T.FLOAT8)
+    if name in ("bool_and", "bool_or", "every") and node.over is not None:
+        return _agg(s, node, "pg_bool_or_window" if name == "bool_or" else "pg_bool_and_window")
+    if name == "width_bucket" and len(args) == 2:
+        s.call("pg_width_bucket_array", *args)
+        return True
+    if name in ("sum", "avg") and floating and (args and s.type_of(args[0])[0] in (
+            T.FLOAT4, T.FLOAT8)):
+        # added one by one as float8pl does (SQLite's sum() compensates rounding errors)
+        kind = "sum4" if name == "sum" and s.type_of(node)[0] == T.FLOAT4 else name
+        return _agg(s, node, "pg_float_" + kind + window)
+    if name in ("ceil", "ceiling", "floor", "sign") and floating and args and \
+            s.type_of(args[0])[0] in (T.FLOAT4, T.FLOAT8):
+        s.call("pg_float_" + ("ceil" if name == "ceiling" else name), *args)  # NaN stays NaN
+        return True
+    if name == "abs" and s.type_of(node)[0] == T.INT8:
+        s.call("pg_int8_abs", *args)
+        return True
+    if name == "abs" and floating:
+        s.call("pg_float_abs", *args)
+        return True
+    if name == "log" and len(args) == 1 and s.type_of(node)[0] == T.FLOAT8:
+        s.call("pg_float_log10", *args)
+        return True
     if name == "avg":
         return False if s.type_of(node)[0] == T.FLOAT8 else _agg(s, node, "avg")
     if name in JSON_CALLS:
@@ -2282,7 +2560,8 @@ def _p_func(s: SqliteStream, node: ast.FuncCall) -> bool:
         s.call("pg_" + name, *args)
         return True
     if name in ("round", "trunc") and len(args) == 1:
-        s.call("pg_" + name, args[0], "0")
+        floating = s.type_of(node)[0] in (T.FLOAT4, T.FLOAT8)
+        s.call(("pg_float_" if floating else "pg_") + name, args[0], "0")
         return True
     if node.over is not None or name not in SQLITE_SAME:
         if node.over is not None and name in SQLITE_SAME:
@@ -2339,6 +2618,17 @@ def _p_aexpr(s: SqliteStream, node: ast.A_Expr) -> bool:
             if op == "-" and s.type_of(node)[0] == T.INTERVAL:
                 s.call("pg_dt_interval_neg", node.rexpr)
                 return True
+            if op == "-" and s.type_of(node)[0] in (T.FLOAT4, T.FLOAT8):
+                s.call("pg_float_neg", node.rexpr)
+                return True
+            if op in PREFIX_MATH:
+                kind = s.type_of(node)[0]
+                fn = PREFIX_MATH[op]
+                if op == "@":
+                    fn = {T.NUMERIC: "pg_num_abs", T.FLOAT4: "pg_float_abs",
+                          T.FLOAT8: "pg_float_abs", T.INT8: "pg_int8_abs"}.get(kind, "abs")
+                s.call(fn, node.rexpr)
+                return True
             return False
         lt, rt = s.type_of(node.lexpr), s.type_of(node.rexpr)
         if translate_datetime.print_operator(s, node, op, lt, rt):
@@ -2381,6 +2671,46 @@ def _p_aexpr(s: SqliteStream, node: ast.A_Expr) -> bool:
         if op in ("->", "->>"):
             s.call("pg_json_get" if op == "->" else "pg_json_get_text", node.lexpr, node.rexpr,
                    str(int(lt[0] == T.JSONB)))
+            return True
+        result = s.type_of(node)[0]
+        if op in ("+", "-", "*") and result in INT_BITS and id(node) not in s.int_wrapping \
+                and id(node) not in s.an.output_checked and id(node) not in s.an.assign_wrap:
+            # SQLite computes in 64 bits (and past them in floats): PostgreSQL's integer
+            # arithmetic fails with 22003 where its type overflows, also inside an expression.
+            s.int_wrapping.add(id(node))
+            s.write("pg_int_check(")
+            s._print_node(node, False, False)
+            s.write(f", {INT_BITS[result]})")
+            return True
+        if op in FLOAT_OPS and result in (T.FLOAT4, T.FLOAT8):
+            # NaN, overflow and underflow as float.c has them (SQLite would give NULL or inf)
+            width = "4" if result == T.FLOAT4 else "8"
+            s.write(f"pg_float{width}_{FLOAT_OPS[op]}(")
+            for i, (side, t) in enumerate(((node.lexpr, lt), (node.rexpr, rt))):
+                s.write(", " if i else "")
+                if t[0] == T.NUMERIC:
+                    s.call("pg_num_float8", side)  # deterministic: a constant converts once
+                else:
+                    s.print_node(side)
+            s.write(")")
+            return True
+        if op in ("<<", ">>") and result in (T.INT2, T.INT4):
+            width = "2" if result == T.INT2 else "4"
+            s.call(f"pg_int{width}_{'shl' if op == '<<' else 'shr'}", node.lexpr, node.rexpr)
+            return True
+        if op == "#" and result in T.INTEGER_TYPES:  # bitwise XOR; SQLite has no operator
+            s.write("((")
+            s.print_node(node.lexpr)
+            s.write(") | (")
+            s.print_node(node.rexpr)
+            s.write(")) - ((")
+            s.print_node(node.lexpr)
+            s.write(") & (")
+            s.print_node(node.rexpr)
+            s.write("))")
+            return True
+        if op == "^" and result == T.NUMERIC:
+            s.call("pg_num_power", node.lexpr, node.rexpr)
             return True
         if op in ("/", "%") and (lt[0] in T.NUMERIC_RANK or rt[0] in T.NUMERIC_RANK):
             integer = lt[0] in T.INTEGER_TYPES and rt[0] in T.INTEGER_TYPES
@@ -2618,9 +2948,22 @@ NUMERIC_FUNCTIONS = {
     "div": "pg_num_div_trunc",
     "trim_scale": "pg_num_trim_scale",
     "sqrt": "pg_num_sqrt",
+    "exp": "pg_num_exp",
+    "ln": "pg_num_ln",
+    "log": "pg_num_log",
+    "log10": "pg_num_log",
+    "power": "pg_num_power",
+    "pow": "pg_num_power",
+    "gcd": "gcd",
+    "lcm": "lcm",
     "greatest": "pg_num_greatest",
     "least": "pg_num_least",
 }
+PREFIX_MATH = {"@": "abs", "|/": "sqrt", "||/": "cbrt"}
+INT_BITS = {T.INT2: 16, T.INT4: 32, T.INT8: 64}
+FLOAT_OPS = {"+": "add", "-": "sub", "*": "mul", "/": "div"}
+STAT_AGGREGATES = frozenset(
+    {"stddev", "variance", "stddev_pop", "stddev_samp", "var_pop", "var_samp"})
 # Arithmetic whose PostgreSQL result type is numeric: exact, through pgha.storage.numeric.
 NUMERIC_OPS = {"+": "pg_num_add", "-": "pg_num_sub", "*": "pg_num_mul", "/": "pg_num_div",
                "%": "pg_num_mod"}
@@ -2652,12 +2995,18 @@ def _numeric_comparison(s: SqliteStream, left: Any, lt: TypeRef, op: str, right:
         return False
     sql_op = "<>" if op == "!=" else op
     if lt[0] in (T.FLOAT4, T.FLOAT8) or rt[0] in (T.FLOAT4, T.FLOAT8):
-        # numeric meets float: PostgreSQL compares as float8.
-        s.write("(CAST(")
-        s.print_node(left)
-        s.write(f" AS REAL) {sql_op} CAST(")
-        s.print_node(right)
-        s.write(" AS REAL))")
+        # numeric meets float: PostgreSQL compares as float8 (a NaN stays the text 'NaN',
+        # above every number, as float8's NaN sorts).
+        s.write("(")
+        for i, (side, t) in enumerate(((left, lt), (right, rt))):
+            s.write(f" {sql_op} " if i else "")
+            if t[0] in (T.FLOAT4, T.FLOAT8):
+                s.print_node(side)  # as stored: an index on a float column still applies
+            elif t[0] == T.NUMERIC:
+                s.call("pg_num_float8", side)  # deterministic: a constant is cast once
+            else:
+                s.call("pg_cast", side, str(t[0]), str(T.FLOAT8), "-1")
+        s.write(")")
         return True
     if lt[0] not in _INTEGER_OR_UNKNOWN | {T.NUMERIC} or rt[0] not in _INTEGER_OR_UNKNOWN | {
             T.NUMERIC}:
@@ -3061,8 +3410,10 @@ def _p_minmax(s: SqliteStream, node: ast.MinMaxExpr) -> bool:
     fn = "pg_greatest" if node.op == enums.MinMaxOp.IS_GREATEST else "pg_least"
     if _is_numeric(s.type_of(node)):
         fn = fn.replace("pg_", "pg_num_")
-    if s.type_of(node)[0] == T.INTERVAL:
+    elif s.type_of(node)[0] == T.INTERVAL:
         fn = fn.replace("pg_", "pg_dt_interval_")  # by value: '1 day' > '23:00:00'
+    elif s.type_of(node)[0] in (T.FLOAT4, T.FLOAT8):
+        fn = fn.replace("pg_", "pg_float_")  # a stored NaN is text, above every number
     s.call(fn, *node.args)
     return True
 
@@ -3405,6 +3756,7 @@ def translate(
     """Translate one parsed DML/query statement (a pglast node)."""
     an = Analyzer(catalog, system, param_oids, tz)
     an.top_with = getattr(stmt, "withClause", None)
+    an.top = stmt
     scope = Scope()
     if isinstance(stmt, ast.SelectStmt):
         cols: list[ColInfo] | None = an.select(stmt, scope)

@@ -1,7 +1,9 @@
 """Codecs of bool, the integer and oid family, float4/float8 and numeric.
 
 Storage: bool is int 0/1; integers and oids are int; floats are float (float4 values are held
-as the double nearest the single-precision value, i.e. exactly); numeric is its canonical
+as the double nearest the single-precision value, i.e. exactly), except NaN, which is the text
+'NaN' (SQLite turns a NaN REAL into NULL; as text it still compares equal to itself and above
+every number, as PostgreSQL orders it); numeric is its canonical
 decimal text (numeric_out's form, display scale kept: '12.50'), exact at any size -- arithmetic
 and ordering on it live in pgha.storage.numeric. Text forms follow PostgreSQL 15's input/output
 functions (src/backend/utils/adt/{bool,int,int8,oid,float,numeric}.c).
@@ -226,11 +228,39 @@ def _special_float(value: float) -> str:
     return "Infinity" if value > 0 else "-Infinity"
 
 
+FLOAT_NAN = "NaN"  # the storage of a float NaN (see the module docstring)
+
+
+def float_storage(value: float) -> float | str:
+    """A computed float as pgha stores it: NaN becomes FLOAT_NAN."""
+    return FLOAT_NAN if value != value else value
+
+
+def float_value(value: Any) -> float:
+    """The float of a stored float (FLOAT_NAN included), integer or numeric text."""
+    if value.__class__ is float:
+        return float(value)
+    if isinstance(value, int):
+        return float(value)
+    if isinstance(value, str):
+        if value == FLOAT_NAN:
+            return math.nan
+        if _NUMERIC_TEXT.match(value):  # numeric's canonical text, the common case
+            return float(value)
+        return _float_parse(value, "double precision")
+    raise cannot_coerce(value, "double precision")
+
+
+_NUMERIC_TEXT = re.compile(r"-?[0-9]+(?:\.[0-9]+)?\Z|-?Infinity\Z")
+
+
 def float8_out(value: Any, typmod: int = -1, tz: str = "UTC") -> str:
     """float8out; Python's repr is already the shortest round-trip form."""
     if value.__class__ is not float:
-        value = _float8_coerce(value, typmod)
+        value = float_value(value)
     r = repr(value)
+    if 4503599627370496.0 <= abs(value) < math.inf and _float8_midpoint(r, value):
+        r = _float8_not_midpoint(value)
     if "e" in r:
         return r
     if r[-1] in "fn":  # inf, nan
@@ -240,11 +270,33 @@ def float8_out(value: Any, typmod: int = -1, tz: str = "UTC") -> str:
     return _float8_big(value)
 
 
+def _float8_midpoint(s: str, value: float) -> bool:
+    """Is decimal ``s`` exactly halfway between ``value`` and a neighbouring double? Python's
+    repr then counts on round-half-even to read it back; Ryu (float8out) takes one more digit.
+    Only doubles from 2^52 up have midpoints short enough to be a shortest repr."""
+    d = Decimal(s)
+    exact = Decimal(value)
+    for neighbour in (math.nextafter(value, -math.inf), math.nextafter(value, math.inf)):
+        if math.isfinite(neighbour) and _EXACT_MID.divide(
+                _EXACT_MID.add(exact, Decimal(neighbour)), 2) == d:
+            return True
+    return False
+
+
+def _float8_not_midpoint(value: float) -> str:
+    for p in range(1, 17):
+        s = f"{value:.{p}e}"
+        if float(s) == value and not _float8_midpoint(s, value):
+            digits, exp = _split_sci(s.lstrip("-"))
+            return _shortest_format(digits, exp, value < 0, 15)
+    return f"{value:.16e}"
+
+
 def _float8_big(value: float) -> str:
-    # 1e15 <= |value| < 1e16: repr is fixed ('1234567890123456.0'); PostgreSQL wants exponent.
-    r = repr(abs(value))[:-2]
-    digits = r.rstrip("0")
-    return _shortest_format(digits, len(r) - 1, value < 0, 15)
+    # 1e15 <= |value| < 1e16: repr is fixed ('1234567890123456.8'); PostgreSQL wants exponent.
+    whole, _, fraction = repr(abs(value)).partition(".")
+    digits = (whole + fraction).rstrip("0")
+    return _shortest_format(digits, len(whole) - 1, value < 0, 15)
 
 
 _F4 = struct.Struct("!f")
@@ -260,7 +312,7 @@ def _to_float4(value: float) -> float:
 def float4_out(value: Any, typmod: int = -1, tz: str = "UTC") -> str:
     """float4out: the shortest digits that round-trip through single precision."""
     if value.__class__ is not float:
-        value = _float4_coerce(value, typmod)
+        value = float_value(value)
     if value != value or value in (math.inf, -math.inf):
         return _special_float(value)
     if value == 0.0:
@@ -269,18 +321,40 @@ def float4_out(value: Any, typmod: int = -1, tz: str = "UTC") -> str:
     target = pack(value)
     for p in range(9):
         s = f"{value:.{p}e}"
-        if pack(float(s)) == target:
+        if pack(float(s)) == target and not _float4_midpoint(s, target):
             break
     digits, exp = _split_sci(s.lstrip("-"))
     return _shortest_format(digits, exp, value < 0, 6)
 
 
-def _float8_in(text: str, typmod: int, tz: str) -> float:
-    return _float_parse(text, "double precision")
+_EXACT_MID = Context(prec=200)  # float4 values and their midpoints are exact within this
 
 
-def _float4_in(text: str, typmod: int, tz: str) -> float:
+def _float4_midpoint(s: str, target: bytes) -> bool:
+    """Is decimal ``s`` exactly halfway between the float4 ``target`` and a neighbour? Ryu
+    (float4out) does not take such a string as round-tripping, though strtof's ties-to-even
+    would read it back as ``target``: 36175248 prints 3.6175248e+07, not 3.617525e+07."""
+    bits = int.from_bytes(target, "big")
+    exact = Decimal(_F4.unpack(target)[0])
+    d = Decimal(s)
+    for neighbour in (bits - 1, bits + 1):
+        if not 0 <= neighbour < 2**32:
+            continue
+        other = _F4.unpack(neighbour.to_bytes(4, "big"))[0]
+        if math.isfinite(other) and _EXACT_MID.divide(_EXACT_MID.add(exact, Decimal(other)),
+                                                      2) == d:
+            return True
+    return False
+
+
+def _float8_in(text: str, typmod: int, tz: str) -> float | str:
+    return float_storage(_float_parse(text, "double precision"))
+
+
+def _float4_in(text: str, typmod: int, tz: str) -> float | str:
     v = _float_parse(text, "real")
+    if v != v:
+        return FLOAT_NAN
     try:
         f = float(_F4.unpack(_F4.pack(v))[0])
     except OverflowError:
@@ -290,17 +364,17 @@ def _float4_in(text: str, typmod: int, tz: str) -> float:
     return f
 
 
-def _float8_coerce(value: Any, typmod: int) -> float:
+def _float8_coerce(value: Any, typmod: int) -> float | str:
     if isinstance(value, int | float):
-        return float(value)
+        return float_storage(float(value))
     if isinstance(value, str):
         return _float8_in(value, typmod, "UTC")
     raise cannot_coerce(value, "double precision")
 
 
-def _float4_coerce(value: Any, typmod: int) -> float:
+def _float4_coerce(value: Any, typmod: int) -> float | str:
     if isinstance(value, int | float):
-        return _to_float4(float(value))
+        return float_storage(_to_float4(float(value)))
     if isinstance(value, str):
         return _float4_in(value, typmod, "UTC")
     raise cannot_coerce(value, "real")
@@ -309,24 +383,24 @@ def _float4_coerce(value: Any, typmod: int) -> float:
 _F8 = struct.Struct("!d")
 
 
-def _float8_recv(data: bytes, typmod: int) -> float:
+def _float8_recv(data: bytes, typmod: int) -> float | str:
     if len(data) != 8:
         raise bad_binary()
-    return float(_F8.unpack(data)[0])
+    return float_storage(float(_F8.unpack(data)[0]))
 
 
-def _float4_recv(data: bytes, typmod: int) -> float:
+def _float4_recv(data: bytes, typmod: int) -> float | str:
     if len(data) != 4:
         raise bad_binary()
-    return float(_F4.unpack(data)[0])
+    return float_storage(float(_F4.unpack(data)[0]))
 
 
 def _float8_send(value: Any, typmod: int) -> bytes:
-    return _F8.pack(value if value.__class__ is float else _float8_coerce(value, typmod))
+    return _F8.pack(value if value.__class__ is float else float_value(value))
 
 
 def _float4_send(value: Any, typmod: int) -> bytes:
-    return _F4.pack(value if value.__class__ is float else _float4_coerce(value, typmod))
+    return _F4.pack(value if value.__class__ is float else _to_float4(float_value(value)))
 
 
 FLOAT8 = Codec(_float8_in, float8_out, _float8_recv, _float8_send, _float8_coerce)
