@@ -59,6 +59,7 @@ class FunctionContext:
     in_recovery: Callable[[], bool] = lambda: False  # a standby (read-only, applying WAL)
     cancel: threading.Event = field(default_factory=threading.Event)  # set by CancelRequest
     cancel_reason: str = "user request"  # or "statement timeout": what the 57014 says
+    server_port: int | None = None  # inet_server_port(): the TCP port the client reached
 
 
 def _ts_text(moment: dt.datetime) -> str:
@@ -1608,6 +1609,9 @@ def register(conn: apsw.Connection, ctx: FunctionContext) -> None:
     f("pg_promote", lambda wait=1, seconds=60: _promote(ctx, False, wait, seconds), -1)
     f("pgha_force_promote", lambda: _promote(ctx, True, 1, 60), 0)
     register_more(conn, ctx)
+    from pgha.storage import fn_textarr  # it builds on this module
+
+    fn_textarr.register(conn, lambda: ctx.server_port)
     conn.create_aggregate_function(
         "pg_bool_and", lambda: (_BoolAgg(True), _BoolAgg.step, _BoolAgg.final)
     )
@@ -1709,6 +1713,9 @@ def regtype_name(oid: Any) -> Any:
         return None
     if isinstance(oid, str) and not oid.isdigit():
         oid = _cast(oid, T.TEXT, T.REGTYPE, -1)
+    if int(oid) in (T.BPCHAR, T.ARRAY_OF[T.BPCHAR]):
+        # regtype output is format_type without a typmod given: bpchar is "character"
+        return "character" if int(oid) == T.BPCHAR else "character[]"
     return pgtypes.format_type(int(oid), -1) if int(oid) in pgtypes.TYPES_BY_OID else str(oid)
 
 

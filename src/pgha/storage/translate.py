@@ -298,7 +298,31 @@ FIXED_RESULT: dict[str, TypeRef] = {
     "has_any_column_privilege": (T.BOOL, -1),
     "pg_relation_is_publishable": (T.BOOL, -1),
     "uuid_generate_v4": (T.UUID, -1),
+    "to_hex": (T.TEXT, -1),
+    "quote_nullable": (T.TEXT, -1),
+    "starts_with": (T.BOOL, -1),
+    "bit_length": (T.INT4, -1),
+    "sha224": (T.BYTEA, -1),
+    "sha256": (T.BYTEA, -1),
+    "sha384": (T.BYTEA, -1),
+    "sha512": (T.BYTEA, -1),
+    "get_byte": (T.INT4, -1),
+    "set_byte": (T.BYTEA, -1),
+    "convert_to": (T.BYTEA, -1),
+    "convert_from": (T.TEXT, -1),
+    "overlay": (T.TEXT, -1),
+    "regexp_instr": (T.INT4, -1),
+    "regexp_like": (T.BOOL, -1),
+    "array_dims": (T.TEXT, -1),
+    "array_ndims": (T.INT4, -1),
+    "array_positions": (T.INT4_ARRAY, -1),
+    "inet_server_port": (T.INT4, -1),
+    "pg_regexp_matches": (T.TEXT_ARRAY, -1),  # a list of text[], unnested (regexp_matches)
 }
+
+# Functions of text that have a bytea form returning bytea (substring(bytea FROM 2)).
+BYTEA_FORMS = frozenset({"substring", "substr", "btrim", "ltrim", "rtrim", "overlay",
+                         "string_agg"})
 
 # Functions returning the (common) type of their arguments.
 SAME_AS_ARG = frozenset(
@@ -500,9 +524,7 @@ def _figure(node: Any) -> tuple[str | None, int]:
                 name = t.name
             except PgError:
                 name = names[-1]
-            if node.typeName.arrayBounds and not name.startswith("_"):
-                name = "_" + name
-            return name, 1
+            return name, 1  # '{1}'::int[] is int4, as FigureColname takes the type's name
         return name, strength
     if isinstance(node, ast.A_Indirection):
         for ind in reversed(node.indirection):
@@ -554,6 +576,9 @@ def _no_partitions(func: ast.FuncCall) -> None:
     func.funcname = (ast.String(sval="unnest"),)
     func.args = (parse_sql("SELECT '{}'::pg_catalog.oid[]")[0].stmt.targetList[0].val,)
 SRF_ALIAS = "_pgha_srf"
+# set-returning regexp functions in a select list -> the array function they unnest
+REGEXP_SRFS = {"regexp_split_to_table": "regexp_split_to_array",
+               "regexp_matches": "pg_regexp_matches"}
 
 SVF = enums.SQLValueFunctionOp
 # SQLValueFunction op -> (column name, SQLite expression, type)
@@ -599,6 +624,12 @@ class Analyzer:
         self.insert_extra: dict[int, tuple[list[str], list[str]]] = {}  # id(InsertStmt)
         self.assign_wrap: dict[int, TypeRef] = {}  # id(expr) -> target type (assignment cast)
         self.range_columns: dict[int, list[str]] = {}  # id(RangeSubselect/RangeFunction)
+        # unnest(a) in FROM whose array names columns of earlier FROM items: printed as a bare
+        # (lateral) json_each, its columns read as json_each's; id(ColInfo) / id(ColumnRef)
+        # -> the SQLite expression of that column
+        self.lateral_functions: set[int] = set()  # id(RangeFunction)
+        self.column_sql: dict[int, str] = {}
+        self.ref_sql: dict[int, str] = {}
         self.is_write = False
         self.blocking = False  # calls something that may wait (pg_sleep, advisory locks)
         self.sequence_refs: dict[int, SequenceRel] = {}  # id(RangeVar) -> sequence read as a table
@@ -662,7 +693,9 @@ class Analyzer:
             return [self.relation_cols(node, scope)]
         if isinstance(node, ast.JoinExpr):
             left = self.from_item(node.larg, scope)
-            right = self.from_item(node.rarg, scope)
+            # A function in FROM may name the columns of the items before it (LATERAL).
+            right = self.from_item(node.rarg, Scope(left, scope) if isinstance(
+                node.rarg, ast.RangeFunction) else scope)
             entries = left + right
             if node.quals is not None:
                 self.expr(node.quals, Scope(entries, scope, outputs=[]), (T.BOOL, -1))
@@ -717,6 +750,9 @@ class Analyzer:
                     else (T.JSONB if name.startswith("jsonb") else T.JSON)
                 )
                 cols = [ColInfo("value", (out, -1))]
+        elif name == "pg_srf_elements" and isinstance(func.args[0], ast.FuncCall) and \
+                _func_name(func.args[0]) == "pg_regexp_matches":
+            cols = [ColInfo("value", (T.TEXT_ARRAY, -1)), ColInfo("ord", (T.INT4, -1))]
         elif name == "pg_srf_elements":
             elem = T.ELEMENT_OF.get(arg_types[0][0], T.INT2 if arg_types[0][0] == T.INT2VECTOR
                                     else T.TEXT)
@@ -738,6 +774,11 @@ class Analyzer:
             cols[0].name = alias
         entry = self._aliased(RangeEntry(alias, cols), node.alias)
         self.range_columns[id(node)] = [c.name for c in entry.cols]
+        if name == "unnest" and len(func.args or ()) == 1 and _names_columns(func.args[0]):
+            self.lateral_functions.add(id(node))
+            self.column_sql[id(entry.cols[0])] = f"{_q(alias)}._pgha_value"
+            if node.ordinality:
+                self.column_sql[id(entry.cols[1])] = f"{_q(alias)}._pgha_ord"
         return entry
 
     # -- SELECT -------------------------------------------------------------------------
@@ -924,6 +965,15 @@ class Analyzer:
         replace the calls. SQLite's table-valued functions are lateral, so the arrays may name
         columns of the FROM items. Returns how many sources were added to the FROM clause.
         Arrays of different lengths are cut to the shortest (PostgreSQL pads with NULLs)."""
+        for rt in node.targetList or ():
+            if isinstance(rt.val, ast.FuncCall) and _func_name(rt.val) in REGEXP_SRFS:
+                # regexp_split_to_table(s, p) is unnest(regexp_split_to_array(s, p)), and
+                # regexp_matches the unnest of every match's text[]
+                name = _func_name(rt.val)
+                rt.name = rt.name or name
+                inner = ast.FuncCall(funcname=(ast.String(sval=REGEXP_SRFS[name]),),
+                                     args=rt.val.args)
+                rt.val = ast.FuncCall(funcname=(ast.String(sval="unnest"),), args=(inner,))
         calls = [rt for rt in node.targetList or ()
                  if isinstance(rt.val, ast.FuncCall) and _func_name(rt.val) in SRF_IN_SELECT]
         if not calls:
@@ -1064,6 +1114,9 @@ class Analyzer:
             raise PgError(
                 "42601", "SELECT * with no tables specified is not valid", position=_pos(ref)
             )
+        if any(id(c) in self.column_sql for e in entries for c in e.cols):
+            raise PgError("0A000", "* over unnest() of a column is not supported; name the "
+                          "columns", position=_pos(ref))
         return [ColInfo(c.name, c.type, c.table_oid, c.attnum) for e in entries for c in e.cols]
 
     # -- expressions --------------------------------------------------------------------
@@ -1116,6 +1169,8 @@ class Analyzer:
             shown = ".".join(names)
             shown = f'"{names[0]}"' if len(names) == 1 else shown
             raise PgError("42703", f"column {shown} does not exist", position=_pos(node))
+        if id(col) in self.column_sql:
+            self.ref_sql[id(node)] = self.column_sql[id(col)]
         return col.type
 
     def expr(self, node: Any, scope: Scope, expected: TypeRef | None = None) -> TypeRef:
@@ -1177,7 +1232,12 @@ class Analyzer:
                 if expected and expected[0] in T.ELEMENT_OF
                 else None
             )
+            if elem_expected is not None and any(
+                    isinstance(e, ast.A_ArrayExpr) for e in node.elements or ()):
+                elem_expected = expected  # ARRAY[[1, 2], [3, 4]]: the sub-arrays' type
             types = [self.expr(e, scope, elem_expected) for e in node.elements or ()]
+            if types and all(t[0] in T.ELEMENT_OF for t in types):
+                return _common_type(types)  # sub-arrays: one more dimension, same type
             elem = _common_type(types) if types else (T.TEXT, -1)
             self._coerce_unknowns(node.elements or (), elem)
             return (T.ARRAY_OF.get(elem[0], T.TEXT_ARRAY), -1)
@@ -1188,11 +1248,11 @@ class Analyzer:
                     for part in (ind.lidx, ind.uidx):
                         if part is not None:
                             self.expr(part, scope, (T.INT4, -1))
-                    if not ind.is_slice:
-                        base = (T.ELEMENT_OF.get(base[0], T.TEXT), -1)
                 else:
                     raise PgError("0A000", "field selection is not supported")
-            return base
+            if any(ind.is_slice for ind in node.indirection):
+                return base  # a slice of every dimension is an array of the same type
+            return (T.ELEMENT_OF.get(base[0], T.TEXT), -1)
         if isinstance(node, ast.CollateClause):
             return self.expr(node.arg, scope, expected)
         if isinstance(node, ast.RowExpr):
@@ -1368,6 +1428,7 @@ class Analyzer:
             "?|",
             "?&",
             "&&",
+            "^@",
         ):
             return (T.BOOL, -1)
         if op == "||":
@@ -1452,6 +1513,8 @@ class Analyzer:
                     "pgha_force_promote"):
             self.blocking = True
         expected_args = self.function_arg_types(name, len(args))
+        if name == "substring" and len(args) == 2 and self._string_literal(args[1]):
+            expected_args = [(T.TEXT, -1), (T.TEXT, -1)]  # substring(s FROM pattern)
         types = [
             self.expr(a, scope, expected_args[i] if expected_args else None)
             for i, a in enumerate(args)
@@ -1459,6 +1522,8 @@ class Analyzer:
         if name in ("sqrt", "power", "pow", "exp", "ln", "log", "log10") and any(
                 t[0] == T.NUMERIC for t in types):
             return (T.NUMERIC, -1)
+        if name in BYTEA_FORMS and types and types[0][0] == T.BYTEA:
+            return (T.BYTEA, -1)
         if name in FIXED_RESULT:
             if name == "sign" and types and types[0][0] != T.NUMERIC:
                 return (T.FLOAT8, -1)
@@ -1501,8 +1566,14 @@ class Analyzer:
             if name in ("coalesce", "greatest", "least", "min", "max"):
                 self._coerce_unknowns(args, common)
             return common if common != UNKNOWN else (T.TEXT, -1)
-        if name in ("array_append", "array_prepend", "array_cat", "array_remove"):
+        if name in ("array_append", "array_cat", "array_remove", "array_replace", "trim_array"):
+            if name == "array_cat" and types and types[0][0] == T.UNKNOWN and len(types) > 1:
+                return types[1]
             return types[0] if types else (T.TEXT_ARRAY, -1)
+        if name == "array_prepend":
+            return types[1] if len(types) > 1 else (T.TEXT_ARRAY, -1)
+        if name == "array_fill":
+            return (T.ARRAY_OF.get(types[0][0], T.TEXT_ARRAY), -1) if types else UNKNOWN
         if name in ("generate_series", "unnest"):
             raise PgError("0A000", f"set-returning function {name}() is only supported in FROM")
         raise PgError(
@@ -1513,10 +1584,17 @@ class Analyzer:
             position=_pos(node),
         )
 
+    def _string_literal(self, node: Any) -> bool:
+        """A string constant, also as the untyped parameter a simple Query's literal becomes."""
+        if isinstance(node, ast.A_Const):
+            return isinstance(node.val, ast.String)
+        return isinstance(node, ast.ParamRef) and node.number not in self.params
+
     @staticmethod
     def function_arg_types(name: str, nargs: int) -> list[TypeRef | None] | None:
         text = (T.TEXT, -1)
         int4 = (T.INT4, -1)
+        bytea = (T.BYTEA, -1)
         table: dict[str, list[TypeRef | None]] = {
             "nextval": [(T.REGCLASS, -1)],
             "currval": [(T.REGCLASS, -1)],
@@ -1542,6 +1620,17 @@ class Analyzer:
             "pg_advisory_lock": [(T.INT8, -1), int4],
             "pg_advisory_unlock": [(T.INT8, -1), int4],
             "pg_try_advisory_lock": [(T.INT8, -1), int4],
+            "convert_from": [bytea, text],
+            "get_byte": [bytea, int4],
+            "set_byte": [bytea, int4, int4],
+            "sha224": [bytea],
+            "sha256": [bytea],
+            "sha384": [bytea],
+            "sha512": [bytea],
+            "encode": [bytea, text],
+            "overlay": [text, text, int4, int4],
+            "array_fill": [None, (T.INT4_ARRAY, -1), (T.INT4_ARRAY, -1)],
+            "trim_array": [None, int4],
         }
         return table.get(name)
 
@@ -1876,9 +1965,81 @@ def _print_concatenated(s: SqliteStream, operand: Any, concat: Any) -> None:
 _STORED_OTHERWISE = frozenset({T.BOOL, T.FLOAT4, T.FLOAT8, T.TIMESTAMPTZ, T.BYTEA})
 
 
+# Functions of text arguments: a char(n) argument loses its trailing blanks on the way in.
+TEXT_ARGUMENTS = frozenset({"repeat", "left", "right", "reverse", "lpad", "rpad", "replace",
+                            "split_part", "upper", "lower", "initcap", "strpos", "substr",
+                            "substring", "btrim", "ltrim", "rtrim", "starts_with", "md5",
+                            "translate", "regexp_replace", "regexp_match", "regexp_like",
+                            "ascii", "quote_ident"})
+
+
+def _p_text_array_func(s: SqliteStream, node: ast.FuncCall, name: str, args: list[Any]) -> bool:
+    """String, bytea and array functions whose SQLite form depends on argument types."""
+    types = [s.type_of(a)[0] for a in args]
+    if node.func_variadic and name in ("concat", "concat_ws"):
+        s.call("pg_variadic_" + name, *args)
+        return True
+    if name == "to_hex" and types == [T.INT8]:
+        s.call("pg_to_hex8", *args)
+        return True
+    if name in ("btrim", "ltrim", "rtrim") and types[:1] == [T.BYTEA]:
+        s.call("pg_bytea_trim", sql_literal(name[0]), *args)
+        return True
+    if name == "substring" and len(args) == 2 and types[1] in T.TEXT_LIKE:
+        s.call("pg_substring_regex", *args)
+        return True
+    if name == "string_agg" and node.over is None:
+        if node.agg_distinct:
+            node.agg_distinct = False  # the DISTINCT goes on the pair
+            s.write("pg_string_agg_pair(DISTINCT json_array(")
+            _print_as_text(s, args[0])
+            s.write(", ")
+            s.print_node(args[1])
+            s.write(")")
+            if node.agg_order:
+                s.write(" ORDER BY ")
+                for i, so in enumerate(node.agg_order):
+                    s.write(", " if i else "")
+                    s.print_node(so)
+            s.write(")")
+            if node.agg_filter is not None:
+                s.write(" FILTER (WHERE ")
+                s.print_node(node.agg_filter)
+                s.write(")")
+            return True
+        if types[:1] == [T.BYTEA]:
+            return _agg(s, node, "pg_string_agg")
+        return False
+    if name == "array_agg" and node.over is None:
+        s.write("nullif(")  # array_agg of no rows is NULL, json_group_array's is []
+        _agg(s, node, "json_group_array")
+        s.write(", '[]')")
+        return True
+    if name in ("format", "concat", "concat_ws") and any(t in T.ELEMENT_OF for t in types):
+        s.write(f"{name}(")
+        for i, a in enumerate(args):
+            s.write(", " if i else "")
+            if types[i] in T.ELEMENT_OF:
+                s.call("pg_cast", a, str(types[i]), str(T.TEXT), "-1")
+            else:
+                s.print_node(a)
+        s.write(")")
+        return True
+    if name in TEXT_ARGUMENTS and T.BPCHAR in types:
+        s.write(f"{SQLITE_SAME.get(name, name)}(")
+        for i, a in enumerate(args):
+            s.write(", " if i else "")
+            _print_as_text(s, a)
+        s.write(")")
+        return True
+    return False
+
+
 def _p_func(s: SqliteStream, node: ast.FuncCall) -> bool:
     name = _func_name(node)
     args = list(node.args or ())
+    if _p_text_array_func(s, node, name, args):
+        return True
     if name in ("length", "char_length", "character_length") and len(args) == 1 and \
             s.type_of(args[0])[0] == T.BPCHAR:
         s.write("length(")
@@ -1980,6 +2141,8 @@ def _p_aexpr(s: SqliteStream, node: ast.A_Expr) -> bool:
                 return True
             return False
         lt, rt = s.type_of(node.lexpr), s.type_of(node.rexpr)
+        if _p_text_array_op(s, node, op, lt[0], rt[0]):
+            return True
         if op in NUMERIC_OPS and s.type_of(node)[0] == T.NUMERIC:
             s.call(NUMERIC_OPS[op], node.lexpr, node.rexpr)
             return True
@@ -2089,6 +2252,10 @@ def _p_aexpr(s: SqliteStream, node: ast.A_Expr) -> bool:
             s.write("NOT ")
         s.call("pg_like" if kind == K.AEXPR_LIKE else "pg_ilike", node.lexpr, node.rexpr)
         return True
+    if kind in (K.AEXPR_OP_ANY, K.AEXPR_OP_ALL) and op in PATTERN_OPS:
+        s.call("pg_like_any", sql_literal(op), node.lexpr, node.rexpr,
+               "1" if kind == K.AEXPR_OP_ANY else "0")
+        return True
     if kind in (K.AEXPR_OP_ANY, K.AEXPR_OP_ALL):
         if op not in COMPARISON_OPS:
             raise PgError("0A000", f"operator {op} with ANY/ALL is not supported")
@@ -2101,6 +2268,70 @@ def _p_aexpr(s: SqliteStream, node: ast.A_Expr) -> bool:
         s.call("pg_regex_match", node.lexpr, node.rexpr)
         return True
     return False
+
+
+PATTERN_OPS = frozenset({"~~", "~~*", "!~~", "!~~*", "~", "~*", "!~", "!~*"})
+
+
+def _p_text_array_op(s: SqliteStream, node: ast.A_Expr, op: str, lt: int, rt: int) -> bool:
+    """Binary operators of strings, bytea, arrays and row values."""
+    if op == "^@":
+        s.call("starts_with", node.lexpr, node.rexpr)
+        return True
+    arrays = lt in T.ELEMENT_OF or rt in T.ELEMENT_OF
+    if op == "&&" and arrays:
+        s.call("pg_array_overlap", node.lexpr, node.rexpr)
+        return True
+    if op in ("@>", "<@") and arrays:
+        pair = (node.lexpr, node.rexpr) if op == "@>" else (node.rexpr, node.lexpr)
+        s.call("pg_array_contains", *pair)
+        return True
+    if op == "||" and s.type_of(node)[0] == T.BYTEA:
+        s.call("pg_bytea_concat", node.lexpr, node.rexpr)
+        return True
+    if op in COMPARISON_OPS and isinstance(node.lexpr, ast.RowExpr) and \
+            isinstance(node.rexpr, ast.RowExpr):
+        s.write("(")
+        _print_row_value(s, node.lexpr)
+        s.write(f" {'<>' if op == '!=' else op} ")
+        _print_row_value(s, node.rexpr)
+        s.write(")")
+        return True
+    return False
+
+
+def _print_row_value(s: SqliteStream, node: ast.RowExpr) -> None:
+    """A row constructor as an SQLite row value; char(n) fields compare without their
+    trailing blanks."""
+    s.write("(")
+    for i, a in enumerate(node.args or ()):
+        s.write(", " if i else "")
+        if s.type_of(a)[0] == T.BPCHAR:
+            _print_as_text(s, a)
+        else:
+            s.print_node(a)
+    s.write(")")
+
+
+def _p_row(s: SqliteStream, node: ast.RowExpr) -> bool:
+    _print_row_value(s, node)
+    return True
+
+
+def _p_null_test(s: SqliteStream, node: ast.NullTest) -> bool:
+    """ROW(...) IS [NOT] NULL: every field is (not) NULL."""
+    if not isinstance(node.arg, ast.RowExpr):
+        return False
+    test = " IS NULL" if node.nulltesttype == enums.NullTestType.IS_NULL else " IS NOT NULL"
+    fields = list(node.arg.args or ())
+    s.write("(")
+    for i, a in enumerate(fields):
+        s.write(" AND " if i else "")
+        s.write("(")
+        s.print_node(a)
+        s.write(test + ")")
+    s.write(")" if fields else "1)")
+    return True
 
 
 def _refers_to(node: Any, relation: str) -> bool:
@@ -2324,13 +2555,25 @@ def _print_member(s: SqliteStream, member: ast.SelectStmt, left: bool) -> None:
 def _p_res_target(s: SqliteStream, node: ast.ResTarget) -> bool:
     if node.val is None:
         return False
-    s.print_node(node.val)
+    if isinstance(node.val, ast.RowExpr):
+        s.write("pg_record_out(")  # a row value shown as a record: (1,a)
+        for i, a in enumerate(node.val.args or ()):
+            s.write(", " if i else "")
+            if s.type_of(a)[0] in T.ELEMENT_OF or s.type_of(a)[0] in _STORED_OTHERWISE:
+                s.call("pg_cast", a, str(s.type_of(a)[0]), str(T.TEXT), "-1")
+            else:
+                s.print_node(a)
+        s.write(")")
+    else:
+        s.print_node(node.val)
     if _is_numeric(s.type_of(node.val)) and not isinstance(node.val, ast.ColumnRef):
         # An expression's numeric text keeps its value order outside this SELECT too
         # (ORDER BY 1, an enclosing query, a view); a column has it from its declaration.
         s.write(" COLLATE pg_numeric")
     if node.name:
         s.write(" AS " + _q(node.name))  # always quoted: SQLite keywords differ from PG's
+    elif id(node.val) in s.an.ref_sql:
+        s.write(" AS " + _q(figure_colname(node.val)))  # not pg_srf_unnest's column name
     return True
 
 
@@ -2389,6 +2632,11 @@ def _p_range_function(s: SqliteStream, node: ast.RangeFunction) -> bool:
         return True
     cols = s.an.range_columns[id(node)]
     args = list(func.args or ())
+    if id(node) in s.an.lateral_functions:
+        s.call("pg_srf_unnest", args[0])  # bare: SQLite's table-valued functions are lateral
+        s.write(" AS ")
+        s.print_name(node.alias.aliasname if node.alias else name)
+        return True
     if name == "unnest" and len(args) > 1:
         _print_zipped_unnest(s, node, args, cols)
         return True
@@ -2439,8 +2687,28 @@ def _print_zipped_unnest(s: SqliteStream, node: ast.RangeFunction, args: list[An
     s.print_name(node.alias.aliasname if node.alias else "unnest")
 
 
+def _names_columns(node: Any) -> bool:
+    """Does the expression read a column (of an earlier FROM item, for a lateral call)?"""
+    if isinstance(node, ast.ColumnRef):
+        return True
+    if isinstance(node, ast.SelectStmt):
+        return False
+    if isinstance(node, ast.Node):
+        return any(_names_columns(getattr(node, a)) for a in node)
+    if isinstance(node, tuple | list):
+        return any(_names_columns(x) for x in node)
+    return False
+
+
 def _p_array(s: SqliteStream, node: ast.A_ArrayExpr) -> bool:
-    s.call("json_array", *(node.elements or ()))
+    s.write("json_array(")
+    for i, e in enumerate(node.elements or ()):
+        s.write(", " if i else "")
+        if s.type_of(e)[0] in T.ELEMENT_OF and not isinstance(e, ast.A_ArrayExpr):
+            s.call("json", e)  # a sub-array stored as JSON text: nested, not a string
+        else:
+            s.print_node(e)
+    s.write(")")
     return True
 
 
@@ -2449,7 +2717,18 @@ def _p_indirection(s: SqliteStream, node: ast.A_Indirection) -> bool:
     if len(ind) == 1 and isinstance(ind[0], ast.A_Indices) and not ind[0].is_slice:
         s.call("pg_array_get", node.arg, ind[0].uidx)
         return True
-    raise PgError("0A000", "array slices are not supported")
+    if all(isinstance(i, ast.A_Indices) and not i.is_slice for i in ind):
+        s.call("pg_array_subscript", node.arg, *(i.uidx for i in ind))
+        return True
+    # With one slice every subscript is a slice: a[2][1:2] is a[1:2][1:2].
+    bounds: list[Any] = []
+    for i in ind:
+        if not isinstance(i, ast.A_Indices):
+            raise PgError("0A000", "field selection is not supported")
+        bounds += [i.lidx if i.lidx is not None else ("NULL" if i.is_slice else "1"),
+                   i.uidx if i.uidx is not None else "NULL"]
+    s.call("pg_array_slice", node.arg, *bounds)
+    return True
 
 
 def _p_sublink(s: SqliteStream, node: ast.SubLink) -> bool:
@@ -2549,6 +2828,8 @@ OVERRIDES: dict[type, Callable[[SqliteStream, Any], bool]] = {
     ast.MinMaxExpr: _p_minmax,
     ast.SetToDefault: _p_set_default,
     ast.BooleanTest: _p_boolean_test,
+    ast.RowExpr: _p_row,
+    ast.NullTest: _p_null_test,
 }
 
 
@@ -2680,6 +2961,9 @@ def _print_returning(s: SqliteStream, clause: Any, relation: ast.RangeVar) -> No
 
 
 def _p_column_ref(s: SqliteStream, node: ast.ColumnRef) -> bool:
+    if id(node) in s.an.ref_sql:
+        s.write(s.an.ref_sql[id(node)])
+        return True
     fields = node.fields
     if (s.returning_target and len(fields) == 2 and isinstance(fields[0], ast.String)
             and fields[0].sval in s.returning_target):

@@ -1,0 +1,214 @@
+-- Text, bytea, arrays and row values beyond the basics: what applications and ORMs send.
+
+CREATE TABLE ta_t (id integer PRIMARY KEY, name text, tags text[], nums integer[], data bytea, code char(3));
+INSERT INTO ta_t VALUES (1, 'Alice', '{red,green}', '{3,1,2}', '\x0001ff', 'ab');
+INSERT INTO ta_t VALUES (2, 'bob', ARRAY['blue'], ARRAY[5], '\x', 'xyz');
+INSERT INTO ta_t VALUES (3, NULL, '{}', '{}', NULL, NULL);
+INSERT INTO ta_t VALUES (4, 'Émile Zola', '{"a b","c,d",NULL}', '{7,NULL,9}', 'abc'::bytea, 'q');
+
+-- Character codes and hex
+SELECT ascii(''), ascii('é'), chr(233), chr(8364), to_hex(0), to_hex(4096);
+SELECT to_hex(2147483647), to_hex(-256), to_hex(9223372036854775807::bigint), to_hex(-1::bigint);
+SELECT chr(0); -- differential: error=54000
+SELECT to_hex(id), ascii(name) FROM ta_t ORDER BY id;
+
+-- Quoting
+SELECT quote_ident('abc'), quote_ident('Abc'), quote_ident('select'), quote_ident('a"b'), quote_ident('1abc');
+SELECT quote_literal('plain'), quote_literal(E'back\\slash'), quote_literal(42), quote_literal(NULL);
+SELECT quote_nullable('x'), quote_nullable(NULL::text), quote_nullable(12), quote_nullable(E'a\\b');
+SELECT quote_ident(name), quote_nullable(name) FROM ta_t ORDER BY id;
+
+-- Prefix tests
+SELECT starts_with('abc', ''), starts_with('abc', 'abcd'), starts_with(NULL, 'a'), 'xyz' ^@ 'y';
+SELECT id FROM ta_t WHERE name ^@ 'A' ORDER BY id;
+SELECT id, starts_with(name, 'b') FROM ta_t ORDER BY id;
+
+-- Lengths of non-ASCII text
+SELECT length('日本語'), octet_length('日本語'), bit_length('日本語'), char_length('ñ');
+SELECT length(name), octet_length(name), bit_length(name) FROM ta_t ORDER BY id;
+SELECT octet_length('\x0102'::bytea), length('\x010203'::bytea), bit_length('\x01'::bytea);
+
+-- Case mapping of non-ASCII letters
+SELECT lower('ÉCOLE'), upper('straße'), upper('ñandú'), lower('ΑΒΓ'), initcap('élan vital');
+SELECT initcap('hello_world'), initcap('o''neil'), initcap('ÉCOLE normale'), initcap('3rd street');
+SELECT upper(name), lower(name), initcap(name) FROM ta_t ORDER BY id;
+
+-- char(n) types
+SELECT pg_typeof(code), pg_typeof('a'::char(2)), pg_typeof('a'::character varying), pg_typeof('a'::"char") FROM ta_t WHERE id = 1;
+SELECT pg_typeof('a'::name), pg_typeof(ARRAY['a']), pg_typeof('{1}'::int[]), pg_typeof(ARRAY[1.5]);
+SELECT code, length(code), code || '|', octet_length(code) FROM ta_t ORDER BY id;
+
+-- Padding
+SELECT lpad('7', 3, '0'), rpad('ab', 5, '-'), lpad('abcdef', 3), rpad('abcdef', 2), lpad('x', 4), lpad('x', 5, 'ab');
+SELECT lpad('a', 0), lpad('a', -1), rpad('', 3, 'z'), lpad('ü', 3, 'ö');
+SELECT lpad(id::text, 4, '0'), rpad(coalesce(name, '?'), 8, '.') FROM ta_t ORDER BY id;
+
+-- Hashes
+SELECT md5(''), md5('hello'), md5('ü');
+SELECT md5('abc'::bytea), md5('\x'::bytea), md5(data) FROM ta_t WHERE id = 1;
+SELECT sha224('abc'::bytea), sha512('abc'::bytea);
+SELECT sha256(''::bytea), sha256(data) FROM ta_t WHERE id = 1;
+SELECT encode(sha256('abc'::bytea), 'hex'), encode(sha224('x'::bytea), 'base64');
+
+-- encode / decode
+SELECT encode('hello'::bytea, 'base64'), encode('hello'::bytea, 'hex'), encode('a\000b'::bytea, 'escape');
+SELECT decode('aGVsbG8=', 'base64'), decode('48656c6c6f', 'hex'), decode('a\\b', 'escape');
+SELECT encode(decode('00ff', 'hex'), 'base64'), convert_to('ü', 'UTF8'), convert_from('\xc3bc', 'UTF8');
+SELECT encode(data, 'hex'), encode(data, 'escape') FROM ta_t ORDER BY id;
+SELECT decode('zz', 'hex'); -- differential: error=22023
+SELECT encode('a'::bytea, 'nope'); -- differential: error=22023
+
+-- get_byte / set_byte / bytea substring and concatenation
+SELECT get_byte('\x00ff'::bytea, 0), get_byte(data, 2), set_byte(data, 1, 7) FROM ta_t WHERE id = 1;
+SELECT get_byte('\x00'::bytea, 5); -- differential: error=2202E
+SELECT substring('\x0102030405'::bytea FROM 3), substring('\x0102030405'::bytea FOR 2), substr('\x0102030405'::bytea, 2, 3);
+SELECT '\x01'::bytea || '\x02'::bytea, data || '\xff'::bytea, '\x'::bytea || data FROM ta_t WHERE id = 1;
+SELECT data || data, pg_typeof(data || data) FROM ta_t ORDER BY id;
+SELECT position('\x02'::bytea IN '\x010203'::bytea), '\x0102'::bytea = '\x0102'::bytea, '\x01'::bytea < '\x02'::bytea;
+SELECT id, data FROM ta_t WHERE data = '\x0001ff'::bytea;
+SELECT length(data), octet_length(data) FROM ta_t ORDER BY id;
+
+-- overlay
+SELECT overlay('Txxxxas' PLACING 'hom' FROM 2 FOR 4), overlay('abcdef' PLACING 'XY' FROM 3), overlay('abc' PLACING '' FROM 2 FOR 1);
+SELECT overlay('\x010203'::bytea PLACING '\xff'::bytea FROM 2 FOR 1);
+
+-- Trimming with characters
+SELECT btrim('xxabcxx', 'x'), ltrim('zzyabc', 'zy'), rtrim('abc123', '0123456789'), btrim('  a  ');
+SELECT trim(BOTH 'x' FROM 'xaxx'), trim(LEADING FROM '  a '), trim(TRAILING '.' FROM 'end...'), trim('ab' FROM 'abcba');
+SELECT ltrim('ééa', 'é'), rtrim(name, 'e') FROM ta_t ORDER BY id;
+SELECT btrim('\x0001020100'::bytea, '\x00'::bytea);
+
+-- Regular expressions
+SELECT regexp_replace('a1b22c333', '[0-9]+', '#'), regexp_replace('a1b22c333', '[0-9]+', '#', 'g'), regexp_replace('ABC', 'b', 'x', 'i');
+SELECT regexp_replace('John Smith', '(\w+) (\w+)', '\2, \1'), regexp_replace('aaa', 'a', 'b', 2);
+SELECT regexp_match('foo123bar', '\d+'), regexp_match('abc', 'x'), regexp_match('key=val', '(\w+)=(\w+)');
+SELECT (regexp_match('2024-05-06', '(\d+)-(\d+)-(\d+)'))[2];
+SELECT regexp_matches('a1b2c3', '[0-9]', 'g');
+SELECT regexp_matches('x=1, y=2', '(\w)=(\d)', 'g');
+SELECT regexp_split_to_table('a,b,,c', ',');
+SELECT regexp_split_to_array('one  two three', '\s+'), regexp_split_to_array('abc', '');
+SELECT regexp_count('banana', 'an'), regexp_count('ABAB', 'b', 1, 'i'), regexp_instr('banana', 'an'), regexp_instr('banana', 'an', 1, 2);
+SELECT regexp_substr('abc123def456', '\d+'), regexp_substr('abc123def456', '\d+', 1, 2), regexp_like('Hello', 'h', 'i'), regexp_like('Hello', '^h');
+SELECT 'abc' ~ '^a', 'abc' ~* '^A', 'abc' !~ 'z', 'abc' !~* 'B';
+SELECT id FROM ta_t WHERE name ~ '^[A-Z]' ORDER BY id;
+SELECT substring('foobar' FROM 'o+b'), substring('foobar' FROM '(o)(b)'), substring('x' FROM 'y');
+SELECT regexp_replace('a.b.c', '\.', '-', 'g'), regexp_replace(name, '[aeiou]', '*', 'g') FROM ta_t ORDER BY id;
+
+-- LIKE with ESCAPE, ILIKE, SIMILAR TO
+SELECT '10%' LIKE '10!%' ESCAPE '!', '10x' LIKE '10!%' ESCAPE '!', 'a_b' LIKE 'a#_b' ESCAPE '#', 'axb' LIKE 'a#_b' ESCAPE '#';
+SELECT 'a\b' LIKE 'a\\b', 'ab' LIKE 'a\b', '%' LIKE '\%', 'abc' NOT LIKE 'a%';
+SELECT 'ABC' ILIKE 'a%', 'Émile' ILIKE 'é%', 'abc' NOT ILIKE 'A_C', name ILIKE '%o%' FROM ta_t ORDER BY id;
+SELECT 'abc' LIKE 'a%' ESCAPE '', 'a%c' LIKE 'a%%c' ESCAPE '%';
+SELECT 'abc' SIMILAR TO 'a(b|c)c', 'abc' SIMILAR TO 'a%', 'abc' SIMILAR TO '(a|x)_c', 'abd' NOT SIMILAR TO 'a[bc]c';
+SELECT 'a.c' SIMILAR TO 'a.c', 'abc' SIMILAR TO 'a.c', 'aaa' SIMILAR TO 'a{2,}', '12' SIMILAR TO '[0-9]+';
+SELECT 'a_c' SIMILAR TO 'a#_c' ESCAPE '#', 'abc' SIMILAR TO 'a#_c' ESCAPE '#';
+
+-- string_agg
+SELECT string_agg(name, ', ' ORDER BY name) FROM ta_t;
+SELECT string_agg(name, '|' ORDER BY id DESC) FROM ta_t WHERE name IS NOT NULL;
+SELECT string_agg(DISTINCT code, ',' ORDER BY code) FROM ta_t;
+SELECT string_agg(name, ',') FROM ta_t WHERE false;
+SELECT string_agg(data, '\x2c'::bytea ORDER BY id) FROM ta_t WHERE id < 3;
+SELECT id % 2 AS parity, string_agg(id::text, '+' ORDER BY id) FROM ta_t GROUP BY id % 2 ORDER BY parity;
+
+-- format
+SELECT format('Hello %s, you are %s', 'Ann', 42), format('%I.%I', 'public', 'My Table'), format('%L', 'it''s');
+SELECT format('%L', NULL), format('%s', NULL), format('%%'), format('%2$s %1$s', 'a', 'b');
+SELECT format('|%5s|%-5s|', 'ab', 'cd'), format('%s', ARRAY[1, 2]), format('%1$s %1$s', 'x');
+SELECT format('%z', 1); -- differential: error=22023
+SELECT format('%s %s', 'only one'); -- differential: error=22023
+SELECT format('INSERT INTO %I VALUES (%L)', coalesce(name, 'n'), id) FROM ta_t ORDER BY id;
+SELECT format('%I', NULL); -- differential: error=22004
+
+-- Other common text functions
+SELECT split_part('a.b.c', '.', 3), strpos('hello', 'l'), position('lo' IN 'hello'), replace('aaa', 'a', 'bb');
+SELECT left(name, 3), right(name, 3), reverse(name), repeat(code, 2) FROM ta_t ORDER BY id;
+SELECT concat_ws(',', VARIADIC ARRAY['a', 'b']), concat(VARIADIC ARRAY['x', NULL, 'z']);
+SELECT 'abc' < 'abd', 'a' || 1 || true, text 'x' || 'y', 'Z' > 'a';
+SELECT string_to_array('a,b,,c', ','), string_to_array('a,b,*', ',', '*'), string_to_array('abc', NULL);
+SELECT to_char(123, '00000'), translate('12-34', '-', ''), initcap(lower('JOHN DOE'));
+
+-- Array literals and their column names
+SELECT '{1,2,3}'::int[], '{a,b}'::varchar[], '{1.5,2}'::numeric[], '{t,f}'::boolean[];
+SELECT '{1,2}'::bigint[] AS big, '{{1,2},{3,4}}'::int[] AS m, '{}'::int[] AS e;
+SELECT CAST('{x,y}' AS text[]), ARRAY['a', NULL, 'c'], ARRAY[]::integer[];
+SELECT ARRAY[[1, 2], [3, 4]], ARRAY[ARRAY[1], ARRAY[2]], ARRAY[1.5, 2], ARRAY['a b', 'c"d', ''];
+SELECT '{"with space", "quo\"te", NULL, "NULL"}'::text[];
+SELECT ARRAY[true, false], ARRAY[1::smallint], ARRAY[1::bigint, 2], ARRAY['2024-01-02'::date];
+SELECT tags, nums FROM ta_t ORDER BY id;
+SELECT '{1,2'::int[]; -- differential: error=22P02
+SELECT '{a}'::int[]; -- differential: error=22P02
+
+-- Subscripts and slices
+SELECT nums[1], nums[2], nums[0], nums[9], tags[1] FROM ta_t ORDER BY id;
+SELECT nums[2:3], nums[:2], nums[2:], tags[1:1] FROM ta_t ORDER BY id;
+SELECT (ARRAY[1, 2, 3, 4])[2:3], (ARRAY['a', 'b', 'c'])[3], ('{5,6,7}'::int[])[1];
+SELECT (ARRAY[[1, 2], [3, 4]])[2][1], (ARRAY[[1, 2], [3, 4]])[1:1][1:2];
+SELECT id FROM ta_t WHERE tags[1] = 'red';
+
+-- Array dimensions
+SELECT array_length(nums, 1), array_length(nums, 2), cardinality(nums), array_dims(nums), array_lower(nums, 1), array_upper(nums, 1) FROM ta_t ORDER BY id;
+SELECT array_length(ARRAY[[1, 2, 3], [4, 5, 6]], 2), array_dims(ARRAY[[1, 2, 3], [4, 5, 6]]), cardinality(ARRAY[[1, 2], [3, 4]]);
+SELECT array_ndims(ARRAY[1]), array_ndims(ARRAY[[1], [2]]), array_upper(ARRAY[[1, 2], [3, 4]], 2), array_dims('{}'::int[]);
+
+-- Containment and overlap
+SELECT ARRAY[1, 2, 3] @> ARRAY[1, 3], ARRAY[1] <@ ARRAY[1, 2], ARRAY[1, 2] && ARRAY[2, 5], ARRAY[1] && ARRAY[]::int[];
+SELECT ARRAY['a'] <@ ARRAY['b'], '{}'::int[] <@ ARRAY[1], ARRAY[1, 1] @> ARRAY[1], ARRAY[NULL::int] @> ARRAY[NULL::int];
+SELECT id FROM ta_t WHERE tags @> ARRAY['red'] ORDER BY id;
+SELECT id FROM ta_t WHERE tags && '{blue,green}' ORDER BY id;
+SELECT id FROM ta_t WHERE nums <@ ARRAY[1, 2, 3, 5] ORDER BY id;
+SELECT ARRAY[1, 2] = ARRAY[1, 2], ARRAY[1, 2] <> ARRAY[2, 1], ARRAY[1, 2] < ARRAY[1, 3], ARRAY[2] > ARRAY[1, 9];
+
+-- Concatenation and array functions, with their result types
+SELECT ARRAY['a'] || ARRAY['b', 'c'], ARRAY['a'] || 'b'::text, 'z'::text || ARRAY['y'], ARRAY[1] || ARRAY[[2]];
+SELECT nums || 4, 0 || nums, tags || ARRAY['x'] FROM ta_t ORDER BY id;
+SELECT array_append(nums, 10), array_prepend(0, nums), array_cat(nums, ARRAY[8, 9]) FROM ta_t ORDER BY id;
+SELECT array_remove(ARRAY[1, 2, 1, 3], 1), array_remove(ARRAY['a', NULL], NULL), array_replace(ARRAY[1, 2, 1], 1, 9), array_replace(ARRAY['x', 'y'], 'y', 'z');
+SELECT array_position(ARRAY['a', 'b', 'a'], 'a'), array_position(ARRAY['a', 'b', 'a'], 'a', 2), array_positions(ARRAY[1, 2, 1], 1), array_position(ARRAY[1], 5);
+SELECT pg_typeof(array_append(ARRAY[1], 2)), pg_typeof(array_prepend('a'::text, ARRAY['b'])), pg_typeof(array_cat(ARRAY[1.5], ARRAY[2])), pg_typeof(array_remove(ARRAY['a'], 'a')), pg_typeof(array_positions(ARRAY[1], 1));
+SELECT array_append(tags, 'new'), array_remove(tags, 'red'), array_replace(nums, 1, 100) FROM ta_t ORDER BY id;
+SELECT array_to_string(tags, ',', '*'), array_to_string(nums, '-') FROM ta_t ORDER BY id;
+SELECT array_fill(0, ARRAY[3]), array_fill('x'::text, ARRAY[2]);
+SELECT trim_array(ARRAY[1, 2, 3], 1), trim_array(ARRAY[1], 1);
+
+-- unnest in FROM (lateral) and in the select list
+SELECT id, x FROM ta_t, unnest(nums) AS x ORDER BY id, x;
+SELECT id, tag FROM ta_t CROSS JOIN LATERAL unnest(tags) AS tag ORDER BY id, tag;
+SELECT t.id, u.v, u.n FROM ta_t t, unnest(t.tags) WITH ORDINALITY AS u(v, n) ORDER BY t.id, u.n;
+SELECT id, x FROM ta_t LEFT JOIN LATERAL unnest(nums) AS x ON true ORDER BY id, x;
+SELECT * FROM unnest(ARRAY[1, 2], ARRAY['a', 'b', 'c']) AS u(n, s) ORDER BY n;
+SELECT unnest(ARRAY['x', 'y']) AS letter, 1 AS one;
+SELECT x, count(*) FROM ta_t, unnest(tags) AS x GROUP BY x ORDER BY x;
+SELECT sum(x) FROM ta_t, unnest(nums) AS x;
+SELECT unnest FROM unnest(ARRAY[3, 4]) ORDER BY 1;
+
+-- array_agg
+SELECT array_agg(id ORDER BY id) FROM ta_t;
+SELECT array_agg(name ORDER BY id) FROM ta_t;
+SELECT array_agg(DISTINCT x ORDER BY x) FROM ta_t, unnest(nums) AS x;
+SELECT array_agg(code ORDER BY code NULLS LAST), pg_typeof(array_agg(code)) FROM ta_t;
+SELECT array_agg(id) FILTER (WHERE id > 2), array_agg(id) FILTER (WHERE id > 9) FROM ta_t;
+SELECT pg_typeof(array_agg(id)), pg_typeof(array_agg(name)), pg_typeof(array_agg(1.5)) FROM ta_t;
+SELECT id % 2 AS k, array_agg(name ORDER BY name) FROM ta_t GROUP BY id % 2 ORDER BY k;
+SELECT array_agg(x) FROM (VALUES (1), (NULL), (3)) v(x);
+
+-- ANY / ALL
+SELECT id FROM ta_t WHERE id = ANY ('{1,3}') ORDER BY id;
+SELECT id FROM ta_t WHERE id = ANY (ARRAY[2, 4]) ORDER BY id;
+SELECT id FROM ta_t WHERE 'red' = ANY (tags) ORDER BY id;
+SELECT id FROM ta_t WHERE id <> ALL (ARRAY[1, 2]) ORDER BY id;
+SELECT 3 > ALL (ARRAY[1, 2]), 3 > ALL ('{}'::int[]), 1 = ANY ('{}'::int[]), NULL = ANY (ARRAY[1]), 1 = ANY (ARRAY[NULL, 1]), 2 = ANY (ARRAY[NULL, 1]);
+SELECT 'b' LIKE ANY (ARRAY['a%', 'b%']), 'abc' LIKE ALL (ARRAY['a%', '%c']), id = SOME (nums) FROM ta_t ORDER BY id;
+SELECT id FROM ta_t WHERE name ILIKE ANY (ARRAY['a%', 'B%']) ORDER BY id;
+
+-- Row comparisons
+SELECT (1, 2) = (1, 2), (1, 2) <> (1, 3), (1, 2) < (2, 1), (2, 1) <= (2, 1), (1, 'b') > (1, 'a'), (3, 0) >= (2, 9);
+SELECT (1, NULL) = (1, 2), (1, NULL) = (2, 2), (1, NULL) < (2, 0), ROW(1, 2) IS NOT NULL, ROW(1, NULL) IS NOT NULL, ROW(NULL, NULL) IS NOT NULL;
+SELECT (1, 2) IS DISTINCT FROM (1, NULL), (NULL, 1) IS NOT DISTINCT FROM (NULL, 1);
+SELECT id FROM ta_t WHERE (id, name) > (2, 'a') ORDER BY id;
+SELECT id FROM ta_t WHERE (id, code) = (1, 'ab');
+SELECT id FROM ta_t WHERE (id, code) IN ((1, 'ab'), (2, 'xyz')) ORDER BY id;
+SELECT ROW(1, 'a'), (1, 2.5, 'x');
+
+-- Session
+SELECT pg_backend_pid() = pg_backend_pid(), pg_typeof(pg_backend_pid()), inet_server_port() > 0, pg_typeof(inet_server_port());
