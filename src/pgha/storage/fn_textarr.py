@@ -29,6 +29,9 @@ from pgha.storage.functions import (
     _regex_flags,
 )
 from pgha.storage.functions import (
+    _array_to_string as functions_array_to_string,
+)
+from pgha.storage.functions import (
     _concat_op as functions_concat_op,
 )
 from pgha.wire.errors import PgError
@@ -74,7 +77,7 @@ def _map_case(s: str, upper: bool) -> str:
     out = []
     for c in s:
         m = c.upper() if upper else c.lower()
-        out.append(m if len(m) == 1 else c)
+        out.append(m if len(m) == 1 else "i" if c == "\u0130" else c)  # İ lowers to i
     return "".join(out)
 
 
@@ -531,6 +534,26 @@ def _concat_arrays(a: Any, b: Any, a_container: int = 1, b_container: int = 1) -
     return functions_concat_op(a, b, a_container, b_container)
 
 
+def _array_set(arr: Any, idx: Any, value: Any) -> Any:
+    """UPDATE ... SET a[i] = v: beyond the end the array grows, with NULLs in between."""
+    if idx is None:
+        raise PgError("22004", "array subscript in assignment must not be null")
+    i = int(idx)
+    items = [] if arr is None else _one_dimension(_items(arr), "array assignment")
+    if i < 1:
+        raise PgError("0A000", "arrays with lower bounds other than 1 are not supported")
+    if i > len(items):
+        items.extend([None] * (i - len(items)))
+    items[i - 1] = value
+    return json.dumps(items)
+
+
+def _array_to_string(arr: Any, sep: Any, null: Any = None) -> Any:
+    if arr is None or sep is None:
+        return None
+    return functions_array_to_string(json.dumps(_leaves(_items(arr))), sep, null)
+
+
 def _array_subscript(arr: Any, *indexes: Any) -> Any:
     """a[i][j]...: the element, or NULL out of range (also for too few subscripts)."""
     if arr is None or any(i is None for i in indexes):
@@ -649,9 +672,10 @@ class _StringAggPair(_StringAgg):
 
 
 class LateralUnnest(ArrayElements):
-    """``pg_srf_unnest(array)``: unnest(a) in FROM when ``a`` names columns of earlier FROM
-    items. A bare table-valued function is lateral in SQLite; its column names are chosen
-    not to clash with the tables' (json_each has id, key, type, path)."""
+    """``pg_srf_unnest(array)``: the elements of an array (of every dimension) and their
+    1-based positions, for unnest(a) in FROM when ``a`` names columns of earlier FROM items
+    and for set-returning functions lifted from a select list. A bare table-valued function
+    is lateral in SQLite; its column names are chosen not to clash with the tables'."""
 
     schema = "CREATE TABLE x(_pgha_value, _pgha_ord, _pgha_arr HIDDEN)"
 
@@ -671,7 +695,12 @@ class LateralUnnestCursor(ArrayElementsCursor):
     def Filter(self, indexnum: int, indexname: Any, constraintargs: tuple[Any, ...]) -> None:
         self.pos = 0
         arr = constraintargs[0] if constraintargs else None
-        items = [] if arr is None else _leaves(_items(arr))  # every element, in row-major order
+        if arr is None:
+            items = []
+        elif isinstance(arr, str) and not arr.lstrip().startswith("["):
+            items = [int(v) for v in arr.split()]  # int2vector / oidvector text
+        else:
+            items = _leaves(_items(arr))  # every element, in row-major order
         self.values = [(item, i + 1) for i, item in enumerate(items)]
 
 
@@ -725,6 +754,10 @@ def register(conn: apsw.Connection, server_port: Callable[[], Any]) -> None:
     f("trim_array", _strict(_trim_array), 2)
     f("pg_array_slice", _array_slice, -1)
     f("pg_concat_op", _concat_arrays, -1)
+    f("array_cat", _strict(_concat_arrays), 2)
+    f("array_to_string", _array_to_string, -1)
+    f("pg_array_get", _array_subscript, 2)
+    f("pg_array_set", _array_set, 3)
     f("pg_array_subscript", _array_subscript, -1)
     f("pg_array_contains", _strict(_array_contains), 2)
     f("pg_array_overlap", _strict(_array_overlap), 2)

@@ -629,7 +629,7 @@ class Analyzer:
         # -> the SQLite expression of that column
         self.lateral_functions: set[int] = set()  # id(RangeFunction)
         self.column_sql: dict[int, str] = {}
-        self.ref_sql: dict[int, str] = {}
+        self.ref_sql: dict[int, str] = {}  # also id(ColumnRef *) -> its select list
         self.is_write = False
         self.blocking = False  # calls something that may wait (pg_sleep, advisory locks)
         self.sequence_refs: dict[int, SequenceRel] = {}  # id(RangeVar) -> sequence read as a table
@@ -766,12 +766,18 @@ class Analyzer:
             cols = [ColInfo("key", (T.TEXT, -1)), ColInfo("value", (out, -1))]
         else:
             raise PgError("42883", f"function {name} in FROM is not supported")
-        if node.ordinality:
-            cols.append(ColInfo("ordinality", (T.INT8, -1)))
+        if name == "pg_srf_elements":
+            # read as pg_srf_unnest's columns, which no table column can shadow
+            self.lateral_functions.add(id(node))
+            alias_sql = _q(node.alias.aliasname)
+            self.column_sql[id(cols[0])] = f"{alias_sql}._pgha_value"
+            self.column_sql[id(cols[1])] = f"{alias_sql}._pgha_ord"
         alias = node.alias.aliasname if node.alias else name
         if node.alias is not None and not node.alias.colnames and len(cols) == 1 and \
                 name != "pg_srf_series":  # lifted from the select list: its column is value
             cols[0].name = alias
+        if node.ordinality:
+            cols.append(ColInfo("ordinality", (T.INT8, -1)))
         entry = self._aliased(RangeEntry(alias, cols), node.alias)
         self.range_columns[id(node)] = [c.name for c in entry.cols]
         if name == "unnest" and len(func.args or ()) == 1 and _names_columns(func.args[0]):
@@ -1115,8 +1121,15 @@ class Analyzer:
                 "42601", "SELECT * with no tables specified is not valid", position=_pos(ref)
             )
         if any(id(c) in self.column_sql for e in entries for c in e.cols):
-            raise PgError("0A000", "* over unnest() of a column is not supported; name the "
-                          "columns", position=_pos(ref))
+            # pg_srf_unnest's own columns are not the unnest's: spell the list out
+            pieces = []
+            for e in entries:
+                if any(id(c) in self.column_sql for c in e.cols):
+                    pieces += [f"{self.column_sql[id(c)]} AS {_q(c.name)}" for c in e.cols
+                               if id(c) in self.column_sql]
+                else:
+                    pieces.append(f"{_q(e.alias)}.*")
+            self.ref_sql[id(ref)] = ", ".join(pieces)
         return [ColInfo(c.name, c.type, c.table_oid, c.attnum) for e in entries for c in e.cols]
 
     # -- expressions --------------------------------------------------------------------
@@ -1763,6 +1776,15 @@ class Analyzer:
                     f'column "{rt.name}" of relation "{table.name}" does not exist',
                     position=_pos(rt),
                 )
+            if rt.indirection:  # SET a[i] = v
+                ind = rt.indirection
+                if len(ind) != 1 or not isinstance(ind[0], ast.A_Indices) or ind[0].is_slice \
+                        or col.type_oid not in T.ELEMENT_OF:
+                    raise PgError("0A000", "only UPDATE ... SET array[i] = value is supported "
+                                  "among assignments to parts of a column")
+                self.expr(ind[0].uidx, local, (T.INT4, -1))
+                self.expr(rt.val, local, (T.ELEMENT_OF[col.type_oid], -1))
+                continue
             if col.identity == "a" and not isinstance(rt.val, ast.SetToDefault):
                 raise PgError("428C9", f'column "{col.name}" can only be updated to DEFAULT',
                               detail=f'Column "{col.name}" is an identity column defined as '
@@ -1970,7 +1992,7 @@ TEXT_ARGUMENTS = frozenset({"repeat", "left", "right", "reverse", "lpad", "rpad"
                             "split_part", "upper", "lower", "initcap", "strpos", "substr",
                             "substring", "btrim", "ltrim", "rtrim", "starts_with", "md5",
                             "translate", "regexp_replace", "regexp_match", "regexp_like",
-                            "ascii", "quote_ident"})
+                            "ascii", "quote_ident", "bit_length"})
 
 
 def _p_text_array_func(s: SqliteStream, node: ast.FuncCall, name: str, args: list[Any]) -> bool:
@@ -2015,11 +2037,16 @@ def _p_text_array_func(s: SqliteStream, node: ast.FuncCall, name: str, args: lis
         _agg(s, node, "json_group_array")
         s.write(", '[]')")
         return True
-    if name in ("format", "concat", "concat_ws") and any(t in T.ELEMENT_OF for t in types):
+    if name in ("format", "concat", "concat_ws") and any(
+            t in T.ELEMENT_OF or t in _STORED_OTHERWISE for t in types):
         s.write(f"{name}(")
         for i, a in enumerate(args):
             s.write(", " if i else "")
-            if types[i] in T.ELEMENT_OF:
+            if types[i] == T.BOOL:  # the output function's t/f, not the cast's true/false
+                s.write("(CASE ")
+                s.print_node(a)
+                s.write(" WHEN 0 THEN 'f' WHEN 1 THEN 't' END)")
+            elif types[i] in T.ELEMENT_OF or types[i] in _STORED_OTHERWISE:
                 s.call("pg_cast", a, str(types[i]), str(T.TEXT), "-1")
             else:
                 s.print_node(a)
@@ -2572,7 +2599,7 @@ def _p_res_target(s: SqliteStream, node: ast.ResTarget) -> bool:
         s.write(" COLLATE pg_numeric")
     if node.name:
         s.write(" AS " + _q(node.name))  # always quoted: SQLite keywords differ from PG's
-    elif id(node.val) in s.an.ref_sql:
+    elif id(node.val) in s.an.ref_sql and not isinstance(node.val.fields[-1], ast.A_Star):
         s.write(" AS " + _q(figure_colname(node.val)))  # not pg_srf_unnest's column name
     return True
 
@@ -2621,7 +2648,7 @@ def _p_range_function(s: SqliteStream, node: ast.RangeFunction) -> bool:
     if name in ("pg_srf_elements", "pg_srf_series"):
         # Printed bare (not as a sub-select) so that it stays lateral in SQLite.
         args = list(func.args)
-        s.write("pg_srf_elements(" if name == "pg_srf_elements" else "pg_generate_series(")
+        s.write("pg_srf_unnest(" if name == "pg_srf_elements" else "pg_generate_series(")
         for i, arg in enumerate(args):
             s.write(", " if i else "")
             s.print_node(arg)
@@ -2984,6 +3011,9 @@ def _p_update(s: SqliteStream, node: ast.UpdateStmt) -> bool:
             s.write(", ")
         s.print_name(rt.name)
         s.write(" = ")
+        if rt.indirection:
+            s.call("pg_array_set", _q(rt.name), rt.indirection[0].uidx, rt.val)
+            continue
         _print_value(s, rt.val)
     if node.fromClause:
         s.write(" FROM ")

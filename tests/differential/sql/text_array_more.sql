@@ -212,3 +212,42 @@ SELECT ROW(1, 'a'), (1, 2.5, 'x');
 
 -- Session
 SELECT pg_backend_pid() = pg_backend_pid(), pg_typeof(pg_backend_pid()), inet_server_port() > 0, pg_typeof(inet_server_port());
+
+-- Arrays of two dimensions, array assignment, and a second table
+CREATE TABLE ta_m (id integer PRIMARY KEY, arr integer[], txt text[], m integer[][], b bytea, c char(5), v varchar(10));
+INSERT INTO ta_m VALUES (1, '{1,2,3}', '{a,b}', '{{1,2},{3,4}}', '\xdeadbeef', 'ab', 'xy');
+INSERT INTO ta_m VALUES (2, ARRAY[4, 5], ARRAY['c'], ARRAY[[5, 6]], decode('cafe', 'hex'), 'abc', 'z');
+INSERT INTO ta_m VALUES (3, NULL, NULL, NULL, NULL, NULL, NULL);
+SELECT * FROM ta_m ORDER BY id;
+SELECT m, m[1], m[2][2], m[1:1], array_dims(m), array_length(m, 1), array_length(m, 2), cardinality(m) FROM ta_m ORDER BY id;
+SELECT '{{1,2},{3}}'::int[]; -- differential: error=22P02
+SELECT unnest(m) FROM ta_m WHERE id = 1;
+SELECT array_to_string(m, ',') FROM ta_m WHERE id = 1;
+SELECT array_cat('{1}'::int[], '{{2}}'::int[]), '{{1,2}}'::int[] @> '{2}';
+UPDATE ta_m SET arr = arr || 99 WHERE id = 1;
+UPDATE ta_m SET arr = array_append(arr, 7), txt = array_prepend('z', txt) WHERE id = 2;
+UPDATE ta_m SET arr[1] = 100 WHERE id = 1;
+UPDATE ta_m SET arr[5] = 8 WHERE id = 2;
+SELECT id, arr, txt FROM ta_m ORDER BY id;
+SELECT id, unnest(arr) FROM ta_m ORDER BY 1, 2;
+SELECT id, arr[array_length(arr, 1)] AS last FROM ta_m ORDER BY id;
+SELECT ARRAY(SELECT id FROM ta_m ORDER BY id DESC), (SELECT array_agg(id) FROM ta_m WHERE id > 5);
+SELECT array_agg(x ORDER BY x DESC) FROM unnest(ARRAY[3, 1, 2]) AS x;
+SELECT x, ordinality FROM unnest(ARRAY['a', 'b']) WITH ORDINALITY AS x ORDER BY ordinality;
+SELECT a.id, e FROM ta_m a, unnest(a.txt) e WHERE e <> 'a' ORDER BY 1, 2;
+SELECT p.id, count(e) FROM ta_m p LEFT JOIN LATERAL unnest(p.arr) e ON true GROUP BY p.id ORDER BY p.id;
+SELECT id, (SELECT sum(x) FROM unnest(arr) x) FROM ta_m ORDER BY id;
+SELECT * FROM ta_m, unnest(txt) ORDER BY id, unnest;
+
+-- Values of other types inside text functions
+SELECT format('%s|%s|%s', 1.50, true, NULL::boolean), concat(true, NULL::boolean, 1.5::float8), concat('a', ARRAY[1, 2], 'b');
+SELECT c, v, c || v, concat(c, v), length(c), c = 'ab', c LIKE 'ab%', upper(c), c::text || '|' FROM ta_m ORDER BY id;
+SELECT lower(v), initcap(v), left(c, 1), lpad(c, 6, '*'), rpad(v, 4, '*'), octet_length(c), bit_length(c) FROM ta_m ORDER BY id;
+SELECT string_agg(v, ',' ORDER BY v), array_agg(c ORDER BY c), string_agg(DISTINCT v, '-') FROM ta_m;
+SELECT id, b, length(b), encode(b, 'base64'), get_byte(b, 0), md5(b), sha256(b) FROM ta_m ORDER BY id;
+SELECT b || '\x00'::bytea, '\x01'::bytea || b, substring(b FROM 2 FOR 2), substr(b, 3) FROM ta_m ORDER BY id;
+SELECT id, ROW(id, v), (id, c, b) FROM ta_m ORDER BY id;
+SELECT id FROM ta_m WHERE (id, v) = (2, 'z');
+SELECT regexp_replace('abc', '(b)', '[\1]'), regexp_replace('abc', 'b', '\&\&'), regexp_match('abc', '(x)?b');
+SELECT regexp_matches('aXbX', 'x', 'gi');
+SELECT length(NULL::text), upper(NULL), lpad(NULL, 3), md5(NULL), quote_ident(NULL), starts_with('a', NULL);
