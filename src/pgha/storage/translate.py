@@ -624,12 +624,14 @@ class Analyzer:
         self.insert_extra: dict[int, tuple[list[str], list[str]]] = {}  # id(InsertStmt)
         self.assign_wrap: dict[int, TypeRef] = {}  # id(expr) -> target type (assignment cast)
         self.range_columns: dict[int, list[str]] = {}  # id(RangeSubselect/RangeFunction)
-        # unnest(a) in FROM whose array names columns of earlier FROM items: printed as a bare
-        # (lateral) json_each, its columns read as json_each's; id(ColInfo) / id(ColumnRef)
-        # -> the SQLite expression of that column
-        self.lateral_functions: set[int] = set()  # id(RangeFunction)
-        self.column_sql: dict[int, str] = {}
-        self.ref_sql: dict[int, str] = {}  # also id(ColumnRef *) -> its select list
+        # unnest(a) in FROM whose array names columns of earlier FROM items, and the sources
+        # of lifted set-returning functions: printed as a bare (lateral) pg_srf_unnest, their
+        # columns read as its columns. Keyed by id() with the object kept alongside, so that
+        # an id reused by a later object cannot match.
+        self.lateral_functions: dict[int, ast.RangeFunction] = {}
+        self.column_sql: dict[int, tuple[ColInfo, str]] = {}
+        # id(ColumnRef) -> (it, the SQLite expression it reads); for * the select list
+        self.ref_sql: dict[int, tuple[ast.ColumnRef, str]] = {}
         self.is_write = False
         self.blocking = False  # calls something that may wait (pg_sleep, advisory locks)
         self.sequence_refs: dict[int, SequenceRel] = {}  # id(RangeVar) -> sequence read as a table
@@ -768,10 +770,10 @@ class Analyzer:
             raise PgError("42883", f"function {name} in FROM is not supported")
         if name == "pg_srf_elements":
             # read as pg_srf_unnest's columns, which no table column can shadow
-            self.lateral_functions.add(id(node))
+            self.lateral_functions[id(node)] = node
             alias_sql = _q(node.alias.aliasname)
-            self.column_sql[id(cols[0])] = f"{alias_sql}._pgha_value"
-            self.column_sql[id(cols[1])] = f"{alias_sql}._pgha_ord"
+            self.column_sql[id(cols[0])] = (cols[0], f"{alias_sql}._pgha_value")
+            self.column_sql[id(cols[1])] = (cols[1], f"{alias_sql}._pgha_ord")
         alias = node.alias.aliasname if node.alias else name
         if node.alias is not None and not node.alias.colnames and len(cols) == 1 and \
                 name != "pg_srf_series":  # lifted from the select list: its column is value
@@ -781,10 +783,10 @@ class Analyzer:
         entry = self._aliased(RangeEntry(alias, cols), node.alias)
         self.range_columns[id(node)] = [c.name for c in entry.cols]
         if name == "unnest" and len(func.args or ()) == 1 and _names_columns(func.args[0]):
-            self.lateral_functions.add(id(node))
-            self.column_sql[id(entry.cols[0])] = f"{_q(alias)}._pgha_value"
+            self.lateral_functions[id(node)] = node
+            self.column_sql[id(entry.cols[0])] = (entry.cols[0], f"{_q(alias)}._pgha_value")
             if node.ordinality:
-                self.column_sql[id(entry.cols[1])] = f"{_q(alias)}._pgha_ord"
+                self.column_sql[id(entry.cols[1])] = (entry.cols[1], f"{_q(alias)}._pgha_ord")
         return entry
 
     # -- SELECT -------------------------------------------------------------------------
@@ -1120,16 +1122,17 @@ class Analyzer:
             raise PgError(
                 "42601", "SELECT * with no tables specified is not valid", position=_pos(ref)
             )
-        if any(id(c) in self.column_sql for e in entries for c in e.cols):
+        lateral = {id(c): self.lateral_column_sql(c) for e in entries for c in e.cols}
+        if any(lateral.values()):
             # pg_srf_unnest's own columns are not the unnest's: spell the list out
             pieces = []
             for e in entries:
-                if any(id(c) in self.column_sql for c in e.cols):
-                    pieces += [f"{self.column_sql[id(c)]} AS {_q(c.name)}" for c in e.cols
-                               if id(c) in self.column_sql]
+                if any(lateral[id(c)] for c in e.cols):
+                    pieces += [f"{lateral[id(c)]} AS {_q(c.name)}" for c in e.cols
+                               if lateral[id(c)]]
                 else:
                     pieces.append(f"{_q(e.alias)}.*")
-            self.ref_sql[id(ref)] = ", ".join(pieces)
+            self.ref_sql[id(ref)] = (ref, ", ".join(pieces))
         return [ColInfo(c.name, c.type, c.table_oid, c.attnum) for e in entries for c in e.cols]
 
     # -- expressions --------------------------------------------------------------------
@@ -1182,9 +1185,19 @@ class Analyzer:
             shown = ".".join(names)
             shown = f'"{names[0]}"' if len(names) == 1 else shown
             raise PgError("42703", f"column {shown} does not exist", position=_pos(node))
-        if id(col) in self.column_sql:
-            self.ref_sql[id(node)] = self.column_sql[id(col)]
+        sql = self.lateral_column_sql(col)
+        if sql is not None:
+            self.ref_sql[id(node)] = (node, sql)
         return col.type
+
+    def lateral_column_sql(self, col: ColInfo) -> str | None:
+        """How a column of a lateral pg_srf_unnest is read, or None for any other column."""
+        found = self.column_sql.get(id(col))
+        return found[1] if found is not None and found[0] is col else None
+
+    def column_ref_sql(self, node: Any) -> str | None:
+        found = self.ref_sql.get(id(node))
+        return found[1] if found is not None and found[0] is node else None
 
     def expr(self, node: Any, scope: Scope, expected: TypeRef | None = None) -> TypeRef:
         t = self._expr(node, scope, expected)
@@ -2599,7 +2612,8 @@ def _p_res_target(s: SqliteStream, node: ast.ResTarget) -> bool:
         s.write(" COLLATE pg_numeric")
     if node.name:
         s.write(" AS " + _q(node.name))  # always quoted: SQLite keywords differ from PG's
-    elif id(node.val) in s.an.ref_sql and not isinstance(node.val.fields[-1], ast.A_Star):
+    elif s.an.column_ref_sql(node.val) is not None and \
+            not isinstance(node.val.fields[-1], ast.A_Star):
         s.write(" AS " + _q(figure_colname(node.val)))  # not pg_srf_unnest's column name
     return True
 
@@ -2659,7 +2673,7 @@ def _p_range_function(s: SqliteStream, node: ast.RangeFunction) -> bool:
         return True
     cols = s.an.range_columns[id(node)]
     args = list(func.args or ())
-    if id(node) in s.an.lateral_functions:
+    if s.an.lateral_functions.get(id(node)) is node:
         s.call("pg_srf_unnest", args[0])  # bare: SQLite's table-valued functions are lateral
         s.write(" AS ")
         s.print_name(node.alias.aliasname if node.alias else name)
@@ -2988,8 +3002,9 @@ def _print_returning(s: SqliteStream, clause: Any, relation: ast.RangeVar) -> No
 
 
 def _p_column_ref(s: SqliteStream, node: ast.ColumnRef) -> bool:
-    if id(node) in s.an.ref_sql:
-        s.write(s.an.ref_sql[id(node)])
+    sql = s.an.column_ref_sql(node)
+    if sql is not None:
+        s.write(sql)
         return True
     fields = node.fields
     if (s.returning_target and len(fields) == 2 and isinstance(fields[0], ast.String)
