@@ -15,6 +15,7 @@ import hashlib
 import json
 import re
 from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import apsw
@@ -35,6 +36,10 @@ from pgha.storage.functions import (
     _concat_op as functions_concat_op,
 )
 from pgha.wire.errors import PgError
+
+# Array storage is compact JSON, as SQLite's json_array() and the array codec write it, so
+# equal arrays are equal texts (GROUP BY, DISTINCT, UNION compare the text).
+_dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 
 # quote_ident quotes every keyword that is not unreserved (PostgreSQL's quote_identifier).
 _QUOTED_KEYWORDS = frozenset(
@@ -356,7 +361,7 @@ def _regexp_matches(s: Any, pattern: Any, flags: Any = "") -> Any:
         rows.append(list(found.groups()) if rx.groups else [found.group()])
         if not global_:
             break
-    return json.dumps([json.dumps(r) for r in rows])
+    return _dumps([_dumps(r) for r in rows])
 
 
 def _substring_regex(s: Any, pattern: Any) -> Any:
@@ -450,21 +455,21 @@ def _array_positions(arr: Any, item: Any) -> Any:
     if arr is None:
         return None
     items = _one_dimension(_items(arr), "array_positions")
-    return json.dumps([i + 1 for i, v in enumerate(items) if _same(v, item)])
+    return _dumps([i + 1 for i, v in enumerate(items) if _same(v, item)])
 
 
 def _array_remove(arr: Any, item: Any) -> Any:
     if arr is None:
         return None
     items = _one_dimension(_items(arr), "array_remove")
-    return json.dumps([v for v in items if not _same(v, item)])
+    return _dumps([v for v in items if not _same(v, item)])
 
 
 def _array_replace(arr: Any, old: Any, new: Any) -> Any:
     if arr is None:
         return None
     items = _one_dimension(_items(arr), "array_replace")
-    return json.dumps([new if _same(v, old) else v for v in items])
+    return _dumps([new if _same(v, old) else v for v in items])
 
 
 def _array_fill(value: Any, dims: Any, lower: Any = None) -> Any:
@@ -479,7 +484,7 @@ def _array_fill(value: Any, dims: Any, lower: Any = None) -> Any:
             return value
         return [build(level + 1) for _ in range(int(sizes[level]))]
 
-    return json.dumps(build(0) if sizes and all(int(n) > 0 for n in sizes) else [])
+    return _dumps(build(0) if sizes and all(int(n) > 0 for n in sizes) else [])
 
 
 def _trim_array(arr: Any, n: Any) -> Any:
@@ -488,7 +493,7 @@ def _trim_array(arr: Any, n: Any) -> Any:
     if cut < 0 or cut > len(items):
         raise PgError("2202E", "number of elements to trim must be between 0 and "
                       f"{len(items)}")
-    return json.dumps(items[:len(items) - cut])
+    return _dumps(items[:len(items) - cut])
 
 
 def _array_slice(arr: Any, *bounds: Any) -> Any:
@@ -517,21 +522,46 @@ def _array_slice(arr: Any, *bounds: Any) -> Any:
         return out
 
     result = cut(_items(arr), 0)
-    return json.dumps(result or [])
+    return _dumps(result or [])
 
 
 def _concat_arrays(a: Any, b: Any, a_container: int = 1, b_container: int = 1) -> Any:
     """``||``: an array of one dimension less is an element of the other (ARRAY[1] ||
-    ARRAY[[2]] is {{1},{2}}); the rest as the core function (JSON documents too)."""
+    ARRAY[[2]] is {{1},{2}}); a NULL array is an empty one, a NULL element is appended
+    (container 2 is an array, 1 a JSON document, 0 an element); JSON documents as the core
+    function."""
+    if 2 in (a_container, b_container):
+        if a is None and b is None:
+            return None
+        left = ([] if a is None else json.loads(a)) if a_container else [a]
+        right = ([] if b is None else json.loads(b)) if b_container else [b]
+        if a_container and b_container and left and right:
+            da, db = len(_dims(left)), len(_dims(right))
+            if da + 1 == db:
+                return _dumps([left, *right])
+            if da == db + 1:
+                return _dumps([*left, right])
+        return _dumps(left + right)
     if a is not None and b is not None and a_container and b_container:
         left, right = json.loads(a), json.loads(b)
         if isinstance(left, list) and isinstance(right, list) and left and right:
             da, db = len(_dims(left)), len(_dims(right))
             if da + 1 == db:
-                return json.dumps([left, *right])
+                return _dumps([left, *right])
             if da == db + 1:
-                return json.dumps([*left, right])
+                return _dumps([*left, right])
     return functions_concat_op(a, b, a_container, b_container)
+
+
+def cast_elements(value: str, cast: Callable[[Any], Any], target: Any) -> Any:
+    """An array cast to another element type: each element cast, stored by the target."""
+    from pgha.storage import types as pgtypes
+
+    def walk(items: list[Any]) -> list[Any]:
+        return [walk(v) if isinstance(v, list) else None if v is None else cast(v)
+                for v in items]
+
+    return pgtypes.coerce(target, walk(_items(value)))
 
 
 def _array_set(arr: Any, idx: Any, value: Any) -> Any:
@@ -545,13 +575,13 @@ def _array_set(arr: Any, idx: Any, value: Any) -> Any:
     if i > len(items):
         items.extend([None] * (i - len(items)))
     items[i - 1] = value
-    return json.dumps(items)
+    return _dumps(items)
 
 
 def _array_to_string(arr: Any, sep: Any, null: Any = None) -> Any:
     if arr is None or sep is None:
         return None
-    return functions_array_to_string(json.dumps(_leaves(_items(arr))), sep, null)
+    return functions_array_to_string(_dumps(_leaves(_items(arr))), sep, null)
 
 
 def _array_subscript(arr: Any, *indexes: Any) -> Any:
@@ -566,7 +596,7 @@ def _array_subscript(arr: Any, *indexes: Any) -> Any:
         level = level[i]
     if isinstance(level, list):
         return None
-    return json.dumps(level) if isinstance(level, dict) else level
+    return _dumps(level) if isinstance(level, dict) else level
 
 
 def _array_contains(a: Any, b: Any) -> int:
@@ -582,6 +612,43 @@ def _array_overlap(a: Any, b: Any) -> int:
     have = [v for v in _leaves(_items(a)) if v is not None]
     return 1 if any(w is not None and any(_same(v, w) for v in have)
                     for w in _leaves(_items(b))) else 0
+
+
+def _element_key(value: Any, numeric: bool) -> tuple[int, Any]:
+    """Sort key of one element: NULL after everything, numeric text by value."""
+    if value is None:
+        return (2, 0)
+    if isinstance(value, list):
+        return (1, [_element_key(v, numeric) for v in value])
+    if numeric and isinstance(value, str):
+        try:
+            return (0, Decimal(value))
+        except InvalidOperation:
+            return (0, Decimal("NaN") if value == "NaN" else value)
+    if isinstance(value, bool | int | float):
+        return (0, value)
+    return (0, str(value))
+
+
+def _array_collation(numeric: bool) -> Callable[[str, str], int]:
+    """PostgreSQL's array ordering (btarraycmp): element by element, then the shorter first."""
+
+    def compare(a: str, b: str) -> int:
+        try:
+            left = [_element_key(v, numeric) for v in json.loads(a)]
+            right = [_element_key(v, numeric) for v in json.loads(b)]
+        except (ValueError, TypeError):
+            return (a > b) - (a < b)
+        for x, y in zip(left, right, strict=False):
+            try:
+                if x != y:
+                    return -1 if x < y else 1
+            except TypeError:  # elements of different kinds: compare as text
+                if str(x) != str(y):
+                    return -1 if str(x) < str(y) else 1
+        return (len(left) > len(right)) - (len(left) < len(right))
+
+    return compare
 
 
 def _like_any(op: Any, value: Any, arr: Any, is_any: Any) -> Any:
@@ -748,13 +815,15 @@ def register(conn: apsw.Connection, server_port: Callable[[], Any]) -> None:
     f("cardinality", _strict(_cardinality), 1)
     f("array_position", _array_position, -1)
     f("array_positions", _array_positions, 2)
+    f("array_append", lambda a, x: _dumps([*([] if a is None else _items(a)), x]), 2)
+    f("array_prepend", lambda x, a: _dumps([x, *([] if a is None else _items(a))]), 2)
     f("array_remove", _array_remove, 2)
     f("array_replace", _array_replace, 3)
     f("array_fill", _array_fill, -1)
     f("trim_array", _strict(_trim_array), 2)
     f("pg_array_slice", _array_slice, -1)
     f("pg_concat_op", _concat_arrays, -1)
-    f("array_cat", _strict(_concat_arrays), 2)
+    f("array_cat", lambda a, b: _concat_arrays(a, b, 2, 2), 2)
     f("array_to_string", _array_to_string, -1)
     f("pg_array_get", _array_subscript, 2)
     f("pg_array_set", _array_set, 3)
@@ -769,6 +838,8 @@ def register(conn: apsw.Connection, server_port: Callable[[], Any]) -> None:
         lambda sep, *a: None if sep is None else _text(sep).join(
             _text(v) for v in a if v is not None)), -1)
     conn.create_scalar_function("inet_server_port", server_port, 0)
+    conn.create_collation("pg_array", _array_collation(False))
+    conn.create_collation("pg_array_numeric", _array_collation(True))
     conn.create_module("pg_srf_unnest", LateralUnnest(), eponymous=True,
                        use_bestindex_object=True)
     conn.create_aggregate_function("pg_string_agg", _string_agg)

@@ -181,6 +181,12 @@ def cast_value(value: Any, src: int, dst: int, typmod: int, tz: str = "UTC") -> 
 def _cast(value: Any, src: int, dst: int, typmod: int, tz: str = "UTC") -> Any:
     if value is None:
         return None
+    if src in T.ELEMENT_OF and dst in T.ELEMENT_OF and src != dst and isinstance(value, str):
+        # array to array: element by element ('{1.5}'::numeric[]::int[] rounds)
+        from pgha.storage import fn_textarr
+
+        return fn_textarr.cast_elements(value, lambda v: _cast(
+            v, T.ELEMENT_OF[src], T.ELEMENT_OF[dst], typmod, tz), pgtypes.TYPES_BY_OID[dst])
     if src == T.BOOL and dst in T.INTEGER_TYPES:
         return 1 if value else 0
     if src == T.NUMERIC and dst in T.INTEGER_TYPES:

@@ -1595,8 +1595,12 @@ class Analyzer:
         if name in ("array_append", "array_cat", "array_remove", "array_replace", "trim_array"):
             if name == "array_cat" and types and types[0][0] == T.UNKNOWN and len(types) > 1:
                 return types[1]
+            if name == "array_append" and len(types) > 1 and types[0][0] == T.UNKNOWN:
+                return (T.ARRAY_OF.get(types[1][0], T.TEXT_ARRAY), -1)
             return types[0] if types else (T.TEXT_ARRAY, -1)
         if name == "array_prepend":
+            if len(types) > 1 and types[1][0] == T.UNKNOWN:
+                return (T.ARRAY_OF.get(types[0][0], T.TEXT_ARRAY), -1)
             return types[1] if len(types) > 1 else (T.TEXT_ARRAY, -1)
         if name == "array_fill":
             return (T.ARRAY_OF.get(types[0][0], T.TEXT_ARRAY), -1) if types else UNKNOWN
@@ -2244,8 +2248,8 @@ def _p_aexpr(s: SqliteStream, node: ast.A_Expr) -> bool:
         if op == "||" and (lt[0] in (T.JSONB, T.JSON) or lt[0] in T.ELEMENT_OF
                            or rt[0] in T.ELEMENT_OF):
             # Which sides are arrays or JSON documents (the others are elements, as stored).
-            containers = [str(int(t[0] in (T.JSONB, T.JSON) or t[0] in T.ELEMENT_OF))
-                          for t in (lt, rt)]
+            containers = ["2" if t[0] in T.ELEMENT_OF else "1" if t[0] in (T.JSONB, T.JSON)
+                          else "0" for t in (lt, rt)]
             s.call("pg_concat_op", node.lexpr, node.rexpr, *containers)
             return True
         if op == "<>" or op == "!=":
@@ -2326,6 +2330,14 @@ def _p_text_array_op(s: SqliteStream, node: ast.A_Expr, op: str, lt: int, rt: in
         pair = (node.lexpr, node.rexpr) if op == "@>" else (node.rexpr, node.lexpr)
         s.call("pg_array_contains", *pair)
         return True
+    if op in COMPARISON_OPS and lt in T.ELEMENT_OF and rt in T.ELEMENT_OF:
+        # element by element (and numbers by value), not as the JSON text
+        s.write("(")
+        s.print_node(node.lexpr)
+        s.write(f" COLLATE {_array_collation(lt)} {'<>' if op == '!=' else op} ")
+        s.print_node(node.rexpr)
+        s.write(")")
+        return True
     if op == "||" and s.type_of(node)[0] == T.BYTEA:
         s.call("pg_bytea_concat", node.lexpr, node.rexpr)
         return True
@@ -2338,6 +2350,10 @@ def _p_text_array_op(s: SqliteStream, node: ast.A_Expr, op: str, lt: int, rt: in
         s.write(")")
         return True
     return False
+
+
+def _array_collation(array_type: int) -> str:
+    return "pg_array_numeric" if array_type == T.ARRAY_OF[T.NUMERIC] else "pg_array"
 
 
 def _print_row_value(s: SqliteStream, node: ast.RowExpr) -> None:
@@ -2502,6 +2518,8 @@ def _p_sortby(s: SqliteStream, node: ast.SortBy) -> bool:
     s.print_node(node.node)
     if _is_numeric(s.type_of(node.node)):
         s.write(" COLLATE pg_numeric")  # numeric text sorts by value, not by character
+    elif s.type_of(node.node)[0] in T.ELEMENT_OF:
+        s.write(f" COLLATE {_array_collation(s.type_of(node.node)[0])}")
     desc = node.sortby_dir == D.SORTBY_DESC
     if node.sortby_dir == D.SORTBY_USING:
         raise PgError("0A000", "ORDER BY ... USING is not supported")
