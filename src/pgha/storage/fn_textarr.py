@@ -28,6 +28,7 @@ from pgha.storage.functions import (
     _like,
     _regex,
     _regex_flags,
+    _similar_to_escape,
 )
 from pgha.storage.functions import (
     _array_to_string as functions_array_to_string,
@@ -370,6 +371,47 @@ def _substring_regex(s: Any, pattern: Any) -> Any:
     if found is None:
         return None
     return found.group(1) if found.re.groups else found.group()
+
+
+def _substring_similar(s: Any, pattern: Any, escape: Any) -> Any:
+    """substring(s SIMILAR pattern ESCAPE e): the part between the two e" markers (or the
+    whole string) when the whole string matches the pattern."""
+    esc = _text(escape)
+    marker = esc + '"'
+    parts = _text(pattern).split(marker) if esc else [_text(pattern)]
+    if len(parts) not in (1, 3):
+        raise PgError("2201B", "SQL regular expression may not contain more than two escape-"
+                      "double-quote separators")
+    regexes = [_similar_to_escape(p, esc)[4:-2] for p in parts]
+    if len(regexes) == 1:
+        found = re.fullmatch(regexes[0], _text(s), re.S)
+        return None if found is None else found.group()
+    found = re.fullmatch(f"(?:{regexes[0]})??({regexes[1]})(?:{regexes[2]})", _text(s), re.S)
+    return None if found is None else found.group(1)
+
+
+def _substr(s: Any, start: Any, count: Any = None) -> Any:
+    """substr/substring(s FROM start [FOR count]) of text or bytea: positions before the
+    first character count (PostgreSQL), not from the end (SQLite)."""
+    if s is None or start is None:
+        return None
+    first = int(start)
+    if count is None:
+        return s[max(first, 1) - 1:]
+    if int(count) < 0:
+        raise PgError("22011", "negative substring length not allowed")
+    end = first + int(count)
+    return s[max(first, 1) - 1:max(end - 1, 0)] if end > max(first, 1) else s[:0]
+
+
+def _array_check(arr: Any) -> Any:
+    """ARRAY[ARRAY[...], ...]: the sub-arrays must have matching dimensions."""
+    items = _items(arr)
+    shapes = {_dumps(_dims(v)) if isinstance(v, list) else "" for v in items}
+    if len(shapes) > 1:
+        raise PgError("2202E", "multidimensional arrays must have array expressions with "
+                      "matching dimensions")
+    return arr
 
 
 # -- arrays ----------------------------------------------------------------------------------
@@ -807,6 +849,10 @@ def register(conn: apsw.Connection, server_port: Callable[[], Any]) -> None:
     f("regexp_like", _regexp_like, -1)
     f("pg_regexp_matches", _regexp_matches, -1)
     f("pg_substring_regex", _strict(_substring_regex), 2)
+    f("pg_substring_similar", _strict(_substring_similar), 3)
+    f("substr", _substr, 2)
+    f("substr", _substr, 3)
+    f("pg_array_check", _strict(_array_check), 1)
     f("array_length", _strict(_array_length), 2)
     f("array_upper", _strict(_array_length), 2)
     f("array_lower", _strict(_array_lower), 2)

@@ -1134,18 +1134,15 @@ def _array_position(arr: Any, item: Any) -> Any:
 
 
 def _quote_ident(s: Any) -> Any:
-    if s is None:
-        return None
-    s = str(s)
-    if re.fullmatch(r"[a-z_][a-z0-9_$]*", s):
-        return s
-    return '"' + s.replace('"', '""') + '"'
+    from pgha.storage import fn_textarr  # keywords are quoted too
+
+    return None if s is None else fn_textarr.quote_ident(str(s))
 
 
 def _quote_literal(s: Any) -> Any:
-    if s is None:
-        return None
-    return "'" + _text(s).replace("'", "''") + "'"
+    from pgha.storage import fn_textarr  # backslashes make an E'' string
+
+    return None if s is None else fn_textarr.quote_literal(_text(s))
 
 
 _NUMBER_TOKENS = re.compile(r'FM|MI|PL|SG|PR|EEEE|RN|TH|"(?:[^"\\]|\\.)*"|.', re.S | re.I)

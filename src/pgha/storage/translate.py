@@ -1539,8 +1539,9 @@ class Analyzer:
                     "pgha_force_promote"):
             self.blocking = True
         expected_args = self.function_arg_types(name, len(args))
-        if name == "substring" and len(args) == 2 and self._string_literal(args[1]):
-            expected_args = [(T.TEXT, -1), (T.TEXT, -1)]  # substring(s FROM pattern)
+        if name == "substring" and len(args) in (2, 3) and self._string_literal(args[1]):
+            # substring(s FROM pattern), substring(s SIMILAR pattern ESCAPE e)
+            expected_args = [(T.TEXT, -1)] * len(args)
         types = [
             self.expr(a, scope, expected_args[i] if expected_args else None)
             for i, a in enumerate(args)
@@ -2024,8 +2025,8 @@ def _p_text_array_func(s: SqliteStream, node: ast.FuncCall, name: str, args: lis
     if name in ("btrim", "ltrim", "rtrim") and types[:1] == [T.BYTEA]:
         s.call("pg_bytea_trim", sql_literal(name[0]), *args)
         return True
-    if name == "substring" and len(args) == 2 and types[1] in T.TEXT_LIKE:
-        s.call("pg_substring_regex", *args)
+    if name == "substring" and len(args) in (2, 3) and types[1] in T.TEXT_LIKE:
+        s.call("pg_substring_regex" if len(args) == 2 else "pg_substring_similar", *args)
         return True
     if name == "string_agg" and node.over is None:
         if node.agg_distinct:
@@ -2343,6 +2344,9 @@ def _p_text_array_op(s: SqliteStream, node: ast.A_Expr, op: str, lt: int, rt: in
         return True
     if op in COMPARISON_OPS and isinstance(node.lexpr, ast.RowExpr) and \
             isinstance(node.rexpr, ast.RowExpr):
+        if len(node.lexpr.args or ()) != len(node.rexpr.args or ()):
+            raise PgError("42601", "unequal number of entries in row expressions",
+                          position=_pos(node))
         s.write("(")
         _print_row_value(s, node.lexpr)
         s.write(f" {'<>' if op == '!=' else op} ")
@@ -2760,6 +2764,9 @@ def _names_columns(node: Any) -> bool:
 
 
 def _p_array(s: SqliteStream, node: ast.A_ArrayExpr) -> bool:
+    nested = any(s.type_of(e)[0] in T.ELEMENT_OF for e in node.elements or ())
+    if nested:
+        s.write("pg_array_check(")  # sub-arrays of matching dimensions
     s.write("json_array(")
     for i, e in enumerate(node.elements or ()):
         s.write(", " if i else "")
@@ -2767,7 +2774,7 @@ def _p_array(s: SqliteStream, node: ast.A_ArrayExpr) -> bool:
             s.call("json", e)  # a sub-array stored as JSON text: nested, not a string
         else:
             s.print_node(e)
-    s.write(")")
+    s.write("))" if nested else ")")
     return True
 
 

@@ -290,3 +290,29 @@ SELECT id FROM ta_w WHERE (g, id) < ('b', 0) ORDER BY id;
 SELECT CAST(ARRAY[1.5, 2] AS int[]), ARRAY[1, 2]::numeric[], ARRAY[1,2]::bigint[], '{1,2}'::int[]::text[], ARRAY['1', '2']::int[], '{t}'::bool[]::text[];
 SELECT ARRAY[1.5, 2.5]::int[], '{a,b}'::varchar[]::text[], ARRAY[1]::text[] || 'x'::text;
 SELECT ARRAY[1]::text[] || 'x'; -- differential: error=22P02
+
+-- Edge cases: empty and NULL arguments, SIMILAR substrings, bounds
+SELECT format('%I.%I', 'select', 'Tab'), format('%L', E'a\\b'), format('%I', 'ok_name');
+SELECT substring('foobar' SIMILAR '%#"o_b#"%' ESCAPE '#'), 'abc' SIMILAR TO '%(b|d)%', 'a+b' SIMILAR TO 'a\+b';
+SELECT 'ab' LIKE 'a_', 'ab '::char(3) LIKE 'ab', 'ÉCOLE' ILIKE 'école', 'x' LIKE NULL, NULL LIKE 'x';
+SELECT regexp_replace('abcABC', '[a-c]', '', 'gi'), regexp_matches('abc', '(a)(x)?'), regexp_replace('a.b', '.', '-');
+SELECT 'abc' ~ '^(a|b)+c$', 'ABC' ~* 'b', regexp_match('foo bar', '(\w+) (\w+)');
+SELECT regexp_match('foo bar', '(?<first>\w+)'); -- differential: error=2201B
+SELECT left('abc', 0), right('abc', 0), substr('abc', 0, 2), substr('abc', -1, 3), substring('abc' FROM 0 FOR 2);
+SELECT repeat('x', 0), repeat('x', -1), lpad('abc', 5, ''), split_part('abc', '', 1), split_part('', ',', 1);
+SELECT ascii(NULL), chr(NULL), to_hex(NULL::int), starts_with('', ''), bit_length(''), octet_length(''::bytea);
+SELECT string_agg(x, NULL) FROM (VALUES ('a'), ('b')) v(x);
+SELECT string_agg(x, ',' ORDER BY x DESC NULLS LAST) FROM (VALUES ('a'), (NULL), ('b')) v(x);
+SELECT array_to_string(ARRAY['a', NULL, 'c'], ',') , array_to_string(ARRAY[1, NULL]::int[], ',', 'N');
+SELECT trim('  x  '), trim(LEADING 'ab' FROM 'abba'), ltrim('xxhixx', 'x'), rtrim('xxhixx', 'x'), btrim('é é', 'é');
+SELECT encode('\x00'::bytea, 'base64'), decode('', 'hex'), encode(''::bytea, 'hex'), decode('AA==', 'base64');
+SELECT md5('a') = md5('a'::bytea), sha384('abc'::bytea);
+SELECT overlay('abc' PLACING 'XYZ' FROM 2), overlay('abc' PLACING 'X' FROM 5), overlay('abcdef' PLACING 'X' FROM 2 FOR 0);
+SELECT set_byte('\x00'::bytea, 1, 1); -- differential: error=2202E
+SELECT array_fill(7, ARRAY[2, 2]), array_fill(0, ARRAY[0]);
+SELECT ARRAY[ARRAY[1, 2], ARRAY[3]]; -- differential: error=2202E
+SELECT array_position(ARRAY[NULL, 1]::int[], NULL), array_positions(ARRAY[NULL, NULL]::int[], NULL), array_replace(ARRAY[NULL, 1], NULL, 2);
+SELECT array_remove(ARRAY[[1,2],[3,4]], 1); -- differential: error=0A000
+SELECT (ARRAY[1,2,3])[-1], (ARRAY[1,2,3])[NULL], (ARRAY[1,2,3])[2:1], (ARRAY[1,2,3])[0:2];
+SELECT 1 = ALL ('{}'::int[]), 1 <> ALL (ARRAY[2, NULL]), 1 = ANY (NULL::int[]), 'a' = ANY ('{a,b}');
+SELECT (1, 2) = (1, 2, 3); -- differential: error=42601
