@@ -25,6 +25,9 @@ from pgha.storage.functions import (
     ArrayElements,
     ArrayElementsCursor,
     ArrayElementsTable,
+    GenerateSeries,
+    GenerateSeriesCursor,
+    GenerateSeriesTable,
     _like,
     _regex,
     _regex_flags,
@@ -780,6 +783,16 @@ class _StringAggPair(_StringAgg):
             self.step(value, delimiter)
 
 
+def _srf_items(arr: Any) -> list[Any]:
+    """The elements an unnest yields: of every dimension in row-major order; also of
+    int2vector/oidvector text ("1 2 3", pg_index.indkey)."""
+    if arr is None:
+        return []
+    if isinstance(arr, str) and not arr.lstrip().startswith("["):
+        return [int(v) for v in arr.split()]
+    return _leaves(_items(arr))
+
+
 class LateralUnnest(ArrayElements):
     """``pg_srf_unnest(array)``: the elements of an array (of every dimension) and their
     1-based positions, for unnest(a) in FROM when ``a`` names columns of earlier FROM items
@@ -804,13 +817,70 @@ class LateralUnnestCursor(ArrayElementsCursor):
     def Filter(self, indexnum: int, indexname: Any, constraintargs: tuple[Any, ...]) -> None:
         self.pos = 0
         arr = constraintargs[0] if constraintargs else None
-        if arr is None:
-            items = []
-        elif isinstance(arr, str) and not arr.lstrip().startswith("["):
-            items = [int(v) for v in arr.split()]  # int2vector / oidvector text
-        else:
-            items = _leaves(_items(arr))  # every element, in row-major order
-        self.values = [(item, i + 1) for i, item in enumerate(items)]
+        self.values = [(item, i + 1) for i, item in enumerate(_srf_items(arr))]
+
+
+ZIP_WIDTH = 4  # the most arrays pg_srf_zip takes
+_ZIP_HIDDEN = 2 * ZIP_WIDTH + 1  # the first argument column
+
+
+class Zip(GenerateSeries):
+    """``pg_srf_zip(a0[, a1 ...])``: row i holds a0[i], a1[i], ... (NULL past the end of a
+    shorter array), their subscripts (NULL likewise) and i, as many rows as the longest
+    array: unnest(a, b) in FROM, and several set-returning functions in a select list,
+    which PostgreSQL runs in lockstep."""
+
+    schema = ("CREATE TABLE x(" + ", ".join(f"_pgha_v{k}" for k in range(ZIP_WIDTH)) + ", "
+              + ", ".join(f"_pgha_o{k}" for k in range(ZIP_WIDTH)) + ", _pgha_ord, "
+              + ", ".join(f"_pgha_a{k} HIDDEN" for k in range(ZIP_WIDTH)) + ")")
+
+    def Create(self, db: Any, modulename: str, dbname: str, tablename: str,
+               *args: Any) -> tuple[str, Any]:
+        return self.schema, ZipTable()
+
+    Connect = Create
+
+
+class ZipTable(GenerateSeriesTable):
+    def BestIndexObject(self, o: Any) -> bool:
+        arguments: dict[int, int] = {}  # argument column -> constraint
+        for i in range(o.nConstraint):
+            col = o.get_aConstraint_iColumn(i)
+            if col >= _ZIP_HIDDEN and o.get_aConstraint_op(i) == apsw.SQLITE_INDEX_CONSTRAINT_EQ:
+                if not o.get_aConstraint_usable(i):
+                    o.estimatedCost = 1e30  # lateral: scan what provides the arrays first
+                    return True
+                arguments[col] = i
+        for number, col in enumerate(sorted(arguments), start=1):
+            o.set_aConstraintUsage_argvIndex(arguments[col], number)
+            o.set_aConstraintUsage_omit(arguments[col], True)
+        o.idxNum = sum(1 << (col - _ZIP_HIDDEN) for col in arguments)
+        o.estimatedCost = 10.0
+        return True
+
+    def Open(self) -> ZipCursor:
+        return ZipCursor()
+
+
+class ZipCursor(GenerateSeriesCursor):
+    def Filter(self, indexnum: int, indexname: Any, constraintargs: tuple[Any, ...]) -> None:
+        given = iter(constraintargs)
+        arrays: list[list[Any]] = []
+        for k in range(ZIP_WIDTH):
+            arr = next(given) if indexnum & (1 << k) else None
+            arrays.append(_srf_items(arr))
+        self.arrays = arrays
+        self.pos = 0
+        self.values = list(range(max(len(a) for a in arrays)))
+
+    def Column(self, col: int) -> Any:
+        i = self.pos
+        if col < ZIP_WIDTH:
+            items = self.arrays[col]
+            return items[i] if i < len(items) else None
+        if col < 2 * ZIP_WIDTH:
+            return i + 1 if i < len(self.arrays[col - ZIP_WIDTH]) else None
+        return i + 1 if col == 2 * ZIP_WIDTH else None
 
 
 def register(conn: apsw.Connection, server_port: Callable[[], Any]) -> None:
@@ -886,6 +956,7 @@ def register(conn: apsw.Connection, server_port: Callable[[], Any]) -> None:
     conn.create_scalar_function("inet_server_port", server_port, 0)
     conn.create_collation("pg_array", _array_collation(False))
     conn.create_collation("pg_array_numeric", _array_collation(True))
+    conn.create_module("pg_srf_zip", Zip(), eponymous=True, use_bestindex_object=True)
     conn.create_module("pg_srf_unnest", LateralUnnest(), eponymous=True,
                        use_bestindex_object=True)
     conn.create_aggregate_function("pg_string_agg", _string_agg)

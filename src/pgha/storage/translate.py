@@ -25,7 +25,7 @@ from typing import Any
 from pglast import ast, enums, parse_sql
 from pglast.stream import RawStream
 
-from pgha.storage import functions
+from pgha.storage import fn_textarr, functions
 from pgha.storage import oids as T
 from pgha.storage import types as pgtypes
 from pgha.storage.catalog import Catalog, Column, Table, View
@@ -752,13 +752,13 @@ class Analyzer:
                     else (T.JSONB if name.startswith("jsonb") else T.JSON)
                 )
                 cols = [ColInfo("value", (out, -1))]
-        elif name == "pg_srf_elements" and isinstance(func.args[0], ast.FuncCall) and \
-                _func_name(func.args[0]) == "pg_regexp_matches":
-            cols = [ColInfo("value", (T.TEXT_ARRAY, -1)), ColInfo("ord", (T.INT4, -1))]
-        elif name == "pg_srf_elements":
-            elem = T.ELEMENT_OF.get(arg_types[0][0], T.INT2 if arg_types[0][0] == T.INT2VECTOR
-                                    else T.TEXT)
-            cols = [ColInfo("value", (elem, -1)), ColInfo("ord", (T.INT4, -1))]
+        elif name in ("pg_srf_elements", "pg_srf_zip"):
+            elems = [_srf_element_type(a, t) for a, t in zip(func.args, arg_types, strict=True)]
+            if name == "pg_srf_elements":
+                cols = [ColInfo("value", (elems[0], -1)), ColInfo("ord", (T.INT4, -1))]
+            else:
+                cols = [ColInfo(f"v{k}", (e, -1)) for k, e in enumerate(elems)]
+                cols += [ColInfo(f"o{k}", (T.INT4, -1)) for k in range(len(elems))]
         elif name in ("json_each", "jsonb_each", "json_each_text", "jsonb_each_text"):
             out = (
                 T.TEXT
@@ -768,12 +768,14 @@ class Analyzer:
             cols = [ColInfo("key", (T.TEXT, -1)), ColInfo("value", (out, -1))]
         else:
             raise PgError("42883", f"function {name} in FROM is not supported")
-        if name == "pg_srf_elements":
-            # read as pg_srf_unnest's columns, which no table column can shadow
+        if name in ("pg_srf_elements", "pg_srf_zip"):
+            # read as pg_srf_unnest's (pg_srf_zip's) columns, which no table column shadows
             self.lateral_functions[id(node)] = node
             alias_sql = _q(node.alias.aliasname)
-            self.column_sql[id(cols[0])] = (cols[0], f"{alias_sql}._pgha_value")
-            self.column_sql[id(cols[1])] = (cols[1], f"{alias_sql}._pgha_ord")
+            for c in cols:
+                column = ({"value": "_pgha_value", "ord": "_pgha_ord"}.get(c.name)
+                          or f"_pgha_{c.name}")
+                self.column_sql[id(c)] = (c, f"{alias_sql}.{column}")
         alias = node.alias.aliasname if node.alias else name
         if node.alias is not None and not node.alias.colnames and len(cols) == 1 and \
                 name != "pg_srf_series":  # lifted from the select list: its column is value
@@ -787,6 +789,13 @@ class Analyzer:
             self.column_sql[id(entry.cols[0])] = (entry.cols[0], f"{_q(alias)}._pgha_value")
             if node.ordinality:
                 self.column_sql[id(entry.cols[1])] = (entry.cols[1], f"{_q(alias)}._pgha_ord")
+        args = list(func.args or ())
+        if name == "unnest" and 1 < len(args) <= fn_textarr.ZIP_WIDTH and any(
+                _names_columns(a) for a in args):
+            self.lateral_functions[id(node)] = node  # unnest(t.a, t.b): pg_srf_zip
+            for k, c in enumerate(entry.cols):
+                column = f"_pgha_v{k}" if k < len(args) else "_pgha_ord"
+                self.column_sql[id(c)] = (c, f"{_q(alias)}.{column}")
         return entry
 
     # -- SELECT -------------------------------------------------------------------------
@@ -994,6 +1003,7 @@ class Analyzer:
             return self._lift_series(node, calls)
         sources: dict[str, str] = {}  # deparsed array -> alias
         added = []
+        uses: list[tuple[ast.ResTarget, int, str]] = []  # target, array number, function
         for rt in calls:
             func = rt.val
             name = _func_name(func)
@@ -1013,6 +1023,19 @@ class Analyzer:
             rt.name = rt.name or name
             rt.val = ast.ColumnRef(fields=(ast.String(sval=sources[key]), ast.String(
                 sval="value" if name == "unnest" else "ord")))
+            uses.append((rt, list(sources).index(key), name))
+        if 1 < len(sources) <= fn_textarr.ZIP_WIDTH:
+            # Several arrays run in lockstep, the shorter ones padded with NULLs.
+            alias = f"{SRF_ALIAS}z"
+            zipped = ast.FuncCall(funcname=(ast.String(sval="pg_srf_zip"),), args=tuple(
+                a.functions[0][0].args[0] for a in added))
+            node.fromClause = (*(node.fromClause or ()), ast.RangeFunction(
+                lateral=True, ordinality=False, is_rowsfrom=False,
+                functions=((zipped, None),), alias=ast.Alias(aliasname=alias)))
+            for rt, k, name in uses:
+                rt.val = ast.ColumnRef(fields=(ast.String(sval=alias), ast.String(
+                    sval=f"v{k}" if name == "unnest" else f"o{k}")))
+            return 1
         node.fromClause = (*(node.fromClause or ()), *added)
         first = f"{SRF_ALIAS}0"
         for alias in list(sources.values())[1:]:
@@ -2695,8 +2718,12 @@ def _p_range_function(s: SqliteStream, node: ast.RangeFunction) -> bool:
         return True
     cols = s.an.range_columns[id(node)]
     args = list(func.args or ())
-    if s.an.lateral_functions.get(id(node)) is node:
-        s.call("pg_srf_unnest", args[0])  # bare: SQLite's table-valued functions are lateral
+    if name == "pg_srf_zip" or s.an.lateral_functions.get(id(node)) is node:
+        # bare: SQLite's table-valued functions are lateral
+        if len(args) > 1:
+            s.call("pg_srf_zip", *args)
+        else:
+            s.call("pg_srf_unnest", args[0])
         s.write(" AS ")
         s.print_name(node.alias.aliasname if node.alias else name)
         return True
@@ -2707,14 +2734,17 @@ def _p_range_function(s: SqliteStream, node: ast.RangeFunction) -> bool:
     if name == "generate_series":
         source_cols = ["value"]
         fn = "pg_generate_series"
-    elif name == "unnest" or name.endswith(("array_elements", "array_elements_text")):
+    elif name == "unnest":  # every element of every dimension, with its position
+        source_cols = ["_pgha_value"]
+        fn = "pg_srf_unnest"
+    elif name.endswith(("array_elements", "array_elements_text")):
         source_cols = ["value"]
         fn = "json_each"
     else:
         source_cols = ["key", "value"]
         fn = "json_each"
     if node.ordinality:
-        source_cols.append("row_number() OVER ()")
+        source_cols.append("_pgha_ord" if fn == "pg_srf_unnest" else "row_number() OVER ()")
     s.write(", ".join(f"{c} AS {_q(n)}" for c, n in zip(source_cols, cols, strict=False)))
     s.write(f" FROM {fn}(")
     for i, a in enumerate(args):
@@ -2748,6 +2778,13 @@ def _print_zipped_unnest(s: SqliteStream, node: ast.RangeFunction, args: list[An
         raise PgError("0A000", "unnest of several arrays WITH ORDINALITY is not supported")
     s.write(" AS ")
     s.print_name(node.alias.aliasname if node.alias else "unnest")
+
+
+def _srf_element_type(arg: Any, arg_type: TypeRef) -> int:
+    """The type of the elements a lifted set-returning function yields from ``arg``."""
+    if isinstance(arg, ast.FuncCall) and _func_name(arg) == "pg_regexp_matches":
+        return T.TEXT_ARRAY  # a text[] per match
+    return T.ELEMENT_OF.get(arg_type[0], T.INT2 if arg_type[0] == T.INT2VECTOR else T.TEXT)
 
 
 def _names_columns(node: Any) -> bool:

@@ -316,3 +316,15 @@ SELECT array_remove(ARRAY[[1,2],[3,4]], 1); -- differential: error=0A000
 SELECT (ARRAY[1,2,3])[-1], (ARRAY[1,2,3])[NULL], (ARRAY[1,2,3])[2:1], (ARRAY[1,2,3])[0:2];
 SELECT 1 = ALL ('{}'::int[]), 1 <> ALL (ARRAY[2, NULL]), 1 = ANY (NULL::int[]), 'a' = ANY ('{a,b}');
 SELECT (1, 2) = (1, 2, 3); -- differential: error=42601
+
+-- Several arrays in lockstep: unnest(a, b) of columns, set-returning functions side by side
+CREATE TABLE ta_v (id int PRIMARY KEY, a int[], b text[]);
+INSERT INTO ta_v VALUES (1, '{1,2}', '{x,y,z}'), (2, '{3}', '{w}');
+SELECT id, u.n, u.s FROM ta_v, unnest(a, b) AS u(n, s) ORDER BY id, u.s;
+SELECT id, unnest(a), unnest(b) FROM ta_v ORDER BY 1, 3;
+SELECT id, e, ord FROM ta_v, unnest(b) WITH ORDINALITY AS t(e, ord) ORDER BY id, ord;
+SELECT id, array_agg(e ORDER BY e DESC) FROM ta_v, unnest(b) e GROUP BY id ORDER BY id;
+SELECT id FROM ta_v WHERE EXISTS (SELECT 1 FROM unnest(b) x WHERE x = 'w');
+SELECT id, (SELECT string_agg(x, '+') FROM unnest(b) x) FROM ta_v ORDER BY id;
+SELECT * FROM unnest(ARRAY[[1,2],[3,4]]) ORDER BY 1;
+SELECT count(*) FROM ta_v, unnest(a);
