@@ -215,3 +215,21 @@ def test_large_transaction_replicates_in_sync_mode(pgha_factory: PghaFactory, ro
     assert expected[0] == rows + 1
     for standby in standbys:
         assert _table_digest(standby, "big") == expected
+
+
+def test_an_index_on_lower_is_the_same_on_the_standby(pgha_factory: PghaFactory) -> None:
+    # Regression: pgha's lower() covers all of Unicode, SQLite's only ASCII; a standby
+    # replayed rows with SQLite's, so its index on lower(email) held 'Émile@x' where the
+    # primary's held 'émile@x', and a read through the index found nothing there.
+    primary, standbys = _cluster(pgha_factory)
+    with primary.connect(autocommit=True) as conn:
+        conn.execute("CREATE TABLE people (id int PRIMARY KEY, email text)")
+        conn.execute("CREATE UNIQUE INDEX people_email ON people (lower(email))")
+        conn.execute("INSERT INTO people VALUES (1, 'Émile@x'), (2, 'ÅSA@x')")
+    _wait_caught_up(primary, standbys)
+    for node in (primary, *standbys):
+        with node.connect(autocommit=True) as conn:
+            assert conn.execute("SELECT id FROM people WHERE lower(email) = 'émile@x'"
+                                ).fetchall() == [(1,)], node
+            assert conn.execute("SELECT id FROM people WHERE lower(email) = 'åsa@x'"
+                                ).fetchall() == [(2,)], node

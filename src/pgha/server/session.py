@@ -420,6 +420,9 @@ class ClientSession(ClientWire):
         storage = self.storage
         self.routing.values = storage.settings
         storage.settings["application_name"] = ""
+        sockname = self.writer.get_extra_info("sockname")
+        if isinstance(sockname, tuple) and len(sockname) >= 2:
+            storage.ctx.server_port = int(sockname[1])  # inet_server_port(); NULL on a socket
         for name, value in event.settings:
             try:
                 await self.call(storage.set_setting, name, value, False)

@@ -174,7 +174,9 @@ class DDL:
     def check_portable_index(self, table: Table, sql: str) -> None:
         """An index expression or predicate must mean the same on every connection that
         writes the table (a standby replays rows without pgha's functions): only SQLite's own
-        deterministic functions may appear in it."""
+        deterministic functions may appear in it. (pgha registers some of them again, e.g.
+        ``lower`` for all of Unicode: the replayer has pgha's functions too, see
+        Engine.replayer.)"""
         scratch = apsw.Connection(":memory:")
         try:
             cols = ", ".join(q(c.name) for c in table.columns)

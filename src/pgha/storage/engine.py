@@ -409,6 +409,9 @@ class Engine:
         primary's foreign-key actions did). Close it with ``replayer.conn.close()``."""
         conn = self.connect()
         conn.execute("PRAGMA foreign_keys=OFF")
+        # pgha's functions, as on the primary: an index on lower(email) must be computed by
+        # the same lower (pgha's covers all of Unicode; SQLite's only ASCII).
+        functions.register(conn, functions.FunctionContext())
         return changes.Replayer(conn)
 
     def apply_record(self, replayer: changes.Replayer, end_lsn: int, body: bytes) -> bool:

@@ -59,6 +59,7 @@ class FunctionContext:
     in_recovery: Callable[[], bool] = lambda: False  # a standby (read-only, applying WAL)
     cancel: threading.Event = field(default_factory=threading.Event)  # set by CancelRequest
     cancel_reason: str = "user request"  # or "statement timeout": what the 57014 says
+    server_port: int | None = None  # inet_server_port(): the TCP port the client reached
 
 
 def _ts_text(moment: dt.datetime) -> str:
@@ -184,6 +185,12 @@ def _cast(value: Any, src: int, dst: int, typmod: int, tz: str = "UTC") -> Any:
         src, value = fn_json.jsonb_scalar(value, dst)
     if dst in T.INTEGER_TYPES and src in (T.FLOAT4, T.FLOAT8) and isinstance(value, str):
         value = math.nan  # a stored float NaN: out of range for any integer
+    if src in T.ELEMENT_OF and dst in T.ELEMENT_OF and src != dst and isinstance(value, str):
+        # array to array: element by element ('{1.5}'::numeric[]::int[] rounds)
+        from pgha.storage import fn_textarr
+
+        return fn_textarr.cast_elements(value, lambda v: _cast(
+            v, T.ELEMENT_OF[src], T.ELEMENT_OF[dst], typmod, tz), pgtypes.TYPES_BY_OID[dst])
     if src == T.BOOL and dst in T.INTEGER_TYPES:
         return 1 if value else 0
     if src == T.NUMERIC and dst in T.INTEGER_TYPES:
@@ -1099,18 +1106,15 @@ def _array_position(arr: Any, item: Any) -> Any:
 
 
 def _quote_ident(s: Any) -> Any:
-    if s is None:
-        return None
-    s = str(s)
-    if re.fullmatch(r"[a-z_][a-z0-9_$]*", s):
-        return s
-    return '"' + s.replace('"', '""') + '"'
+    from pgha.storage import fn_textarr  # keywords are quoted too
+
+    return None if s is None else fn_textarr.quote_ident(str(s))
 
 
 def _quote_literal(s: Any) -> Any:
-    if s is None:
-        return None
-    return "'" + _text(s).replace("'", "''") + "'"
+    from pgha.storage import fn_textarr  # backslashes make an E'' string
+
+    return None if s is None else fn_textarr.quote_literal(_text(s))
 
 
 _NUMBER_TOKENS = re.compile(r'FM|MI|PL|SG|PR|EEEE|RN|TH|"(?:[^"\\]|\\.)*"|.', re.S | re.I)
@@ -1561,6 +1565,9 @@ def register(conn: apsw.Connection, ctx: FunctionContext) -> None:
     f("pg_promote", lambda wait=1, seconds=60: _promote(ctx, False, wait, seconds), -1)
     f("pgha_force_promote", lambda: _promote(ctx, True, 1, 60), 0)
     register_more(conn, ctx)
+    from pgha.storage import fn_textarr  # it builds on this module
+
+    fn_textarr.register(conn, lambda: ctx.server_port)
     conn.create_aggregate_function(
         "pg_bool_and", lambda: (_BoolAgg(True), _BoolAgg.step, _BoolAgg.final)
     )
@@ -1654,6 +1661,9 @@ def regtype_name(oid: Any) -> Any:
         return None
     if isinstance(oid, str) and not oid.isdigit():
         oid = _cast(oid, T.TEXT, T.REGTYPE, -1)
+    if int(oid) in (T.BPCHAR, T.ARRAY_OF[T.BPCHAR]):
+        # regtype output is format_type without a typmod given: bpchar is "character"
+        return "character" if int(oid) == T.BPCHAR else "character[]"
     return pgtypes.format_type(int(oid), -1) if int(oid) in pgtypes.TYPES_BY_OID else str(oid)
 
 
@@ -1850,3 +1860,4 @@ class ArrayElementsCursor(GenerateSeriesCursor):
     def Column(self, col: int) -> Any:
         value, ordinal = self.values[self.pos]
         return value if col == 0 else ordinal if col == 1 else None
+

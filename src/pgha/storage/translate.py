@@ -26,7 +26,7 @@ from typing import Any
 from pglast import ast, enums, parse_sql
 from pglast.stream import RawStream
 
-from pgha.storage import fn_json, functions, translate_datetime, write_ctes
+from pgha.storage import fn_json, fn_textarr, functions, translate_datetime, write_ctes
 from pgha.storage import oids as T
 from pgha.storage import types as pgtypes
 from pgha.storage.catalog import FIRST_TEMP_OID, Catalog, Column, Table, View
@@ -336,7 +336,31 @@ FIXED_RESULT: dict[str, TypeRef] = {
     "has_any_column_privilege": (T.BOOL, -1),
     "pg_relation_is_publishable": (T.BOOL, -1),
     "uuid_generate_v4": (T.UUID, -1),
+    "to_hex": (T.TEXT, -1),
+    "quote_nullable": (T.TEXT, -1),
+    "starts_with": (T.BOOL, -1),
+    "bit_length": (T.INT4, -1),
+    "sha224": (T.BYTEA, -1),
+    "sha256": (T.BYTEA, -1),
+    "sha384": (T.BYTEA, -1),
+    "sha512": (T.BYTEA, -1),
+    "get_byte": (T.INT4, -1),
+    "set_byte": (T.BYTEA, -1),
+    "convert_to": (T.BYTEA, -1),
+    "convert_from": (T.TEXT, -1),
+    "overlay": (T.TEXT, -1),
+    "regexp_instr": (T.INT4, -1),
+    "regexp_like": (T.BOOL, -1),
+    "array_dims": (T.TEXT, -1),
+    "array_ndims": (T.INT4, -1),
+    "array_positions": (T.INT4_ARRAY, -1),
+    "inet_server_port": (T.INT4, -1),
+    "pg_regexp_matches": (T.TEXT_ARRAY, -1),  # a list of text[], unnested (regexp_matches)
 }
+
+# Functions of text that have a bytea form returning bytea (substring(bytea FROM 2)).
+BYTEA_FORMS = frozenset({"substring", "substr", "btrim", "ltrim", "rtrim", "overlay",
+                         "string_agg"})
 
 # Functions returning the (common) type of their arguments.
 SAME_AS_ARG = frozenset(
@@ -689,9 +713,7 @@ def _figure(node: Any) -> tuple[str | None, int]:
                 name = t.name
             except PgError:
                 name = names[-1]
-            if node.typeName.arrayBounds and not name.startswith("_"):
-                name = "_" + name
-            return name, 1
+            return name, 1  # '{1}'::int[] is int4, as FigureColname takes the type's name
         return name, strength
     if isinstance(node, ast.A_Indirection):
         for ind in reversed(node.indirection):
@@ -768,6 +790,9 @@ def _no_partitions(func: ast.FuncCall) -> None:
     func.funcname = (ast.String(sval="unnest"),)
     func.args = (parse_sql("SELECT '{}'::pg_catalog.oid[]")[0].stmt.targetList[0].val,)
 SRF_ALIAS = "_pgha_srf"
+# set-returning regexp functions in a select list -> the array function they unnest
+REGEXP_SRFS = {"regexp_split_to_table": "regexp_split_to_array",
+               "regexp_matches": "pg_regexp_matches"}
 
 SVF = enums.SQLValueFunctionOp
 # SQLValueFunction op -> (column name, SQLite expression, type)
@@ -824,6 +849,15 @@ class Analyzer:
         self.whole_rows: dict[int, RangeEntry] = {}  # id(ColumnRef) naming a FROM item
         # id(RangeFunction) of json_to_record(set) -> (document, [[name, oid, typmod]])
         self.json_records: dict[int, tuple[Any, list[list[Any]]]] = {}
+        # unnest(a) in FROM whose array names columns of earlier FROM items, and the sources
+        # of lifted set-returning functions: printed as a bare (lateral) pg_srf_unnest, their
+        # columns read as its columns. Keyed by id() with the object kept alongside, so that
+        # an id reused by a later object cannot match.
+        self.lateral_functions: dict[int, ast.RangeFunction] = {}
+        self.array_assignments: set[int] = set()  # id(ResTarget) of SET a[i] = v
+        self.column_sql: dict[int, tuple[ColInfo, str]] = {}
+        # id(ColumnRef) -> (it, the SQLite expression it reads); for * the select list
+        self.ref_sql: dict[int, tuple[ast.ColumnRef, str]] = {}
         self.is_write = False
         self.blocking = False  # calls something that may wait (pg_sleep, advisory locks)
         self.sequence_refs: dict[int, SequenceRel] = {}  # id(RangeVar) -> sequence read as a table
@@ -969,10 +1003,13 @@ class Analyzer:
                     else (T.JSONB if name.startswith("jsonb") else T.JSON)
                 )
                 cols = [ColInfo("value", (out, -1))]
-        elif name == "pg_srf_elements":
-            elem = T.ELEMENT_OF.get(arg_types[0][0], T.INT2 if arg_types[0][0] == T.INT2VECTOR
-                                    else T.TEXT)
-            cols = [ColInfo("value", (elem, -1)), ColInfo("ord", (T.INT4, -1))]
+        elif name in ("pg_srf_elements", "pg_srf_zip"):
+            elems = [_srf_element_type(a, t) for a, t in zip(func.args, arg_types, strict=True)]
+            if name == "pg_srf_elements":
+                cols = [ColInfo("value", (elems[0], -1)), ColInfo("ord", (T.INT4, -1))]
+            else:
+                cols = [ColInfo(f"v{k}", (e, -1)) for k, e in enumerate(elems)]
+                cols += [ColInfo(f"o{k}", (T.INT4, -1)) for k in range(len(elems))]
         elif name in ("json_each", "jsonb_each", "json_each_text", "jsonb_each_text"):
             out = (
                 T.TEXT
@@ -986,16 +1023,36 @@ class Analyzer:
             cols = [ColInfo(name, (T.JSONB, -1))]
         else:
             raise PgError("42883", f"function {name} in FROM is not supported")
-        if node.ordinality:
-            cols.append(ColInfo("ordinality", (T.INT8, -1)))
+        if name in ("pg_srf_elements", "pg_srf_zip"):
+            # read as pg_srf_unnest's (pg_srf_zip's) columns, which no table column shadows
+            self.lateral_functions[id(node)] = node
+            alias_sql = _q(node.alias.aliasname)
+            for c in cols:
+                column = ({"value": "_pgha_value", "ord": "_pgha_ord"}.get(c.name)
+                          or f"_pgha_{c.name}")
+                self.column_sql[id(c)] = (c, f"{alias_sql}.{column}")
         alias = node.alias.aliasname if node.alias else name
         # A function of one unnamed column takes the alias as its column name (lifted from
         # the select list, pg_srf_series' column is value; json's elements are named value).
         if node.alias is not None and not node.alias.colnames and len(cols) == 1 and \
                 name != "pg_srf_series" and "array_elements" not in name:
             cols[0].name = alias
+        if node.ordinality:
+            cols.append(ColInfo("ordinality", (T.INT8, -1)))
         entry = self._aliased(RangeEntry(alias, cols), node.alias)
         self.range_columns[id(node)] = [c.name for c in entry.cols]
+        if name == "unnest" and len(func.args or ()) == 1 and _names_columns(func.args[0]):
+            self.lateral_functions[id(node)] = node
+            self.column_sql[id(entry.cols[0])] = (entry.cols[0], f"{_q(alias)}._pgha_value")
+            if node.ordinality:
+                self.column_sql[id(entry.cols[1])] = (entry.cols[1], f"{_q(alias)}._pgha_ord")
+        args = list(func.args or ())
+        if name == "unnest" and 1 < len(args) <= fn_textarr.ZIP_WIDTH and any(
+                _names_columns(a) for a in args):
+            self.lateral_functions[id(node)] = node  # unnest(t.a, t.b): pg_srf_zip
+            for k, c in enumerate(entry.cols):
+                column = f"_pgha_v{k}" if k < len(args) else "_pgha_ord"
+                self.column_sql[id(c)] = (c, f"{_q(alias)}.{column}")
         if name in fn_json.SRF_FUNCTIONS:
             for col, source in zip(entry.cols, _json_srf_columns(name, node.ordinality),
                                    strict=False):
@@ -1251,6 +1308,15 @@ class Analyzer:
         replace the calls. SQLite's table-valued functions are lateral, so the arrays may name
         columns of the FROM items. Returns how many sources were added to the FROM clause.
         Arrays of different lengths are cut to the shortest (PostgreSQL pads with NULLs)."""
+        for rt in node.targetList or ():
+            if isinstance(rt.val, ast.FuncCall) and _func_name(rt.val) in REGEXP_SRFS:
+                # regexp_split_to_table(s, p) is unnest(regexp_split_to_array(s, p)), and
+                # regexp_matches the unnest of every match's text[]
+                name = _func_name(rt.val)
+                rt.name = rt.name or name
+                inner = ast.FuncCall(funcname=(ast.String(sval=REGEXP_SRFS[name]),),
+                                     args=rt.val.args)
+                rt.val = ast.FuncCall(funcname=(ast.String(sval="unnest"),), args=(inner,))
         expanded = self._lift_expanded_arrays(node)
         calls = [rt for rt in node.targetList or ()
                  if isinstance(rt.val, ast.FuncCall) and _func_name(rt.val) in SRF_IN_SELECT]
@@ -1274,6 +1340,7 @@ class Analyzer:
             return self._lift_series(node, calls)
         sources: dict[str, str] = {}  # deparsed array -> alias
         added = []
+        uses: list[tuple[ast.ResTarget, int, str]] = []  # target, array number, function
         for rt in calls:
             func = rt.val
             name = _func_name(func)
@@ -1293,6 +1360,19 @@ class Analyzer:
             rt.name = rt.name or name
             rt.val = ast.ColumnRef(fields=(ast.String(sval=sources[key]), ast.String(
                 sval="value" if name == "unnest" else "ord")))
+            uses.append((rt, list(sources).index(key), name))
+        if 1 < len(sources) <= fn_textarr.ZIP_WIDTH:
+            # Several arrays run in lockstep, the shorter ones padded with NULLs.
+            alias = f"{SRF_ALIAS}z"
+            zipped = ast.FuncCall(funcname=(ast.String(sval="pg_srf_zip"),), args=tuple(
+                a.functions[0][0].args[0] for a in added))
+            node.fromClause = (*(node.fromClause or ()), ast.RangeFunction(
+                lateral=True, ordinality=False, is_rowsfrom=False,
+                functions=((zipped, None),), alias=ast.Alias(aliasname=alias)))
+            for rt, k, name in uses:
+                rt.val = ast.ColumnRef(fields=(ast.String(sval=alias), ast.String(
+                    sval=f"v{k}" if name == "unnest" else f"o{k}")))
+            return 1
         node.fromClause = (*(node.fromClause or ()), *added)
         first = f"{SRF_ALIAS}0"
         for alias in list(sources.values())[1:]:
@@ -1489,6 +1569,17 @@ class Analyzer:
             raise PgError(
                 "42601", "SELECT * with no tables specified is not valid", position=_pos(ref)
             )
+        lateral = {id(c): self.lateral_column_sql(c) for e in entries for c in e.cols}
+        if any(lateral.values()):
+            # pg_srf_unnest's own columns are not the unnest's: spell the list out
+            pieces = []
+            for e in entries:
+                if any(lateral[id(c)] for c in e.cols):
+                    pieces += [f"{lateral[id(c)]} AS {_q(c.name)}" for c in e.cols
+                               if lateral[id(c)]]
+                else:
+                    pieces.append(f"{_q(e.alias)}.*")
+            self.ref_sql[id(ref)] = (ref, ", ".join(pieces))
         return [ColInfo(c.name, c.type, c.table_oid, c.attnum) for e in entries for c in e.cols]
 
     # -- expressions --------------------------------------------------------------------
@@ -1552,7 +1643,19 @@ class Analyzer:
             shown = ".".join(names)
             shown = f'"{names[0]}"' if len(names) == 1 else shown
             raise PgError("42703", f"column {shown} does not exist", position=_pos(node))
+        sql = self.lateral_column_sql(col)
+        if sql is not None:
+            self.ref_sql[id(node)] = (node, sql)
         return col.type
+
+    def lateral_column_sql(self, col: ColInfo) -> str | None:
+        """How a column of a lateral pg_srf_unnest is read, or None for any other column."""
+        found = self.column_sql.get(id(col))
+        return found[1] if found is not None and found[0] is col else None
+
+    def column_ref_sql(self, node: Any) -> str | None:
+        found = self.ref_sql.get(id(node))
+        return found[1] if found is not None and found[0] is node else None
 
     def expr(self, node: Any, scope: Scope, expected: TypeRef | None = None) -> TypeRef:
         t = self._expr(node, scope, expected)
@@ -1613,7 +1716,12 @@ class Analyzer:
                 if expected and expected[0] in T.ELEMENT_OF
                 else None
             )
+            if elem_expected is not None and any(
+                    isinstance(e, ast.A_ArrayExpr) for e in node.elements or ()):
+                elem_expected = expected  # ARRAY[[1, 2], [3, 4]]: the sub-arrays' type
             types = [self.expr(e, scope, elem_expected) for e in node.elements or ()]
+            if types and all(t[0] in T.ELEMENT_OF for t in types):
+                return _common_type(types)  # sub-arrays: one more dimension, same type
             elem = _common_type(types) if types else (T.TEXT, -1)
             self._coerce_unknowns(node.elements or (), elem)
             return (T.ARRAY_OF.get(elem[0], T.TEXT_ARRAY), -1)
@@ -1634,11 +1742,11 @@ class Analyzer:
                     for part in (ind.lidx, ind.uidx):
                         if part is not None:
                             self.expr(part, scope, (T.INT4, -1))
-                    if not ind.is_slice:
-                        base = (T.ELEMENT_OF.get(base[0], T.TEXT), -1)
                 else:
                     raise PgError("0A000", "field selection is not supported")
-            return base
+            if any(ind.is_slice for ind in node.indirection):
+                return base  # a slice of every dimension is an array of the same type
+            return (T.ELEMENT_OF.get(base[0], T.TEXT), -1)
         if isinstance(node, ast.CollateClause):
             return self.expr(node.arg, scope, expected)
         if isinstance(node, ast.RowExpr):
@@ -1828,6 +1936,7 @@ class Analyzer:
             "&&",
             "@?",
             "@@",
+            "^@",
         ):
             return (T.BOOL, -1)
         if op == "||":
@@ -1928,6 +2037,9 @@ class Analyzer:
                     "pgha_force_promote"):
             self.blocking = True
         expected_args = self.function_arg_types(name, len(args))
+        if name == "substring" and len(args) in (2, 3) and self._string_literal(args[1]):
+            # substring(s FROM pattern), substring(s SIMILAR pattern ESCAPE e)
+            expected_args = [(T.TEXT, -1)] * len(args)
         types = [
             self.expr(a, scope, expected_args[i] if expected_args else None)
             for i, a in enumerate(args)
@@ -1970,6 +2082,8 @@ class Analyzer:
             if types and types[0][0] in T.ELEMENT_OF:  # an array of fractions
                 return (T.ARRAY_OF.get(ordered[0], T.TEXT_ARRAY), -1)
             return ordered
+        if name in BYTEA_FORMS and types and types[0][0] == T.BYTEA:
+            return (T.BYTEA, -1)
         if name in FIXED_RESULT:
             if name == "sign" and types and types[0][0] != T.NUMERIC:
                 return (T.FLOAT8, -1)
@@ -2019,8 +2133,18 @@ class Analyzer:
             if name in ("coalesce", "greatest", "least", "min", "max"):
                 self._coerce_unknowns(args, common)
             return common if common != UNKNOWN else (T.TEXT, -1)
-        if name in ("array_append", "array_prepend", "array_cat", "array_remove"):
+        if name in ("array_append", "array_cat", "array_remove", "array_replace", "trim_array"):
+            if name == "array_cat" and types and types[0][0] == T.UNKNOWN and len(types) > 1:
+                return types[1]
+            if name == "array_append" and len(types) > 1 and types[0][0] == T.UNKNOWN:
+                return (T.ARRAY_OF.get(types[1][0], T.TEXT_ARRAY), -1)
             return types[0] if types else (T.TEXT_ARRAY, -1)
+        if name == "array_prepend":
+            if len(types) > 1 and types[1][0] == T.UNKNOWN:
+                return (T.ARRAY_OF.get(types[0][0], T.TEXT_ARRAY), -1)
+            return types[1] if len(types) > 1 else (T.TEXT_ARRAY, -1)
+        if name == "array_fill":
+            return (T.ARRAY_OF.get(types[0][0], T.TEXT_ARRAY), -1) if types else UNKNOWN
         if name in ("generate_series", "unnest"):
             raise PgError("0A000", f"set-returning function {name}() is only supported in FROM")
         raise PgError(
@@ -2030,6 +2154,12 @@ class Analyzer:
             "add explicit type casts.",
             position=_pos(node),
         )
+
+    def _string_literal(self, node: Any) -> bool:
+        """A string constant, also as the untyped parameter a simple Query's literal becomes."""
+        if isinstance(node, ast.A_Const):
+            return isinstance(node.val, ast.String)
+        return isinstance(node, ast.ParamRef) and node.number not in self.params
 
     @staticmethod
     def function_arg_types(name: str, nargs: int) -> list[TypeRef | None] | None:
@@ -2046,6 +2176,7 @@ class Analyzer:
             elif name.startswith("jsonb_path"):  # (target, path, vars, silent)
                 rest = [text, doc, (T.BOOL, -1)][: nargs - 1]
             return [doc, *rest]
+        bytea = (T.BYTEA, -1)
         table: dict[str, list[TypeRef | None]] = {
             "nextval": [(T.REGCLASS, -1)],
             "currval": [(T.REGCLASS, -1)],
@@ -2073,6 +2204,17 @@ class Analyzer:
             "pg_try_advisory_lock": [(T.INT8, -1), int4],
             "json_object": [(T.TEXT_ARRAY, -1)] * 2,
             "jsonb_object": [(T.TEXT_ARRAY, -1)] * 2,
+            "convert_from": [bytea, text],
+            "get_byte": [bytea, int4],
+            "set_byte": [bytea, int4, int4],
+            "sha224": [bytea],
+            "sha256": [bytea],
+            "sha384": [bytea],
+            "sha512": [bytea],
+            "encode": [bytea, text],
+            "overlay": [text, text, int4, int4],
+            "array_fill": [None, (T.INT4_ARRAY, -1), (T.INT4_ARRAY, -1)],
+            "trim_array": [None, int4],
         }
         return table.get(name)
 
@@ -2216,6 +2358,15 @@ class Analyzer:
                     f'column "{rt.name}" of relation "{table.name}" does not exist',
                     position=_pos(rt),
                 )
+            if rt.indirection and col.type_oid in T.ELEMENT_OF:  # SET a[i] = v
+                ind = rt.indirection
+                if len(ind) != 1 or not isinstance(ind[0], ast.A_Indices) or ind[0].is_slice:
+                    raise PgError("0A000", "only UPDATE ... SET array[i] = value is supported "
+                                  "among assignments to parts of an array")
+                self.array_assignments.add(id(rt))
+                self.expr(ind[0].uidx, local, (T.INT4, -1))
+                self.expr(rt.val, local, (T.ELEMENT_OF[col.type_oid], -1))
+                continue
             if col.identity == "a" and not isinstance(rt.val, ast.SetToDefault):
                 raise PgError("428C9", f'column "{col.name}" can only be updated to DEFAULT',
                               detail=f'Column "{col.name}" is an identity column defined as '
@@ -2224,7 +2375,7 @@ class Analyzer:
                 if col.type_oid != T.JSONB or any(
                         not isinstance(i, ast.A_Indices) or i.is_slice for i in rt.indirection):
                     raise PgError("0A000", "assignment to an element of a column is supported "
-                                  "for jsonb subscripts only", position=_pos(rt))
+                                  "for array and jsonb subscripts only", position=_pos(rt))
                 for ind in rt.indirection:
                     if self.expr(ind.uidx, local) == UNKNOWN:
                         self.expr(ind.uidx, local, (T.TEXT, -1))
@@ -2471,9 +2622,86 @@ def _print_concatenated(s: SqliteStream, operand: Any, concat: Any) -> None:
 _STORED_OTHERWISE = frozenset({T.BOOL, T.FLOAT4, T.FLOAT8, T.TIMESTAMPTZ, T.BYTEA})
 
 
+# Functions of text arguments: a char(n) argument loses its trailing blanks on the way in.
+TEXT_ARGUMENTS = frozenset({"repeat", "left", "right", "reverse", "lpad", "rpad", "replace",
+                            "split_part", "upper", "lower", "initcap", "strpos", "substr",
+                            "substring", "btrim", "ltrim", "rtrim", "starts_with", "md5",
+                            "translate", "regexp_replace", "regexp_match", "regexp_like",
+                            "ascii", "quote_ident", "bit_length"})
+
+
+def _p_text_array_func(s: SqliteStream, node: ast.FuncCall, name: str, args: list[Any]) -> bool:
+    """String, bytea and array functions whose SQLite form depends on argument types."""
+    types = [s.type_of(a)[0] for a in args]
+    if node.func_variadic and name in ("concat", "concat_ws"):
+        s.call("pg_variadic_" + name, *args)
+        return True
+    if name == "to_hex" and types == [T.INT8]:
+        s.call("pg_to_hex8", *args)
+        return True
+    if name in ("btrim", "ltrim", "rtrim") and types[:1] == [T.BYTEA]:
+        s.call("pg_bytea_trim", sql_literal(name[0]), *args)
+        return True
+    if name == "substring" and len(args) in (2, 3) and types[1] in T.TEXT_LIKE:
+        s.call("pg_substring_regex" if len(args) == 2 else "pg_substring_similar", *args)
+        return True
+    if name == "string_agg" and node.over is None:
+        if node.agg_distinct:
+            node.agg_distinct = False  # the DISTINCT goes on the pair
+            s.write("pg_string_agg_pair(DISTINCT json_array(")
+            _print_as_text(s, args[0])
+            s.write(", ")
+            s.print_node(args[1])
+            s.write(")")
+            if node.agg_order:
+                s.write(" ORDER BY ")
+                for i, so in enumerate(node.agg_order):
+                    s.write(", " if i else "")
+                    s.print_node(so)
+            s.write(")")
+            if node.agg_filter is not None:
+                s.write(" FILTER (WHERE ")
+                s.print_node(node.agg_filter)
+                s.write(")")
+            return True
+        if types[:1] == [T.BYTEA]:
+            return _agg(s, node, "pg_string_agg")
+        return False
+    if name == "array_agg" and node.over is None:
+        s.write("nullif(")  # array_agg of no rows is NULL, json_group_array's is []
+        _agg(s, node, "json_group_array")
+        s.write(", '[]')")
+        return True
+    if name in ("format", "concat", "concat_ws") and any(
+            t in T.ELEMENT_OF or t in _STORED_OTHERWISE for t in types):
+        s.write(f"{name}(")
+        for i, a in enumerate(args):
+            s.write(", " if i else "")
+            if types[i] == T.BOOL:  # the output function's t/f, not the cast's true/false
+                s.write("(CASE ")
+                s.print_node(a)
+                s.write(" WHEN 0 THEN 'f' WHEN 1 THEN 't' END)")
+            elif types[i] in T.ELEMENT_OF or types[i] in _STORED_OTHERWISE:
+                s.call("pg_cast", a, str(types[i]), str(T.TEXT), "-1")
+            else:
+                s.print_node(a)
+        s.write(")")
+        return True
+    if name in TEXT_ARGUMENTS and T.BPCHAR in types:
+        s.write(f"{SQLITE_SAME.get(name, name)}(")
+        for i, a in enumerate(args):
+            s.write(", " if i else "")
+            _print_as_text(s, a)
+        s.write(")")
+        return True
+    return False
+
+
 def _p_func(s: SqliteStream, node: ast.FuncCall) -> bool:
     name = _func_name(node)
     args = list(node.args or ())
+    if _p_text_array_func(s, node, name, args):
+        return True
     if name in ("length", "char_length", "character_length") and len(args) == 1 and \
             s.type_of(args[0])[0] == T.BPCHAR:
         s.write("length(")
@@ -2633,6 +2861,8 @@ def _p_aexpr(s: SqliteStream, node: ast.A_Expr) -> bool:
         lt, rt = s.type_of(node.lexpr), s.type_of(node.rexpr)
         if translate_datetime.print_operator(s, node, op, lt, rt):
             return True
+        if _p_text_array_op(s, node, op, lt[0], rt[0]):
+            return True
         if op in NUMERIC_OPS and s.type_of(node)[0] == T.NUMERIC:
             s.call(NUMERIC_OPS[op], node.lexpr, node.rexpr)
             return True
@@ -2751,8 +2981,8 @@ def _p_aexpr(s: SqliteStream, node: ast.A_Expr) -> bool:
         if op == "||" and (lt[0] == T.JSONB or lt[0] in T.ELEMENT_OF
                            or rt[0] in T.ELEMENT_OF):
             # Which sides are arrays or JSON documents (the others are elements, as stored).
-            containers = [str(int(t[0] == T.JSONB or t[0] in T.ELEMENT_OF))
-                          for t in (lt, rt)]
+            containers = ["2" if t[0] in T.ELEMENT_OF else "1" if t[0] in (T.JSONB, T.JSON)
+                          else "0" for t in (lt, rt)]
             s.call("pg_concat_op", node.lexpr, node.rexpr, *containers)
             return True
         if op == "<>" or op == "!=":
@@ -2801,6 +3031,10 @@ def _p_aexpr(s: SqliteStream, node: ast.A_Expr) -> bool:
             s.write("NOT ")
         s.call("pg_like" if kind == K.AEXPR_LIKE else "pg_ilike", node.lexpr, node.rexpr)
         return True
+    if kind in (K.AEXPR_OP_ANY, K.AEXPR_OP_ALL) and op in PATTERN_OPS:
+        s.call("pg_like_any", sql_literal(op), node.lexpr, node.rexpr,
+               "1" if kind == K.AEXPR_OP_ANY else "0")
+        return True
     if kind in (K.AEXPR_OP_ANY, K.AEXPR_OP_ALL):
         if op not in COMPARISON_OPS:
             raise PgError("0A000", f"operator {op} with ANY/ALL is not supported")
@@ -2813,6 +3047,85 @@ def _p_aexpr(s: SqliteStream, node: ast.A_Expr) -> bool:
         s.call("pg_regex_match", node.lexpr, node.rexpr)
         return True
     return False
+
+
+PATTERN_OPS = frozenset({"~~", "~~*", "!~~", "!~~*", "~", "~*", "!~", "!~*"})
+
+
+def _p_text_array_op(s: SqliteStream, node: ast.A_Expr, op: str, lt: int, rt: int) -> bool:
+    """Binary operators of strings, bytea, arrays and row values."""
+    if op == "^@":
+        s.call("starts_with", node.lexpr, node.rexpr)
+        return True
+    arrays = lt in T.ELEMENT_OF or rt in T.ELEMENT_OF
+    if op == "&&" and arrays:
+        s.call("pg_array_overlap", node.lexpr, node.rexpr)
+        return True
+    if op in ("@>", "<@") and arrays:
+        pair = (node.lexpr, node.rexpr) if op == "@>" else (node.rexpr, node.lexpr)
+        s.call("pg_array_contains", *pair)
+        return True
+    if op in COMPARISON_OPS and lt in T.ELEMENT_OF and rt in T.ELEMENT_OF:
+        # element by element (and numbers by value), not as the JSON text
+        s.write("(")
+        s.print_node(node.lexpr)
+        s.write(f" COLLATE {_array_collation(lt)} {'<>' if op == '!=' else op} ")
+        s.print_node(node.rexpr)
+        s.write(")")
+        return True
+    if op == "||" and s.type_of(node)[0] == T.BYTEA:
+        s.call("pg_bytea_concat", node.lexpr, node.rexpr)
+        return True
+    if op in COMPARISON_OPS and isinstance(node.lexpr, ast.RowExpr) and \
+            isinstance(node.rexpr, ast.RowExpr):
+        if len(node.lexpr.args or ()) != len(node.rexpr.args or ()):
+            raise PgError("42601", "unequal number of entries in row expressions",
+                          position=_pos(node))
+        s.write("(")
+        _print_row_value(s, node.lexpr)
+        s.write(f" {'<>' if op == '!=' else op} ")
+        _print_row_value(s, node.rexpr)
+        s.write(")")
+        return True
+    return False
+
+
+def _array_collation(array_type: int) -> str:
+    return "pg_array_numeric" if array_type == T.ARRAY_OF[T.NUMERIC] else "pg_array"
+
+
+def _print_row_value(s: SqliteStream, node: ast.RowExpr) -> None:
+    """A row constructor as an SQLite row value; char(n) fields compare without their
+    trailing blanks."""
+    s.write("(")
+    for i, a in enumerate(node.args or ()):
+        s.write(", " if i else "")
+        if s.type_of(a)[0] == T.BPCHAR:
+            _print_as_text(s, a)
+        else:
+            s.print_node(a)
+    s.write(")")
+
+
+def _p_row(s: SqliteStream, node: ast.RowExpr) -> bool:
+    _print_row_value(s, node)
+    return True
+
+
+def _p_null_test(s: SqliteStream, node: ast.NullTest) -> bool:
+    """ROW(...) IS [NOT] NULL: every field is (not) NULL."""
+    if not isinstance(node.arg, ast.RowExpr):
+        return False
+    test = " IS NULL" if node.nulltesttype == enums.NullTestType.IS_NULL else " IS NOT NULL"
+    fields = list(node.arg.args or ())
+    s.write("(")
+    for i, a in enumerate(fields):
+        s.write(" AND " if i else "")
+        s.write("(")
+        s.print_node(a)
+        s.write(test + ")")
+    s.write(")" if fields else "1)")
+    return True
 
 
 def _refers_to(node: Any, relation: str) -> bool:
@@ -3064,6 +3377,8 @@ def _p_sortby(s: SqliteStream, node: ast.SortBy) -> bool:
         s.write(" COLLATE pg_numeric")  # numeric text sorts by value, not by character
     elif s.type_of(node.node)[0] == T.JSONB:
         s.write(" COLLATE pg_jsonb")  # jsonb sorts by value (numbers as numbers)
+    elif s.type_of(node.node)[0] in T.ELEMENT_OF:
+        s.write(f" COLLATE {_array_collation(s.type_of(node.node)[0])}")
     s.write(translate_datetime.sort_collation(s.type_of(node.node)[0]))
     desc = node.sortby_dir == D.SORTBY_DESC
     if node.sortby_dir == D.SORTBY_USING:
@@ -3158,7 +3473,17 @@ def _print_member(s: SqliteStream, member: ast.SelectStmt, left: bool) -> None:
 def _p_res_target(s: SqliteStream, node: ast.ResTarget) -> bool:
     if node.val is None:
         return False
-    s.print_node(node.val)
+    if isinstance(node.val, ast.RowExpr):
+        s.write("pg_record_out(")  # a row value shown as a record: (1,a)
+        for i, a in enumerate(node.val.args or ()):
+            s.write(", " if i else "")
+            if s.type_of(a)[0] in T.ELEMENT_OF or s.type_of(a)[0] in _STORED_OTHERWISE:
+                s.call("pg_cast", a, str(s.type_of(a)[0]), str(T.TEXT), "-1")
+            else:
+                s.print_node(a)
+        s.write(")")
+    else:
+        s.print_node(node.val)
     if _is_numeric(s.type_of(node.val)) and not isinstance(node.val, ast.ColumnRef):
         # An expression's numeric text keeps its value order outside this SELECT too
         # (ORDER BY 1, an enclosing query, a view); a column has it from its declaration.
@@ -3169,6 +3494,9 @@ def _p_res_target(s: SqliteStream, node: ast.ResTarget) -> bool:
         s.write(" AS " + _q(node.name))  # always quoted: SQLite keywords differ from PG's
     elif id(node.val) in s.an.renamed_refs:  # keeps its name for ORDER BY and outer queries
         s.write(" AS " + _q(_names(node.val.fields)[-1]))
+    elif s.an.column_ref_sql(node.val) is not None and \
+            not isinstance(node.val.fields[-1], ast.A_Star):
+        s.write(" AS " + _q(figure_colname(node.val)))  # not pg_srf_unnest's column name
     return True
 
 
@@ -3216,7 +3544,7 @@ def _p_range_function(s: SqliteStream, node: ast.RangeFunction) -> bool:
     if name in ("pg_srf_elements", "pg_srf_series"):
         # Printed bare (not as a sub-select) so that it stays lateral in SQLite.
         args = list(func.args)
-        s.write("pg_srf_elements(" if name == "pg_srf_elements" else "pg_generate_series(")
+        s.write("pg_srf_unnest(" if name == "pg_srf_elements" else "pg_generate_series(")
         for i, arg in enumerate(args):
             s.write(", " if i else "")
             s.print_node(arg)
@@ -3233,6 +3561,15 @@ def _p_range_function(s: SqliteStream, node: ast.RangeFunction) -> bool:
     if name in JSON_TO_RECORD:
         _print_json_to_record(s, node, name)
         return True
+    if name == "pg_srf_zip" or s.an.lateral_functions.get(id(node)) is node:
+        # bare: SQLite's table-valued functions are lateral
+        if len(args) > 1:
+            s.call("pg_srf_zip", *args)
+        else:
+            s.call("pg_srf_unnest", args[0])
+        s.write(" AS ")
+        s.print_name(node.alias.aliasname if node.alias else name)
+        return True
     if name == "unnest" and len(args) > 1:
         _print_zipped_unnest(s, node, args, cols)
         return True
@@ -3240,14 +3577,17 @@ def _p_range_function(s: SqliteStream, node: ast.RangeFunction) -> bool:
     if name == "generate_series":
         source_cols = ["value"]
         fn = "pg_generate_series"
-    elif name == "unnest" or name.endswith(("array_elements", "array_elements_text")):
+    elif name == "unnest":  # every element of every dimension, with its position
+        source_cols = ["_pgha_value"]
+        fn = "pg_srf_unnest"
+    elif name.endswith(("array_elements", "array_elements_text")):
         source_cols = ["value"]
         fn = "json_each"
     else:
         source_cols = ["key", "value"]
         fn = "json_each"
     if node.ordinality:
-        source_cols.append("row_number() OVER ()")
+        source_cols.append("_pgha_ord" if fn == "pg_srf_unnest" else "row_number() OVER ()")
     s.write(", ".join(f"{c} AS {_q(n)}" for c, n in zip(source_cols, cols, strict=False)))
     s.write(f" FROM {fn}(")
     for i, a in enumerate(args):
@@ -3327,8 +3667,38 @@ def _print_zipped_unnest(s: SqliteStream, node: ast.RangeFunction, args: list[An
     s.print_name(node.alias.aliasname if node.alias else "unnest")
 
 
+def _srf_element_type(arg: Any, arg_type: TypeRef) -> int:
+    """The type of the elements a lifted set-returning function yields from ``arg``."""
+    if isinstance(arg, ast.FuncCall) and _func_name(arg) == "pg_regexp_matches":
+        return T.TEXT_ARRAY  # a text[] per match
+    return T.ELEMENT_OF.get(arg_type[0], T.INT2 if arg_type[0] == T.INT2VECTOR else T.TEXT)
+
+
+def _names_columns(node: Any) -> bool:
+    """Does the expression read a column (of an earlier FROM item, for a lateral call)?"""
+    if isinstance(node, ast.ColumnRef):
+        return True
+    if isinstance(node, ast.SelectStmt):
+        return False
+    if isinstance(node, ast.Node):
+        return any(_names_columns(getattr(node, a)) for a in node)
+    if isinstance(node, tuple | list):
+        return any(_names_columns(x) for x in node)
+    return False
+
+
 def _p_array(s: SqliteStream, node: ast.A_ArrayExpr) -> bool:
-    s.call("json_array", *(node.elements or ()))
+    nested = any(s.type_of(e)[0] in T.ELEMENT_OF for e in node.elements or ())
+    if nested:
+        s.write("pg_array_check(")  # sub-arrays of matching dimensions
+    s.write("json_array(")
+    for i, e in enumerate(node.elements or ()):
+        s.write(", " if i else "")
+        if s.type_of(e)[0] in T.ELEMENT_OF and not isinstance(e, ast.A_ArrayExpr):
+            s.call("json", e)  # a sub-array stored as JSON text: nested, not a string
+        else:
+            s.print_node(e)
+    s.write("))" if nested else ")")
     return True
 
 
@@ -3357,7 +3727,18 @@ def _p_indirection(s: SqliteStream, node: ast.A_Indirection) -> bool:
     if len(ind) == 1 and isinstance(ind[0], ast.A_Indices) and not ind[0].is_slice:
         s.call("pg_array_get", node.arg, ind[0].uidx)
         return True
-    raise PgError("0A000", "array slices are not supported")
+    if all(isinstance(i, ast.A_Indices) and not i.is_slice for i in ind):
+        s.call("pg_array_subscript", node.arg, *(i.uidx for i in ind))
+        return True
+    # With one slice every subscript is a slice: a[2][1:2] is a[1:2][1:2].
+    bounds: list[Any] = []
+    for i in ind:
+        if not isinstance(i, ast.A_Indices):
+            raise PgError("0A000", "field selection is not supported")
+        bounds += [i.lidx if i.lidx is not None else ("NULL" if i.is_slice else "1"),
+                   i.uidx if i.uidx is not None else "NULL"]
+    s.call("pg_array_slice", node.arg, *bounds)
+    return True
 
 
 def _p_sublink(s: SqliteStream, node: ast.SubLink) -> bool:
@@ -3461,6 +3842,8 @@ OVERRIDES: dict[type, Callable[[SqliteStream, Any], bool]] = {
     ast.MinMaxExpr: _p_minmax,
     ast.SetToDefault: _p_set_default,
     ast.BooleanTest: _p_boolean_test,
+    ast.RowExpr: _p_row,
+    ast.NullTest: _p_null_test,
 }
 
 
@@ -3603,6 +3986,10 @@ def _print_returning(s: SqliteStream, clause: Any, relation: ast.RangeVar) -> No
 
 
 def _p_column_ref(s: SqliteStream, node: ast.ColumnRef) -> bool:
+    sql = s.an.column_ref_sql(node)
+    if sql is not None:
+        s.write(sql)
+        return True
     fields = node.fields
     if id(node) in s.an.renamed_refs:
         s.write(s.an.renamed_refs[id(node)])
@@ -3633,8 +4020,12 @@ def _p_update(s: SqliteStream, node: ast.UpdateStmt) -> bool:
         s.print_name(rt.name)
         s.write(" = ")
         if rt.indirection:
-            _print_subscript_assignments(s, [t for t in node.targetList if t.name == rt.name])
-            done.add(rt.name)
+            if id(rt) in s.an.array_assignments:
+                s.call("pg_array_set", _q(rt.name), rt.indirection[0].uidx, rt.val)
+            else:
+                _print_subscript_assignments(s, [t for t in node.targetList
+                                                 if t.name == rt.name])
+                done.add(rt.name)
             continue
         _print_value(s, rt.val)
     if node.fromClause:

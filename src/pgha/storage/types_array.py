@@ -4,7 +4,8 @@ Storage is a JSON array (compact, ``[1,2,null]``) of the elements' storage value
 json functions can read it. Elements JSON cannot hold are written as strings: non-finite
 floats as ``"Infinity"``/``"-Infinity"``/``"NaN"``, bytea as its hex text ``"\\\\x0102"``.
 Text form and binary form are PostgreSQL's (arrayfuncs.c: array_in/array_out,
-array_recv/array_send). Multi-dimensional arrays and explicit lower bounds raise 0A000.
+array_recv/array_send). A multi-dimensional array is stored as nested JSON arrays (rectangular,
+row-major); explicit lower bounds, and multi-dimensional binary input, raise 0A000.
 """
 
 from __future__ import annotations
@@ -119,8 +120,8 @@ def _scan_element(s: str, pos: int, text: str) -> tuple[str | None, int]:
     return raw, pos
 
 
-def parse_array_literal(text: str) -> list[str | None]:
-    """array_in's syntax for one dimension: the element texts, None for NULL."""
+def parse_array_literal(text: str) -> list[Any]:
+    """array_in's syntax: the element texts, None for NULL; a list per sub-array."""
     s = text.strip(_WS)
     if s[:1] == "[":
         if _BOUNDS.match(s) is None:
@@ -130,33 +131,69 @@ def parse_array_literal(text: str) -> list[str | None]:
         )
     if s[:1] != "{":
         raise _malformed(text, 'Array value must start with "{" or dimension information.')
-    pos, n = 1, len(s)
-    items: list[str | None] = []
+    items, pos = _parse_level(s, 1, text)
+    if pos != len(s):
+        raise _malformed(text, "Junk after closing right brace.")
+    _check_rectangular(items, text)
+    return items
+
+
+def _parse_level(s: str, pos: int, text: str) -> tuple[list[Any], int]:
+    """The elements of one brace level, ``pos`` just after its "{" -> (items, position
+    after its "}")."""
+    n = len(s)
+    items: list[Any] = []
     while pos < n and s[pos] in _WS:
         pos += 1
     if pos < n and s[pos] == "}":
-        pos += 1
-    else:
-        while True:
+        return items, pos + 1
+    while True:
+        while pos < n and s[pos] in _WS:
+            pos += 1
+        if pos >= n:
+            raise _malformed(text, "Unexpected end of input.")
+        if s[pos] == "{":
+            sub, pos = _parse_level(s, pos + 1, text)
+            items.append(sub)
             while pos < n and s[pos] in _WS:
                 pos += 1
-            if pos >= n:
-                raise _malformed(text, "Unexpected end of input.")
-            if s[pos] == "{":
-                raise PgError(FEATURE_NOT_SUPPORTED, "multidimensional arrays are not supported")
+        else:
             item, pos = _scan_element(s, pos, text)
             items.append(item)
-            if pos >= n:
-                raise _malformed(text, "Unexpected end of input.")
-            if s[pos] == "}":
-                pos += 1
-                break
-            if s[pos] != ",":
-                raise _malformed(text, "Unexpected array element.")
-            pos += 1
-    if pos != n:
-        raise _malformed(text, "Junk after closing right brace.")
-    return items
+        if pos >= n:
+            raise _malformed(text, "Unexpected end of input.")
+        if s[pos] == "}":
+            return items, pos + 1
+        if s[pos] != ",":
+            raise _malformed(text, "Unexpected array element.")
+        pos += 1
+
+
+def _check_rectangular(items: list[Any], text: str) -> None:
+    """Sub-arrays all of one shape, and never mixed with scalars (array_in's rule)."""
+    subs = [isinstance(i, list) for i in items]
+    if not any(subs):
+        return
+    if not all(subs):
+        raise _malformed(text, "Unexpected array element.")
+    shape = _shape(items[0])
+    for sub in items:
+        if _shape(sub) != shape:
+            raise _malformed(text, "Multidimensional arrays must have sub-arrays with matching "
+                             "dimensions.")
+        _check_rectangular(sub, text)
+
+
+def _shape(items: Any) -> list[int]:
+    dims = []
+    while isinstance(items, list):
+        dims.append(len(items))
+        items = items[0] if items else None
+    return dims
+
+
+def _map_leaves(fn: Callable[[Any], Any], items: list[Any]) -> list[Any]:
+    return [_map_leaves(fn, v) if isinstance(v, list) else fn(v) for v in items]
 
 
 def quote_element(s: str) -> str:
@@ -182,24 +219,30 @@ def array_codec(
     )
 
     def to_storage(values: list[Any]) -> str:
-        return _dumps([None if v is None else to_json(v) for v in values])
+        return _dumps(_map_leaves(lambda v: None if v is None else to_json(v), values))
 
     def elements(value: Any) -> list[Any]:
         items = json.loads(value) if isinstance(value, str) else value
         if not isinstance(items, list):
             raise cannot_coerce(value, "array")
-        return [None if v is None else from_json(v) for v in items]
+        return _map_leaves(lambda v: None if v is None else from_json(v), items)
 
     def text_in(text: str, typmod: int, tz: str) -> str:
         return to_storage(
-            [None if t is None else e_in(t, typmod, tz) for t in parse_array_literal(text)]
+            _map_leaves(lambda t: None if t is None else e_in(t, typmod, tz),
+                        parse_array_literal(text))
         )
 
-    def text_out(value: Any, typmod: int, tz: str) -> str:
+    def out(items: list[Any], typmod: int, tz: str) -> str:
         parts = [
-            "NULL" if v is None else quote_element(e_out(v, typmod, tz)) for v in elements(value)
+            out(v, typmod, tz) if isinstance(v, list)
+            else "NULL" if v is None else quote_element(e_out(v, typmod, tz))
+            for v in items
         ]
         return "{" + ",".join(parts) + "}"
+
+    def text_out(value: Any, typmod: int, tz: str) -> str:
+        return out(elements(value), typmod, tz)
 
     def recv(data: bytes, typmod: int) -> str:
         if len(data) < 12:
@@ -238,11 +281,36 @@ def array_codec(
 
     def send(value: Any, typmod: int) -> bytes:
         items = elements(value)
+        if items and isinstance(items[0], list):
+            return send_dims(items, typmod)
         if not items:
             return _HDR.pack(0, 0, elem_oid)
         has_null = any(v is None for v in items)
         chunks = [_HDR.pack(1, int(has_null), elem_oid), _DIM.pack(len(items), 1)]
         for v in items:
+            if v is None:
+                chunks.append(b"\xff\xff\xff\xff")
+            else:
+                b = e_send(v, typmod)
+                chunks.append(_LEN.pack(len(b)))
+                chunks.append(b)
+        return b"".join(chunks)
+
+    def send_dims(items: list[Any], typmod: int) -> bytes:
+        """array_send of a multi-dimensional array: its dimensions, then the elements in
+        row-major order."""
+        dims = _shape(items)
+        flat: list[Any] = []
+
+        def walk(level: list[Any]) -> None:
+            for v in level:
+                walk(v) if isinstance(v, list) else flat.append(v)
+
+        walk(items)
+        has_null = any(v is None for v in flat)
+        chunks = [_HDR.pack(len(dims), int(has_null), elem_oid)]
+        chunks += [_DIM.pack(d, 1) for d in dims]
+        for v in flat:
             if v is None:
                 chunks.append(b"\xff\xff\xff\xff")
             else:
@@ -260,9 +328,9 @@ def array_codec(
             except ValueError:
                 return text_in(value, typmod, "UTC")
         elif isinstance(value, list):
-            items = [None if v is None else from_json(v) for v in value]
+            items = _map_leaves(lambda v: None if v is None else from_json(v), value)
         else:
             raise cannot_coerce(value, "array")
-        return to_storage([None if v is None else e_coerce(v, typmod) for v in items])
+        return to_storage(_map_leaves(lambda v: None if v is None else e_coerce(v, typmod), items))
 
     return Codec(text_in, text_out, recv, send, coerce)

@@ -336,12 +336,23 @@ def test_numeric_keeps_scale_and_digits() -> None:
     assert format_text(t, parse_text(t, "1e-30")) == "0." + "0" * 29 + "1"
 
 
-def test_multidimensional_arrays_are_rejected() -> None:
+def test_multidimensional_arrays_round_trip() -> None:
     t = T("_int4")
-    for text in ("{{1,2},{3,4}}", "[0:1]={1,2}"):
-        with pytest.raises(PgError) as info:
-            parse_text(t, text)
-        assert info.value.sqlstate == "0A000"
+    assert format_text(t, parse_text(t, " { {1, 2} , {3,NULL} } ")) == "{{1,2},{3,NULL}}"
+    assert format_text(T("_text"), parse_text(T("_text"), '{{"a b"},{c}}')) == '{{"a b"},{c}}'
+
+
+@pytest.mark.parametrize("text", ["{{1,2},{3}}", "{1,{2}}", "{{1},2}"])
+def test_ragged_arrays_are_malformed(text: str) -> None:
+    with pytest.raises(PgError) as info:
+        parse_text(T("_int4"), text)
+    assert info.value.sqlstate == "22P02"
+
+
+def test_explicit_array_bounds_are_rejected() -> None:
+    with pytest.raises(PgError) as info:
+        parse_text(T("_int4"), "[0:1]={1,2}")
+    assert info.value.sqlstate == "0A000"
 
 
 @pytest.mark.parametrize("word", ["now", "today", "tomorrow", "yesterday"])
