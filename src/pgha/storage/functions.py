@@ -79,26 +79,73 @@ def _regex(pattern: str, flags: int) -> re.Pattern[str]:
         raise PgError("2201B", f"invalid regular expression: {exc}") from exc
 
 
+_ANY = object()  # LIKE's _: any one character
+
+
 @lru_cache(maxsize=256)
-def _like_regex(pattern: str, insensitive: bool) -> re.Pattern[str]:
-    out = []
+def _like_pattern(pattern: str, insensitive: bool) -> tuple[list[Any], ...]:
+    """A LIKE pattern as its segments between %: each a list of characters and _ (``_ANY``);
+    a backslash quotes the next character."""
+    segments: list[list[Any]] = [[]]
     i = 0
     while i < len(pattern):
         ch = pattern[i]
         if ch == "\\" and i + 1 < len(pattern):
-            out.append(re.escape(pattern[i + 1]))
+            segments[-1].append(_fold(pattern[i + 1]) if insensitive else pattern[i + 1])
             i += 2
             continue
-        out.append(".*" if ch == "%" else "." if ch == "_" else re.escape(ch))
+        if ch == "%":
+            segments.append([])
+        else:
+            segments[-1].append(_ANY if ch == "_" else _fold(ch) if insensitive else ch)
         i += 1
-    return re.compile("".join(out) + r"\Z", re.S | (re.I if insensitive else 0))
+    return tuple(segments)
+
+
+def _fold(text: str) -> str:
+    """Lower case, character by character (ILIKE), keeping the length."""
+    return "".join(c if len(low := c.lower()) != 1 else low for c in text)
+
+
+@lru_cache(maxsize=256)
+def _segment_regex(segment: tuple[Any, ...]) -> re.Pattern[str]:
+    return re.compile("".join("." if c is _ANY else re.escape(c) for c in segment), re.S)
+
+
+def _find_segment(text: str, segment: list[Any], start: int) -> int:
+    """Where ``segment`` first matches in ``text`` at or after ``start``, or -1."""
+    if _ANY not in segment:
+        return text.find("".join(segment), start)
+    found = _segment_regex(tuple(segment)).search(text, start)
+    return -1 if found is None else found.start()
+
+
+def _segment_at(text: str, segment: list[Any], at: int) -> bool:
+    return at >= 0 and at + len(segment) <= len(text) and all(
+        c is _ANY or c == text[at + k] for k, c in enumerate(segment))
 
 
 def _like(value: Any, pattern: Any, insensitive: bool) -> int:
-    """LIKE/ILIKE; on bytea, byte by byte (a byte is one character, whatever its value)."""
+    """LIKE/ILIKE; on bytea, byte by byte (a byte is one character, whatever its value).
+    Matched segment by segment (the first anchored at the start, the last at the end, each
+    between at its leftmost place): linear, where a regular expression of .* backtracks
+    without end on patterns such as '%a%a%a...%b'."""
     if isinstance(value, bytes) or isinstance(pattern, bytes):
         value, pattern = _latin1(value), _latin1(pattern)
-    return 1 if _like_regex(_text(pattern), insensitive).match(_text(value)) else 0
+    text = _fold(_text(value)) if insensitive else _text(value)
+    segments = _like_pattern(_text(pattern), insensitive)
+    first, last = segments[0], segments[-1]
+    if len(segments) == 1:
+        return int(len(text) == len(first) and _segment_at(text, first, 0))
+    if not _segment_at(text, first, 0):
+        return 0
+    pos = len(first)
+    for segment in segments[1:-1]:
+        at = _find_segment(text, segment, pos)
+        if at < 0:
+            return 0
+        pos = at + len(segment)
+    return int(len(text) - len(last) >= pos and _segment_at(text, last, len(text) - len(last)))
 
 
 def _escape_character(escape: Any) -> str:
