@@ -11,9 +11,9 @@ from typing import Any
 
 import apsw
 
-from pgha.storage import pgcatalog, roles
+from pgha.storage import pgcatalog, roles, viewdef
 from pgha.storage import types as pgtypes
-from pgha.storage.catalog import Catalog, Sequence
+from pgha.storage.catalog import Catalog, Sequence, View
 from pgha.storage.functions import FunctionContext, _ts_text, regclass_lookup, table_size
 from pgha.wire.errors import PgError
 
@@ -53,8 +53,13 @@ def register(conn: apsw.Connection, ctx: FunctionContext) -> None:
     f("pg_get_indexdef", lambda oid, col=0, pretty=None: _indexdef(cat(), oid, col))
     f("pg_get_constraintdef", lambda oid, pretty=None: pgcatalog.constraint_def(cat(), oid))
     f("pg_get_serial_sequence", lambda t, c: _serial_sequence(cat(), t, c), 2)
-    f("pg_get_viewdef", lambda oid, pretty=None: _viewdef(cat(), oid))
+    f("pg_get_viewdef", lambda oid, pretty=None: _viewdef(cat(), oid, bool(pretty)))
     f("pg_encoding_to_char", lambda n: "UTF8" if n is not None else None, 1)
+    # Every pgha database is UTF8, PostgreSQL's encoding number 6 (\dO compares them).
+    f("getdatabaseencoding", lambda: "UTF8", 0)
+    f("pg_char_to_encoding", lambda name: None if name is None else (
+        6 if str(name).upper().replace("-", "") == "UTF8" else -1), 1)
+    f("pg_statistics_obj_is_visible", lambda oid: None if oid is None else 1, 1)
     # pgha has no extended statistics, triggers, rules or user-defined functions: nothing
     # has one of these definitions.
     for name in ("pg_get_statisticsobjdef_columns", "pg_get_triggerdef", "pg_get_ruledef",
@@ -88,9 +93,9 @@ def _indexdef(catalog: Catalog, oid: Any, col: Any) -> Any:
     return None
 
 
-def _viewdef(catalog: Catalog, oid: Any) -> Any:
+def _viewdef(catalog: Catalog, oid: Any, pretty: bool) -> Any:
     rel = catalog.by_oid.get(int(oid)) if oid is not None else None
-    return getattr(rel, "query", None)
+    return viewdef.view_definition(catalog, rel, pretty) if isinstance(rel, View) else None
 
 
 def _serial_sequence(catalog: Catalog, table: Any, column: Any) -> Any:

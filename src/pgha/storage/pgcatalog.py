@@ -17,7 +17,7 @@ from typing import Any
 import apsw
 
 from pgha.storage import oids as T
-from pgha.storage import roles
+from pgha.storage import roles, viewdef
 from pgha.storage import types as pgtypes
 from pgha.storage.catalog import (
     PG_CATALOG_NAMESPACE_OID,
@@ -276,6 +276,8 @@ PG_CATALOG: dict[str, list[tuple[str, int]]] = {
         ("collencoding", I4),
         ("collcollate", TX),
         ("collctype", TX),
+        ("colliculocale", TX),
+        ("collversion", TX),
     ],
     "pg_policy": [
         ("oid", OI),
@@ -355,6 +357,23 @@ PG_CATALOG: dict[str, list[tuple[str, int]]] = {
         ("opcdefault", B),
     ],
     "pg_foreign_table": [("ftrelid", OI), ("ftserver", OI)],
+    # pgha has no foreign data, event triggers, subscriptions or large objects: these are
+    # truly empty (psql's \dew, \des, \deu, \dy, \dRs and \dl list nothing).
+    "pg_foreign_data_wrapper": [("oid", OI), ("fdwname", N), ("fdwowner", OI),
+                                ("fdwhandler", OI), ("fdwvalidator", OI), ("fdwacl", TXA),
+                                ("fdwoptions", TXA)],
+    "pg_foreign_server": [("oid", OI), ("srvname", N), ("srvowner", OI), ("srvfdw", OI),
+                          ("srvtype", TX), ("srvversion", TX), ("srvacl", TXA),
+                          ("srvoptions", TXA)],
+    "pg_user_mappings": [("umid", OI), ("srvid", OI), ("srvname", N), ("umuser", OI),
+                         ("usename", N), ("umoptions", TXA)],
+    "pg_event_trigger": [("oid", OI), ("evtname", N), ("evtevent", N), ("evtowner", OI),
+                         ("evtfoid", OI), ("evtenabled", C), ("evttags", TXA)],
+    "pg_subscription": [("oid", OI), ("subdbid", OI), ("subname", N), ("subowner", OI),
+                        ("subenabled", B), ("subbinary", B), ("substream", B),
+                        ("subtwophasestate", C), ("subdisableonerr", B), ("subconninfo", TX),
+                        ("subslotname", N), ("subsynccommit", TX), ("subpublications", TXA)],
+    "pg_largeobject_metadata": [("oid", OI), ("lomowner", OI), ("lomacl", TXA)],
     "pg_rewrite": [("oid", OI), ("rulename", N), ("ev_class", OI)],
     "pg_matviews": [("schemaname", N), ("matviewname", N), ("definition", TX)],
     "pg_tables": [
@@ -478,6 +497,13 @@ DATABASE_OWNER_OID = 6171  # pg_database_owner, which owns the public schema
 PLPGSQL_OID = 13559  # the extension initdb installs
 DATABASE_OID = 5
 HEAP_AM = 2
+PREDEFINED_ROLES = (
+    (3373, "pg_monitor"), (3374, "pg_read_all_settings"), (3375, "pg_read_all_stats"),
+    (3377, "pg_stat_scan_tables"), (4200, "pg_signal_backend"), (4544, "pg_checkpoint"),
+    (4569, "pg_read_server_files"), (4570, "pg_write_server_files"),
+    (4571, "pg_execute_server_program"), (DATABASE_OWNER_OID, "pg_database_owner"),
+    (6181, "pg_read_all_data"), (6182, "pg_write_all_data"),
+)
 BTREE_AM = 403
 
 
@@ -569,6 +595,9 @@ def _rows(
         (r.name, _b(r.superuser), _b(r.inherit), _b(r.createrole), _b(r.createdb),
          _b(r.login), _b(r.replication), r.connlimit, "********", r.valid_until,
          _b(r.bypassrls), None, r.oid) for r in known]
+    # PostgreSQL 15's predefined roles (psql completes GRANT ... TO with them; \du hides them).
+    out["pg_roles"] += [(name, 0, 1, 0, 0, 0, 0, -1, "********", None, 0, None, oid)
+                        for oid, name in PREDEFINED_ROLES]
     out["pg_user"] = [
         (r.name, r.oid, _b(r.createdb), _b(r.superuser), _b(r.replication), _b(r.bypassrls),
          "********", r.valid_until, None) for r in known if r.login]
@@ -581,8 +610,8 @@ def _rows(
         (1664, "pg_global", POSTGRES_ROLE_OID),
     ]
     out["pg_collation"] = [
-        (100, "default", PG_CATALOG_NAMESPACE_OID, "d", 1, -1, None, None),
-        (950, "C", PG_CATALOG_NAMESPACE_OID, "c", 1, -1, "C", "C"),
+        (100, "default", PG_CATALOG_NAMESPACE_OID, "d", 1, -1, None, None, None, None),
+        (950, "C", PG_CATALOG_NAMESPACE_OID, "c", 1, -1, "C", "C", None, None),
     ]
     out["pg_settings"] = [
         (k, v, None, "pgha", "", "user", "string", "default", v, v)
@@ -598,9 +627,10 @@ def _rows(
             _table_rows(rel, catalog, out, isrows, database, user)
         elif isinstance(rel, View):
             out["pg_class"].append(_class_row(rel.oid, rel.name, "v", len(rel.columns)))
-            out["pg_views"].append(("public", rel.name, user, rel.query))
+            definition = viewdef.view_definition(catalog, rel, pretty=False)
+            out["pg_views"].append(("public", rel.name, user, definition))
             isrows["is.tables"].append((database, "public", rel.name, "VIEW", "NO"))
-            isrows["is.views"].append(("public", rel.name, rel.query))
+            isrows["is.views"].append(("public", rel.name, definition))
             for i, col in enumerate(rel.columns, 1):
                 out["pg_attribute"].append(
                     _attr_row(rel.oid, col.name, col.type_oid, col.typmod, i, False, False, "")
