@@ -512,3 +512,18 @@ def test_tab_completion_queries_list_what_postgresql_lists(pgha_server: PghaServ
     for sql in COMPLETION_QUERIES_RUN_ONLY:
         ours = _psql_dsn(ours_dsn, "-Atc", sql)
         assert ours.returncode == 0 and ours.stderr == "", (sql, ours.stderr)
+
+
+def test_index_sizes_are_counted(pgha_server: PghaServer) -> None:
+    # Regression: pg_relation_size of an index was 0 (\di+ showed "0 bytes"),
+    # pg_total_relation_size left the indexes out and pg_indexes_size did not exist. The sizes
+    # are those of pgha's SQLite b-trees (4096-byte pages), not PostgreSQL's.
+    dsn = (f"host={pgha_server.host} port={pgha_server.port} user=postgres "
+           "dbname=postgres sslmode=disable")
+    assert _psql_dsn(dsn, "-c", DESCRIBED_SCHEMA).returncode == 0
+    sizes = _psql_dsn(dsn, "-Atc", "SELECT pg_relation_size('d_child'), "
+                      "pg_relation_size('d_child_v'), pg_indexes_size('d_child'), "
+                      "pg_total_relation_size('d_child'), pg_relation_size('d_child', 'fsm')")
+    assert sizes.returncode == 0, sizes.stderr
+    table, index, indexes, total, fsm = map(int, sizes.stdout.strip().split("|"))
+    assert index > 0 and indexes == 3 * index and total == table + indexes and fsm == 0

@@ -13,8 +13,8 @@ import apsw
 
 from pgha.storage import pgcatalog, roles, viewdef
 from pgha.storage import types as pgtypes
-from pgha.storage.catalog import Catalog, Sequence, View
-from pgha.storage.functions import FunctionContext, _ts_text, regclass_lookup, table_size
+from pgha.storage.catalog import Catalog, Sequence, Table, View
+from pgha.storage.functions import FunctionContext, _ts_text, regclass_lookup
 from pgha.wire.errors import PgError
 
 PRIVILEGE_FUNCTIONS = (
@@ -75,9 +75,15 @@ def register(conn: apsw.Connection, ctx: FunctionContext) -> None:
         f(name, lambda *a: 1)
     f("to_regtype", _to_regtype, 1)
     f("to_regclass", lambda name: _to_regclass(cat(), name), 1)
-    f("pg_table_size", lambda oid: table_size(cat(), conn, oid), 1)
-    f("pg_relation_size", lambda oid, fork=None: table_size(cat(), conn, oid))
-    f("pg_total_relation_size", lambda oid: table_size(cat(), conn, oid), 1)
+    # Sizes are the bytes of the SQLite b-trees that hold the relation (pgha has no TOAST,
+    # free space map or visibility map forks), so they are pgha's, not PostgreSQL's: its
+    # pages are SQLite's (4096 bytes) and an index has no metapage.
+    f("pg_table_size", lambda oid: _btree_size(cat(), conn, oid, tables=True), 1)
+    f("pg_relation_size", lambda oid, fork=None: _btree_size(cat(), conn, oid, tables=True)
+      if fork in (None, "main") or oid is None else 0)
+    f("pg_indexes_size", lambda oid: _btree_size(cat(), conn, oid, tables=False), 1)
+    f("pg_total_relation_size", lambda oid: _btree_size(cat(), conn, oid, tables=True)
+      + (_btree_size(cat(), conn, oid, tables=False) or 0), 1)
     f("pg_database_size", lambda db: _database_size(conn), 1)
     f("pg_postmaster_start_time", lambda: _ts_text(ctx.transaction_start), 0)
     f("pg_relation_is_publishable", lambda oid: 0, 1)
@@ -122,6 +128,34 @@ def _to_regclass(catalog: Catalog, name: Any) -> Any:
         return regclass_lookup(catalog, name) if name is not None else None
     except PgError:
         return None
+
+
+def _btree_size(catalog: Catalog, conn: apsw.Connection, oid: Any, tables: bool) -> Any:
+    """With ``tables``, the bytes of the table or index ``oid``; without, the bytes of the
+    indexes of table ``oid`` (pg_indexes_size). NULL for an OID that names no relation."""
+    if oid is None:
+        return None
+    if isinstance(oid, str) and not oid.isdigit():  # the argument is a regclass: a name
+        oid = regclass_lookup(catalog, oid)
+    rel = catalog.by_oid.get(int(oid))
+    names: list[str] = []
+    if isinstance(rel, Table):
+        names = [rel.name] if tables else [idx.name for idx in rel.indexes]
+    elif rel is None:
+        owner = next((t for t in catalog.tables() for idx in t.indexes if idx.oid == int(oid)),
+                     None)
+        if owner is None:
+            return None
+        names = [idx.name for idx in owner.indexes if idx.oid == int(oid)] if tables else []
+    if not names:
+        return 0
+    marks = ", ".join("?" for _ in names)
+    try:
+        row = conn.execute(f"SELECT sum(pgsize) FROM dbstat WHERE name IN ({marks})",
+                           names).fetchone()
+    except apsw.Error:
+        return 0
+    return int(row[0] or 0) if row else 0
 
 
 def _database_size(conn: apsw.Connection) -> int:

@@ -226,6 +226,7 @@ FIXED_RESULT: dict[str, TypeRef] = {
     "shobj_description": (T.TEXT, -1),
     "pg_size_pretty": (T.TEXT, -1),
     "pg_table_size": (T.INT8, -1),
+    "pg_indexes_size": (T.INT8, -1),
     "pg_total_relation_size": (T.INT8, -1),
     "pg_relation_size": (T.INT8, -1),
     "pg_database_size": (T.INT8, -1),
