@@ -11,7 +11,7 @@ from typing import Any
 
 import apsw
 
-from pgha.storage import pgcatalog, roles, viewdef
+from pgha.storage import builtin_functions, pgcatalog, roles, viewdef
 from pgha.storage import types as pgtypes
 from pgha.storage.catalog import Catalog, Sequence, Table, View
 from pgha.storage.functions import FunctionContext, _ts_text, regclass_lookup
@@ -60,12 +60,15 @@ def register(conn: apsw.Connection, ctx: FunctionContext) -> None:
     f("pg_char_to_encoding", lambda name: None if name is None else (
         6 if str(name).upper().replace("-", "") == "UTF8" else -1), 1)
     f("pg_statistics_obj_is_visible", lambda oid: None if oid is None else 1, 1)
-    # pgha has no extended statistics, triggers, rules or user-defined functions: nothing
-    # has one of these definitions.
-    for name in ("pg_get_statisticsobjdef_columns", "pg_get_triggerdef", "pg_get_ruledef",
-                 "pg_get_function_result", "pg_get_function_arguments",
-                 "pg_get_function_identity_arguments", "pg_get_functiondef"):
+    # pgha has no extended statistics, triggers or rules: nothing has these definitions.
+    for name in ("pg_get_statisticsobjdef_columns", "pg_get_triggerdef", "pg_get_ruledef"):
         f(name, lambda *a: None)
+    # Functions are the built-in ones pg_proc lists (pgha has no user-defined functions).
+    f("pg_get_functiondef", builtin_functions.function_definition, 1)
+    for name, attr in (("pg_get_function_result", "result"),
+                       ("pg_get_function_arguments", "arguments"),
+                       ("pg_get_function_identity_arguments", "identity_arguments")):
+        f(name, lambda oid, attr=attr: getattr(builtin_functions.by_oid(oid), attr, None), 1)
     # pgha keeps no comments: COMMENT ON is accepted and these return NULL, as for objects
     # without a comment.
     for name in ("obj_description", "col_description", "shobj_description"):

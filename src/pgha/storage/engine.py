@@ -663,8 +663,8 @@ class StorageSession:
                 out.append(numeric_text(value))
             elif oid == T.REGCLASS:  # as the parse of the text folds it: the relation's OID
                 out.append(functions.regclass_lookup(self.catalog, value))
-            elif oid == T.REGTYPE:
-                out.append(functions.cast_value(value, T.TEXT, T.REGTYPE, -1))
+            elif oid in (T.REGTYPE, T.REGPROC):
+                out.append(functions.cast_value(value, T.TEXT, oid, -1))
             else:
                 pgtype = pgtypes.TYPES_BY_OID.get(oid) or pgtypes.TYPES_BY_OID[T.TEXT]
                 out.append(pgtypes.parse_text(pgtype, value, -1, tz))

@@ -16,8 +16,8 @@ from typing import Any
 
 import apsw
 
+from pgha.storage import builtin_functions, roles, viewdef
 from pgha.storage import oids as T
-from pgha.storage import roles, viewdef
 from pgha.storage import types as pgtypes
 from pgha.storage.catalog import (
     PG_CATALOG_NAMESPACE_OID,
@@ -248,7 +248,16 @@ PG_CATALOG: dict[str, list[tuple[str, int]]] = {
         ("prorettype", OI),
         ("proargtypes", T.OIDVECTOR),
         ("prosrc", TX),
+        ("proisstrict", B),
+        ("proparallel", C),
+        ("procost", F4),
+        ("prorows", F4),
+        ("proleakproof", B),
+        ("prosecdef", B),
     ],
+    "pg_language": [("oid", OI), ("lanname", N), ("lanowner", OI), ("lanispl", B),
+                    ("lanpltrusted", B), ("lanplcallfoid", OI), ("laninline", OI),
+                    ("lanvalidator", OI), ("lanacl", TXA)],
     "pg_description": [("objoid", OI), ("classoid", OI), ("objsubid", I4), ("description", TX)],
     "pg_shdescription": [("objoid", OI), ("classoid", OI), ("description", TX)],
     "pg_settings": [
@@ -490,6 +499,7 @@ SYSTEM_OIDS: dict[str, int] = {
     "pg_depend": 2608,
     "pg_collation": 3456,
     "pg_extension": 3079,
+    "pg_language": 2612,
 }
 
 POSTGRES_ROLE_OID = 10
@@ -618,6 +628,14 @@ def _rows(
         for k, v in sorted(settings.items())
     ]
     out["pg_type"] = [_type_row(t) for t in _all_types()]
+    out["pg_proc"] = [builtin_functions.pg_proc_row(fn)
+                      for fn in builtin_functions.builtin_functions()]
+    out["pg_language"] = [  # as after initdb
+        (12, "internal", POSTGRES_ROLE_OID, 0, 0, 0, 0, 2246, None),
+        (13, "c", POSTGRES_ROLE_OID, 0, 0, 0, 0, 2247, None),
+        (14, "sql", POSTGRES_ROLE_OID, 0, 1, 0, 0, 2248, None),
+        (13563, "plpgsql", POSTGRES_ROLE_OID, 1, 1, 13560, 13561, 13562, None),
+    ]
     isrows: dict[str, list[tuple[Any, ...]]] = {f"is.{k}": [] for k in INFORMATION_SCHEMA}
     isrows["is.schemata"] = [
         (database, s, user) for s in ("pg_catalog", "public", "information_schema")

@@ -1323,12 +1323,12 @@ class Analyzer:
         """Convert a literal to the storage value of its type now (as PostgreSQL's parse
         analysis does), so bad input fails at parse time with PostgreSQL's SQLSTATE."""
         oid, typmod = target
-        if oid in (T.REGCLASS, T.REGTYPE) and isinstance(node.val, ast.String):
+        if oid in (T.REGCLASS, T.REGTYPE, T.REGPROC) and isinstance(node.val, ast.String):
             text = node.val.sval
             if oid == T.REGCLASS:
                 self.literals[id(node)] = functions.regclass_lookup(self.catalog, text)
             else:
-                self.literals[id(node)] = functions.cast_value(text, T.TEXT, T.REGTYPE, -1)
+                self.literals[id(node)] = functions.cast_value(text, T.TEXT, oid, -1)
             return
         if oid in (T.UNKNOWN, T.RECORD, T.REGCLASS, T.REGTYPE, T.REGNAMESPACE, T.REGPROC):
             return
