@@ -364,7 +364,8 @@ def _psql_dsn(dsn: str, *args: str) -> subprocess.CompletedProcess[str]:
     r"\di", r"\dn", r"\db", r"\dc", r"\dx", r"\du", r"\du+", r"\dg", r"\dp", r"\dT",
     r"\dE", r"\dm", r"\dD", r"\da", r"\dRp", r"\dew", r"\des", r"\det", r"\deu", r"\dy",
     r"\dRs", r"\dl", r"\dX", r"\dO", r"\d+ d_view", r"\d+ d_filtered", r"\d+ d_counts",
-    r"\sf now", r"\sf+ now", r"\df now", r"\sf pg_catalog.version",
+    r"\sf now", r"\sf+ now", r"\df now", r"\sf pg_catalog.version", r"\dn+", r"\ddp",
+    r"\drds", r"\dT+", r"\dP", r"\dv+", r"\z",
     # Expanded output: each line of the parameter is one -c.
     "\\x\n\\d d_child", "\\x\n\\d+ d_parent", "\\x\n\\dt", "\\x\n\\du",
 ])

@@ -69,9 +69,10 @@ def register(conn: apsw.Connection, ctx: FunctionContext) -> None:
                        ("pg_get_function_arguments", "arguments"),
                        ("pg_get_function_identity_arguments", "identity_arguments")):
         f(name, lambda oid, attr=attr: getattr(builtin_functions.by_oid(oid), attr, None), 1)
-    # pgha keeps no comments: COMMENT ON is accepted and these return NULL, as for objects
-    # without a comment.
-    for name in ("obj_description", "col_description", "shobj_description"):
+    # pgha keeps no comments (COMMENT ON is accepted): the only descriptions are those of
+    # built-in objects that pg_description lists, as after initdb.
+    f("obj_description", lambda oid, catalog=None: _description(conn, oid, catalog))
+    for name in ("col_description", "shobj_description"):
         f(name, lambda *a: None)
     # One superuser role owns everything: every privilege check is true.
     for name in PRIVILEGE_FUNCTIONS:
@@ -159,6 +160,21 @@ def _btree_size(catalog: Catalog, conn: apsw.Connection, oid: Any, tables: bool)
     except apsw.Error:
         return 0
     return int(row[0] or 0) if row else 0
+
+
+def _description(conn: apsw.Connection, oid: Any, catalog: Any) -> Any:
+    if oid is None:
+        return None
+    sql = "SELECT description FROM pg_catalog.pg_description WHERE objoid = ? AND objsubid = 0"
+    args: list[Any] = [int(oid)]
+    if catalog is not None:
+        classoid = pgcatalog.SYSTEM_OIDS.get(str(catalog).split(".")[-1])
+        if classoid is None:
+            return None
+        sql += " AND classoid = ?"
+        args.append(classoid)
+    row = conn.execute(sql, args).fetchone()
+    return row[0] if row else None
 
 
 def _database_size(conn: apsw.Connection) -> int:

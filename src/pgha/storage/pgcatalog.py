@@ -127,6 +127,7 @@ PG_CATALOG: dict[str, list[tuple[str, int]]] = {
         ("typndims", I4),
         ("typcollation", OI),
         ("typdefault", TX),
+        ("typacl", TXA),
     ],
     "pg_index": [
         ("indexrelid", OI),
@@ -354,7 +355,12 @@ PG_CATALOG: dict[str, list[tuple[str, int]]] = {
         ("extrelocatable", B),
         ("extversion", TX),
     ],
-    "pg_tablespace": [("oid", OI), ("spcname", N), ("spcowner", OI)],
+    "pg_tablespace": [("oid", OI), ("spcname", N), ("spcowner", OI), ("spcacl", TXA),
+                      ("spcoptions", TXA)],
+    # pgha keeps no default privileges and no per-role or per-database settings.
+    "pg_default_acl": [("oid", OI), ("defaclrole", OI), ("defaclnamespace", OI),
+                       ("defaclobjtype", C), ("defaclacl", TXA)],
+    "pg_db_role_setting": [("setdatabase", OI), ("setrole", OI), ("setconfig", TXA)],
     "pg_conversion": [("oid", OI), ("conname", N), ("connamespace", OI), ("conowner", OI),
                       ("conforencoding", I4), ("contoencoding", I4), ("conproc", OI),
                       ("condefault", B)],
@@ -580,7 +586,8 @@ def _rows(
     out: dict[str, list[tuple[Any, ...]]] = {k: [] for k in PG_CATALOG}
     out["pg_namespace"] = [
         (PG_CATALOG_NAMESPACE_OID, "pg_catalog", POSTGRES_ROLE_OID, None),
-        (PUBLIC_NAMESPACE_OID, "public", DATABASE_OWNER_OID, None),  # as in PostgreSQL 15
+        (PUBLIC_NAMESPACE_OID, "public", DATABASE_OWNER_OID,  # as in PostgreSQL 15
+         json.dumps(["pg_database_owner=UC/pg_database_owner", "=U/pg_database_owner"])),
         (13000, "information_schema", POSTGRES_ROLE_OID, None),
         (99, "pg_toast", POSTGRES_ROLE_OID, None),
     ]
@@ -613,11 +620,13 @@ def _rows(
          "********", r.valid_until, None) for r in known if r.login]
     out["pg_extension"] = [(PLPGSQL_OID, "plpgsql", POSTGRES_ROLE_OID,
                             PG_CATALOG_NAMESPACE_OID, 0, "1.0")]
+    out["pg_description"].append((PUBLIC_NAMESPACE_OID, SYSTEM_OIDS["pg_namespace"], 0,
+                                  "standard public schema"))
     out["pg_description"].append((PLPGSQL_OID, SYSTEM_OIDS["pg_extension"], 0,
                                   "PL/pgSQL procedural language"))
     out["pg_tablespace"] = [
-        (1663, "pg_default", POSTGRES_ROLE_OID),
-        (1664, "pg_global", POSTGRES_ROLE_OID),
+        (1663, "pg_default", POSTGRES_ROLE_OID, None, None),
+        (1664, "pg_global", POSTGRES_ROLE_OID, None, None),
     ]
     out["pg_collation"] = [
         (100, "default", PG_CATALOG_NAMESPACE_OID, "d", 1, -1, None, None, None, None),
@@ -767,6 +776,7 @@ def _type_row(t: Any) -> tuple[Any, ...]:
         -1,
         0,
         100 if t.oid in (T.TEXT, T.VARCHAR, T.BPCHAR, T.NAME) else 0,
+        None,
         None,
     )
 
