@@ -349,6 +349,8 @@ CREATE VIEW d_view AS SELECT * FROM d_child;
 CREATE VIEW d_filtered AS SELECT id, name AS n FROM d_parent p WHERE id > 1 AND amount < 3
     AND name <> 'x' ORDER BY name DESC;
 CREATE VIEW d_counts AS SELECT count(*) AS n, status FROM d_parent GROUP BY status;
+CREATE VIEW d_joined AS SELECT p.*, c.v FROM d_parent p LEFT JOIN d_child c ON c.p = p.id
+    AND c.id = p.id JOIN d_child c2 ON c2.id = c.id WHERE p.id > 2;
 """
 
 
@@ -364,6 +366,7 @@ def _psql_dsn(dsn: str, *args: str) -> subprocess.CompletedProcess[str]:
     r"\di", r"\dn", r"\db", r"\dc", r"\dx", r"\du", r"\du+", r"\dg", r"\dp", r"\dT",
     r"\dE", r"\dm", r"\dD", r"\da", r"\dRp", r"\dew", r"\des", r"\det", r"\deu", r"\dy",
     r"\dRs", r"\dl", r"\dX", r"\dO", r"\d+ d_view", r"\d+ d_filtered", r"\d+ d_counts",
+    r"\d+ d_joined",
     r"\sf now", r"\sf+ now", r"\df now", r"\sf pg_catalog.version", r"\dn+", r"\ddp",
     r"\drds", r"\dT+", r"\dP", r"\dv+", r"\z",
     # Expanded output: each line of the parameter is one -c.
