@@ -532,3 +532,24 @@ def test_index_sizes_are_counted(pgha_server: PghaServer) -> None:
     assert sizes.returncode == 0, sizes.stderr
     table, index, indexes, total, fsm = map(int, sizes.stdout.strip().split("|"))
     assert index > 0 and indexes == 3 * index and total == table + indexes and fsm == 0
+
+
+@pytest.mark.parametrize("command", [r"\dt+", r"\di+", r"\dv+", r"\ds+"])
+def test_describe_plus_matches_postgresql_but_for_sizes(pgha_server: PghaServer,
+                                                        postgres_db: str, command: str) -> None:
+    # The Size column cannot match: pgha's relations are SQLite b-trees (4096-byte pages, no
+    # TOAST table, no btree metapage) where PostgreSQL counts its own 8192-byte pages. Every
+    # other cell must.
+    ours_dsn = (f"host={pgha_server.host} port={pgha_server.port} user=postgres "
+                "dbname=postgres sslmode=disable")
+
+    def cells(dsn: str) -> list[list[str]]:
+        out = _psql_dsn(dsn, "-A", "-c", command)
+        assert out.returncode == 0, out.stderr
+        rows = [line.split("|") for line in out.stdout.splitlines()]
+        size = rows[1].index("Size")
+        return [row[:size] + row[size + 1:] if len(row) > size else row for row in rows]
+
+    for dsn in (ours_dsn, postgres_db):
+        assert _psql_dsn(dsn, "-c", DESCRIBED_SCHEMA).returncode == 0
+    assert cells(ours_dsn) == cells(postgres_db)
