@@ -368,7 +368,7 @@ def _psql_dsn(dsn: str, *args: str) -> subprocess.CompletedProcess[str]:
     r"\dRs", r"\dl", r"\dX", r"\dO", r"\d+ d_view", r"\d+ d_filtered", r"\d+ d_counts",
     r"\d+ d_joined",
     r"\sf now", r"\sf+ now", r"\df now", r"\sf pg_catalog.version", r"\dn+", r"\ddp",
-    r"\drds", r"\dT+", r"\dP", r"\dv+", r"\z",
+    r"\drds", r"\dT+", r"\dP", r"\dv+", r"\z", r"\df+ now", r"\dTS int4", r"\dTS+ text",
     # Expanded output: each line of the parameter is one -c.
     "\\x\n\\d d_child", "\\x\n\\d+ d_parent", "\\x\n\\dt", "\\x\n\\du",
 ])

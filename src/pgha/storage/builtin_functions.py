@@ -15,8 +15,18 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from pgha.storage.builtin_function_rows import ROWS
+from pgha.storage.builtin_function_rows import DESCRIPTIONS, ROWS
 from pgha.wire.errors import PgError
+
+__all__ = [
+    "DESCRIPTIONS",
+    "BuiltinFunction",
+    "builtin_functions",
+    "by_oid",
+    "function_definition",
+    "pg_proc_row",
+    "regproc_input",
+]
 
 PG_CATALOG_NAMESPACE_OID = 11
 LANGUAGE_OIDS = {"internal": 12, "c": 13, "sql": 14}
@@ -68,7 +78,7 @@ def pg_proc_row(fn: BuiltinFunction) -> tuple[Any, ...]:
     return (fn.oid, fn.name, PG_CATALOG_NAMESPACE_OID, 10, LANGUAGE_OIDS[fn.language], fn.kind,
             int(fn.retset), fn.volatility, len(fn.arg_types), fn.result_type,
             " ".join(str(t) for t in fn.arg_types), fn.source, int(fn.strict), fn.parallel,
-            fn.cost, fn.rows, int(fn.leakproof), 0)
+            fn.cost, fn.rows, int(fn.leakproof), 0, None)
 
 
 def regproc_input(text: str) -> int:

@@ -65,6 +65,8 @@ def register(conn: apsw.Connection, ctx: FunctionContext) -> None:
         f(name, lambda *a: None)
     # Functions are the built-in ones pg_proc lists (pgha has no user-defined functions).
     f("pg_get_functiondef", builtin_functions.function_definition, 1)
+    # None of them has an SQL-standard body (BEGIN ATOMIC ... END): those were left out.
+    f("pg_get_function_sqlbody", lambda oid: None, 1)
     for name, attr in (("pg_get_function_result", "result"),
                        ("pg_get_function_arguments", "arguments"),
                        ("pg_get_function_identity_arguments", "identity_arguments")):

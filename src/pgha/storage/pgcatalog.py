@@ -255,6 +255,7 @@ PG_CATALOG: dict[str, list[tuple[str, int]]] = {
         ("prorows", F4),
         ("proleakproof", B),
         ("prosecdef", B),
+        ("proacl", TXA),
     ],
     "pg_language": [("oid", OI), ("lanname", N), ("lanowner", OI), ("lanispl", B),
                     ("lanpltrusted", B), ("lanplcallfoid", OI), ("laninline", OI),
@@ -622,6 +623,8 @@ def _rows(
                             PG_CATALOG_NAMESPACE_OID, 0, "1.0")]
     out["pg_description"].append((PUBLIC_NAMESPACE_OID, SYSTEM_OIDS["pg_namespace"], 0,
                                   "standard public schema"))
+    out["pg_description"] += [(oid, classoid, 0, text) for oid, classoid, text
+                              in builtin_functions.DESCRIPTIONS]
     out["pg_description"].append((PLPGSQL_OID, SYSTEM_OIDS["pg_extension"], 0,
                                   "PL/pgSQL procedural language"))
     out["pg_tablespace"] = [

@@ -221,6 +221,7 @@ FIXED_RESULT: dict[str, TypeRef] = {
     "getdatabaseencoding": (T.NAME, -1),
     "pg_char_to_encoding": (T.INT4, -1),
     "pg_statistics_obj_is_visible": (T.BOOL, -1),
+    "pg_get_function_sqlbody": (T.TEXT, -1),
     "obj_description": (T.TEXT, -1),
     "col_description": (T.TEXT, -1),
     "shobj_description": (T.TEXT, -1),
