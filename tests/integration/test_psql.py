@@ -416,6 +416,7 @@ def test_l_lists_the_templates_and_dx_plpgsql(pgha_server: PghaServer, postgres_
     "SELECT relname FROM pg_class WHERE oid = 'd_child'::regclass",
     "SELECT 'd_parent'::regclass::oid = (SELECT oid FROM pg_class WHERE relname = 'd_parent')",
     "SELECT 'int4'::regtype = 23, 'd_parent'::regclass",
+    "SELECT 'now'::regproc, 'now'::regproc::oid, 'version'::regproc, 0::regproc",
 ])
 def test_regclass_constants_are_oids_in_simple_queries(pgha_server: PghaServer,
                                                        postgres_db: str, sql: str) -> None:
@@ -553,3 +554,16 @@ def test_describe_plus_matches_postgresql_but_for_sizes(pgha_server: PghaServer,
     for dsn in (ours_dsn, postgres_db):
         assert _psql_dsn(dsn, "-c", DESCRIBED_SCHEMA).returncode == 0
     assert cells(ours_dsn) == cells(postgres_db)
+
+
+@pytest.mark.parametrize("command", [r"\sf lower", r"\sf sum", r"\sf no_such_function"])
+def test_sf_of_an_ambiguous_or_missing_function_fails_as_on_postgresql(
+        pgha_server: PghaServer, postgres_db: str, command: str) -> None:
+    # PostgreSQL has lower(anyrange) and lower(anymultirange) besides lower(text): 'lower'::regproc
+    # is ambiguous there (42725) even though pgha implements only lower(text).
+    ours_dsn = (f"host={pgha_server.host} port={pgha_server.port} user=postgres "
+                "dbname=postgres sslmode=disable")
+    ours = _psql_dsn(ours_dsn, "-c", command)
+    theirs = _psql_dsn(postgres_db, "-c", command)
+    assert ours.returncode == theirs.returncode == 1
+    assert ours.stderr == theirs.stderr

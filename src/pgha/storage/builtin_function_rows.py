@@ -864,3 +864,22 @@ DESCRIPTIONS: tuple[tuple[int, int, str], ...] = (
     (6268, 1255, 'extract substring that matches regexp'),
     (6269, 1255, 'extract substring that matches regexp'),
 )
+
+# The names PostgreSQL 15 has more than one function of (regproc output qualifies them).
+OVERLOADED: frozenset[str] = frozenset({
+    'abs', 'age', 'avg', 'btrim', 'ceil', 'ceiling', 'char', 'char_length', 'character_length',
+    'current_setting', 'date', 'date_part', 'date_trunc', 'exp', 'extract', 'floor', 'format',
+    'has_any_column_privilege', 'has_column_privilege', 'has_database_privilege',
+    'has_function_privilege', 'has_schema_privilege', 'has_sequence_privilege',
+    'has_table_privilege', 'isfinite', 'json_build_array', 'json_build_object', 'json_object',
+    'jsonb_build_array', 'jsonb_build_object', 'jsonb_object', 'length', 'like_escape', 'ln',
+    'log', 'log10', 'lower', 'lpad', 'ltrim', 'make_timestamptz', 'max', 'md5', 'min', 'mod',
+    'octet_length', 'percentile_cont', 'pg_advisory_unlock', 'pg_database_size',
+    'pg_get_constraintdef', 'pg_get_indexdef', 'pg_get_ruledef', 'pg_get_triggerdef',
+    'pg_get_viewdef', 'pg_has_role', 'pg_relation_size', 'pg_size_pretty', 'pg_try_advisory_lock',
+    'position', 'pow', 'power', 'quote_literal', 'regexp_count', 'regexp_match', 'regexp_replace',
+    'regexp_split_to_array', 'regexp_substr', 'round', 'rpad', 'rtrim', 'setval', 'sign',
+    'similar_to_escape', 'sqrt', 'stddev', 'stddev_pop', 'stddev_samp', 'string_agg',
+    'string_to_array', 'substr', 'substring', 'sum', 'time', 'to_char', 'to_timestamp', 'trunc',
+    'upper', 'var_pop', 'var_samp', 'variance', 'width_bucket',
+})

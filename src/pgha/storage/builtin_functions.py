@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from pgha.storage.builtin_function_rows import DESCRIPTIONS, ROWS
+from pgha.storage.builtin_function_rows import DESCRIPTIONS, OVERLOADED, ROWS
 from pgha.wire.errors import PgError
 
 __all__ = [
@@ -26,6 +26,7 @@ __all__ = [
     "function_definition",
     "pg_proc_row",
     "regproc_input",
+    "regproc_output",
 ]
 
 PG_CATALOG_NAMESPACE_OID = 11
@@ -91,9 +92,23 @@ def regproc_input(text: str) -> int:
     found = [fn.oid for fn in builtin_functions() if fn.name == name]
     if not found:
         raise PgError("42883", f'function "{text}" does not exist')
-    if len(found) > 1:
+    if len(found) > 1 or name in OVERLOADED:  # PostgreSQL has overloads pgha lacks
         raise PgError("42725", f'more than one function named "{text}"')
     return found[0]
+
+
+def regproc_output(value: Any) -> str:
+    """A regproc as text (regprocout): the name, qualified when PostgreSQL 15 has several
+    functions of that name, ``-`` for 0, the number for an unknown OID. pg_type's typinput
+    and its kin hold names already."""
+    if not isinstance(value, int):
+        return str(value)
+    if value == 0:
+        return "-"
+    fn = by_oid(value)
+    if fn is None:
+        return str(value)
+    return f"pg_catalog.{fn.quoted_name}" if fn.name in OVERLOADED else fn.quoted_name
 
 
 def function_definition(oid: Any) -> str | None:

@@ -1781,6 +1781,8 @@ def encode_params(stmt: Statement, values: list[bytes | None], formats: list[int
             text = bytes(raw).decode("utf-8")
             if oid in (T.REGCLASS,):
                 out.append(text)
+            elif oid == T.REGPROC:
+                out.append(functions.cast_value(text, T.TEXT, T.REGPROC, -1))
             else:
                 out.append(pgtypes.parse_text(pgtype, text, -1, tz))
     return out
