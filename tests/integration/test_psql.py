@@ -346,6 +346,11 @@ CREATE TABLE d_child (id serial PRIMARY KEY, p int REFERENCES d_parent(id) ON DE
     v numeric(10,2), UNIQUE (p, v));
 CREATE INDEX d_child_v ON d_child (v);
 CREATE VIEW d_view AS SELECT * FROM d_child;
+CREATE VIEW d_filtered AS SELECT id, name AS n FROM d_parent p WHERE id > 1 AND amount < 3
+    AND name <> 'x' ORDER BY name DESC;
+CREATE VIEW d_counts AS SELECT count(*) AS n, status FROM d_parent GROUP BY status;
+CREATE VIEW d_joined AS SELECT p.*, c.v FROM d_parent p LEFT JOIN d_child c ON c.p = p.id
+    AND c.id = p.id JOIN d_child c2 ON c2.id = c.id WHERE p.id > 2;
 """
 
 
@@ -358,7 +363,14 @@ def _psql_dsn(dsn: str, *args: str) -> subprocess.CompletedProcess[str]:
 @pytest.mark.parametrize("command", [
     r"\d d_parent", r"\d d_child", r"\d+ d_parent", r"\d+ d_child", r"\d d_view", r"\dt",
     r"\df", r"\dv", r"\ds", r"\d d_child_v", r"\d d_child_pkey", r"\d d_child_p_v_key",
-    r"\di", r"\dn", r"\db", r"\dc", r"\dx",
+    r"\di", r"\dn", r"\db", r"\dc", r"\dx", r"\du", r"\du+", r"\dg", r"\dp", r"\dT",
+    r"\dE", r"\dm", r"\dD", r"\da", r"\dRp", r"\dew", r"\des", r"\det", r"\deu", r"\dy",
+    r"\dRs", r"\dl", r"\dX", r"\dO", r"\d+ d_view", r"\d+ d_filtered", r"\d+ d_counts",
+    r"\d+ d_joined",
+    r"\sf now", r"\sf+ now", r"\df now", r"\sf pg_catalog.version", r"\dn+", r"\ddp",
+    r"\drds", r"\dT+", r"\dP", r"\dv+", r"\z", r"\df+ now", r"\dTS int4", r"\dTS+ text",
+    # Expanded output: each line of the parameter is one -c.
+    "\\x\n\\d d_child", "\\x\n\\d+ d_parent", "\\x\n\\dt", "\\x\n\\du",
 ])
 def test_describe_matches_psql_on_postgresql(pgha_server: PghaServer, postgres_db: str,
                                              command: str) -> None:
@@ -370,8 +382,9 @@ def test_describe_matches_psql_on_postgresql(pgha_server: PghaServer, postgres_d
     for dsn in (ours_dsn, postgres_db):
         created = _psql_dsn(dsn, "-c", DESCRIBED_SCHEMA)
         assert created.returncode == 0, created.stderr
-    ours = _psql_dsn(ours_dsn, "-c", command)
-    theirs = _psql_dsn(postgres_db, "-c", command)
+    args = [arg for line in command.splitlines() for arg in ("-c", line)]
+    ours = _psql_dsn(ours_dsn, *args)
+    theirs = _psql_dsn(postgres_db, *args)
     assert ours.returncode == 0, ours.stderr
     assert ours.stdout == theirs.stdout
 
@@ -403,6 +416,7 @@ def test_l_lists_the_templates_and_dx_plpgsql(pgha_server: PghaServer, postgres_
     "SELECT relname FROM pg_class WHERE oid = 'd_child'::regclass",
     "SELECT 'd_parent'::regclass::oid = (SELECT oid FROM pg_class WHERE relname = 'd_parent')",
     "SELECT 'int4'::regtype = 23, 'd_parent'::regclass",
+    "SELECT 'now'::regproc, 'now'::regproc::oid, 'version'::regproc, 0::regproc",
 ])
 def test_regclass_constants_are_oids_in_simple_queries(pgha_server: PghaServer,
                                                        postgres_db: str, sql: str) -> None:
@@ -433,3 +447,123 @@ def test_array_concatenation_and_subscripts_in_simple_queries(pgha_server: PghaS
     ours = _psql_dsn(ours_dsn, "-Atc", sql)
     assert ours.returncode == 0, ours.stderr
     assert ours.stdout == _psql_dsn(postgres_db, "-Atc", sql).stdout
+
+
+# What psql 15 sends for tab completion (captured with log_statement=all while pressing TAB
+# after: SELECT * FROM, \d, SELECT * FROM d_parent WHERE, \d d_, DROP TABLE, INSERT INTO,
+# DROP INDEX, DROP VIEW, DROP SEQUENCE, \dn, SELECT * FROM public.d_, GRANT ... TO,
+# ALTER TABLE d_parent DROP CONSTRAINT d_parent_). The `E'pg\\_%'` is psql's own spelling.
+_NOT_PG = "n.nspname NOT LIKE E'pg\\\\_%'"
+_SCHEMAS = ("\nUNION ALL\nSELECT NULL::pg_catalog.text, n.nspname FROM pg_catalog.pg_namespace n "
+            f"WHERE n.nspname LIKE '%' AND {_NOT_PG}\nLIMIT 1000")
+
+
+def _relations(relkinds: str, like: str = "%") -> str:
+    kinds = f"c.relkind IN ({relkinds}) AND " if relkinds else ""
+    return ("SELECT c.relname, NULL::pg_catalog.text FROM pg_catalog.pg_class c WHERE "
+            f"{kinds}(c.relname) LIKE '{like}' AND pg_catalog.pg_table_is_visible(c.oid) AND "
+            "c.relnamespace <> (SELECT oid FROM pg_catalog.pg_namespace WHERE nspname = "
+            "'pg_catalog')" + _SCHEMAS)
+
+
+COMPLETION_QUERIES = [
+    _relations("'r', 'S', 'v', 'm', 'f', 'p'"),  # SELECT * FROM <TAB>
+    _relations(""),  # \d <TAB>
+    _relations("", "d\\_%"),  # \d d_<TAB>
+    _relations("'r', 'p'"),  # DROP TABLE <TAB>
+    _relations("'r', 'f', 'v', 'p'"),  # INSERT INTO <TAB>
+    _relations("'i', 'I'"),  # DROP INDEX <TAB>
+    _relations("'v'"),  # DROP VIEW <TAB>
+    _relations("'S'"),  # DROP SEQUENCE <TAB>
+    # SELECT * FROM d_parent WHERE <TAB>, UPDATE d_parent SET <TAB>
+    "SELECT a.attname, NULL::pg_catalog.text FROM pg_catalog.pg_attribute a, "
+    "pg_catalog.pg_class c WHERE c.oid = a.attrelid and a.attnum > 0 and not a.attisdropped "
+    "AND (a.attname) LIKE '%' AND c.relname = 'd_parent' AND "
+    "pg_catalog.pg_table_is_visible(c.oid)\nLIMIT 1000",
+    "SELECT nspname FROM pg_catalog.pg_namespace  WHERE nspname LIKE '%'\nLIMIT 1000",  # \dn
+    # SELECT * FROM public.d_<TAB>
+    "SELECT c.relname, n.nspname FROM pg_catalog.pg_class c, pg_catalog.pg_namespace n WHERE "
+    "c.relnamespace = n.oid AND c.relkind IN ('r', 'S', 'v', 'm', 'f', 'p') AND (c.relname) "
+    "LIKE 'd\\_%' AND n.nspname = 'public'\nLIMIT 1000",
+    "SELECT rolname    FROM pg_catalog.pg_roles   WHERE rolname LIKE '%'\nLIMIT 1000",
+    # ALTER TABLE d_parent DROP CONSTRAINT d_parent_<TAB>
+    "SELECT con.conname, NULL::pg_catalog.text FROM pg_catalog.pg_constraint con, "
+    "pg_catalog.pg_class c1 WHERE con.conrelid=c1.oid AND (con.conname) LIKE 'd\\_parent\\_%' "
+    "AND c1.relname = 'd_parent' AND pg_catalog.pg_table_is_visible(c1.oid)\nLIMIT 1000",
+]
+
+# These run but list what differs by design: pgha's pg_proc holds no built-in functions
+# (\df <TAB>, \sf <TAB>), its settings are its own (SET <TAB>), and the databases are the
+# servers' (\c <TAB>).
+COMPLETION_QUERIES_RUN_ONLY = [
+    "SELECT p.proname, NULL::pg_catalog.text FROM pg_catalog.pg_proc p WHERE p.prokind != 'p' "
+    "AND (p.proname) LIKE '%' AND pg_catalog.pg_function_is_visible(p.oid)" + _SCHEMAS,
+    "SELECT pg_catalog.lower(name) FROM pg_catalog.pg_settings  WHERE context IN ('user', "
+    "'superuser')    AND pg_catalog.lower(name) LIKE pg_catalog.lower('%')\nLIMIT 1000",
+    "SELECT datname FROM pg_catalog.pg_database  WHERE datname LIKE '%'\nLIMIT 1000",
+]
+
+
+def test_tab_completion_queries_list_what_postgresql_lists(pgha_server: PghaServer,
+                                                            postgres_db: str) -> None:
+    ours_dsn = (f"host={pgha_server.host} port={pgha_server.port} user=postgres "
+                "dbname=postgres sslmode=disable")
+    for dsn in (ours_dsn, postgres_db):
+        assert _psql_dsn(dsn, "-c", DESCRIBED_SCHEMA).returncode == 0
+    for sql in COMPLETION_QUERIES:
+        ours = _psql_dsn(ours_dsn, "-Atc", sql)
+        assert ours.returncode == 0 and ours.stderr == "", (sql, ours.stderr)
+        theirs = _psql_dsn(postgres_db, "-Atc", sql)
+        assert sorted(ours.stdout.splitlines()) == sorted(theirs.stdout.splitlines()), sql
+    for sql in COMPLETION_QUERIES_RUN_ONLY:
+        ours = _psql_dsn(ours_dsn, "-Atc", sql)
+        assert ours.returncode == 0 and ours.stderr == "", (sql, ours.stderr)
+
+
+def test_index_sizes_are_counted(pgha_server: PghaServer) -> None:
+    # Regression: pg_relation_size of an index was 0 (\di+ showed "0 bytes"),
+    # pg_total_relation_size left the indexes out and pg_indexes_size did not exist. The sizes
+    # are those of pgha's SQLite b-trees (4096-byte pages), not PostgreSQL's.
+    dsn = (f"host={pgha_server.host} port={pgha_server.port} user=postgres "
+           "dbname=postgres sslmode=disable")
+    assert _psql_dsn(dsn, "-c", DESCRIBED_SCHEMA).returncode == 0
+    sizes = _psql_dsn(dsn, "-Atc", "SELECT pg_relation_size('d_child'), "
+                      "pg_relation_size('d_child_v'), pg_indexes_size('d_child'), "
+                      "pg_total_relation_size('d_child'), pg_relation_size('d_child', 'fsm')")
+    assert sizes.returncode == 0, sizes.stderr
+    table, index, indexes, total, fsm = map(int, sizes.stdout.strip().split("|"))
+    assert index > 0 and indexes == 3 * index and total == table + indexes and fsm == 0
+
+
+@pytest.mark.parametrize("command", [r"\dt+", r"\di+", r"\dv+", r"\ds+"])
+def test_describe_plus_matches_postgresql_but_for_sizes(pgha_server: PghaServer,
+                                                        postgres_db: str, command: str) -> None:
+    # The Size column cannot match: pgha's relations are SQLite b-trees (4096-byte pages, no
+    # TOAST table, no btree metapage) where PostgreSQL counts its own 8192-byte pages. Every
+    # other cell must.
+    ours_dsn = (f"host={pgha_server.host} port={pgha_server.port} user=postgres "
+                "dbname=postgres sslmode=disable")
+
+    def cells(dsn: str) -> list[list[str]]:
+        out = _psql_dsn(dsn, "-A", "-c", command)
+        assert out.returncode == 0, out.stderr
+        rows = [line.split("|") for line in out.stdout.splitlines()]
+        size = rows[1].index("Size")
+        return [row[:size] + row[size + 1:] if len(row) > size else row for row in rows]
+
+    for dsn in (ours_dsn, postgres_db):
+        assert _psql_dsn(dsn, "-c", DESCRIBED_SCHEMA).returncode == 0
+    assert cells(ours_dsn) == cells(postgres_db)
+
+
+@pytest.mark.parametrize("command", [r"\sf lower", r"\sf sum", r"\sf no_such_function"])
+def test_sf_of_an_ambiguous_or_missing_function_fails_as_on_postgresql(
+        pgha_server: PghaServer, postgres_db: str, command: str) -> None:
+    # PostgreSQL has lower(anyrange) and lower(anymultirange) besides lower(text): 'lower'::regproc
+    # is ambiguous there (42725) even though pgha implements only lower(text).
+    ours_dsn = (f"host={pgha_server.host} port={pgha_server.port} user=postgres "
+                "dbname=postgres sslmode=disable")
+    ours = _psql_dsn(ours_dsn, "-c", command)
+    theirs = _psql_dsn(postgres_db, "-c", command)
+    assert ours.returncode == theirs.returncode == 1
+    assert ours.stderr == theirs.stderr

@@ -46,7 +46,7 @@ def test_roles_are_created_altered_and_dropped(pgha_server: PghaServer) -> None:
         conn.execute("CREATE ROLE ops WITH LOGIN CREATEDB CONNECTION LIMIT 3 "
                      "VALID UNTIL '2099-01-01'")
         rows = conn.execute("SELECT rolname, rolcanlogin, rolcreatedb, rolconnlimit, rolsuper "
-                            "FROM pg_roles ORDER BY rolname").fetchall()
+                            "FROM pg_roles WHERE rolname !~ '^pg_' ORDER BY rolname").fetchall()
     assert rows == [("app", True, False, -1, False), ("ops", True, True, 3, False),
                     ("postgres", True, True, -1, True), ("reporting", False, False, -1, False)]
     with connect(pgha_server, "app") as conn:

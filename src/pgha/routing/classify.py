@@ -125,6 +125,7 @@ pg_relation_filenode pg_relation_filepath pg_indexes_size pg_column_is_updatable
 pg_relation_is_updatable shobj_description pg_describe_object pg_identify_object
 quote_ident row_number has_sequence_privilege has_function_privilege has_any_column_privilege
 pg_partition_ancestors pg_get_statisticsobjdef_columns
+getdatabaseencoding pg_char_to_encoding pg_statistics_obj_is_visible pg_get_function_sqlbody
 """
 READ_ONLY_FUNCTIONS = frozenset(_READ_ONLY_NAMES.split())
 

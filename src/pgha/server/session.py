@@ -22,7 +22,7 @@ from pgha.net.link import REPORT_OPTION
 from pgha.routing.classify import LARGE_TEXT, classify, quote_route_setting
 from pgha.routing.router import SessionRouting, Target, View, route
 from pgha.server.forwarding import Forwarder
-from pgha.storage import functions, oids
+from pgha.storage import builtin_functions, functions, oids
 from pgha.storage import types as pgtypes
 from pgha.storage.engine import Result, Statement, StorageSession, encode_params
 from pgha.storage.translate import ResultColumn
@@ -108,6 +108,8 @@ def _encoders(columns: tuple[ResultColumn, ...], formats: tuple[int, ...], tz: s
             out.append(lambda v, c=catalog: str(functions.regclass_name(c, v)).encode())
         elif fmt == 0 and col.type_oid == oids.REGTYPE:
             out.append(lambda v: str(functions.regtype_name(v)).encode())
+        elif fmt == 0 and col.type_oid == oids.REGPROC:
+            out.append(lambda v: builtin_functions.regproc_output(v).encode())
         elif fmt == 0 and extra_float_digits < 1 and col.type_oid in (oids.FLOAT4, oids.FLOAT8):
             digits = (15 if col.type_oid == oids.FLOAT8 else 6) + extra_float_digits
             out.append(lambda v, d=digits: _float_text(v, d))

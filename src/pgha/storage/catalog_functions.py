@@ -11,10 +11,10 @@ from typing import Any
 
 import apsw
 
-from pgha.storage import pgcatalog, roles
+from pgha.storage import builtin_functions, pgcatalog, roles, viewdef
 from pgha.storage import types as pgtypes
-from pgha.storage.catalog import Catalog, Sequence
-from pgha.storage.functions import FunctionContext, _ts_text, regclass_lookup, table_size
+from pgha.storage.catalog import Catalog, Sequence, Table, View
+from pgha.storage.functions import FunctionContext, _ts_text, regclass_lookup
 from pgha.wire.errors import PgError
 
 PRIVILEGE_FUNCTIONS = (
@@ -53,26 +53,44 @@ def register(conn: apsw.Connection, ctx: FunctionContext) -> None:
     f("pg_get_indexdef", lambda oid, col=0, pretty=None: _indexdef(cat(), oid, col))
     f("pg_get_constraintdef", lambda oid, pretty=None: pgcatalog.constraint_def(cat(), oid))
     f("pg_get_serial_sequence", lambda t, c: _serial_sequence(cat(), t, c), 2)
-    f("pg_get_viewdef", lambda oid, pretty=None: _viewdef(cat(), oid))
+    f("pg_get_viewdef", lambda oid, pretty=None: _viewdef(cat(), oid, bool(pretty)))
     f("pg_encoding_to_char", lambda n: "UTF8" if n is not None else None, 1)
-    # pgha has no extended statistics, triggers, rules or user-defined functions: nothing
-    # has one of these definitions.
-    for name in ("pg_get_statisticsobjdef_columns", "pg_get_triggerdef", "pg_get_ruledef",
-                 "pg_get_function_result", "pg_get_function_arguments",
-                 "pg_get_function_identity_arguments", "pg_get_functiondef"):
+    # Every pgha database is UTF8, PostgreSQL's encoding number 6 (\dO compares them).
+    f("getdatabaseencoding", lambda: "UTF8", 0)
+    f("pg_char_to_encoding", lambda name: None if name is None else (
+        6 if str(name).upper().replace("-", "") == "UTF8" else -1), 1)
+    f("pg_statistics_obj_is_visible", lambda oid: None if oid is None else 1, 1)
+    # pgha has no extended statistics, triggers or rules: nothing has these definitions.
+    for name in ("pg_get_statisticsobjdef_columns", "pg_get_triggerdef", "pg_get_ruledef"):
         f(name, lambda *a: None)
-    # pgha keeps no comments: COMMENT ON is accepted and these return NULL, as for objects
-    # without a comment.
-    for name in ("obj_description", "col_description", "shobj_description"):
+    # Functions are the built-in ones pg_proc lists (pgha has no user-defined functions).
+    f("pg_get_functiondef", builtin_functions.function_definition, 1)
+    f("pg_regproc_name", lambda v: None if v is None else builtin_functions.regproc_output(v), 1)
+    # None of them has an SQL-standard body (BEGIN ATOMIC ... END): those were left out.
+    f("pg_get_function_sqlbody", lambda oid: None, 1)
+    for name, attr in (("pg_get_function_result", "result"),
+                       ("pg_get_function_arguments", "arguments"),
+                       ("pg_get_function_identity_arguments", "identity_arguments")):
+        f(name, lambda oid, attr=attr: getattr(builtin_functions.by_oid(oid), attr, None), 1)
+    # pgha keeps no comments (COMMENT ON is accepted): the only descriptions are those of
+    # built-in objects that pg_description lists, as after initdb.
+    f("obj_description", lambda oid, catalog=None: _description(conn, oid, catalog))
+    for name in ("col_description", "shobj_description"):
         f(name, lambda *a: None)
     # One superuser role owns everything: every privilege check is true.
     for name in PRIVILEGE_FUNCTIONS:
         f(name, lambda *a: 1)
     f("to_regtype", _to_regtype, 1)
     f("to_regclass", lambda name: _to_regclass(cat(), name), 1)
-    f("pg_table_size", lambda oid: table_size(cat(), conn, oid), 1)
-    f("pg_relation_size", lambda oid, fork=None: table_size(cat(), conn, oid))
-    f("pg_total_relation_size", lambda oid: table_size(cat(), conn, oid), 1)
+    # Sizes are the bytes of the SQLite b-trees that hold the relation (pgha has no TOAST,
+    # free space map or visibility map forks), so they are pgha's, not PostgreSQL's: its
+    # pages are SQLite's (4096 bytes) and an index has no metapage.
+    f("pg_table_size", lambda oid: _btree_size(cat(), conn, oid, tables=True), 1)
+    f("pg_relation_size", lambda oid, fork=None: _btree_size(cat(), conn, oid, tables=True)
+      if fork in (None, "main") or oid is None else 0)
+    f("pg_indexes_size", lambda oid: _btree_size(cat(), conn, oid, tables=False), 1)
+    f("pg_total_relation_size", lambda oid: _btree_size(cat(), conn, oid, tables=True)
+      + (_btree_size(cat(), conn, oid, tables=False) or 0), 1)
     f("pg_database_size", lambda db: _database_size(conn), 1)
     f("pg_postmaster_start_time", lambda: _ts_text(ctx.transaction_start), 0)
     f("pg_relation_is_publishable", lambda oid: 0, 1)
@@ -88,9 +106,9 @@ def _indexdef(catalog: Catalog, oid: Any, col: Any) -> Any:
     return None
 
 
-def _viewdef(catalog: Catalog, oid: Any) -> Any:
+def _viewdef(catalog: Catalog, oid: Any, pretty: bool) -> Any:
     rel = catalog.by_oid.get(int(oid)) if oid is not None else None
-    return getattr(rel, "query", None)
+    return viewdef.view_definition(catalog, rel, pretty) if isinstance(rel, View) else None
 
 
 def _serial_sequence(catalog: Catalog, table: Any, column: Any) -> Any:
@@ -117,6 +135,49 @@ def _to_regclass(catalog: Catalog, name: Any) -> Any:
         return regclass_lookup(catalog, name) if name is not None else None
     except PgError:
         return None
+
+
+def _btree_size(catalog: Catalog, conn: apsw.Connection, oid: Any, tables: bool) -> Any:
+    """With ``tables``, the bytes of the table or index ``oid``; without, the bytes of the
+    indexes of table ``oid`` (pg_indexes_size). NULL for an OID that names no relation."""
+    if oid is None:
+        return None
+    if isinstance(oid, str) and not oid.isdigit():  # the argument is a regclass: a name
+        oid = regclass_lookup(catalog, oid)
+    rel = catalog.by_oid.get(int(oid))
+    names: list[str] = []
+    if isinstance(rel, Table):
+        names = [rel.name] if tables else [idx.name for idx in rel.indexes]
+    elif rel is None:
+        owner = next((t for t in catalog.tables() for idx in t.indexes if idx.oid == int(oid)),
+                     None)
+        if owner is None:
+            return None
+        names = [idx.name for idx in owner.indexes if idx.oid == int(oid)] if tables else []
+    if not names:
+        return 0
+    marks = ", ".join("?" for _ in names)
+    try:
+        row = conn.execute(f"SELECT sum(pgsize) FROM dbstat WHERE name IN ({marks})",
+                           names).fetchone()
+    except apsw.Error:
+        return 0
+    return int(row[0] or 0) if row else 0
+
+
+def _description(conn: apsw.Connection, oid: Any, catalog: Any) -> Any:
+    if oid is None:
+        return None
+    sql = "SELECT description FROM pg_catalog.pg_description WHERE objoid = ? AND objsubid = 0"
+    args: list[Any] = [int(oid)]
+    if catalog is not None:
+        classoid = pgcatalog.SYSTEM_OIDS.get(str(catalog).split(".")[-1])
+        if classoid is None:
+            return None
+        sql += " AND classoid = ?"
+        args.append(classoid)
+    row = conn.execute(sql, args).fetchone()
+    return row[0] if row else None
 
 
 def _database_size(conn: apsw.Connection) -> int:

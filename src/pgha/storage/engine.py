@@ -679,8 +679,8 @@ class StorageSession:
                 out.append(numeric_text(value))
             elif oid == T.REGCLASS:  # as the parse of the text folds it: the relation's OID
                 out.append(functions.regclass_lookup(self.catalog, value))
-            elif oid == T.REGTYPE:
-                out.append(functions.cast_value(value, T.TEXT, T.REGTYPE, -1))
+            elif oid in (T.REGTYPE, T.REGPROC):
+                out.append(functions.cast_value(value, T.TEXT, oid, -1))
             else:
                 pgtype = pgtypes.TYPES_BY_OID.get(oid) or pgtypes.TYPES_BY_OID[T.TEXT]
                 out.append(pgtypes.parse_text(pgtype, value, -1, tz))
@@ -2023,6 +2023,8 @@ def encode_params(stmt: Statement, values: list[bytes | None], formats: list[int
             text = bytes(raw).decode("utf-8")
             if oid in (T.REGCLASS,):
                 out.append(text)
+            elif oid == T.REGPROC:
+                out.append(functions.cast_value(text, T.TEXT, T.REGPROC, -1))
             else:
                 out.append(pgtypes.parse_text(pgtype, text, -1, tz))
     return out

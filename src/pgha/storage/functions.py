@@ -242,6 +242,10 @@ def _cast(value: Any, src: int, dst: int, typmod: int, tz: str = "UTC") -> Any:
         return 1 if value else 0
     if src == T.NUMERIC and dst in T.INTEGER_TYPES:
         return pgtypes.coerce(pgtypes.TYPES_BY_OID[dst], numeric.to_integer(value), typmod)
+    if dst == T.REGPROC and isinstance(value, str):
+        from pgha.storage.builtin_functions import regproc_input  # it imports this module
+
+        return regproc_input(value)
     if dst == T.REGTYPE and isinstance(value, str):
         name = value.strip()
         return pgtypes.resolve_type(name.split(".")[-1:], [], []) [0].oid if " " not in name else (

@@ -17,8 +17,8 @@ from typing import Any
 import apsw
 from pglast import ast, parse_sql
 
+from pgha.storage import builtin_functions, roles, viewdef
 from pgha.storage import oids as T
-from pgha.storage import roles
 from pgha.storage import types as pgtypes
 from pgha.storage.catalog import (
     FIRST_TEMP_OID,
@@ -129,6 +129,7 @@ PG_CATALOG: dict[str, list[tuple[str, int]]] = {
         ("typndims", I4),
         ("typcollation", OI),
         ("typdefault", TX),
+        ("typacl", TXA),
     ],
     "pg_index": [
         ("indexrelid", OI),
@@ -250,7 +251,17 @@ PG_CATALOG: dict[str, list[tuple[str, int]]] = {
         ("prorettype", OI),
         ("proargtypes", T.OIDVECTOR),
         ("prosrc", TX),
+        ("proisstrict", B),
+        ("proparallel", C),
+        ("procost", F4),
+        ("prorows", F4),
+        ("proleakproof", B),
+        ("prosecdef", B),
+        ("proacl", TXA),
     ],
+    "pg_language": [("oid", OI), ("lanname", N), ("lanowner", OI), ("lanispl", B),
+                    ("lanpltrusted", B), ("lanplcallfoid", OI), ("laninline", OI),
+                    ("lanvalidator", OI), ("lanacl", TXA)],
     "pg_description": [("objoid", OI), ("classoid", OI), ("objsubid", I4), ("description", TX)],
     "pg_shdescription": [("objoid", OI), ("classoid", OI), ("description", TX)],
     "pg_settings": [
@@ -278,6 +289,8 @@ PG_CATALOG: dict[str, list[tuple[str, int]]] = {
         ("collencoding", I4),
         ("collcollate", TX),
         ("collctype", TX),
+        ("colliculocale", TX),
+        ("collversion", TX),
     ],
     "pg_policy": [
         ("oid", OI),
@@ -345,7 +358,12 @@ PG_CATALOG: dict[str, list[tuple[str, int]]] = {
         ("extrelocatable", B),
         ("extversion", TX),
     ],
-    "pg_tablespace": [("oid", OI), ("spcname", N), ("spcowner", OI)],
+    "pg_tablespace": [("oid", OI), ("spcname", N), ("spcowner", OI), ("spcacl", TXA),
+                      ("spcoptions", TXA)],
+    # pgha keeps no default privileges and no per-role or per-database settings.
+    "pg_default_acl": [("oid", OI), ("defaclrole", OI), ("defaclnamespace", OI),
+                       ("defaclobjtype", C), ("defaclacl", TXA)],
+    "pg_db_role_setting": [("setdatabase", OI), ("setrole", OI), ("setconfig", TXA)],
     "pg_conversion": [("oid", OI), ("conname", N), ("connamespace", OI), ("conowner", OI),
                       ("conforencoding", I4), ("contoencoding", I4), ("conproc", OI),
                       ("condefault", B)],
@@ -357,6 +375,23 @@ PG_CATALOG: dict[str, list[tuple[str, int]]] = {
         ("opcdefault", B),
     ],
     "pg_foreign_table": [("ftrelid", OI), ("ftserver", OI)],
+    # pgha has no foreign data, event triggers, subscriptions or large objects: these are
+    # truly empty (psql's \dew, \des, \deu, \dy, \dRs and \dl list nothing).
+    "pg_foreign_data_wrapper": [("oid", OI), ("fdwname", N), ("fdwowner", OI),
+                                ("fdwhandler", OI), ("fdwvalidator", OI), ("fdwacl", TXA),
+                                ("fdwoptions", TXA)],
+    "pg_foreign_server": [("oid", OI), ("srvname", N), ("srvowner", OI), ("srvfdw", OI),
+                          ("srvtype", TX), ("srvversion", TX), ("srvacl", TXA),
+                          ("srvoptions", TXA)],
+    "pg_user_mappings": [("umid", OI), ("srvid", OI), ("srvname", N), ("umuser", OI),
+                         ("usename", N), ("umoptions", TXA)],
+    "pg_event_trigger": [("oid", OI), ("evtname", N), ("evtevent", N), ("evtowner", OI),
+                         ("evtfoid", OI), ("evtenabled", C), ("evttags", TXA)],
+    "pg_subscription": [("oid", OI), ("subdbid", OI), ("subname", N), ("subowner", OI),
+                        ("subenabled", B), ("subbinary", B), ("substream", B),
+                        ("subtwophasestate", C), ("subdisableonerr", B), ("subconninfo", TX),
+                        ("subslotname", N), ("subsynccommit", TX), ("subpublications", TXA)],
+    "pg_largeobject_metadata": [("oid", OI), ("lomowner", OI), ("lomacl", TXA)],
     "pg_rewrite": [("oid", OI), ("rulename", N), ("ev_class", OI)],
     "pg_matviews": [("schemaname", N), ("matviewname", N), ("definition", TX)],
     "pg_tables": [
@@ -473,6 +508,7 @@ SYSTEM_OIDS: dict[str, int] = {
     "pg_depend": 2608,
     "pg_collation": 3456,
     "pg_extension": 3079,
+    "pg_language": 2612,
 }
 
 POSTGRES_ROLE_OID = 10
@@ -480,6 +516,13 @@ DATABASE_OWNER_OID = 6171  # pg_database_owner, which owns the public schema
 PLPGSQL_OID = 13559  # the extension initdb installs
 DATABASE_OID = 5
 HEAP_AM = 2
+PREDEFINED_ROLES = (
+    (3373, "pg_monitor"), (3374, "pg_read_all_settings"), (3375, "pg_read_all_stats"),
+    (3377, "pg_stat_scan_tables"), (4200, "pg_signal_backend"), (4544, "pg_checkpoint"),
+    (4569, "pg_read_server_files"), (4570, "pg_write_server_files"),
+    (4571, "pg_execute_server_program"), (DATABASE_OWNER_OID, "pg_database_owner"),
+    (6181, "pg_read_all_data"), (6182, "pg_write_all_data"),
+)
 BTREE_AM = 403
 
 
@@ -546,7 +589,8 @@ def _rows(
     out: dict[str, list[tuple[Any, ...]]] = {k: [] for k in PG_CATALOG}
     out["pg_namespace"] = [
         (PG_CATALOG_NAMESPACE_OID, "pg_catalog", POSTGRES_ROLE_OID, None),
-        (PUBLIC_NAMESPACE_OID, "public", DATABASE_OWNER_OID, None),  # as in PostgreSQL 15
+        (PUBLIC_NAMESPACE_OID, "public", DATABASE_OWNER_OID,  # as in PostgreSQL 15
+         json.dumps(["pg_database_owner=UC/pg_database_owner", "=U/pg_database_owner"])),
         (13000, "information_schema", POSTGRES_ROLE_OID, None),
         (99, "pg_toast", POSTGRES_ROLE_OID, None),
     ]
@@ -571,26 +615,41 @@ def _rows(
         (r.name, _b(r.superuser), _b(r.inherit), _b(r.createrole), _b(r.createdb),
          _b(r.login), _b(r.replication), r.connlimit, "********", r.valid_until,
          _b(r.bypassrls), None, r.oid) for r in known]
+    # PostgreSQL 15's predefined roles (psql completes GRANT ... TO with them; \du hides them).
+    out["pg_roles"] += [(name, 0, 1, 0, 0, 0, 0, -1, "********", None, 0, None, oid)
+                        for oid, name in PREDEFINED_ROLES]
     out["pg_user"] = [
         (r.name, r.oid, _b(r.createdb), _b(r.superuser), _b(r.replication), _b(r.bypassrls),
          "********", r.valid_until, None) for r in known if r.login]
     out["pg_extension"] = [(PLPGSQL_OID, "plpgsql", POSTGRES_ROLE_OID,
                             PG_CATALOG_NAMESPACE_OID, 0, "1.0")]
+    out["pg_description"].append((PUBLIC_NAMESPACE_OID, SYSTEM_OIDS["pg_namespace"], 0,
+                                  "standard public schema"))
+    out["pg_description"] += [(oid, classoid, 0, text) for oid, classoid, text
+                              in builtin_functions.DESCRIPTIONS]
     out["pg_description"].append((PLPGSQL_OID, SYSTEM_OIDS["pg_extension"], 0,
                                   "PL/pgSQL procedural language"))
     out["pg_tablespace"] = [
-        (1663, "pg_default", POSTGRES_ROLE_OID),
-        (1664, "pg_global", POSTGRES_ROLE_OID),
+        (1663, "pg_default", POSTGRES_ROLE_OID, None, None),
+        (1664, "pg_global", POSTGRES_ROLE_OID, None, None),
     ]
     out["pg_collation"] = [
-        (100, "default", PG_CATALOG_NAMESPACE_OID, "d", 1, -1, None, None),
-        (950, "C", PG_CATALOG_NAMESPACE_OID, "c", 1, -1, "C", "C"),
+        (100, "default", PG_CATALOG_NAMESPACE_OID, "d", 1, -1, None, None, None, None),
+        (950, "C", PG_CATALOG_NAMESPACE_OID, "c", 1, -1, "C", "C", None, None),
     ]
     out["pg_settings"] = [
         (k, v, None, "pgha", "", "user", "string", "default", v, v)
         for k, v in sorted(settings.items())
     ]
     out["pg_type"] = [_type_row(t) for t in _all_types()]
+    out["pg_proc"] = [builtin_functions.pg_proc_row(fn)
+                      for fn in builtin_functions.builtin_functions()]
+    out["pg_language"] = [  # as after initdb
+        (12, "internal", POSTGRES_ROLE_OID, 0, 0, 0, 0, 2246, None),
+        (13, "c", POSTGRES_ROLE_OID, 0, 0, 0, 0, 2247, None),
+        (14, "sql", POSTGRES_ROLE_OID, 0, 1, 0, 0, 2248, None),
+        (13563, "plpgsql", POSTGRES_ROLE_OID, 1, 1, 13560, 13561, 13562, None),
+    ]
     isrows: dict[str, list[tuple[Any, ...]]] = {f"is.{k}": [] for k in INFORMATION_SCHEMA}
     isrows["is.schemata"] = [
         (database, s, user) for s in ("pg_catalog", "public", "information_schema")
@@ -600,9 +659,10 @@ def _rows(
             _table_rows(rel, catalog, out, isrows, database, user)
         elif isinstance(rel, View):
             out["pg_class"].append(_class_row(rel.oid, rel.name, "v", len(rel.columns)))
-            out["pg_views"].append(("public", rel.name, user, rel.query))
+            definition = viewdef.view_definition(catalog, rel, pretty=False)
+            out["pg_views"].append(("public", rel.name, user, definition))
             isrows["is.tables"].append((database, "public", rel.name, "VIEW", "NO"))
-            isrows["is.views"].append(("public", rel.name, rel.query))
+            isrows["is.views"].append(("public", rel.name, definition))
             for i, col in enumerate(rel.columns, 1):
                 out["pg_attribute"].append(
                     _attr_row(rel.oid, col.name, col.type_oid, col.typmod, i, False, False, "")
@@ -721,6 +781,7 @@ def _type_row(t: Any) -> tuple[Any, ...]:
         -1,
         0,
         100 if t.oid in (T.TEXT, T.VARCHAR, T.BPCHAR, T.NAME) else 0,
+        None,
         None,
     )
 

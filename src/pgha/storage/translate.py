@@ -239,11 +239,16 @@ FIXED_RESULT: dict[str, TypeRef] = {
     "pg_get_constraintdef": (T.TEXT, -1),
     "pg_get_serial_sequence": (T.TEXT, -1),
     "pg_encoding_to_char": (T.NAME, -1),
+    "getdatabaseencoding": (T.NAME, -1),
+    "pg_char_to_encoding": (T.INT4, -1),
+    "pg_statistics_obj_is_visible": (T.BOOL, -1),
+    "pg_get_function_sqlbody": (T.TEXT, -1),
     "obj_description": (T.TEXT, -1),
     "col_description": (T.TEXT, -1),
     "shobj_description": (T.TEXT, -1),
     "pg_size_pretty": (T.TEXT, -1),
     "pg_table_size": (T.INT8, -1),
+    "pg_indexes_size": (T.INT8, -1),
     "pg_total_relation_size": (T.INT8, -1),
     "pg_relation_size": (T.INT8, -1),
     "pg_database_size": (T.INT8, -1),
@@ -1801,12 +1806,12 @@ class Analyzer:
         """Convert a literal to the storage value of its type now (as PostgreSQL's parse
         analysis does), so bad input fails at parse time with PostgreSQL's SQLSTATE."""
         oid, typmod = target
-        if oid in (T.REGCLASS, T.REGTYPE) and isinstance(node.val, ast.String):
+        if oid in (T.REGCLASS, T.REGTYPE, T.REGPROC) and isinstance(node.val, ast.String):
             text = node.val.sval
             if oid == T.REGCLASS:
                 self.literals[id(node)] = functions.regclass_lookup(self.catalog, text)
             else:
-                self.literals[id(node)] = functions.cast_value(text, T.TEXT, T.REGTYPE, -1)
+                self.literals[id(node)] = functions.cast_value(text, T.TEXT, oid, -1)
             return
         if oid in (T.UNKNOWN, T.RECORD, T.REGCLASS, T.REGTYPE, T.REGNAMESPACE, T.REGPROC):
             return
@@ -2587,6 +2592,9 @@ def _p_cast(s: SqliteStream, node: ast.TypeCast) -> bool:
         return True
     if target[0] in T.TEXT_LIKE and src[0] in (T.REGCLASS, T.REGTYPE):
         s.call("pg_regclass_name" if src[0] == T.REGCLASS else "pg_regtype_name", arg)
+        return True
+    if target[0] in T.TEXT_LIKE and src[0] == T.REGPROC:
+        s.call("pg_regproc_name", arg)
         return True
     if target[0] in (T.TEXT, T.VARCHAR, T.NAME) and src[0] in T.TEXT_LIKE and target[1] == -1:
         _print_as_text(s, arg)

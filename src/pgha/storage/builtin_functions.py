@@ -1,0 +1,138 @@
+"""The ``pg_proc`` rows of the built-in functions pgha implements, and what psql asks of them.
+
+PostgreSQL's ``pg_proc`` describes every built-in function; psql's ``\\sf``, ``\\df PATTERN``
+and the ``'name'::regproc`` input read it. The rows in ``builtin_function_rows.py`` were taken
+from PostgreSQL 15's own ``pg_proc`` for the names pgha implements, keeping the overloads whose
+argument and result types pgha has (so ``lower(anyrange)`` is not there) and leaving out those
+with OUT arguments, settings or planner support functions. ``function_definition`` prints a
+row as ``pg_get_functiondef`` does (ruleutils.c), checked against PostgreSQL 15 when the rows
+were taken.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from pgha.storage.builtin_function_rows import DESCRIPTIONS, OVERLOADED, ROWS
+from pgha.wire.errors import PgError
+
+__all__ = [
+    "DESCRIPTIONS",
+    "BuiltinFunction",
+    "builtin_functions",
+    "by_oid",
+    "function_definition",
+    "pg_proc_row",
+    "regproc_input",
+    "regproc_output",
+]
+
+PG_CATALOG_NAMESPACE_OID = 11
+LANGUAGE_OIDS = {"internal": 12, "c": 13, "sql": 14}
+_VOLATILITY = {"i": " IMMUTABLE", "s": " STABLE", "v": ""}
+_PARALLEL = {"s": " PARALLEL SAFE", "r": " PARALLEL RESTRICTED", "u": ""}
+
+
+@dataclass(frozen=True, slots=True)
+class BuiltinFunction:
+    oid: int
+    name: str
+    kind: str  # prokind: f function, a aggregate, w window
+    retset: bool
+    volatility: str  # provolatile
+    parallel: str  # proparallel
+    strict: bool
+    result_type: int
+    arg_types: tuple[int, ...]
+    source: str  # prosrc: the C symbol of an internal function, the body of an SQL one
+    language: str
+    cost: float
+    rows: float
+    arguments: str  # pg_get_function_arguments
+    identity_arguments: str  # pg_get_function_identity_arguments
+    result: str  # pg_get_function_result
+    leakproof: bool
+    quoted_name: str  # quote_ident(name)
+
+
+@cache
+def builtin_functions() -> tuple[BuiltinFunction, ...]:
+    return tuple(BuiltinFunction(*row) for row in ROWS)
+
+
+@cache
+def _by_oid() -> dict[int, BuiltinFunction]:
+    return {fn.oid: fn for fn in builtin_functions()}
+
+
+def by_oid(oid: Any) -> BuiltinFunction | None:
+    try:
+        return _by_oid().get(int(oid)) if oid is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
+def pg_proc_row(fn: BuiltinFunction) -> tuple[Any, ...]:
+    """The row in pgcatalog's ``pg_proc`` column order."""
+    return (fn.oid, fn.name, PG_CATALOG_NAMESPACE_OID, 10, LANGUAGE_OIDS[fn.language], fn.kind,
+            int(fn.retset), fn.volatility, len(fn.arg_types), fn.result_type,
+            " ".join(str(t) for t in fn.arg_types), fn.source, int(fn.strict), fn.parallel,
+            fn.cost, fn.rows, int(fn.leakproof), 0, None)
+
+
+def regproc_input(text: str) -> int:
+    """``'name'::regproc``: the one function of that name (PostgreSQL's regprocin)."""
+    name = text.strip()
+    if name.startswith("pg_catalog."):
+        name = name[len("pg_catalog."):]
+    if name.isdigit():
+        return int(name)
+    found = [fn.oid for fn in builtin_functions() if fn.name == name]
+    if not found:
+        raise PgError("42883", f'function "{text}" does not exist')
+    if len(found) > 1 or name in OVERLOADED:  # PostgreSQL has overloads pgha lacks
+        raise PgError("42725", f'more than one function named "{text}"')
+    return found[0]
+
+
+def regproc_output(value: Any) -> str:
+    """A regproc as text (regprocout): the name, qualified when PostgreSQL 15 has several
+    functions of that name, ``-`` for 0, the number for an unknown OID. pg_type's typinput
+    and its kin hold names already."""
+    if not isinstance(value, int):
+        return str(value)
+    if value == 0:
+        return "-"
+    fn = by_oid(value)
+    if fn is None:
+        return str(value)
+    return f"pg_catalog.{fn.quoted_name}" if fn.name in OVERLOADED else fn.quoted_name
+
+
+def function_definition(oid: Any) -> str | None:
+    """``pg_get_functiondef(oid)``."""
+    fn = by_oid(oid)
+    if fn is None:
+        return None
+    if fn.kind == "a":
+        raise PgError("42809", f'"{fn.name}" is an aggregate function')
+    out = [f"CREATE OR REPLACE FUNCTION pg_catalog.{fn.quoted_name}({fn.arguments})\n",
+           f" RETURNS {fn.result}\n", f" LANGUAGE {fn.language}\n"]
+    traits = (" WINDOW" if fn.kind == "w" else "") + _VOLATILITY[fn.volatility]
+    traits += _PARALLEL[fn.parallel] + (" STRICT" if fn.strict else "")
+    traits += " LEAKPROOF" if fn.leakproof else ""
+    default_cost = 1.0 if fn.language in ("internal", "c") else 100.0
+    if fn.cost != default_cost:
+        traits += f" COST {fn.cost:g}"
+    if fn.rows > 0 and fn.rows != 1000:
+        traits += f" ROWS {fn.rows:g}"
+    if traits:
+        out.append(traits + "\n")
+    quote = "$function"
+    while quote in fn.source:
+        quote += "x"
+    quote += "$"
+    out.append(f"AS {quote}{fn.source}{quote}\n")
+    return "".join(out)
