@@ -499,6 +499,33 @@ def test_many_flat_conditions_are_not_too_deep(server: PghaServer, bystander: Co
         assert conn.execute(f"select count(*) from (values {values}) v").fetchone() == (6000,)
 
 
+def test_a_backtracking_regular_expression_does_not_stall_other_sessions(
+        server: PghaServer, bystander: Conn) -> None:
+    # Regression: Python's re backtracks exponentially on '(a|aa)+$' and holds the GIL: one
+    # such query stopped every session of the node (with 30 characters, for minutes). The
+    # match now releases the GIL, runs off the event loop and is bounded in time.
+    waits: list[float] = []
+    done = threading.Event()
+
+    def ping() -> None:
+        while not done.is_set():
+            started = time.perf_counter()
+            bystander.execute("select 1")
+            waits.append(time.perf_counter() - started)
+            time.sleep(0.01)
+
+    pinger = threading.Thread(target=ping)
+    pinger.start()
+    try:
+        with server.connect() as conn:
+            assert conn.execute("select repeat('a', 33) || '!' ~ '(a|aa)+$'").fetchone() \
+                == (False,)
+    finally:
+        done.set()
+        pinger.join(30)
+    assert len(waits) > 10 and max(waits) < 1.0, (len(waits), max(waits))
+
+
 def test_a_large_statement_does_not_stall_other_sessions(server: PghaServer,
                                                           bystander: Conn) -> None:
     # About 0.7 MB of SQL with 80,000 constants: parsing it takes seconds, on a worker thread;

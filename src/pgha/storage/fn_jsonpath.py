@@ -385,8 +385,10 @@ class _Eval:
             if op == "cmp":
                 return self._compare(node, current)
             if op == "like_regex":
+                from pgha.storage.functions import _regex  # (functions imports this module)
+
                 flags = re.I if "i" in node[3] else 0
-                pattern = re.compile(node[2], flags | (re.S if "s" in node[3] else 0))
+                pattern = _regex(node[2], flags | (re.S if "s" in node[3] else 0))
                 return _any([pattern.search(v) is not None if type(v) is str else None
                              for v in self._unwrapped(self.items(node[1], current))])
             if op == "starts":

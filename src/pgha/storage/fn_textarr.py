@@ -25,6 +25,7 @@ from pgha.storage.functions import (
     ArrayElements,
     ArrayElementsCursor,
     ArrayElementsTable,
+    BoundedPattern,
     GenerateSeries,
     GenerateSeriesCursor,
     GenerateSeriesTable,
@@ -266,7 +267,7 @@ def _regex_options(flags: Any) -> tuple[int, bool]:
     return _regex_flags(text.replace("g", "")), "g" in text
 
 
-def _compiled(pattern: Any, flags: int) -> re.Pattern[str]:
+def _compiled(pattern: Any, flags: int) -> BoundedPattern:
     return _regex(str(pattern), flags)
 
 

@@ -18,13 +18,14 @@ import random
 import re
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
 import apsw
+import regex
 
 from pgha import PG_VERSION
 from pgha.storage import datetime_format, fn_datetime, fn_json, numeric
@@ -71,11 +72,57 @@ def _ts_text(moment: dt.datetime) -> str:
     return text
 
 
+REGEX_TIMEOUT = 30.0
+"""Seconds one regular-expression call may run before it fails with 2201B."""
+
+
+class BoundedPattern:
+    """A compiled regular expression whose matching releases the GIL and gives up after
+    REGEX_TIMEOUT. Python's re backtracks exponentially on patterns such as '(a|aa)+$' and
+    holds the GIL all the while: one query stopped every session of the node. The regex
+    module avoids most of that backtracking; what is left is bounded."""
+
+    __slots__ = ("groups", "rx")
+
+    def __init__(self, rx: Any) -> None:
+        self.rx = rx
+        self.groups: int = rx.groups
+
+    def search(self, string: str, pos: int = 0) -> Any:
+        try:
+            return self.rx.search(string, pos, concurrent=True, timeout=REGEX_TIMEOUT)
+        except TimeoutError:
+            raise _too_complex() from None
+
+    def finditer(self, string: str, pos: int = 0) -> Iterator[Any]:
+        try:
+            yield from self.rx.finditer(string, pos, concurrent=True, timeout=REGEX_TIMEOUT)
+        except TimeoutError:
+            raise _too_complex() from None
+
+    def sub(self, repl: str, string: str, count: int = 0) -> str:
+        try:
+            return str(self.rx.sub(repl, string, count, concurrent=True,
+                                   timeout=REGEX_TIMEOUT))
+        except TimeoutError:
+            raise _too_complex() from None
+
+
+def _too_complex() -> PgError:
+    return PgError("2201B", "invalid regular expression: regular expression is too complex",
+                   hint=f"Matching took more than {REGEX_TIMEOUT:g} seconds.")
+
+
+_NAMED_GROUP = re.compile(r"\(\?P?<[A-Za-z_]")
+
+
 @lru_cache(maxsize=256)
-def _regex(pattern: str, flags: int) -> re.Pattern[str]:
+def _regex(pattern: str, flags: int) -> BoundedPattern:
+    if _NAMED_GROUP.search(pattern):  # Python's named groups; PostgreSQL's engine has none
+        raise PgError("2201B", "invalid regular expression: quantifier operand invalid")
     try:
-        return re.compile(pattern, flags)
-    except re.error as exc:
+        return BoundedPattern(regex.compile(pattern, flags))
+    except regex.error as exc:
         raise PgError("2201B", f"invalid regular expression: {exc}") from exc
 
 

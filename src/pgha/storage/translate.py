@@ -4172,13 +4172,17 @@ def translate(
         write_ctes.check_snapshot_reads(stmt)
     steps = _write_steps(an, stmt.withClause) if an.write_ctes else ()
     sql = SqliteStream(an)(stmt)
-    inline_ok = command == "SELECT" and not an.is_write and not an.blocking
+    # A regular expression may match for a long time (releasing the GIL, bounded by
+    # functions.REGEX_TIMEOUT): not on the event loop.
+    inline_ok = command == "SELECT" and not an.is_write and not an.blocking \
+        and _MAY_MATCH_LONG.search(sql) is None
     bind_count = max((int(n) for n in _BIND.findall(sql)), default=0)
     return Translation(sql, _result(cols), an.final_param_oids(), command, an.is_write, inline_ok,
                        frozenset(an.system_relations), bind_count, steps)
 
 
 _BIND = re.compile(r"\?(\d+)")
+_MAY_MATCH_LONG = re.compile(r"regex|regexp|pg_like_any|similar|jsonb?_path", re.I)
 
 
 def translate_expression(
