@@ -344,16 +344,24 @@ def run_proxy(args: argparse.Namespace) -> int:
                               args.primary_wait, args.backend, args.pool_mode,
                               args.pool_size, args.http_bind, _client_facing_tls(args),
                               args.tls_required, backend_tls, args.auth or ""))
-    if proxy.trust_local_only and host not in LOOPBACK:
+    _warn_about_trust(host, local_only=proxy.trust_local_only, named=args.auth == "trust")
+    _run_until_signal(proxy.start, proxy.stop)
+    return 0
+
+
+def _warn_about_trust(host: str, *, local_only: bool, named: bool) -> None:
+    """Trust on an address other hosts can reach: refused for them unless asked for by name
+    (--auth trust), when it lets anyone in."""
+    if host in LOOPBACK:
+        return
+    if local_only:
         logging.getLogger("pgha").warning(
             "trust authentication is for loopback clients only: clients from other hosts "
             "are refused; pass --user NAME:PASSWORD to require SCRAM, or --auth trust")
-    elif args.auth == "trust" and host not in LOOPBACK:
+    elif named:
         logging.getLogger("pgha").warning(
             "--auth trust on a non-loopback address: anyone who can reach %s may connect",
             host)
-    _run_until_signal(proxy.start, proxy.stop)
-    return 0
 
 
 def run_server(args: argparse.Namespace) -> int:
@@ -369,14 +377,8 @@ def run_server(args: argparse.Namespace) -> int:
     if auth == "trust" and args.user:
         logging.getLogger("pgha").warning(
             "--auth trust with --user: passwords are not checked; any user name may log in")
-    if auth == "trust" and args.auth is None and host not in LOOPBACK:
-        logging.getLogger("pgha").warning(
-            "trust authentication is for loopback clients only: clients from other hosts "
-            "are refused; pass --user NAME:PASSWORD to require SCRAM, or --auth trust")
-    elif args.auth == "trust" and host not in LOOPBACK:
-        logging.getLogger("pgha").warning(
-            "--auth trust on a non-loopback address: anyone who can reach %s may connect",
-            host)
+    _warn_about_trust(host, local_only=auth == "trust" and args.auth is None,
+                      named=args.auth == "trust")
     primaries = tuple(_address(a) for item in args.ha_primary for a in item.split(",") if a)
     if args.ha_mode in ("standby", "observer") and not primaries:
         raise StartupError(f"--ha-mode {args.ha_mode} needs --ha-primary HOST:PORT")

@@ -516,30 +516,24 @@ def num_power(a: Any, b: Any) -> str | None:
 # ------------------------------------------------------------------ integers: gcd, lcm, !
 
 
-def _gcd(a: Any, b: Any) -> Any:
-    if a is None or b is None:
-        return None
-    if isinstance(a, int) and isinstance(b, int):
-        return math.gcd(a, b)
-    x, y = numeric.to_decimal(a), numeric.to_decimal(b)
-    if x.is_nan() or y.is_nan():
-        return "NaN"
-    scale = max(_scale(x), _scale(y))
-    g = math.gcd(int(x.scaleb(scale)), int(y.scaleb(scale)))
-    return numeric_text(Decimal(g).scaleb(-scale).quantize(Decimal(1).scaleb(-scale)))
+def _integer_pair(combine: Callable[[int, int], int]) -> Callable[[Any, Any], Any]:
+    """gcd or lcm: of integers, or of numerics scaled to integers and back (NaN stays)."""
+    def apply(a: Any, b: Any) -> Any:
+        if a is None or b is None:
+            return None
+        if isinstance(a, int) and isinstance(b, int):
+            return combine(a, b)
+        x, y = numeric.to_decimal(a), numeric.to_decimal(b)
+        if x.is_nan() or y.is_nan():
+            return "NaN"
+        scale = max(_scale(x), _scale(y))
+        result = combine(int(x.scaleb(scale)), int(y.scaleb(scale)))
+        return numeric_text(Decimal(result).scaleb(-scale).quantize(Decimal(1).scaleb(-scale)))
+    return apply
 
 
-def _lcm(a: Any, b: Any) -> Any:
-    if a is None or b is None:
-        return None
-    if isinstance(a, int) and isinstance(b, int):
-        return math.lcm(a, b)
-    x, y = numeric.to_decimal(a), numeric.to_decimal(b)
-    if x.is_nan() or y.is_nan():
-        return "NaN"
-    scale = max(_scale(x), _scale(y))
-    m = math.lcm(int(x.scaleb(scale)), int(y.scaleb(scale)))
-    return numeric_text(Decimal(m).scaleb(-scale).quantize(Decimal(1).scaleb(-scale)))
+_gcd = _integer_pair(math.gcd)
+_lcm = _integer_pair(math.lcm)
 
 
 def _factorial(n: Any) -> Any:

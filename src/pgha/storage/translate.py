@@ -2661,16 +2661,9 @@ def _p_text_array_func(s: SqliteStream, node: ast.FuncCall, name: str, args: lis
             s.write(", ")
             s.print_node(args[1])
             s.write(")")
-            if node.agg_order:
-                s.write(" ORDER BY ")
-                for i, so in enumerate(node.agg_order):
-                    s.write(", " if i else "")
-                    s.print_node(so)
+            _print_agg_order(s, node)
             s.write(")")
-            if node.agg_filter is not None:
-                s.write(" FILTER (WHERE ")
-                s.print_node(node.agg_filter)
-                s.write(")")
+            _print_agg_filter(s, node)
             return True
         if types[:1] == [T.BYTEA]:
             return _agg(s, node, "pg_string_agg")
@@ -2748,10 +2741,7 @@ def _p_func(s: SqliteStream, node: ast.FuncCall) -> bool:
         oid = str(s.type_of(order.node)[0])
         s.call("pg_mode" if name == "mode" else "pg_" + name, fraction, descending, oid,
                order.node)
-        if node.agg_filter is not None:
-            s.write(" FILTER (WHERE ")
-            s.print_node(node.agg_filter)
-            s.write(")")
+        _print_agg_filter(s, node)
         return True
     floating = s.type_of(node)[0] in (T.FLOAT4, T.FLOAT8)
     if name in ("bool_and", "bool_or", "every") and node.over is not None:
@@ -2825,17 +2815,9 @@ def _agg(s: SqliteStream, node: ast.FuncCall, fn: str) -> bool:
                 s.write(" COLLATE pg_numeric")  # min()/max() compare with the collation
             if fn in ("min", "max"):
                 s.write(translate_datetime.sort_collation(s.type_of(a)[0]))
-        if node.agg_order:
-            s.write(" ORDER BY ")
-            for i, so in enumerate(node.agg_order):
-                if i:
-                    s.write(", ")
-                s.print_node(so)
+        _print_agg_order(s, node)
     s.write(")")
-    if node.agg_filter is not None:
-        s.write(" FILTER (WHERE ")
-        s.print_node(node.agg_filter)
-        s.write(")")
+    _print_agg_filter(s, node)
     if node.over is not None:
         s.write(" OVER ")
         s.print_node(node.over)
@@ -3242,16 +3224,9 @@ def _print_json_call(s: SqliteStream, node: ast.FuncCall, name: str, args: list[
             _print_typed(s, "pg_json_value", args[1])
         else:
             _print_typed(s, "pg_json_agg_input", args[0])
-        if node.agg_order:
-            s.write(" ORDER BY ")
-            for i, so in enumerate(node.agg_order):
-                s.write(", " if i else "")
-                s.print_node(so)
+        _print_agg_order(s, node)
         s.write(")")
-        if node.agg_filter is not None:
-            s.write(" FILTER (WHERE ")
-            s.print_node(node.agg_filter)
-            s.write(")")
+        _print_agg_filter(s, node)
         if node.over is not None:
             s.write(" OVER ")
             s.print_node(node.over)
@@ -3544,6 +3519,23 @@ def _subquery_output_names(select: ast.SelectStmt) -> list[str]:
 
 def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
+
+
+def _print_agg_order(s: SqliteStream, node: ast.FuncCall) -> None:
+    """An aggregate's ``ORDER BY ...`` inside its parentheses, if it has one."""
+    if node.agg_order:
+        s.write(" ORDER BY ")
+        for i, so in enumerate(node.agg_order):
+            s.write(", " if i else "")
+            s.print_node(so)
+
+
+def _print_agg_filter(s: SqliteStream, node: ast.FuncCall) -> None:
+    """An aggregate's ``FILTER (WHERE ...)``, if it has one."""
+    if node.agg_filter is not None:
+        s.write(" FILTER (WHERE ")
+        s.print_node(node.agg_filter)
+        s.write(")")
 
 
 def _p_range_function(s: SqliteStream, node: ast.RangeFunction) -> bool:
