@@ -24,8 +24,8 @@ from pgha.routing.router import SessionRouting, Target, View, route
 from pgha.server.forwarding import Forwarder
 from pgha.storage import builtin_functions, functions, oids
 from pgha.storage import types as pgtypes
+from pgha.storage.columns import ResultColumn
 from pgha.storage.engine import Result, Statement, StorageSession, encode_params
-from pgha.storage.translate import ResultColumn
 from pgha.storage.types_interval import format_interval_style
 from pgha.wire import codec
 from pgha.wire import messages as m

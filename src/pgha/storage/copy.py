@@ -18,7 +18,7 @@ from pglast import ast
 
 from pgha.storage import types as pgtypes
 from pgha.storage.catalog import Table
-from pgha.storage.translate import ResultColumn
+from pgha.storage.columns import ResultColumn
 from pgha.wire.errors import PgError
 
 if TYPE_CHECKING:

@@ -21,13 +21,8 @@ from pgha.storage import catalog as cat
 from pgha.storage import oids as T
 from pgha.storage import types as pgtypes
 from pgha.storage.catalog import Catalog, Column, Constraint, Index, Sequence, Table, View
-from pgha.storage.translate import (
-    Analyzer,
-    ResultColumn,
-    SystemRelations,
-    translate,
-    translate_expression,
-)
+from pgha.storage.columns import ResultColumn
+from pgha.storage.translate import Analyzer, SystemRelations, translate, translate_expression
 from pgha.wire.errors import Notice, PgError
 
 C = enums.ConstrType

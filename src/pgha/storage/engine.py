@@ -44,10 +44,11 @@ from pgha.storage import changes, functions, literals, numeric, pgcatalog, roles
 from pgha.storage import oids as T
 from pgha.storage import types as pgtypes
 from pgha.storage.catalog import Catalog, Table
+from pgha.storage.columns import ColInfo, ResultColumn
 from pgha.storage.copy import CopyIn, CopyOptions, copy_options, format_copy_rows
 from pgha.storage.ddl import DDL, duplicate_key, q
 from pgha.storage.temp_tables import TempDDL, TempTables
-from pgha.storage.translate import ColInfo, ResultColumn, Translation, translate
+from pgha.storage.translate import Translation, translate
 from pgha.storage.types_interval import INTERVAL_STYLES
 from pgha.storage.types_number import numeric_text
 from pgha.wire.errors import Notice, PgError

@@ -29,7 +29,7 @@ from pgha.storage.catalog import (
     Table,
     View,
 )
-from pgha.storage.translate import ColInfo
+from pgha.storage.columns import ColInfo
 
 N, I2, I4, I8, B, TX, C, OI = T.NAME, T.INT2, T.INT4, T.INT8, T.BOOL, T.TEXT, T.CHAR, T.OID
 F4 = T.FLOAT4

@@ -27,8 +27,8 @@ from pglast import ast, enums
 
 from pgha.storage import catalog as cat
 from pgha.storage.catalog import FIRST_TEMP_OID, Catalog, Constraint, Sequence, Table
+from pgha.storage.columns import ResultColumn
 from pgha.storage.ddl import DDL, q
-from pgha.storage.translate import ResultColumn
 from pgha.wire.errors import PgError
 
 A = enums.OnCommitAction

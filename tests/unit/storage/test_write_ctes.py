@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from pglast import parse_sql
 
-from pgha.storage.write_ctes import check_snapshot_reads
+from pgha.storage.translate.write_ctes import check_snapshot_reads
 from pgha.wire.errors import PgError
 
 ALLOWED = [

@@ -1,9 +1,10 @@
 """Translation of date/time functions and operators: their PostgreSQL result types and the
 calls of ``fn_datetime``'s SQLite functions that compute them.
 
-translate.py asks here first for the date/time cases; every call passes the PostgreSQL type
-OIDs of its date/time operands as integer literals (the storage text of a date cannot tell a
-date from a timestamp at midnight, nor a timestamptz from a timestamp).
+The analyser and the printers (``operators``, ``print_*``) ask here first for the date/time
+cases; every call passes the PostgreSQL type OIDs of its date/time operands as integer literals
+(the storage text of a date cannot tell a date from a timestamp at midnight, nor a timestamptz
+from a timestamp).
 """
 
 from __future__ import annotations
@@ -13,8 +14,7 @@ from typing import Any
 from pglast import ast, enums
 
 from pgha.storage import oids as T
-
-TypeRef = tuple[int, int]
+from pgha.storage.columns import TypeRef
 
 _TEMPORAL = frozenset({T.DATE, T.TIME, T.TIMESTAMP, T.TIMESTAMPTZ, T.INTERVAL})
 _POINTS = frozenset({T.DATE, T.TIMESTAMP, T.TIMESTAMPTZ})

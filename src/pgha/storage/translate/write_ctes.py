@@ -1,5 +1,5 @@
 """What pgha refuses in a statement with data-modifying WITH queries, because running the
-data-modifying parts first (see ``translate.WriteStep``) would answer differently.
+data-modifying parts first (see ``translation.WriteStep``) would answer differently.
 
 PostgreSQL runs every part of such a statement on one snapshot: the main query, and the other
 WITH queries, read a table that a data-modifying WITH changes as it was before the statement
