@@ -12,7 +12,6 @@ from pglast import ast, enums
 from pgha.storage import oids as T
 from pgha.storage.fn_numeric import REGRESSIONS
 from pgha.storage.translate import datetimes
-from pgha.storage.translate.print_operators import STAT_AGGREGATES
 from pgha.storage.translate.print_values import (
     _STORED_OTHERWISE,
     _is_numeric,
@@ -311,6 +310,8 @@ def _print_json_call(s: SqliteStream, node: ast.FuncCall, name: str, args: list[
             s.write(" OVER ")
             s.print_node(node.over)
     return True
+
+
 # Functions whose PostgreSQL result type is numeric, by their exact implementations.
 NUMERIC_FUNCTIONS = {
     "abs": "pg_num_abs",
@@ -335,6 +336,8 @@ NUMERIC_FUNCTIONS = {
     "greatest": "pg_num_greatest",
     "least": "pg_num_least",
 }
+STAT_AGGREGATES = frozenset(
+    {"stddev", "variance", "stddev_pop", "stddev_samp", "var_pop", "var_samp"})
 
 
 def _p_svf(s: SqliteStream, node: ast.SQLValueFunction) -> bool:

@@ -337,8 +337,6 @@ def _p_null_test(s: SqliteStream, node: ast.NullTest) -> bool:
 PREFIX_MATH = {"@": "abs", "|/": "sqrt", "||/": "cbrt"}
 INT_BITS = {T.INT2: 16, T.INT4: 32, T.INT8: 64}
 FLOAT_OPS = {"+": "add", "-": "sub", "*": "mul", "/": "div"}
-STAT_AGGREGATES = frozenset(
-    {"stddev", "variance", "stddev_pop", "stddev_samp", "var_pop", "var_samp"})
 # Arithmetic whose PostgreSQL result type is numeric: exact, through pgha.storage.numeric.
 NUMERIC_OPS = {"+": "pg_num_add", "-": "pg_num_sub", "*": "pg_num_mul", "/": "pg_num_div",
                "%": "pg_num_mod"}

@@ -28,6 +28,11 @@ JSON_DOCUMENT_ARGS = frozenset({
 SRF_IN_SELECT = frozenset({"unnest", "generate_subscripts", "generate_series",
                            "pg_partition_ancestors"})
 
+SRF_ALIAS = "_pgha_srf"
+# set-returning regexp functions in a select list -> the array function they unnest
+REGEXP_SRFS = {"regexp_split_to_table": "regexp_split_to_array",
+               "regexp_matches": "pg_regexp_matches"}
+
 
 def _json_srf_sites(holder: Any, attr: str) -> list[tuple[Any, str, int | None]]:
     """Where json set-returning functions are called in ``holder.attr``, not looking into
@@ -51,10 +56,6 @@ def _no_partitions(func: ast.FuncCall) -> None:
     partition nor partitioned PostgreSQL returns no rows."""
     func.funcname = (ast.String(sval="unnest"),)
     func.args = (parse_sql("SELECT '{}'::pg_catalog.oid[]")[0].stmt.targetList[0].val,)
-SRF_ALIAS = "_pgha_srf"
-# set-returning regexp functions in a select list -> the array function they unnest
-REGEXP_SRFS = {"regexp_split_to_table": "regexp_split_to_array",
-               "regexp_matches": "pg_regexp_matches"}
 
 
 JSON_TO_RECORD = frozenset({"json_to_record", "jsonb_to_record", "json_to_recordset",
