@@ -26,12 +26,14 @@ from typing import Any
 from pglast import ast, enums, parse_sql
 from pglast.stream import RawStream
 
-from pgha.storage import fn_json, fn_textarr, functions, translate_datetime, write_ctes
+from pgha.storage import functions, translate_datetime, write_ctes
 from pgha.storage import oids as T
 from pgha.storage import types as pgtypes
 from pgha.storage.catalog import FIRST_TEMP_OID, Catalog, Column, Table, View
 from pgha.storage.catalog import Sequence as SequenceRel
-from pgha.storage.fn_numeric import REGRESSIONS  # corr, covar_*, regr_*: float8 aggregates
+from pgha.storage.functions import jsonb as fn_json
+from pgha.storage.functions import text_array as fn_textarr
+from pgha.storage.functions.maths import REGRESSIONS  # corr, covar_*, regr_*: float8 aggregates
 from pgha.storage.types_number import numeric_text
 from pgha.wire.errors import PgError
 

@@ -24,9 +24,9 @@ from typing import Any
 
 import apsw
 
-from pgha.storage import fn_jsonpath
 from pgha.storage import oids as T
 from pgha.storage import types as pgtypes
+from pgha.storage.functions import jsonpath as fn_jsonpath
 from pgha.storage.types_array import bytes_from_json, float_from_json
 from pgha.storage.types_number import float4_out, float8_out
 from pgha.storage.types_text import _jsonb_decoder, _jsonb_render, _JsonNumber, jsonb_in

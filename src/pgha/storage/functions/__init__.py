@@ -28,10 +28,12 @@ import apsw
 import regex
 
 from pgha import PG_VERSION
-from pgha.storage import datetime_format, fn_datetime, fn_json, numeric
+from pgha.storage import datetime_format, numeric
 from pgha.storage import oids as T
 from pgha.storage import types as pgtypes
 from pgha.storage.catalog import Catalog, Sequence, Table
+from pgha.storage.functions import datetimes as fn_datetime
+from pgha.storage.functions import jsonb as fn_json
 from pgha.wire.errors import PgError
 
 
@@ -281,7 +283,7 @@ def _cast(value: Any, src: int, dst: int, typmod: int, tz: str = "UTC") -> Any:
         value = math.nan  # a stored float NaN: out of range for any integer
     if src in T.ELEMENT_OF and dst in T.ELEMENT_OF and src != dst and isinstance(value, str):
         # array to array: element by element ('{1.5}'::numeric[]::int[] rounds)
-        from pgha.storage import fn_textarr
+        from pgha.storage.functions import text_array as fn_textarr
 
         return fn_textarr.cast_elements(value, lambda v: _cast(
             v, T.ELEMENT_OF[src], T.ELEMENT_OF[dst], typmod, tz), pgtypes.TYPES_BY_OID[dst])
@@ -1204,13 +1206,13 @@ def _array_position(arr: Any, item: Any) -> Any:
 
 
 def _quote_ident(s: Any) -> Any:
-    from pgha.storage import fn_textarr  # keywords are quoted too
+    from pgha.storage.functions import text_array as fn_textarr  # keywords are quoted too
 
     return None if s is None else fn_textarr.quote_ident(str(s))
 
 
 def _quote_literal(s: Any) -> Any:
-    from pgha.storage import fn_textarr  # backslashes make an E'' string
+    from pgha.storage.functions import text_array as fn_textarr  # E'' for backslashes
 
     return None if s is None else fn_textarr.quote_literal(_text(s))
 
@@ -1663,7 +1665,7 @@ def register(conn: apsw.Connection, ctx: FunctionContext) -> None:
     f("pg_promote", lambda wait=1, seconds=60: _promote(ctx, False, wait, seconds), -1)
     f("pgha_force_promote", lambda: _promote(ctx, True, 1, 60), 0)
     register_more(conn, ctx)
-    from pgha.storage import fn_textarr  # it builds on this module
+    from pgha.storage.functions import text_array as fn_textarr  # it builds on this module
 
     fn_textarr.register(conn, lambda: ctx.server_port)
     conn.create_aggregate_function(
@@ -1881,7 +1883,8 @@ def _single_row() -> tuple[Any, Any, Any]:
 
 def register_more(conn: apsw.Connection, ctx: FunctionContext) -> None:
     """Math, statistics, array and bytea functions beyond ``register``'s core set."""
-    from pgha.storage import catalog_functions, fn_numeric
+    from pgha.storage import catalog_functions
+    from pgha.storage.functions import maths as fn_numeric
 
     catalog_functions.register(conn, ctx)
     fn_datetime.register(conn, ctx)
