@@ -713,7 +713,7 @@ def has_keys(doc: Any, keys: Any, every: int) -> Any:
     return 1 if (all(found) if every else any(found)) else 0
 
 
-# -- jsonpath (fn_jsonpath evaluates) ----------------------------------------------------
+# -- jsonpath (the jsonpath module evaluates) --------------------------------------------
 
 
 def path_exists(doc: Any, path: Any, variables: Any, silent: Any) -> int | None:
