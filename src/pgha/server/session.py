@@ -22,10 +22,11 @@ from pgha.net.link import REPORT_OPTION
 from pgha.routing.classify import LARGE_TEXT, classify, quote_route_setting
 from pgha.routing.router import SessionRouting, Target, View, route
 from pgha.server.forwarding import Forwarder
-from pgha.storage import builtin_functions, functions, oids
+from pgha.storage import builtin_functions, oids
 from pgha.storage import types as pgtypes
 from pgha.storage.columns import ResultColumn
 from pgha.storage.engine import Result, Statement, StorageSession, encode_params
+from pgha.storage.functions.regclass import regclass_name, regtype_name
 from pgha.storage.types_interval import format_interval_style
 from pgha.wire import codec
 from pgha.wire import messages as m
@@ -105,9 +106,9 @@ def _encoders(columns: tuple[ResultColumn, ...], formats: tuple[int, ...], tz: s
         typmod = col.typmod
         ranged = INT_RANGES.get(col.type_oid)
         if fmt == 0 and col.type_oid == oids.REGCLASS:
-            out.append(lambda v, c=catalog: str(functions.regclass_name(c, v)).encode())
+            out.append(lambda v, c=catalog: str(regclass_name(c, v)).encode())
         elif fmt == 0 and col.type_oid == oids.REGTYPE:
-            out.append(lambda v: str(functions.regtype_name(v)).encode())
+            out.append(lambda v: str(regtype_name(v)).encode())
         elif fmt == 0 and col.type_oid == oids.REGPROC:
             out.append(lambda v: builtin_functions.regproc_output(v).encode())
         elif fmt == 0 and extra_float_digits < 1 and col.type_oid in (oids.FLOAT4, oids.FLOAT8):

@@ -14,7 +14,8 @@ import apsw
 from pgha.storage import builtin_functions, pgcatalog, roles, viewdef
 from pgha.storage import types as pgtypes
 from pgha.storage.catalog import Catalog, Sequence, Table, View
-from pgha.storage.functions import FunctionContext, _ts_text, regclass_lookup
+from pgha.storage.functions.context import FunctionContext, _ts_text
+from pgha.storage.functions.regclass import regclass_lookup
 from pgha.wire.errors import PgError
 
 PRIVILEGE_FUNCTIONS = (

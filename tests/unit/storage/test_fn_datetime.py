@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from pgha.storage import fn_datetime as f
 from pgha.storage import oids as T
 from pgha.storage.datetime_parse import parse_formatted, parse_loose
+from pgha.storage.functions import datetimes as f
 from pgha.wire.errors import PgError
 
 

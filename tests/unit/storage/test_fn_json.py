@@ -1,4 +1,4 @@
-"""fn_json's pure functions: PostgreSQL 15's text for json and jsonb (table-driven; the
+"""functions/jsonb.py's pure functions: PostgreSQL 15's text for json and jsonb (table-driven; the
 differential corpus json_more.sql checks the same through the server against PostgreSQL)."""
 
 from __future__ import annotations
@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from pgha.storage import fn_json
 from pgha.storage import oids as T
+from pgha.storage.functions import jsonb as fn_json
 from pgha.wire.errors import PgError
 
 

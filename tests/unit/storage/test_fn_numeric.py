@@ -1,4 +1,4 @@
-"""pgha.storage.fn_numeric and the float codecs: against what PostgreSQL 15 printed."""
+"""pgha.storage.functions.maths and the float codecs: against what PostgreSQL 15 printed."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from typing import Any
 import apsw
 import pytest
 
-from pgha.storage import fn_numeric, numeric
+from pgha.storage import numeric
+from pgha.storage.functions import maths as fn_numeric
 from pgha.storage.types_number import FLOAT_NAN, float4_out, float8_out
 from pgha.wire.errors import PgError
 

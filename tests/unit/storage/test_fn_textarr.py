@@ -1,5 +1,6 @@
-"""Pure checks of the string, bytea and array functions in storage/fn_textarr.py, with the
-answers PostgreSQL 15 gives (the differential corpus text_array_more.sql runs them in SQL)."""
+"""Pure checks of the string, bytea and array functions in storage/functions/text_array.py,
+with the answers PostgreSQL 15 gives (the differential corpus text_array_more.sql runs them
+in SQL)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from pgha.storage import fn_textarr as fn
+from pgha.storage.functions import text_array as fn
 from pgha.wire.errors import PgError
 
 

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from pgha.storage.functions import _like
+from pgha.storage.functions.patterns import _like
 
 
 def _by_regex(value: str, pattern: str, insensitive: bool) -> int:

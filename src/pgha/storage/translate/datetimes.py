@@ -1,5 +1,5 @@
 """Translation of date/time functions and operators: their PostgreSQL result types and the
-calls of ``fn_datetime``'s SQLite functions that compute them.
+calls of ``functions.datetimes``' SQLite functions that compute them.
 
 The analyser and the printers (``operators``, ``print_*``) ask here first for the date/time
 cases; every call passes the PostgreSQL type OIDs of its date/time operands as integer literals

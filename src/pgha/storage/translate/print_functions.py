@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from pglast import ast, enums
 
 from pgha.storage import oids as T
-from pgha.storage.fn_numeric import REGRESSIONS
+from pgha.storage.functions.maths import REGRESSIONS
 from pgha.storage.translate import datetimes
 from pgha.storage.translate.print_values import (
     _STORED_OTHERWISE,
@@ -220,7 +220,7 @@ def _agg(s: SqliteStream, node: ast.FuncCall, fn: str) -> bool:
     return True
 
 
-# json functions whose arguments travel with their type OIDs (see fn_json) or that print
+# json functions whose arguments travel with their type OIDs (see functions/jsonb.py) or that print
 # under another name; their calls are printed by _print_json_call.
 JSON_TYPED_ARGS = {
     "json_build_object": "pg_json_build_object",

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 from pglast import ast, enums
 
-from pgha.storage import fn_json
 from pgha.storage import oids as T
+from pgha.storage.functions import jsonb as fn_json
 from pgha.storage.translate import datetimes
 from pgha.storage.translate.colname import figure_colname
 from pgha.storage.translate.print_operators import _array_collation

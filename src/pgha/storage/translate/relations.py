@@ -9,11 +9,12 @@ from typing import Any
 
 from pglast import ast
 
-from pgha.storage import fn_json, fn_textarr
 from pgha.storage import oids as T
 from pgha.storage.catalog import FIRST_TEMP_OID, Table, View
 from pgha.storage.catalog import Sequence as SequenceRel
 from pgha.storage.columns import ColInfo, TypeRef
+from pgha.storage.functions import jsonb as fn_json
+from pgha.storage.functions import text_array as fn_textarr
 from pgha.storage.translate.scope import (
     RangeEntry,
     Scope,

@@ -17,7 +17,7 @@ from pglast import enums
 from pgha.storage import oids as T
 from pgha.storage import types as pgtypes
 from pgha.storage.columns import TypeRef
-from pgha.storage.fn_numeric import REGRESSIONS
+from pgha.storage.functions.maths import REGRESSIONS
 from pgha.storage.translate import datetimes
 from pgha.storage.translate.scope import _pos
 from pgha.wire.errors import PgError

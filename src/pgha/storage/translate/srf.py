@@ -11,7 +11,8 @@ from typing import Any
 from pglast import ast, enums, parse_sql
 from pglast.stream import RawStream
 
-from pgha.storage import fn_json, fn_textarr
+from pgha.storage.functions import jsonb as fn_json
+from pgha.storage.functions import text_array as fn_textarr
 from pgha.storage.translate.colname import figure_colname
 from pgha.storage.translate.scope import _func_name
 from pgha.wire.errors import PgError

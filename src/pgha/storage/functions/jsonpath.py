@@ -385,7 +385,7 @@ class _Eval:
             if op == "cmp":
                 return self._compare(node, current)
             if op == "like_regex":
-                from pgha.storage.functions import _regex  # (functions imports this module)
+                from pgha.storage.functions.patterns import _regex  # (it imports this one)
 
                 flags = re.I if "i" in node[3] else 0
                 pattern = _regex(node[2], flags | (re.S if "s" in node[3] else 0))

@@ -1,10 +1,10 @@
 """String, bytea, array and row functions of PostgreSQL 15 that SQLite lacks or gets wrong.
 
-Registered by ``functions.register`` after the core set, so a name defined here replaces the
-core one (SQLite's ASCII-only ``lower``/``upper`` among them). Arrays are stored as the JSON
-text of their elements (nested lists for more than one dimension), bytea as bytes; every
-function returns NULL on a NULL argument unless PostgreSQL says otherwise (quote_nullable,
-array_position's element, array_remove's element).
+Registered by ``functions.register`` after the core set (``strings``, ``arrays``), so a
+name defined here replaces the core one (SQLite's ASCII-only ``lower``/``upper`` among
+them). Arrays are stored as the JSON text of their elements (nested lists for more than one
+dimension), bytea as bytes; every function returns NULL on a NULL argument unless PostgreSQL
+says otherwise (quote_nullable, array_position's element, array_remove's element).
 """
 
 from __future__ import annotations
@@ -21,24 +21,28 @@ from typing import Any
 import apsw
 from pglast import keywords
 
-from pgha.storage.functions import (
+from pgha.storage.functions.arrays import (
     ArrayElements,
     ArrayElementsCursor,
     ArrayElementsTable,
+)
+from pgha.storage.functions.arrays import (
+    _array_to_string as functions_array_to_string,
+)
+from pgha.storage.functions.arrays import (
+    _concat_op as functions_concat_op,
+)
+from pgha.storage.functions.patterns import (
     BoundedPattern,
-    GenerateSeries,
-    GenerateSeriesCursor,
-    GenerateSeriesTable,
     _like,
     _regex,
     _regex_flags,
     _similar_to_escape,
 )
-from pgha.storage.functions import (
-    _array_to_string as functions_array_to_string,
-)
-from pgha.storage.functions import (
-    _concat_op as functions_concat_op,
+from pgha.storage.functions.series import (
+    GenerateSeries,
+    GenerateSeriesCursor,
+    GenerateSeriesTable,
 )
 from pgha.wire.errors import PgError
 

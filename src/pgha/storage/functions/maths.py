@@ -29,8 +29,9 @@ from typing import Any
 
 import apsw
 
-from pgha.storage import functions, numeric
+from pgha.storage import numeric
 from pgha.storage import oids as T
+from pgha.storage.functions import timestamps
 from pgha.storage.types_number import FLOAT_NAN, float_storage, float_value, numeric_text
 from pgha.wire.errors import PgError
 
@@ -917,11 +918,11 @@ def _fraction(value: Any) -> float:
 
 def _interval_lerp(lo: str, hi: str, fraction: float) -> str:
     """interval_lerp(): lo + (hi - lo) * fraction, with interval arithmetic."""
-    lm, ld, lu = functions.interval_parts(lo)
-    hm, hd, hu = functions.interval_parts(hi)
-    step = functions.interval_mul(functions.interval_text(hm - lm, hd - ld, hu - lu), fraction)
-    sm, sd, su = functions.interval_parts(step)
-    return functions.interval_text(lm + sm, ld + sd, lu + su)
+    lm, ld, lu = timestamps.interval_parts(lo)
+    hm, hd, hu = timestamps.interval_parts(hi)
+    step = timestamps.interval_mul(timestamps.interval_text(hm - lm, hd - ld, hu - lu), fraction)
+    sm, sd, su = timestamps.interval_parts(step)
+    return timestamps.interval_text(lm + sm, ld + sd, lu + su)
 
 
 def _sort_key(oid: int) -> Callable[[Any], Any]:
@@ -932,14 +933,15 @@ def _sort_key(oid: int) -> Callable[[Any], Any]:
         return lambda v: _float_key(float_value(v))
     if oid == T.INTERVAL:
         def interval_key(v: Any) -> int:
-            months, days, micros = functions.interval_parts(v)
+            months, days, micros = timestamps.interval_parts(v)
             return (months * 30 + days) * 86_400_000_000 + micros
         return interval_key
     return lambda v: v
 
 
 def register(conn: apsw.Connection, ctx: Any) -> None:
-    """The functions and aggregates above, on one connection (after functions.register)."""
+    """The functions and aggregates above, on one connection (after ``arithmetic`` and
+    ``aggregates``, whose definitions of the same names they replace)."""
     flags = apsw.SQLITE_DETERMINISTIC
 
     def f(name: str, fn: Callable[..., Any], nargs: int) -> None:

@@ -24,9 +24,9 @@ from typing import Any
 
 import apsw
 
-from pgha.storage import fn_jsonpath
 from pgha.storage import oids as T
 from pgha.storage import types as pgtypes
+from pgha.storage.functions import jsonpath as fn_jsonpath
 from pgha.storage.types_array import bytes_from_json, float_from_json
 from pgha.storage.types_number import float4_out, float8_out
 from pgha.storage.types_text import _jsonb_decoder, _jsonb_render, _JsonNumber, jsonb_in
@@ -713,7 +713,7 @@ def has_keys(doc: Any, keys: Any, every: int) -> Any:
     return 1 if (all(found) if every else any(found)) else 0
 
 
-# -- jsonpath (fn_jsonpath evaluates) ----------------------------------------------------
+# -- jsonpath (the jsonpath module evaluates) --------------------------------------------
 
 
 def path_exists(doc: Any, path: Any, variables: Any, silent: Any) -> int | None:

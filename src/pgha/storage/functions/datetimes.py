@@ -31,7 +31,7 @@ from pgha.storage.types_number import numeric_text
 from pgha.wire.errors import PgError
 
 if TYPE_CHECKING:
-    from pgha.storage.functions import FunctionContext
+    from pgha.storage.functions.context import FunctionContext
 
 USECS_PER_SEC = 1_000_000
 USECS_PER_DAY = 86_400 * USECS_PER_SEC
