@@ -29,6 +29,7 @@ from pgha.storage.translate import (
     translate_expression,
 )
 from pgha.wire.errors import (
+    CheckViolation,
     DependentObjectsStillExist,
     DuplicateColumn,
     DuplicateObject,
@@ -42,7 +43,6 @@ from pgha.wire.errors import (
     Notice,
     NotNullViolation,
     ObjectNotInPrerequisiteState,
-    PgError,
     SqlSyntaxError,
     UndefinedColumn,
     UndefinedObject,
@@ -779,9 +779,10 @@ class DDL:
                 raise ForeignKeyViolation(f'insert or update on table "{table.name}" violates '
                                           f'foreign key constraint "{con.name}"', table=table.name,
                                           constraint=con.name) from exc
-            raise PgError("23514" if "CHECK" in str(exc) else "23502",
-                          f'existing rows of relation "{table.name}" violate the new '
-                          f"definition: {exc}") from exc
+            violation = (CheckViolation if exc.extendedresult == apsw.SQLITE_CONSTRAINT_CHECK
+                         else NotNullViolation)
+            raise violation(f'existing rows of relation "{table.name}" violate the new '
+                            f"definition: {exc}") from exc
         self.conn.execute(f"DROP TABLE {q(table.name)}")
         self.conn.execute(f"ALTER TABLE {q(tmp)} RENAME TO {q(table.name)}")
         for idx in table.indexes:
