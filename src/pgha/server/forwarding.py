@@ -72,7 +72,7 @@ class Forwarder:
             raise ConnectionFailure(f"cannot reach the primary to run this statement: {exc}")\
                 from exc
         except PgError as exc:
-            if exc.sqlstate != "28P01" or user in node.config.users:
+            if not isinstance(exc, InvalidPassword) or user in node.config.users:
                 raise
             # A role made with CREATE ROLE: the standby knows its verifier, not its password.
             raise InvalidPassword(

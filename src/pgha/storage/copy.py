@@ -19,7 +19,7 @@ from pglast import ast
 from pgha.storage import types as pgtypes
 from pgha.storage.catalog import Table
 from pgha.storage.translate import ResultColumn
-from pgha.wire.errors import BadCopyFileFormat, FeatureNotSupported, InvalidParameterValue, PgError
+from pgha.wire.errors import BadCopyFileFormat, FeatureNotSupported, InvalidParameterValue
 
 if TYPE_CHECKING:
     from pgha.storage.engine import StorageSession
@@ -209,11 +209,10 @@ class CopyIn:
 
     def _row(self, fields: list[str | None]) -> None:
         if len(fields) != len(self.types):
-            code = "22P04"
             if len(fields) < len(self.types):
                 missing = self.types[len(fields)][2]
-                raise PgError(code, f'missing data for column "{missing}"')
-            raise PgError(code, "extra data after last expected column")
+                raise BadCopyFileFormat(f'missing data for column "{missing}"')
+            raise BadCopyFileFormat("extra data after last expected column")
         row = []
         for value, (pgtype, typmod, _) in zip(fields, self.types, strict=True):
             if value is None or pgtype is None:

@@ -21,7 +21,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pgha.storage.datetime_parse import Loose, parse_loose
 from pgha.storage.types_codec import (
-    INVALID_TIME_ZONE_DISPLACEMENT,
     Codec,
     bad_binary,
     cannot_coerce,
@@ -31,6 +30,7 @@ from pgha.wire.errors import (
     FeatureNotSupported,
     InvalidDatetimeFormat,
     InvalidParameterValue,
+    InvalidTimeZoneDisplacementValue,
     PgError,
 )
 
@@ -131,8 +131,8 @@ def _offset_seconds(spec: str, text: str) -> int | tzinfo:
         else:
             h, mi, s = int(digits[:-4]), int(digits[-4:-2]), int(digits[-2:])
         if h > 15 or mi > 59 or s > 59:
-            raise PgError(
-                INVALID_TIME_ZONE_DISPLACEMENT, f'time zone displacement out of range: "{text}"'
+            raise InvalidTimeZoneDisplacementValue(
+                f'time zone displacement out of range: "{text}"'
             )
         total = h * 3600 + mi * 60 + s
         return -total if spec[0] == "-" else total

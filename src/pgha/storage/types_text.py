@@ -18,6 +18,7 @@ from typing import Any
 from pgha.storage.types_codec import Codec, bad_binary, cannot_coerce, invalid_syntax
 from pgha.storage.types_number import float8_out, numeric_text
 from pgha.wire.errors import (
+    CharacterNotInRepertoire,
     InvalidBinaryRepresentation,
     InvalidParameterValue,
     InvalidTextRepresentation,
@@ -26,7 +27,6 @@ from pgha.wire.errors import (
     UntranslatableCharacter,
 )
 
-_CHARACTER_NOT_IN_REPERTOIRE = "22021"
 NAMEDATALEN = 64
 
 
@@ -36,13 +36,11 @@ def _decode_utf8(data: bytes) -> str:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         bad = data[exc.start : exc.start + 1].hex()
-        raise PgError(
-            _CHARACTER_NOT_IN_REPERTOIRE, f'invalid byte sequence for encoding "UTF8": 0x{bad}'
+        raise CharacterNotInRepertoire(
+            f'invalid byte sequence for encoding "UTF8": 0x{bad}'
         ) from None
     if "\x00" in text:
-        raise PgError(
-            _CHARACTER_NOT_IN_REPERTOIRE, 'invalid byte sequence for encoding "UTF8": 0x00'
-        )
+        raise CharacterNotInRepertoire('invalid byte sequence for encoding "UTF8": 0x00')
     return text
 
 

@@ -1289,7 +1289,7 @@ def invalid_utf8(exc: UnicodeEncodeError) -> PgError:
     text = exc.object
     bad = [ord(ch) - 0xDC00 for ch in text[exc.start:exc.end] if 0xDC80 <= ord(ch) <= 0xDCFF]
     shown = " ".join(f"0x{byte:02x}" for byte in bad[:2]) or "?"
-    return PgError("22021", f'invalid byte sequence for encoding "UTF8": {shown}')
+    return CharacterNotInRepertoire(f'invalid byte sequence for encoding "UTF8": {shown}')
 
 
 @dataclass(frozen=True, slots=True)
