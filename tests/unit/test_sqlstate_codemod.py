@@ -156,3 +156,21 @@ def test_tree_outside_the_excluded_files_is_already_rewritten() -> None:
                if codemod.rewrite(p.read_text(encoding="utf-8")).source
                != p.read_text(encoding="utf-8")]
     assert changed == []
+
+
+def test_a_call_too_wide_under_the_longer_name_hangs_its_arguments() -> None:
+    source = (
+        "from pgha.wire.errors import PgError\n\n\n"
+        "def f(x):\n"
+        '    raise PgError("2BP01", f"cannot drop index {x} because constraint {x} on table "\n'
+        '                  f"{x} requires it", hint=f"You can drop {x} instead.") from None\n'
+    )
+    result = _codemod().rewrite(source).source
+    assert result == (
+        "from pgha.wire.errors import DependentObjectsStillExist\n\n\n"
+        "def f(x):\n"
+        "    raise DependentObjectsStillExist(\n"
+        '        f"cannot drop index {x} because constraint {x} on table "\n'
+        '        f"{x} requires it", hint=f"You can drop {x} instead.") from None\n'
+    )
+    assert max(len(line) for line in result.splitlines()) <= 100
