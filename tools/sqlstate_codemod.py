@@ -39,7 +39,7 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from pgha.wire import sqlstate
-from pgha.wire.errors import _BY_SQLSTATE, PgError
+from pgha.wire.errors import PgError, registered
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCE_ROOT = ROOT / "src/pgha"
@@ -57,13 +57,16 @@ MAX_LINE = 100  # ruff's line-length
 JUMPS = (cst.Raise, cst.Return, cst.Continue, cst.Break)
 
 
+REGISTERED = registered()
+
+
 def own_class(code: str) -> type[PgError] | None:
     """The class registered for exactly ``code`` (not its SQLSTATE class's fallback)."""
-    return _BY_SQLSTATE.get(code)
+    return REGISTERED.get(code)
 
 
 def is_leaf(cls: type[PgError]) -> bool:
-    return not any(issubclass(other, cls) and other is not cls for other in _BY_SQLSTATE.values())
+    return not any(issubclass(other, cls) and other is not cls for other in REGISTERED.values())
 
 
 def literal_code(node: cst.BaseExpression) -> str | None:

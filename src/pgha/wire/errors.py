@@ -13,6 +13,8 @@ Invariants:
   for an unregistered code of a known class such as ``23999``, of that class's class, keeping the
   given code), so ``except UniqueViolation`` catches an error however it was raised.
 - A generated class takes ``(message, **fields)``; its SQLSTATE comes from the class.
+- ``lookup(code)`` is the class registered for exactly ``code`` (KeyError otherwise);
+  ``PgError.for_sqlstate(code)`` falls back to the SQLSTATE class's class, then PgError.
 - The classes between the ``generated`` markers are written by ``tools/gen_sqlstate.py --write``
   from PostgreSQL's errcodes.txt; do not edit them by hand. Two condition names that are Python
   builtins get an ``Sql`` prefix (``SqlSyntaxError`` for 42601, ``SqlSystemError`` for 58000;
@@ -121,6 +123,17 @@ class PgError(Exception, metaclass=_DispatchBySqlstate):
         if self.code is not None and self.sqlstate == self.code:
             return f"{type(self).__name__}({self.message!r})"  # UniqueViolation('...')
         return f"{type(self).__name__}({self.sqlstate!r}, {self.message!r})"
+
+
+def lookup(code: str) -> type[PgError]:
+    """The class registered for exactly ``code``, as psycopg's ``errors.lookup``; KeyError if
+    there is none (use ``PgError.for_sqlstate`` for the nearest class)."""
+    return _BY_SQLSTATE[code]
+
+
+def registered() -> dict[str, type[PgError]]:
+    """A copy of the registry: SQLSTATE -> its class."""
+    return dict(_BY_SQLSTATE)
 
 
 def _rebuild(cls: type[PgError], state: dict[str, Any]) -> PgError:

@@ -152,3 +152,12 @@ def test_generated_classes_are_module_attributes() -> None:
     for code in ERROR_CODES:
         cls = PgError.for_sqlstate(code)
         assert getattr(errors, cls.__name__) is cls
+
+
+def test_lookup_is_exact() -> None:
+    assert errors.lookup("23505") is UniqueViolation
+    assert errors.lookup("08P01") is ProtocolViolation
+    with pytest.raises(KeyError):
+        errors.lookup("23999")
+    assert errors.registered()["42601"] is SqlSyntaxError
+    assert set(errors.registered()) == set(ERROR_CODES)
