@@ -1,23 +1,46 @@
-"""Generate ``src/pgha/wire/sqlstate.py`` from PostgreSQL's ``errcodes.txt``.
+"""Generate ``src/pgha/wire/sqlstate.py`` and the SQLSTATE error classes of
+``src/pgha/wire/errors.py`` from PostgreSQL's ``errcodes.txt``.
 
 Usage::
 
     python tools/gen_sqlstate.py [/usr/share/postgresql/15/errcodes.txt] > src/pgha/wire/sqlstate.py
+    python tools/gen_sqlstate.py --write [/usr/share/postgresql/15/errcodes.txt]
+
+The second form writes ``sqlstate.py`` and replaces the part of ``errors.py`` between its
+``# generated: start`` and ``# generated: end`` lines (as psycopg's ``tools/update_errors.py``
+does for ``psycopg/errors.py``).
 
 Constants are named after PostgreSQL's condition names (the names PL/pgSQL accepts), upper-cased.
 Five condition names appear under two codes; the first non-warning code keeps the plain name and
 the others are named after their ``ERRCODE_`` macro (``WARNING_STRING_DATA_RIGHT_TRUNCATION``,
 ``E_R_E_MODIFYING_SQL_DATA_NOT_PERMITTED``). Lines with no condition name (a second macro for an
 existing code, e.g. ``ERRCODE_UNDEFINED_DATABASE``) become aliases named after the macro.
+
+Error classes, one per error (``E``) code, follow psycopg's ``psycopg.errors`` names: the
+condition name in CamelCase (``unique_violation`` -> ``UniqueViolation``); a condition name seen
+under an earlier error code gets an ``Ext`` suffix (39004 ``NullValueNotAllowedExt``); a name that
+is a Python builtin gets an ``Sql`` prefix (42601 ``SqlSyntaxError``, 58000 ``SqlSystemError``;
+psycopg shadows the builtins instead). Each class derives from the class of its SQLSTATE class
+(``UniqueViolation(IntegrityConstraintViolation)``), a class-level code (``XX000``) from
+``CodedError``. Codes in ``HAND_WRITTEN`` are defined by hand in ``errors.py``, after the
+generated part (``ProtocolViolation`` is FATAL by default).
 """
 
 from __future__ import annotations
 
+import builtins
 import sys
 from pathlib import Path
 from typing import NamedTuple
 
 DEFAULT_SOURCE = "/usr/share/postgresql/15/errcodes.txt"
+ROOT = Path(__file__).resolve().parents[1]
+SQLSTATE_MODULE = ROOT / "src/pgha/wire/sqlstate.py"
+ERRORS_MODULE = ROOT / "src/pgha/wire/errors.py"
+START_MARK = "# generated: start (tools/gen_sqlstate.py --write)\n"
+END_MARK = "# generated: end\n"
+#: Error codes whose class errors.py defines by hand (and nothing generated derives from).
+HAND_WRITTEN = {"08P01": "ProtocolViolation"}
 
 
 class Entry(NamedTuple):
@@ -113,9 +136,70 @@ def render(entries: list[Entry], source: str) -> str:
     return "\n".join(lines)
 
 
+def class_names(entries: list[Entry]) -> list[tuple[str, Entry]]:
+    """(class name, entry) for each error code, in file order, following the module docstring."""
+    out: list[tuple[str, Entry]] = []
+    seen_codes: set[str] = set()
+    seen_names: set[str] = set()
+    for e in entries:
+        if e.kind != "E" or e.code in seen_codes:
+            continue
+        seen_codes.add(e.code)
+        label = e.condition if e.condition is not None else e.macro.removeprefix("ERRCODE_")
+        name = "".join(word.capitalize() for word in label.lower().split("_"))
+        if name in seen_names:
+            name += "Ext"
+        if hasattr(builtins, name):
+            name = "Sql" + name
+        seen_names.add(name)
+        out.append((HAND_WRITTEN.get(e.code, name), e))
+    return out
+
+
+def render_classes(entries: list[Entry]) -> str:
+    """The generated part of errors.py, from START_MARK to END_MARK inclusive."""
+    named = class_names(entries)
+    by_code = {e.code: name for name, e in named}
+    lines = [START_MARK.rstrip("\n")]
+    section = None
+    for name, e in named:
+        if e.code in HAND_WRITTEN:
+            continue
+        if e.section != section:
+            section = e.section
+            lines += ["", "", f"# {section}"]
+        base = "CodedError"
+        if not e.code.endswith("000"):
+            base = by_code.get(e.code[:2] + "000", "CodedError")
+        lines += [
+            "",
+            "",
+            f'class {name}({base}, code="{e.code}"):',
+            f'    """{e.code} {e.condition or e.macro}."""',
+        ]
+    lines += ["", "", END_MARK.rstrip("\n")]
+    return "\n".join(lines) + "\n"
+
+
+def splice(errors_text: str, block: str) -> str:
+    """errors.py's text with its generated part replaced by ``block``."""
+    start = errors_text.index(START_MARK)
+    end = errors_text.index(END_MARK, start) + len(END_MARK)
+    return errors_text[:start] + block + errors_text[end:]
+
+
 def main(argv: list[str]) -> int:
-    source = argv[1] if len(argv) > 1 else DEFAULT_SOURCE
-    sys.stdout.write(render(parse(Path(source).read_text(encoding="utf-8")), source))
+    args = argv[1:]
+    write = "--write" in args
+    args = [a for a in args if a != "--write"]
+    source = args[0] if args else DEFAULT_SOURCE
+    entries = parse(Path(source).read_text(encoding="utf-8"))
+    if not write:
+        sys.stdout.write(render(entries, source))
+        return 0
+    SQLSTATE_MODULE.write_text(render(entries, source), encoding="utf-8")
+    errors_text = ERRORS_MODULE.read_text(encoding="utf-8")
+    ERRORS_MODULE.write_text(splice(errors_text, render_classes(entries)), encoding="utf-8")
     return 0
 
 

@@ -21,7 +21,7 @@ from pgha.net.tls import ClientTls
 from pgha.wire import codec
 from pgha.wire import messages as m
 from pgha.wire.auth import ScramClient, md5_response
-from pgha.wire.errors import PgError
+from pgha.wire.errors import InvalidPassword, PgError
 
 _VALUES: dict[str, str] = {}
 
@@ -144,8 +144,8 @@ class BackendConnection:
     @staticmethod
     def _need(password: str | None) -> str:
         if password is None:
-            raise PgError("28P01", "the backend asks for a password and none is configured",
-                          severity="FATAL")
+            raise InvalidPassword("the backend asks for a password and none is configured",
+                                  severity="FATAL")
         return password
 
     def send(self, message: Any) -> None:

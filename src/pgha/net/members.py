@@ -18,7 +18,7 @@ from typing import Any
 
 from pgha.net.backend import BackendConnection, BackendError
 from pgha.net.tls import ClientTls
-from pgha.wire.errors import PgError
+from pgha.wire.errors import InternalError, PgError
 
 Row = dict[str, Any]
 
@@ -100,7 +100,7 @@ async def _views(conn: BackendConnection) -> tuple[Row, list[Row], Row | None]:
 
     status = dicts(await conn.query("SELECT * FROM pg_replication_status"))
     if not status:
-        raise PgError("XX000", "pg_replication_status returned no row")
+        raise InternalError("pg_replication_status returned no row")
     standbys = dicts(await conn.query("SELECT * FROM pg_replication_standbys"))
     primary = dicts(await conn.query("SELECT * FROM pg_replication_primary"))
     return status[0], standbys, primary[0] if primary else None

@@ -32,7 +32,7 @@ from typing import Any
 
 from pgha.net.backend import BackendConnection, BackendError
 from pgha.net.tls import ClientTls
-from pgha.wire.errors import PgError
+from pgha.wire.errors import PgError, UndefinedTable
 from pgha.wire.lsn import parse_lsn
 
 log = logging.getLogger("pgha.proxy")
@@ -257,10 +257,8 @@ _POSTGRES_CHECK = (
 async def _detect_kind(conn: BackendConnection) -> str:
     try:
         await _query(conn, "SELECT 1 FROM pg_replication_status")
-    except PgError as exc:
-        if exc.sqlstate == "42P01":  # undefined table: not a pgha node
-            return "postgres"
-        raise
+    except UndefinedTable:  # undefined table: not a pgha node
+        return "postgres"
     return "pgha"
 
 

@@ -61,7 +61,14 @@ from pgha.wire import codec
 from pgha.wire import messages as m
 from pgha.wire.auth import trust_from
 from pgha.wire.connection import Authenticated, ConnectionState, ServerConnection
-from pgha.wire.errors import Notice, PgError
+from pgha.wire.errors import (
+    CannotConnectNow,
+    ConnectionFailure,
+    FeatureNotSupported,
+    Notice,
+    PgError,
+    ProtocolViolation,
+)
 from pgha.wire.lsn import format_lsn, parse_lsn
 
 if TYPE_CHECKING:
@@ -76,8 +83,8 @@ LAST_COMMIT = "pgha.last_commit_lsn"
 
 
 def _mixed_batch() -> PgError:
-    return PgError("0A000", "pgha.* settings cannot share an extended-protocol batch with "
-                   "statements sent to PostgreSQL", hint="Send them on their own.")
+    return FeatureNotSupported("pgha.* settings cannot share an extended-protocol batch with "
+                               "statements sent to PostgreSQL", hint="Send them on their own.")
 
 
 class ProxySession(ClientWire):
@@ -145,9 +152,9 @@ class ProxySession(ClientWire):
             self.terminate(PgError(exc.sqlstate, exc.message, severity="FATAL",
                                    detail=exc.detail))
         except BackendError as exc:
-            self.terminate(PgError("08006", "terminating connection because the connection "
-                                   "to its backend was lost", severity="FATAL",
-                                   detail=str(exc)))
+            self.terminate(ConnectionFailure("terminating connection because the connection "
+                                             "to its backend was lost", severity="FATAL",
+                                             detail=str(exc)))
         except (TimeoutError, ConnectionError, OSError, asyncio.IncompleteReadError):
             pass
         finally:
@@ -188,7 +195,7 @@ class ProxySession(ClientWire):
             await self.proxy.cancel(event.pid, event.secret)
             return False
         if not isinstance(event, Authenticated):
-            raise PgError("08P01", "unexpected message during start-up")
+            raise ProtocolViolation("unexpected message during start-up", severity="ERROR")
         self.user, self.database = event.user, event.database
         self.params = {k: v for k, v in event.settings}
         cluster = self.proxy.cluster
@@ -221,8 +228,8 @@ class ProxySession(ClientWire):
 
     async def _open(self, node: NodeState | None, what: str) -> Link:
         if node is None:
-            raise PgError("08006", f"no {what} is available",
-                          hint="The proxy has no healthy node of that role right now.")
+            raise ConnectionFailure(f"no {what} is available",
+                                    hint="The proxy has no healthy node of that role right now.")
         params = self.params if node.kind == "postgres" else {**self.params, REPORT_OPTION: "on"}
         key = self._pool_key(node)
 
@@ -233,7 +240,7 @@ class ProxySession(ClientWire):
                     self.proxy.passwords.get(self.user), params,
                     tls=self.proxy.config.backend_tls)
             except BackendError as exc:
-                raise PgError("08006", f"cannot reach the {what} {node.address}: {exc}") \
+                raise ConnectionFailure(f"cannot reach the {what} {node.address}: {exc}") \
                     from exc
             known = self.proxy.server_parameters
             if len(known) < 10_000:  # as the server reported them at start, before any SET
@@ -350,9 +357,9 @@ class ProxySession(ClientWire):
             what = "primary" if link is self.primary else "standby running this transaction"
             if link is self.primary:
                 self.primary = None
-            self.terminate(PgError("08006", "terminating connection because the connection "
-                                   f"to the {what} was lost", severity="FATAL",
-                                   detail=str(exc)))
+            self.terminate(ConnectionFailure("terminating connection because the connection "
+                                             f"to the {what} was lost", severity="FATAL",
+                                             detail=str(exc)))
             return
         if link is not self.reader_link:
             return  # a standby link this session already replaced
@@ -367,8 +374,8 @@ class ProxySession(ClientWire):
         ReadyForQuery it waits for), and the session goes on elsewhere."""
         if not (link.unanswered or link.in_batch):
             return
-        self.send(m.ErrorResponse.from_error(PgError(
-            "08006", "the standby running this statement failed", detail=str(exc))))
+        self.send(m.ErrorResponse.from_error(ConnectionFailure(
+            "the standby running this statement failed", detail=str(exc))))
         for _ in range(link.unanswered):
             self.send(m.ReadyForQuery("I"))
         self.skip_to_sync = link.in_batch
@@ -462,7 +469,7 @@ class ProxySession(ClientWire):
         elif isinstance(event, m.Bind):
             await self._start(classify(self.statements.get(event.statement, ("", ()))[0]), event)
         elif isinstance(event, m.FunctionCall):
-            raise PgError("0A000", "the function call sub-protocol is not supported")
+            raise FeatureNotSupported("the function call sub-protocol is not supported")
         else:  # Describe, Execute, Sync, Flush, Copy*: where the session last ran
             await self._send(current or await self._link_to_primary(), event)
 
@@ -938,8 +945,8 @@ class ProxySession(ClientWire):
     def _fail_events(self, events: list[Any], exc: Exception) -> None:
         """The client's messages ``events`` could not run again elsewhere: an error, and the
         ReadyForQuery of each Query/Sync among them (or the rest of the batch is skipped)."""
-        error = exc if isinstance(exc, PgError) else PgError(
-            "08006", "the standby running this statement failed", detail=str(exc))
+        error = exc if isinstance(exc, PgError) else ConnectionFailure(
+            "the standby running this statement failed", detail=str(exc))
         self.current = None
         self.send(m.ErrorResponse.from_error(error))
         for event in events:
@@ -1027,7 +1034,7 @@ class ProxySession(ClientWire):
             await self.flush()
         else:
             self.local_batch = False
-            raise PgError("08P01", f"unexpected message {type(event).__name__}")
+            raise ProtocolViolation(f"unexpected message {type(event).__name__}", severity="ERROR")
 
     async def _run_locally(self, decision: Decision, describe: bool = True) -> None:
         name = decision.setting
@@ -1094,8 +1101,8 @@ def _may_commit(batch: list[Decision], status_before: str) -> bool:
 
 
 def _conflict(servers: str) -> PgError:
-    return PgError("57P03", f"writes are refused: more than one server claims to be the primary "
-                   f"({servers})", hint="Demote or stop all but one of them.")
+    return CannotConnectNow(f"writes are refused: more than one server claims to be the primary "
+                            f"({servers})", hint="Demote or stop all but one of them.")
 
 
 def _raise_lsn(node: NodeState, value: str | None) -> None:

@@ -22,7 +22,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from pgha.replication.wal import HEADER_SIZE, MAX_RECORD, WalLog, WalRecord
-from pgha.wire.errors import PgError
+from pgha.wire.errors import ProgramLimitExceeded, ReadOnlySqlTransaction
 
 
 @dataclass(slots=True)
@@ -174,12 +174,14 @@ class Journal:
     def append(self, body: bytes) -> int:
         term = self.primary_term
         if term != self.state.term:
-            raise PgError("25006", "cannot commit: this node is not the primary of the "
-                          f"current term {self.state.term}; the transaction was rolled back")
+            raise ReadOnlySqlTransaction(
+                "cannot commit: this node is not the primary of the "
+                f"current term {self.state.term}; the transaction was rolled back")
         if HEADER_SIZE + len(body) > MAX_RECORD:
-            raise PgError("54000", f"transaction too large: its WAL record would be "
-                          f"{HEADER_SIZE + len(body)} bytes, over the {MAX_RECORD >> 20} MiB "
-                          "limit; split it into smaller transactions")
+            raise ProgramLimitExceeded(
+                f"transaction too large: its WAL record would be "
+                f"{HEADER_SIZE + len(body)} bytes, over the {MAX_RECORD >> 20} MiB "
+                "limit; split it into smaller transactions")
         now = time.time_ns()
         record = self.wal.append(term, self.wal.last_xid + 1, now // 1000, body)
         self.last_write = now / 1e9

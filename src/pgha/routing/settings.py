@@ -10,7 +10,7 @@ error PostgreSQL gives for a bad value of a setting of that type.
 
 from __future__ import annotations
 
-from pgha.wire.errors import PgError
+from pgha.wire.errors import InvalidParameterValue
 from pgha.wire.lsn import parse_lsn
 
 ROUTES = ("auto", "primary", "standby")
@@ -35,8 +35,8 @@ def normalize(name: str, value: str) -> str:
     text = value.strip()
     if name == "pgha.route":
         if text.lower() not in ROUTES:
-            raise PgError("22023", f'invalid value for parameter "{name}": "{value}"',
-                          hint="Available values: " + ", ".join(ROUTES) + ".")
+            raise InvalidParameterValue(f'invalid value for parameter "{name}": "{value}"',
+                                        hint="Available values: " + ", ".join(ROUTES) + ".")
         return text.lower()
     if name == "pgha.explain_route":
         return parse_bool(name, text)
@@ -55,7 +55,7 @@ def parse_bool(name: str, value: str) -> str:
         return "on"
     if v in ("off", "false", "no", "0", "f", "n"):
         return "off"
-    raise PgError("22023", f'parameter "{name}" requires a Boolean value')
+    raise InvalidParameterValue(f'parameter "{name}" requires a Boolean value')
 
 
 _UNITS = {"ms": 1, "s": 1000, "min": 60_000, "h": 3_600_000, "d": 86_400_000}
@@ -73,8 +73,8 @@ def parse_milliseconds(name: str, value: str, lo: int, hi: int, units: bool = Tr
     try:
         n = int(number) * _UNITS.get(unit, 1)
     except ValueError as exc:
-        raise PgError("22023", f'invalid value for parameter "{name}": "{value}"') from exc
+        raise InvalidParameterValue(f'invalid value for parameter "{name}": "{value}"') from exc
     if not lo <= n <= hi:
-        raise PgError("22023", f'{n} is outside the valid range for parameter "{name}" '
-                      f"({lo} .. {hi})")
+        raise InvalidParameterValue(f'{n} is outside the valid range for parameter "{name}" '
+                                    f"({lo} .. {hi})")
     return n

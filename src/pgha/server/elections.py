@@ -15,7 +15,7 @@ from pgha.replication import protocol as p
 from pgha.replication.channel import Channel, ChannelClosed
 from pgha.replication.election import Ballot, LogPosition, Tally, decide_vote
 from pgha.replication.role import FOLLOWERS
-from pgha.wire.errors import PgError
+from pgha.wire.errors import ObjectNotInPrerequisiteState
 
 if TYPE_CHECKING:
     from pgha.server.ha import HaRole
@@ -56,9 +56,10 @@ class Elections:
             return True
         shown = "; ".join(f"{n}: {r}" if n else r for n, r in sorted(reasons.items())) \
             or "no answer"
-        raise PgError("55000", f"could not promote {ha.config.node_id}: it did not win an "
-                      f"election in {wait:g} s ({shown})",
-                      hint="A node that lacks commits another node holds cannot be promoted. "
+        raise ObjectNotInPrerequisiteState(
+            f"could not promote {ha.config.node_id}: it did not win an "
+            f"election in {wait:g} s ({shown})",
+            hint="A node that lacks commits another node holds cannot be promoted. "
                            "SELECT pgha_force_promote() promotes it anyway and may lose them.")
 
     async def loop(self) -> None:

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from pgha.net.backend import BackendConnection, BackendError
 from pgha.net.link import REPORT_OPTION, Link
 from pgha.routing.classify import Decision
-from pgha.wire.errors import PgError
+from pgha.wire.errors import ConnectionFailure, InvalidPassword, PgError, ReadOnlySqlTransaction
 
 if TYPE_CHECKING:
     from pgha.server.session import ClientSession
@@ -55,8 +55,9 @@ class Forwarder:
         node = self.session.node
         address = node.ha.primary_client_address()
         if not address:
-            raise PgError("25006", "cannot run this statement on a standby: the primary is "
-                          "not known yet", hint="Retry once the standby is streaming.")
+            raise ReadOnlySqlTransaction(
+                "cannot run this statement on a standby: the primary is "
+                "not known yet", hint="Retry once the standby is streaming.")
         host, _, port = address.rpartition(":")
         storage = self.session.storage
         assert storage is not None
@@ -68,15 +69,16 @@ class Forwarder:
                  "application_name": storage.settings.get("application_name", "")},
                 tls=node.config.forward_tls)
         except BackendError as exc:
-            raise PgError("08006", f"cannot reach the primary to run this statement: {exc}")\
+            raise ConnectionFailure(f"cannot reach the primary to run this statement: {exc}")\
                 from exc
         except PgError as exc:
-            if exc.sqlstate != "28P01" or user in node.config.users:
+            if not isinstance(exc, InvalidPassword) or user in node.config.users:
                 raise
             # A role made with CREATE ROLE: the standby knows its verifier, not its password.
-            raise PgError("28P01", f'this standby cannot run the write of role "{user}" on '
-                          "the primary: it knows no password for that role",
-                          hint="Connect to the primary, or give the login to every node with "
+            raise InvalidPassword(
+                f'this standby cannot run the write of role "{user}" on '
+                "the primary: it knows no password for that role",
+                hint="Connect to the primary, or give the login to every node with "
                                "--user.") from exc
         link = Link(backend, self.session, self.session.observe_commit, self._lost,
                     self.session.prepared_text)
@@ -94,8 +96,8 @@ class Forwarder:
             log.info("the idle link to the primary was lost: %s", exc)
             return
         log.warning("lost the connection to the primary: %s", exc)
-        self.session.terminate(PgError(
-            "08006", "terminating connection because the connection to the primary was lost",
+        self.session.terminate(ConnectionFailure(
+            "terminating connection because the connection to the primary was lost",
             severity="FATAL", detail=str(exc)))
 
     def primary_changed(self) -> None:
@@ -108,8 +110,8 @@ class Forwarder:
         if link.active or self.pinned:
             self.link = None
             link.close()
-            self.session.terminate(PgError(
-                "08006", "terminating connection because the primary changed while a statement "
+            self.session.terminate(ConnectionFailure(
+                "terminating connection because the primary changed while a statement "
                 "or transaction was in progress there", severity="FATAL",
                 detail="Its outcome is unknown: check before retrying."))
         else:

@@ -58,7 +58,7 @@ from pgha.server.elections import Elections
 from pgha.server.status import StatusViews
 from pgha.storage.changes import Replayer
 from pgha.storage.engine import Engine
-from pgha.wire.errors import PgError
+from pgha.wire.errors import AdminShutdown, ObjectNotInPrerequisiteState, PgError
 from pgha.wire.lsn import format_lsn
 
 log = logging.getLogger("pgha.ha")
@@ -274,8 +274,9 @@ class HaRole:
         """pg_promote() (an election) or pgha_force_promote(), on a session's worker thread."""
         loop = self._loop
         if loop is None or self.role != "standby":
-            raise PgError("55000", "recovery is not in progress",
-                          hint="Recovery control functions can only be executed during "
+            raise ObjectNotInPrerequisiteState(
+                "recovery is not in progress",
+                hint="Recovery control functions can only be executed during "
                                "recovery.")
         coro = self.promote() if force else self.elections.promote_by_election(wait)
         return asyncio.run_coroutine_threadsafe(coro, loop).result(wait + 10)
@@ -285,7 +286,7 @@ class HaRole:
         """Become the primary: of ``elected_term`` after winning its election, or of a new
         term with no election (pgha_force_promote)."""
         if self.role != "standby":
-            raise PgError("55000", "recovery is not in progress")
+            raise ObjectNotInPrerequisiteState("recovery is not in progress")
         if elected_term is not None and self.journal.term != elected_term:
             return False  # a newer term appeared while the votes came in
         await self._stop_receiver()
@@ -345,8 +346,8 @@ class HaRole:
                     "follows it", term)
         self._become_standby()
         if self.terminate_clients is not None:
-            await self.terminate_clients(PgError(
-                "57P01", "terminating connection because this node is no longer the primary",
+            await self.terminate_clients(AdminShutdown(
+                "terminating connection because this node is no longer the primary",
                 severity="FATAL", detail=f"A primary of term {term} was elected; a commit "
                 "that was waiting for standbys was not acknowledged."))
         if self.sender is not None:
@@ -407,8 +408,8 @@ class HaRole:
             self.history.discarded(self.journal.last_term, records)
         self.rebuilding = True
         if self.terminate_clients is not None:
-            await self.terminate_clients(PgError(
-                "57P01", "terminating connection because this node is being rebuilt from the "
+            await self.terminate_clients(AdminShutdown(
+                "terminating connection because this node is being rebuilt from the "
                 "primary", severity="FATAL", detail=reason))
         await asyncio.to_thread(self._set_aside)
 

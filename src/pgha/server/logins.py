@@ -20,7 +20,7 @@ from pgha.wire.auth import (
     StaticAuthenticator,
     TrustExchange,
 )
-from pgha.wire.errors import PgError
+from pgha.wire.errors import InvalidAuthorizationSpecification
 
 
 class RoleAuthenticator:
@@ -39,12 +39,13 @@ class RoleAuthenticator:
             role = None  # with --user logins, postgres logs in only once given a password
         if role is None:
             if self.method is AuthMethod.TRUST:
-                return Refused(PgError("28000", f'role "{user}" does not exist',
-                                       severity="FATAL"))
+                return Refused(InvalidAuthorizationSpecification(f'role "{user}" does not exist',
+                                                                 severity="FATAL"))
             return self.logins.begin(user, parameters)  # fails as a wrong password would
         if not role.login:
-            return Refused(PgError("28000", f'role "{user}" is not permitted to log in',
-                                   severity="FATAL"))
+            return Refused(InvalidAuthorizationSpecification(
+                f'role "{user}" is not permitted to log in',
+                severity="FATAL"))
         if self.method is AuthMethod.TRUST:
             return TrustExchange()
         secret = None if roles.expired(role) else role.password

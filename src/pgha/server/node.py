@@ -31,7 +31,7 @@ from pgha.storage import roles
 from pgha.storage.engine import Engine, StorageSession
 from pgha.wire import messages as m
 from pgha.wire.auth import Authenticator, AuthMethod, Credential
-from pgha.wire.errors import PgError
+from pgha.wire.errors import CannotConnectNow, PgError, TooManyConnections
 
 log = logging.getLogger("pgha.node")
 
@@ -162,16 +162,17 @@ class Node:
         """Why a client that has just started up may not use this node (None: it may). Sent
         after the start-up packet, as PostgreSQL does, so SSL negotiation sees a server."""
         if len(self.sessions) >= self.config.max_connections:
-            return PgError("53300", "sorry, too many clients already", severity="FATAL")
+            return TooManyConnections("sorry, too many clients already", severity="FATAL")
         if self.ha.role == "observer":
-            return PgError("57P03", "this node is an observer: it holds no data",
-                           severity="FATAL", hint="Connect to a data node or to the proxy.")
+            return CannotConnectNow(
+                "this node is an observer: it holds no data",
+                severity="FATAL", hint="Connect to a data node or to the proxy.")
         if not self.ready:
-            return PgError("57P03", "the database system is starting up", severity="FATAL",
-                           detail="This standby is waiting for a snapshot of the primary.")
+            return CannotConnectNow("the database system is starting up", severity="FATAL",
+                                    detail="This standby is waiting for a snapshot of the primary.")
         if self.ha.rebuilding:
-            return PgError("57P03", "the database system is starting up", severity="FATAL",
-                           detail="This standby is being rebuilt from a snapshot of the "
+            return CannotConnectNow("the database system is starting up", severity="FATAL",
+                                    detail="This standby is being rebuilt from a snapshot of the "
                                   "primary.")
         return None
 

@@ -32,7 +32,27 @@ from pgha.wire import codec
 from pgha.wire import messages as m
 from pgha.wire.auth import trust_from
 from pgha.wire.connection import Authenticated, ServerConnection
-from pgha.wire.errors import Notice, PgError, invalid_utf8
+from pgha.wire.errors import (
+    AdminShutdown,
+    DuplicateCursor,
+    DuplicatePreparedStatement,
+    FeatureNotSupported,
+    IdleInTransactionSessionTimeout,
+    InternalError,
+    InvalidCatalogName,
+    InvalidCursorName,
+    InvalidSqlStatementName,
+    NoActiveSqlTransaction,
+    Notice,
+    NumericValueOutOfRange,
+    PgError,
+    ProtocolViolation,
+    QueryCanceled,
+    SqlSyntaxError,
+    StatementTooComplex,
+    UndefinedObject,
+    invalid_utf8,
+)
 from pgha.wire.lsn import format_lsn, parse_lsn
 
 if TYPE_CHECKING:
@@ -79,10 +99,10 @@ def _checked_int(value: Any, lo: int, hi: int, name: str) -> int:
         if isinstance(value, float) and value.is_integer() and lo <= value <= hi:
             return int(value)
         if isinstance(value, float):
-            raise PgError("22003", f"{name} out of range")
+            raise NumericValueOutOfRange(f"{name} out of range")
         return value  # text etc.: the type's output function reports it
     if value < lo or value > hi:
-        raise PgError("22003", f"{name} out of range")
+        raise NumericValueOutOfRange(f"{name} out of range")
     return value
 
 
@@ -163,8 +183,8 @@ def _constant_text(arg: Any) -> str | None:
         inner = _constant_text(arg.rexpr)
         if inner is not None:
             return "-" + inner
-    raise PgError("0A000", "EXECUTE parameters must be constants here",
-                  hint="Bind the parameters with the extended protocol instead.")
+    raise FeatureNotSupported("EXECUTE parameters must be constants here",
+                              hint="Bind the parameters with the extended protocol instead.")
 
 
 class ClientSession(ClientWire):
@@ -221,9 +241,9 @@ class ClientSession(ClientWire):
         hub = self.node.replication_hub
         if hub is None:
             if not self.node.writable:  # stepped down after this commit: its fate is unknown
-                raise PgError("57P01", "terminating connection because this node is no longer "
-                              "the primary", severity="FATAL", detail="The commit was not "
-                              "acknowledged: check whether it is on the new primary.")
+                raise AdminShutdown("terminating connection because this node is no longer "
+                                    "the primary", severity="FATAL", detail="The commit was not "
+                                    "acknowledged: check whether it is on the new primary.")
             return
         mode = storage.settings.get("pgha.sync_mode") or None
         self.replication_wait = asyncio.ensure_future(hub.wait_replicated(lsn, mode))
@@ -409,13 +429,13 @@ class ClientSession(ClientWire):
             self.node.cancel(event.pid, event.secret)
             return False
         if not isinstance(event, Authenticated):
-            raise PgError("08P01", "unexpected message during start-up")
+            raise ProtocolViolation("unexpected message during start-up", severity="ERROR")
         refusal = self.node.refusal()
         if refusal is not None:
             raise refusal
         if event.database not in self.node.config.databases:
-            raise PgError("3D000", f'database "{event.database}" does not exist',
-                          severity="FATAL")
+            raise InvalidCatalogName(f'database "{event.database}" does not exist',
+                                     severity="FATAL")
         self.pid, self.secret = self.node.register(self)
         self.database = event.database
         self.storage = await self.call(self.node.engine.open_session, event.user,
@@ -429,9 +449,9 @@ class ClientSession(ClientWire):
         for name, value in event.settings:
             try:
                 await self.call(storage.set_setting, name, value, False)
+            except UndefinedObject:
+                continue  # unknown startup settings are ignored, as for extensions' GUCs
             except PgError as exc:
-                if exc.sqlstate == "42704":
-                    continue  # unknown startup settings are ignored, as for extensions' GUCs
                 raise PgError(exc.sqlstate, exc.message, severity="FATAL") from exc
         self.node.configure_session(storage)
         from pgha.storage.engine import REPORTED
@@ -457,14 +477,14 @@ class ClientSession(ClientWire):
             except (ConnectionError, asyncio.CancelledError):
                 raise
             except RecursionError:  # a statement nested deeper than pgha's parser goes
-                await self.fail(PgError("54001", "stack depth limit exceeded",
-                                        hint="The statement is nested too deeply."))
+                await self.fail(StatementTooComplex("stack depth limit exceeded",
+                                                    hint="The statement is nested too deeply."))
             except UnicodeEncodeError as exc:  # bytes of the client's that are not UTF-8
                 await self.fail(invalid_utf8(exc))
             except Exception as exc:
                 # session: report it like PostgreSQL reports an internal error, and log it.
                 log.exception("internal error while handling %s", type(event).__name__)
-                await self.fail(PgError("XX000", f"internal error: {type(exc).__name__}: {exc}"))
+                await self.fail(InternalError(f"internal error: {type(exc).__name__}: {exc}"))
             if len(self.out) > FLUSH_THRESHOLD:
                 await self.flush()
 
@@ -488,8 +508,9 @@ class ClientSession(ClientWire):
             async with asyncio.timeout(timeout_ms / 1000):
                 return await self.next_event()
         except TimeoutError:
-            raise PgError("25P03", "terminating connection due to idle-in-transaction timeout",
-                          severity="FATAL") from None
+            raise IdleInTransactionSessionTimeout(
+                "terminating connection due to idle-in-transaction timeout",
+                severity="FATAL") from None
 
     async def fail(self, exc: PgError) -> None:
         storage = self.storage
@@ -513,11 +534,11 @@ class ClientSession(ClientWire):
         forwarder = self.forwarder
         if forwarder is not None and forwarder.active:
             if self.node.ha.role != "standby":
-                raise PgError("57P01", "terminating connection because this node was promoted "
-                              "while the session's transaction ran on the old primary",
-                              severity="FATAL")
+                raise AdminShutdown("terminating connection because this node was promoted "
+                                    "while the session's transaction ran on the old primary",
+                                    severity="FATAL")
             if kind is m.FunctionCall:
-                raise PgError("0A000", "the function call sub-protocol is not supported")
+                raise FeatureNotSupported("the function call sub-protocol is not supported")
             await forwarder.forward(event)
             return
         if kind in EXTENDED_MESSAGES:
@@ -554,11 +575,11 @@ class ClientSession(ClientWire):
         elif kind is m.CopyFail:
             self.copy_in = None
             self.copy_buffer.clear()
-            raise PgError("57014", f"COPY from stdin failed: {event.message}")
+            raise QueryCanceled(f"COPY from stdin failed: {event.message}")
         elif kind is m.FunctionCall:
-            raise PgError("0A000", "the function call sub-protocol is not supported")
+            raise FeatureNotSupported("the function call sub-protocol is not supported")
         else:
-            raise PgError("08P01", f"unexpected message {kind.__name__}")
+            raise ProtocolViolation(f"unexpected message {kind.__name__}", severity="ERROR")
 
     # -- simple query ------------------------------------------------------------------------
 
@@ -637,7 +658,8 @@ class ClientSession(ClientWire):
             else:
                 on_primary = self.forwarder is not None and node.name in self.forwarder.prepared
                 if node.name not in self.statements and not on_primary:
-                    raise PgError("26000", f'prepared statement "{node.name}" does not exist')
+                    raise InvalidSqlStatementName(
+                        f'prepared statement "{node.name}" does not exist')
                 self.statements.pop(node.name, None)
                 if self.forwarder is not None:
                     # The primary's copy stays until the name is prepared again there.
@@ -662,7 +684,7 @@ class ClientSession(ClientWire):
             if node.portalname is None:
                 self.portals = {k: v for k, v in self.portals.items() if k == ""}
             elif self.portals.pop(node.portalname, None) is None:
-                raise PgError("34000", f'cursor "{node.portalname}" does not exist')
+                raise InvalidCursorName(f'cursor "{node.portalname}" does not exist')
             self.send_raw(codec.encode_command_complete("CLOSE CURSOR"))
             return True
         return False
@@ -682,7 +704,7 @@ class ClientSession(ClientWire):
 
         name = node.name
         if name in self.statements:
-            raise PgError("42P05", f'prepared statement "{name}" already exists')
+            raise DuplicatePreparedStatement(f'prepared statement "{name}" already exists')
         param_oids = []
         for type_name in node.argtypes or ():
             names = [part.sval for part in type_name.names]
@@ -702,7 +724,7 @@ class ClientSession(ClientWire):
         parameters (as psql and migration scripts write them)."""
         prepared = self.statements.get(node.name)
         if prepared is None:
-            raise PgError("26000", f'prepared statement "{node.name}" does not exist')
+            raise InvalidSqlStatementName(f'prepared statement "{node.name}" does not exist')
         storage = self.storage
         assert storage is not None
         await self.translated(prepared)
@@ -710,16 +732,16 @@ class ClientSession(ClientWire):
                        else prepared.param_oids)
         args = node.params or ()
         if len(args) != expected:
-            raise PgError("42601", "wrong number of parameters for prepared statement "
-                          f'"{node.name}"',
-                          detail=f"Expected {expected} parameters but got {len(args)}.")
+            raise SqlSyntaxError("wrong number of parameters for prepared statement "
+                                 f'"{node.name}"',
+                                 detail=f"Expected {expected} parameters but got {len(args)}.")
         values = [_constant_text(arg) for arg in args]
         params = encode_params(prepared, [v.encode() if v is not None else None
                                           for v in values],
                                [0] * len(values), storage.settings["timezone"])
         result = await self.execute_statement(prepared, params)
         if result.copy_in is not None:
-            raise PgError("0A000", "EXECUTE of a COPY FROM STDIN is not supported")
+            raise FeatureNotSupported("EXECUTE of a COPY FROM STDIN is not supported")
         self.send_result(result, (), prepared, describe=describe)
 
     async def declare_cursor(self, stmt: Statement, params: list[Any] | None) -> None:
@@ -730,12 +752,12 @@ class ClientSession(ClientWire):
         assert storage is not None
         name = node.portalname
         if name in self.portals:
-            raise PgError("42P03", f'cursor "{name}" already exists')
+            raise DuplicateCursor(f'cursor "{name}" already exists')
         with_hold = bool(node.options & CURSOR_OPT_HOLD)
         if not storage.explicit and not with_hold:
-            raise PgError("25P01", "DECLARE CURSOR can only be used in transaction blocks")
+            raise NoActiveSqlTransaction("DECLARE CURSOR can only be used in transaction blocks")
         if not isinstance(node.query, ast.SelectStmt):
-            raise PgError("0A000", "only SELECT cursors are supported")
+            raise FeatureNotSupported("only SELECT cursors are supported")
         query = storage.classify(stmt.text, node.query, list(stmt.param_oids))
         result = await self.execute_statement(query, params)
         # The rows are read now: a cursor is a materialised portal (WITH HOLD or not).
@@ -747,9 +769,9 @@ class ClientSession(ClientWire):
 
         portal = self.portals.get(node.portalname)
         if portal is None or portal.result is None:
-            raise PgError("34000", f'cursor "{node.portalname}" does not exist')
+            raise InvalidCursorName(f'cursor "{node.portalname}" does not exist')
         if node.direction != enums.FetchDirection.FETCH_FORWARD or node.howMany < 0:
-            raise PgError("0A000", "only FETCH/MOVE FORWARD (NEXT, n, ALL) is supported")
+            raise FeatureNotSupported("only FETCH/MOVE FORWARD (NEXT, n, ALL) is supported")
         rows = portal.result.rows
         start = portal.position
         end = len(rows) if node.howMany >= FETCH_ALL else min(len(rows), start + node.howMany)
@@ -813,10 +835,10 @@ class ClientSession(ClientWire):
             await self.forwarder.forward(msg)
             return
         if msg.name and msg.name in self.statements:
-            raise PgError("42P05", f'prepared statement "{msg.name}" already exists')
+            raise DuplicatePreparedStatement(f'prepared statement "{msg.name}" already exists')
         statements = await self.parse_statements(msg.query, list(msg.param_oids))
         if len(statements) > 1:
-            raise PgError("42601", "cannot insert multiple commands into a prepared statement")
+            raise SqlSyntaxError("cannot insert multiple commands into a prepared statement")
         stmt = statements[0]
         if stmt.translation is None:
             stmt.param_oids = list(msg.param_oids)
@@ -832,14 +854,14 @@ class ClientSession(ClientWire):
             await forwarder.forward(msg)
             return
         if stmt is None:
-            raise PgError("26000", f'prepared statement "{msg.statement}" does not exist')
+            raise InvalidSqlStatementName(f'prepared statement "{msg.statement}" does not exist')
         storage = self.storage
         assert storage is not None
         await self.translated(stmt)
         params = encode_params(stmt, list(msg.params), list(msg.param_formats),
                                storage.settings["timezone"])
         if msg.portal and msg.portal in self.portals and msg.portal != "":
-            raise PgError("42P03", f'cursor "{msg.portal}" already exists')
+            raise DuplicateCursor(f'cursor "{msg.portal}" already exists')
         self.portals[msg.portal] = Portal(stmt, params, msg.result_formats)
         self.send_raw(codec.BIND_COMPLETE)
 
@@ -847,7 +869,7 @@ class ClientSession(ClientWire):
         if msg.kind == "S":
             stmt = self.statements.get(msg.name)
             if stmt is None:
-                raise PgError("26000", f'prepared statement "{msg.name}" does not exist')
+                raise InvalidSqlStatementName(f'prepared statement "{msg.name}" does not exist')
             oids = stmt.translation.param_oids if stmt.translation else stmt.param_oids
             self.send(m.ParameterDescription(tuple(oids)))
             columns = stmt.columns
@@ -858,7 +880,7 @@ class ClientSession(ClientWire):
             return
         portal = self.portals.get(msg.name)
         if portal is None:
-            raise PgError("34000", f'portal "{msg.name}" does not exist')
+            raise InvalidCursorName(f'portal "{msg.name}" does not exist')
         columns = portal.statement.columns
         if columns is None:
             self.send_raw(codec.NO_DATA)
@@ -868,7 +890,7 @@ class ClientSession(ClientWire):
     async def execute(self, msg: m.Execute) -> None:
         portal = self.portals.get(msg.portal)
         if portal is None:
-            raise PgError("34000", f'portal "{msg.portal}" does not exist')
+            raise InvalidCursorName(f'portal "{msg.portal}" does not exist')
         storage = self.storage
         assert storage is not None
         stmt = portal.statement

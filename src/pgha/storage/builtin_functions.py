@@ -16,7 +16,7 @@ from functools import cache
 from typing import Any
 
 from pgha.storage.builtin_function_rows import DESCRIPTIONS, OVERLOADED, ROWS
-from pgha.wire.errors import PgError
+from pgha.wire.errors import AmbiguousFunction, UndefinedFunction, WrongObjectType
 
 __all__ = [
     "DESCRIPTIONS",
@@ -91,9 +91,9 @@ def regproc_input(text: str) -> int:
         return int(name)
     found = [fn.oid for fn in builtin_functions() if fn.name == name]
     if not found:
-        raise PgError("42883", f'function "{text}" does not exist')
+        raise UndefinedFunction(f'function "{text}" does not exist')
     if len(found) > 1 or name in OVERLOADED:  # PostgreSQL has overloads pgha lacks
-        raise PgError("42725", f'more than one function named "{text}"')
+        raise AmbiguousFunction(f'more than one function named "{text}"')
     return found[0]
 
 
@@ -117,7 +117,7 @@ def function_definition(oid: Any) -> str | None:
     if fn is None:
         return None
     if fn.kind == "a":
-        raise PgError("42809", f'"{fn.name}" is an aggregate function')
+        raise WrongObjectType(f'"{fn.name}" is an aggregate function')
     out = [f"CREATE OR REPLACE FUNCTION pg_catalog.{fn.quoted_name}({fn.arguments})\n",
            f" RETURNS {fn.result}\n", f" LANGUAGE {fn.language}\n"]
     traits = (" WINDOW" if fn.kind == "w" else "") + _VOLATILITY[fn.volatility]

@@ -16,7 +16,7 @@ from pgha.storage import types as pgtypes
 from pgha.storage.catalog import Catalog, Sequence, Table, View
 from pgha.storage.functions.context import FunctionContext, _ts_text
 from pgha.storage.functions.regclass import regclass_lookup
-from pgha.wire.errors import PgError
+from pgha.wire.errors import PgError, UndefinedTable
 
 PRIVILEGE_FUNCTIONS = (
     "has_table_privilege", "has_schema_privilege", "has_database_privilege",
@@ -117,7 +117,7 @@ def _serial_sequence(catalog: Catalog, table: Any, column: Any) -> Any:
         return None
     name = str(table).split(".")[-1].strip('"')
     if catalog.table(name) is None:
-        raise PgError("42P01", f'relation "{table}" does not exist')
+        raise UndefinedTable(f'relation "{table}" does not exist')
     for rel in catalog.by_name.values():
         if isinstance(rel, Sequence) and rel.owned_by == (name, str(column)):
             return f"public.{rel.name}"

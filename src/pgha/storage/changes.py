@@ -41,7 +41,7 @@ from typing import IO, Any
 
 import apsw
 
-from pgha.wire.errors import PgError
+from pgha.wire.errors import DataCorrupted, PgError
 
 WAL_STATE_TABLE = "__pgha_wal_state"
 _STEP = struct.Struct("!cI")
@@ -320,7 +320,7 @@ class Replayer:
             elif kind == _CONTINUES:
                 pass  # the caller keeps the transaction open for the next record
             else:
-                raise PgError("XX001", f"unknown WAL step {kind!r}")
+                raise DataCorrupted(f"unknown WAL step {kind!r}")
         return schema_changed
 
     def _apply_rows(self, data: bytes) -> None:
@@ -379,8 +379,7 @@ def _q(name: str) -> str:
 
 
 def _diverged(table: str, detail: str) -> PgError:
-    return PgError(
-        "XX001",
+    return DataCorrupted(
         f"replicated change does not apply cleanly on table {table} ({detail}): this node's "
         "data has diverged and it needs a new snapshot",
     )

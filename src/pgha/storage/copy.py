@@ -19,7 +19,7 @@ from pglast import ast
 from pgha.storage import types as pgtypes
 from pgha.storage.catalog import Table
 from pgha.storage.columns import ResultColumn
-from pgha.wire.errors import PgError
+from pgha.wire.errors import BadCopyFileFormat, FeatureNotSupported, InvalidParameterValue
 
 if TYPE_CHECKING:
     from pgha.storage.engine import StorageSession
@@ -59,11 +59,11 @@ def copy_options(options: Any) -> CopyOptions:
     elif fmt == "binary":
         opts.binary = True
     elif fmt != "text":
-        raise PgError("22023", f'COPY format "{fmt}" not recognized')
+        raise InvalidParameterValue(f'COPY format "{fmt}" not recognized')
     if "delimiter" in explicit:
         opts.delimiter = str(explicit["delimiter"])
         if len(opts.delimiter) != 1:
-            raise PgError("0A000", "COPY delimiter must be a single one-byte character")
+            raise FeatureNotSupported("COPY delimiter must be a single one-byte character")
     if "null" in explicit:
         opts.null = str(explicit["null"])
     if "header" in explicit:
@@ -170,7 +170,7 @@ class CopyIn:
             if len(buf) < 19:
                 return
             if bytes(buf[:11]) != BINARY_SIGNATURE:
-                raise PgError("22P04", "COPY file signature not recognized")
+                raise BadCopyFileFormat("COPY file signature not recognized")
             ext = struct.unpack_from("!i", buf, 15)[0]
             if len(buf) < 19 + ext:
                 return
@@ -183,7 +183,7 @@ class CopyIn:
                 pos += 2
                 break
             if count != len(self.types):
-                raise PgError("22P04", f"row field count is {count}, expected {len(self.types)}")
+                raise BadCopyFileFormat(f"row field count is {count}, expected {len(self.types)}")
             cursor = pos + 2
             row: list[Any] = []
             for pgtype, typmod, _ in self.types:
@@ -209,11 +209,10 @@ class CopyIn:
 
     def _row(self, fields: list[str | None]) -> None:
         if len(fields) != len(self.types):
-            code = "22P04"
             if len(fields) < len(self.types):
                 missing = self.types[len(fields)][2]
-                raise PgError(code, f'missing data for column "{missing}"')
-            raise PgError(code, "extra data after last expected column")
+                raise BadCopyFileFormat(f'missing data for column "{missing}"')
+            raise BadCopyFileFormat("extra data after last expected column")
         row = []
         for value, (pgtype, typmod, _) in zip(fields, self.types, strict=True):
             if value is None or pgtype is None:
@@ -231,7 +230,7 @@ class CopyIn:
         if self.opts.binary:
             self._binary_rows()
             if self.buffer and not self.done:
-                raise PgError("22P04", "unexpected EOF in COPY data")
+                raise BadCopyFileFormat("unexpected EOF in COPY data")
         elif self.opts.csv:
             text = self.buffer.decode("utf-8")
             self.buffer.clear()

@@ -17,7 +17,12 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from pgha.wire.errors import PgError
+from pgha.wire.errors import (
+    DatetimeFieldOverflow,
+    FeatureNotSupported,
+    InvalidDatetimeFormat,
+    PgError,
+)
 
 _MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august",
            "september", "october", "november", "december")
@@ -45,7 +50,7 @@ class Loose:
 
 
 def _overflow(text: str) -> PgError:
-    return PgError("22008", f'date/time field value out of range: "{text}"')
+    return DatetimeFieldOverflow(f'date/time field value out of range: "{text}"')
 
 
 class _Fields:
@@ -93,7 +98,7 @@ class _Fields:
         if self.year is None and self.month is None and self.day is None:
             return None
         if self.year is None or self.month is None or self.day is None:
-            raise PgError("22007", f'invalid input syntax for type date: "{self.text}"')
+            raise InvalidDatetimeFormat(f'invalid input syntax for type date: "{self.text}"')
         year = self.year
         if self.year_digits <= 2:
             year += 2000 if year < 70 else 1900
@@ -174,7 +179,7 @@ _PATTERNS = sorted([*_NUMERIC, *_WORDS, "Y,YYY"], key=len, reverse=True)
 
 
 def _bad_value(value: str, pattern: str) -> PgError:
-    return PgError("22007", f'invalid value "{value}" for "{pattern}"')
+    return InvalidDatetimeFormat(f'invalid value "{value}" for "{pattern}"')
 
 
 class _Reader:
@@ -199,8 +204,8 @@ class _Reader:
             end += 1
         if end == self.pos:
             found = self.text[start:start + width] or ""
-            raise PgError("22007", f'invalid value "{found}" for "{pattern}"',
-                          detail="Value must be an integer.")
+            raise InvalidDatetimeFormat(f'invalid value "{found}" for "{pattern}"',
+                                        detail="Value must be an integer.")
         self.pos = end
         return int(self.text[start:end])
 
@@ -276,8 +281,8 @@ def _field(reader: _Reader, pattern: str, next_at: int) -> None:
         if reader.word(["ad", "bc"], pattern) == 1:
             reader.values["BC"] = 1
     else:
-        raise PgError("0A000", f'template pattern "{pattern}" is not supported in to_date '
-                      "and to_timestamp")
+        raise FeatureNotSupported(f'template pattern "{pattern}" is not supported in to_date '
+                                  "and to_timestamp")
 
 
 def parse_formatted(text: str, fmt: str) -> tuple[dt.datetime, int | None]:
@@ -286,7 +291,7 @@ def parse_formatted(text: str, fmt: str) -> tuple[dt.datetime, int | None]:
     _read(reader)
     v = reader.values
     if "BC" in v:
-        raise PgError("22008", f'timestamp out of range: "{text}"')
+        raise DatetimeFieldOverflow(f'timestamp out of range: "{text}"')
     year = v.get("YYYY", v.get("IYYY", 1))
     if "YYYY" not in v and "IYYY" not in v:
         if "YY" in v:
@@ -300,8 +305,9 @@ def parse_formatted(text: str, fmt: str) -> tuple[dt.datetime, int | None]:
     hour = v.get("HH24", v.get("HH12", v.get("HH", 0)))
     if "PM" in v or "HH12" in v or "HH" in v:
         if not 1 <= hour <= 12:
-            raise PgError("22007", f'hour "{hour}" is invalid for the 12-hour clock',
-                          hint="Use the 24-hour clock, or give an hour between 1 and 12.")
+            raise InvalidDatetimeFormat(
+                f'hour "{hour}" is invalid for the 12-hour clock',
+                hint="Use the 24-hour clock, or give an hour between 1 and 12.")
         hour = hour % 12 + (12 if v.get("PM") else 0)
     usecs = v.get("US", 0) + v.get("MS", 0) * 1000
     for n in range(1, 7):
@@ -321,7 +327,7 @@ def parse_formatted(text: str, fmt: str) -> tuple[dt.datetime, int | None]:
         if hour > 24 or v.get("MI", 0) > 59 or v.get("SS", 0) > 60:
             raise ValueError
     except (ValueError, OverflowError):
-        raise PgError("22008", f'date/time field value out of range: "{text}"') from None
+        raise DatetimeFieldOverflow(f'date/time field value out of range: "{text}"') from None
     offset = None
     if "TZH" in v or "TZM" in v:
         tzh = v.get("TZH", 0)

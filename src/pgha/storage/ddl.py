@@ -22,8 +22,34 @@ from pgha.storage import oids as T
 from pgha.storage import types as pgtypes
 from pgha.storage.catalog import Catalog, Column, Constraint, Index, Sequence, Table, View
 from pgha.storage.columns import ResultColumn
-from pgha.storage.translate import Analyzer, SystemRelations, translate, translate_expression
-from pgha.wire.errors import Notice, PgError
+from pgha.storage.translate import (
+    Analyzer,
+    SystemRelations,
+    translate,
+    translate_expression,
+)
+from pgha.wire.errors import (
+    CheckViolation,
+    DependentObjectsStillExist,
+    DuplicateColumn,
+    DuplicateObject,
+    DuplicateTable,
+    FeatureNotSupported,
+    ForeignKeyViolation,
+    InvalidForeignKey,
+    InvalidParameterValue,
+    InvalidSchemaName,
+    InvalidTableDefinition,
+    Notice,
+    NotNullViolation,
+    ObjectNotInPrerequisiteState,
+    SqlSyntaxError,
+    UndefinedColumn,
+    UndefinedObject,
+    UndefinedTable,
+    UniqueViolation,
+    WrongObjectType,
+)
 
 C = enums.ConstrType
 SERIALS = {"serial": T.INT4, "serial4": T.INT4, "bigserial": T.INT8, "serial8": T.INT8,
@@ -178,7 +204,7 @@ class DDL:
             scratch.execute(f"CREATE TABLE {q(table.name)} ({cols})")
             scratch.execute(sql)
         except apsw.Error as exc:
-            raise PgError("0A000", "this index expression or predicate is not supported") \
+            raise FeatureNotSupported("this index expression or predicate is not supported") \
                 from exc
         finally:
             scratch.close()
@@ -205,17 +231,17 @@ class DDL:
     def create_table(self, node: ast.CreateStmt) -> str:
         rv = node.relation
         if rv.schemaname not in (None, "public"):
-            raise PgError("3F000", f'schema "{rv.schemaname}" does not exist')
+            raise InvalidSchemaName(f'schema "{rv.schemaname}" does not exist')
         if rv.relpersistence == "t":
-            raise PgError("0A000", "temporary tables are not supported")
+            raise FeatureNotSupported("temporary tables are not supported")
         if node.inhRelations or node.partspec is not None or node.ofTypename is not None:
-            raise PgError("0A000", "table inheritance and partitioning are not supported")
+            raise FeatureNotSupported("table inheritance and partitioning are not supported")
         name = rv.relname
         if self.exists(name):
             if node.if_not_exists:
                 self.notices.append(Notice("42P07", f'relation "{name}" already exists, skipping'))
                 return "CREATE TABLE"
-            raise PgError("42P07", f'relation "{name}" already exists')
+            raise DuplicateTable(f'relation "{name}" already exists')
         table = Table(oid=self.new_oid(), name=name, columns=[])
         pending: list[tuple[Constraint, Any]] = []
         like_indexes: list[Index] = []
@@ -227,7 +253,7 @@ class DDL:
             elif isinstance(elt, ast.TableLikeClause):
                 like_indexes += self.add_like(table, elt, pending)
             else:
-                raise PgError("0A000", f"{type(elt).__name__} in CREATE TABLE is not supported")
+                raise FeatureNotSupported(f"{type(elt).__name__} in CREATE TABLE is not supported")
         for con, _ in pending:
             self.attach_constraint(table, con)
         for idx in like_indexes:
@@ -251,11 +277,11 @@ class DDL:
         opt = enums.TableLikeOption
         source = self.catalog.table(like.relation.relname)
         if source is None:
-            raise PgError("42P01", f'relation "{like.relation.relname}" does not exist')
+            raise UndefinedTable(f'relation "{like.relation.relname}" does not exist')
         options = like.options
         for col in source.columns:
             if table.column(col.name) is not None:
-                raise PgError("42701", f'column "{col.name}" specified more than once')
+                raise DuplicateColumn(f'column "{col.name}" specified more than once')
             new = Column(col.name, col.type_oid, col.typmod, col.not_null,
                          attnum=len(table.columns) + 1)
             if col.identity and options & opt.CREATE_TABLE_LIKE_IDENTITY:
@@ -293,24 +319,24 @@ class DDL:
         """CREATE TABLE ... AS / SELECT INTO: the (empty) table, its columns named and typed
         as the query's, for the caller to fill; None when IF NOT EXISTS finds one."""
         if node.objtype != enums.ObjectType.OBJECT_TABLE:
-            raise PgError("0A000", "materialized views are not supported")
+            raise FeatureNotSupported("materialized views are not supported")
         rv = node.into.rel
         if rv.schemaname not in (None, "public", "pg_temp"):
-            raise PgError("3F000", f'schema "{rv.schemaname}" does not exist')
+            raise InvalidSchemaName(f'schema "{rv.schemaname}" does not exist')
         if self.exists(rv.relname):
             if node.if_not_exists:
                 self.notices.append(Notice("42P07", f'relation "{rv.relname}" already exists, '
                                            "skipping"))
                 return None
-            raise PgError("42P07", f'relation "{rv.relname}" already exists')
+            raise DuplicateTable(f'relation "{rv.relname}" already exists')
         names = [n.sval for n in node.into.colNames or ()]
         if len(names) > len(columns):
-            raise PgError("42601", "too many column names were specified")
+            raise SqlSyntaxError("too many column names were specified")
         table = Table(oid=self.new_oid(), name=rv.relname, columns=[])
         for i, col in enumerate(columns):
             name = names[i] if i < len(names) else col.name
             if table.column(name) is not None:
-                raise PgError("42701", f'column "{name}" specified more than once')
+                raise DuplicateColumn(f'column "{name}" specified more than once')
             table.columns.append(Column(name, col.type_oid, col.typmod, attnum=i + 1))
         self.conn.execute(self.sqlite_table_ddl(table))
         self.save(table)
@@ -319,7 +345,7 @@ class DDL:
     def add_column_def(self, table: Table, elt: ast.ColumnDef,
                        pending: list[tuple[Constraint, Any]]) -> Column:
         if table.column(elt.colname) is not None:
-            raise PgError("42701", f'column "{elt.colname}" specified more than once')
+            raise DuplicateColumn(f'column "{elt.colname}" specified more than once')
         oid, typmod, serial = self.column_type(elt.typeName)
         col = Column(elt.colname, oid, typmod, attnum=max((c.attnum for c in table.columns),
                                                           default=0) + 1)
@@ -339,14 +365,14 @@ class DDL:
                              C.CONSTR_ATTR_NOT_DEFERRABLE: "NOT DEFERRABLE",
                              C.CONSTR_ATTR_DEFERRED: "INITIALLY DEFERRED",
                              C.CONSTR_ATTR_IMMEDIATE: "INITIALLY IMMEDIATE"}
-                    raise PgError("42601", f"misplaced {words[kind]} clause")
+                    raise SqlSyntaxError(f"misplaced {words[kind]} clause")
                 if kind == C.CONSTR_ATTR_DEFERRABLE:
                     last.deferrable = True
                 elif kind == C.CONSTR_ATTR_DEFERRED:
                     last.deferrable = last.deferred = True
                 elif kind == C.CONSTR_ATTR_NOT_DEFERRABLE and last.deferred:
-                    raise PgError("42601", "constraint declared INITIALLY DEFERRED must be "
-                                  "DEFERRABLE")
+                    raise SqlSyntaxError("constraint declared INITIALLY DEFERRED must be "
+                                         "DEFERRABLE")
                 continue
             last = None
             if kind == C.CONSTR_NOTNULL:
@@ -369,9 +395,9 @@ class DDL:
                 last = self.constraint_from(table, con, col.name)
                 pending.append((last, con))
             elif kind == C.CONSTR_GENERATED:
-                raise PgError("0A000", "generated columns are not supported")
+                raise FeatureNotSupported("generated columns are not supported")
             else:
-                raise PgError("0A000", f"column constraint {kind.name} is not supported")
+                raise FeatureNotSupported(f"column constraint {kind.name} is not supported")
         table.columns.append(col)
         return col
 
@@ -395,7 +421,7 @@ class DDL:
                               deferred=con.initdeferred)
         if kind == C.CONSTR_CHECK:
             if con.deferrable:
-                raise PgError("0A000", "CHECK constraints cannot be marked DEFERRABLE")
+                raise FeatureNotSupported("CHECK constraints cannot be marked DEFERRABLE")
             expr = deparse(con.raw_expr)
             default = f"{table.name}_{column}_check" if column else f"{table.name}_check"
             return Constraint(con.conname or default, "c", cols, expr=expr)
@@ -405,35 +431,35 @@ class DDL:
             ref_cols = [k.sval for k in con.pk_attrs or ()]
             ref_table = table if ref == table.name else self.catalog.table(ref)
             if ref_table is None:
-                raise PgError("42P01", f'relation "{ref}" does not exist')
+                raise UndefinedTable(f'relation "{ref}" does not exist')
             if not ref_cols:
                 pk = ref_table.primary_key()
                 if pk is None:
-                    raise PgError("42830", f'there is no primary key for referenced table "{ref}"')
+                    raise InvalidForeignKey(f'there is no primary key for referenced table "{ref}"')
                 ref_cols = pk.columns
             if any(c.deferrable and c.kind in ("p", "u") and c.columns == ref_cols
                    for c in ref_table.constraints):
-                raise PgError("55000", "cannot use a deferrable unique constraint for "
-                              f'referenced table "{ref}"')
+                raise ObjectNotInPrerequisiteState("cannot use a deferrable unique constraint for "
+                                                   f'referenced table "{ref}"')
             default = f"{table.name}_{'_'.join(fk_cols)}_fkey"
             return Constraint(con.conname or default, "f", fk_cols, ref_table=ref,
                               ref_columns=ref_cols, on_delete=con.fk_del_action or "a",
                               on_update=con.fk_upd_action or "a", deferrable=con.deferrable,
                               deferred=con.initdeferred)
-        raise PgError("0A000", f"constraint {kind.name} is not supported")
+        raise FeatureNotSupported(f"constraint {kind.name} is not supported")
 
     def attach_constraint(self, table: Table, con: Constraint) -> None:
         for c in con.columns:
             if table.column(c) is None:
-                raise PgError("42703", f'column "{c}" named in key does not exist')
+                raise UndefinedColumn(f'column "{c}" named in key does not exist')
         taken = {c.name for c in table.constraints} | {i.name for i in table.indexes}
         con.name = self.unique_name(con.name, taken) if con.name in taken or self.exists(
             con.name) else con.name
         con.oid = self.new_oid()
         if con.kind == "p":
             if table.primary_key() is not None:
-                raise PgError("42P16", f'multiple primary keys for table "{table.name}" are '
-                              "not allowed")
+                raise InvalidTableDefinition(f'multiple primary keys for table "{table.name}" are '
+                                             "not allowed")
             for c in con.columns:
                 col = table.column(c)
                 assert col is not None
@@ -452,13 +478,13 @@ class DDL:
                  OBJ.OBJECT_SEQUENCE: ("S", "DROP SEQUENCE", "sequence"),
                  OBJ.OBJECT_INDEX: ("i", "DROP INDEX", "index")}
         if node.removeType not in kinds:
-            raise PgError("0A000", f"DROP {node.removeType.name[7:]} is not supported")
+            raise FeatureNotSupported(f"DROP {node.removeType.name[7:]} is not supported")
         kind, tag, word = kinds[node.removeType]
         cascade = node.behavior == enums.DropBehavior.DROP_CASCADE
         for obj in node.objects:
             names = [n.sval for n in obj]
             if len(names) > 1 and names[0] != "public":
-                raise PgError("3F000", f'schema "{names[0]}" does not exist')
+                raise InvalidSchemaName(f'schema "{names[0]}" does not exist')
             name = names[-1]
             if kind == "i":
                 self.drop_index(name, node.missing_ok)
@@ -470,8 +496,8 @@ class DDL:
                                                "skipping"))
                     continue
                 if rel is not None:
-                    raise PgError("42809", f'"{name}" is not a {word}')
-                raise PgError("42P01", f'{word} "{name}" does not exist')
+                    raise WrongObjectType(f'"{name}" is not a {word}')
+                raise UndefinedTable(f'{word} "{name}" does not exist')
             self.drop_relation(rel, cascade)
         return tag
 
@@ -483,8 +509,8 @@ class DDL:
                 for con in other.constraints:
                     if con.kind == "f" and con.ref_table == rel.name:
                         if not cascade:
-                            raise PgError(
-                                "2BP01", f"cannot drop table {rel.name} because other objects "
+                            raise DependentObjectsStillExist(
+                                f"cannot drop table {rel.name} because other objects "
                                 "depend on it",
                                 detail=f"constraint {con.name} on table {other.name} depends on "
                                 f"table {rel.name}",
@@ -506,13 +532,14 @@ class DDL:
             if missing_ok:
                 self.notices.append(Notice("00000", f'index "{name}" does not exist, skipping'))
                 return
-            raise PgError("42704", f'index "{name}" does not exist')
+            raise UndefinedObject(f'index "{name}" does not exist')
         idx = next(i for i in table.indexes if i.name == name)
         if idx.constraint:
-            raise PgError("2BP01", f"cannot drop index {name} because constraint {idx.constraint} "
-                          f"on table {table.name} requires it",
-                          hint=f"You can drop constraint {idx.constraint} on table {table.name} "
-                          "instead.")
+            raise DependentObjectsStillExist(
+                f"cannot drop index {name} because constraint {idx.constraint} "
+                f"on table {table.name} requires it",
+                hint=f"You can drop constraint {idx.constraint} on table {table.name} "
+                "instead.")
         table.indexes.remove(idx)
         self.conn.execute(f"DROP INDEX {q(name)}")
         self.save(table)
@@ -522,7 +549,7 @@ class DDL:
     def create_index(self, node: ast.IndexStmt) -> str:
         table = self.catalog.table(node.relation.relname)
         if table is None:
-            raise PgError("42P01", f'relation "{node.relation.relname}" does not exist')
+            raise UndefinedTable(f'relation "{node.relation.relname}" does not exist')
         cols, exprs, words, options = [], [], [], []
         for elem in node.indexParams:
             desc = elem.ordering == enums.SortByDir.SORTBY_DESC
@@ -535,7 +562,7 @@ class DDL:
                 words.append(_index_word(cols[-1]))
                 continue
             if table.column(elem.name) is None:
-                raise PgError("42703", f'column "{elem.name}" does not exist')
+                raise UndefinedColumn(f'column "{elem.name}" does not exist')
             cols.append(elem.name)
             words.append(elem.name)
         predicate = deparse(node.whereClause) if node.whereClause is not None else None
@@ -545,7 +572,7 @@ class DDL:
             if node.if_not_exists:
                 self.notices.append(Notice("42P07", f'relation "{name}" already exists, skipping'))
                 return "CREATE INDEX"
-            raise PgError("42P07", f'relation "{name}" already exists')
+            raise DuplicateTable(f'relation "{name}" already exists')
         idx = Index(name, cols, bool(node.unique), None, self.new_oid(), expressions=exprs,
                     predicate=predicate, options=options if any(options) else [])
         sql = self.create_index_sql(table, idx)
@@ -554,8 +581,8 @@ class DDL:
         try:
             self.conn.execute(sql)
         except apsw.ConstraintError as exc:
-            raise PgError("23505", f'could not create unique index "{name}"',
-                          detail="Key contains duplicated values.") from exc
+            raise UniqueViolation(f'could not create unique index "{name}"',
+                                  detail="Key contains duplicated values.") from exc
         table.indexes.append(idx)
         self.save(table)
         return "CREATE INDEX"
@@ -570,7 +597,7 @@ class DDL:
             if node.missing_ok:
                 self.notices.append(Notice("00000", f'relation "{name}" does not exist, skipping'))
                 return "ALTER TABLE"
-            raise PgError("42P01", f'relation "{name}" does not exist')
+            raise UndefinedTable(f'relation "{name}" does not exist')
         rebuild = False
         for cmd in node.cmds:
             sub = cmd.subtype
@@ -593,8 +620,8 @@ class DDL:
                 if col is None:
                     if cmd.missing_ok:
                         continue
-                    raise PgError("42703", f'column "{cmd.name}" of relation "{name}" does not '
-                                  "exist")
+                    raise UndefinedColumn(f'column "{cmd.name}" of relation "{name}" does not '
+                                          "exist")
                 table.columns.remove(col)
                 table.constraints = [c for c in table.constraints if col.name not in c.columns]
                 table.indexes = [i for i in table.indexes if col.name not in i.columns
@@ -615,8 +642,8 @@ class DDL:
                 if con is None:
                     if cmd.missing_ok:
                         continue
-                    raise PgError("42704", f'constraint "{cmd.name}" of relation "{name}" does '
-                                  "not exist")
+                    raise UndefinedObject(f'constraint "{cmd.name}" of relation "{name}" does '
+                                          "not exist")
                 table.constraints.remove(con)
                 table.indexes = [i for i in table.indexes if i.constraint != con.name]
                 rebuild = True
@@ -639,15 +666,15 @@ class DDL:
                 self.alter_identity(table, cmd)
             elif sub == A.AT_ValidateConstraint:  # (pgha checks a constraint's rows when added)
                 if not any(c.name == cmd.name for c in table.constraints):
-                    raise PgError("42704", f'constraint "{cmd.name}" of relation "{name}" does '
-                                  "not exist")
+                    raise UndefinedObject(f'constraint "{cmd.name}" of relation "{name}" does '
+                                          "not exist")
             elif sub == A.AT_SetStatistics:  # planner statistics: nothing to keep
                 if cmd.name is not None:
                     self.require_column(table, cmd.name)
             elif sub == A.AT_ChangeOwner:
                 pass  # pgha enforces no privileges: every role may do everything
             else:
-                raise PgError("0A000", f"ALTER TABLE {sub.name[3:]} is not supported")
+                raise FeatureNotSupported(f"ALTER TABLE {sub.name[3:]} is not supported")
         if rebuild:
             self.rebuild(table)
         else:
@@ -662,12 +689,13 @@ class DDL:
         where = f'column "{col.name}" of relation "{table.name}"'
         if cmd.subtype == A.AT_AddIdentity:
             if col.identity:
-                raise PgError("55000", f"{where} is already an identity column")
+                raise ObjectNotInPrerequisiteState(f"{where} is already an identity column")
             if col.default is not None:
-                raise PgError("55000", f"{where} already has a default value")
+                raise ObjectNotInPrerequisiteState(f"{where} already has a default value")
             if not col.not_null:
-                raise PgError("55000", f"{where} must be declared NOT NULL before identity can "
-                              "be added")
+                raise ObjectNotInPrerequisiteState(
+                    f"{where} must be declared NOT NULL before identity can "
+                    "be added")
             col.identity = cmd.def_.generated_when or "a"
             seq = self.create_owned_sequence(table, col)
             self.apply_sequence_options(seq, cmd.def_.options or (), creating=True)
@@ -679,7 +707,7 @@ class DDL:
                 self.notices.append(Notice("00000", f"{where} is not an identity column, "
                                            "skipping"))
                 return
-            raise PgError("55000", f"{where} is not an identity column")
+            raise ObjectNotInPrerequisiteState(f"{where} is not an identity column")
         seq = next((r for r in self.catalog.by_name.values() if isinstance(r, Sequence)
                     and r.owned_by == (table.name, col.name)), None)
         if cmd.subtype == A.AT_DropIdentity:
@@ -700,7 +728,7 @@ class DDL:
     def require_column(self, table: Table, name: str) -> Column:
         col = table.column(name)
         if col is None:
-            raise PgError("42703", f'column "{name}" of relation "{table.name}" does not exist')
+            raise UndefinedColumn(f'column "{name}" of relation "{table.name}" does not exist')
         return col
 
     def check_not_null(self, table: Table, columns: list[str]) -> None:
@@ -708,19 +736,19 @@ class DDL:
             row = self.conn.execute(
                 f"SELECT 1 FROM {q(table.name)} WHERE {q(c)} IS NULL LIMIT 1").fetchone()
             if row is not None:
-                raise PgError("23502", f'column "{c}" of relation "{table.name}" contains null '
-                              "values", table=table.name, column=c)
+                raise NotNullViolation(f'column "{c}" of relation "{table.name}" contains null '
+                                       "values", table=table.name, column=c)
 
     def create_unique(self, table: Table, idx: Index, rebuild: bool) -> None:
         try:
             self.conn.execute(self.create_index_sql(table, idx))
         except apsw.ConstraintError as exc:
-            raise PgError("23505", f'could not create unique index "{idx.name}"',
-                          detail="Key contains duplicated values.") from exc
+            raise UniqueViolation(f'could not create unique index "{idx.name}"',
+                                  detail="Key contains duplicated values.") from exc
         con = next((c for c in table.constraints if c.name == idx.constraint), None)
         if con is not None and con.deferrable and duplicate_key(self.conn, table, con):
-            raise PgError("23505", f'could not create unique index "{idx.name}"',
-                          detail="Key contains duplicated values.")
+            raise UniqueViolation(f'could not create unique index "{idx.name}"',
+                                  detail="Key contains duplicated values.")
         # A new PRIMARY KEY makes its columns NOT NULL: SQLite needs a rebuild for that.
         if rebuild:
             self.rebuild(table)
@@ -748,20 +776,21 @@ class DDL:
             fks = [c for c in table.constraints if c.kind == "f"]
             if exc.extendedresult == apsw.SQLITE_CONSTRAINT_FOREIGNKEY and fks:
                 con = fks[-1]  # the one being added (SQLite does not say which)
-                raise PgError("23503", f'insert or update on table "{table.name}" violates '
-                              f'foreign key constraint "{con.name}"', table=table.name,
-                              constraint=con.name) from exc
-            raise PgError("23514" if "CHECK" in str(exc) else "23502",
-                          f'existing rows of relation "{table.name}" violate the new '
-                          f"definition: {exc}") from exc
+                raise ForeignKeyViolation(f'insert or update on table "{table.name}" violates '
+                                          f'foreign key constraint "{con.name}"', table=table.name,
+                                          constraint=con.name) from exc
+            violation = (CheckViolation if exc.extendedresult == apsw.SQLITE_CONSTRAINT_CHECK
+                         else NotNullViolation)
+            raise violation(f'existing rows of relation "{table.name}" violate the new '
+                            f"definition: {exc}") from exc
         self.conn.execute(f"DROP TABLE {q(table.name)}")
         self.conn.execute(f"ALTER TABLE {q(tmp)} RENAME TO {q(table.name)}")
         for idx in table.indexes:
             try:
                 self.conn.execute(self.create_index_sql(table, idx))
             except apsw.ConstraintError as exc:
-                raise PgError("23505", f'could not create unique index "{idx.name}"',
-                              detail="Key contains duplicated values.") from exc
+                raise UniqueViolation(f'could not create unique index "{idx.name}"',
+                                      detail="Key contains duplicated values.") from exc
         self.save(table)
 
     # -- sequences, views, truncate ---------------------------------------------------------
@@ -772,7 +801,7 @@ class DDL:
             if node.if_not_exists:
                 self.notices.append(Notice("42P07", f'relation "{name}" already exists, skipping'))
                 return "CREATE SEQUENCE"
-            raise PgError("42P07", f'relation "{name}" already exists')
+            raise DuplicateTable(f'relation "{name}" already exists')
         seq = Sequence(oid=self.new_oid(), name=name)
         self.apply_sequence_options(seq, node.options or (), creating=True)
         self.save(seq)
@@ -800,7 +829,7 @@ class DDL:
         if "increment" in explicit:
             seq.increment = explicit["increment"]
             if seq.increment == 0:
-                raise PgError("22023", "INCREMENT must not be zero")
+                raise InvalidParameterValue("INCREMENT must not be zero")
             if seq.increment < 0 and creating:
                 seq.max_value, seq.min_value = -1, -SEQ_MAX.get(seq.type_oid, 2**63 - 1) - 1
         if explicit.get("minvalue") is not None:
@@ -816,10 +845,11 @@ class DDL:
         if "cycle" in explicit:
             seq.cycle = bool(explicit["cycle"])
         if seq.start < seq.min_value or seq.start > seq.max_value:
-            raise PgError("22023", f"START value ({seq.start}) cannot be less than MINVALUE "
-                          f"({seq.min_value})" if seq.start < seq.min_value else
-                          f"START value ({seq.start}) cannot be greater than MAXVALUE "
-                          f"({seq.max_value})")
+            raise InvalidParameterValue(
+                f"START value ({seq.start}) cannot be less than MINVALUE "
+                f"({seq.min_value})" if seq.start < seq.min_value else
+                f"START value ({seq.start}) cannot be greater than MAXVALUE "
+                f"({seq.max_value})")
         if "restart" in explicit:
             value = explicit["restart"] if explicit["restart"] is not None else seq.start
             self.conn.execute("INSERT OR REPLACE INTO __pgha_sequence_values VALUES (?, ?, 0)",
@@ -830,7 +860,7 @@ class DDL:
         if not isinstance(seq, Sequence):
             if node.missing_ok:
                 return "ALTER SEQUENCE"
-            raise PgError("42P01", f'relation "{node.sequence.relname}" does not exist')
+            raise UndefinedTable(f'relation "{node.sequence.relname}" does not exist')
         self.apply_sequence_options(seq, node.options or (), creating=False)
         self.save(seq)
         return "ALTER SEQUENCE"
@@ -842,10 +872,10 @@ class DDL:
             if node.replace and isinstance(existing, View):
                 self.conn.execute(f"DROP VIEW {q(name)}")
             else:
-                raise PgError("42P07", f'relation "{name}" already exists')
+                raise DuplicateTable(f'relation "{name}" already exists')
         tr = translate(self.catalog, self.system, node.query)
         if tr.steps:
-            raise PgError("0A000", "views must not contain data-modifying statements in WITH")
+            raise FeatureNotSupported("views must not contain data-modifying statements in WITH")
         assert tr.columns is not None
         names = [n.sval for n in node.aliases or ()]
         cols = [Column(names[i] if i < len(names) else c.name, c.type_oid, c.typmod,
@@ -860,7 +890,7 @@ class DDL:
         for rv in node.relations:
             table = self.catalog.table(rv.relname)
             if table is None:
-                raise PgError("42P01", f'relation "{rv.relname}" does not exist')
+                raise UndefinedTable(f'relation "{rv.relname}" does not exist')
             self.conn.execute(f"DELETE FROM {q(table.name)}")
             if node.restart_seqs:
                 for seq in self.catalog.by_name.values():
@@ -874,11 +904,11 @@ class DDL:
         if node.renameType == OBJ.OBJECT_COLUMN:
             table = self.catalog.table(node.relation.relname)
             if table is None:
-                raise PgError("42P01", f'relation "{node.relation.relname}" does not exist')
+                raise UndefinedTable(f'relation "{node.relation.relname}" does not exist')
             col = self.require_column(table, node.subname)
             if table.column(node.newname) is not None:
-                raise PgError("42701", f'column "{node.newname}" of relation "{table.name}" '
-                              "already exists")
+                raise DuplicateColumn(f'column "{node.newname}" of relation "{table.name}" '
+                                      "already exists")
             self.conn.execute(f"ALTER TABLE {q(table.name)} RENAME COLUMN {q(col.name)} TO "
                               f"{q(node.newname)}")
             for con in table.constraints:
@@ -902,9 +932,9 @@ class DDL:
         if node.renameType in (OBJ.OBJECT_TABLE, OBJ.OBJECT_SEQUENCE, OBJ.OBJECT_VIEW):
             rel = self.catalog.by_name.get(node.relation.relname)
             if rel is None:
-                raise PgError("42P01", f'relation "{node.relation.relname}" does not exist')
+                raise UndefinedTable(f'relation "{node.relation.relname}" does not exist')
             if self.exists(node.newname):
-                raise PgError("42P07", f'relation "{node.newname}" already exists')
+                raise DuplicateTable(f'relation "{node.newname}" already exists')
             if isinstance(rel, Table):
                 self.conn.execute(f"ALTER TABLE {q(rel.name)} RENAME TO {q(node.newname)}")
             elif isinstance(rel, View):  # SQLite cannot rename a view: make it again
@@ -920,7 +950,7 @@ class DDL:
             return self.rename_index(node)
         if node.renameType == OBJ.OBJECT_TABCONSTRAINT:
             return self.rename_constraint(node)
-        raise PgError("0A000", "this RENAME is not supported")
+        raise FeatureNotSupported("this RENAME is not supported")
 
     def rename_index(self, node: ast.RenameStmt) -> str:
         """ALTER INDEX ... RENAME TO (SQLite has none: the index is made again); a PK or
@@ -931,9 +961,9 @@ class DDL:
             if node.missing_ok:
                 self.notices.append(Notice("00000", f'relation "{name}" does not exist, skipping'))
                 return "ALTER INDEX"
-            raise PgError("42P01", f'relation "{name}" does not exist')
+            raise UndefinedTable(f'relation "{name}" does not exist')
         if self.exists(node.newname):
-            raise PgError("42P07", f'relation "{node.newname}" already exists')
+            raise DuplicateTable(f'relation "{node.newname}" already exists')
         idx = next(i for i in table.indexes if i.name == name)
         con = next((c for c in table.constraints if c.name == idx.constraint), None)
         self.conn.execute(f"DROP INDEX {q(name)}")
@@ -949,15 +979,15 @@ class DDL:
         with it; a CHECK or FOREIGN KEY is named in the SQLite table, which is rebuilt."""
         table = self.catalog.table(node.relation.relname)
         if table is None:
-            raise PgError("42P01", f'relation "{node.relation.relname}" does not exist')
+            raise UndefinedTable(f'relation "{node.relation.relname}" does not exist')
         con = next((c for c in table.constraints if c.name == node.subname), None)
         if con is None:
-            raise PgError("42704", f'constraint "{node.subname}" for table "{table.name}" does '
-                          "not exist")
+            raise UndefinedObject(f'constraint "{node.subname}" for table "{table.name}" does '
+                                  "not exist")
         if any(c.name == node.newname for c in table.constraints) or (
                 con.kind in ("p", "u") and self.exists(node.newname)):
-            raise PgError("42710", f'constraint "{node.newname}" for relation "{table.name}" '
-                          "already exists")
+            raise DuplicateObject(f'constraint "{node.newname}" for relation "{table.name}" '
+                                  "already exists")
         idx = next((i for i in table.indexes if i.constraint == con.name), None)
         con.name = node.newname
         if idx is not None:

@@ -26,16 +26,18 @@ from decimal import (
     ROUND_HALF_UP,
     Context,
     Decimal,
-    DivisionByZero,
     InvalidOperation,
     Overflow,
+)
+from decimal import (
+    DivisionByZero as DecimalDivisionByZero,
 )
 from typing import Any
 
 import apsw
 
 from pgha.storage.types_number import numeric_out, numeric_text, storage_to_decimal
-from pgha.wire.errors import PgError
+from pgha.wire.errors import DivisionByZero, FeatureNotSupported, InvalidArgumentForPowerFunction
 
 # Exact + - * need as many digits as the operands have; PostgreSQL allows 131072 digits before
 # the point and 16383 after, so this precision never rounds a legal value.
@@ -44,7 +46,7 @@ _EXACT = Context(
     Emax=999_999,
     Emin=-999_999,
     rounding=ROUND_HALF_UP,
-    traps=[DivisionByZero, Overflow],
+    traps=[DecimalDivisionByZero, Overflow],
 )
 _MIN_SIG_DIGITS = 16  # NUMERIC_MIN_SIG_DIGITS
 _MAX_DISPLAY_SCALE = 1000  # NUMERIC_MAX_DISPLAY_SCALE
@@ -150,7 +152,7 @@ def divide_decimal(x: Decimal, y: Decimal, rscale: int | None = None) -> Decimal
     if x.is_nan() or y.is_nan():
         return _NAN
     if not y:
-        raise PgError("22012", "division by zero")
+        raise DivisionByZero("division by zero")
     if x.is_infinite() or y.is_infinite():
         if x.is_infinite() and y.is_infinite():
             return _NAN
@@ -179,7 +181,7 @@ def modulo(a: Any, b: Any) -> str | None:
     if x.is_nan() or y.is_nan():
         return "NaN"
     if not y:
-        raise PgError("22012", "division by zero")
+        raise DivisionByZero("division by zero")
     if x.is_infinite():
         return "NaN"
     if y.is_infinite():
@@ -195,7 +197,7 @@ def divide_truncated(a: Any, b: Any) -> str | None:
     if not (x.is_finite() and y.is_finite()):
         return numeric_text(divide_decimal(x, y))
     if not y:
-        raise PgError("22012", "division by zero")
+        raise DivisionByZero("division by zero")
     return numeric_text(_EXACT.divide_int(x, y))
 
 
@@ -265,7 +267,7 @@ def square_root(a: Any) -> str | None:
     if d.is_nan():
         return "NaN"
     if d < 0:
-        raise PgError("2201F", "cannot take square root of a negative number")
+        raise InvalidArgumentForPowerFunction("cannot take square root of a negative number")
     if not d.is_finite() or not d:
         return numeric_text(d)
     weight, _ = _weight_and_first_digit(d)
@@ -278,9 +280,9 @@ def to_integer(value: Any) -> int:
     """numeric -> integer: round half away from zero; the caller checks the range."""
     d = to_decimal(value)
     if d.is_nan():
-        raise PgError("0A000", "cannot convert NaN to integer")
+        raise FeatureNotSupported("cannot convert NaN to integer")
     if d.is_infinite():
-        raise PgError("0A000", "cannot convert infinity to integer")
+        raise FeatureNotSupported("cannot convert infinity to integer")
     return int(d.to_integral_value(rounding=ROUND_HALF_UP))
 
 

@@ -18,7 +18,15 @@ from typing import Any
 from pglast import ast, enums
 
 from pgha.wire.auth import scram_verifier
-from pgha.wire.errors import PgError
+from pgha.wire.errors import (
+    DuplicateObject,
+    FeatureNotSupported,
+    InvalidDatetimeFormat,
+    InvalidParameterValue,
+    ObjectInUse,
+    ReservedName,
+    UndefinedObject,
+)
 
 BOOTSTRAP = "postgres"
 BOOTSTRAP_OID = 10
@@ -95,16 +103,16 @@ def _attributes(options: tuple[Any, ...] | None, name: str) -> dict[str, Any]:
         elif key == "connectionlimit":
             limit = int(arg.ival)
             if limit < -1:
-                raise PgError("22023", f"invalid connection limit: {limit}")
+                raise InvalidParameterValue(f"invalid connection limit: {limit}")
             out["connlimit"] = limit
         elif key == "password":
             out["password"] = None if arg is None else _secret(arg.sval, name)
         elif key == "validUntil":
             out["valid_until"] = _timestamp(arg.sval)
         elif key in ("addroleto", "rolemembers", "adminmembers", "sysid"):
-            raise PgError("0A000", "role membership (IN ROLE, ROLE, ADMIN) is not supported")
+            raise FeatureNotSupported("role membership (IN ROLE, ROLE, ADMIN) is not supported")
         else:
-            raise PgError("0A000", f"role option {key} is not supported")
+            raise FeatureNotSupported(f"role option {key} is not supported")
     return out
 
 
@@ -123,8 +131,8 @@ def _timestamp(text: str) -> str:
     try:
         moment = dt.datetime.fromisoformat(text.strip())
     except ValueError:
-        raise PgError("22007", f'invalid input syntax for type timestamp with time zone: '
-                      f'"{text}"') from None
+        raise InvalidDatetimeFormat(f'invalid input syntax for type timestamp with time zone: '
+                                    f'"{text}"') from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=dt.UTC)
     return moment.astimezone(dt.UTC).isoformat(sep=" ")
@@ -133,10 +141,10 @@ def _timestamp(text: str) -> str:
 def create(conn: Any, node: ast.CreateRoleStmt) -> str:
     name = node.role
     if find(conn, name) is not None:
-        raise PgError("42710", f'role "{name}" already exists')
+        raise DuplicateObject(f'role "{name}" already exists')
     if name.startswith("pg_"):
-        raise PgError("42939", f'role name "{name}" is reserved',
-                      detail='Role names starting with "pg_" are reserved.')
+        raise ReservedName(f'role name "{name}" is reserved',
+                           detail='Role names starting with "pg_" are reserved.')
     values: dict[str, Any] = {"name": name, "superuser": 0, "createdb": 0, "createrole": 0,
                               "login": int(node.stmt_type == enums.RoleStmtType.ROLESTMT_USER),
                               "replication": 0, "connlimit": -1, "password": None,
@@ -153,11 +161,11 @@ def create(conn: Any, node: ast.CreateRoleStmt) -> str:
 def alter(conn: Any, node: ast.AlterRoleStmt) -> str:
     spec = node.role
     if spec.roletype != enums.RoleSpecType.ROLESPEC_CSTRING:
-        raise PgError("0A000", "ALTER ROLE CURRENT_USER/SESSION_USER is not supported")
+        raise FeatureNotSupported("ALTER ROLE CURRENT_USER/SESSION_USER is not supported")
     name = spec.rolename
     role = find(conn, name)
     if role is None:
-        raise PgError("42704", f'role "{name}" does not exist')
+        raise UndefinedObject(f'role "{name}" does not exist')
     changes = _attributes(node.options, name)
     if not changes:
         return "ALTER ROLE"
@@ -174,13 +182,13 @@ def drop(conn: Any, node: ast.DropRoleStmt, current_user: str) -> str:
     for spec in node.roles:
         name = spec.rolename
         if name == BOOTSTRAP:
-            raise PgError("55006", f'cannot drop role {name}',
-                          detail="It is the bootstrap superuser.")
+            raise ObjectInUse(f'cannot drop role {name}',
+                              detail="It is the bootstrap superuser.")
         if name == current_user:
-            raise PgError("55006", "current user cannot be dropped")
+            raise ObjectInUse("current user cannot be dropped")
         if find(conn, name) is None:
             if node.missing_ok:
                 continue  # PostgreSQL: NOTICE role "x" does not exist, skipping
-            raise PgError("42704", f'role "{name}" does not exist')
+            raise UndefinedObject(f'role "{name}" does not exist')
         conn.execute("DELETE FROM __pgha_roles WHERE name = ?", (name,))
     return "DROP ROLE"

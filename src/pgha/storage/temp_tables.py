@@ -29,7 +29,7 @@ from pgha.storage import catalog as cat
 from pgha.storage.catalog import FIRST_TEMP_OID, Catalog, Constraint, Sequence, Table
 from pgha.storage.columns import ResultColumn
 from pgha.storage.ddl import DDL, q
-from pgha.wire.errors import PgError
+from pgha.wire.errors import FeatureNotSupported, InvalidTableDefinition
 
 A = enums.OnCommitAction
 ON_COMMIT = {A.ONCOMMIT_DELETE_ROWS: "delete", A.ONCOMMIT_DROP: "drop"}
@@ -135,17 +135,17 @@ class TempTables:
         if isinstance(node, ast.CreateStmt):
             temp = is_temp(node.relation)
             if not temp and node.oncommit in ON_COMMIT:
-                raise PgError("42P16", "ON COMMIT can only be used on temporary tables")
+                raise InvalidTableDefinition("ON COMMIT can only be used on temporary tables")
             return temp
         if isinstance(node, ast.CreateTableAsStmt):
             temp = is_temp(node.into.rel)
             if not temp and node.into.onCommit in ON_COMMIT:
-                raise PgError("42P16", "ON COMMIT can only be used on temporary tables")
+                raise InvalidTableDefinition("ON COMMIT can only be used on temporary tables")
             return temp
         if isinstance(node, ast.CreateSeqStmt | ast.ViewStmt):
             rv = node.sequence if isinstance(node, ast.CreateSeqStmt) else node.view
             if is_temp(rv):
-                raise PgError("0A000", "temporary sequences and views are not supported")
+                raise FeatureNotSupported("temporary sequences and views are not supported")
             return False
         names: list[str] = []
         self._refuse_hidden(node)
@@ -170,8 +170,8 @@ class TempTables:
             names = [rv.relname for rv in node.relations]
         temp = [n in self.names() for n in names]
         if any(temp) and not all(temp):
-            raise PgError("0A000", "one statement on temporary and permanent tables together "
-                          "is not supported")
+            raise FeatureNotSupported("one statement on temporary and permanent tables together "
+                                      "is not supported")
         return bool(temp) and all(temp)
 
 
@@ -191,8 +191,8 @@ class TempTables:
             named = [(rv.schemaname, rv.relname) for rv in node.relations]
         temp = self.names()
         if any(schema == "public" and name in temp for schema, name in named):
-            raise PgError("0A000", "DDL on a permanent table hidden by a temporary table of "
-                          "the same name is not supported")
+            raise FeatureNotSupported("DDL on a permanent table hidden by a temporary table of "
+                                      "the same name is not supported")
 
 
 def is_temp(rv: ast.RangeVar) -> bool:
@@ -233,8 +233,8 @@ class TempDDL(DDL):
         return "CREATE TEMP TABLE " + sql.removeprefix("CREATE TABLE ")
 
     def create_owned_sequence(self, table: Table, col: Any) -> Sequence:
-        raise PgError("0A000", "serial and identity columns of temporary tables are not "
-                      "supported")
+        raise FeatureNotSupported("serial and identity columns of temporary tables are not "
+                                  "supported")
 
     def constraint_from(self, table: Table, con: ast.Constraint, column: str | None
                         ) -> Constraint:
@@ -242,8 +242,8 @@ class TempDDL(DDL):
             ref = con.pktable.relname
             if ref != table.name and self.catalog.table(ref) is None and \
                     self.base.table(ref) is not None:
-                raise PgError("42P16", "constraints on temporary tables may reference only "
-                              "temporary tables")
+                raise InvalidTableDefinition("constraints on temporary tables may reference only "
+                                             "temporary tables")
         return super().constraint_from(table, con, column)
 
     def create_table(self, node: ast.CreateStmt) -> str:

@@ -29,17 +29,7 @@ from pgha.storage.types_array import (
     float_from_json,
     float_to_json,
 )
-from pgha.storage.types_codec import (
-    FEATURE_NOT_SUPPORTED,
-    INVALID_PARAMETER_VALUE,
-    BinIn,
-    BinOut,
-    Codec,
-    Coerce,
-    Storage,
-    TextIn,
-    TextOut,
-)
+from pgha.storage.types_codec import BinIn, BinOut, Codec, Coerce, Storage, TextIn, TextOut
 from pgha.storage.types_datetime import DATE, TIME, TIMESTAMP, TIMESTAMPTZ
 from pgha.storage.types_interval import DAY as _IDAY
 from pgha.storage.types_interval import FULL_PRECISION, FULL_RANGE, INTERVAL
@@ -48,7 +38,13 @@ from pgha.storage.types_interval import MINUTE as _IMINUTE
 from pgha.storage.types_interval import MONTH as _IMONTH
 from pgha.storage.types_interval import SECOND as _ISECOND
 from pgha.storage.types_interval import YEAR as _IYEAR
-from pgha.wire.errors import PgError
+from pgha.wire.errors import (
+    FeatureNotSupported,
+    InvalidParameterValue,
+    PgError,
+    SqlSyntaxError,
+    UndefinedObject,
+)
 
 __all__ = [
     "BINARY_IN",
@@ -213,7 +209,7 @@ def type_by_name(name: str) -> PgType | None:
 
 
 def _bad_param(message: str) -> PgError:
-    return PgError(INVALID_PARAMETER_VALUE, message)
+    return InvalidParameterValue(message)
 
 
 def _char_typmod(label: str, mods: Sequence[int]) -> int:
@@ -241,7 +237,7 @@ def _typmod(t: PgType, mods: Sequence[int]) -> int:
         return -1
     name = t.name
     if not t.takes_typmod or (len(mods) > 1 and name not in ("numeric", "interval")):
-        raise PgError(SYNTAX_ERROR, f'type modifier is not allowed for type "{name}"')
+        raise SqlSyntaxError(f'type modifier is not allowed for type "{name}"')
     if name == "varchar":
         return _char_typmod("varchar", mods)
     if name == "bpchar":
@@ -269,10 +265,10 @@ def resolve_type(
         parts = parts[1:]
     display = ".".join(names) + ("[]" if array_bounds else "")
     if len(parts) != 1:
-        raise PgError(UNDEFINED_OBJECT, f'type "{display}" does not exist')
+        raise UndefinedObject(f'type "{display}" does not exist')
     key = parts[0]
     if key in _UNSUPPORTED:
-        raise PgError(FEATURE_NOT_SUPPORTED, f"type {_UNSUPPORTED[key]} is not supported")
+        raise FeatureNotSupported(f"type {_UNSUPPORTED[key]} is not supported")
     mods = list(typmods)
     if key == "float" and mods:
         # float(p): gram.y picks float4 up to 24 bits, float8 up to 53.
@@ -285,12 +281,12 @@ def resolve_type(
         mods = [1]
     t = type_by_name(key)
     if t is None:
-        raise PgError(UNDEFINED_OBJECT, f'type "{display}" does not exist')
+        raise UndefinedObject(f'type "{display}" does not exist')
     typmod = _typmod(t, mods)
     if array_bounds and not t.is_array:
         arr = TYPES_BY_OID.get(t.array_oid)
         if arr is None:
-            raise PgError(UNDEFINED_OBJECT, f'type "{display}" does not exist')
+            raise UndefinedObject(f'type "{display}" does not exist')
         t = arr
     return t, typmod
 

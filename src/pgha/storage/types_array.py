@@ -17,16 +17,14 @@ import struct
 from collections.abc import Callable
 from typing import Any
 
-from pgha.storage.types_codec import (
-    DATATYPE_MISMATCH,
-    FEATURE_NOT_SUPPORTED,
-    INVALID_BINARY_REPRESENTATION,
-    INVALID_TEXT_REPRESENTATION,
-    Codec,
-    bad_binary,
-    cannot_coerce,
+from pgha.storage.types_codec import Codec, bad_binary, cannot_coerce
+from pgha.wire.errors import (
+    DatatypeMismatch,
+    FeatureNotSupported,
+    InvalidBinaryRepresentation,
+    InvalidTextRepresentation,
+    PgError,
 )
-from pgha.wire.errors import PgError
 
 ToJson = Callable[[Any], Any]
 FromJson = Callable[[Any], Any]
@@ -64,7 +62,7 @@ def _identity(value: Any) -> Any:
 
 
 def _malformed(text: str, detail: str) -> PgError:
-    return PgError(INVALID_TEXT_REPRESENTATION, f'malformed array literal: "{text}"', detail=detail)
+    return InvalidTextRepresentation(f'malformed array literal: "{text}"', detail=detail)
 
 
 def _scan_element(s: str, pos: int, text: str) -> tuple[str | None, int]:
@@ -126,8 +124,8 @@ def parse_array_literal(text: str) -> list[Any]:
     if s[:1] == "[":
         if _BOUNDS.match(s) is None:
             raise _malformed(text, 'Missing "]" after array dimensions.')
-        raise PgError(
-            FEATURE_NOT_SUPPORTED, "array literals with explicit bounds are not supported"
+        raise FeatureNotSupported(
+            "array literals with explicit bounds are not supported"
         )
     if s[:1] != "{":
         raise _malformed(text, 'Array value must start with "{" or dimension information.')
@@ -249,15 +247,15 @@ def array_codec(
             raise bad_binary()
         ndim, flags, oid = _HDR.unpack_from(data)
         if ndim < 0 or ndim > 6:
-            raise PgError(INVALID_BINARY_REPRESENTATION, f"invalid number of dimensions: {ndim}")
+            raise InvalidBinaryRepresentation(f"invalid number of dimensions: {ndim}")
         if flags not in (0, 1):
-            raise PgError(INVALID_BINARY_REPRESENTATION, "invalid array flags")
+            raise InvalidBinaryRepresentation("invalid array flags")
         if oid != elem_oid:
-            raise PgError(DATATYPE_MISMATCH, "wrong element type")
+            raise DatatypeMismatch("wrong element type")
         if ndim == 0:
             return "[]"
         if ndim > 1:
-            raise PgError(FEATURE_NOT_SUPPORTED, "multidimensional arrays are not supported")
+            raise FeatureNotSupported("multidimensional arrays are not supported")
         if len(data) < 20:
             raise bad_binary()
         count, _lower = _DIM.unpack_from(data, 12)

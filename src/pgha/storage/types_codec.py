@@ -13,7 +13,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from pgha.wire.errors import PgError
+from pgha.wire.errors import (
+    CannotCoerce,
+    InvalidBinaryRepresentation,
+    InvalidTextRepresentation,
+    PgError,
+)
 
 Storage = int | float | str | bytes
 """A storage value, as apsw stores and returns it."""
@@ -59,19 +64,19 @@ CANNOT_COERCE = "42846"
 
 def invalid_syntax(type_name: str, text: str) -> PgError:
     """22P02 as the integer, float, bool, uuid, numeric input functions word it."""
-    return PgError(
-        INVALID_TEXT_REPRESENTATION, f'invalid input syntax for type {type_name}: "{text}"'
+    return InvalidTextRepresentation(
+        f'invalid input syntax for type {type_name}: "{text}"'
     )
 
 
 def bad_binary() -> PgError:
     """22P03, the error of every recv function fed the wrong number of bytes."""
-    return PgError(INVALID_BINARY_REPRESENTATION, "incorrect binary data format")
+    return InvalidBinaryRepresentation("incorrect binary data format")
 
 
 def cannot_coerce(value: object, type_name: str) -> PgError:
     """42846 for a storage value of a class the type cannot hold (e.g. bytes for integer)."""
-    return PgError(CANNOT_COERCE, f"cannot cast type {type(value).__name__} to {type_name}")
+    return CannotCoerce(f"cannot cast type {type(value).__name__} to {type_name}")
 
 
 def tdiv(a: int, b: int) -> int:

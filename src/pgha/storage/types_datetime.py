@@ -21,16 +21,18 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pgha.storage.datetime_parse import Loose, parse_loose
 from pgha.storage.types_codec import (
-    DATETIME_FIELD_OVERFLOW,
-    FEATURE_NOT_SUPPORTED,
-    INVALID_DATETIME_FORMAT,
-    INVALID_PARAMETER_VALUE,
-    INVALID_TIME_ZONE_DISPLACEMENT,
     Codec,
     bad_binary,
     cannot_coerce,
 )
-from pgha.wire.errors import PgError
+from pgha.wire.errors import (
+    DatetimeFieldOverflow,
+    FeatureNotSupported,
+    InvalidDatetimeFormat,
+    InvalidParameterValue,
+    InvalidTimeZoneDisplacementValue,
+    PgError,
+)
 
 _DATE_RE = r"(?:(?P<y>[0-9]{4,})-(?P<m>[0-9]{1,2})-(?P<d>[0-9]{1,2})|(?P<ymd>[0-9]{8}))"
 _TIME_RE = r"(?P<H>[0-9]{1,2}):(?P<M>[0-9]{1,2})(?::(?P<S>[0-9]{1,2})(?:\.(?P<f>[0-9]*))?)?"
@@ -89,16 +91,16 @@ _SCALES = (1_000_000, 100_000, 10_000, 1_000, 100, 10, 1)
 
 
 def _syntax(type_name: str, text: str) -> PgError:
-    return PgError(INVALID_DATETIME_FORMAT, f'invalid input syntax for type {type_name}: "{text}"')
+    return InvalidDatetimeFormat(f'invalid input syntax for type {type_name}: "{text}"')
 
 
 def _field_overflow(text: str) -> PgError:
-    return PgError(DATETIME_FIELD_OVERFLOW, f'date/time field value out of range: "{text}"')
+    return DatetimeFieldOverflow(f'date/time field value out of range: "{text}"')
 
 
 def _relative(word: str) -> PgError:
-    return PgError(
-        FEATURE_NOT_SUPPORTED, f'special date/time value "{word}" must be evaluated by the caller'
+    return FeatureNotSupported(
+        f'special date/time value "{word}" must be evaluated by the caller'
     )
 
 
@@ -110,8 +112,8 @@ def zone(name: str) -> tzinfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise PgError(
-            INVALID_PARAMETER_VALUE, f'time zone "{name.lower()}" not recognized'
+        raise InvalidParameterValue(
+            f'time zone "{name.lower()}" not recognized'
         ) from None
 
 
@@ -129,8 +131,8 @@ def _offset_seconds(spec: str, text: str) -> int | tzinfo:
         else:
             h, mi, s = int(digits[:-4]), int(digits[-4:-2]), int(digits[-2:])
         if h > 15 or mi > 59 or s > 59:
-            raise PgError(
-                INVALID_TIME_ZONE_DISPLACEMENT, f'time zone displacement out of range: "{text}"'
+            raise InvalidTimeZoneDisplacementValue(
+                f'time zone displacement out of range: "{text}"'
             )
         total = h * 3600 + mi * 60 + s
         return -total if spec[0] == "-" else total
@@ -162,13 +164,13 @@ def _round_usecs(us: int, precision: int) -> int:
 
 def _local_datetime(m: re.Match[str], text: str, type_name: str) -> datetime:
     if m["era"] and m["era"].lower() == "bc":
-        raise PgError(DATETIME_FIELD_OVERFLOW, f'{type_name} out of range: "{text}"')
+        raise DatetimeFieldOverflow(f'{type_name} out of range: "{text}"')
     if m["ymd"]:
         y, mo, d = int(m["ymd"][:4]), int(m["ymd"][4:6]), int(m["ymd"][6:])
     else:
         y, mo, d = int(m["y"]), int(m["m"]), int(m["d"])
     if y > 9999:
-        raise PgError(DATETIME_FIELD_OVERFLOW, f'{type_name} out of range: "{text}"')
+        raise DatetimeFieldOverflow(f'{type_name} out of range: "{text}"')
     try:
         day = datetime(y, mo, d)
     except ValueError:
@@ -178,7 +180,7 @@ def _local_datetime(m: re.Match[str], text: str, type_name: str) -> datetime:
     try:
         return day + timedelta(microseconds=_time_usecs(m, text))
     except OverflowError:
-        raise PgError(DATETIME_FIELD_OVERFLOW, f'{type_name} out of range: "{text}"') from None
+        raise DatetimeFieldOverflow(f'{type_name} out of range: "{text}"') from None
 
 
 def _loose(text: str, type_name: str) -> Loose:
@@ -241,7 +243,7 @@ def _parse_timestamp(text: str, typmod: int, tz: str, with_tz: bool) -> str:
         us = _round_usecs(local.microsecond, typmod)
         local = local.replace(microsecond=0) + timedelta(microseconds=us)
     if not 1 <= local.year <= 9999:
-        raise PgError(DATETIME_FIELD_OVERFLOW, f'{type_name} out of range: "{text}"')
+        raise DatetimeFieldOverflow(f'{type_name} out of range: "{text}"')
     return _ts_storage(local)
 
 
@@ -312,7 +314,7 @@ def _timestamp_recv(data: bytes, typmod: int) -> str:
     try:
         dt = _EPOCH_2000 + timedelta(microseconds=us)
     except OverflowError:
-        raise PgError(DATETIME_FIELD_OVERFLOW, "timestamp out of range") from None
+        raise DatetimeFieldOverflow("timestamp out of range") from None
     if typmod >= 0 and dt.microsecond:
         dt = dt.replace(microsecond=0) + timedelta(
             microseconds=_round_usecs(dt.microsecond, typmod)
@@ -377,7 +379,7 @@ def _date_recv(data: bytes, typmod: int) -> str:
     try:
         return date.fromordinal(days + _EPOCH_2000_ORDINAL).isoformat()
     except (ValueError, OverflowError):
-        raise PgError(DATETIME_FIELD_OVERFLOW, "date out of range") from None
+        raise DatetimeFieldOverflow("date out of range") from None
 
 
 def _date_coerce(value: Any, typmod: int) -> str:
@@ -448,7 +450,7 @@ def _time_recv(data: bytes, typmod: int) -> str:
         raise bad_binary()
     us = _Q.unpack(data)[0]
     if not 0 <= us <= _USECS_PER_DAY:
-        raise PgError(DATETIME_FIELD_OVERFLOW, "time out of range")
+        raise DatetimeFieldOverflow("time out of range")
     return time_storage(_round_usecs(us, typmod))
 
 

@@ -14,15 +14,8 @@ import re
 import struct
 from typing import Any
 
-from pgha.storage.types_codec import (
-    INTERVAL_FIELD_OVERFLOW,
-    INVALID_DATETIME_FORMAT,
-    Codec,
-    bad_binary,
-    cannot_coerce,
-    tdiv,
-)
-from pgha.wire.errors import PgError
+from pgha.storage.types_codec import Codec, bad_binary, cannot_coerce, tdiv
+from pgha.wire.errors import IntervalFieldOverflow, InvalidDatetimeFormat, PgError
 
 USECS_PER_SEC = 1_000_000
 USECS_PER_MINUTE = 60 * USECS_PER_SEC
@@ -136,15 +129,15 @@ class _Fields:
         h, mi = int(parts[0]), float(parts[1])
         sec = float(parts[2]) if len(parts) > 2 else 0.0
         if mi >= 60 or sec >= 60 or (len(parts) > 2 and mi != int(mi)):
-            raise PgError(
-                INTERVAL_FIELD_OVERFLOW, f'interval field value out of range: "{self.text}"'
+            raise IntervalFieldOverflow(
+                f'interval field value out of range: "{self.text}"'
             )
         us = h * USECS_PER_HOUR + round(mi * USECS_PER_MINUTE) + round(sec * USECS_PER_SEC)
         self.usecs += -us if negative else us
 
 
 def _syntax(text: str) -> PgError:
-    return PgError(INVALID_DATETIME_FORMAT, f'invalid input syntax for type interval: "{text}"')
+    return InvalidDatetimeFormat(f'invalid input syntax for type interval: "{text}"')
 
 
 def _parse_iso(s: str, fields: _Fields) -> None:
@@ -218,7 +211,7 @@ def parse_interval(text: str) -> tuple[int, int, int]:
     if ago:
         months, days, usecs = -months, -days, -usecs
     if not (-(2**31) <= months < 2**31 and -(2**31) <= days < 2**31 and -(2**63) <= usecs < 2**63):
-        raise PgError(INTERVAL_FIELD_OVERFLOW, f'interval field value out of range: "{text}"')
+        raise IntervalFieldOverflow(f'interval field value out of range: "{text}"')
     return months, days, usecs
 
 

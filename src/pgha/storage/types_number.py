@@ -17,15 +17,8 @@ import struct
 from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
 from typing import Any
 
-from pgha.storage.types_codec import (
-    INVALID_BINARY_REPRESENTATION,
-    NUMERIC_VALUE_OUT_OF_RANGE,
-    Codec,
-    bad_binary,
-    cannot_coerce,
-    invalid_syntax,
-)
-from pgha.wire.errors import PgError
+from pgha.storage.types_codec import Codec, bad_binary, cannot_coerce, invalid_syntax
+from pgha.wire.errors import InvalidBinaryRepresentation, NumericValueOutOfRange
 
 _INT_RE = re.compile(r"[ \t\n\r\v\f]*[+-]?[0-9]+[ \t\n\r\v\f]*\Z")
 _FLOAT_RE = re.compile(
@@ -113,8 +106,8 @@ def _int_codec(sql_name: str, short: str, fmt: str, lo: int, hi: int) -> Codec:
             raise invalid_syntax(sql_name, text)
         v = int(text)
         if v < lo or v > hi:
-            raise PgError(
-                NUMERIC_VALUE_OUT_OF_RANGE, f'value "{text}" is out of range for type {sql_name}'
+            raise NumericValueOutOfRange(
+                f'value "{text}" is out of range for type {sql_name}'
             )
         return v
 
@@ -139,14 +132,14 @@ def _int_codec(sql_name: str, short: str, fmt: str, lo: int, hi: int) -> Codec:
             v = int(value)
         elif isinstance(value, float):
             if math.isnan(value) or math.isinf(value):
-                raise PgError(NUMERIC_VALUE_OUT_OF_RANGE, f"{short} out of range")
+                raise NumericValueOutOfRange(f"{short} out of range")
             v = round(value)  # rint(): half to even, as float8 -> int casts do
         elif isinstance(value, str):
             return text_in(value, typmod, "UTC")
         else:
             raise cannot_coerce(value, sql_name)
         if v < lo or v > hi:
-            raise PgError(NUMERIC_VALUE_OUT_OF_RANGE, f"{short} out of range")
+            raise NumericValueOutOfRange(f"{short} out of range")
         return v
 
     return Codec(text_in, text_out, recv, send, coerce)
@@ -190,13 +183,13 @@ def _float_parse(text: str, sql_name: str) -> float:
         try:
             return float.fromhex(hexm.group(1))
         except OverflowError:
-            raise PgError(
-                NUMERIC_VALUE_OUT_OF_RANGE, f'"{text}" is out of range for type {sql_name}'
+            raise NumericValueOutOfRange(
+                f'"{text}" is out of range for type {sql_name}'
             ) from None
     v = float(m.group(1))
     if math.isinf(v) or (v == 0.0 and any(c in "123456789" for c in m.group(1).split("e")[0])):
         # strtod's ERANGE: overflow, or underflow all the way to zero.
-        raise PgError(NUMERIC_VALUE_OUT_OF_RANGE, f'"{text}" is out of range for type {sql_name}')
+        raise NumericValueOutOfRange(f'"{text}" is out of range for type {sql_name}')
     return v
 
 
@@ -306,7 +299,7 @@ def _to_float4(value: float) -> float:
     try:
         return float(_F4.unpack(_F4.pack(value))[0])
     except OverflowError:
-        raise PgError(NUMERIC_VALUE_OUT_OF_RANGE, "value out of range: overflow") from None
+        raise NumericValueOutOfRange("value out of range: overflow") from None
 
 
 def float4_out(value: Any, typmod: int = -1, tz: str = "UTC") -> str:
@@ -360,7 +353,7 @@ def _float4_in(text: str, typmod: int, tz: str) -> float | str:
     except OverflowError:
         f = math.inf
     if (math.isinf(f) and not math.isinf(v)) or (f == 0.0 and v != 0.0):
-        raise PgError(NUMERIC_VALUE_OUT_OF_RANGE, f'"{text}" is out of range for type real')
+        raise NumericValueOutOfRange(f'"{text}" is out of range for type real')
     return f
 
 
@@ -441,16 +434,14 @@ def numeric_apply_typmod(d: Decimal, typmod: int) -> Decimal:
     if d.is_nan():
         return d
     if d.is_infinite():
-        raise PgError(
-            NUMERIC_VALUE_OUT_OF_RANGE,
-            "numeric field overflow",
-            detail=f"A field with precision {precision}, scale {scale} "
-            "cannot hold an infinite value.",
+        raise NumericValueOutOfRange(
+                                     "numeric field overflow",
+                                     detail=f"A field with precision {precision}, scale {scale} "
+                                     "cannot hold an infinite value.",
         )
     d = d.quantize(Decimal(1).scaleb(-scale), rounding=ROUND_HALF_UP, context=_WIDE)
     if d and d.adjusted() >= precision - scale:
-        raise PgError(
-            NUMERIC_VALUE_OUT_OF_RANGE,
+        raise NumericValueOutOfRange(
             "numeric field overflow",
             detail=f"A field with precision {precision}, scale {scale} "
             f"must round to an absolute value less than 10^{precision - scale}.",
@@ -572,10 +563,10 @@ def numeric_recv_decimal(data: bytes) -> Decimal:
     if sign == _NUMERIC_NINF:
         return Decimal("-Infinity")
     if sign not in (_NUMERIC_POS, _NUMERIC_NEG) or dscale < 0:
-        raise PgError(INVALID_BINARY_REPRESENTATION, 'invalid sign in external "numeric" value')
+        raise InvalidBinaryRepresentation('invalid sign in external "numeric" value')
     digits = struct.unpack_from(f"!{ndigits}H", data, 8)
     if any(g >= 10000 for g in digits):
-        raise PgError(INVALID_BINARY_REPRESENTATION, 'invalid digit in external "numeric" value')
+        raise InvalidBinaryRepresentation('invalid digit in external "numeric" value')
     n = 0
     for g in digits:
         n = n * 10000 + g

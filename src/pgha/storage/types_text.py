@@ -15,21 +15,18 @@ import re
 from decimal import Decimal
 from typing import Any
 
-from pgha.storage.types_codec import (
-    INVALID_BINARY_REPRESENTATION,
-    INVALID_PARAMETER_VALUE,
-    INVALID_TEXT_REPRESENTATION,
-    STRING_DATA_RIGHT_TRUNCATION,
-    UNTRANSLATABLE_CHARACTER,
-    Codec,
-    bad_binary,
-    cannot_coerce,
-    invalid_syntax,
-)
+from pgha.storage.types_codec import Codec, bad_binary, cannot_coerce, invalid_syntax
 from pgha.storage.types_number import float8_out, numeric_text
-from pgha.wire.errors import PgError
+from pgha.wire.errors import (
+    CharacterNotInRepertoire,
+    InvalidBinaryRepresentation,
+    InvalidParameterValue,
+    InvalidTextRepresentation,
+    PgError,
+    StringDataRightTruncation,
+    UntranslatableCharacter,
+)
 
-_CHARACTER_NOT_IN_REPERTOIRE = "22021"
 NAMEDATALEN = 64
 
 
@@ -39,13 +36,11 @@ def _decode_utf8(data: bytes) -> str:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         bad = data[exc.start : exc.start + 1].hex()
-        raise PgError(
-            _CHARACTER_NOT_IN_REPERTOIRE, f'invalid byte sequence for encoding "UTF8": 0x{bad}'
+        raise CharacterNotInRepertoire(
+            f'invalid byte sequence for encoding "UTF8": 0x{bad}'
         ) from None
     if "\x00" in text:
-        raise PgError(
-            _CHARACTER_NOT_IN_REPERTOIRE, 'invalid byte sequence for encoding "UTF8": 0x00'
-        )
+        raise CharacterNotInRepertoire('invalid byte sequence for encoding "UTF8": 0x00')
     return text
 
 
@@ -72,7 +67,7 @@ def _limit(text: str, typmod: int, sql_name: str, pad: bool) -> str:
     n = typmod - 4
     if len(text) > n:
         if text[n:].strip(" "):
-            raise PgError(STRING_DATA_RIGHT_TRUNCATION, f"value too long for type {sql_name}({n})")
+            raise StringDataRightTruncation(f"value too long for type {sql_name}({n})")
         return text[:n]
     return text.ljust(n) if pad else text
 
@@ -199,14 +194,14 @@ def bytea_in(text: str, typmod: int = -1, tz: str = "UTC") -> bytes:
                 i += 1
                 continue
             if c not in _HEX:
-                raise PgError(INVALID_PARAMETER_VALUE, f'invalid hexadecimal digit: "{c}"')
+                raise InvalidParameterValue(f'invalid hexadecimal digit: "{c}"')
             if i + 1 >= n:
-                raise PgError(
-                    INVALID_PARAMETER_VALUE, "invalid hexadecimal data: odd number of digits"
+                raise InvalidParameterValue(
+                    "invalid hexadecimal data: odd number of digits"
                 )
             d = hexpart[i + 1]
             if d not in _HEX:
-                raise PgError(INVALID_PARAMETER_VALUE, f'invalid hexadecimal digit: "{d}"')
+                raise InvalidParameterValue(f'invalid hexadecimal digit: "{d}"')
             out.append(int(c + d, 16))
             i += 2
         return bytes(out)
@@ -232,7 +227,7 @@ def bytea_in(text: str, typmod: int = -1, tz: str = "UTC") -> bytes:
             out.append(int(raw[i + 1 : i + 4], 8))
             i += 4
         else:
-            raise PgError(INVALID_TEXT_REPRESENTATION, "invalid input syntax for type bytea")
+            raise InvalidTextRepresentation("invalid input syntax for type bytea")
     return bytes(out)
 
 
@@ -336,7 +331,7 @@ def _json_error(text: str = "", exc: ValueError | None = None) -> PgError:
             token = _JSON_TOKEN.match(rest.lstrip(" \t\n\r"))
             if token is not None:
                 detail = f'Token "{token.group(0)}" is invalid.'
-    return PgError(INVALID_TEXT_REPRESENTATION, "invalid input syntax for type json", detail=detail)
+    return InvalidTextRepresentation("invalid input syntax for type json", detail=detail)
 
 
 class _NonJsonConstant(ValueError):
@@ -361,10 +356,9 @@ def _json_in(text: str, typmod: int, tz: str) -> str:
     try:
         _json_validator.decode(text)
     except _NonJsonConstant as exc:
-        raise PgError(
-            INVALID_TEXT_REPRESENTATION,
-            "invalid input syntax for type json",
-            detail=f'Token "{exc.args[0]}" is invalid.',
+        raise InvalidTextRepresentation(
+                                        "invalid input syntax for type json",
+                                        detail=f'Token "{exc.args[0]}" is invalid.',
         ) from None
     except ValueError as exc:
         raise _json_error(text, exc) from None
@@ -380,10 +374,9 @@ def _jsonb_key(key: str) -> tuple[int, bytes]:
 
 def _jsonb_string(s: str) -> str:
     if "\x00" in s:
-        raise PgError(
-            UNTRANSLATABLE_CHARACTER,
-            "unsupported Unicode escape sequence",
-            detail="\\u0000 cannot be converted to text.",
+        raise UntranslatableCharacter(
+                                      "unsupported Unicode escape sequence",
+                                      detail="\\u0000 cannot be converted to text.",
         )
     return _encode_string(s)
 
@@ -441,8 +434,7 @@ def _json_coerce(value: Any, typmod: int) -> str:
 
 def _jsonb_recv(data: bytes, typmod: int) -> str:
     if not data or data[0] != 1:
-        raise PgError(
-            INVALID_BINARY_REPRESENTATION,
+        raise InvalidBinaryRepresentation(
             f"unsupported jsonb version number {data[0] if data else 0}",
         )
     return jsonb_in(_decode_utf8(data[1:]))

@@ -37,7 +37,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Final, Protocol
 
-from pgha.wire.errors import PgError, ProtocolViolation
+from pgha.wire.errors import (
+    FeatureNotSupported,
+    InvalidAuthorizationSpecification,
+    InvalidPassword,
+    PgError,
+    ProtocolViolation,
+)
 from pgha.wire.messages import (
     AuthenticationCleartextPassword,
     AuthenticationMD5Password,
@@ -95,7 +101,7 @@ class Authenticator(Protocol):
 
 def authentication_failed(user: str) -> PgError:
     """The one error every failed login produces (28P01)."""
-    return PgError("28P01", f'password authentication failed for user "{user}"', severity="FATAL")
+    return InvalidPassword(f'password authentication failed for user "{user}"', severity="FATAL")
 
 
 def _malformed(detail: str) -> ProtocolViolation:
@@ -302,8 +308,8 @@ class LocalOnly:
 
     def begin(self, user: str, parameters: Mapping[str, str]) -> AuthExchange:
         database = parameters.get("database") or user
-        return Refused(PgError(
-            "28000", f'no pgha login rule for host "{self.host}", user "{user}", database '
+        return Refused(InvalidAuthorizationSpecification(
+            f'no pgha login rule for host "{self.host}", user "{user}", database '
             f'"{database}": trust authentication is for local connections only',
             severity="FATAL", hint="Start pgha with --user NAME:PASSWORD (SCRAM), or with "
             "--auth trust to trust every host that can reach it."))
@@ -381,12 +387,13 @@ def _parse_client_first(text: str) -> _ClientFirst:
     if not sep:
         raise _malformed("Unexpected end of input.")
     if authzid:
-        raise PgError(
-            "0A000", "client uses authorization identity, but it is not supported", severity="FATAL"
+        raise FeatureNotSupported(
+            "client uses authorization identity, but it is not supported", severity="FATAL"
         )
     attrs = bare.split(",")
     if attrs[0].startswith("m="):
-        raise PgError("0A000", "client requires an unsupported SCRAM extension", severity="FATAL")
+        raise FeatureNotSupported(
+            "client requires an unsupported SCRAM extension", severity="FATAL")
     if len(attrs) < 2 or not attrs[0].startswith("n=") or not attrs[1].startswith("r="):
         raise _malformed("Expected attributes n= and r=.")
     nonce = attrs[1][2:]
@@ -599,4 +606,4 @@ class ScramClient:
         text = server_final.decode("utf-8")
         if not text.startswith("v=") or not hmac.compare_digest(
                 _unb64(text[2:]), self._server_signature):
-            raise PgError("28000", "the server's SCRAM signature does not match")
+            raise InvalidAuthorizationSpecification("the server's SCRAM signature does not match")

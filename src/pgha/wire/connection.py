@@ -66,7 +66,14 @@ from pgha.wire.codec import (
     FrontendDecoder,
     encode,
 )
-from pgha.wire.errors import PgError, ProtocolViolation
+from pgha.wire.errors import (
+    FeatureNotSupported,
+    InternalError,
+    InvalidAuthorizationSpecification,
+    PgError,
+    ProtocolViolation,
+    SqlSyntaxError,
+)
 from pgha.wire.messages import (
     AuthenticationCleartextPassword,
     AuthenticationMD5Password,
@@ -161,11 +168,9 @@ class Authenticated:
 Event = FrontendMessage | Authenticated
 
 
-class LocalProtocolError(PgError):
-    """The server side (our session) tried to send something the protocol state forbids."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__("XX000", message)
+class LocalProtocolError(InternalError):
+    """The server side (our session) tried to send something the protocol state forbids
+    (XX000)."""
 
 
 # --------------------------------------------------------------------------------------------
@@ -324,15 +329,13 @@ def parse_options(options: str) -> list[tuple[str, str]]:
         elif word.startswith(("-c", "--")) and len(word) > 2:
             item, i = word[2:], i + 1
         else:
-            raise PgError(
-                "42601",
-                f"invalid command-line argument for server process: {word}",
-                severity="FATAL",
+            raise SqlSyntaxError(
+                                 f"invalid command-line argument for server process: {word}",
+                                 severity="FATAL",
             )
         name, sep, value = item.partition("=")
         if not sep or not name:
-            raise PgError(
-                "42601",
+            raise SqlSyntaxError(
                 f"--{name} requires a value" if name else f"invalid option {item!r}",
                 severity="FATAL",
             )
@@ -513,8 +516,7 @@ class ServerConnection:
 
     def _on_startup(self, message: StartupMessage) -> Event | None:
         if message.major != 3:
-            raise PgError(
-                "0A000",
+            raise FeatureNotSupported(
                 f"unsupported frontend protocol {message.major}.{message.minor}:"
                 f" server supports 3.0 to 3.{SUPPORTED_MINOR}",
                 severity="FATAL",
@@ -533,13 +535,13 @@ class ServerConnection:
             self._queue([NegotiateProtocolVersion(latest, tuple(unrecognized))])
         user = parameters.get("user", "")
         if not user:
-            raise PgError(
-                "28000", "no PostgreSQL user name specified in startup packet", severity="FATAL"
+            raise InvalidAuthorizationSpecification(
+                "no PostgreSQL user name specified in startup packet", severity="FATAL"
             )
         if self._tls_required and not self._tls_accepted:
             # As a pg_hba.conf with only hostssl lines: refused before any password is sent.
-            raise PgError(
-                "28000", f'connection for user "{user}" refused: this server requires TLS',
+            raise InvalidAuthorizationSpecification(
+                f'connection for user "{user}" refused: this server requires TLS',
                 severity="FATAL", hint="Connect with sslmode=require or stronger.",
             )
         settings = parse_options(parameters.get("options", ""))

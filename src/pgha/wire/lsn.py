@@ -12,8 +12,7 @@ from __future__ import annotations
 import re
 from typing import Final
 
-from pgha.wire.errors import PgError
-from pgha.wire.sqlstate import INVALID_TEXT_REPRESENTATION
+from pgha.wire.errors import InvalidTextRepresentation
 
 # 0 is PostgreSQL's InvalidXLogRecPtr: "no position". pgha's WAL never starts there.
 INVALID_LSN: Final = 0
@@ -35,8 +34,8 @@ def parse_lsn(text: str) -> int:
     """Parse PostgreSQL's text form of an LSN; raise 22P02 as ``pg_lsn`` input does."""
     match = _LSN_TEXT.fullmatch(text)
     if match is None:
-        raise PgError(
-            INVALID_TEXT_REPRESENTATION, f'invalid input syntax for type pg_lsn: "{text}"'
+        raise InvalidTextRepresentation(
+            f'invalid input syntax for type pg_lsn: "{text}"'
         )
     high, low = match.groups()
     return (int(high, 16) << 32) | int(low, 16)

@@ -121,6 +121,7 @@ INVALID_TEXT_REPRESENTATION: Final = "22P02"
 INVALID_BINARY_REPRESENTATION: Final = "22P03"
 BAD_COPY_FILE_FORMAT: Final = "22P04"
 UNTRANSLATABLE_CHARACTER: Final = "22P05"
+DATUM_VERSION_MISMATCH: Final = "22P07"
 NOT_AN_XML_DOCUMENT: Final = "2200L"
 INVALID_XML_DOCUMENT: Final = "2200M"
 INVALID_XML_CONTENT: Final = "2200N"
@@ -444,6 +445,7 @@ CONDITION_NAMES: Final[dict[str, str]] = {
     "22P03": "invalid_binary_representation",
     "22P04": "bad_copy_file_format",
     "22P05": "untranslatable_character",
+    "22P07": "datum_version_mismatch",
     "2200L": "not_an_xml_document",
     "2200M": "invalid_xml_document",
     "2200N": "invalid_xml_content",

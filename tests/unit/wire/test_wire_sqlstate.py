@@ -34,6 +34,10 @@ def test_generated_file_is_up_to_date() -> None:
     assert spec is not None and spec.loader is not None
     gen = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(gen)
-    expected = gen.render(gen.parse(ERRCODES.read_text(encoding="utf-8")), str(ERRCODES))
+    entries = gen.parse(ERRCODES.read_text(encoding="utf-8"))
+    expected = gen.render(entries, str(ERRCODES))
     actual = (ROOT / "src/pgha/wire/sqlstate.py").read_text(encoding="utf-8")
     assert actual == expected
+    # the generated error classes in errors.py (python tools/gen_sqlstate.py --write)
+    errors_text = (ROOT / "src/pgha/wire/errors.py").read_text(encoding="utf-8")
+    assert gen.splice(errors_text, gen.render_classes(entries)) == errors_text

@@ -14,7 +14,13 @@ import apsw
 from pgha import PG_VERSION
 from pgha.storage.catalog import Catalog, Table
 from pgha.storage.functions.context import FunctionContext, registrar
-from pgha.wire.errors import PgError
+from pgha.wire.errors import (
+    FeatureNotSupported,
+    InvalidParameterValue,
+    ObjectNotInPrerequisiteState,
+    QueryCanceled,
+    UndefinedObject,
+)
 
 
 def _size_pretty(n: Any) -> Any:
@@ -32,7 +38,7 @@ def _sleep(ctx: FunctionContext, secs: Any) -> None:
     """pg_sleep that a CancelRequest interrupts (the session sets ``ctx.cancel``)."""
     secs = None if secs is None else float(secs)  # numeric arrives as its decimal text
     if secs is not None and secs > 0 and ctx.cancel.wait(min(secs, 86_400.0)):
-        raise PgError("57014", f"canceling statement due to {ctx.cancel_reason}")
+        raise QueryCanceled(f"canceling statement due to {ctx.cancel_reason}")
 
 
 def _current_setting(ctx: FunctionContext, name: Any, missing_ok: Any) -> Any:
@@ -41,12 +47,12 @@ def _current_setting(ctx: FunctionContext, name: Any, missing_ok: Any) -> Any:
         return ctx.settings[key]
     if missing_ok:
         return None
-    raise PgError("42704", f'unrecognized configuration parameter "{name}"')
+    raise UndefinedObject(f'unrecognized configuration parameter "{name}"')
 
 
 def _set_config(ctx: FunctionContext, name: Any, value: Any, local: Any) -> Any:
     if ctx.set_setting is None:
-        raise PgError("0A000", "set_config is not available here")
+        raise FeatureNotSupported("set_config is not available here")
     ctx.set_setting(str(name).lower(), "" if value is None else str(value), bool(local))
     return ctx.settings.get(str(name).lower(), value)
 
@@ -68,10 +74,11 @@ def _promote(ctx: FunctionContext, force: bool, wait: Any, seconds: Any) -> int:
     election and may lose them. Only a standby can be promoted (replication supplies
     ``on_promote``). The promotion is always waited for (``wait`` false is not honoured)."""
     if ctx.on_promote is None or not ctx.in_recovery():
-        raise PgError("55000", "recovery is not in progress",
-                      hint="Recovery control functions can only be executed during recovery.")
+        raise ObjectNotInPrerequisiteState(
+            "recovery is not in progress",
+            hint="Recovery control functions can only be executed during recovery.")
     if seconds is None or int(seconds) <= 0:
-        raise PgError("22023", '"wait_seconds" must not be negative or zero')
+        raise InvalidParameterValue('"wait_seconds" must not be negative or zero')
     return 1 if ctx.on_promote(force, float(seconds)) else 0
 
 

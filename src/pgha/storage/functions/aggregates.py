@@ -12,7 +12,7 @@ from typing import Any
 import apsw
 
 from pgha.storage.functions.context import FunctionContext
-from pgha.wire.errors import PgError
+from pgha.wire.errors import CardinalityViolation
 
 
 class _BoolAgg:
@@ -71,8 +71,8 @@ def _single_row() -> tuple[Any, Any, Any]:
         # Raised here, after the scan: an exception in step() would surface inside whatever
         # produces the rows (a virtual table) instead.
         if state["n"] > 1:
-            raise PgError("21000", "more than one row returned by a subquery used as an "
-                          "expression")
+            raise CardinalityViolation("more than one row returned by a subquery used as an "
+                                       "expression")
         return state["v"]
 
     return None, step, final

@@ -13,7 +13,7 @@ from typing import Any
 import apsw
 
 from pgha.storage.functions.context import FunctionContext, null_safe, registrar
-from pgha.wire.errors import PgError
+from pgha.wire.errors import DivisionByZero, InvalidArgumentForWidthBucketFunction
 
 
 def _num(d: Decimal) -> int | float:
@@ -24,7 +24,7 @@ def _div(a: Any, b: Any) -> Any:
     if a is None or b is None:
         return None
     if b == 0:
-        raise PgError("22012", "division by zero")
+        raise DivisionByZero("division by zero")
     if isinstance(a, int) and isinstance(b, int):
         q = abs(a) // abs(b)
         return q if (a >= 0) == (b >= 0) else -q
@@ -35,7 +35,7 @@ def _mod(a: Any, b: Any) -> Any:
     if a is None or b is None:
         return None
     if b == 0:
-        raise PgError("22012", "division by zero")
+        raise DivisionByZero("division by zero")
     if isinstance(a, int) and isinstance(b, int):
         r = abs(a) % abs(b)
         return r if a >= 0 else -r
@@ -74,7 +74,7 @@ def _width_bucket(x: Any, lo: Any, hi: Any, n: Any) -> Any:
     if None in (x, lo, hi, n):
         return None
     if n <= 0:
-        raise PgError("2201G", "count must be greater than zero")
+        raise InvalidArgumentForWidthBucketFunction("count must be greater than zero")
     if x < lo:
         return 0
     if x >= hi:

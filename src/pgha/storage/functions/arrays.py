@@ -21,7 +21,7 @@ from pgha.storage.functions.series import (
     GenerateSeriesCursor,
     GenerateSeriesTable,
 )
-from pgha.wire.errors import PgError
+from pgha.wire.errors import InvalidTextRepresentation
 
 
 def _json_load(value: Any) -> Any:
@@ -30,7 +30,7 @@ def _json_load(value: Any) -> Any:
     try:
         return json.loads(value)
     except (TypeError, ValueError) as exc:
-        raise PgError("22P02", "invalid input syntax for type json") from exc
+        raise InvalidTextRepresentation("invalid input syntax for type json") from exc
 
 
 def _contains(a: Any, b: Any) -> bool:

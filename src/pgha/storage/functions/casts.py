@@ -18,7 +18,7 @@ from pgha.storage.functions import datetimes as fn_datetime
 from pgha.storage.functions import jsonb as fn_json
 from pgha.storage.functions.context import FunctionContext, _ts_text, registrar
 from pgha.storage.functions.timestamps import _parse_storage_ts, _zone
-from pgha.wire.errors import PgError
+from pgha.wire.errors import FeatureNotSupported, NumericValueOutOfRange, UndefinedObject
 
 
 def _text(value: Any) -> str:
@@ -77,7 +77,7 @@ def _cast(value: Any, src: int, dst: int, typmod: int, tz: str = "UTC") -> Any:
         return pgtypes.parse_text(pgtypes.TYPES_BY_OID[dst], text, typmod, tz)
     target = pgtypes.TYPES_BY_OID.get(dst)
     if target is None:
-        raise PgError("0A000", f"cast to type {dst} is not supported")
+        raise FeatureNotSupported(f"cast to type {dst} is not supported")
     if isinstance(value, str) and (
         src in T.TEXT_LIKE or src == T.UNKNOWN or not isinstance(value, int | float)
     ):
@@ -118,12 +118,12 @@ def _cast_explicit(value: Any, src: int, dst: int, typmod: int, tz: str = "UTC")
 def _round_half_even(value: float) -> int:
     """float -> integer rounds half to even (rint())."""
     if math.isnan(value) or math.isinf(value):
-        raise PgError("22003", "integer out of range")
+        raise NumericValueOutOfRange("integer out of range")
     return int(Decimal(repr(value)).to_integral_value(rounding="ROUND_HALF_EVEN"))
 
 
 def _unknown_type(name: str) -> Any:
-    raise PgError("42704", f'type "{name}" does not exist')
+    raise UndefinedObject(f'type "{name}" does not exist')
 
 
 def _datetime_cast(value: str, src: int, dst: int, tz: str = "UTC") -> Any:

@@ -28,7 +28,15 @@ from pgha.storage.datetime_parse import parse_formatted
 from pgha.storage.types_codec import tdiv
 from pgha.storage.types_interval import format_interval, parse_interval
 from pgha.storage.types_number import numeric_text
-from pgha.wire.errors import PgError
+from pgha.wire.errors import (
+    AmbiguousFunction,
+    DatetimeFieldOverflow,
+    DivisionByZero,
+    FeatureNotSupported,
+    InvalidParameterValue,
+    PgError,
+    UndefinedFunction,
+)
 
 if TYPE_CHECKING:
     from pgha.storage.functions.context import FunctionContext
@@ -44,7 +52,7 @@ Interval = tuple[int, int, int]
 
 
 def _out_of_range(what: str = "interval") -> PgError:
-    return PgError("22008", f"{what} out of range")
+    return DatetimeFieldOverflow(f"{what} out of range")
 
 
 # -- storage <-> values ---------------------------------------------------------------
@@ -155,7 +163,7 @@ def _shift(value: str, oid: int, iv: Interval, tz: str) -> str:
 def _difference(a: str, b: str) -> str:
     """timestamp - timestamp: days and time, as interval_justify_hours leaves them."""
     if a in _INFINITE or b in _INFINITE:
-        raise PgError("22008", "cannot subtract infinite timestamps")
+        raise DatetimeFieldOverflow("cannot subtract infinite timestamps")
     usecs = _usecs_between(_naive(a), _naive(b))
     days = tdiv(usecs, USECS_PER_DAY)
     return interval_text(0, days, usecs - days * USECS_PER_DAY)
@@ -184,7 +192,7 @@ def datetime_op(op: str, a: Any, ta: int, b: Any, tb: int, tz: str) -> Any:
             raise _out_of_range("date") from None
     if ta == tb == T.DATE and op == "-":
         if a in _INFINITE or b in _INFINITE:
-            raise PgError("22008", "cannot subtract infinite dates")
+            raise DatetimeFieldOverflow("cannot subtract infinite dates")
         return (dt.date.fromisoformat(a) - dt.date.fromisoformat(b)).days
     if ta == T.DATE and tb == T.TIME and op == "+":
         if a in _INFINITE:
@@ -204,13 +212,13 @@ def datetime_op(op: str, a: Any, ta: int, b: Any, tb: int, tz: str) -> Any:
         return _difference(_as_timestamp(a, ta, target, tz), _as_timestamp(b, tb, target, tz))
     if ta == tb == T.TIME and op == "+":
         # time + interval and interval + time both take it through an implicit cast
-        raise PgError("42725", "operator is not unique: time without time zone + time "
-                      "without time zone")
+        raise AmbiguousFunction("operator is not unique: time without time zone + time "
+                                "without time zone")
     names = {T.DATE: "date", T.TIME: "time without time zone", T.TIMESTAMP:
              "timestamp without time zone", T.TIMESTAMPTZ: "timestamp with time zone",
              T.INTERVAL: "interval"}
-    raise PgError("42883", f"operator does not exist: {names.get(ta, 'integer')} {op} "
-                  f"{names.get(tb, 'integer')}")
+    raise UndefinedFunction(f"operator does not exist: {names.get(ta, 'integer')} {op} "
+                            f"{names.get(tb, 'integer')}")
 
 
 def _tsround(x: float) -> float:
@@ -223,7 +231,7 @@ def interval_scale(value: Any, factor: Any, divide: bool) -> Any:
         return None
     f = float(factor)
     if divide and f == 0:
-        raise PgError("22012", "division by zero")
+        raise DivisionByZero("division by zero")
     if math.isnan(f) or math.isinf(f):
         raise _out_of_range()
     months, days, usecs = interval_of(value)
@@ -351,12 +359,12 @@ def _field(name: Any, oid: int) -> str:
     text = str(name)
     field = FIELDS.get(text.lower())
     if field is None:
-        raise PgError("22023", f'unit "{text}" not recognized for type {_TYPE_NAMES[oid]}')
+        raise InvalidParameterValue(f'unit "{text}" not recognized for type {_TYPE_NAMES[oid]}')
     return field
 
 
 def _unsupported(field: str, oid: int) -> PgError:
-    return PgError("0A000", f'unit "{field}" not supported for type {_TYPE_NAMES[oid]}')
+    return FeatureNotSupported(f'unit "{field}" not supported for type {_TYPE_NAMES[oid]}')
 
 
 def _scaled(usecs: int, scale: int) -> Decimal:
@@ -534,8 +542,8 @@ def _trunc_moment(field: str, m: dt.datetime) -> dt.datetime:
 def _trunc_interval(field: str, iv: Interval) -> Interval:
     months, days, usecs = iv
     if field == "week":
-        raise PgError("0A000", 'unit "week" not supported for type interval',
-                      hint="Months usually have fractional weeks.")
+        raise FeatureNotSupported('unit "week" not supported for type interval',
+                                  hint="Months usually have fractional weeks.")
     years = tdiv(months, 12)
     per_year = {"millennium": 1000, "century": 100, "decade": 10, "year": 1}
     if field in per_year:
@@ -560,7 +568,7 @@ def date_trunc(field_name: Any, value: Any, oid: int, tz: str, zone: Any = None)
     field = FIELDS.get(text.lower())
     target = T.TIMESTAMPTZ if oid == T.DATE else oid
     if field not in _TRUNC_ORDER:
-        raise PgError("22023", f'unit "{text}" not recognized for type {_TYPE_NAMES[target]}')
+        raise InvalidParameterValue(f'unit "{text}" not recognized for type {_TYPE_NAMES[target]}')
     if oid == T.INTERVAL:
         return interval_text(*_trunc_interval(field, interval_of(value)))
     if value in _INFINITE:
@@ -579,16 +587,16 @@ def date_bin(stride: Any, value: Any, origin: Any, oid: int, origin_oid: int, tz
         return None
     months, days, usecs = interval_of(stride)
     if months:
-        raise PgError("0A000", "timestamps cannot be binned into intervals containing months "
-                      "or years")
+        raise FeatureNotSupported("timestamps cannot be binned into intervals containing months "
+                                  "or years")
     step = days * USECS_PER_DAY + usecs
     if step <= 0:
-        raise PgError("22008", "stride must be greater than zero")
+        raise DatetimeFieldOverflow("stride must be greater than zero")
     target = T.TIMESTAMP if oid == T.TIMESTAMP else T.TIMESTAMPTZ
     value = _as_timestamp(value, oid, target, tz)
     origin = _as_timestamp(origin, origin_oid, target, tz)
     if value in _INFINITE or origin in _INFINITE:
-        raise PgError("22008", "timestamp out of range")
+        raise DatetimeFieldOverflow("timestamp out of range")
     start = _naive(origin)
     bins = _usecs_between(_naive(value), start) // step  # toward -infinity, as 15.x does
     return _storage(start + dt.timedelta(microseconds=bins * step))
@@ -615,7 +623,7 @@ def _zone_offset(zone: str, moment: dt.datetime, is_local: bool) -> int:
         try:
             east = tdt._offset_seconds(spec, zone)
         except (PgError, ValueError):
-            raise PgError("22023", f'time zone "{zone}" not recognized') from None
+            raise InvalidParameterValue(f'time zone "{zone}" not recognized') from None
         assert isinstance(east, int)
         return -east
     tzinfo = tdt.zone(zone.strip())
@@ -638,8 +646,8 @@ def at_time_zone(zone: Any, value: Any, oid: int, tz: str, zone_oid: int = T.TEX
     if zone_oid == T.INTERVAL:  # an offset east of UTC
         months, days, usecs = interval_of(zone)
         if months or days:
-            raise PgError("22023", f'interval time zone "{zone}" must not include months or '
-                          "days")
+            raise InvalidParameterValue(f'interval time zone "{zone}" must not include months or '
+                                        "days")
         offset = usecs // USECS_PER_SEC
     else:
         offset = _zone_offset(str(zone), moment, oid != T.TIMESTAMPTZ)
@@ -668,7 +676,7 @@ def make_date(year: Any, month: Any, day: Any) -> Any:
             raise ValueError
         return dt.date(y, m, d).isoformat()
     except ValueError:
-        raise PgError("22008", f"date field value out of range: {y}-{m:02d}-{d:02d}") from None
+        raise DatetimeFieldOverflow(f"date field value out of range: {y}-{m:02d}-{d:02d}") from None
 
 
 def make_time(hour: Any, minute: Any, sec: Any) -> Any:
@@ -678,7 +686,7 @@ def make_time(hour: Any, minute: Any, sec: Any) -> Any:
     total = (h * 60 + mi) * 60 * USECS_PER_SEC + us
     if not (0 <= h <= 24 and 0 <= mi < 60 and 0 <= us < 60 * USECS_PER_SEC) or \
             total > USECS_PER_DAY:
-        raise PgError("22008", f"time field value out of range: {h}:{mi:02d}:{sec}")
+        raise DatetimeFieldOverflow(f"time field value out of range: {h}:{mi:02d}:{sec}")
     return tdt.time_storage(total)
 
 
@@ -689,8 +697,8 @@ def make_timestamp(*args: Any) -> Any:
     day = make_date(y, mo, d)
     us = _seconds_usecs(args[5])
     if not (0 <= h <= 24 and 0 <= mi < 60 and 0 <= us < 60 * USECS_PER_SEC):
-        raise PgError("22008", f"date field value out of range: {y}-{mo:02d}-{d:02d} "
-                      f"{h:02d}:{mi:02d}:{args[5]}")
+        raise DatetimeFieldOverflow(f"date field value out of range: {y}-{mo:02d}-{d:02d} "
+                                    f"{h:02d}:{mi:02d}:{args[5]}")
     moment = _naive(day) + dt.timedelta(hours=h, minutes=mi, microseconds=us)
     return _storage(moment)
 
@@ -725,13 +733,13 @@ def to_timestamp_epoch(seconds: Any) -> Any:
         return None
     value = float(seconds)
     if math.isnan(value):
-        raise PgError("22008", "timestamp cannot be NaN")
+        raise DatetimeFieldOverflow("timestamp cannot be NaN")
     if math.isinf(value):
         return "infinity" if value > 0 else "-infinity"
     try:
         return _storage(_UNIX_EPOCH + dt.timedelta(microseconds=round(value * USECS_PER_SEC)))
     except (OverflowError, PgError):
-        raise PgError("22008", f'timestamp out of range: "{seconds}"') from None
+        raise DatetimeFieldOverflow(f'timestamp out of range: "{seconds}"') from None
 
 
 def to_timestamp_format(text: Any, fmt: Any, tz: str) -> Any:
@@ -756,7 +764,7 @@ def age(a: Any, b: Any, ta: int, tb: int, tz: str) -> Any:
     target = T.TIMESTAMPTZ if T.TIMESTAMPTZ in (ta, tb) or T.DATE in (ta, tb) else T.TIMESTAMP
     x, y = _as_timestamp(a, ta, target, tz), _as_timestamp(b, tb, target, tz)
     if x in _INFINITE or y in _INFINITE:
-        raise PgError("22008", "interval out of range")
+        raise DatetimeFieldOverflow("interval out of range")
     m1, m2 = _local(x, target, tz), _local(y, target, tz)
     negative = m1 < m2
     fields = [m1.microsecond - m2.microsecond, m1.second - m2.second, m1.minute - m2.minute,
@@ -836,7 +844,7 @@ class _IntervalFields:
         self.microsecond = rest - self.second * USECS_PER_SEC
 
     def __getattr__(self, name: str) -> Any:
-        raise PgError("0A000", "this template pattern of to_char(interval) is not supported")
+        raise FeatureNotSupported("this template pattern of to_char(interval) is not supported")
 
 
 def interval_to_char(value: Any, fmt: Any) -> Any:

@@ -30,7 +30,14 @@ from pgha.storage.functions import jsonpath as fn_jsonpath
 from pgha.storage.types_array import bytes_from_json, float_from_json
 from pgha.storage.types_number import float4_out, float8_out
 from pgha.storage.types_text import _jsonb_decoder, _jsonb_render, _JsonNumber, jsonb_in
-from pgha.wire.errors import PgError
+from pgha.wire.errors import (
+    ArrayElementError,
+    FeatureNotSupported,
+    InvalidParameterValue,
+    InvalidTextRepresentation,
+    NullValueNotAllowed,
+    PgError,
+)
 
 INVALID_PARAMETER_VALUE = "22023"
 INVALID_TEXT_REPRESENTATION = "22P02"
@@ -57,7 +64,7 @@ class Node:
 
 
 def _bad_json() -> PgError:
-    return PgError(INVALID_TEXT_REPRESENTATION, "invalid input syntax for type json")
+    return InvalidTextRepresentation("invalid input syntax for type json")
 
 
 _KINDS = {"{": "object", "[": "array", '"': "string", "t": "boolean", "f": "boolean",
@@ -231,8 +238,8 @@ def array_length(doc: Any) -> Any:
     node = parse(str(doc))
     if node.kind == "array":
         return len(members(str(doc), node))
-    raise PgError(INVALID_PARAMETER_VALUE, "cannot get array length of a "
-                  + ("non-array" if node.kind == "object" else "scalar"))
+    raise InvalidParameterValue("cannot get array length of a "
+                                + ("non-array" if node.kind == "object" else "scalar"))
 
 
 # jsonb -> boolean/number casts (jsonb.c: cannotCastJsonbValue): target OID -> its name
@@ -250,7 +257,7 @@ def jsonb_scalar(doc: Any, dst: int) -> tuple[int, Any]:
         return T.NUMERIC, text[node.start : node.end]
     kind = {"object": "object", "array": "array", "boolean": "boolean", "null": "null",
             "number": "numeric", "string": "string"}[node.kind]
-    raise PgError(INVALID_PARAMETER_VALUE, f"cannot cast jsonb {kind} to type {SCALAR_CASTS[dst]}")
+    raise InvalidParameterValue(f"cannot cast jsonb {kind} to type {SCALAR_CASTS[dst]}")
 
 
 # -- to_json: values of other types -------------------------------------------------------
@@ -317,7 +324,7 @@ def record_field(doc: Any, key: str, oid: int, typmod: int, function: str, tz: s
     root = parse(text)
     if root.kind != "object":
         what = "an array of objects" if function.endswith("set") else "an object"
-        raise PgError(INVALID_PARAMETER_VALUE, f"argument of {function} must be {what}")
+        raise InvalidParameterValue(f"argument of {function} must be {what}")
     return _field_value(text, _member(text, root, key), int(oid), int(typmod), tz)
 
 
@@ -326,7 +333,7 @@ def _field_value(text: str, node: Node | None, oid: int, typmod: int, tz: str) -
         return None
     pgtype = pgtypes.TYPES_BY_OID.get(oid)
     if pgtype is None:
-        raise PgError("0A000", f"json_to_record into type {oid} is not supported")
+        raise FeatureNotSupported(f"json_to_record into type {oid} is not supported")
     if oid in T.ELEMENT_OF and node.kind == "array":
         elem = T.ELEMENT_OF[oid]
         items = [_field_value(text, item, elem, -1, tz) for item in members(text, node)]
@@ -341,11 +348,10 @@ def _field_value(text: str, node: Node | None, oid: int, typmod: int, tz: str) -
 def key_text(value: Any, oid: int, tz: str, position: int) -> str:
     """An object key: the text of a scalar (not its JSON)."""
     if value is None:
-        raise PgError(INVALID_PARAMETER_VALUE, f"argument {position} cannot be null",
-                      hint="Object keys should be text.")
+        raise InvalidParameterValue(f"argument {position} cannot be null",
+                                    hint="Object keys should be text.")
     if oid in (T.JSON, T.JSONB) or oid in T.ELEMENT_OF or oid == T.RECORD:
-        raise PgError(INVALID_PARAMETER_VALUE,
-                      "key value must be scalar, not array, composite, or json")
+        raise InvalidParameterValue("key value must be scalar, not array, composite, or json")
     if oid == T.BOOL:
         return "true" if value else "false"
     if oid in T.TEXT_LIKE or oid not in pgtypes.TYPES_BY_OID or oid == T.NUMERIC:
@@ -356,9 +362,10 @@ def key_text(value: Any, oid: int, tz: str, position: int) -> str:
 def build_object(binary: bool, tz: str, *args: Any) -> str:
     """json(b)_build_object(k1, v1, ...): arguments arrive as (value, oid) pairs."""
     if len(args) % 4:
-        raise PgError(INVALID_PARAMETER_VALUE, "argument list must have even number of elements",
-                      hint=f"The arguments of {'jsonb' if binary else 'json'}_build_object() "
-                      "must consist of alternating keys and values.")
+        raise InvalidParameterValue(
+            "argument list must have even number of elements",
+            hint=f"The arguments of {'jsonb' if binary else 'json'}_build_object() "
+            "must consist of alternating keys and values.")
     parts = []
     for i in range(0, len(args), 4):
         key = key_text(args[i], int(args[i + 1]), tz, i // 2 + 1)
@@ -374,15 +381,15 @@ def object_from_arrays(binary: bool, keys: Any, values: Any = None) -> Any:
     items = json.loads(keys)
     if values is None:
         if len(items) % 2:
-            raise PgError("2202E", "array must have even number of elements")
+            raise ArrayElementError("array must have even number of elements")
         pairs = list(zip(items[::2], items[1::2], strict=True))
     else:
         vals = json.loads(values)
         if len(items) != len(vals):
-            raise PgError("2202E", "mismatched array dimensions")
+            raise ArrayElementError("mismatched array dimensions")
         pairs = list(zip(items, vals, strict=True))
     if any(k is None for k, _ in pairs):
-        raise PgError("22004", "null value not allowed for object key")
+        raise NullValueNotAllowed("null value not allowed for object key")
     body = ", ".join(f"{_quote(str(k))} : {'null' if v is None else _quote(str(v))}"
                      for k, v in pairs)
     return jsonb_in("{" + body + "}") if binary else "{" + body + "}"
@@ -434,7 +441,7 @@ class _ObjectAgg:
 
     def step(self, key: Any, value: Any) -> None:
         if key is None:
-            raise PgError(INVALID_PARAMETER_VALUE, "field name must not be null")
+            raise InvalidParameterValue("field name must not be null")
         self.parts.append(f"{_quote(key)} : {value}")
 
     def inverse(self, key: Any, value: Any) -> None:
@@ -483,11 +490,11 @@ def delete(doc: Any, key: Any, key_is_array: int) -> Any:
         elif isinstance(data, list):
             data = [v for v in data if not (type(v) is str and v == key)]
         else:
-            raise PgError("22023", "cannot delete from scalar")
+            raise InvalidParameterValue("cannot delete from scalar")
         return _jsonb_render(data)
     if not isinstance(data, list):
-        raise PgError("22023", "cannot delete from object using integer index"
-                      if isinstance(data, dict) else "cannot delete from scalar")
+        raise InvalidParameterValue("cannot delete from object using integer index"
+                                    if isinstance(data, dict) else "cannot delete from scalar")
     index = int(key) + (len(data) if int(key) < 0 else 0)
     if 0 <= index < len(data):
         del data[index]
@@ -510,7 +517,7 @@ def delete_path(doc: Any, path: Any) -> Any:
     data = _decode(doc)
     steps = path_elements(path)
     if not isinstance(data, dict | list):
-        raise PgError("22023", "cannot delete path in scalar")
+        raise InvalidParameterValue("cannot delete path in scalar")
     if steps:
         parent: Any = data
         for i, step in enumerate(steps[:-1], start=1):
@@ -546,7 +553,7 @@ def set_path(doc: Any, path: Any, new: Any, create: Any = 1, insert: int = 0,
     steps = path_elements(path)
     value = _decode(new)
     if not isinstance(data, dict | list):
-        raise PgError("22023", "cannot set path in scalar")
+        raise InvalidParameterValue("cannot set path in scalar")
     if not steps:
         return _jsonb_render(data)
     parent: Any = data
@@ -558,8 +565,9 @@ def set_path(doc: Any, path: Any, new: Any, create: Any = 1, insert: int = 0,
     if isinstance(parent, dict):
         key = str(last)
         if insert and key in parent:
-            raise PgError("22023", "cannot replace existing key",
-                          hint="Try using the function jsonb_set to replace key value.")
+            raise InvalidParameterValue(
+                "cannot replace existing key",
+                hint="Try using the function jsonb_set to replace key value.")
         if key in parent or create or insert:
             parent[key] = value
     else:
@@ -578,7 +586,7 @@ def assign(doc: Any, new: Any, *subscripts: Any) -> str:
     """``SET doc['a'][0] = new`` (jsonb subscripting, PostgreSQL 14+): missing objects and
     arrays on the path are created, arrays are padded with nulls, NULL stores null."""
     if any(s is None for s in subscripts):
-        raise PgError("22004", "jsonb subscript in assignment must not be null")
+        raise NullValueNotAllowed("jsonb subscript in assignment must not be null")
 
     def container(sub: Any) -> Any:
         return {} if isinstance(sub, str) else []
@@ -598,11 +606,11 @@ def assign(doc: Any, new: Any, *subscripts: Any) -> str:
                 parent = parent[key]
         elif isinstance(parent, list):
             if isinstance(sub, str) and not _INTEGER.match(sub):
-                raise PgError("22P02", f'invalid input syntax for type integer: "{sub}"')
+                raise InvalidTextRepresentation(f'invalid input syntax for type integer: "{sub}"')
             index = int(sub) + (len(parent) if int(sub) < 0 else 0)
             if index < 0:
-                raise PgError("22023", "path element at position 1 is out of range: "
-                              f"{int(sub)}")
+                raise InvalidParameterValue("path element at position 1 is out of range: "
+                                            f"{int(sub)}")
             parent.extend([None] * (index + 1 - len(parent)))
             if last:
                 parent[index] = value
@@ -611,7 +619,7 @@ def assign(doc: Any, new: Any, *subscripts: Any) -> str:
             if not last:
                 parent = parent[index]
         else:
-            raise PgError("22023", "cannot replace existing key")
+            raise InvalidParameterValue("cannot replace existing key")
     return _jsonb_render(root)
 
 
@@ -621,17 +629,17 @@ def set_lax(doc: Any, path: Any, new: Any, create: Any = 1,
     if new is not None:
         return set_path(doc, path, new, create)
     if treatment == "raise_exception":
-        raise PgError("22004", "JSON value must not be null",
-                      detail="Exception was raised because null_value_treatment is "
-                      '"raise_exception".')
+        raise NullValueNotAllowed("JSON value must not be null",
+                                  detail="Exception was raised because null_value_treatment is "
+                                  '"raise_exception".')
     if treatment == "use_json_null":
         return set_path(doc, path, "null", create)
     if treatment == "delete_key":
         return delete_path(doc, path)
     if treatment == "return_target":
         return doc
-    raise PgError("22023", "null_value_treatment must be \"delete_key\", \"return_target\", "
-                  "\"use_json_null\", or \"raise_exception\"")
+    raise InvalidParameterValue("null_value_treatment must be \"delete_key\", \"return_target\", "
+                                "\"use_json_null\", or \"raise_exception\"")
 
 
 def strip_nulls(doc: Any, binary: int) -> Any:
@@ -791,18 +799,19 @@ def srf_rows(doc: Any, mode: str) -> Iterator[tuple[Any, Any]]:
     node = parse(text)
     if what == "elements":
         if node.kind != "array":
-            raise PgError(INVALID_PARAMETER_VALUE, "cannot extract elements from "
-                          + ("an object" if node.kind == "object" else "a scalar"))
+            raise InvalidParameterValue("cannot extract elements from "
+                                        + ("an object" if node.kind == "object" else "a scalar"))
         for child in members(text, node):
             yield None, _as_text(text, child) if as_text else text[child.start : child.end]
         return
     if node.kind != "object":
         if what == "keys" or mode.startswith("jsonb"):
-            raise PgError(INVALID_PARAMETER_VALUE,
-                          f"cannot call {mode} on " + ("an array" if node.kind == "array"
+            raise InvalidParameterValue(
+                f"cannot call {mode} on " + ("an array" if node.kind == "array"
                                                        else "a scalar"))
-        raise PgError(INVALID_PARAMETER_VALUE, "cannot deconstruct "
-                      + ("an array as an object" if node.kind == "array" else "a scalar"))
+        raise InvalidParameterValue(
+            "cannot deconstruct "
+            + ("an array as an object" if node.kind == "array" else "a scalar"))
     for key, child in members(text, node):
         if what == "keys":
             yield key, None
@@ -931,8 +940,7 @@ class JsonRecordCursor(JsonSrfCursor):
         if str(function).endswith("recordset"):
             root = parse(text)
             if root.kind != "array":
-                raise PgError(INVALID_PARAMETER_VALUE,
-                              f"cannot call {function} on a non-array")
+                raise InvalidParameterValue(f"cannot call {function} on a non-array")
             objects = [text[n.start : n.end] for n in members(text, root)]
         else:
             objects = [text]

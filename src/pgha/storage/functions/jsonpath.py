@@ -20,7 +20,17 @@ from typing import Any
 from pgha.storage.numeric import divide_decimal
 from pgha.storage.types_number import numeric_text
 from pgha.storage.types_text import _jsonb_decoder, _JsonNumber
-from pgha.wire.errors import PgError
+from pgha.wire.errors import (
+    DivisionByZero,
+    FeatureNotSupported,
+    InvalidParameterValue,
+    InvalidSqlJsonSubscript,
+    PgError,
+    SingletonSqlJsonItemRequired,
+    SqlJsonMemberNotFound,
+    SqlSyntaxError,
+    UndefinedObject,
+)
 
 SYNTAX_ERROR = "42601"
 
@@ -37,7 +47,7 @@ _TOKEN = re.compile(
 
 
 def _syntax(detail: str) -> PgError:
-    return PgError(SYNTAX_ERROR, f"syntax error at or near {detail} of jsonpath input")
+    return SqlSyntaxError(f"syntax error at or near {detail} of jsonpath input")
 
 
 def _tokens(text: str) -> list[tuple[str, str]]:
@@ -188,7 +198,7 @@ class _Parser:
                 self.take()
                 node = ("members", node)
             elif self.peek(".**"):
-                raise PgError("0A000", "the .** accessor of jsonpath is not supported")
+                raise FeatureNotSupported("the .** accessor of jsonpath is not supported")
             elif self.peek("."):
                 self.take()
                 kind, value = self.toks[self.i] if self.i < len(self.toks) else ("", "")
@@ -259,11 +269,11 @@ class _Eval:
             return [node[1]]
         if op == "var":
             if node[1] not in self.vars:
-                raise PgError("42704", f'could not find jsonpath variable "{node[1]}"')
+                raise UndefinedObject(f'could not find jsonpath variable "{node[1]}"')
             return [self.vars[node[1]]]
         if op == "last":
             if last is None:
-                raise PgError(SYNTAX_ERROR, "LAST is allowed only in array subscripts")
+                raise SqlSyntaxError("LAST is allowed only in array subscripts")
             return [_JsonNumber(str(last))]
         if op == "key":
             out = []
@@ -271,7 +281,7 @@ class _Eval:
                 if isinstance(item, dict) and node[2] in item:
                     out.append(item[node[2]])
                 elif self.strict:
-                    raise PgError("2203A", f'JSON object does not contain key "{node[2]}"')
+                    raise SqlJsonMemberNotFound(f'JSON object does not contain key "{node[2]}"')
             return out
         if op == "members":
             return [v for item in self._unwrapped(self.items(node[1], current))
@@ -309,14 +319,14 @@ class _Eval:
                 lo = self._subscript(lo_node, current, last)
                 hi = lo if hi_node is None else self._subscript(hi_node, current, last)
                 if self.strict and not (0 <= lo <= hi <= last):
-                    raise PgError("22033", "jsonpath array subscript is out of bounds")
+                    raise InvalidSqlJsonSubscript("jsonpath array subscript is out of bounds")
                 out.extend(arr[max(lo, 0) : hi + 1])
         return out
 
     def _subscript(self, node: Any, current: Any, last: int) -> int:
         values = self.items(node, current, last)
         if len(values) != 1 or not isinstance(values[0], _JsonNumber):
-            raise PgError("22033", "jsonpath array subscript is not a single numeric value")
+            raise InvalidSqlJsonSubscript("jsonpath array subscript is not a single numeric value")
         return int(Decimal(values[0]))
 
     def _method_input(self, node: Any, current: Any) -> list[Any]:
@@ -329,7 +339,7 @@ class _Eval:
         if name == "size":
             return _JsonNumber(str(len(item) if isinstance(item, list) else 1))
         if name == "keyvalue":
-            raise PgError("0A000", "the keyvalue() method of jsonpath is not supported")
+            raise FeatureNotSupported("the keyvalue() method of jsonpath is not supported")
         if name in ("double", "abs", "floor", "ceiling"):
             number = _number(item, name)
             if name == "abs":
@@ -339,7 +349,7 @@ class _Eval:
             elif name == "ceiling":
                 number = number.to_integral_value(rounding="ROUND_CEILING")
             return _JsonNumber(numeric_text(number))
-        raise PgError("0A000", f"the {name}() method of jsonpath is not supported")
+        raise FeatureNotSupported(f"the {name}() method of jsonpath is not supported")
 
     def _arith(self, node: Any, current: Any) -> list[Any]:
         if node[0] == "neg":
@@ -348,17 +358,17 @@ class _Eval:
         left = self._unwrapped(self.items(node[2], current))
         right = self._unwrapped(self.items(node[3], current))
         if len(left) != 1 or len(right) != 1:
-            raise PgError("22038", "left operand of jsonpath operator "
-                          f"{node[1]} is not a single numeric value")
+            raise SingletonSqlJsonItemRequired("left operand of jsonpath operator "
+                                               f"{node[1]} is not a single numeric value")
         a, b = _number(left[0], node[1]), _number(right[0], node[1])
         try:
             result = {"+": a + b, "-": a - b, "*": a * b}.get(node[1])
             if result is None:
                 if b == 0:
-                    raise PgError("22012", "division by zero")
+                    raise DivisionByZero("division by zero")
                 result = divide_decimal(a, b) if node[1] == "/" else a % b
         except InvalidOperation as exc:
-            raise PgError("22012", "division by zero") from exc
+            raise DivisionByZero("division by zero") from exc
         return [_JsonNumber(numeric_text(result))]
 
     def predicate(self, node: Any, current: Any) -> bool | None:
@@ -401,7 +411,7 @@ class _Eval:
         value = self.items(node, current)
         if len(value) == 1 and isinstance(value[0], bool | type(None)):
             return value[0]
-        raise PgError("22038", "single boolean result is expected")
+        raise SingletonSqlJsonItemRequired("single boolean result is expected")
 
     def _compare(self, node: Any, current: Any) -> bool | None:
         left = self._unwrapped(self.items(node[2], current))
@@ -436,7 +446,8 @@ def _compare_items(op: str, a: Any, b: Any) -> bool | None:
 
 def _number(item: Any, what: str) -> Decimal:
     if not isinstance(item, _JsonNumber):
-        raise PgError("22038", f"operand of jsonpath operator {what} is not a numeric value")
+        raise SingletonSqlJsonItemRequired(
+            f"operand of jsonpath operator {what} is not a numeric value")
     return Decimal(item)
 
 
@@ -460,7 +471,7 @@ def query(doc: Any, path: str, variables: Any = None, silent: Any = False) -> li
     parsed = parse_path(str(path))
     env = _jsonb_decoder.decode(str(variables)) if variables is not None else {}
     if not isinstance(env, dict):
-        raise PgError("22023", '"vars" argument is not an object')
+        raise InvalidParameterValue('"vars" argument is not an object')
     try:
         return _Eval(parsed, _jsonb_decoder.decode(str(doc)), env).items(parsed.root, None)
     except PgError as exc:
@@ -478,4 +489,4 @@ def match(doc: Any, path: str, variables: Any = None, silent: Any = False) -> bo
         return items[0]  # type: ignore[no-any-return]
     if silent:
         return None
-    raise PgError("22038", "single boolean result is expected")
+    raise SingletonSqlJsonItemRequired("single boolean result is expected")

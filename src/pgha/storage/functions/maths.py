@@ -33,7 +33,12 @@ from pgha.storage import numeric
 from pgha.storage import oids as T
 from pgha.storage.functions import timestamps
 from pgha.storage.types_number import FLOAT_NAN, float_storage, float_value, numeric_text
-from pgha.wire.errors import PgError
+from pgha.wire.errors import (
+    DivisionByZero,
+    FeatureNotSupported,
+    InvalidArgumentForWidthBucketFunction,
+    PgError,
+)
 
 OUT_OF_RANGE = "22003"
 DIVISION_BY_ZERO = "22012"
@@ -98,7 +103,7 @@ def _float_op(op: str, single: bool) -> Callable[[Any, Any], Any]:
 def _divide(x: float, y: float) -> float:
     if y == 0.0:
         if not math.isnan(x):
-            raise PgError(DIVISION_BY_ZERO, "division by zero")
+            raise DivisionByZero("division by zero")
         return math.nan
     return x / y if not (math.isinf(y) and math.isinf(x)) else math.nan
 
@@ -282,7 +287,7 @@ def _int_divide(a: Any, b: Any) -> Any:
     if a is None or b is None:
         return None
     if b == 0:
-        raise PgError(DIVISION_BY_ZERO, "division by zero")
+        raise DivisionByZero("division by zero")
     if not (isinstance(a, int) and isinstance(b, int)):
         return a / b
     q = abs(a) // abs(b)
@@ -446,9 +451,9 @@ def num_log(a: Any, b: Any = None) -> str | None:
         if v < 0:
             raise PgError(INVALID_LOG_ARGUMENT, "cannot take logarithm of a negative number")
     if _num_special(base, x):
-        raise PgError("0A000", "log() of infinity is not supported")
+        raise FeatureNotSupported("log() of infinity is not supported")
     if base == 1:
-        raise PgError(DIVISION_BY_ZERO, "division by zero")
+        raise DivisionByZero("division by zero")
     rscale = _clamp_scale(_MIN_SIG_DIGITS - (_ln_dweight(x) - _ln_dweight(base)), base, x)
     ctx = _high(rscale + 10)
     return _round_to(ctx.divide(x.ln(ctx), base.ln(ctx)), rscale)
@@ -483,7 +488,7 @@ def num_power(a: Any, b: Any) -> str | None:
             return "1"
         return "NaN"
     if _num_special(x, y):
-        raise PgError("0A000", "power() of infinity is not supported")
+        raise FeatureNotSupported("power() of infinity is not supported")
     if x == 0 and y < 0:
         raise PgError(INVALID_POWER_ARGUMENT, "zero raised to a negative power is undefined")
     integral = y == y.to_integral_value()
@@ -553,15 +558,16 @@ def _width_bucket(x: Any, lo: Any, hi: Any, count: Any) -> Any:
     if None in (x, lo, hi, count):
         return None
     if count <= 0:
-        raise PgError("2201G", "count must be greater than zero")
+        raise InvalidArgumentForWidthBucketFunction("count must be greater than zero")
     if any(isinstance(v, str) for v in (x, lo, hi)):
         vx, vlo, vhi = (numeric.to_decimal(v) for v in (x, lo, hi))
         if vx.is_nan() or vlo.is_nan() or vhi.is_nan():
-            raise PgError("2201G", "operand, lower bound, and upper bound cannot be NaN")
+            raise InvalidArgumentForWidthBucketFunction(
+                "operand, lower bound, and upper bound cannot be NaN")
     else:
         vx, vlo, vhi = (Decimal(v) for v in (x, lo, hi))
     if vlo == vhi:
-        raise PgError("2201G", "lower bound cannot equal upper bound")
+        raise InvalidArgumentForWidthBucketFunction("lower bound cannot equal upper bound")
     if vlo < vhi:
         if vx < vlo:
             return 0

@@ -16,7 +16,13 @@ import regex
 
 from pgha.storage.functions.casts import _text
 from pgha.storage.functions.context import FunctionContext, null_safe, registrar
-from pgha.wire.errors import PgError
+from pgha.wire.errors import (
+    FeatureNotSupported,
+    InvalidEscapeSequence,
+    InvalidParameterValue,
+    InvalidRegularExpression,
+    PgError,
+)
 
 REGEX_TIMEOUT = 30.0
 """Seconds one regular-expression call may run before it fails with 2201B."""
@@ -55,8 +61,8 @@ class BoundedPattern:
 
 
 def _too_complex() -> PgError:
-    return PgError("2201B", "invalid regular expression: regular expression is too complex",
-                   hint=f"Matching took more than {REGEX_TIMEOUT:g} seconds.")
+    return InvalidRegularExpression("invalid regular expression: regular expression is too complex",
+                                    hint=f"Matching took more than {REGEX_TIMEOUT:g} seconds.")
 
 
 _NAMED_GROUP = re.compile(r"\(\?P?<[A-Za-z_]")
@@ -65,11 +71,11 @@ _NAMED_GROUP = re.compile(r"\(\?P?<[A-Za-z_]")
 @lru_cache(maxsize=256)
 def _regex(pattern: str, flags: int) -> BoundedPattern:
     if _NAMED_GROUP.search(pattern):  # Python's named groups; PostgreSQL's engine has none
-        raise PgError("2201B", "invalid regular expression: quantifier operand invalid")
+        raise InvalidRegularExpression("invalid regular expression: quantifier operand invalid")
     try:
         return BoundedPattern(regex.compile(pattern, flags))
     except regex.error as exc:
-        raise PgError("2201B", f"invalid regular expression: {exc}") from exc
+        raise InvalidRegularExpression(f"invalid regular expression: {exc}") from exc
 
 
 _ANY = object()  # LIKE's _: any one character
@@ -144,8 +150,8 @@ def _like(value: Any, pattern: Any, insensitive: bool) -> int:
 def _escape_character(escape: Any) -> str:
     escape = _text(escape)
     if len(escape) > 1:
-        raise PgError("22025", "invalid escape string",
-                      hint="Escape string must be empty or one character.")
+        raise InvalidEscapeSequence("invalid escape string",
+                                    hint="Escape string must be empty or one character.")
     return escape
 
 
@@ -159,7 +165,7 @@ def _like_escape(pattern: Any, escape: Any) -> str:
         if escape and ch == escape:
             literal = next(chars, None)
             if literal is None:
-                raise PgError("22025", "LIKE pattern must not end with escape character")
+                raise InvalidEscapeSequence("LIKE pattern must not end with escape character")
             out.append("\\" + literal)
         elif ch == "\\":
             out.append("\\\\")
@@ -179,8 +185,8 @@ def _similar_to_escape(pattern: Any, escape: Any = "\\") -> str:
         if escape and ch == escape:
             literal = next(chars, None)
             if literal is None:
-                raise PgError("2201B", "invalid escape sequence: the pattern ends with the "
-                              "escape character")
+                raise InvalidRegularExpression("invalid escape sequence: the pattern ends with the "
+                                               "escape character")
             out.append(re.escape(literal))
         elif in_bracket:
             out.append(ch)
@@ -230,9 +236,9 @@ def _regex_flags(flags: Any) -> int:
         elif flag == "x":
             result |= re.X
         elif flag in "bepqw":
-            raise PgError("0A000", f'regular expression option "{flag}" is not supported')
+            raise FeatureNotSupported(f'regular expression option "{flag}" is not supported')
         elif flag != "t":
-            raise PgError("22023", f"invalid regular expression option: \"{flag}\"")
+            raise InvalidParameterValue(f"invalid regular expression option: \"{flag}\"")
     return result
 
 
@@ -265,7 +271,7 @@ def _regexp_count(s: Any, pattern: Any, start: Any = 1, flags: Any = "") -> Any:
     if s is None or pattern is None or start is None:
         return None
     if int(start) < 1:
-        raise PgError("22023", f'invalid value for parameter "start": {start}')
+        raise InvalidParameterValue(f'invalid value for parameter "start": {start}')
     rx = _regex(str(pattern), _regex_flags(flags))
     return sum(1 for _ in rx.finditer(str(s), int(start) - 1))
 
@@ -275,7 +281,7 @@ def _regexp_substr(s: Any, pattern: Any, start: Any = 1, n: Any = 1, flags: Any 
     if s is None or pattern is None or start is None or n is None:
         return None
     if int(start) < 1:
-        raise PgError("22023", f'invalid value for parameter "start": {start}')
+        raise InvalidParameterValue(f'invalid value for parameter "start": {start}')
     rx = _regex(str(pattern), _regex_flags(flags))
     for index, found in enumerate(rx.finditer(str(s), int(start) - 1), start=1):
         if index == int(n):

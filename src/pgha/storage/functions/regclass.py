@@ -13,7 +13,7 @@ from pgha.storage import types as pgtypes
 from pgha.storage.catalog import Catalog
 from pgha.storage.functions.casts import _cast
 from pgha.storage.functions.context import FunctionContext, registrar
-from pgha.wire.errors import PgError
+from pgha.wire.errors import UndefinedTable
 
 
 def seq_regclass(ctx: FunctionContext, value: Any) -> int:
@@ -46,7 +46,7 @@ def regclass_lookup(catalog: Catalog | None, value: Any) -> int:
     if oid is not None and schema in (None, "pg_catalog"):
         return oid
     shown = f"{schema}.{name}" if schema else name
-    raise PgError("42P01", f'relation "{shown}" does not exist')
+    raise UndefinedTable(f'relation "{shown}" does not exist')
 
 
 def regclass_name(catalog: Catalog | None, oid: Any) -> Any:

@@ -10,7 +10,12 @@ import apsw
 
 from pgha.storage.catalog import Sequence
 from pgha.storage.functions.context import FunctionContext, registrar
-from pgha.wire.errors import PgError
+from pgha.wire.errors import (
+    NumericValueOutOfRange,
+    ObjectNotInPrerequisiteState,
+    SequenceGeneratorLimitExceeded,
+    UndefinedTable,
+)
 
 
 class SequenceOps:
@@ -32,7 +37,7 @@ class SequenceOps:
             name = name.strip('"') if name.startswith('"') else name.lower()
             rel = catalog.by_name.get(name)
         if not isinstance(rel, Sequence):
-            raise PgError("42P01", f'relation "{ref}" does not exist')
+            raise UndefinedTable(f'relation "{ref}" does not exist')
         return rel
 
     def nextval(self, ref: Any) -> int:
@@ -46,8 +51,8 @@ class SequenceOps:
             if not seq.cycle:
                 bound = "maximum" if value > seq.max_value else "minimum"
                 limit = seq.max_value if value > seq.max_value else seq.min_value
-                raise PgError(
-                    "2200H", f'nextval: reached {bound} value of sequence "{seq.name}" ({limit})'
+                raise SequenceGeneratorLimitExceeded(
+                    f'nextval: reached {bound} value of sequence "{seq.name}" ({limit})'
                 )
             value = seq.min_value if seq.increment > 0 else seq.max_value
         self.conn.execute(
@@ -63,23 +68,22 @@ class SequenceOps:
     def currval(self, ref: Any) -> int:
         seq = self.resolve(ref)
         if seq.oid not in self.ctx.last_sequence_values:
-            raise PgError(
-                "55000", f'currval of sequence "{seq.name}" is not yet defined in this session'
+            raise ObjectNotInPrerequisiteState(
+                f'currval of sequence "{seq.name}" is not yet defined in this session'
             )
         return self.ctx.last_sequence_values[seq.oid]
 
     def lastval(self) -> int:
         if self.ctx.last_sequence is None:
-            raise PgError("55000", "lastval is not yet defined in this session")
+            raise ObjectNotInPrerequisiteState("lastval is not yet defined in this session")
         return self.ctx.last_sequence_values[self.ctx.last_sequence]
 
     def setval(self, ref: Any, value: int, is_called: Any = 1) -> int:
         seq = self.resolve(ref)
         if value < seq.min_value or value > seq.max_value:
-            raise PgError(
-                "22003",
-                f"setval: value {value} is out of bounds for sequence "
-                f'"{seq.name}" ({seq.min_value}..{seq.max_value})',
+            raise NumericValueOutOfRange(
+                                         f"setval: value {value} is out of bounds for sequence "
+                                         f'"{seq.name}" ({seq.min_value}..{seq.max_value})',
             )
         self.conn.execute(
             "INSERT INTO __pgha_sequence_values (oid, last_value, is_called) VALUES (?, ?, ?)"

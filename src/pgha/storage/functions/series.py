@@ -15,7 +15,7 @@ from pgha.storage import oids as T
 from pgha.storage.functions import datetimes as fn_datetime
 from pgha.storage.functions.context import FunctionContext
 from pgha.storage.functions.timestamps import _datetime_op, interval_parts
-from pgha.wire.errors import PgError
+from pgha.wire.errors import InvalidParameterValue, ProgramLimitExceeded, UndefinedFunction
 
 
 class GenerateSeries:
@@ -82,7 +82,7 @@ class GenerateSeriesCursor:
         if step is None:
             step = 1
         if step == 0:
-            raise PgError("22023", "step size cannot equal zero")
+            raise InvalidParameterValue("step size cannot equal zero")
         out = []
         value = start
         limit = 50_000_000
@@ -90,7 +90,7 @@ class GenerateSeriesCursor:
             out.append(value)
             value += step
             if len(out) > limit:
-                raise PgError("54000", "generate_series result is too large")
+                raise ProgramLimitExceeded("generate_series result is too large")
         self.values = out
 
     def Eof(self) -> bool:
@@ -117,20 +117,20 @@ def _numeric_series(start: str, stop: Any, step: Any) -> list[Any]:
     first, last = Decimal(start), Decimal(str(stop))
     by = Decimal(1) if step is None else Decimal(str(step))
     if not by:
-        raise PgError("22023", "step size cannot equal zero")
+        raise InvalidParameterValue("step size cannot equal zero")
     out = []
     value = first
     while (value <= last) if by > 0 else (value >= last):
         out.append(numeric.numeric_text(value))
         value += by
         if len(out) > 50_000_000:
-            raise PgError("54000", "generate_series result is too large")
+            raise ProgramLimitExceeded("generate_series result is too large")
     return out
 
 
 def _timestamp_series(start: str, stop: Any, step: Any) -> list[Any]:
     if step is None:
-        raise PgError("42883", "function generate_series(timestamp, timestamp) does not exist")
+        raise UndefinedFunction("function generate_series(timestamp, timestamp) does not exist")
     out = []
     start, _, zone = start.partition(fn_datetime.SERIES_ZONE)  # timestamptz: the session zone
     # a date bound is midnight (date -> timestamp(tz), as PostgreSQL casts it)
@@ -139,14 +139,14 @@ def _timestamp_series(start: str, stop: Any, step: Any) -> list[Any]:
         stop += " 00:00:00"
     months, days, micros = interval_parts(step)
     if not (months or days or micros):
-        raise PgError("22023", "step size cannot equal zero")
+        raise InvalidParameterValue("step size cannot equal zero")
     forward = (months * 30 + days) * 86_400_000_000 + micros > 0
     while (cur <= stop) if forward else (cur >= stop):
         out.append(cur)
         cur = (fn_datetime.datetime_op("+", cur, T.TIMESTAMPTZ, step, T.INTERVAL, zone) if zone
                else _datetime_op("+", cur, T.TIMESTAMP, step, T.INTERVAL, T.TIMESTAMP, "UTC"))
         if len(out) > 10_000_000:
-            raise PgError("54000", "generate_series result is too large")
+            raise ProgramLimitExceeded("generate_series result is too large")
     return out
 
 

@@ -16,7 +16,12 @@ import apsw
 from pgha.storage.functions import text_array
 from pgha.storage.functions.casts import _text
 from pgha.storage.functions.context import FunctionContext, null_safe, registrar
-from pgha.wire.errors import PgError
+from pgha.wire.errors import (
+    FeatureNotSupported,
+    InvalidParameterValue,
+    NullValueNotAllowed,
+    PgError,
+)
 
 
 def _concat(*args: Any) -> str:
@@ -38,14 +43,14 @@ def _format(fmt: Any, *args: Any) -> Any:
     i, end, following = 0, len(fmt), 0
 
     def bad(message: str) -> PgError:
-        return PgError("22023", message, hint='For a single "%" use "%%".')
+        return InvalidParameterValue(message, hint='For a single "%" use "%%".')
 
     def argument(index: int) -> Any:
         if index < 0:
-            raise PgError("22023", "format specifies argument 0, but arguments are numbered "
-                          "from 1")
+            raise InvalidParameterValue("format specifies argument 0, but arguments are numbered "
+                                        "from 1")
         if index >= len(args):
-            raise PgError("22023", "too few arguments for format()")
+            raise InvalidParameterValue("too few arguments for format()")
         return args[index]
 
     while i < end:
@@ -95,7 +100,7 @@ def _format(fmt: Any, *args: Any) -> Any:
             text = "" if value is None else _text(value)
         elif kind == "I":
             if value is None:
-                raise PgError("22004", "null values cannot be formatted as an SQL identifier")
+                raise NullValueNotAllowed("null values cannot be formatted as an SQL identifier")
             text = _quote_ident(_text(value))
         else:
             text = "NULL" if value is None else _quote_literal(value)
@@ -129,7 +134,7 @@ def _split_part(s: Any, sep: Any, n: Any) -> Any:
     if s is None or sep is None or n is None:
         return None
     if n == 0:
-        raise PgError("22023", "field position must not be zero")
+        raise InvalidParameterValue("field position must not be zero")
     parts = str(s).split(str(sep)) if sep else [str(s)]
     idx = n - 1 if n > 0 else len(parts) + n
     return parts[idx] if 0 <= idx < len(parts) else ""
@@ -158,7 +163,7 @@ def _to_char_number(value: Any, fmt: Any) -> Any:
     for token in _NUMBER_TOKENS.findall(str(fmt)):
         upper = token.upper()
         if upper in ("EEEE", "RN", "TH", "V", "L"):
-            raise PgError("0A000", f'to_char number format "{token}" is not supported')
+            raise FeatureNotSupported(f'to_char number format "{token}" is not supported')
         tokens.append({"D": ".", "G": ","}.get(upper, upper) if upper in (
             "D", "G", "FM", "MI", "PL", "SG", "PR", "S", "B") else token)
     fill = "FM" in tokens
@@ -169,7 +174,7 @@ def _to_char_number(value: Any, fmt: Any) -> Any:
     frac_slots = [i for i in slots if i > point]
     number = Decimal(str(value))
     if not number.is_finite():
-        raise PgError("0A000", "to_char of NaN or infinity is not supported")
+        raise FeatureNotSupported("to_char of NaN or infinity is not supported")
     negative = number < 0
     rounded = abs(number).quantize(Decimal(1).scaleb(-len(frac_slots)), rounding="ROUND_HALF_UP")
     whole, _, fraction = f"{rounded:f}".partition(".")
@@ -253,7 +258,7 @@ def _encode(data: Any, fmt: Any) -> Any:
         return base64.b64encode(raw).decode()
     if fmt == "escape":
         return raw.decode("latin-1")
-    raise PgError("22023", f'unrecognized encoding: "{fmt}"')
+    raise InvalidParameterValue(f'unrecognized encoding: "{fmt}"')
 
 
 def _decode(text: Any, fmt: Any) -> Any:
@@ -267,7 +272,7 @@ def _decode(text: Any, fmt: Any) -> Any:
         return base64.b64decode(str(text))
     if fmt == "escape":
         return str(text).encode("latin-1")
-    raise PgError("22023", f'unrecognized encoding: "{fmt}"')
+    raise InvalidParameterValue(f'unrecognized encoding: "{fmt}"')
 
 
 def _translate(s: Any, frm: Any, to: Any) -> Any:

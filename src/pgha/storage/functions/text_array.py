@@ -44,7 +44,18 @@ from pgha.storage.functions.series import (
     GenerateSeriesCursor,
     GenerateSeriesTable,
 )
-from pgha.wire.errors import PgError
+from pgha.wire.errors import (
+    ArrayElementError,
+    CharacterNotInRepertoire,
+    DataException,
+    FeatureNotSupported,
+    InvalidParameterValue,
+    InvalidRegularExpression,
+    InvalidTextRepresentation,
+    NullValueNotAllowed,
+    ProgramLimitExceeded,
+    SubstringError,
+)
 
 # Array storage is compact JSON, as SQLite's json_array() and the array codec write it, so
 # equal arrays are equal texts (GROUP BY, DISTINCT, UNION compare the text).
@@ -125,11 +136,11 @@ def _literal_text(value: Any) -> str:
 def _chr(n: Any) -> str:
     code = int(n)
     if code == 0:
-        raise PgError("54000", "null character not permitted")
+        raise ProgramLimitExceeded("null character not permitted")
     if code < 0:
-        raise PgError("22023", "character number must be positive")
+        raise InvalidParameterValue("character number must be positive")
     if code > 0x10FFFF or 0xD800 <= code <= 0xDFFF:
-        raise PgError("54000", f"requested character too large for encoding: {code}")
+        raise ProgramLimitExceeded(f"requested character too large for encoding: {code}")
     return chr(code)
 
 
@@ -162,7 +173,7 @@ def _encode(data: Any, fmt: Any) -> str:
             else:
                 out.append(chr(b))
         return "".join(out)
-    raise PgError("22023", f'unrecognized encoding: "{fmt}"')
+    raise InvalidParameterValue(f'unrecognized encoding: "{fmt}"')
 
 
 def _decode(text: Any, fmt: Any) -> bytes:
@@ -172,18 +183,18 @@ def _decode(text: Any, fmt: Any) -> bytes:
         digits = "".join(s.split())
         for c in digits:
             if c not in "0123456789abcdefABCDEF":
-                raise PgError("22023", f'invalid hexadecimal digit: "{c}"')
+                raise InvalidParameterValue(f'invalid hexadecimal digit: "{c}"')
         if len(digits) % 2:
-            raise PgError("22023", "invalid hexadecimal data: odd number of digits")
+            raise InvalidParameterValue("invalid hexadecimal data: odd number of digits")
         return bytes.fromhex(digits)
     if kind == "base64":
         try:
             return base64.b64decode("".join(s.split()), validate=True)
         except binascii.Error as exc:
-            raise PgError("22023", "invalid base64 end sequence") from exc
+            raise InvalidParameterValue("invalid base64 end sequence") from exc
     if kind == "escape":
         return _unescape_bytea(s)
-    raise PgError("22023", f'unrecognized encoding: "{fmt}"')
+    raise InvalidParameterValue(f'unrecognized encoding: "{fmt}"')
 
 
 def _unescape_bytea(s: str) -> bytes:
@@ -202,14 +213,14 @@ def _unescape_bytea(s: str) -> bytes:
             out.append(int(raw[i + 1:i + 4], 8))
             i += 4
         else:
-            raise PgError("22P02", "invalid input syntax for type bytea")
+            raise InvalidTextRepresentation("invalid input syntax for type bytea")
     return bytes(out)
 
 
 def _byte_index(data: bytes, n: Any) -> int:
     index = int(n)
     if not 0 <= index < len(data):
-        raise PgError("2202E", f"index {index} out of valid range, 0..{len(data) - 1}")
+        raise ArrayElementError(f"index {index} out of valid range, 0..{len(data) - 1}")
     return index
 
 
@@ -230,9 +241,9 @@ def _overlay(s: Any, repl: Any, start: Any, count: Any = None) -> Any:
         count = len(repl)
     first = int(start)
     if first < 1:
-        raise PgError("22011", "negative substring length not allowed")
+        raise SubstringError("negative substring length not allowed")
     if int(count) < 0:
-        raise PgError("22011", "negative substring length not allowed")
+        raise SubstringError("negative substring length not allowed")
     return s[:first - 1] + repl + s[first - 1 + int(count):]
 
 
@@ -251,7 +262,8 @@ def _convert_from(data: Any, encoding: Any) -> str:
     try:
         return _bytes(data).decode(_codec(encoding))
     except UnicodeDecodeError as exc:
-        raise PgError("22021", f"invalid byte sequence for encoding \"{encoding}\"") from exc
+        raise CharacterNotInRepertoire(
+            f"invalid byte sequence for encoding \"{encoding}\"") from exc
 
 
 def _codec(encoding: Any) -> str:
@@ -259,7 +271,7 @@ def _codec(encoding: Any) -> str:
     codec = {"UTF8": "utf-8", "LATIN1": "latin-1", "SQLASCII": "latin-1", "WIN1252": "cp1252",
              "ISO88591": "latin-1"}.get(name)
     if codec is None:
-        raise PgError("22023", f'invalid destination encoding name "{encoding}"')
+        raise InvalidParameterValue(f'invalid destination encoding name "{encoding}"')
     return codec
 
 
@@ -318,9 +330,9 @@ def _regexp_replace(s: Any, pattern: Any, repl: Any, *rest: Any) -> Any:
     if texts:
         flags = str(texts[0])
     if start < 1:
-        raise PgError("22023", f'invalid value for parameter "start": {start}')
+        raise InvalidParameterValue(f'invalid value for parameter "start": {start}')
     if n is not None and n < 0:
-        raise PgError("22023", f'invalid value for parameter "n": {n}')
+        raise InvalidParameterValue(f'invalid value for parameter "n": {n}')
     options, global_ = _regex_options(flags)
     rx = _compiled(pattern, options)
     text = str(s)
@@ -344,7 +356,7 @@ def _regexp_instr(s: Any, pattern: Any, start: Any = 1, n: Any = 1, endoption: A
     if None in (s, pattern, start, n, endoption, flags, group):
         return None
     if int(start) < 1:
-        raise PgError("22023", f'invalid value for parameter "start": {start}')
+        raise InvalidParameterValue(f'invalid value for parameter "start": {start}')
     rx = _compiled(pattern, _regex_options(flags)[0])
     for index, found in enumerate(rx.finditer(str(s), int(start) - 1), start=1):
         if index == int(n):
@@ -388,8 +400,9 @@ def _substring_similar(s: Any, pattern: Any, escape: Any) -> Any:
     marker = esc + '"'
     parts = _text(pattern).split(marker) if esc else [_text(pattern)]
     if len(parts) not in (1, 3):
-        raise PgError("2201B", "SQL regular expression may not contain more than two escape-"
-                      "double-quote separators")
+        raise InvalidRegularExpression(
+            "SQL regular expression may not contain more than two escape-"
+            "double-quote separators")
     regexes = [_similar_to_escape(p, esc)[4:-2] for p in parts]
     if len(regexes) == 1:
         found = re.fullmatch(regexes[0], _text(s), re.S)
@@ -407,7 +420,7 @@ def _substr(s: Any, start: Any, count: Any = None) -> Any:
     if count is None:
         return s[max(first, 1) - 1:]
     if int(count) < 0:
-        raise PgError("22011", "negative substring length not allowed")
+        raise SubstringError("negative substring length not allowed")
     end = first + int(count)
     return s[max(first, 1) - 1:max(end - 1, 0)] if end > max(first, 1) else s[:0]
 
@@ -417,8 +430,8 @@ def _array_check(arr: Any) -> Any:
     items = _items(arr)
     shapes = {_dumps(_dims(v)) if isinstance(v, list) else "" for v in items}
     if len(shapes) > 1:
-        raise PgError("2202E", "multidimensional arrays must have array expressions with "
-                      "matching dimensions")
+        raise ArrayElementError("multidimensional arrays must have array expressions with "
+                                "matching dimensions")
     return arr
 
 
@@ -428,7 +441,7 @@ def _array_check(arr: Any) -> Any:
 def _items(arr: Any) -> list[Any]:
     items = json.loads(arr) if isinstance(arr, str) else arr
     if not isinstance(items, list):
-        raise PgError("22000", "array value expected")
+        raise DataException("array value expected")
     return items
 
 
@@ -477,8 +490,8 @@ def _cardinality(arr: Any) -> int:
 
 def _one_dimension(items: list[Any], fn: str) -> list[Any]:
     if items and isinstance(items[0], list):
-        raise PgError("0A000", f"searching for elements in multidimensional arrays is not "
-                      f"supported ({fn})")
+        raise FeatureNotSupported(f"searching for elements in multidimensional arrays is not "
+                                  f"supported ({fn})")
     return items
 
 
@@ -524,10 +537,10 @@ def _array_replace(arr: Any, old: Any, new: Any) -> Any:
 
 def _array_fill(value: Any, dims: Any, lower: Any = None) -> Any:
     if dims is None:
-        raise PgError("22004", "dimension array or low bound array cannot be null")
+        raise NullValueNotAllowed("dimension array or low bound array cannot be null")
     sizes = _items(dims)
     if lower is not None and any(int(b) != 1 for b in _items(lower)):
-        raise PgError("0A000", "arrays with lower bounds other than 1 are not supported")
+        raise FeatureNotSupported("arrays with lower bounds other than 1 are not supported")
 
     def build(level: int) -> Any:
         if level == len(sizes):
@@ -541,8 +554,8 @@ def _trim_array(arr: Any, n: Any) -> Any:
     items = _items(arr)
     cut = int(n)
     if cut < 0 or cut > len(items):
-        raise PgError("2202E", "number of elements to trim must be between 0 and "
-                      f"{len(items)}")
+        raise ArrayElementError("number of elements to trim must be between 0 and "
+                                f"{len(items)}")
     return _dumps(items[:len(items) - cut])
 
 
@@ -617,11 +630,11 @@ def cast_elements(value: str, cast: Callable[[Any], Any], target: Any) -> Any:
 def _array_set(arr: Any, idx: Any, value: Any) -> Any:
     """UPDATE ... SET a[i] = v: beyond the end the array grows, with NULLs in between."""
     if idx is None:
-        raise PgError("22004", "array subscript in assignment must not be null")
+        raise NullValueNotAllowed("array subscript in assignment must not be null")
     i = int(idx)
     items = [] if arr is None else _one_dimension(_items(arr), "array assignment")
     if i < 1:
-        raise PgError("0A000", "arrays with lower bounds other than 1 are not supported")
+        raise FeatureNotSupported("arrays with lower bounds other than 1 are not supported")
     if i > len(items):
         items.extend([None] * (i - len(items)))
     items[i - 1] = value

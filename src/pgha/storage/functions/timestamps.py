@@ -22,7 +22,7 @@ from pgha.storage import oids as T
 from pgha.storage import types as pgtypes
 from pgha.storage.functions.arithmetic import _num
 from pgha.storage.functions.context import FunctionContext, _ts_text, registrar
-from pgha.wire.errors import PgError
+from pgha.wire.errors import FeatureNotSupported, InvalidParameterValue, UndefinedFunction
 
 
 def _parse_storage_ts(text: str) -> dt.datetime:
@@ -36,7 +36,7 @@ def _zone(name: str) -> dt.tzinfo:
     try:
         return zoneinfo.ZoneInfo(name)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
-        raise PgError("22023", f'time zone "{name}" not recognized') from exc
+        raise InvalidParameterValue(f'time zone "{name}" not recognized') from exc
 
 
 _IV_PART = re.compile(r"(-?\d+) (year|mon|day)s?")
@@ -142,8 +142,8 @@ def _datetime_op(op: str, left: Any, lt: int, right: Any, rt: int, result: int, 
         base += dt.timedelta(microseconds=micros if op == "+" else -micros)
         return _ts_text(base.replace(tzinfo=dt.UTC))[11:]
     if lt == T.INTERVAL and rt in T.NUMERIC_RANK:
-        raise PgError("42883", f"operator does not exist: interval {op} numeric")
-    raise PgError("42883", f"operator does not exist for types {lt} {op} {rt}")
+        raise UndefinedFunction(f"operator does not exist: interval {op} numeric")
+    raise UndefinedFunction(f"operator does not exist for types {lt} {op} {rt}")
 
 
 def interval_mul(a: Any, b: Any) -> Any:
@@ -193,7 +193,7 @@ def _extract(field_name: Any, value: Any, tz: str) -> Any:
         return None
     name = str(field_name).lower()
     if name not in _EXTRACT_FIELDS:
-        raise PgError("22023", f'unit "{name}" not recognized for type timestamp')
+        raise InvalidParameterValue(f'unit "{name}" not recognized for type timestamp')
     if isinstance(value, str) and (
         " day" in value
         or " mon" in value
@@ -221,7 +221,7 @@ def _extract(field_name: Any, value: Any, tz: str) -> Any:
             return months % 12
         if name == "year":
             return months // 12
-        raise PgError("0A000", f'interval unit "{name}" is not supported')
+        raise FeatureNotSupported(f'interval unit "{name}" is not supported')
     text = str(value)
     if len(text) == 10:
         text += " 00:00:00"
@@ -299,7 +299,7 @@ def _date_trunc(field_name: Any, value: Any) -> Any:
     elif name == "year":
         moment = moment.replace(month=1, day=1, hour=0, minute=0, second=0, microsecond=0)
     else:
-        raise PgError("22023", f'unit "{name}" not recognized for type timestamp')
+        raise InvalidParameterValue(f'unit "{name}" not recognized for type timestamp')
     return _ts_text(moment.replace(tzinfo=dt.UTC))
 
 

@@ -32,7 +32,12 @@ from pgha.storage.translate.relations import RelationsMixin
 from pgha.storage.translate.scope import RangeEntry, Scope, SystemRelations, _names, _pos, _q
 from pgha.storage.translate.signatures import UNKNOWN, _common_type
 from pgha.storage.translate.srf import SrfMixin
-from pgha.wire.errors import PgError
+from pgha.wire.errors import (
+    FeatureNotSupported,
+    InvalidColumnReference,
+    SqlSyntaxError,
+    UndefinedTable,
+)
 
 
 class Analyzer(RelationsMixin, SrfMixin, ExpressionMixin, OperatorMixin, DmlMixin):
@@ -147,8 +152,8 @@ class Analyzer(RelationsMixin, SrfMixin, ExpressionMixin, OperatorMixin, DmlMixi
                   scope: Scope) -> list[ColInfo]:
         """A data-modifying statement in WITH: its RETURNING columns (see ``WriteStep``)."""
         if node is not self.top_with:
-            raise PgError("0A000", "WITH clause containing a data-modifying statement must be "
-                          "at the top level", position=_pos(cte))
+            raise FeatureNotSupported("WITH clause containing a data-modifying statement must be "
+                                      "at the top level", position=_pos(cte))
         query = cte.ctequery
         sub = Scope(parent=scope)
         if isinstance(query, ast.InsertStmt):
@@ -158,13 +163,13 @@ class Analyzer(RelationsMixin, SrfMixin, ExpressionMixin, OperatorMixin, DmlMixi
         elif isinstance(query, ast.DeleteStmt):
             cols = self.delete(query, sub)
         else:
-            raise PgError("0A000", f"{type(query).__name__} in WITH is not supported")
+            raise FeatureNotSupported(f"{type(query).__name__} in WITH is not supported")
         if cols is None:
             self.no_returning.add(cte.ctename)
             cols = []
         if len(names) > len(cols):
-            raise PgError("42P10", f'WITH query "{cte.ctename}" has {len(cols)} columns '
-                          f"available but {len(names)} columns specified")
+            raise InvalidColumnReference(f'WITH query "{cte.ctename}" has {len(cols)} columns '
+                                         f"available but {len(names)} columns specified")
         out = [ColInfo(n, c.type) for n, c in zip(names + [c.name for c in cols[len(names):]],
                                                   cols, strict=True)]
         self.write_ctes[id(cte)] = (f"_pgha_wcte_{len(self.write_ctes)}", [c.name for c in out])
@@ -176,7 +181,7 @@ class Analyzer(RelationsMixin, SrfMixin, ExpressionMixin, OperatorMixin, DmlMixi
             left = self.select(node.larg, Scope(parent=scope))
             right = self.select(node.rarg, Scope(parent=scope))
             if len(left) != len(right):
-                raise PgError("42601", "each UNION query must have the same number of columns")
+                raise SqlSyntaxError("each UNION query must have the same number of columns")
             cols = [
                 ColInfo(lc.name, _common_type([lc.type, rc.type]))
                 for lc, rc in zip(left, right, strict=True)
@@ -202,7 +207,7 @@ class Analyzer(RelationsMixin, SrfMixin, ExpressionMixin, OperatorMixin, DmlMixi
             self.sort_clause(node, Scope(parent=scope, outputs=cols))
             return cols
         if node.intoClause is not None:
-            raise PgError("0A000", "SELECT INTO is not supported; use CREATE TABLE AS")
+            raise FeatureNotSupported("SELECT INTO is not supported; use CREATE TABLE AS")
         if node.distinctClause and node.distinctClause != (None,):
             self._rewrite_distinct_on(node, scope)
         local = Scope(parent=scope)
@@ -244,8 +249,8 @@ class Analyzer(RelationsMixin, SrfMixin, ExpressionMixin, OperatorMixin, DmlMixi
             """An ORDER BY or DISTINCT ON item: a position or output name means its target."""
             if isinstance(expr, ast.A_Const) and isinstance(expr.val, ast.Integer):
                 if not 1 <= expr.val.ival <= len(targets):
-                    raise PgError("42P10", f"ORDER BY position {expr.val.ival} is not in "
-                                  "select list", position=_pos(expr))
+                    raise InvalidColumnReference(f"ORDER BY position {expr.val.ival} is not in "
+                                                 "select list", position=_pos(expr))
                 return copy.deepcopy(targets[expr.val.ival - 1].val)
             if isinstance(expr, ast.ColumnRef) and len(expr.fields) == 1 and \
                     isinstance(expr.fields[0], ast.String):
@@ -263,8 +268,8 @@ class Analyzer(RelationsMixin, SrfMixin, ExpressionMixin, OperatorMixin, DmlMixi
 
         if sorts and sorted(text(k) for k in keys) != sorted(
                 text(sort.node) for sort in sorts[:len(keys)]):
-            raise PgError("42P10", "SELECT DISTINCT ON expressions must match initial ORDER "
-                          "BY expressions", position=_pos(node.distinctClause[0]))
+            raise InvalidColumnReference("SELECT DISTINCT ON expressions must match initial ORDER "
+                                         "BY expressions", position=_pos(node.distinctClause[0]))
         alias = "__pgha_d"
         inner_targets: list[ast.ResTarget] = []
         outer_targets: list[ast.ResTarget] = []
@@ -276,8 +281,8 @@ class Analyzer(RelationsMixin, SrfMixin, ExpressionMixin, OperatorMixin, DmlMixi
                     probe.entries.extend(self.from_item(item, probe))
                 names = [c.name for c in self.star(val, probe)]
                 if len(set(names)) != len(names):
-                    raise PgError("0A000", "SELECT DISTINCT ON with * over columns of the "
-                                  "same name is not supported; name the columns")
+                    raise FeatureNotSupported("SELECT DISTINCT ON with * over columns of the "
+                                              "same name is not supported; name the columns")
                 inner_targets.append(target)
                 outer_targets.extend(
                     ast.ResTarget(val=ast.ColumnRef(fields=(ast.String(sval=alias),
@@ -388,12 +393,12 @@ class Analyzer(RelationsMixin, SrfMixin, ExpressionMixin, OperatorMixin, DmlMixi
         if qual:
             entries = [e for e in scope.entries if e.alias == qual[-1]]
             if not entries:
-                raise PgError(
-                    "42P01", f'missing FROM-clause entry for table "{qual[-1]}"', position=_pos(ref)
+                raise UndefinedTable(
+                    f'missing FROM-clause entry for table "{qual[-1]}"', position=_pos(ref)
                 )
         elif not entries:
-            raise PgError(
-                "42601", "SELECT * with no tables specified is not valid", position=_pos(ref)
+            raise SqlSyntaxError(
+                "SELECT * with no tables specified is not valid", position=_pos(ref)
             )
         lateral = {id(c): self.lateral_column_sql(c) for e in entries for c in e.cols}
         if any(lateral.values()):
@@ -426,7 +431,7 @@ def _check_recursion(query: ast.SelectStmt) -> None:
                           (query.limitCount, "LIMIT"),
                           (query.lockingClause, "FOR UPDATE/SHARE")):
         if present:
-            raise PgError("0A000", f"{what} in a recursive query is not implemented")
+            raise FeatureNotSupported(f"{what} in a recursive query is not implemented")
     for term in (query.larg, query.rarg):
         if term is not None and term.lockingClause:
-            raise PgError("0A000", "FOR UPDATE/SHARE in a recursive query is not implemented")
+            raise FeatureNotSupported("FOR UPDATE/SHARE in a recursive query is not implemented")

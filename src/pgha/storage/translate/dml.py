@@ -14,7 +14,13 @@ from pgha.storage.catalog import FIRST_TEMP_OID, Column, Table, View
 from pgha.storage.columns import ColInfo
 from pgha.storage.translate.scope import RangeEntry, Scope, _pos, undefined_table
 from pgha.storage.translate.signatures import UNKNOWN
-from pgha.wire.errors import PgError
+from pgha.wire.errors import (
+    FeatureNotSupported,
+    GeneratedAlways,
+    PgError,
+    SqlSyntaxError,
+    UndefinedColumn,
+)
 
 
 class DmlMixin:
@@ -38,7 +44,7 @@ class DmlMixin:
         rel = (self.catalog.shadowed.get(rv.relname) if rv.schemaname == "public" else None) \
             or self.catalog.by_name.get(rv.relname)
         if isinstance(rel, View):
-            raise PgError("0A000", f'cannot change view "{rv.relname}"')
+            raise FeatureNotSupported(f'cannot change view "{rv.relname}"')
         if not isinstance(rel, Table):
             raise undefined_table(rv.relname, _pos(rv))
         return rel
@@ -64,13 +70,13 @@ class DmlMixin:
         for name in names:
             col = table.column(name)
             if col is None:
-                raise PgError("42703", f'column "{name}" of relation "{table.name}" does not exist')
+                raise UndefinedColumn(f'column "{name}" of relation "{table.name}" does not exist')
             targets.append(col)
         if node.override != enums.OverridingKind.OVERRIDING_SYSTEM_VALUE:
             for col in targets:
                 if col.identity == "a" and not self._all_default(node.selectStmt, targets, col):
-                    raise PgError(
-                        "428C9", f'cannot insert a non-DEFAULT value into column "{col.name}"',
+                    raise GeneratedAlways(
+                        f'cannot insert a non-DEFAULT value into column "{col.name}"',
                         detail=f'Column "{col.name}" is an identity column defined as GENERATED '
                         "ALWAYS.", hint="Use OVERRIDING SYSTEM VALUE to override.")
         select = node.selectStmt
@@ -78,13 +84,13 @@ class DmlMixin:
         if select is not None and isinstance(select, ast.SelectStmt) and select.valuesLists:
             for row in select.valuesLists:
                 if len(row) > width:
-                    raise PgError("42601", "INSERT has more expressions than target columns")
+                    raise SqlSyntaxError("INSERT has more expressions than target columns")
                 for value, col in zip(row, targets, strict=False):
                     self.assign(value, col, scope)
         elif select is not None:
             cols = self.select(select, Scope(parent=scope))
             if len(cols) > width:
-                raise PgError("42601", "INSERT has more expressions than target columns")
+                raise SqlSyntaxError("INSERT has more expressions than target columns")
         omitted = [c for c in table.columns if c.name not in names]
         if select is not None and isinstance(select, ast.SelectStmt) and select.valuesLists:
             short = min(len(r) for r in select.valuesLists)
@@ -104,8 +110,8 @@ class DmlMixin:
             for rt in occ.targetList or ():
                 col = table.column(rt.name)
                 if col is None:
-                    raise PgError(
-                        "42703", f'column "{rt.name}" of relation "{table.name}" does not exist'
+                    raise UndefinedColumn(
+                        f'column "{rt.name}" of relation "{table.name}" does not exist'
                     )
                 self.assign(rt.val, col, conflict_scope)
             if occ.whereClause is not None:
@@ -159,29 +165,30 @@ class DmlMixin:
         for rt in node.targetList:
             col = table.column(rt.name)
             if col is None:
-                raise PgError(
-                    "42703",
+                raise UndefinedColumn(
                     f'column "{rt.name}" of relation "{table.name}" does not exist',
                     position=_pos(rt),
                 )
             if rt.indirection and col.type_oid in T.ELEMENT_OF:  # SET a[i] = v
                 ind = rt.indirection
                 if len(ind) != 1 or not isinstance(ind[0], ast.A_Indices) or ind[0].is_slice:
-                    raise PgError("0A000", "only UPDATE ... SET array[i] = value is supported "
-                                  "among assignments to parts of an array")
+                    raise FeatureNotSupported("only UPDATE ... SET array[i] = value is supported "
+                                              "among assignments to parts of an array")
                 self.array_assignments.add(id(rt))
                 self.expr(ind[0].uidx, local, (T.INT4, -1))
                 self.expr(rt.val, local, (T.ELEMENT_OF[col.type_oid], -1))
                 continue
             if col.identity == "a" and not isinstance(rt.val, ast.SetToDefault):
-                raise PgError("428C9", f'column "{col.name}" can only be updated to DEFAULT',
-                              detail=f'Column "{col.name}" is an identity column defined as '
-                              "GENERATED ALWAYS.")
+                raise GeneratedAlways(
+                    f'column "{col.name}" can only be updated to DEFAULT',
+                    detail=f'Column "{col.name}" is an identity column defined as '
+                    "GENERATED ALWAYS.")
             if rt.indirection:  # SET doc['a'][0] = value: jsonb subscripts only
                 if col.type_oid != T.JSONB or any(
                         not isinstance(i, ast.A_Indices) or i.is_slice for i in rt.indirection):
-                    raise PgError("0A000", "assignment to an element of a column is supported "
-                                  "for array and jsonb subscripts only", position=_pos(rt))
+                    raise FeatureNotSupported(
+                        "assignment to an element of a column is supported "
+                        "for array and jsonb subscripts only", position=_pos(rt))
                 for ind in rt.indirection:
                     if self.expr(ind.uidx, local) == UNKNOWN:
                         self.expr(ind.uidx, local, (T.TEXT, -1))
@@ -223,7 +230,7 @@ def _expand_multi_assign(targets: Any) -> Any:
         source = ref.source
         if isinstance(source, ast.RowExpr):
             if len(source.args) != ref.ncolumns:
-                raise PgError("42601", "number of columns does not match number of values")
+                raise SqlSyntaxError("number of columns does not match number of values")
             value = copy.deepcopy(source.args[ref.colno - 1])
         elif isinstance(source, ast.SubLink) and source.subLinkType == \
                 enums.SubLinkType.EXPR_SUBLINK:
@@ -236,6 +243,6 @@ def _expand_multi_assign(targets: Any) -> Any:
                 limitOption=enums.LimitOption.LIMIT_OPTION_DEFAULT)
             value = ast.SubLink(subLinkType=enums.SubLinkType.EXPR_SUBLINK, subselect=select)
         else:
-            raise PgError("0A000", "this multiple-column assignment is not supported")
+            raise FeatureNotSupported("this multiple-column assignment is not supported")
         out.append(ast.ResTarget(name=rt.name, val=value, location=rt.location))
     return tuple(out)

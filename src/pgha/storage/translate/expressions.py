@@ -16,7 +16,7 @@ from pgha.storage import types as pgtypes
 from pgha.storage.columns import ColInfo, TypeRef
 from pgha.storage.translate.scope import Scope, _chain, _lookup_in, _names, _pos, _q
 from pgha.storage.translate.signatures import SQL_VALUE_FUNCTIONS, UNKNOWN, _common_type
-from pgha.wire.errors import PgError
+from pgha.wire.errors import FeatureNotSupported, PgError, UndefinedColumn, UndefinedTable
 
 
 class ExpressionMixin:
@@ -37,7 +37,7 @@ class ExpressionMixin:
     def column_ref(self, node: ast.ColumnRef, scope: Scope) -> TypeRef:
         names = _names(node.fields)
         if len(names) != len(node.fields):
-            raise PgError("0A000", "this column reference is not supported", position=_pos(node))
+            raise FeatureNotSupported("this column reference is not supported", position=_pos(node))
         col = self._lookup(scope, names)
         if col is None and len(names) == 1 and names[0] in self.json_srf_values:
             col = self.json_srf_values[names[0]]  # FROM jsonb_array_elements(...) AS e: e
@@ -58,14 +58,13 @@ class ExpressionMixin:
             if len(names) >= 2 and not any(
                 e.alias == names[-2] for s in _chain(scope) for e in s.entries
             ):
-                raise PgError(
-                    "42P01",
-                    f'missing FROM-clause entry for table "{names[-2]}"',
-                    position=_pos(node),
+                raise UndefinedTable(
+                                     f'missing FROM-clause entry for table "{names[-2]}"',
+                                     position=_pos(node),
                 )
             shown = ".".join(names)
             shown = f'"{names[0]}"' if len(names) == 1 else shown
-            raise PgError("42703", f"column {shown} does not exist", position=_pos(node))
+            raise UndefinedColumn(f"column {shown} does not exist", position=_pos(node))
         sql = self.lateral_column_sql(col)
         if sql is not None:
             self.ref_sql[id(node)] = (node, sql)
@@ -156,7 +155,7 @@ class ExpressionMixin:
             if base[0] == T.JSONB:  # doc['key'][0]: jsonb subscripts (PostgreSQL 14+)
                 for ind in node.indirection:
                     if not isinstance(ind, ast.A_Indices) or ind.is_slice:
-                        raise PgError("0A000", "jsonb subscript does not support slices")
+                        raise FeatureNotSupported("jsonb subscript does not support slices")
                     if self.expr(ind.uidx, scope) == UNKNOWN:
                         self.expr(ind.uidx, scope, (T.TEXT, -1))
                 return base
@@ -166,7 +165,7 @@ class ExpressionMixin:
                         if part is not None:
                             self.expr(part, scope, (T.INT4, -1))
                 else:
-                    raise PgError("0A000", "field selection is not supported")
+                    raise FeatureNotSupported("field selection is not supported")
             if any(ind.is_slice for ind in node.indirection):
                 return base  # a slice of every dimension is an array of the same type
             return (T.ELEMENT_OF.get(base[0], T.TEXT), -1)
@@ -179,9 +178,9 @@ class ExpressionMixin:
         if isinstance(node, ast.SetToDefault):
             return expected or UNKNOWN
         if isinstance(node, ast.GroupingFunc):
-            raise PgError("0A000", "GROUPING is not supported")
-        raise PgError(
-            "0A000", f"expression {type(node).__name__} is not supported", position=_pos(node)
+            raise FeatureNotSupported("GROUPING is not supported")
+        raise FeatureNotSupported(
+            f"expression {type(node).__name__} is not supported", position=_pos(node)
         )
 
     def _coerce_unknowns(self, nodes: Sequence[Any], target: TypeRef) -> None:
@@ -213,7 +212,7 @@ class ExpressionMixin:
         if isinstance(val, ast.Boolean):
             return (T.BOOL, -1)
         if isinstance(val, ast.BitString):
-            raise PgError("0A000", "bit string literals are not supported")
+            raise FeatureNotSupported("bit string literals are not supported")
         # A string literal has type unknown: it takes the type its context expects.
         if expected is not None and expected[0] not in (T.UNKNOWN, T.TEXT, T.VARCHAR):
             self.fold_literal(node, expected)
@@ -260,7 +259,7 @@ class ExpressionMixin:
             if isinstance(m, ast.A_Const) and isinstance(m.val, ast.Integer):
                 mods.append(m.val.ival)
             else:
-                raise PgError("0A000", "this type modifier is not supported")
+                raise FeatureNotSupported("this type modifier is not supported")
         bounds = [b.ival for b in tn.arrayBounds or ()]
         if names and names[-1] in ("regclass", "regtype", "regnamespace", "regproc", "oid"):
             oid = {

@@ -13,7 +13,7 @@ from pglast.stream import RawStream
 from pgha.storage.columns import ColInfo
 from pgha.storage.translate.scope import RangeEntry, Scope, _func_name, _lookup_in, _names, _pos
 from pgha.storage.translate.signatures import AGGREGATES
-from pgha.wire.errors import PgError
+from pgha.wire.errors import GroupingError, PgError
 
 
 def _check_ungrouped(node: ast.SelectStmt, local: Scope) -> None:
@@ -118,8 +118,8 @@ def _find_ungrouped(node: Any, local: Scope, grouped_text: set[str], grouped_col
 
 
 def _ungrouped(name: str, ref: Any) -> PgError:
-    return PgError("42803", f'column "{name}" must appear in the GROUP BY clause or be used in '
-                   "an aggregate function", position=_pos(ref))
+    return GroupingError(f'column "{name}" must appear in the GROUP BY clause or be used in '
+                         "an aggregate function", position=_pos(ref))
 
 
 def _collect_ungrouped(node: Any, aggregates: list[Any], columns: list[ast.ColumnRef]) -> None:

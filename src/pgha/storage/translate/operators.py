@@ -28,7 +28,12 @@ from pgha.storage.translate.signatures import (
     _type_display,
 )
 from pgha.storage.translate.srf import JSON_DOCUMENT_ARGS
-from pgha.wire.errors import PgError
+from pgha.wire.errors import (
+    AmbiguousFunction,
+    FeatureNotSupported,
+    SqlSyntaxError,
+    UndefinedFunction,
+)
 
 
 class OperatorMixin:
@@ -78,7 +83,7 @@ class OperatorMixin:
                 self.expr(node.lexpr, scope, right)
             return (T.BOOL, -1)
         if kind != K.AEXPR_OP:
-            raise PgError("0A000", f"operator kind {kind.name} is not supported")
+            raise FeatureNotSupported(f"operator kind {kind.name} is not supported")
         if node.lexpr is None:  # prefix operator
             t = self.expr(node.rexpr, scope, expected)
             if op == "-" and isinstance(node.rexpr, ast.A_Const) and t == UNKNOWN:
@@ -100,8 +105,8 @@ class OperatorMixin:
                 left = self.expr(node.lexpr, scope, self._operand_expectation(op, right))
         if op in COMPARISON_OPS:
             if T.JSON in (left[0], right[0]):  # json has no comparison operators, jsonb has
-                raise PgError("42883", f"operator does not exist: {_type_display(left)} {op} "
-                              f"{_type_display(right)}", position=_pos(node))
+                raise UndefinedFunction(f"operator does not exist: {_type_display(left)} {op} "
+                                        f"{_type_display(right)}", position=_pos(node))
             return (T.BOOL, -1)
         if op in (
             "~",
@@ -149,7 +154,7 @@ class OperatorMixin:
             if left[0] in _INEXACT or right[0] in _INEXACT:
                 raise _no_operator(op, left, right, node)  # bitwise: integers only
             return left
-        raise PgError("42883", f"operator does not exist: {op}", position=_pos(node))
+        raise UndefinedFunction(f"operator does not exist: {op}", position=_pos(node))
 
     @staticmethod
     def _operand_expectation(op: str, other: TypeRef) -> TypeRef | None:
@@ -181,14 +186,14 @@ class OperatorMixin:
             return (T.BOOL, -1)
         if kind == S.EXPR_SUBLINK:
             if len(cols) != 1:
-                raise PgError("42601", "subquery must return only one column")
+                raise SqlSyntaxError("subquery must return only one column")
             return cols[0].type
         if kind == S.ARRAY_SUBLINK:
             return (T.ARRAY_OF.get(cols[0].type[0], T.TEXT_ARRAY), -1)
         if kind in (S.ANY_SUBLINK, S.ALL_SUBLINK):
             self.expr(node.testexpr, scope, cols[0].type if cols else None)
             return (T.BOOL, -1)
-        raise PgError("0A000", f"subquery kind {kind.name} is not supported")
+        raise FeatureNotSupported(f"subquery kind {kind.name} is not supported")
 
     def func_call(self, node: ast.FuncCall, scope: Scope, expected: TypeRef | None) -> TypeRef:
         name = _func_name(node)
@@ -244,8 +249,8 @@ class OperatorMixin:
         if name in ("gcd", "lcm"):
             if types and all(t[0] in (T.INT2, T.UNKNOWN) for t in types):
                 shown = ", ".join(_type_display(t) for t in types)
-                raise PgError("42725", f"function {name}({shown}) is not unique",
-                              position=_pos(node))
+                raise AmbiguousFunction(f"function {name}({shown}) is not unique",
+                                        position=_pos(node))
             common = _common_type(types)
             return common if common[0] in (T.INT2, T.INT4, T.INT8, T.NUMERIC) else (
                 T.NUMERIC, -1)
@@ -258,8 +263,8 @@ class OperatorMixin:
             if name == "percentile_cont":
                 if ordered[0] not in T.NUMERIC_RANK and ordered[0] not in (T.UNKNOWN,
                                                                              T.INTERVAL):
-                    raise PgError("42883", f"function percentile_cont({_type_display(types[0])}"
-                                  f" ORDER BY {_type_display(ordered)}) does not exist")
+                    raise UndefinedFunction(f"function percentile_cont({_type_display(types[0])}"
+                                            f" ORDER BY {_type_display(ordered)}) does not exist")
                 ordered = (T.INTERVAL if ordered[0] == T.INTERVAL else T.FLOAT8, -1)
             elif ordered == UNKNOWN:
                 ordered = (T.TEXT, -1)
@@ -330,9 +335,8 @@ class OperatorMixin:
         if name == "array_fill":
             return (T.ARRAY_OF.get(types[0][0], T.TEXT_ARRAY), -1) if types else UNKNOWN
         if name in ("generate_series", "unnest"):
-            raise PgError("0A000", f"set-returning function {name}() is only supported in FROM")
-        raise PgError(
-            "42883",
+            raise FeatureNotSupported(f"set-returning function {name}() is only supported in FROM")
+        raise UndefinedFunction(
             f"function {name}({', '.join(_type_display(t) for t in types)}) does not exist",
             hint="No function matches the given name and argument types. You might need to "
             "add explicit type casts.",

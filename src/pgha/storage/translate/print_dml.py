@@ -10,7 +10,7 @@ from pglast import ast, enums
 
 from pgha.storage.catalog import Table
 from pgha.storage.translate.scope import _pos, _q
-from pgha.wire.errors import PgError
+from pgha.wire.errors import FeatureNotSupported, ObjectNotInPrerequisiteState, UndefinedObject
 
 if TYPE_CHECKING:
     from pgha.storage.translate.stream import SqliteStream
@@ -107,14 +107,14 @@ def _print_on_conflict(s: SqliteStream, occ: ast.OnConflictClause, table: Table)
                   and c.kind in ("p", "u") and (infer is None or c.name == infer.conname or (
                       [e.name for e in infer.indexElems or ()] == c.columns))}
     if deferrable:  # (PostgreSQL checks every unique index when no arbiter is named)
-        raise PgError("55000", "ON CONFLICT does not support deferrable unique "
-                      "constraints/exclusion constraints as arbiters")
+        raise ObjectNotInPrerequisiteState("ON CONFLICT does not support deferrable unique "
+                                           "constraints/exclusion constraints as arbiters")
     if infer is not None:
         if infer.conname:
             con = next((c for c in table.constraints if c.name == infer.conname), None)
             if con is None:
-                raise PgError(
-                    "42704", f'constraint "{infer.conname}" for table "{table.name}" does not exist'
+                raise UndefinedObject(
+                    f'constraint "{infer.conname}" for table "{table.name}" does not exist'
                 )
             s.write(" (" + ", ".join(_q(c) for c in con.columns) + ")")
         elif infer.indexElems:
@@ -167,8 +167,9 @@ def _p_column_ref(s: SqliteStream, node: ast.ColumnRef) -> bool:
         s.write(s.an.renamed_refs[id(node)])
         return True
     if id(node) in s.an.whole_rows:
-        raise PgError("0A000", "a whole-row reference is supported as the argument of "
-                      "row_to_json, to_json(b) and json(b)_agg only", position=_pos(node))
+        raise FeatureNotSupported(
+            "a whole-row reference is supported as the argument of "
+            "row_to_json, to_json(b) and json(b)_agg only", position=_pos(node))
     if (s.returning_target and len(fields) == 2 and isinstance(fields[0], ast.String)
             and fields[0].sval in s.returning_target):
         last = fields[1]

@@ -20,7 +20,7 @@ from pgha.storage.translate.print_values import (
 )
 from pgha.storage.translate.scope import _func_name, _q
 from pgha.storage.translate.signatures import AGGREGATES, SQL_VALUE_FUNCTIONS, SQLITE_SAME
-from pgha.wire.errors import PgError
+from pgha.wire.errors import FeatureNotSupported, UndefinedFunction
 
 if TYPE_CHECKING:
     from pgha.storage.translate.stream import SqliteStream
@@ -130,7 +130,7 @@ def _p_func(s: SqliteStream, node: ast.FuncCall) -> bool:
         return _agg(s, node, name + window)
     if node.agg_within_group and name in ("percentile_cont", "percentile_disc", "mode"):
         if node.over is not None or node.agg_distinct or len(args) > 1:
-            raise PgError("0A000", f"this form of {name}() is not supported")
+            raise FeatureNotSupported(f"this form of {name}() is not supported")
         order = node.agg_order[0]
         descending = str(int(order.sortby_dir == enums.SortByDir.SORTBY_DESC))
         fraction = args[0] if args else "NULL"
@@ -297,7 +297,7 @@ def _print_json_call(s: SqliteStream, node: ast.FuncCall, name: str, args: list[
             s.write("DISTINCT ")
         if name.endswith("object_agg"):
             if len(args) != 2:
-                raise PgError("42883", f"function {name} does not exist")
+                raise UndefinedFunction(f"function {name} does not exist")
             _print_typed(s, "pg_json_key", args[0])
             s.write(", ")
             _print_typed(s, "pg_json_value", args[1])
@@ -343,7 +343,7 @@ STAT_AGGREGATES = frozenset(
 def _p_svf(s: SqliteStream, node: ast.SQLValueFunction) -> bool:
     entry = SQL_VALUE_FUNCTIONS.get(node.op)
     if entry is None:
-        raise PgError("0A000", "this SQL value function is not supported")
+        raise FeatureNotSupported("this SQL value function is not supported")
     s.write(entry[1])
     return True
 

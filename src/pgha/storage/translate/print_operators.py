@@ -20,7 +20,7 @@ from pgha.storage.translate.print_values import (
 )
 from pgha.storage.translate.scope import _names, _pos
 from pgha.storage.translate.signatures import COMPARISON_OPS
-from pgha.wire.errors import PgError
+from pgha.wire.errors import FeatureNotSupported, SqlSyntaxError
 
 if TYPE_CHECKING:
     from pgha.storage.translate.stream import SqliteStream
@@ -243,7 +243,7 @@ def _p_aexpr(s: SqliteStream, node: ast.A_Expr) -> bool:
         return True
     if kind in (K.AEXPR_OP_ANY, K.AEXPR_OP_ALL):
         if op not in COMPARISON_OPS:
-            raise PgError("0A000", f"operator {op} with ANY/ALL is not supported")
+            raise FeatureNotSupported(f"operator {op} with ANY/ALL is not supported")
         fn = "pg_any" if kind == K.AEXPR_OP_ANY else "pg_all"
         s.call(fn, sql_literal(op), node.lexpr, node.rexpr)
         return True
@@ -285,8 +285,8 @@ def _p_text_array_op(s: SqliteStream, node: ast.A_Expr, op: str, lt: int, rt: in
     if op in COMPARISON_OPS and isinstance(node.lexpr, ast.RowExpr) and \
             isinstance(node.rexpr, ast.RowExpr):
         if len(node.lexpr.args or ()) != len(node.rexpr.args or ()):
-            raise PgError("42601", "unequal number of entries in row expressions",
-                          position=_pos(node))
+            raise SqlSyntaxError("unequal number of entries in row expressions",
+                                 position=_pos(node))
         s.write("(")
         _print_row_value(s, node.lexpr)
         s.write(f" {'<>' if op == '!=' else op} ")
@@ -435,7 +435,7 @@ def _p_indirection(s: SqliteStream, node: ast.A_Indirection) -> bool:
     bounds: list[Any] = []
     for i in ind:
         if not isinstance(i, ast.A_Indices):
-            raise PgError("0A000", "field selection is not supported")
+            raise FeatureNotSupported("field selection is not supported")
         bounds += [i.lidx if i.lidx is not None else ("NULL" if i.is_slice else "1"),
                    i.uidx if i.uidx is not None else "NULL"]
     s.call("pg_array_slice", node.arg, *bounds)

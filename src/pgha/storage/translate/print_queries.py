@@ -18,7 +18,7 @@ from pgha.storage.translate.print_values import _STORED_OTHERWISE, _is_numeric, 
 from pgha.storage.translate.scope import _func_name, _names, _q
 from pgha.storage.translate.signatures import COMPARISON_OPS
 from pgha.storage.translate.srf import JSON_TO_RECORD, _json_srf_columns
-from pgha.wire.errors import PgError
+from pgha.wire.errors import FeatureNotSupported, UndefinedFunction
 
 if TYPE_CHECKING:
     from pgha.storage.translate.stream import SqliteStream
@@ -66,7 +66,7 @@ def _p_sortby(s: SqliteStream, node: ast.SortBy) -> bool:
     s.write(datetimes.sort_collation(s.type_of(node.node)[0]))
     desc = node.sortby_dir == D.SORTBY_DESC
     if node.sortby_dir == D.SORTBY_USING:
-        raise PgError("0A000", "ORDER BY ... USING is not supported")
+        raise FeatureNotSupported("ORDER BY ... USING is not supported")
     s.write(" DESC" if desc else " ASC")
     nulls_first = (
         desc
@@ -296,7 +296,7 @@ def _print_json_srf(s: SqliteStream, node: ast.RangeFunction, name: str, args: l
         s.call("jsonb_path_query_array", *args)
         s.write(f", {sql_literal(name)})")
     elif len(args) != 1:
-        raise PgError("42883", f"function {name} does not exist")
+        raise UndefinedFunction(f"function {name} does not exist")
     else:
         s.call(f"pg_json_srf_{shape}", args[0], sql_literal(name))
     s.write(" AS ")
@@ -330,7 +330,7 @@ def _print_zipped_unnest(s: SqliteStream, node: ast.RangeFunction, args: list[An
     lengths = ", ".join(f"coalesce(json_array_length(_pgha_u._a{i}), 0)" for i in range(len(args)))
     s.write(f") AS _pgha_u, pg_generate_series(1, max({lengths}), NULL) AS _pgha_s)")
     if node.ordinality:
-        raise PgError("0A000", "unnest of several arrays WITH ORDINALITY is not supported")
+        raise FeatureNotSupported("unnest of several arrays WITH ORDINALITY is not supported")
     s.write(" AS ")
     s.print_name(node.alias.aliasname if node.alias else "unnest")
 
@@ -357,7 +357,8 @@ def _p_sublink(s: SqliteStream, node: ast.SubLink) -> bool:
         if op == "!=":
             op = "<>"
         if op not in COMPARISON_OPS:
-            raise PgError("0A000", f"{op} {'ANY' if is_any else 'ALL'} (subquery) is not supported")
+            raise FeatureNotSupported(
+                f"{op} {'ANY' if is_any else 'ALL'} (subquery) is not supported")
         if (is_any and op == "=") or (not is_any and op == "<>"):
             s.print_node(node.testexpr)
             s.write(" IN (" if is_any else " NOT IN (")

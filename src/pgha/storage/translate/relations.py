@@ -26,7 +26,7 @@ from pgha.storage.translate.scope import (
 )
 from pgha.storage.translate.signatures import _common_type
 from pgha.storage.translate.srf import JSON_TO_RECORD, _json_srf_columns, _no_partitions
-from pgha.wire.errors import PgError
+from pgha.wire.errors import FeatureNotSupported, SqlSyntaxError, UndefinedFunction
 
 
 class RelationsMixin:
@@ -47,8 +47,8 @@ class RelationsMixin:
         if schema in (None, "public"):
             cte = scope.find_cte(name) if schema is None else None
             if cte is not None and name in self.no_returning:
-                raise PgError("0A000", f'WITH query "{name}" does not have a RETURNING clause',
-                              position=_pos(rv))
+                raise FeatureNotSupported(f'WITH query "{name}" does not have a RETURNING clause',
+                                          position=_pos(rv))
             if cte is not None:
                 cols = [ColInfo(c.name, c.type) for c in cte]
                 return self._aliased(RangeEntry(alias, cols), rv.alias)
@@ -108,14 +108,14 @@ class RelationsMixin:
             return [entry]
         if isinstance(node, ast.RangeFunction):
             return [self.range_function(node, scope)]
-        raise PgError("0A000", f"FROM item {type(node).__name__} is not supported")
+        raise FeatureNotSupported(f"FROM item {type(node).__name__} is not supported")
 
     def range_function(self, node: ast.RangeFunction, scope: Scope) -> RangeEntry:
         if node.is_rowsfrom or len(node.functions) != 1:
-            raise PgError("0A000", "ROWS FROM is not supported")
+            raise FeatureNotSupported("ROWS FROM is not supported")
         func = node.functions[0][0]
         if not isinstance(func, ast.FuncCall):
-            raise PgError("0A000", "this function in FROM is not supported")
+            raise FeatureNotSupported("this function in FROM is not supported")
         if _func_name(func) == "pg_partition_ancestors":
             _no_partitions(func)
         name = _func_name(func)
@@ -167,7 +167,7 @@ class RelationsMixin:
         elif name == "jsonb_path_query":
             cols = [ColInfo(name, (T.JSONB, -1))]
         else:
-            raise PgError("42883", f"function {name} in FROM is not supported")
+            raise UndefinedFunction(f"function {name} in FROM is not supported")
         if name in ("pg_srf_elements", "pg_srf_zip"):
             # read as pg_srf_unnest's (pg_srf_zip's) columns, which no table column shadows
             self.lateral_functions[id(node)] = node
@@ -214,18 +214,18 @@ class RelationsMixin:
         args = list(func.args or ())
         if name.startswith(("json_to", "jsonb_to")):
             if not node.coldeflist:
-                raise PgError("42601", "a column definition list is required for functions "
-                              'returning "record"', position=_pos(func))
+                raise SqlSyntaxError("a column definition list is required for functions "
+                                     'returning "record"', position=_pos(func))
             cols = [ColInfo(cd.colname, self.type_name(cd.typeName)) for cd in node.coldeflist]
         else:
             base = args.pop(0) if len(args) == 2 else None
             table = (self.catalog.table(_names(base.typeName.names)[-1])
                      if isinstance(base, ast.TypeCast) else None)
             if table is None or not isinstance(base.arg, ast.A_Const) or not base.arg.isnull:
-                raise PgError("0A000", f"{name} is supported as {name}(NULL::table, json)")
+                raise FeatureNotSupported(f"{name} is supported as {name}(NULL::table, json)")
             cols = [ColInfo(c.name, (c.type_oid, c.typmod)) for c in table.columns]
         if len(cols) > fn_json.RECORD_WIDTH or len(args) != 1:
-            raise PgError("0A000", f"{name} of this shape is not supported")
+            raise FeatureNotSupported(f"{name} of this shape is not supported")
         self.expr(args[0], scope, (T.JSONB if name.startswith("jsonb") else T.JSON, -1))
         self.json_records[id(node)] = (args[0], [[c.name, *c.type] for c in cols])
         alias = node.alias.aliasname if node.alias else name

@@ -13,7 +13,7 @@ from pglast import ast
 
 from pgha.storage.catalog import Table
 from pgha.storage.columns import ColInfo
-from pgha.wire.errors import PgError
+from pgha.wire.errors import AmbiguousColumn, PgError, UndefinedTable
 
 
 @dataclass(slots=True)
@@ -54,7 +54,7 @@ def _func_name(node: ast.FuncCall) -> str:
 
 
 def undefined_table(name: str, position: int | None = None) -> PgError:
-    return PgError("42P01", f'relation "{name}" does not exist', position=position)
+    return UndefinedTable(f'relation "{name}" does not exist', position=position)
 
 
 def _pos(node: Any) -> int | None:
@@ -76,7 +76,7 @@ def _lookup_in(scope: Scope, names: list[str]) -> ColInfo | None:
     # ambiguous, as in PostgreSQL.
     if (len(matches) > 1 and qual is None and len({id(m) for m in matches}) > 1
             and len({m.type for m in matches}) > 1):
-            raise PgError("42702", f'column reference "{col}" is ambiguous')
+            raise AmbiguousColumn(f'column reference "{col}" is ambiguous')
     return matches[0] if matches else None
 
 

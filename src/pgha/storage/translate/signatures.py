@@ -20,7 +20,7 @@ from pgha.storage.columns import TypeRef
 from pgha.storage.functions.maths import REGRESSIONS
 from pgha.storage.translate import datetimes
 from pgha.storage.translate.scope import _pos
-from pgha.wire.errors import PgError
+from pgha.wire.errors import DatatypeMismatch, PgError, UndefinedFunction
 
 UNKNOWN: TypeRef = (T.UNKNOWN, -1)
 
@@ -388,8 +388,8 @@ def _common_type(types: Sequence[TypeRef], context: str = "CASE") -> TypeRef:
     if {"n", "s"} <= categories:
         a = next(t for t in known if t[0] in T.TEXT_LIKE)
         b = next(t for t in known if t[0] in T.NUMERIC_RANK)
-        raise PgError("42804", f"{context} types {_type_display(a)} and {_type_display(b)} "
-                      "cannot be matched")
+        raise DatatypeMismatch(f"{context} types {_type_display(a)} and {_type_display(b)} "
+                               "cannot be matched")
     if {t[0] for t in known} <= {T.TIMESTAMP, T.TIMESTAMPTZ, T.DATE}:
         return (
             (T.TIMESTAMPTZ, -1) if any(t[0] == T.TIMESTAMPTZ for t in known) else (T.TIMESTAMP, -1)
@@ -429,10 +429,11 @@ def _arith_type(op: str, left: TypeRef, right: TypeRef) -> TypeRef:
     if T.DATE in temporal and (lo in T.INTEGER_TYPES or ro in T.INTEGER_TYPES):
         return (T.DATE, -1)
     if lo in T.TEXT_LIKE or ro in T.TEXT_LIKE:
-        raise PgError("42883", f"operator does not exist: {_type_display(left)} {op} "
-                      f"{_type_display(right)}",
-                      hint="No operator matches the given name and argument types. You might "
-                      "need to add explicit type casts.")
+        raise UndefinedFunction(
+            f"operator does not exist: {_type_display(left)} {op} "
+            f"{_type_display(right)}",
+            hint="No operator matches the given name and argument types. You might "
+            "need to add explicit type casts.")
     return (lo, -1)
 
 
@@ -442,15 +443,17 @@ _INEXACT = frozenset({T.NUMERIC, T.FLOAT4, T.FLOAT8})
 
 def _no_operator(op: str, left: TypeRef | None, right: TypeRef, node: Any) -> PgError:
     shown = f"{_type_display(left)} {op} " if left is not None else f"{op} "
-    return PgError("42883", f"operator does not exist: {shown}{_type_display(right)}",
-                   hint="No operator matches the given name and argument types. You might "
-                   "need to add explicit type casts.", position=_pos(node))
+    return UndefinedFunction(
+        f"operator does not exist: {shown}{_type_display(right)}",
+        hint="No operator matches the given name and argument types. You might "
+        "need to add explicit type casts.", position=_pos(node))
 
 
 def _no_function(name: str, types: Sequence[TypeRef], node: Any) -> PgError:
-    return PgError("42883", f"function {name}({', '.join(_type_display(t) for t in types)}) "
-                   "does not exist", hint="No function matches the given name and argument "
-                   "types. You might need to add explicit type casts.", position=_pos(node))
+    return UndefinedFunction(
+        f"function {name}({', '.join(_type_display(t) for t in types)}) "
+        "does not exist", hint="No function matches the given name and argument "
+        "types. You might need to add explicit type casts.", position=_pos(node))
 
 
 def _power_type(types: Sequence[TypeRef]) -> TypeRef:

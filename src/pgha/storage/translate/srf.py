@@ -15,7 +15,7 @@ from pgha.storage.functions import jsonb as fn_json
 from pgha.storage.functions import text_array as fn_textarr
 from pgha.storage.translate.colname import figure_colname
 from pgha.storage.translate.scope import _func_name
-from pgha.wire.errors import PgError
+from pgha.wire.errors import FeatureNotSupported, UndefinedColumn, UndefinedFunction
 
 JSON_DOCUMENT_ARGS = frozenset({
     "json_typeof", "jsonb_typeof", "json_array_length", "jsonb_array_length", "jsonb_pretty",
@@ -93,14 +93,14 @@ class SrfMixin:
                       for site in _json_srf_sites(rt, "val")]
         if json_calls:
             if calls or len(json_calls) > 1:
-                raise PgError("0A000", "a json set-returning function in the select list is "
-                              "supported alone (no other set-returning function)")
+                raise FeatureNotSupported("a json set-returning function in the select list is "
+                                          "supported alone (no other set-returning function)")
             return self._lift_json_srf(node, *json_calls[0])
         if not calls:
             return expanded
         if expanded:
-            raise PgError("0A000", "_pg_expandarray() cannot share a select list with other "
-                          "set-returning functions")
+            raise FeatureNotSupported("_pg_expandarray() cannot share a select list with other "
+                                      "set-returning functions")
         for rt in calls:
             if _func_name(rt.val) == "pg_partition_ancestors":
                 rt.name = rt.name or "pg_partition_ancestors"
@@ -115,8 +115,8 @@ class SrfMixin:
             name = _func_name(func)
             if not func.args or (name == "generate_subscripts" and len(func.args) != 2) or (
                     name == "unnest" and len(func.args) != 1):
-                raise PgError("0A000", "set-returning functions in the select list are "
-                              "supported as unnest(a) and generate_subscripts(a, 1)")
+                raise FeatureNotSupported("set-returning functions in the select list are "
+                                          "supported as unnest(a) and generate_subscripts(a, 1)")
             key = RawStream()(func.args[0])
             if key not in sources:
                 alias = f"{SRF_ALIAS}{len(sources)}"
@@ -170,8 +170,8 @@ class SrfMixin:
             if not (isinstance(call, ast.FuncCall) and _func_name(call) == "_pg_expandarray"):
                 continue
             if len(call.args or ()) != 1:
-                raise PgError("42883", "function _pg_expandarray() does not exist",
-                              hint="It takes one array.")
+                raise UndefinedFunction("function _pg_expandarray() does not exist",
+                                        hint="It takes one array.")
             key = RawStream()(call.args[0])
             if key not in sources:
                 sources[key] = f"{SRF_ALIAS}_e{len(sources)}"
@@ -192,7 +192,7 @@ class SrfMixin:
                     f"{alias}.ord::text || ')'")[0].stmt.targetList[0].val
                 self.record_columns.add(rt.name.lower())
             else:
-                raise PgError("42703", f'column "{field}" not found in data type record')
+                raise UndefinedColumn(f'column "{field}" not found in data type record')
         node.fromClause = (*(node.fromClause or ()), *added)
         first = f"{SRF_ALIAS}_e0"
         for alias in list(sources.values())[1:]:  # zipped on the position, as PostgreSQL
@@ -224,8 +224,8 @@ class SrfMixin:
         func = getattr(holder, attr) if index is None else getattr(holder, attr)[index]
         name = _func_name(func)
         if "_each" in name:
-            raise PgError("0A000", f"{name}() in the select list is not supported (it returns "
-                          "a record); call it in FROM")
+            raise FeatureNotSupported(f"{name}() in the select list is not supported (it returns "
+                                      "a record); call it in FROM")
         col = fn_json.srf_columns(name)[0]
         node.fromClause = (*(node.fromClause or ()), ast.RangeFunction(
             lateral=True, ordinality=False, is_rowsfrom=False, functions=((func, None),),
@@ -246,13 +246,13 @@ class SrfMixin:
         function after the FROM items (lateral, so its arguments may name their columns),
         its value in place of the call: a row per value, per row of the FROM items."""
         if len(calls) != 1 or node.groupClause or node.havingClause:
-            raise PgError("0A000", "generate_series() in the select list is supported alone "
-                          "(no other set-returning function, no GROUP BY)")
+            raise FeatureNotSupported("generate_series() in the select list is supported alone "
+                                      "(no other set-returning function, no GROUP BY)")
         target = calls[0]
         func = target.val
         if not 2 <= len(func.args or ()) <= 3:
-            raise PgError("42883", "function generate_series() does not exist with "
-                          f"{len(func.args or ())} arguments")
+            raise UndefinedFunction("function generate_series() does not exist with "
+                                    f"{len(func.args or ())} arguments")
         source = ast.FuncCall(funcname=(ast.String(sval="pg_srf_series"),), args=func.args)
         node.fromClause = (*(node.fromClause or ()), ast.RangeFunction(
             lateral=True, ordinality=False, is_rowsfrom=False, functions=((source, None),),

@@ -22,7 +22,7 @@ from pgha.storage.translate.analyzer import Analyzer
 from pgha.storage.translate.scope import Scope, SystemRelations
 from pgha.storage.translate.signatures import UNKNOWN
 from pgha.storage.translate.stream import SqliteStream
-from pgha.wire.errors import PgError
+from pgha.wire.errors import FeatureNotSupported
 
 
 @dataclass(slots=True)
@@ -115,7 +115,7 @@ def translate(
     elif isinstance(stmt, ast.DeleteStmt):
         cols, command = an.delete(stmt, scope), "DELETE"
     else:
-        raise PgError("0A000", f"{type(stmt).__name__} is not supported")
+        raise FeatureNotSupported(f"{type(stmt).__name__} is not supported")
     if an.write_ctes:
         write_ctes.check_snapshot_reads(stmt)
     steps = _write_steps(an, stmt.withClause) if an.write_ctes else ()

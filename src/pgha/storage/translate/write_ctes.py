@@ -18,7 +18,7 @@ from typing import Any
 from pglast import ast
 from pglast.visitors import Visitor
 
-from pgha.wire.errors import PgError
+from pgha.wire.errors import FeatureNotSupported
 
 
 class _RangeVars(Visitor):  # type: ignore[misc]
@@ -85,6 +85,7 @@ def check_snapshot_reads(stmt: Any) -> None:
     if _scans_target(stmt) and stmt.relation.relname in first_add:
         bad.add(stmt.relation.relname)
     if bad:
-        raise PgError("0A000", f'reading table "{min(bad)}" in a statement whose WITH clause '
-                      "changes it is not supported (PostgreSQL reads it as it was before "
-                      "the statement)")
+        raise FeatureNotSupported(
+            f'reading table "{min(bad)}" in a statement whose WITH clause '
+            "changes it is not supported (PostgreSQL reads it as it was before "
+            "the statement)")
