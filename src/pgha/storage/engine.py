@@ -18,6 +18,11 @@ Transactions follow PostgreSQL's rules on top of SQLite's:
   returns; SQLite records the end LSN it has applied in ``__pgha_wal_state`` in the same
   transaction, and ``recover()`` redoes the log from there. Without a log, SQLite's own
   ``synchronous=FULL`` makes the commit durable (unless opened with ``durable=False``).
+
+This module parses, dispatches and executes statements and runs transactions; the pieces it
+coordinates live beside it: ``settings`` (what a setting may be), ``locks`` (the writer queue,
+advisory locks), ``commit_log`` (the log protocol and the logged commit), ``statement_cache``
+(the shared translation caches) and ``errors_sqlite`` (SQLite errors as PostgreSQL's).
 """
 
 from __future__ import annotations
@@ -26,130 +31,46 @@ import contextlib
 import datetime as dt
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import apsw
 from pglast import ast, enums, parse_sql
 from pglast.parser import ParseError
 
-from pgha import PG_VERSION
-from pgha.routing import settings as routing_settings
 from pgha.routing.classify import LARGE_TEXT
 from pgha.routing.depth import too_deep
 from pgha.storage import catalog as cat
-from pgha.storage import changes, functions, literals, numeric, pgcatalog, roles, status_views
+from pgha.storage import (
+    changes,
+    commit_log,
+    functions,
+    literals,
+    numeric,
+    pgcatalog,
+    roles,
+    status_views,
+)
 from pgha.storage import oids as T
+from pgha.storage import settings as guc
 from pgha.storage import types as pgtypes
 from pgha.storage.catalog import Catalog, Table
 from pgha.storage.copy import CopyIn, CopyOptions, copy_options, format_copy_rows
 from pgha.storage.ddl import DDL, duplicate_key, q
+from pgha.storage.errors_sqlite import (
+    INLINE_BUDGET_DETAIL,
+    explain_violation,
+    map_error,
+    over_budget,
+)
+from pgha.storage.locks import AdvisoryLocks, WriterQueue
+from pgha.storage.statement_cache import NOT_APPLICABLE, StatementCache
 from pgha.storage.temp_tables import TempDDL, TempTables
 from pgha.storage.translate import ColInfo, ResultColumn, Translation, translate
-from pgha.storage.types_interval import INTERVAL_STYLES
 from pgha.storage.types_number import numeric_text
 from pgha.wire.errors import Notice, PgError
-
-# Settings every session starts with (names as PostgreSQL reports them, lower-cased keys).
-DEFAULT_SETTINGS: dict[str, str] = {
-    "application_name": "",
-    "client_encoding": "UTF8",
-    "datestyle": "ISO, MDY",
-    "default_transaction_isolation": "read committed",
-    "default_transaction_read_only": "off",
-    "extra_float_digits": "1",
-    "in_hot_standby": "off",
-    "integer_datetimes": "on",
-    "intervalstyle": "postgres",
-    "is_superuser": "on",
-    "jit": "off",
-    "lc_messages": "C",
-    "lock_timeout": "0",
-    "max_identifier_length": "63",
-    # PostgreSQL's preset options (fixed when it was built); drivers read some, e.g. JDBC's
-    # DatabaseMetaData asks max_index_keys before listing foreign keys.
-    "block_size": "8192",
-    "data_checksums": "off",
-    "max_function_args": "100",
-    "max_index_keys": "32",
-    "wal_block_size": "8192",
-    "search_path": '"$user", public',
-    "server_encoding": "UTF8",
-    "server_version": PG_VERSION,
-    "server_version_num": str(150000 + int(PG_VERSION.split(".")[1])),
-    "session_authorization": "postgres",
-    "standard_conforming_strings": "on",
-    "statement_timeout": "0",
-    "timezone": "UTC",
-    "transaction_isolation": "read committed",
-    "transaction_read_only": "off",
-    "idle_in_transaction_session_timeout": "0",
-    "bytea_output": "hex",
-    "synchronous_commit": "on",
-    "work_mem": "4MB",
-    "row_security": "on",
-    "pgha.sync_mode": "async",  # replaced by the node's --sync-mode
-    # Routing (a standby forwards what it cannot run to the primary; see docs/routing.md):
-    "pgha.last_commit_lsn": "0/0",  # the end LSN of this session's last commit (causal token)
-    **routing_settings.DEFAULTS,  # pgha.route, pgha.explain_route, pgha.min_lsn...
-    "client_min_messages": "notice",
-    "log_min_messages": "warning",
-    "enable_seqscan": "on",
-    "enable_indexscan": "on",
-    "enable_bitmapscan": "on",
-    "enable_hashjoin": "on",
-    "enable_mergejoin": "on",
-    "enable_nestloop": "on",
-    "random_page_cost": "4",
-    "effective_cache_size": "4GB",
-    "maintenance_work_mem": "64MB",
-    "cursor_tuple_fraction": "0.1",
-    "default_text_search_config": "pg_catalog.simple",
-    "xmloption": "content",
-    "check_function_bodies": "on",
-    "geqo": "on",
-    "default_table_access_method": "heap",
-    "default_tablespace": "",
-    "temp_tablespaces": "",
-}
-# Settings that take an integer, with PostgreSQL's bounds (validated on SET).
-INTEGER_SETTINGS: dict[str, tuple[int, int]] = {
-    "extra_float_digits": (-15, 3),
-    "statement_timeout": (0, 2**31 - 1),
-    "lock_timeout": (0, 2**31 - 1),
-    "idle_in_transaction_session_timeout": (0, 2**31 - 1),
-}
-ISOLATION_LEVELS = ("serializable", "repeatable read", "read committed", "read uncommitted")
-BOOLEAN_SETTINGS = {"enable_seqscan", "enable_indexscan", "enable_bitmapscan", "enable_hashjoin",
-                    "enable_mergejoin", "enable_nestloop", "check_function_bodies", "geqo",
-                    "standard_conforming_strings", "transaction_read_only", "jit",
-                    "default_transaction_read_only", "row_security"}
-ENUM_SETTINGS: dict[str, tuple[str, ...]] = {
-    "client_min_messages": ("debug5", "debug4", "debug3", "debug2", "debug1", "debug", "log",
-                            "notice", "warning", "error"),
-    "bytea_output": ("hex", "escape"),
-    "intervalstyle": INTERVAL_STYLES,
-    "synchronous_commit": ("on", "off", "local", "remote_write", "remote_apply"),
-    "transaction_isolation": ISOLATION_LEVELS,
-    "default_transaction_isolation": ISOLATION_LEVELS,
-}
-# Settings whose change the client must be told about with ParameterStatus.
-REPORTED = {
-    "application_name": "application_name", "client_encoding": "client_encoding",
-    "datestyle": "DateStyle", "default_transaction_read_only": "default_transaction_read_only",
-    "in_hot_standby": "in_hot_standby", "integer_datetimes": "integer_datetimes",
-    "intervalstyle": "IntervalStyle", "is_superuser": "is_superuser",
-    "server_encoding": "server_encoding", "server_version": "server_version",
-    "session_authorization": "session_authorization",
-    "standard_conforming_strings": "standard_conforming_strings", "timezone": "TimeZone",
-}
-READ_ONLY_SETTINGS = {"server_version", "server_version_num", "server_encoding",
-                      "integer_datetimes", "max_identifier_length", "in_hot_standby",
-                      "block_size", "data_checksums", "max_function_args", "max_index_keys",
-                      "wal_block_size",
-                      "is_superuser", "lc_messages", "pgha.last_commit_lsn"}
 
 
 @dataclass(slots=True)
@@ -186,7 +107,7 @@ class Statement:
         if isinstance(self.node, ast.ExplainStmt):
             return EXPLAIN_COLUMNS
         if self.kind == "show":
-            name = _show_name(self.node)
+            name = guc.show_name(self.node.name)
             if name == "all":
                 return (ResultColumn("name", T.TEXT), ResultColumn("setting", T.TEXT),
                         ResultColumn("description", T.TEXT))
@@ -197,142 +118,13 @@ class Statement:
 EXPLAIN_COLUMNS = (ResultColumn("QUERY PLAN", T.TEXT),)
 
 
-def _show_name(node: ast.VariableShowStmt) -> str:
-    """SHOW's column is named as PostgreSQL spells the setting (TimeZone, IntervalStyle)."""
-    name = node.name.lower()
-    if name == "transaction isolation level":
-        return "transaction_isolation"
-    return REPORTED.get(name, name)
-
-
-NOT_APPLICABLE = object()  # a template cache entry: this shape is not worth normalising
-
-
-class WriterQueue:
-    """The right to write, handed from one session to the next in arrival order.
-
-    SQLite lets one connection write at a time. Left to SQLite, a waiting writer retries in
-    sleeps that grow to 100 ms (its busy handler) and so misses the moment the lock frees:
-    under a few concurrent writers most of a transaction's time was spent asleep. Sessions
-    take this queue before ``BEGIN IMMEDIATE`` (or before a read transaction's first write)
-    and leave it once SQLite has committed or rolled back, so a waiter starts the moment the
-    previous writer is done, first come first served, as PostgreSQL's lock queue does.
-    Writers outside sessions (replay, recovery) keep SQLite's busy handler."""
-
-    def __init__(self) -> None:
-        self._cond = threading.Condition(threading.Lock())
-        self._owner: object | None = None
-        self._waiting: list[object] = []
-
-    def acquire(self, owner: object, timeout: float, ctx: functions.FunctionContext) -> None:
-        """Wait up to ``timeout`` seconds for the right to write: 55P03 when it runs out,
-        57014 when ``ctx.cancel`` is set (a cancel or statement timeout; ``wake`` makes the
-        wait notice it)."""
-        with self._cond:
-            if self._owner is None and not self._waiting:
-                self._owner = owner
-                return
-            self._waiting.append(owner)
-            deadline = time.monotonic() + timeout
-            try:
-                while self._owner is not None or self._waiting[0] is not owner:
-                    if ctx.cancel.is_set():
-                        raise PgError("57014", f"canceling statement due to {ctx.cancel_reason}")
-                    remaining = deadline - time.monotonic()
-                    if remaining <= 0:
-                        raise PgError("55P03", "canceling statement due to lock timeout",
-                                      detail=f"Waited {timeout:g} s for another transaction's "
-                                      "writes to end.")
-                    self._cond.wait(remaining)
-                self._owner = owner
-            finally:
-                self._waiting.remove(owner)
-                self._cond.notify_all()  # the next in line may now be first
-
-    def release(self, owner: object) -> None:
-        with self._cond:
-            if self._owner is owner:
-                self._owner = None
-                self._cond.notify_all()
-
-    def wake(self) -> None:
-        """Let waiters look at their cancel flags again."""
-        with self._cond:
-            self._cond.notify_all()
-
-
-class AdvisoryLocks:
-    """Process-wide advisory locks (pg_advisory_lock and friends): session-level, re-entrant.
-
-    A lock belongs to the session that took it (``owner``, one per session), not to the
-    thread that ran the call: sessions run on a pool of threads."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._held: dict[tuple[Any, ...], tuple[int, int]] = {}
-
-    def try_lock(self, owner: int, key: tuple[Any, ...]) -> bool:
-        with self._lock:
-            holder, count = self._held.get(key, (0, 0))
-            if count and holder != owner:
-                return False
-            self._held[key] = (owner, count + 1)
-            return True
-
-    def lock(self, owner: int, key: tuple[Any, ...]) -> None:
-        import time
-
-        deadline = time.monotonic() + 30
-        while not self.try_lock(owner, key):
-            if time.monotonic() > deadline:
-                raise PgError("55P03", "could not obtain advisory lock")
-            time.sleep(0.005)
-
-    def unlock(self, owner: int, key: tuple[Any, ...]) -> bool:
-        with self._lock:
-            holder, count = self._held.get(key, (0, 0))
-            if not count or holder != owner:
-                return False
-            if count == 1:
-                del self._held[key]
-            else:
-                self._held[key] = (holder, count - 1)
-            return True
-
-    def unlock_all(self, owner: int) -> None:
-        with self._lock:
-            for key in [k for k, (o, _) in self._held.items() if o == owner]:
-                del self._held[key]
-
-
-SYNC_MODES = ("async", "semi-sync", "sync", "quorum")
-
-
-class CommitLog(Protocol):
-    """Where committed transactions go (pgha's WAL; implemented by the replication layer)."""
-
-    def predict_end(self, sizes: Sequence[int]) -> int:
-        """The end LSN the next records, with bodies of these sizes, will have."""
-
-    def append(self, body: bytes) -> int:
-        """Write a record (not yet durable); returns its start LSN."""
-
-    def undo(self, start_lsn: int) -> None:
-        """Remove the records from ``start_lsn`` on again (their SQLite COMMIT failed, or they
-        are the first records of a transaction whose last record never came)."""
-
-    def flush_to(self, lsn: int) -> None:
-        """Block until the log is durable up to ``lsn`` (shared among concurrent commits)."""
-
-    def records_from(self, lsn: int) -> Iterator[tuple[int, bytes]]:
-        """(end LSN, body) of every record from ``lsn`` on (crash recovery)."""
-
 
 class Engine:
     """One SQLite database file and the state its sessions share."""
 
     def __init__(self, data_dir: Path | str, *, durable: bool = True,
-                 busy_timeout_ms: int = 30_000, log: CommitLog | None = None) -> None:
+                 busy_timeout_ms: int = 30_000, log: commit_log.CommitLog | None = None
+                 ) -> None:
         self.log = log
         self.commit_lock = threading.Lock()  # log order == SQLite commit order
         self.writers = WriterQueue()  # sessions write one at a time, in arrival order
@@ -355,13 +147,9 @@ class Engine:
         conn = self.connect()
         with conn:
             cat.install(conn)
-            conn.execute(f"CREATE TABLE IF NOT EXISTS {changes.WAL_STATE_TABLE} "
-                         "(id INTEGER PRIMARY KEY CHECK (id = 1), applied_lsn INT NOT NULL)")
-            conn.execute(f"INSERT OR IGNORE INTO {changes.WAL_STATE_TABLE} VALUES (1, 0)")
+            commit_log.install(conn)
         self.catalog = Catalog.load(conn, self.generation)
-        self.cache: dict[tuple[str, tuple[int, ...], str], Translation] = {}
-        self.statements: dict[tuple[str, tuple[int, ...], str], tuple[Statement, ...]] = {}
-        self.templates: dict[tuple[str, tuple[int, ...], str], Statement | object] = {}
+        self.statement_cache = StatementCache()
         conn.close()
 
     def role(self, name: str) -> roles.Role | None:
@@ -388,9 +176,7 @@ class Engine:
         """The end LSN of the last log record this database contains."""
         target = conn or self.connect()
         try:
-            row = target.execute(
-                f"SELECT applied_lsn FROM {changes.WAL_STATE_TABLE} WHERE id = 1").fetchone()
-            return int(row[0]) if row else 0
+            return commit_log.applied_lsn(target)
         finally:
             if conn is None:
                 target.close()
@@ -399,8 +185,7 @@ class Engine:
         """After a snapshot is installed: the log continues from ``lsn``."""
         conn = self.connect()
         try:
-            conn.execute(f"UPDATE {changes.WAL_STATE_TABLE} SET applied_lsn = ? WHERE id = 1",
-                         (lsn,))
+            commit_log.set_applied_lsn(conn, lsn)
         finally:
             conn.close()
 
@@ -428,8 +213,7 @@ class Engine:
                 replayer.schema_changed |= replayer.apply(body)
                 if changes.continues(body):
                     return False
-                conn.execute(f"UPDATE {changes.WAL_STATE_TABLE} SET applied_lsn = ? WHERE id = 1",
-                             (end_lsn,))
+                commit_log.set_applied_lsn(conn, end_lsn)
                 conn.execute("COMMIT")
                 replayer.in_transaction = False
             except BaseException:
@@ -503,9 +287,7 @@ class Engine:
         with self._lock:
             self.generation += 1
             self.catalog = Catalog.load(conn, self.generation)
-            self.cache = {}
-            self.statements = {}
-            self.templates = {}
+            self.statement_cache = StatementCache()
             return self.catalog
 
     def open_session(self, user: str = "postgres", database: str = "postgres",
@@ -533,7 +315,7 @@ class StorageSession:
     def __init__(self, engine: Engine, user: str, database: str, backend_pid: int) -> None:
         self.engine = engine
         self.conn = engine.connect()
-        self.settings = dict(DEFAULT_SETTINGS)
+        self.settings = dict(guc.DEFAULT_SETTINGS)
         self.settings["pgha.sync_mode"] = engine.sync_mode
         self.settings["session_authorization"] = user
         self.local_overrides: dict[str, str] = {}  # SET LOCAL: restored when the block ends
@@ -620,7 +402,7 @@ class StorageSession:
         if not self.shared_caches:
             return None
         key = (sql, tuple(param_oids or ()), self.settings["timezone"])
-        templates = self.engine.statements.get(key)
+        templates = self.engine.statement_cache.statements.get(key)
         if templates is None:
             return None
         return [replace(t) for t in templates]
@@ -639,13 +421,12 @@ class StorageSession:
         norm = literals.normalize(sql) if self.shared_caches else None
         if norm is not None:
             key = (norm.template, norm.kinds, self.settings["timezone"])
-            template = self.engine.templates.get(key)
+            template = self.engine.statement_cache.templates.get(key)
             if template is None:
                 if not parse_on_miss:
                     return None
                 template = self._template(norm)
-                if len(self.engine.templates) < 20_000:
-                    self.engine.templates[key] = template
+                self.engine.statement_cache.add_template(key, template)
             if template is not NOT_APPLICABLE:
                 assert isinstance(template, Statement)
                 stmt = replace(template)
@@ -691,10 +472,9 @@ class StorageSession:
         if cached is not None:
             return cached
         statements = self._parse(sql, param_oids)
-        if self.shared_caches and len(self.engine.statements) < 20_000 and \
-                len(sql) <= LARGE_TEXT:
+        if self.shared_caches and len(sql) <= LARGE_TEXT:
             key = (sql, tuple(param_oids or ()), self.settings["timezone"])
-            self.engine.statements[key] = tuple(replace(st) for st in statements)
+            self.engine.statement_cache.add_statements(key, tuple(replace(st) for st in statements))
         return statements
 
     def _parse(self, sql: str, param_oids: list[int] | None = None) -> list[Statement]:
@@ -752,7 +532,7 @@ class StorageSession:
         catalog = self.catalog
         key = (stmt.text, tuple(stmt.param_oids), self.settings["timezone"])
         if self.shared_caches:
-            cached = self.engine.cache.get(key)
+            cached = self.engine.statement_cache.translations.get(key)
             if cached is not None:
                 stmt.translation = cached
                 stmt.generation = catalog.generation
@@ -764,8 +544,8 @@ class StorageSession:
                        self.settings["timezone"])
         stmt.translation = tr
         stmt.generation = catalog.generation
-        if self.shared_caches and len(self.engine.cache) < 20_000:
-            self.engine.cache[key] = tr
+        if self.shared_caches:
+            self.engine.statement_cache.add_translation(key, tr)
 
     # -- transactions ----------------------------------------------------------------------
 
@@ -971,31 +751,9 @@ class StorageSession:
         return once the log is durable."""
         log = self.engine.log
         assert log is not None
-        with self.engine.commit_lock:
-            end = log.predict_end(bodies.sizes)
-            self.conn.execute(f"UPDATE {changes.WAL_STATE_TABLE} SET applied_lsn = ? WHERE id = 1",
-                              (end,))
-            start = 0
-            try:
-                for body in bodies:  # built one at a time
-                    first = log.append(body)
-                    start = start or first
-            except BaseException:  # e.g. this node is no longer the primary: nothing happened
-                if start:
-                    log.undo(start)
-                self.conn.execute("ROLLBACK")
-                raise
-            try:
-                self.conn.execute("COMMIT")
-            except BaseException:
-                log.undo(start)
-                raise
+        end = commit_log.commit_logged(self.conn, log, self.engine.commit_lock, bodies)
         self._leave_writer()  # the next writer runs while this commit's WAL is flushed
-        try:
-            log.flush_to(end)
-        except Exception as exc:
-            raise PgError("58030", "could not flush the WAL: the transaction is committed on "
-                          "this node but may not survive a crash") from exc
+        commit_log.wait_durable(log, end)
         self.commit_lsn = end
 
     def finish_settings(self, commit: bool) -> dict[str, str]:
@@ -1008,14 +766,14 @@ class StorageSession:
         self.block_backup.clear()
         changed = {}
         for name, value in restore.items():
-            if value is None and _placeholder(name):
+            if value is None and guc.is_placeholder(name):
                 self.settings[name] = ""  # the placeholder stays defined, empty (as in PG)
             elif value is None:
                 self.settings.pop(name, None)
             elif self.settings.get(name) != value:
                 self.settings[name] = value
-                if name in REPORTED:
-                    changed[REPORTED[name]] = value
+                if name in guc.REPORTED:
+                    changed[guc.REPORTED[name]] = value
         self.ctx.tz = self.settings["timezone"]
         return changed
 
@@ -1115,7 +873,7 @@ class StorageSession:
         except apsw.Error as exc:
             error = map_error(exc, self.catalog, self.ctx.cancel_reason)
             if error.sqlstate in ("23505", "23503") and stmt.kind == "dml":
-                error = _explain_violation(error, stmt.node, params or [], self.catalog,
+                error = explain_violation(error, stmt.node, params or [], self.catalog,
                                            self.settings["timezone"])
             raise error from exc
 
@@ -1143,7 +901,7 @@ class StorageSession:
         """Run a read under a budget of SQLite VM steps; None when the budget ran out (the
         read left no trace: run it again with ``execute`` on a worker thread). This keeps
         point reads off the thread pool without letting a long scan stall the event loop."""
-        self.conn.set_progress_handler(_over_budget, INLINE_BUDGET_STEPS)
+        self.conn.set_progress_handler(over_budget, INLINE_BUDGET_STEPS)
         try:
             return self.execute(stmt, params)
         except PgError as exc:
@@ -1315,34 +1073,7 @@ class StorageSession:
 
     def set_setting(self, name: str, value: str, local: bool = False) -> dict[str, str]:
         name = name.lower()
-        if name in READ_ONLY_SETTINGS:
-            raise PgError("55P02", f'parameter "{name}" cannot be changed')
-        if name == "pgha.sync_mode" and value not in SYNC_MODES:
-            raise PgError("22023", f'invalid value for parameter "pgha.sync_mode": "{value}"',
-                          hint=f"Available values: {', '.join(SYNC_MODES)}.")
-        if name not in self.settings and not name.startswith(("pgha.", "application.")) and (
-                "." not in name):
-            raise PgError("42704", f'unrecognized configuration parameter "{name}"')
-        if name == "timezone":
-            value = _normalize_tz(value)
-        elif name == "client_encoding":
-            norm = value.upper().replace("-", "").replace("'", "")
-            if norm not in ("UTF8", "UNICODE", "SQL_ASCII"):
-                raise PgError("0A000", f"client encoding {value} is not supported")
-            value = "UTF8"
-        elif name == "datestyle":
-            value = _normalize_datestyle(value)
-        elif routing_settings.is_routing_setting(name):
-            value = routing_settings.normalize(name, value)
-        elif name in INTEGER_SETTINGS:
-            value = _integer_setting(name, value)
-        elif name in BOOLEAN_SETTINGS:
-            value = _boolean_setting(name, value)
-        elif name in ENUM_SETTINGS:
-            if value.lower() not in ENUM_SETTINGS[name]:
-                raise PgError("22023", f'invalid value for parameter "{name}": "{value}"',
-                              hint="Available values: " + ", ".join(ENUM_SETTINGS[name]) + ".")
-            value = value.lower()
+        value = guc.check_value(name, value, self.settings)
         if name in ("default_transaction_isolation", "default_transaction_read_only") and \
                 not local:
             # What transactions get from now on: outside a block that is what SHOW reports.
@@ -1355,20 +1086,20 @@ class StorageSession:
         self.settings[name] = value
         if name == "timezone":
             self.ctx.tz = value
-        return {REPORTED[name]: value} if name in REPORTED else {}
+        return {guc.REPORTED[name]: value} if name in guc.REPORTED else {}
 
     def _reset_all(self) -> dict[str, str]:
         """RESET ALL: every setting back to this session's default; returns the reported
         settings that changed (for ParameterStatus)."""
-        defaults = {**DEFAULT_SETTINGS, "pgha.sync_mode": self.engine.sync_mode}
+        defaults = {**guc.DEFAULT_SETTINGS, "pgha.sync_mode": self.engine.sync_mode}
         changed = {}
         for key, value in defaults.items():
-            if key not in READ_ONLY_SETTINGS and self.settings.get(key) != value and (
+            if key not in guc.READ_ONLY_SETTINGS and self.settings.get(key) != value and (
                     key != "session_authorization"):
                 self.settings[key] = value
-                if key in REPORTED:
-                    changed[REPORTED[key]] = value
-        for key in [k for k in self.settings if k not in defaults and _placeholder(k)]:
+                if key in guc.REPORTED:
+                    changed[guc.REPORTED[key]] = value
+        for key in [k for k in self.settings if k not in defaults and guc.is_placeholder(k)]:
             self.settings[key] = ""  # a custom setting's reset value is empty
         self.ctx.tz = self.settings["timezone"]
         return changed
@@ -1436,7 +1167,7 @@ class StorageSession:
             self._transaction_options(node.args, local=not session)
             return Result("SET")
         if node.kind in (K.VAR_RESET, K.VAR_SET_DEFAULT):
-            default = DEFAULT_SETTINGS.get(name)
+            default = guc.DEFAULT_SETTINGS.get(name)
             if default is None:
                 if name not in self.settings:
                     raise PgError("42704", f'unrecognized configuration parameter "{name}"')
@@ -1475,8 +1206,8 @@ class StorageSession:
                 return Result("SHOW", columns, [("",)])  # a placeholder setting, never set
             raise PgError("42704", f'unrecognized configuration parameter "{node.name}"')
         value = self.settings[name]
-        if name in TIME_SETTINGS:
-            value = _show_milliseconds(int(value))
+        if name in guc.TIME_SETTINGS:
+            value = guc.show_milliseconds(int(value))
         return Result("SHOW", columns, [(value,)])
 
     # -- DDL, COPY, utility ----------------------------------------------------------------
@@ -1751,73 +1482,6 @@ def _explain_option(option: Any) -> str:
     return "true" if arg is None else str(value).lower()
 
 
-TIME_SETTINGS = {"statement_timeout", "lock_timeout", "idle_in_transaction_session_timeout"}
-
-
-def _placeholder(name: str) -> bool:
-    """A custom setting (``my.custom``): PostgreSQL keeps it once set, empty after RESET or a
-    rolled-back SET."""
-    return "." in name and not name.startswith("pgha.")
-
-
-def _show_milliseconds(ms: int) -> str:
-    """How PostgreSQL shows a time setting: in the largest unit that divides it exactly."""
-    if ms == 0:
-        return "0"
-    for unit, size in (("d", 86_400_000), ("h", 3_600_000), ("min", 60_000), ("s", 1000)):
-        if ms % size == 0:
-            return f"{ms // size}{unit}"
-    return f"{ms}ms"
-
-
-def _integer_setting(name: str, value: str) -> str:
-    lo, hi = INTEGER_SETTINGS[name]
-    return str(routing_settings.parse_milliseconds(name, value, lo, hi,
-                                                   units=name != "extra_float_digits"))
-
-
-_boolean_setting = routing_settings.parse_bool
-
-
-def _normalize_tz(value: str) -> str:
-    v = value.strip().strip("'")
-    if v.upper() in ("UTC", "GMT", "ETC/UTC", "Z", "DEFAULT", "LOCAL"):
-        return "UTC" if v.upper() in ("DEFAULT", "LOCAL", "Z") else (
-            "Etc/UTC" if v.upper() == "ETC/UTC" else v.upper())
-    functions._zone(v)
-    return v
-
-
-def _normalize_datestyle(value: str) -> str:
-    parts = [p.strip().upper() for p in value.split(",")]
-    style, order = "ISO", "MDY"
-    for p in parts:
-        if p in ("ISO", "SQL", "POSTGRES", "GERMAN"):
-            style = p
-        elif p in ("MDY", "DMY", "YMD", "US", "EUROPEAN", "NONEURO", "NONEUROPEAN"):
-            order = {"US": "MDY", "NONEURO": "MDY", "NONEUROPEAN": "MDY",
-                     "EUROPEAN": "DMY"}.get(p, p)
-        else:
-            raise PgError("22023", f'invalid value for parameter "DateStyle": "{value}"')
-    if style != "ISO":
-        raise PgError("0A000", "only DateStyle ISO is supported")
-    if order != "MDY":
-        # Date input reads ambiguous numeric dates month first: another order would read
-        # '1/2/2024' wrongly rather than fail.
-        raise PgError("0A000", f"DateStyle field order {order} is not supported",
-                      hint="pgha reads dates as DateStyle 'ISO, MDY'.")
-    return f"{style}, {order}"
-
-
-# SQLite error texts that correspond to a PostgreSQL error (fragment, SQLSTATE, message).
-SQLITE_MESSAGES = (
-    ("ambiguous column name", "42702", None),
-    ("ON CONFLICT clause does not match", "42P10",
-     "there is no unique or exclusion constraint matching the ON CONFLICT specification"),
-    ("misuse of window function", "42P20", "window functions are not allowed here"),
-    ("misuse of aggregate", "42803", "aggregate functions are not allowed here"),
-)
-
 INLINE_BUDGET_STEPS = 20_000  # SQLite VM instructions a read may use on the event loop
 INLINE_MAX_BYTES = 64 * 1024  # ... and the most text and values it may carry there
 
@@ -1829,177 +1493,6 @@ def _small(text: str, *values: list[Any] | None) -> bool:
             if isinstance(value, str | bytes | bytearray | memoryview):
                 size += len(value)
     return size <= INLINE_MAX_BYTES
-INLINE_BUDGET_DETAIL = "pgha: inline read budget exceeded"
-
-
-class _BudgetFlag(threading.local):
-    active = False
-
-
-_budget_exceeded = _BudgetFlag()
-
-
-def _over_budget() -> bool:
-    _budget_exceeded.active = True
-    return True  # interrupt the statement
-
-
-CONSTRAINT_CODES = {
-    2067: "23505", 1555: "23505", 1299: "23502", 275: "23514", 787: "23503", 531: "23505",
-}
-
-
-def map_error(exc: apsw.Error, catalog: Catalog, cancel_reason: str = "user request"
-              ) -> PgError:
-    """Turn an SQLite error into the PostgreSQL error a client expects."""
-    if isinstance(exc, PgError):
-        return exc
-    message = str(exc.args[0]) if exc.args else str(exc)
-    message = message.split(": ", 1)[1] if message.startswith(("ConstraintError", "SQLError")
-                                                               ) and ": " in message else message
-    code = getattr(exc, "extendedresult", 0)
-    if isinstance(exc, apsw.ConstraintError):
-        return _constraint_error(code, message, catalog)
-    if isinstance(exc, apsw.InterruptError):
-        if _budget_exceeded.active:
-            _budget_exceeded.active = False
-            return PgError("57014", "inline budget exceeded", detail=INLINE_BUDGET_DETAIL)
-        return PgError("57014", f"canceling statement due to {cancel_reason}")
-    if isinstance(exc, apsw.BusyError):
-        if code == 517:  # SQLITE_BUSY_SNAPSHOT
-            return PgError("40001", "could not serialize access due to concurrent update")
-        return PgError("55P03", "canceling statement due to lock timeout")
-    if isinstance(exc, apsw.TooBigError):
-        return PgError("54000", "value too large")
-    if isinstance(exc, apsw.SQLError):
-        for fragment, sqlstate, text in SQLITE_MESSAGES:
-            if fragment in message:
-                return PgError(sqlstate, text or message)
-        if "no such table" in message:
-            name = message.rsplit(":", 1)[-1].strip()
-            return PgError("42P01", f'relation "{name}" does not exist')
-        if "no such column" in message:
-            name = message.rsplit(":", 1)[-1].strip()
-            return PgError("42703", f"column {name} does not exist")
-        if "no such function" in message:
-            return PgError("42883", f"function {message.rsplit(':', 1)[-1].strip()} does not "
-                           "exist")
-        return PgError("0A000", f"statement not supported by pgha's engine: {message}")
-    return PgError("XX000", f"internal error: {message}")
-
-
-def _constraint_error(code: int, message: str, catalog: Catalog) -> PgError:
-    detail = message.split("failed: ", 1)[-1] if "failed: " in message else ""
-    sqlstate = CONSTRAINT_CODES.get(code, "23000")
-    if sqlstate == "23502":
-        table, _, column = detail.partition(".")
-        return PgError("23502", f'null value in column "{column}" of relation "{table}" violates '
-                       "not-null constraint", table=table, column=column)
-    if sqlstate == "23505" and detail.startswith("index '"):  # an expression index
-        name = detail[len("index '"):].rstrip("'")
-        owner = catalog.index_owner.get(name)
-        return PgError("23505", f'duplicate key value violates unique constraint "{name}"',
-                       table=owner.name if owner else None, constraint=name)
-    if sqlstate == "23505":
-        cols = [c.strip() for c in detail.split(",")]
-        table = cols[0].split(".")[0] if cols and "." in cols[0] else ""
-        names = [c.split(".", 1)[-1] for c in cols]
-        rel = catalog.table(table)
-        con_name = ""
-        if rel is not None:
-            for idx in rel.indexes:
-                if idx.unique and idx.columns == names:
-                    con_name = idx.constraint or idx.name
-        if not con_name and detail and "." not in detail:
-            con_name = detail
-        return PgError("23505", f'duplicate key value violates unique constraint "{con_name}"',
-                       table=table or None, constraint=con_name or None)
-    if sqlstate == "23514":
-        name = detail
-        table = ""
-        for rel in catalog.tables():
-            if any(c.name == name for c in rel.constraints):
-                table = rel.name
-        return PgError("23514", f'new row for relation "{table}" violates check constraint '
-                       f'"{name}"', table=table or None, constraint=name or None)
-    if sqlstate == "23503" or "FOREIGN KEY" in message:
-        return PgError("23503", "insert, update or delete violates a foreign key constraint",
-                       detail="A referenced row is missing, or a row being deleted or updated "
-                       "is still referenced.")
-    return PgError("23000", message)
-
-
-def _explain_violation(error: PgError, node: Any, params: list[Any], catalog: Catalog,
-                       tz: str) -> PgError:
-    """Add what PostgreSQL says of a unique or foreign-key violation where the statement tells
-    it: the key of a one-row INSERT ... VALUES (DETAIL "Key (id)=(1) already exists."), the
-    constraint and table of a foreign key (the one the statement's table has or is
-    referenced by)."""
-    target = getattr(getattr(node, "relation", None), "relname", None)
-    rel = catalog.table(target) if target else None
-    if rel is None:
-        return error
-    if error.sqlstate == "23505":
-        key = next((list(i.columns) for i in rel.indexes
-                    if i.unique and (i.constraint or i.name) == error.constraint), None)
-        values = _inserted(node, rel, key, params, tz) if key else None
-        if key is None or values is None:
-            return error
-        return PgError("23505", error.message, table=error.table, constraint=error.constraint,
-                       detail=f"Key ({', '.join(key)})=({', '.join(values)}) already exists.")
-    if isinstance(node, ast.InsertStmt | ast.UpdateStmt):
-        own = [c for c in rel.constraints if c.kind == "f"]
-        if len(own) == 1:
-            con = own[0]
-            values = _inserted(node, rel, con.columns, params, tz)
-            return PgError(
-                "23503", f'insert or update on table "{rel.name}" violates foreign key '
-                f'constraint "{con.name}"', table=rel.name, constraint=con.name,
-                detail=None if values is None else f'Key ({", ".join(con.columns)})='
-                f'({", ".join(values)}) is not present in table "{con.ref_table}".')
-    if isinstance(node, ast.DeleteStmt | ast.UpdateStmt):
-        referencing = [(t, c) for t in catalog.tables() for c in t.constraints
-                       if c.kind == "f" and c.ref_table == rel.name]
-        if len(referencing) == 1:
-            child, con = referencing[0]
-            return PgError("23503", f'update or delete on table "{rel.name}" violates foreign '
-                           f'key constraint "{con.name}" on table "{child.name}"',
-                           table=child.name, constraint=con.name)
-    return error
-
-
-def _inserted(node: Any, rel: Table, columns: list[str], params: list[Any],
-              tz: str) -> list[str] | None:
-    """The values a one-row INSERT ... VALUES gives ``columns``, as PostgreSQL prints them
-    in an error's DETAIL; None when the statement does not say (several rows, a SELECT,
-    defaults, expressions)."""
-    if not isinstance(node, ast.InsertStmt) or node.onConflictClause:
-        return None
-    rows = getattr(node.selectStmt, "valuesLists", None)
-    if not rows or len(rows) != 1:
-        return None
-    names = [t.name for t in node.cols] if node.cols else [c.name for c in rel.columns]
-    given = dict(zip(names, rows[0], strict=False))
-    values = []
-    for name in columns:
-        expr, column = given.get(name), rel.column(name)
-        if column is None:
-            return None
-        if isinstance(expr, ast.TypeCast):
-            expr = expr.arg
-        if isinstance(expr, ast.ParamRef) and 0 < expr.number <= len(params):
-            value = params[expr.number - 1]
-            pgtype = pgtypes.TYPES_BY_OID.get(column.type_oid)
-            if value is None or pgtype is None:
-                return None
-            values.append(pgtypes.format_text(pgtype, value, column.typmod, tz))
-        elif isinstance(expr, ast.A_Const) and not expr.isnull:
-            values.append(str(getattr(expr.val, "sval", None) or getattr(expr.val, "fval", None)
-                              or getattr(expr.val, "ival", "")))
-        else:
-            return None
-    return values
-
 
 def encode_params(stmt: Statement, values: list[bytes | None], formats: list[int],
                   tz: str) -> list[Any]:
