@@ -1225,39 +1225,8 @@ class StorageSession:
         conn: Any = self.conn if self.capture is None else changes.RecordingConnection(
             self.conn, self.capture)
         ddl = DDL(conn, catalog, self._system, notices)
-        node = stmt.node
         try:
-            if isinstance(node, ast.CreateStmt):
-                tag = ddl.create_table(node)
-            elif isinstance(node, ast.DropStmt):
-                tag = ddl.drop(node)
-            elif isinstance(node, ast.IndexStmt):
-                tag = ddl.create_index(node)
-            elif isinstance(node, ast.AlterTableStmt):
-                tag = ddl.alter_table(node) if node.objtype == enums.ObjectType.OBJECT_TABLE \
-                    else self._unsupported("ALTER of this object")
-            elif isinstance(node, ast.CreateSeqStmt):
-                tag = ddl.create_sequence(node)
-            elif isinstance(node, ast.AlterSeqStmt):
-                tag = ddl.alter_sequence(node)
-            elif isinstance(node, ast.ViewStmt):
-                query_text = stmt.text[stmt.text.lower().find(" as ") + 4:].strip() if (
-                    " as " in stmt.text.lower()) else ""
-                tag = ddl.create_view(node, query_text)
-            elif isinstance(node, ast.TruncateStmt):
-                tag = ddl.truncate(node)
-            elif isinstance(node, ast.RenameStmt):
-                tag = ddl.rename(node)
-            elif isinstance(node, ast.CreateTableAsStmt):
-                tag = self._create_table_as(ddl, node, "main")
-            elif isinstance(node, ast.CreateRoleStmt):
-                tag = roles.create(conn, node)
-            elif isinstance(node, ast.AlterRoleStmt):
-                tag = roles.alter(conn, node)
-            elif isinstance(node, ast.DropRoleStmt):
-                tag = roles.drop(conn, node, self.ctx.user)
-            else:
-                tag = self._unsupported(type(node).__name__)
+            tag = self._run_ddl(ddl, conn, stmt)
         except BaseException:
             if autocommit:
                 self._sqlite_end(False)
@@ -1271,6 +1240,47 @@ class StorageSession:
         if autocommit:
             self._sqlite_end(True)
         return Result(tag, notices=notices)
+
+    def _run_ddl(self, ddl: DDL, conn: Any, stmt: Statement) -> str:
+        """Run one DDL statement; returns its command tag. One dispatch for permanent objects
+        (``ddl`` a ``DDL`` writing through ``conn``) and for this session's temporary tables
+        (a ``TempDDL``: tables and their indexes only; see ``TempTables.targets``)."""
+        node = stmt.node
+        temp = isinstance(ddl, TempDDL)
+        if isinstance(node, ast.CreateStmt):
+            return ddl.create_table(node)
+        if isinstance(node, ast.DropStmt):
+            return ddl.drop(node)
+        if isinstance(node, ast.IndexStmt):
+            return ddl.create_index(node)
+        if isinstance(node, ast.AlterTableStmt):
+            # (ALTER INDEX/VIEW... naming a temporary table is TempDDL's to judge)
+            if temp or node.objtype == enums.ObjectType.OBJECT_TABLE:
+                return ddl.alter_table(node)
+            return self._unsupported("ALTER of this object")
+        if isinstance(node, ast.TruncateStmt):
+            return ddl.truncate(node)
+        if isinstance(node, ast.RenameStmt):
+            return ddl.rename(node)
+        if isinstance(node, ast.CreateTableAsStmt):
+            return self._create_table_as(ddl, node, "temp" if temp else "main")
+        if temp:
+            return self._unsupported(type(node).__name__ + " of a temporary table")
+        if isinstance(node, ast.CreateSeqStmt):
+            return ddl.create_sequence(node)
+        if isinstance(node, ast.AlterSeqStmt):
+            return ddl.alter_sequence(node)
+        if isinstance(node, ast.ViewStmt):
+            query_text = stmt.text[stmt.text.lower().find(" as ") + 4:].strip() if (
+                " as " in stmt.text.lower()) else ""
+            return ddl.create_view(node, query_text)
+        if isinstance(node, ast.CreateRoleStmt):
+            return roles.create(conn, node)
+        if isinstance(node, ast.AlterRoleStmt):
+            return roles.alter(conn, node)
+        if isinstance(node, ast.DropRoleStmt):
+            return roles.drop(conn, node, self.ctx.user)
+        return self._unsupported(type(node).__name__)
 
     def _create_table_as(self, ddl: DDL, node: ast.CreateTableAsStmt, schema: str) -> str:
         """CREATE TABLE ... AS / SELECT INTO: the table from the query's columns, then its
@@ -1301,24 +1311,8 @@ class StorageSession:
         notices: list[Notice] = []
         base = self.private_catalog or self.engine.catalog
         ddl = TempDDL(self.conn, self.temp, base, self._system, notices)
-        node = stmt.node
         try:
-            if isinstance(node, ast.CreateStmt):
-                tag = ddl.create_table(node)
-            elif isinstance(node, ast.DropStmt):
-                tag = ddl.drop(node)
-            elif isinstance(node, ast.IndexStmt):
-                tag = ddl.create_index(node)
-            elif isinstance(node, ast.AlterTableStmt):
-                tag = ddl.alter_table(node)
-            elif isinstance(node, ast.TruncateStmt):
-                tag = ddl.truncate(node)
-            elif isinstance(node, ast.RenameStmt):
-                tag = ddl.rename(node)
-            elif isinstance(node, ast.CreateTableAsStmt):
-                tag = self._create_table_as(ddl, node, "temp")
-            else:
-                tag = self._unsupported(type(node).__name__ + " of a temporary table")
+            tag = self._run_ddl(ddl, self.conn, stmt)
         except BaseException:
             if autocommit:
                 self._sqlite_end(False)
