@@ -20,7 +20,7 @@ from pathlib import Path
 
 from pgha import __version__, config
 from pgha.net.tls import SSLMODES, ClientTls, TlsConfigError, client_context, server_context
-from pgha.storage.engine import SYNC_MODES
+from pgha.storage.settings import SYNC_MODES
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 

@@ -1,6 +1,6 @@
 """The node's commit log: pgha's WAL plus the term and cluster identity that go with it.
 
-``Journal`` is what the engine commits through (``storage.engine.CommitLog``): it stamps each
+``Journal`` is what the engine commits through (``storage.commit_log.CommitLog``): it stamps each
 record with the node's current term and the next transaction id, and tells the replication
 senders that the log grew. ``HaState`` is the small durable file that fences old primaries:
 the highest term this node has seen, whom it voted for in that term (for the election of the

@@ -454,7 +454,7 @@ class ClientSession(ClientWire):
             except PgError as exc:
                 raise PgError(exc.sqlstate, exc.message, severity="FATAL") from exc
         self.node.configure_session(storage)
-        from pgha.storage.engine import REPORTED
+        from pgha.storage.settings import REPORTED
 
         for key, name in sorted(REPORTED.items(), key=lambda kv: kv[1].lower()):
             self.send(m.ParameterStatus(name, storage.settings.get(key, "")))

@@ -18,6 +18,11 @@ Transactions follow PostgreSQL's rules on top of SQLite's:
   returns; SQLite records the end LSN it has applied in ``__pgha_wal_state`` in the same
   transaction, and ``recover()`` redoes the log from there. Without a log, SQLite's own
   ``synchronous=FULL`` makes the commit durable (unless opened with ``durable=False``).
+
+This module parses, dispatches and executes statements and runs transactions; the pieces it
+coordinates live beside it: ``settings`` (what a setting may be), ``locks`` (the writer queue,
+advisory locks), ``commit_log`` (the log protocol and the logged commit), ``statement_cache``
+(the shared translation caches) and ``errors_sqlite`` (SQLite errors as PostgreSQL's).
 """
 
 from __future__ import annotations
@@ -26,131 +31,69 @@ import contextlib
 import datetime as dt
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import apsw
 from pglast import ast, enums, parse_sql
 from pglast.parser import ParseError
 
-from pgha import PG_VERSION
-from pgha.routing import settings as routing_settings
 from pgha.routing.classify import LARGE_TEXT
 from pgha.routing.depth import too_deep
 from pgha.storage import catalog as cat
-from pgha.storage import changes, functions, literals, numeric, pgcatalog, roles, status_views
+from pgha.storage import (
+    changes,
+    commit_log,
+    functions,
+    literals,
+    numeric,
+    pgcatalog,
+    roles,
+    status_views,
+)
 from pgha.storage import oids as T
+from pgha.storage import settings as guc
 from pgha.storage import types as pgtypes
 from pgha.storage.catalog import Catalog, Table
 from pgha.storage.columns import ColInfo, ResultColumn
 from pgha.storage.copy import CopyIn, CopyOptions, copy_options, format_copy_rows
 from pgha.storage.ddl import DDL, duplicate_key, q
+from pgha.storage.errors_sqlite import (
+    INLINE_BUDGET_DETAIL,
+    explain_violation,
+    map_error,
+    over_budget,
+)
+from pgha.storage.locks import AdvisoryLocks, WriterQueue
+from pgha.storage.statement_cache import NOT_APPLICABLE, StatementCache
 from pgha.storage.temp_tables import TempDDL, TempTables
 from pgha.storage.translate import Translation, translate
-from pgha.storage.types_interval import INTERVAL_STYLES
 from pgha.storage.types_number import numeric_text
-from pgha.wire.errors import Notice, PgError
-
-# Settings every session starts with (names as PostgreSQL reports them, lower-cased keys).
-DEFAULT_SETTINGS: dict[str, str] = {
-    "application_name": "",
-    "client_encoding": "UTF8",
-    "datestyle": "ISO, MDY",
-    "default_transaction_isolation": "read committed",
-    "default_transaction_read_only": "off",
-    "extra_float_digits": "1",
-    "in_hot_standby": "off",
-    "integer_datetimes": "on",
-    "intervalstyle": "postgres",
-    "is_superuser": "on",
-    "jit": "off",
-    "lc_messages": "C",
-    "lock_timeout": "0",
-    "max_identifier_length": "63",
-    # PostgreSQL's preset options (fixed when it was built); drivers read some, e.g. JDBC's
-    # DatabaseMetaData asks max_index_keys before listing foreign keys.
-    "block_size": "8192",
-    "data_checksums": "off",
-    "max_function_args": "100",
-    "max_index_keys": "32",
-    "wal_block_size": "8192",
-    "search_path": '"$user", public',
-    "server_encoding": "UTF8",
-    "server_version": PG_VERSION,
-    "server_version_num": str(150000 + int(PG_VERSION.split(".")[1])),
-    "session_authorization": "postgres",
-    "standard_conforming_strings": "on",
-    "statement_timeout": "0",
-    "timezone": "UTC",
-    "transaction_isolation": "read committed",
-    "transaction_read_only": "off",
-    "idle_in_transaction_session_timeout": "0",
-    "bytea_output": "hex",
-    "synchronous_commit": "on",
-    "work_mem": "4MB",
-    "row_security": "on",
-    "pgha.sync_mode": "async",  # replaced by the node's --sync-mode
-    # Routing (a standby forwards what it cannot run to the primary; see docs/routing.md):
-    "pgha.last_commit_lsn": "0/0",  # the end LSN of this session's last commit (causal token)
-    **routing_settings.DEFAULTS,  # pgha.route, pgha.explain_route, pgha.min_lsn...
-    "client_min_messages": "notice",
-    "log_min_messages": "warning",
-    "enable_seqscan": "on",
-    "enable_indexscan": "on",
-    "enable_bitmapscan": "on",
-    "enable_hashjoin": "on",
-    "enable_mergejoin": "on",
-    "enable_nestloop": "on",
-    "random_page_cost": "4",
-    "effective_cache_size": "4GB",
-    "maintenance_work_mem": "64MB",
-    "cursor_tuple_fraction": "0.1",
-    "default_text_search_config": "pg_catalog.simple",
-    "xmloption": "content",
-    "check_function_bodies": "on",
-    "geqo": "on",
-    "default_table_access_method": "heap",
-    "default_tablespace": "",
-    "temp_tablespaces": "",
-}
-# Settings that take an integer, with PostgreSQL's bounds (validated on SET).
-INTEGER_SETTINGS: dict[str, tuple[int, int]] = {
-    "extra_float_digits": (-15, 3),
-    "statement_timeout": (0, 2**31 - 1),
-    "lock_timeout": (0, 2**31 - 1),
-    "idle_in_transaction_session_timeout": (0, 2**31 - 1),
-}
-ISOLATION_LEVELS = ("serializable", "repeatable read", "read committed", "read uncommitted")
-BOOLEAN_SETTINGS = {"enable_seqscan", "enable_indexscan", "enable_bitmapscan", "enable_hashjoin",
-                    "enable_mergejoin", "enable_nestloop", "check_function_bodies", "geqo",
-                    "standard_conforming_strings", "transaction_read_only", "jit",
-                    "default_transaction_read_only", "row_security"}
-ENUM_SETTINGS: dict[str, tuple[str, ...]] = {
-    "client_min_messages": ("debug5", "debug4", "debug3", "debug2", "debug1", "debug", "log",
-                            "notice", "warning", "error"),
-    "bytea_output": ("hex", "escape"),
-    "intervalstyle": INTERVAL_STYLES,
-    "synchronous_commit": ("on", "off", "local", "remote_write", "remote_apply"),
-    "transaction_isolation": ISOLATION_LEVELS,
-    "default_transaction_isolation": ISOLATION_LEVELS,
-}
-# Settings whose change the client must be told about with ParameterStatus.
-REPORTED = {
-    "application_name": "application_name", "client_encoding": "client_encoding",
-    "datestyle": "DateStyle", "default_transaction_read_only": "default_transaction_read_only",
-    "in_hot_standby": "in_hot_standby", "integer_datetimes": "integer_datetimes",
-    "intervalstyle": "IntervalStyle", "is_superuser": "is_superuser",
-    "server_encoding": "server_encoding", "server_version": "server_version",
-    "session_authorization": "session_authorization",
-    "standard_conforming_strings": "standard_conforming_strings", "timezone": "TimeZone",
-}
-READ_ONLY_SETTINGS = {"server_version", "server_version_num", "server_encoding",
-                      "integer_datetimes", "max_identifier_length", "in_hot_standby",
-                      "block_size", "data_checksums", "max_function_args", "max_index_keys",
-                      "wal_block_size",
-                      "is_superuser", "lc_messages", "pgha.last_commit_lsn"}
+from pgha.wire.errors import (
+    ActiveSqlTransaction,
+    DuplicateObject,
+    FeatureNotSupported,
+    ForeignKeyViolation,
+    InFailedSqlTransaction,
+    InsufficientPrivilege,
+    InvalidParameterValue,
+    InvalidSavepointSpecification,
+    NoActiveSqlTransaction,
+    Notice,
+    PgError,
+    ProtocolViolation,
+    QueryCanceled,
+    ReadOnlySqlTransaction,
+    SqlSyntaxError,
+    StatementTooComplex,
+    UndefinedColumn,
+    UndefinedObject,
+    UndefinedTable,
+    UniqueViolation,
+    WrongObjectType,
+)
 
 
 @dataclass(slots=True)
@@ -187,7 +130,7 @@ class Statement:
         if isinstance(self.node, ast.ExplainStmt):
             return EXPLAIN_COLUMNS
         if self.kind == "show":
-            name = _show_name(self.node)
+            name = guc.show_name(self.node.name)
             if name == "all":
                 return (ResultColumn("name", T.TEXT), ResultColumn("setting", T.TEXT),
                         ResultColumn("description", T.TEXT))
@@ -198,142 +141,13 @@ class Statement:
 EXPLAIN_COLUMNS = (ResultColumn("QUERY PLAN", T.TEXT),)
 
 
-def _show_name(node: ast.VariableShowStmt) -> str:
-    """SHOW's column is named as PostgreSQL spells the setting (TimeZone, IntervalStyle)."""
-    name = node.name.lower()
-    if name == "transaction isolation level":
-        return "transaction_isolation"
-    return REPORTED.get(name, name)
-
-
-NOT_APPLICABLE = object()  # a template cache entry: this shape is not worth normalising
-
-
-class WriterQueue:
-    """The right to write, handed from one session to the next in arrival order.
-
-    SQLite lets one connection write at a time. Left to SQLite, a waiting writer retries in
-    sleeps that grow to 100 ms (its busy handler) and so misses the moment the lock frees:
-    under a few concurrent writers most of a transaction's time was spent asleep. Sessions
-    take this queue before ``BEGIN IMMEDIATE`` (or before a read transaction's first write)
-    and leave it once SQLite has committed or rolled back, so a waiter starts the moment the
-    previous writer is done, first come first served, as PostgreSQL's lock queue does.
-    Writers outside sessions (replay, recovery) keep SQLite's busy handler."""
-
-    def __init__(self) -> None:
-        self._cond = threading.Condition(threading.Lock())
-        self._owner: object | None = None
-        self._waiting: list[object] = []
-
-    def acquire(self, owner: object, timeout: float, ctx: functions.FunctionContext) -> None:
-        """Wait up to ``timeout`` seconds for the right to write: 55P03 when it runs out,
-        57014 when ``ctx.cancel`` is set (a cancel or statement timeout; ``wake`` makes the
-        wait notice it)."""
-        with self._cond:
-            if self._owner is None and not self._waiting:
-                self._owner = owner
-                return
-            self._waiting.append(owner)
-            deadline = time.monotonic() + timeout
-            try:
-                while self._owner is not None or self._waiting[0] is not owner:
-                    if ctx.cancel.is_set():
-                        raise PgError("57014", f"canceling statement due to {ctx.cancel_reason}")
-                    remaining = deadline - time.monotonic()
-                    if remaining <= 0:
-                        raise PgError("55P03", "canceling statement due to lock timeout",
-                                      detail=f"Waited {timeout:g} s for another transaction's "
-                                      "writes to end.")
-                    self._cond.wait(remaining)
-                self._owner = owner
-            finally:
-                self._waiting.remove(owner)
-                self._cond.notify_all()  # the next in line may now be first
-
-    def release(self, owner: object) -> None:
-        with self._cond:
-            if self._owner is owner:
-                self._owner = None
-                self._cond.notify_all()
-
-    def wake(self) -> None:
-        """Let waiters look at their cancel flags again."""
-        with self._cond:
-            self._cond.notify_all()
-
-
-class AdvisoryLocks:
-    """Process-wide advisory locks (pg_advisory_lock and friends): session-level, re-entrant.
-
-    A lock belongs to the session that took it (``owner``, one per session), not to the
-    thread that ran the call: sessions run on a pool of threads."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._held: dict[tuple[Any, ...], tuple[int, int]] = {}
-
-    def try_lock(self, owner: int, key: tuple[Any, ...]) -> bool:
-        with self._lock:
-            holder, count = self._held.get(key, (0, 0))
-            if count and holder != owner:
-                return False
-            self._held[key] = (owner, count + 1)
-            return True
-
-    def lock(self, owner: int, key: tuple[Any, ...]) -> None:
-        import time
-
-        deadline = time.monotonic() + 30
-        while not self.try_lock(owner, key):
-            if time.monotonic() > deadline:
-                raise PgError("55P03", "could not obtain advisory lock")
-            time.sleep(0.005)
-
-    def unlock(self, owner: int, key: tuple[Any, ...]) -> bool:
-        with self._lock:
-            holder, count = self._held.get(key, (0, 0))
-            if not count or holder != owner:
-                return False
-            if count == 1:
-                del self._held[key]
-            else:
-                self._held[key] = (holder, count - 1)
-            return True
-
-    def unlock_all(self, owner: int) -> None:
-        with self._lock:
-            for key in [k for k, (o, _) in self._held.items() if o == owner]:
-                del self._held[key]
-
-
-SYNC_MODES = ("async", "semi-sync", "sync", "quorum")
-
-
-class CommitLog(Protocol):
-    """Where committed transactions go (pgha's WAL; implemented by the replication layer)."""
-
-    def predict_end(self, sizes: Sequence[int]) -> int:
-        """The end LSN the next records, with bodies of these sizes, will have."""
-
-    def append(self, body: bytes) -> int:
-        """Write a record (not yet durable); returns its start LSN."""
-
-    def undo(self, start_lsn: int) -> None:
-        """Remove the records from ``start_lsn`` on again (their SQLite COMMIT failed, or they
-        are the first records of a transaction whose last record never came)."""
-
-    def flush_to(self, lsn: int) -> None:
-        """Block until the log is durable up to ``lsn`` (shared among concurrent commits)."""
-
-    def records_from(self, lsn: int) -> Iterator[tuple[int, bytes]]:
-        """(end LSN, body) of every record from ``lsn`` on (crash recovery)."""
-
 
 class Engine:
     """One SQLite database file and the state its sessions share."""
 
     def __init__(self, data_dir: Path | str, *, durable: bool = True,
-                 busy_timeout_ms: int = 30_000, log: CommitLog | None = None) -> None:
+                 busy_timeout_ms: int = 30_000, log: commit_log.CommitLog | None = None
+                 ) -> None:
         self.log = log
         self.commit_lock = threading.Lock()  # log order == SQLite commit order
         self.writers = WriterQueue()  # sessions write one at a time, in arrival order
@@ -356,13 +170,9 @@ class Engine:
         conn = self.connect()
         with conn:
             cat.install(conn)
-            conn.execute(f"CREATE TABLE IF NOT EXISTS {changes.WAL_STATE_TABLE} "
-                         "(id INTEGER PRIMARY KEY CHECK (id = 1), applied_lsn INT NOT NULL)")
-            conn.execute(f"INSERT OR IGNORE INTO {changes.WAL_STATE_TABLE} VALUES (1, 0)")
+            commit_log.install(conn)
         self.catalog = Catalog.load(conn, self.generation)
-        self.cache: dict[tuple[str, tuple[int, ...], str], Translation] = {}
-        self.statements: dict[tuple[str, tuple[int, ...], str], tuple[Statement, ...]] = {}
-        self.templates: dict[tuple[str, tuple[int, ...], str], Statement | object] = {}
+        self.statement_cache = StatementCache()
         conn.close()
 
     def role(self, name: str) -> roles.Role | None:
@@ -389,9 +199,7 @@ class Engine:
         """The end LSN of the last log record this database contains."""
         target = conn or self.connect()
         try:
-            row = target.execute(
-                f"SELECT applied_lsn FROM {changes.WAL_STATE_TABLE} WHERE id = 1").fetchone()
-            return int(row[0]) if row else 0
+            return commit_log.applied_lsn(target)
         finally:
             if conn is None:
                 target.close()
@@ -400,8 +208,7 @@ class Engine:
         """After a snapshot is installed: the log continues from ``lsn``."""
         conn = self.connect()
         try:
-            conn.execute(f"UPDATE {changes.WAL_STATE_TABLE} SET applied_lsn = ? WHERE id = 1",
-                         (lsn,))
+            commit_log.set_applied_lsn(conn, lsn)
         finally:
             conn.close()
 
@@ -429,8 +236,7 @@ class Engine:
                 replayer.schema_changed |= replayer.apply(body)
                 if changes.continues(body):
                     return False
-                conn.execute(f"UPDATE {changes.WAL_STATE_TABLE} SET applied_lsn = ? WHERE id = 1",
-                             (end_lsn,))
+                commit_log.set_applied_lsn(conn, end_lsn)
                 conn.execute("COMMIT")
                 replayer.in_transaction = False
             except BaseException:
@@ -504,9 +310,7 @@ class Engine:
         with self._lock:
             self.generation += 1
             self.catalog = Catalog.load(conn, self.generation)
-            self.cache = {}
-            self.statements = {}
-            self.templates = {}
+            self.statement_cache = StatementCache()
             return self.catalog
 
     def open_session(self, user: str = "postgres", database: str = "postgres",
@@ -534,7 +338,7 @@ class StorageSession:
     def __init__(self, engine: Engine, user: str, database: str, backend_pid: int) -> None:
         self.engine = engine
         self.conn = engine.connect()
-        self.settings = dict(DEFAULT_SETTINGS)
+        self.settings = dict(guc.DEFAULT_SETTINGS)
         self.settings["pgha.sync_mode"] = engine.sync_mode
         self.settings["session_authorization"] = user
         self.local_overrides: dict[str, str] = {}  # SET LOCAL: restored when the block ends
@@ -621,7 +425,7 @@ class StorageSession:
         if not self.shared_caches:
             return None
         key = (sql, tuple(param_oids or ()), self.settings["timezone"])
-        templates = self.engine.statements.get(key)
+        templates = self.engine.statement_cache.statements.get(key)
         if templates is None:
             return None
         return [replace(t) for t in templates]
@@ -640,13 +444,12 @@ class StorageSession:
         norm = literals.normalize(sql) if self.shared_caches else None
         if norm is not None:
             key = (norm.template, norm.kinds, self.settings["timezone"])
-            template = self.engine.templates.get(key)
+            template = self.engine.statement_cache.templates.get(key)
             if template is None:
                 if not parse_on_miss:
                     return None
                 template = self._template(norm)
-                if len(self.engine.templates) < 20_000:
-                    self.engine.templates[key] = template
+                self.engine.statement_cache.add_template(key, template)
             if template is not NOT_APPLICABLE:
                 assert isinstance(template, Statement)
                 stmt = replace(template)
@@ -692,23 +495,22 @@ class StorageSession:
         if cached is not None:
             return cached
         statements = self._parse(sql, param_oids)
-        if self.shared_caches and len(self.engine.statements) < 20_000 and \
-                len(sql) <= LARGE_TEXT:
+        if self.shared_caches and len(sql) <= LARGE_TEXT:
             key = (sql, tuple(param_oids or ()), self.settings["timezone"])
-            self.engine.statements[key] = tuple(replace(st) for st in statements)
+            self.engine.statement_cache.add_statements(key, tuple(replace(st) for st in statements))
         return statements
 
     def _parse(self, sql: str, param_oids: list[int] | None = None) -> list[Statement]:
         if too_deep(sql):
-            raise PgError("54001", "stack depth limit exceeded",
-                          hint="The statement is nested too deeply.")
+            raise StatementTooComplex("stack depth limit exceeded",
+                                      hint="The statement is nested too deeply.")
         try:
             raw = parse_sql(sql)
         except ParseError as exc:
             # pglast gives (message, 0-based offset); PostgreSQL reports a 1-based position.
             location = exc.args[1] if len(exc.args) > 1 and isinstance(exc.args[1], int) else None
-            raise PgError("42601", str(exc.args[0]) if exc.args else "syntax error",
-                          position=None if location is None else location + 1) from exc
+            raise SqlSyntaxError(str(exc.args[0]) if exc.args else "syntax error",
+                                 position=None if location is None else location + 1) from exc
         if not raw:
             return [Statement(sql, None, "empty")]
         out = []
@@ -753,7 +555,7 @@ class StorageSession:
         catalog = self.catalog
         key = (stmt.text, tuple(stmt.param_oids), self.settings["timezone"])
         if self.shared_caches:
-            cached = self.engine.cache.get(key)
+            cached = self.engine.statement_cache.translations.get(key)
             if cached is not None:
                 stmt.translation = cached
                 stmt.generation = catalog.generation
@@ -765,8 +567,8 @@ class StorageSession:
                        self.settings["timezone"])
         stmt.translation = tr
         stmt.generation = catalog.generation
-        if self.shared_caches and len(self.engine.cache) < 20_000:
-            self.engine.cache[key] = tr
+        if self.shared_caches:
+            self.engine.statement_cache.add_translation(key, tr)
 
     # -- transactions ----------------------------------------------------------------------
 
@@ -798,7 +600,7 @@ class StorageSession:
     def check_writable(self, command: str) -> None:
         """25006 for a write in a read-only transaction, and for any write on a standby."""
         if self.engine.read_only or self.settings.get("transaction_read_only") == "on":
-            raise PgError("25006", f"cannot execute {command} in a read-only transaction")
+            raise ReadOnlySqlTransaction(f"cannot execute {command} in a read-only transaction")
 
     def _sqlite_end(self, commit: bool) -> None:
         if not self.sqlite_txn:
@@ -857,10 +659,10 @@ class StorageSession:
             key = duplicate_key(self.conn, table, con)
             if key is not None:
                 shown = ", ".join("NULL" if v is None else str(v) for v in key)
-                return PgError("23505", f'duplicate key value violates unique constraint '
-                               f'"{con.name}"', table=table.name, constraint=con.name,
-                               detail=f"Key ({', '.join(con.columns)})=({shown}) already "
-                               "exists.")
+                return UniqueViolation(f'duplicate key value violates unique constraint '
+                                       f'"{con.name}"', table=table.name, constraint=con.name,
+                                       detail=f"Key ({', '.join(con.columns)})=({shown}) already "
+                                       "exists.")
         return None
 
     def _check_uniques(self, at_commit: bool) -> None:
@@ -873,10 +675,10 @@ class StorageSession:
         engine's writer lock until the transaction ends, which keeps every other writer out
         (more than PostgreSQL's table lock, never less); weaker modes need nothing here."""
         if not self.explicit:
-            raise PgError("25P01", "LOCK TABLE can only be used in transaction blocks")
+            raise NoActiveSqlTransaction("LOCK TABLE can only be used in transaction blocks")
         for rv in node.relations:
             if rv.relname not in self.catalog.by_name:
-                raise PgError("42P01", f'relation "{rv.relname}" does not exist')
+                raise UndefinedTable(f'relation "{rv.relname}" does not exist')
         blocks_writers = node.mode >= 5  # ShareLock (5) .. AccessExclusiveLock (8)
         if blocks_writers:
             self.check_writable("LOCK TABLE")
@@ -894,9 +696,9 @@ class StorageSession:
         for rv in node.constraints or ():
             found = [c for _, c in self.catalog.constraint_oids.values() if c.name == rv.relname]
             if not found:
-                raise PgError("42704", f'constraint "{rv.relname}" does not exist')
+                raise UndefinedObject(f'constraint "{rv.relname}" does not exist')
             if not any(c.deferrable for c in found):
-                raise PgError("42809", f'constraint "{rv.relname}" is not deferrable')
+                raise WrongObjectType(f'constraint "{rv.relname}" is not deferrable')
             named += found
         if not named:
             self.constraint_modes = {None: node.deferred}
@@ -908,22 +710,22 @@ class StorageSession:
         if not node.deferred:
             self._check_uniques(at_commit=False)
             if any(True for _ in self.conn.execute("PRAGMA foreign_key_check")):
-                raise PgError("23503", "insert or update violates a foreign key constraint")
+                raise ForeignKeyViolation("insert or update violates a foreign key constraint")
         return Result("SET CONSTRAINTS")
 
     def notify(self, channel: Any, payload: Any) -> None:
         """NOTIFY / pg_notify(): queued until the transaction commits; the same channel and
         payload twice in one transaction are sent once, as in PostgreSQL."""
         if self.engine.read_only:
-            raise PgError("25006", "cannot execute NOTIFY during recovery")
+            raise ReadOnlySqlTransaction("cannot execute NOTIFY during recovery")
         if not channel:
-            raise PgError("22023", "channel name cannot be empty")
+            raise InvalidParameterValue("channel name cannot be empty")
         channel = str(channel)
         if len(channel.encode()) >= 64:
-            raise PgError("22023", "channel name too long")
+            raise InvalidParameterValue("channel name too long")
         payload = "" if payload is None else str(payload)
         if len(payload.encode()) >= 8000:
-            raise PgError("22023", "payload string too long")
+            raise InvalidParameterValue("payload string too long")
         if (channel, payload) not in self.notifications:
             self.notifications.append((channel, payload))
 
@@ -972,31 +774,9 @@ class StorageSession:
         return once the log is durable."""
         log = self.engine.log
         assert log is not None
-        with self.engine.commit_lock:
-            end = log.predict_end(bodies.sizes)
-            self.conn.execute(f"UPDATE {changes.WAL_STATE_TABLE} SET applied_lsn = ? WHERE id = 1",
-                              (end,))
-            start = 0
-            try:
-                for body in bodies:  # built one at a time
-                    first = log.append(body)
-                    start = start or first
-            except BaseException:  # e.g. this node is no longer the primary: nothing happened
-                if start:
-                    log.undo(start)
-                self.conn.execute("ROLLBACK")
-                raise
-            try:
-                self.conn.execute("COMMIT")
-            except BaseException:
-                log.undo(start)
-                raise
+        end = commit_log.commit_logged(self.conn, log, self.engine.commit_lock, bodies)
         self._leave_writer()  # the next writer runs while this commit's WAL is flushed
-        try:
-            log.flush_to(end)
-        except Exception as exc:
-            raise PgError("58030", "could not flush the WAL: the transaction is committed on "
-                          "this node but may not survive a crash") from exc
+        commit_log.wait_durable(log, end)
         self.commit_lsn = end
 
     def finish_settings(self, commit: bool) -> dict[str, str]:
@@ -1009,14 +789,14 @@ class StorageSession:
         self.block_backup.clear()
         changed = {}
         for name, value in restore.items():
-            if value is None and _placeholder(name):
+            if value is None and guc.is_placeholder(name):
                 self.settings[name] = ""  # the placeholder stays defined, empty (as in PG)
             elif value is None:
                 self.settings.pop(name, None)
             elif self.settings.get(name) != value:
                 self.settings[name] = value
-                if name in REPORTED:
-                    changed[REPORTED[name]] = value
+                if name in guc.REPORTED:
+                    changed[guc.REPORTED[name]] = value
         self.ctx.tz = self.settings["timezone"]
         return changed
 
@@ -1079,14 +859,15 @@ class StorageSession:
         if stmt.kind == "empty":
             return Result("")
         if self.status == "E" and not self._allowed_in_failed(stmt):
-            raise PgError("25P02", "current transaction is aborted, commands ignored until end "
-                          "of transaction block")
+            raise InFailedSqlTransaction(
+                "current transaction is aborted, commands ignored until end "
+                "of transaction block")
         self.ctx.statement_start = dt.datetime.now(dt.UTC)
         self.ctx.cancel.clear()
         if deadline is None:
             return self._execute(stmt, params)
         if time.monotonic() >= deadline:  # the timer may have fired before the clear above
-            raise PgError("57014", "canceling statement due to statement timeout")
+            raise QueryCanceled("canceling statement due to statement timeout")
         # SQLite forgets an interrupt that comes between statements; the flag stays set.
         self.conn.set_progress_handler(self.ctx.cancel.is_set, 1000)
         try:
@@ -1115,8 +896,8 @@ class StorageSession:
             return self._utility(stmt)
         except apsw.Error as exc:
             error = map_error(exc, self.catalog, self.ctx.cancel_reason)
-            if error.sqlstate in ("23505", "23503") and stmt.kind == "dml":
-                error = _explain_violation(error, stmt.node, params or [], self.catalog,
+            if isinstance(error, (UniqueViolation, ForeignKeyViolation)) and stmt.kind == "dml":
+                error = explain_violation(error, stmt.node, params or [], self.catalog,
                                            self.settings["timezone"])
             raise error from exc
 
@@ -1144,11 +925,11 @@ class StorageSession:
         """Run a read under a budget of SQLite VM steps; None when the budget ran out (the
         read left no trace: run it again with ``execute`` on a worker thread). This keeps
         point reads off the thread pool without letting a long scan stall the event loop."""
-        self.conn.set_progress_handler(_over_budget, INLINE_BUDGET_STEPS)
+        self.conn.set_progress_handler(over_budget, INLINE_BUDGET_STEPS)
         try:
             return self.execute(stmt, params)
         except PgError as exc:
-            if exc.sqlstate == "57014" and exc.detail == INLINE_BUDGET_DETAIL:
+            if isinstance(exc, QueryCanceled) and exc.detail == INLINE_BUDGET_DETAIL:
                 return None
             raise
         finally:
@@ -1287,8 +1068,8 @@ class StorageSession:
             mark = self.savepoint_marks[idx]
             if self.capture is not None and self.capture.statements_since(mark):
                 # The log already holds steps (DDL) made after the savepoint.
-                raise PgError("0A000", "ROLLBACK TO SAVEPOINT across a schema change is not "
-                              "supported; roll back the whole transaction")
+                raise FeatureNotSupported("ROLLBACK TO SAVEPOINT across a schema change is not "
+                                          "supported; roll back the whole transaction")
             self.conn.execute(f"ROLLBACK TO SAVEPOINT {q(node.savepoint_name)}")
             self._catalog_rolled_back(False)
             if self.capture is not None:
@@ -1299,15 +1080,15 @@ class StorageSession:
             del self.savepoint_marks[idx + 1:]
             self.status = "T"
             return Result("ROLLBACK")
-        raise PgError("0A000", "two-phase commit is not supported")
+        raise FeatureNotSupported("two-phase commit is not supported")
 
     def _require_block(self, what: str) -> None:
         if not self.explicit:
-            raise PgError("25P01", f"{what} can only be used in transaction blocks")
+            raise NoActiveSqlTransaction(f"{what} can only be used in transaction blocks")
 
     def _require_savepoint(self, name: str) -> None:
         if name not in self.savepoints:
-            raise PgError("3B001", f'savepoint "{name}" does not exist')
+            raise InvalidSavepointSpecification(f'savepoint "{name}" does not exist')
 
     # -- settings --------------------------------------------------------------------------
 
@@ -1316,34 +1097,7 @@ class StorageSession:
 
     def set_setting(self, name: str, value: str, local: bool = False) -> dict[str, str]:
         name = name.lower()
-        if name in READ_ONLY_SETTINGS:
-            raise PgError("55P02", f'parameter "{name}" cannot be changed')
-        if name == "pgha.sync_mode" and value not in SYNC_MODES:
-            raise PgError("22023", f'invalid value for parameter "pgha.sync_mode": "{value}"',
-                          hint=f"Available values: {', '.join(SYNC_MODES)}.")
-        if name not in self.settings and not name.startswith(("pgha.", "application.")) and (
-                "." not in name):
-            raise PgError("42704", f'unrecognized configuration parameter "{name}"')
-        if name == "timezone":
-            value = _normalize_tz(value)
-        elif name == "client_encoding":
-            norm = value.upper().replace("-", "").replace("'", "")
-            if norm not in ("UTF8", "UNICODE", "SQL_ASCII"):
-                raise PgError("0A000", f"client encoding {value} is not supported")
-            value = "UTF8"
-        elif name == "datestyle":
-            value = _normalize_datestyle(value)
-        elif routing_settings.is_routing_setting(name):
-            value = routing_settings.normalize(name, value)
-        elif name in INTEGER_SETTINGS:
-            value = _integer_setting(name, value)
-        elif name in BOOLEAN_SETTINGS:
-            value = _boolean_setting(name, value)
-        elif name in ENUM_SETTINGS:
-            if value.lower() not in ENUM_SETTINGS[name]:
-                raise PgError("22023", f'invalid value for parameter "{name}": "{value}"',
-                              hint="Available values: " + ", ".join(ENUM_SETTINGS[name]) + ".")
-            value = value.lower()
+        value = guc.check_value(name, value, self.settings)
         if name in ("default_transaction_isolation", "default_transaction_read_only") and \
                 not local:
             # What transactions get from now on: outside a block that is what SHOW reports.
@@ -1356,20 +1110,20 @@ class StorageSession:
         self.settings[name] = value
         if name == "timezone":
             self.ctx.tz = value
-        return {REPORTED[name]: value} if name in REPORTED else {}
+        return {guc.REPORTED[name]: value} if name in guc.REPORTED else {}
 
     def _reset_all(self) -> dict[str, str]:
         """RESET ALL: every setting back to this session's default; returns the reported
         settings that changed (for ParameterStatus)."""
-        defaults = {**DEFAULT_SETTINGS, "pgha.sync_mode": self.engine.sync_mode}
+        defaults = {**guc.DEFAULT_SETTINGS, "pgha.sync_mode": self.engine.sync_mode}
         changed = {}
         for key, value in defaults.items():
-            if key not in READ_ONLY_SETTINGS and self.settings.get(key) != value and (
+            if key not in guc.READ_ONLY_SETTINGS and self.settings.get(key) != value and (
                     key != "session_authorization"):
                 self.settings[key] = value
-                if key in REPORTED:
-                    changed[REPORTED[key]] = value
-        for key in [k for k in self.settings if k not in defaults and _placeholder(k)]:
+                if key in guc.REPORTED:
+                    changed[guc.REPORTED[key]] = value
+        for key in [k for k in self.settings if k not in defaults and guc.is_placeholder(k)]:
             self.settings[key] = ""  # a custom setting's reset value is empty
         self.ctx.tz = self.settings["timezone"]
         return changed
@@ -1379,19 +1133,19 @@ class StorageSession:
         line per step, nested as PostgreSQL nests its plan nodes. Nothing runs."""
         options = {opt.defname.lower(): _explain_option(opt) for opt in node.options or ()}
         if options.get("analyze") in ("true", "on", "1"):
-            raise PgError("0A000", "EXPLAIN ANALYZE is not supported",
-                          hint="EXPLAIN without ANALYZE shows the plan.")
+            raise FeatureNotSupported("EXPLAIN ANALYZE is not supported",
+                                      hint="EXPLAIN without ANALYZE shows the plan.")
         if options.get("format", "text") != "text":
-            raise PgError("0A000", "EXPLAIN supports FORMAT TEXT only")
+            raise FeatureNotSupported("EXPLAIN supports FORMAT TEXT only")
         query = node.query
         if not isinstance(query, ast.SelectStmt | ast.InsertStmt | ast.UpdateStmt |
                           ast.DeleteStmt):
-            raise PgError("0A000", f"EXPLAIN of {type(query).__name__.removesuffix('Stmt')} "
-                          "is not supported")
+            raise FeatureNotSupported(f"EXPLAIN of {type(query).__name__.removesuffix('Stmt')} "
+                                      "is not supported")
         tr = translate(self.catalog, self._system, query, (), self.settings["timezone"])
         if tr.steps:
-            raise PgError("0A000", "EXPLAIN of data-modifying statements in WITH is not "
-                          "supported")
+            raise FeatureNotSupported("EXPLAIN of data-modifying statements in WITH is not "
+                                      "supported")
         self._prepare_system_relations(tr)
         steps = list(self.conn.execute("EXPLAIN QUERY PLAN " + tr.sql,
                                        [None] * tr.sql.count("?")))
@@ -1437,10 +1191,10 @@ class StorageSession:
             self._transaction_options(node.args, local=not session)
             return Result("SET")
         if node.kind in (K.VAR_RESET, K.VAR_SET_DEFAULT):
-            default = DEFAULT_SETTINGS.get(name)
+            default = guc.DEFAULT_SETTINGS.get(name)
             if default is None:
                 if name not in self.settings:
-                    raise PgError("42704", f'unrecognized configuration parameter "{name}"')
+                    raise UndefinedObject(f'unrecognized configuration parameter "{name}"')
                 default = ""
             changed = self.set_setting(name, default, node.is_local)
             return Result("RESET" if node.kind == K.VAR_RESET else "SET", changed_settings=changed)
@@ -1456,7 +1210,7 @@ class StorageSession:
             elif isinstance(arg, ast.TypeCast) and isinstance(arg.arg, ast.A_Const):
                 values.append(str(arg.arg.val.sval))
             else:
-                raise PgError("0A000", "this SET value is not supported")
+                raise FeatureNotSupported("this SET value is not supported")
         value = ", ".join(values)
         if name == "timezone" and not values:
             value = "UTC"
@@ -1474,10 +1228,10 @@ class StorageSession:
         if name not in self.settings:
             if "." in name:
                 return Result("SHOW", columns, [("",)])  # a placeholder setting, never set
-            raise PgError("42704", f'unrecognized configuration parameter "{node.name}"')
+            raise UndefinedObject(f'unrecognized configuration parameter "{node.name}"')
         value = self.settings[name]
-        if name in TIME_SETTINGS:
-            value = _show_milliseconds(int(value))
+        if name in guc.TIME_SETTINGS:
+            value = guc.show_milliseconds(int(value))
         return Result("SHOW", columns, [(value,)])
 
     # -- DDL, COPY, utility ----------------------------------------------------------------
@@ -1495,39 +1249,8 @@ class StorageSession:
         conn: Any = self.conn if self.capture is None else changes.RecordingConnection(
             self.conn, self.capture)
         ddl = DDL(conn, catalog, self._system, notices)
-        node = stmt.node
         try:
-            if isinstance(node, ast.CreateStmt):
-                tag = ddl.create_table(node)
-            elif isinstance(node, ast.DropStmt):
-                tag = ddl.drop(node)
-            elif isinstance(node, ast.IndexStmt):
-                tag = ddl.create_index(node)
-            elif isinstance(node, ast.AlterTableStmt):
-                tag = ddl.alter_table(node) if node.objtype == enums.ObjectType.OBJECT_TABLE \
-                    else self._unsupported("ALTER of this object")
-            elif isinstance(node, ast.CreateSeqStmt):
-                tag = ddl.create_sequence(node)
-            elif isinstance(node, ast.AlterSeqStmt):
-                tag = ddl.alter_sequence(node)
-            elif isinstance(node, ast.ViewStmt):
-                query_text = stmt.text[stmt.text.lower().find(" as ") + 4:].strip() if (
-                    " as " in stmt.text.lower()) else ""
-                tag = ddl.create_view(node, query_text)
-            elif isinstance(node, ast.TruncateStmt):
-                tag = ddl.truncate(node)
-            elif isinstance(node, ast.RenameStmt):
-                tag = ddl.rename(node)
-            elif isinstance(node, ast.CreateTableAsStmt):
-                tag = self._create_table_as(ddl, node, "main")
-            elif isinstance(node, ast.CreateRoleStmt):
-                tag = roles.create(conn, node)
-            elif isinstance(node, ast.AlterRoleStmt):
-                tag = roles.alter(conn, node)
-            elif isinstance(node, ast.DropRoleStmt):
-                tag = roles.drop(conn, node, self.ctx.user)
-            else:
-                tag = self._unsupported(type(node).__name__)
+            tag = self._run_ddl(ddl, conn, stmt)
         except BaseException:
             if autocommit:
                 self._sqlite_end(False)
@@ -1542,14 +1265,55 @@ class StorageSession:
             self._sqlite_end(True)
         return Result(tag, notices=notices)
 
+    def _run_ddl(self, ddl: DDL, conn: Any, stmt: Statement) -> str:
+        """Run one DDL statement; returns its command tag. One dispatch for permanent objects
+        (``ddl`` a ``DDL`` writing through ``conn``) and for this session's temporary tables
+        (a ``TempDDL``: tables and their indexes only; see ``TempTables.targets``)."""
+        node = stmt.node
+        temp = isinstance(ddl, TempDDL)
+        if isinstance(node, ast.CreateStmt):
+            return ddl.create_table(node)
+        if isinstance(node, ast.DropStmt):
+            return ddl.drop(node)
+        if isinstance(node, ast.IndexStmt):
+            return ddl.create_index(node)
+        if isinstance(node, ast.AlterTableStmt):
+            # (ALTER INDEX/VIEW... naming a temporary table is TempDDL's to judge)
+            if temp or node.objtype == enums.ObjectType.OBJECT_TABLE:
+                return ddl.alter_table(node)
+            return self._unsupported("ALTER of this object")
+        if isinstance(node, ast.TruncateStmt):
+            return ddl.truncate(node)
+        if isinstance(node, ast.RenameStmt):
+            return ddl.rename(node)
+        if isinstance(node, ast.CreateTableAsStmt):
+            return self._create_table_as(ddl, node, "temp" if temp else "main")
+        if temp:
+            return self._unsupported(type(node).__name__ + " of a temporary table")
+        if isinstance(node, ast.CreateSeqStmt):
+            return ddl.create_sequence(node)
+        if isinstance(node, ast.AlterSeqStmt):
+            return ddl.alter_sequence(node)
+        if isinstance(node, ast.ViewStmt):
+            query_text = stmt.text[stmt.text.lower().find(" as ") + 4:].strip() if (
+                " as " in stmt.text.lower()) else ""
+            return ddl.create_view(node, query_text)
+        if isinstance(node, ast.CreateRoleStmt):
+            return roles.create(conn, node)
+        if isinstance(node, ast.AlterRoleStmt):
+            return roles.alter(conn, node)
+        if isinstance(node, ast.DropRoleStmt):
+            return roles.drop(conn, node, self.ctx.user)
+        return self._unsupported(type(node).__name__)
+
     def _create_table_as(self, ddl: DDL, node: ast.CreateTableAsStmt, schema: str) -> str:
         """CREATE TABLE ... AS / SELECT INTO: the table from the query's columns, then its
         rows, inserted as an INSERT would be (so they are captured as rows, never by re-running
         the query on a standby: now() or random() would give other values there)."""
         tr = translate(self.catalog, self._system, node.query, (), self.settings["timezone"])
         if tr.steps:
-            raise PgError("0A000", "CREATE TABLE AS with data-modifying statements in WITH is "
-                          "not supported")
+            raise FeatureNotSupported("CREATE TABLE AS with data-modifying statements in WITH is "
+                                      "not supported")
         assert tr.columns is not None
         self._prepare_system_relations(tr)
         table = ddl.create_table_as(node, tr.columns)
@@ -1571,24 +1335,8 @@ class StorageSession:
         notices: list[Notice] = []
         base = self.private_catalog or self.engine.catalog
         ddl = TempDDL(self.conn, self.temp, base, self._system, notices)
-        node = stmt.node
         try:
-            if isinstance(node, ast.CreateStmt):
-                tag = ddl.create_table(node)
-            elif isinstance(node, ast.DropStmt):
-                tag = ddl.drop(node)
-            elif isinstance(node, ast.IndexStmt):
-                tag = ddl.create_index(node)
-            elif isinstance(node, ast.AlterTableStmt):
-                tag = ddl.alter_table(node)
-            elif isinstance(node, ast.TruncateStmt):
-                tag = ddl.truncate(node)
-            elif isinstance(node, ast.RenameStmt):
-                tag = ddl.rename(node)
-            elif isinstance(node, ast.CreateTableAsStmt):
-                tag = self._create_table_as(ddl, node, "temp")
-            else:
-                tag = self._unsupported(type(node).__name__ + " of a temporary table")
+            tag = self._run_ddl(ddl, self.conn, stmt)
         except BaseException:
             if autocommit:
                 self._sqlite_end(False)
@@ -1599,25 +1347,26 @@ class StorageSession:
 
     @staticmethod
     def _unsupported(what: str) -> str:
-        raise PgError("0A000", f"{what} is not supported")
+        raise FeatureNotSupported(f"{what} is not supported")
 
     def _copy(self, stmt: Statement) -> Result:
         node: ast.CopyStmt = stmt.node
         opts = copy_options(node.options or ())
         if node.filename is not None:
-            raise PgError("42501", "COPY to or from a file is not supported; use COPY ... STDIN "
-                          "or STDOUT (psql's \\copy)")
+            raise InsufficientPrivilege(
+                "COPY to or from a file is not supported; use COPY ... STDIN "
+                "or STDOUT (psql's \\copy)")
         if node.is_from:
             if node.query is not None or node.relation is None:
-                raise PgError("42601", "COPY FROM needs a table")
+                raise SqlSyntaxError("COPY FROM needs a table")
             table = self.catalog.table(node.relation.relname)
             if table is None:
-                raise PgError("42P01", f'relation "{node.relation.relname}" does not exist')
+                raise UndefinedTable(f'relation "{node.relation.relname}" does not exist')
             cols = [c.sval for c in node.attlist or ()] or [c.name for c in table.columns]
             for c in cols:
                 if table.column(c) is None:
-                    raise PgError("42703", f'column "{c}" of relation "{table.name}" does not '
-                                  "exist")
+                    raise UndefinedColumn(f'column "{c}" of relation "{table.name}" does not '
+                                          "exist")
             self.check_writable("COPY FROM")
             copy_in = CopyIn(self, table, cols, opts)
             return Result("COPY", copy_in=copy_in, copy_format=1 if opts.binary else 0,
@@ -1631,13 +1380,13 @@ class StorageSession:
             rv = node.relation
             table = self.catalog.table(rv.relname)
             if table is None:
-                raise PgError("42P01", f'relation "{rv.relname}" does not exist')
+                raise UndefinedTable(f'relation "{rv.relname}" does not exist')
             cols = [c.sval for c in node.attlist or ()] or [c.name for c in table.columns]
             select = parse_sql(f"SELECT {', '.join(q(c) for c in cols)} FROM {q(table.name)}"
                                )[0].stmt
         tr = translate(self.catalog, self._system, select, (), self.settings["timezone"])
         if tr.steps:
-            raise PgError("0A000", "COPY of data-modifying statements in WITH is not supported")
+            raise FeatureNotSupported("COPY of data-modifying statements in WITH is not supported")
         self._prepare_system_relations(tr)
         assert tr.columns is not None
         rows = list(self.conn.execute(tr.sql))
@@ -1689,15 +1438,15 @@ class StorageSession:
             for rel in node.rels or ():
                 name = rel.relation.relname
                 if self.catalog.table(name) is None:
-                    raise PgError("42P01", f'relation "{name}" does not exist')
+                    raise UndefinedTable(f'relation "{name}" does not exist')
             if node.is_vacuumcmd and (self.explicit or self.implicit):
-                raise PgError("25001", "VACUUM cannot run inside a transaction block")
+                raise ActiveSqlTransaction("VACUUM cannot run inside a transaction block")
             return Result("VACUUM" if node.is_vacuumcmd else "ANALYZE")
         if isinstance(node, ast.DiscardStmt):
             target = node.target.name.removeprefix("DISCARD_")
             if target == "ALL":
                 if self.explicit:
-                    raise PgError("25001", "DISCARD ALL cannot run inside a transaction block")
+                    raise ActiveSqlTransaction("DISCARD ALL cannot run inside a transaction block")
                 changed = self._reset_all()
             if target in ("ALL", "SEQUENCES"):
                 self.ctx.last_sequence_values.clear()
@@ -1716,7 +1465,7 @@ class StorageSession:
             return Result("NOTIFY")
         if isinstance(node, ast.ListenStmt | ast.UnlistenStmt):
             # The server session's (the node keeps the listeners); here only without one.
-            raise PgError("0A000", "LISTEN is not supported here")
+            raise FeatureNotSupported("LISTEN is not supported here")
         if isinstance(node, ast.CheckPointStmt):
             self.conn.wal_checkpoint(mode=apsw.SQLITE_CHECKPOINT_PASSIVE)
             return Result("CHECKPOINT")
@@ -1724,14 +1473,14 @@ class StorageSession:
             if node.schemaname == "public" and node.if_not_exists:
                 return Result("CREATE SCHEMA", notices=[Notice(
                     "42P06", 'schema "public" already exists, skipping')])
-            raise PgError("0A000", "CREATE SCHEMA is not supported: pgha has one schema, public")
+            raise FeatureNotSupported("CREATE SCHEMA is not supported: pgha has one schema, public")
         if isinstance(node, ast.CreateExtensionStmt):
             if node.extname == "plpgsql":  # installed, as after initdb (pg_dump writes this)
                 if not node.if_not_exists:
-                    raise PgError("42710", 'extension "plpgsql" already exists')
+                    raise DuplicateObject('extension "plpgsql" already exists')
                 return Result("CREATE EXTENSION", notices=[Notice(
                     "42710", 'extension "plpgsql" already exists, skipping')])
-            raise PgError("0A000", f'extension "{node.extname}" is not available')
+            raise FeatureNotSupported(f'extension "{node.extname}" is not available')
         if isinstance(node, ast.CommentStmt):
             return Result("COMMENT")
         if isinstance(node, ast.ExplainStmt):
@@ -1740,7 +1489,7 @@ class StorageSession:
             return self._set_constraints(node)
         if isinstance(node, ast.LockStmt):
             return self._lock_tables(node)
-        raise PgError("0A000", f"{type(node).__name__.removesuffix('Stmt')} is not supported")
+        raise FeatureNotSupported(f"{type(node).__name__.removesuffix('Stmt')} is not supported")
 
 
 def _explain_option(option: Any) -> str:
@@ -1751,73 +1500,6 @@ def _explain_option(option: Any) -> str:
         value = getattr(arg, "ival", None)
     return "true" if arg is None else str(value).lower()
 
-
-TIME_SETTINGS = {"statement_timeout", "lock_timeout", "idle_in_transaction_session_timeout"}
-
-
-def _placeholder(name: str) -> bool:
-    """A custom setting (``my.custom``): PostgreSQL keeps it once set, empty after RESET or a
-    rolled-back SET."""
-    return "." in name and not name.startswith("pgha.")
-
-
-def _show_milliseconds(ms: int) -> str:
-    """How PostgreSQL shows a time setting: in the largest unit that divides it exactly."""
-    if ms == 0:
-        return "0"
-    for unit, size in (("d", 86_400_000), ("h", 3_600_000), ("min", 60_000), ("s", 1000)):
-        if ms % size == 0:
-            return f"{ms // size}{unit}"
-    return f"{ms}ms"
-
-
-def _integer_setting(name: str, value: str) -> str:
-    lo, hi = INTEGER_SETTINGS[name]
-    return str(routing_settings.parse_milliseconds(name, value, lo, hi,
-                                                   units=name != "extra_float_digits"))
-
-
-_boolean_setting = routing_settings.parse_bool
-
-
-def _normalize_tz(value: str) -> str:
-    v = value.strip().strip("'")
-    if v.upper() in ("UTC", "GMT", "ETC/UTC", "Z", "DEFAULT", "LOCAL"):
-        return "UTC" if v.upper() in ("DEFAULT", "LOCAL", "Z") else (
-            "Etc/UTC" if v.upper() == "ETC/UTC" else v.upper())
-    functions._zone(v)
-    return v
-
-
-def _normalize_datestyle(value: str) -> str:
-    parts = [p.strip().upper() for p in value.split(",")]
-    style, order = "ISO", "MDY"
-    for p in parts:
-        if p in ("ISO", "SQL", "POSTGRES", "GERMAN"):
-            style = p
-        elif p in ("MDY", "DMY", "YMD", "US", "EUROPEAN", "NONEURO", "NONEUROPEAN"):
-            order = {"US": "MDY", "NONEURO": "MDY", "NONEUROPEAN": "MDY",
-                     "EUROPEAN": "DMY"}.get(p, p)
-        else:
-            raise PgError("22023", f'invalid value for parameter "DateStyle": "{value}"')
-    if style != "ISO":
-        raise PgError("0A000", "only DateStyle ISO is supported")
-    if order != "MDY":
-        # Date input reads ambiguous numeric dates month first: another order would read
-        # '1/2/2024' wrongly rather than fail.
-        raise PgError("0A000", f"DateStyle field order {order} is not supported",
-                      hint="pgha reads dates as DateStyle 'ISO, MDY'.")
-    return f"{style}, {order}"
-
-
-# SQLite error texts that correspond to a PostgreSQL error (fragment, SQLSTATE, message).
-SQLITE_MESSAGES = (
-    ("ambiguous column name", "42702", None),
-    ("ON CONFLICT clause does not match", "42P10",
-     "there is no unique or exclusion constraint matching the ON CONFLICT specification"),
-    ("misuse of window function", "42P20", "window functions are not allowed here"),
-    ("misuse of aggregate", "42803", "aggregate functions are not allowed here"),
-)
 
 INLINE_BUDGET_STEPS = 20_000  # SQLite VM instructions a read may use on the event loop
 INLINE_MAX_BYTES = 64 * 1024  # ... and the most text and values it may carry there
@@ -1830,177 +1512,6 @@ def _small(text: str, *values: list[Any] | None) -> bool:
             if isinstance(value, str | bytes | bytearray | memoryview):
                 size += len(value)
     return size <= INLINE_MAX_BYTES
-INLINE_BUDGET_DETAIL = "pgha: inline read budget exceeded"
-
-
-class _BudgetFlag(threading.local):
-    active = False
-
-
-_budget_exceeded = _BudgetFlag()
-
-
-def _over_budget() -> bool:
-    _budget_exceeded.active = True
-    return True  # interrupt the statement
-
-
-CONSTRAINT_CODES = {
-    2067: "23505", 1555: "23505", 1299: "23502", 275: "23514", 787: "23503", 531: "23505",
-}
-
-
-def map_error(exc: apsw.Error, catalog: Catalog, cancel_reason: str = "user request"
-              ) -> PgError:
-    """Turn an SQLite error into the PostgreSQL error a client expects."""
-    if isinstance(exc, PgError):
-        return exc
-    message = str(exc.args[0]) if exc.args else str(exc)
-    message = message.split(": ", 1)[1] if message.startswith(("ConstraintError", "SQLError")
-                                                               ) and ": " in message else message
-    code = getattr(exc, "extendedresult", 0)
-    if isinstance(exc, apsw.ConstraintError):
-        return _constraint_error(code, message, catalog)
-    if isinstance(exc, apsw.InterruptError):
-        if _budget_exceeded.active:
-            _budget_exceeded.active = False
-            return PgError("57014", "inline budget exceeded", detail=INLINE_BUDGET_DETAIL)
-        return PgError("57014", f"canceling statement due to {cancel_reason}")
-    if isinstance(exc, apsw.BusyError):
-        if code == 517:  # SQLITE_BUSY_SNAPSHOT
-            return PgError("40001", "could not serialize access due to concurrent update")
-        return PgError("55P03", "canceling statement due to lock timeout")
-    if isinstance(exc, apsw.TooBigError):
-        return PgError("54000", "value too large")
-    if isinstance(exc, apsw.SQLError):
-        for fragment, sqlstate, text in SQLITE_MESSAGES:
-            if fragment in message:
-                return PgError(sqlstate, text or message)
-        if "no such table" in message:
-            name = message.rsplit(":", 1)[-1].strip()
-            return PgError("42P01", f'relation "{name}" does not exist')
-        if "no such column" in message:
-            name = message.rsplit(":", 1)[-1].strip()
-            return PgError("42703", f"column {name} does not exist")
-        if "no such function" in message:
-            return PgError("42883", f"function {message.rsplit(':', 1)[-1].strip()} does not "
-                           "exist")
-        return PgError("0A000", f"statement not supported by pgha's engine: {message}")
-    return PgError("XX000", f"internal error: {message}")
-
-
-def _constraint_error(code: int, message: str, catalog: Catalog) -> PgError:
-    detail = message.split("failed: ", 1)[-1] if "failed: " in message else ""
-    sqlstate = CONSTRAINT_CODES.get(code, "23000")
-    if sqlstate == "23502":
-        table, _, column = detail.partition(".")
-        return PgError("23502", f'null value in column "{column}" of relation "{table}" violates '
-                       "not-null constraint", table=table, column=column)
-    if sqlstate == "23505" and detail.startswith("index '"):  # an expression index
-        name = detail[len("index '"):].rstrip("'")
-        owner = catalog.index_owner.get(name)
-        return PgError("23505", f'duplicate key value violates unique constraint "{name}"',
-                       table=owner.name if owner else None, constraint=name)
-    if sqlstate == "23505":
-        cols = [c.strip() for c in detail.split(",")]
-        table = cols[0].split(".")[0] if cols and "." in cols[0] else ""
-        names = [c.split(".", 1)[-1] for c in cols]
-        rel = catalog.table(table)
-        con_name = ""
-        if rel is not None:
-            for idx in rel.indexes:
-                if idx.unique and idx.columns == names:
-                    con_name = idx.constraint or idx.name
-        if not con_name and detail and "." not in detail:
-            con_name = detail
-        return PgError("23505", f'duplicate key value violates unique constraint "{con_name}"',
-                       table=table or None, constraint=con_name or None)
-    if sqlstate == "23514":
-        name = detail
-        table = ""
-        for rel in catalog.tables():
-            if any(c.name == name for c in rel.constraints):
-                table = rel.name
-        return PgError("23514", f'new row for relation "{table}" violates check constraint '
-                       f'"{name}"', table=table or None, constraint=name or None)
-    if sqlstate == "23503" or "FOREIGN KEY" in message:
-        return PgError("23503", "insert, update or delete violates a foreign key constraint",
-                       detail="A referenced row is missing, or a row being deleted or updated "
-                       "is still referenced.")
-    return PgError("23000", message)
-
-
-def _explain_violation(error: PgError, node: Any, params: list[Any], catalog: Catalog,
-                       tz: str) -> PgError:
-    """Add what PostgreSQL says of a unique or foreign-key violation where the statement tells
-    it: the key of a one-row INSERT ... VALUES (DETAIL "Key (id)=(1) already exists."), the
-    constraint and table of a foreign key (the one the statement's table has or is
-    referenced by)."""
-    target = getattr(getattr(node, "relation", None), "relname", None)
-    rel = catalog.table(target) if target else None
-    if rel is None:
-        return error
-    if error.sqlstate == "23505":
-        key = next((list(i.columns) for i in rel.indexes
-                    if i.unique and (i.constraint or i.name) == error.constraint), None)
-        values = _inserted(node, rel, key, params, tz) if key else None
-        if key is None or values is None:
-            return error
-        return PgError("23505", error.message, table=error.table, constraint=error.constraint,
-                       detail=f"Key ({', '.join(key)})=({', '.join(values)}) already exists.")
-    if isinstance(node, ast.InsertStmt | ast.UpdateStmt):
-        own = [c for c in rel.constraints if c.kind == "f"]
-        if len(own) == 1:
-            con = own[0]
-            values = _inserted(node, rel, con.columns, params, tz)
-            return PgError(
-                "23503", f'insert or update on table "{rel.name}" violates foreign key '
-                f'constraint "{con.name}"', table=rel.name, constraint=con.name,
-                detail=None if values is None else f'Key ({", ".join(con.columns)})='
-                f'({", ".join(values)}) is not present in table "{con.ref_table}".')
-    if isinstance(node, ast.DeleteStmt | ast.UpdateStmt):
-        referencing = [(t, c) for t in catalog.tables() for c in t.constraints
-                       if c.kind == "f" and c.ref_table == rel.name]
-        if len(referencing) == 1:
-            child, con = referencing[0]
-            return PgError("23503", f'update or delete on table "{rel.name}" violates foreign '
-                           f'key constraint "{con.name}" on table "{child.name}"',
-                           table=child.name, constraint=con.name)
-    return error
-
-
-def _inserted(node: Any, rel: Table, columns: list[str], params: list[Any],
-              tz: str) -> list[str] | None:
-    """The values a one-row INSERT ... VALUES gives ``columns``, as PostgreSQL prints them
-    in an error's DETAIL; None when the statement does not say (several rows, a SELECT,
-    defaults, expressions)."""
-    if not isinstance(node, ast.InsertStmt) or node.onConflictClause:
-        return None
-    rows = getattr(node.selectStmt, "valuesLists", None)
-    if not rows or len(rows) != 1:
-        return None
-    names = [t.name for t in node.cols] if node.cols else [c.name for c in rel.columns]
-    given = dict(zip(names, rows[0], strict=False))
-    values = []
-    for name in columns:
-        expr, column = given.get(name), rel.column(name)
-        if column is None:
-            return None
-        if isinstance(expr, ast.TypeCast):
-            expr = expr.arg
-        if isinstance(expr, ast.ParamRef) and 0 < expr.number <= len(params):
-            value = params[expr.number - 1]
-            pgtype = pgtypes.TYPES_BY_OID.get(column.type_oid)
-            if value is None or pgtype is None:
-                return None
-            values.append(pgtypes.format_text(pgtype, value, column.typmod, tz))
-        elif isinstance(expr, ast.A_Const) and not expr.isnull:
-            values.append(str(getattr(expr.val, "sval", None) or getattr(expr.val, "fval", None)
-                              or getattr(expr.val, "ival", "")))
-        else:
-            return None
-    return values
-
 
 def encode_params(stmt: Statement, values: list[bytes | None], formats: list[int],
                   tz: str) -> list[Any]:
@@ -2008,8 +1519,8 @@ def encode_params(stmt: Statement, values: list[bytes | None], formats: list[int
     tr = stmt.translation
     oids = tr.param_oids if tr is not None else stmt.param_oids
     if len(values) != len(oids) and tr is not None:
-        raise PgError("08P01", f"bind message supplies {len(values)} parameters, but prepared "
-                      f'statement "" requires {len(oids)}')
+        raise ProtocolViolation(f"bind message supplies {len(values)} parameters, but prepared "
+                                f'statement "" requires {len(oids)}', severity="ERROR")
     out: list[Any] = []
     for i, raw in enumerate(values):
         if raw is None:

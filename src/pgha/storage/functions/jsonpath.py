@@ -21,6 +21,7 @@ from pgha.storage.numeric import divide_decimal
 from pgha.storage.types_number import numeric_text
 from pgha.storage.types_text import _jsonb_decoder, _JsonNumber
 from pgha.wire.errors import (
+    DataException,
     DivisionByZero,
     FeatureNotSupported,
     InvalidParameterValue,
@@ -474,8 +475,8 @@ def query(doc: Any, path: str, variables: Any = None, silent: Any = False) -> li
         raise InvalidParameterValue('"vars" argument is not an object')
     try:
         return _Eval(parsed, _jsonb_decoder.decode(str(doc)), env).items(parsed.root, None)
-    except PgError as exc:
-        if silent and exc.sqlstate.startswith("22"):
+    except DataException:
+        if silent:
             return []
         raise
 
