@@ -19,8 +19,10 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from pgha.net.backend import BackendError
 from pgha.net.client_io import ClientWire
 from pgha.net.link import REPORT_OPTION
+from pgha.net.streams import RelayReader
 from pgha.routing.classify import LARGE_TEXT, classify, quote_route_setting
 from pgha.routing.router import SessionRouting, Target, View, route
+from pgha.server import fast_path
 from pgha.server.forwarding import Forwarder
 from pgha.storage import builtin_functions, oids
 from pgha.storage import types as pgtypes
@@ -65,6 +67,7 @@ CURSOR_OPT_HOLD = 0x0020  # PostgreSQL's parsenodes.h: DECLARE ... WITH HOLD
 FETCH_ALL = 2**63 - 1  # FETCH ALL arrives as LONG_MAX
 EXTENDED_MESSAGES = (m.Parse, m.Bind, m.Describe, m.Execute, m.Close)
 COPY_CHUNK = 256 * 1024
+ROW_FORMATS = 64  # results whose row format a session keeps (row_format)
 
 
 @dataclass(slots=True)
@@ -217,6 +220,7 @@ class ClientSession(ClientWire):
         # pgha.route & co. (its values are the storage session's settings once logged in),
         # the last commit's LSN, pins, and the settings to replay on the primary link.
         self.routing = SessionRouting()
+        self.row_formats: dict[int, tuple[Any, ...]] = {}  # see row_format
         # On a node that may become a standby: runs on the primary what this node may not.
         self.forwarder: Forwarder | None = (
             Forwarder(self) if node.ha.config.mode != "standalone" else None)
@@ -464,6 +468,8 @@ class ClientSession(ClientWire):
         return True
 
     async def serve(self) -> None:
+        if isinstance(self.reader, RelayReader):
+            self.reader.attach(self)  # short reads are answered as they arrive (take)
         while True:
             event = await self.next_command()
             if event is None or isinstance(event, m.Terminate):
@@ -487,6 +493,14 @@ class ClientSession(ClientWire):
                 await self.fail(InternalError(f"internal error: {type(exc).__name__}: {exc}"))
             if len(self.out) > FLUSH_THRESHOLD:
                 await self.flush()
+
+    def take(self, data: bytes) -> int:
+        """The client's bytes as they arrive while the session waits for them (a
+        streams.Sink): see ``fast_path``."""
+        return fast_path.take(self, data)
+
+    def ended(self, exc: Exception | None) -> None:
+        """The client's end of stream (a streams.Sink): next_event sees it."""
 
     async def before_wait(self) -> None:
         forwarder = self.forwarder
@@ -798,13 +812,9 @@ class ClientSession(ClientWire):
             self.send_raw(codec.encode_command_complete(result.tag))
             return
         if result.columns is not None:
+            description, encoders = self.row_format(result.columns, formats)
             if describe:
-                self.send_raw(_row_description(result.columns, formats))
-            assert self.storage is not None
-            settings = self.storage.settings
-            encoders = _encoders(result.columns, formats, settings["timezone"],
-                                 self.storage.catalog, int(settings["extra_float_digits"]),
-                                 settings["intervalstyle"])
+                self.send_raw(description)
             start = portal.position if portal else 0
             rows = result.rows
             end = len(rows) if not max_rows else min(len(rows), start + max_rows)
@@ -823,6 +833,28 @@ class ClientSession(ClientWire):
                     self.send_raw(codec.encode_command_complete(f"SELECT {end - start}"))
                     return
         self.send_raw(codec.encode_command_complete(result.tag))
+
+    def row_format(self, columns: tuple[ResultColumn, ...], formats: tuple[int, ...]
+                   ) -> tuple[bytes, list[Callable[[Any], bytes]]]:
+        """The RowDescription and the value encoders of a result: built once per statement
+        (its columns are the same tuple every time it runs) and format, and again when a
+        setting they depend on or the catalog changed."""
+        storage = self.storage
+        assert storage is not None
+        settings = storage.settings
+        key = (formats, settings["timezone"], settings["extra_float_digits"],
+               settings["intervalstyle"])
+        cache = self.row_formats
+        entry = cache.get(id(columns))
+        if entry is not None and entry[0] is columns and entry[1] == key and \
+                entry[2] is storage.catalog:
+            return entry[3], entry[4]
+        encoders = _encoders(columns, formats, key[1], storage.catalog, int(key[2]), key[3])
+        description = _row_description(columns, formats)
+        if len(cache) >= ROW_FORMATS:
+            cache.clear()
+        cache[id(columns)] = (columns, key, storage.catalog, description, encoders)
+        return description, encoders
 
     # -- extended protocol -------------------------------------------------------------------
 
@@ -876,7 +908,7 @@ class ClientSession(ClientWire):
             if columns is None:
                 self.send_raw(codec.NO_DATA)
             else:
-                self.send_raw(_row_description(columns, ()))
+                self.send_raw(self.row_format(columns, ())[0])
             return
         portal = self.portals.get(msg.name)
         if portal is None:
@@ -885,7 +917,7 @@ class ClientSession(ClientWire):
         if columns is None:
             self.send_raw(codec.NO_DATA)
         else:
-            self.send_raw(_row_description(columns, portal.result_formats))
+            self.send_raw(self.row_format(columns, portal.result_formats)[0])
 
     async def execute(self, msg: m.Execute) -> None:
         portal = self.portals.get(msg.portal)

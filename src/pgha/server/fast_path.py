@@ -1,0 +1,266 @@
+"""The node's fast path: short reads answered in the callback that received them.
+
+A session waiting for its client (parked in ``next_event`` with nothing buffered) gets the
+client's bytes first through ``take`` (a ``streams.Sink``). The common read messages are
+answered there, as the proxy forwards them (``proxy.session.ProxySession.take``): a simple
+Query whose statement is cached, a Parse of a read parsed before, and Bind / Describe (portal)
+/ Execute / Sync of a prepared read on the unnamed portal. Each read is executed inline under
+the engine's step budget (``StorageSession.execute_inline``) and encoded with the row format
+the session keeps per statement (``ClientSession.row_format``); the replies of everything
+handled in one read go out in one write. No message object is built and no task woken.
+
+The first message that needs more (a write, a statement not cached or not translated for the
+current schema, a read that runs out of its budget, fails, or must go to the primary or wait
+for freshness, anything in a transaction that failed, COPY, a named portal, ...) stops it:
+that message and everything after it go the general way (``ClientSession.serve``), which
+answers them exactly as before. A read stopped here left no trace, so the general way runs it
+again from the start. A Sync that would have to commit, roll back or wait for standbys is left
+to the general way too, after the messages before it were answered here.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from pgha.routing.classify import LARGE_TEXT, classify
+from pgha.routing.router import Target, View, route
+from pgha.storage.engine import Statement, encode_params
+from pgha.wire import codec
+from pgha.wire.connection import ConnectionState
+from pgha.wire.errors import PgError
+
+if TYPE_CHECKING:
+    from pgha.server.session import ClientSession
+
+_QUERY, _PARSE, _BIND, _DESCRIBE, _EXECUTE, _SYNC = (b"Q"[0], b"P"[0], b"B"[0], b"D"[0], b"E"[0],
+                                                    b"S"[0])
+_TEXT_FORMATS: tuple[int, ...] = ()
+
+
+def take(session: ClientSession, data: bytes) -> int:
+    """The client's bytes as they arrive while ``session`` waits for them; returns how many
+    were handled (the rest go the general way)."""
+    storage = session.storage
+    if not session.parked or storage is None or session.in_extended_batch or \
+            session.copy_in is not None or session.pending is not None or \
+            storage.status == "E" or session.conn.state is not ConnectionState.READY:
+        return 0
+    forwarder = session.forwarder
+    if forwarder is not None and forwarder.active:
+        return 0
+    done = 0
+    extended = False  # what was handled ends inside an extended batch (before its Sync)
+    while True:
+        frame = _frame(data, done)
+        if frame is None:
+            break
+        kind, body, after = frame
+        mark = len(session.out)
+        try:
+            if kind == _QUERY and not extended:
+                answered = (after, True) if _query(session, data, body, after - 1) else None
+            elif kind == _PARSE:
+                answered = (after, False) if _parse(session, data, body, after) else None
+            elif kind == _BIND:
+                answered = _bound(session, data, body, after)
+            else:
+                answered = None
+        except (PgError, ValueError, UnicodeDecodeError, IndexError):
+            answered = None  # the general way answers it (a read stopped here left no trace)
+        if answered is None:
+            del session.out[mark:]
+            break
+        done, synced = answered
+        extended = not synced
+        if extended and kind != _PARSE:
+            break  # an Execute whose Sync is left to the general way
+    if done:
+        session.conn.forwarded(extended=extended)
+        session.in_extended_batch = extended
+        session.write_now()
+    return done
+
+
+def _frame(data: bytes, pos: int) -> tuple[int, int, int] | None:
+    """The message at ``pos``: its type, where its body starts and where it ends; None if
+    it has not arrived whole."""
+    if len(data) - pos < 5:
+        return None
+    length = int.from_bytes(data[pos + 1:pos + 5], "big")
+    if length < 4 or pos + 1 + length > len(data):
+        return None
+    return data[pos], pos + 5, pos + 1 + length
+
+
+def _bound(session: ClientSession, data: bytes, body: int, after: int
+           ) -> tuple[int, bool] | None:
+    """Bind [Describe portal] Execute [Sync] of a read, the Bind's body at data[body:after]:
+    answered, with where the answered messages end and whether that includes the Sync; None
+    leaves them all to the general way."""
+    bound = _bind(session, data, body, after)
+    if bound is None:
+        return None
+    stmt, params, formats = bound
+    frame = _frame(data, after)
+    describe = False
+    if frame is not None and frame[0] == _DESCRIBE:
+        if data[frame[1]:frame[2]] != b"P\0":
+            return None
+        describe = True
+        frame = _frame(data, frame[2])
+    if frame is None or frame[0] != _EXECUTE or data[frame[1]:frame[2]] != b"\0\0\0\0\0":
+        return None  # a named portal or a row limit: the general way
+    storage = session.storage
+    assert storage is not None
+    storage.begin_implicit()
+    result = storage.execute_inline(stmt, params)
+    if result is None or result.notices or result.changed_settings or \
+            result.copy_out is not None or result.copy_in is not None:
+        return None  # a read stopped by its budget left no trace
+    session.send_raw(codec.BIND_COMPLETE)
+    session.send_result(result, formats, stmt, describe=describe)
+    done = frame[2]
+    frame = _frame(data, done)
+    if frame is None or frame[0] != _SYNC or not _sync(session):
+        return done, False
+    session.ready_for_query()
+    return frame[2], True
+
+
+def _local(session: ClientSession, sql: str) -> bool:
+    """``to_primary`` for the fast path: True when ``sql`` runs on this node now (no wait,
+    no notice, nothing pinned)."""
+    forwarder = session.forwarder
+    node = session.node
+    if forwarder is None or node.ha.role != "standby" or node.config.standby_writes == "reject":
+        return True
+    storage = session.storage
+    assert storage is not None
+    state = session.routing
+    if state.explain:
+        return False
+    state.busy_on = Target.STANDBY if storage.explicit or storage.sqlite_txn else None
+    decided = route(classify(sql), state, View(standby=True))
+    if decided.pins or decided.target is Target.PRIMARY:
+        return False
+    if decided.target is Target.STANDBY and decided.wait_lsn and \
+            decided.wait_lsn > node.ha.applied_lsn():
+        return False
+    if decided.target is not Target.CURRENT:
+        node.counts.routed(False)
+    return True
+
+
+def _runs_inline(session: ClientSession, stmt: Statement, params: list[Any] | None) -> bool:
+    storage = session.storage
+    assert storage is not None
+    return stmt.kind == "dml" and stmt.translation is not None and \
+        not stmt.translation.is_write and storage.can_run_inline(stmt, params) and \
+        _local(session, stmt.text)
+
+
+def _query(session: ClientSession, data: bytes, start: int, end: int) -> bool:
+    """A simple Query of one cached read: answered (RowDescription, rows, CommandComplete,
+    ReadyForQuery) and True; False leaves it to the general way."""
+    if data[end] != 0 or end - start > LARGE_TEXT:
+        return False
+    storage = session.storage
+    assert storage is not None
+    sql = data[start:end].decode()
+    statements = storage.parse_simple(sql, parse_on_miss=False)
+    if statements is None or len(statements) != 1:
+        return False
+    stmt = statements[0]
+    if not _runs_inline(session, stmt, None):
+        return False
+    result = storage.execute_inline(stmt, None)
+    if result is None or result.notices or result.changed_settings or \
+            result.copy_out is not None or result.copy_in is not None:
+        return False  # a read stopped by its budget left no trace
+    if storage.ends_in_sqlite or storage.commit_lsn is not None:
+        return False
+    storage.end_implicit()
+    session.send_result(result, _TEXT_FORMATS, stmt)
+    session.ready_for_query()
+    return True
+
+
+def _parse(session: ClientSession, data: bytes, start: int, end: int) -> bool:
+    """A Parse of a read whose text was parsed before under the current schema: the
+    statement is prepared (ParseComplete) and True; False leaves it to the general way."""
+    if end - start > LARGE_TEXT:
+        return False
+    name_end = data.index(0, start, end)
+    name = data[start:name_end].decode()
+    sql_end = data.index(0, name_end + 1, end)
+    count = int.from_bytes(data[sql_end + 1:sql_end + 3], "big")
+    if sql_end + 3 + 4 * count != end or (name and name in session.statements):
+        return False
+    oids = [int.from_bytes(data[i:i + 4], "big") for i in range(sql_end + 3, end, 4)]
+    storage = session.storage
+    assert storage is not None
+    statements = storage.parse_cached(data[name_end + 1:sql_end].decode(), oids)
+    if statements is None or len(statements) != 1:
+        return False
+    stmt = statements[0]
+    if not _runs_inline(session, stmt, None):
+        return False
+    session.statements[name] = stmt
+    session.send_raw(codec.PARSE_COMPLETE)
+    return True
+
+
+def _bind(session: ClientSession, data: bytes, start: int, end: int
+          ) -> tuple[Statement, list[Any], tuple[int, ...]] | None:
+    """A Bind of a prepared statement to the unnamed portal: its statement, parameters and
+    result formats; None leaves it to the general way."""
+    if data[start] != 0:
+        return None  # a named portal
+    name_end = data.index(0, start + 1, end)
+    stmt = session.statements.get(data[start + 1:name_end].decode())
+    if stmt is None:
+        return None
+    pos = name_end + 1
+    count = int.from_bytes(data[pos:pos + 2], "big")
+    formats = [int.from_bytes(data[i:i + 2], "big") for i in range(pos + 2, pos + 2 + 2 * count,
+                                                                    2)]
+    pos += 2 + 2 * count
+    count = int.from_bytes(data[pos:pos + 2], "big")
+    pos += 2
+    values: list[bytes | None] = []
+    for _ in range(count):
+        size = int.from_bytes(data[pos:pos + 4], "big", signed=True)
+        pos += 4
+        if size < 0:
+            values.append(None)
+        else:
+            values.append(data[pos:pos + size])
+            pos += size
+    count = int.from_bytes(data[pos:pos + 2], "big")
+    result_formats = tuple(int.from_bytes(data[i:i + 2], "big")
+                           for i in range(pos + 2, pos + 2 + 2 * count, 2))
+    if pos + 2 + 2 * count != end:
+        return None  # malformed: the general way says so
+    storage = session.storage
+    assert storage is not None
+    if stmt.kind != "dml" or stmt.generation != storage.catalog.generation:
+        return None
+    params = encode_params(stmt, values, formats, storage.settings["timezone"])
+    if not _runs_inline(session, stmt, params):
+        return None
+    return stmt, params, result_formats
+
+
+def _sync(session: ClientSession) -> bool:
+    """Sync after a read answered here: the implicit block ends and ReadyForQuery follows;
+    False when the block must commit, roll back or wait for standbys (the general way)."""
+    storage = session.storage
+    assert storage is not None
+    if storage.ends_in_sqlite or storage.commit_lsn is not None:
+        return False
+    storage.end_implicit()
+    if storage.explicit:
+        session.portals.pop("", None)
+    elif session.portals:
+        session.portals = {k: v for k, v in session.portals.items() if v.hold}
+    return True

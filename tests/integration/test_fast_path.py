@@ -1,0 +1,143 @@
+"""Reads answered on the node's fast path (``pgha.server.fast_path``): the same answers as the
+general way, with psycopg, asyncpg and psql.
+
+The fast path answers a cached simple Query, a Parse of a known read and Bind / Describe /
+Execute / Sync of a prepared read in the callback that received them, with the row format the
+session keeps per statement. These tests run what it takes (prepared and repeated reads) in the
+situations where a shortcut could go wrong: a setting that changes the text of the result, a
+read that fails or outgrows its inline budget, a failed transaction, binary results, pipelines
+that mix reads and writes, a schema change between two executions.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from typing import Any
+
+import asyncpg
+import psycopg
+import pytest
+from psycopg import errors
+
+from fixtures.pgha_server import PghaServer
+
+Conn = psycopg.Connection[Any]
+
+
+def _name(prefix: str) -> str:
+    return f"{prefix}_{uuid.uuid4().hex[:8]}"
+
+
+@pytest.fixture
+def conn(pgha_server_module: PghaServer) -> Any:
+    with pgha_server_module.connect() as c:
+        yield c
+
+
+@pytest.fixture
+def table(conn: Conn) -> str:
+    name = _name("fast")
+    conn.execute(f"create table {name} (id int primary key, v text, f float8)")
+    conn.execute(f"insert into {name} select g, 'v' || g, g / 3.0 from generate_series(1, 50) g")
+    return name
+
+
+def test_repeated_prepared_reads_return_their_rows(conn: Conn, table: str) -> None:
+    for i in range(1, 51):
+        row = conn.execute(f"select id, v from {table} where id = %s", (i,),
+                           prepare=True).fetchone()
+        assert row == (i, f"v{i}")
+    assert conn.execute(f"select v from {table} where id = %s", (99,),
+                        prepare=True).fetchone() is None
+
+
+def test_a_prepared_read_follows_the_time_zone(conn: Conn) -> None:
+    query = "select '2024-01-02 03:04:05+00'::timestamptz::text"
+    conn.execute("set time zone 'UTC'")
+    for _ in range(3):
+        assert conn.execute(query, prepare=True).fetchone() == ("2024-01-02 03:04:05+00",)
+    conn.execute("set time zone 'Asia/Tokyo'")
+    assert conn.execute(query, prepare=True).fetchone() == ("2024-01-02 12:04:05+09",)
+
+
+def test_a_prepared_read_follows_extra_float_digits(conn: Conn, table: str) -> None:
+    query = f"select f from {table} where id = %s"  # a float8 column, sent as text
+    assert conn.execute(query, (1,), prepare=True).fetchone() == (0.3333333333333333,)
+    conn.execute("set extra_float_digits = 0")
+    assert conn.execute(query, (1,), prepare=True).fetchone() == (0.333333333333333,)
+    conn.execute("set extra_float_digits = 1")
+    assert conn.execute(query, (1,), prepare=True).fetchone() == (0.3333333333333333,)
+
+
+def test_a_failing_read_is_reported_once_and_fails_its_transaction(
+        pgha_server_module: PghaServer, table: str) -> None:
+    with pgha_server_module.connect(autocommit=False) as c:
+        query = f"select 10 / %s from {table} where id = 1"
+        assert c.execute(query, (2,), prepare=True).fetchone() == (5,)
+        with pytest.raises(errors.DivisionByZero):
+            c.execute(query, (0,), prepare=True)
+        with pytest.raises(errors.InFailedSqlTransaction):
+            c.execute(query, (2,), prepare=True)
+        c.rollback()
+        assert c.execute(query, (5,), prepare=True).fetchone() == (2,)
+        c.commit()
+
+
+def test_a_read_past_the_inline_budget_returns_every_row(conn: Conn) -> None:
+    query = "select count(*), sum(g) from generate_series(1, %s) g"
+    for n in (10, 300_000, 10):
+        assert conn.execute(query, (n,), prepare=True).fetchone() == (n, n * (n + 1) // 2)
+
+
+def test_reads_and_writes_in_a_pipeline(conn: Conn, table: str) -> None:
+    with conn.pipeline():
+        cursors = []
+        for i in range(1, 11):
+            conn.execute(f"update {table} set v = %s where id = %s", (f"w{i}", i))
+            cursors.append(conn.execute(f"select v from {table} where id = %s", (i,)))
+    assert [c.fetchone() for c in cursors] == [(f"w{i}",) for i in range(1, 11)]
+
+
+def test_a_read_in_a_transaction_sees_its_own_writes(pgha_server_module: PghaServer,
+                                                     table: str) -> None:
+    with pgha_server_module.connect(autocommit=False) as c:
+        query = f"select v from {table} where id = %s"
+        assert c.execute(query, (7,), prepare=True).fetchone() == ("v7",)
+        c.execute(f"update {table} set v = 'mine' where id = 7")
+        assert c.execute(query, (7,), prepare=True).fetchone() == ("mine",)
+        c.rollback()
+        assert c.execute(query, (7,), prepare=True).fetchone() == ("v7",)
+
+
+def test_a_schema_change_between_two_executions(conn: Conn) -> None:
+    name = _name("fast_ddl")
+    conn.execute(f"create table {name} (a int)")
+    conn.execute(f"insert into {name} values (1)")
+    query = f"select a from {name} where a = %s"
+    assert conn.execute(query, (1,), prepare=True).fetchone() == (1,)
+    conn.execute(f"alter table {name} rename column a to b")
+    with pytest.raises(errors.UndefinedColumn):
+        conn.execute(query, (1,), prepare=True)
+
+
+def test_asyncpg_binary_results(pgha_server_module: PghaServer, table: str) -> None:
+    async def main() -> list[Any]:
+        c = await asyncpg.connect(pgha_server_module.url)
+        try:
+            stmt = await c.prepare(f"select id, v, f from {table} where id = $1")
+            rows = [tuple(await stmt.fetchrow(i)) for i in (3, 4, 3)]
+            rows.append(tuple(await c.fetchrow(f"select id, v from {table} where id = $1", 9)))
+            return rows
+        finally:
+            await c.close()
+
+    assert asyncio.run(main()) == [(3, "v3", 1.0), (4, "v4", 4 / 3), (3, "v3", 1.0), (9, "v9")]
+
+
+def test_psql_simple_queries_with_new_literals(pgha_server_module: PghaServer, psql: Any,
+                                               table: str) -> None:
+    script = "".join(f"select v from {table} where id = {i};\n" for i in range(1, 41))
+    result = psql(pgha_server_module, "-At", "-v", "ON_ERROR_STOP=1", stdin=script)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [f"v{i}" for i in range(1, 41)]
