@@ -224,11 +224,21 @@ def test_pgha_status_watch_refreshes_until_interrupted(cluster: Any) -> None:
     _, proxy = cluster
     process = subprocess.Popen([sys.executable, "-m", "pgha", "status", "-p", str(proxy.port),
                                 "--watch", "0.2"], stdout=subprocess.PIPE, text=True)
+    seen: list[str] = []
     try:
-        time.sleep(1.5)  # the refresh interval is what is tested: several must have passed
+        # Three refreshes, read as they come (a fixed sleep raced a slow start-up: the SIGINT
+        # then arrived before the command could handle it).
+        assert process.stdout is not None
+        deadline = time.monotonic() + 30
+        while sum(line.count("| Member ") for line in seen) < 3 and time.monotonic() < deadline:
+            line = process.stdout.readline()
+            if not line:
+                break
+            seen.append(line)
     finally:
         process.send_signal(signal.SIGINT)
-        out, _ = process.communicate(timeout=10)
+        rest, _ = process.communicate(timeout=10)
+    out = "".join(seen) + rest
     assert process.returncode == 0
     assert out.count("| Member ") >= 3 and out.count(f"(127.0.0.1:{proxy.port})") >= 3
 
