@@ -418,7 +418,6 @@ PG_CATALOG: dict[str, list[tuple[str, int]]] = {
         ("query", TX),
     ],
     "pg_locks": [("locktype", TX), ("pid", I4), ("mode", TX), ("granted", B)],
-    "pg_prepared_statements": [("name", TX), ("statement", TX), ("parameter_types", TXA)],
 }
 
 INFORMATION_SCHEMA: dict[str, list[tuple[str, int]]] = {
