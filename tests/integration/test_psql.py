@@ -369,6 +369,8 @@ def _psql_dsn(dsn: str, *args: str) -> subprocess.CompletedProcess[str]:
     r"\d+ d_joined",
     r"\sf now", r"\sf+ now", r"\df now", r"\sf pg_catalog.version", r"\dn+", r"\ddp",
     r"\drds", r"\dT+", r"\dP", r"\dv+", r"\z", r"\df+ now", r"\dTS int4", r"\dTS+ text",
+    # \dL and \dd join pg_description on the tableoid of catalog tables.
+    r"\dL", r"\dLS", r"\dd", r"\ddS", r"\dd d_*",
     # Expanded output: each line of the parameter is one -c.
     "\\x\n\\d d_child", "\\x\n\\d+ d_parent", "\\x\n\\dt", "\\x\n\\du",
 ])

@@ -48,7 +48,8 @@ def register(conn: apsw.Connection, ctx: FunctionContext) -> None:
     f("pg_get_userbyid", user_by_id, 1)
     f("pg_tablespace_location", lambda oid: "" if oid is not None else None, 1)
     for name in ("pg_table_is_visible", "pg_type_is_visible", "pg_function_is_visible",
-                 "pg_collation_is_visible", "pg_conversion_is_visible"):
+                 "pg_collation_is_visible", "pg_conversion_is_visible",
+                 "pg_opclass_is_visible", "pg_opfamily_is_visible"):
         f(name, lambda oid: None if oid is None else 1, 1)
     f("pg_get_expr", lambda expr, rel=None, pretty=None: expr)
     f("pg_get_indexdef", lambda oid, col=0, pretty=None: _indexdef(cat(), oid, col))

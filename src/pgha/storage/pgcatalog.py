@@ -149,6 +149,9 @@ def _rows(
                               in builtin_functions.DESCRIPTIONS]
     out["pg_description"].append((PLPGSQL_OID, SYSTEM_OIDS["pg_extension"], 0,
                                   "PL/pgSQL procedural language"))
+    out["pg_description"] += [(oid, SYSTEM_OIDS["pg_language"], 0, text) for oid, text in (
+        (12, "built-in functions"), (13, "dynamically-loaded C functions"),
+        (14, "SQL-language functions"), (13563, "PL/pgSQL procedural language"))]
     out["pg_tablespace"] = [
         (1663, "pg_default", POSTGRES_ROLE_OID, None, None),
         (1664, "pg_global", POSTGRES_ROLE_OID, None, None),
