@@ -569,3 +569,27 @@ def test_sf_of_an_ambiguous_or_missing_function_fails_as_on_postgresql(
     theirs = _psql_dsn(postgres_db, "-c", command)
     assert ours.returncode == theirs.returncode == 1
     assert ours.stderr == theirs.stderr
+
+
+@pytest.mark.parametrize("command", [r"\dC", r"\dC int*", r"\dC *char*"])
+def test_dc_lists_postgresql_casts_between_pghas_types(pgha_server: PghaServer,
+                                                      postgres_db: str, command: str) -> None:
+    # pg_cast holds PostgreSQL 15's casts between the types pgha has (its pg_type lists no
+    # others, so the casts of money, bit, inet, ranges... are not there); each row prints as
+    # on PostgreSQL, cast function included.
+    ours_dsn = (f"host={pgha_server.host} port={pgha_server.port} user=postgres "
+                "dbname=postgres sslmode=disable")
+    types = _psql_dsn(ours_dsn, "-Atc", "SELECT format_type(oid, NULL) FROM pg_type")
+    assert types.returncode == 0, types.stderr
+    ours_types = set(types.stdout.splitlines())
+
+    def rows(dsn: str) -> list[str]:
+        out = _psql_dsn(dsn, "-A", "-c", command)
+        assert out.returncode == 0, out.stderr
+        return out.stdout.splitlines()
+
+    ours, theirs = rows(ours_dsn), rows(postgres_db)
+    assert ours[:2] == theirs[:2]  # title and header
+    shared = [row for row in theirs[2:-1] if set(row.split("|")[:2]) <= ours_types]
+    assert ours[2:-1] == shared != []
+    assert ours[-1] == f"({len(shared)} rows)"

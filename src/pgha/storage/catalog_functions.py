@@ -12,10 +12,11 @@ from typing import Any
 import apsw
 
 from pgha.storage import builtin_functions, pgcatalog, roles, viewdef
+from pgha.storage import oids as T
 from pgha.storage import types as pgtypes
 from pgha.storage.catalog import Catalog, Sequence, Table, View
 from pgha.storage.functions.context import FunctionContext, _ts_text
-from pgha.storage.functions.regclass import regclass_lookup
+from pgha.storage.functions.regclass import regclass_lookup, regtype_name
 from pgha.wire.errors import PgError, UndefinedTable
 
 PRIVILEGE_FUNCTIONS = (
@@ -33,8 +34,14 @@ def register(conn: apsw.Connection, ctx: FunctionContext) -> None:
         assert ctx.catalog is not None
         return ctx.catalog
 
-    f("format_type", lambda oid, typmod=None: None if oid is None else pgtypes.format_type(
-        int(oid), -1 if typmod is None else int(typmod)))
+    def format_type(oid: Any, typmod: Any = None) -> str | None:
+        if oid is None:
+            return None
+        if typmod is None and int(oid) in (T.BPCHAR, T.ARRAY_OF[T.BPCHAR]):
+            return regtype_name(oid)  # no typmod given: SQL's "character" (format_type.c)
+        return pgtypes.format_type(int(oid), -1 if typmod is None else int(typmod))
+
+    f("format_type", format_type)
     def user_by_id(oid: Any) -> str | None:
         if oid is None:
             return None

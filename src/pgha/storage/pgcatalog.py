@@ -22,6 +22,7 @@ from pglast import ast, parse_sql
 from pgha.storage import builtin_functions, roles, viewdef
 from pgha.storage import oids as T
 from pgha.storage import types as pgtypes
+from pgha.storage.builtin_cast_rows import CASTS
 from pgha.storage.catalog import (
     FIRST_TEMP_OID,
     PG_CATALOG_NAMESPACE_OID,
@@ -165,6 +166,7 @@ def _rows(
         for k, v in sorted(settings.items())
     ]
     out["pg_type"] = [_type_row(t) for t in _all_types()]
+    out["pg_cast"] = list(CASTS)  # between pgha's types only
     out["pg_proc"] = [builtin_functions.pg_proc_row(fn)
                       for fn in builtin_functions.builtin_functions()]
     out["pg_language"] = [  # as after initdb

@@ -356,6 +356,14 @@ PG_CATALOG: dict[str, list[tuple[str, int]]] = {
         ("opcnamespace", OI),
         ("opcdefault", B),
     ],
+    "pg_cast": [
+        ("oid", OI),
+        ("castsource", OI),
+        ("casttarget", OI),
+        ("castfunc", OI),
+        ("castcontext", T.CHAR),
+        ("castmethod", T.CHAR),
+    ],
     "pg_opfamily": [
         ("oid", OI),
         ("opfmethod", OI),
