@@ -593,3 +593,30 @@ def test_dc_lists_postgresql_casts_between_pghas_types(pgha_server: PghaServer,
     shared = [row for row in theirs[2:-1] if set(row.split("|")[:2]) <= ours_types]
     assert ours[2:-1] == shared != []
     assert ours[-1] == f"({len(shared)} rows)"
+
+
+def test_sizes_are_consistent(pgha_server: PghaServer) -> None:
+    # Sizes are pgha's (SQLite pages), but keep PostgreSQL's shape: a table without rows is
+    # "0 bytes", one with rows never is, an index always has a page, total = table + indexes.
+    dsn = (f"host={pgha_server.host} port={pgha_server.port} user=postgres "
+           "dbname=postgres sslmode=disable")
+    created = _psql_dsn(dsn, "-c", "CREATE TABLE sz_empty (a int); CREATE INDEX sz_empty_a ON "
+                        "sz_empty (a); CREATE TABLE sz_rows (id int PRIMARY KEY, v text); "
+                        "INSERT INTO sz_rows SELECT g, repeat('x', 50) FROM "
+                        "generate_series(1, 500) g")
+    assert created.returncode == 0, created.stderr
+    sizes = _psql_dsn(dsn, "-Atc", "SELECT pg_size_pretty(pg_table_size('sz_empty')), "
+                      "pg_relation_size('sz_empty_a') > 0, pg_table_size('sz_rows') > 0, "
+                      "pg_total_relation_size('sz_rows') = pg_table_size('sz_rows') + "
+                      "pg_indexes_size('sz_rows'), pg_indexes_size('sz_rows') = "
+                      "pg_relation_size('sz_rows_pkey'), "
+                      "pg_database_size(current_database()) >= pg_total_relation_size('sz_rows')")
+    assert sizes.returncode == 0, sizes.stderr
+    assert sizes.stdout == "0 bytes|t|t|t|t|t\n"
+    listed = _psql_dsn(dsn, "-A", "-c", r"\dt+ sz_*")
+    assert "|sz_empty|table|postgres|permanent|heap|0 bytes|" in listed.stdout
+    assert "|sz_rows|table|postgres|permanent|heap|0 bytes|" not in listed.stdout
+    databases = _psql_dsn(dsn, "-A", "-c", r"\l+")
+    assert databases.returncode == 0, databases.stderr
+    assert any(line.startswith("postgres|") and ("kB|" in line or "MB|" in line)
+               for line in databases.stdout.splitlines())

@@ -93,7 +93,8 @@ def register(conn: apsw.Connection, ctx: FunctionContext) -> None:
     f("to_regclass", lambda name: _to_regclass(cat(), name), 1)
     # Sizes are the bytes of the SQLite b-trees that hold the relation (pgha has no TOAST,
     # free space map or visibility map forks), so they are pgha's, not PostgreSQL's: its
-    # pages are SQLite's (4096 bytes) and an index has no metapage.
+    # pages are SQLite's (4096 bytes) and an index has no metapage. As in PostgreSQL, a table
+    # without rows is 0 bytes, an index never is, and total = table + indexes.
     f("pg_table_size", lambda oid: _btree_size(cat(), conn, oid, tables=True), 1)
     f("pg_relation_size", lambda oid, fork=None: _btree_size(cat(), conn, oid, tables=True)
       if fork in (None, "main") or oid is None else 0)
@@ -167,11 +168,15 @@ def _btree_size(catalog: Catalog, conn: apsw.Connection, oid: Any, tables: bool)
         return 0
     marks = ", ".join("?" for _ in names)
     try:
-        row = conn.execute(f"SELECT sum(pgsize) FROM dbstat WHERE name IN ({marks})",
+        row = conn.execute(f"SELECT sum(pgsize), sum(ncell) FROM dbstat WHERE name IN ({marks})",
                            names).fetchone()
     except apsw.Error:
         return 0
-    return int(row[0] or 0) if row else 0
+    if not row or (isinstance(rel, Table) and tables and not row[1]):
+        # A table no row was written to has no pages in PostgreSQL ("0 bytes"); SQLite keeps
+        # an empty root page for it.
+        return 0
+    return int(row[0] or 0)
 
 
 def _description(conn: apsw.Connection, oid: Any, catalog: Any) -> Any:
