@@ -28,3 +28,9 @@ SELECT c.tableoid::regclass, c.relname FROM pg_class c WHERE c.relname = 'to_a';
 SELECT l.tableoid = 'pg_language'::regclass, l.lanname FROM pg_language l WHERE l.lanname = 'plpgsql';
 SELECT l.lanname, d.description FROM pg_language l LEFT JOIN pg_description d ON d.classoid = l.tableoid AND d.objoid = l.oid AND d.objsubid = 0 ORDER BY 1;
 SELECT count(*) FROM pg_attribute a JOIN pg_class c ON c.tableoid = 'pg_class'::regclass AND a.attrelid = c.oid WHERE c.relname = 'to_a' AND a.attnum > 0;
+CREATE TABLE to_bad (tableoid integer); -- differential: error=42701
+CREATE TABLE to_bad (a integer, xmin text); -- differential: error=42701
+ALTER TABLE to_a ADD COLUMN tableoid integer; -- differential: error=42701
+ALTER TABLE to_a RENAME COLUMN v TO ctid; -- differential: error=42701
+CREATE TABLE to_bad AS SELECT 1 AS cmax; -- differential: error=42701
+SELECT tableoid::regclass, v FROM to_a ORDER BY id;
