@@ -224,7 +224,8 @@ def _prepare_some(conn: Conn) -> list[tuple[Any, ...]]:
     conn.execute("deallocate ps_gone")
     return conn.execute(
         "select name, statement, parameter_types, from_sql, generic_plans, custom_plans, "
-        "prepare_time <= now(), prepare_time > now() - interval '1 minute' "
+        "prepare_time <= now(), prepare_time > now() - interval '1 minute', "
+        "parameter_types::text "
         "from pg_prepared_statements order by name").fetchall()
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import time
 from collections.abc import Callable
@@ -27,9 +26,8 @@ from pgha.storage import builtin_functions, oids
 from pgha.storage import types as pgtypes
 from pgha.storage.columns import ResultColumn
 from pgha.storage.engine import Result, Statement, StorageSession, encode_params
-from pgha.storage.functions.regclass import regclass_name, regtype_name
+from pgha.storage.functions.regclass import regclass_name, regtype_array_text, regtype_name
 from pgha.storage.prepared import PreparedStatements
-from pgha.storage.types_array import quote_element
 from pgha.storage.types_interval import format_interval_style
 from pgha.wire import codec
 from pgha.wire import messages as m
@@ -134,7 +132,7 @@ def _encoders(columns: tuple[ResultColumn, ...], formats: tuple[int, ...], tz: s
         elif fmt == 0 and col.type_oid == oids.REGTYPE:
             out.append(lambda v: str(regtype_name(v)).encode())
         elif fmt == 0 and col.type_oid == oids.ARRAY_OF[oids.REGTYPE]:
-            out.append(_regtype_array_text)
+            out.append(lambda v: str(regtype_array_text(v)).encode())
         elif fmt == 0 and col.type_oid == oids.REGPROC:
             out.append(lambda v: builtin_functions.regproc_output(v).encode())
         elif fmt == 0 and extra_float_digits < 1 and col.type_oid in (oids.FLOAT4, oids.FLOAT8):
@@ -155,12 +153,6 @@ def _encoders(columns: tuple[ResultColumn, ...], formats: tuple[int, ...], tz: s
         else:
             out.append(lambda v, t=pgtype, tm=typmod: pgtypes.format_text(t, v, tm, tz).encode())
     return out
-
-
-def _regtype_array_text(value: Any) -> bytes:
-    """regtype[] as array_out prints it: the element names, quoted where they need it."""
-    names = (str(regtype_name(oid)) for oid in json.loads(value))
-    return ("{" + ",".join(quote_element(n) for n in names) + "}").encode()
 
 
 def _row_description(columns: tuple[ResultColumn, ...], formats: tuple[int, ...]) -> bytes:
