@@ -369,6 +369,8 @@ def _psql_dsn(dsn: str, *args: str) -> subprocess.CompletedProcess[str]:
     r"\d+ d_joined",
     r"\sf now", r"\sf+ now", r"\df now", r"\sf pg_catalog.version", r"\dn+", r"\ddp",
     r"\drds", r"\dT+", r"\dP", r"\dv+", r"\z", r"\df+ now", r"\dTS int4", r"\dTS+ text",
+    # \dL and \dd join pg_description on the tableoid of catalog tables.
+    r"\dL", r"\dLS", r"\dd", r"\ddS", r"\dd d_*",
     # Expanded output: each line of the parameter is one -c.
     "\\x\n\\d d_child", "\\x\n\\d+ d_parent", "\\x\n\\dt", "\\x\n\\du",
 ])
@@ -567,3 +569,54 @@ def test_sf_of_an_ambiguous_or_missing_function_fails_as_on_postgresql(
     theirs = _psql_dsn(postgres_db, "-c", command)
     assert ours.returncode == theirs.returncode == 1
     assert ours.stderr == theirs.stderr
+
+
+@pytest.mark.parametrize("command", [r"\dC", r"\dC int*", r"\dC *char*"])
+def test_dc_lists_postgresql_casts_between_pghas_types(pgha_server: PghaServer,
+                                                      postgres_db: str, command: str) -> None:
+    # pg_cast holds PostgreSQL 15's casts between the types pgha has (its pg_type lists no
+    # others, so the casts of money, bit, inet, ranges... are not there); each row prints as
+    # on PostgreSQL, cast function included.
+    ours_dsn = (f"host={pgha_server.host} port={pgha_server.port} user=postgres "
+                "dbname=postgres sslmode=disable")
+    types = _psql_dsn(ours_dsn, "-Atc", "SELECT format_type(oid, NULL) FROM pg_type")
+    assert types.returncode == 0, types.stderr
+    ours_types = set(types.stdout.splitlines())
+
+    def rows(dsn: str) -> list[str]:
+        out = _psql_dsn(dsn, "-A", "-c", command)
+        assert out.returncode == 0, out.stderr
+        return out.stdout.splitlines()
+
+    ours, theirs = rows(ours_dsn), rows(postgres_db)
+    assert ours[:2] == theirs[:2]  # title and header
+    shared = [row for row in theirs[2:-1] if set(row.split("|")[:2]) <= ours_types]
+    assert ours[2:-1] == shared != []
+    assert ours[-1] == f"({len(shared)} rows)"
+
+
+def test_sizes_are_consistent(pgha_server: PghaServer) -> None:
+    # Sizes are pgha's (SQLite pages), but keep PostgreSQL's shape: a table without rows is
+    # "0 bytes", one with rows never is, an index always has a page, total = table + indexes.
+    dsn = (f"host={pgha_server.host} port={pgha_server.port} user=postgres "
+           "dbname=postgres sslmode=disable")
+    created = _psql_dsn(dsn, "-c", "CREATE TABLE sz_empty (a int); CREATE INDEX sz_empty_a ON "
+                        "sz_empty (a); CREATE TABLE sz_rows (id int PRIMARY KEY, v text); "
+                        "INSERT INTO sz_rows SELECT g, repeat('x', 50) FROM "
+                        "generate_series(1, 500) g")
+    assert created.returncode == 0, created.stderr
+    sizes = _psql_dsn(dsn, "-Atc", "SELECT pg_size_pretty(pg_table_size('sz_empty')), "
+                      "pg_relation_size('sz_empty_a') > 0, pg_table_size('sz_rows') > 0, "
+                      "pg_total_relation_size('sz_rows') = pg_table_size('sz_rows') + "
+                      "pg_indexes_size('sz_rows'), pg_indexes_size('sz_rows') = "
+                      "pg_relation_size('sz_rows_pkey'), "
+                      "pg_database_size(current_database()) >= pg_total_relation_size('sz_rows')")
+    assert sizes.returncode == 0, sizes.stderr
+    assert sizes.stdout == "0 bytes|t|t|t|t|t\n"
+    listed = _psql_dsn(dsn, "-A", "-c", r"\dt+ sz_*")
+    assert "|sz_empty|table|postgres|permanent|heap|0 bytes|" in listed.stdout
+    assert "|sz_rows|table|postgres|permanent|heap|0 bytes|" not in listed.stdout
+    databases = _psql_dsn(dsn, "-A", "-c", r"\l+")
+    assert databases.returncode == 0, databases.stderr
+    assert any(line.startswith("postgres|") and ("kB|" in line or "MB|" in line)
+               for line in databases.stdout.splitlines())

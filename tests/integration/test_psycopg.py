@@ -194,10 +194,6 @@ def test_explicit_prepare(conn: Conn, people: str) -> None:
     assert conn.execute(f"select count(*) from {people}", prepare=True).fetchone() == (1,)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="pg_prepared_statements omits protocol-level statements and from_sql/... columns",
-)
 def test_pg_prepared_statements_lists_protocol_statements(conn: Conn) -> None:
     conn.execute("select 1 + %s", (1,), prepare=True)
     names = conn.execute("select name from pg_prepared_statements").fetchall()
@@ -213,6 +209,39 @@ def test_pg_prepared_statements_lists_protocol_statements(conn: Conn) -> None:
         "generic_plans",
         "custom_plans",
     ]
+
+
+def _prepare_some(conn: Conn) -> list[tuple[Any, ...]]:
+    for _ in range(7):
+        conn.execute("select 1 + %s", (1,), prepare=True)
+    conn.execute("select %s::text || 'x'", ("a",), prepare=True)
+    conn.execute("select 1", prepare=True)
+    conn.execute("select 1", prepare=True)
+    conn.execute("PREPARE ps_foo(int, timestamptz) AS select $1, $2; select 2")
+    conn.execute("EXECUTE ps_foo(1, '2020-01-01')")
+    conn.execute("prepare ps_bar as select 1")
+    conn.execute("prepare ps_gone as select 1")
+    conn.execute("deallocate ps_gone")
+    return conn.execute(
+        "select name, statement, parameter_types, from_sql, generic_plans, custom_plans, "
+        "prepare_time <= now(), prepare_time > now() - interval '1 minute', "
+        "parameter_types::text "
+        "from pg_prepared_statements order by name").fetchall()
+
+
+def test_pg_prepared_statements_matches_postgresql(pgha_server_module: PghaServer,
+                                                   postgres_db: str) -> None:
+    # Parse messages and SQL PREPARE both listed (the unnamed statement and deallocated ones
+    # not), SQL PREPARE with the whole query string, parameter types as regtype[] and the
+    # plan counts of plan_cache_mode auto: five custom plans, then generic ones.
+    with pgha_server_module.connect() as ours, psycopg.connect(postgres_db,
+                                                               autocommit=True) as theirs:
+        rows = _prepare_some(ours)
+        assert rows == _prepare_some(theirs)
+    assert [r[0] for r in rows] == ["_pg3_0", "_pg3_1", "_pg3_2", "ps_bar", "ps_foo"]
+    assert rows[0][2:6] == (["smallint"], False, 2, 5)
+    assert rows[4][1:3] == ("PREPARE ps_foo(int, timestamptz) AS select $1, $2; select 2",
+                            ["integer", "timestamp with time zone"])
 
 
 def test_automatic_prepare_threshold(conn: Conn) -> None:
@@ -444,7 +473,6 @@ def test_syntax_error_sqlstate(conn: Conn) -> None:
     assert exc_info.value.diag.message_primary == "syntax error at end of input"
 
 
-@pytest.mark.xfail(strict=True, reason="42601 syntax errors carry no statement position (P)")
 def test_syntax_error_position(conn: Conn) -> None:
     with pytest.raises(errors.SyntaxError) as exc_info:
         conn.execute("select * fromm pg_class")
@@ -452,6 +480,27 @@ def test_syntax_error_position(conn: Conn) -> None:
     with pytest.raises(errors.SyntaxError) as exc_info:
         conn.execute("select * from pg_class where")
     assert exc_info.value.diag.statement_position == "29"
+
+
+@pytest.mark.parametrize("statement", [
+    "select * from pg_class where   ",  # at the end of input, trailing blanks counted
+    "select 'é€' fromm x",  # characters, not UTF-8 bytes
+    "select 1; select * from pg_class where",
+    "selec 1",
+    "select $$abc",
+])
+def test_syntax_error_position_matches_postgresql(pgha_server_module: PghaServer,
+                                                  postgres_db: str, statement: str) -> None:
+    def position(dsn: str | None) -> tuple[str | None, str | None]:
+        with (pgha_server_module.connect() if dsn is None
+              else psycopg.connect(dsn, autocommit=True)) as c:
+            with pytest.raises(errors.SyntaxError) as exc_info:
+                c.execute(statement.encode())  # bytes: no client-side placeholders
+            return exc_info.value.diag.message_primary, exc_info.value.diag.statement_position
+
+    ours = position(None)
+    assert ours[1] is not None
+    assert ours == position(postgres_db)
 
 
 def test_connection_usable_after_errors(conn: Conn, people: str) -> None:

@@ -28,7 +28,8 @@ from pgha.storage import builtin_functions, oids
 from pgha.storage import types as pgtypes
 from pgha.storage.columns import ResultColumn
 from pgha.storage.engine import Result, Statement, StorageSession, encode_params
-from pgha.storage.functions.regclass import regclass_name, regtype_name
+from pgha.storage.functions.regclass import regclass_name, regtype_array_text, regtype_name
+from pgha.storage.prepared import PreparedStatements
 from pgha.storage.types_interval import format_interval_style
 from pgha.wire import codec
 from pgha.wire import messages as m
@@ -86,6 +87,7 @@ class PendingQuery:
 
     statements: list[Statement] = field(default_factory=list)
     implicit: bool = False
+    source: str = ""  # the Query's whole text (pg_prepared_statements lists it for PREPARE)
 
 
 INT_RANGES = {
@@ -132,6 +134,8 @@ def _encoders(columns: tuple[ResultColumn, ...], formats: tuple[int, ...], tz: s
             out.append(lambda v, c=catalog: str(regclass_name(c, v)).encode())
         elif fmt == 0 and col.type_oid == oids.REGTYPE:
             out.append(lambda v: str(regtype_name(v)).encode())
+        elif fmt == 0 and col.type_oid == oids.ARRAY_OF[oids.REGTYPE]:
+            out.append(lambda v: str(regtype_array_text(v)).encode())
         elif fmt == 0 and col.type_oid == oids.REGPROC:
             out.append(lambda v: builtin_functions.regproc_output(v).encode())
         elif fmt == 0 and extra_float_digits < 1 and col.type_oid in (oids.FLOAT4, oids.FLOAT8):
@@ -207,7 +211,7 @@ class ClientSession(ClientWire):
         self.node = node
         self.counts = node.counts
         self.storage: StorageSession | None = None
-        self.statements: dict[str, Statement] = {}
+        self.statements = PreparedStatements()  # listed by pg_prepared_statements
         self.portals: dict[str, Portal] = {}
         self.pid = 0
         self.secret = 0
@@ -445,6 +449,7 @@ class ClientSession(ClientWire):
         self.storage = await self.call(self.node.engine.open_session, event.user,
                                        event.database, self.pid)
         storage = self.storage
+        storage.prepared_statements = self.statements
         self.routing.values = storage.settings
         storage.settings["application_name"] = ""
         sockname = self.writer.get_extra_info("sockname")
@@ -613,7 +618,7 @@ class ClientSession(ClientWire):
         implicit = len(statements) > 1
         if implicit:
             storage.begin_implicit()
-        await self.run_statements(PendingQuery(statements, implicit))
+        await self.run_statements(PendingQuery(statements, implicit, sql))
         if self.forwarder is not None and self.node.ha.role == "standby":
             decision = classify(sql)
             if decision.replay:  # SET/RESET/DISCARD: the primary too
@@ -627,7 +632,8 @@ class ClientSession(ClientWire):
             if stmt.kind == "empty":
                 self.send_raw(codec.EMPTY_QUERY_RESPONSE)
                 continue
-            if stmt.kind == "utility" and await self.portal_utility(stmt, None, describe=True):
+            if stmt.kind == "utility" and await self.portal_utility(stmt, None, describe=True,
+                                                                    source=pending.source):
                 continue
             result = await self.execute_statement(stmt, None)
             if result.copy_in is not None:
@@ -644,9 +650,10 @@ class ClientSession(ClientWire):
         await self.flush()
 
     async def portal_utility(self, stmt: Statement, params: list[Any] | None,
-                             describe: bool) -> bool:
+                             describe: bool, source: str = "") -> bool:
         """Statements that act on this session's protocol-level objects: DEALLOCATE, and the
-        SQL cursors DECLARE / FETCH / MOVE / CLOSE (a cursor is a named portal)."""
+        SQL cursors DECLARE / FETCH / MOVE / CLOSE (a cursor is a named portal). ``source`` is
+        the text of the Query that holds ``stmt`` (else the statement's own text)."""
         from pglast import ast
 
         node = stmt.node
@@ -674,7 +681,7 @@ class ClientSession(ClientWire):
                 if node.name not in self.statements and not on_primary:
                     raise InvalidSqlStatementName(
                         f'prepared statement "{node.name}" does not exist')
-                self.statements.pop(node.name, None)
+                self.statements.pop(node.name)
                 if self.forwarder is not None:
                     # The primary's copy stays until the name is prepared again there.
                     self.forwarder.prepared.discard(node.name)
@@ -689,7 +696,7 @@ class ClientSession(ClientWire):
             self.send_raw(codec.encode_command_complete("UNLISTEN"))
             return True
         if isinstance(node, ast.PrepareStmt):
-            await self.prepare_sql(node)
+            await self.prepare_sql(node, source or stmt.text)
             return True
         if isinstance(node, ast.ExecuteStmt):
             await self.execute_sql(node, stmt, describe)
@@ -710,9 +717,10 @@ class ClientSession(ClientWire):
         if stmt.kind == "dml" and stmt.generation != storage.catalog.generation:
             await self.call(storage.prepare_translation, stmt)
 
-    async def prepare_sql(self, node: Any) -> None:
+    async def prepare_sql(self, node: Any, source: str) -> None:
         """SQL ``PREPARE name [(types)] AS statement``: a prepared statement of this session,
-        the same kind a Parse message makes (DEALLOCATE and Close drop either)."""
+        the same kind a Parse message makes (DEALLOCATE and Close drop either). ``source`` is
+        what pg_prepared_statements lists: PostgreSQL keeps the whole query string."""
         from pglast import ast
         from pglast.stream import RawStream
 
@@ -730,7 +738,7 @@ class ClientSession(ClientWire):
         prepared = statements[0]
         if prepared.translation is None:
             prepared.param_oids = param_oids
-        self.statements[name] = prepared
+        self.statements.add(name, prepared, source, from_sql=True)
         self.send_raw(codec.encode_command_complete("PREPARE"))
 
     async def execute_sql(self, node: Any, stmt: Statement, describe: bool) -> None:
@@ -742,6 +750,7 @@ class ClientSession(ClientWire):
         storage = self.storage
         assert storage is not None
         await self.translated(prepared)
+        self.statements.planned(node.name)
         expected = len(prepared.translation.param_oids if prepared.translation
                        else prepared.param_oids)
         args = node.params or ()
@@ -874,7 +883,7 @@ class ClientSession(ClientWire):
         stmt = statements[0]
         if stmt.translation is None:
             stmt.param_oids = list(msg.param_oids)
-        self.statements[msg.name] = stmt
+        self.statements.add(msg.name, stmt, msg.query, from_sql=False)
         self.send_raw(codec.PARSE_COMPLETE)
 
     async def bind(self, msg: m.Bind) -> None:
@@ -892,6 +901,7 @@ class ClientSession(ClientWire):
         await self.translated(stmt)
         params = encode_params(stmt, list(msg.params), list(msg.param_formats),
                                storage.settings["timezone"])
+        self.statements.planned(msg.statement)
         if msg.portal and msg.portal in self.portals and msg.portal != "":
             raise DuplicateCursor(f'cursor "{msg.portal}" already exists')
         self.portals[msg.portal] = Portal(stmt, params, msg.result_formats)
@@ -953,7 +963,7 @@ class ClientSession(ClientWire):
 
     def close_object(self, msg: m.Close) -> None:
         if msg.kind == "S":
-            self.statements.pop(msg.name, None)
+            self.statements.pop(msg.name)
             if self.forwarder is not None:
                 self.forwarder.prepared.discard(msg.name)
         else:

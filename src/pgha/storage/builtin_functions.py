@@ -23,6 +23,7 @@ __all__ = [
     "BuiltinFunction",
     "builtin_functions",
     "by_oid",
+    "cast_function",
     "function_definition",
     "pg_proc_row",
     "regproc_input",
@@ -72,6 +73,25 @@ def by_oid(oid: Any) -> BuiltinFunction | None:
         return _by_oid().get(int(oid)) if oid is not None else None
     except (TypeError, ValueError):
         return None
+
+
+@cache
+def _cast_functions() -> dict[tuple[str, int], int]:
+    from pgha.storage.builtin_cast_rows import CASTS
+
+    used = {cast[3] for cast in CASTS}
+    return {(fn.name, fn.arg_types[0]): fn.result_type for fn in builtin_functions()
+            if fn.oid in used and len(fn.arg_types) == 1}
+
+
+def cast_function(name: str, arg_type: int) -> int | None:
+    """The result type of the one-argument cast function ``name(arg_type)`` (``int4(bigint)``,
+    ``text(boolean)``...), which pgha runs as the cast it implements; None if there is none."""
+    return _cast_functions().get((name, arg_type))
+
+
+def is_cast_function(name: str) -> bool:
+    return any(fn_name == name for fn_name, _ in _cast_functions())
 
 
 def pg_proc_row(fn: BuiltinFunction) -> tuple[Any, ...]:

@@ -12,10 +12,11 @@ from typing import Any
 import apsw
 
 from pgha.storage import builtin_functions, pgcatalog, roles, viewdef
+from pgha.storage import oids as T
 from pgha.storage import types as pgtypes
 from pgha.storage.catalog import Catalog, Sequence, Table, View
 from pgha.storage.functions.context import FunctionContext, _ts_text
-from pgha.storage.functions.regclass import regclass_lookup
+from pgha.storage.functions.regclass import regclass_lookup, regtype_name
 from pgha.wire.errors import PgError, UndefinedTable
 
 PRIVILEGE_FUNCTIONS = (
@@ -33,8 +34,14 @@ def register(conn: apsw.Connection, ctx: FunctionContext) -> None:
         assert ctx.catalog is not None
         return ctx.catalog
 
-    f("format_type", lambda oid, typmod=None: None if oid is None else pgtypes.format_type(
-        int(oid), -1 if typmod is None else int(typmod)))
+    def format_type(oid: Any, typmod: Any = None) -> str | None:
+        if oid is None:
+            return None
+        if typmod is None and int(oid) in (T.BPCHAR, T.ARRAY_OF[T.BPCHAR]):
+            return regtype_name(oid)  # no typmod given: SQL's "character" (format_type.c)
+        return pgtypes.format_type(int(oid), -1 if typmod is None else int(typmod))
+
+    f("format_type", format_type)
     def user_by_id(oid: Any) -> str | None:
         if oid is None:
             return None
@@ -48,7 +55,8 @@ def register(conn: apsw.Connection, ctx: FunctionContext) -> None:
     f("pg_get_userbyid", user_by_id, 1)
     f("pg_tablespace_location", lambda oid: "" if oid is not None else None, 1)
     for name in ("pg_table_is_visible", "pg_type_is_visible", "pg_function_is_visible",
-                 "pg_collation_is_visible", "pg_conversion_is_visible"):
+                 "pg_collation_is_visible", "pg_conversion_is_visible",
+                 "pg_opclass_is_visible", "pg_opfamily_is_visible"):
         f(name, lambda oid: None if oid is None else 1, 1)
     f("pg_get_expr", lambda expr, rel=None, pretty=None: expr)
     f("pg_get_indexdef", lambda oid, col=0, pretty=None: _indexdef(cat(), oid, col))
@@ -85,7 +93,8 @@ def register(conn: apsw.Connection, ctx: FunctionContext) -> None:
     f("to_regclass", lambda name: _to_regclass(cat(), name), 1)
     # Sizes are the bytes of the SQLite b-trees that hold the relation (pgha has no TOAST,
     # free space map or visibility map forks), so they are pgha's, not PostgreSQL's: its
-    # pages are SQLite's (4096 bytes) and an index has no metapage.
+    # pages are SQLite's (4096 bytes) and an index has no metapage. As in PostgreSQL, a table
+    # without rows is 0 bytes, an index never is, and total = table + indexes.
     f("pg_table_size", lambda oid: _btree_size(cat(), conn, oid, tables=True), 1)
     f("pg_relation_size", lambda oid, fork=None: _btree_size(cat(), conn, oid, tables=True)
       if fork in (None, "main") or oid is None else 0)
@@ -159,11 +168,15 @@ def _btree_size(catalog: Catalog, conn: apsw.Connection, oid: Any, tables: bool)
         return 0
     marks = ", ".join("?" for _ in names)
     try:
-        row = conn.execute(f"SELECT sum(pgsize) FROM dbstat WHERE name IN ({marks})",
+        row = conn.execute(f"SELECT sum(pgsize), sum(ncell) FROM dbstat WHERE name IN ({marks})",
                            names).fetchone()
     except apsw.Error:
         return 0
-    return int(row[0] or 0) if row else 0
+    if not row or (isinstance(rel, Table) and tables and not row[1]):
+        # A table no row was written to has no pages in PostgreSQL ("0 bytes"); SQLite keeps
+        # an empty root page for it.
+        return 0
+    return int(row[0] or 0)
 
 
 def _description(conn: apsw.Connection, oid: Any, catalog: Any) -> Any:

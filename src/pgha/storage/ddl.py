@@ -78,6 +78,16 @@ def duplicate_key(conn: apsw.Connection, table: Table, con: Constraint
     return None if row is None else tuple(row)
 
 
+# PostgreSQL's system column names (pgha has only tableoid; the others are refused as
+# PostgreSQL refuses them, so that no table can hold a column PostgreSQL could not).
+SYSTEM_COLUMNS = frozenset({"tableoid", "ctid", "xmin", "cmin", "xmax", "cmax"})
+
+
+def _not_system_column(name: str) -> None:
+    if name in SYSTEM_COLUMNS:
+        raise DuplicateColumn(f'column name "{name}" conflicts with a system column name')
+
+
 class _ColumnRefs(Visitor):  # type: ignore[misc]
     def __init__(self) -> None:
         self.found: list[ast.ColumnRef] = []
@@ -337,6 +347,7 @@ class DDL:
             name = names[i] if i < len(names) else col.name
             if table.column(name) is not None:
                 raise DuplicateColumn(f'column "{name}" specified more than once')
+            _not_system_column(name)
             table.columns.append(Column(name, col.type_oid, col.typmod, attnum=i + 1))
         self.conn.execute(self.sqlite_table_ddl(table))
         self.save(table)
@@ -346,6 +357,7 @@ class DDL:
                        pending: list[tuple[Constraint, Any]]) -> Column:
         if table.column(elt.colname) is not None:
             raise DuplicateColumn(f'column "{elt.colname}" specified more than once')
+        _not_system_column(elt.colname)
         oid, typmod, serial = self.column_type(elt.typeName)
         col = Column(elt.colname, oid, typmod, attnum=max((c.attnum for c in table.columns),
                                                           default=0) + 1)
@@ -909,6 +921,7 @@ class DDL:
             if table.column(node.newname) is not None:
                 raise DuplicateColumn(f'column "{node.newname}" of relation "{table.name}" '
                                       "already exists")
+            _not_system_column(node.newname)
             self.conn.execute(f"ALTER TABLE {q(table.name)} RENAME COLUMN {q(col.name)} TO "
                               f"{q(node.newname)}")
             for con in table.constraints:

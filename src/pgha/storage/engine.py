@@ -67,6 +67,7 @@ from pgha.storage.errors_sqlite import (
     over_budget,
 )
 from pgha.storage.locks import AdvisoryLocks, WriterQueue
+from pgha.storage.prepared import PreparedStatements
 from pgha.storage.statement_cache import NOT_APPLICABLE, StatementCache
 from pgha.storage.temp_tables import TempDDL, TempTables
 from pgha.storage.translate import Translation, translate
@@ -332,6 +333,20 @@ def _command_name(node: Any) -> str:
     return words.get(name, name.upper())
 
 
+def _syntax_error_position(sql: str, exc: ParseError) -> int | None:
+    """PostgreSQL's 1-based character position of a syntax error (the P field).
+
+    pglast gives a 0-based character index, or None when the error is at the end of the input,
+    where PostgreSQL points one past the last character (trailing blanks included).
+    """
+    location = exc.args[1] if len(exc.args) > 1 else None
+    if isinstance(location, int):
+        return location + 1
+    if exc.args and str(exc.args[0]).endswith("at end of input"):
+        return len(sql) + 1
+    return None
+
+
 class StorageSession:
     """One client's view of the engine. Blocking; not thread-safe (one call at a time)."""
 
@@ -369,6 +384,9 @@ class StorageSession:
         self.savepoint_marks: list[tuple[int, int]] = []  # capture position per savepoint
         self.capture: changes.ChangeCapture | None = None  # this write transaction's changes
         self.commit_lsn: int | None = None  # end LSN of the last commit this session made
+        # The client's prepared statements (the server session keeps them; listed by the view
+        # pg_prepared_statements).
+        self.prepared_statements = PreparedStatements()
 
     # -- catalog ---------------------------------------------------------------------------
 
@@ -384,14 +402,17 @@ class StorageSession:
         return self.private_catalog is None and not self.temp
 
     def _status_rows(self, view: str) -> list[tuple[Any, ...]]:
+        if view == "pg_prepared_statements":
+            return self.prepared_statements.rows()
         provider = self.engine.status_provider
         return provider(view) if provider is not None else []
 
     def _system(self, schema: str | None, name: str) -> Any:
         # No side effects here: a translation served from a cache never calls this. What a
         # statement needs filled is recorded in ``Translation.system_relations`` instead.
-        if schema in (None, "pg_catalog") and name in status_views.VIEWS:
-            return [ColInfo(c, (t, -1)) for c, t in status_views.VIEWS[name]]
+        view = status_views.columns(name) if schema in (None, "pg_catalog") else None
+        if view is not None:
+            return [ColInfo(c, (t, -1)) for c, t in view]
         return pgcatalog.system_relation(schema, name)
 
     def _prepare_system_relations(self, tr: Translation) -> None:
@@ -507,10 +528,8 @@ class StorageSession:
         try:
             raw = parse_sql(sql)
         except ParseError as exc:
-            # pglast gives (message, 0-based offset); PostgreSQL reports a 1-based position.
-            location = exc.args[1] if len(exc.args) > 1 and isinstance(exc.args[1], int) else None
             raise SqlSyntaxError(str(exc.args[0]) if exc.args else "syntax error",
-                                 position=None if location is None else location + 1) from exc
+                                 position=_syntax_error_position(sql, exc)) from exc
         if not raw:
             return [Statement(sql, None, "empty")]
         out = []

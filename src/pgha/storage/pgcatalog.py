@@ -22,6 +22,7 @@ from pglast import ast, parse_sql
 from pgha.storage import builtin_functions, roles, viewdef
 from pgha.storage import oids as T
 from pgha.storage import types as pgtypes
+from pgha.storage.builtin_cast_rows import CASTS
 from pgha.storage.catalog import (
     FIRST_TEMP_OID,
     PG_CATALOG_NAMESPACE_OID,
@@ -149,6 +150,9 @@ def _rows(
                               in builtin_functions.DESCRIPTIONS]
     out["pg_description"].append((PLPGSQL_OID, SYSTEM_OIDS["pg_extension"], 0,
                                   "PL/pgSQL procedural language"))
+    out["pg_description"] += [(oid, SYSTEM_OIDS["pg_language"], 0, text) for oid, text in (
+        (12, "built-in functions"), (13, "dynamically-loaded C functions"),
+        (14, "SQL-language functions"), (13563, "PL/pgSQL procedural language"))]
     out["pg_tablespace"] = [
         (1663, "pg_default", POSTGRES_ROLE_OID, None, None),
         (1664, "pg_global", POSTGRES_ROLE_OID, None, None),
@@ -162,6 +166,7 @@ def _rows(
         for k, v in sorted(settings.items())
     ]
     out["pg_type"] = [_type_row(t) for t in _all_types()]
+    out["pg_cast"] = list(CASTS)  # between pgha's types only
     out["pg_proc"] = [builtin_functions.pg_proc_row(fn)
                       for fn in builtin_functions.builtin_functions()]
     out["pg_language"] = [  # as after initdb

@@ -356,6 +356,21 @@ PG_CATALOG: dict[str, list[tuple[str, int]]] = {
         ("opcnamespace", OI),
         ("opcdefault", B),
     ],
+    "pg_cast": [
+        ("oid", OI),
+        ("castsource", OI),
+        ("casttarget", OI),
+        ("castfunc", OI),
+        ("castcontext", T.CHAR),
+        ("castmethod", T.CHAR),
+    ],
+    "pg_opfamily": [
+        ("oid", OI),
+        ("opfmethod", OI),
+        ("opfname", N),
+        ("opfnamespace", OI),
+        ("opfowner", OI),
+    ],
     "pg_foreign_table": [("ftrelid", OI), ("ftserver", OI)],
     # pgha has no foreign data, event triggers, subscriptions or large objects: these are
     # truly empty (psql's \dew, \des, \deu, \dy, \dRs and \dl list nothing).
@@ -418,7 +433,6 @@ PG_CATALOG: dict[str, list[tuple[str, int]]] = {
         ("query", TX),
     ],
     "pg_locks": [("locktype", TX), ("pid", I4), ("mode", TX), ("granted", B)],
-    "pg_prepared_statements": [("name", TX), ("statement", TX), ("parameter_types", TXA)],
 }
 
 INFORMATION_SCHEMA: dict[str, list[tuple[str, int]]] = {
@@ -471,7 +485,8 @@ INFORMATION_SCHEMA: dict[str, list[tuple[str, int]]] = {
     "views": [("table_schema", N), ("table_name", N), ("view_definition", TX)],
 }
 
-# Fixed OIDs of built-in relations (PostgreSQL's).
+# Fixed OIDs of built-in relations (PostgreSQL's): the catalog tables, which have a tableoid
+# (the system views do not).
 SYSTEM_OIDS: dict[str, int] = {
     "pg_type": 1247,
     "pg_attribute": 1249,
@@ -491,6 +506,31 @@ SYSTEM_OIDS: dict[str, int] = {
     "pg_collation": 3456,
     "pg_extension": 3079,
     "pg_language": 2612,
+    "pg_auth_members": 1261,
+    "pg_cast": 2605,
+    "pg_conversion": 2607,
+    "pg_db_role_setting": 2964,
+    "pg_default_acl": 826,
+    "pg_enum": 3501,
+    "pg_event_trigger": 3466,
+    "pg_foreign_data_wrapper": 2328,
+    "pg_foreign_server": 1417,
+    "pg_foreign_table": 3118,
+    "pg_inherits": 2611,
+    "pg_largeobject_metadata": 2995,
+    "pg_opclass": 2616,
+    "pg_opfamily": 2753,
+    "pg_partitioned_table": 3350,
+    "pg_policy": 3256,
+    "pg_publication": 6104,
+    "pg_publication_namespace": 6237,
+    "pg_publication_rel": 6106,
+    "pg_range": 3541,
+    "pg_rewrite": 2618,
+    "pg_shdescription": 2396,
+    "pg_statistic_ext": 3381,
+    "pg_subscription": 6100,
+    "pg_tablespace": 1213,
 }
 
 POSTGRES_ROLE_OID = 10

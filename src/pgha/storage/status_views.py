@@ -1,9 +1,10 @@
-"""The replication views (pg_replication_status, _standbys, _primary, _metrics) as SQLite
-eponymous virtual tables.
+"""The replication views (pg_replication_status, _standbys, _primary, _metrics) and the
+session's ``pg_prepared_statements`` as SQLite eponymous virtual tables.
 
 The analyzer sees them as system relations (their columns and PostgreSQL types are declared
 here); their rows come, at scan time, from the engine's ``status_provider`` (the node fills
-it from the replication layer), so every query sees live values and can use any SQL over them.
+it from the replication layer) or, for the session views, from the storage session, so every
+query sees live values and can use any SQL over them.
 """
 
 from __future__ import annotations
@@ -49,7 +50,20 @@ VIEWS: dict[str, list[tuple[str, int]]] = {
         ("reason", TX), ("records_discarded", I8),
     ],
 }
-VIEW_NAMES = frozenset(VIEWS)
+# Rows that belong to one session (its own connection registers them).
+SESSION_VIEWS: dict[str, list[tuple[str, int]]] = {
+    "pg_prepared_statements": [
+        ("name", TX), ("statement", TX), ("prepare_time", TS),
+        ("parameter_types", T.ARRAY_OF[T.REGTYPE]), ("from_sql", B), ("generic_plans", I8),
+        ("custom_plans", I8),
+    ],
+}
+VIEW_NAMES = frozenset(VIEWS) | frozenset(SESSION_VIEWS)
+
+
+def columns(name: str) -> list[tuple[str, int]] | None:
+    """The (name, type OID) columns of the view ``name``, or None if it is none of these."""
+    return VIEWS.get(name) or SESSION_VIEWS.get(name)
 
 
 class _Module:
@@ -59,7 +73,7 @@ class _Module:
 
     def Create(self, db: Any, modulename: str, dbname: str, tablename: str,
                *args: Any) -> tuple[str, _Table]:
-        cols = ", ".join(f'"{c}"' for c, _ in VIEWS[self.name])
+        cols = ", ".join(f'"{c}"' for c, _ in columns(self.name) or ())
         return f"CREATE TABLE x({cols})", _Table(self)
 
     Connect = Create
@@ -108,5 +122,6 @@ class _Cursor:
 
 
 def register(conn: apsw.Connection, rows: Callable[[str], list[tuple[Any, ...]]]) -> None:
-    for name in VIEWS:
+    """The views on ``conn``; ``rows(view)`` gives a view's rows when a query scans it."""
+    for name in (*VIEWS, *SESSION_VIEWS):
         conn.create_module(name, _Module(name, rows), eponymous=True)

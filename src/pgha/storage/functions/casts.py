@@ -49,6 +49,15 @@ def _cast(value: Any, src: int, dst: int, typmod: int, tz: str = "UTC") -> Any:
             v, T.ELEMENT_OF[src], T.ELEMENT_OF[dst], typmod, tz), pgtypes.TYPES_BY_OID[dst])
     if src == T.BOOL and dst in T.INTEGER_TYPES:
         return 1 if value else 0
+    if src == T.CHAR and dst == T.INT4:  # chartoi4: the first byte, as a signed char
+        first = str(value).encode()[:1]
+        return (first[0] - 256 if first[0] > 127 else first[0]) if first else 0
+    if src == T.INT4 and dst == T.CHAR:  # i4tochar: the byte of that code
+        if not -128 <= int(value) <= 127:
+            raise NumericValueOutOfRange('"char" out of range')
+        if int(value) < 0:
+            raise FeatureNotSupported('a "char" with the high bit set is not supported')
+        return chr(int(value)) if value else ""
     if src == T.NUMERIC and dst in T.INTEGER_TYPES:
         return pgtypes.coerce(pgtypes.TYPES_BY_OID[dst], numeric.to_integer(value), typmod)
     if dst == T.REGPROC and isinstance(value, str):

@@ -4,6 +4,7 @@ the system relations), a type's name from its OID.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import apsw
@@ -13,6 +14,7 @@ from pgha.storage import types as pgtypes
 from pgha.storage.catalog import Catalog
 from pgha.storage.functions.casts import _cast
 from pgha.storage.functions.context import FunctionContext, registrar
+from pgha.storage.types_array import quote_element
 from pgha.wire.errors import UndefinedTable
 
 
@@ -81,9 +83,19 @@ def regtype_name(oid: Any) -> Any:
     return pgtypes.format_type(int(oid), -1) if int(oid) in pgtypes.TYPES_BY_OID else str(oid)
 
 
+def regtype_array_text(value: Any) -> str | None:
+    """A regtype[] (stored as a JSON array of OIDs) as array_out prints it: the names, quoted
+    where they need it (``{integer,"timestamp with time zone"}``)."""
+    if value is None:
+        return None
+    names = (str(regtype_name(oid)) for oid in json.loads(value))
+    return "{" + ",".join(quote_element(name) for name in names) + "}"
+
+
 def register(conn: apsw.Connection, ctx: FunctionContext) -> None:
     """The regclass and regtype conversions, reading the catalog of ``ctx``."""
     f = registrar(conn)
     f("pg_regclass_name", lambda oid: regclass_name(ctx.catalog, oid), 1)
     f("pg_regtype_name", regtype_name, 1, True)
+    f("pg_regtype_array_text", regtype_array_text, 1, True)
     f("pg_regclass", lambda v: None if v is None else seq_regclass(ctx, v), 1)

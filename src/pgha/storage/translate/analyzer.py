@@ -83,6 +83,10 @@ class Analyzer(RelationsMixin, SrfMixin, ExpressionMixin, OperatorMixin, DmlMixi
         self.column_sql: dict[int, tuple[ColInfo, str]] = {}
         # id(ColumnRef) -> (it, the SQLite expression it reads); for * the select list
         self.ref_sql: dict[int, tuple[ast.ColumnRef, str]] = {}
+        # FROM items on the nullable side of an outer join (id -> the item, kept alive)
+        self.nullable_entries: dict[int, RangeEntry] = {}
+        # id(FuncCall) of a cast function called by name -> (it, the TypeCast printed instead)
+        self.function_casts: dict[int, tuple[ast.FuncCall, ast.TypeCast]] = {}
         self.is_write = False
         self.blocking = False  # calls something that may wait (pg_sleep, advisory locks)
         self.sequence_refs: dict[int, SequenceRel] = {}  # id(RangeVar) -> sequence read as a table

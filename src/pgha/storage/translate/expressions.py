@@ -16,7 +16,13 @@ from pgha.storage import types as pgtypes
 from pgha.storage.columns import ColInfo, TypeRef
 from pgha.storage.translate.scope import Scope, _chain, _lookup_in, _names, _pos, _q
 from pgha.storage.translate.signatures import SQL_VALUE_FUNCTIONS, UNKNOWN, _common_type
-from pgha.wire.errors import FeatureNotSupported, PgError, UndefinedColumn, UndefinedTable
+from pgha.wire.errors import (
+    AmbiguousColumn,
+    FeatureNotSupported,
+    PgError,
+    UndefinedColumn,
+    UndefinedTable,
+)
 
 
 class ExpressionMixin:
@@ -44,6 +50,11 @@ class ExpressionMixin:
             self.renamed_refs[id(node)] = f"{_q(names[0])}.value"
         if col is not None and id(col) in self.json_srf_cols:
             self.renamed_refs[id(node)] = self.json_srf_cols[id(col)][1]
+        if col is None and names[-1] == "tableoid" and len(names) <= 2:
+            sql = self.table_oid_sql(names, scope, node)
+            if sql is not None:
+                self.ref_sql[id(node)] = (node, sql)
+                return (T.OID, -1)
         if col is None and len(names) == 1:
             entry = next((e for sc in _chain(scope) for e in sc.entries if e.alias == names[0]),
                          None)
@@ -69,6 +80,30 @@ class ExpressionMixin:
         if sql is not None:
             self.ref_sql[id(node)] = (node, sql)
         return col.type
+
+    def table_oid_sql(self, names: list[str], scope: Scope, node: ast.ColumnRef) -> str | None:
+        """The system column ``tableoid`` (pgha has no other): the OID of the table a row
+        comes from, a constant since a FROM item is one table (no inheritance). Tables and
+        catalog tables have it, views and subqueries do not; None where nothing has it."""
+        qual = names[0] if len(names) == 2 else None
+        for sc in _chain(scope):
+            entries = [e for e in sc.entries if qual is None or e.alias == qual]
+            if qual is not None and entries:
+                entries = entries[:1]  # the nearest FROM item of that name
+            found = [e for e in entries if e.table is not None or e.system_oid is not None]
+            if len(found) > 1:
+                raise AmbiguousColumn('column reference "tableoid" is ambiguous',
+                                      position=_pos(node))
+            if found:
+                entry = found[0]
+                oid = entry.table.oid if entry.table is not None else entry.system_oid
+                if self.nullable_entries.get(id(entry)) is entry:
+                    # NULL on the rows an outer join adds (every SQLite table has a rowid)
+                    return f"(CASE WHEN {_q(entry.alias)}.rowid IS NULL THEN NULL ELSE {oid} END)"
+                return str(oid)
+            if qual is not None and entries:
+                return None
+        return None
 
     def lateral_column_sql(self, col: ColInfo) -> str | None:
         """How a column of a lateral pg_srf_unnest is read, or None for any other column."""

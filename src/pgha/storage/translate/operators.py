@@ -9,7 +9,9 @@ from typing import Any
 
 from pglast import ast, enums
 
+from pgha.storage import builtin_functions
 from pgha.storage import oids as T
+from pgha.storage import types as pgtypes
 from pgha.storage.columns import TypeRef
 from pgha.storage.translate import datetimes
 from pgha.storage.translate.scope import Scope, _func_name, _names, _pos
@@ -233,6 +235,9 @@ class OperatorMixin:
             self.expr(a, scope, expected_args[i] if expected_args else None)
             for i, a in enumerate(args)
         ]
+        cast = self.function_style_cast(node, name, args, types)
+        if cast is not None:
+            return cast
         datetime_result = datetimes.result_type(name, types)
         if datetime_result is not None:
             return datetime_result
@@ -342,6 +347,31 @@ class OperatorMixin:
             "add explicit type casts.",
             position=_pos(node),
         )
+
+    def function_style_cast(self, node: ast.FuncCall, name: str, args: list[Any],
+                            types: list[TypeRef]) -> TypeRef | None:
+        """``int4(x)``, ``text(b)``: a cast function of pg_cast called by name is the cast
+        (printed as one); an untyped literal argument takes the type the name names, as in
+        PostgreSQL's function-style cast. None if the call is no such thing."""
+        if len(args) != 1 or node.agg_star or node.over is not None or node.agg_distinct:
+            return None
+        result = builtin_functions.cast_function(name, types[0][0])
+        if result is None and types[0][0] == T.UNKNOWN and isinstance(args[0], ast.A_Const):
+            named = pgtypes.type_by_name(name)
+            if named is not None and builtin_functions.is_cast_function(name):
+                result = named.oid
+        if result is None:
+            return None
+        target_type = pgtypes.TYPES_BY_OID[result]
+        cast = ast.TypeCast(arg=args[0], typeName=ast.TypeName(
+            names=(ast.String(sval="pg_catalog"), ast.String(sval=target_type.name)),
+            typemod=-1))
+        target = (result, -1)
+        if isinstance(args[0], ast.A_Const) and not args[0].isnull:
+            self.fold_literal(args[0], target)
+        self.types[id(cast)] = target
+        self.function_casts[id(node)] = (node, cast)
+        return target
 
     def _string_literal(self, node: Any) -> bool:
         """A string constant, also as the untyped parameter a simple Query's literal becomes."""

@@ -15,6 +15,7 @@ from pgha.storage.translate import datetimes
 from pgha.storage.translate.print_values import (
     _STORED_OTHERWISE,
     _is_numeric,
+    _p_cast,
     _print_as_text,
     sql_literal,
 )
@@ -95,6 +96,9 @@ def _p_text_array_func(s: SqliteStream, node: ast.FuncCall, name: str, args: lis
 
 
 def _p_func(s: SqliteStream, node: ast.FuncCall) -> bool:
+    cast = s.an.function_casts.get(id(node))
+    if cast is not None and cast[0] is node:
+        return _p_cast(s, cast[1])
     name = _func_name(node)
     args = list(node.args or ())
     if _p_text_array_func(s, node, name, args):

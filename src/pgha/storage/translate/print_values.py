@@ -82,6 +82,9 @@ def _p_cast(s: SqliteStream, node: ast.TypeCast) -> bool:
     if target[0] in T.TEXT_LIKE and src[0] in (T.REGCLASS, T.REGTYPE):
         s.call("pg_regclass_name" if src[0] == T.REGCLASS else "pg_regtype_name", arg)
         return True
+    if target[0] in T.TEXT_LIKE and src[0] == T.ARRAY_OF[T.REGTYPE]:
+        s.call("pg_regtype_array_text", arg)
+        return True
     if target[0] in T.TEXT_LIKE and src[0] == T.REGPROC:
         s.call("pg_regproc_name", arg)
         return True

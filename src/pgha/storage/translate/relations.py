@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from pglast import ast
+from pglast.enums import JoinType
 
 from pgha.storage import oids as T
 from pgha.storage.catalog import FIRST_TEMP_OID, Table, View
@@ -15,6 +16,7 @@ from pgha.storage.catalog import Sequence as SequenceRel
 from pgha.storage.columns import ColInfo, TypeRef
 from pgha.storage.functions import jsonb as fn_json
 from pgha.storage.functions import text_array as fn_textarr
+from pgha.storage.pgcatalog_schema import SYSTEM_OIDS
 from pgha.storage.translate.scope import (
     RangeEntry,
     Scope,
@@ -71,7 +73,10 @@ class RelationsMixin:
         system = self.system(schema, name)
         if system is not None:
             self.system_relations.add(name)
-            return self._aliased(RangeEntry(alias, list(system)), rv.alias)
+            # Only catalog tables have system columns, not the views (pg_roles, pg_tables...)
+            system_oid = SYSTEM_OIDS.get(name) if schema in (None, "pg_catalog") else None
+            return self._aliased(RangeEntry(alias, list(system), system_oid=system_oid),
+                                 rv.alias)
         shown = f"{schema}.{name}" if schema else name
         raise undefined_table(shown, _pos(rv))
 
@@ -91,6 +96,11 @@ class RelationsMixin:
             lateral = isinstance(node.rarg, ast.RangeFunction)
             right = self.from_item(node.rarg, Scope(left, scope, outputs=[]) if lateral else scope)
             entries = left + right
+            # tableoid of a row an outer join made up is NULL, not the table's OID
+            if node.jointype in (JoinType.JOIN_LEFT, JoinType.JOIN_FULL):
+                self.nullable_entries.update((id(e), e) for e in right)
+            if node.jointype in (JoinType.JOIN_RIGHT, JoinType.JOIN_FULL):
+                self.nullable_entries.update((id(e), e) for e in left)
             if node.quals is not None:
                 self.expr(node.quals, Scope(entries, scope, outputs=[]), (T.BOOL, -1))
             if node.alias is not None:

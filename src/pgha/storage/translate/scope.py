@@ -21,6 +21,7 @@ class RangeEntry:
     alias: str
     cols: list[ColInfo]
     table: Table | None = None
+    system_oid: int | None = None  # a system catalog table's OID (its tableoid)
 
 
 @dataclass(slots=True)

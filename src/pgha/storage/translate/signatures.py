@@ -225,6 +225,8 @@ FIXED_RESULT: dict[str, TypeRef] = {
     "pg_tablespace_location": (T.TEXT, -1),
     "pg_collation_is_visible": (T.BOOL, -1),
     "pg_conversion_is_visible": (T.BOOL, -1),
+    "pg_opclass_is_visible": (T.BOOL, -1),
+    "pg_opfamily_is_visible": (T.BOOL, -1),
     "has_column_privilege": (T.BOOL, -1),
     "has_sequence_privilege": (T.BOOL, -1),
     "has_function_privilege": (T.BOOL, -1),
