@@ -6,12 +6,16 @@ Execute / Sync of a prepared read in the callback that received them, with the r
 session keeps per statement. These tests run what it takes (prepared and repeated reads) in the
 situations where a shortcut could go wrong: a setting that changes the text of the result, a
 read that fails or outgrows its inline budget, a failed transaction, binary results, pipelines
-that mix reads and writes, a schema change between two executions.
+that mix reads and writes, a schema change between two executions. An autocommit write in
+the extended protocol commits in the same worker-thread hop as its Execute when its Sync is
+next; a commit that fails there is still reported as the Sync's error.
 """
 
 from __future__ import annotations
 
 import asyncio
+import socket
+import struct
 import uuid
 from typing import Any
 
@@ -141,3 +145,77 @@ def test_psql_simple_queries_with_new_literals(pgha_server_module: PghaServer, p
     result = psql(pgha_server_module, "-At", "-v", "ON_ERROR_STOP=1", stdin=script)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == [f"v{i}" for i in range(1, 41)]
+
+
+# -- an autocommit write commits in its Execute's hop when its Sync is next ---------------
+
+
+def test_an_autocommit_write_commits_with_its_sync(conn: Conn, table: str) -> None:
+    for i in range(1, 21):
+        assert conn.execute(f"update {table} set v = %s where id = %s", (f"a{i}", i)).rowcount == 1
+    assert conn.execute(f"select count(*) from {table} where v like 'a%%'").fetchone() == (20,)
+
+
+def test_a_deferred_violation_at_the_commit_is_the_syncs_error(
+        pgha_server_module: PghaServer) -> None:
+    """The commit a Sync would have run fails: the client sees the statement's own result,
+    then the error, and the session goes on, as on PostgreSQL."""
+    name = _name("fast_deferred")
+    with pgha_server_module.connect() as c:
+        c.execute(f"create table {name} (id int unique deferrable initially deferred)")
+        c.execute(f"insert into {name} values (1)")
+        with pytest.raises(errors.UniqueViolation):
+            c.execute(f"insert into {name} values (%s)", (1,))
+        assert c.execute(f"select count(*) from {name}").fetchone() == (1,)
+        c.execute(f"insert into {name} values (%s)", (2,))
+        assert c.execute(f"select count(*) from {name}").fetchone() == (2,)
+
+
+def _replies(port: int, frames: bytes) -> list[str]:
+    """Start up as postgres/postgres on ``port``, send ``frames``, and return the type of
+    each reply up to ReadyForQuery (with a CommandComplete's tag and an error's SQLSTATE)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+        params = b"user\0postgres\0database\0postgres\0\0"
+        s.sendall(struct.pack("!II", len(params) + 8, 196608) + params)
+        buf = bytearray()
+
+        def replies() -> list[str]:
+            out: list[str] = []
+            while True:
+                while len(buf) < 5 or len(buf) < 1 + struct.unpack("!I", buf[1:5])[0]:
+                    chunk = s.recv(65536)
+                    assert chunk, "connection closed"
+                    buf.extend(chunk)
+                kind = chr(buf[0])
+                body = bytes(buf[5:1 + struct.unpack("!I", buf[1:5])[0]])
+                del buf[:5 + len(body)]
+                if kind == "C":
+                    kind += ":" + body.rstrip(b"\0").decode()
+                elif kind == "E":
+                    kind += ":" + next(f[1:].decode() for f in body.split(b"\0") if f[:1] == b"C")
+                out.append(kind)
+                if kind == "Z":
+                    return out
+
+        replies()  # start-up
+        s.sendall(frames)
+        return replies()
+
+
+def _msg(kind: bytes, body: bytes) -> bytes:
+    return kind + struct.pack("!I", len(body) + 4) + body
+
+
+def test_the_replies_to_a_deferred_violation_are_postgresql_s(
+        pgha_server_module: PghaServer, postgres_server: Any) -> None:
+    table = _name("fast_seq")
+    setup = _msg(b"Q", f"create table {table} (id int unique deferrable initially deferred);"
+                       f" insert into {table} values (1)".encode() + b"\0")
+    batch = (_msg(b"P", f"\0insert into {table} values ($1)\0\0\0".encode())
+             + _msg(b"B", b"\0\0\0\0\0\x01\0\0\0\x011\0\0") + _msg(b"E", b"\0\0\0\0\0")
+             + _msg(b"S", b""))
+    got = []
+    for port in (pgha_server_module.port, postgres_server.port):
+        _replies(port, setup)
+        got.append(_replies(port, batch))
+    assert got[0] == got[1] == ["1", "2", "C:INSERT 0 1", "E:23505", "Z"]

@@ -20,6 +20,7 @@ to the general way too, after the messages before it were answered here.
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, Any
 
 from pgha.routing.classify import LARGE_TEXT, classify
@@ -28,6 +29,8 @@ from pgha.storage.engine import Statement, encode_params
 from pgha.wire import codec
 from pgha.wire.connection import ConnectionState
 from pgha.wire.errors import PgError
+
+log = logging.getLogger("pgha.session")
 
 if TYPE_CHECKING:
     from pgha.server.session import ClientSession
@@ -67,6 +70,11 @@ def take(session: ClientSession, data: bytes) -> int:
                 answered = None
         except (PgError, ValueError, UnicodeDecodeError, IndexError):
             answered = None  # the general way answers it (a read stopped here left no trace)
+        except Exception:
+            # A fault of the fast path itself must not end the connection: the general way
+            # answers the message (and reports any error of its own).
+            log.exception("fast path failed; the message goes the general way")
+            answered = None
         if answered is None:
             del session.out[mark:]
             break
@@ -100,7 +108,7 @@ def _bound(session: ClientSession, data: bytes, body: int, after: int
     bound = _bind(session, data, body, after)
     if bound is None:
         return None
-    stmt, params, formats = bound
+    name, stmt, params, formats = bound
     frame = _frame(data, after)
     describe = False
     if frame is not None and frame[0] == _DESCRIBE:
@@ -117,6 +125,7 @@ def _bound(session: ClientSession, data: bytes, body: int, after: int
     if result is None or result.notices or result.changed_settings or \
             result.copy_out is not None or result.copy_in is not None:
         return None  # a read stopped by its budget left no trace
+    session.statements.planned(name)
     session.send_raw(codec.BIND_COMPLETE)
     session.send_result(result, formats, stmt, describe=describe)
     done = frame[2]
@@ -199,25 +208,27 @@ def _parse(session: ClientSession, data: bytes, start: int, end: int) -> bool:
     oids = [int.from_bytes(data[i:i + 4], "big") for i in range(sql_end + 3, end, 4)]
     storage = session.storage
     assert storage is not None
-    statements = storage.parse_cached(data[name_end + 1:sql_end].decode(), oids)
+    sql = data[name_end + 1:sql_end].decode()
+    statements = storage.parse_cached(sql, oids)
     if statements is None or len(statements) != 1:
         return False
     stmt = statements[0]
     if not _runs_inline(session, stmt, None):
         return False
-    session.statements[name] = stmt
+    session.statements.add(name, stmt, sql, from_sql=False)
     session.send_raw(codec.PARSE_COMPLETE)
     return True
 
 
 def _bind(session: ClientSession, data: bytes, start: int, end: int
-          ) -> tuple[Statement, list[Any], tuple[int, ...]] | None:
-    """A Bind of a prepared statement to the unnamed portal: its statement, parameters and
-    result formats; None leaves it to the general way."""
+          ) -> tuple[str, Statement, list[Any], tuple[int, ...]] | None:
+    """A Bind of a prepared statement to the unnamed portal: its name, statement, parameters
+    and result formats; None leaves it to the general way."""
     if data[start] != 0:
         return None  # a named portal
     name_end = data.index(0, start + 1, end)
-    stmt = session.statements.get(data[start + 1:name_end].decode())
+    name = data[start + 1:name_end].decode()
+    stmt = session.statements.get(name)
     if stmt is None:
         return None
     pos = name_end + 1
@@ -248,7 +259,7 @@ def _bind(session: ClientSession, data: bytes, start: int, end: int
     params = encode_params(stmt, values, formats, storage.settings["timezone"])
     if not _runs_inline(session, stmt, params):
         return None
-    return stmt, params, result_formats
+    return name, stmt, params, result_formats
 
 
 def _sync(session: ClientSession) -> bool:

@@ -317,8 +317,11 @@ class ClientSession(ClientWire):
             return True
         return await ha.wait_applied(need, self.routing.ryw_timeout)
 
-    async def execute_statement(self, stmt: Statement, params: list[Any] | None) -> Result:
-        """Execute on the event loop when it is a short read, else on the thread pool."""
+    async def execute_statement(self, stmt: Statement, params: list[Any] | None,
+                                end_block: bool = False) -> Result:
+        """Execute on the event loop when it is a short read, else on the thread pool.
+        ``end_block``: the Sync that ends this implicit block is next; a statement that runs on
+        the pool then commits the block in the same hop (see StorageSession.execute_and_end)."""
         storage = self.storage
         assert storage is not None
         if storage.can_run_inline(stmt, params):
@@ -327,6 +330,8 @@ class ClientSession(ClientWire):
                 return result
         timeout_ms = int(storage.settings["statement_timeout"])
         if not timeout_ms:
+            if end_block:
+                return await self.call(storage.execute_and_end, stmt, params)
             return await self.call(storage.execute, stmt, params)
         # Inline reads are bounded by their step budget; a statement on the pool is
         # interrupted when statement_timeout runs out (57014, as PostgreSQL says it).
@@ -944,7 +949,8 @@ class ClientSession(ClientWire):
             return
         if portal.result is None:
             storage.begin_implicit()
-            portal.result = await self.execute_statement(stmt, portal.params)
+            portal.result = await self.execute_statement(
+                stmt, portal.params, end_block=not storage.explicit and self.conn.sync_next())
             if portal.result.copy_in is not None:
                 self.copy_in = portal.result.copy_in
                 fmt = portal.result.copy_format
@@ -974,6 +980,9 @@ class ClientSession(ClientWire):
         storage = self.storage
         assert storage is not None
         self.in_extended_batch = False
+        error, storage.commit_error = storage.commit_error, None
+        if error is not None:  # the block's commit, run with its Execute, failed
+            raise error
         await self.end_implicit()
         if not storage.explicit:  # the transaction ended: only WITH HOLD cursors remain
             self.portals = {k: v for k, v in self.portals.items() if v.hold}

@@ -384,6 +384,7 @@ class StorageSession:
         self.savepoint_marks: list[tuple[int, int]] = []  # capture position per savepoint
         self.capture: changes.ChangeCapture | None = None  # this write transaction's changes
         self.commit_lsn: int | None = None  # end LSN of the last commit this session made
+        self.commit_error: PgError | None = None  # see execute_and_end
         # The client's prepared statements (the server session keeps them; listed by the view
         # pg_prepared_statements).
         self.prepared_statements = PreparedStatements()
@@ -939,6 +940,20 @@ class StorageSession:
             and stmt.generation == self.catalog.generation
             and self.shared_caches
         )
+
+    def execute_and_end(self, stmt: Statement, params: list[Any] | None = None) -> Result:
+        """``execute``, then ``end_implicit`` when this statement's implicit block is over (its
+        Sync is the next message): one worker-thread hop for an autocommit write in the
+        extended protocol instead of two. A failed commit is kept in ``commit_error`` for the
+        Sync to report, after the statement's own CommandComplete, as the Sync's own commit
+        would have."""
+        result = self.execute(stmt, params)
+        if result.copy_in is None and self.ends_in_sqlite:
+            try:
+                self.end_implicit()
+            except PgError as exc:
+                self.commit_error = exc
+        return result
 
     def execute_inline(self, stmt: Statement, params: list[Any] | None) -> Result | None:
         """Run a read under a budget of SQLite VM steps; None when the budget ran out (the

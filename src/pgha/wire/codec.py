@@ -705,6 +705,10 @@ class _Decoder(Generic[M]):
         """Bytes received but not yet returned as messages."""
         return len(self._buf) - self._pos
 
+    def next_is(self, frame: bytes) -> bool:
+        """Is ``frame`` (a whole message) the next one buffered?"""
+        return self._buf[self._pos:self._pos + len(frame)] == frame
+
     def take_buffered(self) -> bytes:
         """Hand over the bytes received but not decoded (a relay takes the stream over)."""
         data = bytes(self._buf[self._pos:])

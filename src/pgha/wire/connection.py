@@ -63,6 +63,7 @@ from pgha.wire.codec import (
     DEFAULT_MAX_MESSAGE_SIZE,
     SSL_ACCEPTED,
     SSL_REFUSED,
+    SYNC,
     FrontendDecoder,
     encode,
 )
@@ -410,6 +411,10 @@ class ServerConnection:
     def buffered(self) -> int:
         """Bytes received and not returned as messages yet."""
         return self._decoder.buffered
+
+    def sync_next(self) -> bool:
+        """Is the next message received, not yet returned, a Sync?"""
+        return self._decoder.next_is(SYNC)
 
     def forwarded(self, extended: bool) -> None:
         """Messages of the query phase went on as bytes without passing through
