@@ -118,7 +118,9 @@ def _float_text(value: Any, digits: int) -> bytes:
 
 def _encoders(columns: tuple[ResultColumn, ...], formats: tuple[int, ...], tz: str,
               catalog: Any = None, extra_float_digits: int = 1,
-              interval_style: str = "postgres") -> list[Callable[[Any], bytes]]:
+              interval_style: str = "postgres",
+              search_path: Callable[[], tuple[str, ...]] | None = None
+              ) -> list[Callable[[Any], bytes]]:
     out: list[Callable[[Any], bytes]] = []
     for i, col in enumerate(columns):
         fmt = formats[i] if len(formats) > 1 else (formats[0] if formats else 0)
@@ -126,7 +128,9 @@ def _encoders(columns: tuple[ResultColumn, ...], formats: tuple[int, ...], tz: s
         typmod = col.typmod
         ranged = INT_RANGES.get(col.type_oid)
         if fmt == 0 and col.type_oid == oids.REGCLASS:
-            out.append(lambda v, c=catalog: str(regclass_name(c, v)).encode())
+            # (a relation outside the search path prints qualified)
+            path = search_path() if search_path is not None else None
+            out.append(lambda v, c=catalog, p=path: str(regclass_name(c, v, p)).encode())
         elif fmt == 0 and col.type_oid == oids.REGTYPE:
             out.append(lambda v: str(regtype_name(v)).encode())
         elif fmt == 0 and col.type_oid == oids.REGPROC:
@@ -689,11 +693,17 @@ class ClientSession(ClientWire):
             return True
         return False
 
+    def _search_path(self) -> tuple[str, ...]:
+        assert self.storage is not None
+        return self.storage.search_path
+
     async def translated(self, stmt: Statement) -> None:
-        """A prepared statement about to run: translated again if the schema changed."""
+        """A prepared statement about to run: translated again if the schema or the search
+        path changed."""
         storage = self.storage
         assert storage is not None
-        if stmt.kind == "dml" and stmt.generation != storage.catalog.generation:
+        if stmt.kind == "dml" and (stmt.generation != storage.catalog.generation
+                                   or stmt.path != storage.search_path):
             await self.call(storage.prepare_translation, stmt)
 
     async def prepare_sql(self, node: Any) -> None:
@@ -804,7 +814,7 @@ class ClientSession(ClientWire):
             settings = self.storage.settings
             encoders = _encoders(result.columns, formats, settings["timezone"],
                                  self.storage.catalog, int(settings["extra_float_digits"]),
-                                 settings["intervalstyle"])
+                                 settings["intervalstyle"], self._search_path)
             start = portal.position if portal else 0
             rows = result.rows
             end = len(rows) if not max_rows else min(len(rows), start + max_rows)
