@@ -1242,6 +1242,8 @@ class StorageSession:
                 values.append(str(arg.arg.val.sval))
             else:
                 raise FeatureNotSupported("this SET value is not supported")
+        if name == "search_path":  # a list of identifiers, kept quoted where needed
+            values = [namespaces.quote(v) for v in values]
         value = ", ".join(values)
         if name == "timezone" and not values:
             value = "UTC"

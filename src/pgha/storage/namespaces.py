@@ -24,6 +24,7 @@ relation's.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -79,6 +80,14 @@ def namespace_oid(schema: str, schemas: dict[str, Schema]) -> int:
 
 def exists(name: str, schemas: dict[str, Schema]) -> bool:
     return name in schemas or name in BUILTIN
+
+
+_PLAIN = re.compile(r"[a-z_][a-z0-9_$]*")
+
+
+def quote(name: str) -> str:
+    """An identifier as search_path shows it (PostgreSQL's quote_identifier)."""
+    return name if _PLAIN.fullmatch(name) else '"' + name.replace('"', '""') + '"'
 
 
 def path_entries(setting: str) -> list[str]:
