@@ -53,10 +53,12 @@ def register(conn: apsw.Connection, ctx: FunctionContext) -> None:
         f(name, lambda oid: None if oid is None else 1, 1)
     f("pg_get_expr", lambda expr, rel=None, pretty=None: expr)
     f("pg_get_indexdef", lambda oid, col=0, pretty=None: _indexdef(cat(), oid, col))
-    f("pg_get_constraintdef", lambda oid, pretty=None: pgcatalog.constraint_def(cat(), oid))
+    f("pg_get_constraintdef", lambda oid, pretty=None: pgcatalog.constraint_def(
+        cat(), oid, namespaces.session_path(ctx.settings, ctx.user, cat().schemas)))
     f("pg_get_serial_sequence", lambda t, c: _serial_sequence(
         cat(), t, c, namespaces.session_path(ctx.settings, ctx.user, cat().schemas)), 2)
-    f("pg_get_viewdef", lambda oid, pretty=None: _viewdef(cat(), oid, bool(pretty)))
+    f("pg_get_viewdef", lambda oid, pretty=None: _viewdef(
+        cat(), oid, bool(pretty), namespaces.session_path(ctx.settings, ctx.user, cat().schemas)))
     f("pg_encoding_to_char", lambda n: "UTF8" if n is not None else None, 1)
     # Every pgha database is UTF8, PostgreSQL's encoding number 6 (\dO compares them).
     f("getdatabaseencoding", lambda: "UTF8", 0)
@@ -109,9 +111,9 @@ def _indexdef(catalog: Catalog, oid: Any, col: Any) -> Any:
     return None
 
 
-def _viewdef(catalog: Catalog, oid: Any, pretty: bool) -> Any:
+def _viewdef(catalog: Catalog, oid: Any, pretty: bool, path: tuple[str, ...]) -> Any:
     rel = catalog.by_oid.get(int(oid)) if oid is not None else None
-    return viewdef.view_definition(catalog, rel, pretty) if isinstance(rel, View) else None
+    return viewdef.view_definition(catalog, rel, pretty, path) if isinstance(rel, View) else None
 
 
 def _table_visible(ctx: FunctionContext, oid: Any) -> Any:

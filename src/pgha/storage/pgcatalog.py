@@ -19,7 +19,7 @@ from typing import Any
 import apsw
 from pglast import ast, parse_sql
 
-from pgha.storage import builtin_functions, roles, viewdef
+from pgha.storage import builtin_functions, namespaces, roles, viewdef
 from pgha.storage import oids as T
 from pgha.storage import types as pgtypes
 from pgha.storage.catalog import (
@@ -589,7 +589,10 @@ def index_def(rel: Table, idx: Any, catalog: Catalog | None = None) -> str:
     return f"CREATE {unique}INDEX {name} ON {schema}.{table} USING btree ({cols}){where}"
 
 
-def constraint_def(catalog: Catalog, con_oid: int) -> str | None:
+def constraint_def(catalog: Catalog, con_oid: int,
+                   path: tuple[str, ...] | None = None) -> str | None:
+    """pg_get_constraintdef; a referenced table ``path`` (the search path) does not find by
+    its bare name prints qualified."""
     found = catalog.constraint_oids.get(con_oid)
     if found is None:
         return None
@@ -602,7 +605,12 @@ def constraint_def(catalog: Catalog, con_oid: int) -> str | None:
     if con.kind == "c":
         return f"CHECK ({con.expr})"
     actions = {"c": "CASCADE", "n": "SET NULL", "d": "SET DEFAULT", "r": "RESTRICT"}
-    text = f"FOREIGN KEY ({cols}) REFERENCES {con.ref_table}({', '.join(con.ref_columns)})"
+    ref = con.ref_table or ""
+    if path is not None:
+        schema, bare = catalog.split(ref)
+        ref = bare if namespaces.visible(ref, catalog.by_name, catalog.schemas, path) else \
+            f"{schema}.{bare}"
+    text = f"FOREIGN KEY ({cols}) REFERENCES {ref}({', '.join(con.ref_columns)})"
     if con.on_update in actions:
         text += f" ON UPDATE {actions[con.on_update]}"
     if con.on_delete in actions:

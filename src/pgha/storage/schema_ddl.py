@@ -96,27 +96,35 @@ def drop(ddl: DDL, node: ast.DropStmt) -> str:
             raise InvalidSchemaName(f'schema "{name}" does not exist')
         if name not in doomed:
             doomed.append(name)
-    lines: list[str] = []
+    # (what RESTRICT reports, what CASCADE reports) per dependent object, in PostgreSQL's
+    # order: each relation, then the foreign keys of other schemas' tables that reference it.
+    lines: list[tuple[str, str]] = []
     victims: list[cat.Relation] = []
     for name in doomed:
-        for rel in _members(catalog, name):
-            victims.append(rel)
+        members = _members(catalog, name)
+        victims += members
+        keys = {r.name for r in members if isinstance(r, Table)}
+        for rel in members:
             shown = ".".join(catalog.split(rel.name))
-            lines.append(f"{_WORDS.get(rel.kind, 'relation')} {shown}")
-    outside = _outside_references(catalog, victims)
-    if victims and not cascade:
-        detail = [f"{line} depends on schema {catalog.split(rel.name)[0]}"
-                  for line, rel in zip(lines, victims, strict=True)]
+            what = f"{_WORDS.get(rel.kind, 'relation')} {shown}"
+            lines.append((f"{what} depends on schema {name}", what))
+            for table in catalog.tables():
+                if table.name in keys:
+                    continue
+                for con in table.constraints:
+                    if con.kind == "f" and con.ref_table == rel.name:
+                        owner = ".".join(catalog.split(table.name))
+                        other = f"constraint {con.name} on table {owner}"
+                        lines.append((f"{other} depends on {what}", other))
+    if lines and not cascade:
         raise DependentObjectsStillExist(
             f"cannot drop schema {doomed[0]} because other objects depend on it",
-            detail="\n".join(detail),
+            detail="\n".join(restrict for restrict, _ in lines),
             hint="Use DROP ... CASCADE to drop the dependent objects too.")
-    lines += [f"constraint {con} on table {'.'.join(catalog.split(table))}"
-              for table, con in outside]
     if len(lines) == 1:
-        ddl.notices.append(Notice("00000", f"drop cascades to {lines[0]}"))
+        ddl.notices.append(Notice("00000", f"drop cascades to {lines[0][1]}"))
     elif lines:
-        detail = "\n".join(f"drop cascades to {line}" for line in lines)
+        detail = "\n".join(f"drop cascades to {what}" for _, what in lines)
         ddl.notices.append(Notice("00000", f"drop cascades to {len(lines)} other objects",
                                   extra={"D": detail}))
     # Views first (they read tables), then tables (their owned sequences go with them).
@@ -126,15 +134,6 @@ def drop(ddl: DDL, node: ast.DropStmt) -> str:
     for name in doomed:
         ddl.conn.execute("DELETE FROM __pgha_namespaces WHERE name = ?", (name,))
     return "DROP SCHEMA"
-
-
-def _outside_references(catalog: cat.Catalog, victims: list[cat.Relation]
-                        ) -> list[tuple[str, str]]:
-    """(table key, constraint) of the foreign keys outside the dropped schemas that reference
-    a table inside them: CASCADE drops those constraints."""
-    keys = {r.name for r in victims if isinstance(r, Table)}
-    return [(t.name, c.name) for t in catalog.tables() if t.name not in keys
-            for c in t.constraints if c.kind == "f" and c.ref_table in keys]
 
 
 def rename(ddl: DDL, node: ast.RenameStmt) -> str:
