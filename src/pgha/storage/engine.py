@@ -368,6 +368,7 @@ class StorageSession:
         self.private_catalog: Catalog | None = None  # schema changed in this transaction
         self.savepoints: list[str] = []
         self.temp = TempTables()  # this session's temporary tables
+        self._path_memo: tuple[str, str, Any, tuple[str, ...]] | None = None  # search_path
         # SET CONSTRAINTS in this transaction: constraint name (None: ALL) -> deferred
         self.constraint_modes: dict[str | None, bool] = {}
         self.savepoint_marks: list[tuple[int, int]] = []  # capture position per savepoint
@@ -383,9 +384,16 @@ class StorageSession:
 
     @property
     def search_path(self) -> tuple[str, ...]:
-        """The existing schemas of this session's search_path, in order."""
-        return namespaces.search_path(self.settings["search_path"], self.ctx.user,
-                                      self.catalog.schemas)
+        """The existing schemas of this session's search_path, in order (asked for every
+        statement, for the cache key: remembered until the setting, user or schemas change)."""
+        setting, user, schemas = self.settings["search_path"], self.ctx.user, \
+            self.catalog.schemas
+        memo = self._path_memo
+        if memo is None or memo[0] != setting or memo[1] != user or memo[2] is not schemas:
+            memo = (setting, user, schemas,
+                    namespaces.search_path(setting, user, schemas))
+            self._path_memo = memo
+        return memo[3]
 
     def qualify(self, node: Any) -> None:
         """Relation names in ``node`` as keys, resolved along the search path (namespaces)."""

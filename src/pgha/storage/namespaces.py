@@ -25,13 +25,14 @@ relation's.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import apsw
 from pglast import ast, enums
 
-from pgha.wire.errors import InvalidSchemaName, UndefinedTable
+from pgha.wire.errors import InvalidSchemaName
 
 NAMESPACE_DDL = (
     "CREATE TABLE IF NOT EXISTS __pgha_namespaces ("
@@ -259,11 +260,13 @@ def qualify(node: Any, by_name: dict[str, Any], index_owner: dict[str, Any],
 
 def _collect_ctes(node: Any, out: set[str]) -> None:
     for sub in _nodes(node):
-        if isinstance(sub, ast.CommonTableExpr):
-            out.add(sub.ctename)
+        if type(sub) is ast.CommonTableExpr:
+            out.add(str(sub.ctename))
 
 
-def _nodes(node: Any) -> Any:
+def _nodes(node: Any) -> Iterator[Any]:
+    """Every node under ``node``, itself included. (Typed Any: pglast types each field as
+    optional, and the kinds matched on here always have the ones read.)"""
     stack = [node]
     while stack:
         item = stack.pop()
@@ -277,33 +280,35 @@ def _nodes(node: Any) -> Any:
                     stack.append(value)
 
 
+_NAMED_RELATION = (enums.ObjectType.OBJECT_TABLE, enums.ObjectType.OBJECT_SEQUENCE,
+                   enums.ObjectType.OBJECT_VIEW, enums.ObjectType.OBJECT_INDEX)
+
+
 def _creations(node: Any, q: Qualifier) -> None:
-    OBJ = enums.ObjectType
-    # (pglast's node fields are typed optional: the statement kinds below always set them)
-    if isinstance(node, ast.CreateStmt):
+    """The relation a statement creates or renames, and the names a DROP lists."""
+    kind = type(node)
+    if kind is ast.CreateStmt:
         q.create_key(node.relation)
-    elif isinstance(node, ast.CreateTableAsStmt):
+    elif kind is ast.CreateTableAsStmt:
         q.create_key(node.into.rel)
-    elif isinstance(node, ast.CreateSeqStmt):
+    elif kind is ast.CreateSeqStmt:
         q.create_key(node.sequence)
-    elif isinstance(node, ast.ViewStmt):
+    elif kind is ast.ViewStmt:
         q.create_key(node.view)
-    elif isinstance(node, ast.IndexStmt) and node.relation is not None:
+    elif kind is ast.IndexStmt and node.relation is not None:
         # An index lives in its table's schema.
         q.rangevar(node.relation)
         if node.idxname and node.relation.schemaname is None and \
                 split(node.idxname, q.schemas)[0] == "public":
             schema, _ = split(node.relation.relname, q.schemas)
             node.idxname = key(schema, node.idxname)
-    elif isinstance(node, ast.RenameStmt) and node.relation is not None and \
-            node.renameType in (OBJ.OBJECT_TABLE, OBJ.OBJECT_SEQUENCE, OBJ.OBJECT_VIEW,
-                                OBJ.OBJECT_INDEX):
+    elif kind is ast.RenameStmt and node.relation is not None and \
+            node.renameType in _NAMED_RELATION:
         q.rangevar(node.relation)
         if node.relation.schemaname is None and split(node.newname, q.schemas)[0] == "public":
             schema, _ = split(node.relation.relname, q.schemas)
             node.newname = key(schema, node.newname)
-    elif isinstance(node, ast.DropStmt) and node.removeType in (
-            OBJ.OBJECT_TABLE, OBJ.OBJECT_VIEW, OBJ.OBJECT_SEQUENCE, OBJ.OBJECT_INDEX):
+    elif kind is ast.DropStmt and node.removeType in _NAMED_RELATION:
         objects = []
         for obj in node.objects:
             parts = [p.sval for p in obj]
@@ -312,25 +317,20 @@ def _creations(node: Any, q: Qualifier) -> None:
                     objects.append(obj)  # (the DDL code reports the missing schema)
                     continue
                 raise InvalidSchemaName(f'schema "{parts[0]}" does not exist')
-            new = q.names(parts)
-            objects.append(tuple(ast.String(sval=p) for p in new))
+            objects.append(tuple(ast.String(sval=p) for p in q.names(parts)))
         node.objects = tuple(objects)
 
 
 def _walk(node: Any, q: Qualifier) -> None:
     for sub in _nodes(node):
-        if isinstance(sub, ast.RangeVar):
-            if sub.schemaname is not None and sub.schemaname not in q.schemas and \
-                    not exists(sub.schemaname, q.schemas) and sub.schemaname != "pg_temp":
+        kind = type(sub)
+        if kind is ast.RangeVar:
+            schema = sub.schemaname
+            if schema is not None and schema != "pg_temp" and not exists(schema, q.schemas):
                 continue  # (reported where it is used: 42P01 or 3F000 as PostgreSQL does)
             q.rangevar(sub)
-        elif isinstance(sub, ast.ColumnRef):
+        elif kind is ast.ColumnRef:  # schema.table.column: the table is known by its alias
             fields = sub.fields
-            if len(fields) >= 3 and isinstance(fields[0], ast.String) and \
+            if len(fields) >= 3 and type(fields[0]) is ast.String and \
                     fields[0].sval in q.schemas:
                 sub.fields = tuple(fields[1:])
-
-
-def undefined(schema: str | None, name: str) -> UndefinedTable:
-    shown = f"{schema}.{name}" if schema else name
-    return UndefinedTable(f'relation "{shown}" does not exist')

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pglast import ast, enums
+from pglast import enums
 
 from pgha.storage import catalog as cat
 from pgha.storage import namespaces, roles
@@ -32,7 +32,7 @@ def _check_role(conn: Any, name: str) -> None:
         raise UndefinedObject(f'role "{name}" does not exist')
 
 
-def _role_name(spec: ast.RoleSpec, user: str) -> str:
+def _role_name(spec: Any, user: str) -> str:
     R = enums.RoleSpecType
     if spec.roletype in (R.ROLESPEC_CURRENT_USER, R.ROLESPEC_SESSION_USER,
                          R.ROLESPEC_CURRENT_ROLE):
@@ -42,7 +42,8 @@ def _role_name(spec: ast.RoleSpec, user: str) -> str:
     return str(spec.rolename)
 
 
-def create(ddl: DDL, node: ast.CreateSchemaStmt, user: str) -> str:
+def create(ddl: DDL, node: Any, user: str) -> str:
+    """CREATE SCHEMA (``node`` an ``ast.CreateSchemaStmt``)."""
     owner = _role_name(node.authrole, user) if node.authrole is not None else user
     name = node.schemaname or owner
     if node.authrole is not None and owner != user:
@@ -81,7 +82,8 @@ def _members(catalog: cat.Catalog, schema: str) -> list[cat.Relation]:
     return out
 
 
-def drop(ddl: DDL, node: ast.DropStmt) -> str:
+def drop(ddl: DDL, node: Any) -> str:
+    """DROP SCHEMA (``node`` an ``ast.DropStmt``)."""
     cascade = node.behavior == enums.DropBehavior.DROP_CASCADE
     catalog = ddl.catalog
     names = [obj.sval for obj in node.objects]
@@ -136,7 +138,8 @@ def drop(ddl: DDL, node: ast.DropStmt) -> str:
     return "DROP SCHEMA"
 
 
-def rename(ddl: DDL, node: ast.RenameStmt) -> str:
+def rename(ddl: DDL, node: Any) -> str:
+    """ALTER SCHEMA ... RENAME TO (``node`` an ``ast.RenameStmt``)."""
     old, new = node.subname, node.newname
     schemas = ddl.catalog.schemas
     if old not in schemas:
@@ -160,7 +163,8 @@ def rename(ddl: DDL, node: ast.RenameStmt) -> str:
     return "ALTER SCHEMA"
 
 
-def alter_owner(ddl: DDL, node: ast.AlterOwnerStmt, user: str) -> str:
+def alter_owner(ddl: DDL, node: Any, user: str) -> str:
+    """ALTER SCHEMA ... OWNER TO (``node`` an ``ast.AlterOwnerStmt``)."""
     name = node.object.sval
     if name not in ddl.catalog.schemas:
         if name in namespaces.BUILTIN:
