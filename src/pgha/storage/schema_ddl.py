@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from pglast import enums
+from pglast import ast, enums, parse_sql
 
 from pgha.storage import catalog as cat
 from pgha.storage import namespaces, roles
 from pgha.storage.catalog import Sequence, Table, View
-from pgha.storage.ddl import DDL
+from pgha.storage.ddl import DDL, deparse, q
+from pgha.storage.translate import translate
 from pgha.wire.errors import (
     DependentObjectsStillExist,
     DuplicateSchema,
@@ -151,16 +152,97 @@ def rename(ddl: DDL, node: Any) -> str:
     if new.startswith("pg_"):
         raise ReservedName(f'unacceptable schema name "{new}"',
                            detail='The prefix "pg_" is reserved for system schemas.')
-    if _members(ddl.catalog, old):
-        # Relations are keyed by their schema's name in SQLite (tables, indexes, foreign keys,
-        # sequence defaults, view texts): renaming would rewrite all of them.
-        raise FeatureNotSupported("ALTER SCHEMA ... RENAME TO is not supported for a schema "
-                                  "that holds relations")
     if any(k.startswith(new + ".") for k in ddl.catalog.relation_names()):
-        raise FeatureNotSupported(f'schema "{new}" cannot be created while a relation of '
-                                  f'schema public is named "{new}.…"')
+        raise FeatureNotSupported(f'schema "{new}" cannot be renamed to "{new}" while a '
+                                  f'relation of schema public is named "{new}.…"')
     ddl.conn.execute("UPDATE __pgha_namespaces SET name = ? WHERE name = ?", (new, old))
+    _rekey(ddl, old, new)
     return "ALTER SCHEMA"
+
+
+def _rekey(ddl: DDL, old: str, new: str) -> None:
+    """Rename the relations of schema ``old`` to keys of ``new``: what PostgreSQL binds by
+    OID pgha names by key, so every place a key is written changes with it: SQLite tables
+    (SQLite rewrites the foreign keys that reference them), indexes and views (made again),
+    foreign-key targets, owned sequences, nextval defaults, and the text of views that name
+    the schema."""
+    catalog = ddl.catalog
+
+    def rekey(key: str) -> str:
+        schema, name = catalog.split(key)
+        return namespaces.key(new, name) if schema == old else key
+
+    members = [r for r in catalog.by_oid.values() if catalog.split(r.name)[0] == old]
+    if not members and not catalog.tables():
+        return
+    views = sorted((v for v in catalog.by_oid.values() if isinstance(v, View)
+                    and (v in members or _names_schema(v.query, old))), key=lambda v: -v.oid)
+    for view in views:
+        ddl.conn.execute(f"DROP VIEW {q(view.name)}")
+    tables = [t for t in members if isinstance(t, Table)]
+    for table in tables:
+        for idx in table.indexes:
+            ddl.conn.execute(f"DROP INDEX {q(idx.name)}")
+        ddl.conn.execute(f"ALTER TABLE {q(table.name)} RENAME TO {q(rekey(table.name))}")
+    defaults = {f"nextval('{s.name}'::regclass)": f"nextval('{rekey(s.name)}'::regclass)"
+                for s in members if isinstance(s, Sequence)}
+    for table in catalog.tables():
+        changed = table in tables
+        for con in table.constraints:
+            if con.ref_table is not None and rekey(con.ref_table) != con.ref_table:
+                con.ref_table, changed = rekey(con.ref_table), True
+        for col in table.columns:
+            if col.default in defaults:
+                col.default, changed = defaults[col.default], True
+        if changed:
+            table.name = rekey(table.name)
+            for idx in table.indexes:
+                idx.name = rekey(idx.name)
+            ddl.save(table)
+    for rel in members:
+        if isinstance(rel, Sequence):
+            rel.name = rekey(rel.name)
+            if rel.owned_by is not None:
+                rel.owned_by = (rekey(rel.owned_by[0]), rel.owned_by[1])
+            ddl.save(rel)
+    for view in views:
+        view.name = rekey(view.name)
+        view.query = _renamed_in(view.query, old, new)
+        ddl.save(view)
+    # The indexes and views again, translated against the renamed catalog.
+    renamed = cat.Catalog.load(ddl.conn, catalog.generation)
+    again = DDL(ddl.conn, renamed, ddl.system, ddl.notices)
+    for table in tables:
+        fresh = renamed.table(rekey(table.name))
+        assert fresh is not None
+        for idx in fresh.indexes:
+            ddl.conn.execute(again.create_index_sql(fresh, idx))
+    for view in sorted(views, key=lambda v: v.oid):
+        query = parse_sql(view.query)[0].stmt
+        namespaces.qualify(query, renamed.by_name, renamed.index_owner, renamed.schemas,
+                           (*renamed.schemas, "public"))
+        tr = translate(renamed, ddl.system, query)
+        cols = ", ".join(q(c.name) for c in view.columns)
+        ddl.conn.execute(f"CREATE VIEW {q(view.name)} ({cols}) AS {tr.sql}")
+
+
+def _names_schema(query: str, schema: str) -> bool:
+    return any(type(n) is ast.RangeVar and n.schemaname == schema
+               for n in namespaces._nodes(parse_sql(query)))
+
+
+def _renamed_in(query: str, old: str, new: str) -> str:
+    """A view's text with its relations of schema ``old`` qualified by ``new``."""
+    tree = parse_sql(query)
+    if not any(type(n) is ast.RangeVar and n.schemaname == old for n in namespaces._nodes(tree)):
+        return query
+    for node in namespaces._nodes(tree):
+        if type(node) is ast.RangeVar and node.schemaname == old:
+            node.schemaname = new
+        elif type(node) is ast.ColumnRef and node.fields and type(node.fields[0]) is \
+                ast.String and node.fields[0].sval == old and len(node.fields) >= 3:
+            node.fields = (ast.String(sval=new), *node.fields[1:])
+    return deparse(tree[0].stmt)
 
 
 def alter_owner(ddl: DDL, node: Any, user: str) -> str:

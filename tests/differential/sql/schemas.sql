@@ -64,6 +64,31 @@ DELETE FROM sc_a.items WHERE id = 2;
 SELECT id, item FROM sc_c.orders ORDER BY id;
 SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = 'sc_c.orders'::regclass ORDER BY 1;
 
+-- A schema renamed with its relations.
+CREATE SCHEMA sc_old;
+CREATE TABLE sc_old.t (id serial PRIMARY KEY, v text UNIQUE);
+CREATE TABLE sc_old.child (id int PRIMARY KEY, t_id int REFERENCES sc_old.t);
+CREATE TABLE sc_refs_old (id int REFERENCES sc_old.t);
+CREATE INDEX sc_old_lower ON sc_old.t (lower(v));
+CREATE SEQUENCE sc_old.numbers;
+CREATE VIEW sc_old.tv AS SELECT id, v FROM sc_old.t WHERE id > 0;
+INSERT INTO sc_old.t (v) VALUES ('A'), ('b');
+SELECT nextval('sc_old.numbers');
+ALTER SCHEMA sc_old RENAME TO sc_new;
+SELECT id, v FROM sc_new.t ORDER BY id;
+SELECT * FROM sc_old.t; -- differential: error=42P01
+INSERT INTO sc_new.t (v) VALUES ('c') RETURNING id;
+INSERT INTO sc_new.child VALUES (1, 99); -- differential: error=23503
+INSERT INTO sc_new.t (v) VALUES ('b'); -- differential: error=23505
+SELECT nextval('sc_new.numbers');
+SELECT id, v FROM sc_new.tv ORDER BY id;
+SELECT pg_get_viewdef('sc_new.tv'::regclass);
+SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'sc_new' ORDER BY 1;
+SELECT column_default::text FROM information_schema.columns WHERE table_schema = 'sc_new' AND table_name = 't' AND column_name = 'id';
+SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE contype = 'f' AND conname IN ('child_t_id_fkey', 'sc_refs_old_id_fkey') ORDER BY 1;
+DROP SCHEMA sc_new CASCADE;
+DROP TABLE sc_refs_old;
+
 -- ALTER, TRUNCATE, COPY on qualified tables.
 ALTER TABLE sc_b.items ADD COLUMN extra int DEFAULT 7;
 SELECT id, label, extra FROM sc_b.items ORDER BY id;
