@@ -1,7 +1,7 @@
 """Schemas replicate: CREATE SCHEMA, tables, sequences and indexes in a schema other than
-public, their rows, and DROP SCHEMA ... CASCADE reach every standby through the log; a
-standby killed with -9 catches up on them; on a standby the search path resolves names as on
-the primary."""
+public, their rows, DROP SCHEMA ... CASCADE and ALTER SCHEMA ... RENAME TO reach every
+standby through the log; a standby killed with -9 catches up on them; on a standby the search
+path resolves names as on the primary."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from fixtures.pgha_server import PghaFactory, PghaServer
 CONTENTS_SQL = (
     "SELECT n.nspname, c.relname, c.relkind FROM pg_class c "
     "JOIN pg_namespace n ON n.oid = c.relnamespace "
-    "WHERE n.nspname IN ('public', 'sales', 'stock') ORDER BY 1, 2")
+    "WHERE n.nspname IN ('public', 'sales', 'stock', 'shop') ORDER BY 1, 2")
 
 
 def _state(server: PghaServer) -> tuple[list[tuple[str, ...]], dict[str, str]]:
@@ -63,18 +63,21 @@ def test_a_table_in_a_new_schema_replicates(pgha_factory: PghaFactory) -> None:
         conn.execute("CREATE TABLE stock.fresh (v text)")
         conn.execute("INSERT INTO stock.fresh VALUES ('after')")
         conn.execute("UPDATE sales.orders SET customer = upper(customer) WHERE id < 10")
+        conn.execute("ALTER SCHEMA sales RENAME TO shop")
+        conn.execute("INSERT INTO shop.orders (customer) VALUES ('renamed')")
     standbys[0].start()
     _wait_caught_up(primary, standbys)
     expected = _state(primary)
     assert ("stock", "fresh", "r") in expected[0]
     assert not any(rel[1] == "made_in_stock" for rel in expected[0])
+    assert ("shop", "orders_customer", "i") in expected[0]
     for standby in standbys:
         assert _state(standby) == expected
         with standby.connect(autocommit=True) as conn:
-            conn.execute("SET search_path TO stock, sales")
+            conn.execute("SET search_path TO stock, shop")
             assert conn.execute("SELECT v FROM fresh").fetchall() == [("after",)]
-            assert conn.execute("SELECT count(*) FROM orders").fetchone() == (300,)
+            assert conn.execute("SELECT count(*) FROM orders").fetchone() == (301,)
             assert conn.execute("SELECT current_schemas(false)").fetchone() == (
-                ["stock", "sales"],)
+                ["stock", "shop"],)
             with pytest.raises(psycopg.errors.ReadOnlySqlTransaction):
                 conn.execute("CREATE SCHEMA elsewhere")
