@@ -28,6 +28,7 @@ advisory locks), ``commit_log`` (the log protocol and the logged commit), ``stat
 from __future__ import annotations
 
 import contextlib
+import copy
 import datetime as dt
 import threading
 import time
@@ -329,7 +330,7 @@ def _command_name(node: Any) -> str:
              "AlterTable": "ALTER TABLE", "Truncate": "TRUNCATE TABLE", "Rename": "ALTER TABLE",
              "CreateRole": "CREATE ROLE", "AlterRole": "ALTER ROLE", "DropRole": "DROP ROLE",
              "CreateTableAs": "CREATE TABLE AS", "CreateSchema": "CREATE SCHEMA",
-             "AlterOwner": "ALTER SCHEMA"}
+             "AlterOwner": "ALTER SCHEMA", "AlterObjectSchema": "ALTER TABLE"}
     if name == "Drop":
         kind = getattr(node.removeType, "name", "OBJECT_TABLE").removeprefix("OBJECT_")
         return f"DROP {kind}"
@@ -579,6 +580,8 @@ class StorageSession:
             return Statement(text, node, "ddl")
         if isinstance(node, ast.AlterOwnerStmt) and \
                 node.objectType == enums.ObjectType.OBJECT_SCHEMA:
+            return Statement(text, node, "ddl")
+        if isinstance(node, ast.AlterObjectSchemaStmt) and node.relation is not None:
             return Statement(text, node, "ddl")
         return Statement(text, node, "utility")
 
@@ -1279,6 +1282,9 @@ class StorageSession:
 
     def _ddl(self, stmt: Statement) -> Result:
         self.check_writable(_command_name(stmt.node))
+        # Names resolve when the statement runs (a prepared DDL statement may run again,
+        # under another search path): qualify a copy.
+        stmt = replace(stmt, node=copy.deepcopy(stmt.node))
         self.qualify(stmt.node)
         if self.temp.targets(stmt.node):
             return self._temp_ddl(stmt)
@@ -1322,6 +1328,8 @@ class StorageSession:
             return schema_ddl.rename(ddl, node)
         if isinstance(node, ast.AlterOwnerStmt):
             return schema_ddl.alter_owner(ddl, node, self.ctx.user)
+        if isinstance(node, ast.AlterObjectSchemaStmt):
+            return schema_ddl.set_schema(ddl, node)
         if isinstance(node, ast.CreateStmt):
             return ddl.create_table(node)
         if isinstance(node, ast.DropStmt):

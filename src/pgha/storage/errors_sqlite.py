@@ -178,19 +178,21 @@ def explain_violation(error: PgError, node: Any, params: list[Any], catalog: Cat
         if len(own) == 1:
             con = own[0]
             values = _inserted(node, rel, con.columns, params, tz)
+            name, ref = catalog.relname(rel.name), catalog.relname(con.ref_table or "")
             return ForeignKeyViolation(
-                f'insert or update on table "{rel.name}" violates foreign key '
-                f'constraint "{con.name}"', table=rel.name, constraint=con.name,
+                f'insert or update on table "{name}" violates foreign key '
+                f'constraint "{con.name}"', table=name, constraint=con.name,
                 detail=None if values is None else f'Key ({", ".join(con.columns)})='
-                f'({", ".join(values)}) is not present in table "{con.ref_table}".')
+                f'({", ".join(values)}) is not present in table "{ref}".')
     if isinstance(node, ast.DeleteStmt | ast.UpdateStmt):
         referencing = [(t, c) for t in catalog.tables() for c in t.constraints
                        if c.kind == "f" and c.ref_table == rel.name]
         if len(referencing) == 1:
             child, con = referencing[0]
-            return ForeignKeyViolation(f'update or delete on table "{rel.name}" violates foreign '
-                                       f'key constraint "{con.name}" on table "{child.name}"',
-                                       table=child.name, constraint=con.name)
+            name, other = catalog.relname(rel.name), catalog.relname(child.name)
+            return ForeignKeyViolation(f'update or delete on table "{name}" violates foreign '
+                                       f'key constraint "{con.name}" on table "{other}"',
+                                       table=other, constraint=con.name)
     return error
 
 

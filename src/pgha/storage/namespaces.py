@@ -32,7 +32,7 @@ from typing import Any
 import apsw
 from pglast import ast, enums
 
-from pgha.wire.errors import InvalidSchemaName
+from pgha.wire.errors import FeatureNotSupported, InvalidSchemaName
 
 NAMESPACE_DDL = (
     "CREATE TABLE IF NOT EXISTS __pgha_namespaces ("
@@ -203,16 +203,20 @@ class Qualifier:
         return None
 
     def create_key(self, rv: Any) -> None:
-        """A relation to create: into its schema, or the first schema of the path."""
+        """A relation to create: into its schema, or the first schema of the path. (Not
+        idempotent: the caller qualifies a fresh tree each time, see StorageSession._ddl.)"""
         self.done.add(id(rv))
-        if rv.schemaname is None and (rv.relpersistence == "t" or
-                                      split(rv.relname, self.schemas)[0] != "public"):
-            return  # temporary, or a key already
+        if rv.schemaname is None and rv.relpersistence == "t":
+            return
         if rv.schemaname is not None:
             self.check_schema(rv.schemaname)
             schema = rv.schemaname
         else:
             schema = creation_schema(self.path)
+        if schema == "public" and split(rv.relname, self.schemas)[0] != "public":
+            raise FeatureNotSupported(f'relation "{rv.relname}" cannot be created in schema '
+                                      f'public: its name would read as schema '
+                                      f'"{rv.relname.partition(".")[0]}"\'s')
         if schema in ("pg_temp", "public"):
             return
         if schema in ("pg_catalog", "information_schema", "pg_toast"):

@@ -18,11 +18,14 @@ from pgha.storage.translate import translate
 from pgha.wire.errors import (
     DependentObjectsStillExist,
     DuplicateSchema,
+    DuplicateTable,
     FeatureNotSupported,
     InvalidSchemaName,
     Notice,
     ReservedName,
     UndefinedObject,
+    UndefinedTable,
+    WrongObjectType,
 )
 
 _WORDS = {"r": "table", "v": "view", "S": "sequence"}
@@ -160,32 +163,113 @@ def rename(ddl: DDL, node: Any) -> str:
     return "ALTER SCHEMA"
 
 
+def alter_owner(ddl: DDL, node: Any, user: str) -> str:
+    """ALTER SCHEMA ... OWNER TO (``node`` an ``ast.AlterOwnerStmt``)."""
+    name = node.object.sval
+    if name not in ddl.catalog.schemas:
+        if name in namespaces.BUILTIN:
+            raise FeatureNotSupported(f'changing the owner of schema "{name}" is not supported')
+        raise InvalidSchemaName(f'schema "{name}" does not exist')
+    owner = _role_name(node.newowner, user)
+    _check_role(ddl.conn, owner)
+    ddl.conn.execute("UPDATE __pgha_namespaces SET owner = ? WHERE name = ?", (owner, name))
+    return "ALTER SCHEMA"
+
+
+def set_schema(ddl: DDL, node: Any) -> str:
+    """ALTER TABLE | SEQUENCE | VIEW name SET SCHEMA schema (``node`` an
+    ``ast.AlterObjectSchemaStmt`` whose relation ``namespaces.qualify`` made a key): a table
+    takes its indexes, constraints and owned sequences along, as in PostgreSQL."""
+    OBJ = enums.ObjectType
+    kinds = {OBJ.OBJECT_TABLE: ("ALTER TABLE", "r"), OBJ.OBJECT_SEQUENCE: ("ALTER SEQUENCE", "S"),
+             OBJ.OBJECT_VIEW: ("ALTER VIEW", "v")}
+    if node.objectType not in kinds:
+        raise FeatureNotSupported(f"ALTER {node.objectType.name[7:]} ... SET SCHEMA is not "
+                                  "supported")
+    tag, kind = kinds[node.objectType]
+    catalog = ddl.catalog
+    rv = node.relation
+    rel = catalog.by_name.get(rv.relname) if rv.schemaname in (None, "public") else None
+    if rel is None:
+        shown = f"{rv.schemaname}.{rv.relname}" if rv.schemaname else rv.relname
+        if node.missing_ok:
+            ddl.notices.append(Notice("00000", f'relation "{shown}" does not exist, skipping'))
+            return tag
+        raise UndefinedTable(f'relation "{shown}" does not exist')
+    old, name = catalog.split(rel.name)
+    if rel.kind != kind and not (kind == "r" and rel.kind in ("v", "S")):
+        word = {"r": "table", "S": "sequence", "v": "view"}[kind]
+        raise WrongObjectType(f'"{name}" is not a {word}')
+    target = node.newschema
+    if rel.oid >= cat.FIRST_TEMP_OID or target == "pg_temp":
+        raise FeatureNotSupported("cannot move objects into or out of temporary schemas")
+    if target not in catalog.schemas and target != "public":
+        if target in namespaces.BUILTIN:
+            raise FeatureNotSupported(f'moving relations into schema "{target}" is not '
+                                      "supported")
+        raise InvalidSchemaName(f'schema "{target}" does not exist')
+    if isinstance(rel, Sequence) and rel.owned_by is not None:
+        raise FeatureNotSupported("cannot move an owned sequence into another schema",
+                                  detail=f'Sequence "{name}" is linked to table '
+                                  f'"{catalog.relname(rel.owned_by[0])}".')
+    if target == old:
+        return tag
+    moves = {rel.name: namespaces.key(target, name)}
+    if isinstance(rel, Table):
+        moves.update({i.name: namespaces.key(target, catalog.relname(i.name))
+                      for i in rel.indexes})
+        moves.update({s.name: namespaces.key(target, catalog.relname(s.name))
+                      for s in catalog.by_name.values()
+                      if isinstance(s, Sequence) and s.owned_by and s.owned_by[0] == rel.name})
+    for new in moves.values():
+        moved = catalog.relname(new) if target != "public" else new
+        if new in catalog.relation_names():
+            raise DuplicateTable(f'relation "{moved}" already exists in schema "{target}"')
+        if target == "public" and namespaces.split(new, catalog.schemas)[0] != "public":
+            raise FeatureNotSupported(f'relation "{new}" cannot be moved to schema public: its '
+                                      "name would read as another schema's")
+    relocate(ddl, moves)
+    return tag
+
+
 def _rekey(ddl: DDL, old: str, new: str) -> None:
-    """Rename the relations of schema ``old`` to keys of ``new``: what PostgreSQL binds by
-    OID pgha names by key, so every place a key is written changes with it: SQLite tables
-    (SQLite rewrites the foreign keys that reference them), indexes and views (made again),
-    foreign-key targets, owned sequences, nextval defaults, and the text of views that name
-    the schema."""
+    """The relations of schema ``old`` keyed in ``new`` (see ``relocate``)."""
+    catalog = ddl.catalog
+    moves = {}
+    for rel in catalog.by_oid.values():
+        schema, name = catalog.split(rel.name)
+        if schema == old:
+            moves[rel.name] = namespaces.key(new, name)
+            if isinstance(rel, Table):
+                moves.update({i.name: namespaces.key(new, catalog.relname(i.name))
+                              for i in rel.indexes})
+    relocate(ddl, moves)
+
+
+def relocate(ddl: DDL, moves: dict[str, str]) -> None:
+    """Give relations new keys (``moves``: old key -> new key, for tables, their indexes,
+    sequences and views; the schema rows already say where the new keys belong). What
+    PostgreSQL binds by OID pgha names by key, so every place a key is written changes: SQLite
+    tables (SQLite rewrites the foreign keys that reference them), indexes and views (made
+    again), foreign-key targets, owned sequences, nextval defaults, and the text of views
+    that name a moved relation."""
     catalog = ddl.catalog
 
     def rekey(key: str) -> str:
-        schema, name = catalog.split(key)
-        return namespaces.key(new, name) if schema == old else key
+        return moves.get(key, key)
 
-    members = [r for r in catalog.by_oid.values() if catalog.split(r.name)[0] == old]
-    if not members and not catalog.tables():
-        return
     views = sorted((v for v in catalog.by_oid.values() if isinstance(v, View)
-                    and (v in members or _names_schema(v.query, old))), key=lambda v: -v.oid)
+                    and (v.name in moves or _names_any(catalog, v.query, moves))),
+                   key=lambda v: -v.oid)
     for view in views:
         ddl.conn.execute(f"DROP VIEW {q(view.name)}")
-    tables = [t for t in members if isinstance(t, Table)]
+    tables = [t for t in catalog.tables() if t.name in moves]
     for table in tables:
         for idx in table.indexes:
             ddl.conn.execute(f"DROP INDEX {q(idx.name)}")
         ddl.conn.execute(f"ALTER TABLE {q(table.name)} RENAME TO {q(rekey(table.name))}")
-    defaults = {f"nextval('{s.name}'::regclass)": f"nextval('{rekey(s.name)}'::regclass)"
-                for s in members if isinstance(s, Sequence)}
+    defaults = {f"nextval('{k}'::regclass)": f"nextval('{v}'::regclass)"
+                for k, v in moves.items() if isinstance(catalog.by_name.get(k), Sequence)}
     for table in catalog.tables():
         changed = table in tables
         for con in table.constraints:
@@ -199,60 +283,62 @@ def _rekey(ddl: DDL, old: str, new: str) -> None:
             for idx in table.indexes:
                 idx.name = rekey(idx.name)
             ddl.save(table)
-    for rel in members:
-        if isinstance(rel, Sequence):
-            rel.name = rekey(rel.name)
-            if rel.owned_by is not None:
-                rel.owned_by = (rekey(rel.owned_by[0]), rel.owned_by[1])
-            ddl.save(rel)
+    for seq in catalog.by_oid.values():
+        if isinstance(seq, Sequence) and (seq.name in moves or (
+                seq.owned_by is not None and seq.owned_by[0] in moves)):
+            seq.name = rekey(seq.name)
+            if seq.owned_by is not None:
+                seq.owned_by = (rekey(seq.owned_by[0]), seq.owned_by[1])
+            ddl.save(seq)
+    schemas = namespaces.load(ddl.conn)  # (where the new keys belong)
     for view in views:
+        view.query = _renamed_in(catalog, schemas, view.query, moves)
         view.name = rekey(view.name)
-        view.query = _renamed_in(view.query, old, new)
         ddl.save(view)
-    # The indexes and views again, translated against the renamed catalog.
-    renamed = cat.Catalog.load(ddl.conn, catalog.generation)
-    again = DDL(ddl.conn, renamed, ddl.system, ddl.notices)
+    # The indexes and views again, translated against the moved catalog.
+    moved = cat.Catalog.load(ddl.conn, catalog.generation)
+    again = DDL(ddl.conn, moved, ddl.system, ddl.notices)
     for table in tables:
-        fresh = renamed.table(rekey(table.name))
+        fresh = moved.table(rekey(table.name))
         assert fresh is not None
         for idx in fresh.indexes:
             ddl.conn.execute(again.create_index_sql(fresh, idx))
     for view in sorted(views, key=lambda v: v.oid):
         query = parse_sql(view.query)[0].stmt
-        namespaces.qualify(query, renamed.by_name, renamed.index_owner, renamed.schemas,
-                           (*renamed.schemas, "public"))
-        tr = translate(renamed, ddl.system, query)
+        namespaces.qualify(query, moved.by_name, moved.index_owner, moved.schemas,
+                           (*moved.schemas, "public"))
+        tr = translate(moved, ddl.system, query)
         cols = ", ".join(q(c.name) for c in view.columns)
         ddl.conn.execute(f"CREATE VIEW {q(view.name)} ({cols}) AS {tr.sql}")
 
 
-def _names_schema(query: str, schema: str) -> bool:
-    return any(type(n) is ast.RangeVar and n.schemaname == schema
+def _named(catalog: cat.Catalog, node: Any) -> str:
+    return namespaces.key(node.schemaname, node.relname) if node.schemaname in (
+        None, "public", *catalog.schemas) else ""
+
+
+def _names_any(catalog: cat.Catalog, query: str, moves: dict[str, str]) -> bool:
+    return any(type(n) is ast.RangeVar and _named(catalog, n) in moves
                for n in namespaces._nodes(parse_sql(query)))
 
 
-def _renamed_in(query: str, old: str, new: str) -> str:
-    """A view's text with its relations of schema ``old`` qualified by ``new``."""
+def _renamed_in(catalog: cat.Catalog, schemas: dict[str, namespaces.Schema], query: str,
+                moves: dict[str, str]) -> str:
+    """A view's text naming the moved relations where they now are (qualified when they
+    were: an unqualified name keeps finding them along the path the view is made with)."""
     tree = parse_sql(query)
-    if not any(type(n) is ast.RangeVar and n.schemaname == old for n in namespaces._nodes(tree)):
-        return query
+    changed = False
     for node in namespaces._nodes(tree):
-        if type(node) is ast.RangeVar and node.schemaname == old:
-            node.schemaname = new
-        elif type(node) is ast.ColumnRef and node.fields and type(node.fields[0]) is \
-                ast.String and node.fields[0].sval == old and len(node.fields) >= 3:
-            node.fields = (ast.String(sval=new), *node.fields[1:])
-    return deparse(tree[0].stmt)
-
-
-def alter_owner(ddl: DDL, node: Any, user: str) -> str:
-    """ALTER SCHEMA ... OWNER TO (``node`` an ``ast.AlterOwnerStmt``)."""
-    name = node.object.sval
-    if name not in ddl.catalog.schemas:
-        if name in namespaces.BUILTIN:
-            raise FeatureNotSupported(f'changing the owner of schema "{name}" is not supported')
-        raise InvalidSchemaName(f'schema "{name}" does not exist')
-    owner = _role_name(node.newowner, user)
-    _check_role(ddl.conn, owner)
-    ddl.conn.execute("UPDATE __pgha_namespaces SET owner = ? WHERE name = ?", (owner, name))
-    return "ALTER SCHEMA"
+        if type(node) is ast.RangeVar and node.schemaname is not None and \
+                _named(catalog, node) in moves:
+            schema, name = namespaces.split(moves[_named(catalog, node)], schemas)
+            node.schemaname, node.relname, changed = schema, name, True
+        elif type(node) is ast.ColumnRef and node.fields and len(node.fields) >= 3 and \
+                type(node.fields[0]) is ast.String and type(node.fields[1]) is ast.String:
+            k = namespaces.key(node.fields[0].sval, node.fields[1].sval)
+            if k in moves:
+                schema, name = namespaces.split(moves[k], schemas)
+                node.fields = (ast.String(sval=schema), ast.String(sval=name),
+                               *node.fields[2:])
+                changed = True
+    return deparse(tree[0].stmt) if changed else query

@@ -89,6 +89,23 @@ SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE contype = 'f'
 DROP SCHEMA sc_new CASCADE;
 DROP TABLE sc_refs_old;
 
+-- ALTER ... SET SCHEMA: a table takes its indexes, constraints and owned sequences along.
+CREATE TABLE sc_mover (id serial PRIMARY KEY, v text UNIQUE);
+CREATE TABLE sc_mover_child (m int REFERENCES sc_mover);
+INSERT INTO sc_mover (v) VALUES ('a');
+ALTER TABLE sc_mover SET SCHEMA sc_c;
+SELECT * FROM sc_mover; -- differential: error=42P01
+INSERT INTO sc_c.sc_mover (v) VALUES ('b') RETURNING id;
+INSERT INTO sc_mover_child VALUES (99); -- differential: error=23503
+SELECT schemaname, indexname FROM pg_indexes WHERE tablename = 'sc_mover' ORDER BY 2;
+SELECT sequence_schema, sequence_name FROM information_schema.sequences WHERE sequence_name = 'sc_mover_id_seq';
+ALTER SEQUENCE sc_c.sc_mover_id_seq SET SCHEMA public; -- differential: error=0A000
+ALTER TABLE sc_c.sc_mover SET SCHEMA sc_nowhere; -- differential: error=3F000
+ALTER TABLE IF EXISTS sc_no_table SET SCHEMA sc_c;
+ALTER TABLE sc_c.sc_mover SET SCHEMA public;
+SELECT id, v FROM sc_mover ORDER BY id;
+DROP TABLE sc_mover_child, sc_mover;
+
 -- ALTER, TRUNCATE, COPY on qualified tables.
 ALTER TABLE sc_b.items ADD COLUMN extra int DEFAULT 7;
 SELECT id, label, extra FROM sc_b.items ORDER BY id;
