@@ -91,17 +91,22 @@ def quote(name: str) -> str:
     return name if _PLAIN.fullmatch(name) else '"' + name.replace('"', '""') + '"'
 
 
+_ENTRY = re.compile(r'\s*(?:"((?:[^"]|"")*)"|([^,]*))\s*(?:,|$)')
+
+
 def path_entries(setting: str) -> list[str]:
-    """The names a search_path setting lists, unquoted (``"$user"`` stays ``$user``)."""
+    """The names a search_path setting lists, unquoted (``"$user"`` stays ``$user``); a
+    comma inside double quotes belongs to the name, an unquoted name is folded to lower
+    case."""
     out: list[str] = []
-    for part in setting.split(","):
-        part = part.strip()
-        if not part:
-            continue
-        if part.startswith('"') and part.endswith('"') and len(part) > 1:
-            out.append(part[1:-1].replace('""', '"'))
-        else:
-            out.append(part.lower())
+    for match in _ENTRY.finditer(setting):
+        quoted, plain = match.groups()
+        if quoted is not None:
+            out.append(quoted.replace('""', '"'))
+        elif plain and plain.strip():
+            out.append(plain.strip().lower())
+        if match.end() >= len(setting):
+            break
     return out
 
 
