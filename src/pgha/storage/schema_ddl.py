@@ -335,7 +335,7 @@ def _renamed_in(catalog: cat.Catalog, schemas: dict[str, namespaces.Schema], que
             node.schemaname, node.relname, changed = schema, name, True
         elif type(node) is ast.ColumnRef and node.fields and len(node.fields) >= 3 and \
                 type(node.fields[0]) is ast.String and type(node.fields[1]) is ast.String:
-            k = namespaces.key(node.fields[0].sval, node.fields[1].sval)
+            k = namespaces.key(node.fields[0].sval, str(node.fields[1].sval))
             if k in moves:
                 schema, name = namespaces.split(moves[k], schemas)
                 node.fields = (ast.String(sval=schema), ast.String(sval=name),
