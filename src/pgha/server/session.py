@@ -123,7 +123,9 @@ def _float_text(value: Any, digits: int) -> bytes:
 
 def _encoders(columns: tuple[ResultColumn, ...], formats: tuple[int, ...], tz: str,
               catalog: Any = None, extra_float_digits: int = 1,
-              interval_style: str = "postgres") -> list[Callable[[Any], bytes]]:
+              interval_style: str = "postgres",
+              search_path: Callable[[], tuple[str, ...]] | None = None
+              ) -> list[Callable[[Any], bytes]]:
     out: list[Callable[[Any], bytes]] = []
     for i, col in enumerate(columns):
         fmt = formats[i] if len(formats) > 1 else (formats[0] if formats else 0)
@@ -131,7 +133,9 @@ def _encoders(columns: tuple[ResultColumn, ...], formats: tuple[int, ...], tz: s
         typmod = col.typmod
         ranged = INT_RANGES.get(col.type_oid)
         if fmt == 0 and col.type_oid == oids.REGCLASS:
-            out.append(lambda v, c=catalog: str(regclass_name(c, v)).encode())
+            # (a relation outside the search path prints qualified)
+            path = search_path() if search_path is not None else None
+            out.append(lambda v, c=catalog, p=path: str(regclass_name(c, v, p)).encode())
         elif fmt == 0 and col.type_oid == oids.REGTYPE:
             out.append(lambda v: str(regtype_name(v)).encode())
         elif fmt == 0 and col.type_oid == oids.ARRAY_OF[oids.REGTYPE]:
@@ -715,11 +719,17 @@ class ClientSession(ClientWire):
             return True
         return False
 
+    def _search_path(self) -> tuple[str, ...]:
+        assert self.storage is not None
+        return self.storage.search_path
+
     async def translated(self, stmt: Statement) -> None:
-        """A prepared statement about to run: translated again if the schema changed."""
+        """A prepared statement about to run: translated again if the schema or the search
+        path changed."""
         storage = self.storage
         assert storage is not None
-        if stmt.kind == "dml" and stmt.generation != storage.catalog.generation:
+        if stmt.kind == "dml" and (stmt.generation != storage.catalog.generation
+                                   or stmt.path != storage.search_path):
             await self.call(storage.prepare_translation, stmt)
 
     async def prepare_sql(self, node: Any, source: str) -> None:
@@ -852,18 +862,20 @@ class ClientSession(ClientWire):
                    ) -> tuple[bytes, list[Callable[[Any], bytes]]]:
         """The RowDescription and the value encoders of a result: built once per statement
         (its columns are the same tuple every time it runs) and format, and again when a
-        setting they depend on or the catalog changed."""
+        setting they depend on (search_path among them: regclass output) or the catalog
+        changed."""
         storage = self.storage
         assert storage is not None
         settings = storage.settings
         key = (formats, settings["timezone"], settings["extra_float_digits"],
-               settings["intervalstyle"])
+               settings["intervalstyle"], storage.search_path)
         cache = self.row_formats
         entry = cache.get(id(columns))
         if entry is not None and entry[0] is columns and entry[1] == key and \
                 entry[2] is storage.catalog:
             return entry[3], entry[4]
-        encoders = _encoders(columns, formats, key[1], storage.catalog, int(key[2]), key[3])
+        encoders = _encoders(columns, formats, key[1], storage.catalog, int(key[2]), key[3],
+                             self._search_path)
         description = _row_description(columns, formats)
         if len(cache) >= ROW_FORMATS:
             cache.clear()

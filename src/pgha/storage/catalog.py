@@ -21,6 +21,9 @@ from typing import Any
 
 import apsw
 
+from pgha.storage import namespaces
+from pgha.storage.namespaces import Schema
+
 FIRST_NORMAL_OID = 16384
 FIRST_TEMP_OID = 3_000_000_000  # a session's temporary relations (storage/temp_tables.py)
 PUBLIC_NAMESPACE_OID = 2200
@@ -38,6 +41,7 @@ METADATA_DDL = (
     " createdb INTEGER NOT NULL, createrole INTEGER NOT NULL, login INTEGER NOT NULL,"
     " replication INTEGER NOT NULL, connlimit INTEGER NOT NULL, password TEXT,"
     " valid_until TEXT, inherit INTEGER NOT NULL, bypassrls INTEGER NOT NULL)",
+    namespaces.NAMESPACE_DDL,  # schemas other than public (storage/namespaces.py)
 )
 
 
@@ -173,8 +177,11 @@ def encode(rel: Relation) -> str:
 class Catalog:
     """An immutable snapshot of the user schema, with lookups by name and by OID."""
 
-    def __init__(self, relations: list[Relation], generation: int) -> None:
+    def __init__(self, relations: list[Relation], generation: int,
+                 schemas: dict[str, Schema] | None = None) -> None:
         self.generation = generation
+        # User schemas by name; a relation of schema s is keyed "s.name" (see namespaces).
+        self.schemas: dict[str, Schema] = schemas or {}
         self.by_name: dict[str, Relation] = {r.name: r for r in relations}
         self.by_oid: dict[int, Relation] = {r.oid: r for r in relations}
         self.index_owner: dict[str, Table] = {}
@@ -195,7 +202,17 @@ class Catalog:
     @classmethod
     def load(cls, conn: apsw.Connection, generation: int) -> Catalog:
         rows = conn.execute("SELECT oid, name, kind, doc FROM __pgha_relations ORDER BY oid")
-        return cls([_decode(*row) for row in rows], generation)
+        return cls([_decode(*row) for row in rows], generation, namespaces.load(conn))
+
+    def split(self, key: str) -> tuple[str, str]:
+        """(schema, name) of a relation key: ``t`` is public's t, ``s.t`` schema s's."""
+        return namespaces.split(key, self.schemas) if self.schemas else ("public", key)
+
+    def relname(self, key: str) -> str:
+        return self.split(key)[1]
+
+    def namespace_oid(self, key: str) -> int:
+        return namespaces.namespace_oid(self.split(key)[0], self.schemas)
 
     def table(self, name: str) -> Table | None:
         rel = self.by_name.get(name)

@@ -11,10 +11,10 @@ from typing import Any
 
 import apsw
 
-from pgha.storage import builtin_functions, pgcatalog, roles, viewdef
+from pgha.storage import builtin_functions, namespaces, pgcatalog, roles, viewdef
 from pgha.storage import oids as T
 from pgha.storage import types as pgtypes
-from pgha.storage.catalog import Catalog, Sequence, Table, View
+from pgha.storage.catalog import FIRST_TEMP_OID, Catalog, Sequence, Table, View
 from pgha.storage.functions.context import FunctionContext, _ts_text
 from pgha.storage.functions.regclass import regclass_lookup, regtype_name
 from pgha.wire.errors import PgError, UndefinedTable
@@ -54,15 +54,19 @@ def register(conn: apsw.Connection, ctx: FunctionContext) -> None:
 
     f("pg_get_userbyid", user_by_id, 1)
     f("pg_tablespace_location", lambda oid: "" if oid is not None else None, 1)
-    for name in ("pg_table_is_visible", "pg_type_is_visible", "pg_function_is_visible",
+    f("pg_table_is_visible", lambda oid: _table_visible(ctx, oid), 1)
+    for name in ("pg_type_is_visible", "pg_function_is_visible",
                  "pg_collation_is_visible", "pg_conversion_is_visible",
                  "pg_opclass_is_visible", "pg_opfamily_is_visible"):
         f(name, lambda oid: None if oid is None else 1, 1)
     f("pg_get_expr", lambda expr, rel=None, pretty=None: expr)
     f("pg_get_indexdef", lambda oid, col=0, pretty=None: _indexdef(cat(), oid, col))
-    f("pg_get_constraintdef", lambda oid, pretty=None: pgcatalog.constraint_def(cat(), oid))
-    f("pg_get_serial_sequence", lambda t, c: _serial_sequence(cat(), t, c), 2)
-    f("pg_get_viewdef", lambda oid, pretty=None: _viewdef(cat(), oid, bool(pretty)))
+    f("pg_get_constraintdef", lambda oid, pretty=None: pgcatalog.constraint_def(
+        cat(), oid, namespaces.session_path(ctx.settings, ctx.user, cat().schemas)))
+    f("pg_get_serial_sequence", lambda t, c: _serial_sequence(
+        cat(), t, c, namespaces.session_path(ctx.settings, ctx.user, cat().schemas)), 2)
+    f("pg_get_viewdef", lambda oid, pretty=None: _viewdef(
+        cat(), oid, bool(pretty), namespaces.session_path(ctx.settings, ctx.user, cat().schemas)))
     f("pg_encoding_to_char", lambda n: "UTF8" if n is not None else None, 1)
     # Every pgha database is UTF8, PostgreSQL's encoding number 6 (\dO compares them).
     f("getdatabaseencoding", lambda: "UTF8", 0)
@@ -112,24 +116,44 @@ def _indexdef(catalog: Catalog, oid: Any, col: Any) -> Any:
             if idx.oid == oid:
                 if col:
                     return idx.columns[int(col) - 1] if int(col) <= len(idx.columns) else ""
-                return pgcatalog.index_def(table, idx)
+                return pgcatalog.index_def(table, idx, catalog)
     return None
 
 
-def _viewdef(catalog: Catalog, oid: Any, pretty: bool) -> Any:
+def _viewdef(catalog: Catalog, oid: Any, pretty: bool, path: tuple[str, ...]) -> Any:
     rel = catalog.by_oid.get(int(oid)) if oid is not None else None
-    return viewdef.view_definition(catalog, rel, pretty) if isinstance(rel, View) else None
+    return viewdef.view_definition(catalog, rel, pretty, path) if isinstance(rel, View) else None
 
 
-def _serial_sequence(catalog: Catalog, table: Any, column: Any) -> Any:
+def _table_visible(ctx: FunctionContext, oid: Any) -> Any:
+    """pg_table_is_visible: found by its bare name along the search path (system relations
+    and temporary tables always are)."""
+    if oid is None:
+        return None
+    catalog = ctx.catalog
+    if catalog is None:
+        return 1
+    rel = catalog.by_oid.get(int(oid))
+    key = rel.name if rel is not None else next(
+        (i.name for t in catalog.tables() for i in t.indexes if i.oid == int(oid)), None)
+    if key is None or int(oid) >= FIRST_TEMP_OID:
+        return 1
+    path = namespaces.session_path(ctx.settings, ctx.user, catalog.schemas)
+    names = dict(catalog.by_name)
+    names.update(catalog.index_owner)
+    return 1 if namespaces.visible(key, names, catalog.schemas, path) else 0
+
+
+def _serial_sequence(catalog: Catalog, table: Any, column: Any,
+                     path: tuple[str, ...]) -> Any:
     if table is None or column is None:
         return None
-    name = str(table).split(".")[-1].strip('"')
-    if catalog.table(name) is None:
+    owner = catalog.by_oid.get(regclass_lookup(catalog, table, path))
+    if not isinstance(owner, Table):
         raise UndefinedTable(f'relation "{table}" does not exist')
     for rel in catalog.by_name.values():
-        if isinstance(rel, Sequence) and rel.owned_by == (name, str(column)):
-            return f"public.{rel.name}"
+        if isinstance(rel, Sequence) and rel.owned_by == (owner.name, str(column)):
+            return ".".join(catalog.split(rel.name))
     return None
 
 

@@ -18,6 +18,7 @@ from pglast.stream import RawStream
 from pglast.visitors import Visitor
 
 from pgha.storage import catalog as cat
+from pgha.storage import namespaces
 from pgha.storage import oids as T
 from pgha.storage import types as pgtypes
 from pgha.storage.catalog import Catalog, Column, Constraint, Index, Sequence, Table, View
@@ -220,12 +221,23 @@ class DDL:
             scratch.close()
 
     def unique_name(self, base: str, taken: set[str]) -> str:
-        base = base[:63]
-        name, n = base, 0
+        """A relation key like ``base`` (a key) that no relation has, its name part at most
+        63 characters."""
+        schema, bare = self.catalog.split(base)
+        bare = bare[:63]
+        name, n = namespaces.key(schema, bare), 0
         while name in taken or self.exists(name):
             n += 1
-            name = f"{base[: 63 - len(str(n))]}{n}"
+            name = namespaces.key(schema, f"{bare[: 63 - len(str(n))]}{n}")
         return name
+
+    def bare(self, key: str) -> str:
+        """A relation's name without its schema (what PostgreSQL's messages show)."""
+        return self.catalog.relname(key)
+
+    def sibling(self, table: Table, name: str) -> str:
+        """The key of relation ``name`` in ``table``'s schema (its indexes, sequences)."""
+        return namespaces.key(self.catalog.split(table.name)[0], name)
 
     def save(self, rel: cat.Relation) -> None:
         cat.save(self.conn, rel)
@@ -248,10 +260,12 @@ class DDL:
             raise FeatureNotSupported("table inheritance and partitioning are not supported")
         name = rv.relname
         if self.exists(name):
+            shown = self.bare(name)
             if node.if_not_exists:
-                self.notices.append(Notice("42P07", f'relation "{name}" already exists, skipping'))
+                self.notices.append(Notice("42P07", f'relation "{shown}" already exists, '
+                                           "skipping"))
                 return "CREATE TABLE"
-            raise DuplicateTable(f'relation "{name}" already exists')
+            raise DuplicateTable(f'relation "{shown}" already exists')
         table = Table(oid=self.new_oid(), name=name, columns=[])
         pending: list[tuple[Constraint, Any]] = []
         like_indexes: list[Index] = []
@@ -270,7 +284,8 @@ class DDL:
             taken = {i.name for i in table.indexes}
             words = "_".join(_index_word(c) if i in idx.expressions else c
                              for i, c in enumerate(idx.columns))
-            idx.name = self.unique_name(f"{table.name}_{words}_idx", taken)
+            idx.name = self.unique_name(
+                self.sibling(table, f"{self.bare(table.name)}_{words}_idx"), taken)
             idx.oid = self.new_oid()
             table.indexes.append(idx)
         self.conn.execute(self.sqlite_table_ddl(table))
@@ -316,8 +331,9 @@ class DDL:
             return []
         for con in source.constraints:
             if con.kind in ("p", "u"):
-                name = (f"{table.name}_pkey" if con.kind == "p" else
-                        f"{table.name}_{'_'.join(con.columns)}_key")
+                bare = self.bare(table.name)
+                name = (f"{bare}_pkey" if con.kind == "p" else
+                        f"{bare}_{'_'.join(con.columns)}_key")
                 pending.append((Constraint(name, con.kind, list(con.columns),
                                            deferrable=con.deferrable, deferred=con.deferred),
                                 None))
@@ -334,11 +350,12 @@ class DDL:
         if rv.schemaname not in (None, "public", "pg_temp"):
             raise InvalidSchemaName(f'schema "{rv.schemaname}" does not exist')
         if self.exists(rv.relname):
+            shown = self.bare(rv.relname)
             if node.if_not_exists:
-                self.notices.append(Notice("42P07", f'relation "{rv.relname}" already exists, '
+                self.notices.append(Notice("42P07", f'relation "{shown}" already exists, '
                                            "skipping"))
                 return None
-            raise DuplicateTable(f'relation "{rv.relname}" already exists')
+            raise DuplicateTable(f'relation "{shown}" already exists')
         names = [n.sval for n in node.into.colNames or ()]
         if len(names) > len(columns):
             raise SqlSyntaxError("too many column names were specified")
@@ -414,7 +431,8 @@ class DDL:
         return col
 
     def create_owned_sequence(self, table: Table, col: Column) -> Sequence:
-        name = self.unique_name(f"{table.name}_{col.name}_seq", set())
+        name = self.unique_name(
+            self.sibling(table, f"{self.bare(table.name)}_{col.name}_seq"), set())
         seq = Sequence(oid=self.new_oid(), name=name, type_oid=col.type_oid,
                        max_value=SEQ_MAX.get(col.type_oid, 2**63 - 1),
                        owned_by=(table.name, col.name))
@@ -425,17 +443,18 @@ class DDL:
     def constraint_from(self, table: Table, con: ast.Constraint, column: str | None) -> Constraint:
         kind = con.contype
         cols = [k.sval for k in con.keys or ()] or ([column] if column else [])
+        bare = self.bare(table.name)
         if kind in (C.CONSTR_PRIMARY, C.CONSTR_UNIQUE):
             letter = "p" if kind == C.CONSTR_PRIMARY else "u"
-            default = f"{table.name}_pkey" if letter == "p" else (
-                f"{table.name}_{'_'.join(cols)}_key")
+            default = f"{bare}_pkey" if letter == "p" else (
+                f"{bare}_{'_'.join(cols)}_key")
             return Constraint(con.conname or default, letter, cols, deferrable=con.deferrable,
                               deferred=con.initdeferred)
         if kind == C.CONSTR_CHECK:
             if con.deferrable:
                 raise FeatureNotSupported("CHECK constraints cannot be marked DEFERRABLE")
             expr = deparse(con.raw_expr)
-            default = f"{table.name}_{column}_check" if column else f"{table.name}_check"
+            default = f"{bare}_{column}_check" if column else f"{bare}_check"
             return Constraint(con.conname or default, "c", cols, expr=expr)
         if kind == C.CONSTR_FOREIGN:
             fk_cols = [k.sval for k in con.fk_attrs or ()] or cols
@@ -453,7 +472,7 @@ class DDL:
                    for c in ref_table.constraints):
                 raise ObjectNotInPrerequisiteState("cannot use a deferrable unique constraint for "
                                                    f'referenced table "{ref}"')
-            default = f"{table.name}_{'_'.join(fk_cols)}_fkey"
+            default = f"{bare}_{'_'.join(fk_cols)}_fkey"
             return Constraint(con.conname or default, "f", fk_cols, ref_table=ref,
                               ref_columns=ref_cols, on_delete=con.fk_del_action or "a",
                               on_update=con.fk_upd_action or "a", deferrable=con.deferrable,
@@ -464,9 +483,12 @@ class DDL:
         for c in con.columns:
             if table.column(c) is None:
                 raise UndefinedColumn(f'column "{c}" named in key does not exist')
-        taken = {c.name for c in table.constraints} | {i.name for i in table.indexes}
-        con.name = self.unique_name(con.name, taken) if con.name in taken or self.exists(
-            con.name) else con.name
+        # A constraint's name is bare; its index (PK, UNIQUE) is a relation of the table's
+        # schema, keyed there.
+        taken = {self.sibling(table, c.name) for c in table.constraints} | {
+            i.name for i in table.indexes}
+        if self.sibling(table, con.name) in taken or self.exists(self.sibling(table, con.name)):
+            con.name = self.bare(self.unique_name(self.sibling(table, con.name), taken))
         con.oid = self.new_oid()
         if con.kind == "p":
             if table.primary_key() is not None:
@@ -477,8 +499,8 @@ class DDL:
                 assert col is not None
                 col.not_null = True
         if con.kind in ("p", "u"):
-            table.indexes.append(Index(con.name, list(con.columns), True, con.name,
-                                       self.new_oid()))
+            table.indexes.append(Index(self.sibling(table, con.name), list(con.columns), True,
+                                       con.name, self.new_oid()))
         table.constraints.append(con)
 
     # -- DROP -------------------------------------------------------------------------------
@@ -496,6 +518,10 @@ class DDL:
         for obj in node.objects:
             names = [n.sval for n in obj]
             if len(names) > 1 and names[0] != "public":
+                if node.missing_ok:
+                    self.notices.append(Notice("00000", f'schema "{names[0]}" does not exist, '
+                                               "skipping"))
+                    continue
                 raise InvalidSchemaName(f'schema "{names[0]}" does not exist')
             name = names[-1]
             if kind == "i":
@@ -579,12 +605,15 @@ class DDL:
             words.append(elem.name)
         predicate = deparse(node.whereClause) if node.whereClause is not None else None
         taken = {i.name for i in table.indexes}
-        name = node.idxname or self.unique_name(f"{table.name}_{'_'.join(words)}_idx", taken)
+        name = node.idxname or self.unique_name(
+            self.sibling(table, f"{self.bare(table.name)}_{'_'.join(words)}_idx"), taken)
         if self.exists(name):
+            shown = self.bare(name)
             if node.if_not_exists:
-                self.notices.append(Notice("42P07", f'relation "{name}" already exists, skipping'))
+                self.notices.append(Notice("42P07", f'relation "{shown}" already exists, '
+                                           "skipping"))
                 return "CREATE INDEX"
-            raise DuplicateTable(f'relation "{name}" already exists')
+            raise DuplicateTable(f'relation "{shown}" already exists')
         idx = Index(name, cols, bool(node.unique), None, self.new_oid(), expressions=exprs,
                     predicate=predicate, options=options if any(options) else [])
         sql = self.create_index_sql(table, idx)
@@ -810,10 +839,12 @@ class DDL:
     def create_sequence(self, node: ast.CreateSeqStmt) -> str:
         name = node.sequence.relname
         if self.exists(name):
+            shown = self.bare(name)
             if node.if_not_exists:
-                self.notices.append(Notice("42P07", f'relation "{name}" already exists, skipping'))
+                self.notices.append(Notice("42P07", f'relation "{shown}" already exists, '
+                                           "skipping"))
                 return "CREATE SEQUENCE"
-            raise DuplicateTable(f'relation "{name}" already exists')
+            raise DuplicateTable(f'relation "{shown}" already exists')
         seq = Sequence(oid=self.new_oid(), name=name)
         self.apply_sequence_options(seq, node.options or (), creating=True)
         self.save(seq)
@@ -884,7 +915,7 @@ class DDL:
             if node.replace and isinstance(existing, View):
                 self.conn.execute(f"DROP VIEW {q(name)}")
             else:
-                raise DuplicateTable(f'relation "{name}" already exists')
+                raise DuplicateTable(f'relation "{self.bare(name)}" already exists')
         tr = translate(self.catalog, self.system, node.query)
         if tr.steps:
             raise FeatureNotSupported("views must not contain data-modifying statements in WITH")
@@ -947,11 +978,15 @@ class DDL:
             if rel is None:
                 raise UndefinedTable(f'relation "{node.relation.relname}" does not exist')
             if self.exists(node.newname):
-                raise DuplicateTable(f'relation "{node.newname}" already exists')
+                raise DuplicateTable(f'relation "{self.bare(node.newname)}" already exists')
             if isinstance(rel, Table):
                 self.conn.execute(f"ALTER TABLE {q(rel.name)} RENAME TO {q(node.newname)}")
             elif isinstance(rel, View):  # SQLite cannot rename a view: make it again
-                tr = translate(self.catalog, self.system, parse_sql(rel.query)[0].stmt)
+                query = parse_sql(rel.query)[0].stmt
+                schemas = self.catalog.schemas
+                namespaces.qualify(query, self.catalog.by_name, self.catalog.index_owner,
+                                   schemas, (*schemas, "public"))
+                tr = translate(self.catalog, self.system, query)
                 col_list = ", ".join(q(c.name) for c in rel.columns)
                 self.conn.execute(f"DROP VIEW {q(rel.name)}")
                 self.conn.execute(f"CREATE VIEW {q(node.newname)} ({col_list}) AS {tr.sql}")
@@ -976,13 +1011,13 @@ class DDL:
                 return "ALTER INDEX"
             raise UndefinedTable(f'relation "{name}" does not exist')
         if self.exists(node.newname):
-            raise DuplicateTable(f'relation "{node.newname}" already exists')
+            raise DuplicateTable(f'relation "{self.bare(node.newname)}" already exists')
         idx = next(i for i in table.indexes if i.name == name)
         con = next((c for c in table.constraints if c.name == idx.constraint), None)
         self.conn.execute(f"DROP INDEX {q(name)}")
         idx.name = node.newname
         if con is not None:
-            con.name = idx.constraint = node.newname
+            con.name = idx.constraint = self.bare(node.newname)
         self.conn.execute(self.create_index_sql(table, idx))
         self.save(table)
         return "ALTER INDEX"
@@ -998,14 +1033,14 @@ class DDL:
             raise UndefinedObject(f'constraint "{node.subname}" for table "{table.name}" does '
                                   "not exist")
         if any(c.name == node.newname for c in table.constraints) or (
-                con.kind in ("p", "u") and self.exists(node.newname)):
+                con.kind in ("p", "u") and self.exists(self.sibling(table, node.newname))):
             raise DuplicateObject(f'constraint "{node.newname}" for relation "{table.name}" '
                                   "already exists")
         idx = next((i for i in table.indexes if i.constraint == con.name), None)
         con.name = node.newname
         if idx is not None:
             self.conn.execute(f"DROP INDEX {q(idx.name)}")
-            idx.name = idx.constraint = node.newname
+            idx.name, idx.constraint = self.sibling(table, node.newname), node.newname
             self.conn.execute(self.create_index_sql(table, idx))
             self.save(table)
         else:

@@ -28,6 +28,7 @@ advisory locks), ``commit_log`` (the log protocol and the logged commit), ``stat
 from __future__ import annotations
 
 import contextlib
+import copy
 import datetime as dt
 import threading
 import time
@@ -48,9 +49,11 @@ from pgha.storage import (
     commit_log,
     functions,
     literals,
+    namespaces,
     numeric,
     pgcatalog,
     roles,
+    schema_ddl,
     status_views,
 )
 from pgha.storage import oids as T
@@ -122,6 +125,7 @@ class Statement:
     translation: Translation | None = None
     param_oids: list[int] = field(default_factory=list)
     generation: int = -1
+    path: tuple[str, ...] = ()  # the search path the translation resolved names along
     bound: list[Any] | None = None  # values of literals lifted out of a simple-protocol text
 
     @property
@@ -326,7 +330,8 @@ def _command_name(node: Any) -> str:
              "CreateSeq": "CREATE SEQUENCE", "AlterSeq": "ALTER SEQUENCE",
              "AlterTable": "ALTER TABLE", "Truncate": "TRUNCATE TABLE", "Rename": "ALTER TABLE",
              "CreateRole": "CREATE ROLE", "AlterRole": "ALTER ROLE", "DropRole": "DROP ROLE",
-             "CreateTableAs": "CREATE TABLE AS"}
+             "CreateTableAs": "CREATE TABLE AS", "CreateSchema": "CREATE SCHEMA",
+             "AlterOwner": "ALTER SCHEMA", "AlterObjectSchema": "ALTER TABLE"}
     if name == "Drop":
         kind = getattr(node.removeType, "name", "OBJECT_TABLE").removeprefix("OBJECT_")
         return f"DROP {kind}"
@@ -379,6 +384,7 @@ class StorageSession:
         self.private_catalog: Catalog | None = None  # schema changed in this transaction
         self.savepoints: list[str] = []
         self.temp = TempTables()  # this session's temporary tables
+        self._path_memo: tuple[str, str, Any, tuple[str, ...]] | None = None  # search_path
         # SET CONSTRAINTS in this transaction: constraint name (None: ALL) -> deferred
         self.constraint_modes: dict[str | None, bool] = {}
         self.savepoint_marks: list[tuple[int, int]] = []  # capture position per savepoint
@@ -395,6 +401,29 @@ class StorageSession:
     def catalog(self) -> Catalog:
         base = self.private_catalog or self.engine.catalog
         return self.temp.overlay(base) if self.temp else base
+
+    @property
+    def search_path(self) -> tuple[str, ...]:
+        """The existing schemas of this session's search_path, in order (asked for every
+        statement, for the cache key: remembered until the setting, user or schemas change)."""
+        setting, user, schemas = self.settings["search_path"], self.ctx.user, \
+            self.catalog.schemas
+        memo = self._path_memo
+        if memo is None or memo[0] != setting or memo[1] != user or memo[2] is not schemas:
+            memo = (setting, user, schemas,
+                    namespaces.search_path(setting, user, schemas))
+            self._path_memo = memo
+        return memo[3]
+
+    def qualify(self, node: Any) -> None:
+        """Relation names in ``node`` as keys, resolved along the search path (namespaces)."""
+        catalog = self.catalog
+        namespaces.qualify(node, catalog.by_name, catalog.index_owner, catalog.schemas,
+                           self.search_path)
+
+    def _cache_key(self, text: str, param_oids: Any) -> tuple[str, tuple[int, ...], str,
+                                                              tuple[str, ...]]:
+        return (text, tuple(param_oids or ()), self.settings["timezone"], self.search_path)
 
     @property
     def shared_caches(self) -> bool:
@@ -446,7 +475,7 @@ class StorageSession:
         (no pglast work at all), else None. Cheap enough to call on the event loop."""
         if not self.shared_caches:
             return None
-        key = (sql, tuple(param_oids or ()), self.settings["timezone"])
+        key = self._cache_key(sql, param_oids)
         templates = self.engine.statement_cache.statements.get(key)
         if templates is None:
             return None
@@ -465,7 +494,7 @@ class StorageSession:
             return cached
         norm = literals.normalize(sql) if self.shared_caches else None
         if norm is not None:
-            key = (norm.template, norm.kinds, self.settings["timezone"])
+            key = self._cache_key(norm.template, norm.kinds)
             template = self.engine.statement_cache.templates.get(key)
             if template is None:
                 if not parse_on_miss:
@@ -504,7 +533,7 @@ class StorageSession:
             elif kind == T.NUMERIC:
                 out.append(numeric_text(value))
             elif oid == T.REGCLASS:  # as the parse of the text folds it: the relation's OID
-                out.append(functions.regclass_lookup(self.catalog, value))
+                out.append(functions.regclass_lookup(self.catalog, value, self.search_path))
             elif oid in (T.REGTYPE, T.REGPROC):
                 out.append(functions.cast_value(value, T.TEXT, oid, -1))
             else:
@@ -518,7 +547,7 @@ class StorageSession:
             return cached
         statements = self._parse(sql, param_oids)
         if self.shared_caches and len(sql) <= LARGE_TEXT:
-            key = (sql, tuple(param_oids or ()), self.settings["timezone"])
+            key = self._cache_key(sql, param_oids)
             self.engine.statement_cache.add_statements(key, tuple(replace(st) for st in statements))
         return statements
 
@@ -567,26 +596,34 @@ class StorageSession:
         if isinstance(node, ast.CreateStmt | ast.DropStmt | ast.IndexStmt | ast.AlterTableStmt
                       | ast.CreateSeqStmt | ast.AlterSeqStmt | ast.ViewStmt | ast.TruncateStmt
                       | ast.RenameStmt | ast.CreateTableAsStmt | ast.CreateRoleStmt
-                      | ast.AlterRoleStmt | ast.DropRoleStmt):
+                      | ast.AlterRoleStmt | ast.DropRoleStmt | ast.CreateSchemaStmt):
+            return Statement(text, node, "ddl")
+        if isinstance(node, ast.AlterOwnerStmt) and \
+                node.objectType == enums.ObjectType.OBJECT_SCHEMA:
+            return Statement(text, node, "ddl")
+        if isinstance(node, ast.AlterObjectSchemaStmt) and node.relation is not None:
             return Statement(text, node, "ddl")
         return Statement(text, node, "utility")
 
     def prepare_translation(self, stmt: Statement) -> None:
         catalog = self.catalog
-        key = (stmt.text, tuple(stmt.param_oids), self.settings["timezone"])
+        key = self._cache_key(stmt.text, stmt.param_oids)
         if self.shared_caches:
             cached = self.engine.statement_cache.translations.get(key)
             if cached is not None:
                 stmt.translation = cached
                 stmt.generation = catalog.generation
+                stmt.path = key[3]
                 return
         if stmt.translation is not None:
             # Translating rewrites parts of the tree: translate a fresh parse, not the old one.
             stmt.node = parse_sql(stmt.text)[0].stmt
+        self.qualify(stmt.node)
         tr = translate(catalog, self._system, stmt.node, stmt.param_oids,
-                       self.settings["timezone"])
+                       self.settings["timezone"], key[3])
         stmt.translation = tr
         stmt.generation = catalog.generation
+        stmt.path = key[3]
         if self.shared_caches:
             self.engine.statement_cache.add_translation(key, tr)
 
@@ -696,6 +733,7 @@ class StorageSession:
         (more than PostgreSQL's table lock, never less); weaker modes need nothing here."""
         if not self.explicit:
             raise NoActiveSqlTransaction("LOCK TABLE can only be used in transaction blocks")
+        self.qualify(node)
         for rv in node.relations:
             if rv.relname not in self.catalog.by_name:
                 raise UndefinedTable(f'relation "{rv.relname}" does not exist')
@@ -938,6 +976,7 @@ class StorageSession:
             and _small(stmt.text, stmt.bound, params)
             and self.status != "E"
             and stmt.generation == self.catalog.generation
+            and stmt.path == self.search_path
             and self.shared_caches
         )
 
@@ -978,7 +1017,8 @@ class StorageSession:
 
     def _execute_dml(self, stmt: Statement, params: list[Any]) -> Result:
         if stmt.translation is None or stmt.generation != self.catalog.generation or (
-                self.private_catalog is not None and stmt.generation != -3):
+                self.private_catalog is not None and stmt.generation != -3) or (
+                stmt.path != self.search_path):
             self.prepare_translation(stmt)
         tr = stmt.translation
         assert tr is not None
@@ -1176,7 +1216,9 @@ class StorageSession:
                           ast.DeleteStmt):
             raise FeatureNotSupported(f"EXPLAIN of {type(query).__name__.removesuffix('Stmt')} "
                                       "is not supported")
-        tr = translate(self.catalog, self._system, query, (), self.settings["timezone"])
+        self.qualify(query)
+        tr = translate(self.catalog, self._system, query, (), self.settings["timezone"],
+                       self.search_path)
         if tr.steps:
             raise FeatureNotSupported("EXPLAIN of data-modifying statements in WITH is not "
                                       "supported")
@@ -1245,6 +1287,8 @@ class StorageSession:
                 values.append(str(arg.arg.val.sval))
             else:
                 raise FeatureNotSupported("this SET value is not supported")
+        if name == "search_path":  # a list of identifiers, kept quoted where needed
+            values = [namespaces.quote(v) for v in values]
         value = ", ".join(values)
         if name == "timezone" and not values:
             value = "UTC"
@@ -1272,6 +1316,10 @@ class StorageSession:
 
     def _ddl(self, stmt: Statement) -> Result:
         self.check_writable(_command_name(stmt.node))
+        # Names resolve when the statement runs (a prepared DDL statement may run again,
+        # under another search path): qualify a copy.
+        stmt = replace(stmt, node=copy.deepcopy(stmt.node))
+        self.qualify(stmt.node)
         if self.temp.targets(stmt.node):
             return self._temp_ddl(stmt)
         autocommit = not (self.explicit or self.implicit)
@@ -1305,6 +1353,17 @@ class StorageSession:
         (a ``TempDDL``: tables and their indexes only; see ``TempTables.targets``)."""
         node = stmt.node
         temp = isinstance(ddl, TempDDL)
+        OBJ = enums.ObjectType
+        if isinstance(node, ast.CreateSchemaStmt):
+            return schema_ddl.create(ddl, node, self.ctx.user)
+        if isinstance(node, ast.DropStmt) and node.removeType == OBJ.OBJECT_SCHEMA:
+            return schema_ddl.drop(ddl, node)
+        if isinstance(node, ast.RenameStmt) and node.renameType == OBJ.OBJECT_SCHEMA:
+            return schema_ddl.rename(ddl, node)
+        if isinstance(node, ast.AlterOwnerStmt):
+            return schema_ddl.alter_owner(ddl, node, self.ctx.user)
+        if isinstance(node, ast.AlterObjectSchemaStmt):
+            return schema_ddl.set_schema(ddl, node)
         if isinstance(node, ast.CreateStmt):
             return ddl.create_table(node)
         if isinstance(node, ast.DropStmt):
@@ -1344,7 +1403,8 @@ class StorageSession:
         """CREATE TABLE ... AS / SELECT INTO: the table from the query's columns, then its
         rows, inserted as an INSERT would be (so they are captured as rows, never by re-running
         the query on a standby: now() or random() would give other values there)."""
-        tr = translate(self.catalog, self._system, node.query, (), self.settings["timezone"])
+        tr = translate(self.catalog, self._system, node.query, (), self.settings["timezone"],
+                       self.search_path)
         if tr.steps:
             raise FeatureNotSupported("CREATE TABLE AS with data-modifying statements in WITH is "
                                       "not supported")
@@ -1385,6 +1445,7 @@ class StorageSession:
 
     def _copy(self, stmt: Statement) -> Result:
         node: ast.CopyStmt = stmt.node
+        self.qualify(node)
         opts = copy_options(node.options or ())
         if node.filename is not None:
             raise InsufficientPrivilege(
@@ -1418,7 +1479,8 @@ class StorageSession:
             cols = [c.sval for c in node.attlist or ()] or [c.name for c in table.columns]
             select = parse_sql(f"SELECT {', '.join(q(c) for c in cols)} FROM {q(table.name)}"
                                )[0].stmt
-        tr = translate(self.catalog, self._system, select, (), self.settings["timezone"])
+        tr = translate(self.catalog, self._system, select, (), self.settings["timezone"],
+                       self.search_path)
         if tr.steps:
             raise FeatureNotSupported("COPY of data-modifying statements in WITH is not supported")
         self._prepare_system_relations(tr)
@@ -1503,11 +1565,6 @@ class StorageSession:
         if isinstance(node, ast.CheckPointStmt):
             self.conn.wal_checkpoint(mode=apsw.SQLITE_CHECKPOINT_PASSIVE)
             return Result("CHECKPOINT")
-        if isinstance(node, ast.CreateSchemaStmt):
-            if node.schemaname == "public" and node.if_not_exists:
-                return Result("CREATE SCHEMA", notices=[Notice(
-                    "42P06", 'schema "public" already exists, skipping')])
-            raise FeatureNotSupported("CREATE SCHEMA is not supported: pgha has one schema, public")
         if isinstance(node, ast.CreateExtensionStmt):
             if node.extname == "plpgsql":  # installed, as after initdb (pg_dump writes this)
                 if not node.if_not_exists:

@@ -112,19 +112,23 @@ def _constraint_error(code: int, message: str, catalog: Catalog) -> PgError:
     detail = message.split("failed: ", 1)[-1] if "failed: " in message else ""
     sqlstate = CONSTRAINT_CODES.get(code, "23000")
     if sqlstate == "23502":
-        table, _, column = detail.partition(".")
+        key, _, column = detail.rpartition(".")  # (a key may hold a dot: "schema.table")
+        table = catalog.relname(key)
         return NotNullViolation(f'null value in column "{column}" of relation "{table}" violates '
                                 "not-null constraint", table=table, column=column)
     if sqlstate == "23505" and detail.startswith("index '"):  # an expression index
         name = detail[len("index '"):].rstrip("'")
         owner = catalog.index_owner.get(name)
+        name = catalog.relname(name)
         return UniqueViolation(f'duplicate key value violates unique constraint "{name}"',
-                               table=owner.name if owner else None, constraint=name)
+                               table=catalog.relname(owner.name) if owner else None,
+                               constraint=name)
     if sqlstate == "23505":
         cols = [c.strip() for c in detail.split(",")]
-        table = cols[0].split(".")[0] if cols and "." in cols[0] else ""
-        names = [c.split(".", 1)[-1] for c in cols]
+        table = cols[0].rsplit(".", 1)[0] if cols and "." in cols[0] else ""
+        names = [c.rsplit(".", 1)[-1] for c in cols]
         rel = catalog.table(table)
+        table = catalog.relname(table)
         con_name = ""
         if rel is not None:
             for idx in rel.indexes:
@@ -139,7 +143,7 @@ def _constraint_error(code: int, message: str, catalog: Catalog) -> PgError:
         table = ""
         for rel in catalog.tables():
             if any(c.name == name for c in rel.constraints):
-                table = rel.name
+                table = catalog.relname(rel.name)
         return CheckViolation(f'new row for relation "{table}" violates check constraint '
                               f'"{name}"', table=table or None, constraint=name or None)
     if sqlstate == "23503" or "FOREIGN KEY" in message:
@@ -174,19 +178,21 @@ def explain_violation(error: PgError, node: Any, params: list[Any], catalog: Cat
         if len(own) == 1:
             con = own[0]
             values = _inserted(node, rel, con.columns, params, tz)
+            name, ref = catalog.relname(rel.name), catalog.relname(con.ref_table or "")
             return ForeignKeyViolation(
-                f'insert or update on table "{rel.name}" violates foreign key '
-                f'constraint "{con.name}"', table=rel.name, constraint=con.name,
+                f'insert or update on table "{name}" violates foreign key '
+                f'constraint "{con.name}"', table=name, constraint=con.name,
                 detail=None if values is None else f'Key ({", ".join(con.columns)})='
-                f'({", ".join(values)}) is not present in table "{con.ref_table}".')
+                f'({", ".join(values)}) is not present in table "{ref}".')
     if isinstance(node, ast.DeleteStmt | ast.UpdateStmt):
         referencing = [(t, c) for t in catalog.tables() for c in t.constraints
                        if c.kind == "f" and c.ref_table == rel.name]
         if len(referencing) == 1:
             child, con = referencing[0]
-            return ForeignKeyViolation(f'update or delete on table "{rel.name}" violates foreign '
-                                       f'key constraint "{con.name}" on table "{child.name}"',
-                                       table=child.name, constraint=con.name)
+            name, other = catalog.relname(rel.name), catalog.relname(child.name)
+            return ForeignKeyViolation(f'update or delete on table "{name}" violates foreign '
+                                       f'key constraint "{con.name}" on table "{other}"',
+                                       table=other, constraint=con.name)
     return error
 
 

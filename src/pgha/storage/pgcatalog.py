@@ -19,7 +19,7 @@ from typing import Any
 import apsw
 from pglast import ast, parse_sql
 
-from pgha.storage import builtin_functions, roles, viewdef
+from pgha.storage import builtin_functions, namespaces, roles, viewdef
 from pgha.storage import oids as T
 from pgha.storage import types as pgtypes
 from pgha.storage.builtin_cast_rows import CASTS
@@ -115,6 +115,13 @@ def _rows(
         (13000, "information_schema", POSTGRES_ROLE_OID, None),
         (99, "pg_toast", POSTGRES_ROLE_OID, None),
     ]
+    known = roles.every(conn)
+    role_oids = {r.name: r.oid for r in known}
+    out["pg_namespace"] += [
+        (schema.oid, schema.name,
+         POSTGRES_ROLE_OID if schema.owner in (user, "postgres") or schema.owner not in role_oids
+         else role_oids[schema.owner], None)
+        for schema in catalog.schemas.values()]
     out["pg_am"] = [
         (HEAP_AM, "heap", "heap_tableam_handler", "t"),
         (BTREE_AM, "btree", "bthandler", "i"),
@@ -128,7 +135,6 @@ def _rows(
             (DATABASE_OID, database, False, True, None),
             (1, "template1", True, True, template_acl),
             (4, "template0", True, False, template_acl))]
-    known = roles.every(conn)
     if not any(r.name == user for r in known):  # a --user login: a superuser, not a row
         known.append(roles.Role(user, POSTGRES_ROLE_OID + 1, superuser=True, createdb=True,
                                 createrole=True, login=True, replication=True))
@@ -178,22 +184,26 @@ def _rows(
     isrows: dict[str, list[tuple[Any, ...]]] = {f"is.{k}": [] for k in INFORMATION_SCHEMA}
     isrows["is.schemata"] = [
         (database, s, user) for s in ("pg_catalog", "public", "information_schema")
-    ]
+    ] + [(database, schema.name, schema.owner) for schema in catalog.schemas.values()]
     for rel in catalog.by_oid.values():
         if isinstance(rel, Table):
             _table_rows(rel, catalog, out, isrows, database, user)
         elif isinstance(rel, View):
-            out["pg_class"].append(_class_row(rel.oid, rel.name, "v", len(rel.columns)))
+            schema, name = catalog.split(rel.name)
+            out["pg_class"].append(_class_row(rel.oid, name, "v", len(rel.columns),
+                                              namespace=catalog.namespace_oid(rel.name)))
             definition = viewdef.view_definition(catalog, rel, pretty=False)
-            out["pg_views"].append(("public", rel.name, user, definition))
-            isrows["is.tables"].append((database, "public", rel.name, "VIEW", "NO"))
-            isrows["is.views"].append(("public", rel.name, definition))
+            out["pg_views"].append((schema, name, user, definition))
+            isrows["is.tables"].append((database, schema, name, "VIEW", "NO"))
+            isrows["is.views"].append((schema, name, definition))
             for i, col in enumerate(rel.columns, 1):
                 out["pg_attribute"].append(
                     _attr_row(rel.oid, col.name, col.type_oid, col.typmod, i, False, False, "")
                 )
         elif isinstance(rel, Sequence):
-            out["pg_class"].append(_class_row(rel.oid, rel.name, "S", 3))
+            schema, name = catalog.split(rel.name)
+            out["pg_class"].append(_class_row(rel.oid, name, "S", 3,
+                                              namespace=catalog.namespace_oid(rel.name)))
             out["pg_sequence"].append(
                 (
                     rel.oid,
@@ -211,8 +221,8 @@ def _rows(
             ).fetchone()
             out["pg_sequences"].append(
                 (
-                    "public",
-                    rel.name,
+                    schema,
+                    name,
                     user,
                     rel.type_oid,
                     rel.start,
@@ -226,8 +236,8 @@ def _rows(
             )
             isrows["is.sequences"].append(
                 (
-                    "public",
-                    rel.name,
+                    schema,
+                    name,
                     pgtypes.format_type(rel.type_oid, -1),
                     str(rel.start),
                     str(rel.increment),
@@ -319,11 +329,12 @@ def _class_row(
     has_index: bool = False,
     checks: int = 0,
     triggers: bool = False,
+    namespace: int = PUBLIC_NAMESPACE_OID,
 ) -> tuple[Any, ...]:
     return (
         oid,
         name,
-        PUBLIC_NAMESPACE_OID,
+        namespace,
         0,
         0,
         POSTGRES_ROLE_OID,
@@ -410,14 +421,17 @@ def _table_rows(
     has_fk = any(c.kind == "f" for c in rel.constraints) or any(
         c.kind == "f" and c.ref_table == rel.name for t in catalog.tables() for c in t.constraints
     )
+    schema, name = catalog.split(rel.name)
+    namespace = catalog.namespace_oid(rel.name)
     out["pg_class"].append(
-        _class_row(rel.oid, rel.name, "r", len(rel.columns), bool(rel.indexes), checks, has_fk)
+        _class_row(rel.oid, name, "r", len(rel.columns), bool(rel.indexes), checks, has_fk,
+                   namespace=namespace)
     )
     out["pg_tables"].append(
-        ("public", rel.name, user, None, _b(bool(rel.indexes)), 0, _b(has_fk), 0)
+        (schema, name, user, None, _b(bool(rel.indexes)), 0, _b(has_fk), 0)
     )
     table_type = "LOCAL TEMPORARY" if rel.oid >= FIRST_TEMP_OID else "BASE TABLE"
-    isrows["is.tables"].append((database, "public", rel.name, table_type, "YES"))
+    isrows["is.tables"].append((database, schema, name, table_type, "YES"))
     attnums = {c.name: c.attnum for c in rel.columns}
     for col in rel.columns:
         out["pg_attribute"].append(
@@ -441,8 +455,8 @@ def _table_rows(
         isrows["is.columns"].append(
             (
                 database,
-                "public",
-                rel.name,
+                schema,
+                name,
                 col.name,
                 col.attnum,
                 None if col.identity or col.default is None
@@ -464,7 +478,8 @@ def _table_rows(
     for idx in rel.indexes:
         con = next((c for c in rel.constraints if c.name == idx.constraint), None)
         keys = " ".join(str(attnums.get(c, 0)) for c in idx.columns)
-        out["pg_class"].append(_class_row(idx.oid, idx.name, "i", len(idx.columns)))
+        out["pg_class"].append(_class_row(idx.oid, catalog.relname(idx.name), "i",
+                                          len(idx.columns), namespace=namespace))
         for n, column in enumerate(idx.columns, 1):  # an index has attributes too (psql \d)
             col = by_name.get(column)
             out["pg_attribute"].append(_attr_row(
@@ -495,7 +510,8 @@ def _table_rows(
                 None,
             )
         )
-        out["pg_indexes"].append(("public", rel.name, idx.name, None, index_def(rel, idx)))
+        out["pg_indexes"].append((schema, name, catalog.relname(idx.name), None,
+                                  index_def(rel, idx, catalog)))
     for pos, con in enumerate(rel.constraints):
         conkey = json.dumps([attnums.get(c, 0) for c in con.columns]) if con.columns else None
         ref = catalog.table(con.ref_table) if con.ref_table else None
@@ -518,7 +534,7 @@ def _table_rows(
             (
                 con.oid or rel.oid * 1000 + 500 + pos,
                 con.name,
-                PUBLIC_NAMESPACE_OID,
+                namespace,
                 con.kind,
                 1 if con.deferrable else 0,
                 1 if con.deferred else 0,
@@ -541,10 +557,10 @@ def _table_rows(
         )
         kind = {"p": "PRIMARY KEY", "u": "UNIQUE", "c": "CHECK", "f": "FOREIGN KEY"}[con.kind]
         isrows["is.table_constraints"].append(
-            (database, "public", con.name, "public", rel.name, kind)
+            (database, schema, con.name, schema, name, kind)
         )
         for i, c in enumerate(con.columns, 1):
-            isrows["is.key_column_usage"].append(("public", con.name, "public", rel.name, c, i))
+            isrows["is.key_column_usage"].append((schema, con.name, schema, name, c, i))
 
 
 def _numeric_info(oid: int, typmod: int) -> tuple[int | None, int | None, int | None]:
@@ -568,15 +584,20 @@ def _index_element(text: str) -> str:
     return text if isinstance(expr, ast.FuncCall) else f"(({text}))"
 
 
-def index_def(rel: Table, idx: Any) -> str:
+def index_def(rel: Table, idx: Any, catalog: Catalog | None = None) -> str:
     cols = ", ".join((_index_element(c) if i in idx.expressions else c) + idx.order_text(i)
                      for i, c in enumerate(idx.columns))
     unique = "UNIQUE " if idx.unique else ""
     where = f" WHERE ({idx.predicate})" if idx.predicate else ""
-    return f"CREATE {unique}INDEX {idx.name} ON public.{rel.name} USING btree ({cols}){where}"
+    schema, table = catalog.split(rel.name) if catalog is not None else ("public", rel.name)
+    name = catalog.relname(idx.name) if catalog is not None else idx.name
+    return f"CREATE {unique}INDEX {name} ON {schema}.{table} USING btree ({cols}){where}"
 
 
-def constraint_def(catalog: Catalog, con_oid: int) -> str | None:
+def constraint_def(catalog: Catalog, con_oid: int,
+                   path: tuple[str, ...] | None = None) -> str | None:
+    """pg_get_constraintdef; a referenced table ``path`` (the search path) does not find by
+    its bare name prints qualified."""
     found = catalog.constraint_oids.get(con_oid)
     if found is None:
         return None
@@ -589,7 +610,12 @@ def constraint_def(catalog: Catalog, con_oid: int) -> str | None:
     if con.kind == "c":
         return f"CHECK ({con.expr})"
     actions = {"c": "CASCADE", "n": "SET NULL", "d": "SET DEFAULT", "r": "RESTRICT"}
-    text = f"FOREIGN KEY ({cols}) REFERENCES {con.ref_table}({', '.join(con.ref_columns)})"
+    ref = con.ref_table or ""
+    if path is not None:
+        schema, bare = catalog.split(ref)
+        ref = bare if namespaces.visible(ref, catalog.by_name, catalog.schemas, path) else \
+            f"{schema}.{bare}"
+    text = f"FOREIGN KEY ({cols}) REFERENCES {ref}({', '.join(con.ref_columns)})"
     if con.on_update in actions:
         text += f" ON UPDATE {actions[con.on_update]}"
     if con.on_delete in actions:

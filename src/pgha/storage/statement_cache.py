@@ -1,8 +1,9 @@
 """The engine's statement caches, shared by every session that sees the common schema (no
 schema change of its own under way, no temporary tables).
 
-Three maps, each keyed by (text, parameter type OIDs, session TimeZone), the time zone because
-a translation may fold it into constants:
+Three maps, each keyed by (text, parameter type OIDs, session TimeZone, search path), the time
+zone because a translation may fold it into constants, the search path (the existing schemas
+it lists) because names resolve along it:
 - ``translations``: a statement's ``Translation``;
 - ``statements``: the parsed ``Statement``s of a whole query text (a hit needs no pglast work);
 - ``templates``: the ``Statement`` of a literal-free template (see ``literals``), or
@@ -21,7 +22,8 @@ if TYPE_CHECKING:
     from pgha.storage.engine import Statement
     from pgha.storage.translate import Translation
 
-Key = tuple[str, tuple[int, ...], str]  # (text, parameter type OIDs, TimeZone)
+# (text, parameter type OIDs, TimeZone, search path)
+Key = tuple[str, tuple[int, ...], str, tuple[str, ...]]
 
 CAPACITY = 20_000
 NOT_APPLICABLE = object()  # a template cache entry: this shape is not worth normalising

@@ -68,7 +68,7 @@ class TempTables:
         if self._overlay is None or self._overlay[0] is not base:
             self._generation -= 1
             relations = list(base.by_name.values()) + list(self.relations.values())
-            overlay = Catalog(relations, self._generation)
+            overlay = Catalog(relations, self._generation, base.schemas)
             overlay.shadowed = {r.name: base.by_name[r.name] for r in self.relations.values()
                                 if r.name in base.by_name}
             self._overlay = (base, overlay)

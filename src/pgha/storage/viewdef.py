@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import pglast
 from pglast import ast
 
+from pgha.storage import namespaces
 from pgha.storage import oids as T
 from pgha.storage import types as pgtypes
 from pgha.storage.catalog import Catalog, Column, Table, View
@@ -35,15 +36,17 @@ class _Source:
     columns: list[Column]
 
 
-def view_definition(catalog: Catalog, view: View, pretty: bool) -> str:
-    """``pg_get_viewdef(view, pretty)``: pretty drops the parentheses around comparisons."""
+def view_definition(catalog: Catalog, view: View, pretty: bool,
+                    path: tuple[str, ...] = namespaces.DEFAULT_PATH) -> str:
+    """``pg_get_viewdef(view, pretty)``: pretty drops the parentheses around comparisons; a
+    relation ``path`` (the search path) does not find by its bare name prints qualified."""
     try:
-        return _select(catalog, view.query, pretty)
+        return _select(catalog, view.query, pretty, path)
     except (_Unsupported, pglast.parser.ParseError):
         return view.query
 
 
-def _select(catalog: Catalog, query: str, pretty: bool) -> str:
+def _select(catalog: Catalog, query: str, pretty: bool, path: tuple[str, ...]) -> str:
     stmts = pglast.parse_sql(query)
     if len(stmts) != 1 or not isinstance(stmts[0].stmt, ast.SelectStmt):
         raise _Unsupported("statement")
@@ -54,7 +57,7 @@ def _select(catalog: Catalog, query: str, pretty: bool) -> str:
         raise _Unsupported("clause")
     if not sel.fromClause or len(sel.fromClause) != 1:
         raise _Unsupported("from")
-    sources, from_text = _from_item(catalog, sel.fromClause[0], pretty)
+    sources, from_text = _from_item(catalog, sel.fromClause[0], pretty, path)
     targets = [text for target in sel.targetList or () for text in _targets(sources, target)]
     out = " SELECT " + ",\n    ".join(targets) + "\n   FROM " + from_text
     if sel.whereClause is not None:
@@ -71,7 +74,8 @@ _JOINS = {pglast.enums.JoinType.JOIN_INNER: "JOIN", pglast.enums.JoinType.JOIN_L
           pglast.enums.JoinType.JOIN_FULL: "FULL JOIN"}
 
 
-def _from_item(catalog: Catalog, item: ast.Node, pretty: bool) -> tuple[list[_Source], str]:
+def _from_item(catalog: Catalog, item: ast.Node, pretty: bool, path: tuple[str, ...]
+               ) -> tuple[list[_Source], str]:
     """A relation, or a left-deep chain of joins with ON conditions (each join is
     parenthesized unless pretty, as ruleutils.c prints them)."""
     if isinstance(item, ast.JoinExpr):
@@ -80,8 +84,8 @@ def _from_item(catalog: Catalog, item: ast.Node, pretty: bool) -> tuple[list[_So
                 or item.alias is not None or item.quals is None
                 or not isinstance(item.rarg, ast.RangeVar)):
             raise _Unsupported("join")
-        left, left_text = _from_item(catalog, item.larg, pretty)
-        right, right_text = _from_item(catalog, item.rarg, pretty)
+        left, left_text = _from_item(catalog, item.larg, pretty, path)
+        right, right_text = _from_item(catalog, item.rarg, pretty, path)
         sources = left + right
         if len({s.refname for s in sources}) != len(sources):
             raise _Unsupported("duplicate relation name")
@@ -90,16 +94,20 @@ def _from_item(catalog: Catalog, item: ast.Node, pretty: bool) -> tuple[list[_So
         return sources, text if pretty else f"({text})"
     if not isinstance(item, ast.RangeVar):
         raise _Unsupported("from")
-    if item.schemaname not in (None, "public") or not item.inh:
+    schema = item.schemaname
+    if (schema not in (None, "public") and schema not in catalog.schemas) or not item.inh:
         raise _Unsupported("relation")
-    rel = catalog.by_name.get(item.relname or "")
+    rel = catalog.by_name.get(namespaces.key(schema, item.relname or ""))
     if not isinstance(rel, (Table, View)):
         raise _Unsupported("relation")
     alias = item.alias
     if alias is not None and alias.colnames:
         raise _Unsupported("column aliases")
-    refname = alias.aliasname if alias is not None and alias.aliasname else rel.name
-    text = rel.name if alias is None else f"{rel.name} {alias.aliasname}"
+    schema, bare = catalog.split(rel.name)
+    name = bare if namespaces.visible(rel.name, catalog.by_name, catalog.schemas, path) \
+        else f"{schema}.{bare}"
+    refname = alias.aliasname if alias is not None and alias.aliasname else bare
+    text = name if alias is None else f"{name} {alias.aliasname}"
     return [_Source(refname, list(rel.columns))], text
 
 

@@ -12,6 +12,7 @@ from typing import Any
 import apsw
 
 from pgha import PG_VERSION
+from pgha.storage import namespaces
 from pgha.storage.catalog import Catalog, Table
 from pgha.storage.functions.context import FunctionContext, registrar
 from pgha.wire.errors import (
@@ -82,18 +83,25 @@ def _promote(ctx: FunctionContext, force: bool, wait: Any, seconds: Any) -> int:
     return 1 if ctx.on_promote(force, float(seconds)) else 0
 
 
+def _schemas(ctx: FunctionContext, implicit: bool) -> list[str]:
+    """current_schemas(implicit): the existing schemas of search_path, pg_catalog first when
+    ``implicit`` and the path does not place it (PostgreSQL 15 docs, 9.26 "System
+    Information Functions")."""
+    schemas = ctx.catalog.schemas if ctx.catalog is not None else {}
+    path = list(namespaces.session_path(ctx.settings, ctx.user, schemas))
+    if implicit and "pg_catalog" not in path:
+        path.insert(0, "pg_catalog")
+    return path
+
+
 def register(conn: apsw.Connection, ctx: FunctionContext) -> None:
     """The functions above, bound to the session's ``ctx``."""
     f = registrar(conn)
     f("current_user", lambda: ctx.user, 0)
     f("session_user", lambda: ctx.user, 0)
     f("current_database", lambda: ctx.database, 0)
-    f("current_schema", lambda: "public", 0)
-    f(
-        "current_schemas",
-        lambda implicit: json.dumps(["pg_catalog", "public"] if implicit else ["public"]),
-        1,
-    )
+    f("current_schema", lambda: next(iter(_schemas(ctx, False)), None), 0)
+    f("current_schemas", lambda implicit: json.dumps(_schemas(ctx, bool(implicit))), 1)
     f(
         "version",
         lambda: f"PostgreSQL {PG_VERSION} (pgha) on x86_64-pc-linux-gnu, compiled by pgha, 64-bit",

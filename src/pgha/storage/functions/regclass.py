@@ -9,9 +9,10 @@ from typing import Any
 
 import apsw
 
+from pgha.storage import namespaces
 from pgha.storage import oids as T
 from pgha.storage import types as pgtypes
-from pgha.storage.catalog import Catalog
+from pgha.storage.catalog import FIRST_TEMP_OID, Catalog
 from pgha.storage.functions.casts import _cast
 from pgha.storage.functions.context import FunctionContext, registrar
 from pgha.storage.types_array import quote_element
@@ -19,29 +20,67 @@ from pgha.wire.errors import UndefinedTable
 
 
 def seq_regclass(ctx: FunctionContext, value: Any) -> int:
-    return regclass_lookup(ctx.catalog, value)
+    return regclass_lookup(ctx.catalog, value, _path(ctx))
 
 
-def regclass_lookup(catalog: Catalog | None, value: Any) -> int:
-    """The OID a relation name (as regclass input accepts it) denotes, or 42P01."""
+def _path(ctx: FunctionContext) -> tuple[str, ...]:
+    schemas = ctx.catalog.schemas if ctx.catalog is not None else {}
+    return namespaces.session_path(ctx.settings, ctx.user, schemas)
+
+
+def _parts(text: str) -> list[str]:
+    """A possibly qualified, possibly quoted name as regclass input reads it."""
+    parts: list[str] = []
+    rest = text
+    while True:
+        if rest.startswith('"'):
+            end = 1
+            while True:
+                end = rest.index('"', end)
+                if rest[end + 1: end + 2] == '"':
+                    end += 2
+                    continue
+                break
+            parts.append(rest[1:end].replace('""', '"'))
+            rest = rest[end + 1:]
+        else:
+            head, dot, tail = rest.partition(".")
+            parts.append(head.strip().lower())
+            rest = dot + tail
+        if not rest.startswith("."):
+            return parts
+        rest = rest[1:]
+
+
+def regclass_lookup(catalog: Catalog | None, value: Any,
+                    path: tuple[str, ...] = namespaces.DEFAULT_PATH) -> int:
+    """The OID a relation name (as regclass input accepts it) denotes, or 42P01: an
+    unqualified name along ``path`` (this session's temporary tables first)."""
     if isinstance(value, int):
         return value
-    name = str(value).strip()
-    if name.isdigit():
-        return int(name)
-    schema = None
-    if "." in name and not name.startswith('"'):
-        schema, name = name.split(".", 1)
-    name = name[1:-1].replace('""', '"') if name.startswith('"') else name.lower()
-    if schema in (None, "public") and catalog is not None:
-        rel = catalog.by_name.get(name)
-        if rel is not None:
-            return rel.oid
-        owner = catalog.index_owner.get(name)
-        if owner is not None:
-            for idx in owner.indexes:
-                if idx.name == name:
-                    return idx.oid
+    text = str(value).strip()
+    if text.isdigit():
+        return int(text)
+    try:
+        parts = _parts(text)
+    except ValueError:
+        parts = [text]
+    schema = parts[-2] if len(parts) > 1 else None
+    name = parts[-1]
+    if catalog is not None:
+        keys = namespaces.candidates(schema, name, catalog.schemas, path)
+        temp = catalog.by_name.get(name)
+        if schema is None and temp is not None and temp.oid >= FIRST_TEMP_OID:
+            keys.insert(0, name)
+        for key in keys:
+            rel = catalog.by_name.get(key)
+            if rel is not None:
+                return rel.oid
+            owner = catalog.index_owner.get(key)
+            if owner is not None:
+                for idx in owner.indexes:
+                    if idx.name == key:
+                        return idx.oid
     from pgha.storage.pgcatalog import SYSTEM_OIDS
 
     oid = SYSTEM_OIDS.get(name)
@@ -51,19 +90,30 @@ def regclass_lookup(catalog: Catalog | None, value: Any) -> int:
     raise UndefinedTable(f'relation "{shown}" does not exist')
 
 
-def regclass_name(catalog: Catalog | None, oid: Any) -> Any:
+def regclass_name(catalog: Catalog | None, oid: Any,
+                  path: tuple[str, ...] | None = None) -> Any:
+    """regclass output: the relation's name, qualified when ``path`` does not find it."""
     if oid is None:
         return None
     if isinstance(oid, str) and not oid.isdigit():
-        oid = regclass_lookup(catalog, oid)  # a name bound as a regclass parameter
+        oid = regclass_lookup(catalog, oid, path or namespaces.DEFAULT_PATH)
+    key = None
     rel = catalog.by_oid.get(int(oid)) if catalog is not None else None
     if rel is not None:
-        return rel.name
-    if catalog is not None:
-        for table in catalog.tables():
-            for idx in table.indexes:
-                if idx.oid == oid:
-                    return idx.name
+        key = rel.name
+    elif catalog is not None:
+        key = next((idx.name for table in catalog.tables() for idx in table.indexes
+                    if idx.oid == oid), None)
+    if catalog is not None and key is not None:
+        schema, name = catalog.split(key)
+        if int(oid) >= FIRST_TEMP_OID:
+            return name
+        if path is None:
+            return key if schema != "public" else name
+        if namespaces.visible(key, catalog.by_name, catalog.schemas, path) or (
+                key in catalog.index_owner and schema in path):
+            return name
+        return f"{schema}.{name}"
     from pgha.storage.pgcatalog import SYSTEM_OIDS
 
     for name, sys_oid in SYSTEM_OIDS.items():
@@ -95,7 +145,7 @@ def regtype_array_text(value: Any) -> str | None:
 def register(conn: apsw.Connection, ctx: FunctionContext) -> None:
     """The regclass and regtype conversions, reading the catalog of ``ctx``."""
     f = registrar(conn)
-    f("pg_regclass_name", lambda oid: regclass_name(ctx.catalog, oid), 1)
+    f("pg_regclass_name", lambda oid: regclass_name(ctx.catalog, oid, _path(ctx)), 1)
     f("pg_regtype_name", regtype_name, 1, True)
     f("pg_regtype_array_text", regtype_array_text, 1, True)
     f("pg_regclass", lambda v: None if v is None else seq_regclass(ctx, v), 1)

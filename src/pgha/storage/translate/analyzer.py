@@ -52,6 +52,7 @@ class Analyzer(RelationsMixin, SrfMixin, ExpressionMixin, OperatorMixin, DmlMixi
     ) -> None:
         self.catalog = catalog
         self.system = system
+        self.path: tuple[str, ...] = ("public",)  # the search path (regclass literals)
         self.system_relations: set[str] = set()  # see Translation.system_relations
         self.tz = tz
         self.params: dict[int, int] = {i + 1: oid for i, oid in enumerate(param_oids) if oid}

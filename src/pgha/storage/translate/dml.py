@@ -39,7 +39,9 @@ class DmlMixin:
                 "42501" if rv.schemaname == "pg_catalog" else "42P01",
                 f"permission denied for table {rv.relname}"
                 if rv.schemaname == "pg_catalog"
-                else f'relation "{rv.schemaname}.{rv.relname}" does not exist',
+                # ("": a public table the search path does not reach, see namespaces)
+                else f'relation "{rv.schemaname}.{rv.relname}" does not exist'
+                if rv.schemaname else f'relation "{rv.relname}" does not exist',
             )
         rel = (self.catalog.shadowed.get(rv.relname) if rv.schemaname == "public" else None) \
             or self.catalog.by_name.get(rv.relname)

@@ -261,7 +261,8 @@ class ExpressionMixin:
         if oid in (T.REGCLASS, T.REGTYPE, T.REGPROC) and isinstance(node.val, ast.String):
             text = node.val.sval
             if oid == T.REGCLASS:
-                self.literals[id(node)] = functions.regclass_lookup(self.catalog, text)
+                self.literals[id(node)] = functions.regclass_lookup(self.catalog, text,
+                                                                    self.path)
             else:
                 self.literals[id(node)] = functions.cast_value(text, T.TEXT, oid, -1)
             return

@@ -99,9 +99,12 @@ def translate(
     stmt: Any,
     param_oids: Sequence[int] = (),
     tz: str = "UTC",
+    path: tuple[str, ...] = ("public",),
 ) -> Translation:
-    """Translate one parsed DML/query statement (a pglast node)."""
+    """Translate one parsed DML/query statement (a pglast node) whose relation names
+    ``namespaces.qualify`` made keys; ``path`` is the search path 'name'::regclass reads."""
     an = Analyzer(catalog, system, param_oids, tz)
+    an.path = path
     an.top_with = getattr(stmt, "withClause", None)
     an.top = stmt
     scope = Scope()
