@@ -332,6 +332,8 @@ class ClientSession(ClientWire):
             result = storage.execute_inline(stmt, params)
             if result is not None:
                 return result
+        elif storage.can_write_inline(stmt, params):
+            return storage.execute(stmt, params)  # a point write: its shape bounds it
         timeout_ms = int(storage.settings["statement_timeout"])
         if not timeout_ms:
             if end_block:

@@ -980,6 +980,27 @@ class StorageSession:
             and self.shared_caches
         )
 
+    def can_write_inline(self, stmt: Statement, params: list[Any] | None = None) -> bool:
+        """A point write (``translate.point_write``) of an explicit transaction that already
+        holds the write lock: it may run on the caller's thread, with no budget (an
+        interrupted write would roll the whole transaction back), its shape bounding it. The
+        lock is not waited for and nothing commits: no blocking call is left."""
+        tr = stmt.translation
+        return (
+            tr is not None
+            and tr.point_write
+            and self.writing
+            and self.explicit
+            and self.sqlite_txn
+            and self.status != "E"
+            and not self.catalog.deferrable_uniques
+            and not self.temp.on_commit
+            and _small(stmt.text, stmt.bound, params)
+            and stmt.generation == self.catalog.generation
+            and stmt.path == self.search_path
+            and self.shared_caches
+        )
+
     def execute_and_end(self, stmt: Statement, params: list[Any] | None = None) -> Result:
         """``execute``, then ``end_implicit`` when this statement's implicit block is over (its
         Sync is the next message): one worker-thread hop for an autocommit write in the

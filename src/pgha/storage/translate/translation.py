@@ -19,6 +19,7 @@ from pgha.storage.catalog import Catalog, Table
 from pgha.storage.columns import ColInfo, ResultColumn, TypeRef
 from pgha.storage.translate import write_ctes
 from pgha.storage.translate.analyzer import Analyzer
+from pgha.storage.translate.point_write import point_write
 from pgha.storage.translate.scope import Scope, SystemRelations
 from pgha.storage.translate.signatures import UNKNOWN
 from pgha.storage.translate.stream import SqliteStream
@@ -43,6 +44,9 @@ class Translation:
     # The data-modifying statements of a top-level WITH, run in order before ``sql`` (see
     # ``WriteStep``); ``sql`` reads their RETURNING rows from temporary tables.
     steps: tuple[WriteStep, ...] = ()
+    # A write bounded to one row by its shape (see ``point_write``): it may run on the event
+    # loop in a transaction that already holds the write lock.
+    point_write: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,8 +132,10 @@ def translate(
     inline_ok = command == "SELECT" and not an.is_write and not an.blocking \
         and _MAY_MATCH_LONG.search(sql) is None
     bind_count = max((int(n) for n in _BIND.findall(sql)), default=0)
+    point = command != "SELECT" and not steps and not an.blocking and \
+        _MAY_MATCH_LONG.search(sql) is None and point_write(stmt, catalog)
     return Translation(sql, _result(cols), an.final_param_oids(), command, an.is_write, inline_ok,
-                       frozenset(an.system_relations), bind_count, steps)
+                       frozenset(an.system_relations), bind_count, steps, point)
 
 
 _BIND = re.compile(r"\?(\d+)")
