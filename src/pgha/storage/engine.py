@@ -50,13 +50,14 @@ from pgha.storage import (
     literals,
     numeric,
     pgcatalog,
+    privileges,
     roles,
     status_views,
 )
 from pgha.storage import oids as T
 from pgha.storage import settings as guc
 from pgha.storage import types as pgtypes
-from pgha.storage.catalog import Catalog, Table
+from pgha.storage.catalog import Catalog, Table, View
 from pgha.storage.columns import ColInfo, ResultColumn
 from pgha.storage.copy import CopyIn, CopyOptions, copy_options, format_copy_rows
 from pgha.storage.ddl import DDL, duplicate_key, q
@@ -325,7 +326,7 @@ def _command_name(node: Any) -> str:
              "CreateSeq": "CREATE SEQUENCE", "AlterSeq": "ALTER SEQUENCE",
              "AlterTable": "ALTER TABLE", "Truncate": "TRUNCATE TABLE", "Rename": "ALTER TABLE",
              "CreateRole": "CREATE ROLE", "AlterRole": "ALTER ROLE", "DropRole": "DROP ROLE",
-             "CreateTableAs": "CREATE TABLE AS"}
+             "CreateTableAs": "CREATE TABLE AS", "Grant": "GRANT", "GrantRole": "GRANT ROLE"}
     if name == "Drop":
         kind = getattr(node.removeType, "name", "OBJECT_TABLE").removeprefix("OBJECT_")
         return f"DROP {kind}"
@@ -369,6 +370,15 @@ class StorageSession:
         self.savepoint_marks: list[tuple[int, int]] = []  # capture position per savepoint
         self.capture: changes.ChangeCapture | None = None  # this write transaction's changes
         self.commit_lsn: int | None = None  # end LSN of the last commit this session made
+        # What the current role may do, for the catalog snapshot it was computed against (a
+        # role or privilege change is a schema change: a new snapshot); see ``grants``.
+        self._grants: privileges.Grants | None = None
+        self._grants_catalog: Catalog | None = None
+        self._grants_user = ""
+        self._owner_grants: dict[int, privileges.Grants] = {}  # view owners' (same snapshot)
+        self._view_needs: dict[int, tuple[tuple[int, str], ...]] = {}
+        self.ctx.require = self.require_privilege
+        self.ctx.grants_of = self.grants_of
 
     # -- catalog ---------------------------------------------------------------------------
 
@@ -416,6 +426,74 @@ class StorageSession:
             self.catalog_generation_filled = -1
         if not self.sqlite_txn:
             self.catalog_filled_in_txn = False
+
+    # -- privileges ------------------------------------------------------------------------
+
+    def grants(self) -> privileges.Grants:
+        """The current role's privileges, remembered until the schema or the role changes."""
+        base = self.private_catalog or self.engine.catalog
+        if self._grants is None or self._grants_catalog is not base \
+                or self._grants_user != self.ctx.user:
+            self._grants = privileges.grants_for(self.conn, self.ctx.user)
+            self._grants_catalog, self._grants_user = base, self.ctx.user
+            self._owner_grants.clear()
+            self._view_needs.clear()
+        return self._grants
+
+    def check_privileges(self, needed: tuple[tuple[int, str], ...],
+                         grants: privileges.Grants | None = None) -> None:
+        """42501 unless the role holds every privilege a statement needs (``needed``: from its
+        translation). A view's own relations are checked with its owner's privileges, as
+        PostgreSQL does."""
+        grants = grants or self.grants()
+        if grants.superuser or not needed:
+            return
+        catalog = self.catalog
+        if "U" not in grants.schema:  # (PostgreSQL's search_path skips the schema)
+            rel = catalog.by_oid.get(needed[0][0])
+            raise UndefinedTable(f'relation "{rel.name if rel else needed[0][0]}" does not exist')
+        for oid, letters in needed:
+            rel = catalog.by_oid.get(oid)
+            if rel is None:
+                continue
+            for letter in letters:
+                if not grants.allows(rel, letter):
+                    raise privileges.denied(rel)
+            if isinstance(rel, View):
+                self.check_privileges(self._view_needs_of(rel), self._owner_grants_of(rel.owner))
+
+    def _view_needs_of(self, view: View) -> tuple[tuple[int, str], ...]:
+        needs = self._view_needs.get(view.oid)
+        if needs is None:
+            tr = translate(self.catalog, self._system, parse_sql(view.query)[0].stmt, (),
+                           self.settings["timezone"])
+            needs = self._view_needs[view.oid] = tr.privileges
+        return needs
+
+    def _owner_grants_of(self, owner: int) -> privileges.Grants:
+        grants = self._owner_grants.get(owner)
+        if grants is None:
+            role = next((r for r in roles.every(self.conn) if r.oid == owner), None)
+            grants = privileges.grants_for(self.conn, role.name) if role is not None else \
+                privileges.Grants(owner, False, frozenset({owner}))
+            self._owner_grants[owner] = grants
+        return grants
+
+    def grants_of(self, role: Any) -> privileges.Grants:
+        """The privileges of ``role`` (a name or an OID; None: the current role)."""
+        if role is None or role == self.ctx.user:
+            return self.grants()
+        found = next((r for r in roles.every(self.conn) if r.oid == role), None) \
+            if isinstance(role, int) else roles.find(self.conn, str(role))
+        if found is None:
+            raise UndefinedObject(f'role "{role}" does not exist')
+        return privileges.grants_of(self.conn, found)
+
+    def require_privilege(self, rel: cat.Relation, letters: str) -> None:
+        """For functions (nextval...): 42501 unless the role holds one of ``letters``."""
+        grants = self.grants()
+        if not grants.superuser and not grants.allows(rel, letters):
+            raise privileges.denied(rel)
 
     # -- parsing ---------------------------------------------------------------------------
 
@@ -547,7 +625,8 @@ class StorageSession:
         if isinstance(node, ast.CreateStmt | ast.DropStmt | ast.IndexStmt | ast.AlterTableStmt
                       | ast.CreateSeqStmt | ast.AlterSeqStmt | ast.ViewStmt | ast.TruncateStmt
                       | ast.RenameStmt | ast.CreateTableAsStmt | ast.CreateRoleStmt
-                      | ast.AlterRoleStmt | ast.DropRoleStmt):
+                      | ast.AlterRoleStmt | ast.DropRoleStmt | ast.GrantStmt
+                      | ast.GrantRoleStmt):
             return Statement(text, node, "ddl")
         return Statement(text, node, "utility")
 
@@ -948,6 +1027,8 @@ class StorageSession:
             self.prepare_translation(stmt)
         tr = stmt.translation
         assert tr is not None
+        if tr.privileges:
+            self.check_privileges(tr.privileges)
         self._prepare_system_relations(tr)
         if tr.is_write:
             self.check_writable(tr.command if tr.command != "SELECT" else "SELECT with writes")
@@ -1249,6 +1330,8 @@ class StorageSession:
         conn: Any = self.conn if self.capture is None else changes.RecordingConnection(
             self.conn, self.capture)
         ddl = DDL(conn, catalog, self._system, notices)
+        ddl.grants = self.grants()
+        ddl.owner = ddl.grants.role_oid or cat.BOOTSTRAP_OID
         try:
             tag = self._run_ddl(ddl, conn, stmt)
         except BaseException:
@@ -1298,13 +1381,36 @@ class StorageSession:
             query_text = stmt.text[stmt.text.lower().find(" as ") + 4:].strip() if (
                 " as " in stmt.text.lower()) else ""
             return ddl.create_view(node, query_text)
+        actor = roles.acting(conn, self.ctx.user)
         if isinstance(node, ast.CreateRoleStmt):
-            return roles.create(conn, node)
+            return roles.create(conn, node, actor)
         if isinstance(node, ast.AlterRoleStmt):
-            return roles.alter(conn, node)
+            return roles.alter(conn, node, actor)
         if isinstance(node, ast.DropRoleStmt):
-            return roles.drop(conn, node, self.ctx.user)
+            return roles.drop(conn, node, self.ctx.user, actor,
+                              lambda oid: privileges.dependents(ddl.catalog, oid))
+        if isinstance(node, ast.GrantRoleStmt):
+            return roles.grant_role(conn, node, actor)
+        if isinstance(node, ast.GrantStmt):
+            return self._grant(ddl, node)
         return self._unsupported(type(node).__name__)
+
+    def _grant(self, ddl: DDL, node: ast.GrantStmt) -> str:
+        """GRANT/REVOKE on tables, views and sequences, and on schema public."""
+        kinds = enums.ObjectType
+        tag = "GRANT" if node.is_grant else "REVOKE"
+        if node.targtype == enums.GrantTargetType.ACL_TARGET_DEFAULTS:
+            return self._unsupported("ALTER DEFAULT PRIVILEGES")
+        if node.objtype in (kinds.OBJECT_TABLE, kinds.OBJECT_SEQUENCE):
+            for rel in privileges.grant_relations(ddl.conn, ddl.catalog, node, ddl.grants
+                                                  or self.grants(), self.ctx.user, ddl.notices):
+                ddl.save(rel)
+            return tag
+        if node.objtype == kinds.OBJECT_SCHEMA:
+            privileges.grant_schema(ddl.conn, node, ddl.grants or self.grants(), self.ctx.user)
+            return tag
+        kind = getattr(node.objtype, "name", "").removeprefix("OBJECT_").lower()
+        return self._unsupported(f"{tag} on {kind}")
 
     def _create_table_as(self, ddl: DDL, node: ast.CreateTableAsStmt, schema: str) -> str:
         """CREATE TABLE ... AS / SELECT INTO: the table from the query's columns, then its
@@ -1315,6 +1421,7 @@ class StorageSession:
             raise FeatureNotSupported("CREATE TABLE AS with data-modifying statements in WITH is "
                                       "not supported")
         assert tr.columns is not None
+        self.check_privileges(tr.privileges)
         self._prepare_system_relations(tr)
         table = ddl.create_table_as(node, tr.columns)
         if self.capture is not None:
@@ -1367,6 +1474,7 @@ class StorageSession:
                 if table.column(c) is None:
                     raise UndefinedColumn(f'column "{c}" of relation "{table.name}" does not '
                                           "exist")
+            self.check_privileges(((table.oid, "a"),))
             self.check_writable("COPY FROM")
             copy_in = CopyIn(self, table, cols, opts)
             return Result("COPY", copy_in=copy_in, copy_format=1 if opts.binary else 0,
@@ -1387,6 +1495,7 @@ class StorageSession:
         tr = translate(self.catalog, self._system, select, (), self.settings["timezone"])
         if tr.steps:
             raise FeatureNotSupported("COPY of data-modifying statements in WITH is not supported")
+        self.check_privileges(tr.privileges)
         self._prepare_system_relations(tr)
         assert tr.columns is not None
         rows = list(self.conn.execute(tr.sql))

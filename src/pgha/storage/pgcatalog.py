@@ -19,7 +19,7 @@ from typing import Any
 import apsw
 from pglast import ast, parse_sql
 
-from pgha.storage import builtin_functions, roles, viewdef
+from pgha.storage import builtin_functions, privileges, roles, viewdef
 from pgha.storage import oids as T
 from pgha.storage import types as pgtypes
 from pgha.storage.catalog import (
@@ -107,10 +107,16 @@ def _rows(
     settings: dict[str, str],
 ) -> dict[str, list[tuple[Any, ...]]]:
     out: dict[str, list[tuple[Any, ...]]] = {k: [] for k in PG_CATALOG}
+    known = roles.every(conn)
+    if not any(r.name == user for r in known):  # a --user login: a superuser, not a row
+        known.append(roles.Role(user, POSTGRES_ROLE_OID + 1, superuser=True, createdb=True,
+                                createrole=True, login=True, replication=True))
+    names = {r.oid: r.name for r in known}
+    names.update(PREDEFINED_ROLES)
     out["pg_namespace"] = [
         (PG_CATALOG_NAMESPACE_OID, "pg_catalog", POSTGRES_ROLE_OID, None),
         (PUBLIC_NAMESPACE_OID, "public", DATABASE_OWNER_OID,  # as in PostgreSQL 15
-         json.dumps(["pg_database_owner=UC/pg_database_owner", "=U/pg_database_owner"])),
+         json.dumps([item.text(names) for item in privileges.schema_acl(conn)])),
         (13000, "information_schema", POSTGRES_ROLE_OID, None),
         (99, "pg_toast", POSTGRES_ROLE_OID, None),
     ]
@@ -127,10 +133,6 @@ def _rows(
             (DATABASE_OID, database, False, True, None),
             (1, "template1", True, True, template_acl),
             (4, "template0", True, False, template_acl))]
-    known = roles.every(conn)
-    if not any(r.name == user for r in known):  # a --user login: a superuser, not a row
-        known.append(roles.Role(user, POSTGRES_ROLE_OID + 1, superuser=True, createdb=True,
-                                createrole=True, login=True, replication=True))
     out["pg_roles"] = [
         (r.name, _b(r.superuser), _b(r.inherit), _b(r.createrole), _b(r.createdb),
          _b(r.login), _b(r.replication), r.connlimit, "********", r.valid_until,
@@ -138,6 +140,7 @@ def _rows(
     # PostgreSQL 15's predefined roles (psql completes GRANT ... TO with them; \du hides them).
     out["pg_roles"] += [(name, 0, 1, 0, 0, 0, 0, -1, "********", None, 0, None, oid)
                         for oid, name in PREDEFINED_ROLES]
+    out["pg_auth_members"] = [(r, m, g, _b(a)) for r, m, g, a in roles.memberships(conn)]
     out["pg_user"] = [
         (r.name, r.oid, _b(r.createdb), _b(r.superuser), _b(r.replication), _b(r.bypassrls),
          "********", r.valid_until, None) for r in known if r.login]
@@ -176,11 +179,13 @@ def _rows(
     ]
     for rel in catalog.by_oid.values():
         if isinstance(rel, Table):
-            _table_rows(rel, catalog, out, isrows, database, user)
+            _table_rows(rel, catalog, out, isrows, database, names)
         elif isinstance(rel, View):
-            out["pg_class"].append(_class_row(rel.oid, rel.name, "v", len(rel.columns)))
+            out["pg_class"].append(_class_row(rel.oid, rel.name, "v", len(rel.columns),
+                                              owner=rel.owner,
+                                              acl=privileges.acl_texts(rel, names)))
             definition = viewdef.view_definition(catalog, rel, pretty=False)
-            out["pg_views"].append(("public", rel.name, user, definition))
+            out["pg_views"].append(("public", rel.name, names.get(rel.owner, user), definition))
             isrows["is.tables"].append((database, "public", rel.name, "VIEW", "NO"))
             isrows["is.views"].append(("public", rel.name, definition))
             for i, col in enumerate(rel.columns, 1):
@@ -188,7 +193,8 @@ def _rows(
                     _attr_row(rel.oid, col.name, col.type_oid, col.typmod, i, False, False, "")
                 )
         elif isinstance(rel, Sequence):
-            out["pg_class"].append(_class_row(rel.oid, rel.name, "S", 3))
+            out["pg_class"].append(_class_row(rel.oid, rel.name, "S", 3, owner=rel.owner,
+                                              acl=privileges.acl_texts(rel, names)))
             out["pg_sequence"].append(
                 (
                     rel.oid,
@@ -314,6 +320,8 @@ def _class_row(
     has_index: bool = False,
     checks: int = 0,
     triggers: bool = False,
+    owner: int = POSTGRES_ROLE_OID,
+    acl: list[str] | None = None,
 ) -> tuple[Any, ...]:
     return (
         oid,
@@ -321,7 +329,7 @@ def _class_row(
         PUBLIC_NAMESPACE_OID,
         0,
         0,
-        POSTGRES_ROLE_OID,
+        owner,
         HEAP_AM if kind == "r" else (BTREE_AM if kind == "i" else 0),
         oid,
         0,
@@ -346,7 +354,7 @@ def _class_row(
         0,
         0,
         0,
-        None,
+        None if acl is None else json.dumps(acl),
         None,
         None,
     )
@@ -399,17 +407,19 @@ def _table_rows(
     out: dict[str, list[tuple[Any, ...]]],
     isrows: dict[str, list[tuple[Any, ...]]],
     database: str,
-    user: str,
+    names: dict[int, str],
 ) -> None:
     checks = sum(1 for c in rel.constraints if c.kind == "c")
+    owner = names.get(rel.owner, "postgres")
     has_fk = any(c.kind == "f" for c in rel.constraints) or any(
         c.kind == "f" and c.ref_table == rel.name for t in catalog.tables() for c in t.constraints
     )
     out["pg_class"].append(
-        _class_row(rel.oid, rel.name, "r", len(rel.columns), bool(rel.indexes), checks, has_fk)
+        _class_row(rel.oid, rel.name, "r", len(rel.columns), bool(rel.indexes), checks, has_fk,
+                   rel.owner, privileges.acl_texts(rel, names))
     )
     out["pg_tables"].append(
-        ("public", rel.name, user, None, _b(bool(rel.indexes)), 0, _b(has_fk), 0)
+        ("public", rel.name, owner, None, _b(bool(rel.indexes)), 0, _b(has_fk), 0)
     )
     table_type = "LOCAL TEMPORARY" if rel.oid >= FIRST_TEMP_OID else "BASE TABLE"
     isrows["is.tables"].append((database, "public", rel.name, table_type, "YES"))
@@ -459,7 +469,8 @@ def _table_rows(
     for idx in rel.indexes:
         con = next((c for c in rel.constraints if c.name == idx.constraint), None)
         keys = " ".join(str(attnums.get(c, 0)) for c in idx.columns)
-        out["pg_class"].append(_class_row(idx.oid, idx.name, "i", len(idx.columns)))
+        out["pg_class"].append(_class_row(idx.oid, idx.name, "i", len(idx.columns),
+                                          owner=rel.owner))
         for n, column in enumerate(idx.columns, 1):  # an index has attributes too (psql \d)
             col = by_name.get(column)
             out["pg_attribute"].append(_attr_row(

@@ -212,8 +212,7 @@ PG_CATALOG: dict[str, list[tuple[str, int]]] = {
         ("valuntil", T.TIMESTAMPTZ),
         ("useconfig", TXA),
     ],
-    "pg_auth_members": [
-        ("oid", OI),
+    "pg_auth_members": [  # (PostgreSQL 15's: no oid column)
         ("roleid", OI),
         ("member", OI),
         ("grantor", OI),

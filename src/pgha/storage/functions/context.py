@@ -45,6 +45,11 @@ class FunctionContext:
     cancel: threading.Event = field(default_factory=threading.Event)  # set by CancelRequest
     cancel_reason: str = "user request"  # or "statement timeout": what the 57014 says
     server_port: int | None = None  # inet_server_port(): the TCP port the client reached
+    # (relation, letters): 42501 unless the current role holds one of the privileges
+    require: Callable[[Any, str], None] = lambda rel, letters: None
+    # A role's privileges (privileges.Grants): the current role's for None, else the role
+    # named (or of that OID); for has_table_privilege and friends.
+    grants_of: Callable[[Any], Any] = lambda role: None
 
 
 def _ts_text(moment: dt.datetime) -> str:

@@ -43,6 +43,8 @@ class Translation:
     # The data-modifying statements of a top-level WITH, run in order before ``sql`` (see
     # ``WriteStep``); ``sql`` reads their RETURNING rows from temporary tables.
     steps: tuple[WriteStep, ...] = ()
+    # The privileges it needs: (relation OID, aclitem letters), see ``privileges.py``.
+    privileges: tuple[tuple[int, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,7 +128,8 @@ def translate(
         and _MAY_MATCH_LONG.search(sql) is None
     bind_count = max((int(n) for n in _BIND.findall(sql)), default=0)
     return Translation(sql, _result(cols), an.final_param_oids(), command, an.is_write, inline_ok,
-                       frozenset(an.system_relations), bind_count, steps)
+                       frozenset(an.system_relations), bind_count, steps,
+                       tuple(an.privileges.items()))
 
 
 _BIND = re.compile(r"\?(\d+)")
