@@ -342,6 +342,7 @@ class StorageSession:
         self.settings = dict(guc.DEFAULT_SETTINGS)
         self.settings["pgha.sync_mode"] = engine.sync_mode
         self.settings["session_authorization"] = user
+        self.login_user = user  # as authenticated (forwarded writes log in as this role)
         self.local_overrides: dict[str, str] = {}  # SET LOCAL: restored when the block ends
         self.block_backup: dict[str, str | None] = {}  # any SET in a block: undone by ROLLBACK
         self.ctx = functions.FunctionContext(
@@ -353,6 +354,8 @@ class StorageSession:
         # session sends them to the listeners once it has committed; a rollback drops them.
         self.notifications: list[tuple[str, str]] = []
         functions.register(self.conn, self.ctx)
+        self.settings["is_superuser"] = "on" if roles.acting(self.conn, user).superuser \
+            else "off"
         pgcatalog.install(self.conn)
         status_views.register(self.conn, self._status_rows)
         self.catalog_generation_filled = -1
@@ -877,6 +880,8 @@ class StorageSession:
                 if name in guc.REPORTED:
                     changed[guc.REPORTED[name]] = value
         self.ctx.tz = self.settings["timezone"]
+        if {"role", "session_authorization"} & set(restore):
+            changed.update(self._apply_role())
         return changed
 
     def begin_implicit(self) -> None:
@@ -1193,6 +1198,48 @@ class StorageSession:
             self.ctx.tz = value
         return {guc.REPORTED[name]: value} if name in guc.REPORTED else {}
 
+    def _set_role(self, node: ast.VariableSetStmt) -> dict[str, str]:
+        """SET [LOCAL] ROLE / SET SESSION AUTHORIZATION, their RESETs and DEFAULT. SET ROLE
+        needs membership in the role (or a superuser session user); SET SESSION
+        AUTHORIZATION a superuser login. Returns the reported settings that changed."""
+        K = enums.VariableSetKind
+        name = node.name.lower()
+        value = "none" if name == "role" else self.login_user
+        if node.kind == K.VAR_SET_VALUE:
+            arg = node.args[0] if node.args else None
+            value = str(getattr(getattr(arg, "val", None), "sval", "") or "")
+        if name == "session_authorization":
+            if not roles.acting(self.conn, self.login_user).superuser and \
+                    value != self.login_user:
+                raise InsufficientPrivilege("permission denied to set session authorization")
+            if roles.find(self.conn, value) is None and value != self.login_user:
+                raise InvalidParameterValue(f'role "{value}" does not exist')
+            if node.is_local:
+                self.set_setting("role", "none", local=True)
+            else:
+                self.settings["role"] = "none"
+        elif value != "none":
+            role = roles.find(self.conn, value)
+            if role is None:
+                raise InvalidParameterValue(f'role "{value}" does not exist')
+            session = roles.acting(self.conn, self.settings["session_authorization"])
+            if not session.superuser and role.oid not in roles.member_of(self.conn, session.oid):
+                raise InsufficientPrivilege(f'permission denied to set role "{value}"')
+        changed = self.set_setting(name, value, node.is_local)
+        return {**changed, **self._apply_role()}
+
+    def _apply_role(self) -> dict[str, str]:
+        """current_user and session_user from the role settings; is_superuser follows."""
+        session = self.settings["session_authorization"]
+        role = self.settings.get("role", "none")
+        self.ctx.user = session if role == "none" else role
+        self.ctx.session_user = session
+        superuser = "on" if roles.acting(self.conn, self.ctx.user).superuser else "off"
+        if self.settings.get("is_superuser") == superuser:
+            return {}
+        self.settings["is_superuser"] = superuser
+        return {"is_superuser": superuser}
+
     def _reset_all(self) -> dict[str, str]:
         """RESET ALL: every setting back to this session's default; returns the reported
         settings that changed (for ParameterStatus)."""
@@ -1200,7 +1247,7 @@ class StorageSession:
         changed = {}
         for key, value in defaults.items():
             if key not in guc.READ_ONLY_SETTINGS and self.settings.get(key) != value and (
-                    key != "session_authorization"):
+                    key not in ("session_authorization", "role")):
                 self.settings[key] = value
                 if key in guc.REPORTED:
                     changed[guc.REPORTED[key]] = value
@@ -1260,6 +1307,10 @@ class StorageSession:
         name = (node.name or "").lower()
         if node.kind == K.VAR_RESET_ALL:
             return Result("RESET", changed_settings=self._reset_all())
+        if name in ("role", "session_authorization") and node.kind in (
+                K.VAR_SET_VALUE, K.VAR_RESET, K.VAR_SET_DEFAULT):
+            return Result("RESET" if node.kind == K.VAR_RESET else "SET",
+                          changed_settings=self._set_role(node))
         if node.kind in (K.VAR_SET_MULTI,):
             # SET TRANSACTION (this transaction) / SET SESSION CHARACTERISTICS AS TRANSACTION
             # (the session's default). pgha runs every transaction serializably (one writer);
@@ -1557,6 +1608,12 @@ class StorageSession:
                 if self.explicit:
                     raise ActiveSqlTransaction("DISCARD ALL cannot run inside a transaction block")
                 changed = self._reset_all()
+                # (and SET SESSION AUTHORIZATION DEFAULT, which resets the role too)
+                if self.settings["session_authorization"] != self.login_user:
+                    self.settings["session_authorization"] = self.login_user
+                    changed["session_authorization"] = self.login_user
+                self.settings["role"] = "none"
+                changed.update(self._apply_role())
             if target in ("ALL", "SEQUENCES"):
                 self.ctx.last_sequence_values.clear()
                 self.ctx.last_sequence = None

@@ -23,7 +23,8 @@ from pgha.storage.catalog import Catalog
 class FunctionContext:
     """What the functions of one connection may read: set by the session before a statement."""
 
-    user: str = "postgres"
+    user: str = "postgres"  # current_user: the session user, or the role SET ROLE chose
+    session_user: str = ""  # (empty: the same as ``user``)
     database: str = "postgres"
     tz: str = "UTC"
     backend_pid: int = 0
