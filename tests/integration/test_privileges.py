@@ -279,3 +279,51 @@ def test_role_membership_grants_the_roles_privileges(sides: list[Side]) -> None:
     same(sides, None, "ALTER ROLE {bob} INHERIT")
     same(sides, None, "REVOKE {grp} FROM {bob}")
     assert same(sides, "bob", "SELECT a FROM t")[0] == "42501"
+
+
+def test_du_shows_membership_and_create_role_options(sides: list[Side]) -> None:
+    for side in sides:
+        side.run(None, "CREATE ROLE {grp}_x IN ROLE {grp} ROLE {alice} ADMIN {bob}")
+    same(sides, None, "SELECT r.rolname, m.rolname, admin_option FROM pg_auth_members a "
+                      "JOIN pg_roles r ON r.oid = a.roleid JOIN pg_roles m ON m.oid = a.member "
+                      "WHERE r.rolname LIKE '{grp}%' OR m.rolname LIKE '{grp}%' ORDER BY 1, 2")
+    pgha, pg = (side.psql(None, r"\du " + side.sql("{alice}|{bob}|{grp}*")) for side in sides)
+    assert pgha.splitlines() == pg.splitlines()
+    assert "{grp}" in pgha or "grp" in pgha
+    for side in sides:
+        side.run(None, "DROP ROLE {grp}_x")
+
+
+def test_alter_role_set_applies_at_login(sides: list[Side]) -> None:
+    same(sides, None, "ALTER ROLE {alice} SET timezone = 'Europe/Paris'")
+    same(sides, None, "ALTER ROLE {alice} SET statement_timeout = '5s'")
+    same(sides, None, "ALTER ROLE {alice} SET application_name = 'from_role'")
+    same(sides, None, "ALTER ROLE {alice} RESET application_name")
+    same(sides, None, "SELECT setconfig FROM pg_db_role_setting s JOIN pg_roles r "
+                      "ON r.oid = s.setrole WHERE r.rolname = '{alice}'")
+    same(sides, "alice", "SELECT current_setting('TimeZone')")
+    same(sides, "alice", "SHOW statement_timeout")
+    assert same(sides, None, "ALTER ROLE {alice} SET no_such_setting = 1")[0] == "42704"
+    assert same(sides, "bob", "ALTER ROLE {alice} SET timezone = 'UTC'")[0] == "42501"
+    same(sides, "bob", "ALTER ROLE {bob} SET timezone = 'Asia/Tokyo'")
+    same(sides, "bob", "SHOW timezone")  # (applies from the next login)
+    same(sides, "bob", "ALTER ROLE {bob} RESET ALL")
+    same(sides, None, "SELECT count(*) FROM pg_db_role_setting s JOIN pg_roles r "
+                      "ON r.oid = s.setrole WHERE r.rolname = '{bob}'")
+
+
+def test_set_role_switches_the_privileges(sides: list[Side]) -> None:
+    setup(sides, ["GRANT SELECT ON t TO {grp}", "GRANT {grp} TO {bob}"])
+    same(sides, None, "SET ROLE {alice}; SELECT a FROM t")
+    with sides[0].connect("bob") as pgha_conn, sides[1].connect("bob") as pg_conn:
+        for text in ("SELECT current_user = session_user", "SET ROLE {grp}",
+                     "SELECT current_user = session_user", "SELECT a FROM t",
+                     "SET ROLE {alice}", "RESET ROLE", "SHOW role"):
+            answers = []
+            for side, conn in ((sides[0], pgha_conn), (sides[1], pg_conn)):
+                try:
+                    cur = conn.execute(side.sql(text))
+                    answers.append(cur.fetchall() if cur.description else None)
+                except psycopg.Error as exc:
+                    answers.append(exc.sqlstate)
+            assert answers[0] == answers[1], text

@@ -43,6 +43,10 @@ METADATA_DDL = (
     "CREATE TABLE IF NOT EXISTS __pgha_auth_members ("
     " roleid INTEGER NOT NULL, member INTEGER NOT NULL, grantor INTEGER NOT NULL,"
     " admin_option INTEGER NOT NULL, PRIMARY KEY (roleid, member))",
+    # ALTER ROLE ... SET (pg_db_role_setting), applied at login.
+    "CREATE TABLE IF NOT EXISTS __pgha_role_settings ("
+    " role INTEGER NOT NULL, name TEXT NOT NULL, value TEXT NOT NULL,"
+    " PRIMARY KEY (role, name))",
 )
 
 

@@ -382,6 +382,7 @@ class StorageSession:
         self._view_needs: dict[int, tuple[tuple[int, str], ...]] = {}
         self.ctx.require = self.require_privilege
         self.ctx.grants_of = self.grants_of
+        self._apply_role_settings()
 
     # -- catalog ---------------------------------------------------------------------------
 
@@ -629,7 +630,7 @@ class StorageSession:
                       | ast.CreateSeqStmt | ast.AlterSeqStmt | ast.ViewStmt | ast.TruncateStmt
                       | ast.RenameStmt | ast.CreateTableAsStmt | ast.CreateRoleStmt
                       | ast.AlterRoleStmt | ast.DropRoleStmt | ast.GrantStmt
-                      | ast.GrantRoleStmt):
+                      | ast.GrantRoleStmt | ast.AlterRoleSetStmt):
             return Statement(text, node, "ddl")
         return Statement(text, node, "utility")
 
@@ -1332,21 +1333,7 @@ class StorageSession:
             return Result("RESET" if node.kind == K.VAR_RESET else "SET", changed_settings=changed)
         if node.kind == K.VAR_SET_CURRENT:
             return Result("SET")
-        values = []
-        for arg in node.args or ():
-            if isinstance(arg, ast.A_Const):
-                v = arg.val
-                values.append(str(getattr(v, "sval", None) or getattr(v, "ival", None)
-                                  if not isinstance(v, ast.Float) else v.fval)
-                              if not isinstance(v, ast.Integer) else str(v.ival))
-            elif isinstance(arg, ast.TypeCast) and isinstance(arg.arg, ast.A_Const):
-                values.append(str(arg.arg.val.sval))
-            else:
-                raise FeatureNotSupported("this SET value is not supported")
-        value = ", ".join(values)
-        if name == "timezone" and not values:
-            value = "UTC"
-        changed = self.set_setting(name, value, node.is_local)
+        changed = self.set_setting(name, set_value(node), node.is_local)
         return Result("SET", changed_settings=changed)
 
     def _show(self, node: ast.VariableShowStmt) -> Result:
@@ -1442,9 +1429,36 @@ class StorageSession:
                               lambda oid: privileges.dependents(ddl.catalog, oid))
         if isinstance(node, ast.GrantRoleStmt):
             return roles.grant_role(conn, node, actor)
+        if isinstance(node, ast.AlterRoleSetStmt):
+            return self._alter_role_set(conn, node, actor)
         if isinstance(node, ast.GrantStmt):
             return self._grant(ddl, node)
         return self._unsupported(type(node).__name__)
+
+    def _alter_role_set(self, conn: Any, node: ast.AlterRoleSetStmt, actor: roles.Role) -> str:
+        """ALTER ROLE name SET/RESET: the value is checked now, applied at the role's next
+        login (see ``_apply_role_settings``)."""
+        K = enums.VariableSetKind
+        setstmt = node.setstmt
+        name = (setstmt.name or "").lower()
+        if name in ("role", "session_authorization") or setstmt.kind not in (
+                K.VAR_SET_VALUE, K.VAR_RESET, K.VAR_RESET_ALL, K.VAR_SET_DEFAULT):
+            return self._unsupported(f"ALTER ROLE ... SET {name}")
+        value = None
+        if setstmt.kind == K.VAR_SET_VALUE:
+            value = set_value(setstmt)
+            guc.check_value(name, value, guc.DEFAULT_SETTINGS)  # (kept as written, as in PG)
+        elif name and name not in guc.DEFAULT_SETTINGS and "." not in name:
+            raise UndefinedObject(f'unrecognized configuration parameter "{name}"')
+        # pg_db_role_setting names a setting as PostgreSQL spells it (TimeZone, DateStyle)
+        return roles.set_config(conn, node, actor, guc.REPORTED.get(name, name), value)
+
+    def _apply_role_settings(self) -> None:
+        """The login role's ALTER ROLE ... SET values, as PostgreSQL applies them at
+        connection start (one no longer valid is skipped)."""
+        for name, value in roles.settings_of(self.conn, self.login_user):
+            with contextlib.suppress(PgError):
+                self.set_setting(name, value)
 
     def _grant(self, ddl: DDL, node: ast.GrantStmt) -> str:
         """GRANT/REVOKE on tables, views and sequences, and on schema public."""
@@ -1656,6 +1670,24 @@ class StorageSession:
         if isinstance(node, ast.LockStmt):
             return self._lock_tables(node)
         raise FeatureNotSupported(f"{type(node).__name__.removesuffix('Stmt')} is not supported")
+
+
+def set_value(node: ast.VariableSetStmt) -> str:
+    """The value text of SET name = value (a list is joined with ", ")."""
+    values = []
+    for arg in node.args or ():
+        if isinstance(arg, ast.A_Const):
+            v = arg.val
+            values.append(str(getattr(v, "sval", None) or getattr(v, "ival", None)
+                              if not isinstance(v, ast.Float) else v.fval)
+                          if not isinstance(v, ast.Integer) else str(v.ival))
+        elif isinstance(arg, ast.TypeCast) and isinstance(arg.arg, ast.A_Const):
+            values.append(str(arg.arg.val.sval))
+        else:
+            raise FeatureNotSupported("this SET value is not supported")
+    if (node.name or "").lower() == "timezone" and not values:
+        return "UTC"
+    return ", ".join(values)
 
 
 def _explain_option(option: Any) -> str:

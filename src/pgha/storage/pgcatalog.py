@@ -140,6 +140,8 @@ def _rows(
     # PostgreSQL 15's predefined roles (psql completes GRANT ... TO with them; \du hides them).
     out["pg_roles"] += [(name, 0, 1, 0, 0, 0, 0, -1, "********", None, 0, None, oid)
                         for oid, name in PREDEFINED_ROLES]
+    out["pg_db_role_setting"] = [(0, role, json.dumps(config))
+                                 for role, config in roles.role_settings(conn)]
     out["pg_auth_members"] = [(r, m, g, _b(a)) for r, m, g, a in roles.memberships(conn)]
     out["pg_user"] = [
         (r.name, r.oid, _b(r.createdb), _b(r.superuser), _b(r.replication), _b(r.bypassrls),

@@ -118,8 +118,10 @@ def _attributes(options: tuple[Any, ...] | None, name: str) -> dict[str, Any]:
             out["password"] = None if arg is None else _secret(arg.sval, name)
         elif key == "validUntil":
             out["valid_until"] = _timestamp(arg.sval)
-        elif key in ("addroleto", "rolemembers", "adminmembers", "sysid"):
-            raise FeatureNotSupported("role membership (IN ROLE, ROLE, ADMIN) is not supported")
+        elif key in ("addroleto", "rolemembers", "adminmembers"):  # (ALTER ROLE has none)
+            raise FeatureNotSupported(f"role option {key} is not supported here")
+        elif key == "sysid":
+            raise FeatureNotSupported("SYSID is not supported")
         else:
             raise FeatureNotSupported(f"role option {key} is not supported")
     return out
@@ -174,14 +176,31 @@ def create(conn: Any, node: ast.CreateRoleStmt, actor: Role = BOOTSTRAP_ROLE) ->
                               "login": int(node.stmt_type == enums.RoleStmtType.ROLESTMT_USER),
                               "replication": 0, "connlimit": -1, "password": None,
                               "valid_until": None, "inherit": 1, "bypassrls": 0}
-    values.update(_attributes(node.options, name))
+    members = [o for o in node.options or () if o.defname in _MEMBERSHIP]
+    values.update(_attributes(tuple(o for o in node.options or () if o not in members), name))
     _may_manage(actor, bool(values["superuser"]), "create")
     top = next(iter(conn.execute("SELECT max(oid) FROM __pgha_roles")))[0]
     values["oid"] = max(FIRST_ROLE_OID, (top or 0) + 1)
     names = ", ".join(values)
     conn.execute(f"INSERT INTO __pgha_roles ({names}) VALUES "
                  f"({', '.join('?' for _ in values)})", tuple(values.values()))
+    new = find(conn, name)
+    assert new is not None
+    for option in members:  # IN ROLE r: new joins r; ROLE m / ADMIN m: m joins new
+        for spec in option.arg:
+            other = find(conn, spec.rolename or "")
+            if other is None:
+                raise UndefinedObject(f'role "{spec.rolename}" does not exist')
+            if option.defname == "addroleto":
+                if not _admin_of(conn, actor, other):
+                    raise InsufficientPrivilege(f'must have admin option on role "{other.name}"')
+                _add_member(conn, other, new, actor, False)
+            else:
+                _add_member(conn, new, other, actor, option.defname == "adminmembers")
     return "CREATE ROLE"
+
+
+_MEMBERSHIP = ("addroleto", "rolemembers", "adminmembers")
 
 
 def alter(conn: Any, node: ast.AlterRoleStmt, actor: Role = BOOTSTRAP_ROLE) -> str:
@@ -236,7 +255,59 @@ def drop(conn: Any, node: ast.DropRoleStmt, current_user: str, actor: Role = BOO
         conn.execute("DELETE FROM __pgha_roles WHERE name = ?", (name,))
         conn.execute("DELETE FROM __pgha_auth_members WHERE roleid = ? OR member = ?",
                      (role.oid, role.oid))
+        conn.execute("DELETE FROM __pgha_role_settings WHERE role = ?", (role.oid,))
     return "DROP ROLE"
+
+
+# -- per-role settings -----------------------------------------------------------------------
+
+
+def set_config(conn: Any, node: ast.AlterRoleSetStmt, actor: Role, name: str,
+               value: str | None) -> str:
+    """ALTER ROLE name SET name = value (``value`` already checked) / RESET name / RESET ALL
+    (``value`` None). A role may change its own; others need CREATEROLE, superusers a
+    superuser."""
+    if node.database is not None:
+        raise FeatureNotSupported("ALTER ROLE ... IN DATABASE is not supported")
+    spec = node.role
+    if spec is None:
+        raise FeatureNotSupported("ALTER ROLE ALL ... SET is not supported")
+    role_name = spec.rolename if spec.roletype == enums.RoleSpecType.ROLESPEC_CSTRING \
+        else actor.name
+    role = find(conn, role_name or "")
+    if role is None:
+        raise UndefinedObject(f'role "{role_name}" does not exist')
+    if not actor.superuser and role.name != actor.name:
+        if role.superuser:
+            raise InsufficientPrivilege("must be superuser to alter superusers")
+        if not actor.createrole:
+            raise InsufficientPrivilege("permission denied")
+    if value is not None:
+        conn.execute("INSERT INTO __pgha_role_settings (role, name, value) VALUES (?, ?, ?) "
+                     "ON CONFLICT (role, name) DO UPDATE SET value = excluded.value",
+                     (role.oid, name, value))
+    elif name:
+        conn.execute("DELETE FROM __pgha_role_settings WHERE role = ? AND name = ?",
+                     (role.oid, name))
+    else:
+        conn.execute("DELETE FROM __pgha_role_settings WHERE role = ?", (role.oid,))
+    return "ALTER ROLE"
+
+
+def settings_of(conn: Any, name: str) -> list[tuple[str, str]]:
+    """The ALTER ROLE ... SET values of role ``name``, in the order they were first set."""
+    return [(n, v) for n, v in conn.execute(
+        "SELECT s.name, s.value FROM __pgha_role_settings s JOIN __pgha_roles r "
+        "ON r.oid = s.role WHERE r.name = ? ORDER BY s.rowid", (name,))]
+
+
+def role_settings(conn: Any) -> list[tuple[int, list[str]]]:
+    """pg_db_role_setting: (role OID, ["name=value", ...])."""
+    out: dict[int, list[str]] = {}
+    for role, name, value in conn.execute(
+            "SELECT role, name, value FROM __pgha_role_settings ORDER BY role, rowid"):
+        out.setdefault(role, []).append(f"{name}={value}")
+    return list(out.items())
 
 
 # -- membership ------------------------------------------------------------------------------
