@@ -80,7 +80,9 @@ def sides(pgha_server: PghaServer, postgres_server: PostgresServer) -> Iterator[
         finally:
             with pg.connect() as conn:
                 for name in pg.names.values():
-                    conn.execute(f"DROP OWNED BY {name} CASCADE")
+                    if conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s",
+                                    (name,)).fetchone():
+                        conn.execute(f"DROP OWNED BY {name} CASCADE")
             with psycopg.connect(postgres_server.dsn, autocommit=True) as conn:
                 for name in pg.names.values():
                     conn.execute(f"DROP ROLE IF EXISTS {name}")
@@ -327,3 +329,25 @@ def test_set_role_switches_the_privileges(sides: list[Side]) -> None:
                 except psycopg.Error as exc:
                     answers.append(exc.sqlstate)
             assert answers[0] == answers[1], text
+
+
+def test_owner_to_reassign_and_drop_owned(sides: list[Side]) -> None:
+    setup(sides, ["GRANT SELECT ON t TO {alice}", "GRANT SELECT ON s TO {bob}",
+                  "GRANT CREATE ON SCHEMA public TO {alice}, {bob}"])
+    same(sides, None, "ALTER TABLE t OWNER TO {alice}")
+    acl = ("SELECT relname, pg_get_userbyid(relowner), relacl::text FROM pg_class "
+           "WHERE relname IN ('t', 't_id_seq', 's', 'u') ORDER BY 1")
+    same(sides, None, acl)
+    assert same(sides, None, "ALTER SEQUENCE t_id_seq OWNER TO {bob}")[0] == "0A000"
+    assert same(sides, "bob", "ALTER TABLE t OWNER TO {bob}")[0] == "42501"
+    assert same(sides, "alice", "ALTER TABLE t OWNER TO {bob}")[0] == "42501"  # not a member
+    same(sides, "alice", "INSERT INTO t (a) VALUES ('by the owner')")
+    same(sides, None, "DROP VIEW v")
+    same(sides, None, "REASSIGN OWNED BY {alice} TO {bob}")
+    same(sides, None, acl)
+    same(sides, None, "DROP OWNED BY {bob}")
+    same(sides, None, "SELECT relname FROM pg_class WHERE relname IN ('t', 't_id_seq', 's', 'u') "
+                      "ORDER BY 1")
+    same(sides, None, acl)
+    same(sides, None, "SELECT nspacl::text FROM pg_namespace WHERE nspname = 'public'")
+    same(sides, None, "DROP ROLE {bob}")

@@ -630,7 +630,8 @@ class StorageSession:
                       | ast.CreateSeqStmt | ast.AlterSeqStmt | ast.ViewStmt | ast.TruncateStmt
                       | ast.RenameStmt | ast.CreateTableAsStmt | ast.CreateRoleStmt
                       | ast.AlterRoleStmt | ast.DropRoleStmt | ast.GrantStmt
-                      | ast.GrantRoleStmt | ast.AlterRoleSetStmt):
+                      | ast.GrantRoleStmt | ast.AlterRoleSetStmt | ast.ReassignOwnedStmt
+                      | ast.DropOwnedStmt):
             return Statement(text, node, "ddl")
         return Statement(text, node, "utility")
 
@@ -1399,6 +1400,9 @@ class StorageSession:
         if isinstance(node, ast.IndexStmt):
             return ddl.create_index(node)
         if isinstance(node, ast.AlterTableStmt):
+            if not temp and node.cmds and all(
+                    c.subtype == enums.AlterTableType.AT_ChangeOwner for c in node.cmds):
+                return self._change_owner(ddl, node)
             # (ALTER INDEX/VIEW... naming a temporary table is TempDDL's to judge)
             if temp or node.objtype == enums.ObjectType.OBJECT_TABLE:
                 return ddl.alter_table(node)
@@ -1431,6 +1435,8 @@ class StorageSession:
             return roles.grant_role(conn, node, actor)
         if isinstance(node, ast.AlterRoleSetStmt):
             return self._alter_role_set(conn, node, actor)
+        if isinstance(node, ast.ReassignOwnedStmt | ast.DropOwnedStmt):
+            return self._owned(ddl, node, actor)
         if isinstance(node, ast.GrantStmt):
             return self._grant(ddl, node)
         return self._unsupported(type(node).__name__)
@@ -1459,6 +1465,75 @@ class StorageSession:
         for name, value in roles.settings_of(self.conn, self.login_user):
             with contextlib.suppress(PgError):
                 self.set_setting(name, value)
+
+    def _owned(self, ddl: DDL, node: ast.ReassignOwnedStmt | ast.DropOwnedStmt,
+               actor: roles.Role) -> str:
+        """REASSIGN OWNED BY old TO new (every relation of ``old`` now ``new``'s) and DROP
+        OWNED BY role (its relations dropped, its privileges revoked): what PostgreSQL runs
+        before DROP ROLE. The acting role must be a member of each role named."""
+        specs = list(node.roles or ())
+        if isinstance(node, ast.ReassignOwnedStmt):
+            specs.append(node.newrole)
+        oids = privileges.grantee_oids(ddl.conn, specs, self.ctx.user)
+        mine = roles.member_of(ddl.conn, actor.oid)
+        verb = "reassign" if isinstance(node, ast.ReassignOwnedStmt) else "drop"
+        if not actor.superuser and any(oid not in mine for oid in oids):
+            raise InsufficientPrivilege(f"permission denied to {verb} objects")
+        if isinstance(node, ast.ReassignOwnedStmt):
+            for oid in oids[:-1]:
+                for rel in privileges.owned_by(ddl.catalog, oid):
+                    privileges.change_owner(rel, oids[-1])
+                    ddl.save(rel)
+            return "REASSIGN OWNED"
+        cascade = node.behavior == enums.DropBehavior.DROP_CASCADE
+        for oid in oids:
+            owned = privileges.owned_by(ddl.catalog, oid)
+            for rel in sorted(owned, key=lambda r: "vrS".index(r.kind)):
+                if ddl.catalog.by_name.get(rel.name) is rel:  # (a table's sequence went with it)
+                    ddl.drop_relation(rel, cascade)
+            for rel in list(ddl.catalog.by_oid.values()):
+                if ddl.catalog.by_name.get(rel.name) is rel and privileges.forget_grantee(rel, oid):
+                    ddl.save(rel)
+            privileges.forget_schema_grantee(ddl.conn, oid)
+        return "DROP OWNED"
+
+    def _change_owner(self, ddl: DDL, node: ast.AlterTableStmt) -> str:
+        """ALTER TABLE/VIEW/SEQUENCE ... OWNER TO: a superuser, or the owner when it is a
+        member of the new owner and that role may create in schema public (ATExecChangeOwner).
+        A table's own sequences follow it."""
+        kinds = {enums.ObjectType.OBJECT_TABLE: ("r", "TABLE"),
+                 enums.ObjectType.OBJECT_VIEW: ("v", "VIEW"),
+                 enums.ObjectType.OBJECT_SEQUENCE: ("S", "SEQUENCE")}
+        kind, word = kinds.get(node.objtype, ("", ""))
+        if not kind:
+            return self._unsupported("ALTER ... OWNER TO of this object")
+        name = node.relation.relname
+        rel = ddl.catalog.by_name.get(name)
+        if rel is None or rel.oid >= cat.FIRST_TEMP_OID:
+            if node.missing_ok:
+                return f"ALTER {word}"
+            raise UndefinedTable(f'relation "{name}" does not exist')
+        if rel.kind != kind and not (kind == "r" and rel.kind in "vS"):
+            raise WrongObjectType(f'"{name}" is not a {word.lower()}')
+        new = privileges.grantee_oids(ddl.conn, [node.cmds[-1].newowner], self.ctx.user)[0]
+        grants = ddl.grants or self.grants()
+        if isinstance(rel, cat.Sequence) and rel.owned_by is not None:
+            raise FeatureNotSupported(f'cannot change owner of sequence "{name}"',
+                                      detail=f'Sequence "{name}" is linked to table '
+                                      f'"{rel.owned_by[0]}".')
+        if new != rel.owner and not grants.superuser:
+            ddl.require_owner(rel)
+            target = next(r for r in roles.every(ddl.conn) if r.oid == new)
+            if new not in roles.member_of(ddl.conn, grants.role_oid):
+                raise InsufficientPrivilege(f'must be member of role "{target.name}"')
+            if "C" not in privileges.grants_of(ddl.conn, target).schema:
+                raise InsufficientPrivilege("permission denied for schema public")
+        followers = [s for s in ddl.catalog.by_oid.values() if isinstance(s, cat.Sequence)
+                     and s.owned_by is not None and s.owned_by[0] == rel.name]
+        for each in [rel, *followers]:
+            privileges.change_owner(each, new)
+            ddl.save(each)
+        return f"ALTER {word}"
 
     def _grant(self, ddl: DDL, node: ast.GrantStmt) -> str:
         """GRANT/REVOKE on tables, views and sequences, and on schema public."""

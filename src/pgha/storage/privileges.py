@@ -194,6 +194,10 @@ def grant_schema(conn: Any, node: ast.GrantStmt, grants: Grants, current: str) -
     items = schema_acl(conn)
     for grantee in grantees:
         _update(items, grantee, DATABASE_OWNER_OID, letters, node)
+    _save_schema_acl(conn, items)
+
+
+def _save_schema_acl(conn: Any, items: list[AclItem]) -> None:
     conn.execute("INSERT INTO __pgha_settings (name, value) VALUES ('public_acl', ?) "
                  "ON CONFLICT (name) DO UPDATE SET value = excluded.value",
                  (json.dumps([[i.grantee, i.grantor, i.privileges, i.options] for i in items]),))
@@ -413,3 +417,51 @@ def has_database_privilege(grants: Grants, text: Any) -> bool:
     wanted = _wanted(text, _DATABASE_WORDS)
     owner = grants.superuser or roles.BOOTSTRAP_OID in grants.roles
     return any(owner or (letter in "Tc" and not option) for letter, option in wanted)
+
+
+# -- ownership ---------------------------------------------------------------------------------
+
+
+def change_owner(rel: Relation, new_owner: int) -> None:
+    """ALTER ... OWNER TO: the relation and its ACL move to ``new_owner`` (PostgreSQL's
+    aclnewowner: the old owner's items become the new owner's, merged with any it had)."""
+    old, rel.owner = rel.owner, new_owner
+    if rel.acl is None or old == new_owner:
+        return
+    merged: list[AclItem] = []
+    for item in acl_of_items(rel.acl):
+        item.grantee = new_owner if item.grantee == old else item.grantee
+        item.grantor = new_owner if item.grantor == old else item.grantor
+        same = next((m for m in merged
+                     if m.grantee == item.grantee and m.grantor == item.grantor), None)
+        if same is None:
+            merged.append(item)
+        else:
+            same.privileges = _union(same.privileges, item.privileges)
+            same.options = _union(same.options, item.options)
+    rel.acl = [[i.grantee, i.grantor, i.privileges, i.options] for i in merged]
+
+
+def acl_of_items(acl: list[list[Any]]) -> list[AclItem]:
+    return [AclItem(*item) for item in acl]
+
+
+def owned_by(catalog: Catalog, role_oid: int) -> list[Relation]:
+    return [r for r in catalog.by_oid.values() if r.owner == role_oid and r.oid < FIRST_TEMP_OID]
+
+
+def forget_grantee(rel: Relation, role_oid: int) -> bool:
+    """DROP OWNED: the privileges ``role_oid`` holds on ``rel`` go; whether any did."""
+    if rel.acl is None or rel.oid >= FIRST_TEMP_OID:
+        return False
+    kept = [item for item in rel.acl if item[0] != role_oid]
+    changed = len(kept) != len(rel.acl)
+    rel.acl = kept
+    return changed
+
+
+def forget_schema_grantee(conn: Any, role_oid: int) -> None:
+    items = schema_acl(conn)
+    kept = [i for i in items if i.grantee != role_oid]
+    if len(kept) != len(items):
+        _save_schema_acl(conn, kept)

@@ -7,11 +7,14 @@ dropped. Passwords are stored as SCRAM-SHA-256 verifiers (PostgreSQL's default
 kept for the catalog (``pg_roles``, psql's ``\\du``), for logging in (LOGIN, PASSWORD, VALID
 UNTIL) and for privileges (SUPERUSER, CREATEROLE, INHERIT; see ``privileges.py``).
 
-Membership (``GRANT role TO role``) is kept in ``__pgha_auth_members`` (``pg_auth_members``):
-a member with INHERIT holds the privileges of the roles it belongs to, transitively. As in
-PostgreSQL 15, creating, altering and dropping roles needs CREATEROLE (superuser roles need a
-superuser), and granting a role needs CREATEROLE or its ADMIN OPTION. ``ALTER ROLE ... SET``
-(per-role settings) is not supported.
+Membership (``GRANT role TO role``, ``CREATE ROLE ... IN ROLE/ROLE/ADMIN``) is kept in
+``__pgha_auth_members`` (``pg_auth_members``): a member with INHERIT holds the privileges of
+the roles it belongs to, transitively (``inherited``); SET ROLE needs membership of any kind
+(``member_of``). As in PostgreSQL 15, creating, altering and dropping roles needs CREATEROLE
+(superuser roles need a superuser), and granting a role needs CREATEROLE or its ADMIN
+OPTION. ``ALTER ROLE name SET/RESET`` values are kept in ``__pgha_role_settings``
+(``pg_db_role_setting``) and applied when the role logs in; ``IN DATABASE`` and ``ALTER ROLE
+ALL`` are not supported. All of these tables live in the data file, so they replicate.
 """
 
 from __future__ import annotations
