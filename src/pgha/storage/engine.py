@@ -358,7 +358,7 @@ class StorageSession:
             else "off"
         pgcatalog.install(self.conn)
         status_views.register(self.conn, self._status_rows)
-        self.catalog_generation_filled = -1
+        self.catalog_generation_filled: tuple[int, str] | None = None
         self.catalog_filled_in_txn = False  # the fill above happened in an open transaction
         self.status = "I"  # PostgreSQL transaction status: I idle, T in block, E failed
         self.sqlite_txn = False  # a SQLite transaction is open
@@ -416,8 +416,9 @@ class StorageSession:
 
     def _ensure_pg_catalog(self) -> None:
         catalog = self.catalog
-        gen = -2 if self.private_catalog is not None else catalog.generation
-        if gen != self.catalog_generation_filled or gen == -2:
+        # (some rows depend on the current role: information_schema.table_privileges)
+        gen = (-2 if self.private_catalog is not None else catalog.generation, self.ctx.user)
+        if gen != self.catalog_generation_filled or gen[0] == -2:
             pgcatalog.refresh(self.conn, catalog, self.ctx.user, self.ctx.database,
                               self.settings)
             self.catalog_generation_filled = gen
@@ -427,7 +428,7 @@ class StorageSession:
         """The catalog tables are SQLite tables too: a fill made inside a transaction is
         undone with it (ROLLBACK, or ROLLBACK TO a savepoint), so it must be made again."""
         if self.catalog_filled_in_txn and not committed:
-            self.catalog_generation_filled = -1
+            self.catalog_generation_filled = None
         if not self.sqlite_txn:
             self.catalog_filled_in_txn = False
 

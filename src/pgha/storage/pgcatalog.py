@@ -176,6 +176,8 @@ def _rows(
         (13563, "plpgsql", POSTGRES_ROLE_OID, 1, 1, 13560, 13561, 13562, None),
     ]
     isrows: dict[str, list[tuple[Any, ...]]] = {f"is.{k}": [] for k in INFORMATION_SCHEMA}
+    isrows["is.table_privileges"], isrows["is.role_table_grants"] = _table_grants(
+        catalog, conn, user, database, names)
     isrows["is.schemata"] = [
         (database, s, user) for s in ("pg_catalog", "public", "information_schema")
     ]
@@ -312,6 +314,35 @@ def _type_row(t: Any) -> tuple[Any, ...]:
         None,
         None,
     )
+
+
+def _table_grants(catalog: Catalog, conn: apsw.Connection, user: str, database: str,
+                  names: dict[int, str]) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """information_schema.table_privileges and role_table_grants: one row per privilege of
+    each aclitem of a table or view, those whose grantor or grantee is a role the user holds
+    the privileges of (table_privileges also PUBLIC's). An owner's privileges are grantable."""
+    grants = privileges.grants_for(conn, user)
+    table_rows: list[tuple[Any, ...]] = []
+    role_rows: list[tuple[Any, ...]] = []
+    for rel in catalog.by_oid.values():
+        if rel.kind not in ("r", "v") or rel.oid >= FIRST_TEMP_OID:
+            continue
+        for item in privileges.acl_of(rel):
+            mine = grants.superuser or item.grantor in grants.roles or \
+                item.grantee in grants.roles
+            if not mine and item.grantee != privileges.PUBLIC:
+                continue
+            grantee = "PUBLIC" if item.grantee == privileges.PUBLIC else names.get(
+                item.grantee, str(item.grantee))
+            for letter in item.privileges:
+                row = (names.get(item.grantor, str(item.grantor)), grantee, database, "public",
+                       rel.name, privileges.WORDS[letter],
+                       "YES" if letter in item.options or item.grantee == rel.owner else "NO",
+                       "YES" if letter == "r" else "NO")
+                table_rows.append(row)
+                if mine and item.grantee != privileges.PUBLIC:
+                    role_rows.append(row)
+    return table_rows, role_rows
 
 
 def _class_row(

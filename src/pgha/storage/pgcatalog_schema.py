@@ -420,6 +420,9 @@ PG_CATALOG: dict[str, list[tuple[str, int]]] = {
     "pg_prepared_statements": [("name", TX), ("statement", TX), ("parameter_types", TXA)],
 }
 
+_TABLE_GRANTS = [("grantor", N), ("grantee", N), ("table_catalog", N),
+                         ("table_schema", N), ("table_name", N), ("privilege_type", T.VARCHAR),
+                         ("is_grantable", T.VARCHAR), ("with_hierarchy", T.VARCHAR)]
 INFORMATION_SCHEMA: dict[str, list[tuple[str, int]]] = {
     "tables": [
         ("table_catalog", N),
@@ -468,6 +471,8 @@ INFORMATION_SCHEMA: dict[str, list[tuple[str, int]]] = {
         ("increment", TX),
     ],
     "views": [("table_schema", N), ("table_name", N), ("view_definition", TX)],
+    "table_privileges": _TABLE_GRANTS,
+    "role_table_grants": _TABLE_GRANTS,
 }
 
 # Fixed OIDs of built-in relations (PostgreSQL's).

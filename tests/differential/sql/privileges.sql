@@ -72,8 +72,11 @@ INSERT INTO pv_t (a) VALUES ('three'); -- differential: error=42501
 GRANT INSERT ON pv_u TO pv_bob;
 GRANT SELECT ON pv_t TO pv_bob;
 SELECT has_table_privilege('pv_u', 'INSERT WITH GRANT OPTION'), has_table_privilege('pv_t', 'SELECT WITH GRANT OPTION'), has_table_privilege('pv_bob', 'pv_u', 'INSERT');
+SELECT grantor, grantee, table_name, privilege_type, is_grantable, with_hierarchy FROM information_schema.table_privileges WHERE table_name LIKE 'pv\_%' ORDER BY table_name, grantee, privilege_type; -- differential: skip-oids
+SELECT grantor, grantee, table_name, privilege_type, is_grantable FROM information_schema.role_table_grants WHERE table_name LIKE 'pv\_%' ORDER BY table_name, grantee, privilege_type; -- differential: skip-oids
 RESET ROLE;
 SELECT relname, relacl FROM pg_class WHERE relname = 'pv_u'; -- differential: skip-oids
+SELECT grantor, grantee, table_name, privilege_type, is_grantable, with_hierarchy FROM information_schema.table_privileges WHERE table_schema = 'public' AND table_name LIKE 'pv\_%' ORDER BY table_name, grantee, privilege_type; -- differential: skip-oids
 
 -- a view reads its tables with its owner's privileges
 SET ROLE pv_bob;
