@@ -453,6 +453,9 @@ class DDL:
             ref = con.pktable.relname
             ref_cols = [k.sval for k in con.pk_attrs or ()]
             ref_table = table if ref == table.name else self.catalog.table(ref)
+            if ref_table is not None and ref_table is not table and self.grants is not None \
+                    and not self.grants.allows(ref_table, "x"):
+                raise privileges.denied(ref_table)  # a foreign key needs REFERENCES
             if ref_table is None:
                 raise UndefinedTable(f'relation "{ref}" does not exist')
             if not ref_cols:

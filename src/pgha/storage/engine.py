@@ -1206,7 +1206,7 @@ class StorageSession:
         needs membership in the role (or a superuser session user); SET SESSION
         AUTHORIZATION a superuser login. Returns the reported settings that changed."""
         K = enums.VariableSetKind
-        name = node.name.lower()
+        name = (node.name or "").lower()
         value = "none" if name == "role" else self.login_user
         if node.kind == K.VAR_SET_VALUE:
             arg = node.args[0] if node.args else None
@@ -1335,7 +1335,7 @@ class StorageSession:
             return Result("RESET" if node.kind == K.VAR_RESET else "SET", changed_settings=changed)
         if node.kind == K.VAR_SET_CURRENT:
             return Result("SET")
-        changed = self.set_setting(name, set_value(node), node.is_local)
+        changed = self.set_setting(name, set_value(node), bool(node.is_local))
         return Result("SET", changed_settings=changed)
 
     def _show(self, node: ast.VariableShowStmt) -> Result:
@@ -1447,6 +1447,7 @@ class StorageSession:
         login (see ``_apply_role_settings``)."""
         K = enums.VariableSetKind
         setstmt = node.setstmt
+        assert setstmt is not None
         name = (setstmt.name or "").lower()
         if name in ("role", "session_authorization") or setstmt.kind not in (
                 K.VAR_SET_VALUE, K.VAR_RESET, K.VAR_RESET_ALL, K.VAR_SET_DEFAULT):
@@ -1505,10 +1506,10 @@ class StorageSession:
         kinds = {enums.ObjectType.OBJECT_TABLE: ("r", "TABLE"),
                  enums.ObjectType.OBJECT_VIEW: ("v", "VIEW"),
                  enums.ObjectType.OBJECT_SEQUENCE: ("S", "SEQUENCE")}
-        kind, word = kinds.get(node.objtype, ("", ""))
-        if not kind:
+        kind, word = kinds.get(node.objtype, ("", "")) if node.objtype else ("", "")
+        if not kind or node.relation is None or not node.cmds:
             return self._unsupported("ALTER ... OWNER TO of this object")
-        name = node.relation.relname
+        name = node.relation.relname or ""
         rel = ddl.catalog.by_name.get(name)
         if rel is None or rel.oid >= cat.FIRST_TEMP_OID:
             if node.missing_ok:

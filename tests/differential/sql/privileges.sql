@@ -122,6 +122,7 @@ SELECT nspname, nspacl FROM pg_namespace WHERE nspname = 'public'; -- differenti
 SET ROLE pv_alice;
 CREATE TABLE pv_mine (x int);
 INSERT INTO pv_mine VALUES (1);
+CREATE TABLE pv_ref (x int REFERENCES pv_t (id)); -- differential: error=42501
 CREATE INDEX pv_mine_x ON pv_mine (x);
 SELECT pg_get_userbyid(relowner) FROM pg_class WHERE relname IN ('pv_mine', 'pv_mine_x') ORDER BY relname;
 SELECT tableowner FROM pg_tables WHERE tablename = 'pv_mine';
