@@ -437,13 +437,14 @@ class StorageSession:
     def grants(self) -> privileges.Grants:
         """The current role's privileges, remembered until the schema or the role changes."""
         base = self.private_catalog or self.engine.catalog
-        if self._grants is None or self._grants_catalog is not base \
+        grants = self._grants
+        if grants is None or self._grants_catalog is not base \
                 or self._grants_user != self.ctx.user:
-            self._grants = privileges.grants_for(self.conn, self.ctx.user)
+            grants = self._grants = privileges.grants_for(self.conn, self.ctx.user)
             self._grants_catalog, self._grants_user = base, self.ctx.user
             self._owner_grants.clear()
             self._view_needs.clear()
-        return self._grants
+        return grants
 
     def check_privileges(self, needed: tuple[tuple[int, str], ...],
                          grants: privileges.Grants | None = None) -> None:
@@ -451,7 +452,7 @@ class StorageSession:
         translation). A view's own relations are checked with its owner's privileges, as
         PostgreSQL does."""
         grants = grants or self.grants()
-        if grants.superuser or not needed:
+        if grants.superuser or not needed or needed in grants.passed:
             return
         catalog = self.catalog
         if "U" not in grants.schema:  # (PostgreSQL's search_path skips the schema)
@@ -466,6 +467,7 @@ class StorageSession:
                     raise privileges.denied(rel)
             if isinstance(rel, View):
                 self.check_privileges(self._view_needs_of(rel), self._owner_grants_of(rel.owner))
+        grants.passed.add(needed)
 
     def _view_needs_of(self, view: View) -> tuple[tuple[int, str], ...]:
         needs = self._view_needs.get(view.oid)

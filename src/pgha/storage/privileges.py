@@ -114,6 +114,8 @@ class Grants:
     roles: frozenset[int]  # the role and every role whose privileges it inherits
     schema: str = "UC"  # what it holds on schema public: USAGE (U), CREATE (C)
     answers: dict[tuple[int, str], bool] = field(default_factory=dict)
+    # The needs (a translation's ``privileges``) already found held: checked once each.
+    passed: set[tuple[tuple[int, str], ...]] = field(default_factory=set)
 
     def owns(self, rel: Relation) -> bool:
         return self.superuser or rel.oid >= FIRST_TEMP_OID or rel.owner in self.roles
