@@ -108,6 +108,7 @@ def test_role_passwords_and_replication(pgha_factory: PghaFactory) -> None:
     with connect(primary, "admin", "adm1n") as conn:
         conn.execute("CREATE ROLE app LOGIN PASSWORD 's3cret'")
         conn.execute("CREATE TABLE notes (body text)")
+        conn.execute("GRANT SELECT ON notes TO app")  # (app reads it on the standby)
     with pytest.raises(psycopg.OperationalError, match="password authentication failed"):
         connect(primary, "app", "wrong")
     with pytest.raises(psycopg.OperationalError, match="password authentication failed"):

@@ -61,7 +61,7 @@ class Forwarder:
         host, _, port = address.rpartition(":")
         storage = self.session.storage
         assert storage is not None
-        user = storage.settings.get("session_authorization", "postgres")
+        user = storage.login_user  # (SET ROLE and SET SESSION AUTHORIZATION are replayed)
         try:
             backend = await BackendConnection.connect(
                 host, int(port), user, self.session.database, node.config.users.get(user),

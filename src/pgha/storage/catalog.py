@@ -28,6 +28,7 @@ FIRST_NORMAL_OID = 16384
 FIRST_TEMP_OID = 3_000_000_000  # a session's temporary relations (storage/temp_tables.py)
 PUBLIC_NAMESPACE_OID = 2200
 PG_CATALOG_NAMESPACE_OID = 11
+BOOTSTRAP_OID = 10  # postgres, the owner of relations made before ownership was kept
 
 METADATA_DDL = (
     "CREATE TABLE IF NOT EXISTS __pgha_relations ("
@@ -42,6 +43,14 @@ METADATA_DDL = (
     " replication INTEGER NOT NULL, connlimit INTEGER NOT NULL, password TEXT,"
     " valid_until TEXT, inherit INTEGER NOT NULL, bypassrls INTEGER NOT NULL)",
     namespaces.NAMESPACE_DDL,  # schemas other than public (storage/namespaces.py)
+    # Role membership (GRANT role TO role): pg_auth_members.
+    "CREATE TABLE IF NOT EXISTS __pgha_auth_members ("
+    " roleid INTEGER NOT NULL, member INTEGER NOT NULL, grantor INTEGER NOT NULL,"
+    " admin_option INTEGER NOT NULL, PRIMARY KEY (roleid, member))",
+    # ALTER ROLE ... SET (pg_db_role_setting), applied at login.
+    "CREATE TABLE IF NOT EXISTS __pgha_role_settings ("
+    " role INTEGER NOT NULL, name TEXT NOT NULL, value TEXT NOT NULL,"
+    " PRIMARY KEY (role, name))",
 )
 
 
@@ -104,6 +113,8 @@ class Table:
     constraints: list[Constraint] = field(default_factory=list)
     indexes: list[Index] = field(default_factory=list)
     kind: str = "r"
+    owner: int = BOOTSTRAP_OID  # the creating role (storage/privileges.py)
+    acl: list[list[Any]] | None = None  # None: never granted (the owner holds everything)
 
     def column(self, name: str) -> Column | None:
         for col in self.columns:
@@ -125,6 +136,8 @@ class View:
     query: str  # PostgreSQL text of the defining SELECT
     columns: list[Column]
     kind: str = "v"
+    owner: int = BOOTSTRAP_OID
+    acl: list[list[Any]] | None = None
 
 
 @dataclass(slots=True)
@@ -140,6 +153,8 @@ class Sequence:
     cycle: bool = False
     owned_by: tuple[str, str] | None = None  # (table, column) for serial/identity columns
     kind: str = "S"
+    owner: int = BOOTSTRAP_OID
+    acl: list[list[Any]] | None = None
 
 
 Relation = Table | View | Sequence
@@ -152,6 +167,8 @@ def _table_from_doc(oid: int, name: str, doc: dict[str, Any]) -> Table:
         columns=[Column(**c) for c in doc["columns"]],
         constraints=[Constraint(**c) for c in doc.get("constraints", [])],
         indexes=[Index(**i) for i in doc.get("indexes", [])],
+        owner=doc.get("owner", BOOTSTRAP_OID),
+        acl=doc.get("acl"),
     )
 
 
@@ -160,7 +177,8 @@ def _decode(oid: int, name: str, kind: str, text: str) -> Relation:
     if kind == "r":
         return _table_from_doc(oid, name, doc)
     if kind == "v":
-        return View(oid, name, doc["query"], [Column(**c) for c in doc["columns"]])
+        return View(oid, name, doc["query"], [Column(**c) for c in doc["columns"]],
+                    owner=doc.get("owner", BOOTSTRAP_OID), acl=doc.get("acl"))
     if kind == "S":
         owned = doc.pop("owned_by", None)
         return Sequence(oid=oid, name=name, owned_by=tuple(owned) if owned else None, **doc)

@@ -11,14 +11,23 @@ from typing import Any
 
 import apsw
 
-from pgha.storage import builtin_functions, namespaces, pgcatalog, roles, viewdef
+from pgha.storage import builtin_functions, namespaces, pgcatalog, privileges, roles, viewdef
 from pgha.storage import oids as T
 from pgha.storage import types as pgtypes
 from pgha.storage.catalog import FIRST_TEMP_OID, Catalog, Sequence, Table, View
 from pgha.storage.functions.context import FunctionContext, _ts_text
 from pgha.storage.functions.regclass import regclass_lookup, regtype_name
-from pgha.wire.errors import PgError, UndefinedTable
+from pgha.wire.errors import (
+    InvalidCatalogName,
+    InvalidParameterValue,
+    PgError,
+    UndefinedFunction,
+    UndefinedObject,
+    UndefinedTable,
+    WrongObjectType,
+)
 
+TEMPLATE_DATABASES = ("template0", "template1", 1, 4)  # listed in pg_database (names, OIDs)
 PRIVILEGE_FUNCTIONS = (
     "has_table_privilege", "has_schema_privilege", "has_database_privilege",
     "has_column_privilege", "has_sequence_privilege", "has_function_privilege", "pg_has_role",
@@ -47,8 +56,8 @@ def register(conn: apsw.Connection, ctx: FunctionContext) -> None:
             return None
         if int(oid) == pgcatalog.DATABASE_OWNER_OID:
             return "pg_database_owner"
-        if int(oid) == pgcatalog.POSTGRES_ROLE_OID:
-            return ctx.user  # pgha records no owners: the session's user owns what it sees
+        if int(oid) == pgcatalog.POSTGRES_ROLE_OID and roles.find(conn, ctx.user) is None:
+            return ctx.user  # a --user login (no role row) owns what postgres owns
         role = next((r for r in roles.every(conn) if r.oid == int(oid)), None)
         return role.name if role is not None else f"unknown (OID={oid})"
 
@@ -90,9 +99,7 @@ def register(conn: apsw.Connection, ctx: FunctionContext) -> None:
     f("obj_description", lambda oid, catalog=None: _description(conn, oid, catalog))
     for name in ("col_description", "shobj_description"):
         f(name, lambda *a: None)
-    # One superuser role owns everything: every privilege check is true.
-    for name in PRIVILEGE_FUNCTIONS:
-        f(name, lambda *a: 1)
+    _register_privilege_checks(f, conn, ctx, cat)
     f("to_regtype", _to_regtype, 1)
     f("to_regclass", lambda name: _to_regclass(cat(), name), 1)
     # Sizes are the bytes of the SQLite b-trees that hold the relation (pgha has no TOAST,
@@ -108,6 +115,94 @@ def register(conn: apsw.Connection, ctx: FunctionContext) -> None:
     f("pg_database_size", lambda db: _database_size(conn), 1)
     f("pg_postmaster_start_time", lambda: _ts_text(ctx.transaction_start), 0)
     f("pg_relation_is_publishable", lambda oid: 0, 1)
+
+
+def _register_privilege_checks(f: Callable[..., None], conn: apsw.Connection,
+                               ctx: FunctionContext, cat: Callable[[], Catalog]) -> None:
+    """has_table_privilege and friends, with or without their first (role) argument: what
+    the role holds, as ``privileges.Grants`` answers for the statement checks."""
+
+    def split(args: tuple[Any, ...], n: int) -> tuple[privileges.Grants, tuple[Any, ...]]:
+        if len(args) == n:
+            return ctx.grants_of(None), args
+        if len(args) != n + 1:
+            raise UndefinedFunction("function with this number of arguments does not exist")
+        return ctx.grants_of(args[0]), args[1:]
+
+    def relation(value: Any) -> Any:
+        return cat().by_oid.get(regclass_lookup(cat(), value))
+
+    def table(*args: Any) -> Any:
+        if any(a is None for a in args):
+            return None
+        grants, (rel, text) = split(args, 2)
+        return int(privileges.has_relation_privilege(grants, relation(rel), text))
+
+    def sequence(*args: Any) -> Any:
+        if any(a is None for a in args):
+            return None
+        grants, (value, text) = split(args, 2)
+        rel = relation(value)
+        if rel is not None and not isinstance(rel, Sequence):
+            raise WrongObjectType(f'"{rel.name}" is not a sequence')
+        return int(privileges.has_relation_privilege(grants, rel, text, sequence=True))
+
+    def column(*args: Any) -> Any:  # no column privileges: a table's privilege covers them
+        if any(a is None for a in args):
+            return None
+        grants, (rel, _column, text) = split(args, 3)
+        return int(privileges.has_relation_privilege(grants, relation(rel), text))
+
+    def any_column(*args: Any) -> Any:
+        if any(a is None for a in args):
+            return None
+        grants, (rel, text) = split(args, 2)
+        return int(privileges.has_relation_privilege(grants, relation(rel), text))
+
+    def schema(*args: Any) -> Any:
+        if any(a is None for a in args):
+            return None
+        grants, (name, text) = split(args, 2)
+        name = {pgcatalog.PUBLIC_NAMESPACE_OID: "public", 11: "pg_catalog"}.get(name, name)
+        return int(privileges.has_schema_privilege(grants, str(name), text))
+
+    def database(*args: Any) -> Any:
+        if any(a is None for a in args):
+            return None
+        grants, (name, text) = split(args, 2)
+        if name in TEMPLATE_DATABASES and str(text).strip().upper() == "CONNECT":
+            return 1  # their ACL, as after initdb: =c/postgres (psql's \l+ asks)
+        if name not in (ctx.database, pgcatalog.DATABASE_OID, *TEMPLATE_DATABASES):
+            raise InvalidCatalogName(f'database "{name}" does not exist')
+        return int(privileges.has_database_privilege(grants, text))
+
+    def function(*args: Any) -> Any:  # built-in functions: EXECUTE is PUBLIC's
+        return None if any(a is None for a in args) else 1
+
+    def has_role(*args: Any) -> Any:
+        if any(a is None for a in args):
+            return None
+        grants, (role, text) = split(args, 2)
+        target = roles.find(conn, str(role)) if not isinstance(role, int) else next(
+            (r for r in roles.every(conn) if r.oid == role), None)
+        if target is None:
+            raise UndefinedObject(f'role "{role}" does not exist')
+        words = [w.strip().lower() for w in str(text).split(",")]
+        for word in words:
+            if word.removesuffix(" with admin option") not in ("member", "usage", "set"):
+                raise InvalidParameterValue(f'unrecognized privilege type: "{word}"')
+        if grants.superuser:
+            return 1
+        member = target.oid in roles.member_of(conn, grants.role_oid)
+        return int(any(member if w.startswith(("member", "set")) else target.oid in grants.roles
+                       for w in words))
+
+    for name, fn in (("has_table_privilege", table), ("has_sequence_privilege", sequence),
+                     ("has_column_privilege", column), ("has_any_column_privilege", any_column),
+                     ("has_schema_privilege", schema), ("has_database_privilege", database),
+                     ("has_function_privilege", function), ("pg_has_role", has_role)):
+        assert name in PRIVILEGE_FUNCTIONS
+        f(name, fn)
 
 
 def _indexdef(catalog: Catalog, oid: Any, col: Any) -> Any:

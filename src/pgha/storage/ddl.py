@@ -18,11 +18,12 @@ from pglast.stream import RawStream
 from pglast.visitors import Visitor
 
 from pgha.storage import catalog as cat
-from pgha.storage import namespaces
+from pgha.storage import namespaces, privileges
 from pgha.storage import oids as T
 from pgha.storage import types as pgtypes
 from pgha.storage.catalog import Catalog, Column, Constraint, Index, Sequence, Table, View
 from pgha.storage.columns import ResultColumn
+from pgha.storage.privileges import Grants
 from pgha.storage.translate import (
     Analyzer,
     SystemRelations,
@@ -37,6 +38,7 @@ from pgha.wire.errors import (
     DuplicateTable,
     FeatureNotSupported,
     ForeignKeyViolation,
+    InsufficientPrivilege,
     InvalidForeignKey,
     InvalidParameterValue,
     InvalidSchemaName,
@@ -145,6 +147,10 @@ class DDL:
         self.catalog = catalog
         self.system = system
         self.notices = notices
+        # The acting role's privileges (None: unchecked, as for a session's temporary tables);
+        # new relations belong to it.
+        self.grants: Grants | None = None
+        self.owner = cat.BOOTSTRAP_OID
 
     # -- helpers ----------------------------------------------------------------------------
 
@@ -248,6 +254,20 @@ class DDL:
     def new_oid(self) -> int:
         return cat.next_oid(self.conn)
 
+    def require_owner(self, rel: cat.Relation, index: str | None = None) -> None:
+        """ALTER, DROP, CREATE INDEX...: the owner's (or a superuser's) alone (42501); an
+        index is its table's owner's."""
+        if self.grants is not None and not self.grants.owns(rel):
+            if index is not None:
+                raise privileges.not_owner("index", index)
+            raise privileges.not_owner(privileges.kind_word(rel), rel.name)
+
+    def require_create(self) -> None:
+        """CREATE TABLE/VIEW/SEQUENCE needs CREATE on schema public (PostgreSQL 15 grants it
+        to the database owner only)."""
+        if self.grants is not None and "C" not in self.grants.schema:
+            raise InsufficientPrivilege("permission denied for schema public")
+
     # -- CREATE TABLE ---------------------------------------------------------------------
 
     def create_table(self, node: ast.CreateStmt) -> str:
@@ -259,6 +279,7 @@ class DDL:
         if node.inhRelations or node.partspec is not None or node.ofTypename is not None:
             raise FeatureNotSupported("table inheritance and partitioning are not supported")
         name = rv.relname
+        self.require_create()
         if self.exists(name):
             shown = self.bare(name)
             if node.if_not_exists:
@@ -266,7 +287,7 @@ class DDL:
                                            "skipping"))
                 return "CREATE TABLE"
             raise DuplicateTable(f'relation "{shown}" already exists')
-        table = Table(oid=self.new_oid(), name=name, columns=[])
+        table = Table(oid=self.new_oid(), name=name, columns=[], owner=self.owner)
         pending: list[tuple[Constraint, Any]] = []
         like_indexes: list[Index] = []
         for elt in node.tableElts or ():
@@ -349,6 +370,7 @@ class DDL:
         rv = node.into.rel
         if rv.schemaname not in (None, "public", "pg_temp"):
             raise InvalidSchemaName(f'schema "{rv.schemaname}" does not exist')
+        self.require_create()
         if self.exists(rv.relname):
             shown = self.bare(rv.relname)
             if node.if_not_exists:
@@ -359,7 +381,7 @@ class DDL:
         names = [n.sval for n in node.into.colNames or ()]
         if len(names) > len(columns):
             raise SqlSyntaxError("too many column names were specified")
-        table = Table(oid=self.new_oid(), name=rv.relname, columns=[])
+        table = Table(oid=self.new_oid(), name=rv.relname, columns=[], owner=self.owner)
         for i, col in enumerate(columns):
             name = names[i] if i < len(names) else col.name
             if table.column(name) is not None:
@@ -435,7 +457,7 @@ class DDL:
             self.sibling(table, f"{self.bare(table.name)}_{col.name}_seq"), set())
         seq = Sequence(oid=self.new_oid(), name=name, type_oid=col.type_oid,
                        max_value=SEQ_MAX.get(col.type_oid, 2**63 - 1),
-                       owned_by=(table.name, col.name))
+                       owned_by=(table.name, col.name), owner=table.owner)
         self.save(seq)
         self.catalog.by_name[name] = seq  # visible to the rest of this statement
         return seq
@@ -461,6 +483,9 @@ class DDL:
             ref = con.pktable.relname
             ref_cols = [k.sval for k in con.pk_attrs or ()]
             ref_table = table if ref == table.name else self.catalog.table(ref)
+            if ref_table is not None and ref_table is not table and self.grants is not None \
+                    and not self.grants.allows(ref_table, "x"):
+                raise privileges.denied(ref_table)  # a foreign key needs REFERENCES
             if ref_table is None:
                 raise UndefinedTable(f'relation "{ref}" does not exist')
             if not ref_cols:
@@ -536,6 +561,7 @@ class DDL:
                 if rel is not None:
                     raise WrongObjectType(f'"{name}" is not a {word}')
                 raise UndefinedTable(f'{word} "{name}" does not exist')
+            self.require_owner(rel)
             self.drop_relation(rel, cascade)
         return tag
 
@@ -572,6 +598,7 @@ class DDL:
                 return
             raise UndefinedObject(f'index "{name}" does not exist')
         idx = next(i for i in table.indexes if i.name == name)
+        self.require_owner(table, index=name)
         if idx.constraint:
             raise DependentObjectsStillExist(
                 f"cannot drop index {name} because constraint {idx.constraint} "
@@ -588,6 +615,7 @@ class DDL:
         table = self.catalog.table(node.relation.relname)
         if table is None:
             raise UndefinedTable(f'relation "{node.relation.relname}" does not exist')
+        self.require_owner(table)
         cols, exprs, words, options = [], [], [], []
         for elem in node.indexParams:
             desc = elem.ordering == enums.SortByDir.SORTBY_DESC
@@ -639,6 +667,7 @@ class DDL:
                 self.notices.append(Notice("00000", f'relation "{name}" does not exist, skipping'))
                 return "ALTER TABLE"
             raise UndefinedTable(f'relation "{name}" does not exist')
+        self.require_owner(table)
         rebuild = False
         for cmd in node.cmds:
             sub = cmd.subtype
@@ -838,6 +867,7 @@ class DDL:
 
     def create_sequence(self, node: ast.CreateSeqStmt) -> str:
         name = node.sequence.relname
+        self.require_create()
         if self.exists(name):
             shown = self.bare(name)
             if node.if_not_exists:
@@ -845,7 +875,7 @@ class DDL:
                                            "skipping"))
                 return "CREATE SEQUENCE"
             raise DuplicateTable(f'relation "{shown}" already exists')
-        seq = Sequence(oid=self.new_oid(), name=name)
+        seq = Sequence(oid=self.new_oid(), name=name, owner=self.owner)
         self.apply_sequence_options(seq, node.options or (), creating=True)
         self.save(seq)
         return "CREATE SEQUENCE"
@@ -904,15 +934,18 @@ class DDL:
             if node.missing_ok:
                 return "ALTER SEQUENCE"
             raise UndefinedTable(f'relation "{node.sequence.relname}" does not exist')
+        self.require_owner(seq)
         self.apply_sequence_options(seq, node.options or (), creating=False)
         self.save(seq)
         return "ALTER SEQUENCE"
 
     def create_view(self, node: ast.ViewStmt, query_text: str) -> str:
         name = node.view.relname
+        self.require_create()
         existing = self.catalog.by_name.get(name)
         if existing is not None:
             if node.replace and isinstance(existing, View):
+                self.require_owner(existing)
                 self.conn.execute(f"DROP VIEW {q(name)}")
             else:
                 raise DuplicateTable(f'relation "{self.bare(name)}" already exists')
@@ -925,7 +958,9 @@ class DDL:
                        attnum=i + 1) for i, c in enumerate(tr.columns)]
         col_list = ", ".join(q(c.name) for c in cols)
         self.conn.execute(f"CREATE VIEW {q(name)} ({col_list}) AS {tr.sql}")
-        view = View(existing.oid if existing else self.new_oid(), name, query_text, cols)
+        view = View(existing.oid if existing else self.new_oid(), name, query_text, cols,
+                    owner=existing.owner if existing else self.owner,
+                    acl=existing.acl if existing else None)
         self.save(view)
         return "CREATE VIEW"
 
@@ -934,6 +969,8 @@ class DDL:
             table = self.catalog.table(rv.relname)
             if table is None:
                 raise UndefinedTable(f'relation "{rv.relname}" does not exist')
+            if self.grants is not None and not self.grants.allows(table, "D"):
+                raise privileges.denied(table)
             self.conn.execute(f"DELETE FROM {q(table.name)}")
             if node.restart_seqs:
                 for seq in self.catalog.by_name.values():
@@ -948,6 +985,7 @@ class DDL:
             table = self.catalog.table(node.relation.relname)
             if table is None:
                 raise UndefinedTable(f'relation "{node.relation.relname}" does not exist')
+            self.require_owner(table)
             col = self.require_column(table, node.subname)
             if table.column(node.newname) is not None:
                 raise DuplicateColumn(f'column "{node.newname}" of relation "{table.name}" '
@@ -977,6 +1015,7 @@ class DDL:
             rel = self.catalog.by_name.get(node.relation.relname)
             if rel is None:
                 raise UndefinedTable(f'relation "{node.relation.relname}" does not exist')
+            self.require_owner(rel)
             if self.exists(node.newname):
                 raise DuplicateTable(f'relation "{self.bare(node.newname)}" already exists')
             if isinstance(rel, Table):
@@ -1010,6 +1049,7 @@ class DDL:
                 self.notices.append(Notice("00000", f'relation "{name}" does not exist, skipping'))
                 return "ALTER INDEX"
             raise UndefinedTable(f'relation "{name}" does not exist')
+        self.require_owner(table, index=name)
         if self.exists(node.newname):
             raise DuplicateTable(f'relation "{self.bare(node.newname)}" already exists')
         idx = next(i for i in table.indexes if i.name == name)
@@ -1028,6 +1068,7 @@ class DDL:
         table = self.catalog.table(node.relation.relname)
         if table is None:
             raise UndefinedTable(f'relation "{node.relation.relname}" does not exist')
+        self.require_owner(table)
         con = next((c for c in table.constraints if c.name == node.subname), None)
         if con is None:
             raise UndefinedObject(f'constraint "{node.subname}" for table "{table.name}" does '

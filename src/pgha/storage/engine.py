@@ -52,6 +52,7 @@ from pgha.storage import (
     namespaces,
     numeric,
     pgcatalog,
+    privileges,
     roles,
     schema_ddl,
     status_views,
@@ -59,7 +60,7 @@ from pgha.storage import (
 from pgha.storage import oids as T
 from pgha.storage import settings as guc
 from pgha.storage import types as pgtypes
-from pgha.storage.catalog import Catalog, Table
+from pgha.storage.catalog import Catalog, Table, View
 from pgha.storage.columns import ColInfo, ResultColumn
 from pgha.storage.copy import CopyIn, CopyOptions, copy_options, format_copy_rows
 from pgha.storage.ddl import DDL, duplicate_key, q
@@ -331,7 +332,8 @@ def _command_name(node: Any) -> str:
              "AlterTable": "ALTER TABLE", "Truncate": "TRUNCATE TABLE", "Rename": "ALTER TABLE",
              "CreateRole": "CREATE ROLE", "AlterRole": "ALTER ROLE", "DropRole": "DROP ROLE",
              "CreateTableAs": "CREATE TABLE AS", "CreateSchema": "CREATE SCHEMA",
-             "AlterOwner": "ALTER SCHEMA", "AlterObjectSchema": "ALTER TABLE"}
+             "AlterOwner": "ALTER SCHEMA", "AlterObjectSchema": "ALTER TABLE", "Grant": "GRANT",
+             "GrantRole": "GRANT ROLE"}
     if name == "Drop":
         kind = getattr(node.removeType, "name", "OBJECT_TABLE").removeprefix("OBJECT_")
         return f"DROP {kind}"
@@ -361,6 +363,7 @@ class StorageSession:
         self.settings = dict(guc.DEFAULT_SETTINGS)
         self.settings["pgha.sync_mode"] = engine.sync_mode
         self.settings["session_authorization"] = user
+        self.login_user = user  # as authenticated (forwarded writes log in as this role)
         self.local_overrides: dict[str, str] = {}  # SET LOCAL: restored when the block ends
         self.block_backup: dict[str, str | None] = {}  # any SET in a block: undone by ROLLBACK
         self.ctx = functions.FunctionContext(
@@ -372,9 +375,11 @@ class StorageSession:
         # session sends them to the listeners once it has committed; a rollback drops them.
         self.notifications: list[tuple[str, str]] = []
         functions.register(self.conn, self.ctx)
+        self.settings["is_superuser"] = "on" if roles.acting(self.conn, user).superuser \
+            else "off"
         pgcatalog.install(self.conn)
         status_views.register(self.conn, self._status_rows)
-        self.catalog_generation_filled = -1
+        self.catalog_generation_filled: tuple[int, str] | None = None
         self.catalog_filled_in_txn = False  # the fill above happened in an open transaction
         self.status = "I"  # PostgreSQL transaction status: I idle, T in block, E failed
         self.sqlite_txn = False  # a SQLite transaction is open
@@ -394,6 +399,16 @@ class StorageSession:
         # The client's prepared statements (the server session keeps them; listed by the view
         # pg_prepared_statements).
         self.prepared_statements = PreparedStatements()
+        # What the current role may do, for the catalog snapshot it was computed against (a
+        # role or privilege change is a schema change: a new snapshot); see ``grants``.
+        self._grants: privileges.Grants | None = None
+        self._grants_catalog: Catalog | None = None
+        self._grants_user = ""
+        self._owner_grants: dict[int, privileges.Grants] = {}  # view owners' (same snapshot)
+        self._view_needs: dict[int, tuple[tuple[int, str], ...]] = {}
+        self.ctx.require = self.require_privilege
+        self.ctx.grants_of = self.grants_of
+        self._apply_role_settings()
 
     # -- catalog ---------------------------------------------------------------------------
 
@@ -453,8 +468,9 @@ class StorageSession:
 
     def _ensure_pg_catalog(self) -> None:
         catalog = self.catalog
-        gen = -2 if self.private_catalog is not None else catalog.generation
-        if gen != self.catalog_generation_filled or gen == -2:
+        # (some rows depend on the current role: information_schema.table_privileges)
+        gen = (-2 if self.private_catalog is not None else catalog.generation, self.ctx.user)
+        if gen != self.catalog_generation_filled or gen[0] == -2:
             pgcatalog.refresh(self.conn, catalog, self.ctx.user, self.ctx.database,
                               self.settings)
             self.catalog_generation_filled = gen
@@ -464,9 +480,79 @@ class StorageSession:
         """The catalog tables are SQLite tables too: a fill made inside a transaction is
         undone with it (ROLLBACK, or ROLLBACK TO a savepoint), so it must be made again."""
         if self.catalog_filled_in_txn and not committed:
-            self.catalog_generation_filled = -1
+            self.catalog_generation_filled = None
         if not self.sqlite_txn:
             self.catalog_filled_in_txn = False
+
+    # -- privileges ------------------------------------------------------------------------
+
+    def grants(self) -> privileges.Grants:
+        """The current role's privileges, remembered until the schema or the role changes."""
+        base = self.private_catalog or self.engine.catalog
+        grants = self._grants
+        if grants is None or self._grants_catalog is not base \
+                or self._grants_user != self.ctx.user:
+            grants = self._grants = privileges.grants_for(self.conn, self.ctx.user)
+            self._grants_catalog, self._grants_user = base, self.ctx.user
+            self._owner_grants.clear()
+            self._view_needs.clear()
+        return grants
+
+    def check_privileges(self, needed: tuple[tuple[int, str], ...],
+                         grants: privileges.Grants | None = None) -> None:
+        """42501 unless the role holds every privilege a statement needs (``needed``: from its
+        translation). A view's own relations are checked with its owner's privileges, as
+        PostgreSQL does."""
+        grants = grants or self.grants()
+        if grants.superuser or not needed or needed in grants.passed:
+            return
+        catalog = self.catalog
+        if "U" not in grants.schema:  # (PostgreSQL's search_path skips the schema)
+            rel = catalog.by_oid.get(needed[0][0])
+            raise UndefinedTable(f'relation "{rel.name if rel else needed[0][0]}" does not exist')
+        for oid, letters in needed:
+            rel = catalog.by_oid.get(oid)
+            if rel is None:
+                continue
+            for letter in letters:
+                if not grants.allows(rel, letter):
+                    raise privileges.denied(rel)
+            if isinstance(rel, View):
+                self.check_privileges(self._view_needs_of(rel), self._owner_grants_of(rel.owner))
+        grants.passed.add(needed)
+
+    def _view_needs_of(self, view: View) -> tuple[tuple[int, str], ...]:
+        needs = self._view_needs.get(view.oid)
+        if needs is None:
+            tr = translate(self.catalog, self._system, parse_sql(view.query)[0].stmt, (),
+                           self.settings["timezone"])
+            needs = self._view_needs[view.oid] = tr.privileges
+        return needs
+
+    def _owner_grants_of(self, owner: int) -> privileges.Grants:
+        grants = self._owner_grants.get(owner)
+        if grants is None:
+            role = next((r for r in roles.every(self.conn) if r.oid == owner), None)
+            grants = privileges.grants_for(self.conn, role.name) if role is not None else \
+                privileges.Grants(owner, False, frozenset({owner}))
+            self._owner_grants[owner] = grants
+        return grants
+
+    def grants_of(self, role: Any) -> privileges.Grants:
+        """The privileges of ``role`` (a name or an OID; None: the current role)."""
+        if role is None or role == self.ctx.user:
+            return self.grants()
+        found = next((r for r in roles.every(self.conn) if r.oid == role), None) \
+            if isinstance(role, int) else roles.find(self.conn, str(role))
+        if found is None:
+            raise UndefinedObject(f'role "{role}" does not exist')
+        return privileges.grants_of(self.conn, found)
+
+    def require_privilege(self, rel: cat.Relation, letters: str) -> None:
+        """For functions (nextval...): 42501 unless the role holds one of ``letters``."""
+        grants = self.grants()
+        if not grants.superuser and not grants.allows(rel, letters):
+            raise privileges.denied(rel)
 
     # -- parsing ---------------------------------------------------------------------------
 
@@ -596,7 +682,9 @@ class StorageSession:
         if isinstance(node, ast.CreateStmt | ast.DropStmt | ast.IndexStmt | ast.AlterTableStmt
                       | ast.CreateSeqStmt | ast.AlterSeqStmt | ast.ViewStmt | ast.TruncateStmt
                       | ast.RenameStmt | ast.CreateTableAsStmt | ast.CreateRoleStmt
-                      | ast.AlterRoleStmt | ast.DropRoleStmt | ast.CreateSchemaStmt):
+                      | ast.AlterRoleStmt | ast.DropRoleStmt | ast.CreateSchemaStmt
+                      | ast.GrantStmt | ast.GrantRoleStmt | ast.AlterRoleSetStmt
+                      | ast.ReassignOwnedStmt | ast.DropOwnedStmt):
             return Statement(text, node, "ddl")
         if isinstance(node, ast.AlterOwnerStmt) and \
                 node.objectType == enums.ObjectType.OBJECT_SCHEMA:
@@ -856,6 +944,8 @@ class StorageSession:
                 if name in guc.REPORTED:
                     changed[guc.REPORTED[name]] = value
         self.ctx.tz = self.settings["timezone"]
+        if {"role", "session_authorization"} & set(restore):
+            changed.update(self._apply_role())
         return changed
 
     def begin_implicit(self) -> None:
@@ -1043,6 +1133,8 @@ class StorageSession:
             self.prepare_translation(stmt)
         tr = stmt.translation
         assert tr is not None
+        if tr.privileges:
+            self.check_privileges(tr.privileges)
         self._prepare_system_relations(tr)
         if tr.is_write:
             self.check_writable(tr.command if tr.command != "SELECT" else "SELECT with writes")
@@ -1207,6 +1299,48 @@ class StorageSession:
             self.ctx.tz = value
         return {guc.REPORTED[name]: value} if name in guc.REPORTED else {}
 
+    def _set_role(self, node: ast.VariableSetStmt) -> dict[str, str]:
+        """SET [LOCAL] ROLE / SET SESSION AUTHORIZATION, their RESETs and DEFAULT. SET ROLE
+        needs membership in the role (or a superuser session user); SET SESSION
+        AUTHORIZATION a superuser login. Returns the reported settings that changed."""
+        K = enums.VariableSetKind
+        name = (node.name or "").lower()
+        value = "none" if name == "role" else self.login_user
+        if node.kind == K.VAR_SET_VALUE:
+            arg = node.args[0] if node.args else None
+            value = str(getattr(getattr(arg, "val", None), "sval", "") or "")
+        if name == "session_authorization":
+            if not roles.acting(self.conn, self.login_user).superuser and \
+                    value != self.login_user:
+                raise InsufficientPrivilege("permission denied to set session authorization")
+            if roles.find(self.conn, value) is None and value != self.login_user:
+                raise InvalidParameterValue(f'role "{value}" does not exist')
+            if node.is_local:
+                self.set_setting("role", "none", local=True)
+            else:
+                self.settings["role"] = "none"
+        elif value != "none":
+            role = roles.find(self.conn, value)
+            if role is None:
+                raise InvalidParameterValue(f'role "{value}" does not exist')
+            session = roles.acting(self.conn, self.settings["session_authorization"])
+            if not session.superuser and role.oid not in roles.member_of(self.conn, session.oid):
+                raise InsufficientPrivilege(f'permission denied to set role "{value}"')
+        changed = self.set_setting(name, value, node.is_local)
+        return {**changed, **self._apply_role()}
+
+    def _apply_role(self) -> dict[str, str]:
+        """current_user and session_user from the role settings; is_superuser follows."""
+        session = self.settings["session_authorization"]
+        role = self.settings.get("role", "none")
+        self.ctx.user = session if role == "none" else role
+        self.ctx.session_user = session
+        superuser = "on" if roles.acting(self.conn, self.ctx.user).superuser else "off"
+        if self.settings.get("is_superuser") == superuser:
+            return {}
+        self.settings["is_superuser"] = superuser
+        return {"is_superuser": superuser}
+
     def _reset_all(self) -> dict[str, str]:
         """RESET ALL: every setting back to this session's default; returns the reported
         settings that changed (for ParameterStatus)."""
@@ -1214,7 +1348,7 @@ class StorageSession:
         changed = {}
         for key, value in defaults.items():
             if key not in guc.READ_ONLY_SETTINGS and self.settings.get(key) != value and (
-                    key != "session_authorization"):
+                    key not in ("session_authorization", "role")):
                 self.settings[key] = value
                 if key in guc.REPORTED:
                     changed[guc.REPORTED[key]] = value
@@ -1276,6 +1410,10 @@ class StorageSession:
         name = (node.name or "").lower()
         if node.kind == K.VAR_RESET_ALL:
             return Result("RESET", changed_settings=self._reset_all())
+        if name in ("role", "session_authorization") and node.kind in (
+                K.VAR_SET_VALUE, K.VAR_RESET, K.VAR_SET_DEFAULT):
+            return Result("RESET" if node.kind == K.VAR_RESET else "SET",
+                          changed_settings=self._set_role(node))
         if node.kind in (K.VAR_SET_MULTI,):
             # SET TRANSACTION (this transaction) / SET SESSION CHARACTERISTICS AS TRANSACTION
             # (the session's default). pgha runs every transaction serializably (one writer);
@@ -1297,23 +1435,7 @@ class StorageSession:
             return Result("RESET" if node.kind == K.VAR_RESET else "SET", changed_settings=changed)
         if node.kind == K.VAR_SET_CURRENT:
             return Result("SET")
-        values = []
-        for arg in node.args or ():
-            if isinstance(arg, ast.A_Const):
-                v = arg.val
-                values.append(str(getattr(v, "sval", None) or getattr(v, "ival", None)
-                                  if not isinstance(v, ast.Float) else v.fval)
-                              if not isinstance(v, ast.Integer) else str(v.ival))
-            elif isinstance(arg, ast.TypeCast) and isinstance(arg.arg, ast.A_Const):
-                values.append(str(arg.arg.val.sval))
-            else:
-                raise FeatureNotSupported("this SET value is not supported")
-        if name == "search_path":  # a list of identifiers, kept quoted where needed
-            values = [namespaces.quote(v) for v in values]
-        value = ", ".join(values)
-        if name == "timezone" and not values:
-            value = "UTC"
-        changed = self.set_setting(name, value, node.is_local)
+        changed = self.set_setting(name, set_value(node), bool(node.is_local))
         return Result("SET", changed_settings=changed)
 
     def _show(self, node: ast.VariableShowStmt) -> Result:
@@ -1352,6 +1474,8 @@ class StorageSession:
         conn: Any = self.conn if self.capture is None else changes.RecordingConnection(
             self.conn, self.capture)
         ddl = DDL(conn, catalog, self._system, notices)
+        ddl.grants = self.grants()
+        ddl.owner = ddl.grants.role_oid or cat.BOOTSTRAP_OID
         try:
             tag = self._run_ddl(ddl, conn, stmt)
         except BaseException:
@@ -1392,6 +1516,9 @@ class StorageSession:
         if isinstance(node, ast.IndexStmt):
             return ddl.create_index(node)
         if isinstance(node, ast.AlterTableStmt):
+            if not temp and node.cmds and all(
+                    c.subtype == enums.AlterTableType.AT_ChangeOwner for c in node.cmds):
+                return self._change_owner(ddl, node)
             # (ALTER INDEX/VIEW... naming a temporary table is TempDDL's to judge)
             if temp or node.objtype == enums.ObjectType.OBJECT_TABLE:
                 return ddl.alter_table(node)
@@ -1412,13 +1539,135 @@ class StorageSession:
             query_text = stmt.text[stmt.text.lower().find(" as ") + 4:].strip() if (
                 " as " in stmt.text.lower()) else ""
             return ddl.create_view(node, query_text)
+        actor = roles.acting(conn, self.ctx.user)
         if isinstance(node, ast.CreateRoleStmt):
-            return roles.create(conn, node)
+            return roles.create(conn, node, actor)
         if isinstance(node, ast.AlterRoleStmt):
-            return roles.alter(conn, node)
+            return roles.alter(conn, node, actor)
         if isinstance(node, ast.DropRoleStmt):
-            return roles.drop(conn, node, self.ctx.user)
+            return roles.drop(conn, node, self.ctx.user, actor,
+                              lambda oid: privileges.dependents(ddl.catalog, oid))
+        if isinstance(node, ast.GrantRoleStmt):
+            return roles.grant_role(conn, node, actor)
+        if isinstance(node, ast.AlterRoleSetStmt):
+            return self._alter_role_set(conn, node, actor)
+        if isinstance(node, ast.ReassignOwnedStmt | ast.DropOwnedStmt):
+            return self._owned(ddl, node, actor)
+        if isinstance(node, ast.GrantStmt):
+            return self._grant(ddl, node)
         return self._unsupported(type(node).__name__)
+
+    def _alter_role_set(self, conn: Any, node: ast.AlterRoleSetStmt, actor: roles.Role) -> str:
+        """ALTER ROLE name SET/RESET: the value is checked now, applied at the role's next
+        login (see ``_apply_role_settings``)."""
+        K = enums.VariableSetKind
+        setstmt = node.setstmt
+        assert setstmt is not None
+        name = (setstmt.name or "").lower()
+        if name in ("role", "session_authorization") or setstmt.kind not in (
+                K.VAR_SET_VALUE, K.VAR_RESET, K.VAR_RESET_ALL, K.VAR_SET_DEFAULT):
+            return self._unsupported(f"ALTER ROLE ... SET {name}")
+        value = None
+        if setstmt.kind == K.VAR_SET_VALUE:
+            value = set_value(setstmt)
+            guc.check_value(name, value, guc.DEFAULT_SETTINGS)  # (kept as written, as in PG)
+        elif name and name not in guc.DEFAULT_SETTINGS and "." not in name:
+            raise UndefinedObject(f'unrecognized configuration parameter "{name}"')
+        # pg_db_role_setting names a setting as PostgreSQL spells it (TimeZone, DateStyle)
+        return roles.set_config(conn, node, actor, guc.REPORTED.get(name, name), value)
+
+    def _apply_role_settings(self) -> None:
+        """The login role's ALTER ROLE ... SET values, as PostgreSQL applies them at
+        connection start (one no longer valid is skipped)."""
+        for name, value in roles.settings_of(self.conn, self.login_user):
+            with contextlib.suppress(PgError):
+                self.set_setting(name, value)
+
+    def _owned(self, ddl: DDL, node: ast.ReassignOwnedStmt | ast.DropOwnedStmt,
+               actor: roles.Role) -> str:
+        """REASSIGN OWNED BY old TO new (every relation of ``old`` now ``new``'s) and DROP
+        OWNED BY role (its relations dropped, its privileges revoked): what PostgreSQL runs
+        before DROP ROLE. The acting role must be a member of each role named."""
+        specs = list(node.roles or ())
+        if isinstance(node, ast.ReassignOwnedStmt):
+            specs.append(node.newrole)
+        oids = privileges.grantee_oids(ddl.conn, specs, self.ctx.user)
+        mine = roles.member_of(ddl.conn, actor.oid)
+        verb = "reassign" if isinstance(node, ast.ReassignOwnedStmt) else "drop"
+        if not actor.superuser and any(oid not in mine for oid in oids):
+            raise InsufficientPrivilege(f"permission denied to {verb} objects")
+        if isinstance(node, ast.ReassignOwnedStmt):
+            for oid in oids[:-1]:
+                for rel in privileges.owned_by(ddl.catalog, oid):
+                    privileges.change_owner(rel, oids[-1])
+                    ddl.save(rel)
+            return "REASSIGN OWNED"
+        cascade = node.behavior == enums.DropBehavior.DROP_CASCADE
+        for oid in oids:
+            owned = privileges.owned_by(ddl.catalog, oid)
+            for rel in sorted(owned, key=lambda r: "vrS".index(r.kind)):
+                if ddl.catalog.by_name.get(rel.name) is rel:  # (a table's sequence went with it)
+                    ddl.drop_relation(rel, cascade)
+            for rel in list(ddl.catalog.by_oid.values()):
+                if ddl.catalog.by_name.get(rel.name) is rel and privileges.forget_grantee(rel, oid):
+                    ddl.save(rel)
+            privileges.forget_schema_grantee(ddl.conn, oid)
+        return "DROP OWNED"
+
+    def _change_owner(self, ddl: DDL, node: ast.AlterTableStmt) -> str:
+        """ALTER TABLE/VIEW/SEQUENCE ... OWNER TO: a superuser, or the owner when it is a
+        member of the new owner and that role may create in schema public (ATExecChangeOwner).
+        A table's own sequences follow it."""
+        kinds = {enums.ObjectType.OBJECT_TABLE: ("r", "TABLE"),
+                 enums.ObjectType.OBJECT_VIEW: ("v", "VIEW"),
+                 enums.ObjectType.OBJECT_SEQUENCE: ("S", "SEQUENCE")}
+        kind, word = kinds.get(node.objtype, ("", "")) if node.objtype else ("", "")
+        if not kind or node.relation is None or not node.cmds:
+            return self._unsupported("ALTER ... OWNER TO of this object")
+        name = node.relation.relname or ""
+        rel = ddl.catalog.by_name.get(name)
+        if rel is None or rel.oid >= cat.FIRST_TEMP_OID:
+            if node.missing_ok:
+                return f"ALTER {word}"
+            raise UndefinedTable(f'relation "{name}" does not exist')
+        if rel.kind != kind and not (kind == "r" and rel.kind in "vS"):
+            raise WrongObjectType(f'"{name}" is not a {word.lower()}')
+        new = privileges.grantee_oids(ddl.conn, [node.cmds[-1].newowner], self.ctx.user)[0]
+        grants = ddl.grants or self.grants()
+        if isinstance(rel, cat.Sequence) and rel.owned_by is not None:
+            raise FeatureNotSupported(f'cannot change owner of sequence "{name}"',
+                                      detail=f'Sequence "{name}" is linked to table '
+                                      f'"{rel.owned_by[0]}".')
+        if new != rel.owner and not grants.superuser:
+            ddl.require_owner(rel)
+            target = next(r for r in roles.every(ddl.conn) if r.oid == new)
+            if new not in roles.member_of(ddl.conn, grants.role_oid):
+                raise InsufficientPrivilege(f'must be member of role "{target.name}"')
+            if "C" not in privileges.grants_of(ddl.conn, target).schema:
+                raise InsufficientPrivilege("permission denied for schema public")
+        followers = [s for s in ddl.catalog.by_oid.values() if isinstance(s, cat.Sequence)
+                     and s.owned_by is not None and s.owned_by[0] == rel.name]
+        for each in [rel, *followers]:
+            privileges.change_owner(each, new)
+            ddl.save(each)
+        return f"ALTER {word}"
+
+    def _grant(self, ddl: DDL, node: ast.GrantStmt) -> str:
+        """GRANT/REVOKE on tables, views and sequences, and on schema public."""
+        kinds = enums.ObjectType
+        tag = "GRANT" if node.is_grant else "REVOKE"
+        if node.targtype == enums.GrantTargetType.ACL_TARGET_DEFAULTS:
+            return self._unsupported("ALTER DEFAULT PRIVILEGES")
+        if node.objtype in (kinds.OBJECT_TABLE, kinds.OBJECT_SEQUENCE):
+            for rel in privileges.grant_relations(ddl.conn, ddl.catalog, node, ddl.grants
+                                                  or self.grants(), self.ctx.user, ddl.notices):
+                ddl.save(rel)
+            return tag
+        if node.objtype == kinds.OBJECT_SCHEMA:
+            privileges.grant_schema(ddl.conn, node, ddl.grants or self.grants(), self.ctx.user)
+            return tag
+        kind = getattr(node.objtype, "name", "").removeprefix("OBJECT_").lower()
+        return self._unsupported(f"{tag} on {kind}")
 
     def _create_table_as(self, ddl: DDL, node: ast.CreateTableAsStmt, schema: str) -> str:
         """CREATE TABLE ... AS / SELECT INTO: the table from the query's columns, then its
@@ -1430,6 +1679,7 @@ class StorageSession:
             raise FeatureNotSupported("CREATE TABLE AS with data-modifying statements in WITH is "
                                       "not supported")
         assert tr.columns is not None
+        self.check_privileges(tr.privileges)
         self._prepare_system_relations(tr)
         table = ddl.create_table_as(node, tr.columns)
         if self.capture is not None:
@@ -1483,6 +1733,7 @@ class StorageSession:
                 if table.column(c) is None:
                     raise UndefinedColumn(f'column "{c}" of relation "{table.name}" does not '
                                           "exist")
+            self.check_privileges(((table.oid, "a"),))
             self.check_writable("COPY FROM")
             copy_in = CopyIn(self, table, cols, opts)
             return Result("COPY", copy_in=copy_in, copy_format=1 if opts.binary else 0,
@@ -1504,6 +1755,7 @@ class StorageSession:
                        self.search_path)
         if tr.steps:
             raise FeatureNotSupported("COPY of data-modifying statements in WITH is not supported")
+        self.check_privileges(tr.privileges)
         self._prepare_system_relations(tr)
         assert tr.columns is not None
         rows = list(self.conn.execute(tr.sql))
@@ -1565,6 +1817,12 @@ class StorageSession:
                 if self.explicit:
                     raise ActiveSqlTransaction("DISCARD ALL cannot run inside a transaction block")
                 changed = self._reset_all()
+                # (and SET SESSION AUTHORIZATION DEFAULT, which resets the role too)
+                if self.settings["session_authorization"] != self.login_user:
+                    self.settings["session_authorization"] = self.login_user
+                    changed["session_authorization"] = self.login_user
+                self.settings["role"] = "none"
+                changed.update(self._apply_role())
             if target in ("ALL", "SEQUENCES"):
                 self.ctx.last_sequence_values.clear()
                 self.ctx.last_sequence = None
@@ -1602,6 +1860,27 @@ class StorageSession:
         if isinstance(node, ast.LockStmt):
             return self._lock_tables(node)
         raise FeatureNotSupported(f"{type(node).__name__.removesuffix('Stmt')} is not supported")
+
+
+def set_value(node: ast.VariableSetStmt) -> str:
+    """The value text of SET name = value (a list is joined with ", ")."""
+    values = []
+    for arg in node.args or ():
+        if isinstance(arg, ast.A_Const):
+            v = arg.val
+            values.append(str(getattr(v, "sval", None) or getattr(v, "ival", None)
+                              if not isinstance(v, ast.Float) else v.fval)
+                          if not isinstance(v, ast.Integer) else str(v.ival))
+        elif isinstance(arg, ast.TypeCast) and isinstance(arg.arg, ast.A_Const):
+            values.append(str(arg.arg.val.sval))
+        else:
+            raise FeatureNotSupported("this SET value is not supported")
+    name = (node.name or "").lower()
+    if name == "search_path":  # a list of identifiers, kept quoted where needed
+        values = [namespaces.quote(v) for v in values]
+    if name == "timezone" and not values:
+        return "UTC"
+    return ", ".join(values)
 
 
 def _explain_option(option: Any) -> str:

@@ -19,7 +19,7 @@ from typing import Any
 import apsw
 from pglast import ast, parse_sql
 
-from pgha.storage import builtin_functions, namespaces, roles, viewdef
+from pgha.storage import builtin_functions, namespaces, privileges, roles, viewdef
 from pgha.storage import oids as T
 from pgha.storage import types as pgtypes
 from pgha.storage.builtin_cast_rows import CASTS
@@ -108,10 +108,16 @@ def _rows(
     settings: dict[str, str],
 ) -> dict[str, list[tuple[Any, ...]]]:
     out: dict[str, list[tuple[Any, ...]]] = {k: [] for k in PG_CATALOG}
+    known = roles.every(conn)
+    if not any(r.name == user for r in known):  # a --user login: a superuser, not a row
+        known.append(roles.Role(user, POSTGRES_ROLE_OID + 1, superuser=True, createdb=True,
+                                createrole=True, login=True, replication=True))
+    names = {r.oid: r.name for r in known}
+    names.update(PREDEFINED_ROLES)
     out["pg_namespace"] = [
         (PG_CATALOG_NAMESPACE_OID, "pg_catalog", POSTGRES_ROLE_OID, None),
         (PUBLIC_NAMESPACE_OID, "public", DATABASE_OWNER_OID,  # as in PostgreSQL 15
-         json.dumps(["pg_database_owner=UC/pg_database_owner", "=U/pg_database_owner"])),
+         json.dumps([item.text(names) for item in privileges.schema_acl(conn)])),
         (13000, "information_schema", POSTGRES_ROLE_OID, None),
         (99, "pg_toast", POSTGRES_ROLE_OID, None),
     ]
@@ -135,9 +141,6 @@ def _rows(
             (DATABASE_OID, database, False, True, None),
             (1, "template1", True, True, template_acl),
             (4, "template0", True, False, template_acl))]
-    if not any(r.name == user for r in known):  # a --user login: a superuser, not a row
-        known.append(roles.Role(user, POSTGRES_ROLE_OID + 1, superuser=True, createdb=True,
-                                createrole=True, login=True, replication=True))
     out["pg_roles"] = [
         (r.name, _b(r.superuser), _b(r.inherit), _b(r.createrole), _b(r.createdb),
          _b(r.login), _b(r.replication), r.connlimit, "********", r.valid_until,
@@ -145,6 +148,9 @@ def _rows(
     # PostgreSQL 15's predefined roles (psql completes GRANT ... TO with them; \du hides them).
     out["pg_roles"] += [(name, 0, 1, 0, 0, 0, 0, -1, "********", None, 0, None, oid)
                         for oid, name in PREDEFINED_ROLES]
+    out["pg_db_role_setting"] = [(0, role, json.dumps(config))
+                                 for role, config in roles.role_settings(conn)]
+    out["pg_auth_members"] = [(r, m, g, _b(a)) for r, m, g, a in roles.memberships(conn)]
     out["pg_user"] = [
         (r.name, r.oid, _b(r.createdb), _b(r.superuser), _b(r.replication), _b(r.bypassrls),
          "********", r.valid_until, None) for r in known if r.login]
@@ -182,18 +188,22 @@ def _rows(
         (13563, "plpgsql", POSTGRES_ROLE_OID, 1, 1, 13560, 13561, 13562, None),
     ]
     isrows: dict[str, list[tuple[Any, ...]]] = {f"is.{k}": [] for k in INFORMATION_SCHEMA}
+    isrows["is.table_privileges"], isrows["is.role_table_grants"] = _table_grants(
+        catalog, conn, user, database, names)
     isrows["is.schemata"] = [
         (database, s, user) for s in ("pg_catalog", "public", "information_schema")
     ] + [(database, schema.name, schema.owner) for schema in catalog.schemas.values()]
     for rel in catalog.by_oid.values():
         if isinstance(rel, Table):
-            _table_rows(rel, catalog, out, isrows, database, user)
+            _table_rows(rel, catalog, out, isrows, database, names)
         elif isinstance(rel, View):
             schema, name = catalog.split(rel.name)
             out["pg_class"].append(_class_row(rel.oid, name, "v", len(rel.columns),
-                                              namespace=catalog.namespace_oid(rel.name)))
+                                              namespace=catalog.namespace_oid(rel.name),
+                                              owner=rel.owner,
+                                              acl=privileges.acl_texts(rel, names)))
             definition = viewdef.view_definition(catalog, rel, pretty=False)
-            out["pg_views"].append((schema, name, user, definition))
+            out["pg_views"].append((schema, name, names.get(rel.owner, user), definition))
             isrows["is.tables"].append((database, schema, name, "VIEW", "NO"))
             isrows["is.views"].append((schema, name, definition))
             for i, col in enumerate(rel.columns, 1):
@@ -203,7 +213,9 @@ def _rows(
         elif isinstance(rel, Sequence):
             schema, name = catalog.split(rel.name)
             out["pg_class"].append(_class_row(rel.oid, name, "S", 3,
-                                              namespace=catalog.namespace_oid(rel.name)))
+                                              namespace=catalog.namespace_oid(rel.name),
+                                              owner=rel.owner,
+                                              acl=privileges.acl_texts(rel, names)))
             out["pg_sequence"].append(
                 (
                     rel.oid,
@@ -321,6 +333,35 @@ def _type_row(t: Any) -> tuple[Any, ...]:
     )
 
 
+def _table_grants(catalog: Catalog, conn: apsw.Connection, user: str, database: str,
+                  names: dict[int, str]) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """information_schema.table_privileges and role_table_grants: one row per privilege of
+    each aclitem of a table or view, those whose grantor or grantee is a role the user holds
+    the privileges of (table_privileges also PUBLIC's). An owner's privileges are grantable."""
+    grants = privileges.grants_for(conn, user)
+    table_rows: list[tuple[Any, ...]] = []
+    role_rows: list[tuple[Any, ...]] = []
+    for rel in catalog.by_oid.values():
+        if rel.kind not in ("r", "v") or rel.oid >= FIRST_TEMP_OID:
+            continue
+        for item in privileges.acl_of(rel):
+            mine = grants.superuser or item.grantor in grants.roles or \
+                item.grantee in grants.roles
+            if not mine and item.grantee != privileges.PUBLIC:
+                continue
+            grantee = "PUBLIC" if item.grantee == privileges.PUBLIC else names.get(
+                item.grantee, str(item.grantee))
+            for letter in item.privileges:
+                row = (names.get(item.grantor, str(item.grantor)), grantee, database, "public",
+                       rel.name, privileges.WORDS[letter],
+                       "YES" if letter in item.options or item.grantee == rel.owner else "NO",
+                       "YES" if letter == "r" else "NO")
+                table_rows.append(row)
+                if mine and item.grantee != privileges.PUBLIC:
+                    role_rows.append(row)
+    return table_rows, role_rows
+
+
 def _class_row(
     oid: int,
     name: str,
@@ -330,6 +371,8 @@ def _class_row(
     checks: int = 0,
     triggers: bool = False,
     namespace: int = PUBLIC_NAMESPACE_OID,
+    owner: int = POSTGRES_ROLE_OID,
+    acl: list[str] | None = None,
 ) -> tuple[Any, ...]:
     return (
         oid,
@@ -337,7 +380,7 @@ def _class_row(
         namespace,
         0,
         0,
-        POSTGRES_ROLE_OID,
+        owner,
         HEAP_AM if kind == "r" else (BTREE_AM if kind == "i" else 0),
         oid,
         0,
@@ -362,7 +405,7 @@ def _class_row(
         0,
         0,
         0,
-        None,
+        None if acl is None else json.dumps(acl),
         None,
         None,
     )
@@ -415,9 +458,10 @@ def _table_rows(
     out: dict[str, list[tuple[Any, ...]]],
     isrows: dict[str, list[tuple[Any, ...]]],
     database: str,
-    user: str,
+    names: dict[int, str],
 ) -> None:
     checks = sum(1 for c in rel.constraints if c.kind == "c")
+    owner = names.get(rel.owner, "postgres")
     has_fk = any(c.kind == "f" for c in rel.constraints) or any(
         c.kind == "f" and c.ref_table == rel.name for t in catalog.tables() for c in t.constraints
     )
@@ -425,10 +469,10 @@ def _table_rows(
     namespace = catalog.namespace_oid(rel.name)
     out["pg_class"].append(
         _class_row(rel.oid, name, "r", len(rel.columns), bool(rel.indexes), checks, has_fk,
-                   namespace=namespace)
+                   namespace=namespace, owner=rel.owner, acl=privileges.acl_texts(rel, names))
     )
     out["pg_tables"].append(
-        (schema, name, user, None, _b(bool(rel.indexes)), 0, _b(has_fk), 0)
+        (schema, name, owner, None, _b(bool(rel.indexes)), 0, _b(has_fk), 0)
     )
     table_type = "LOCAL TEMPORARY" if rel.oid >= FIRST_TEMP_OID else "BASE TABLE"
     isrows["is.tables"].append((database, schema, name, table_type, "YES"))
@@ -479,7 +523,8 @@ def _table_rows(
         con = next((c for c in rel.constraints if c.name == idx.constraint), None)
         keys = " ".join(str(attnums.get(c, 0)) for c in idx.columns)
         out["pg_class"].append(_class_row(idx.oid, catalog.relname(idx.name), "i",
-                                          len(idx.columns), namespace=namespace))
+                                          len(idx.columns), namespace=namespace,
+                                          owner=rel.owner))
         for n, column in enumerate(idx.columns, 1):  # an index has attributes too (psql \d)
             col = by_name.get(column)
             out["pg_attribute"].append(_attr_row(

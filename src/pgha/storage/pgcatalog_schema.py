@@ -212,8 +212,7 @@ PG_CATALOG: dict[str, list[tuple[str, int]]] = {
         ("valuntil", T.TIMESTAMPTZ),
         ("useconfig", TXA),
     ],
-    "pg_auth_members": [
-        ("oid", OI),
+    "pg_auth_members": [  # (PostgreSQL 15's: no oid column)
         ("roleid", OI),
         ("member", OI),
         ("grantor", OI),
@@ -435,6 +434,9 @@ PG_CATALOG: dict[str, list[tuple[str, int]]] = {
     "pg_locks": [("locktype", TX), ("pid", I4), ("mode", TX), ("granted", B)],
 }
 
+_TABLE_GRANTS = [("grantor", N), ("grantee", N), ("table_catalog", N),
+                         ("table_schema", N), ("table_name", N), ("privilege_type", T.VARCHAR),
+                         ("is_grantable", T.VARCHAR), ("with_hierarchy", T.VARCHAR)]
 INFORMATION_SCHEMA: dict[str, list[tuple[str, int]]] = {
     "tables": [
         ("table_catalog", N),
@@ -483,6 +485,8 @@ INFORMATION_SCHEMA: dict[str, list[tuple[str, int]]] = {
         ("increment", TX),
     ],
     "views": [("table_schema", N), ("table_name", N), ("view_definition", TX)],
+    "table_privileges": _TABLE_GRANTS,
+    "role_table_grants": _TABLE_GRANTS,
 }
 
 # Fixed OIDs of built-in relations (PostgreSQL's): the catalog tables, which have a tableoid

@@ -50,6 +50,7 @@ DEFAULT_SETTINGS: dict[str, str] = {
     "server_version": PG_VERSION,
     "server_version_num": str(150000 + int(PG_VERSION.split(".")[1])),
     "session_authorization": "postgres",
+    "role": "none",  # SET ROLE (the session's StorageSession applies it)
     "standard_conforming_strings": "on",
     "statement_timeout": "0",
     "timezone": "UTC",

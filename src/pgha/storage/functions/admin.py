@@ -98,7 +98,7 @@ def register(conn: apsw.Connection, ctx: FunctionContext) -> None:
     """The functions above, bound to the session's ``ctx``."""
     f = registrar(conn)
     f("current_user", lambda: ctx.user, 0)
-    f("session_user", lambda: ctx.user, 0)
+    f("session_user", lambda: ctx.session_user or ctx.user, 0)
     f("current_database", lambda: ctx.database, 0)
     f("current_schema", lambda: next(iter(_schemas(ctx, False)), None), 0)
     f("current_schemas", lambda implicit: json.dumps(_schemas(ctx, bool(implicit))), 1)

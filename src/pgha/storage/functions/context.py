@@ -23,7 +23,8 @@ from pgha.storage.catalog import Catalog
 class FunctionContext:
     """What the functions of one connection may read: set by the session before a statement."""
 
-    user: str = "postgres"
+    user: str = "postgres"  # current_user: the session user, or the role SET ROLE chose
+    session_user: str = ""  # (empty: the same as ``user``)
     database: str = "postgres"
     tz: str = "UTC"
     backend_pid: int = 0
@@ -45,6 +46,11 @@ class FunctionContext:
     cancel: threading.Event = field(default_factory=threading.Event)  # set by CancelRequest
     cancel_reason: str = "user request"  # or "statement timeout": what the 57014 says
     server_port: int | None = None  # inet_server_port(): the TCP port the client reached
+    # (relation, letters): 42501 unless the current role holds one of the privileges
+    require: Callable[[Any, str], None] = lambda rel, letters: None
+    # A role's privileges (privileges.Grants): the current role's for None, else the role
+    # named (or of that OID); for has_table_privilege and friends.
+    grants_of: Callable[[Any], Any] = lambda role: None
 
 
 def _ts_text(moment: dt.datetime) -> str:

@@ -42,6 +42,7 @@ class SequenceOps:
 
     def nextval(self, ref: Any) -> int:
         seq = self.resolve(ref)
+        self.ctx.require(seq, "Uw")  # USAGE or UPDATE
         row = self.conn.execute(
             "SELECT last_value, is_called FROM __pgha_sequence_values WHERE oid = ?", (seq.oid,)
         ).fetchone()
@@ -67,6 +68,7 @@ class SequenceOps:
 
     def currval(self, ref: Any) -> int:
         seq = self.resolve(ref)
+        self.ctx.require(seq, "rU")  # SELECT or USAGE
         if seq.oid not in self.ctx.last_sequence_values:
             raise ObjectNotInPrerequisiteState(
                 f'currval of sequence "{seq.name}" is not yet defined in this session'
@@ -80,6 +82,7 @@ class SequenceOps:
 
     def setval(self, ref: Any, value: int, is_called: Any = 1) -> int:
         seq = self.resolve(ref)
+        self.ctx.require(seq, "w")  # UPDATE
         if value < seq.min_value or value > seq.max_value:
             raise NumericValueOutOfRange(
                                          f"setval: value {value} is out of bounds for sequence "

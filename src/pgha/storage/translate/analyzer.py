@@ -20,7 +20,7 @@ from pglast import ast, enums, parse_sql
 from pglast.stream import RawStream
 
 from pgha.storage import oids as T
-from pgha.storage.catalog import Catalog
+from pgha.storage.catalog import FIRST_TEMP_OID, Catalog
 from pgha.storage.catalog import Sequence as SequenceRel
 from pgha.storage.columns import ColInfo, TypeRef
 from pgha.storage.translate.colname import figure_colname
@@ -103,6 +103,15 @@ class Analyzer(RelationsMixin, SrfMixin, ExpressionMixin, OperatorMixin, DmlMixi
         # The statement's own output expressions: their integer range is checked on output.
         self.top: Any = None
         self.output_checked: set[int] = set()
+        # The privileges the statement needs: relation OID -> aclitem letters (privileges.py);
+        # temporary tables are their session's and need none.
+        self.privileges: dict[int, str] = {}
+
+    def need(self, oid: int, letter: str) -> None:
+        if oid and oid < FIRST_TEMP_OID:
+            held = self.privileges.get(oid, "")
+            if letter not in held:
+                self.privileges[oid] = held + letter
 
     # -- parameters ---------------------------------------------------------------------
 
@@ -416,6 +425,9 @@ class Analyzer(RelationsMixin, SrfMixin, ExpressionMixin, OperatorMixin, DmlMixi
                 else:
                     pieces.append(f"{_q(e.alias)}.*")
             self.ref_sql[id(ref)] = (ref, ", ".join(pieces))
+        for e in entries:
+            if e.table is not None:
+                self.need(e.table.oid, "r")
         return [ColInfo(c.name, c.type, c.table_oid, c.attnum) for e in entries for c in e.cols]
 
 

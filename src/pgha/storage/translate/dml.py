@@ -65,6 +65,7 @@ class DmlMixin:
         self.is_write = True
         self.with_clause(node.withClause, scope)
         table = self.target_table(node.relation)
+        self.need(table.oid, "a")
         names = [rt.name for rt in node.cols or ()] or [c.name for c in table.columns]
         if node.selectStmt is None:
             names = []  # DEFAULT VALUES: every column takes its default
@@ -106,6 +107,8 @@ class DmlMixin:
         local = Scope([entry], scope)
         if node.onConflictClause is not None:
             occ = node.onConflictClause
+            if occ.action == enums.OnConflictAction.ONCONFLICT_UPDATE:
+                self.need(table.oid, "w")
             occ.targetList = _expand_multi_assign(occ.targetList)
             excluded = RangeEntry("excluded", [ColInfo(c.name, c.type) for c in entry.cols])
             conflict_scope = Scope([entry, excluded], scope)
@@ -161,6 +164,7 @@ class DmlMixin:
         node.targetList = _expand_multi_assign(node.targetList)
         self.with_clause(node.withClause, scope)
         table = self.target_table(node.relation)
+        self.need(table.oid, "w")
         local = Scope([self.table_entry(table, node.relation.alias)], scope)
         for item in node.fromClause or ():
             local.entries.extend(self.from_item(item, local))
@@ -209,6 +213,7 @@ class DmlMixin:
         self.is_write = True
         self.with_clause(node.withClause, scope)
         table = self.target_table(node.relation)
+        self.need(table.oid, "d")
         local = Scope([self.table_entry(table, node.relation.alias)], scope)
         for item in node.usingClause or ():
             local.entries.extend(self.from_item(item, local))

@@ -60,6 +60,8 @@ class ExpressionMixin:
                          None)
             if entry is not None:  # the row of a FROM item: to_json(t), json_agg(t)
                 self.whole_rows[id(node)] = entry
+                if entry.table is not None:
+                    self.need(entry.table.oid, "r")
                 return (T.RECORD, -1)
         if col is None:
             if len(names) == 1 and scope.outputs:
@@ -79,6 +81,7 @@ class ExpressionMixin:
         sql = self.lateral_column_sql(col)
         if sql is not None:
             self.ref_sql[id(node)] = (node, sql)
+        self.need(col.table_oid, "r")
         return col.type
 
     def table_oid_sql(self, names: list[str], scope: Scope, node: ast.ColumnRef) -> str | None:

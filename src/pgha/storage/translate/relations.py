@@ -57,6 +57,8 @@ class RelationsMixin:
             # public.x is the permanent x even where a temporary x hides it
             rel = (self.catalog.shadowed.get(name) if schema == "public" else None) or \
                 self.catalog.by_name.get(name)
+            if rel is not None:
+                self.need(rel.oid, "r")
             if isinstance(rel, Table):
                 cols = [
                     ColInfo(c.name, (c.type_oid, c.typmod), rel.oid, c.attnum) for c in rel.columns

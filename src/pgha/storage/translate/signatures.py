@@ -482,7 +482,7 @@ SQL_VALUE_FUNCTIONS: dict[Any, tuple[str, str, TypeRef]] = {
     SVF.SVFOP_CURRENT_ROLE: ("current_role", "current_user()", (T.NAME, -1)),
     SVF.SVFOP_CURRENT_USER: ("current_user", "current_user()", (T.NAME, -1)),
     SVF.SVFOP_USER: ("current_user", "current_user()", (T.NAME, -1)),
-    SVF.SVFOP_SESSION_USER: ("session_user", "current_user()", (T.NAME, -1)),
+    SVF.SVFOP_SESSION_USER: ("session_user", "session_user()", (T.NAME, -1)),
     SVF.SVFOP_CURRENT_CATALOG: ("current_catalog", "current_database()", (T.NAME, -1)),
     SVF.SVFOP_CURRENT_SCHEMA: ("current_schema", "current_schema()", (T.NAME, -1)),
 }

@@ -47,6 +47,8 @@ class Translation:
     # A write bounded to one row by its shape (see ``point_write``): it may run on the event
     # loop in a transaction that already holds the write lock.
     point_write: bool = False
+    # The privileges it needs: (relation OID, aclitem letters), see ``privileges.py``.
+    privileges: tuple[tuple[int, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,7 +137,8 @@ def translate(
     point = command != "SELECT" and not steps and not an.blocking and \
         _MAY_MATCH_LONG.search(sql) is None and point_write(stmt, catalog)
     return Translation(sql, _result(cols), an.final_param_oids(), command, an.is_write, inline_ok,
-                       frozenset(an.system_relations), bind_count, steps, point)
+                       frozenset(an.system_relations), bind_count, steps, point,
+                       tuple(an.privileges.items()))
 
 
 _BIND = re.compile(r"\?(\d+)")
