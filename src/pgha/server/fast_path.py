@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from pgha.routing.classify import LARGE_TEXT, classify
 from pgha.routing.router import Target, View, route
-from pgha.storage.engine import Statement, encode_params
+from pgha.storage.engine import Result, Statement, encode_params
 from pgha.wire import codec
 from pgha.wire.connection import ConnectionState
 from pgha.wire.errors import PgError
@@ -118,13 +118,11 @@ def _bound(session: ClientSession, data: bytes, body: int, after: int
         frame = _frame(data, frame[2])
     if frame is None or frame[0] != _EXECUTE or data[frame[1]:frame[2]] != b"\0\0\0\0\0":
         return None  # a named portal or a row limit: the general way
-    storage = session.storage
-    assert storage is not None
-    storage.begin_implicit()
-    result = storage.execute_inline(stmt, params)
-    if result is None or result.notices or result.changed_settings or \
-            result.copy_out is not None or result.copy_in is not None:
-        return None  # a read stopped by its budget left no trace
+    result = _read(session, stmt, params)
+    if result is None:
+        return None
+    assert session.storage is not None
+    session.storage.begin_implicit()  # the pipeline's block, which its Sync ends
     session.statements.planned(name)
     session.send_raw(codec.BIND_COMPLETE)
     session.send_result(result, formats, stmt, describe=describe)
@@ -134,6 +132,24 @@ def _bound(session: ClientSession, data: bytes, body: int, after: int
         return done, False
     session.ready_for_query()
     return frame[2], True
+
+
+def _read(session: ClientSession, stmt: Statement, params: list[Any] | None) -> Result | None:
+    """The read's result, when it is plain rows the fast path can send; None when it ran out
+    of its budget (leaving no trace) or carries what only the general way sends."""
+    assert session.storage is not None
+    result = session.storage.execute_inline(stmt, params)
+    if result is None or result.notices or result.changed_settings or \
+            result.copy_out is not None or result.copy_in is not None:
+        return None
+    return result
+
+
+def _must_commit(session: ClientSession) -> bool:
+    """Would ending the block now commit, roll back or wait for standbys (the general way)?"""
+    storage = session.storage
+    assert storage is not None
+    return storage.ends_in_sqlite or storage.commit_lsn is not None
 
 
 def _local(session: ClientSession, sql: str) -> bool:
@@ -180,13 +196,10 @@ def _query(session: ClientSession, data: bytes, start: int, end: int) -> bool:
     if statements is None or len(statements) != 1:
         return False
     stmt = statements[0]
-    if not _runs_inline(session, stmt, None):
+    if not _runs_inline(session, stmt, None) or _must_commit(session):
         return False
-    result = storage.execute_inline(stmt, None)
-    if result is None or result.notices or result.changed_settings or \
-            result.copy_out is not None or result.copy_in is not None:
-        return False  # a read stopped by its budget left no trace
-    if storage.ends_in_sqlite or storage.commit_lsn is not None:
+    result = _read(session, stmt, None)
+    if result is None:
         return False
     storage.end_implicit()
     session.send_result(result, _TEXT_FORMATS, stmt)
@@ -265,10 +278,10 @@ def _bind(session: ClientSession, data: bytes, start: int, end: int
 def _sync(session: ClientSession) -> bool:
     """Sync after a read answered here: the implicit block ends and ReadyForQuery follows;
     False when the block must commit, roll back or wait for standbys (the general way)."""
+    if _must_commit(session):
+        return False
     storage = session.storage
     assert storage is not None
-    if storage.ends_in_sqlite or storage.commit_lsn is not None:
-        return False
     storage.end_implicit()
     if storage.explicit:
         session.portals.pop("", None)
