@@ -543,3 +543,22 @@ def test_a_large_statement_does_not_stall_other_sessions(server: PghaServer,
     with _bystander_waits(bystander) as waits, server.connect() as conn:
         assert conn.execute(big).fetchone() == (80_000,)
     assert len(waits) > 10 and max(waits) < 1.0, (len(waits), max(waits))
+
+
+def test_a_50_mb_constant_does_not_stall_other_sessions(server: PghaServer,
+                                                         bystander: Conn) -> None:
+    # Regression: a statement holding one 50 MB string constant stopped every other session
+    # of the node for 2-5 s. pglast maps each character of a text to its UTF-8 offset holding
+    # the GIL (0.5 s here, twice: once to check the nesting depth, once to parse), and a
+    # case-insensitive regular expression over the translated text held it for 4 s more. Long
+    # constants are now lifted out before pglast sees the text (routing.lifting).
+    doc = "x" * 25_000_000 + "'é" * 8_000_000 + "y"
+    quoted = doc.replace("'", "''")
+    with _bystander_waits(bystander) as waits, server.connect() as conn:
+        conn.execute("create table blob (id int primary key, body text)")
+        assert conn.execute(f"insert into blob values (1, '{quoted}') returning length(body)"
+                            ).fetchone() == (len(doc),)
+        assert conn.execute(f"select body = '{quoted}' from blob").fetchone() == (True,)
+    assert len(waits) > 10 and max(waits) < 1.0, (len(waits), max(waits))
+    with server.connect() as conn:
+        assert conn.execute("select body from blob").fetchone() == (doc,)

@@ -30,10 +30,11 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
-from pglast import ast, enums, parse_sql
+from pglast import ast, enums
 from pglast.parser import ParseError
 
 from pgha.routing.depth import too_deep
+from pgha.routing.lifting import lift
 
 
 class Kind(enum.Enum):
@@ -244,11 +245,12 @@ def classify(sql: str) -> Decision:
 def _classify(sql: str) -> Decision:
     match = _HINT.match(sql)
     hint = match.group(1).lower() if match else ""
-    if too_deep(sql):  # building its tree could crash the process: the primary refuses it
+    lifted = lift(sql)  # a very large text's long constants (see lifting)
+    if too_deep(lifted.text):  # building its tree could crash the process: the primary refuses it
         return Decision(Kind.UTILITY, False, "nested too deeply: the primary reports the error",
                         hint=hint)
     try:
-        stmts = [raw.stmt for raw in parse_sql(sql)]
+        stmts = [raw.stmt for raw in lifted.parse()]
     except ParseError:
         return Decision(Kind.UTILITY, False, "does not parse: the primary reports the error",
                         hint=hint)

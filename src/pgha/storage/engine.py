@@ -43,6 +43,7 @@ from pglast.parser import ParseError
 
 from pgha.routing.classify import LARGE_TEXT
 from pgha.routing.depth import too_deep
+from pgha.routing.lifting import lift
 from pgha.storage import catalog as cat
 from pgha.storage import (
     changes,
@@ -638,11 +639,12 @@ class StorageSession:
         return statements
 
     def _parse(self, sql: str, param_oids: list[int] | None = None) -> list[Statement]:
-        if too_deep(sql):
+        lifted = lift(sql)  # a very large text's long constants: see routing.lifting
+        if too_deep(lifted.text):
             raise StatementTooComplex("stack depth limit exceeded",
                                       hint="The statement is nested too deeply.")
         try:
-            raw = parse_sql(sql)
+            raw = lifted.parse()
         except ParseError as exc:
             raise SqlSyntaxError(str(exc.args[0]) if exc.args else "syntax error",
                                  position=_syntax_error_position(sql, exc)) from exc
@@ -705,7 +707,7 @@ class StorageSession:
                 return
         if stmt.translation is not None:
             # Translating rewrites parts of the tree: translate a fresh parse, not the old one.
-            stmt.node = parse_sql(stmt.text)[0].stmt
+            stmt.node = lift(stmt.text).parse()[0].stmt
         self.qualify(stmt.node)
         tr = translate(catalog, self._system, stmt.node, stmt.param_oids,
                        self.settings["timezone"], key[3])
