@@ -546,8 +546,13 @@ class StorageSession:
     def _view_needs_of(self, view: View) -> tuple[tuple[int, str], ...]:
         needs = self._view_needs.get(view.oid)
         if needs is None:
-            tr = translate(self.catalog, self._system, parse_sql(view.query)[0].stmt, (),
-                           self.settings["timezone"])
+            # A view's text names relations of other schemas qualified (see schema_ddl's
+            # relocate): its names are keys again, whatever the current role may use.
+            catalog = self.catalog
+            query = parse_sql(view.query)[0].stmt
+            namespaces.qualify(query, catalog.by_name, catalog.index_owner, catalog.schemas,
+                               (*catalog.schemas, "public"))
+            tr = translate(catalog, self._system, query, (), self.settings["timezone"])
             needs = self._view_needs[view.oid] = tr.privileges
         return needs
 
