@@ -261,11 +261,12 @@ class DDL:
                 raise privileges.not_owner("index", index)
             raise privileges.not_owner(privileges.kind_word(rel), self.catalog.relname(rel.name))
 
-    def require_create(self, key: str) -> None:
-        """CREATE TABLE/VIEW/SEQUENCE (the new relation keyed ``key``) needs CREATE on its
-        schema (on public, PostgreSQL 15 grants it to the database owner only)."""
+    def require_create(self, key: str | None) -> None:
+        """CREATE TABLE/VIEW/SEQUENCE (the new relation keyed ``key``; pglast types a name as
+        optional) needs CREATE on its schema (on public, PostgreSQL 15 grants it to the
+        database owner only)."""
         if self.grants is not None and not self.grants.superuser:
-            schema = self.catalog.split(key)[0]
+            schema = self.catalog.split(key or "")[0]
             if "C" not in self.grants.on_schema(schema):
                 raise privileges.schema_denied(schema)
 
