@@ -92,3 +92,38 @@ def test_grants_replicate_and_the_standby_enforces_them(pgha_factory: PghaFactor
     _wait(lambda: _outcome(standby, "clerk", "SELECT count(*) FROM ledger") == "42501",
           "the revoke on the standby")
     assert _acl(standby) == _acl(primary)
+
+
+def _nspacl(server: PghaServer) -> Any:
+    with _as(server, "postgres") as conn:
+        return conn.execute("SELECT nspname, nspacl::text, pg_get_userbyid(nspowner) "
+                            "FROM pg_namespace WHERE nspname = 'books'").fetchall()
+
+
+@pytest.mark.timeout(120)
+def test_schema_grants_replicate_and_the_standby_enforces_them(
+        pgha_factory: PghaFactory) -> None:
+    primary, standby = _pair(pgha_factory)
+    with _as(primary, "postgres") as conn:
+        conn.execute("CREATE USER clerk")
+        conn.execute("CREATE SCHEMA books")
+        conn.execute("CREATE TABLE books.ledger (id int PRIMARY KEY)")
+        conn.execute("INSERT INTO books.ledger VALUES (1)")
+        conn.execute("GRANT SELECT ON ALL TABLES IN SCHEMA books TO clerk")
+    _wait(lambda: _outcome(standby, "clerk", "SELECT 1") == [(1,)], "clerk on the standby")
+    # the table's privilege alone is not enough: the schema needs USAGE
+    assert _outcome(standby, "clerk", "SELECT count(*) FROM books.ledger") == "42501"
+
+    with _as(primary, "postgres") as conn:
+        conn.execute("GRANT USAGE ON SCHEMA books TO clerk")
+    _wait(lambda: _outcome(standby, "clerk", "SELECT count(*) FROM books.ledger") == [(1,)],
+          "the schema grant on the standby")
+    assert _nspacl(standby) == _nspacl(primary) == [
+        ("books", "{postgres=UC/postgres,clerk=U/postgres}", "postgres")]
+
+    with _as(primary, "postgres") as conn:
+        conn.execute("ALTER SCHEMA books OWNER TO clerk")
+        conn.execute("REVOKE USAGE ON SCHEMA books FROM clerk")
+    _wait(lambda: _outcome(standby, "clerk", "SELECT count(*) FROM books.ledger") == "42501",
+          "the revoke on the standby")
+    assert _nspacl(standby) == _nspacl(primary) == [("books", "{clerk=C/clerk}", "clerk")]

@@ -248,6 +248,7 @@ class Catalog:
 def install(conn: apsw.Connection) -> None:
     for ddl in METADATA_DDL:
         conn.execute(ddl)
+    namespaces.migrate(conn)
 
 
 def next_oid(conn: apsw.Connection) -> int:

@@ -164,7 +164,10 @@ def _register_privilege_checks(f: Callable[..., None], conn: apsw.Connection,
             return None
         grants, (name, text) = split(args, 2)
         name = {pgcatalog.PUBLIC_NAMESPACE_OID: "public", 11: "pg_catalog"}.get(name, name)
-        return int(privileges.has_schema_privilege(grants, str(name), text))
+        schemas = cat().schemas
+        if isinstance(name, int):
+            name = next((s.name for s in schemas.values() if s.oid == name), str(name))
+        return int(privileges.has_schema_privilege(grants, schemas, str(name), text))
 
     def database(*args: Any) -> Any:
         if any(a is None for a in args):

@@ -38,7 +38,6 @@ from pgha.wire.errors import (
     DuplicateTable,
     FeatureNotSupported,
     ForeignKeyViolation,
-    InsufficientPrivilege,
     InvalidForeignKey,
     InvalidParameterValue,
     InvalidSchemaName,
@@ -260,13 +259,16 @@ class DDL:
         if self.grants is not None and not self.grants.owns(rel):
             if index is not None:
                 raise privileges.not_owner("index", index)
-            raise privileges.not_owner(privileges.kind_word(rel), rel.name)
+            raise privileges.not_owner(privileges.kind_word(rel), self.catalog.relname(rel.name))
 
-    def require_create(self) -> None:
-        """CREATE TABLE/VIEW/SEQUENCE needs CREATE on schema public (PostgreSQL 15 grants it
-        to the database owner only)."""
-        if self.grants is not None and "C" not in self.grants.schema:
-            raise InsufficientPrivilege("permission denied for schema public")
+    def require_create(self, key: str | None) -> None:
+        """CREATE TABLE/VIEW/SEQUENCE (the new relation keyed ``key``; pglast types a name as
+        optional) needs CREATE on its schema (on public, PostgreSQL 15 grants it to the
+        database owner only)."""
+        if self.grants is not None and not self.grants.superuser:
+            schema = self.catalog.split(key or "")[0]
+            if "C" not in self.grants.on_schema(schema):
+                raise privileges.schema_denied(schema)
 
     # -- CREATE TABLE ---------------------------------------------------------------------
 
@@ -279,7 +281,7 @@ class DDL:
         if node.inhRelations or node.partspec is not None or node.ofTypename is not None:
             raise FeatureNotSupported("table inheritance and partitioning are not supported")
         name = rv.relname
-        self.require_create()
+        self.require_create(name)
         if self.exists(name):
             shown = self.bare(name)
             if node.if_not_exists:
@@ -370,7 +372,7 @@ class DDL:
         rv = node.into.rel
         if rv.schemaname not in (None, "public", "pg_temp"):
             raise InvalidSchemaName(f'schema "{rv.schemaname}" does not exist')
-        self.require_create()
+        self.require_create(rv.relname)
         if self.exists(rv.relname):
             shown = self.bare(rv.relname)
             if node.if_not_exists:
@@ -867,7 +869,7 @@ class DDL:
 
     def create_sequence(self, node: ast.CreateSeqStmt) -> str:
         name = node.sequence.relname
-        self.require_create()
+        self.require_create(name)
         if self.exists(name):
             shown = self.bare(name)
             if node.if_not_exists:
@@ -941,7 +943,7 @@ class DDL:
 
     def create_view(self, node: ast.ViewStmt, query_text: str) -> str:
         name = node.view.relname
-        self.require_create()
+        self.require_create(name)
         existing = self.catalog.by_name.get(name)
         if existing is not None:
             if node.replace and isinstance(existing, View):

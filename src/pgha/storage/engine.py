@@ -390,7 +390,7 @@ class StorageSession:
         self.private_catalog: Catalog | None = None  # schema changed in this transaction
         self.savepoints: list[str] = []
         self.temp = TempTables()  # this session's temporary tables
-        self._path_memo: tuple[str, str, Any, tuple[str, ...]] | None = None  # search_path
+        self._path_memo: tuple[str, str, Any, Any, tuple[str, ...]] | None = None  # search_path
         # SET CONSTRAINTS in this transaction: constraint name (None: ALL) -> deferred
         self.constraint_modes: dict[str | None, bool] = {}
         self.savepoint_marks: list[tuple[int, int]] = []  # capture position per savepoint
@@ -409,6 +409,8 @@ class StorageSession:
         self._view_needs: dict[int, tuple[tuple[int, str], ...]] = {}
         self.ctx.require = self.require_privilege
         self.ctx.grants_of = self.grants_of
+        self.ctx.search_path = lambda: self.search_path
+        self.ctx.schema_usable = self._usable  # (nextval('s.q'), regclass input)
         self._apply_role_settings()
 
     # -- catalog ---------------------------------------------------------------------------
@@ -420,22 +422,33 @@ class StorageSession:
 
     @property
     def search_path(self) -> tuple[str, ...]:
-        """The existing schemas of this session's search_path, in order (asked for every
-        statement, for the cache key: remembered until the setting, user or schemas change)."""
+        """The existing schemas of this session's search_path the role has USAGE on, in
+        order (asked for every statement, for the cache key: remembered until the setting,
+        the user, the schemas or the role's privileges change). PostgreSQL leaves out the
+        schemas the role may not use, silently (namespace.c, recomputeNamespacePath)."""
         setting, user, schemas = self.settings["search_path"], self.ctx.user, \
             self.catalog.schemas
+        grants = self.grants()
         memo = self._path_memo
-        if memo is None or memo[0] != setting or memo[1] != user or memo[2] is not schemas:
-            memo = (setting, user, schemas,
-                    namespaces.search_path(setting, user, schemas))
+        if memo is None or memo[0] != setting or memo[1] != user or memo[2] is not schemas \
+                or memo[3] is not grants:
+            path = namespaces.search_path(setting, user, schemas)
+            if not grants.superuser:
+                path = tuple(name for name in path if "U" in grants.on_schema(name))
+            memo = (setting, user, schemas, grants, path)
             self._path_memo = memo
-        return memo[3]
+        return memo[4]
 
     def qualify(self, node: Any) -> None:
-        """Relation names in ``node`` as keys, resolved along the search path (namespaces)."""
+        """Relation names in ``node`` as keys, resolved along the search path (namespaces);
+        42501 for a name qualified with a schema the role may not use."""
         catalog = self.catalog
+        grants = self.grants()
         namespaces.qualify(node, catalog.by_name, catalog.index_owner, catalog.schemas,
-                           self.search_path)
+                           self.search_path, None if grants.superuser else self._usable)
+
+    def _usable(self, schema: str) -> bool:
+        return "U" in self.grants().on_schema(schema)
 
     def _cache_key(self, text: str, param_oids: Any) -> tuple[str, tuple[int, ...], str,
                                                               tuple[str, ...]]:
@@ -500,7 +513,7 @@ class StorageSession:
         return grants
 
     def check_privileges(self, needed: tuple[tuple[int, str], ...],
-                         grants: privileges.Grants | None = None) -> None:
+                         grants: privileges.Grants | None = None, view: bool = False) -> None:
         """42501 unless the role holds every privilege a statement needs (``needed``: from its
         translation). A view's own relations are checked with its owner's privileges, as
         PostgreSQL does."""
@@ -508,9 +521,17 @@ class StorageSession:
         if grants.superuser or not needed or needed in grants.passed:
             return
         catalog = self.catalog
-        if "U" not in grants.schema:  # (PostgreSQL's search_path skips the schema)
-            rel = catalog.by_oid.get(needed[0][0])
-            raise UndefinedTable(f'relation "{rel.name if rel else needed[0][0]}" does not exist')
+        if not view:
+            # USAGE on each relation's schema: one found along the path has it (the path
+            # skips the others), a qualified name needs it. (A translation may come from a
+            # cache filled by another role: its names were checked for that role only.)
+            # A view's own relations need none: PostgreSQL bound them when it was made.
+            for oid, _ in needed:
+                rel = catalog.by_oid.get(oid)
+                if rel is not None and rel.oid < cat.FIRST_TEMP_OID:
+                    schema = catalog.split(rel.name)[0]
+                    if "U" not in grants.on_schema(schema):
+                        raise privileges.schema_denied(schema)
         for oid, letters in needed:
             rel = catalog.by_oid.get(oid)
             if rel is None:
@@ -519,14 +540,20 @@ class StorageSession:
                 if not grants.allows(rel, letter):
                     raise privileges.denied(rel)
             if isinstance(rel, View):
-                self.check_privileges(self._view_needs_of(rel), self._owner_grants_of(rel.owner))
+                self.check_privileges(self._view_needs_of(rel), self._owner_grants_of(rel.owner),
+                                      view=True)
         grants.passed.add(needed)
 
     def _view_needs_of(self, view: View) -> tuple[tuple[int, str], ...]:
         needs = self._view_needs.get(view.oid)
         if needs is None:
-            tr = translate(self.catalog, self._system, parse_sql(view.query)[0].stmt, (),
-                           self.settings["timezone"])
+            # A view's text names relations of other schemas qualified (see schema_ddl's
+            # relocate): its names are keys again, whatever the current role may use.
+            catalog = self.catalog
+            query = parse_sql(view.query)[0].stmt
+            namespaces.qualify(query, catalog.by_name, catalog.index_owner, catalog.schemas,
+                               (*catalog.schemas, "public"))
+            tr = translate(catalog, self._system, query, (), self.settings["timezone"])
             needs = self._view_needs[view.oid] = tr.privileges
         return needs
 
@@ -620,7 +647,8 @@ class StorageSession:
             elif kind == T.NUMERIC:
                 out.append(numeric_text(value))
             elif oid == T.REGCLASS:  # as the parse of the text folds it: the relation's OID
-                out.append(functions.regclass_lookup(self.catalog, value, self.search_path))
+                out.append(functions.regclass_lookup(self.catalog, value, self.search_path,
+                                                     self._usable))
             elif oid in (T.REGTYPE, T.REGPROC):
                 out.append(functions.cast_value(value, T.TEXT, oid, -1))
             else:
@@ -1502,13 +1530,13 @@ class StorageSession:
         temp = isinstance(ddl, TempDDL)
         OBJ = enums.ObjectType
         if isinstance(node, ast.CreateSchemaStmt):
-            return schema_ddl.create(ddl, node, self.ctx.user)
+            return schema_ddl.create(ddl, node, self.ctx.user, self.ctx.database)
         if isinstance(node, ast.DropStmt) and node.removeType == OBJ.OBJECT_SCHEMA:
             return schema_ddl.drop(ddl, node)
         if isinstance(node, ast.RenameStmt) and node.renameType == OBJ.OBJECT_SCHEMA:
-            return schema_ddl.rename(ddl, node)
+            return schema_ddl.rename(ddl, node, self.ctx.database)
         if isinstance(node, ast.AlterOwnerStmt):
-            return schema_ddl.alter_owner(ddl, node, self.ctx.user)
+            return schema_ddl.alter_owner(ddl, node, self.ctx.user, self.ctx.database)
         if isinstance(node, ast.AlterObjectSchemaStmt):
             return schema_ddl.set_schema(ddl, node)
         if isinstance(node, ast.CreateStmt):
@@ -1548,7 +1576,8 @@ class StorageSession:
             return roles.alter(conn, node, actor)
         if isinstance(node, ast.DropRoleStmt):
             return roles.drop(conn, node, self.ctx.user, actor,
-                              lambda oid: privileges.dependents(ddl.catalog, oid))
+                              lambda oid: privileges.dependents(ddl.conn, ddl.catalog, oid,
+                                                                self.search_path))
         if isinstance(node, ast.GrantRoleStmt):
             return roles.grant_role(conn, node, actor)
         if isinstance(node, ast.AlterRoleSetStmt):
@@ -1599,10 +1628,15 @@ class StorageSession:
         if not actor.superuser and any(oid not in mine for oid in oids):
             raise InsufficientPrivilege(f"permission denied to {verb} objects")
         if isinstance(node, ast.ReassignOwnedStmt):
+            new = oids[-1]
+            new_name = next(r.name for r in roles.every(ddl.conn) if r.oid == new)
             for oid in oids[:-1]:
                 for rel in privileges.owned_by(ddl.catalog, oid):
-                    privileges.change_owner(rel, oids[-1])
+                    privileges.change_owner(rel, new)
                     ddl.save(rel)
+                for schema in list(ddl.catalog.schemas.values()):
+                    if schema.owner_oid == oid:
+                        privileges.change_schema_owner(ddl.conn, schema, new_name, new)
             return "REASSIGN OWNED"
         cascade = node.behavior == enums.DropBehavior.DROP_CASCADE
         for oid in oids:
@@ -1613,7 +1647,13 @@ class StorageSession:
             for rel in list(ddl.catalog.by_oid.values()):
                 if ddl.catalog.by_name.get(rel.name) is rel and privileges.forget_grantee(rel, oid):
                     ddl.save(rel)
-            privileges.forget_schema_grantee(ddl.conn, oid)
+            owned_schemas = [ast.String(sval=s.name) for s in ddl.catalog.schemas.values()
+                             if s.owner_oid == oid]
+            if owned_schemas:  # (with what is left in them: CASCADE, else refused)
+                schema_ddl.drop(ddl, ast.DropStmt(objects=tuple(owned_schemas),
+                                                  removeType=enums.ObjectType.OBJECT_SCHEMA,
+                                                  behavior=node.behavior))
+            privileges.forget_schema_grantee(ddl.conn, namespaces.load(ddl.conn), oid)
         return "DROP OWNED"
 
     def _change_owner(self, ddl: DDL, node: ast.AlterTableStmt) -> str:
@@ -1645,8 +1685,9 @@ class StorageSession:
             target = next(r for r in roles.every(ddl.conn) if r.oid == new)
             if new not in roles.member_of(ddl.conn, grants.role_oid):
                 raise InsufficientPrivilege(f'must be member of role "{target.name}"')
-            if "C" not in privileges.grants_of(ddl.conn, target).schema:
-                raise InsufficientPrivilege("permission denied for schema public")
+            schema = ddl.catalog.split(rel.name)[0]
+            if "C" not in privileges.grants_of(ddl.conn, target).on_schema(schema):
+                raise privileges.schema_denied(schema)
         followers = [s for s in ddl.catalog.by_oid.values() if isinstance(s, cat.Sequence)
                      and s.owned_by is not None and s.owned_by[0] == rel.name]
         for each in [rel, *followers]:
@@ -1666,7 +1707,8 @@ class StorageSession:
                 ddl.save(rel)
             return tag
         if node.objtype == kinds.OBJECT_SCHEMA:
-            privileges.grant_schema(ddl.conn, node, ddl.grants or self.grants(), self.ctx.user)
+            privileges.grant_schema(ddl.conn, ddl.catalog.schemas, node,
+                                    ddl.grants or self.grants(), self.ctx.user, ddl.notices)
             return tag
         kind = getattr(node.objtype, "name", "").removeprefix("OBJECT_").lower()
         return self._unsupported(f"{tag} on {kind}")

@@ -24,19 +24,20 @@ relation's.
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import apsw
 from pglast import ast, enums
 
-from pgha.wire.errors import FeatureNotSupported, InvalidSchemaName
+from pgha.wire.errors import FeatureNotSupported, InsufficientPrivilege, InvalidSchemaName
 
 NAMESPACE_DDL = (
     "CREATE TABLE IF NOT EXISTS __pgha_namespaces ("
-    " oid INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, owner TEXT NOT NULL)"
+    " oid INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, owner TEXT NOT NULL, acl TEXT)"
 )
 
 PG_CATALOG_OID = 11
@@ -53,12 +54,26 @@ class Schema:
     oid: int
     name: str
     owner: str  # role name
+    owner_oid: int = 10  # that role's OID (postgres's for a login that has no role row)
+    # nspacl: None (NULL: the owner holds USAGE and CREATE) until the first GRANT or REVOKE,
+    # then ``[grantee, grantor, privileges, grant options]`` items (see privileges.py).
+    acl: list[list[Any]] | None = None
 
 
 def load(conn: apsw.Connection) -> dict[str, Schema]:
     """The user schemas (not the built-in ones), by name."""
-    rows = conn.execute("SELECT oid, name, owner FROM __pgha_namespaces ORDER BY oid")
-    return {name: Schema(oid, name, owner) for oid, name, owner in rows}
+    rows = conn.execute("SELECT n.oid, n.name, n.owner, r.oid, n.acl FROM __pgha_namespaces n"
+                        " LEFT JOIN __pgha_roles r ON r.name = n.owner ORDER BY n.oid")
+    return {name: Schema(oid, name, owner, 10 if role is None else role,
+                         None if acl is None else json.loads(acl))
+            for oid, name, owner, role, acl in rows}
+
+
+def migrate(conn: apsw.Connection) -> None:
+    """A data file made before schemas had ACLs gets the column (NULL: the default ACL)."""
+    columns = [row[1] for row in conn.execute("PRAGMA table_info(__pgha_namespaces)")]
+    if "acl" not in columns:
+        conn.execute("ALTER TABLE __pgha_namespaces ADD COLUMN acl TEXT")
 
 
 def key(schema: str | None, name: str) -> str:
@@ -171,11 +186,13 @@ class Qualifier:
     """Rewrites the relation names of one statement to keys (see the module docstring)."""
 
     def __init__(self, by_name: dict[str, Any], index_owner: dict[str, Any],
-                 schemas: dict[str, Schema], path: tuple[str, ...]) -> None:
+                 schemas: dict[str, Schema], path: tuple[str, ...],
+                 usable: Callable[[str], bool] | None = None) -> None:
         self.by_name = by_name
         self.index_owner = index_owner
         self.schemas = schemas
         self.path = path
+        self.usable = usable  # has the role USAGE on a schema? (None: a superuser)
         self.ctes: set[str] = set()
         self.done: set[int] = set()
 
@@ -185,6 +202,14 @@ class Qualifier:
     def check_schema(self, schema: str) -> None:
         if not exists(schema, self.schemas) and schema != "pg_temp":
             raise InvalidSchemaName(f'schema "{schema}" does not exist')
+
+    def require_usage(self, schema: str | None) -> None:
+        """A name qualified with an existing schema needs USAGE on it, whether or not the
+        relation exists (PostgreSQL's LookupExplicitNamespace). An unqualified name needs no
+        check: the path holds only the schemas the role may use."""
+        if self.usable is not None and schema and schema != "pg_temp" and \
+                exists(schema, self.schemas) and not self.usable(schema):
+            raise InsufficientPrivilege(f"permission denied for schema {schema}")
 
     def resolve(self, schema: str | None, name: str) -> str | None:
         """The key a (possibly qualified) existing relation name denotes, None when the name
@@ -234,6 +259,7 @@ class Qualifier:
         self.done.add(id(rv))
         if rv.schemaname is None and rv.relname in self.ctes:
             return
+        self.require_usage(rv.schemaname)
         found = self.resolve(rv.schemaname, rv.relname)
         if found is None:
             return
@@ -246,6 +272,8 @@ class Qualifier:
 
     def names(self, parts: list[str]) -> list[str]:
         """A DROP's or COMMENT's dotted name as a one-part key."""
+        if len(parts) == 2:
+            self.require_usage(parts[0])
         if len(parts) == 2 and parts[0] in self.schemas:
             return [key(parts[0], parts[1])]
         if len(parts) == 1:
@@ -256,12 +284,15 @@ class Qualifier:
 
 
 def qualify(node: Any, by_name: dict[str, Any], index_owner: dict[str, Any],
-            schemas: dict[str, Schema], path: tuple[str, ...]) -> None:
-    """Rewrite ``node`` in place (see the module docstring). Does nothing when there is no
-    user schema and the path holds public (every key is then a bare name)."""
+            schemas: dict[str, Schema], path: tuple[str, ...],
+            usable: Callable[[str], bool] | None = None) -> None:
+    """Rewrite ``node`` in place (see the module docstring), refusing a name qualified with a
+    schema the role has no USAGE on (``usable``; None: a superuser). Does nothing when there
+    is no user schema and the path holds public (every key is then a bare name; a name
+    qualified with public is then usable)."""
     if not schemas and "public" in path:
         return
-    q = Qualifier(by_name, index_owner, schemas, path)
+    q = Qualifier(by_name, index_owner, schemas, path, usable)
     _collect_ctes(node, q.ctes)
     _creations(node, q)
     _walk(node, q)

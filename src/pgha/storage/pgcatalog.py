@@ -100,6 +100,10 @@ def refresh(
                     conn.executemany(f'INSERT INTO {schema}."{name}" VALUES ({marks})', data)
 
 
+def _json_or_none(value: list[str] | None) -> str | None:
+    return None if value is None else json.dumps(value)
+
+
 def _rows(
     catalog: Catalog,
     conn: apsw.Connection,
@@ -126,7 +130,7 @@ def _rows(
     out["pg_namespace"] += [
         (schema.oid, schema.name,
          POSTGRES_ROLE_OID if schema.owner in (user, "postgres") or schema.owner not in role_oids
-         else role_oids[schema.owner], None)
+         else role_oids[schema.owner], _json_or_none(privileges.schema_acl_texts(schema, names)))
         for schema in catalog.schemas.values()]
     out["pg_am"] = [
         (HEAP_AM, "heap", "heap_tableam_handler", "t"),

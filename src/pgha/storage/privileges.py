@@ -22,7 +22,7 @@ from typing import Any
 
 from pglast import ast, enums
 
-from pgha.storage import roles
+from pgha.storage import namespaces, roles
 from pgha.storage.catalog import FIRST_TEMP_OID, Catalog, Relation, Sequence
 from pgha.wire.errors import (
     DependentObjectsStillExist,
@@ -30,6 +30,7 @@ from pgha.wire.errors import (
     InsufficientPrivilege,
     InvalidGrantOperation,
     InvalidParameterValue,
+    InvalidSchemaName,
     Notice,
     UndefinedObject,
     UndefinedTable,
@@ -112,13 +113,24 @@ class Grants:
     role_oid: int
     superuser: bool
     roles: frozenset[int]  # the role and every role whose privileges it inherits
-    schema: str = "UC"  # what it holds on schema public: USAGE (U), CREATE (C)
+    # Per schema: (the privileges it holds: USAGE U, CREATE C; those it may grant).
+    schemas: dict[str, tuple[str, str]] = field(default_factory=dict)
     answers: dict[tuple[int, str], bool] = field(default_factory=dict)
     # The needs (a translation's ``privileges``) already found held: checked once each.
     passed: set[tuple[tuple[int, str], ...]] = field(default_factory=set)
 
     def owns(self, rel: Relation) -> bool:
         return self.superuser or rel.oid >= FIRST_TEMP_OID or rel.owner in self.roles
+
+    def on_schema(self, name: str) -> str:
+        """The privileges held on schema ``name`` (USAGE and CREATE letters). The system
+        schemas grant USAGE to PUBLIC; pg_temp is the session's own."""
+        if self.superuser or name == "pg_temp":
+            return "UC"
+        held = self.schemas.get(name)
+        if held is not None:
+            return held[0]
+        return "U" if name in ("pg_catalog", "information_schema") else ""
 
     def allows(self, rel: Relation, letters: str) -> bool:
         """Holds any one of ``letters`` on ``rel``."""
@@ -153,17 +165,36 @@ def grants_of(conn: Any, role: roles.Role) -> Grants:
     held = roles.inherited(conn, role.oid)
     if roles.BOOTSTRAP_OID in held:  # the database's owner: pg_database_owner's privileges
         held.add(DATABASE_OWNER_OID)
-    schema = "UC" if role.superuser else "".join(
-        c for c in "UC" if any((i.grantee == PUBLIC or i.grantee in held) and c in i.privileges
-                               for i in schema_acl(conn)))
-    return Grants(role.oid, role.superuser, frozenset(held), schema)
+    grants = Grants(role.oid, role.superuser, frozenset(held))
+    if not role.superuser:  # (a superuser's answer is always UC: see on_schema)
+        grants.schemas["public"] = _held(schema_acl(conn), DATABASE_OWNER_OID, grants.roles)
+        for schema in namespaces.load(conn).values():
+            grants.schemas[schema.name] = _held(schema_items(schema), schema.owner_oid,
+                                                grants.roles)
+    return grants
 
 
-# -- schema public ---------------------------------------------------------------------------
+def _held(items: list[AclItem], owner: int, held: frozenset[int]) -> tuple[str, str]:
+    """(privileges, grant options) the roles ``held`` have in a schema's ACL; the owner
+    may always grant (PostgreSQL's aclmask)."""
+    mine = [i for i in items if i.grantee == PUBLIC or i.grantee in held]
+    privileges = _union("", "".join(i.privileges for i in mine))
+    options = SCHEMA_PRIVILEGES if owner in held else _union("", "".join(i.options
+                                                                        for i in mine))
+    return privileges, options
+
+
+# -- schemas ---------------------------------------------------------------------------------
 
 DATABASE_OWNER_OID = 6171  # pg_database_owner, which owns schema public in PostgreSQL 15
+SCHEMA_PRIVILEGES = "UC"
 _SCHEMA_DEFAULT = [AclItem(DATABASE_OWNER_OID, DATABASE_OWNER_OID, "UC"),
                    AclItem(PUBLIC, DATABASE_OWNER_OID, "U")]
+SYSTEM_SCHEMAS = ("pg_catalog", "information_schema", "pg_toast")
+
+
+def schema_denied(name: str) -> InsufficientPrivilege:
+    return InsufficientPrivilege(f"permission denied for schema {name}")
 
 
 def schema_acl(conn: Any) -> list[AclItem]:
@@ -174,35 +205,101 @@ def schema_acl(conn: Any) -> list[AclItem]:
     return [AclItem(*item) for item in json.loads(row[0])]
 
 
-def grant_schema(conn: Any, node: ast.GrantStmt, grants: Grants, current: str) -> None:
-    """GRANT/REVOKE USAGE, CREATE ON SCHEMA public (the only schema pgha has)."""
-    for schema in node.objects or ():
-        if schema.sval != "public":
-            raise UndefinedObject(f'schema "{schema.sval}" does not exist')
-    letters = "UC"
-    if node.privileges:
-        letters = ""
-        for priv in node.privileges:
-            letter = NAMES.get(priv.priv_name)
-            if letter not in ("U", "C"):
-                raise InvalidGrantOperation(
-                    f"invalid privilege type {priv.priv_name.upper()} for schema")
-            letters += letter
-    if not (grants.superuser or DATABASE_OWNER_OID in grants.roles):
-        raise InsufficientPrivilege("permission denied for schema public")
+def schema_items(schema: namespaces.Schema) -> list[AclItem]:
+    """A user schema's ACL; NULL nspacl is the owner's USAGE and CREATE (acldefault)."""
+    if schema.acl is None:
+        return [AclItem(schema.owner_oid, schema.owner_oid, SCHEMA_PRIVILEGES)]
+    return [AclItem(*item) for item in schema.acl]
+
+
+def schema_acl_texts(schema: namespaces.Schema, names: dict[int, str]) -> list[str] | None:
+    """pg_namespace.nspacl of a user schema: None (NULL) until the first GRANT or REVOKE."""
+    return None if schema.acl is None else [i.text(names) for i in schema_items(schema)]
+
+
+def _schema_letters(node: ast.GrantStmt) -> str:
+    if not node.privileges:  # ALL [PRIVILEGES]
+        return SCHEMA_PRIVILEGES
+    letters = ""
+    for priv in node.privileges:
+        letter = NAMES.get(priv.priv_name)
+        if letter is None:
+            raise InvalidGrantOperation(f'unrecognized privilege type "{priv.priv_name}"')
+        if letter not in SCHEMA_PRIVILEGES:
+            raise InvalidGrantOperation(
+                f"invalid privilege type {priv.priv_name.upper()} for schema")
+        letters += letter
+    return letters
+
+
+def grant_schema(conn: Any, schemas: dict[str, namespaces.Schema], node: ast.GrantStmt,
+                 grants: Grants, current: str, warnings: list[Notice]) -> None:
+    """GRANT/REVOKE USAGE, CREATE ON SCHEMA s[, ...]: as on relations (``grant_relations``),
+    the owner (or a superuser, for it) grants as the owner; any other role needs the grant
+    options, else a WARNING and nothing changes."""
+    names = []
+    for obj in node.objects or ():
+        name = obj.sval
+        if name != "public" and name not in schemas:
+            if name in SYSTEM_SCHEMAS:
+                raise FeatureNotSupported(f"GRANT on schema {name} is not supported")
+            raise InvalidSchemaName(f'schema "{name}" does not exist')
+        names.append(name)
+    letters = _schema_letters(node)
     grantees = grantee_oids(conn, node.grantees or (), current)
     if node.is_grant and node.grant_option and PUBLIC in grantees:
         raise InvalidGrantOperation("grant options can only be granted to roles")
-    items = schema_acl(conn)
-    for grantee in grantees:
-        _update(items, grantee, DATABASE_OWNER_OID, letters, node)
-    _save_schema_acl(conn, items)
+    for name in names:
+        if name == "public":
+            items, owner = schema_acl(conn), DATABASE_OWNER_OID
+        else:
+            items, owner = schema_items(schemas[name]), schemas[name].owner_oid
+        owns = grants.superuser or owner in grants.roles
+        kept = letters
+        if not owns:  # (restrict_and_check_grant, as for relations)
+            held, may = _held(items, owner, grants.roles)
+            if not may and not held:
+                raise schema_denied(name)
+            kept = "".join(c for c in letters if c in may)
+            if kept != letters:
+                verb = "were granted" if node.is_grant else "could be revoked"
+                word = "no" if not kept else "not all"
+                warnings.append(Notice("01007" if node.is_grant else "01006",
+                                       f'{word} privileges {verb} for "{name}"', "WARNING"))
+        grantor = owner if owns else grants.role_oid
+        for grantee in grantees:
+            before = next((i.options for i in items
+                           if i.grantee == grantee and i.grantor == grantor), "")
+            _update(items, grantee, grantor, kept, node)
+            if not node.is_grant:
+                _revoke_dependents(items, grantee, "".join(c for c in before if c in kept),
+                                   node.behavior == enums.DropBehavior.DROP_CASCADE)
+        save_schema_acl(conn, name, items)
 
 
-def _save_schema_acl(conn: Any, items: list[AclItem]) -> None:
-    conn.execute("INSERT INTO __pgha_settings (name, value) VALUES ('public_acl', ?) "
-                 "ON CONFLICT (name) DO UPDATE SET value = excluded.value",
-                 (json.dumps([[i.grantee, i.grantor, i.privileges, i.options] for i in items]),))
+def save_schema_acl(conn: Any, name: str, items: list[AclItem]) -> None:
+    """Write a schema's ACL through ``conn`` (the DDL's: logged and replicated)."""
+    value = json.dumps([[i.grantee, i.grantor, i.privileges, i.options] for i in items])
+    if name == "public":
+        conn.execute("INSERT INTO __pgha_settings (name, value) VALUES ('public_acl', ?) "
+                     "ON CONFLICT (name) DO UPDATE SET value = excluded.value", (value,))
+    else:
+        conn.execute("UPDATE __pgha_namespaces SET acl = ? WHERE name = ?", (value, name))
+
+
+def has_schema_privilege(grants: Grants, schemas: dict[str, namespaces.Schema], schema: str,
+                         text: Any) -> bool:
+    """has_schema_privilege: holds any of the privileges named (3F000 for no such schema)."""
+    wanted = _wanted(text, _SCHEMA_WORDS)
+    if schema not in schemas and schema not in namespaces.BUILTIN:
+        raise InvalidSchemaName(f'schema "{schema}" does not exist')
+    if grants.superuser:
+        return True
+    if schema in grants.schemas:
+        privileges, options = grants.schemas[schema]
+    else:  # the system schemas: USAGE is PUBLIC's, without grant option
+        privileges, options = grants.on_schema(schema), ""
+    return any(letter in (options if option else privileges) for letter, option in wanted)
 
 
 # -- GRANT / REVOKE on relations ------------------------------------------------------------
@@ -229,15 +326,21 @@ def _letters(node: ast.GrantStmt, rel: Relation) -> str:
     return out
 
 
-def _targets(node: ast.GrantStmt, catalog: Catalog) -> list[Relation]:
+def _targets(node: ast.GrantStmt, catalog: Catalog, grants: Grants) -> list[Relation]:
     kinds_of = enums.ObjectType
     if node.targtype == enums.GrantTargetType.ACL_TARGET_ALL_IN_SCHEMA:
+        # (objectsInSchemaToOids: each schema looked up as a qualified name is, USAGE needed)
+        names = []
         for schema in node.objects or ():
-            if schema.sval != "public":
-                raise UndefinedObject(f'schema "{schema.sval}" does not exist')
+            if schema.sval != "public" and schema.sval not in catalog.schemas:
+                raise InvalidSchemaName(f'schema "{schema.sval}" does not exist')
+            if "U" not in grants.on_schema(schema.sval):
+                raise schema_denied(schema.sval)
+            names.append(schema.sval)
         kinds = ("S",) if node.objtype == kinds_of.OBJECT_SEQUENCE else ("r", "v")
-        return [r for r in catalog.by_oid.values()
-                if r.kind in kinds and r.oid < FIRST_TEMP_OID]
+        return [r for r in sorted(catalog.by_oid.values(), key=lambda r: r.oid)
+                if r.kind in kinds and r.oid < FIRST_TEMP_OID
+                and catalog.split(r.name)[0] in names]
     out: list[Relation] = []
     for rv in node.objects or ():
         if rv.schemaname not in (None, "public"):
@@ -275,7 +378,7 @@ def grant_relations(conn: Any, catalog: Catalog, node: ast.GrantStmt, grants: Gr
     if node.is_grant and node.grant_option and PUBLIC in grantees:
         raise InvalidGrantOperation("grant options can only be granted to roles")
     changed = []
-    for rel in _targets(node, catalog):
+    for rel in _targets(node, catalog, grants):
         letters = _letters(node, rel)
         if not grants.owns(rel):
             # PostgreSQL's restrict_and_check_grant: refused without any privilege on the
@@ -349,18 +452,30 @@ def _union(a: str, b: str) -> str:
     return "".join(c for c in LETTERS if c in a or c in b)
 
 
-def dependents(catalog: Catalog, role_oid: int) -> list[str]:
-    """What stops DROP ROLE: relations the role owns or holds privileges on (2BP01's detail
-    lines, as PostgreSQL words them)."""
-    out = []
+def dependents(conn: Any, catalog: Catalog, role_oid: int,
+               path: tuple[str, ...] = namespaces.DEFAULT_PATH) -> list[str]:
+    """What stops DROP ROLE: schemas and relations the role owns or holds privileges on
+    (2BP01's detail lines, as PostgreSQL words them, in OID order as it sorts them; a
+    relation the search ``path`` does not find is named with its schema)."""
+    out: list[tuple[int, str]] = []
+    schemas = [(namespaces.PUBLIC_OID, "public", DATABASE_OWNER_OID, schema_acl(conn))]
+    schemas += [(s.oid, s.name, s.owner_oid, schema_items(s)) for s in catalog.schemas.values()]
+    for oid, name, owner, items in schemas:
+        if owner == role_oid:
+            out.append((oid, f"owner of schema {name}"))
+        elif any(i.grantee == role_oid or i.grantor == role_oid for i in items):
+            out.append((oid, f"privileges for schema {name}"))
     for rel in catalog.by_oid.values():
         if rel.oid >= FIRST_TEMP_OID:
             continue
+        shown = catalog.relname(rel.name)
+        if not namespaces.visible(rel.name, catalog.by_name, catalog.schemas, path):
+            shown = ".".join(catalog.split(rel.name))
         if rel.owner == role_oid:
-            out.append(f"owner of {kind_word(rel)} {rel.name}")
+            out.append((rel.oid, f"owner of {kind_word(rel)} {shown}"))
         elif any(i.grantee == role_oid or i.grantor == role_oid for i in acl_of(rel)):
-            out.append(f"privileges for {kind_word(rel)} {rel.name}")
-    return out
+            out.append((rel.oid, f"privileges for {kind_word(rel)} {shown}"))
+    return [line for _, line in sorted(out)]
 
 
 
@@ -404,15 +519,6 @@ def has_relation_privilege(grants: Grants, rel: Relation | None, text: Any,
                for letter, option in wanted for item in items)
 
 
-def has_schema_privilege(grants: Grants, schema: str, text: Any) -> bool:
-    wanted = _wanted(text, _SCHEMA_WORDS)
-    if schema in ("pg_catalog", "information_schema"):
-        return all(letter == "U" for letter, _ in wanted) or grants.superuser
-    if schema != "public":
-        raise UndefinedObject(f'schema "{schema}" does not exist')
-    return grants.superuser or any(letter in grants.schema for letter, _ in wanted)
-
-
 def has_database_privilege(grants: Grants, text: Any) -> bool:
     """The database's default ACL: its owner (postgres) holds everything, PUBLIC may
     CONNECT and create TEMPORARY tables."""
@@ -425,13 +531,19 @@ def has_database_privilege(grants: Grants, text: Any) -> bool:
 
 
 def change_owner(rel: Relation, new_owner: int) -> None:
-    """ALTER ... OWNER TO: the relation and its ACL move to ``new_owner`` (PostgreSQL's
-    aclnewowner: the old owner's items become the new owner's, merged with any it had)."""
+    """ALTER ... OWNER TO: the relation and its ACL move to ``new_owner``."""
     old, rel.owner = rel.owner, new_owner
     if rel.acl is None or old == new_owner:
         return
+    merged = new_owner_items(acl_of_items(rel.acl), old, new_owner)
+    rel.acl = [[i.grantee, i.grantor, i.privileges, i.options] for i in merged]
+
+
+def new_owner_items(items: list[AclItem], old: int, new_owner: int) -> list[AclItem]:
+    """PostgreSQL's aclnewowner: the old owner's items become the new owner's, merged with
+    any it had."""
     merged: list[AclItem] = []
-    for item in acl_of_items(rel.acl):
+    for item in items:
         item.grantee = new_owner if item.grantee == old else item.grantee
         item.grantor = new_owner if item.grantor == old else item.grantor
         same = next((m for m in merged
@@ -441,7 +553,7 @@ def change_owner(rel: Relation, new_owner: int) -> None:
         else:
             same.privileges = _union(same.privileges, item.privileges)
             same.options = _union(same.options, item.options)
-    rel.acl = [[i.grantee, i.grantor, i.privileges, i.options] for i in merged]
+    return merged
 
 
 def acl_of_items(acl: list[list[Any]]) -> list[AclItem]:
@@ -462,8 +574,26 @@ def forget_grantee(rel: Relation, role_oid: int) -> bool:
     return changed
 
 
-def forget_schema_grantee(conn: Any, role_oid: int) -> None:
-    items = schema_acl(conn)
-    kept = [i for i in items if i.grantee != role_oid]
-    if len(kept) != len(items):
-        _save_schema_acl(conn, kept)
+def forget_schema_grantee(conn: Any, schemas: dict[str, namespaces.Schema],
+                          role_oid: int) -> None:
+    """DROP OWNED: the privileges ``role_oid`` holds on schemas go, and those it granted
+    with them."""
+    acls = [("public", schema_acl(conn))]
+    acls += [(s.name, schema_items(s)) for s in schemas.values() if s.acl is not None]
+    for name, items in acls:
+        mine = [i for i in items if i.grantee == role_oid]
+        for item in mine:  # REVOKE ALL ... CASCADE (RemoveRoleFromObjectACL)
+            items.remove(item)
+            _revoke_dependents(items, role_oid, item.options, True)
+        if mine:
+            save_schema_acl(conn, name, items)
+
+
+def change_schema_owner(conn: Any, schema: namespaces.Schema, owner: str,
+                        new_owner: int) -> None:
+    """ALTER SCHEMA ... OWNER TO, REASSIGN OWNED: the owner and its ACL items move to
+    ``new_owner`` (aclnewowner)."""
+    conn.execute("UPDATE __pgha_namespaces SET owner = ? WHERE name = ?", (owner, schema.name))
+    if schema.acl is not None and new_owner != schema.owner_oid:
+        save_schema_acl(conn, schema.name, new_owner_items(schema_items(schema),
+                                                            schema.owner_oid, new_owner))

@@ -11,7 +11,7 @@ from typing import Any
 from pglast import ast, enums, parse_sql
 
 from pgha.storage import catalog as cat
-from pgha.storage import namespaces, roles
+from pgha.storage import namespaces, privileges, roles
 from pgha.storage.catalog import Sequence, Table, View
 from pgha.storage.ddl import DDL, deparse, q
 from pgha.storage.translate import translate
@@ -20,6 +20,7 @@ from pgha.wire.errors import (
     DuplicateSchema,
     DuplicateTable,
     FeatureNotSupported,
+    InsufficientPrivilege,
     InvalidSchemaName,
     Notice,
     ReservedName,
@@ -46,12 +47,38 @@ def _role_name(spec: Any, user: str) -> str:
     return str(spec.rolename)
 
 
-def create(ddl: DDL, node: Any, user: str) -> str:
-    """CREATE SCHEMA (``node`` an ``ast.CreateSchemaStmt``)."""
+def _require_owner(ddl: DDL, schema: namespaces.Schema) -> None:
+    grants = ddl.grants
+    if grants is not None and not grants.superuser and schema.owner_oid not in grants.roles:
+        raise InsufficientPrivilege(f"must be owner of schema {schema.name}")
+
+
+def _require_database_create(ddl: DDL, database: str) -> None:
+    """CREATE on the database (CREATE SCHEMA, ALTER SCHEMA ... RENAME / OWNER TO): its
+    owner's, as pgha grants nothing on databases."""
+    grants = ddl.grants
+    if grants is not None and not privileges.has_database_privilege(grants, "CREATE"):
+        raise InsufficientPrivilege(f"permission denied for database {database}")
+
+
+def _require_member(ddl: DDL, role: str) -> None:
+    grants = ddl.grants
+    if grants is None or grants.superuser:
+        return
+    found = roles.find(ddl.conn, role)
+    if found is not None and found.oid not in roles.member_of(ddl.conn, grants.role_oid):
+        raise InsufficientPrivilege(f'must be member of role "{role}"')
+
+
+def create(ddl: DDL, node: Any, user: str, database: str = "postgres") -> str:
+    """CREATE SCHEMA (``node`` an ``ast.CreateSchemaStmt``): needs CREATE on the database,
+    and membership in the role named by AUTHORIZATION (CreateSchemaCommand)."""
     owner = _role_name(node.authrole, user) if node.authrole is not None else user
     name = node.schemaname or owner
+    _require_database_create(ddl, database)
     if node.authrole is not None and owner != user:
         _check_role(ddl.conn, owner)
+        _require_member(ddl, owner)
     schemas = ddl.catalog.schemas
     if namespaces.exists(name, schemas) or name == "pg_temp":
         if node.if_not_exists:
@@ -80,6 +107,8 @@ def _members(catalog: cat.Catalog, schema: str) -> list[cat.Relation]:
     for rel in sorted(catalog.by_oid.values(), key=lambda r: r.oid):
         if catalog.split(rel.name)[0] != schema or rel.oid >= cat.FIRST_TEMP_OID:
             continue
+        if catalog.by_name.get(rel.name) is not rel:
+            continue  # (dropped earlier in the statement: DROP OWNED)
         if isinstance(rel, Sequence) and rel.owned_by is not None:
             continue
         out.append(rel)
@@ -100,6 +129,7 @@ def drop(ddl: DDL, node: Any) -> str:
                 ddl.notices.append(Notice("00000", f'schema "{name}" does not exist, skipping'))
                 continue
             raise InvalidSchemaName(f'schema "{name}" does not exist')
+        _require_owner(ddl, catalog.schemas[name])
         if name not in doomed:
             doomed.append(name)
     # (what RESTRICT reports, what CASCADE reports) per dependent object, in PostgreSQL's
@@ -142,8 +172,9 @@ def drop(ddl: DDL, node: Any) -> str:
     return "DROP SCHEMA"
 
 
-def rename(ddl: DDL, node: Any) -> str:
-    """ALTER SCHEMA ... RENAME TO (``node`` an ``ast.RenameStmt``)."""
+def rename(ddl: DDL, node: Any, database: str = "postgres") -> str:
+    """ALTER SCHEMA ... RENAME TO (``node`` an ``ast.RenameStmt``): the owner's, with CREATE
+    on the database (RenameSchema)."""
     old, new = node.subname, node.newname
     schemas = ddl.catalog.schemas
     if old not in schemas:
@@ -152,6 +183,8 @@ def rename(ddl: DDL, node: Any) -> str:
         raise InvalidSchemaName(f'schema "{old}" does not exist')
     if namespaces.exists(new, schemas) or new == "pg_temp":
         raise DuplicateSchema(f'schema "{new}" already exists')
+    _require_owner(ddl, schemas[old])
+    _require_database_create(ddl, database)
     if new.startswith("pg_"):
         raise ReservedName(f'unacceptable schema name "{new}"',
                            detail='The prefix "pg_" is reserved for system schemas.')
@@ -163,16 +196,26 @@ def rename(ddl: DDL, node: Any) -> str:
     return "ALTER SCHEMA"
 
 
-def alter_owner(ddl: DDL, node: Any, user: str) -> str:
-    """ALTER SCHEMA ... OWNER TO (``node`` an ``ast.AlterOwnerStmt``)."""
+def alter_owner(ddl: DDL, node: Any, user: str, database: str = "postgres") -> str:
+    """ALTER SCHEMA ... OWNER TO (``node`` an ``ast.AlterOwnerStmt``): the schema and its
+    ACL move to the new owner. Unless a superuser runs it, the old owner's: a member of the
+    new owner, with CREATE on the database (AlterSchemaOwner_internal)."""
     name = node.object.sval
     if name not in ddl.catalog.schemas:
         if name in namespaces.BUILTIN:
             raise FeatureNotSupported(f'changing the owner of schema "{name}" is not supported')
         raise InvalidSchemaName(f'schema "{name}" does not exist')
+    schema = ddl.catalog.schemas[name]
     owner = _role_name(node.newowner, user)
     _check_role(ddl.conn, owner)
-    ddl.conn.execute("UPDATE __pgha_namespaces SET owner = ? WHERE name = ?", (owner, name))
+    role = roles.find(ddl.conn, owner)
+    new_oid = role.oid if role is not None else roles.BOOTSTRAP_OID
+    if new_oid == schema.owner_oid:
+        return "ALTER SCHEMA"
+    _require_owner(ddl, schema)
+    _require_member(ddl, owner)
+    _require_database_create(ddl, database)
+    privileges.change_schema_owner(ddl.conn, schema, owner, new_oid)
     return "ALTER SCHEMA"
 
 
@@ -200,6 +243,7 @@ def set_schema(ddl: DDL, node: Any) -> str:
     if rel.kind != kind and not (kind == "r" and rel.kind in ("v", "S")):
         word = {"r": "table", "S": "sequence", "v": "view"}[kind]
         raise WrongObjectType(f'"{name}" is not a {word}')
+    ddl.require_owner(rel)
     target = node.newschema
     if rel.oid >= cat.FIRST_TEMP_OID or target == "pg_temp":
         raise FeatureNotSupported("cannot move objects into or out of temporary schemas")
@@ -208,6 +252,8 @@ def set_schema(ddl: DDL, node: Any) -> str:
             raise FeatureNotSupported(f'moving relations into schema "{target}" is not '
                                       "supported")
         raise InvalidSchemaName(f'schema "{target}" does not exist')
+    if ddl.grants is not None and "C" not in ddl.grants.on_schema(target):
+        raise privileges.schema_denied(target)  # (LookupCreationNamespace)
     if isinstance(rel, Sequence) and rel.owned_by is not None:
         raise FeatureNotSupported("cannot move an owned sequence into another schema",
                                   detail=f'Sequence "{name}" is linked to table '

@@ -11,7 +11,7 @@ from pglast.stream import RawStream
 
 from pgha.storage import namespaces
 from pgha.storage.namespaces import Schema
-from pgha.wire.errors import FeatureNotSupported, InvalidSchemaName
+from pgha.wire.errors import FeatureNotSupported, InsufficientPrivilege, InvalidSchemaName
 
 SCHEMAS = {"s": Schema(16384, "s", "postgres"), "alice": Schema(16385, "alice", "alice")}
 RELATIONS: dict[str, Any] = {k: SimpleNamespace(oid=16400 + i) for i, k in enumerate(
@@ -113,3 +113,31 @@ def test_qualify_refuses(sql: str, path: tuple[str, ...], error: type[Exception]
 ])
 def test_visible(key: str, path: tuple[str, ...], expected: bool) -> None:
     assert namespaces.visible(key, RELATIONS, SCHEMAS, path) is expected
+
+
+@pytest.mark.parametrize(("sql", "refused"), [
+    ("SELECT * FROM s.t", "s"),
+    ("SELECT * FROM s.nosuch", "s"),  # refused before the relation is looked up
+    ("SELECT * FROM public.t JOIN s.only_s USING (id)", "s"),
+    ("SELECT * FROM public.t", "public"),
+    ("DROP TABLE s.t", "s"),
+    ("DROP TABLE IF EXISTS s.nosuch", "s"),
+    ("CREATE INDEX ON s.t (a)", "s"),
+    ("SELECT * FROM t", None),  # unqualified: the path holds only usable schemas
+    ("SELECT * FROM alice.mine", None),
+    ("SELECT * FROM pg_catalog.pg_class", None),
+    ("SELECT * FROM nowhere.t", None),  # no such schema: reported where it is used
+    ("CREATE TABLE s.x (a int)", None),  # CREATE, not USAGE, is the DDL's to check
+])
+def test_qualify_refuses_a_schema_without_usage(sql: str, refused: str | None) -> None:
+    node = parse_sql(sql)[0].stmt
+    usable = {"alice", "pg_catalog"}
+
+    def run() -> None:
+        namespaces.qualify(node, RELATIONS, {}, SCHEMAS, ("alice",), usable.__contains__)
+
+    if refused is None:
+        run()
+        return
+    with pytest.raises(InsufficientPrivilege, match=f"^permission denied for schema {refused}$"):
+        run()

@@ -87,8 +87,11 @@ def _schemas(ctx: FunctionContext, implicit: bool) -> list[str]:
     """current_schemas(implicit): the existing schemas of search_path, pg_catalog first when
     ``implicit`` and the path does not place it (PostgreSQL 15 docs, 9.26 "System
     Information Functions")."""
-    schemas = ctx.catalog.schemas if ctx.catalog is not None else {}
-    path = list(namespaces.session_path(ctx.settings, ctx.user, schemas))
+    if ctx.search_path is not None:  # (the schemas the role may use: see StorageSession)
+        path = list(ctx.search_path())
+    else:
+        schemas = ctx.catalog.schemas if ctx.catalog is not None else {}
+        path = list(namespaces.session_path(ctx.settings, ctx.user, schemas))
     if implicit and "pg_catalog" not in path:
         path.insert(0, "pg_catalog")
     return path

@@ -51,6 +51,10 @@ class FunctionContext:
     # A role's privileges (privileges.Grants): the current role's for None, else the role
     # named (or of that OID); for has_table_privilege and friends.
     grants_of: Callable[[Any], Any] = lambda role: None
+    # The session's search path as it resolves names (the schemas the role may use), and
+    # whether the role has USAGE on a schema (None: a superuser, or no session).
+    search_path: Callable[[], tuple[str, ...]] | None = None
+    schema_usable: Callable[[str], bool] | None = None
 
 
 def _ts_text(moment: dt.datetime) -> str:

@@ -5,6 +5,7 @@ the system relations), a type's name from its OID.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 import apsw
@@ -16,14 +17,16 @@ from pgha.storage.catalog import FIRST_TEMP_OID, Catalog
 from pgha.storage.functions.casts import _cast
 from pgha.storage.functions.context import FunctionContext, registrar
 from pgha.storage.types_array import quote_element
-from pgha.wire.errors import UndefinedTable
+from pgha.wire.errors import InsufficientPrivilege, UndefinedTable
 
 
 def seq_regclass(ctx: FunctionContext, value: Any) -> int:
-    return regclass_lookup(ctx.catalog, value, _path(ctx))
+    return regclass_lookup(ctx.catalog, value, _path(ctx), ctx.schema_usable)
 
 
 def _path(ctx: FunctionContext) -> tuple[str, ...]:
+    if ctx.search_path is not None:
+        return ctx.search_path()
     schemas = ctx.catalog.schemas if ctx.catalog is not None else {}
     return namespaces.session_path(ctx.settings, ctx.user, schemas)
 
@@ -53,9 +56,12 @@ def _parts(text: str) -> list[str]:
 
 
 def regclass_lookup(catalog: Catalog | None, value: Any,
-                    path: tuple[str, ...] = namespaces.DEFAULT_PATH) -> int:
+                    path: tuple[str, ...] = namespaces.DEFAULT_PATH,
+                    usable: Callable[[str], bool] | None = None) -> int:
     """The OID a relation name (as regclass input accepts it) denotes, or 42P01: an
-    unqualified name along ``path`` (this session's temporary tables first)."""
+    unqualified name along ``path`` (this session's temporary tables first). A name
+    qualified with a schema ``usable`` says the role has no USAGE on is 42501, found or
+    not (LookupExplicitNamespace)."""
     if isinstance(value, int):
         return value
     text = str(value).strip()
@@ -67,6 +73,9 @@ def regclass_lookup(catalog: Catalog | None, value: Any,
         parts = [text]
     schema = parts[-2] if len(parts) > 1 else None
     name = parts[-1]
+    if schema is not None and usable is not None and catalog is not None and \
+            namespaces.exists(schema, catalog.schemas) and not usable(schema):
+        raise InsufficientPrivilege(f"permission denied for schema {schema}")
     if catalog is not None:
         keys = namespaces.candidates(schema, name, catalog.schemas, path)
         temp = catalog.by_name.get(name)
