@@ -87,7 +87,6 @@ def register(conn: apsw.Connection, ctx: FunctionContext) -> None:
         f(name, lambda *a: None)
     # Functions are the built-in ones pg_proc lists (pgha has no user-defined functions).
     f("pg_get_functiondef", builtin_functions.function_definition, 1)
-    f("pg_regproc_name", lambda v: None if v is None else builtin_functions.regproc_output(v), 1)
     # None of them has an SQL-standard body (BEGIN ATOMIC ... END): those were left out.
     f("pg_get_function_sqlbody", lambda oid: None, 1)
     for name, attr in (("pg_get_function_result", "result"),

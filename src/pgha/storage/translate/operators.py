@@ -414,6 +414,8 @@ class OperatorMixin:
             "pg_notify": [text, text],
             "to_regtype": [text],
             "to_regclass": [text],
+            "to_regproc": [text],
+            "to_regprocedure": [text],
             "date_trunc": [text, None],
             "date_part": [text, None],
             "extract": [text, None],

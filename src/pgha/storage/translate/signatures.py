@@ -119,6 +119,8 @@ FIXED_RESULT: dict[str, TypeRef] = {
     "pg_is_in_recovery": (T.BOOL, -1),
     "to_regtype": (T.REGTYPE, -1),
     "to_regclass": (T.REGCLASS, -1),
+    "to_regproc": (T.REGPROC, -1),
+    "to_regprocedure": (T.REGPROCEDURE, -1),
     "format_type": (T.TEXT, -1),
     "pg_get_userbyid": (T.NAME, -1),
     "pg_table_is_visible": (T.BOOL, -1),
