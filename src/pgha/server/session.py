@@ -145,6 +145,10 @@ def _encoders(columns: tuple[ResultColumn, ...], formats: tuple[int, ...], tz: s
             out.append(lambda v: regproc.regproc_output(v).encode())
         elif fmt == 0 and col.type_oid == oids.REGPROCEDURE:
             out.append(lambda v: regproc.regprocedure_output(v).encode())
+        elif fmt == 0 and col.type_oid == oids.ARRAY_OF[oids.REGPROC]:
+            out.append(lambda v: str(regproc.array_text(v, regproc.regproc_output)).encode())
+        elif fmt == 0 and col.type_oid == oids.ARRAY_OF[oids.REGPROCEDURE]:
+            out.append(lambda v: str(regproc.array_text(v, regproc.regprocedure_output)).encode())
         elif fmt == 0 and extra_float_digits < 1 and col.type_oid in (oids.FLOAT4, oids.FLOAT8):
             digits = (15 if col.type_oid == oids.FLOAT8 else 6) + extra_float_digits
             out.append(lambda v, d=digits: _float_text(v, d))

@@ -11,6 +11,8 @@ ambiguous even when pgha lists only some of them (``builtin_function_rows.OVERLO
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from typing import Any
 
 import apsw
@@ -23,6 +25,7 @@ from pgha.storage.builtin_function_rows import OVERLOADED
 from pgha.storage.catalog import Catalog
 from pgha.storage.functions.context import FunctionContext, registrar
 from pgha.storage.functions.regclass import name_parts, regtype_name
+from pgha.storage.types_array import quote_element
 from pgha.wire.errors import (
     AmbiguousFunction,
     FeatureNotSupported,
@@ -33,6 +36,7 @@ from pgha.wire.errors import (
 )
 
 __all__ = [
+    "array_text",
     "regproc_input",
     "regproc_output",
     "regprocedure_input",
@@ -80,8 +84,10 @@ def regproc_input(text: str, catalog: Catalog | None = None) -> int:
     """``'name'::regproc``: the one function of that name, 42883 if there is none and 42725
     if there are several."""
     oid = _oid_text(text)
-    if oid is not None:
-        return oid
+    return oid if oid is not None else _proc_by_name(text, catalog)
+
+
+def _proc_by_name(text: str, catalog: Catalog | None) -> int:
     name = _function_name(text, catalog)
     found = [fn.oid for fn in builtin_functions.builtin_functions() if fn.name == name]
     if not found:
@@ -169,8 +175,10 @@ def regprocedure_input(text: str, catalog: Catalog | None = None) -> int:
     """``'name(type, ...)'::regprocedure``: the function of that name and argument types,
     42883 if there is none."""
     oid = _oid_text(text)
-    if oid is not None:
-        return oid
+    return oid if oid is not None else _proc_by_signature(text, catalog)
+
+
+def _proc_by_signature(text: str, catalog: Catalog | None) -> int:
     name_text, type_names = _split_signature(text)
     name = _function_name(name_text, catalog)
     arg_types = tuple(_type_oid(t) for t in type_names)
@@ -197,31 +205,34 @@ def regprocedure_output(value: Any) -> str:
 
 
 def to_regproc(name: Any, catalog: Catalog | None = None) -> int | None:
-    """NULL rather than an error for a name that is unknown or ambiguous (an OID in digits is
-    not read as one, as in PostgreSQL 15)."""
+    """NULL rather than an error for a name that is unknown or ambiguous (digits are a name
+    here, not an OID, as in PostgreSQL 15)."""
     if name is None:
         return None
-    text = str(name)
     try:
-        if _oid_text(text) is not None:
-            return None
-        return regproc_input(text, catalog)
+        return _proc_by_name(str(name), catalog)
     except (UndefinedFunction, AmbiguousFunction, InvalidSchemaName):
         return None
 
 
 def to_regprocedure(name: Any, catalog: Catalog | None = None) -> int | None:
-    """NULL rather than an error for an unknown function; a malformed signature or an unknown
-    argument type is still an error, as in PostgreSQL 15."""
+    """NULL rather than an error for an unknown function; a malformed signature (digits too)
+    or an unknown argument type is still an error, as in PostgreSQL 15."""
     if name is None:
         return None
-    text = str(name)
     try:
-        if _oid_text(text) is not None:
-            return None
-        return regprocedure_input(text, catalog)
+        return _proc_by_signature(str(name), catalog)
     except (UndefinedFunction, InvalidSchemaName):
         return None
+
+
+def array_text(value: Any, output: Callable[[Any], str]) -> str | None:
+    """A regproc[] or regprocedure[] (stored as a JSON array of OIDs) as array_out prints it:
+    the names, quoted where they need it (``{now,"abs(integer)"}``)."""
+    if value is None:
+        return None
+    names = ("NULL" if oid is None else quote_element(output(oid)) for oid in json.loads(value))
+    return "{" + ",".join(names) + "}"
 
 
 def _text_or_none(convert: Any) -> Any:
@@ -235,5 +246,7 @@ def register(conn: apsw.Connection, ctx: FunctionContext) -> None:
     f("pg_regprocedure_name", _text_or_none(regprocedure_output), 1)
     f("pg_regproc", _text_or_none(lambda v: regproc_input(str(v), ctx.catalog)), 1)
     f("pg_regprocedure", _text_or_none(lambda v: regprocedure_input(str(v), ctx.catalog)), 1)
+    f("pg_regproc_array_text", lambda v: array_text(v, regproc_output), 1)
+    f("pg_regprocedure_array_text", lambda v: array_text(v, regprocedure_output), 1)
     f("to_regproc", lambda v: to_regproc(v, ctx.catalog), 1)
     f("to_regprocedure", lambda v: to_regprocedure(v, ctx.catalog), 1)

@@ -100,7 +100,12 @@ def _p_cast(s: SqliteStream, node: ast.TypeCast) -> bool:
 
 
 # regproc and regprocedure to text and back (functions/regproc.py)
-_PROC_TEXT = {T.REGPROC: "pg_regproc_name", T.REGPROCEDURE: "pg_regprocedure_name"}
+_PROC_TEXT = {
+    T.REGPROC: "pg_regproc_name",
+    T.REGPROCEDURE: "pg_regprocedure_name",
+    T.ARRAY_OF[T.REGPROC]: "pg_regproc_array_text",
+    T.ARRAY_OF[T.REGPROCEDURE]: "pg_regprocedure_array_text",
+}
 _PROC_INPUT = {T.REGPROC: "pg_regproc", T.REGPROCEDURE: "pg_regprocedure"}
 
 
