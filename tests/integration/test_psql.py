@@ -373,6 +373,7 @@ def _psql_dsn(dsn: str, *args: str) -> subprocess.CompletedProcess[str]:
     r"\dL", r"\dLS", r"\dd", r"\ddS", r"\dd d_*",
     # \dL+ prints the handlers and validators as regprocedure: plpgsql_validator(oid).
     r"\dL+", r"\dLS+", r"\dT+ regproc*", r"\dfS plpgsql*", r"\dfS+ fmgr*", r"\dfS to_regproc*",
+    r"\dA", r"\dA+", r"\dA+ b*",
     # Expanded output: each line of the parameter is one -c.
     "\\x\n\\d d_child", "\\x\n\\d+ d_parent", "\\x\n\\dt", "\\x\n\\du",
 ])

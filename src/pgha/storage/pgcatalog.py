@@ -34,6 +34,7 @@ from pgha.storage.catalog import (
 )
 from pgha.storage.columns import ColInfo
 from pgha.storage.pgcatalog_schema import (
+    ACCESS_METHODS,
     BTREE_AM,
     DATABASE_OID,
     DATABASE_OWNER_OID,
@@ -128,10 +129,11 @@ def _rows(
          POSTGRES_ROLE_OID if schema.owner in (user, "postgres") or schema.owner not in role_oids
          else role_oids[schema.owner], None)
         for schema in catalog.schemas.values()]
-    out["pg_am"] = [
-        (HEAP_AM, "heap", "heap_tableam_handler", "t"),
-        (BTREE_AM, "btree", "bthandler", "i"),
-    ]
+    # PostgreSQL 15's access methods, as after initdb (\\dA): pgha accepts every index
+    # method's name in CREATE INDEX ... USING and builds a b-tree (relam btree).
+    out["pg_am"] = [(oid, name, handler, kind) for oid, name, handler, kind, _ in ACCESS_METHODS]
+    out["pg_description"] += [(oid, SYSTEM_OIDS["pg_am"], 0, text)
+                              for oid, _, _, _, text in ACCESS_METHODS]
     # The templates are listed as after initdb (\\l), though only --database names connect.
     template_acl = json.dumps(["=c/postgres", "postgres=CTc/postgres"])
     out["pg_database"] = [

@@ -550,3 +550,13 @@ PREDEFINED_ROLES = (
     (6181, "pg_read_all_data"), (6182, "pg_write_all_data"),
 )
 BTREE_AM = 403
+# pg_am as after initdb: oid, amname, amhandler, amtype, and its pg_description
+ACCESS_METHODS = (
+    (HEAP_AM, "heap", "heap_tableam_handler", "t", "heap table access method"),
+    (BTREE_AM, "btree", "bthandler", "i", "b-tree index access method"),
+    (405, "hash", "hashhandler", "i", "hash index access method"),
+    (783, "gist", "gisthandler", "i", "GiST index access method"),
+    (2742, "gin", "ginhandler", "i", "GIN index access method"),
+    (4000, "spgist", "spghandler", "i", "SP-GiST index access method"),
+    (3580, "brin", "brinhandler", "i", "block range index (BRIN) access method"),
+)
