@@ -23,6 +23,7 @@ from pgha.storage import builtin_functions, namespaces, privileges, roles, viewd
 from pgha.storage import oids as T
 from pgha.storage import types as pgtypes
 from pgha.storage.builtin_cast_rows import CASTS
+from pgha.storage.builtin_operator_rows import OPERATORS
 from pgha.storage.catalog import (
     FIRST_TEMP_OID,
     PG_CATALOG_NAMESPACE_OID,
@@ -181,6 +182,10 @@ def _rows(
     ]
     out["pg_type"] = [_type_row(t) for t in _all_types()]
     out["pg_cast"] = list(CASTS)  # between pgha's types only
+    out["pg_operator"] = [(oid, name, PG_CATALOG_NAMESPACE_OID, POSTGRES_ROLE_OID, *rest)
+                          for oid, name, *rest, _ in OPERATORS]
+    out["pg_description"] += [(row[0], SYSTEM_OIDS["pg_operator"], 0, row[-1])
+                              for row in OPERATORS]
     out["pg_proc"] = [builtin_functions.pg_proc_row(fn)
                       for fn in builtin_functions.builtin_functions()]
     out["pg_language"] = [  # as after initdb

@@ -81,3 +81,8 @@ SELECT x::regprocedure FROM (VALUES ('abs(text)')) v(x); -- differential: error=
 SELECT 'now'::regproc + 1; -- differential: error=42883
 SELECT -'now()'::regprocedure; -- differential: error=42883
 SELECT 'abs(integer)'::regprocedure * 2; -- differential: error=42883
+
+-- pg_operator: oprcode and its kin are regproc
+SELECT oprname, oprkind, oprresult::regtype, oprcode, oprrest, oprjoin, obj_description(oid, 'pg_operator') FROM pg_operator WHERE oprleft = 'int4'::regtype AND oprright = 'int4'::regtype ORDER BY 1;
+SELECT o.oprname, c.oprname AS commutator, n.oprname AS negator FROM pg_operator o LEFT JOIN pg_operator c ON c.oid = o.oprcom LEFT JOIN pg_operator n ON n.oid = o.oprnegate WHERE o.oprleft = 'date'::regtype AND o.oprright = 'date'::regtype ORDER BY 1;
+SELECT oprname, oprright::regtype, oprcode FROM pg_operator WHERE oprkind = 'l' AND oprright IN ('int4'::regtype, 'numeric'::regtype) ORDER BY 1, 2;
