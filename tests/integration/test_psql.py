@@ -373,6 +373,7 @@ def _psql_dsn(dsn: str, *args: str) -> subprocess.CompletedProcess[str]:
     r"\dL", r"\dLS", r"\dd", r"\ddS", r"\dd d_*",
     # \dL+ prints the handlers and validators as regprocedure: plpgsql_validator(oid).
     r"\dL+", r"\dLS+", r"\dT+ regproc*", r"\dfS plpgsql*", r"\dfS+ fmgr*", r"\dfS to_regproc*",
+    r"\sf plpgsql_call_handler", r"\sf+ plpgsql_inline_handler", r"\sf fmgr_c_validator",
     r"\dA", r"\dA+", r"\dA+ b*", r"\do", r"\do+", r"\doS - integer", r"\doS+ = bigint",
     # Expanded output: each line of the parameter is one -c.
     "\\x\n\\d d_child", "\\x\n\\d+ d_parent", "\\x\n\\dt", "\\x\n\\du",

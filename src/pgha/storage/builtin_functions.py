@@ -126,5 +126,7 @@ def function_definition(oid: Any) -> str | None:
     while quote in fn.source:
         quote += "x"
     quote += "$"
-    out.append(f"AS {quote}{fn.source}{quote}\n")
+    # probin: the only C-language rows are plpgsql's handlers, from its shared library
+    library = "'$libdir/plpgsql', " if fn.language == "c" else ""
+    out.append(f"AS {library}{quote}{fn.source}{quote}\n")
     return "".join(out)
