@@ -371,6 +371,10 @@ def _psql_dsn(dsn: str, *args: str) -> subprocess.CompletedProcess[str]:
     r"\drds", r"\dT+", r"\dP", r"\dv+", r"\z", r"\df+ now", r"\dTS int4", r"\dTS+ text",
     # \dL and \dd join pg_description on the tableoid of catalog tables.
     r"\dL", r"\dLS", r"\dd", r"\ddS", r"\dd d_*",
+    # \dL+ prints the handlers and validators as regprocedure: plpgsql_validator(oid).
+    r"\dL+", r"\dLS+", r"\dT+ regproc*", r"\dfS plpgsql*", r"\dfS+ fmgr*", r"\dfS to_regproc*",
+    r"\sf plpgsql_call_handler", r"\sf+ plpgsql_inline_handler", r"\sf fmgr_c_validator",
+    r"\dA", r"\dA+", r"\dA+ b*", r"\do", r"\do+", r"\doS - integer", r"\doS+ = bigint",
     # Expanded output: each line of the parameter is one -c.
     "\\x\n\\d d_child", "\\x\n\\d+ d_parent", "\\x\n\\dt", "\\x\n\\du",
 ])
@@ -593,6 +597,53 @@ def test_dc_lists_postgresql_casts_between_pghas_types(pgha_server: PghaServer,
     shared = [row for row in theirs[2:-1] if set(row.split("|")[:2]) <= ours_types]
     assert ours[2:-1] == shared != []
     assert ours[-1] == f"({len(shared)} rows)"
+
+
+# The operators of pgha's types that its translator refuses (text pattern comparisons; text
+# search matching): pg_operator leaves them out.
+_OPERATORS_LEFT_OUT = {
+    ("~<~", "text"), ("~<=~", "text"), ("~>=~", "text"), ("~>~", "text"),
+    ("~<~", "character"), ("~<=~", "character"), ("~>=~", "character"), ("~>~", "character"),
+    ("@@", "text"),
+}
+
+
+@pytest.mark.parametrize("command", [r"\doS", r"\doS+", r"\doS+ <*"])
+def test_do_lists_postgresql_operators_of_pghas_types(pgha_server: PghaServer,
+                                                     postgres_db: str, command: str) -> None:
+    # pg_operator holds PostgreSQL 15's operators whose argument and result types pgha has,
+    # each with its description and function, as \dC does for casts.
+    ours_dsn = (f"host={pgha_server.host} port={pgha_server.port} user=postgres "
+                "dbname=postgres sslmode=disable")
+    types = _psql_dsn(ours_dsn, "-Atc", "SELECT format_type(oid, NULL) FROM pg_type")
+    assert types.returncode == 0, types.stderr
+    ours_types = set(types.stdout.splitlines()) | {""}  # a prefix operator has no left type
+
+    def rows(dsn: str) -> list[list[str]]:
+        out = _psql_dsn(dsn, "-A", "-F", "\x1f", "-c", command)  # names hold "|"
+        assert out.returncode == 0, out.stderr
+        return [line.split("\x1f") for line in out.stdout.splitlines()]
+
+    ours, theirs = rows(ours_dsn), rows(postgres_db)
+    assert ours[:2] == theirs[:2]  # title and header
+    shared = [row for row in theirs[2:-1] if set(row[2:5]) <= ours_types
+              and (row[1], row[2]) not in _OPERATORS_LEFT_OUT]
+    assert ours[2:-1] == shared != []
+    assert ours[-1] == [f"({len(shared)} rows)"]
+
+
+@pytest.mark.parametrize("command", [r"\dF", r"\dFd+", r"\dFp", r"\dFt+"])
+def test_text_search_listings_are_empty(pgha_server: PghaServer, postgres_db: str,
+                                        command: str) -> None:
+    # pgha has no text search: psql lists no configuration, dictionary, parser or template,
+    # under PostgreSQL's title and header.
+    ours_dsn = (f"host={pgha_server.host} port={pgha_server.port} user=postgres "
+                "dbname=postgres sslmode=disable")
+    ours = _psql_dsn(ours_dsn, "-A", "-c", command)
+    theirs = _psql_dsn(postgres_db, "-A", "-c", command)
+    assert ours.returncode == 0, ours.stderr
+    assert ours.stdout.splitlines()[:2] == theirs.stdout.splitlines()[:2]  # title, header
+    assert ours.stdout.splitlines()[2:] == ["(0 rows)"]
 
 
 def test_sizes_are_consistent(pgha_server: PghaServer) -> None:

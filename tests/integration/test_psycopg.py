@@ -244,6 +244,27 @@ def test_pg_prepared_statements_matches_postgresql(pgha_server_module: PghaServe
                             ["integer", "timestamp with time zone"])
 
 
+def _regprocs(conn: Conn, binary: bool) -> list[Any]:
+    # a regproc/regprocedure parameter (text format, psycopg sends it untyped as text)
+    cur = conn.cursor(binary=binary)
+    cur.execute("select 'now'::regproc, 'abs(integer)'::regprocedure, 0::regprocedure, "
+                "%s::regprocedure, %s::regproc::oid, pg_typeof(to_regprocedure(%s))::text",
+                ("upper(text)", "version", "now()"))
+    assert [d.type_code for d in cur.description] == [24, 2202, 2202, 2202, 26, 25]
+    return [cur.fetchone(), cur.pgresult.get_value(0, 1) if cur.pgresult else None]
+
+
+def test_regproc_and_regprocedure_in_text_and_binary(pgha_server_module: PghaServer,
+                                                     postgres_db: str) -> None:
+    # OID 24 regproc and 2202 regprocedure: names in text format, the 4-byte OID in binary.
+    with pgha_server_module.connect() as ours, psycopg.connect(postgres_db,
+                                                               autocommit=True) as theirs:
+        for binary in (False, True):
+            assert _regprocs(ours, binary) == _regprocs(theirs, binary)
+        assert _regprocs(ours, False)[1] == b"abs(integer)"
+        assert _regprocs(ours, True)[1] == (1397).to_bytes(4, "big")
+
+
 def test_automatic_prepare_threshold(conn: Conn) -> None:
     name = _name("pg3_auto")
     conn.execute(f"create table {name} (id int, v text)")

@@ -24,10 +24,11 @@ from pgha.routing.classify import LARGE_TEXT, classify, quote_route_setting
 from pgha.routing.router import SessionRouting, Target, View, route
 from pgha.server import fast_path
 from pgha.server.forwarding import Forwarder
-from pgha.storage import builtin_functions, oids
+from pgha.storage import oids
 from pgha.storage import types as pgtypes
 from pgha.storage.columns import ResultColumn
 from pgha.storage.engine import Result, Statement, StorageSession, encode_params
+from pgha.storage.functions import regproc
 from pgha.storage.functions.regclass import regclass_name, regtype_array_text, regtype_name
 from pgha.storage.prepared import PreparedStatements
 from pgha.storage.types_interval import format_interval_style
@@ -141,7 +142,13 @@ def _encoders(columns: tuple[ResultColumn, ...], formats: tuple[int, ...], tz: s
         elif fmt == 0 and col.type_oid == oids.ARRAY_OF[oids.REGTYPE]:
             out.append(lambda v: str(regtype_array_text(v)).encode())
         elif fmt == 0 and col.type_oid == oids.REGPROC:
-            out.append(lambda v: builtin_functions.regproc_output(v).encode())
+            out.append(lambda v: regproc.regproc_output(v).encode())
+        elif fmt == 0 and col.type_oid == oids.REGPROCEDURE:
+            out.append(lambda v: regproc.regprocedure_output(v).encode())
+        elif fmt == 0 and col.type_oid == oids.ARRAY_OF[oids.REGPROC]:
+            out.append(lambda v: str(regproc.array_text(v, regproc.regproc_output)).encode())
+        elif fmt == 0 and col.type_oid == oids.ARRAY_OF[oids.REGPROCEDURE]:
+            out.append(lambda v: str(regproc.array_text(v, regproc.regprocedure_output)).encode())
         elif fmt == 0 and extra_float_digits < 1 and col.type_oid in (oids.FLOAT4, oids.FLOAT8):
             digits = (15 if col.type_oid == oids.FLOAT8 else 6) + extra_float_digits
             out.append(lambda v, d=digits: _float_text(v, d))

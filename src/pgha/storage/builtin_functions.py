@@ -1,12 +1,15 @@
 """The ``pg_proc`` rows of the built-in functions pgha implements, and what psql asks of them.
 
 PostgreSQL's ``pg_proc`` describes every built-in function; psql's ``\\sf``, ``\\df PATTERN``
-and the ``'name'::regproc`` input read it. The rows in ``builtin_function_rows.py`` were taken
-from PostgreSQL 15's own ``pg_proc`` for the names pgha implements, keeping the overloads whose
-argument and result types pgha has (so ``lower(anyrange)`` is not there) and leaving out those
-with OUT arguments, settings or planner support functions. ``function_definition`` prints a
-row as ``pg_get_functiondef`` does (ruleutils.c), checked against PostgreSQL 15 when the rows
-were taken.
+and the ``'name'::regproc`` input (``functions/regproc.py``) read it. The rows in
+``builtin_function_rows.py`` were taken from PostgreSQL 15's own ``pg_proc`` for the names pgha
+implements, keeping the overloads whose argument and result types pgha has (so
+``lower(anyrange)`` is not there) and leaving out those with OUT arguments, settings or planner
+support functions. The validators and handlers ``pg_language`` names (``fmgr_sql_validator``,
+``plpgsql_call_handler``...) are there too, so that psql's ``\\dL+`` prints them as
+regprocedure; pgha cannot call them. ``function_definition`` prints a row as
+``pg_get_functiondef`` does (ruleutils.c), checked against PostgreSQL 15 when the rows were
+taken.
 """
 
 from __future__ import annotations
@@ -15,8 +18,8 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from pgha.storage.builtin_function_rows import DESCRIPTIONS, OVERLOADED, ROWS
-from pgha.wire.errors import AmbiguousFunction, UndefinedFunction, WrongObjectType
+from pgha.storage.builtin_function_rows import DESCRIPTIONS, ROWS
+from pgha.wire.errors import WrongObjectType
 
 __all__ = [
     "DESCRIPTIONS",
@@ -26,8 +29,6 @@ __all__ = [
     "cast_function",
     "function_definition",
     "pg_proc_row",
-    "regproc_input",
-    "regproc_output",
 ]
 
 PG_CATALOG_NAMESPACE_OID = 11
@@ -102,35 +103,6 @@ def pg_proc_row(fn: BuiltinFunction) -> tuple[Any, ...]:
             fn.cost, fn.rows, int(fn.leakproof), 0, None)
 
 
-def regproc_input(text: str) -> int:
-    """``'name'::regproc``: the one function of that name (PostgreSQL's regprocin)."""
-    name = text.strip()
-    if name.startswith("pg_catalog."):
-        name = name[len("pg_catalog."):]
-    if name.isdigit():
-        return int(name)
-    found = [fn.oid for fn in builtin_functions() if fn.name == name]
-    if not found:
-        raise UndefinedFunction(f'function "{text}" does not exist')
-    if len(found) > 1 or name in OVERLOADED:  # PostgreSQL has overloads pgha lacks
-        raise AmbiguousFunction(f'more than one function named "{text}"')
-    return found[0]
-
-
-def regproc_output(value: Any) -> str:
-    """A regproc as text (regprocout): the name, qualified when PostgreSQL 15 has several
-    functions of that name, ``-`` for 0, the number for an unknown OID. pg_type's typinput
-    and its kin hold names already."""
-    if not isinstance(value, int):
-        return str(value)
-    if value == 0:
-        return "-"
-    fn = by_oid(value)
-    if fn is None:
-        return str(value)
-    return f"pg_catalog.{fn.quoted_name}" if fn.name in OVERLOADED else fn.quoted_name
-
-
 def function_definition(oid: Any) -> str | None:
     """``pg_get_functiondef(oid)``."""
     fn = by_oid(oid)
@@ -154,5 +126,7 @@ def function_definition(oid: Any) -> str | None:
     while quote in fn.source:
         quote += "x"
     quote += "$"
-    out.append(f"AS {quote}{fn.source}{quote}\n")
+    # probin: the only C-language rows are plpgsql's handlers, from its shared library
+    library = "'$libdir/plpgsql', " if fn.language == "c" else ""
+    out.append(f"AS {library}{quote}{fn.source}{quote}\n")
     return "".join(out)

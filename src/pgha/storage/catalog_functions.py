@@ -66,7 +66,9 @@ def register(conn: apsw.Connection, ctx: FunctionContext) -> None:
     f("pg_table_is_visible", lambda oid: _table_visible(ctx, oid), 1)
     for name in ("pg_type_is_visible", "pg_function_is_visible",
                  "pg_collation_is_visible", "pg_conversion_is_visible",
-                 "pg_opclass_is_visible", "pg_opfamily_is_visible"):
+                 "pg_opclass_is_visible", "pg_opfamily_is_visible", "pg_operator_is_visible",
+                 "pg_ts_config_is_visible", "pg_ts_dict_is_visible", "pg_ts_parser_is_visible",
+                 "pg_ts_template_is_visible"):
         f(name, lambda oid: None if oid is None else 1, 1)
     f("pg_get_expr", lambda expr, rel=None, pretty=None: expr)
     f("pg_get_indexdef", lambda oid, col=0, pretty=None: _indexdef(cat(), oid, col))
@@ -87,7 +89,6 @@ def register(conn: apsw.Connection, ctx: FunctionContext) -> None:
         f(name, lambda *a: None)
     # Functions are the built-in ones pg_proc lists (pgha has no user-defined functions).
     f("pg_get_functiondef", builtin_functions.function_definition, 1)
-    f("pg_regproc_name", lambda v: None if v is None else builtin_functions.regproc_output(v), 1)
     # None of them has an SQL-standard body (BEGIN ATOMIC ... END): those were left out.
     f("pg_get_function_sqlbody", lambda oid: None, 1)
     for name, attr in (("pg_get_function_result", "result"),
@@ -302,8 +303,8 @@ def _btree_size(catalog: Catalog, conn: apsw.Connection, oid: Any, tables: bool)
 
 
 def _description(conn: apsw.Connection, oid: Any, catalog: Any) -> Any:
-    if oid is None:
-        return None
+    if not isinstance(oid, int) and not str(oid).isdigit():
+        return None  # NULL, or a regproc held as a name (pg_operator.oprcode)
     sql = "SELECT description FROM pg_catalog.pg_description WHERE objoid = ? AND objsubid = 0"
     args: list[Any] = [int(oid)]
     if catalog is not None:

@@ -71,6 +71,7 @@ from pgha.storage.errors_sqlite import (
     map_error,
     over_budget,
 )
+from pgha.storage.functions import regproc
 from pgha.storage.locks import AdvisoryLocks, WriterQueue
 from pgha.storage.prepared import PreparedStatements
 from pgha.storage.statement_cache import NOT_APPLICABLE, StatementCache
@@ -649,7 +650,11 @@ class StorageSession:
             elif oid == T.REGCLASS:  # as the parse of the text folds it: the relation's OID
                 out.append(functions.regclass_lookup(self.catalog, value, self.search_path,
                                                      self._usable))
-            elif oid in (T.REGTYPE, T.REGPROC):
+            elif oid == T.REGPROC:
+                out.append(regproc.regproc_input(value, self.catalog))
+            elif oid == T.REGPROCEDURE:
+                out.append(regproc.regprocedure_input(value, self.catalog))
+            elif oid == T.REGTYPE:
                 out.append(functions.cast_value(value, T.TEXT, oid, -1))
             else:
                 pgtype = pgtypes.TYPES_BY_OID.get(oid) or pgtypes.TYPES_BY_OID[T.TEXT]
@@ -1970,8 +1975,8 @@ def encode_params(stmt: Statement, values: list[bytes | None], formats: list[int
             text = bytes(raw).decode("utf-8")
             if oid in (T.REGCLASS,):
                 out.append(text)
-            elif oid == T.REGPROC:
-                out.append(functions.cast_value(text, T.TEXT, T.REGPROC, -1))
+            elif oid in (T.REGPROC, T.REGPROCEDURE):
+                out.append(functions.cast_value(text, T.TEXT, oid, -1))
             else:
                 out.append(pgtypes.parse_text(pgtype, text, -1, tz))
     return out

@@ -28,6 +28,7 @@ TIMESTAMP = 1114
 TIMESTAMPTZ = 1184
 INTERVAL = 1186
 NUMERIC = 1700
+REGPROCEDURE = 2202
 REGCLASS = 2205
 REGTYPE = 2206
 RECORD = 2249
@@ -70,6 +71,8 @@ ARRAY_OF: dict[int, int] = {
     JSON: 199,
     JSONB: 3807,
     REGTYPE: 2211,
+    REGPROC: 1008,
+    REGPROCEDURE: 2207,
 }
 ELEMENT_OF: dict[int, int] = {arr: elem for elem, arr in ARRAY_OF.items()}
 # The catalogs' vectors subscript like arrays (from 0) and have no array type of their own.

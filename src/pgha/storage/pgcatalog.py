@@ -23,6 +23,7 @@ from pgha.storage import builtin_functions, namespaces, privileges, roles, viewd
 from pgha.storage import oids as T
 from pgha.storage import types as pgtypes
 from pgha.storage.builtin_cast_rows import CASTS
+from pgha.storage.builtin_operator_rows import OPERATORS
 from pgha.storage.catalog import (
     FIRST_TEMP_OID,
     PG_CATALOG_NAMESPACE_OID,
@@ -34,6 +35,7 @@ from pgha.storage.catalog import (
 )
 from pgha.storage.columns import ColInfo
 from pgha.storage.pgcatalog_schema import (
+    ACCESS_METHODS,
     BTREE_AM,
     DATABASE_OID,
     DATABASE_OWNER_OID,
@@ -132,10 +134,11 @@ def _rows(
          POSTGRES_ROLE_OID if schema.owner in (user, "postgres") or schema.owner not in role_oids
          else role_oids[schema.owner], _json_or_none(privileges.schema_acl_texts(schema, names)))
         for schema in catalog.schemas.values()]
-    out["pg_am"] = [
-        (HEAP_AM, "heap", "heap_tableam_handler", "t"),
-        (BTREE_AM, "btree", "bthandler", "i"),
-    ]
+    # PostgreSQL 15's access methods, as after initdb (\\dA): pgha accepts every index
+    # method's name in CREATE INDEX ... USING and builds a b-tree (relam btree).
+    out["pg_am"] = [(oid, name, handler, kind) for oid, name, handler, kind, _ in ACCESS_METHODS]
+    out["pg_description"] += [(oid, SYSTEM_OIDS["pg_am"], 0, text)
+                              for oid, _, _, _, text in ACCESS_METHODS]
     # The templates are listed as after initdb (\\l), though only --database names connect.
     template_acl = json.dumps(["=c/postgres", "postgres=CTc/postgres"])
     out["pg_database"] = [
@@ -183,6 +186,10 @@ def _rows(
     ]
     out["pg_type"] = [_type_row(t) for t in _all_types()]
     out["pg_cast"] = list(CASTS)  # between pgha's types only
+    out["pg_operator"] = [(oid, name, PG_CATALOG_NAMESPACE_OID, POSTGRES_ROLE_OID, *rest)
+                          for oid, name, *rest, _ in OPERATORS]
+    out["pg_description"] += [(row[0], SYSTEM_OIDS["pg_operator"], 0, row[-1])
+                              for row in OPERATORS]
     out["pg_proc"] = [builtin_functions.pg_proc_row(fn)
                       for fn in builtin_functions.builtin_functions()]
     out["pg_language"] = [  # as after initdb

@@ -113,6 +113,7 @@ _SCALARS: tuple[tuple[int, str, int, int, str, str, str, bool, Codec], ...] = (
     (1184, "timestamptz", 8, 1185, "D", "TEXT", "timestamp with time zone", True, TIMESTAMPTZ),
     (1186, "interval", 16, 1187, "T", "TEXT", "interval", True, INTERVAL),
     (1700, "numeric", -1, 1231, "N", "TEXT COLLATE pg_numeric", "numeric", True, num.NUMERIC),
+    (2202, "regprocedure", 4, 2207, "N", "INTEGER", "regprocedure", False, num.OID),
     (2205, "regclass", 4, 2210, "N", "INTEGER", "regclass", False, num.OID),
     (2206, "regtype", 4, 2211, "N", "INTEGER", "regtype", False, num.OID),
     (2950, "uuid", 16, 2951, "U", "TEXT", "uuid", False, txt.UUID),

@@ -28,6 +28,7 @@ from pgha.storage.functions import (
     maths,
     patterns,
     regclass,
+    regproc,
     sequences,
     series,
     strings,
@@ -50,6 +51,7 @@ def register(conn: apsw.Connection, ctx: FunctionContext) -> None:
 
     casts.register(conn, ctx)
     regclass.register(conn, ctx)
+    regproc.register(conn, ctx)
     patterns.register(conn, ctx)
     arrays.register(conn, ctx)
     arithmetic.register(conn, ctx)

@@ -60,16 +60,15 @@ def _cast(value: Any, src: int, dst: int, typmod: int, tz: str = "UTC") -> Any:
         return chr(int(value)) if value else ""
     if src == T.NUMERIC and dst in T.INTEGER_TYPES:
         return pgtypes.coerce(pgtypes.TYPES_BY_OID[dst], numeric.to_integer(value), typmod)
-    if dst == T.REGPROC and isinstance(value, str):
-        from pgha.storage.builtin_functions import regproc_input  # it imports this module
+    if dst in (T.REGPROC, T.REGPROCEDURE) and isinstance(value, str):
+        from pgha.storage.functions import regproc  # it imports this module
 
-        return regproc_input(value)
+        return (regproc.regproc_input if dst == T.REGPROC else regproc.regprocedure_input)(value)
     if dst == T.REGTYPE and isinstance(value, str):
         name = value.strip()
         return pgtypes.resolve_type(name.split(".")[-1:], [], []) [0].oid if " " not in name else (
             pgtypes.type_by_name(name) or _unknown_type(name)).oid
-    if src in (T.REGTYPE, T.REGCLASS, T.OID) and dst in (T.OID, T.INT8, T.INT4, T.REGTYPE,
-                                                         T.REGCLASS):
+    if src in _OID_ALIASES and dst in _OID_ALIASES | {T.INT8, T.INT4}:
         return value
     if dst in (T.TEXT, T.VARCHAR, T.BPCHAR, T.NAME, T.CHAR):
         if src == T.BOOL:
@@ -129,6 +128,9 @@ def _round_half_even(value: float) -> int:
     if math.isnan(value) or math.isinf(value):
         raise NumericValueOutOfRange("integer out of range")
     return int(Decimal(repr(value)).to_integral_value(rounding="ROUND_HALF_EVEN"))
+
+
+_OID_ALIASES = frozenset({T.OID, T.REGTYPE, T.REGCLASS, T.REGPROC, T.REGPROCEDURE})
 
 
 def _unknown_type(name: str) -> Any:

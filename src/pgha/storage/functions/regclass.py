@@ -31,7 +31,7 @@ def _path(ctx: FunctionContext) -> tuple[str, ...]:
     return namespaces.session_path(ctx.settings, ctx.user, schemas)
 
 
-def _parts(text: str) -> list[str]:
+def name_parts(text: str) -> list[str]:
     """A possibly qualified, possibly quoted name as regclass input reads it."""
     parts: list[str] = []
     rest = text
@@ -68,7 +68,7 @@ def regclass_lookup(catalog: Catalog | None, value: Any,
     if text.isdigit():
         return int(text)
     try:
-        parts = _parts(text)
+        parts = name_parts(text)
     except ValueError:
         parts = [text]
     schema = parts[-2] if len(parts) > 1 else None

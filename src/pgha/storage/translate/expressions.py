@@ -14,6 +14,7 @@ from pgha.storage import functions
 from pgha.storage import oids as T
 from pgha.storage import types as pgtypes
 from pgha.storage.columns import ColInfo, TypeRef
+from pgha.storage.functions import regproc
 from pgha.storage.translate.scope import Scope, _chain, _lookup_in, _names, _pos, _q
 from pgha.storage.translate.signatures import SQL_VALUE_FUNCTIONS, UNKNOWN, _common_type
 from pgha.wire.errors import (
@@ -261,15 +262,24 @@ class ExpressionMixin:
         """Convert a literal to the storage value of its type now (as PostgreSQL's parse
         analysis does), so bad input fails at parse time with PostgreSQL's SQLSTATE."""
         oid, typmod = target
-        if oid in (T.REGCLASS, T.REGTYPE, T.REGPROC) and isinstance(node.val, ast.String):
-            text = node.val.sval
-            if oid == T.REGCLASS:
-                self.literals[id(node)] = functions.regclass_lookup(self.catalog, text,
-                                                                    self.path)
-            else:
-                self.literals[id(node)] = functions.cast_value(text, T.TEXT, oid, -1)
+        if oid in _NAMED_OIDS and isinstance(node.val, ast.String):
+            text, catalog = str(node.val.sval), self.catalog
+            try:
+                if oid == T.REGCLASS:
+                    value = functions.regclass_lookup(catalog, text, self.path)
+                elif oid == T.REGPROC:
+                    value = regproc.regproc_input(text, catalog)
+                elif oid == T.REGPROCEDURE:
+                    value = regproc.regprocedure_input(text, catalog)
+                else:
+                    value = functions.cast_value(text, T.TEXT, oid, -1)
+            except PgError as exc:
+                if exc.position is None:
+                    exc.position = _pos(node)
+                raise
+            self.literals[id(node)] = value
             return
-        if oid in (T.UNKNOWN, T.RECORD, T.REGCLASS, T.REGTYPE, T.REGNAMESPACE, T.REGPROC):
+        if oid in (T.UNKNOWN, T.RECORD, T.REGNAMESPACE) or oid in _NAMED_OIDS:
             return
         val = node.val
         pgtype = pgtypes.TYPES_BY_OID.get(oid)
@@ -300,17 +310,23 @@ class ExpressionMixin:
             else:
                 raise FeatureNotSupported("this type modifier is not supported")
         bounds = [b.ival for b in tn.arrayBounds or ()]
-        if names and names[-1] in ("regclass", "regtype", "regnamespace", "regproc", "oid"):
+        if names and names[-1] in ("regclass", "regtype", "regnamespace", "regproc",
+                                   "regprocedure", "oid"):
             oid = {
                 "regclass": T.REGCLASS,
                 "regtype": T.REGTYPE,
                 "regnamespace": T.REGNAMESPACE,
                 "regproc": T.REGPROC,
+                "regprocedure": T.REGPROCEDURE,
                 "oid": T.OID,
             }[names[-1]]
             return (T.ARRAY_OF.get(oid, oid) if bounds else oid, -1)
         t, typmod = pgtypes.resolve_type(names, mods, bounds)
         return (t.oid, typmod)
+
+
+# The OID aliases whose literal is a name, looked up when the statement is parsed.
+_NAMED_OIDS = frozenset({T.REGCLASS, T.REGTYPE, T.REGPROC, T.REGPROCEDURE})
 
 
 def _natural_literal(val: Any) -> tuple[int, Any]:

@@ -37,6 +37,10 @@ from pgha.wire.errors import (
     UndefinedFunction,
 )
 
+# The OID alias types have comparison operators only (oid itself still takes pgha's integer
+# arithmetic, where PostgreSQL has none).
+_OID_ALIASES = frozenset({T.REGPROC, T.REGPROCEDURE, T.REGCLASS, T.REGTYPE, T.REGNAMESPACE})
+
 
 class OperatorMixin:
     """Operators, sub-selects and function calls.
@@ -92,7 +96,7 @@ class OperatorMixin:
                 return (T.NUMERIC, -1)
             if op in ("|/", "||/"):
                 return (T.FLOAT8, -1)  # square and cube root are float8 operators only
-            if op == "~" and t[0] in _INEXACT:
+            if (op == "~" and t[0] in _INEXACT) or (op == "-" and t[0] in _OID_ALIASES):
                 raise _no_operator(op, None, t, node)
             return (T.BOOL, -1) if op in ("!", "NOT") else t
         # Type the side that is not a parameter/literal first so the other takes its type.
@@ -149,6 +153,8 @@ class OperatorMixin:
         if op == "%" and (left[0] in (T.FLOAT4, T.FLOAT8) or right[0] in (T.FLOAT4, T.FLOAT8)):
             raise _no_operator(op, left, right, node)  # % exists for integers and numeric
         if op in ("+", "-", "*", "/", "%"):
+            if left[0] in _OID_ALIASES or right[0] in _OID_ALIASES:
+                raise _no_operator(op, left, right, node)  # no arithmetic on regproc & co
             return _arith_type(op, left, right)
         if op == "^":
             return _power_type([left, right])
@@ -414,6 +420,8 @@ class OperatorMixin:
             "pg_notify": [text, text],
             "to_regtype": [text],
             "to_regclass": [text],
+            "to_regproc": [text],
+            "to_regprocedure": [text],
             "date_trunc": [text, None],
             "date_part": [text, None],
             "extract": [text, None],

@@ -85,8 +85,11 @@ def _p_cast(s: SqliteStream, node: ast.TypeCast) -> bool:
     if target[0] in T.TEXT_LIKE and src[0] == T.ARRAY_OF[T.REGTYPE]:
         s.call("pg_regtype_array_text", arg)
         return True
-    if target[0] in T.TEXT_LIKE and src[0] == T.REGPROC:
-        s.call("pg_regproc_name", arg)
+    if target[0] in T.TEXT_LIKE and src[0] in _PROC_TEXT:
+        s.call(_PROC_TEXT[src[0]], arg)
+        return True
+    if target[0] in _PROC_INPUT and src[0] in T.TEXT_LIKE:
+        s.call(_PROC_INPUT[target[0]], arg)
         return True
     if target[0] in (T.TEXT, T.VARCHAR, T.NAME) and src[0] in T.TEXT_LIKE and target[1] == -1:
         _print_as_text(s, arg)
@@ -94,6 +97,16 @@ def _p_cast(s: SqliteStream, node: ast.TypeCast) -> bool:
     # An explicit cast truncates to varchar(n)/char(n) where an assignment would fail.
     s.call("pg_cast_explicit", arg, str(src[0]), str(target[0]), str(target[1]))
     return True
+
+
+# regproc and regprocedure to text and back (functions/regproc.py)
+_PROC_TEXT = {
+    T.REGPROC: "pg_regproc_name",
+    T.REGPROCEDURE: "pg_regprocedure_name",
+    T.ARRAY_OF[T.REGPROC]: "pg_regproc_array_text",
+    T.ARRAY_OF[T.REGPROCEDURE]: "pg_regprocedure_array_text",
+}
+_PROC_INPUT = {T.REGPROC: "pg_regproc", T.REGPROCEDURE: "pg_regprocedure"}
 
 
 def _print_as_text(s: SqliteStream, node: Any) -> None:
