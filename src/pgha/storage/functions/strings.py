@@ -16,6 +16,7 @@ import apsw
 from pgha.storage.functions import text_array
 from pgha.storage.functions.casts import _text
 from pgha.storage.functions.context import FunctionContext, null_safe, registrar
+from pgha.storage.functions.to_number import to_number
 from pgha.wire.errors import (
     FeatureNotSupported,
     InvalidParameterValue,
@@ -320,6 +321,7 @@ def register(conn: apsw.Connection, ctx: FunctionContext) -> None:
     f("concat_ws", _concat_ws, -1, True)
     f("format", _format, -1, True)
     f("pg_to_char_number", _to_char_number, 2, True)
+    f("to_number", to_number, 2, True)
     f("chr", null_safe(lambda n: chr(int(n))), 1, True)
     f("ascii", null_safe(lambda s: ord(str(s)[0]) if s else 0), 1, True)
     f("octet_length", null_safe(lambda s: len(s if isinstance(s, bytes) else str(s).encode())), 1)

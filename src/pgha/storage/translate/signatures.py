@@ -61,6 +61,7 @@ FIXED_RESULT: dict[str, TypeRef] = {
     "md5": (T.TEXT, -1),
     "string_agg": (T.TEXT, -1),
     "to_char": (T.TEXT, -1),
+    "to_number": (T.NUMERIC, -1),
     "quote_ident": (T.TEXT, -1),
     "quote_literal": (T.TEXT, -1),
     "format": (T.TEXT, -1),
