@@ -510,12 +510,38 @@ _TAGS = {"CreateStmt": "CREATE TABLE", "IndexStmt": "CREATE INDEX", "ViewStmt": 
          "CreateSchemaStmt": "CREATE SCHEMA", "CreatedbStmt": "CREATE DATABASE",
          "DropdbStmt": "DROP DATABASE", "CreateRoleStmt": "CREATE ROLE",
          "DeclareCursorStmt": "DECLARE CURSOR", "ClosePortalStmt": "CLOSE",
-         "CheckPointStmt": "CHECKPOINT", "DoStmt": "DO"}
+         "CheckPointStmt": "CHECKPOINT", "DoStmt": "DO", "CreateTrigStmt": "CREATE TRIGGER",
+         "CompositeTypeStmt": "CREATE TYPE", "CreateEnumStmt": "CREATE TYPE",
+         "CreateRangeStmt": "CREATE TYPE", "RuleStmt": "CREATE RULE",
+         "CreateTableSpaceStmt": "CREATE TABLESPACE", "CreateEventTrigStmt":
+         "CREATE EVENT TRIGGER", "SecLabelStmt": "SECURITY LABEL", "RefreshMatViewStmt":
+         "REFRESH MATERIALIZED VIEW", "CreateStatsStmt": "CREATE STATISTICS",
+         "CreateAmStmt": "CREATE ACCESS METHOD", "CreateFdwStmt": "CREATE FOREIGN DATA WRAPPER",
+         "CreatePLangStmt": "CREATE LANGUAGE", "CreateOpClassStmt": "CREATE OPERATOR CLASS",
+         "CreateOpFamilyStmt": "CREATE OPERATOR FAMILY", "AlterTSConfigurationStmt":
+         "ALTER TEXT SEARCH CONFIGURATION", "AlterTSDictionaryStmt":
+         "ALTER TEXT SEARCH DICTIONARY"}
+# DefineStmt is CREATE AGGREGATE, OPERATOR, TYPE, COLLATION or a text-search object.
+_DEFINED = {"OBJECT_AGGREGATE": "CREATE AGGREGATE", "OBJECT_OPERATOR": "CREATE OPERATOR",
+            "OBJECT_TYPE": "CREATE TYPE", "OBJECT_COLLATION": "CREATE COLLATION",
+            "OBJECT_TSPARSER": "CREATE TEXT SEARCH PARSER",
+            "OBJECT_TSDICTIONARY": "CREATE TEXT SEARCH DICTIONARY",
+            "OBJECT_TSTEMPLATE": "CREATE TEXT SEARCH TEMPLATE",
+            "OBJECT_TSCONFIGURATION": "CREATE TEXT SEARCH CONFIGURATION"}
+
+
+def command_name(node: Any) -> str:
+    """The statement as PostgreSQL's command tags name it (INSERT, CREATE INDEX...): what a
+    "... is not supported" error calls it."""
+    return _name(node)
 
 
 def _name(node: Any) -> str:
-    """The statement as PostgreSQL's command tags name it (INSERT, CREATE INDEX...)."""
     cls = type(node).__name__
+    if cls == "CreateFunctionStmt" and node.is_procedure:
+        return "CREATE PROCEDURE"
+    if cls == "DefineStmt":
+        return _DEFINED.get(getattr(node.kind, "name", ""), "CREATE")
     if cls in _TAGS:
         return _TAGS[cls]
     words = re.findall(r"[A-Z][a-z]*", cls.removesuffix("Stmt"))

@@ -41,7 +41,7 @@ import apsw
 from pglast import ast, enums, parse_sql
 from pglast.parser import ParseError
 
-from pgha.routing.classify import LARGE_TEXT
+from pgha.routing.classify import LARGE_TEXT, command_name
 from pgha.routing.depth import too_deep
 from pgha.routing.lifting import lift
 from pgha.storage import catalog as cat
@@ -1908,7 +1908,7 @@ class StorageSession:
             return self._set_constraints(node)
         if isinstance(node, ast.LockStmt):
             return self._lock_tables(node)
-        raise FeatureNotSupported(f"{type(node).__name__.removesuffix('Stmt')} is not supported")
+        raise FeatureNotSupported(f"{command_name(node)} is not supported")
 
 
 def set_value(node: ast.VariableSetStmt) -> str:

@@ -14,6 +14,7 @@ from typing import Any
 
 from pglast import ast, parse_sql
 
+from pgha.routing.classify import command_name
 from pgha.storage import oids as T
 from pgha.storage.catalog import Catalog, Table
 from pgha.storage.columns import ColInfo, ResultColumn, TypeRef
@@ -124,7 +125,7 @@ def translate(
     elif isinstance(stmt, ast.DeleteStmt):
         cols, command = an.delete(stmt, scope), "DELETE"
     else:
-        raise FeatureNotSupported(f"{type(stmt).__name__} is not supported")
+        raise FeatureNotSupported(f"{command_name(stmt)} is not supported")
     if an.write_ctes:
         write_ctes.check_snapshot_reads(stmt)
     steps = _write_steps(an, stmt.withClause) if an.write_ctes else ()
