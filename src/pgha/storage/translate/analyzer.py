@@ -29,7 +29,15 @@ from pgha.storage.translate.expressions import ExpressionMixin
 from pgha.storage.translate.grouping import _check_grouped, _check_ungrouped
 from pgha.storage.translate.operators import OperatorMixin
 from pgha.storage.translate.relations import RelationsMixin
-from pgha.storage.translate.scope import RangeEntry, Scope, SystemRelations, _names, _pos, _q
+from pgha.storage.translate.scope import (
+    RangeEntry,
+    Scope,
+    SystemRelations,
+    _names,
+    _pos,
+    _q,
+    same_length,
+)
 from pgha.storage.translate.signatures import UNKNOWN, _common_type
 from pgha.storage.translate.srf import SrfMixin
 from pgha.wire.errors import (
@@ -211,6 +219,7 @@ class Analyzer(RelationsMixin, SrfMixin, ExpressionMixin, OperatorMixin, DmlMixi
             self.limit(node, scope)
             return cols
         if node.valuesLists:
+            same_length(node.valuesLists)
             rows = [[self.expr(v, scope) for v in row] for row in node.valuesLists]
             width = len(rows[0])
             cols = [

@@ -12,7 +12,7 @@ from pglast import ast, enums
 from pgha.storage import oids as T
 from pgha.storage.catalog import FIRST_TEMP_OID, Column, Table, View
 from pgha.storage.columns import ColInfo
-from pgha.storage.translate.scope import RangeEntry, Scope, _pos, undefined_table
+from pgha.storage.translate.scope import RangeEntry, Scope, _pos, same_length, undefined_table
 from pgha.storage.translate.signatures import UNKNOWN
 from pgha.wire.errors import (
     FeatureNotSupported,
@@ -85,15 +85,27 @@ class DmlMixin:
         select = node.selectStmt
         width = len(targets)
         if select is not None and isinstance(select, ast.SelectStmt) and select.valuesLists:
+            same_length(select.valuesLists)
             for row in select.valuesLists:
                 if len(row) > width:
                     raise SqlSyntaxError("INSERT has more expressions than target columns")
+                if len(row) < width and node.cols:
+                    raise SqlSyntaxError("INSERT has more target columns than expressions",
+                                         position=_pos(node.cols[len(row)]))
                 for value, col in zip(row, targets, strict=False):
                     self.assign(value, col, scope)
         elif select is not None:
             cols = self.select(select, Scope(parent=scope))
             if len(cols) > width:
                 raise SqlSyntaxError("INSERT has more expressions than target columns")
+            if len(cols) < width:
+                if node.cols:
+                    raise SqlSyntaxError("INSERT has more target columns than expressions",
+                                         position=_pos(node.cols[len(cols)]))
+                # Without a column list the query fills the first columns; the others take
+                # their defaults (PostgreSQL's "INSERT INTO t SELECT a, b").
+                names, targets = names[:len(cols)], targets[:len(cols)]
+                node.cols = [ast.ResTarget(name=n) for n in names]
         omitted = [c for c in table.columns if c.name not in names]
         if select is not None and isinstance(select, ast.SelectStmt) and select.valuesLists:
             short = min(len(r) for r in select.valuesLists)

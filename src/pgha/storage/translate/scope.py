@@ -13,7 +13,7 @@ from pglast import ast
 
 from pgha.storage.catalog import Table
 from pgha.storage.columns import ColInfo
-from pgha.wire.errors import AmbiguousColumn, PgError, UndefinedTable
+from pgha.wire.errors import AmbiguousColumn, PgError, SqlSyntaxError, UndefinedTable
 
 
 @dataclass(slots=True)
@@ -92,3 +92,13 @@ def _chain(scope: Scope) -> list[Scope]:
 
 def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
+
+
+def same_length(rows: Any) -> None:
+    """VALUES rows of different lengths: 42601, pointing at the first row that differs (as
+    PostgreSQL's transformValuesClause does)."""
+    width = len(rows[0])
+    for row in rows[1:]:
+        if len(row) != width:
+            raise SqlSyntaxError("VALUES lists must all be the same length",
+                                 position=_pos(row[0]))
