@@ -19,7 +19,14 @@ from pglast import ast
 from pgha.storage import types as pgtypes
 from pgha.storage.catalog import Table
 from pgha.storage.columns import ResultColumn
-from pgha.wire.errors import BadCopyFileFormat, FeatureNotSupported, InvalidParameterValue
+from pgha.wire.errors import (
+    BadCopyFileFormat,
+    FeatureNotSupported,
+    ForeignKeyViolation,
+    InvalidParameterValue,
+    PgError,
+    UniqueViolation,
+)
 
 if TYPE_CHECKING:
     from pgha.storage.engine import StorageSession
@@ -116,8 +123,10 @@ class CopyIn:
         self.opts = opts
         self.buffer = bytearray()
         self.pending: list[list[Any]] = []
+        self.lines: list[tuple[int, str]] = []  # per pending row: its line and its text
         self.count = 0
         self.line_no = 0
+        self.name = session.catalog.relname(table.name)  # as CONTEXT names it
         # The binary format always starts with a header; text and CSV only with HEADER.
         self.header_skipped = not (opts.header or opts.binary)
         self.done = False
@@ -158,7 +167,7 @@ class CopyIn:
             self.header_skipped = True
             return
         fields = line.split(self.opts.delimiter)
-        self._row([None if f == self.opts.null else _unescape_text(f) for f in fields])
+        self._row([None if f == self.opts.null else _unescape_text(f) for f in fields], line)
 
     def _binary_rows(self) -> None:
         """PostgreSQL's binary COPY format: signature, flags, header extension, then tuples of
@@ -203,28 +212,54 @@ class CopyIn:
                 row.append(pgtypes.decode_binary(pgtype, raw, typmod) if pgtype else raw)
             if len(row) != len(self.types):
                 break  # the tuple continues in the next CopyData
+            self.line_no += 1
             self.pending.append(row)
+            self.lines.append((self.line_no, ""))
             pos = cursor
         del buf[:pos]
 
-    def _row(self, fields: list[str | None]) -> None:
+    def _row(self, fields: list[str | None], line: str) -> None:
         if len(fields) != len(self.types):
             if len(fields) < len(self.types):
                 missing = self.types[len(fields)][2]
-                raise BadCopyFileFormat(f'missing data for column "{missing}"')
-            raise BadCopyFileFormat("extra data after last expected column")
+                error = BadCopyFileFormat(f'missing data for column "{missing}"')
+            else:
+                error = BadCopyFileFormat("extra data after last expected column")
+            error.where = f'COPY {self.name}, line {self.line_no}: "{_shown(line)}"'
+            raise error
         row = []
-        for value, (pgtype, typmod, _) in zip(fields, self.types, strict=True):
+        for value, (pgtype, typmod, column) in zip(fields, self.types, strict=True):
             if value is None or pgtype is None:
                 row.append(value)
-            else:
+                continue
+            try:
                 row.append(pgtypes.parse_text(pgtype, value, typmod, self.tz))
+            except PgError as exc:
+                exc.where = f'COPY {self.name}, line {self.line_no}, column {column}: ' \
+                    f'"{_shown(value)}"'
+                raise
         self.pending.append(row)
+        self.lines.append((self.line_no, line))
 
     def _flush(self) -> None:
         if self.pending:
             rows, self.pending = self.pending, []
-            self.count += self.session.insert_rows(self.table, self.columns, rows)
+            lines, self.lines = self.lines, []
+            self.count += self.session.insert_rows(
+                self.table, self.columns, rows,
+                lambda index, error: self._context(error, *lines[index]))
+
+    def _context(self, error: PgError, line_no: int, line: str) -> None:
+        """CONTEXT of a constraint violation on a row, as PostgreSQL gives it: with the line
+        for NOT NULL and CHECK (checked as the row is read), without it for a unique key
+        (checked as buffered rows go into the index), none for a foreign key (checked at the
+        end of the statement)."""
+        if isinstance(error, ForeignKeyViolation):
+            return
+        if line and not isinstance(error, UniqueViolation):
+            error.where = f'COPY {self.name}, line {line_no}: "{_shown(line)}"'
+        else:
+            error.where = f"COPY {self.name}, line {line_no}"
 
     def finish(self) -> str:
         if self.opts.binary:
@@ -236,8 +271,10 @@ class CopyIn:
             self.buffer.clear()
             reader = csv.reader(io.StringIO(text), delimiter=self.opts.delimiter,
                                 quotechar=self.opts.quote, doublequote=True, strict=True)
+            lines = text.split("\n")
             first = True
             for record in reader:
+                start, self.line_no = self.line_no, reader.line_num
                 if record == ["\\."]:
                     break
                 if first and not self.header_skipped:
@@ -245,7 +282,8 @@ class CopyIn:
                     self.header_skipped = True
                     continue
                 first = False
-                self._row([None if f == self.opts.null else f for f in record])
+                raw = "\n".join(lines[start:self.line_no]).removesuffix("\r")
+                self._row([None if f == self.opts.null else f for f in record], raw)
         elif self.buffer:
             line = bytes(self.buffer)
             self.buffer.clear()
@@ -276,3 +314,12 @@ def format_copy_rows(rows: list[tuple[Any, ...]], columns: tuple[ResultColumn, .
                 fields.append(_escape_text(text, opts.delimiter))
         out.append((opts.delimiter.join(fields) + "\n").encode("utf-8"))
     return out
+
+
+def _shown(text: str) -> str:
+    """At most 100 bytes of ``text`` for a CONTEXT line, as PostgreSQL's
+    limit_printout_length cuts it (at a character boundary, "..." after)."""
+    data = text.encode()
+    if len(data) <= 100:
+        return text
+    return data[:100].decode(errors="ignore") + "..."

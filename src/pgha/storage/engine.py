@@ -48,6 +48,7 @@ from pgha.storage import catalog as cat
 from pgha.storage import (
     changes,
     commit_log,
+    failing_row,
     functions,
     literals,
     namespaces,
@@ -1199,6 +1200,11 @@ class StorageSession:
             count = len(rows) if tr.columns is not None else self.conn.changes()
             if check_uniques:
                 self._check_uniques(at_commit=False)
+        except apsw.ConstraintError as exc:
+            error = self._constraint_error(exc, stmt, tr, params)
+            if own_txn:
+                self._sqlite_end(False)
+            raise error from exc
         except BaseException:
             if own_txn:
                 self._sqlite_end(False)
@@ -1212,6 +1218,39 @@ class StorageSession:
             self._sqlite_end(True)
         tag = f"INSERT 0 {count}" if tr.command == "INSERT" else f"{tr.command} {count}"
         return Result(tag, tr.columns, rows)
+
+    def _constraint_error(self, exc: apsw.ConstraintError, stmt: Statement, tr: Translation,
+                          params: list[Any]) -> PgError:
+        """The PostgreSQL error of a write that violated a constraint, with the failing row's
+        DETAIL where it can be found (failing_row); the transaction is still open."""
+        error = map_error(exc, self.catalog, self.ctx.cancel_reason)
+        tz = self.settings["timezone"]
+        rv = getattr(stmt.node, "relation", None)
+        rel = None
+        if rv is not None and not tr.steps:
+            for key in namespaces.candidates(rv.schemaname, rv.relname, self.catalog.schemas,
+                                             self.search_path):
+                rel = self.catalog.table(key)
+                if rel is not None:
+                    break
+        if rel is not None:
+            with self._sequences_kept():
+                error = failing_row.explain(self.conn, self.capture, self.catalog, rel, tr.sql,
+                                            params, error, tz)
+        if error.detail is None and isinstance(error, UniqueViolation | ForeignKeyViolation):
+            error = explain_violation(error, stmt.node, params, self.catalog, tz)
+        return error
+
+    @contextlib.contextmanager
+    def _sequences_kept(self) -> Iterator[None]:
+        """What nextval tells the session (currval, lastval, the values kept past a rollback)
+        as it was before: a statement run again to explain its error hands out no number."""
+        ctx = self.ctx
+        saved = dict(ctx.last_sequence_values), ctx.last_sequence, dict(ctx.sequences_set)
+        try:
+            yield
+        finally:
+            ctx.last_sequence_values, ctx.last_sequence, ctx.sequences_set = saved
 
     def _run_write_steps(self, tr: Translation, params: list[Any]) -> None:
         """Run the data-modifying statements of a WITH, in order, keeping the RETURNING rows
@@ -1812,8 +1851,10 @@ class StorageSession:
         return Result(f"COPY {len(rows)}", copy_out=data, copy_format=0,
                       copy_columns=len(tr.columns))
 
-    def insert_rows(self, table: Table, cols: list[str], rows: Iterable[list[Any]]) -> int:
-        """Insert already-converted storage values (COPY FROM)."""
+    def insert_rows(self, table: Table, cols: list[str], rows: Iterable[list[Any]],
+                    on_error: Callable[[int, PgError], None] | None = None) -> int:
+        """Insert already-converted storage values (COPY FROM). A constraint violation is
+        explained (failing_row) and handed to ``on_error`` with the failing row's index."""
         extra = [c for c in table.columns if c.name not in cols and c.default is not None]
         from pgha.storage.translate import translate_expression
 
@@ -1826,22 +1867,32 @@ class StorageSession:
         autocommit = not (self.explicit or self.implicit)
         self._sqlite_begin(True)
         count = 0
+        last: list[Any] = []
         try:
             cursor = self.conn.cursor()
 
             def counted() -> Iterator[list[Any]]:
-                nonlocal count
+                nonlocal count, last
                 for row in rows:
                     count += 1
+                    last = row
                     yield row
 
             cursor.executemany(sql, counted())
             if self.catalog.deferrable_uniques:
                 self._check_uniques(at_commit=False)
         except apsw.Error as exc:
+            error = map_error(exc, self.catalog, self.ctx.cancel_reason)
+            if isinstance(exc, apsw.ConstraintError) and count:
+                # each row is its own execution of ``sql``: the last one given failed
+                with self._sequences_kept():
+                    error = failing_row.explain(self.conn, self.capture, self.catalog, table,
+                                                sql, last, error, self.settings["timezone"])
+                if on_error is not None:
+                    on_error(count - 1, error)
             if autocommit:
                 self._sqlite_end(False)
-            raise map_error(exc, self.catalog, self.ctx.cancel_reason) from exc
+            raise error from exc
         except BaseException:
             if autocommit:
                 self._sqlite_end(False)

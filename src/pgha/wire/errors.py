@@ -56,6 +56,9 @@ class PgError(Exception, metaclass=_DispatchBySqlstate):
     code: ClassVar[str | None] = None
     #: The severity an error of this class has unless the raiser says otherwise.
     default_severity: ClassVar[str] = "ERROR"
+    #: CONTEXT (the 'W' field): where it happened, e.g. ``COPY t, line 2``; set by whoever
+    #: knows, after the error was made.
+    where: str | None = None
 
     def __init_subclass__(cls, code: str | None = None, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -110,6 +113,7 @@ class PgError(Exception, metaclass=_DispatchBySqlstate):
             "c": self.column,
             "d": self.datatype,
             "n": self.constraint,
+            "W": self.where,
         }
         out.update({k: v for k, v in optional.items() if v is not None})
         return out
