@@ -42,21 +42,35 @@ _FUNCTION = "__pgha_failing_row"
 _TRIGGER = "__pgha_failing_row"
 
 
+# A foreign key needs every row the statement touched; past this many the DETAIL is left out
+# rather than memory spent on a huge failing statement.
+MAX_ROWS = 100_000
+
+
 @dataclass(slots=True)
 class _Rows:
-    """What the triggers handed over: per row, the operation, its old and its new values."""
+    """What the triggers handed over: per row, the operation, its old and its new values (all
+    of them for a foreign key, else the last one)."""
 
     seen: list[tuple[str, tuple[Any, ...], tuple[Any, ...]]] = field(default_factory=list)
     width: int = 0
+    keep_all: bool = False
+    overflow: bool = False
 
     def take(self, op: str, *values: Any) -> None:
         w = self.width
         if op == "I":
-            self.seen.append((op, (), values[:w]))
+            row = (op, (), values[:w])
         elif op == "U":
-            self.seen.append((op, values[:w], values[w:]))
+            row = (op, values[:w], values[w:])
         else:
-            self.seen.append((op, values[:w], ()))
+            row = (op, values[:w], ())
+        if not self.keep_all:
+            self.seen[:] = [row]
+        elif len(self.seen) < MAX_ROWS:
+            self.seen.append(row)
+        else:
+            self.overflow = True
 
 
 def explain(conn: apsw.Connection, capture: ChangeCapture | None, catalog: Catalog,
@@ -78,12 +92,12 @@ def _found(conn: apsw.Connection, capture: ChangeCapture | None, catalog: Catalo
            rel: Table, sql: str, params: list[Any], error: PgError, tz: str) -> PgError:
     if not conn.in_transaction or rel.name.startswith("pg_"):
         return error
-    rows = _Rows(width=len(rel.columns))
+    rows = _Rows(width=len(rel.columns), keep_all=isinstance(error, ForeignKeyViolation))
     try:
         _run_again(conn, capture, rel, sql, params, rows)
     except apsw.Error:
         return error
-    if not rows.seen:
+    if not rows.seen or rows.overflow:
         return error
     if isinstance(error, UniqueViolation):
         return _unique(error, rel, rows, tz)
