@@ -233,3 +233,48 @@ def test_an_index_on_lower_is_the_same_on_the_standby(pgha_factory: PghaFactory)
                                 ).fetchall() == [(1,)], node
             assert conn.execute("SELECT id FROM people WHERE lower(email) = 'åsa@x'"
                                 ).fetchall() == [(2,)], node
+
+
+def test_failing_writes_leave_nothing_behind_on_any_node(pgha_factory: PghaFactory) -> None:
+    # A write that violates a constraint runs a second time on the primary, in a savepoint
+    # rolled back, to find the failing row (storage/failing_row.py). Nothing of either run may
+    # reach the standbys: not in autocommit, not inside a block that goes on after ROLLBACK TO
+    # SAVEPOINT, not in COPY; and the sequences end where the primary's are.
+    primary, standbys = _cluster(pgha_factory, "sync")
+    with primary.connect(autocommit=True) as conn:
+        conn.execute("CREATE TABLE par (id serial PRIMARY KEY, code text UNIQUE NOT NULL, "
+                     "n int CHECK (n > 0))")
+        conn.execute("CREATE TABLE kid (id serial PRIMARY KEY, p int REFERENCES par(id))")
+        conn.execute("INSERT INTO par (code, n) SELECT 'c' || g, g FROM generate_series(1, 20) g")
+        conn.execute("INSERT INTO kid (p) SELECT g FROM generate_series(1, 10) g")
+        failing = [
+            "INSERT INTO par (code, n) VALUES ('new1', 1), ('c3', 1)",
+            "INSERT INTO par (code, n) SELECT 'x' || g, g - 5 FROM generate_series(1, 10) g",
+            "UPDATE par SET code = 'c1' WHERE id = 2",
+            "UPDATE par SET code = NULL WHERE id > 15 RETURNING id",
+            "DELETE FROM par WHERE id < 5",
+            "INSERT INTO kid (p) SELECT g FROM generate_series(15, 30) g",
+        ]
+        for i, sql in enumerate(failing):
+            with pytest.raises(psycopg.errors.IntegrityError) as caught:
+                conn.execute(sql)
+            assert caught.value.diag.message_detail, sql
+            with conn.transaction():
+                conn.execute("INSERT INTO par (code, n) VALUES (%s, 1)", (f"ok-{i}",))
+                with pytest.raises(psycopg.errors.IntegrityError), conn.transaction():
+                    conn.execute(sql)  # (a savepoint, rolled back: the block goes on)
+                conn.execute("UPDATE par SET n = n + 1 WHERE id = 1")
+        with pytest.raises(psycopg.errors.UniqueViolation), \
+                conn.cursor().copy("COPY par (code, n) FROM STDIN") as copy:
+            copy.write("fresh\t1\nc7\t1\n")
+        conn.execute("INSERT INTO par (code, n) VALUES ('last', 9)")
+    _wait_caught_up(primary, standbys)
+    expected = _checksums(primary)
+    assert set(expected) == {"par", "kid"}
+    for standby in standbys:
+        assert _checksums(standby) == expected
+        with standby.connect(autocommit=True) as conn, \
+                primary.connect(autocommit=True) as on_primary:
+            for sequence in ("par_id_seq", "kid_id_seq"):
+                sql = f"SELECT last_value FROM {sequence}"
+                assert conn.execute(sql).fetchone() == on_primary.execute(sql).fetchone()
