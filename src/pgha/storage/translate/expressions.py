@@ -218,9 +218,9 @@ class ExpressionMixin:
             return expected or UNKNOWN
         if isinstance(node, ast.GroupingFunc):
             raise FeatureNotSupported("GROUPING is not supported")
-        raise FeatureNotSupported(
-            f"expression {type(node).__name__} is not supported", position=_pos(node)
-        )
+        message = _UNSUPPORTED.get(type(node).__name__,
+                                   f"expression {type(node).__name__} is not supported")
+        raise FeatureNotSupported(message, position=_pos(node))
 
     def _coerce_unknowns(self, nodes: Sequence[Any], target: TypeRef) -> None:
         """Give untyped literals the common type of their siblings; integers among numerics
@@ -340,3 +340,21 @@ def _natural_literal(val: Any) -> tuple[int, Any]:
         # (negated by the grammar) is int4 again.
         return (T.INT4 if -(2**31) <= int(text) < 2**31 else T.INT8), int(text)
     return T.NUMERIC, pgtypes.parse_text(pgtypes.TYPES_BY_OID[T.NUMERIC], text)
+
+
+# The error of an unsupported expression, by pglast node class.
+_UNSUPPORTED = {
+    "XmlExpr": "the xml type and its functions are not supported",
+    "XmlSerialize": "the xml type and XMLSERIALIZE are not supported",
+    "GroupingSet": "GROUPING SETS, ROLLUP and CUBE are not supported",
+    "JsonObjectConstructor": "JSON_OBJECT is not supported",
+    "JsonArrayConstructor": "JSON_ARRAY is not supported",
+    "JsonArrayQueryConstructor": "JSON_ARRAY is not supported",
+    "JsonObjectAgg": "JSON_OBJECTAGG is not supported",
+    "JsonArrayAgg": "JSON_ARRAYAGG is not supported",
+    "JsonIsPredicate": "IS JSON is not supported",
+    "JsonFuncExpr": "JSON_QUERY, JSON_VALUE and JSON_EXISTS are not supported",
+    "JsonParseExpr": "JSON() is not supported",
+    "JsonScalarExpr": "JSON_SCALAR is not supported",
+    "JsonSerializeExpr": "JSON_SERIALIZE is not supported",
+}

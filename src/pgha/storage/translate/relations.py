@@ -120,7 +120,10 @@ class RelationsMixin:
             return [entry]
         if isinstance(node, ast.RangeFunction):
             return [self.range_function(node, scope)]
-        raise FeatureNotSupported(f"FROM item {type(node).__name__} is not supported")
+        what = {"RangeTableSample": "TABLESAMPLE", "RangeTableFunc": "XMLTABLE",
+                "JsonTable": "JSON_TABLE"}.get(type(node).__name__,
+                                               f"FROM item {type(node).__name__}")
+        raise FeatureNotSupported(f"{what} is not supported")
 
     def range_function(self, node: ast.RangeFunction, scope: Scope) -> RangeEntry:
         if node.is_rowsfrom or len(node.functions) != 1:
