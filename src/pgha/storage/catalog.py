@@ -138,6 +138,10 @@ class View:
     kind: str = "v"
     owner: int = BOOTSTRAP_OID
     acl: list[list[Any]] | None = None
+    # What the query reads, [OID, attnum] (attnum 0: a relation of which it names no column):
+    # PostgreSQL's pg_depend rows of the view's rule. None in catalogs older than it (see
+    # ``dependencies.view_references``).
+    depends: list[list[int]] | None = None
 
 
 @dataclass(slots=True)
@@ -178,7 +182,8 @@ def _decode(oid: int, name: str, kind: str, text: str) -> Relation:
         return _table_from_doc(oid, name, doc)
     if kind == "v":
         return View(oid, name, doc["query"], [Column(**c) for c in doc["columns"]],
-                    owner=doc.get("owner", BOOTSTRAP_OID), acl=doc.get("acl"))
+                    owner=doc.get("owner", BOOTSTRAP_OID), acl=doc.get("acl"),
+                    depends=doc.get("depends"))
     if kind == "S":
         owned = doc.pop("owned_by", None)
         return Sequence(oid=oid, name=name, owned_by=tuple(owned) if owned else None, **doc)

@@ -18,7 +18,7 @@ from pglast.stream import RawStream
 from pglast.visitors import Visitor
 
 from pgha.storage import catalog as cat
-from pgha.storage import namespaces, privileges
+from pgha.storage import dependencies, namespaces, privileges
 from pgha.storage import oids as T
 from pgha.storage import types as pgtypes
 from pgha.storage.catalog import Catalog, Column, Constraint, Index, Sequence, Table, View
@@ -27,6 +27,7 @@ from pgha.storage.privileges import Grants
 from pgha.storage.translate import (
     Analyzer,
     SystemRelations,
+    references,
     translate,
     translate_expression,
 )
@@ -46,6 +47,7 @@ from pgha.wire.errors import (
     Notice,
     NotNullViolation,
     ObjectNotInPrerequisiteState,
+    PgError,
     SqlSyntaxError,
     UndefinedColumn,
     UndefinedObject,
@@ -151,6 +153,7 @@ class DDL:
         # new relations belong to it.
         self.grants: Grants | None = None
         self.owner = cat.BOOTSTRAP_OID
+        self.path = namespaces.DEFAULT_PATH  # the session's search path (how messages name)
 
     # -- helpers ----------------------------------------------------------------------------
 
@@ -540,6 +543,7 @@ class DDL:
             raise FeatureNotSupported(f"DROP {node.removeType.name[7:]} is not supported")
         kind, tag, word = kinds[node.removeType]
         cascade = node.behavior == enums.DropBehavior.DROP_CASCADE
+        doomed: list[cat.Relation] = []
         for obj in node.objects:
             names = [n.sval for n in obj]
             if len(names) > 1 and names[0] != "public":
@@ -562,33 +566,89 @@ class DDL:
                     raise WrongObjectType(f'"{name}" is not a {word}')
                 raise UndefinedTable(f'{word} "{name}" does not exist')
             self.require_owner(rel)
-            self.drop_relation(rel, cascade)
+            if isinstance(rel, Sequence):
+                self.check_identity(rel)
+            if rel not in doomed:
+                doomed.append(rel)
+        self.drop_relations(doomed, cascade)
         return tag
 
+    def check_identity(self, seq: Sequence) -> None:
+        """An identity column's sequence is part of the column (PostgreSQL's internal
+        dependency): not dropped on its own, even with CASCADE."""
+        table = self.catalog.table(seq.owned_by[0]) if seq.owned_by else None
+        col = table.column(seq.owned_by[1]) if table and seq.owned_by else None
+        if table is not None and col is not None and col.identity:
+            what = f"column {col.name} of table {self.bare(table.name)}"
+            raise DependentObjectsStillExist(
+                f"cannot drop sequence {self.bare(seq.name)} because {what} requires it",
+                hint=f"You can drop {what} instead.")
+
     def drop_relation(self, rel: cat.Relation, cascade: bool) -> None:
+        self.drop_relations([rel], cascade)
+
+    def drop_relations(self, rels: list[cat.Relation], cascade: bool) -> None:
+        """DROP of ``rels`` (one statement): refused when other objects depend on them,
+        unless ``cascade``, which drops those too (PostgreSQL 15 docs, 5.14 "Dependency
+        Tracking")."""
+        if not rels:
+            return
+        self.drop_dependents([("rel", r.oid) for r in rels], cascade)
+        for rel in rels:
+            self.remove_relation(rel)
+
+    def drop_dependents(self, roots: list[dependencies.Obj], cascade: bool) -> None:
+        """Report what depends on ``roots`` (refusing unless ``cascade``) and drop it."""
+        graph = dependencies.Graph(self.catalog, self.system, self.path)
+        found = graph.find(roots)
+        graph.check(found, cascade, self.notices)
+        for obj, _ in found.dependents:
+            if obj[0] == "rel":
+                self.remove_relation(self.catalog.by_oid[obj[1]])
+            elif obj[0] == "con":
+                table, con = self.catalog.constraint_oids[obj[1]]
+                if table.name in self.catalog.by_name:
+                    table.constraints.remove(con)
+                    self.rebuild(table)
+            elif obj[0] == "def":
+                table = self.catalog.by_oid[obj[1]]
+                assert isinstance(table, Table)
+                col = next(c for c in table.columns if c.attnum == obj[2])
+                col.default = None
+                self.save(table)
+
+    def remove_relation(self, rel: cat.Relation) -> None:
+        """Drop one relation, nothing else (a table with its indexes and owned sequences)."""
+        if rel.name not in self.catalog.by_name:
+            return  # (gone already: an owned sequence of a dropped table)
         if isinstance(rel, Table):
-            for other in self.catalog.tables():
-                if other.name == rel.name:
-                    continue
-                for con in other.constraints:
-                    if con.kind == "f" and con.ref_table == rel.name:
-                        if not cascade:
-                            raise DependentObjectsStillExist(
-                                f"cannot drop table {rel.name} because other objects "
-                                "depend on it",
-                                detail=f"constraint {con.name} on table {other.name} depends on "
-                                f"table {rel.name}",
-                                hint="Use DROP ... CASCADE to drop the dependent objects too.")
-                        other.constraints.remove(con)
-                        self.rebuild(other)
             self.conn.execute(f"DROP TABLE {q(rel.name)}")
             for seq in [s for s in self.catalog.by_name.values() if isinstance(s, Sequence)
                         and s.owned_by and s.owned_by[0] == rel.name]:
                 self.forget(seq)
+                self.catalog.by_name.pop(seq.name, None)
+                self.catalog.by_oid.pop(seq.oid, None)
         elif isinstance(rel, View):
             self.conn.execute(f"DROP VIEW {q(rel.name)}")
         self.forget(rel)
         self.catalog.by_name.pop(rel.name, None)
+        self.catalog.by_oid.pop(rel.oid, None)
+
+    def set_views_aside(self, oid: int) -> list[View]:
+        """Drop the SQLite views that read relation ``oid``, directly or through other views
+        (SQLite checks every view when a table is renamed): ``make_views`` makes them again."""
+        views = dependencies.Graph(self.catalog, self.system, self.path).views_after(oid)
+        for view in reversed(views):
+            self.conn.execute(f"DROP VIEW IF EXISTS {q(view.name)}")
+        return views
+
+    def make_views(self, views: list[View]) -> None:
+        """The SQLite views of ``views`` (oldest first) from their stored query."""
+        for view in views:
+            stmt, _ = dependencies.analyse(self.catalog, self.system, view.query)
+            tr = translate(self.catalog, self.system, stmt)
+            cols = ", ".join(q(c.name) for c in view.columns)
+            self.conn.execute(f"CREATE VIEW {q(view.name)} ({cols}) AS {tr.sql}")
 
     def drop_index(self, name: str, missing_ok: bool) -> None:
         table = self.catalog.index_owner.get(name)
@@ -692,6 +752,8 @@ class DDL:
                         continue
                     raise UndefinedColumn(f'column "{cmd.name}" of relation "{name}" does not '
                                           "exist")
+                self.drop_dependents([("col", table.oid, col.attnum)],
+                                     cmd.behavior == enums.DropBehavior.DROP_CASCADE)
                 table.columns.remove(col)
                 table.constraints = [c for c in table.constraints if col.name not in c.columns]
                 table.indexes = [i for i in table.indexes if col.name not in i.columns
@@ -729,6 +791,13 @@ class DDL:
                     con.on_delete, con.on_update) for con in table.constraints)
             elif sub == A.AT_AlterColumnType:
                 col = self.require_column(table, cmd.name)
+                graph = dependencies.Graph(self.catalog, self.system, self.path)
+                users = graph.views_on(table.oid, col.attnum)
+                if users:  # (ATExecAlterColumnType: PostgreSQL does not rewrite views)
+                    raise FeatureNotSupported(
+                        "cannot alter type of a column used by a view or rule",
+                        detail=f"rule _RETURN on view {graph.describe(('rel', users[0].oid))[5:]}"
+                        f' depends on column "{col.name}"')
                 oid, typmod, _ = self.column_type(cmd.def_.typeName)
                 col.type_oid, col.typmod = oid, typmod
                 rebuild = True
@@ -853,6 +922,7 @@ class DDL:
                          else NotNullViolation)
             raise violation(f'existing rows of relation "{table.name}" violate the new '
                             f"definition: {exc}") from exc
+        views = self.set_views_aside(table.oid)
         self.conn.execute(f"DROP TABLE {q(table.name)}")
         self.conn.execute(f"ALTER TABLE {q(tmp)} RENAME TO {q(table.name)}")
         for idx in table.indexes:
@@ -861,6 +931,7 @@ class DDL:
             except apsw.ConstraintError as exc:
                 raise UniqueViolation(f'could not create unique index "{idx.name}"',
                                       detail="Key contains duplicated values.") from exc
+        self.make_views(views)
         self.save(table)
 
     # -- sequences, views, truncate ---------------------------------------------------------
@@ -960,7 +1031,8 @@ class DDL:
         self.conn.execute(f"CREATE VIEW {q(name)} ({col_list}) AS {tr.sql}")
         view = View(existing.oid if existing else self.new_oid(), name, query_text, cols,
                     owner=existing.owner if existing else self.owner,
-                    acl=existing.acl if existing else None)
+                    acl=existing.acl if existing else None,
+                    depends=[list(r) for r in tr.references])
         self.save(view)
         return "CREATE VIEW"
 
@@ -991,6 +1063,8 @@ class DDL:
                 raise DuplicateColumn(f'column "{node.newname}" of relation "{table.name}" '
                                       "already exists")
             _not_system_column(node.newname)
+            texts = self.renamed_views(table.oid, col.attnum, node.newname)
+            views = self.set_views_aside(table.oid)
             self.conn.execute(f"ALTER TABLE {q(table.name)} RENAME COLUMN {q(col.name)} TO "
                               f"{q(node.newname)}")
             for con in table.constraints:
@@ -1010,6 +1084,7 @@ class DDL:
                             self.save(other)
             col.name = node.newname
             self.save(table)
+            self.keep_views(texts, views)
             return "ALTER TABLE"
         if node.renameType in (OBJ.OBJECT_TABLE, OBJ.OBJECT_SEQUENCE, OBJ.OBJECT_VIEW):
             rel = self.catalog.by_name.get(node.relation.relname)
@@ -1018,6 +1093,14 @@ class DDL:
             self.require_owner(rel)
             if self.exists(node.newname):
                 raise DuplicateTable(f'relation "{self.bare(node.newname)}" already exists')
+            texts = self.renamed_views(rel.oid, 0, self.bare(node.newname))
+            views = self.set_views_aside(rel.oid)
+            if isinstance(rel, Sequence):  # nextval defaults follow it, as PostgreSQL's
+                graph = dependencies.Graph(self.catalog, self.system, self.path)
+                for table, col in list(graph.defaults_using(rel)):
+                    assert col.default is not None
+                    col.default = dependencies.renamed_default(col.default, rel, node.newname)
+                    self.save(table)
             if isinstance(rel, Table):
                 self.conn.execute(f"ALTER TABLE {q(rel.name)} RENAME TO {q(node.newname)}")
             elif isinstance(rel, View):  # SQLite cannot rename a view: make it again
@@ -1029,8 +1112,11 @@ class DDL:
                 col_list = ", ".join(q(c.name) for c in rel.columns)
                 self.conn.execute(f"DROP VIEW {q(rel.name)}")
                 self.conn.execute(f"CREATE VIEW {q(node.newname)} ({col_list}) AS {tr.sql}")
+            self.catalog.by_name.pop(rel.name, None)
             rel.name = node.newname
+            self.catalog.by_name[rel.name] = rel
             self.save(rel)
+            self.keep_views(texts, views)
             return {OBJ.OBJECT_SEQUENCE: "ALTER SEQUENCE", OBJ.OBJECT_VIEW: "ALTER VIEW"}.get(
                 node.renameType, "ALTER TABLE")
         if node.renameType == OBJ.OBJECT_INDEX:
@@ -1038,6 +1124,36 @@ class DDL:
         if node.renameType == OBJ.OBJECT_TABCONSTRAINT:
             return self.rename_constraint(node)
         raise FeatureNotSupported("this RENAME is not supported")
+
+    def renamed_views(self, oid: int, attnum: int, new: str) -> dict[int, str]:
+        """The text of each view that reads relation ``oid`` (its column ``attnum``) once that
+        is renamed ``new``: PostgreSQL's views follow a rename (they hold OIDs), pgha's hold
+        names (see ``dependencies.renamed``)."""
+        graph = dependencies.Graph(self.catalog, self.system, self.path)
+        return {v.oid: dependencies.renamed(self.catalog, self.system, v, oid, attnum, new)
+                for v in graph.views_on(oid, attnum or None)}
+
+    def keep_views(self, texts: dict[int, str], views: list[View]) -> None:
+        """After a rename: the views set aside made again, those in ``texts`` from their
+        new text, which must read what the old one did (0A000 otherwise, never a broken
+        view)."""
+        for view in views:
+            if view.oid not in texts:
+                continue
+            try:
+                _, an = dependencies.analyse(self.catalog, self.system, texts[view.oid])
+                same = [list(r) for r in references(an)] == dependencies.view_references(
+                    self.catalog, self.system, view)
+            except PgError:
+                same = False
+            if not same:
+                raise FeatureNotSupported(
+                    f"cannot rename: view {self.bare(view.name)} could not be rewritten to "
+                    "read the renamed object",
+                    hint="Drop the view, rename, then create the view again.")
+            view.query = texts[view.oid]
+            self.save(view)
+        self.make_views(views)
 
     def rename_index(self, node: ast.RenameStmt) -> str:
         """ALTER INDEX ... RENAME TO (SQLite has none: the index is made again); a PK or

@@ -1474,6 +1474,7 @@ class StorageSession:
         conn: Any = self.conn if self.capture is None else changes.RecordingConnection(
             self.conn, self.capture)
         ddl = DDL(conn, catalog, self._system, notices)
+        ddl.path = self.search_path
         ddl.grants = self.grants()
         ddl.owner = ddl.grants.role_oid or cat.BOOTSTRAP_OID
         try:

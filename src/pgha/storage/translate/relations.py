@@ -105,6 +105,12 @@ class RelationsMixin:
                 self.nullable_entries.update((id(e), e) for e in left)
             if node.quals is not None:
                 self.expr(node.quals, Scope(entries, scope, outputs=[]), (T.BOOL, -1))
+            joined = set(_names(node.usingClause)) if node.usingClause else set()
+            if node.isNatural:
+                joined = {c.name for e in left for c in e.cols} & {
+                    c.name for e in right for c in e.cols}
+            self.uses += [(node, c.table_oid, c.attnum) for e in entries for c in e.cols
+                          if c.table_oid and c.name in joined]
             if node.alias is not None:
                 cols = [c for e in entries for c in e.cols]
                 return [RangeEntry(node.alias.aliasname, cols)]

@@ -15,7 +15,7 @@ from typing import Any
 from pglast import ast, parse_sql
 
 from pgha.storage import oids as T
-from pgha.storage.catalog import Catalog, Table
+from pgha.storage.catalog import FIRST_TEMP_OID, Catalog, Table
 from pgha.storage.columns import ColInfo, ResultColumn, TypeRef
 from pgha.storage.translate import write_ctes
 from pgha.storage.translate.analyzer import Analyzer
@@ -49,6 +49,9 @@ class Translation:
     point_write: bool = False
     # The privileges it needs: (relation OID, aclitem letters), see ``privileges.py``.
     privileges: tuple[tuple[int, str], ...] = ()
+    # The relations and table columns it reads, (OID, attnum; 0 for a relation of which no
+    # column is named): what a view made of it depends on (see ``dependencies``).
+    references: tuple[tuple[int, int], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,7 +141,17 @@ def translate(
         _MAY_MATCH_LONG.search(sql) is None and point_write(stmt, catalog)
     return Translation(sql, _result(cols), an.final_param_oids(), command, an.is_write, inline_ok,
                        frozenset(an.system_relations), bind_count, steps, point,
-                       tuple(an.privileges.items()))
+                       tuple(an.privileges.items()), references(an))
+
+
+def references(an: Analyzer) -> tuple[tuple[int, int], ...]:
+    """What the statement ``an`` analysed reads (see ``Translation.references``), sorted."""
+    used = {(oid, attnum) for _, oid, attnum in an.uses if oid < FIRST_TEMP_OID}
+    named = {oid for oid, attnum in used if attnum}
+    used = {(oid, attnum) for oid, attnum in used if attnum or oid not in named}
+    used.update((oid, 0) for oid, letters in an.privileges.items()
+                if "r" in letters and oid not in {o for o, _ in used})
+    return tuple(sorted(used))
 
 
 _BIND = re.compile(r"\?(\d+)")
