@@ -1,0 +1,155 @@
+"""Object dependencies through psycopg, statement by statement against pgha and a real
+PostgreSQL 15: DROP ... RESTRICT refuses with the same SQLSTATE, message, DETAIL lines (in
+PostgreSQL's order) and HINT; CASCADE says the same NOTICE and leaves the same objects;
+renames keep the views that read the renamed object working, pg_get_viewdef showing the new
+name as PostgreSQL's does."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import psycopg
+import pytest
+
+from fixtures.pgha_server import PghaServer
+
+Outcome = tuple[Any, ...]
+
+
+def _ours(server: PghaServer) -> str:
+    return f"host={server.host} port={server.port} user=postgres dbname=postgres sslmode=disable"
+
+
+def _run(dsn: str, statements: list[str]) -> list[Outcome]:
+    """Per statement: its notices and either its rows or its error's fields."""
+    out: list[Outcome] = []
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        notices: list[tuple[str | None, str | None]] = []
+        conn.add_notice_handler(lambda d: notices.append((d.message_primary,
+                                                          d.message_detail)))
+        for sql in statements:
+            notices.clear()
+            try:
+                cur = conn.execute(sql)
+                rows = cur.fetchall() if cur.description else None
+                out.append((sql, "ok", rows, list(notices)))
+            except psycopg.Error as exc:
+                d = exc.diag
+                out.append((sql, d.sqlstate, d.message_primary, d.message_detail,
+                            d.message_hint, list(notices)))
+    return out
+
+
+def _same(server: PghaServer, postgres_db: str, statements: list[str]) -> list[Outcome]:
+    ours = _run(_ours(server), statements)
+    theirs = _run(postgres_db, statements)
+    for mine, pg in zip(ours, theirs, strict=True):
+        assert mine == pg
+    return ours
+
+
+def test_drop_table_under_views(pgha_server: PghaServer, postgres_db: str) -> None:
+    out = _same(pgha_server, postgres_db, [
+        "CREATE TABLE t (id serial PRIMARY KEY, a int, b text)",
+        "CREATE VIEW v AS SELECT id, a FROM t",
+        "CREATE VIEW w AS SELECT * FROM v WHERE a > 1",
+        "CREATE VIEW x AS SELECT b FROM t",
+        "DROP TABLE t",
+        "DROP TABLE t RESTRICT",
+        "DROP VIEW v",
+        "DROP VIEW w",
+        "DROP TABLE t CASCADE",
+        "SELECT count(*) FROM pg_class WHERE relname IN ('t', 'v', 'w', 'x')",
+    ])
+    assert out[4][1:4] == ("2BP01", "cannot drop table t because other objects depend on it",
+                           "view v depends on table t\nview w depends on view v\n"
+                           "view x depends on table t")
+    assert out[8][3] == [("drop cascades to 2 other objects",
+                          "drop cascades to view v\ndrop cascades to view x")]
+
+
+def test_drop_several_objects(pgha_server: PghaServer, postgres_db: str) -> None:
+    _same(pgha_server, postgres_db, [
+        "CREATE TABLE a (id int PRIMARY KEY)", "CREATE TABLE b (id int, aid int REFERENCES a)",
+        "CREATE VIEW ab AS SELECT a.id FROM a JOIN b ON a.id = b.id",
+        "CREATE VIEW va AS SELECT id FROM a", "CREATE VIEW vb AS SELECT aid FROM b",
+        "DROP TABLE a", "DROP TABLE a, b", "DROP TABLE b, a", "DROP VIEW ab, va, vb",
+        "CREATE VIEW ab AS SELECT a.id FROM a JOIN b ON a.id = b.id",
+        "DROP TABLE a, b CASCADE", "SELECT count(*) FROM pg_class WHERE relname = 'ab'",
+    ])
+
+
+def test_drop_sequence_under_defaults_and_views(pgha_server: PghaServer,
+                                                postgres_db: str) -> None:
+    out = _same(pgha_server, postgres_db, [
+        "CREATE SEQUENCE s", "CREATE TABLE u (id int DEFAULT nextval('s'), n int)",
+        "DROP SEQUENCE s", "CREATE VIEW sv AS SELECT last_value FROM s", "DROP SEQUENCE s",
+        "DROP SEQUENCE s CASCADE", "INSERT INTO u (n) VALUES (1)", "SELECT id, n FROM u",
+        "CREATE TABLE t2 (id serial, c int)", "DROP SEQUENCE t2_id_seq",
+        "CREATE VIEW sv2 AS SELECT * FROM t2_id_seq", "DROP TABLE t2",
+        "DROP SEQUENCE t2_id_seq CASCADE",
+        "SELECT column_default FROM information_schema.columns WHERE table_name = 't2'",
+        "CREATE TABLE ti (id int GENERATED ALWAYS AS IDENTITY)", "DROP SEQUENCE ti_id_seq",
+        "DROP SEQUENCE ti_id_seq CASCADE",
+    ])
+    assert out[2][3] == "default value for column id of table u depends on sequence s"
+    assert out[15][1:5] == ("2BP01", "cannot drop sequence ti_id_seq because column id of "
+                            "table ti requires it", None,
+                            "You can drop column id of table ti instead.")
+
+
+def test_alter_column_under_views(pgha_server: PghaServer, postgres_db: str) -> None:
+    out = _same(pgha_server, postgres_db, [
+        "CREATE TABLE t2 (id int, c int, d int, e text)",
+        "CREATE VIEW v2 AS SELECT c FROM t2", "CREATE VIEW v3 AS SELECT count(*) FROM t2",
+        "ALTER TABLE t2 DROP COLUMN c", "ALTER TABLE t2 ALTER COLUMN c TYPE bigint",
+        "ALTER TABLE t2 DROP COLUMN d", "ALTER TABLE t2 ALTER COLUMN e TYPE varchar(5)",
+        "INSERT INTO t2 VALUES (1, 2, 'x')", "SELECT * FROM v2", "SELECT * FROM v3",
+        "ALTER TABLE t2 DROP COLUMN c CASCADE", "SELECT * FROM t2",
+    ])
+    assert out[4][1] == "0A000"
+    assert out[4][3] == 'rule _RETURN on view v2 depends on column "c"'
+
+
+def test_renames_keep_views_working(pgha_server: PghaServer, postgres_db: str) -> None:
+    _same(pgha_server, postgres_db, [
+        "CREATE TABLE ts (id serial, x int, z text)",
+        "CREATE VIEW vs2 AS SELECT x, id FROM ts",
+        "CREATE VIEW vs3 AS SELECT ts.z, vs2.x FROM ts JOIN vs2 ON ts.id = vs2.id",
+        "ALTER TABLE ts RENAME COLUMN x TO y", "SELECT pg_get_viewdef('vs2'::regclass)",
+        "ALTER TABLE ts RENAME TO ts2", "SELECT pg_get_viewdef('vs2'::regclass)",
+        "SELECT pg_get_viewdef('vs3'::regclass)",
+        "INSERT INTO ts2 (y, z) VALUES (5, 'five')", "SELECT * FROM vs2", "SELECT * FROM vs3",
+        "ALTER VIEW vs2 RENAME TO vs4", "SELECT pg_get_viewdef('vs3'::regclass)",
+        "SELECT * FROM vs3", "ALTER SEQUENCE ts_id_seq RENAME TO ts_seq",
+        "INSERT INTO ts2 (y) VALUES (6)", "SELECT id, y FROM ts2 ORDER BY id",
+        "DROP TABLE ts2", "DROP TABLE ts2 CASCADE",
+    ])
+
+
+def test_schemas_and_views_of_other_schemas(pgha_server: PghaServer,
+                                            postgres_db: str) -> None:
+    _same(pgha_server, postgres_db, [
+        "CREATE SCHEMA sx", "CREATE TABLE sx.t (id int PRIMARY KEY)",
+        "CREATE TABLE fk (tid int REFERENCES sx.t)",
+        "CREATE VIEW pubv AS SELECT id FROM sx.t", "CREATE VIEW sx.v AS SELECT id FROM sx.t",
+        "DROP TABLE sx.t", "DROP SCHEMA sx", "DROP SCHEMA sx CASCADE",
+        "SELECT count(*) FROM pg_class WHERE relname IN ('t', 'v', 'pubv')",
+        "INSERT INTO fk VALUES (1)",
+    ])
+
+
+@pytest.mark.parametrize("statement", [
+    "DROP TABLE t", "DROP TABLE t CASCADE", "ALTER TABLE t DROP COLUMN a",
+    "ALTER TABLE t RENAME COLUMN a TO aa", "ALTER TABLE t RENAME TO t9",
+])
+def test_nothing_is_left_broken(pgha_server: PghaServer, postgres_db: str,
+                                statement: str) -> None:
+    """Whatever the statement did, every view left reads as on PostgreSQL."""
+    _same(pgha_server, postgres_db, [
+        "CREATE TABLE t (id int, a int, b int)", "INSERT INTO t VALUES (1, 2, 3)",
+        "CREATE VIEW v AS SELECT a, b FROM t WHERE id > 0",
+        "CREATE VIEW w AS SELECT v.a + 1 AS a1 FROM v", statement,
+        "SELECT table_name FROM information_schema.views WHERE table_schema = 'public' "
+        "ORDER BY 1", "SELECT * FROM w",
+    ])
