@@ -1,0 +1,102 @@
+-- Object dependencies: DROP ... RESTRICT / CASCADE over views, foreign keys and nextval
+-- defaults, ALTER TABLE DROP COLUMN / ALTER COLUMN TYPE under a view, renames under a view.
+-- (The harness compares SQLSTATEs; tests/integration/test_dependencies.py compares messages,
+-- DETAIL lines and NOTICEs.)
+
+CREATE TABLE dep_t (id serial PRIMARY KEY, a int, b text);
+INSERT INTO dep_t (a, b) VALUES (1, 'one'), (2, 'two'), (3, 'three');
+CREATE VIEW dep_v AS SELECT id, a FROM dep_t;
+CREATE VIEW dep_w AS SELECT * FROM dep_v WHERE a > 1;
+CREATE VIEW dep_x AS SELECT b FROM dep_t;
+DROP TABLE dep_t; -- differential: error=2BP01
+DROP TABLE dep_t RESTRICT; -- differential: error=2BP01
+DROP VIEW dep_v; -- differential: error=2BP01
+SELECT * FROM dep_w ORDER BY id;
+DROP VIEW dep_w;
+SELECT * FROM dep_v ORDER BY id;
+DROP TABLE dep_t CASCADE;
+SELECT relname FROM pg_class WHERE relname LIKE 'dep\_%' ORDER BY 1;
+SELECT * FROM dep_v; -- differential: error=42P01
+
+-- Several objects in one statement; a view reading both.
+CREATE TABLE dep_a (id int PRIMARY KEY);
+CREATE TABLE dep_b (id int, aid int REFERENCES dep_a);
+CREATE VIEW dep_ab AS SELECT dep_a.id FROM dep_a JOIN dep_b ON dep_a.id = dep_b.id;
+DROP TABLE dep_a; -- differential: error=2BP01
+DROP TABLE dep_a, dep_b; -- differential: error=2BP01
+DROP TABLE dep_a, dep_b CASCADE;
+SELECT count(*) FROM pg_class WHERE relname IN ('dep_a', 'dep_b', 'dep_ab');
+CREATE TABLE dep_a (id int PRIMARY KEY);
+CREATE TABLE dep_b (id int, aid int REFERENCES dep_a);
+DROP TABLE dep_a; -- differential: error=2BP01
+DROP TABLE dep_b, dep_a;
+
+-- Sequences: nextval defaults, serial, identity, a view of a sequence.
+CREATE SEQUENCE dep_s;
+CREATE TABLE dep_u (id int DEFAULT nextval('dep_s'), n int);
+DROP SEQUENCE dep_s; -- differential: error=2BP01
+CREATE VIEW dep_sv AS SELECT last_value FROM dep_s;
+DROP SEQUENCE dep_s; -- differential: error=2BP01
+DROP SEQUENCE dep_s CASCADE;
+INSERT INTO dep_u (n) VALUES (1);
+SELECT id, n FROM dep_u;
+SELECT column_default FROM information_schema.columns WHERE table_name = 'dep_u' ORDER BY ordinal_position; -- differential: skip-oids
+CREATE TABLE dep_ser (id serial, c int);
+DROP SEQUENCE dep_ser_id_seq; -- differential: error=2BP01
+CREATE VIEW dep_serv AS SELECT * FROM dep_ser_id_seq;
+DROP TABLE dep_ser; -- differential: error=2BP01
+DROP SEQUENCE dep_ser_id_seq CASCADE;
+SELECT column_default FROM information_schema.columns WHERE table_name = 'dep_ser' ORDER BY ordinal_position; -- differential: skip-oids
+CREATE TABLE dep_ident (id int GENERATED ALWAYS AS IDENTITY);
+DROP SEQUENCE dep_ident_id_seq; -- differential: error=2BP01
+DROP SEQUENCE dep_ident_id_seq CASCADE; -- differential: error=2BP01
+DROP TABLE dep_ident;
+
+-- Columns under a view.
+CREATE TABLE dep_c (id int, c int, d int, e text);
+INSERT INTO dep_c VALUES (1, 10, 100, 'x');
+CREATE VIEW dep_cv AS SELECT c FROM dep_c;
+CREATE VIEW dep_cnt AS SELECT count(*) FROM dep_c;
+ALTER TABLE dep_c DROP COLUMN c; -- differential: error=2BP01
+ALTER TABLE dep_c ALTER COLUMN c TYPE bigint; -- differential: error=0A000
+ALTER TABLE dep_c DROP COLUMN d;
+ALTER TABLE dep_c ALTER COLUMN e TYPE varchar(5);
+SELECT * FROM dep_cv;
+SELECT * FROM dep_cnt;
+ALTER TABLE dep_c DROP COLUMN c CASCADE;
+SELECT * FROM dep_c;
+SELECT * FROM dep_cv; -- differential: error=42P01
+
+-- Renames: the views follow.
+CREATE TABLE dep_r (id serial, x int, z text);
+CREATE VIEW dep_rv AS SELECT x, id FROM dep_r;
+CREATE VIEW dep_rw AS SELECT dep_r.z, dep_rv.x FROM dep_r JOIN dep_rv ON dep_r.id = dep_rv.id;
+ALTER TABLE dep_r RENAME COLUMN x TO y;
+SELECT pg_get_viewdef('dep_rv'::regclass);
+ALTER TABLE dep_r RENAME TO dep_r2;
+SELECT pg_get_viewdef('dep_rv'::regclass);
+SELECT pg_get_viewdef('dep_rw'::regclass);
+INSERT INTO dep_r2 (y, z) VALUES (5, 'five');
+SELECT * FROM dep_rv;
+SELECT * FROM dep_rw;
+ALTER VIEW dep_rv RENAME TO dep_rv2;
+SELECT pg_get_viewdef('dep_rw'::regclass);
+SELECT * FROM dep_rw;
+ALTER SEQUENCE dep_r_id_seq RENAME TO dep_r_seq;
+INSERT INTO dep_r2 (y) VALUES (6);
+SELECT id, y FROM dep_r2 ORDER BY id;
+DROP TABLE dep_r2; -- differential: error=2BP01
+DROP TABLE dep_r2 CASCADE;
+
+-- Schemas: views of other schemas go with a schema's tables.
+CREATE SCHEMA dep_sx;
+CREATE TABLE dep_sx.t (id int PRIMARY KEY);
+CREATE TABLE dep_fk (tid int REFERENCES dep_sx.t);
+CREATE VIEW dep_pubv AS SELECT id FROM dep_sx.t;
+CREATE VIEW dep_sx.v AS SELECT id FROM dep_sx.t;
+DROP TABLE dep_sx.t; -- differential: error=2BP01
+DROP SCHEMA dep_sx; -- differential: error=2BP01
+DROP SCHEMA dep_sx CASCADE;
+SELECT count(*) FROM pg_class WHERE relname IN ('dep_pubv', 'v');
+INSERT INTO dep_fk VALUES (1);
+DROP TABLE dep_fk, dep_u, dep_ser, dep_c CASCADE;
