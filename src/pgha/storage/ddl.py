@@ -1029,10 +1029,12 @@ class DDL:
                        attnum=i + 1) for i, c in enumerate(tr.columns)]
         col_list = ", ".join(q(c.name) for c in cols)
         self.conn.execute(f"CREATE VIEW {q(name)} ({col_list}) AS {tr.sql}")
-        view = View(existing.oid if existing else self.new_oid(), name, query_text, cols,
+        oid = existing.oid if existing else self.new_oid()
+        rule = existing.rule_oid if existing and existing.rule_oid else self.new_oid()
+        view = View(oid, name, query_text, cols,
                     owner=existing.owner if existing else self.owner,
                     acl=existing.acl if existing else None,
-                    depends=[list(r) for r in tr.references])
+                    depends=[list(r) for r in tr.references], rule_oid=rule)
         self.save(view)
         return "CREATE VIEW"
 
