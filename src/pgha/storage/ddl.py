@@ -153,7 +153,7 @@ class DDL:
         # new relations belong to it.
         self.grants: Grants | None = None
         self.owner = cat.BOOTSTRAP_OID
-        self.path = namespaces.DEFAULT_PATH  # the session's search path (how messages name)
+        self.path: tuple[str, ...] = namespaces.DEFAULT_PATH  # the session's search path (how messages name)
 
     # -- helpers ----------------------------------------------------------------------------
 
@@ -611,11 +611,11 @@ class DDL:
                     table.constraints.remove(con)
                     self.rebuild(table)
             elif obj[0] == "def":
-                table = self.catalog.by_oid[obj[1]]
-                assert isinstance(table, Table)
-                col = next(c for c in table.columns if c.attnum == obj[2])
+                owner = self.catalog.by_oid[obj[1]]
+                assert isinstance(owner, Table)
+                col = next(c for c in owner.columns if c.attnum == obj[2])
                 col.default = None
-                self.save(table)
+                self.save(owner)
 
     def remove_relation(self, rel: cat.Relation) -> None:
         """Drop one relation, nothing else (a table with its indexes and owned sequences)."""

@@ -252,36 +252,52 @@ def renamed(catalog: Catalog, system: SystemRelations, view: View, oid: int, att
     ``new``, as PostgreSQL's view (bound by OID) reads it after ALTER ... RENAME; a column
     the view's output took its name from keeps that name (``t.new AS old``). 0A000 when the
     rewritten text would not read the same objects."""
-    raw = parse_sql(view.query)[0].stmt
+    raw: Any = parse_sql(view.query)[0].stmt
     stmt, an = analyse(catalog, system, view.query)
-    rel = catalog.by_oid[oid]
-    old_rel = catalog.relname(rel.name)
     if attnum:
-        hits = {node.location for node, o, a in an.uses
-                if o == oid and a == attnum and isinstance(node, ast.ColumnRef)}
-        for target in _of_type(raw, ast.ResTarget):
-            if isinstance(target.val, ast.ColumnRef) and target.val.location in hits and \
-                    target.name is None and _in_select_list(raw, target):
-                target.name = str(target.val.fields[-1].sval)
-        for ref in _of_type(raw, ast.ColumnRef):
-            if ref.location in hits and isinstance(ref.fields[-1], ast.String):
-                ref.fields = (*ref.fields[:-1], ast.String(sval=new))
+        _rename_column(raw, {node.location for node, o, a in an.uses
+                             if o == oid and a == attnum and isinstance(node, ast.ColumnRef)},
+                       new)
     else:
-        keyed = {rv.location for rv in _of_type(stmt, ast.RangeVar)
-                 if namespaces.key(rv.schemaname if rv.schemaname != "public" else None,
-                                   rv.relname) == rel.name}
-        bare = [rv for rv in _of_type(raw, ast.RangeVar) if rv.location in keyed]
-        for rv in bare:
-            rv.relname = new
-        names = {rv.alias.aliasname if rv.alias else rv.relname
-                 for rv in _of_type(raw, ast.RangeVar) if rv not in bare}
-        if any(rv.alias is None for rv in bare) and old_rel not in names:
-            for ref in _of_type(raw, ast.ColumnRef):
-                fields = ref.fields or ()
-                if len(fields) >= 2 and isinstance(fields[-2], ast.String) and \
-                        fields[-2].sval == old_rel:
-                    ref.fields = (*fields[:-2], ast.String(sval=new), fields[-1])
+        _rename_relation(raw, stmt, catalog.by_oid[oid].name, catalog, new)
     return str(RawStream()(raw))
+
+
+def _rename_column(raw: Any, hits: set[int | None], new: str) -> None:
+    """The column references at ``hits`` (locations) say ``new``; a select-list entry
+    named after one keeps its name."""
+    for target in _of_type(raw, ast.ResTarget):
+        val: Any = target.val
+        if isinstance(val, ast.ColumnRef) and val.location in hits and \
+                target.name is None and _in_select_list(raw, target):
+            last: Any = val.fields[-1] if val.fields else None
+            target.name = str(last.sval)
+    for ref in _of_type(raw, ast.ColumnRef):
+        fields: Any = ref.fields
+        if ref.location in hits and isinstance(fields[-1], ast.String):
+            ref.fields = (*fields[:-1], ast.String(sval=new))
+
+
+def _rename_relation(raw: Any, qualified: Any, rel_key: str, catalog: Catalog,
+                     new: str) -> None:
+    """The FROM items of ``raw`` that ``qualified`` (the same query, names made keys) found
+    relation ``rel_key`` by say ``new``, and so do the column references qualified by the old
+    name of one without an alias."""
+    keyed = {rv.location for rv in _of_type(qualified, ast.RangeVar)
+             if namespaces.key(rv.schemaname if rv.schemaname != "public" else None,
+                               rv.relname) == rel_key}
+    renamed = [rv for rv in _of_type(raw, ast.RangeVar) if rv.location in keyed]
+    for rv in renamed:
+        rv.relname = new
+    old = catalog.relname(rel_key)
+    others = {rv.alias.aliasname if rv.alias else rv.relname
+              for rv in _of_type(raw, ast.RangeVar) if all(rv is not r for r in renamed)}
+    if old in others or all(rv.alias is not None for rv in renamed):
+        return
+    for ref in _of_type(raw, ast.ColumnRef):
+        fields: Any = ref.fields or ()
+        if len(fields) >= 2 and isinstance(fields[-2], ast.String) and fields[-2].sval == old:
+            ref.fields = (*fields[:-2], ast.String(sval=new), fields[-1])
 
 
 def _in_select_list(root: Any, target: ast.ResTarget) -> bool:
