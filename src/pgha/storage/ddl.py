@@ -153,7 +153,8 @@ class DDL:
         # new relations belong to it.
         self.grants: Grants | None = None
         self.owner = cat.BOOTSTRAP_OID
-        self.path: tuple[str, ...] = namespaces.DEFAULT_PATH  # the session's search path (how messages name)
+        # The session's search path: messages name relations it finds by their bare name.
+        self.path: tuple[str, ...] = namespaces.DEFAULT_PATH
 
     # -- helpers ----------------------------------------------------------------------------
 
