@@ -153,3 +153,16 @@ def test_nothing_is_left_broken(pgha_server: PghaServer, postgres_db: str,
         "SELECT table_name FROM information_schema.views WHERE table_schema = 'public' "
         "ORDER BY 1", "SELECT * FROM w",
     ])
+
+
+def test_a_rename_that_cannot_be_rewritten_is_refused(pgha_server: PghaServer) -> None:
+    """A view where the renamed table's name is also an alias: pgha cannot tell the two
+    apart in its stored text, so it refuses (0A000) rather than leave a broken view."""
+    out = _run(_ours(pgha_server), [
+        "CREATE TABLE t (a int)", "INSERT INTO t VALUES (7)",
+        "CREATE VIEW vx AS SELECT t.a FROM t WHERE t.a >= (SELECT max(t.a) FROM t t)",
+        "ALTER TABLE t RENAME TO t9", "SELECT * FROM vx", "SELECT count(*) FROM t",
+    ])
+    assert out[3][1] == "0A000"
+    assert out[4][1:3] == ("ok", [(7,)])
+    assert out[5][1:3] == ("ok", [(1,)])

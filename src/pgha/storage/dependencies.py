@@ -256,8 +256,8 @@ def renamed(catalog: Catalog, system: SystemRelations, view: View, oid: int, att
     stmt, an = analyse(catalog, system, view.query)
     if attnum:
         _rename_column(raw, {node.location for node, o, a in an.uses
-                             if o == oid and a == attnum and isinstance(node, ast.ColumnRef)},
-                       new)
+                             if o == oid and a == attnum and isinstance(node, ast.ColumnRef)
+                             and isinstance((node.fields or ())[-1], ast.String)}, new)
     else:
         _rename_relation(raw, stmt, catalog.by_oid[oid].name, catalog, new)
     return str(RawStream()(raw))
@@ -283,15 +283,18 @@ def _rename_relation(raw: Any, qualified: Any, rel_key: str, catalog: Catalog,
     """The FROM items of ``raw`` that ``qualified`` (the same query, names made keys) found
     relation ``rel_key`` by say ``new``, and so do the column references qualified by the old
     name of one without an alias."""
+    ctes = {str(c.ctename) for c in _of_type(qualified, ast.CommonTableExpr)}
     keyed = {rv.location for rv in _of_type(qualified, ast.RangeVar)
              if namespaces.key(rv.schemaname if rv.schemaname != "public" else None,
-                               rv.relname) == rel_key}
+                               rv.relname) == rel_key
+             and not (rv.schemaname is None and rv.relname in ctes)}
     renamed = [rv for rv in _of_type(raw, ast.RangeVar) if rv.location in keyed]
     for rv in renamed:
         rv.relname = new
     old = catalog.relname(rel_key)
-    others = {rv.alias.aliasname if rv.alias else rv.relname
-              for rv in _of_type(raw, ast.RangeVar) if all(rv is not r for r in renamed)}
+    # Any other FROM item that old name could mean (an alias, a WITH query): left as written.
+    others = {a.aliasname for a in _of_type(raw, ast.Alias)} | {
+        rv.relname for rv in _of_type(raw, ast.RangeVar) if all(rv is not r for r in renamed)}
     if old in others or all(rv.alias is not None for rv in renamed):
         return
     for ref in _of_type(raw, ast.ColumnRef):

@@ -88,6 +88,32 @@ SELECT id, y FROM dep_r2 ORDER BY id;
 DROP TABLE dep_r2; -- differential: error=2BP01
 DROP TABLE dep_r2 CASCADE;
 
+-- A renamed column a view shows under its old name; a view's own column names.
+CREATE TABLE dep_st (id int, a int);
+INSERT INTO dep_st VALUES (1, 2);
+CREATE VIEW dep_vstar AS SELECT * FROM dep_st;
+CREATE VIEW dep_vqual AS SELECT dep_st.*, dep_st.a AS a2, a AS a3 FROM dep_st;
+ALTER TABLE dep_st RENAME COLUMN a TO aa;
+SELECT * FROM dep_vstar;
+SELECT * FROM dep_vqual;
+SELECT pg_get_viewdef('dep_vqual'::regclass);
+ALTER TABLE dep_st RENAME TO dep_st2;
+SELECT * FROM dep_vqual;
+SELECT pg_get_viewdef('dep_vqual'::regclass);
+CREATE VIEW dep_vl (x, b) AS SELECT aa, id AS b FROM dep_st2;
+SELECT pg_get_viewdef('dep_vl'::regclass);
+CREATE VIEW dep_vl2 (x, y) AS SELECT aa AS q, count(*) FROM dep_st2 GROUP BY aa;
+SELECT pg_get_viewdef('dep_vl2'::regclass);
+DROP TABLE dep_st2 CASCADE;
+
+-- A WITH query named as the renamed table is not renamed.
+CREATE TABLE dep_cte (id int);
+INSERT INTO dep_cte VALUES (7);
+CREATE VIEW dep_vc AS WITH dep_cte AS (SELECT 1 AS id) SELECT dep_cte.id, c2.id AS other FROM dep_cte, public.dep_cte c2;
+ALTER TABLE dep_cte RENAME TO dep_cte2;
+SELECT * FROM dep_vc;
+DROP TABLE dep_cte2 CASCADE;
+
 -- Schemas: views of other schemas go with a schema's tables.
 CREATE SCHEMA dep_sx;
 CREATE TABLE dep_sx.t (id int PRIMARY KEY);
