@@ -1035,7 +1035,9 @@ class DDL:
         view = View(oid, name, query_text, cols,
                     owner=existing.owner if existing else self.owner,
                     acl=existing.acl if existing else None,
-                    depends=[list(r) for r in tr.references], rule_oid=rule)
+                    depends=dependencies.depends(self.catalog, node.query, tr.references,
+                                                 self.path),
+                    rule_oid=rule)
         self.save(view)
         return "CREATE VIEW"
 
@@ -1144,9 +1146,9 @@ class DDL:
             if view.oid not in texts:
                 continue
             try:
-                _, an = dependencies.analyse(self.catalog, self.system, texts[view.oid])
-                same = [list(r) for r in references(an)] == dependencies.view_references(
-                    self.catalog, self.system, view)
+                stmt, an = dependencies.analyse(self.catalog, self.system, texts[view.oid])
+                same = dependencies.depends(self.catalog, stmt, references(an), self.path) == \
+                    dependencies.view_references(self.catalog, self.system, view)
             except PgError:
                 same = False
             if not same:

@@ -26,10 +26,11 @@ from pglast.stream import RawStream
 from pgha.storage import catalog as cat
 from pgha.storage import namespaces
 from pgha.storage.catalog import Catalog, Sequence, Table, View
+from pgha.storage.functions.regclass import regclass_lookup
 from pgha.storage.translate import Analyzer, SystemRelations
 from pgha.storage.translate.scope import Scope
 from pgha.storage.translate.translation import references
-from pgha.wire.errors import DependentObjectsStillExist, FeatureNotSupported, Notice
+from pgha.wire.errors import DependentObjectsStillExist, FeatureNotSupported, Notice, PgError
 
 HINT = "Use DROP ... CASCADE to drop the dependent objects too."
 MAX_REPORTED = 100  # PostgreSQL's MAX_REPORTED_DEPS
@@ -224,10 +225,49 @@ def view_references(catalog: Catalog, system: SystemRelations, view: View) -> li
     if view.depends is not None:
         return view.depends
     try:
-        _, an = analyse(catalog, system, view.query)
-    except Exception:
+        stmt, an = analyse(catalog, system, view.query)
+    except Exception:  # (a view that no longer reads back depends on nothing)
         return []
-    return [list(r) for r in references(an)]
+    return depends(catalog, stmt, references(an), (*catalog.schemas, "public"))
+
+
+_NAMING_FUNCTIONS = frozenset({"nextval", "currval", "setval"})
+
+
+def depends(catalog: Catalog, stmt: Any, reads: tuple[tuple[int, int], ...],
+            path: tuple[str, ...]) -> list[list[int]]:
+    """What a view of ``stmt`` depends on: what it ``reads`` (``translate.references``), and
+    the relations it names in constants (``nextval('s')``, ``'t'::regclass``), which
+    PostgreSQL stores as OIDs."""
+    out = [list(r) for r in reads]
+    named = {oid for oid in (_constant_relation(catalog, c, path)
+                             for c in _relation_constants(stmt)) if oid}
+    out += [[oid, 0] for oid in sorted(named - {r[0] for r in out})]
+    return sorted(out)
+
+
+def _relation_constants(root: Any) -> list[ast.String]:
+    """The string constants of ``root`` that name a relation."""
+    out = []
+    for node in namespaces._nodes(root):
+        arg: Any = None
+        if type(node) is ast.FuncCall and node.args and \
+                str(node.funcname[-1].sval) in _NAMING_FUNCTIONS:  # type: ignore[index]
+            arg = node.args[0]
+        elif type(node) is ast.TypeCast and node.typeName is not None and \
+                str(node.typeName.names[-1].sval) == "regclass":  # type: ignore[index]
+            arg = node.arg
+        if isinstance(arg, ast.A_Const) and isinstance(arg.val, ast.String):
+            out.append(arg.val)
+    return out
+
+
+def _constant_relation(catalog: Catalog, const: ast.String, path: tuple[str, ...]) -> int:
+    try:
+        oid = regclass_lookup(catalog, const.sval, path)
+    except PgError:
+        return 0
+    return oid if oid in catalog.by_oid and oid < cat.FIRST_TEMP_OID else 0
 
 
 def analyse(catalog: Catalog, system: SystemRelations, query: str) -> tuple[Any, Analyzer]:
@@ -291,6 +331,11 @@ def _rename_relation(raw: Any, qualified: Any, rel_key: str, catalog: Catalog,
     renamed = [rv for rv in _of_type(raw, ast.RangeVar) if rv.location in keyed]
     for rv in renamed:
         rv.relname = new
+    for const in _relation_constants(raw):
+        if _constant_relation(catalog, const, (*catalog.schemas, "public")) == \
+                catalog.by_name[rel_key].oid:
+            schema, _, _ = str(const.sval).rpartition(".")
+            const.sval = f"{schema}.{new}" if schema else new
     old = catalog.relname(rel_key)
     # Any other FROM item that old name could mean (an alias, a WITH query): left as written.
     others = {a.aliasname for a in _of_type(raw, ast.Alias)} | {

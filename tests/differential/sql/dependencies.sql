@@ -114,6 +114,20 @@ ALTER TABLE dep_cte RENAME TO dep_cte2;
 SELECT * FROM dep_vc;
 DROP TABLE dep_cte2 CASCADE;
 
+-- Relations a view names in constants: nextval('s'), 't'::regclass.
+CREATE SEQUENCE dep_ns;
+CREATE VIEW dep_nv AS SELECT nextval('dep_ns') AS n;
+CREATE TABLE dep_rt (id int);
+CREATE VIEW dep_rcv AS SELECT 'dep_rt'::regclass::oid > 0 AS ok;
+DROP SEQUENCE dep_ns; -- differential: error=2BP01
+DROP TABLE dep_rt; -- differential: error=2BP01
+ALTER SEQUENCE dep_ns RENAME TO dep_ns2;
+SELECT * FROM dep_nv;
+ALTER TABLE dep_rt RENAME TO dep_rt2;
+SELECT * FROM dep_rcv;
+DROP SEQUENCE dep_ns2 CASCADE;
+DROP TABLE dep_rt2 CASCADE;
+
 -- Schemas: views of other schemas go with a schema's tables.
 CREATE SCHEMA dep_sx;
 CREATE TABLE dep_sx.t (id int PRIMARY KEY);
