@@ -1028,10 +1028,17 @@ class DDL:
         names = [n.sval for n in node.aliases or ()]
         cols = [Column(names[i] if i < len(names) else c.name, c.type_oid, c.typmod,
                        attnum=i + 1) for i, c in enumerate(tr.columns)]
+        seen: set[str] = set()
+        for col in cols:
+            if col.name in seen:
+                raise DuplicateColumn(f'column "{col.name}" specified more than once')
+            seen.add(col.name)
         col_list = ", ".join(q(c.name) for c in cols)
         self.conn.execute(f"CREATE VIEW {q(name)} ({col_list}) AS {tr.sql}")
         oid = existing.oid if existing else self.new_oid()
         rule = existing.rule_oid if existing and existing.rule_oid else self.new_oid()
+        if query_text:
+            query_text = dependencies.expand_stars(self.catalog, self.system, query_text)
         view = View(oid, name, query_text, cols,
                     owner=existing.owner if existing else self.owner,
                     acl=existing.acl if existing else None,

@@ -348,6 +348,36 @@ def _rename_relation(raw: Any, qualified: Any, rel_key: str, catalog: Catalog,
             ref.fields = (*fields[:-2], ast.String(sval=new), fields[-1])
 
 
+def expand_stars(catalog: Catalog, system: SystemRelations, query: str) -> str:
+    """A view's query with each ``*`` (``t.*``) over tables spelt out as the columns it stands
+    for now: PostgreSQL expands it when the view is made, so a column added to the table later
+    is not the view's. Left as written where a USING or NATURAL join merges columns."""
+    raw: Any = parse_sql(query)[0].stmt
+    if any(j.usingClause or j.isNatural for j in _of_type(raw, ast.JoinExpr)):
+        return query
+    try:
+        _, an = analyse(catalog, system, query)
+    except PgError:
+        return query
+    changed = False
+    for sel in _of_type(raw, ast.SelectStmt):
+        targets: list[Any] = []
+        for target in sel.targetList or ():
+            val: Any = target.val
+            cols = an.star_columns.get(val.location) if isinstance(val, ast.ColumnRef) and \
+                val.location is not None else None
+            if cols and all(table for _, _, table in cols) and \
+                    isinstance(val.fields[-1], ast.A_Star):
+                targets += [ast.ResTarget(val=ast.ColumnRef(
+                    fields=(ast.String(sval=item), ast.String(sval=name))))
+                    for item, name, _ in cols]
+                changed = True
+            else:
+                targets.append(target)
+        sel.targetList = tuple(targets)
+    return str(RawStream()(raw)) if changed else query
+
+
 def _in_select_list(root: Any, target: ast.ResTarget) -> bool:
     return any(target in (sel.targetList or ()) for sel in _of_type(root, ast.SelectStmt))
 

@@ -114,6 +114,24 @@ ALTER TABLE dep_cte RENAME TO dep_cte2;
 SELECT * FROM dep_vc;
 DROP TABLE dep_cte2 CASCADE;
 
+-- A view's * stands for the columns its tables had when it was made.
+CREATE TABLE dep_ac (a int);
+INSERT INTO dep_ac VALUES (1);
+CREATE VIEW dep_acv AS SELECT * FROM dep_ac;
+CREATE VIEW dep_acw AS SELECT x.*, y.* FROM dep_ac x JOIN (SELECT * FROM dep_ac) y ON x.a = y.a; -- differential: error=42701
+CREATE VIEW dep_acw AS SELECT x.*, y.a AS a2 FROM dep_ac x JOIN (SELECT * FROM dep_ac) y ON x.a = y.a;
+ALTER TABLE dep_ac ADD COLUMN b int DEFAULT 1;
+SELECT * FROM dep_acv;
+ALTER TABLE dep_ac ADD COLUMN c int;
+SELECT * FROM dep_acv;
+SELECT * FROM dep_acw;
+ALTER TABLE dep_ac RENAME COLUMN a TO z;
+SELECT * FROM dep_acv;
+SELECT pg_get_viewdef('dep_acv'::regclass);
+ALTER TABLE dep_ac DROP COLUMN b;
+ALTER TABLE dep_ac DROP COLUMN z; -- differential: error=2BP01
+DROP TABLE dep_ac CASCADE;
+
 -- Relations a view names in constants: nextval('s'), 't'::regclass.
 CREATE SEQUENCE dep_ns;
 CREATE VIEW dep_nv AS SELECT nextval('dep_ns') AS n;

@@ -109,6 +109,9 @@ class Analyzer(RelationsMixin, SrfMixin, ExpressionMixin, OperatorMixin, DmlMixi
         # The table columns the statement reads, for a view's dependencies: (the ColumnRef,
         # or the star or USING join naming it, table OID, attnum; 0 for a whole row).
         self.uses: list[tuple[Any, int, int]] = []
+        # Each * of a select list (by its location): (FROM item name, column name, whether
+        # the item is a table) of the columns it stands for.
+        self.star_columns: dict[int, list[tuple[str, str, bool]]] = {}
 
     def need(self, oid: int, letter: str) -> None:
         if oid and oid < FIRST_TEMP_OID:
@@ -433,6 +436,8 @@ class Analyzer(RelationsMixin, SrfMixin, ExpressionMixin, OperatorMixin, DmlMixi
                 self.need(e.table.oid, "r")
         self.uses += [(ref, c.table_oid, c.attnum) for e in entries for c in e.cols
                       if c.table_oid]
+        self.star_columns[ref.location] = [(e.alias, c.name, e.table is not None)
+                                           for e in entries for c in e.cols]
         return [ColInfo(c.name, c.type, c.table_oid, c.attnum) for e in entries for c in e.cols]
 
 
