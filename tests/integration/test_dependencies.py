@@ -139,6 +139,19 @@ def test_schemas_and_views_of_other_schemas(pgha_server: PghaServer,
     ])
 
 
+def test_replacing_a_view_keeps_its_columns(pgha_server: PghaServer,
+                                            postgres_db: str) -> None:
+    _same(pgha_server, postgres_db, [
+        "CREATE TABLE rp (a int, b text, c numeric(5,2))",
+        "CREATE VIEW rpv AS SELECT a, b FROM rp", "CREATE VIEW rpw AS SELECT b FROM rpv",
+        "CREATE OR REPLACE VIEW rpv AS SELECT a FROM rp",
+        "CREATE OR REPLACE VIEW rpv AS SELECT a, c AS b FROM rp",
+        "CREATE OR REPLACE VIEW rpv AS SELECT a, c FROM rp",
+        "CREATE OR REPLACE VIEW rpv AS SELECT a, b, c FROM rp", "SELECT * FROM rpw",
+        "CREATE VIEW dup AS SELECT a, b AS a FROM rp",
+    ])
+
+
 @pytest.mark.parametrize("statement", [
     "DROP TABLE t", "DROP TABLE t CASCADE", "ALTER TABLE t DROP COLUMN a",
     "ALTER TABLE t RENAME COLUMN a TO aa", "ALTER TABLE t RENAME TO t9",

@@ -131,6 +131,24 @@ def _rename_column_in(text: str, old: str, new: str) -> str:
     return deparse(expr)
 
 
+def _check_replacement(old: list[Column], new: list[Column]) -> None:
+    """CREATE OR REPLACE VIEW keeps the view's columns (other views read them), adding at
+    most new ones at the end (PostgreSQL's checkViewTupleDesc)."""
+    if len(new) < len(old):
+        raise InvalidTableDefinition("cannot drop columns from view")
+    for was, now in zip(old, new, strict=False):
+        if was.name != now.name:
+            raise InvalidTableDefinition(
+                f'cannot change name of view column "{was.name}" to "{now.name}"',
+                hint="Use ALTER VIEW ... RENAME COLUMN ... to change name of view column "
+                "instead.")
+        if (was.type_oid, was.typmod) != (now.type_oid, now.typmod):
+            raise InvalidTableDefinition(
+                f'cannot change data type of view column "{was.name}" from '
+                f"{pgtypes.format_type(was.type_oid, was.typmod)} to "
+                f"{pgtypes.format_type(now.type_oid, now.typmod)}")
+
+
 def column_decl(type_oid: int) -> str:
     """The SQLite column type of a PostgreSQL type: chosen for its affinity (and collation)."""
     t = pgtypes.TYPES_BY_OID.get(type_oid)
@@ -1028,6 +1046,8 @@ class DDL:
         names = [n.sval for n in node.aliases or ()]
         cols = [Column(names[i] if i < len(names) else c.name, c.type_oid, c.typmod,
                        attnum=i + 1) for i, c in enumerate(tr.columns)]
+        if isinstance(existing, View):
+            _check_replacement(existing.columns, cols)
         seen: set[str] = set()
         for col in cols:
             if col.name in seen:
@@ -1038,7 +1058,8 @@ class DDL:
         oid = existing.oid if existing else self.new_oid()
         rule = existing.rule_oid if existing and existing.rule_oid else self.new_oid()
         if query_text:
-            query_text = dependencies.expand_stars(self.catalog, self.system, query_text)
+            query_text = dependencies.expand_stars(self.catalog, self.system, query_text,
+                                                   tr.references)
         view = View(oid, name, query_text, cols,
                     owner=existing.owner if existing else self.owner,
                     acl=existing.acl if existing else None,

@@ -348,16 +348,20 @@ def _rename_relation(raw: Any, qualified: Any, rel_key: str, catalog: Catalog,
             ref.fields = (*fields[:-2], ast.String(sval=new), fields[-1])
 
 
-def expand_stars(catalog: Catalog, system: SystemRelations, query: str) -> str:
+def expand_stars(catalog: Catalog, system: SystemRelations, query: str,
+                 reads: tuple[tuple[int, int], ...]) -> str:
     """A view's query with each ``*`` (``t.*``) over tables spelt out as the columns it stands
     for now: PostgreSQL expands it when the view is made, so a column added to the table later
-    is not the view's. Left as written where a USING or NATURAL join merges columns."""
+    is not the view's. Left as written where a USING or NATURAL join merges columns, or where
+    the text read anew does not find what the view was made from (``reads``)."""
     raw: Any = parse_sql(query)[0].stmt
     if any(j.usingClause or j.isNatural for j in _of_type(raw, ast.JoinExpr)):
         return query
     try:
         _, an = analyse(catalog, system, query)
     except PgError:
+        return query
+    if references(an) != reads:
         return query
     changed = False
     for sel in _of_type(raw, ast.SelectStmt):

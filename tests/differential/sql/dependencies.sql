@@ -132,6 +132,17 @@ ALTER TABLE dep_ac DROP COLUMN b;
 ALTER TABLE dep_ac DROP COLUMN z; -- differential: error=2BP01
 DROP TABLE dep_ac CASCADE;
 
+-- CREATE OR REPLACE VIEW keeps the columns other views read.
+CREATE TABLE dep_rp (a int, b text, c numeric(5,2));
+CREATE VIEW dep_rpv AS SELECT a, b FROM dep_rp;
+CREATE VIEW dep_rpw AS SELECT b FROM dep_rpv;
+CREATE OR REPLACE VIEW dep_rpv AS SELECT a FROM dep_rp; -- differential: error=42P16
+CREATE OR REPLACE VIEW dep_rpv AS SELECT a, c AS b FROM dep_rp; -- differential: error=42P16
+CREATE OR REPLACE VIEW dep_rpv AS SELECT a, c FROM dep_rp; -- differential: error=42P16
+CREATE OR REPLACE VIEW dep_rpv AS SELECT a, b, c FROM dep_rp;
+SELECT * FROM dep_rpw;
+DROP TABLE dep_rp CASCADE;
+
 -- Relations a view names in constants: nextval('s'), 't'::regclass.
 CREATE SEQUENCE dep_ns;
 CREATE VIEW dep_nv AS SELECT nextval('dep_ns') AS n;
