@@ -1132,7 +1132,7 @@ class DDL:
                 graph = dependencies.Graph(self.catalog, self.system, self.path)
                 for table, col in list(graph.defaults_using(rel)):
                     assert col.default is not None
-                    col.default = dependencies.renamed_default(col.default, rel, node.newname)
+                    col.default = graph.renamed_default(col.default, rel, node.newname)
                     self.save(table)
             if isinstance(rel, Table):
                 self.conn.execute(f"ALTER TABLE {q(rel.name)} RENAME TO {q(node.newname)}")

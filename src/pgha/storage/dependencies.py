@@ -2,7 +2,7 @@
 PostgreSQL 15's dependency.c finds (``findDependentObjects``) and reports
 (``reportDependentObjects``) them.
 
-pgha has no pg_depend: the dependencies are read from the catalog. A view depends on the
+pgha keeps no pg_depend table: the dependencies are read from the catalog. A view depends on the
 relations and table columns its query reads (``View.depends``, recorded when it is made), a
 foreign key on the table it references, a column default on the sequences its ``nextval``
 names. A table's own indexes, constraints, defaults and owned sequences go with it silently
@@ -92,12 +92,24 @@ class Graph:
 
     def defaults_using(self, seq: Sequence) -> Iterator[tuple[Table, cat.Column]]:
         """The column defaults that call nextval of ``seq``."""
-        names = {seq.name, f"public.{seq.name}"}
         for table in self.catalog.tables():
             for col in table.columns:
-                if col.default and any(m.replace("''", "'") in names
+                if col.default and any(self.names(m, seq)
                                        for m in _NEXTVAL.findall(col.default)):
                     yield table, col
+
+    def names(self, literal: str, seq: Sequence) -> bool:
+        """Whether a nextval argument (its SQL literal's contents) names ``seq``."""
+        try:
+            return regclass_lookup(self.catalog, literal.replace("''", "'"), self.path) \
+                == seq.oid
+        except PgError:
+            return False
+
+    def renamed_default(self, text: str, seq: Sequence, new: str) -> str:
+        """A column default calling nextval of ``seq`` once it is keyed ``new``."""
+        return _NEXTVAL.sub(lambda m: f"nextval('{new}'::regclass)"
+                            if self.names(m.group(1), seq) else m.group(0), text)
 
     def _dependents(self, obj: Obj) -> list[_Dependent]:
         catalog = self.catalog
@@ -203,13 +215,6 @@ class Graph:
         lines = [f"drop cascades to {self.describe(obj)}" for obj, _ in shown]
         notices.append(Notice("00000", f"drop cascades to {len(shown)} other objects",
                               extra={"D": "\n".join(_capped(lines))}))
-
-
-def renamed_default(text: str, seq: Sequence, new: str) -> str:
-    """A column default calling nextval of ``seq`` once it is keyed ``new``."""
-    names = {seq.name, f"public.{seq.name}"}
-    return _NEXTVAL.sub(lambda m: f"nextval('{new}'::regclass)"
-                        if m.group(1).replace("''", "'") in names else m.group(0), text)
 
 
 def _capped(lines: list[str]) -> list[str]:
