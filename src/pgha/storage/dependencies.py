@@ -122,7 +122,8 @@ class Graph:
                     out.append(_Dependent(("rel", rel.oid), rel.oid))
             return out
         if kind == "col":
-            return [_Dependent(("rel", v.oid), v.oid) for v in self.views_on(obj[1], obj[2])]
+            return [_Dependent(("rel", v.oid), v.oid) for v in self.views_on(obj[1], obj[2])] \
+                + self._keys_on_column(obj[1], obj[2])
         if kind != "rel":
             return out
         rel = catalog.by_oid[obj[1]]
@@ -139,6 +140,17 @@ class Graph:
             out += [_Dependent(("def", table.oid, col.attnum), table.oid)
                     for table, col in self.defaults_using(rel)]
         return out
+
+    def _keys_on_column(self, oid: int, attnum: int) -> list[_Dependent]:
+        """The foreign keys that reference column ``attnum`` of table ``oid`` (one of the
+        table's own that also has the column among its own columns goes with the column)."""
+        table = self.catalog.by_oid[oid]
+        assert isinstance(table, Table)
+        col = next(c for c in table.columns if c.attnum == attnum)
+        return [_Dependent(("con", con.oid), con.oid) for other in self.catalog.tables()
+                for con in other.constraints
+                if con.kind == "f" and con.ref_table == table.name and col.name in
+                con.ref_columns and not (other is table and col.name in con.columns)]
 
     def owned_sequences(self, table: Table) -> list[Sequence]:
         return [s for s in self.catalog.by_oid.values() if isinstance(s, Sequence)

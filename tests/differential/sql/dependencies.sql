@@ -67,6 +67,19 @@ ALTER TABLE dep_c DROP COLUMN c CASCADE;
 SELECT * FROM dep_c;
 SELECT * FROM dep_cv; -- differential: error=42P01
 
+-- A column a foreign key of another table references.
+CREATE TABLE dep_fp (id int PRIMARY KEY, k int UNIQUE);
+CREATE TABLE dep_fc (pid int REFERENCES dep_fp, pk int REFERENCES dep_fp (k));
+ALTER TABLE dep_fp DROP COLUMN id; -- differential: error=2BP01
+ALTER TABLE dep_fp DROP COLUMN k CASCADE;
+INSERT INTO dep_fc VALUES (NULL, 5);
+SELECT conname FROM pg_constraint WHERE conrelid = 'dep_fc'::regclass ORDER BY 1;
+CREATE TABLE dep_fs (id int PRIMARY KEY, parent int);
+ALTER TABLE dep_fs ADD FOREIGN KEY (parent) REFERENCES dep_fs (id);
+ALTER TABLE dep_fs DROP COLUMN id; -- differential: error=2BP01
+ALTER TABLE dep_fs DROP COLUMN parent;
+DROP TABLE dep_fp, dep_fc, dep_fs;
+
 -- Renames: the views follow.
 CREATE TABLE dep_r (id serial, x int, z text);
 CREATE VIEW dep_rv AS SELECT x, id FROM dep_r;
