@@ -111,6 +111,21 @@ def test_alter_column_under_views(pgha_server: PghaServer, postgres_db: str) -> 
     assert out[4][3] == 'rule _RETURN on view v2 depends on column "c"'
 
 
+def test_constraints_foreign_keys_rely_on(pgha_server: PghaServer, postgres_db: str) -> None:
+    out = _same(pgha_server, postgres_db, [
+        "CREATE TABLE fp (id int PRIMARY KEY, k int UNIQUE)",
+        "CREATE TABLE fc (pid int REFERENCES fp, pk int REFERENCES fp (k))",
+        "ALTER TABLE fp DROP CONSTRAINT fp_pkey", "ALTER TABLE fp DROP COLUMN id",
+        "ALTER TABLE fp DROP CONSTRAINT fp_k_key CASCADE", "ALTER TABLE fp DROP COLUMN id CASCADE",
+        "INSERT INTO fc VALUES (7, 8)", "SELECT * FROM fc",
+        "CREATE SCHEMA sq", "CREATE TABLE sq.p (id int PRIMARY KEY)",
+        "CREATE TABLE rq (id int REFERENCES sq.p)", "ALTER TABLE sq.p DROP CONSTRAINT p_pkey",
+        "DROP SCHEMA sq", "DROP SCHEMA sq CASCADE",
+    ])
+    assert out[2][3] == "constraint fc_pid_fkey on table fc depends on index fp_pkey"
+    assert out[3][3] == "constraint fc_pid_fkey on table fc depends on column id of table fp"
+
+
 def test_renames_keep_views_working(pgha_server: PghaServer, postgres_db: str) -> None:
     _same(pgha_server, postgres_db, [
         "CREATE TABLE ts (id serial, x int, z text)",

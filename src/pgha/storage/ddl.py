@@ -795,6 +795,8 @@ class DDL:
                         continue
                     raise UndefinedObject(f'constraint "{cmd.name}" of relation "{name}" does '
                                           "not exist")
+                self.drop_dependents([("con", con.oid)],
+                                     cmd.behavior == enums.DropBehavior.DROP_CASCADE)
                 table.constraints.remove(con)
                 table.indexes = [i for i in table.indexes if i.constraint != con.name]
                 rebuild = True

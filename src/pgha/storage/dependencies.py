@@ -36,8 +36,8 @@ HINT = "Use DROP ... CASCADE to drop the dependent objects too."
 MAX_REPORTED = 100  # PostgreSQL's MAX_REPORTED_DEPS
 
 # An object a DROP may reach: ("rel", oid) a table, view or sequence; ("col", oid, attnum) a
-# table column; ("con", oid) a foreign key; ("def", table oid, attnum) a column default;
-# ("nsp", name) a schema.
+# table column; ("con", oid) a constraint; ("def", table oid, attnum) a column default;
+# ("nsp", name) a schema; ("idx", table oid, key) an index (only named in reports).
 Obj = tuple[Any, ...]
 
 _WORDS = {"r": "table", "v": "view", "S": "sequence"}
@@ -124,6 +124,8 @@ class Graph:
         if kind == "col":
             return [_Dependent(("rel", v.oid), v.oid) for v in self.views_on(obj[1], obj[2])] \
                 + self._keys_on_column(obj[1], obj[2])
+        if kind == "con":
+            return self._keys_on_key(obj[1])
         if kind != "rel":
             return out
         rel = catalog.by_oid[obj[1]]
@@ -151,6 +153,18 @@ class Graph:
                 for con in other.constraints
                 if con.kind == "f" and con.ref_table == table.name and col.name in
                 con.ref_columns and not (other is table and col.name in con.columns)]
+
+    def _keys_on_key(self, oid: int) -> list[_Dependent]:
+        """The foreign keys that rely on PRIMARY KEY or UNIQUE constraint ``oid`` (reported, as
+        PostgreSQL does, as depending on its index)."""
+        table, key = self.catalog.constraint_oids[oid]
+        index = next((i for i in table.indexes if i.constraint == key.name), None)
+        if key.kind not in ("p", "u") or index is None:
+            return []
+        return [_Dependent(("con", con.oid), con.oid, ("idx", table.oid, index.name))
+                for other in self.catalog.tables() for con in other.constraints
+                if con.kind == "f" and con.ref_table == table.name
+                and sorted(con.ref_columns) == sorted(key.columns)]
 
     def owned_sequences(self, table: Table) -> list[Sequence]:
         return [s for s in self.catalog.by_oid.values() if isinstance(s, Sequence)
@@ -194,6 +208,11 @@ class Graph:
             table, con = self.catalog.constraint_oids[obj[1]]
             return f"constraint {con.name} on table {self._name(table)}"
         rel = self.catalog.by_oid[obj[1]]
+        if obj[0] == "idx":
+            schema, bare = self.catalog.split(obj[2])
+            visible = namespaces.visible(rel.name, self.catalog.by_name, self.catalog.schemas,
+                                         self.path)
+            return f"index {bare if visible else f'{schema}.{bare}'}"
         if obj[0] == "rel":
             return f"{_WORDS.get(rel.kind, 'relation')} {self._name(rel)}"
         assert isinstance(rel, Table)

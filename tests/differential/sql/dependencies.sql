@@ -80,6 +80,16 @@ ALTER TABLE dep_fs DROP COLUMN id; -- differential: error=2BP01
 ALTER TABLE dep_fs DROP COLUMN parent;
 DROP TABLE dep_fp, dep_fc, dep_fs;
 
+-- A PRIMARY KEY or UNIQUE constraint a foreign key relies on.
+CREATE TABLE dep_kp (id int PRIMARY KEY, k int UNIQUE);
+CREATE TABLE dep_kc (pid int REFERENCES dep_kp, pk int REFERENCES dep_kp (k));
+ALTER TABLE dep_kp DROP CONSTRAINT dep_kp_pkey; -- differential: error=2BP01
+ALTER TABLE dep_kp DROP CONSTRAINT dep_kp_k_key CASCADE;
+ALTER TABLE dep_kp DROP CONSTRAINT dep_kp_pkey CASCADE;
+INSERT INTO dep_kc VALUES (7, 8);
+SELECT count(*) FROM pg_constraint WHERE conrelid IN ('dep_kc'::regclass, 'dep_kp'::regclass);
+DROP TABLE dep_kp, dep_kc;
+
 -- Renames: the views follow.
 CREATE TABLE dep_r (id serial, x int, z text);
 CREATE VIEW dep_rv AS SELECT x, id FROM dep_r;
