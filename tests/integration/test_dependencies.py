@@ -98,6 +98,20 @@ def test_drop_sequence_under_defaults_and_views(pgha_server: PghaServer,
                             "You can drop column id of table ti instead.")
 
 
+def test_names_follow_the_search_path(pgha_server: PghaServer, postgres_db: str) -> None:
+    """A relation the search path finds by its bare name is named so; others qualified."""
+    out = _same(pgha_server, postgres_db, [
+        "CREATE TABLE a (id serial)", "CREATE TABLE b (id int DEFAULT nextval('a_id_seq'))",
+        "DROP TABLE a", "DROP TABLE a CASCADE", "CREATE SCHEMA sz",
+        "CREATE TABLE sz.t (id serial, v int)",
+        "CREATE TABLE c (id int DEFAULT nextval('sz.t_id_seq'))",
+        "CREATE VIEW cz AS SELECT v FROM sz.t", "SET search_path = sz, public", "DROP TABLE t",
+        "RESET search_path", "DROP SCHEMA sz", "DROP SCHEMA sz CASCADE",
+    ])
+    assert out[9][3] == ("default value for column id of table c depends on sequence t_id_seq\n"
+                         "view cz depends on table t")
+
+
 def test_alter_column_under_views(pgha_server: PghaServer, postgres_db: str) -> None:
     out = _same(pgha_server, postgres_db, [
         "CREATE TABLE t2 (id int, c int, d int, e text)",
