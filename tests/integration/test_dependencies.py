@@ -156,6 +156,33 @@ def test_renames_keep_views_working(pgha_server: PghaServer, postgres_db: str) -
     ])
 
 
+def test_renaming_a_view_column(pgha_server: PghaServer, postgres_db: str) -> None:
+    _same(pgha_server, postgres_db, [
+        "CREATE TABLE rdt (id int, a int)", "INSERT INTO rdt VALUES (1, 2)",
+        "CREATE VIEW rdv AS SELECT a, id FROM rdt", "CREATE VIEW rdw AS SELECT a FROM rdv",
+        "CREATE VIEW rdx AS SELECT * FROM rdv", "ALTER VIEW rdv RENAME COLUMN a TO b",
+        "ALTER VIEW rdv RENAME COLUMN b TO id", "ALTER VIEW rdv RENAME COLUMN zz TO id",
+        "ALTER TABLE rdv RENAME COLUMN b TO c", "SELECT pg_get_viewdef('rdw'::regclass)",
+        "SELECT * FROM rdw", "SELECT * FROM rdx", "ALTER VIEW rdt RENAME COLUMN a TO q",
+        "SELECT * FROM rdw",
+    ])
+
+
+def test_a_view_column_is_the_views_in_row_descriptions(pgha_server: PghaServer,
+                                                        postgres_db: str) -> None:
+    """RowDescription names a view's column by the view's OID and attnum, as PostgreSQL."""
+    found = []
+    for dsn in (_ours(pgha_server), postgres_db):
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            conn.execute("CREATE TABLE rdt (id int, a int)")
+            conn.execute("CREATE VIEW rdv AS SELECT a, id FROM rdt")
+            view = conn.execute("SELECT 'rdv'::regclass::oid").fetchone()
+            res = conn.execute("SELECT id, a FROM rdv").pgresult
+            assert res is not None and view is not None
+            found.append([(res.ftable(i) == view[0], res.ftablecol(i)) for i in range(2)])
+    assert found[0] == found[1] == [(True, 2), (True, 1)]
+
+
 def test_schemas_and_views_of_other_schemas(pgha_server: PghaServer,
                                             postgres_db: str) -> None:
     _same(pgha_server, postgres_db, [

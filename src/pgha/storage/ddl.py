@@ -1089,11 +1089,16 @@ class DDL:
     def rename(self, node: ast.RenameStmt) -> str:
         OBJ = enums.ObjectType
         if node.renameType == OBJ.OBJECT_COLUMN:
+            view = self.catalog.by_name.get(node.relation.relname)
+            if isinstance(view, View):
+                return self.rename_view_column(view, node)
             table = self.catalog.table(node.relation.relname)
             if table is None:
                 raise UndefinedTable(f'relation "{node.relation.relname}" does not exist')
             self.require_owner(table)
-            col = self.require_column(table, node.subname)
+            col = table.column(node.subname)
+            if col is None:  # (RENAME COLUMN's message names no relation, renameatt_internal)
+                raise UndefinedColumn(f'column "{node.subname}" does not exist')
             if table.column(node.newname) is not None:
                 raise DuplicateColumn(f'column "{node.newname}" of relation "{table.name}" '
                                       "already exists")
@@ -1120,7 +1125,7 @@ class DDL:
             col.name = node.newname
             self.save(table)
             self.keep_views(texts, views)
-            return "ALTER TABLE"
+            return "ALTER VIEW" if node.relationType == OBJ.OBJECT_VIEW else "ALTER TABLE"
         if node.renameType in (OBJ.OBJECT_TABLE, OBJ.OBJECT_SEQUENCE, OBJ.OBJECT_VIEW):
             rel = self.catalog.by_name.get(node.relation.relname)
             if rel is None:
@@ -1160,33 +1165,61 @@ class DDL:
             return self.rename_constraint(node)
         raise FeatureNotSupported("this RENAME is not supported")
 
-    def renamed_views(self, oid: int, attnum: int, new: str) -> dict[int, str]:
-        """The text of each view that reads relation ``oid`` (its column ``attnum``) once that
-        is renamed ``new``: PostgreSQL's views follow a rename (they hold OIDs), pgha's hold
-        names (see ``dependencies.renamed``)."""
-        graph = dependencies.Graph(self.catalog, self.system, self.path)
-        return {v.oid: dependencies.renamed(self.catalog, self.system, v, oid, attnum, new)
-                for v in graph.views_on(oid, attnum or None)}
+    def rename_view_column(self, view: View, node: ast.RenameStmt) -> str:
+        """ALTER VIEW (or TABLE) v RENAME COLUMN: the view's column list names it anew; the
+        views that read the column follow, as in PostgreSQL."""
+        self.require_owner(view)
+        attnum, col = next(((c.attnum or i, c) for i, c in enumerate(view.columns, 1)
+                            if c.name == node.subname), (0, None))
+        if col is None:
+            raise UndefinedColumn(f'column "{node.subname}" does not exist')
+        new = str(node.newname)
+        if any(c.name == new for c in view.columns):
+            raise DuplicateColumn(f'column "{new}" of relation "{self.bare(view.name)}" '
+                                  "already exists")
+        texts = self.renamed_views(view.oid, attnum, new, any_column=True)
+        views = self.set_views_aside(view.oid)
+        self.conn.execute(f"DROP VIEW {q(view.name)}")
+        col.name = new
+        self.save(view)
+        self.keep_views(texts, [view, *views])
+        return "ALTER VIEW" if node.relationType == enums.ObjectType.OBJECT_VIEW \
+            else "ALTER TABLE"
 
-    def keep_views(self, texts: dict[int, str], views: list[View]) -> None:
+    def renamed_views(self, oid: int, attnum: int, new: str, any_column: bool = False
+                      ) -> dict[int, tuple[str, list[list[int]]]]:
+        """The text of each view that reads relation ``oid`` (its column ``attnum``) once that
+        is renamed ``new``, with what the view reads now: PostgreSQL's views follow a rename
+        (they hold OIDs), pgha's hold names (see ``dependencies.renamed``)."""
+        graph = dependencies.Graph(self.catalog, self.system, self.path)
+        out = {}
+        for view in graph.views_on(oid, None if any_column or not attnum else attnum):
+            stmt, an = dependencies.analyse(self.catalog, self.system, view.query)
+            out[view.oid] = (
+                dependencies.renamed(self.catalog, self.system, view, oid, attnum, new),
+                dependencies.depends(self.catalog, stmt, references(an), self.path))
+        return out
+
+    def keep_views(self, texts: dict[int, tuple[str, list[list[int]]]],
+                   views: list[View]) -> None:
         """After a rename: the views set aside made again, those in ``texts`` from their
         new text, which must read what the old one did (0A000 otherwise, never a broken
         view)."""
         for view in views:
             if view.oid not in texts:
                 continue
+            text, before = texts[view.oid]
             try:
-                stmt, an = dependencies.analyse(self.catalog, self.system, texts[view.oid])
-                same = dependencies.depends(self.catalog, stmt, references(an), self.path) == \
-                    dependencies.view_references(self.catalog, self.system, view)
+                stmt, an = dependencies.analyse(self.catalog, self.system, text)
+                after = dependencies.depends(self.catalog, stmt, references(an), self.path)
             except PgError:
-                same = False
-            if not same:
+                after = []
+            if after != before:
                 raise FeatureNotSupported(
                     f"cannot rename: view {self.bare(view.name)} could not be rewritten to "
                     "read the renamed object",
                     hint="Drop the view, rename, then create the view again.")
-            view.query = texts[view.oid]
+            view.query, view.depends = text, after
             self.save(view)
         self.make_views(views)
 

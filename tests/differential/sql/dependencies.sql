@@ -111,6 +111,25 @@ SELECT id, y FROM dep_r2 ORDER BY id;
 DROP TABLE dep_r2; -- differential: error=2BP01
 DROP TABLE dep_r2 CASCADE;
 
+-- A view's column renamed: the views reading it follow.
+CREATE TABLE dep_rdt (id int, a int);
+INSERT INTO dep_rdt VALUES (1, 2);
+CREATE VIEW dep_rdv AS SELECT a, id FROM dep_rdt;
+CREATE VIEW dep_rdw AS SELECT a FROM dep_rdv;
+CREATE VIEW dep_rdx AS SELECT * FROM dep_rdv;
+ALTER VIEW dep_rdv RENAME COLUMN a TO b;
+ALTER VIEW dep_rdv RENAME COLUMN b TO id; -- differential: error=42701
+ALTER VIEW dep_rdv RENAME COLUMN zz TO id; -- differential: error=42703
+ALTER TABLE dep_rdt RENAME COLUMN zz TO id; -- differential: error=42703
+ALTER TABLE dep_rdv RENAME COLUMN b TO c;
+SELECT pg_get_viewdef('dep_rdv'::regclass);
+SELECT pg_get_viewdef('dep_rdw'::regclass);
+SELECT * FROM dep_rdw;
+SELECT * FROM dep_rdx;
+ALTER VIEW dep_rdt RENAME COLUMN a TO q;
+SELECT * FROM dep_rdw;
+DROP TABLE dep_rdt CASCADE;
+
 -- A renamed column a view shows under its old name; a view's own column names.
 CREATE TABLE dep_st (id int, a int);
 INSERT INTO dep_st VALUES (1, 2);

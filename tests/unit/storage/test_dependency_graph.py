@@ -55,7 +55,7 @@ def _attnums(catalog: Catalog, depends: list[list[int]]) -> set[str]:
     ("v_cols", {"t.a", "t.id"}),
     ("v_count", {"t"}),  # no column named: the relation
     ("v_star", {"t.id", "t.a", "t.b"}),
-    ("v_view", {"v_cols"}),
+    ("v_view", {"v_cols.a"}),  # a view's column, as PostgreSQL records it
     ("v_join", {"t.id", "u.id"}),  # the USING column of both sides
     ("v_seq", {"s"}),  # named in a constant
     ("v_sub", {"u.id", "t.b"}),

@@ -110,7 +110,7 @@ class Analyzer(RelationsMixin, SrfMixin, ExpressionMixin, OperatorMixin, DmlMixi
         # or the star or USING join naming it, table OID, attnum; 0 for a whole row).
         self.uses: list[tuple[Any, int, int]] = []
         # Each * of a select list (by its location): (FROM item name, column name, whether
-        # the item is a table) of the columns it stands for.
+        # it is a column of a table or view) of the columns it stands for.
         self.star_columns: dict[int, list[tuple[str, str, bool]]] = {}
 
     def need(self, oid: int, letter: str) -> None:
@@ -436,7 +436,7 @@ class Analyzer(RelationsMixin, SrfMixin, ExpressionMixin, OperatorMixin, DmlMixi
                 self.need(e.table.oid, "r")
         self.uses += [(ref, c.table_oid, c.attnum) for e in entries for c in e.cols
                       if c.table_oid]
-        self.star_columns[ref.location] = [(e.alias, c.name, e.table is not None)
+        self.star_columns[ref.location] = [(e.alias, c.name, bool(c.table_oid))
                                            for e in entries for c in e.cols]
         return [ColInfo(c.name, c.type, c.table_oid, c.attnum) for e in entries for c in e.cols]
 

@@ -64,8 +64,9 @@ class RelationsMixin:
                     ColInfo(c.name, (c.type_oid, c.typmod), rel.oid, c.attnum) for c in rel.columns
                 ]
                 return self._aliased(RangeEntry(alias, cols, rel), rv.alias)
-            if isinstance(rel, View):
-                cols = [ColInfo(c.name, (c.type_oid, c.typmod)) for c in rel.columns]
+            if isinstance(rel, View):  # (its columns are the view's, as in PostgreSQL)
+                cols = [ColInfo(c.name, (c.type_oid, c.typmod), rel.oid, c.attnum or i)
+                        for i, c in enumerate(rel.columns, 1)]
                 return self._aliased(RangeEntry(alias, cols), rv.alias)
             if isinstance(rel, SequenceRel):
                 cols = [ColInfo("last_value", (T.INT8, -1)), ColInfo("log_cnt", (T.INT8, -1)),
