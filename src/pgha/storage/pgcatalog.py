@@ -400,7 +400,7 @@ def _class_row(
         kind,
         natts,
         checks,
-        0,
+        _b(kind == "v"),  # relhasrules: a view's _RETURN rule
         _b(triggers),
         0,
         0,

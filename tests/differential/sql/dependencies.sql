@@ -217,6 +217,7 @@ CREATE TABLE dep_dt (id int, a int, b int);
 CREATE VIEW dep_dv AS SELECT a FROM dep_dt;
 CREATE VIEW dep_dw AS SELECT count(*) FROM dep_dv;
 SELECT d.classid::regclass, d.objsubid, d.refclassid::regclass, d.refobjid::regclass, d.refobjsubid, d.deptype FROM pg_depend d JOIN pg_rewrite r ON r.oid = d.objid WHERE r.ev_class IN ('dep_dv'::regclass, 'dep_dw'::regclass) ORDER BY r.ev_class, 4, 5, 6;
+SELECT relname, relhasrules FROM pg_class WHERE relname LIKE 'dep\_d_' ORDER BY 1;
 SELECT rulename, ev_class::regclass FROM pg_rewrite WHERE ev_class IN ('dep_dv'::regclass, 'dep_dw'::regclass) ORDER BY 2;
 SELECT DISTINCT v.relname, a.attname FROM pg_depend d JOIN pg_rewrite r ON d.objid = r.oid JOIN pg_class v ON r.ev_class = v.oid JOIN pg_class t ON d.refobjid = t.oid LEFT JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = d.refobjsubid WHERE t.relname = 'dep_dt' ORDER BY 1;
 DROP TABLE dep_dt CASCADE;
