@@ -76,6 +76,10 @@ def test_drop_several_objects(pgha_server: PghaServer, postgres_db: str) -> None
         "DROP TABLE a", "DROP TABLE a, b", "DROP TABLE b, a", "DROP VIEW ab, va, vb",
         "CREATE VIEW ab AS SELECT a.id FROM a JOIN b ON a.id = b.id",
         "DROP TABLE a, b CASCADE", "SELECT count(*) FROM pg_class WHERE relname = 'ab'",
+        # A referenced table named first: its referencing rows go with the other table.
+        "CREATE TABLE a (id int PRIMARY KEY)", "CREATE TABLE b (aid int REFERENCES a)",
+        "INSERT INTO a VALUES (1)", "INSERT INTO b VALUES (1)", "DROP TABLE a, b",
+        "SELECT count(*) FROM pg_class WHERE relname IN ('a', 'b')",
     ])
 
 

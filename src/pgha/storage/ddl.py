@@ -613,7 +613,13 @@ class DDL:
         if not rels:
             return
         self.drop_dependents([("rel", r.oid) for r in rels], cascade)
-        for rel in rels:
+        left = list(rels)
+        while left:  # a table another one left references goes after it (SQLite checks)
+            rel = next((r for r in left if not any(
+                isinstance(o, Table) and o is not r and any(
+                    c.kind == "f" and c.ref_table == r.name for c in o.constraints)
+                for o in left)), left[0])
+            left.remove(rel)
             self.remove_relation(rel)
 
     def drop_dependents(self, roots: list[dependencies.Obj], cascade: bool) -> None:
