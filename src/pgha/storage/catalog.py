@@ -138,6 +138,11 @@ class View:
     kind: str = "v"
     owner: int = BOOTSTRAP_OID
     acl: list[list[Any]] | None = None
+    # What the query reads, [OID, attnum] (attnum 0: a relation of which it names no column):
+    # PostgreSQL's pg_depend rows of the view's rule. None in catalogs older than it (see
+    # ``dependencies.view_references``).
+    depends: list[list[int]] | None = None
+    rule_oid: int = 0  # its _RETURN rule's (pg_rewrite) OID; 0 in catalogs older than it
 
 
 @dataclass(slots=True)
@@ -178,7 +183,8 @@ def _decode(oid: int, name: str, kind: str, text: str) -> Relation:
         return _table_from_doc(oid, name, doc)
     if kind == "v":
         return View(oid, name, doc["query"], [Column(**c) for c in doc["columns"]],
-                    owner=doc.get("owner", BOOTSTRAP_OID), acl=doc.get("acl"))
+                    owner=doc.get("owner", BOOTSTRAP_OID), acl=doc.get("acl"),
+                    depends=doc.get("depends"), rule_oid=doc.get("rule_oid", 0))
     if kind == "S":
         owned = doc.pop("owned_by", None)
         return Sequence(oid=oid, name=name, owned_by=tuple(owned) if owned else None, **doc)

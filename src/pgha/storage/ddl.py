@@ -18,7 +18,7 @@ from pglast.stream import RawStream
 from pglast.visitors import Visitor
 
 from pgha.storage import catalog as cat
-from pgha.storage import namespaces, privileges
+from pgha.storage import dependencies, namespaces, privileges
 from pgha.storage import oids as T
 from pgha.storage import types as pgtypes
 from pgha.storage.catalog import Catalog, Column, Constraint, Index, Sequence, Table, View
@@ -27,6 +27,7 @@ from pgha.storage.privileges import Grants
 from pgha.storage.translate import (
     Analyzer,
     SystemRelations,
+    references,
     translate,
     translate_expression,
 )
@@ -45,6 +46,7 @@ from pgha.wire.errors import (
     Notice,
     NotNullViolation,
     ObjectNotInPrerequisiteState,
+    PgError,
     SqlSyntaxError,
     UndefinedColumn,
     UndefinedObject,
@@ -128,6 +130,24 @@ def _rename_column_in(text: str, old: str, new: str) -> str:
     return deparse(expr)
 
 
+def _check_replacement(old: list[Column], new: list[Column]) -> None:
+    """CREATE OR REPLACE VIEW keeps the view's columns (other views read them), adding at
+    most new ones at the end (PostgreSQL's checkViewTupleDesc)."""
+    if len(new) < len(old):
+        raise InvalidTableDefinition("cannot drop columns from view")
+    for was, now in zip(old, new, strict=False):
+        if was.name != now.name:
+            raise InvalidTableDefinition(
+                f'cannot change name of view column "{was.name}" to "{now.name}"',
+                hint="Use ALTER VIEW ... RENAME COLUMN ... to change name of view column "
+                "instead.")
+        if (was.type_oid, was.typmod) != (now.type_oid, now.typmod):
+            raise InvalidTableDefinition(
+                f'cannot change data type of view column "{was.name}" from '
+                f"{pgtypes.format_type(was.type_oid, was.typmod)} to "
+                f"{pgtypes.format_type(now.type_oid, now.typmod)}")
+
+
 def column_decl(type_oid: int) -> str:
     """The SQLite column type of a PostgreSQL type: chosen for its affinity (and collation)."""
     t = pgtypes.TYPES_BY_OID.get(type_oid)
@@ -150,6 +170,8 @@ class DDL:
         # new relations belong to it.
         self.grants: Grants | None = None
         self.owner = cat.BOOTSTRAP_OID
+        # The session's search path: messages name relations it finds by their bare name.
+        self.path: tuple[str, ...] = namespaces.DEFAULT_PATH
 
     # -- helpers ----------------------------------------------------------------------------
 
@@ -542,6 +564,7 @@ class DDL:
             raise FeatureNotSupported(f"DROP {node.removeType.name[7:]} is not supported")
         kind, tag, word = kinds[node.removeType]
         cascade = node.behavior == enums.DropBehavior.DROP_CASCADE
+        doomed: list[cat.Relation] = []
         for obj in node.objects:
             names = [n.sval for n in obj]
             if len(names) > 1 and names[0] != "public":
@@ -564,33 +587,95 @@ class DDL:
                     raise WrongObjectType(f'"{name}" is not a {word}')
                 raise UndefinedTable(f'{word} "{name}" does not exist')
             self.require_owner(rel)
-            self.drop_relation(rel, cascade)
+            if isinstance(rel, Sequence):
+                self.check_identity(rel)
+            if rel not in doomed:
+                doomed.append(rel)
+        self.drop_relations(doomed, cascade)
         return tag
 
+    def check_identity(self, seq: Sequence) -> None:
+        """An identity column's sequence is part of the column (PostgreSQL's internal
+        dependency): not dropped on its own, even with CASCADE."""
+        table = self.catalog.table(seq.owned_by[0]) if seq.owned_by else None
+        col = table.column(seq.owned_by[1]) if table and seq.owned_by else None
+        if table is not None and col is not None and col.identity:
+            what = f"column {col.name} of table {self.bare(table.name)}"
+            raise DependentObjectsStillExist(
+                f"cannot drop sequence {self.bare(seq.name)} because {what} requires it",
+                hint=f"You can drop {what} instead.")
+
     def drop_relation(self, rel: cat.Relation, cascade: bool) -> None:
+        self.drop_relations([rel], cascade)
+
+    def drop_relations(self, rels: list[cat.Relation], cascade: bool) -> None:
+        """DROP of ``rels`` (one statement): refused when other objects depend on them,
+        unless ``cascade``, which drops those too (PostgreSQL 15 docs, 5.14 "Dependency
+        Tracking")."""
+        if not rels:
+            return
+        self.drop_dependents([("rel", r.oid) for r in rels], cascade)
+        left = list(rels)
+        while left:  # a table another one left references goes after it (SQLite checks)
+            rel = next((r for r in left if not any(
+                isinstance(o, Table) and o is not r and any(
+                    c.kind == "f" and c.ref_table == r.name for c in o.constraints)
+                for o in left)), left[0])
+            left.remove(rel)
+            self.remove_relation(rel)
+
+    def drop_dependents(self, roots: list[dependencies.Obj], cascade: bool) -> None:
+        """Report what depends on ``roots`` (refusing unless ``cascade``) and drop it."""
+        graph = dependencies.Graph(self.catalog, self.system, self.path)
+        found = graph.find(roots)
+        graph.check(found, cascade, self.notices)
+        for obj, _ in found.dependents:
+            if obj[0] == "rel":
+                self.remove_relation(self.catalog.by_oid[obj[1]])
+            elif obj[0] == "con":
+                table, con = self.catalog.constraint_oids[obj[1]]
+                if table.name in self.catalog.by_name:
+                    table.constraints.remove(con)
+                    self.rebuild(table)
+            elif obj[0] == "def":
+                owner = self.catalog.by_oid[obj[1]]
+                assert isinstance(owner, Table)
+                col = next(c for c in owner.columns if c.attnum == obj[2])
+                col.default = None
+                self.save(owner)
+
+    def remove_relation(self, rel: cat.Relation) -> None:
+        """Drop one relation, nothing else (a table with its indexes and owned sequences)."""
+        if rel.name not in self.catalog.by_name:
+            return  # (gone already: an owned sequence of a dropped table)
         if isinstance(rel, Table):
-            for other in self.catalog.tables():
-                if other.name == rel.name:
-                    continue
-                for con in other.constraints:
-                    if con.kind == "f" and con.ref_table == rel.name:
-                        if not cascade:
-                            raise DependentObjectsStillExist(
-                                f"cannot drop table {rel.name} because other objects "
-                                "depend on it",
-                                detail=f"constraint {con.name} on table {other.name} depends on "
-                                f"table {rel.name}",
-                                hint="Use DROP ... CASCADE to drop the dependent objects too.")
-                        other.constraints.remove(con)
-                        self.rebuild(other)
             self.conn.execute(f"DROP TABLE {q(rel.name)}")
             for seq in [s for s in self.catalog.by_name.values() if isinstance(s, Sequence)
                         and s.owned_by and s.owned_by[0] == rel.name]:
                 self.forget(seq)
+                self.catalog.by_name.pop(seq.name, None)
+                self.catalog.by_oid.pop(seq.oid, None)
         elif isinstance(rel, View):
             self.conn.execute(f"DROP VIEW {q(rel.name)}")
         self.forget(rel)
         self.catalog.by_name.pop(rel.name, None)
+        self.catalog.by_oid.pop(rel.oid, None)
+
+    def set_views_aside(self, oid: int) -> list[View]:
+        """Drop the SQLite views that read relation ``oid``, directly or through other views
+        (SQLite checks every view when a table is renamed): ``make_views`` makes them again."""
+        views = dependencies.Graph(self.catalog, self.system, self.path).views_after(oid)
+        for view in reversed(views):
+            self.conn.execute(f"DROP VIEW IF EXISTS {q(view.name)}")
+        return views
+
+    def make_views(self, views: list[View]) -> None:
+        """The SQLite views of ``views`` (oldest first) from their stored query."""
+        for view in views:
+            stmt, _ = dependencies.analyse(self.catalog, self.system, view.query)
+            tr = translate(self.catalog, self.system, stmt)
+            cols = ", ".join(q(c.name) for c in view.columns)
+            self.conn.execute(f"CREATE VIEW {q(view.name)} ({cols}) AS {tr.sql}")
 
     def drop_index(self, name: str, missing_ok: bool) -> None:
         table = self.catalog.index_owner.get(name)
@@ -694,6 +779,8 @@ class DDL:
                         continue
                     raise UndefinedColumn(f'column "{cmd.name}" of relation "{name}" does not '
                                           "exist")
+                self.drop_dependents([("col", table.oid, col.attnum)],
+                                     cmd.behavior == enums.DropBehavior.DROP_CASCADE)
                 table.columns.remove(col)
                 table.constraints = [c for c in table.constraints if col.name not in c.columns]
                 table.indexes = [i for i in table.indexes if col.name not in i.columns
@@ -716,6 +803,8 @@ class DDL:
                         continue
                     raise UndefinedObject(f'constraint "{cmd.name}" of relation "{name}" does '
                                           "not exist")
+                self.drop_dependents([("con", con.oid)],
+                                     cmd.behavior == enums.DropBehavior.DROP_CASCADE)
                 table.constraints.remove(con)
                 table.indexes = [i for i in table.indexes if i.constraint != con.name]
                 rebuild = True
@@ -731,6 +820,13 @@ class DDL:
                     con.on_delete, con.on_update) for con in table.constraints)
             elif sub == A.AT_AlterColumnType:
                 col = self.require_column(table, cmd.name)
+                graph = dependencies.Graph(self.catalog, self.system, self.path)
+                users = graph.views_on(table.oid, col.attnum)
+                if users:  # (ATExecAlterColumnType: PostgreSQL does not rewrite views)
+                    raise FeatureNotSupported(
+                        "cannot alter type of a column used by a view or rule",
+                        detail=f"rule _RETURN on view {graph.describe(('rel', users[0].oid))[5:]}"
+                        f' depends on column "{col.name}"')
                 oid, typmod, _ = self.column_type(cmd.def_.typeName)
                 col.type_oid, col.typmod = oid, typmod
                 rebuild = True
@@ -855,6 +951,7 @@ class DDL:
                          else NotNullViolation)
             raise violation(f'existing rows of relation "{table.name}" violate the new '
                             f"definition: {exc}") from exc
+        views = self.set_views_aside(table.oid)
         self.conn.execute(f"DROP TABLE {q(table.name)}")
         self.conn.execute(f"ALTER TABLE {q(tmp)} RENAME TO {q(table.name)}")
         for idx in table.indexes:
@@ -863,6 +960,7 @@ class DDL:
             except apsw.ConstraintError as exc:
                 raise UniqueViolation(f'could not create unique index "{idx.name}"',
                                       detail="Key contains duplicated values.") from exc
+        self.make_views(views)
         self.save(table)
 
     # -- sequences, views, truncate ---------------------------------------------------------
@@ -958,11 +1056,26 @@ class DDL:
         names = [n.sval for n in node.aliases or ()]
         cols = [Column(names[i] if i < len(names) else c.name, c.type_oid, c.typmod,
                        attnum=i + 1) for i, c in enumerate(tr.columns)]
+        if isinstance(existing, View):
+            _check_replacement(existing.columns, cols)
+        seen: set[str] = set()
+        for col in cols:
+            if col.name in seen:
+                raise DuplicateColumn(f'column "{col.name}" specified more than once')
+            seen.add(col.name)
         col_list = ", ".join(q(c.name) for c in cols)
         self.conn.execute(f"CREATE VIEW {q(name)} ({col_list}) AS {tr.sql}")
-        view = View(existing.oid if existing else self.new_oid(), name, query_text, cols,
+        oid = existing.oid if existing else self.new_oid()
+        rule = existing.rule_oid if existing and existing.rule_oid else self.new_oid()
+        if query_text:
+            query_text = dependencies.expand_stars(self.catalog, self.system, query_text,
+                                                   tr.references)
+        view = View(oid, name, query_text, cols,
                     owner=existing.owner if existing else self.owner,
-                    acl=existing.acl if existing else None)
+                    acl=existing.acl if existing else None,
+                    depends=dependencies.depends(self.catalog, node.query, tr.references,
+                                                 self.path),
+                    rule_oid=rule)
         self.save(view)
         return "CREATE VIEW"
 
@@ -984,15 +1097,22 @@ class DDL:
     def rename(self, node: ast.RenameStmt) -> str:
         OBJ = enums.ObjectType
         if node.renameType == OBJ.OBJECT_COLUMN:
+            view = self.catalog.by_name.get(node.relation.relname)
+            if isinstance(view, View):
+                return self.rename_view_column(view, node)
             table = self.catalog.table(node.relation.relname)
             if table is None:
                 raise UndefinedTable(f'relation "{node.relation.relname}" does not exist')
             self.require_owner(table)
-            col = self.require_column(table, node.subname)
+            col = table.column(node.subname)
+            if col is None:  # (RENAME COLUMN's message names no relation, renameatt_internal)
+                raise UndefinedColumn(f'column "{node.subname}" does not exist')
             if table.column(node.newname) is not None:
                 raise DuplicateColumn(f'column "{node.newname}" of relation "{table.name}" '
                                       "already exists")
             _not_system_column(node.newname)
+            texts = self.renamed_views(table.oid, col.attnum, node.newname)
+            views = self.set_views_aside(table.oid)
             self.conn.execute(f"ALTER TABLE {q(table.name)} RENAME COLUMN {q(col.name)} TO "
                               f"{q(node.newname)}")
             for con in table.constraints:
@@ -1012,7 +1132,8 @@ class DDL:
                             self.save(other)
             col.name = node.newname
             self.save(table)
-            return "ALTER TABLE"
+            self.keep_views(texts, views)
+            return "ALTER VIEW" if node.relationType == OBJ.OBJECT_VIEW else "ALTER TABLE"
         if node.renameType in (OBJ.OBJECT_TABLE, OBJ.OBJECT_SEQUENCE, OBJ.OBJECT_VIEW):
             rel = self.catalog.by_name.get(node.relation.relname)
             if rel is None:
@@ -1020,6 +1141,14 @@ class DDL:
             self.require_owner(rel)
             if self.exists(node.newname):
                 raise DuplicateTable(f'relation "{self.bare(node.newname)}" already exists')
+            texts = self.renamed_views(rel.oid, 0, self.bare(node.newname))
+            views = self.set_views_aside(rel.oid)
+            if isinstance(rel, Sequence):  # nextval defaults follow it, as PostgreSQL's
+                graph = dependencies.Graph(self.catalog, self.system, self.path)
+                for table, col in list(graph.defaults_using(rel)):
+                    assert col.default is not None
+                    col.default = graph.renamed_default(col.default, rel, node.newname)
+                    self.save(table)
             if isinstance(rel, Table):
                 self.conn.execute(f"ALTER TABLE {q(rel.name)} RENAME TO {q(node.newname)}")
             elif isinstance(rel, View):  # SQLite cannot rename a view: make it again
@@ -1031,8 +1160,11 @@ class DDL:
                 col_list = ", ".join(q(c.name) for c in rel.columns)
                 self.conn.execute(f"DROP VIEW {q(rel.name)}")
                 self.conn.execute(f"CREATE VIEW {q(node.newname)} ({col_list}) AS {tr.sql}")
+            self.catalog.by_name.pop(rel.name, None)
             rel.name = node.newname
+            self.catalog.by_name[rel.name] = rel
             self.save(rel)
+            self.keep_views(texts, views)
             return {OBJ.OBJECT_SEQUENCE: "ALTER SEQUENCE", OBJ.OBJECT_VIEW: "ALTER VIEW"}.get(
                 node.renameType, "ALTER TABLE")
         if node.renameType == OBJ.OBJECT_INDEX:
@@ -1040,6 +1172,64 @@ class DDL:
         if node.renameType == OBJ.OBJECT_TABCONSTRAINT:
             return self.rename_constraint(node)
         raise FeatureNotSupported("this RENAME is not supported")
+
+    def rename_view_column(self, view: View, node: ast.RenameStmt) -> str:
+        """ALTER VIEW (or TABLE) v RENAME COLUMN: the view's column list names it anew; the
+        views that read the column follow, as in PostgreSQL."""
+        self.require_owner(view)
+        attnum, col = next(((c.attnum or i, c) for i, c in enumerate(view.columns, 1)
+                            if c.name == node.subname), (0, None))
+        if col is None:
+            raise UndefinedColumn(f'column "{node.subname}" does not exist')
+        new = str(node.newname)
+        if any(c.name == new for c in view.columns):
+            raise DuplicateColumn(f'column "{new}" of relation "{self.bare(view.name)}" '
+                                  "already exists")
+        texts = self.renamed_views(view.oid, attnum, new, any_column=True)
+        views = self.set_views_aside(view.oid)
+        self.conn.execute(f"DROP VIEW {q(view.name)}")
+        col.name = new
+        self.save(view)
+        self.keep_views(texts, [view, *views])
+        return "ALTER VIEW" if node.relationType == enums.ObjectType.OBJECT_VIEW \
+            else "ALTER TABLE"
+
+    def renamed_views(self, oid: int, attnum: int, new: str, any_column: bool = False
+                      ) -> dict[int, tuple[str, list[list[int]]]]:
+        """The text of each view that reads relation ``oid`` (its column ``attnum``) once that
+        is renamed ``new``, with what the view reads now: PostgreSQL's views follow a rename
+        (they hold OIDs), pgha's hold names (see ``dependencies.renamed``)."""
+        graph = dependencies.Graph(self.catalog, self.system, self.path)
+        out = {}
+        for view in graph.views_on(oid, None if any_column or not attnum else attnum):
+            stmt, an = dependencies.analyse(self.catalog, self.system, view.query)
+            out[view.oid] = (
+                dependencies.renamed(self.catalog, self.system, view, oid, attnum, new),
+                dependencies.depends(self.catalog, stmt, references(an), self.path))
+        return out
+
+    def keep_views(self, texts: dict[int, tuple[str, list[list[int]]]],
+                   views: list[View]) -> None:
+        """After a rename: the views set aside made again, those in ``texts`` from their
+        new text, which must read what the old one did (0A000 otherwise, never a broken
+        view)."""
+        for view in views:
+            if view.oid not in texts:
+                continue
+            text, before = texts[view.oid]
+            try:
+                stmt, an = dependencies.analyse(self.catalog, self.system, text)
+                after = dependencies.depends(self.catalog, stmt, references(an), self.path)
+            except PgError:
+                after = []
+            if after != before:
+                raise FeatureNotSupported(
+                    f"cannot rename: view {self.bare(view.name)} could not be rewritten to "
+                    "read the renamed object",
+                    hint="Drop the view, rename, then create the view again.")
+            view.query, view.depends = text, after
+            self.save(view)
+        self.make_views(views)
 
     def rename_index(self, node: ast.RenameStmt) -> str:
         """ALTER INDEX ... RENAME TO (SQLite has none: the index is made again); a PK or

@@ -1548,6 +1548,7 @@ class StorageSession:
         conn: Any = self.conn if self.capture is None else changes.RecordingConnection(
             self.conn, self.capture)
         ddl = DDL(conn, catalog, self._system, notices)
+        ddl.path = self.search_path
         ddl.grants = self.grants()
         ddl.owner = ddl.grants.role_oid or cat.BOOTSTRAP_OID
         try:
@@ -1683,11 +1684,11 @@ class StorageSession:
                         privileges.change_schema_owner(ddl.conn, schema, new_name, new)
             return "REASSIGN OWNED"
         cascade = node.behavior == enums.DropBehavior.DROP_CASCADE
+        # One deletion of everything the roles own, as PostgreSQL's shdepDropOwned (what
+        # depends on it and is not theirs refuses the DROP, or goes too with CASCADE).
+        owned = {rel.oid: rel for oid in oids for rel in privileges.owned_by(ddl.catalog, oid)}
+        ddl.drop_relations([owned[k] for k in sorted(owned)], cascade)
         for oid in oids:
-            owned = privileges.owned_by(ddl.catalog, oid)
-            for rel in sorted(owned, key=lambda r: "vrS".index(r.kind)):
-                if ddl.catalog.by_name.get(rel.name) is rel:  # (a table's sequence went with it)
-                    ddl.drop_relation(rel, cascade)
             for rel in list(ddl.catalog.by_oid.values()):
                 if ddl.catalog.by_name.get(rel.name) is rel and privileges.forget_grantee(rel, oid):
                     ddl.save(rel)

@@ -217,6 +217,12 @@ def _rows(
             out["pg_views"].append((schema, name, names.get(rel.owner, user), definition))
             isrows["is.tables"].append((database, schema, name, "VIEW", "NO"))
             isrows["is.views"].append((schema, name, definition))
+            if rel.rule_oid:  # its _RETURN rule, and what the rule depends on (as in PG 15)
+                out["pg_rewrite"].append((rel.rule_oid, "_RETURN", rel.oid))
+                rule = (2618, rel.rule_oid, 0, 1259)
+                out["pg_depend"] += [(*rule, rel.oid, 0, "i"), (*rule, rel.oid, 0, "n")]
+                out["pg_depend"] += [(*rule, oid, attnum, "n")
+                                     for oid, attnum in rel.depends or ()]
             for i, col in enumerate(rel.columns, 1):
                 out["pg_attribute"].append(
                     _attr_row(rel.oid, col.name, col.type_oid, col.typmod, i, False, False, "")
@@ -405,7 +411,7 @@ def _class_row(
         kind,
         natts,
         checks,
-        0,
+        _b(kind == "v"),  # relhasrules: a view's _RETURN rule
         _b(triggers),
         0,
         0,

@@ -16,7 +16,6 @@ from pgha.storage.catalog import Sequence, Table, View
 from pgha.storage.ddl import DDL, deparse, q
 from pgha.storage.translate import translate
 from pgha.wire.errors import (
-    DependentObjectsStillExist,
     DuplicateSchema,
     DuplicateTable,
     FeatureNotSupported,
@@ -28,8 +27,6 @@ from pgha.wire.errors import (
     UndefinedTable,
     WrongObjectType,
 )
-
-_WORDS = {"r": "table", "v": "view", "S": "sequence"}
 
 
 def _check_role(conn: Any, name: str) -> None:
@@ -100,21 +97,6 @@ def create(ddl: DDL, node: Any, user: str, database: str = "postgres") -> str:
     return "CREATE SCHEMA"
 
 
-def _members(catalog: cat.Catalog, schema: str) -> list[cat.Relation]:
-    """The relations of ``schema`` a DROP lists, in creation order (an owned sequence goes
-    with its table, as in PostgreSQL, which does not list it)."""
-    out = []
-    for rel in sorted(catalog.by_oid.values(), key=lambda r: r.oid):
-        if catalog.split(rel.name)[0] != schema or rel.oid >= cat.FIRST_TEMP_OID:
-            continue
-        if catalog.by_name.get(rel.name) is not rel:
-            continue  # (dropped earlier in the statement: DROP OWNED)
-        if isinstance(rel, Sequence) and rel.owned_by is not None:
-            continue
-        out.append(rel)
-    return out
-
-
 def drop(ddl: DDL, node: Any) -> str:
     """DROP SCHEMA (``node`` an ``ast.DropStmt``)."""
     cascade = node.behavior == enums.DropBehavior.DROP_CASCADE
@@ -132,41 +114,8 @@ def drop(ddl: DDL, node: Any) -> str:
         _require_owner(ddl, catalog.schemas[name])
         if name not in doomed:
             doomed.append(name)
-    # (what RESTRICT reports, what CASCADE reports) per dependent object, in PostgreSQL's
-    # order: each relation, then the foreign keys of other schemas' tables that reference it.
-    lines: list[tuple[str, str]] = []
-    victims: list[cat.Relation] = []
-    for name in doomed:
-        members = _members(catalog, name)
-        victims += members
-        keys = {r.name for r in members if isinstance(r, Table)}
-        for rel in members:
-            shown = ".".join(catalog.split(rel.name))
-            what = f"{_WORDS.get(rel.kind, 'relation')} {shown}"
-            lines.append((f"{what} depends on schema {name}", what))
-            for table in catalog.tables():
-                if table.name in keys:
-                    continue
-                for con in table.constraints:
-                    if con.kind == "f" and con.ref_table == rel.name:
-                        owner = ".".join(catalog.split(table.name))
-                        other = f"constraint {con.name} on table {owner}"
-                        lines.append((f"{other} depends on {what}", other))
-    if lines and not cascade:
-        raise DependentObjectsStillExist(
-            f"cannot drop schema {doomed[0]} because other objects depend on it",
-            detail="\n".join(restrict for restrict, _ in lines),
-            hint="Use DROP ... CASCADE to drop the dependent objects too.")
-    if len(lines) == 1:
-        ddl.notices.append(Notice("00000", f"drop cascades to {lines[0][1]}"))
-    elif lines:
-        detail = "\n".join(f"drop cascades to {what}" for _, what in lines)
-        ddl.notices.append(Notice("00000", f"drop cascades to {len(lines)} other objects",
-                                  extra={"D": detail}))
-    # Views first (they read tables), then tables (their owned sequences go with them).
-    for rel in sorted(victims, key=lambda r: (not isinstance(r, View), -r.oid)):
-        if rel.name in ddl.catalog.by_name:
-            ddl.drop_relation(ddl.catalog.by_name[rel.name], cascade=True)
+    # Its relations, and what depends on them in other schemas (views, foreign keys).
+    ddl.drop_dependents([("nsp", name) for name in doomed], cascade)
     for name in doomed:
         ddl.conn.execute("DELETE FROM __pgha_namespaces WHERE name = ?", (name,))
     return "DROP SCHEMA"

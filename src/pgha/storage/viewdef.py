@@ -41,12 +41,13 @@ def view_definition(catalog: Catalog, view: View, pretty: bool,
     """``pg_get_viewdef(view, pretty)``: pretty drops the parentheses around comparisons; a
     relation ``path`` (the search path) does not find by its bare name prints qualified."""
     try:
-        return _select(catalog, view.query, pretty, path)
+        return _select(catalog, view.query, pretty, path, [c.name for c in view.columns])
     except (_Unsupported, pglast.parser.ParseError):
         return view.query
 
 
-def _select(catalog: Catalog, query: str, pretty: bool, path: tuple[str, ...]) -> str:
+def _select(catalog: Catalog, query: str, pretty: bool, path: tuple[str, ...],
+            names: list[str]) -> str:
     stmts = pglast.parse_sql(query)
     if len(stmts) != 1 or not isinstance(stmts[0].stmt, ast.SelectStmt):
         raise _Unsupported("statement")
@@ -59,6 +60,11 @@ def _select(catalog: Catalog, query: str, pretty: bool, path: tuple[str, ...]) -
         raise _Unsupported("from")
     sources, from_text = _from_item(catalog, sel.fromClause[0], pretty, path)
     targets = [text for target in sel.targetList or () for text in _targets(sources, target)]
+    if len(targets) != len(names):
+        raise _Unsupported("columns")
+    # A view's column named otherwise than the column it shows (a column list, a column
+    # renamed since): PostgreSQL prints the view's name for it.
+    targets = [_named(text, name) for text, name in zip(targets, names, strict=True)]
     out = " SELECT " + ",\n    ".join(targets) + "\n   FROM " + from_text
     if sel.whereClause is not None:
         out += "\n  WHERE " + _condition(sources, sel.whereClause, pretty)
@@ -131,6 +137,14 @@ def _targets(sources: list[_Source], target: ast.Node) -> list[str]:
     if target.name and target.name != col.name:
         text += f" AS {target.name}"
     return [text]
+
+
+def _named(text: str, name: str) -> str:
+    """A select-list entry printed for view column ``name``: ``AS name`` unless the entry's
+    own name is that."""
+    base = text.split(" AS ", 1)[0]
+    own = "count" if base == "count(*)" else base.rsplit(".", 1)[-1]
+    return base if own == name else f"{base} AS {name}"
 
 
 def _is_count_star(node: ast.Node | None) -> bool:

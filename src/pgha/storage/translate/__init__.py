@@ -27,6 +27,7 @@ from pgha.storage.translate.stream import SqliteStream
 from pgha.storage.translate.translation import (
     Translation,
     WriteStep,
+    references,
     translate,
     translate_expression,
 )
@@ -44,6 +45,7 @@ __all__ = [
     "TypeRef",
     "WriteStep",
     "figure_colname",
+    "references",
     "sql_literal",
     "translate",
     "translate_expression",

@@ -114,6 +114,12 @@ class Analyzer(RelationsMixin, SrfMixin, ExpressionMixin, OperatorMixin, DmlMixi
         # The privileges the statement needs: relation OID -> aclitem letters (privileges.py);
         # temporary tables are their session's and need none.
         self.privileges: dict[int, str] = {}
+        # The table columns the statement reads, for a view's dependencies: (the ColumnRef,
+        # or the star or USING join naming it, table OID, attnum; 0 for a whole row).
+        self.uses: list[tuple[Any, int, int]] = []
+        # Each * of a select list (by its location): (FROM item name, column name, whether
+        # it is a column of a table or view) of the columns it stands for.
+        self.star_columns: dict[int, list[tuple[str, str, bool]]] = {}
 
     def need(self, oid: int, letter: str) -> None:
         if oid and oid < FIRST_TEMP_OID:
@@ -437,6 +443,10 @@ class Analyzer(RelationsMixin, SrfMixin, ExpressionMixin, OperatorMixin, DmlMixi
         for e in entries:
             if e.table is not None:
                 self.need(e.table.oid, "r")
+        self.uses += [(ref, c.table_oid, c.attnum) for e in entries for c in e.cols
+                      if c.table_oid]
+        self.star_columns[ref.location] = [(e.alias, c.name, bool(c.table_oid))
+                                           for e in entries for c in e.cols]
         return [ColInfo(c.name, c.type, c.table_oid, c.attnum) for e in entries for c in e.cols]
 
 

@@ -63,6 +63,7 @@ class ExpressionMixin:
                 self.whole_rows[id(node)] = entry
                 if entry.table is not None:
                     self.need(entry.table.oid, "r")
+                    self.uses.append((node, entry.table.oid, 0))
                 return (T.RECORD, -1)
         if col is None:
             if len(names) == 1 and scope.outputs:
@@ -83,6 +84,8 @@ class ExpressionMixin:
         if sql is not None:
             self.ref_sql[id(node)] = (node, sql)
         self.need(col.table_oid, "r")
+        if col.table_oid:
+            self.uses.append((node, col.table_oid, col.attnum))
         return col.type
 
     def table_oid_sql(self, names: list[str], scope: Scope, node: ast.ColumnRef) -> str | None:

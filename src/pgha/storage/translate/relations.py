@@ -64,8 +64,9 @@ class RelationsMixin:
                     ColInfo(c.name, (c.type_oid, c.typmod), rel.oid, c.attnum) for c in rel.columns
                 ]
                 return self._aliased(RangeEntry(alias, cols, rel), rv.alias)
-            if isinstance(rel, View):
-                cols = [ColInfo(c.name, (c.type_oid, c.typmod)) for c in rel.columns]
+            if isinstance(rel, View):  # (its columns are the view's, as in PostgreSQL)
+                cols = [ColInfo(c.name, (c.type_oid, c.typmod), rel.oid, c.attnum or i)
+                        for i, c in enumerate(rel.columns, 1)]
                 return self._aliased(RangeEntry(alias, cols), rv.alias)
             if isinstance(rel, SequenceRel):
                 cols = [ColInfo("last_value", (T.INT8, -1)), ColInfo("log_cnt", (T.INT8, -1)),
@@ -105,6 +106,12 @@ class RelationsMixin:
                 self.nullable_entries.update((id(e), e) for e in left)
             if node.quals is not None:
                 self.expr(node.quals, Scope(entries, scope, outputs=[]), (T.BOOL, -1))
+            joined = set(_names(node.usingClause)) if node.usingClause else set()
+            if node.isNatural:
+                joined = {c.name for e in left for c in e.cols} & {
+                    c.name for e in right for c in e.cols}
+            self.uses += [(node, c.table_oid, c.attnum) for e in entries for c in e.cols
+                          if c.table_oid and c.name in joined]
             if node.alias is not None:
                 cols = [c for e in entries for c in e.cols]
                 return [RangeEntry(node.alias.aliasname, cols)]

@@ -16,7 +16,7 @@ from pglast import ast, parse_sql
 
 from pgha.routing.classify import command_name
 from pgha.storage import oids as T
-from pgha.storage.catalog import Catalog, Table
+from pgha.storage.catalog import FIRST_TEMP_OID, Catalog, Table
 from pgha.storage.columns import ColInfo, ResultColumn, TypeRef
 from pgha.storage.translate import write_ctes
 from pgha.storage.translate.analyzer import Analyzer
@@ -50,6 +50,9 @@ class Translation:
     point_write: bool = False
     # The privileges it needs: (relation OID, aclitem letters), see ``privileges.py``.
     privileges: tuple[tuple[int, str], ...] = ()
+    # The relations and table columns it reads, (OID, attnum; 0 for a relation of which no
+    # column is named): what a view made of it depends on (see ``dependencies``).
+    references: tuple[tuple[int, int], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,7 +143,17 @@ def translate(
         not may_match_long and point_write(stmt, catalog)
     return Translation(sql, _result(cols), an.final_param_oids(), command, an.is_write, inline_ok,
                        frozenset(an.system_relations), bind_count, steps, point,
-                       tuple(an.privileges.items()))
+                       tuple(an.privileges.items()), references(an))
+
+
+def references(an: Analyzer) -> tuple[tuple[int, int], ...]:
+    """What the statement ``an`` analysed reads (see ``Translation.references``), sorted."""
+    used = {(oid, attnum) for _, oid, attnum in an.uses if oid < FIRST_TEMP_OID}
+    named = {oid for oid, attnum in used if attnum}
+    used = {(oid, attnum) for oid, attnum in used if attnum or oid not in named}
+    used.update((oid, 0) for oid, letters in an.privileges.items()
+                if "r" in letters and oid not in {o for o, _ in used})
+    return tuple(sorted(used))
 
 
 _BIND = re.compile(r"\?(\d+)")
