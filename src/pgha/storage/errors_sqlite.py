@@ -10,6 +10,7 @@ interrupts (``over_budget``), per thread, so ``map_error`` can tell them apart.
 
 from __future__ import annotations
 
+import logging
 import threading
 from typing import Any
 
@@ -36,7 +37,10 @@ from pgha.wire.errors import (
     UniqueViolation,
 )
 
-# SQLite error texts that correspond to a PostgreSQL error (fragment, SQLSTATE, message).
+log = logging.getLogger("pgha.storage")
+
+# SQLite error texts that correspond to a PostgreSQL error (fragment, SQLSTATE, message; None:
+# built from what follows the fragment).
 SQLITE_MESSAGES = (
     ("ambiguous column name", "42702", None),
     ("ON CONFLICT clause does not match", "42P10",
@@ -94,7 +98,10 @@ def map_error(exc: apsw.Error, catalog: Catalog, cancel_reason: str = "user requ
     if isinstance(exc, apsw.SQLError):
         for fragment, sqlstate, text in SQLITE_MESSAGES:
             if fragment in message:
-                return PgError(sqlstate, text or message)
+                if text is None:  # ambiguous column name: x
+                    text = f'column reference "{message.rsplit(":", 1)[-1].strip()}" is ' \
+                        "ambiguous"
+                return PgError(sqlstate, text)
         if "no such table" in message:
             name = message.rsplit(":", 1)[-1].strip()
             return UndefinedTable(f'relation "{name}" does not exist')
@@ -104,8 +111,14 @@ def map_error(exc: apsw.Error, catalog: Catalog, cancel_reason: str = "user requ
         if "no such function" in message:
             return UndefinedFunction(f"function {message.rsplit(':', 1)[-1].strip()} does not "
                                      "exist")
-        return FeatureNotSupported(f"statement not supported by pgha's engine: {message}")
-    return InternalError(f"internal error: {message}")
+        # SQLite's own words stay in the server's log: a client gets PostgreSQL's kind of
+        # error, and the operator can tell which statement needs a translation.
+        log.warning("the engine refused a statement: %s", message)
+        return FeatureNotSupported("statement not supported by pgha's engine",
+                                   hint="The server log has the engine's reason.")
+    log.error("engine error (%s): %s", type(exc).__name__, message)
+    return InternalError("internal error in pgha's engine",
+                         hint="The server log has the engine's reason.")
 
 
 def _constraint_error(code: int, message: str, catalog: Catalog) -> PgError:
@@ -151,7 +164,8 @@ def _constraint_error(code: int, message: str, catalog: Catalog) -> PgError:
             "insert, update or delete violates a foreign key constraint",
             detail="A referenced row is missing, or a row being deleted or updated "
             "is still referenced.")
-    return IntegrityConstraintViolation(message)
+    log.warning("unrecognised constraint failure: %s", message)
+    return IntegrityConstraintViolation("integrity constraint violated")
 
 
 def explain_violation(error: PgError, node: Any, params: list[Any], catalog: Catalog,
