@@ -53,14 +53,19 @@ class Lifted:
     source: str
     text: str
     values: list[str] = field(default_factory=list)
-    # Per lifted constant: its start in ``text``, its end in ``text``, and how many characters
-    # the original text is longer than ``text`` from that end on.
+    # Per lifted constant: its start and its end in ``text``, and how many characters the
+    # original text is longer than ``text`` from that end on.
+    starts: list[int] = field(default_factory=list)
     ends: list[int] = field(default_factory=list)
     shifts: list[int] = field(default_factory=list)
 
     def position(self, index: int) -> int:
-        """The index in ``source`` of character ``index`` of ``text``."""
+        """The index in ``source`` of character ``index`` of ``text``. Inside a placeholder,
+        its opening quote maps to the constant's opening quote and the rest counts back from
+        the constant's end (so a statement that ends with a lifted constant ends there)."""
         k = bisect.bisect_right(self.ends, index)
+        if k < len(self.ends) and self.starts[k] < index:
+            return index + self.shifts[k]  # inside placeholder k, after its opening quote
         return index + (self.shifts[k - 1] if k else 0)
 
     def parse(self) -> tuple[Any, ...]:
@@ -140,6 +145,7 @@ def lift(sql: str) -> Lifted:
             placeholder = f"'{_OPEN}{len(lifted.values)}{_CLOSE}'"
             out.append(sql[done:start])
             size += start - done
+            lifted.starts.append(size)
             out.append(placeholder)
             size += len(placeholder)
             done = end

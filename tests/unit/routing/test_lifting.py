@@ -58,6 +58,8 @@ def test_a_short_text_is_not_scanned() -> None:
     (f"select a$b, $1, '{BIG}' from t", 1),
     (f"{PAD}select 1; select '{BIG}' as a; update t set b = '{BIG}' where c = 'd'", 2),
     (f"comment on table t is '{BIG}'", 1),
+    (f"select '{BIG}'; select $${BIG}$$; select 3", 2),  # statements that end with one
+    (f"insert into t values ('{BIG}');\nselect 1", 1),
     (f"select '{BIG}\u20ac' || 'é', 'é'", 1),  # characters of several UTF-8 bytes
 ])
 def test_the_tree_is_pglasts(sql: str, count: int) -> None:
@@ -65,11 +67,12 @@ def test_the_tree_is_pglasts(sql: str, count: int) -> None:
 
 
 def test_statement_texts_come_from_the_original() -> None:
-    sql = f"select '{BIG}' as a; select 2 as b; select '{BIG}' as c"
+    sql = f"select '{BIG}' as a; select 2 as b; select '{BIG}' as c; select '{BIG}'; select 5"
     lifted = lift(sql)
     texts = [sql[r.stmt_location: r.stmt_location + r.stmt_len] if r.stmt_len
              else sql[r.stmt_location:] for r in lifted.parse()]
-    assert texts == [f"select '{BIG}' as a", "select 2 as b", f"select '{BIG}' as c"]
+    assert texts == [f"select '{BIG}' as a", "select 2 as b", f"select '{BIG}' as c",
+                     f"select '{BIG}'", "select 5"]
 
 
 def test_a_syntax_error_points_into_the_original_text() -> None:
