@@ -28,6 +28,8 @@ def _figure(node: Any) -> tuple[str | None, int]:
         return (last.sval, 2) if isinstance(last, ast.String) else (None, 0)
     if isinstance(node, ast.FuncCall):
         return _func_name(node), 2
+    if isinstance(node, ast.GroupingFunc):
+        return "grouping", 2
     if isinstance(node, ast.TypeCast):
         name, strength = _figure(node.arg)
         if strength <= 1:

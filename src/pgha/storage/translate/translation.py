@@ -8,7 +8,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,15 +16,16 @@ from pglast import ast, parse_sql
 
 from pgha.routing.classify import command_name
 from pgha.storage import oids as T
+from pgha.storage import types as pgtypes
 from pgha.storage.catalog import FIRST_TEMP_OID, Catalog, Table
 from pgha.storage.columns import ColInfo, ResultColumn, TypeRef
-from pgha.storage.translate import write_ctes
+from pgha.storage.translate import grouping_sets, write_ctes
 from pgha.storage.translate.analyzer import Analyzer
 from pgha.storage.translate.point_write import point_write
 from pgha.storage.translate.scope import Scope, SystemRelations
 from pgha.storage.translate.signatures import UNKNOWN
 from pgha.storage.translate.stream import SqliteStream
-from pgha.wire.errors import FeatureNotSupported
+from pgha.wire.errors import FeatureNotSupported, PgError
 
 
 @dataclass(slots=True)
@@ -113,6 +114,17 @@ def translate(
 ) -> Translation:
     """Translate one parsed DML/query statement (a pglast node) whose relation names
     ``namespaces.qualify`` made keys; ``path`` is the search path 'name'::regclass reads."""
+    def types(probe: ast.SelectStmt) -> list[Any] | None:
+        """The types of a probe query's columns, by an analyzer of its own (none of its
+        bookkeeping reaches the statement's); None when the probe cannot stand alone (it
+        reads a column of an outer query or a CTE of one)."""
+        try:
+            cols = Analyzer(catalog, system, param_oids, tz).select(probe, Scope())
+        except PgError:
+            return None
+        return [pgtypes.TYPES_BY_OID.get(c.type[0]) for c in cols]
+
+    _expand_grouping_sets(stmt, types)
     an = Analyzer(catalog, system, param_oids, tz)
     an.path = path
     an.top_with = getattr(stmt, "withClause", None)
@@ -154,6 +166,29 @@ def references(an: Analyzer) -> tuple[tuple[int, int], ...]:
     used.update((oid, 0) for oid, letters in an.privileges.items()
                 if "r" in letters and oid not in {o for o, _ in used})
     return tuple(sorted(used))
+
+
+def _expand_grouping_sets(node: Any, types: Callable[[ast.SelectStmt], list[Any] | None]
+                          ) -> None:
+    """Every SELECT of the statement whose GROUP BY has grouping sets, as a UNION ALL of
+    plain GROUP BY queries (grouping_sets.rewrite), inner ones first."""
+    if isinstance(node, tuple | list):
+        for item in node:
+            _expand_grouping_sets(item, types)
+        return
+    if not isinstance(node, ast.Node):
+        return
+    for name in type(node).__slots__:
+        value = getattr(node, name, None)
+        if isinstance(value, ast.Node | tuple | list):
+            _expand_grouping_sets(value, types)
+    if grouping_sets.has_grouping_sets(node):
+        grouping_sets.rewrite(node, types)
+    elif isinstance(node, ast.SelectStmt) and node.groupClause and \
+            grouping_sets.calls_grouping((node.targetList, node.havingClause)):
+        grouping_sets.plain_grouping(node)
+    elif isinstance(node, ast.SelectStmt) and node.havingClause is not None:
+        grouping_sets.having_alone(node)
 
 
 _BIND = re.compile(r"\?(\d+)")
