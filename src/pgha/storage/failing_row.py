@@ -45,6 +45,12 @@ _TRIGGER = "__pgha_failing_row"
 # A foreign key needs every row the statement touched; past this many the DETAIL is left out
 # rather than memory spent on a huge failing statement.
 MAX_ROWS = 100_000
+# Past this many rows the second run stops (no DETAIL): it would cost as much as the first.
+MAX_RUN_ROWS = 1_000_000
+
+
+class _TooManyRows(Exception):
+    """Raised by the trigger function to end a second run that grew too long."""
 
 
 @dataclass(slots=True)
@@ -56,8 +62,12 @@ class _Rows:
     width: int = 0
     keep_all: bool = False
     overflow: bool = False
+    count: int = 0
 
     def take(self, op: str, *values: Any) -> None:
+        self.count += 1
+        if self.count > MAX_RUN_ROWS:
+            raise _TooManyRows
         w = self.width
         if op == "I":
             row = (op, (), values[:w])
@@ -95,7 +105,7 @@ def _found(conn: apsw.Connection, capture: ChangeCapture | None, catalog: Catalo
     rows = _Rows(width=len(rel.columns), keep_all=isinstance(error, ForeignKeyViolation))
     try:
         _run_again(conn, capture, rel, sql, params, rows)
-    except apsw.Error:
+    except (apsw.Error, _TooManyRows):
         return error
     if not rows.seen or rows.overflow:
         return error
