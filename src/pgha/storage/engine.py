@@ -47,6 +47,7 @@ from pgha.routing.lifting import lift
 from pgha.storage import catalog as cat
 from pgha.storage import (
     changes,
+    collector,
     commit_log,
     failing_row,
     functions,
@@ -666,6 +667,9 @@ class StorageSession:
         cached = self.parse_cached(sql, param_oids)
         if cached is not None:
             return cached
+        if len(sql) > LARGE_TEXT:
+            with collector.paused():  # (its pauses would stop every session: see collector)
+                return self._parse(sql, param_oids)
         statements = self._parse(sql, param_oids)
         if self.shared_caches and len(sql) <= LARGE_TEXT:
             key = self._cache_key(sql, param_oids)
@@ -739,12 +743,14 @@ class StorageSession:
                 stmt.generation = catalog.generation
                 stmt.path = key[3]
                 return
-        if stmt.translation is not None:
-            # Translating rewrites parts of the tree: translate a fresh parse, not the old one.
-            stmt.node = lift(stmt.text).parse()[0].stmt
-        self.qualify(stmt.node)
-        tr = translate(catalog, self._system, stmt.node, stmt.param_oids,
-                       self.settings["timezone"], key[3])
+        with collector.paused() if len(stmt.text) > LARGE_TEXT else contextlib.nullcontext():
+            if stmt.translation is not None:
+                # Translating rewrites parts of the tree: translate a fresh parse, not the old
+                # one.
+                stmt.node = lift(stmt.text).parse()[0].stmt
+            self.qualify(stmt.node)
+            tr = translate(catalog, self._system, stmt.node, stmt.param_oids,
+                           self.settings["timezone"], key[3])
         stmt.translation = tr
         stmt.generation = catalog.generation
         stmt.path = key[3]
