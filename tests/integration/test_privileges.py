@@ -6,86 +6,20 @@ has_*_privilege functions; role membership."""
 
 from __future__ import annotations
 
-import subprocess
-import uuid
 from collections.abc import Iterator
-from typing import Any
 
 import psycopg
 import pytest
 
 from fixtures.pgha_server import PghaServer
 from fixtures.postgres import PostgresServer
-
-
-def _connect(host: str, port: int, user: str, dbname: str) -> psycopg.Connection[Any]:
-    return psycopg.connect(f"host={host} port={port} user={user} dbname={dbname} "
-                           "sslmode=disable connect_timeout=10", autocommit=True)
-
-
-class Side:
-    """One server (pgha or PostgreSQL) with the test's roles ``alice``, ``bob``, ``grp``
-    (their names carry a suffix: PostgreSQL's roles are shared by the whole session)."""
-
-    def __init__(self, host: str, port: int, superuser: str, dbname: str, suffix: str) -> None:
-        self.host, self.port, self.superuser, self.dbname = host, port, superuser, dbname
-        self.names = {n: f"{n}_{suffix}" for n in ("alice", "bob", "grp")}
-
-    def sql(self, text: str) -> str:
-        for short, full in self.names.items():
-            text = text.replace(f"{{{short}}}", full)
-        return text
-
-    def connect(self, who: str | None = None) -> psycopg.Connection[Any]:
-        user = self.superuser if who is None else self.names[who]
-        return _connect(self.host, self.port, user, self.dbname)
-
-    def run(self, who: str | None, text: str) -> tuple[str | None, str]:
-        """(SQLSTATE or None, the error message or the rows as text)."""
-        with self.connect(who) as conn:
-            try:
-                cur = conn.execute(self.sql(text))
-                return None, repr(cur.fetchall() if cur.description else cur.statusmessage)
-            except psycopg.Error as exc:
-                diag = exc.diag
-                return exc.sqlstate, diag.message_primary or ""
-
-    def psql(self, who: str | None, command: str) -> str:
-        user = self.superuser if who is None else self.names[who]
-        out = subprocess.run(["psql", "-X", "-h", self.host, "-p", str(self.port), "-U", user,
-                              "-d", self.dbname, "-c", command], capture_output=True,
-                             text=True, timeout=30, env={"PGSSLMODE": "disable",
-                                                         "LC_ALL": "C.UTF-8",
-                                                         "PATH": "/usr/bin:/bin"})
-        assert out.returncode == 0, out.stderr
-        text = out.stdout
-        for short, full in self.names.items():
-            text = text.replace(full, short)
-        return text
+from fixtures.role_sides import Side, role_sides
 
 
 @pytest.fixture
 def sides(pgha_server: PghaServer, postgres_server: PostgresServer) -> Iterator[list[Side]]:
-    suffix = uuid.uuid4().hex[:6]
-    with postgres_server.temporary_database("priv") as dsn:
-        dbname = dsn.rsplit("dbname=", 1)[1]
-        pg = Side(postgres_server.host, postgres_server.port, postgres_server.user, dbname,
-                  suffix)
-        pgha = Side(pgha_server.host, pgha_server.port, "postgres", "postgres", suffix)
-        both = [pgha, pg]
-        for side in both:
-            side.run(None, "CREATE USER {alice}; CREATE USER {bob}; CREATE ROLE {grp}")
-        try:
-            yield both
-        finally:
-            with pg.connect() as conn:
-                for name in pg.names.values():
-                    if conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s",
-                                    (name,)).fetchone():
-                        conn.execute(f"DROP OWNED BY {name} CASCADE")
-            with psycopg.connect(postgres_server.dsn, autocommit=True) as conn:
-                for name in pg.names.values():
-                    conn.execute(f"DROP ROLE IF EXISTS {name}")
+    with role_sides(pgha_server, postgres_server, "priv") as both:
+        yield both
 
 
 SETUP = [

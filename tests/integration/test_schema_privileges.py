@@ -7,91 +7,19 @@ CASCADE, ownership (ALTER SCHEMA ... OWNER TO moves the ACL), has_schema_privile
 
 from __future__ import annotations
 
-import subprocess
-import uuid
 from collections.abc import Iterator
-from typing import Any
 
-import psycopg
 import pytest
 
 from fixtures.pgha_server import PghaServer
 from fixtures.postgres import PostgresServer
-
-Outcome = tuple[str | None, str]
-
-
-class Side:
-    """One server (pgha or PostgreSQL) with the test's roles ``alice``, ``bob``, ``grp``
-    (their names carry a suffix: PostgreSQL's roles are shared by the whole session)."""
-
-    def __init__(self, host: str, port: int, superuser: str, dbname: str, suffix: str) -> None:
-        self.host, self.port, self.superuser, self.dbname = host, port, superuser, dbname
-        self.names = {n: f"{n}_{suffix}" for n in ("alice", "bob", "grp")}
-
-    def sql(self, text: str) -> str:
-        for short, full in self.names.items():
-            text = text.replace(f"{{{short}}}", full)
-        return text
-
-    def connect(self, who: str | None = None) -> psycopg.Connection[Any]:
-        user = self.superuser if who is None else self.names[who]
-        return psycopg.connect(f"host={self.host} port={self.port} user={user} "
-                               f"dbname={self.dbname} sslmode=disable connect_timeout=10",
-                               autocommit=True)
-
-    def session(self, who: str | None, statements: list[str]) -> list[Outcome]:
-        """Each statement's (SQLSTATE or None, message or rows), in one session."""
-        out: list[Outcome] = []
-        with self.connect(who) as conn:
-            for text in statements:
-                try:
-                    cur = conn.execute(self.sql(text))
-                    out.append((None, repr(cur.fetchall() if cur.description
-                                           else cur.statusmessage)))
-                except psycopg.Error as exc:
-                    out.append((exc.sqlstate, self.unnamed(exc.diag.message_primary or "")))
-        return out
-
-    def psql(self, who: str | None, command: str) -> str:
-        user = self.superuser if who is None else self.names[who]
-        out = subprocess.run(["psql", "-X", "-h", self.host, "-p", str(self.port), "-U", user,
-                              "-d", self.dbname, "-c", command], capture_output=True,
-                             text=True, timeout=30, env={"PGSSLMODE": "disable",
-                                                         "LC_ALL": "C.UTF-8",
-                                                         "PATH": "/usr/bin:/bin"})
-        assert out.returncode == 0, out.stderr
-        return self.unnamed(out.stdout)
-
-    def unnamed(self, text: str) -> str:
-        """The roles by their short names, the database as postgres (pgha's)."""
-        for short, full in self.names.items():
-            text = text.replace(full, short)
-        return text.replace(f"database {self.dbname}", "database postgres")
+from fixtures.role_sides import Outcome, Side, role_sides
 
 
 @pytest.fixture
 def sides(pgha_server: PghaServer, postgres_server: PostgresServer) -> Iterator[list[Side]]:
-    suffix = uuid.uuid4().hex[:6]
-    with postgres_server.temporary_database("nsp") as dsn:
-        dbname = dsn.rsplit("dbname=", 1)[1]
-        pg = Side(postgres_server.host, postgres_server.port, postgres_server.user, dbname,
-                  suffix)
-        pgha = Side(pgha_server.host, pgha_server.port, "postgres", "postgres", suffix)
-        both = [pgha, pg]
-        for side in both:
-            side.session(None, ["CREATE USER {alice}", "CREATE USER {bob}", "CREATE ROLE {grp}"])
-        try:
-            yield both
-        finally:
-            with pg.connect() as conn:
-                for name in pg.names.values():
-                    if conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s",
-                                    (name,)).fetchone():
-                        conn.execute(f"DROP OWNED BY {name} CASCADE")
-            with psycopg.connect(postgres_server.dsn, autocommit=True) as conn:
-                for name in pg.names.values():
-                    conn.execute(f"DROP ROLE IF EXISTS {name}")
+    with role_sides(pgha_server, postgres_server, "nsp") as both:
+        yield both
 
 
 SETUP = ["CREATE SCHEMA s", "CREATE TABLE s.t (a int)", "INSERT INTO s.t VALUES (1)",

@@ -266,14 +266,7 @@ def grant_schema(conn: Any, schemas: dict[str, namespaces.Schema], node: ast.Gra
                 word = "no" if not kept else "not all"
                 warnings.append(Notice("01007" if node.is_grant else "01006",
                                        f'{word} privileges {verb} for "{name}"', "WARNING"))
-        grantor = owner if owns else grants.role_oid
-        for grantee in grantees:
-            before = next((i.options for i in items
-                           if i.grantee == grantee and i.grantor == grantor), "")
-            _update(items, grantee, grantor, kept, node)
-            if not node.is_grant:
-                _revoke_dependents(items, grantee, "".join(c for c in before if c in kept),
-                                   node.behavior == enums.DropBehavior.DROP_CASCADE)
+        _apply(items, grantees, owner if owns else grants.role_oid, kept, node)
         save_schema_acl(conn, name, items)
 
 
@@ -393,15 +386,9 @@ def grant_relations(conn: Any, catalog: Catalog, node: ast.GrantStmt, grants: Gr
                 warnings.append(Notice("01007" if node.is_grant else "01006",
                                        f'{word} privileges {verb} for "{rel.name}"', "WARNING"))
             letters = kept
-        grantor = rel.owner if grants.owns(rel) else grants.role_oid
         items = acl_of(rel)
-        for grantee in grantees:
-            before = next((i.options for i in items
-                           if i.grantee == grantee and i.grantor == grantor), "")
-            _update(items, grantee, grantor, letters, node)
-            if not node.is_grant:
-                _revoke_dependents(items, grantee, "".join(c for c in before if c in letters),
-                                   node.behavior == enums.DropBehavior.DROP_CASCADE)
+        _apply(items, grantees, rel.owner if grants.owns(rel) else grants.role_oid, letters,
+               node)
         rel.acl = [[i.grantee, i.grantor, i.privileges, i.options] for i in items]
         changed.append(rel)
     return changed
@@ -429,6 +416,19 @@ def _update(items: list[AclItem], grantee: int, grantor: int, letters: str,
         item.privileges = "".join(c for c in item.privileges if c not in letters)
     if not item.privileges:
         items.remove(item)
+
+
+def _apply(items: list[AclItem], grantees: list[int], grantor: int, letters: str,
+           node: Any) -> None:
+    """GRANT or REVOKE ``letters`` for each grantee as ``grantor`` (a table's or a schema's
+    ACL alike); a REVOKE also takes what the grantees granted on with the options they lose."""
+    for grantee in grantees:
+        before = next((i.options for i in items
+                       if i.grantee == grantee and i.grantor == grantor), "")
+        _update(items, grantee, grantor, letters, node)
+        if not node.is_grant:
+            _revoke_dependents(items, grantee, "".join(c for c in before if c in letters),
+                               node.behavior == enums.DropBehavior.DROP_CASCADE)
 
 
 def _revoke_dependents(items: list[AclItem], grantor: int, lost: str, cascade: bool) -> None:

@@ -101,14 +101,21 @@ def regproc_output(value: Any) -> str:
     """A regproc as text: the name, qualified when PostgreSQL 15 has several functions of that
     name (regprocin would not find it), ``-`` for 0, the number for an OID pg_proc does not
     list. pg_type's typinput and its kin hold names already."""
+    fn = _listed(value)
+    if isinstance(fn, str):
+        return fn
+    return f"pg_catalog.{fn.quoted_name}" if fn.name in OVERLOADED else fn.quoted_name
+
+
+def _listed(value: Any) -> builtin_functions.BuiltinFunction | str:
+    """The pg_proc row of a reg* OID, or its text when it has none: ``-`` for 0, the number
+    for an OID pg_proc does not list, a name kept as it is."""
     if not isinstance(value, int):
         return str(value)
     if value == 0:
         return "-"
     fn = builtin_functions.by_oid(value)
-    if fn is None:
-        return str(value)
-    return f"pg_catalog.{fn.quoted_name}" if fn.name in OVERLOADED else fn.quoted_name
+    return str(value) if fn is None else fn
 
 
 def _split_signature(text: str) -> tuple[str, list[str]]:
@@ -191,13 +198,9 @@ def _proc_by_signature(text: str, catalog: Catalog | None) -> int:
 def regprocedure_output(value: Any) -> str:
     """A regprocedure as text (format_procedure): ``name(type,type)``, ``-`` for 0, the number
     for an OID pg_proc does not list. A pg_catalog function is always visible: unqualified."""
-    if not isinstance(value, int):
-        return str(value)
-    if value == 0:
-        return "-"
-    fn = builtin_functions.by_oid(value)
-    if fn is None:
-        return str(value)
+    fn = _listed(value)
+    if isinstance(fn, str):
+        return fn
     if any(t not in pgtypes.TYPES_BY_OID for t in fn.arg_types):
         # the language handlers take pseudo-types pgha has no pg_type row for
         return f"{fn.quoted_name}({fn.identity_arguments})"
