@@ -219,3 +219,118 @@ def test_the_replies_to_a_deferred_violation_are_postgresql_s(
         _replies(port, setup)
         got.append(_replies(port, batch))
     assert got[0] == got[1] == ["1", "2", "C:INSERT 0 1", "E:23505", "Z"]
+
+
+# -- a block's point writes, its first write and its commit on the event loop -------------
+
+
+def test_writes_of_a_block_are_answered_as_postgresql_answers_them(
+        pgha_server_module: PghaServer, postgres_server: Any) -> None:
+    """A block's prepared point writes (the first takes the write lock), one that fails (its
+    error, then 25P02 for the next), and the block's end: the same replies as PostgreSQL's,
+    message for message, each batch sent once the previous one was answered (so that the
+    node's fast path, not only its general way, answers it)."""
+    table = _name("fast_block")
+
+    def bound(*values: bytes) -> bytes:
+        params = b"".join(struct.pack("!I", len(v)) + v for v in values)
+        return (_msg(b"B", b"\0\0\0\0" + struct.pack("!H", len(values)) + params + b"\0\0")
+                + _msg(b"D", b"P\0") + _msg(b"E", b"\0\0\0\0\0") + _msg(b"S", b""))
+
+    batches = [
+        _msg(b"Q", f"create table {table} (id int primary key, v text);"
+                   f" insert into {table} values (1, 'a')".encode() + b"\0"),
+        _msg(b"Q", b"begin\0"),
+        _msg(b"P", f"\0insert into {table} values ($1, $2)\0\0\0".encode()) + _msg(b"S", b""),
+        bound(b"2", b"b"),
+        bound(b"3", b"c"),
+        bound(b"1", b"x"),  # a duplicate key: the block fails
+        bound(b"4", b"d"),  # 25P02
+        _msg(b"Q", b"commit\0"),  # ROLLBACK, as PostgreSQL reports it
+        _msg(b"Q", b"begin\0"),
+        bound(b"5", b"e"),
+        _msg(b"Q", b"commit\0"),
+        _msg(b"Q", f"select string_agg(id::text, ',' order by id) from {table}".encode()
+             + b"\0"),
+    ]
+    got = []
+    for port in (pgha_server_module.port, postgres_server.port):
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+            got.append([_exchange(s, batch) for batch in [b"", *batches]])
+    assert got[0] == got[1]
+    assert got[0][4] == ["2", "n", "C:INSERT 0 1", "Z"]
+    assert got[0][6] == ["2", "n", "E:23505", "Z"]
+    assert got[0][7] == ["E:25P02", "Z"]
+
+
+def _exchange(s: socket.socket, frames: bytes) -> list[str]:
+    """Send ``frames`` (start up when empty) and return the replies up to ReadyForQuery as
+    ``_replies`` names them, with a DataRow's values."""
+    if not frames:
+        params = b"user\0postgres\0database\0postgres\0\0"
+        frames = struct.pack("!II", len(params) + 8, 196608) + params
+    s.sendall(frames)
+    out: list[str] = []
+    buf = b""
+    while True:
+        while len(buf) < 5 or len(buf) < 1 + struct.unpack("!I", buf[1:5])[0]:
+            chunk = s.recv(65536)
+            assert chunk, "connection closed"
+            buf += chunk
+        size = struct.unpack("!I", buf[1:5])[0]
+        kind, body, buf = chr(buf[0]), buf[5:1 + size], buf[1 + size:]
+        if kind == "C":
+            kind += ":" + body.rstrip(b"\0").decode()
+        elif kind == "E":
+            kind += ":" + next(f[1:].decode() for f in body.split(b"\0") if f[:1] == b"C")
+        elif kind == "D":
+            kind += ":" + body[6:].decode()
+        elif kind in "SKN":
+            continue  # ParameterStatus, BackendKeyData, notices: differ between servers
+        out.append(kind)
+        if kind == "Z":
+            return out
+
+
+def test_a_first_write_waits_for_the_block_that_holds_the_write_lock(
+        pgha_server_module: PghaServer, table: str) -> None:
+    """Session B's first point write finds the write lock held by session A's block: it
+    waits (off the event loop) until A commits, then runs; both writes are kept."""
+    with pgha_server_module.connect() as a, pgha_server_module.connect() as b:
+        a.execute("begin")
+        a.execute(f"update {table} set v = %s where id = %s", ("by a", 1), prepare=True)
+
+        async def b_writes() -> None:
+            await asyncio.to_thread(_write_in_block, b, table)
+
+        async def main() -> None:
+            task = asyncio.create_task(b_writes())
+            await asyncio.sleep(0.5)
+            assert not task.done(), "B wrote while A held the write lock"
+            a.execute("commit")
+            await asyncio.wait_for(task, 10)
+
+        asyncio.run(main())
+        assert a.execute(f"select v from {table} where id in (1, 2) order by id"
+                         ).fetchall() == [("by a",), ("by b",)]
+
+
+def _write_in_block(c: Conn, table: str) -> None:
+    with c.transaction():
+        c.execute(f"update {table} set v = %s where id = %s", ("by b", 2), prepare=True)
+
+
+def test_sqlite_s_wal_is_checkpointed_while_commits_run_on_the_event_loop(
+        pgha_server_module: PghaServer) -> None:
+    """Commits on the event loop leave SQLite's checkpoint to a thread of the node's: 40 MB
+    written in small committed blocks do not pile up in SQLite's WAL file."""
+    name = _name("fast_wal")
+    with pgha_server_module.connect() as c:
+        c.execute(f"create table {name} (id int primary key, v text)")
+        payload = "x" * 20_000
+        for i in range(2_000):
+            with c.transaction():
+                c.execute(f"insert into {name} values (%s, %s)", (i, payload), prepare=True)
+        assert c.execute(f"select count(*) from {name}").fetchone() == (2_000,)
+    wal = pgha_server_module.data_dir / "pgha.db-wal"
+    assert wal.stat().st_size < 16 * 1024 * 1024

@@ -26,9 +26,10 @@ from typing import TYPE_CHECKING, Any
 from pgha.routing.classify import LARGE_TEXT, classify
 from pgha.routing.router import Target, View, route
 from pgha.storage.engine import Result, Statement, encode_params
+from pgha.storage.locks import WriterBusy
 from pgha.wire import codec
 from pgha.wire.connection import ConnectionState
-from pgha.wire.errors import PgError
+from pgha.wire.errors import InternalError, PgError
 
 log = logging.getLogger("pgha.session")
 
@@ -53,6 +54,7 @@ def take(session: ClientSession, data: bytes) -> int:
         return 0
     done = 0
     extended = False  # what was handled ends inside an extended batch (before its Sync)
+    failed = False  # a write failed: its error was sent and the wire skips to Sync
     while True:
         frame = _frame(data, done)
         if frame is None:
@@ -80,10 +82,14 @@ def take(session: ClientSession, data: bytes) -> int:
             break
         done, synced = answered
         extended = not synced
+        if synced is None:
+            failed = extended = True
+            break
         if extended and kind != _PARSE:
             break  # an Execute whose Sync is left to the general way
     if done:
-        session.conn.forwarded(extended=extended)
+        if not failed:
+            session.conn.forwarded(extended=extended)
         session.in_extended_batch = extended
         session.write_now()
     return done
@@ -101,14 +107,15 @@ def _frame(data: bytes, pos: int) -> tuple[int, int, int] | None:
 
 
 def _bound(session: ClientSession, data: bytes, body: int, after: int
-           ) -> tuple[int, bool] | None:
-    """Bind [Describe portal] Execute [Sync] of a read, the Bind's body at data[body:after]:
-    answered, with where the answered messages end and whether that includes the Sync; None
-    leaves them all to the general way."""
+           ) -> tuple[int, bool | None] | None:
+    """Bind [Describe portal] Execute [Sync] of a read, a point write or BEGIN, the Bind's
+    body at data[body:after]: answered, with where the answered messages end and whether that
+    includes the Sync (None: the write failed, its error was sent and the wire now skips to
+    Sync); None leaves them all to the general way."""
     bound = _bind(session, data, body, after)
     if bound is None:
         return None
-    name, stmt, params, formats = bound
+    name, stmt, params, formats, changes = bound
     frame = _frame(data, after)
     describe = False
     if frame is not None and frame[0] == _DESCRIBE:
@@ -118,14 +125,47 @@ def _bound(session: ClientSession, data: bytes, body: int, after: int
         frame = _frame(data, frame[2])
     if frame is None or frame[0] != _EXECUTE or data[frame[1]:frame[2]] != b"\0\0\0\0\0":
         return None  # a named portal or a row limit: the general way
-    result = _read(session, stmt, params)
-    if result is None:
-        return None
-    assert session.storage is not None
-    session.storage.begin_implicit()  # the pipeline's block, which its Sync ends
-    session.statements.planned(name)
-    session.send_raw(codec.BIND_COMPLETE)
-    session.send_result(result, formats, stmt, describe=describe)
+    storage = session.storage
+    assert storage is not None
+    if changes:
+        # Once run it leaves a trace: from here it is answered here, error or not, in the
+        # order the general way answers (BindComplete, the portal's description, then the
+        # statement's result or error).
+        error: PgError | None = None
+        storage.begin_implicit()
+        try:
+            result = storage.execute_no_wait(stmt, params)
+        except WriterBusy:
+            return None  # nothing was done: the general way waits for the write lock
+        except Exception as exc:
+            if isinstance(exc, PgError):
+                error = exc
+            else:
+                log.exception("internal error in a write on the fast path")
+                error = InternalError(f"internal error: {type(exc).__name__}: {exc}")
+        session.conn.forwarded(extended=True)
+        session.statements.planned(name)
+        session.send_raw(codec.BIND_COMPLETE)
+        if describe:
+            columns = stmt.columns
+            session.send_raw(codec.NO_DATA if columns is None else
+                             session.row_format(columns, formats)[0])
+        if error is not None:
+            if error.severity == "FATAL":
+                session.terminate(error)
+            else:
+                storage.abort()  # in a block: it has failed; the Sync reports it
+                session.error(error)  # the wire now skips to Sync
+            return frame[2], None
+        session.send_result(result, formats, stmt, describe=False)
+    else:
+        read = _read(session, stmt, params)
+        if read is None:
+            return None
+        storage.begin_implicit()  # the pipeline's block, which its Sync ends
+        session.statements.planned(name)
+        session.send_raw(codec.BIND_COMPLETE)
+        session.send_result(read, formats, stmt, describe=describe)
     done = frame[2]
     frame = _frame(data, done)
     if frame is None or frame[0] != _SYNC or not _sync(session):
@@ -184,6 +224,20 @@ def _runs_inline(session: ClientSession, stmt: Statement, params: list[Any] | No
         _local(session, stmt.text)
 
 
+def _changes_inline(session: ClientSession, stmt: Statement, params: list[Any] | None
+                    ) -> bool:
+    """BEGIN (or COMMIT / ROLLBACK with nothing to end in SQLite), or a point write of a block
+    that holds the write lock (``can_write_inline``): it runs here, and once run it is
+    answered here whatever its result (the general way could not run it again)."""
+    storage = session.storage
+    assert storage is not None
+    if stmt.kind == "txn":
+        ok = storage.can_run_inline(stmt)
+    else:
+        ok = stmt.kind == "dml" and storage.can_write_inline(stmt, params)
+    return ok and _local(session, stmt.text)
+
+
 def _query(session: ClientSession, data: bytes, start: int, end: int) -> bool:
     """A simple Query of one cached read: answered (RowDescription, rows, CommandComplete,
     ReadyForQuery) and True; False leaves it to the general way."""
@@ -202,6 +256,7 @@ def _query(session: ClientSession, data: bytes, start: int, end: int) -> bool:
     if result is None:
         return False
     storage.end_implicit()
+    session.drop_unnamed()
     session.send_result(result, _TEXT_FORMATS, stmt)
     session.ready_for_query()
     return True
@@ -234,9 +289,10 @@ def _parse(session: ClientSession, data: bytes, start: int, end: int) -> bool:
 
 
 def _bind(session: ClientSession, data: bytes, start: int, end: int
-          ) -> tuple[str, Statement, list[Any], tuple[int, ...]] | None:
-    """A Bind of a prepared statement to the unnamed portal: its name, statement, parameters
-    and result formats; None leaves it to the general way."""
+          ) -> tuple[str, Statement, list[Any], tuple[int, ...], bool] | None:
+    """A Bind of a prepared statement to the unnamed portal: its name, statement, parameters,
+    result formats and whether it changes state (``_changes_inline``: not a read); None
+    leaves it to the general way."""
     if data[start] != 0:
         return None  # a named portal
     name_end = data.index(0, start + 1, end)
@@ -267,12 +323,18 @@ def _bind(session: ClientSession, data: bytes, start: int, end: int
         return None  # malformed: the general way says so
     storage = session.storage
     assert storage is not None
+    if stmt.kind == "txn":
+        if values or not _changes_inline(session, stmt, None):
+            return None
+        return name, stmt, [], result_formats, True
     if stmt.kind != "dml" or stmt.generation != storage.catalog.generation:
         return None
     params = encode_params(stmt, values, formats, storage.settings["timezone"])
-    if not _runs_inline(session, stmt, params):
-        return None
-    return name, stmt, params, result_formats
+    if _runs_inline(session, stmt, params):
+        return name, stmt, params, result_formats, False
+    if _changes_inline(session, stmt, params):
+        return name, stmt, params, result_formats, True
+    return None
 
 
 def _sync(session: ClientSession) -> bool:

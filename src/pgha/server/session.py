@@ -16,6 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from pglast import enums
+
 from pgha.net.backend import BackendError
 from pgha.net.client_io import ClientWire
 from pgha.net.link import REPORT_OPTION
@@ -30,6 +32,7 @@ from pgha.storage.columns import ResultColumn
 from pgha.storage.engine import Result, Statement, StorageSession, encode_params
 from pgha.storage.functions import regproc
 from pgha.storage.functions.regclass import regclass_name, regtype_array_text, regtype_name
+from pgha.storage.locks import WriterBusy
 from pgha.storage.prepared import PreparedStatements
 from pgha.storage.types_interval import format_interval_style
 from pgha.wire import codec
@@ -42,6 +45,7 @@ from pgha.wire.errors import (
     DuplicatePreparedStatement,
     FeatureNotSupported,
     IdleInTransactionSessionTimeout,
+    InFailedSqlTransaction,
     InternalError,
     InvalidCatalogName,
     InvalidCursorName,
@@ -68,6 +72,10 @@ FLUSH_THRESHOLD = 256 * 1024
 CURSOR_OPT_HOLD = 0x0020  # PostgreSQL's parsenodes.h: DECLARE ... WITH HOLD
 FETCH_ALL = 2**63 - 1  # FETCH ALL arrives as LONG_MAX
 EXTENDED_MESSAGES = (m.Parse, m.Bind, m.Describe, m.Execute, m.Close)
+# COMMIT (END) and ROLLBACK (ABORT): they may end the block on the event loop
+# (StorageSession.can_commit_inline).
+ENDS_BLOCK = frozenset({enums.TransactionStmtKind.TRANS_STMT_COMMIT,
+                        enums.TransactionStmtKind.TRANS_STMT_ROLLBACK})
 COPY_CHUNK = 256 * 1024
 ROW_FORMATS = 64  # results whose row format a session keeps (row_format)
 
@@ -250,6 +258,7 @@ class ClientSession(ClientWire):
         """Before ReadyForQuery acknowledges a commit: wait for the session's sync mode
         (pgha.sync_mode, else the node's --sync-mode). A cancelled wait leaves the commit in
         place on the primary and says so, as PostgreSQL does for synchronous replication."""
+        await self.made_durable()
         storage = self.storage
         if storage is None or storage.commit_lsn is None:
             return
@@ -281,6 +290,12 @@ class ClientSession(ClientWire):
             self.replication_wait = None
         if notice:
             self.send(m.NoticeResponse(Notice("01000", notice, "WARNING").fields()))
+
+    def drop_unnamed(self) -> None:
+        """A simple Query ends the unnamed prepared statement and portal, as PostgreSQL's
+        exec_simple_query does (a later Bind of it is 26000)."""
+        self.statements.pop("")
+        self.portals.pop("", None)
 
     def prepared_text(self, name: str) -> tuple[str, tuple[int, ...]] | None:
         """A statement this session prepared here (to prepare it on the primary too)."""
@@ -340,7 +355,12 @@ class ClientSession(ClientWire):
             if result is not None:
                 return result
         elif storage.can_write_inline(stmt, params):
-            return storage.execute(stmt, params)  # a point write: its shape bounds it
+            with contextlib.suppress(WriterBusy):  # else it waits for the lock on the pool
+                return storage.execute_no_wait(stmt, params)  # a point write: its shape bounds it
+        elif stmt.kind == "txn" and stmt.node.kind in ENDS_BLOCK and storage.can_commit_inline():
+            result = storage.execute_no_wait(stmt, params)
+            await self.made_durable()
+            return result
         timeout_ms = int(storage.settings["statement_timeout"])
         if not timeout_ms:
             if end_block:
@@ -361,10 +381,23 @@ class ClientSession(ClientWire):
         SQLite has one open)."""
         storage = self.storage
         assert storage is not None
-        if storage.ends_in_sqlite:
-            await self.call(storage.end_implicit)
-        else:
+        if not storage.ends_in_sqlite:
             storage.end_implicit()
+        elif storage.can_commit_inline():
+            storage.end_implicit_no_wait()  # its flush: wait_replicated, before ReadyForQuery
+        else:
+            await self.call(storage.end_implicit)
+
+    async def made_durable(self) -> None:
+        """A commit run on the event loop (``StorageSession.execute_no_wait``) is in pgha's
+        WAL: wait for its flush (on the pool when the node fsyncs; group commit)."""
+        storage = self.storage
+        if storage is None or storage.durable_wait is None:
+            return
+        if storage.durable_without_wait:
+            storage.wait_durable()
+        else:
+            await self.call(storage.wait_durable)
 
     async def parse_statements(self, sql: str, param_oids: list[int] | None = None
                                ) -> list[Statement]:
@@ -623,6 +656,7 @@ class ClientSession(ClientWire):
     async def simple_query(self, sql: str) -> None:
         storage = self.storage
         assert storage is not None
+        self.drop_unnamed()
         sql = quote_route_setting(sql)
         if len(sql) > LARGE_TEXT and self.forwarder is not None:
             await self.call(classify, sql)  # parsed off the event loop (see LARGE_TEXT)
@@ -924,6 +958,9 @@ class ClientSession(ClientWire):
             raise InvalidSqlStatementName(f'prepared statement "{msg.statement}" does not exist')
         storage = self.storage
         assert storage is not None
+        if storage.status == "E" and not storage.allowed_in_failed(stmt):
+            raise InFailedSqlTransaction("current transaction is aborted, commands ignored "
+                                         "until end of transaction block")
         await self.translated(stmt)
         params = encode_params(stmt, list(msg.params), list(msg.param_formats),
                                storage.settings["timezone"])

@@ -30,6 +30,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import datetime as dt
+import logging
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -74,7 +75,7 @@ from pgha.storage.errors_sqlite import (
     over_budget,
 )
 from pgha.storage.functions import regproc
-from pgha.storage.locks import AdvisoryLocks, WriterQueue
+from pgha.storage.locks import AdvisoryLocks, WriterBusy, WriterQueue
 from pgha.storage.prepared import PreparedStatements
 from pgha.storage.statement_cache import NOT_APPLICABLE, StatementCache
 from pgha.storage.temp_tables import TempDDL, TempTables
@@ -150,6 +151,16 @@ class Statement:
 
 EXPLAIN_COLUMNS = (ResultColumn("QUERY PLAN", T.TEXT),)
 
+logger = logging.getLogger("pgha.storage")
+
+
+
+# A transaction of at most this many captured rows commits on the event loop when it may
+# (``StorageSession.can_commit_inline``): SQLite writes their pages to its WAL without fsync.
+INLINE_COMMIT_ROWS = 256
+# SQLite's own default for an automatic checkpoint, which pgha runs on a thread of its own
+# instead (``Engine._wal_grew``): a commit on the event loop must not copy and fsync pages.
+CHECKPOINT_PAGES = 1000
 
 
 class Engine:
@@ -160,6 +171,8 @@ class Engine:
                  ) -> None:
         self.log = log
         self.commit_lock = threading.Lock()  # log order == SQLite commit order
+        self._checkpointing = threading.Lock()  # held by the background checkpoint
+        self._checkpoint_conn: apsw.Connection | None = None  # its connection, kept
         self.writers = WriterQueue()  # sessions write one at a time, in arrival order
         self.read_only = False  # a standby: only the replication stream writes
         self.sync_mode = "async"  # the node's default for pgha.sync_mode
@@ -203,7 +216,29 @@ class Engine:
         conn.execute(f"PRAGMA synchronous={'FULL' if full else 'NORMAL'}")
         conn.execute("PRAGMA foreign_keys=ON")
         conn.execute("PRAGMA recursive_triggers=ON")
+        conn.set_wal_hook(self._wal_grew)  # instead of SQLite's checkpoint inside COMMIT
         return conn
+
+    def _wal_grew(self, conn: apsw.Connection, name: str, pages: int) -> int:
+        """After each commit (SQLite's WAL hook): past CHECKPOINT_PAGES, a PASSIVE checkpoint
+        on a thread of its own, one at a time, rather than in the committing connection
+        (which may be the event loop's)."""
+        if pages >= CHECKPOINT_PAGES and not self._checkpointing.locked():
+            threading.Thread(target=self._checkpoint_in_background, name="pgha-checkpoint",
+                             daemon=True).start()
+        return apsw.SQLITE_OK
+
+    def _checkpoint_in_background(self) -> None:
+        if not self._checkpointing.acquire(blocking=False):
+            return
+        try:
+            if self._checkpoint_conn is None:
+                self._checkpoint_conn = apsw.Connection(str(self.path))
+            self._checkpoint_conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        except apsw.Error as exc:  # e.g. the data directory was removed: the next commit retries
+            logger.warning("background checkpoint failed: %s", exc)
+        finally:
+            self._checkpointing.release()
 
     def applied_lsn(self, conn: apsw.Connection | None = None) -> int:
         """The end LSN of the last log record this database contains."""
@@ -388,6 +423,10 @@ class StorageSession:
         self.status = "I"  # PostgreSQL transaction status: I idle, T in block, E failed
         self.sqlite_txn = False  # a SQLite transaction is open
         self.writing = False  # this session holds the engine's WriterQueue
+        # Running on the event loop (``execute_no_wait``): a wait for the write lock raises
+        # WriterBusy instead, and a logged commit leaves its flush to ``wait_durable``.
+        self.no_wait = False
+        self.durable_wait: int | None = None  # end LSN a commit left to flush (no_wait)
         self.explicit = False  # inside BEGIN ... COMMIT
         self.implicit = False  # inside an implicit multi-statement transaction
         self.private_catalog: Catalog | None = None  # schema changed in this transaction
@@ -766,7 +805,10 @@ class StorageSession:
             now = dt.datetime.now(dt.UTC)
             self.ctx.transaction_start = now
             try:
-                self.conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+                if write and self.no_wait:
+                    self._begin_immediate_no_wait()
+                else:
+                    self.conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
             except BaseException:
                 self._leave_writer()
                 raise
@@ -774,7 +816,23 @@ class StorageSession:
         if write and self.capture is None and self.engine.log is not None:
             self.capture = changes.ChangeCapture(self.conn)
 
+    def _begin_immediate_no_wait(self) -> None:
+        """BEGIN IMMEDIATE without SQLite's busy handler: a connection outside the sessions
+        (a checkpoint restart, a snapshot install) holding SQLite's lock means WriterBusy."""
+        self.conn.set_busy_timeout(0)
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except apsw.BusyError:
+            raise WriterBusy() from None
+        finally:
+            self.conn.set_busy_timeout(self.engine.busy_timeout_ms)
+
     def _take_writer(self) -> None:
+        if self.no_wait:
+            if not self.engine.writers.try_acquire(self):
+                raise WriterBusy()
+            self.writing = True
+            return
         timeout_ms = int(self.settings.get("lock_timeout", "0")) or self.engine.busy_timeout_ms
         self.engine.writers.acquire(self, timeout_ms / 1000, self.ctx)
         self.writing = True
@@ -964,8 +1022,25 @@ class StorageSession:
         assert log is not None
         end = commit_log.commit_logged(self.conn, log, self.engine.commit_lock, bodies)
         self._leave_writer()  # the next writer runs while this commit's WAL is flushed
-        commit_log.wait_durable(log, end)
         self.commit_lsn = end
+        if self.no_wait:
+            self.durable_wait = end  # flushed by wait_durable, off the event loop
+        else:
+            commit_log.wait_durable(log, end)
+
+    def wait_durable(self) -> None:
+        """Block until the log holds the commit ``execute_no_wait`` made durably (blocking
+        when the node fsyncs; see ``durable_without_wait``)."""
+        end, self.durable_wait = self.durable_wait, None
+        if end is not None:
+            assert self.engine.log is not None
+            commit_log.wait_durable(self.engine.log, end)
+
+    @property
+    def durable_without_wait(self) -> bool:
+        """``wait_durable`` makes no system call (the node does not fsync): the caller need
+        not leave the event loop for it."""
+        return not self.engine.durable
 
     def finish_settings(self, commit: bool) -> dict[str, str]:
         """End of a transaction block: SET LOCAL values end; ROLLBACK also undoes SET.
@@ -1048,7 +1123,7 @@ class StorageSession:
         caller's timer calls ``interrupt("statement timeout")`` when it passes."""
         if stmt.kind == "empty":
             return Result("")
-        if self.status == "E" and not self._allowed_in_failed(stmt):
+        if self.status == "E" and not self.allowed_in_failed(stmt):
             raise InFailedSqlTransaction(
                 "current transaction is aborted, commands ignored until end "
                 "of transaction block")
@@ -1121,9 +1196,8 @@ class StorageSession:
         return (
             tr is not None
             and tr.point_write
-            and self.writing
+            and (self.writing or not self.sqlite_txn)
             and self.explicit
-            and self.sqlite_txn
             and self.status != "E"
             and not self.catalog.deferrable_uniques
             and not self.temp.on_commit
@@ -1132,6 +1206,41 @@ class StorageSession:
             and stmt.path == self.search_path
             and self.shared_caches
         )
+
+    def can_commit_inline(self) -> bool:
+        """Would ending this block's SQLite transaction now (COMMIT, ROLLBACK, the end of an
+        implicit block) be short work, with no wait but the log's flush (left to
+        ``wait_durable``)? Not when SQLite itself must fsync at COMMIT (no log, durable),
+        nor for large or DDL transactions, deferred checks or ON COMMIT actions."""
+        capture = self.capture
+        return (
+            self.sqlite_txn
+            and (self.engine.log is not None or not self.engine.durable)
+            and (capture is None or (not len(capture.steps) and
+                                     len(capture.rows) <= INLINE_COMMIT_ROWS))
+            and not self.catalog.deferrable_uniques
+            and not self.temp.on_commit
+            and self.private_catalog is None
+            and not self.ctx.sequences_set
+        )
+
+    def execute_no_wait(self, stmt: Statement, params: list[Any] | None = None) -> Result:
+        """``execute`` on the caller's thread (the event loop) for what ``can_write_inline``
+        or ``can_commit_inline`` admitted: WriterBusy (nothing done) if the write lock is
+        taken; a logged commit's flush is left to ``wait_durable``."""
+        self.no_wait = True
+        try:
+            return self.execute(stmt, params)
+        finally:
+            self.no_wait = False
+
+    def end_implicit_no_wait(self) -> None:
+        """``end_implicit`` on the caller's thread (see ``can_commit_inline``)."""
+        self.no_wait = True
+        try:
+            self.end_implicit()
+        finally:
+            self.no_wait = False
 
     def execute_and_end(self, stmt: Statement, params: list[Any] | None = None) -> Result:
         """``execute``, then ``end_implicit`` when this statement's implicit block is over (its
@@ -1161,7 +1270,8 @@ class StorageSession:
         finally:
             self.conn.set_progress_handler(None)
 
-    def _allowed_in_failed(self, stmt: Statement) -> bool:
+    def allowed_in_failed(self, stmt: Statement) -> bool:
+        """What a failed block still runs (PostgreSQL's IsTransactionExitStmt)."""
         if stmt.kind != "txn":
             return False
         K = enums.TransactionStmtKind

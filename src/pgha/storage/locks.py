@@ -18,6 +18,11 @@ if TYPE_CHECKING:
     from pgha.storage.functions import FunctionContext
 
 
+class WriterBusy(Exception):
+    """A statement run with ``no_wait`` (on the event loop) would have to wait for the write
+    lock: nothing was done, run it on a worker thread instead."""
+
+
 class WriterQueue:
     """The right to write, handed from one session to the next in arrival order.
 
@@ -59,6 +64,14 @@ class WriterQueue:
             finally:
                 self._waiting.remove(owner)
                 self._cond.notify_all()  # the next in line may now be first
+
+    def try_acquire(self, owner: object) -> bool:
+        """Take the right to write if no one holds it or waits for it; never waits."""
+        with self._cond:
+            if self._owner is None and not self._waiting:
+                self._owner = owner
+                return True
+            return False
 
     def release(self, owner: object) -> None:
         with self._cond:
