@@ -108,3 +108,91 @@ def test_a_waiter_whose_client_vanishes_does_not_keep_the_lock(pgha_server_modul
         conn.execute("SET lock_timeout = '5s'")
         conn.execute("INSERT INTO wq (who) VALUES ('next')")
         assert conn.execute("SELECT who FROM wq ORDER BY id").fetchall()[0] == ("holder",)
+
+
+# -- a block's point write queues on the event loop ----------------------------------------
+# A point write (an UPDATE by primary key) of a transaction block that does not hold the
+# write lock yet waits for it on the node's event loop, not on a worker thread: the same
+# order, lock_timeout and cancel rules hold there.
+
+
+@pytest.fixture
+def rows(table: str, pgha_server_module: PghaServer) -> str:
+    with pgha_server_module.connect(autocommit=True) as conn:
+        conn.execute("INSERT INTO wq (who) SELECT 'row ' || g FROM generate_series(1, 10) g")
+    return table
+
+
+def _point_write_in_block(server: PghaServer, row: int, who: str, results: dict[str, object],
+                          setup: str | None = None
+                          ) -> tuple[threading.Thread, psycopg.Connection]:
+    conn = server.connect(autocommit=True)
+    if setup:
+        conn.execute(setup)
+
+    def run() -> None:
+        try:
+            with conn.transaction():
+                conn.execute("UPDATE wq SET who = %s WHERE id = %s", (who, row), prepare=True)
+                results[who] = time.monotonic()
+        except psycopg.Error as exc:
+            results[who] = exc
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread, conn
+
+
+def test_block_writers_wait_in_arrival_order(pgha_server_module: PghaServer, rows: str) -> None:
+    with pgha_server_module.connect(autocommit=False) as holder:
+        holder.execute("UPDATE wq SET who = 'holder' WHERE id = 1", prepare=True)
+        results: dict[str, object] = {}
+        started = []
+        for i, who in enumerate(("first", "second", "third"), start=2):
+            started.append(_point_write_in_block(pgha_server_module, i, who, results))
+            time.sleep(0.2)  # they queue in this order
+        assert results == {}  # all wait for the holder
+        holder.commit()
+        for thread, conn in started:
+            thread.join(10)
+            conn.close()
+    assert all(isinstance(results[w], float) for w in ("first", "second", "third")), results
+    assert results["first"] < results["second"] < results["third"]
+
+
+def test_block_writer_lock_timeout_is_55P03(pgha_server_module: PghaServer, rows: str) -> None:
+    with pgha_server_module.connect(autocommit=False) as holder:
+        holder.execute("UPDATE wq SET who = 'holder' WHERE id = 1", prepare=True)
+        results: dict[str, object] = {}
+        started = time.monotonic()
+        thread, conn = _point_write_in_block(pgha_server_module, 2, "waiter", results,
+                                             setup="SET lock_timeout = '300ms'")
+        thread.join(10)
+        assert 0.25 < time.monotonic() - started < 5
+        error = results["waiter"]
+        assert isinstance(error, psycopg.errors.LockNotAvailable), results
+        assert error.diag.message_primary == "canceling statement due to lock timeout"
+        holder.commit()
+        thread, _ = _point_write_in_block(pgha_server_module, 2, "again", results)
+        thread.join(10)  # the queue is not stuck behind the waiter that gave up
+        assert isinstance(results["again"], float), results
+        conn.close()
+
+
+def test_block_writer_cancel_is_57014(pgha_server_module: PghaServer, rows: str) -> None:
+    with pgha_server_module.connect(autocommit=False) as holder:
+        holder.execute("UPDATE wq SET who = 'holder' WHERE id = 1", prepare=True)
+        results: dict[str, object] = {}
+        thread, waiter = _point_write_in_block(pgha_server_module, 2, "waiter", results)
+        time.sleep(0.3)
+        waiter.cancel()
+        thread.join(10)
+        assert isinstance(results["waiter"], psycopg.errors.QueryCanceled), results
+        holder.commit()
+        with waiter.transaction():  # the session goes on, and the lock is free
+            waiter.execute("UPDATE wq SET who = 'after cancel' WHERE id = %s", (2,),
+                           prepare=True)
+        waiter.close()
+    with pgha_server_module.connect() as conn:
+        assert conn.execute("SELECT who FROM wq WHERE id IN (1, 2) ORDER BY id").fetchall() == [
+            ("holder",), ("after cancel",)]

@@ -139,6 +139,10 @@ class Node:
         if wait is not None:
             wait.cancel()  # a commit waiting for standbys stops waiting (and is told so)
             return
+        wait = getattr(session, "writer_wait", None)
+        if wait is not None:
+            wait.cancel()  # a writer queued on the event loop stops waiting (57014)
+            return
         storage = getattr(session, "storage", None)
         if storage is not None:
             storage.interrupt()

@@ -32,7 +32,7 @@ from pgha.storage.columns import ResultColumn
 from pgha.storage.engine import Result, Statement, StorageSession, encode_params
 from pgha.storage.functions import regproc
 from pgha.storage.functions.regclass import regclass_name, regtype_array_text, regtype_name
-from pgha.storage.locks import WriterBusy
+from pgha.storage.locks import WriterBusy, lock_timeout_error
 from pgha.storage.prepared import PreparedStatements
 from pgha.storage.types_interval import format_interval_style
 from pgha.wire import codec
@@ -213,6 +213,11 @@ def _constant_text(arg: Any) -> str | None:
                               hint="Bind the parameters with the extended protocol instead.")
 
 
+def _resolve(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)
+
+
 class ClientSession(ClientWire):
     """Serve one client until it disconnects."""
 
@@ -239,6 +244,7 @@ class ClientSession(ClientWire):
         self.pending: PendingQuery | None = None
         self.in_extended_batch = False
         self.replication_wait: asyncio.Future[str | None] | None = None
+        self.writer_wait: asyncio.Future[None] | None = None  # see wait_for_writer
         self.database = "postgres"
         # pgha.route & co. (its values are the storage session's settings once logged in),
         # the last commit's LSN, pins, and the settings to replay on the primary link.
@@ -354,9 +360,16 @@ class ClientSession(ClientWire):
             result = storage.execute_inline(stmt, params)
             if result is not None:
                 return result
-        elif storage.can_write_inline(stmt, params):
-            with contextlib.suppress(WriterBusy):  # else it waits for the lock on the pool
-                return storage.execute_no_wait(stmt, params)  # a point write: its shape bounds it
+        elif storage.can_write_inline(stmt, params):  # a point write: its shape bounds it
+            with contextlib.suppress(WriterBusy):
+                return storage.execute_no_wait(stmt, params)
+            # The write lock is taken: wait for it here rather than on a worker thread
+            # (unless statement_timeout must interrupt the wait, which the pool's does).
+            if not int(storage.settings["statement_timeout"]):
+                await self.wait_for_writer()
+                if storage.can_write_inline(stmt, params):
+                    with contextlib.suppress(WriterBusy):  # SQLite's own lock, held outside
+                        return storage.execute_no_wait(stmt, params)
         elif stmt.kind == "txn" and stmt.node.kind in ENDS_BLOCK and storage.can_commit_inline():
             result = storage.execute_no_wait(stmt, params)
             await self.made_durable()
@@ -388,6 +401,38 @@ class ClientSession(ClientWire):
         else:
             await self.call(storage.end_implicit)
 
+    async def wait_for_writer(self) -> None:
+        """Queue for the write lock on the event loop, first come first served with the
+        writers waiting on worker threads; lock_timeout ends the wait with 55P03, a cancel
+        request with 57014."""
+        storage = self.storage
+        assert storage is not None
+        loop = asyncio.get_running_loop()
+        granted: asyncio.Future[None] = loop.create_future()
+
+        def wake() -> None:  # from whichever thread hands the lock over
+            loop.call_soon_threadsafe(_resolve, granted)
+
+        writers = storage.engine.writers
+        if not writers.enqueue(storage, wake):
+            timeout = storage.lock_wait_seconds()
+            self.writer_wait = granted
+            try:
+                async with asyncio.timeout(timeout):
+                    await granted
+            except TimeoutError:
+                writers.leave(storage)
+                raise lock_timeout_error(timeout) from None
+            except asyncio.CancelledError:
+                writers.leave(storage)
+                task = asyncio.current_task()
+                if task is None or not task.cancelling():  # a CancelRequest (Node.cancel)
+                    raise QueryCanceled("canceling statement due to user request") from None
+                raise
+            finally:
+                self.writer_wait = None
+        storage.writing = True
+
     async def made_durable(self) -> None:
         """A commit run on the event loop (``StorageSession.execute_no_wait``) is in pgha's
         WAL: wait for its flush (on the pool when the node fsyncs; group commit)."""
@@ -415,6 +460,8 @@ class ClientSession(ClientWire):
         super().terminate(error)
         if self.replication_wait is not None:
             self.replication_wait.cancel()
+        if self.writer_wait is not None:
+            self.writer_wait.cancel()
         if self.storage is not None:
             self.storage.interrupt()
 

@@ -833,9 +833,13 @@ class StorageSession:
                 raise WriterBusy()
             self.writing = True
             return
-        timeout_ms = int(self.settings.get("lock_timeout", "0")) or self.engine.busy_timeout_ms
-        self.engine.writers.acquire(self, timeout_ms / 1000, self.ctx)
+        self.engine.writers.acquire(self, self.lock_wait_seconds(), self.ctx)
         self.writing = True
+
+    def lock_wait_seconds(self) -> float:
+        """How long a writer waits for the write lock: lock_timeout, else the engine's."""
+        timeout_ms = int(self.settings.get("lock_timeout", "0")) or self.engine.busy_timeout_ms
+        return timeout_ms / 1000
 
     def _leave_writer(self) -> None:
         if self.writing:

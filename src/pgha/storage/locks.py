@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from pgha.wire.errors import LockNotAvailable, QueryCanceled
@@ -38,6 +39,8 @@ class WriterQueue:
         self._cond = threading.Condition(threading.Lock())
         self._owner: object | None = None
         self._waiting: list[object] = []
+        # Waiters on an event loop (``enqueue``): called once the right is theirs.
+        self._wakers: dict[object, Callable[[], None]] = {}
 
     def acquire(self, owner: object, timeout: float, ctx: FunctionContext) -> None:
         """Wait up to ``timeout`` seconds for the right to write: 55P03 when it runs out,
@@ -55,15 +58,12 @@ class WriterQueue:
                         raise QueryCanceled(f"canceling statement due to {ctx.cancel_reason}")
                     remaining = deadline - time.monotonic()
                     if remaining <= 0:
-                        raise LockNotAvailable(
-                            "canceling statement due to lock timeout",
-                            detail=f"Waited {timeout:g} s for another transaction's "
-                            "writes to end.")
+                        raise lock_timeout_error(timeout)
                     self._cond.wait(remaining)
                 self._owner = owner
             finally:
                 self._waiting.remove(owner)
-                self._cond.notify_all()  # the next in line may now be first
+                self._hand_over()  # the next in line may now be first
 
     def try_acquire(self, owner: object) -> bool:
         """Take the right to write if no one holds it or waits for it; never waits."""
@@ -73,16 +73,54 @@ class WriterQueue:
                 return True
             return False
 
+    def enqueue(self, owner: object, wake: Callable[[], None]) -> bool:
+        """Take the right to write now (True), or queue for it without blocking (False):
+        ``wake`` is called, from the thread that hands the right over, once ``owner`` holds
+        it. A queued owner that stops waiting calls ``leave``."""
+        with self._cond:
+            if self._owner is None and not self._waiting:
+                self._owner = owner
+                return True
+            self._waiting.append(owner)
+            self._wakers[owner] = wake
+            return False
+
+    def leave(self, owner: object) -> None:
+        """``owner`` (queued by ``enqueue``) stops waiting: out of the queue, or, if the
+        right was handed to it meanwhile, giving it back."""
+        with self._cond:
+            if self._wakers.pop(owner, None) is not None and owner in self._waiting:
+                self._waiting.remove(owner)
+            elif self._owner is owner:
+                self._owner = None
+            self._hand_over()
+
     def release(self, owner: object) -> None:
         with self._cond:
             if self._owner is owner:
                 self._owner = None
-                self._cond.notify_all()
+                self._hand_over()
+
+    def _hand_over(self) -> None:
+        """With the lock held: a free right goes to the first in line when it waits on an
+        event loop; a thread waiting first takes it itself once notified."""
+        if self._owner is None and self._waiting and self._waiting[0] in self._wakers:
+            self._owner = owner = self._waiting.pop(0)
+            self._wakers.pop(owner)()
+        self._cond.notify_all()
 
     def wake(self) -> None:
         """Let waiters look at their cancel flags again."""
         with self._cond:
             self._cond.notify_all()
+
+
+def lock_timeout_error(timeout: float) -> LockNotAvailable:
+    """55P03 for a writer that waited ``timeout`` seconds, as PostgreSQL words a lock wait
+    that lock_timeout ended."""
+    return LockNotAvailable("canceling statement due to lock timeout",
+                            detail=f"Waited {timeout:g} s for another transaction's writes "
+                            "to end.")
 
 
 class AdvisoryLocks:
