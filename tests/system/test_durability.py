@@ -4,6 +4,8 @@ the restart, nothing that was not committed is, across several crash/restart cyc
 from __future__ import annotations
 
 import signal
+import threading
+import time
 from typing import Any
 
 import psycopg
@@ -136,3 +138,52 @@ def test_clean_restart_keeps_schema_and_sequences(pgha_server: PghaServer) -> No
         # The failed insert took 4 (as in PostgreSQL, a sequence never goes back), and that
         # survived the crash.
         assert conn.execute("select max(id) from dur_d").fetchone() == (5,)
+
+
+def test_blocks_committed_on_the_event_loop_survive_kill_9(pgha_server: PghaServer) -> None:
+    """Blocks of prepared point writes from several sessions at once: their commits run on
+    the node's event loop and wait for one flusher thread's fsync (group commit). Every
+    commit a client saw acknowledged before the kill -9 is there after the restart; the
+    commits in flight at the kill are either whole or absent."""
+    with pgha_server.connect() as conn:
+        conn.execute("create table dur_loop (id int primary key, worker int, n int)")
+        conn.execute("create table dur_loop_sum (worker int primary key, total int)")
+        conn.execute("insert into dur_loop_sum select g, 0 from generate_series(0, 5) g")
+    acknowledged: dict[int, int] = {}
+    stop = threading.Event()
+
+    def work(worker: int) -> None:
+        n = 0
+        try:
+            with pgha_server.connect() as c:
+                while not stop.is_set():
+                    n += 1
+                    with c.transaction():
+                        c.execute("insert into dur_loop values (%s, %s, %s)",
+                                  (worker * 1_000_000 + n, worker, n), prepare=True)
+                        c.execute("update dur_loop_sum set total = total + 1 where worker = %s",
+                                  (worker,), prepare=True)
+                    acknowledged[worker] = n
+        except psycopg.Error:
+            pass  # the node was killed
+
+    threads = [threading.Thread(target=work, args=(w,)) for w in range(6)]
+    for t in threads:
+        t.start()
+    time.sleep(2.0)
+    assert pgha_server.kill(signal.SIGKILL) == -signal.SIGKILL
+    stop.set()
+    for t in threads:
+        t.join(30)
+    assert sum(acknowledged.values()) > 50, acknowledged  # the load ran
+    pgha_server.restart()
+    with pgha_server.connect() as conn:
+        for worker in range(6):
+            rows = [r[0] for r in conn.execute(
+                "select n from dur_loop where worker = %s order by n", (worker,))]
+            total = conn.execute("select total from dur_loop_sum where worker = %s",
+                                 (worker,)).fetchone()
+            assert rows == list(range(1, len(rows) + 1))  # no gap: commits are in order
+            assert len(rows) >= acknowledged.get(worker, 0), (worker, acknowledged)
+            assert len(rows) <= acknowledged.get(worker, 0) + 1  # at most the one in flight
+            assert total == (len(rows),)  # each block whole or absent

@@ -25,6 +25,7 @@ from pgha.net.tls import ClientTls
 from pgha.replication.hub import ReplicationHub
 from pgha.replication.role import WRITABLE, Role
 from pgha.routing.router import RouteCounts
+from pgha.server.durability import WalFlusher
 from pgha.server.ha import HaConfig, HaRole, advertised
 from pgha.server.logins import RoleAuthenticator
 from pgha.storage import roles
@@ -90,6 +91,15 @@ class Node:
         self.ha.terminate_clients = self.terminate_clients
         self.ha.primary_changed = self.primary_changed
         self._tasks: set[asyncio.Future[Any]] = set()
+        self._flusher: WalFlusher | None = None
+
+    @property
+    def flusher(self) -> WalFlusher:
+        """Flushes pgha's WAL for commits made on the event loop (made on first use, on the
+        running loop)."""
+        if self._flusher is None:
+            self._flusher = WalFlusher(asyncio.get_running_loop())
+        return self._flusher
 
     @property
     def engine(self) -> Engine:

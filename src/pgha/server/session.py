@@ -26,7 +26,7 @@ from pgha.routing.classify import LARGE_TEXT, classify, quote_route_setting
 from pgha.routing.router import SessionRouting, Target, View, route
 from pgha.server import fast_path
 from pgha.server.forwarding import Forwarder
-from pgha.storage import oids
+from pgha.storage import commit_log, oids
 from pgha.storage import types as pgtypes
 from pgha.storage.columns import ResultColumn
 from pgha.storage.engine import Result, Statement, StorageSession, encode_params
@@ -435,14 +435,18 @@ class ClientSession(ClientWire):
 
     async def made_durable(self) -> None:
         """A commit run on the event loop (``StorageSession.execute_no_wait``) is in pgha's
-        WAL: wait for its flush (on the pool when the node fsyncs; group commit)."""
+        WAL: wait for its flush (by the node's flusher thread when the node fsyncs: group
+        commit, see server/durability.py)."""
         storage = self.storage
         if storage is None or storage.durable_wait is None:
             return
+        end, storage.durable_wait = storage.durable_wait, None
+        log = storage.engine.log
+        assert log is not None
         if storage.durable_without_wait:
-            storage.wait_durable()
+            commit_log.wait_durable(log, end)
         else:
-            await self.call(storage.wait_durable)
+            await self.node.flusher.wait(log, end)
 
     async def parse_statements(self, sql: str, param_oids: list[int] | None = None
                                ) -> list[Statement]:

@@ -424,7 +424,7 @@ class StorageSession:
         self.sqlite_txn = False  # a SQLite transaction is open
         self.writing = False  # this session holds the engine's WriterQueue
         # Running on the event loop (``execute_no_wait``): a wait for the write lock raises
-        # WriterBusy instead, and a logged commit leaves its flush to ``wait_durable``.
+        # WriterBusy instead, and a logged commit leaves its flush to the caller.
         self.no_wait = False
         self.durable_wait: int | None = None  # end LSN a commit left to flush (no_wait)
         self.explicit = False  # inside BEGIN ... COMMIT
@@ -1028,22 +1028,14 @@ class StorageSession:
         self._leave_writer()  # the next writer runs while this commit's WAL is flushed
         self.commit_lsn = end
         if self.no_wait:
-            self.durable_wait = end  # flushed by wait_durable, off the event loop
+            self.durable_wait = end  # the caller flushes it (commit_log.wait_durable)
         else:
             commit_log.wait_durable(log, end)
 
-    def wait_durable(self) -> None:
-        """Block until the log holds the commit ``execute_no_wait`` made durably (blocking
-        when the node fsyncs; see ``durable_without_wait``)."""
-        end, self.durable_wait = self.durable_wait, None
-        if end is not None:
-            assert self.engine.log is not None
-            commit_log.wait_durable(self.engine.log, end)
-
     @property
     def durable_without_wait(self) -> bool:
-        """``wait_durable`` makes no system call (the node does not fsync): the caller need
-        not leave the event loop for it."""
+        """Flushing the log (``commit_log.wait_durable``) makes no system call (the node does
+        not fsync): the caller need not leave the event loop for it."""
         return not self.engine.durable
 
     def finish_settings(self, commit: bool) -> dict[str, str]:
@@ -1213,8 +1205,8 @@ class StorageSession:
 
     def can_commit_inline(self) -> bool:
         """Would ending this block's SQLite transaction now (COMMIT, ROLLBACK, the end of an
-        implicit block) be short work, with no wait but the log's flush (left to
-        ``wait_durable``)? Not when SQLite itself must fsync at COMMIT (no log, durable),
+        implicit block) be short work, with no wait but the log's flush (left to the caller,
+        ``durable_wait``)? Not when SQLite itself must fsync at COMMIT (no log, durable),
         nor for large or DDL transactions, deferred checks or ON COMMIT actions."""
         capture = self.capture
         return (
@@ -1231,7 +1223,7 @@ class StorageSession:
     def execute_no_wait(self, stmt: Statement, params: list[Any] | None = None) -> Result:
         """``execute`` on the caller's thread (the event loop) for what ``can_write_inline``
         or ``can_commit_inline`` admitted: WriterBusy (nothing done) if the write lock is
-        taken; a logged commit's flush is left to ``wait_durable``."""
+        taken; a logged commit leaves its flush to the caller (``durable_wait``)."""
         self.no_wait = True
         try:
             return self.execute(stmt, params)
