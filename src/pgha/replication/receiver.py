@@ -1,9 +1,10 @@
 """A standby's link to its primary: handshake, snapshot bootstrap, WAL in, feedback out.
 
 The receiver connects to the first reachable primary among ``primaries``, proves the cluster
-secret, and says where its log ends. It then stores each WAL batch byte for byte, flushes it,
-reports that at once (sync modes wait for it), applies the batch's records to the database and
-reports again; it also reports when the primary asks (heartbeats). On a lost connection it
+secret, and says where its log ends. It then stores each WAL batch byte for byte and flushes
+it; a small batch is then applied at once and reported (flushed and applied) in one message, a
+large one is reported flushed at once (sync modes wait for it), applied on a thread and
+reported again. It also reports when the primary asks (heartbeats). On a lost connection it
 retries with exponential backoff.
 
 Invariants: a record is applied only after it is durable in the standby's own WAL; a primary
@@ -32,6 +33,11 @@ from pgha.wire.errors import PgError
 from pgha.wire.lsn import format_lsn
 
 log = logging.getLogger("pgha.replication")
+
+# A batch of at most this many bytes of records is applied on the event loop, after its flush
+# and before the one report of both (``_store_and_apply``); a larger one on a thread, while
+# its flush is reported.
+INLINE_APPLY_BYTES = 64 * 1024
 
 
 class SnapshotNeeded(Exception):
@@ -294,6 +300,16 @@ class WalReceiver:
         if data is None:
             return  # the middle of a large record: nothing to store yet
         records = await asyncio.to_thread(self._store, data)
+        if len(data) <= INLINE_APPLY_BYTES:
+            # A small batch is applied here, on the event loop (SQLite's commit writes its own
+            # WAL without fsync; its checkpoints run on a thread of their own): no second
+            # thread hop, and the caller's one report says both flushed and applied.
+            try:
+                self._apply_records(records)
+            finally:
+                if self.on_applied is not None:
+                    self.on_applied(self.primary.applied_lsn)
+            return
         # Apply (on a thread) while the flush is reported. The apply is awaited even when the
         # report fails: the next session asks the primary for the WAL after what is stored, so
         # stored records must not be left unapplied.

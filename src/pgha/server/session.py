@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -409,9 +410,13 @@ class ClientSession(ClientWire):
         assert storage is not None
         loop = asyncio.get_running_loop()
         granted: asyncio.Future[None] = loop.create_future()
+        loop_thread = threading.get_ident()
 
         def wake() -> None:  # from whichever thread hands the lock over
-            loop.call_soon_threadsafe(_resolve, granted)
+            if threading.get_ident() == loop_thread:  # a commit on the loop: no self-pipe
+                loop.call_soon(_resolve, granted)
+            else:
+                loop.call_soon_threadsafe(_resolve, granted)
 
         writers = storage.engine.writers
         if not writers.enqueue(storage, wake):
