@@ -158,6 +158,7 @@ logger = logging.getLogger("pgha.storage")
 # A transaction of at most this many captured rows commits on the event loop when it may
 # (``StorageSession.can_commit_inline``): SQLite writes their pages to its WAL without fsync.
 INLINE_COMMIT_ROWS = 256
+INLINE_COMMIT_BYTES = 1 << 20  # ... whose writes, all run on the loop, carried at most this
 # SQLite's own default for an automatic checkpoint, which pgha runs on a thread of its own
 # instead (``Engine._wal_grew``): a commit on the event loop must not copy and fsync pages.
 CHECKPOINT_PAGES = 1000
@@ -427,6 +428,9 @@ class StorageSession:
         # WriterBusy instead, and a logged commit leaves its flush to the caller.
         self.no_wait = False
         self.durable_wait: int | None = None  # end LSN a commit left to flush (no_wait)
+        # What this transaction's writes carried, when all ran with no_wait (else more than
+        # INLINE_COMMIT_BYTES): a bound on what its commit copies (can_commit_inline).
+        self.txn_bytes = 0
         self.explicit = False  # inside BEGIN ... COMMIT
         self.implicit = False  # inside an implicit multi-statement transaction
         self.private_catalog: Catalog | None = None  # schema changed in this transaction
@@ -799,6 +803,8 @@ class StorageSession:
     # -- transactions ----------------------------------------------------------------------
 
     def _sqlite_begin(self, write: bool) -> None:
+        if write and not self.no_wait:
+            self.txn_bytes = INLINE_COMMIT_BYTES + 1  # a write of any size: not on the loop
         if write and not self.writing:
             self._take_writer()
         if not self.sqlite_txn:
@@ -878,6 +884,7 @@ class StorageSession:
                     self.conn.execute("ROLLBACK")
                 raise map_error(exc, self.catalog, self.ctx.cancel_reason) from exc
         finally:
+            self.txn_bytes = 0
             self.temp.end(committed)
             self.constraint_modes.clear()
             self.ctx.sequences_set.clear()
@@ -1207,10 +1214,12 @@ class StorageSession:
         """Would ending this block's SQLite transaction now (COMMIT, ROLLBACK, the end of an
         implicit block) be short work, with no wait but the log's flush (left to the caller,
         ``durable_wait``)? Not when SQLite itself must fsync at COMMIT (no log, durable),
-        nor for large or DDL transactions, deferred checks or ON COMMIT actions."""
+        nor for large or DDL transactions (a write that ran off the loop counts as large),
+        deferred checks or ON COMMIT actions."""
         capture = self.capture
         return (
             self.sqlite_txn
+            and self.txn_bytes <= INLINE_COMMIT_BYTES
             and (self.engine.log is not None or not self.engine.durable)
             and (capture is None or (not len(capture.steps) and
                                      len(capture.rows) <= INLINE_COMMIT_ROWS))
@@ -1286,6 +1295,8 @@ class StorageSession:
         self._prepare_system_relations(tr)
         if tr.is_write:
             self.check_writable(tr.command if tr.command != "SELECT" else "SELECT with writes")
+            if self.no_wait:
+                self.txn_bytes += _size(stmt.text, params)
         # Inside an implicit block (a multi-statement Query, or a pipeline up to Sync) a read
         # needs no SQLite transaction of its own: only writes must commit or roll back together.
         autocommit = not self.explicit and not (self.implicit and (tr.is_write or self.sqlite_txn))
@@ -2109,13 +2120,18 @@ INLINE_BUDGET_STEPS = 20_000  # SQLite VM instructions a read may use on the eve
 INLINE_MAX_BYTES = 64 * 1024  # ... and the most text and values it may carry there
 
 
-def _small(text: str, *values: list[Any] | None) -> bool:
+def _size(text: str, *values: list[Any] | None) -> int:
+    """The characters and bytes of a statement's text and values (what copying them costs)."""
     size = len(text)
     for group in values:
         for value in group or ():
             if isinstance(value, str | bytes | bytearray | memoryview):
                 size += len(value)
-    return size <= INLINE_MAX_BYTES
+    return size
+
+
+def _small(text: str, *values: list[Any] | None) -> bool:
+    return _size(text, *values) <= INLINE_MAX_BYTES
 
 def encode_params(stmt: Statement, values: list[bytes | None], formats: list[int],
                   tz: str) -> list[Any]:
