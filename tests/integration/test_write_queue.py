@@ -196,3 +196,40 @@ def test_block_writer_cancel_is_57014(pgha_server_module: PghaServer, rows: str)
     with pgha_server_module.connect() as conn:
         assert conn.execute("SELECT who FROM wq WHERE id IN (1, 2) ORDER BY id").fetchall() == [
             ("holder",), ("after cancel",)]
+
+
+def test_a_write_that_fails_after_its_wait_leaves_the_lock(pgha_server_module: PghaServer,
+                                                           table: str) -> None:
+    """The write lock handed to a queued block's write that then fails (its table was dropped
+    while it waited) goes to the next writer once the block ends; a lock kept by the failed
+    session would make every later writer wait for lock_timeout."""
+    with pgha_server_module.connect(autocommit=True) as conn:
+        conn.execute("DROP TABLE IF EXISTS wq_gone")
+        conn.execute("CREATE TABLE wq_gone (id int PRIMARY KEY, who text)")
+        conn.execute("INSERT INTO wq_gone VALUES (1, 'x')")
+    waiter = pgha_server_module.connect(autocommit=True)
+    with waiter.transaction():  # the point write is prepared and translated
+        waiter.execute("UPDATE wq_gone SET who = %s WHERE id = %s", ("w", 1), prepare=True)
+    results: dict[str, object] = {}
+    with pgha_server_module.connect(autocommit=False) as holder:
+        holder.execute("DROP TABLE wq_gone")  # holds the write lock until it commits
+
+        def run() -> None:
+            try:
+                with waiter.transaction():
+                    waiter.execute("UPDATE wq_gone SET who = %s WHERE id = %s", ("w", 1),
+                                   prepare=True)
+                results["waiter"] = "written"
+            except psycopg.Error as exc:
+                results["waiter"] = exc
+
+        thread = threading.Thread(target=run)
+        thread.start()
+        time.sleep(0.3)
+        holder.commit()
+        thread.join(10)
+    assert isinstance(results["waiter"], psycopg.errors.UndefinedTable), results
+    with pgha_server_module.connect(autocommit=True) as conn:
+        conn.execute("SET lock_timeout = '2s'")
+        conn.execute("INSERT INTO wq (who) VALUES ('next')")  # 55P03 if the lock leaked
+    waiter.close()

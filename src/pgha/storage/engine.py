@@ -1108,6 +1108,7 @@ class StorageSession:
                 self._sqlite_end(False)
             self.ctx.advisory_locks.unlock_all(id(self.ctx))
         finally:
+            self._leave_writer()  # (held with no transaction: a session ended while handed it)
             self.conn.close()
 
     def interrupt(self, reason: str = "user request") -> None:
@@ -1144,6 +1145,15 @@ class StorageSession:
             self.conn.set_progress_handler(None)
 
     def _execute(self, stmt: Statement, params: list[Any] | None) -> Result:
+        try:
+            return self._dispatch(stmt, params)
+        finally:
+            if self.writing and not self.sqlite_txn:
+                # The write lock was handed over for a write that did not begin (it failed
+                # first: ClientSession.wait_for_writer): the lock goes with a transaction only.
+                self._leave_writer()
+
+    def _dispatch(self, stmt: Statement, params: list[Any] | None) -> Result:
         if self.ctx.catalog is not self.catalog:
             self.ctx.catalog = self.catalog
         if params is None and stmt.bound is not None:
