@@ -1201,16 +1201,18 @@ class StorageSession:
         )
 
     def can_write_inline(self, stmt: Statement, params: list[Any] | None = None) -> bool:
-        """A point write (``translate.point_write``) of an explicit transaction that already
-        holds the write lock: it may run on the caller's thread, with no budget (an
-        interrupted write would roll the whole transaction back), its shape bounding it. The
-        lock is not waited for and nothing commits: no blocking call is left."""
+        """A point write (``translate.point_write``): it may run on the caller's thread (see
+        ``execute_no_wait``), with no budget (an interrupted write would roll the whole
+        transaction back), its shape bounding it. The write lock is not waited for (WriterBusy
+        instead); an autocommit write commits with it, with only the log's flush left to the
+        caller (``durable_wait``)."""
         tr = stmt.translation
         return (
             tr is not None
             and tr.point_write
             and (self.writing or not self.sqlite_txn)
-            and self.explicit
+            # outside a block, the write commits through the log (a record, no SQLite fsync)
+            and (self.explicit or self.engine.log is not None)
             and self.status != "E"
             and not self.catalog.deferrable_uniques
             and not self.temp.on_commit
