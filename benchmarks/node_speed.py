@@ -12,7 +12,9 @@ fsyncs every commit; PostgreSQL `fsync=on`). In one run:
    auxiliary processes) is recorded beside the tps.
 2. **Single-client latency**: `pgbench -S -M prepared -c 1` with `--log`; p50 and p99 of the
    per-transaction latencies, both servers.
-3. **Sync cluster** (`--cluster`): a 3-node pgha cluster (primary and two standbys) with
+3. **Idle clients**: the node's RSS before and after 150 clients connected, ran one read and
+   stayed idle.
+4. **Sync cluster** (`--cluster`): a 3-node pgha cluster (primary and two standbys) with
    `pgha.sync_mode=sync` (a commit waits for both standbys), against a PostgreSQL 15 primary with
    one streaming standby (`pg_basebackup -R`, `synchronous_standby_names='*'`) with
    `synchronous_commit` = `remote_apply` and `on`; `pgbench -i` on each (timed; pgha's in sync
@@ -24,7 +26,7 @@ process it starts is stopped and every temporary directory removed on exit, also
 SIGTERM. It reuses benchmarks/pgbench_compare.py and benchmarks/replication.py.
 
     python benchmarks/node_speed.py [--duration 5] [--rounds 3] [--clients 8] [--scale 10]
-        [--only node,latency,cluster]
+        [--only node,latency,idle,cluster]
 """
 
 from __future__ import annotations
@@ -41,6 +43,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import psycopg
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import pgbench_compare as pc
 import replication as rp
@@ -49,7 +53,8 @@ TCK = os.sysconf("SC_CLK_TCK")
 NODE_CASES = (("-S", "simple"), ("-S", "extended"), ("-S", "prepared"), ("-N", "prepared"),
               ("-btpcb-like", "prepared"))
 CLUSTER_CASES = (("-N", "prepared"), ("-btpcb-like", "prepared"))
-SECTIONS = ("node", "latency", "cluster")
+SECTIONS = ("node", "latency", "idle", "cluster")
+IDLE_CLIENTS = 150  # under the node's default --max-connections (200)
 
 
 def log(message: str) -> None:
@@ -214,6 +219,34 @@ def latency(target: Target, duration: float) -> str:
     return f"{p50:.3f} / {p99:.3f} (CPU {run.cpu_us:.0f} µs/txn)"
 
 
+def rss_kb(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def idle_memory(server: pc.Server) -> str:
+    """The node's RSS with IDLE_CLIENTS idle clients, each of which ran one statement."""
+    pid = server_pid(server)
+    before = rss_kb(pid)
+    conns = []
+    try:
+        for _ in range(IDLE_CLIENTS):
+            conn = psycopg.connect(host=server.host, port=server.port, user=pc.PG_USER,
+                                   dbname="postgres", autocommit=True)
+            conn.execute("select abalance from pgbench_accounts where aid = 1").fetchone()
+            conns.append(conn)
+        time.sleep(1)
+        after = rss_kb(pid)
+    finally:
+        for conn in conns:
+            conn.close()
+    return (f"{IDLE_CLIENTS} idle clients on the node (each ran one read): RSS "
+            f"{before / 1024:.1f} -> {after / 1024:.1f} MB, "
+            f"{(after - before) / IDLE_CLIENTS:.0f} KB per client")
+
+
 def init(target: Target, scale: int) -> str:
     started = time.perf_counter()
     result = subprocess.run(["pgbench", "-i", "-q", "-s", str(scale),
@@ -249,6 +282,8 @@ def node_section(args: argparse.Namespace) -> None:
         if "latency" in args.only:
             print("\nSingle client, -S -M prepared, p50 / p99 ms: " + "; ".join(
                 f"{t.label} {latency(t, args.duration)}" for t in targets), flush=True)
+        if "idle" in args.only:
+            print("\n" + idle_memory(pgha), flush=True)
     finally:
         for server in reversed(servers):
             server.stop()
@@ -293,7 +328,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, pc._terminate)
     started = time.monotonic()
     try:
-        if args.only & {"node", "latency"}:
+        if args.only & {"node", "latency", "idle"}:
             node_section(args)
         if "cluster" in args.only:
             cluster_section(args)

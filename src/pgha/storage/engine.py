@@ -417,7 +417,7 @@ class StorageSession:
         functions.register(self.conn, self.ctx)
         self.settings["is_superuser"] = "on" if roles.acting(self.conn, user).superuser \
             else "off"
-        pgcatalog.install(self.conn)
+        pgcatalog.attach(self.conn)  # its tables when first read (_ensure_pg_catalog)
         status_views.register(self.conn, self._status_rows)
         self.catalog_generation_filled: tuple[int, str] | None = None
         self.catalog_filled_in_txn = False  # the fill above happened in an open transaction
@@ -531,6 +531,8 @@ class StorageSession:
         # (some rows depend on the current role: information_schema.table_privileges)
         gen = (-2 if self.private_catalog is not None else catalog.generation, self.ctx.user)
         if gen != self.catalog_generation_filled or gen[0] == -2:
+            # The tables are made with the first fill, and again after a rollback of it.
+            pgcatalog.install(self.conn)
             pgcatalog.refresh(self.conn, catalog, self.ctx.user, self.ctx.database,
                               self.settings)
             self.catalog_generation_filled = gen

@@ -62,14 +62,21 @@ def references_system(sql_lower: str) -> bool:
     return "pg_" in sql_lower or "information_schema" in sql_lower
 
 
-def install(conn: apsw.Connection) -> None:
-    """Attach the two schemas and create their (empty) tables on a new connection."""
+def attach(conn: apsw.Connection) -> None:
+    """Attach the two schemas (in memory, empty) to a new connection: ATTACH is refused inside
+    a transaction, so it is done at once; their tables, which cost about 600 KB a
+    connection, wait until a statement reads them (``install``)."""
     conn.execute("ATTACH DATABASE ':memory:' AS pg_catalog")
     conn.execute("ATTACH DATABASE ':memory:' AS information_schema")
+
+
+def install(conn: apsw.Connection) -> None:
+    """Create the schemas' (empty) tables, those that do not exist (a transaction that made
+    them may have been rolled back, wholly or to a savepoint)."""
     for schema, tables in (("pg_catalog", PG_CATALOG), ("information_schema", INFORMATION_SCHEMA)):
         for name, cols in tables.items():
             decls = ", ".join(f'"{c}" {_decl(t)}' for c, t in cols)
-            conn.execute(f'CREATE TABLE {schema}."{name}" ({decls})')
+            conn.execute(f'CREATE TABLE IF NOT EXISTS {schema}."{name}" ({decls})')
 
 
 def _decl(oid: int) -> str:
