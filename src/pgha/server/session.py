@@ -352,7 +352,8 @@ class ClientSession(ClientWire):
 
     async def execute_statement(self, stmt: Statement, params: list[Any] | None,
                                 end_block: bool = False) -> Result:
-        """Execute on the event loop when it is a short read, else on the thread pool.
+        """Execute on the event loop when it is a short read, a point write (waiting there for
+        the write lock if it must) or a small COMMIT / ROLLBACK, else on the thread pool.
         ``end_block``: the Sync that ends this implicit block is next; a statement that runs on
         the pool then commits the block in the same hop (see StorageSession.execute_and_end)."""
         storage = self.storage
