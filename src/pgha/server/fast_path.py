@@ -1,21 +1,26 @@
-"""The node's fast path: short reads answered in the callback that received them.
+"""The node's fast path: short reads and point writes answered in the callback that received
+them.
 
 A session waiting for its client (parked in ``next_event`` with nothing buffered) gets the
-client's bytes first through ``take`` (a ``streams.Sink``). The common read messages are
-answered there, as the proxy forwards them (``proxy.session.ProxySession.take``): a simple
-Query whose statement is cached, a Parse of a read parsed before, and Bind / Describe (portal)
-/ Execute / Sync of a prepared read on the unnamed portal. Each read is executed inline under
-the engine's step budget (``StorageSession.execute_inline``) and encoded with the row format
-the session keeps per statement (``ClientSession.row_format``); the replies of everything
-handled in one read go out in one write. No message object is built and no task woken.
+client's bytes first through ``take`` (a ``streams.Sink``). The common messages are answered
+there, as the proxy forwards them (``proxy.session.ProxySession.take``): a simple Query whose
+statement is cached, a Parse of a read parsed before, and Bind / Describe (portal) / Execute /
+Sync of a prepared read, of BEGIN or of a point write on the unnamed portal. A read is executed
+inline under the engine's step budget (``StorageSession.execute_inline``), a point write with
+``execute_no_wait`` (its shape bounds it; it never waits for the write lock), and results are
+encoded with the row format the session keeps per statement (``ClientSession.row_format``);
+the replies of everything handled in one read go out in one write. No message object is built
+and no task woken.
 
-The first message that needs more (a write, a statement not cached or not translated for the
-current schema, a read that runs out of its budget, fails, or must go to the primary or wait
-for freshness, anything in a transaction that failed, COPY, a named portal, ...) stops it:
-that message and everything after it go the general way (``ClientSession.serve``), which
-answers them exactly as before. A read stopped here left no trace, so the general way runs it
-again from the start. A Sync that would have to commit, roll back or wait for standbys is left
-to the general way too, after the messages before it were answered here.
+The first message that needs more (a statement not cached or not translated for the current
+schema, a read that runs out of its budget, fails, or must go to the primary or wait for
+freshness, a write that would wait for the write lock, anything in a transaction that failed,
+COPY, a named portal, ...) stops it: that message and everything after it go the general way
+(``ClientSession.serve``), which answers them exactly as before. A read stopped here left no
+trace, so the general way runs it again from the start; a write or BEGIN, once run, is
+answered here whatever its result (an error starts the skip to Sync). A Sync that would have
+to commit, roll back or wait for standbys is left to the general way too, after the messages
+before it were answered here.
 """
 
 from __future__ import annotations
