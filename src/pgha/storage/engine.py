@@ -15,8 +15,10 @@ Transactions follow PostgreSQL's rules on top of SQLite's:
 - a commit is durable when COMMIT returns. With a commit log (pgha's WAL, given by the node)
   a write transaction's changes become one log record (``changes.ChangeCapture``), appended
   under ``commit_lock`` before SQLite's COMMIT and flushed (group commit) before COMMIT
-  returns; SQLite records the end LSN it has applied in ``__pgha_wal_state`` in the same
-  transaction, and ``recover()`` redoes the log from there. Without a log, SQLite's own
+  returns (run with ``no_wait``, on the event loop, it returns at once and leaves the flush to
+  its caller, ``durable_wait``, who acknowledges the commit only after it); SQLite records
+  the end LSN it has applied in ``__pgha_wal_state`` in the same transaction, and
+  ``recover()`` redoes the log from there. Without a log, SQLite's own
   ``synchronous=FULL`` makes the commit durable (unless opened with ``durable=False``).
 
 This module parses, dispatches and executes statements and runs transactions; the pieces it
