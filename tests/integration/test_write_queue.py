@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import psycopg
 import pytest
@@ -23,13 +23,18 @@ def table(pgha_server_module: PghaServer) -> Iterator[str]:
     yield "wq"
 
 
-def _insert_in_thread(server: PghaServer, who: str, results: dict[str, object]
-                      ) -> tuple[threading.Thread, psycopg.Connection]:
+def _write_in_thread(server: PghaServer, who: str, results: dict[str, object],
+                     write: Callable[[psycopg.Connection], None], setup: str | None = None
+                     ) -> tuple[threading.Thread, psycopg.Connection]:
+    """Run ``write`` on a new connection in a thread: ``results[who]`` is when it returned,
+    or its error."""
     conn = server.connect(autocommit=True)
+    if setup:
+        conn.execute(setup)
 
     def run() -> None:
         try:
-            conn.execute("INSERT INTO wq (who) VALUES (%s)", (who,))
+            write(conn)
             results[who] = time.monotonic()
         except psycopg.Error as exc:
             results[who] = exc
@@ -37,6 +42,12 @@ def _insert_in_thread(server: PghaServer, who: str, results: dict[str, object]
     thread = threading.Thread(target=run)
     thread.start()
     return thread, conn
+
+
+def _insert_in_thread(server: PghaServer, who: str, results: dict[str, object]
+                      ) -> tuple[threading.Thread, psycopg.Connection]:
+    return _write_in_thread(
+        server, who, results, lambda c: c.execute("INSERT INTO wq (who) VALUES (%s)", (who,)))
 
 
 def test_writers_wait_in_arrival_order(pgha_server_module: PghaServer, table: str) -> None:
@@ -126,21 +137,11 @@ def rows(table: str, pgha_server_module: PghaServer) -> str:
 def _point_write_in_block(server: PghaServer, row: int, who: str, results: dict[str, object],
                           setup: str | None = None
                           ) -> tuple[threading.Thread, psycopg.Connection]:
-    conn = server.connect(autocommit=True)
-    if setup:
-        conn.execute(setup)
+    def write(conn: psycopg.Connection) -> None:
+        with conn.transaction():
+            conn.execute("UPDATE wq SET who = %s WHERE id = %s", (who, row), prepare=True)
 
-    def run() -> None:
-        try:
-            with conn.transaction():
-                conn.execute("UPDATE wq SET who = %s WHERE id = %s", (who, row), prepare=True)
-                results[who] = time.monotonic()
-        except psycopg.Error as exc:
-            results[who] = exc
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    return thread, conn
+    return _write_in_thread(server, who, results, write, setup)
 
 
 def test_block_writers_wait_in_arrival_order(pgha_server_module: PghaServer, rows: str) -> None:

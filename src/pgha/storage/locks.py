@@ -47,8 +47,7 @@ class WriterQueue:
         57014 when ``ctx.cancel`` is set (a cancel or statement timeout; ``wake`` makes the
         wait notice it)."""
         with self._cond:
-            if self._owner is None and not self._waiting:
-                self._owner = owner
+            if self._take_if_free(owner):
                 return
             self._waiting.append(owner)
             deadline = time.monotonic() + timeout
@@ -68,18 +67,14 @@ class WriterQueue:
     def try_acquire(self, owner: object) -> bool:
         """Take the right to write if no one holds it or waits for it; never waits."""
         with self._cond:
-            if self._owner is None and not self._waiting:
-                self._owner = owner
-                return True
-            return False
+            return self._take_if_free(owner)
 
     def enqueue(self, owner: object, wake: Callable[[], None]) -> bool:
         """Take the right to write now (True), or queue for it without blocking (False):
         ``wake`` is called, from the thread that hands the right over, once ``owner`` holds
         it. A queued owner that stops waiting calls ``leave``."""
         with self._cond:
-            if self._owner is None and not self._waiting:
-                self._owner = owner
+            if self._take_if_free(owner):
                 return True
             self._waiting.append(owner)
             self._wakers[owner] = wake
@@ -100,6 +95,13 @@ class WriterQueue:
             if self._owner is owner:
                 self._owner = None
                 self._hand_over()
+
+    def _take_if_free(self, owner: object) -> bool:
+        """With the lock held: the right goes to ``owner`` if no one holds it or waits."""
+        if self._owner is None and not self._waiting:
+            self._owner = owner
+            return True
+        return False
 
     def _hand_over(self) -> None:
         """With the lock held: a free right goes to the first in line when it waits on an
