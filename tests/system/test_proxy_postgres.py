@@ -749,6 +749,35 @@ def test_pipelined_batches_keep_their_own_prepare_replies(pair: Pair) -> None:
     assert received[-1] == one + one
 
 
+@pytest.mark.parametrize("revoked", ["pg_last_wal_replay_lsn", "pg_current_wal_insert_lsn"])
+def test_reads_after_writes_are_fresh_when_the_proxys_questions_fail(
+        pair: Pair, revoked: str) -> None:
+    # The proxy asks the primary for a commit's position (pg_current_wal_insert_lsn) and a
+    # standby whether it has replayed it (pg_last_wal_replay_lsn, in the read's own batch for
+    # a prepared read). A role that may not call them (hardened servers revoke them from
+    # PUBLIC) makes those questions fail. A read must then still get its answer, and a fresh
+    # one: it used to wait for ever for the standby's answer, and after a failed commit
+    # position to read from a standby that had not replayed the write.
+    with pair.primary.connect() as conn:
+        conn.autocommit = True
+        conn.execute("CREATE ROLE app LOGIN")
+        conn.execute("CREATE TABLE checked (k int)")
+        conn.execute("GRANT ALL ON checked TO app")
+        conn.execute(f"REVOKE EXECUTE ON FUNCTION {revoked}() FROM PUBLIC")
+    wait_for(lambda: _count(pair.standby, "checked") == 0, "the table on the standby")
+    pair.replication.delay(0.2)  # the standby is behind each write when it is read
+    dsn = pair.proxy.dsn.replace("user=postgres", "user=app")
+    k = 0
+    for cursor in (psycopg.Cursor, psycopg.ClientCursor):  # extended, simple protocol
+        with psycopg.connect(dsn, autocommit=True, prepare_threshold=0, cursor_factory=cursor,
+                             options="-c pgha.ryw_timeout=100") as conn:
+            for _ in range(3):
+                conn.execute("INSERT INTO checked VALUES (%s)", (k,))
+                assert conn.execute("SELECT count(*) FROM checked WHERE k <= %s", (k,)
+                                    ).fetchone() == (k + 1,), (cursor, k)
+                k += 1
+
+
 def test_a_stale_read_that_cannot_run_again_gets_an_error_not_a_hang(
         tmp_path: Path, fault_relay: Callable[[str, int], FaultRelay]) -> None:
     # The standby is behind, so the read sent with its freshness check must run again; the

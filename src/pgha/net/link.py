@@ -19,6 +19,8 @@ primary or a standby). It keeps what relaying needs to stay correct:
   right after a commit) or ahead of one (a standby's replay position); its replies are
   swallowed and its one value handed to a callback, which may open the ``gate``: until then,
   the replies behind the probe are discarded (the router runs that statement again elsewhere).
+  A probe ahead of a client's Parse or Bind opens that batch instead of getting a Sync of its
+  own: the server then runs one batch, and answers it in one write.
 
 The backend's bytes are relayed in the event loop's callback that received them
 (``streams.RelayReader``; no task is woken): its frames go to the client as they arrived, in
@@ -121,6 +123,8 @@ class Link:
         self._parses: list[tuple[int, bool, str]] = []  # and the statement's name
         self._closes: list[tuple[int, bool]] = []
         self._answered = 0  # ReadyForQuery messages received
+        # Probes that open a batch (see probe): [the batch, the callback, the value once read]
+        self._ahead: list[list[Any]] = []
         self._expect: list[Replies] = []  # per unanswered Sync/Query
         self._in_batch = False  # an extended-protocol batch goes here up to its Sync
         self._idle = LazyEvent(True)
@@ -150,7 +154,7 @@ class Link:
         """Nothing of the client's is open or pending here: the connection may serve another
         client (transaction pooling)."""
         return not (self._expect or self._in_batch or self._parses or self._closes or
-                    self._partial) and self.backend.status == "I"
+                    self._ahead or self._partial) and self.backend.status == "I"
 
     @property
     def _batch(self) -> int:
@@ -282,16 +286,26 @@ class Link:
         no transaction is open."""
         return self._in_batch and not self._expect and self.backend.status == "I"
 
-    def probe(self, sql: str, on_value: Callable[[str | None], None]) -> None:
+    def probe(self, sql: str, on_value: Callable[[str | None], None],
+              ahead: bool = False) -> None:
         """Run ``sql`` (no parameters) behind what was sent, between the client's batches; its
-        first value goes to ``on_value``. It runs as a statement prepared once per connection
-        (PostgreSQL then neither parses nor plans it again), in the unnamed portal."""
+        first value (None if it failed) goes to ``on_value``. It runs as a statement prepared
+        once per connection (PostgreSQL then neither parses nor plans it again), in the unnamed
+        portal. With ``ahead`` it has no Sync of its own: it opens the batch of the client's
+        Parse or Bind forwarded next (which then runs in the same implicit transaction, after
+        it), and its replies are the first of that batch's."""
         name, run = _probe_messages(sql)
         backend = self.backend
+        if ahead:
+            assert not self._in_batch, "a probe ahead of a batch opens it"
+            self._ahead.append([self._batch, on_value, None])
+            self._in_batch = True
+            run = run[:-_SYNC_LENGTH]
         if name not in backend.prepared:
             self._parse(name, False)
             backend.send(m.Parse(name, sql, ()))
-        self._expect.append(on_value)  # (between batches: the open one, if any, stays open)
+        if not ahead:
+            self._expect.append(on_value)  # (between batches: the open one, if any, stays)
         self._idle.clear()
         backend.send_raw(run)
 
@@ -301,7 +315,7 @@ class Link:
         await self.wait_idle()
 
     async def wait_idle(self) -> None:
-        """Until every forwarded Query/Sync is answered."""
+        """Until every forwarded Query/Sync, and every probe, is answered."""
         await self.drain()
         await self._idle.wait()
 
@@ -317,7 +331,8 @@ class Link:
     async def detach(self) -> BackendConnection | None:
         """Stop relaying and hand the connection back, if nothing is in flight on it."""
         self._stop()
-        if self._expect or self._in_batch or self._parses or self._closes or self._partial:
+        if self._expect or self._in_batch or self._parses or self._closes or self._ahead or \
+                self._partial:
             self.backend.close()
             return None
         return self.backend
@@ -377,7 +392,7 @@ class Link:
         expect = self._expect
         # The replies go to the client as they are (not swallowed, not behind a probe): only
         # the frames in _WATCHED need a look.
-        passing = not self.gate and (not expect or expect[0] is True)
+        passing = not self.gate and not self._ahead and (not expect or expect[0] is True)
         while end - pos >= 5:
             frame_end = pos + 1 + int.from_bytes(data[pos + 1:pos + 5], "big")
             if frame_end > end:
@@ -389,7 +404,8 @@ class Link:
                         self.client.relay(view[run:pos], effects)
                         effects = []
                     run = frame_end
-                passing = not self.gate and (not expect or expect[0] is True)
+                passing = not self.gate and not self._ahead and \
+                    (not expect or expect[0] is True)
             pos = frame_end
         if run < pos:
             self.client.relay(view[run:pos], effects)
@@ -399,6 +415,8 @@ class Link:
     def _keep(self, kind: int, data: bytes, start: int, end: int, effects: list[Any]) -> bool:
         """Whether the frame at data[start:end] goes to the client; updates the link's state
         (ReadyForQuery, errors, swallowed replies, probes, the commit LSN) on the way."""
+        if self._ahead and self._ahead[0][0] == self._answered and kind != _PARSE_COMPLETE:
+            return self._ahead_reply(kind, data, start, end)
         replies = self._expect[0] if self._expect else True
         gated = self.gate and not callable(replies)
         if gated:
@@ -407,9 +425,7 @@ class Link:
             return replies == END_BATCH
         if kind == _ROW:
             if callable(replies):
-                row: Any = codec.decode_backend(kind, data[start + 5:end])
-                value = row.values[0] if row.values else None
-                replies(None if value is None else bytes(value).decode())
+                replies(_first_value(data, start, end))
             return replies is True or replies == END_BATCH
         message: Any = _READIES.get(data[start + 5]) if kind == _READY and end - start == 6 \
             else None
@@ -424,6 +440,8 @@ class Link:
             return self._reply(self._closes) and not gated
         if kind == _ERROR:
             self._void()  # the backend skips the rest of the batch
+            if callable(replies):
+                replies(None)  # a probe failed
             if not self._expect and not self._in_batch and \
                     message.severity in ("FATAL", "PANIC"):
                 # An idle backend is going away (a shutdown, a terminated backend): the
@@ -446,6 +464,31 @@ class Link:
                 self._replied.set()
         return relay
 
+    def _ahead_reply(self, kind: int, data: bytes, start: int, end: int) -> bool:
+        """A reply to the probe that opens the batch being answered (see probe), never
+        relayed. Its value goes to the callback once the probe has run (CommandComplete); None
+        if it failed (ErrorResponse: the server skips the rest of the batch, whose replies the
+        closed gate discards, up to its ReadyForQuery)."""
+        probe = self._ahead[0]
+        if kind == _ROW:
+            probe[2] = _first_value(data, start, end)
+        elif kind in (_COMMAND_COMPLETE, _ERROR):
+            self._ahead.pop(0)
+            if kind == _ERROR:
+                self._void()
+            probe[1](probe[2] if kind == _COMMAND_COMPLETE else None)
+            if not self._expect and not self._ahead:
+                self._idle.set()
+        return False  # (and its BindComplete)
+
+
+def _first_value(data: bytes, start: int, end: int) -> str | None:
+    """The first value of the DataRow at data[start:end], as text."""
+    if end - start < 11 or data[start + 5:start + 7] == b"\0\0":
+        return None  # no columns
+    size = int.from_bytes(data[start + 7:start + 11], "big", signed=True)
+    return None if size < 0 else data[start + 11:start + 11 + size].decode()
+
 
 @functools.lru_cache(maxsize=16)
 def _probe_messages(sql: str) -> tuple[str, bytes]:
@@ -458,6 +501,8 @@ def _probe_messages(sql: str) -> tuple[str, bytes]:
 # Frame types (backend messages) the relay passes on without looking: everything but these.
 _ROW, _PARAMETER, _ERROR, _READY = ord("D"), ord("S"), ord("E"), ord("Z")
 _PARSE_COMPLETE, _CLOSE_COMPLETE, _COPY_IN = ord("1"), ord("3"), ord("G")
+_COMMAND_COMPLETE = ord("C")
+_SYNC_LENGTH = 5  # a Sync message's bytes
 _QUERY, _SYNC, _FLUSH, _PARSE = ord("Q"), ord("S"), ord("H"), ord("P")  # client messages
 _READIES = {ord("I"): m.ReadyForQuery("I"), ord("T"): m.ReadyForQuery("T"),
             ord("E"): m.ReadyForQuery("E")}  # by their status byte

@@ -324,8 +324,12 @@ class ProxySession(ClientWire):
         return True
 
     def _observe_commit(self, lsn: str | None) -> None:
+        """The answer to COMMIT_PROBE: the session's last commit ends at or before ``lsn``;
+        None: the probe failed, and the session reads on the primary until it commits again."""
         if lsn:
             self.state.observe_commit(parse_lsn(lsn))
+        else:
+            self.state.commit_unknown = True
 
     def abandon(self, node: NodeState) -> bool:
         """``node`` is no longer the primary: cut this session's link to it, if it has one
@@ -578,7 +582,7 @@ class ProxySession(ClientWire):
         elif decision is None:
             return None  # Execute, Sync... with nothing open: where the session last ran
         else:
-            link = self._fast_choose(decision)
+            link = self._fast_choose(decision, opens_batch=kind != _QUERY)
         if link is None or link.backend.writer.is_closing() or \
                 link.backend.writer.transport.get_write_buffer_size() > _WRITE_BEHIND:
             return None
@@ -604,9 +608,11 @@ class ProxySession(ClientWire):
                 self.batch = []
         return link
 
-    def _fast_choose(self, decision: Decision) -> Link | None:
+    def _fast_choose(self, decision: Decision, opens_batch: bool) -> Link | None:
         """``_choose`` for a statement that can be sent at once: to the primary link, or to the
-        standby link when it is known to have replayed what the session must see."""
+        standby link when it is known to have replayed what the session must see, or with the
+        question whether it has (``opens_batch``: the statement is a Parse or Bind, which the
+        question may precede in the same batch)."""
         if decision.setting or decision.pins:
             return None
         state = self.state
@@ -636,7 +642,10 @@ class ProxySession(ClientWire):
                 if need and node.lsn < need:
                     if state.commit_unknown or not state.ryw_timeout or link is None:
                         return None  # the general way: the primary
-                    self._speculate(node, link, need)
+                    # A plain read may run in one batch with the question, after it;
+                    # what sets up a transaction (BEGIN ISOLATION LEVEL...) must come first.
+                    self._speculate(node, link, need, ahead=opens_batch and
+                                    decision.kind is Kind.READ and decision.txn is Txn.NONE)
             elif need != self.reader_min_lsn:
                 return None
         elif decided.target is Target.PRIMARY:
@@ -880,9 +889,9 @@ class ProxySession(ClientWire):
             await asyncio.sleep(min(pause, left))
             pause = min(pause * 2, 0.05)
 
-    def _speculate(self, node: NodeState, link: Link, need: int) -> None:
+    def _speculate(self, node: NodeState, link: Link, need: int, ahead: bool = False) -> None:
         """Ask the standby whether it has replayed ``need`` in the same write as the read that
-        follows (see _settle)."""
+        follows (see _settle); with ``ahead``, in the same batch (see Link.probe)."""
         spec = _Speculation(link, need)
 
         def answered(value: str | None) -> None:
@@ -896,7 +905,7 @@ class ProxySession(ClientWire):
                 self.reader.interrupt()
 
         link.gate = True
-        link.probe(REPLAY_PROBE, answered)
+        link.probe(REPLAY_PROBE, answered, ahead)
         self.speculation = spec
 
     async def _settle(self) -> None:
