@@ -29,7 +29,7 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from pgha.routing.classify import LARGE_TEXT, classify
-from pgha.routing.router import Target, View, route
+from pgha.routing.router import A_STANDBY, Target, route
 from pgha.storage.engine import Result, Statement, encode_params
 from pgha.storage.locks import WriterBusy
 from pgha.wire import codec
@@ -210,7 +210,7 @@ def _local(session: ClientSession, sql: str) -> bool:
     if state.explain:
         return False
     state.busy_on = Target.STANDBY if storage.explicit or storage.sqlite_txn else None
-    decided = route(classify(sql), state, View(standby=True))
+    decided = route(classify(sql), state, A_STANDBY)
     if decided.pins or decided.target is Target.PRIMARY:
         return False
     if decided.target is Target.STANDBY and decided.wait_lsn and \

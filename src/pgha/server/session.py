@@ -24,7 +24,7 @@ from pgha.net.client_io import ClientWire
 from pgha.net.link import REPORT_OPTION
 from pgha.net.streams import RelayReader
 from pgha.routing.classify import LARGE_TEXT, classify, quote_route_setting
-from pgha.routing.router import SessionRouting, Target, View, route
+from pgha.routing.router import A_STANDBY, SessionRouting, Target, route
 from pgha.server import fast_path
 from pgha.server.forwarding import Forwarder
 from pgha.storage import commit_log, oids
@@ -328,7 +328,7 @@ class ClientSession(ClientWire):
         state = self.routing
         state.busy_on = (Target.PRIMARY if forwarder.active else
                          Target.STANDBY if storage.explicit or storage.sqlite_txn else None)
-        decided = route(classify(sql), state, View(standby=True))
+        decided = route(classify(sql), state, A_STANDBY)
         if decided.target is Target.STANDBY and decided.wait_lsn and \
                 not await self.fresh_enough(decided.wait_lsn):
             decided = decided.fallback()
