@@ -44,7 +44,7 @@ from typing import TYPE_CHECKING, Any
 
 from pgha.net.backend import BackendConnection, BackendError
 from pgha.net.client_io import ClientWire
-from pgha.net.link import COPY_FROM_STDIN, DROPS_PREPARED, REPORT_OPTION, Link
+from pgha.net.link import COPY_FROM_STDIN, REPORT_OPTION, Link, drops_prepared
 from pgha.net.pool import Key, pool_key
 from pgha.net.streams import RelayReader
 from pgha.routing import settings as routing_settings
@@ -548,7 +548,7 @@ class ProxySession(ClientWire):
             if data[end - 1] != 0 or end - start > LARGE_TEXT:
                 return None
             sql = data[start + 5:end - 1].decode()
-            if COPY_FROM_STDIN.match(sql) or DROPS_PREPARED.search(sql) or \
+            if COPY_FROM_STDIN.match(sql) or drops_prepared(sql) or \
                     quote_route_setting(sql) is not sql:
                 return None
             decision = classify(sql)
@@ -562,7 +562,7 @@ class ProxySession(ClientWire):
             sql = data[name_end + 1:sql_end].decode()
             count = int.from_bytes(data[sql_end + 1:sql_end + 3], "big")
             if sql_end + 3 + 4 * count != end or end - start > LARGE_TEXT or \
-                    DROPS_PREPARED.search(sql) or quote_route_setting(sql) is not sql:
+                    drops_prepared(sql) or quote_route_setting(sql) is not sql:
                 return None
             decision = classify(sql)
             if decision.pins or self._answers(decision):

@@ -196,10 +196,13 @@ _DML = re.compile(r"\A(?:\s|--[^\n]*\n|/\*.*?\*/)*(?:SELECT|INSERT|UPDATE|DELETE
                   r"MERGE)\b", re.IGNORECASE | re.DOTALL)
 # Tokens scanned left to right: quoted identifiers and comments are kept (hints live in
 # comments); string constants (plain, E'', dollar-quoted) and numbers become placeholders.
+# The lookahead lets the scan skip a character no token starts with in one test instead of
+# trying every branch there (2.5x faster on a pgbench statement).
 _TOKENS = re.compile(
-    r"""("(?:[^"]|"")*"|--[^\n]*|/\*.*?\*/)"""
+    r"""(?=["\-/eE'$0-9])"""
+    r"""(?:("(?:[^"]|"")*"|--[^\n]*|/\*.*?\*/)"""
     r"""|(?<![\w$])[eE]'(?:[^'\\]|\\.|'')*'|'(?:[^']|'')*'|\$((?:[A-Za-z_]\w*)?)\$.*?\$\2\$"""
-    r"""|(?<![\w$.])\d+(?:\.\d*)?(?:[eE][+-]?\d+)?""", re.DOTALL)
+    r"""|(?<![\w$.])\d+(?:\.\d*)?(?:[eE][+-]?\d+)?)""", re.DOTALL)
 
 
 def shape(sql: str) -> str | None:
