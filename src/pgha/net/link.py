@@ -301,20 +301,20 @@ class Link:
         portal. With ``ahead`` it has no Sync of its own: it opens the batch of the client's
         Parse or Bind forwarded next (which then runs in the same implicit transaction, after
         it), and its replies are the first of that batch's."""
+        assert not (ahead and self._in_batch), "a probe ahead of a batch opens it"
         name, run = _probe_messages(sql)
         backend = self.backend
-        if ahead:
-            assert not self._in_batch, "a probe ahead of a batch opens it"
-            self._ahead.append([self._batch, on_value, None])
-            self._in_batch = True
-            run = run[:-_SYNC_LENGTH]
         if name not in backend.prepared:
             self._parse(name, False)
             backend.send(m.Parse(name, sql, ()))
-        if not ahead:
-            self._expect.append(on_value)  # (between batches: the open one, if any, stays)
-        self._idle.clear()
         backend.send_raw(run)
+        if ahead:
+            self._ahead.append([self._batch, on_value, None])
+            self._in_batch = True
+        else:  # (between batches: the open one, if any, stays open)
+            self._expect.append(on_value)
+            backend.send_raw(_SYNC_FRAME)
+        self._idle.clear()
 
     async def run_silently(self, sql: str) -> None:
         """Run ``sql`` here without relaying anything (a replayed session setting)."""
@@ -461,7 +461,7 @@ class Link:
             self._answered += 1
             if self._expect:
                 self._expect.pop(0)
-            if not self._expect:
+            if not self._expect and not self._ahead:
                 self._idle.set()
         relay = replies is True or (replies == END_BATCH and kind != _READY)
         if relay:
@@ -499,17 +499,16 @@ def _first_value(data: bytes, start: int, end: int) -> str | None:
 
 @functools.lru_cache(maxsize=16)
 def _probe_messages(sql: str) -> tuple[str, bytes]:
-    """The prepared statement name of a probe, and its Bind, Execute and Sync, encoded."""
+    """The prepared statement name of a probe, and its Bind and Execute, encoded."""
     name = "pgha_probe_" + hashlib.blake2b(sql.encode(), digest_size=6).hexdigest()
-    return name, b"".join(codec.encode(message) for message in (
-        m.Bind("", name), m.Execute(""), m.Sync()))
+    return name, codec.encode(m.Bind("", name)) + codec.encode(m.Execute(""))
 
 
 # Frame types (backend messages) the relay passes on without looking: everything but these.
 _ROW, _PARAMETER, _ERROR, _READY = ord("D"), ord("S"), ord("E"), ord("Z")
 _PARSE_COMPLETE, _CLOSE_COMPLETE, _COPY_IN = ord("1"), ord("3"), ord("G")
 _COMMAND_COMPLETE = ord("C")
-_SYNC_LENGTH = 5  # a Sync message's bytes
+_SYNC_FRAME = codec.encode(m.Sync())
 _QUERY, _SYNC, _FLUSH, _PARSE = ord("Q"), ord("S"), ord("H"), ord("P")  # client messages
 _READIES = {ord("I"): m.ReadyForQuery("I"), ord("T"): m.ReadyForQuery("T"),
             ord("E"): m.ReadyForQuery("E")}  # by their status byte
