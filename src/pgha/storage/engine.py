@@ -164,6 +164,13 @@ INLINE_COMMIT_BYTES = 1 << 20  # ... whose writes, all run on the loop, carried 
 # SQLite's own default for an automatic checkpoint, which pgha runs on a thread of its own
 # instead (``Engine._wal_grew``): a commit on the event loop must not copy and fsync pages.
 CHECKPOINT_PAGES = 1000
+# SQLite reads the database file through a memory map of up to this size instead of a pread
+# per page: a read that finds its pages in the OS page cache makes no system call for them,
+# and the connections of all sessions share those pages (their own page caches are emptied by
+# every commit of another connection). Pages still in SQLite's WAL are read as before; writes
+# still go through pwrite. Virtual address space only: memory is what the pages take in the
+# page cache, shared with every other reader of the file.
+MMAP_BYTES = 1 << 30
 
 
 class Engine:
@@ -219,6 +226,7 @@ class Engine:
         conn.execute(f"PRAGMA synchronous={'FULL' if full else 'NORMAL'}")
         conn.execute("PRAGMA foreign_keys=ON")
         conn.execute("PRAGMA recursive_triggers=ON")
+        conn.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
         conn.set_wal_hook(self._wal_grew)  # instead of SQLite's checkpoint inside COMMIT
         return conn
 
