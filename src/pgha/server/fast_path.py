@@ -26,6 +26,7 @@ before it were answered here.
 from __future__ import annotations
 
 import logging
+import struct
 from typing import TYPE_CHECKING, Any
 
 from pgha.routing.classify import LARGE_TEXT, classify
@@ -44,6 +45,8 @@ if TYPE_CHECKING:
 _QUERY, _PARSE, _BIND, _DESCRIBE, _EXECUTE, _SYNC = (b"Q"[0], b"P"[0], b"B"[0], b"D"[0], b"E"[0],
                                                     b"S"[0])
 _TEXT_FORMATS: tuple[int, ...] = ()
+_U16 = struct.Struct("!H")
+_I32 = struct.Struct("!i")
 
 
 def take(session: ClientSession, data: bytes) -> int:
@@ -75,7 +78,7 @@ def take(session: ClientSession, data: bytes) -> int:
                 answered = _bound(session, data, body, after)
             else:
                 answered = None
-        except (PgError, ValueError, UnicodeDecodeError, IndexError):
+        except (PgError, ValueError, UnicodeDecodeError, IndexError, struct.error):
             answered = None  # the general way answers it (a read stopped here left no trace)
         except Exception:
             # A fault of the fast path itself must not end the connection: the general way
@@ -306,24 +309,22 @@ def _bind(session: ClientSession, data: bytes, start: int, end: int
     if stmt is None:
         return None
     pos = name_end + 1
-    count = int.from_bytes(data[pos:pos + 2], "big")
-    formats = [int.from_bytes(data[i:i + 2], "big") for i in range(pos + 2, pos + 2 + 2 * count,
-                                                                    2)]
+    (count,) = _U16.unpack_from(data, pos)
+    formats = list(struct.unpack_from(f"!{count}H", data, pos + 2)) if count else []
     pos += 2 + 2 * count
-    count = int.from_bytes(data[pos:pos + 2], "big")
+    (count,) = _U16.unpack_from(data, pos)
     pos += 2
     values: list[bytes | None] = []
     for _ in range(count):
-        size = int.from_bytes(data[pos:pos + 4], "big", signed=True)
+        (size,) = _I32.unpack_from(data, pos)
         pos += 4
         if size < 0:
             values.append(None)
         else:
             values.append(data[pos:pos + size])
             pos += size
-    count = int.from_bytes(data[pos:pos + 2], "big")
-    result_formats = tuple(int.from_bytes(data[i:i + 2], "big")
-                           for i in range(pos + 2, pos + 2 + 2 * count, 2))
+    (count,) = _U16.unpack_from(data, pos)
+    result_formats = struct.unpack_from(f"!{count}H", data, pos + 2) if count else ()
     if pos + 2 + 2 * count != end:
         return None  # malformed: the general way says so
     storage = session.storage

@@ -15,7 +15,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from pglast import enums
 
@@ -489,7 +489,7 @@ class ClientSession(ClientWire):
         if storage.status == "I" and storage.notifications:  # a rollback cleared them
             notes, storage.notifications = storage.notifications, []
             self.node.notify(self.pid, notes)
-        self.send(m.ReadyForQuery(storage.status))
+        self.out += self.conn.ready_for_query(cast(m.TransactionStatus, storage.status))
 
     def notification(self, message: m.NotificationResponse) -> None:
         """A NOTIFY on a channel this session listens to: sent at once if the session waits

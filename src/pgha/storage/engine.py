@@ -474,7 +474,7 @@ class StorageSession:
     @property
     def catalog(self) -> Catalog:
         base = self.private_catalog or self.engine.catalog
-        return self.temp.overlay(base) if self.temp else base
+        return self.temp.overlay(base) if self.temp.relations else base
 
     @property
     def search_path(self) -> tuple[str, ...]:
@@ -1143,8 +1143,10 @@ class StorageSession:
             raise InFailedSqlTransaction(
                 "current transaction is aborted, commands ignored until end "
                 "of transaction block")
-        self.ctx.statement_start = dt.datetime.now(dt.UTC)
-        self.ctx.cancel.clear()
+        ctx = self.ctx
+        ctx.statement_start = dt.datetime.now(dt.UTC)
+        if ctx.cancel.is_set():  # (clear() takes the event's lock even when it is not set)
+            ctx.cancel.clear()
         if deadline is None:
             return self._execute(stmt, params)
         if time.monotonic() >= deadline:  # the timer may have fired before the clear above

@@ -25,6 +25,7 @@ Message formats: https://www.postgresql.org/docs/15/protocol-message-formats.htm
 
 from __future__ import annotations
 
+import functools
 import struct
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, Final, Generic, TypeVar, cast
@@ -184,8 +185,10 @@ def encode_data_rows(rows: Iterable[Sequence[bytes | None]]) -> bytes:
     return b"".join(parts)
 
 
+@functools.lru_cache(maxsize=1024)
 def encode_command_complete(tag: str) -> bytes:
-    """Encode CommandComplete ('C')."""
+    """Encode CommandComplete ('C'); the few tags a workload repeats ("SELECT 1",
+    "UPDATE 1") are encoded once."""
     return _frame(b"C", _cstr(tag))
 
 

@@ -61,6 +61,7 @@ from pgha.wire.auth import Authenticator, AuthExchange, AuthStep
 from pgha.wire.codec import (
     AUTHENTICATION_OK,
     DEFAULT_MAX_MESSAGE_SIZE,
+    READY_FOR_QUERY,
     SSL_ACCEPTED,
     SSL_REFUSED,
     SYNC,
@@ -453,6 +454,8 @@ class ServerConnection:
 
     def data_to_send(self) -> bytes:
         """Bytes the connection generated itself (SSL answer, authentication); drains them."""
+        if not self._outbox:
+            return b""
         out = bytes(self._outbox)
         self._outbox.clear()
         return out
@@ -468,6 +471,17 @@ class ServerConnection:
         if self._outbox:
             data = self.data_to_send() + data
         return data
+
+    def ready_for_query(self, status: TransactionStatus) -> bytes:
+        """``send(ReadyForQuery(status))`` without building the message: the bytes of the
+        most frequent message a server sends."""
+        if ReadyForQuery not in SEND_TABLE[self._state]:
+            raise LocalProtocolError(f"cannot send ReadyForQuery in state {self._state.value}")
+        self.transaction_status = status
+        if self._state is ConnectionState.STARTING:
+            self._state = ConnectionState.READY
+        data = READY_FOR_QUERY[status]
+        return self.data_to_send() + data if self._outbox else data
 
     def relayed(self, message: BackendMessage) -> None:
         """A message another server produced went to the client as raw bytes (a relay):
