@@ -9,7 +9,9 @@ fsyncs every commit; PostgreSQL `fsync=on`). In one run:
    TPC-B script (`-M prepared`), CLIENTS clients, `--rounds` rounds of `--duration` seconds, the
    order swapped every round. For each run the server's CPU time per transaction (user + system,
    from /proc: the pgha process; PostgreSQL's postmaster with its exited backends and its
-   auxiliary processes) is recorded beside the tps.
+   auxiliary processes) is recorded beside the tps. `benchmarks/node_floor.py` (the floor of a
+   node written in Python: pgbench's statements handed to SQLite by a minimal uvloop server, no
+   fsync) runs the same cases on a copy of the node's database, as a third column.
 2. **Single-client latency**: `pgbench -S -M prepared -c 1` with `--log`; p50 and p99 of the
    per-transaction latencies, both servers.
 3. **Idle clients**: the node's RSS before and after 150 clients connected, ran one read and
@@ -261,6 +263,19 @@ def init(target: Target, scale: int) -> str:
 # -- sections --------------------------------------------------------------------------------
 
 
+def start_floor(pgha: pc.Server) -> pc.Server:
+    """benchmarks/node_floor.py on a copy of the node's database (after pgbench -i)."""
+    base = Path(tempfile.mkdtemp(prefix="pgha-bench-floor-"))
+    ready, log_path = base / "ready.json", base / "floor.log"
+    argv = [sys.executable, str(Path(__file__).resolve().parent / "node_floor.py"), "0",
+            str(pgha.base_dir / "data" / "pgha.db"), str(base / "floor.db"), str(ready)]
+    with log_path.open("wb") as out:
+        process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out,
+                                   stderr=subprocess.STDOUT, start_new_session=True)
+    return pc.wait_ready(pc.Server("Python floor", "127.0.0.1", 0, base, process=process,
+                                   log_path=log_path), ready)
+
+
 def node_section(args: argparse.Namespace) -> None:
     servers: list[pc.Server] = []
     try:
@@ -276,9 +291,15 @@ def node_section(args: argparse.Namespace) -> None:
               f"{args.scale}, {args.rounds} rounds of {args.duration:g} s)\n")
         print("pgbench -i: " + ", ".join(init(t, args.scale) for t in targets), flush=True)
         if "node" in args.only:
+            floor = start_floor(pgha)
+            servers.append(floor)
+            targets.append(Target("Python floor", floor))
             run_rounds(targets, NODE_CASES, args.clients, args.rounds, args.duration)
             print()
             print("\n".join(table(targets, NODE_CASES)), flush=True)
+            print("\n(Python floor: benchmarks/node_floor.py, pgbench's statements on SQLite "
+                  "with nothing else, no fsync; see its docstring.)", flush=True)
+            targets.pop()
         if "latency" in args.only:
             print("\nSingle client, -S -M prepared, p50 / p99 ms: " + "; ".join(
                 f"{t.label} {latency(t, args.duration)}" for t in targets), flush=True)

@@ -219,7 +219,14 @@ def start_pgha() -> Server:
             cwd=base,
             start_new_session=True,
         )
-    server = Server("pgha", "127.0.0.1", 0, base, process=process, log_path=log_path)
+    return wait_ready(Server("pgha", "127.0.0.1", 0, base, process=process, log_path=log_path),
+                      ready)
+
+
+def wait_ready(server: Server, ready: Path) -> Server:
+    """``server`` once its process wrote ``ready`` ({"port": N}); stopped if it fails."""
+    process = server.process
+    assert process is not None
     try:
         deadline = time.monotonic() + START_TIMEOUT_S
         while True:
@@ -230,10 +237,10 @@ def start_pgha() -> Server:
                 return server
             if process.poll() is not None:
                 raise BenchmarkError(
-                    f"pgha server exited {process.returncode}:\n{server.log_tail()}"
+                    f"{server.name} exited {process.returncode}:\n{server.log_tail()}"
                 )
             if time.monotonic() > deadline:
-                raise BenchmarkError(f"pgha server not ready in time:\n{server.log_tail()}")
+                raise BenchmarkError(f"{server.name} not ready in time:\n{server.log_tail()}")
             time.sleep(0.02)
     except BaseException:
         server.stop()

@@ -99,7 +99,11 @@ def take(session: ClientSession, data: bytes) -> int:
         if not failed:
             session.conn.forwarded(extended=extended)
         session.in_extended_batch = extended
-        session.write_now()
+        if not extended:
+            session.write_now()
+        # else the replies wait for the Sync the general way answers (an autocommit write's
+        # commit): one write for the whole batch, and PostgreSQL too sends nothing of a batch
+        # before its Sync (or a Flush) unless its buffer fills.
     return done
 
 

@@ -5,6 +5,7 @@ pgha's storage forms, and the text of a storage value (``_text``) other families
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 from decimal import Decimal
 from typing import Any
@@ -137,6 +138,7 @@ def _unknown_type(name: str) -> Any:
     raise UndefinedObject(f'type "{name}" does not exist')
 
 
+@functools.lru_cache(maxsize=256)  # the same value cast row after row (now()::timestamp)
 def _datetime_cast(value: str, src: int, dst: int, tz: str = "UTC") -> Any:
     if value in ("infinity", "-infinity"):
         return value

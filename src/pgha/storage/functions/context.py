@@ -9,6 +9,7 @@ needed.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -57,8 +58,10 @@ class FunctionContext:
     schema_usable: Callable[[str], bool] | None = None
 
 
+@functools.lru_cache(maxsize=64)
 def _ts_text(moment: dt.datetime) -> str:
-    """UTC storage text of an aware datetime (the timestamptz representation)."""
+    """UTC storage text of an aware datetime (the timestamptz representation); remembered
+    for the few instants in use (now() is the same for a whole transaction)."""
     moment = moment.astimezone(dt.UTC)
     text = moment.strftime("%Y-%m-%d %H:%M:%S")
     if moment.microsecond:
