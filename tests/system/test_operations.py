@@ -203,6 +203,34 @@ def test_proxy_api_and_the_cluster_views_through_the_proxy(cluster: Any) -> None
 # -- pgha status -----------------------------------------------------------------------------
 
 
+def test_idle_clients_of_a_transaction_pooling_proxy_hold_no_node_session(
+        cluster: Any, tmp_path: Path) -> None:
+    # Through a session-pooling proxy each client holds a session on the primary (about half
+    # a megabyte each); with --pool-mode transaction a client between transactions holds none.
+    nodes, _ = cluster
+    pooled = ProxyProcess(tmp_path / "pooled", nodes, "--pool-mode", "transaction")
+    clients: list[psycopg.Connection[Any]] = []
+    try:
+        with psycopg.connect(pooled.dsn, autocommit=True) as conn:
+            conn.execute("CREATE TABLE idle_clients (id int PRIMARY KEY, n int)")
+        before = [metrics(n.http_port)["pgha_client_connections"] for n in nodes]
+        for i in range(40):
+            conn = psycopg.connect(pooled.dsn, autocommit=True)
+            clients.append(conn)
+            conn.execute("INSERT INTO idle_clients VALUES (%s, 0)", (i,))
+            with conn.transaction():
+                conn.execute("UPDATE idle_clients SET n = n + 1 WHERE id = %s", (i,))
+            assert conn.execute("SELECT n FROM idle_clients WHERE id = %s",
+                                (i,)).fetchone() == (1,)
+        after = [metrics(n.http_port)["pgha_client_connections"] for n in nodes]
+        # 40 clients connected and idle: each node serves them all on a few pooled connections
+        assert all(a - b <= 3 for a, b in zip(after, before, strict=True)), (before, after)
+    finally:
+        for conn in clients:
+            conn.close()
+        pooled.stop()
+
+
 def test_pgha_status_from_the_proxy_and_from_a_standby(cluster: Any) -> None:
     nodes, proxy = cluster
     for port in (proxy.port, nodes[2].port):
