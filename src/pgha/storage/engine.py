@@ -136,6 +136,12 @@ class Statement:
     path: tuple[str, ...] = ()  # the search path the translation resolved names along
     bound: list[Any] | None = None  # values of literals lifted out of a simple-protocol text
 
+    def copy(self) -> Statement:
+        """A copy to execute (``dataclasses.replace`` without changes, six times faster: a
+        cached statement is copied on every execution of a text the session did not prepare)."""
+        return Statement(self.text, self.node, self.kind, self.translation, self.param_oids,
+                         self.generation, self.path, self.bound)
+
     @property
     def columns(self) -> tuple[ResultColumn, ...] | None:
         if self.translation is not None:
@@ -651,7 +657,7 @@ class StorageSession:
         templates = self.engine.statement_cache.statements.get(key)
         if templates is None:
             return None
-        return [replace(t) for t in templates]
+        return [t.copy() for t in templates]
 
     def parse_simple(self, sql: str, *, parse_on_miss: bool = True) -> list[Statement] | None:
         """Parse a simple-protocol Query, reusing the translation of its literal-free template
@@ -675,7 +681,7 @@ class StorageSession:
                 self.engine.statement_cache.add_template(key, template)
             if template is not NOT_APPLICABLE:
                 assert isinstance(template, Statement)
-                stmt = replace(template)
+                stmt = template.copy()
                 stmt.bound = self._bind_literals(stmt, norm)
                 return [stmt]
         return self.parse(sql) if parse_on_miss else None
@@ -728,7 +734,7 @@ class StorageSession:
         statements = self._parse(sql, param_oids)
         if self.shared_caches and len(sql) <= LARGE_TEXT:
             key = self._cache_key(sql, param_oids)
-            self.engine.statement_cache.add_statements(key, tuple(replace(st) for st in statements))
+            self.engine.statement_cache.add_statements(key, tuple(st.copy() for st in statements))
         return statements
 
     def _parse(self, sql: str, param_oids: list[int] | None = None) -> list[Statement]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 
@@ -43,3 +44,11 @@ def test_rows_are_storage_values_and_skip_the_unnamed_statement() -> None:
     assert prepared.rows() == [] and list(prepared) == [""]
     prepared.clear()
     assert prepared.get("") is None
+
+
+def test_a_statement_copy_keeps_every_field() -> None:
+    values = {f.name: object() for f in dataclasses.fields(Statement)}
+    original = Statement(**values)
+    copied = original.copy()
+    assert copied is not original
+    assert all(getattr(copied, name) is value for name, value in values.items())
