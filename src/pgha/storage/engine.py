@@ -452,7 +452,7 @@ class StorageSession:
         self.private_catalog: Catalog | None = None  # schema changed in this transaction
         self.savepoints: list[str] = []
         self.temp = TempTables()  # this session's temporary tables
-        self._path_memo: tuple[str, str, Any, Any, tuple[str, ...]] | None = None  # search_path
+        self._path_memo: tuple[str, str, Catalog, tuple[str, ...]] | None = None  # search_path
         # SET CONSTRAINTS in this transaction: constraint name (None: ALL) -> deferred
         self.constraint_modes: dict[str | None, bool] = {}
         self.savepoint_marks: list[tuple[int, int]] = []  # capture position per savepoint
@@ -485,21 +485,20 @@ class StorageSession:
     @property
     def search_path(self) -> tuple[str, ...]:
         """The existing schemas of this session's search_path the role has USAGE on, in
-        order (asked for every statement, for the cache key: remembered until the setting,
-        the user, the schemas or the role's privileges change). PostgreSQL leaves out the
-        schemas the role may not use, silently (namespace.c, recomputeNamespacePath)."""
-        setting, user, schemas = self.settings["search_path"], self.ctx.user, \
-            self.catalog.schemas
-        grants = self.grants()
+        order (asked several times per statement: remembered until the setting, the user or
+        the catalog snapshot changes; the role's privileges and the schemas are part of the
+        snapshot, which a change replaces). PostgreSQL leaves out the schemas the role may not
+        use, silently (namespace.c, recomputeNamespacePath)."""
+        setting, user, catalog = self.settings["search_path"], self.ctx.user, self.catalog
         memo = self._path_memo
-        if memo is None or memo[0] != setting or memo[1] != user or memo[2] is not schemas \
-                or memo[3] is not grants:
-            path = namespaces.search_path(setting, user, schemas)
+        if memo is None or memo[0] != setting or memo[1] != user or memo[2] is not catalog:
+            grants = self.grants()
+            path = namespaces.search_path(setting, user, catalog.schemas)
             if not grants.superuser:
                 path = tuple(name for name in path if "U" in grants.on_schema(name))
-            memo = (setting, user, schemas, grants, path)
+            memo = (setting, user, catalog, path)
             self._path_memo = memo
-        return memo[4]
+        return memo[3]
 
     def qualify(self, node: Any) -> None:
         """Relation names in ``node`` as keys, resolved along the search path (namespaces);
@@ -2152,12 +2151,15 @@ INLINE_BUDGET_STEPS = 20_000  # SQLite VM instructions a read may use on the eve
 INLINE_MAX_BYTES = 64 * 1024  # ... and the most text and values it may carry there
 
 
+_SIZED = (str, bytes, bytearray, memoryview)
+
+
 def _size(text: str, *values: list[Any] | None) -> int:
     """The characters and bytes of a statement's text and values (what copying them costs)."""
     size = len(text)
     for group in values:
         for value in group or ():
-            if isinstance(value, str | bytes | bytearray | memoryview):
+            if isinstance(value, _SIZED):
                 size += len(value)
     return size
 
