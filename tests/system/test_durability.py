@@ -3,6 +3,7 @@ the restart, nothing that was not committed is, across several crash/restart cyc
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import threading
 import time
@@ -140,11 +141,15 @@ def test_clean_restart_keeps_schema_and_sequences(pgha_server: PghaServer) -> No
         assert conn.execute("select max(id) from dur_d").fetchone() == (5,)
 
 
-def test_blocks_committed_on_the_event_loop_survive_kill_9(pgha_server: PghaServer) -> None:
+@pytest.mark.parametrize("commit", ["simple", "prepared"])
+def test_blocks_committed_on_the_event_loop_survive_kill_9(pgha_server: PghaServer,
+                                                           commit: str) -> None:
     """Blocks of prepared point writes from several sessions at once: their commits run on
     the node's event loop and wait for one flusher thread's fsync (group commit). Every
     commit a client saw acknowledged before the kill -9 is there after the restart; the
-    commits in flight at the kill are either whole or absent."""
+    commits in flight at the kill are either whole or absent. BEGIN and COMMIT are sent as
+    simple Queries, or prepared (Bind/Execute/Sync, as pgbench -M prepared sends END: the
+    COMMIT then runs on the fast path, its reply left to the Sync that waits for the flush)."""
     with pgha_server.connect() as conn:
         conn.execute("create table dur_loop (id int primary key, worker int, n int)")
         conn.execute("create table dur_loop_sum (worker int primary key, total int)")
@@ -156,13 +161,18 @@ def test_blocks_committed_on_the_event_loop_survive_kill_9(pgha_server: PghaServ
         n = 0
         try:
             with pgha_server.connect() as c:
+                c.autocommit = commit == "prepared"  # then BEGIN and COMMIT are statements
                 while not stop.is_set():
                     n += 1
-                    with c.transaction():
+                    with c.transaction() if commit == "simple" else contextlib.nullcontext():
+                        if commit == "prepared":
+                            c.execute("BEGIN", prepare=True)
                         c.execute("insert into dur_loop values (%s, %s, %s)",
                                   (worker * 1_000_000 + n, worker, n), prepare=True)
                         c.execute("update dur_loop_sum set total = total + 1 where worker = %s",
                                   (worker,), prepare=True)
+                        if commit == "prepared":
+                            c.execute("COMMIT", prepare=True)
                     acknowledged[worker] = n
         except psycopg.Error:
             pass  # the node was killed

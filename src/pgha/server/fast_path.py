@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 from pgha.routing.classify import LARGE_TEXT, classify
 from pgha.routing.router import A_STANDBY, Target, route
-from pgha.storage.engine import Result, Statement, encode_params
+from pgha.storage.engine import ENDS_BLOCK, Result, Statement, encode_params
 from pgha.storage.locks import WriterBusy
 from pgha.wire import codec
 from pgha.wire.connection import ConnectionState
@@ -99,8 +99,8 @@ def take(session: ClientSession, data: bytes) -> int:
         if not failed:
             session.conn.forwarded(extended=extended)
         session.in_extended_batch = extended
-        if not extended:
-            session.write_now()
+        if not extended or failed:
+            session.write_now()  # (an error at once: a client may wait for it before Sync)
         # else the replies wait for the Sync the general way answers (an autocommit write's
         # commit): one write for the whole batch, and PostgreSQL too sends nothing of a batch
         # before its Sync (or a Flush) unless its buffer fills.
@@ -139,6 +139,12 @@ def _bound(session: ClientSession, data: bytes, body: int, after: int
         return None  # a named portal or a row limit: the general way
     storage = session.storage
     assert storage is not None
+    if changes and stmt.kind == "txn" and storage.sqlite_txn:
+        # A commit: its CommandComplete may leave only after its flush, which the general way
+        # waits for at Sync. Here only with that Sync already received (not with a Flush).
+        after = _frame(data, frame[2])
+        if after is None or after[0] != _SYNC:
+            return None
     if changes:
         # Once run it leaves a trace: from here it is answered here, error or not, in the
         # order the general way answers (BindComplete, the portal's description, then the
@@ -238,13 +244,15 @@ def _runs_inline(session: ClientSession, stmt: Statement, params: list[Any] | No
 
 def _changes_inline(session: ClientSession, stmt: Statement, params: list[Any] | None
                     ) -> bool:
-    """BEGIN (or COMMIT / ROLLBACK with nothing to end in SQLite), or a point write of a block
-    that holds the write lock (``can_write_inline``): it runs here, and once run it is
-    answered here whatever its result (the general way could not run it again)."""
+    """BEGIN, COMMIT / ROLLBACK with nothing to end in SQLite or of a small transaction
+    (``can_commit_inline``, as the general way runs them), or a point write of a block that
+    holds the write lock (``can_write_inline``): it runs here, and once run it is answered
+    here whatever its result (the general way could not run it again)."""
     storage = session.storage
     assert storage is not None
     if stmt.kind == "txn":
-        ok = storage.can_run_inline(stmt)
+        ok = storage.can_run_inline(stmt) or (stmt.node.kind in ENDS_BLOCK and
+                                             storage.can_commit_inline())
     else:
         ok = stmt.kind == "dml" and storage.can_write_inline(stmt, params)
     return ok and _local(session, stmt.text)

@@ -30,7 +30,7 @@ from pgha.server.forwarding import Forwarder
 from pgha.storage import commit_log, oids
 from pgha.storage import types as pgtypes
 from pgha.storage.columns import ResultColumn
-from pgha.storage.engine import Result, Statement, StorageSession, encode_params
+from pgha.storage.engine import ENDS_BLOCK, Result, Statement, StorageSession, encode_params
 from pgha.storage.functions import regproc
 from pgha.storage.functions.regclass import regclass_name, regtype_array_text, regtype_name
 from pgha.storage.locks import WriterBusy, lock_timeout_error
@@ -73,10 +73,6 @@ FLUSH_THRESHOLD = 256 * 1024
 CURSOR_OPT_HOLD = 0x0020  # PostgreSQL's parsenodes.h: DECLARE ... WITH HOLD
 FETCH_ALL = 2**63 - 1  # FETCH ALL arrives as LONG_MAX
 EXTENDED_MESSAGES = (m.Parse, m.Bind, m.Describe, m.Execute, m.Close)
-# COMMIT (END) and ROLLBACK (ABORT): they may end the block on the event loop
-# (StorageSession.can_commit_inline).
-ENDS_BLOCK = frozenset({enums.TransactionStmtKind.TRANS_STMT_COMMIT,
-                        enums.TransactionStmtKind.TRANS_STMT_ROLLBACK})
 COPY_CHUNK = 256 * 1024
 ROW_FORMATS = 64  # results whose row format a session keeps (row_format)
 
@@ -903,7 +899,6 @@ class ClientSession(ClientWire):
         self.send_raw(codec.encode_command_complete("DECLARE CURSOR"))
 
     def fetch_cursor(self, node: Any, stmt: Statement, describe: bool) -> None:
-        from pglast import enums
 
         portal = self.portals.get(node.portalname)
         if portal is None or portal.result is None:

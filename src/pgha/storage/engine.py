@@ -163,6 +163,10 @@ logger = logging.getLogger("pgha.storage")
 
 
 
+# COMMIT (END) and ROLLBACK (ABORT): they may end the block on the event loop
+# (``StorageSession.can_commit_inline``).
+ENDS_BLOCK = frozenset({enums.TransactionStmtKind.TRANS_STMT_COMMIT,
+                        enums.TransactionStmtKind.TRANS_STMT_ROLLBACK})
 # A transaction of at most this many captured rows commits on the event loop when it may
 # (``StorageSession.can_commit_inline``): SQLite writes their pages to its WAL without fsync.
 INLINE_COMMIT_ROWS = 256
