@@ -221,17 +221,19 @@ def latency(target: Target, duration: float) -> str:
     return f"{p50:.3f} / {p99:.3f} (CPU {run.cpu_us:.0f} µs/txn)"
 
 
-def rss_kb(pid: int) -> int:
+def rss_kb(pid: int, field: str = "VmRSS") -> int:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
+        if line.startswith(field + ":"):
             return int(line.split()[1])
     return 0
 
 
 def idle_memory(server: pc.Server) -> str:
-    """The node's RSS with IDLE_CLIENTS idle clients, each of which ran one statement."""
+    """The node's RSS with IDLE_CLIENTS idle clients, each of which ran one statement, and
+    of it the private memory (RssAnon): the rest are pages of the database file that each
+    session's SQLite connection maps (shared page cache, counted once per mapping)."""
     pid = server_pid(server)
-    before = rss_kb(pid)
+    before, anon_before = rss_kb(pid), rss_kb(pid, "RssAnon")
     conns = []
     try:
         for _ in range(IDLE_CLIENTS):
@@ -240,13 +242,14 @@ def idle_memory(server: pc.Server) -> str:
             conn.execute("select abalance from pgbench_accounts where aid = 1").fetchone()
             conns.append(conn)
         time.sleep(1)
-        after = rss_kb(pid)
+        after, anon_after = rss_kb(pid), rss_kb(pid, "RssAnon")
     finally:
         for conn in conns:
             conn.close()
     return (f"{IDLE_CLIENTS} idle clients on the node (each ran one read): RSS "
             f"{before / 1024:.1f} -> {after / 1024:.1f} MB, "
-            f"{(after - before) / IDLE_CLIENTS:.0f} KB per client")
+            f"{(after - before) / IDLE_CLIENTS:.0f} KB per client, of which private "
+            f"(RssAnon) {(anon_after - anon_before) / IDLE_CLIENTS:.0f} KB")
 
 
 def init(target: Target, scale: int) -> str:
