@@ -9,8 +9,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from tests.differential.harness import load_script
 
+from differential.harness import load_script
 from pgha.storage import literals
 
 CORPUS = sorted((Path(__file__).parents[2] / "differential" / "sql").glob("*.sql"))
