@@ -142,8 +142,8 @@ def _bound(session: ClientSession, data: bytes, body: int, after: int
     if changes and stmt.kind == "txn" and storage.sqlite_txn:
         # A commit: its CommandComplete may leave only after its flush, which the general way
         # waits for at Sync. Here only with that Sync already received (not with a Flush).
-        after = _frame(data, frame[2])
-        if after is None or after[0] != _SYNC:
+        sync = _frame(data, frame[2])
+        if sync is None or sync[0] != _SYNC:
             return None
     if changes:
         # Once run it leaves a trace: from here it is answered here, error or not, in the

@@ -899,7 +899,6 @@ class ClientSession(ClientWire):
         self.send_raw(codec.encode_command_complete("DECLARE CURSOR"))
 
     def fetch_cursor(self, node: Any, stmt: Statement, describe: bool) -> None:
-
         portal = self.portals.get(node.portalname)
         if portal is None or portal.result is None:
             raise InvalidCursorName(f'cursor "{node.portalname}" does not exist')

@@ -179,7 +179,8 @@ CHECKPOINT_PAGES = 1000
 # and the connections of all sessions share those pages (their own page caches are emptied by
 # every commit of another connection). Pages still in SQLite's WAL are read as before; writes
 # still go through pwrite. Virtual address space only: memory is what the pages take in the
-# page cache, shared with every other reader of the file.
+# page cache, shared with every other reader of the file (RSS counts a page once for each
+# connection that mapped it, RssAnon not at all).
 MMAP_BYTES = 1 << 30
 
 
