@@ -137,7 +137,7 @@ def _pglast_normalize(sql: str) -> tuple[Normalized, list[_Constant]] | None:
 # shape (true, false, null: fixed by it), and which scanned constants pglast did not replace
 # (a type modifier: a text that changes one is normalised by pglast again). A shape whose
 # first text pglast did not normalise is not normalised again. Texts holding a NUL, E''
-# strings or dollar quotes are never scanned this way.
+# strings, dollar quotes or a number ending in a point are never scanned this way.
 
 PLANS_CAPACITY = 20_000  # shapes kept; once full, new shapes are normalised by pglast each time
 _UNKNOWN = object()
@@ -212,6 +212,8 @@ def _scan(sql: str) -> tuple[str, list[tuple[int, int]]] | None:
             # PostgreSQL's lexer makes an integer that does not fit int4 a float constant,
             # and pglast leaves some integer constants in place (ORDER BY 1): two classes.
             text = sql[start:end]
+            if text.endswith("."):
+                return None  # "1." lexes apart from what follows ("1..x" is 1, "..", x)
             mark = "\0i" if text.isdigit() and (len(text) < 10 or int(text) <= INT4_MAX) \
                 else "\0f"
         else:
