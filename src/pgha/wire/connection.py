@@ -477,11 +477,16 @@ class ServerConnection:
         most frequent message a server sends."""
         if ReadyForQuery not in SEND_TABLE[self._state]:
             raise LocalProtocolError(f"cannot send ReadyForQuery in state {self._state.value}")
+        self._ready(status)
+        data = READY_FOR_QUERY[status]
+        return self.data_to_send() + data if self._outbox else data
+
+    def _ready(self, status: TransactionStatus) -> None:
+        """The effect of sending ReadyForQuery: the client's transaction status, and the end
+        of start-up."""
         self.transaction_status = status
         if self._state is ConnectionState.STARTING:
             self._state = ConnectionState.READY
-        data = READY_FOR_QUERY[status]
-        return self.data_to_send() + data if self._outbox else data
 
     def relayed(self, message: BackendMessage) -> None:
         """A message another server produced went to the client as raw bytes (a relay):
@@ -505,9 +510,7 @@ class ServerConnection:
             elif state is ConnectionState.READY and self._extended:
                 self._state = ConnectionState.SKIPPING
         elif isinstance(message, ReadyForQuery):
-            self.transaction_status = message.status
-            if state is ConnectionState.STARTING:
-                self._state = ConnectionState.READY
+            self._ready(message.status)
         elif isinstance(message, CopyInResponse):
             self._copy_extended = self._extended
             self._state = ConnectionState.COPY_IN
