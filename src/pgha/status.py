@@ -79,28 +79,32 @@ def run_status(args: argparse.Namespace) -> int:
     except TlsConfigError as exc:
         print(f"pgha status: PGSSLMODE: {exc}", file=sys.stderr)
         return 2
-    while True:
-        try:
-            cluster = asyncio.run(fetch_members(args.host, args.port, args.user, password,
-                                                args.dbname, args.timeout, tls))
-        except (BackendError, PgError, OSError, TimeoutError) as exc:
-            message = exc.message if isinstance(exc, PgError) else str(exc) or "timed out"
-            print(f"pgha status: {args.host}:{args.port}: {message}", file=sys.stderr)
-            if args.watch is None:
-                return 1
-        else:
-            if args.watch is not None and sys.stdout.isatty():
-                print("\033[H\033[J", end="")
-            if args.json:
-                print(json.dumps(cluster.to_json(), indent=1))
-            else:
-                if args.watch is not None:
-                    print(time.strftime("%Y-%m-%d %H:%M:%S"), f"({args.host}:{args.port})")
-                print(format_table(cluster))
-            sys.stdout.flush()
-            if args.watch is None:
-                return 0
-        try:
+    if args.watch is None:
+        return _show(args, password, tls)
+    try:
+        while True:
+            _show(args, password, tls)
             time.sleep(args.watch)
-        except KeyboardInterrupt:
-            return 0
+    except KeyboardInterrupt:  # the way to stop watching, whenever it comes
+        return 0
+
+
+def _show(args: argparse.Namespace, password: str | None, tls: ClientTls | None) -> int:
+    """Ask the cluster once and print what it says; 0, or 1 when it could not be asked."""
+    try:
+        cluster = asyncio.run(fetch_members(args.host, args.port, args.user, password,
+                                            args.dbname, args.timeout, tls))
+    except (BackendError, PgError, OSError, TimeoutError) as exc:
+        message = exc.message if isinstance(exc, PgError) else str(exc) or "timed out"
+        print(f"pgha status: {args.host}:{args.port}: {message}", file=sys.stderr)
+        return 1
+    if args.watch is not None and sys.stdout.isatty():
+        print("\033[H\033[J", end="")
+    if args.json:
+        print(json.dumps(cluster.to_json(), indent=1))
+    else:
+        if args.watch is not None:
+            print(time.strftime("%Y-%m-%d %H:%M:%S"), f"({args.host}:{args.port})")
+        print(format_table(cluster))
+    sys.stdout.flush()
+    return 0

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -269,6 +270,27 @@ def test_pgha_status_watch_refreshes_until_interrupted(cluster: Any) -> None:
     out = "".join(seen) + rest
     assert process.returncode == 0
     assert out.count("| Member ") >= 3 and out.count(f"(127.0.0.1:{proxy.port})") >= 3
+
+
+def test_pgha_status_watch_stops_cleanly_while_it_asks() -> None:
+    # Regression: Ctrl-C was handled only during the pause between refreshes; one that came
+    # while the cluster was being asked ended the command with 130 (the watch test above
+    # failed that way once). Here the address accepts and never answers.
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        process = subprocess.Popen([sys.executable, "-m", "pgha", "status", "-p",
+                                    str(silent.getsockname()[1]), "--watch", "0.2",
+                                    "--timeout", "30"], stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE, text=True)
+        conn, _ = silent.accept()  # it is asking now
+        try:
+            process.send_signal(signal.SIGINT)
+            _, err = process.communicate(timeout=10)
+        finally:
+            conn.close()
+    assert process.returncode == 0, err
+    assert "Traceback" not in err
 
 
 def test_pgha_status_of_an_unreachable_address_is_one_line() -> None:
