@@ -174,6 +174,7 @@ INLINE_COMMIT_BYTES = 1 << 20  # ... whose writes, all run on the loop, carried 
 # SQLite's own default for an automatic checkpoint, which pgha runs on a thread of its own
 # instead (``Engine._wal_grew``): a commit on the event loop must not copy and fsync pages.
 CHECKPOINT_PAGES = 1000
+CHECKPOINT_IDLE_S = 10.0  # the checkpoint thread ends after this long with nothing to do
 # SQLite reads the database file through a memory map of up to this size instead of a pread
 # per page: a read that finds its pages in the OS page cache makes no system call for them,
 # and the connections of all sessions share those pages (their own page caches are emptied by
@@ -192,8 +193,10 @@ class Engine:
                  ) -> None:
         self.log = log
         self.commit_lock = threading.Lock()  # log order == SQLite commit order
-        self._checkpointing = threading.Lock()  # held by the background checkpoint
-        self._checkpoint_conn: apsw.Connection | None = None  # its connection, kept
+        # The background checkpoint (``_wal_grew``): one thread while there is work for it.
+        self._checkpoint_wanted = threading.Condition()
+        self._checkpoint_asked = False  # under _checkpoint_wanted
+        self._checkpoint_thread: threading.Thread | None = None  # under _checkpoint_wanted
         self.writers = WriterQueue()  # sessions write one at a time, in arrival order
         self.read_only = False  # a standby: only the replication stream writes
         self.sync_mode = "async"  # the node's default for pgha.sync_mode
@@ -243,24 +246,50 @@ class Engine:
 
     def _wal_grew(self, conn: apsw.Connection, name: str, pages: int) -> int:
         """After each commit (SQLite's WAL hook): past CHECKPOINT_PAGES, a PASSIVE checkpoint
-        on a thread of its own, one at a time, rather than in the committing connection
-        (which may be the event loop's)."""
-        if pages >= CHECKPOINT_PAGES and not self._checkpointing.locked():
-            threading.Thread(target=self._checkpoint_in_background, name="pgha-checkpoint",
-                             daemon=True).start()
+        on the checkpoint thread rather than in the committing connection (which may be the
+        event loop's). Runs on the committing thread, so it only signals; requests made while
+        a checkpoint runs make one more. Every commit asks until the WAL restarts (the first
+        write after a checkpoint that copied every frame, with no reader left on them): under
+        a steady load the checkpoints run back to back, as SQLite's own would, and copy only
+        the frames written since the last."""
+        if pages >= CHECKPOINT_PAGES:
+            with self._checkpoint_wanted:
+                self._checkpoint_asked = True
+                if self._checkpoint_thread is None:
+                    self._checkpoint_thread = threading.Thread(
+                        target=self._checkpoint_in_background, name="pgha-checkpoint",
+                        daemon=True)
+                    self._checkpoint_thread.start()
+                else:
+                    self._checkpoint_wanted.notify()
         return apsw.SQLITE_OK
 
     def _checkpoint_in_background(self) -> None:
-        if not self._checkpointing.acquire(blocking=False):
-            return
+        """The checkpoint thread: a PASSIVE checkpoint whenever one was asked for, on a
+        connection of its own; it ends after CHECKPOINT_IDLE_S without a request (the engine
+        has no close, and an idle node keeps no thread for it)."""
+        conn: apsw.Connection | None = None
         try:
-            if self._checkpoint_conn is None:
-                self._checkpoint_conn = apsw.Connection(str(self.path))
-            self._checkpoint_conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
-        except apsw.Error as exc:  # e.g. the data directory was removed: the next commit retries
-            logger.warning("background checkpoint failed: %s", exc)
+            while True:
+                with self._checkpoint_wanted:
+                    if not self._checkpoint_asked:
+                        self._checkpoint_wanted.wait(CHECKPOINT_IDLE_S)
+                    if not self._checkpoint_asked:
+                        self._checkpoint_thread = None  # (a request from now starts another)
+                        return
+                    self._checkpoint_asked = False
+                try:
+                    if conn is None:
+                        conn = apsw.Connection(str(self.path))
+                    conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                except apsw.Error as exc:  # e.g. the data directory was removed: asked again
+                    logger.warning("background checkpoint failed: %s", exc)
         finally:
-            self._checkpointing.release()
+            if conn is not None:
+                conn.close()
+            with self._checkpoint_wanted:  # ended by an unexpected error: the next starts one
+                if self._checkpoint_thread is threading.current_thread():
+                    self._checkpoint_thread = None
 
     def applied_lsn(self, conn: apsw.Connection | None = None) -> int:
         """The end LSN of the last log record this database contains."""
