@@ -14,6 +14,7 @@ next; a commit that fails there is still reported as the Sync's error.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import socket
 import struct
 import uuid
@@ -334,3 +335,82 @@ def test_sqlite_s_wal_is_checkpointed_while_commits_run_on_the_event_loop(
         assert c.execute(f"select count(*) from {name}").fetchone() == (2_000,)
     wal = pgha_server_module.data_dir / "pgha.db-wal"
     assert wal.stat().st_size < 16 * 1024 * 1024
+
+
+# -- a read's plan (fast_path.ReadPlan): kept per session while what it was checked under holds
+
+
+def test_a_planned_read_follows_set_role(pgha_server_module: PghaServer, conn: Conn,
+                                         table: str) -> None:
+    role = _name("reader")
+    conn.execute(f"create role {role}")
+    query = f"select v from {table} where id = %s"
+    for _ in range(3):  # (planned from the second execution on)
+        assert conn.execute(query, (1,), prepare=True).fetchone() == ("v1",)
+    conn.execute(f"set role {role}")
+    with pytest.raises(errors.InsufficientPrivilege):
+        conn.execute(query, (1,), prepare=True)
+    conn.execute("reset role")
+    assert conn.execute(query, (1,), prepare=True).fetchone() == ("v1",)
+
+
+def test_a_planned_read_follows_a_revoke_from_another_session(
+        pgha_server_module: PghaServer, conn: Conn, table: str) -> None:
+    role = _name("reader")
+    conn.execute(f"create role {role} login")
+    conn.execute(f"grant select on {table} to {role}")
+    with pgha_server_module.connect(user=role) as reader:
+        query = f"select v from {table} where id = %s"
+        for _ in range(3):
+            assert reader.execute(query, (2,), prepare=True).fetchone() == ("v2",)
+        conn.execute(f"revoke select on {table} from {role}")
+        with pytest.raises(errors.InsufficientPrivilege):
+            reader.execute(query, (2,), prepare=True)
+
+
+def test_a_planned_read_follows_search_path_and_temporary_tables(conn: Conn) -> None:
+    schema, name = _name("fast_s"), _name("fast_t")
+    conn.execute(f"create schema {schema}")
+    conn.execute(f"create table {name} (v text)")
+    conn.execute(f"insert into {name} values ('public')")
+    conn.execute(f"create table {schema}.{name} (v text)")
+    conn.execute(f"insert into {schema}.{name} values ('other')")
+    query = f"select v from {name} where v <> %s"
+    for _ in range(3):
+        assert conn.execute(query, ("x",), prepare=True).fetchone() == ("public",)
+    conn.execute(f"set search_path = {schema}, public")
+    assert conn.execute(query, ("x",), prepare=True).fetchone() == ("other",)
+    conn.execute("reset search_path")
+    assert conn.execute(query, ("x",), prepare=True).fetchone() == ("public",)
+    conn.execute(f"create temporary table {name} (v text)")
+    conn.execute(f"insert into {name} values ('temporary')")
+    assert conn.execute(query, ("x",), prepare=True).fetchone() == ("temporary",)
+
+
+def test_a_planned_read_follows_intervalstyle_and_binary_results(conn: Conn) -> None:
+    query = "select make_interval(days => %s)"
+    for _ in range(3):
+        assert conn.execute(query, (2,), prepare=True).fetchone() == (dt.timedelta(days=2),)
+    conn.execute("set intervalstyle = 'sql_standard'")
+    with conn.cursor(binary=False) as cur:
+        cur.adapters.register_loader("interval", psycopg.types.string.TextLoader)
+        assert cur.execute(query, (2,), prepare=True).fetchone() == ("2 0:00:00",)
+    with conn.cursor(binary=True) as cur:
+        assert cur.execute(query, (2,), prepare=True).fetchone() == (dt.timedelta(days=2),)
+
+
+def test_a_planned_read_in_a_block_keeps_its_snapshot(pgha_server_module: PghaServer,
+                                                      table: str) -> None:
+    with pgha_server_module.connect(autocommit=False) as c, \
+            pgha_server_module.connect() as other:
+        query = f"select v from {table} where id = %s"
+        for _ in range(3):
+            assert c.execute(query, (3,), prepare=True).fetchone() == ("v3",)
+        c.commit()
+        c.execute("set transaction isolation level repeatable read")
+        assert c.execute(query, (3,), prepare=True).fetchone() == ("v3",)
+        other.execute(f"update {table} set v = 'changed' where id = 3")
+        assert c.execute(query, (3,), prepare=True).fetchone() == ("v3",)
+        c.commit()
+        assert c.execute(query, (3,), prepare=True).fetchone() == ("changed",)
+        c.commit()

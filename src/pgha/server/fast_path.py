@@ -10,7 +10,9 @@ inline under the engine's step budget (``StorageSession.execute_inline``), a poi
 ``execute_no_wait`` (its shape bounds it; it never waits for the write lock), and results are
 encoded with the row format the session keeps per statement (``ClientSession.row_format``);
 the replies of everything handled in one read go out in one write. No message object is built
-and no task woken.
+and no task woken. A read that ran here once keeps a plan in its session (``ReadPlan``): while
+the catalog snapshot, role, search_path and output settings it was checked under are the same,
+it runs again with no check but its size and routing (``StorageSession.run_read``).
 
 The first message that needs more (a statement not cached or not translated for the current
 schema, a read that runs out of its budget, fails, or must go to the primary or wait for
@@ -27,12 +29,14 @@ from __future__ import annotations
 
 import logging
 import struct
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from pgha.routing.classify import LARGE_TEXT, classify
 from pgha.routing.router import A_STANDBY, Target, route
-from pgha.storage.engine import ENDS_BLOCK, Result, Statement, encode_params
+from pgha.storage.engine import ENDS_BLOCK, Result, Statement, encode_params, fits_inline
 from pgha.storage.locks import WriterBusy
+from pgha.storage.translate import Translation
 from pgha.wire import codec
 from pgha.wire.connection import ConnectionState
 from pgha.wire.errors import InternalError, PgError
@@ -127,7 +131,9 @@ def _bound(session: ClientSession, data: bytes, body: int, after: int
     bound = _bind(session, data, body, after)
     if bound is None:
         return None
-    name, stmt, params, formats, changes = bound
+    name, stmt, params, formats, kind = bound
+    changes = kind is True
+    plan = kind if isinstance(kind, ReadPlan) else None
     frame = _frame(data, after)
     describe = False
     if frame is not None and frame[0] == _DESCRIBE:
@@ -176,14 +182,23 @@ def _bound(session: ClientSession, data: bytes, body: int, after: int
                 session.error(error)  # the wire now skips to Sync
             return frame[2], None
         session.send_result(result, formats, stmt, describe=False)
-    else:
-        read = _read(session, stmt, params)
-        if read is None:
+    elif plan is not None:
+        rows = storage.run_read(plan.translation, params)
+        if rows is None:
             return None
         storage.begin_implicit()  # the pipeline's block, which its Sync ends
         session.statements.planned(name)
         session.send_raw(codec.BIND_COMPLETE)
+        _send_rows(session, plan, rows, describe)
+    else:
+        read = _read(session, stmt, params)
+        if read is None:
+            return None
+        storage.begin_implicit()
+        session.statements.planned(name)
+        session.send_raw(codec.BIND_COMPLETE)
         session.send_result(read, formats, stmt, describe=describe)
+        _learn(session, stmt, formats)
     done = frame[2]
     frame = _frame(data, done)
     if frame is None or frame[0] != _SYNC or not _sync(session):
@@ -201,6 +216,79 @@ def _read(session: ClientSession, stmt: Statement, params: list[Any] | None) -> 
             result.copy_out is not None or result.copy_in is not None:
         return None
     return result
+
+
+class ReadPlan:
+    """A read's RowDescription, value encoders and checks, kept per session after it ran
+    here once (``_learn``): while the session's ``read_key`` (catalog snapshot, role,
+    search_path, output settings) and the result formats are the same, the translation's
+    checks (schema, privileges, path) still hold and its rows are sent with the same
+    encoders, so it runs with ``StorageSession.run_read`` alone."""
+
+    __slots__ = ("description", "encoders", "formats", "key", "translation")
+
+    def __init__(self, translation: Translation, key: tuple[Any, ...], formats: tuple[int, ...],
+                 description: bytes, encoders: list[Callable[[Any], bytes]]) -> None:
+        self.translation = translation
+        self.key = key
+        self.formats = formats
+        self.description = description
+        self.encoders = encoders
+
+
+READ_PLANS = 64  # the reads whose plan a session keeps
+
+
+def _plan(session: ClientSession, stmt: Statement, formats: tuple[int, ...]) -> ReadPlan | None:
+    """The plan of ``stmt`` when it still holds; None otherwise."""
+    tr = stmt.translation
+    if tr is None or stmt.kind != "dml":
+        return None
+    plan = session.read_plans.get(id(tr))
+    if plan is None or plan.translation is not tr or plan.formats != formats:
+        return None
+    storage = session.storage
+    assert storage is not None
+    key = storage.read_key()
+    if key is None or key[0] is not plan.key[0] or key[1:] != plan.key[1:]:
+        return None
+    return plan
+
+
+def _learn(session: ClientSession, stmt: Statement, formats: tuple[int, ...]) -> None:
+    """After ``stmt`` ran here as a plain read under the session's current key: its plan."""
+    tr = stmt.translation
+    storage = session.storage
+    assert tr is not None and storage is not None
+    if tr.columns is None or tr.system_relations or tr.steps or tr.is_write:
+        return
+    key = storage.read_key()
+    if key is None:
+        return
+    description, encoders = session.row_format(tr.columns, formats)
+    plans = session.read_plans
+    if len(plans) >= READ_PLANS:
+        plans.clear()
+    plans[id(tr)] = ReadPlan(tr, key, formats, description, encoders)
+
+
+def _send_rows(session: ClientSession, plan: ReadPlan, rows: list[Any], describe: bool) -> None:
+    """A planned read's result: [RowDescription,] its rows and CommandComplete."""
+    if describe:
+        session.send_raw(plan.description)
+    out = session.out
+    encoders = plan.encoders
+    for row in rows:
+        out += codec.encode_data_row(
+            [None if v is None else enc(v) for v, enc in zip(row, encoders, strict=True)])
+    session.send_raw(codec.encode_command_complete(f"{plan.translation.command} {len(rows)}"))
+
+
+def _planned_runs_inline(session: ClientSession, stmt: Statement, params: list[Any] | None
+                         ) -> bool:
+    """``_runs_inline`` of a read whose plan holds (``_plan``): what the plan does not cover
+    (the size of its values, where the session's reads go)."""
+    return fits_inline(stmt.text, stmt.bound, params) and _local(session, stmt.text)
 
 
 def _must_commit(session: ClientSession) -> bool:
@@ -270,14 +358,26 @@ def _query(session: ClientSession, data: bytes, start: int, end: int) -> bool:
     if statements is None or len(statements) != 1:
         return False
     stmt = statements[0]
-    if not _runs_inline(session, stmt, None) or _must_commit(session):
-        return False
-    result = _read(session, stmt, None)
-    if result is None:
-        return False
-    storage.end_implicit()
-    session.drop_unnamed()
-    session.send_result(result, _TEXT_FORMATS, stmt)
+    plan = _plan(session, stmt, _TEXT_FORMATS)
+    if plan is not None:
+        if not _planned_runs_inline(session, stmt, None) or _must_commit(session):
+            return False
+        rows = storage.run_read(plan.translation, stmt.bound or [])
+        if rows is None:
+            return False
+        storage.end_implicit()
+        session.drop_unnamed()
+        _send_rows(session, plan, rows, True)
+    else:
+        if not _runs_inline(session, stmt, None) or _must_commit(session):
+            return False
+        result = _read(session, stmt, None)
+        if result is None:
+            return False
+        storage.end_implicit()
+        session.drop_unnamed()
+        session.send_result(result, _TEXT_FORMATS, stmt)
+        _learn(session, stmt, _TEXT_FORMATS)
     session.ready_for_query()
     return True
 
@@ -309,10 +409,10 @@ def _parse(session: ClientSession, data: bytes, start: int, end: int) -> bool:
 
 
 def _bind(session: ClientSession, data: bytes, start: int, end: int
-          ) -> tuple[str, Statement, list[Any], tuple[int, ...], bool] | None:
+          ) -> tuple[str, Statement, list[Any], tuple[int, ...], bool | ReadPlan] | None:
     """A Bind of a prepared statement to the unnamed portal: its name, statement, parameters,
-    result formats and whether it changes state (``_changes_inline``: not a read); None
-    leaves it to the general way."""
+    result formats and whether it changes state (``_changes_inline``: not a read), or the
+    plan of a read that has one (``_plan``); None leaves it to the general way."""
     if data[start] != 0:
         return None  # a named portal
     name_end = data.index(0, start + 1, end)
@@ -348,6 +448,11 @@ def _bind(session: ClientSession, data: bytes, start: int, end: int
     if stmt.kind != "dml" or stmt.generation != storage.catalog.generation:
         return None
     params = encode_params(stmt, values, formats, storage.settings["timezone"])
+    plan = _plan(session, stmt, result_formats)
+    if plan is not None:
+        if _planned_runs_inline(session, stmt, params):
+            return name, stmt, params, result_formats, plan
+        return None
     if _runs_inline(session, stmt, params):
         return name, stmt, params, result_formats, False
     if _changes_inline(session, stmt, params):

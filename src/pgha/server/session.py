@@ -247,6 +247,7 @@ class ClientSession(ClientWire):
         # the last commit's LSN, pins, and the settings to replay on the primary link.
         self.routing = SessionRouting()
         self.row_formats: dict[int, tuple[Any, ...]] = {}  # see row_format
+        self.read_plans: dict[int, fast_path.ReadPlan] = {}  # see fast_path.ReadPlan
         # On a node that may become a standby: runs on the primary what this node may not.
         self.forwarder: Forwarder | None = (
             Forwarder(self) if node.ha.config.mode != "standalone" else None)

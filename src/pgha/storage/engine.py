@@ -1244,7 +1244,7 @@ class StorageSession:
         return (
             tr is not None
             and tr.inline_ok
-            and _small(stmt.text, stmt.bound, params)
+            and fits_inline(stmt.text, stmt.bound, params)
             and self.status != "E"
             and stmt.generation == self.catalog.generation
             and stmt.path == self.search_path
@@ -1267,7 +1267,7 @@ class StorageSession:
             and self.status != "E"
             and not self.catalog.deferrable_uniques
             and not self.temp.on_commit
-            and _small(stmt.text, stmt.bound, params)
+            and fits_inline(stmt.text, stmt.bound, params)
             and stmt.generation == self.catalog.generation
             and stmt.path == self.search_path
             and self.shared_caches
@@ -1337,6 +1337,48 @@ class StorageSession:
             raise
         finally:
             self.conn.set_progress_handler(None)
+
+    def read_key(self) -> tuple[Any, ...] | None:
+        """What a read's translation, privileges and output were checked under: the catalog
+        snapshot, the role, search_path and the settings its values are written with. A read
+        that ran under an equal key may run again with ``run_read``; None while the session's
+        schema is its own (a catalog of its transaction, temporary tables)."""
+        if not self.shared_caches:
+            return None
+        settings = self.settings
+        return (self.catalog, self.ctx.user, settings["search_path"], settings["timezone"],
+                settings["extra_float_digits"], settings["intervalstyle"])
+
+    def run_read(self, tr: Translation, params: list[Any]) -> list[Any] | None:
+        """The rows of a read that ran before in this session under the current ``read_key``
+        (its checks then hold now: translation, privileges, search path), on the caller's
+        thread under the inline budget, as ``execute_inline`` runs it. None leaves no trace
+        and stops nothing: the read must then go the general way (an error, the budget ran
+        out, or a block that must begin its SQLite transaction first)."""
+        ctx = self.ctx
+        now = dt.datetime.now(dt.UTC)
+        if not self.sqlite_txn:
+            if self.explicit:
+                return None  # the block's first read begins its snapshot: the general way
+            ctx.transaction_start = now
+        ctx.statement_start = now
+        if ctx.cancel.is_set():
+            ctx.cancel.clear()
+        if ctx.catalog is not self.catalog:
+            ctx.catalog = self.catalog
+        conn = self.conn
+        conn.set_progress_handler(over_budget, INLINE_BUDGET_STEPS)
+        try:
+            if not params:
+                return list(conn.cursor().execute(tr.sql))
+            if len(params) > tr.bind_count:
+                params = params[:tr.bind_count]  # the rewrite dropped the last ones
+            return list(conn.cursor().execute(tr.sql, params))
+        except apsw.Error as exc:
+            map_error(exc, self.catalog)  # (forgets the budget's interrupt)
+            return None
+        finally:
+            conn.set_progress_handler(None)
 
     def allowed_in_failed(self, stmt: Statement) -> bool:
         """What a failed block still runs (PostgreSQL's IsTransactionExitStmt)."""
@@ -2196,8 +2238,10 @@ def _size(text: str, *values: list[Any] | None) -> int:
     return size
 
 
-def _small(text: str, *values: list[Any] | None) -> bool:
+def fits_inline(text: str, *values: list[Any] | None) -> bool:
+    """Whether a statement's text and values are small enough to run on the event loop."""
     return _size(text, *values) <= INLINE_MAX_BYTES
+
 
 def encode_params(stmt: Statement, values: list[bytes | None], formats: list[int],
                   tz: str) -> list[Any]:
