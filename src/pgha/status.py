@@ -13,9 +13,11 @@ import argparse
 import asyncio
 import json
 import os
+import signal
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from pgha.net.backend import BackendError
 from pgha.net.members import ClusterMembers, Member, fetch_members
@@ -81,12 +83,22 @@ def run_status(args: argparse.Namespace) -> int:
         return 2
     if args.watch is None:
         return _show(args, password, tls)
+    # Ctrl-C stops watching, whenever it comes. Not through asyncio.run's own SIGINT handler:
+    # that one only cancels the running task, and a cancel the task does not end with (one
+    # that came as it finished, or that a wait swallowed) was lost and the watch went on.
+    previous = signal.signal(signal.SIGINT, _interrupt)
     try:
         while True:
             _show(args, password, tls)
             time.sleep(args.watch)
-    except KeyboardInterrupt:  # the way to stop watching, whenever it comes
+    except KeyboardInterrupt:
         return 0
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
 
 
 def _show(args: argparse.Namespace, password: str | None, tls: ClientTls | None) -> int:

@@ -3,8 +3,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
+import signal
+from typing import Any
+
 import pytest
 
+from pgha import status
+from pgha.cli import build_parser
 from pgha.net.members import ClusterMembers, members_from_views
 from pgha.server.api import parse_size
 from pgha.status import format_table
@@ -67,3 +74,30 @@ def test_lag_sizes_as_patroni_takes_them(text: str, size: int) -> None:
 def test_bad_lag_sizes(text: str) -> None:
     with pytest.raises(ValueError, match="invalid size"):
         parse_size(text)
+
+
+def test_ctrl_c_stops_the_watch_even_when_a_wait_swallowed_it(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """asyncio.run's own SIGINT handler only cancels the running task; a task that ends
+    another way (a wait that turned the cancel into its own error, or a Ctrl-C that came as
+    the task finished) lost the Ctrl-C, and the watch went on."""
+    calls = 0
+
+    async def fetch(*args: Any, **kwargs: Any) -> ClusterMembers:
+        nonlocal calls
+        calls += 1
+        if calls > 1:
+            raise AssertionError("the watch went on after Ctrl-C")
+        os.kill(os.getpid(), signal.SIGINT)
+        try:
+            await asyncio.sleep(10)
+        except asyncio.CancelledError:
+            raise TimeoutError from None
+        raise AssertionError("no Ctrl-C")
+
+    monkeypatch.setattr(status, "fetch_members", fetch)
+    before = signal.getsignal(signal.SIGINT)
+    args = build_parser().parse_args(["status", "-p", "1", "--watch", "0.01"])
+    assert status.run_status(args) == 0
+    assert calls == 1
+    assert signal.getsignal(signal.SIGINT) is before
