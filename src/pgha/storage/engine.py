@@ -174,6 +174,12 @@ INLINE_COMMIT_BYTES = 1 << 20  # ... whose writes, all run on the loop, carried 
 # SQLite's own default for an automatic checkpoint, which pgha runs on a thread of its own
 # instead (``Engine._wal_grew``): a commit on the event loop must not copy and fsync pages.
 CHECKPOINT_PAGES = 1000
+# Past this size SQLite's WAL has not restarted: writers never left a checkpoint the moment to
+# finish (SQLite restarts it at the first write after a checkpoint that copied every frame, and
+# commits go on while a checkpoint runs). The next checkpoint holds the write lock for the last
+# frames, so that the next writer restarts it.
+CHECKPOINT_RESTART_PAGES = 4 * CHECKPOINT_PAGES
+CHECKPOINT_LOCK_WAIT_S = 1.0  # how long that checkpoint waits for the write lock
 CHECKPOINT_IDLE_S = 10.0  # the checkpoint thread ends after this long with nothing to do
 # SQLite reads pages with pread, not through a memory map (``PRAGMA mmap_size``, off by
 # default). A map saves a pure read load its preads (+3-8% tps on pgbench -S), but SQLite unmaps
@@ -195,6 +201,9 @@ class Engine:
         # The background checkpoint (``_wal_grew``): one thread while there is work for it.
         self._checkpoint_wanted = threading.Condition()
         self._checkpoint_asked = False  # under _checkpoint_wanted
+        self._checkpoint_locked = False  # ... with the write lock held (under _checkpoint_wanted)
+        self._checkpoint_at = CHECKPOINT_PAGES  # the WAL size that asks for the next one
+        self._wal_pages = 0  # the WAL's size at the last commit
         self._checkpoint_thread: threading.Thread | None = None  # under _checkpoint_wanted
         self.writers = WriterQueue()  # sessions write one at a time, in arrival order
         self.read_only = False  # a standby: only the replication stream writes
@@ -243,30 +252,39 @@ class Engine:
         return conn
 
     def _wal_grew(self, conn: apsw.Connection, name: str, pages: int) -> int:
-        """After each commit (SQLite's WAL hook): past CHECKPOINT_PAGES, a PASSIVE checkpoint
-        on the checkpoint thread rather than in the committing connection (which may be the
-        event loop's). Runs on the committing thread, so it only signals; requests made while
-        a checkpoint runs make one more. Every commit asks until the WAL restarts (the first
-        write after a checkpoint that copied every frame, with no reader left on them): under
-        a steady load the checkpoints run back to back, as SQLite's own would, and copy only
-        the frames written since the last."""
-        if pages >= CHECKPOINT_PAGES:
-            with self._checkpoint_wanted:
-                self._checkpoint_asked = True
-                if self._checkpoint_thread is None:
-                    self._checkpoint_thread = threading.Thread(
-                        target=self._checkpoint_in_background, name="pgha-checkpoint",
-                        daemon=True)
-                    self._checkpoint_thread.start()
-                else:
-                    self._checkpoint_wanted.notify()
+        """After each commit (SQLite's WAL hook): every CHECKPOINT_PAGES of WAL a PASSIVE
+        checkpoint, on the checkpoint thread rather than in the committing connection (which
+        may be the event loop's); one that copies many frames at once copies a page written by
+        many commits once, with one pair of fsyncs. Past CHECKPOINT_RESTART_PAGES it holds
+        the write lock (``_checkpoint_in_background``). Runs on the committing thread, so it
+        only signals."""
+        if pages < self._wal_pages:  # the WAL restarted
+            self._checkpoint_at = CHECKPOINT_PAGES
+        self._wal_pages = pages
+        if pages < self._checkpoint_at:
+            return apsw.SQLITE_OK
+        self._checkpoint_at = pages + CHECKPOINT_PAGES
+        with self._checkpoint_wanted:
+            self._checkpoint_asked = True
+            self._checkpoint_locked = pages >= CHECKPOINT_RESTART_PAGES
+            if self._checkpoint_thread is None:
+                self._checkpoint_thread = threading.Thread(
+                    target=self._checkpoint_in_background, name="pgha-checkpoint", daemon=True)
+                self._checkpoint_thread.start()
+            else:
+                self._checkpoint_wanted.notify()
         return apsw.SQLITE_OK
 
     def _checkpoint_in_background(self) -> None:
         """The checkpoint thread: a PASSIVE checkpoint whenever one was asked for, on a
         connection of its own; it ends after CHECKPOINT_IDLE_S without a request (the engine
-        has no close, and an idle node keeps no thread for it)."""
+        has no close, and an idle node keeps no thread for it). One asked for with the write
+        lock copies what it can first, then takes the lock from the sessions (their writer
+        queue) and the replay (the commit lock) for the frames written meanwhile: with every
+        frame copied and no commit in between, the next writer restarts SQLite's WAL."""
         conn: apsw.Connection | None = None
+        token = object()  # the checkpoint's place in the writer queue
+        ctx = functions.FunctionContext()
         try:
             while True:
                 with self._checkpoint_wanted:
@@ -276,10 +294,13 @@ class Engine:
                         self._checkpoint_thread = None  # (a request from now starts another)
                         return
                     self._checkpoint_asked = False
+                    locked, self._checkpoint_locked = self._checkpoint_locked, False
                 try:
                     if conn is None:
                         conn = apsw.Connection(str(self.path))
                     conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                    if locked:
+                        self._checkpoint_under_lock(conn, token, ctx)
                 except apsw.Error as exc:  # e.g. the data directory was removed: asked again
                     logger.warning("background checkpoint failed: %s", exc)
         finally:
@@ -288,6 +309,18 @@ class Engine:
             with self._checkpoint_wanted:  # ended by an unexpected error: the next starts one
                 if self._checkpoint_thread is threading.current_thread():
                     self._checkpoint_thread = None
+
+    def _checkpoint_under_lock(self, conn: apsw.Connection, token: object,
+                               ctx: functions.FunctionContext) -> None:
+        try:
+            self.writers.acquire(token, CHECKPOINT_LOCK_WAIT_S, ctx)
+        except PgError:  # a writer holds it that long (an open block): the next request
+            return
+        try:
+            with self.commit_lock:
+                conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        finally:
+            self.writers.release(token)
 
     def applied_lsn(self, conn: apsw.Connection | None = None) -> int:
         """The end LSN of the last log record this database contains."""
