@@ -198,6 +198,9 @@ def build_parser() -> argparse.ArgumentParser:
                     "use the next ones")
     up.add_argument("--sync-mode", choices=SYNC_MODES, default="sync")
     up.add_argument("--log-level", type=_log_level, default="INFO")
+    up.add_argument("--pool-mode", choices=("session", "transaction"), default="session",
+                    help="the proxy's pooling (see pgha proxy --pool-mode): with transaction, "
+                    "a client between transactions holds no session on the nodes")
     up.add_argument("--tls", action="store_true", help="make a local CA and certificates "
                     "(in DATA/tls) and use TLS for clients, replication and the proxy's "
                     "backends")
@@ -286,7 +289,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "up":
         from pgha.up import run_up
 
-        return run_up(args.data, args.port, args.sync_mode, args.log_level, args.tls)
+        return run_up(args.data, args.port, args.sync_mode, args.log_level, args.tls,
+                      args.pool_mode)
     if args.command == "certs":
         from pgha.net.tls import make_certificates
 

@@ -40,7 +40,8 @@ class Child:
     exited_at: float = 0.0
 
 
-def run_up(data: Path, port: int, sync_mode: str, log_level: str, tls: bool = False) -> int:
+def run_up(data: Path, port: int, sync_mode: str, log_level: str, tls: bool = False,
+           pool_mode: str = "session") -> int:
     data.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "PGHA_CLUSTER_SECRET": _cluster_secret(data)}
     tls_args: list[str] = []
@@ -56,7 +57,8 @@ def run_up(data: Path, port: int, sync_mode: str, log_level: str, tls: bool = Fa
     children.append(Child("proxy", [sys.executable, "-m", "pgha", "proxy", "--listen",
                                     f"127.0.0.1:{port}", *nodes, "--ready-file",
                                     str(data / "proxy.ready"), "--log-level", log_level,
-                                    "--http-bind", f"127.0.0.1:{port + 20}", *tls_args,
+                                    "--http-bind", f"127.0.0.1:{port + 20}",
+                                    "--pool-mode", pool_mode, *tls_args,
                                     *(["--backend-sslmode", "verify-full"] if tls else [])],
                           data / "proxy.log", data / "proxy.ready"))
     stopping = False
@@ -70,7 +72,8 @@ def run_up(data: Path, port: int, sync_mode: str, log_level: str, tls: bool = Fa
     try:
         for child in children:
             _spawn(child, env, wait=True)
-        print(f"pgha cluster up ({sync_mode} replication), data and logs in {data}/")
+        print(f"pgha cluster up ({sync_mode} replication, {pool_mode} pooling), data and "
+              f"logs in {data}/")
         print(f"  proxy:   psql -h 127.0.0.1 -p {port} -U postgres     "
               f"(API http://127.0.0.1:{port + 20}/cluster)")
         if tls:

@@ -7,6 +7,7 @@ node, which rejoins as a standby, and prints the new primary; SIGTERM stops ever
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -14,6 +15,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -47,9 +49,17 @@ def _free_block() -> int:
 @pytest.fixture
 def up(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], int, Path]]:
     port = _free_block()
+    with _up(tmp_path, port) as proc:
+        yield proc, port, tmp_path / "cluster"
+
+
+@contextlib.contextmanager
+def _up(tmp_path: Path, port: int, *options: str) -> Iterator[subprocess.Popen[str]]:
+    """`pgha up` with its data in tmp_path/cluster, once it says the cluster is up."""
     data = tmp_path / "cluster"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "pgha", "up", "--data", str(data), "--port", str(port)],
+        [sys.executable, "-m", "pgha", "up", "--data", str(data), "--port", str(port),
+         *options],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"})
     assert proc.stdout is not None
@@ -61,7 +71,7 @@ def up(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], int, Path]]:
         assert time.monotonic() < deadline, "".join(lines)
         lines.append(line)
     try:
-        yield proc, port, data
+        yield proc
     finally:
         if proc.poll() is None:
             proc.send_signal(signal.SIGTERM)
@@ -125,3 +135,30 @@ def test_up_survives_kill_of_the_primary(
     assert proc.returncode == 0
     assert "n1 exited with -9; restarting it" in out
     assert "the primary is n2" in out or "the primary is n3" in out
+
+
+def _client_connections(api_port: int) -> float:
+    with urllib.request.urlopen(f"http://127.0.0.1:{api_port}/metrics", timeout=5) as reply:
+        for line in reply.read().decode().splitlines():
+            if line.startswith("pgha_client_connections "):
+                return float(line.split()[1])
+    raise AssertionError("no pgha_client_connections in the node's metrics")
+
+
+def test_up_with_transaction_pooling_keeps_idle_clients_off_the_nodes(tmp_path: Path) -> None:
+    port = _free_block()
+    with _up(tmp_path, port, "--pool-mode", "transaction") as proc:
+        with psycopg.connect(_dsn(port), autocommit=True) as conn:
+            conn.execute("CREATE TABLE idle (id int PRIMARY KEY, n int)")
+        before = _client_connections(port + 21)  # n1's API: the primary
+        clients = [psycopg.connect(_dsn(port), autocommit=True) for _ in range(30)]
+        try:
+            for i, conn in enumerate(clients):
+                conn.execute("INSERT INTO idle VALUES (%s, 1)", (i,))
+                assert conn.execute("SELECT n FROM idle WHERE id = %s", (i,)).fetchone() == (1,)
+            # 30 clients connected and idle between transactions: a few pooled connections
+            assert _client_connections(port + 21) - before <= 3
+        finally:
+            for conn in clients:
+                conn.close()
+        assert proc.poll() is None
