@@ -1385,15 +1385,11 @@ class StorageSession:
     def run_read(self, tr: Translation, params: list[Any]) -> list[Any] | None:
         """The rows of a read that ran before in this session under the current ``read_key``
         (its checks then hold now: translation, privileges, search path), on the caller's
-        thread under the inline budget, as ``execute_inline`` runs it. None leaves no trace
-        and stops nothing: the read must then go the general way (an error, the budget ran
-        out, or a block that must begin its SQLite transaction first)."""
+        thread under the inline budget, as ``execute_inline`` runs it. None when it must go
+        the general way, which runs it again from the start (an error, or the budget ran
+        out)."""
         ctx = self.ctx
         now = dt.datetime.now(dt.UTC)
-        if not self.sqlite_txn:
-            if self.explicit:
-                return None  # the block's first read begins its snapshot: the general way
-            ctx.transaction_start = now
         ctx.statement_start = now
         if ctx.cancel.is_set():
             ctx.cancel.clear()
@@ -1402,6 +1398,11 @@ class StorageSession:
         conn = self.conn
         conn.set_progress_handler(over_budget, INLINE_BUDGET_STEPS)
         try:
+            if not self.sqlite_txn:
+                if self.explicit:  # a block's first read begins its snapshot, as in execute
+                    self._sqlite_begin(False)
+                else:
+                    ctx.transaction_start = now
             if not params:
                 return list(conn.cursor().execute(tr.sql))
             if len(params) > tr.bind_count:
