@@ -276,11 +276,7 @@ def _send_rows(session: ClientSession, plan: ReadPlan, rows: list[Any], describe
     """A planned read's result: [RowDescription,] its rows and CommandComplete."""
     if describe:
         session.send_raw(plan.description)
-    out = session.out
-    encoders = plan.encoders
-    for row in rows:
-        out += codec.encode_data_row(
-            [None if v is None else enc(v) for v, enc in zip(row, encoders, strict=True)])
+    codec.append_data_rows(session.out, rows, plan.encoders)
     session.send_raw(codec.encode_command_complete(f"{plan.translation.command} {len(rows)}"))
 
 

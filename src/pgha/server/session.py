@@ -937,11 +937,7 @@ class ClientSession(ClientWire):
             start = portal.position if portal else 0
             rows = result.rows
             end = len(rows) if not max_rows else min(len(rows), start + max_rows)
-            out = self.out
-            for row in rows[start:end]:
-                out += codec.encode_data_row(
-                    [None if v is None else enc(v) for v, enc in zip(row, encoders,
-                                                                     strict=True)])
+            codec.append_data_rows(self.out, rows[start:end], encoders)
             if portal is not None:
                 portal.position = end
                 if end < len(rows):  # Execute's row limit stopped short of the end

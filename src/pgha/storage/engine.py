@@ -312,6 +312,8 @@ class Engine:
 
     def _checkpoint_under_lock(self, conn: apsw.Connection, token: object,
                                ctx: functions.FunctionContext) -> None:
+        """The checkpoint with no commit during it: the writer queue, then the commit lock
+        (the order a session's commit takes them in)."""
         try:
             self.writers.acquire(token, CHECKPOINT_LOCK_WAIT_S, ctx)
         except PgError:  # a writer holds it that long (an open block): the next request
@@ -1403,11 +1405,7 @@ class StorageSession:
                     self._sqlite_begin(False)
                 else:
                     ctx.transaction_start = now
-            if not params:
-                return list(conn.cursor().execute(tr.sql))
-            if len(params) > tr.bind_count:
-                params = params[:tr.bind_count]  # the rewrite dropped the last ones
-            return list(conn.cursor().execute(tr.sql, params))
+            return _fetch(conn.cursor(), tr, params)
         except apsw.Error as exc:
             map_error(exc, self.catalog)  # (forgets the budget's interrupt)
             return None
@@ -1455,9 +1453,7 @@ class StorageSession:
         try:
             if tr.steps:
                 self._run_write_steps(tr, params)
-            if len(params) > tr.bind_count:
-                params = params[:tr.bind_count]  # the rewrite dropped the last ones
-            rows = list(cursor.execute(tr.sql, params)) if params else list(cursor.execute(tr.sql))
+            rows = _fetch(cursor, tr, params)
             # With RETURNING (or for SELECT) the rows are the count; otherwise SQLite's changes().
             count = len(rows) if tr.columns is not None else self.conn.changes()
             if check_uniques:
@@ -2270,6 +2266,16 @@ def _size(text: str, *values: list[Any] | None) -> int:
             if isinstance(value, _SIZED):
                 size += len(value)
     return size
+
+
+def _fetch(cursor: apsw.Cursor, tr: Translation, params: list[Any]) -> list[Any]:
+    """The rows of ``tr`` run with ``params`` (only the first ``bind_count``: the rewrite may
+    have dropped the last ones)."""
+    if not params:
+        return list(cursor.execute(tr.sql))
+    if len(params) > tr.bind_count:
+        params = params[:tr.bind_count]
+    return list(cursor.execute(tr.sql, params))
 
 
 def fits_inline(text: str, *values: list[Any] | None) -> bool:

@@ -172,6 +172,15 @@ def encode_data_row(values: Sequence[bytes | None]) -> bytes:
     return _DATA_ROW_HEADER.pack(b"D", len(body) + 6, len(values)) + body
 
 
+def append_data_rows(out: bytearray, rows: Iterable[Sequence[Any]],
+                     encoders: Sequence[Callable[[Any], bytes]]) -> None:
+    """Append a DataRow to ``out`` for each row of values, each value encoded by the encoder
+    of its column (NULL stays NULL)."""
+    for row in rows:
+        out += encode_data_row(
+            [None if v is None else enc(v) for v, enc in zip(row, encoders, strict=True)])
+
+
 def encode_data_rows(rows: Iterable[Sequence[bytes | None]]) -> bytes:
     """Encode many DataRows into one buffer (one socket write per batch)."""
     pack = _I32.pack
